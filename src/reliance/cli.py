@@ -1,0 +1,542 @@
+"""The `reliance` command line. Every failure is one readable line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from reliance.errors import RelianceError
+from reliance.home import resolve_home
+from reliance.identity import decode_peer_id, key_is_encrypted
+from reliance.model.catalogue import Item, ItemKind, Status, parse_kind, parse_status
+from reliance.model.codesocial import SECTIONS, section_id
+from reliance.workspace import ItemFilter, Workspace
+
+
+class Context:
+    def __init__(self, home: Path, passphrase_file: str | None, ask_passphrase: bool) -> None:
+        self.home = home
+        self.passphrase_file = passphrase_file
+        self.ask_passphrase = ask_passphrase
+        self._workspace: Workspace | None = None
+
+    def passphrase(self, *, confirm: bool = False) -> bytes | None:
+        if self.passphrase_file:
+            try:
+                text = Path(self.passphrase_file).read_text("utf-8").strip("\r\n")
+            except OSError as exc:
+                raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
+            if not text:
+                raise RelianceError("the passphrase file is empty")
+            return text.encode()
+        if self.ask_passphrase or (not confirm and key_is_encrypted(self.home)):
+            if not sys.stdin.isatty() and not self.ask_passphrase:
+                raise RelianceError("the key is protected by a passphrase: give --passphrase-file FILE")
+            value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+            return str(value).encode() or None
+        return None
+
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = Workspace.open(self.home, self.passphrase())
+        return self._workspace
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def fail(message: str) -> NoReturn:
+    raise RelianceError(message)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home", "home", type=click.Path(file_okay=False), help="Profile directory (default: RELIANCE_HOME)."
+)
+@click.option(
+    "--passphrase-file", type=click.Path(dir_okay=False), help="Read the key's passphrase from FILE."
+)
+@click.option("--passphrase", "ask_passphrase", is_flag=True, help="Prompt for the key's passphrase.")
+@click.version_option(package_name="reliance")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_passphrase: bool) -> None:
+    """reliance: your social code, offers and needs, and project ledgers, shared peer to peer."""
+    ctx.obj = Context(resolve_home(home), passphrase_file, ask_passphrase)
+    if ctx.invoked_subcommand is None:
+        from reliance.tui.app import run_app
+
+        run_app(ctx.obj.home, ctx.obj.passphrase_file)
+
+
+# -- identity ------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--name", required=True, help="Your name as others will see it.")
+@pass_ctx
+def init(ctx: Context, name: str) -> None:
+    """Create this device's identity (never replaces an existing one)."""
+    workspace = Workspace.create(ctx.home, name, ctx.passphrase(confirm=True))
+    click.echo(f"created identity for {workspace.identity.name}")
+    click.echo(f"peer id:     {workspace.peer_id}")
+    click.echo(f"fingerprint: {workspace.identity.fingerprint}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def whoami(ctx: Context, as_json: bool) -> None:
+    """Show your name, peer id and fingerprint."""
+    ws = ctx.workspace()
+    info = {
+        "name": ws.identity.name,
+        "peer_id": ws.peer_id,
+        "fingerprint": ws.identity.fingerprint,
+        "created": ws.identity.created,
+        "home": str(ws.home),
+    }
+    if as_json:
+        emit_json(info)
+        return
+    for key in ("name", "peer_id", "fingerprint", "home"):
+        click.echo(f"{key.replace('_', ' ') + ':':13}{info[key]}")
+
+
+# -- social code ---------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def code() -> None:
+    """Your social code (#CodeSocial), or a project's with --project."""
+
+
+def _resolve_doc(ws: Workspace, project: str | None) -> str | None:
+    if project is None:
+        return None
+    from reliance.projects import resolve_project
+
+    return resolve_project(ws, project)
+
+
+@code.command("show")
+@click.option("--section", help="Only this section.")
+@click.option("--project", help="A project's social code.")
+@click.option("--peer", help="Someone else's social code (peer id).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@pass_ctx
+def code_show(
+    ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
+) -> None:
+    """Print the social code."""
+    ws = ctx.workspace()
+    if peer:
+        decode_peer_id(peer)
+        texts = ws.code(peer.strip())
+    elif project:
+        from reliance.projects import project_code
+
+        texts = project_code(ws, _resolve_doc(ws, project) or "")
+    else:
+        texts = ws.code()
+    chosen = [section_id(section)] if section else [s.id for s in SECTIONS]
+    if as_json:
+        emit_json({sid: texts.get(sid, "") for sid in chosen})
+        return
+    for sid in chosen:
+        label = next(s for s in SECTIONS if s.id == sid).label(lang)
+        click.echo(f"## {label} ({sid})")
+        click.echo(texts.get(sid, "") or "—")
+        click.echo()
+
+
+def _read_text_arg(text: str | None, file: str | None) -> str:
+    if (text is None) == (file is None):
+        fail("give the text, or --file FILE (one of them)")
+    if file is not None:
+        try:
+            return Path(file).read_text("utf-8") if file != "-" else sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+    return text or ""
+
+
+@code.command("set")
+@click.argument("section")
+@click.argument("text", required=False)
+@click.option("--file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--project", help="A project's social code (members only).")
+@pass_ctx
+def code_set(ctx: Context, section: str, text: str | None, file: str | None, project: str | None) -> None:
+    """Write SECTION's text."""
+    sid = section_id(section)
+    content = _read_text_arg(text, file)
+    ws = ctx.workspace()
+    if project:
+        from reliance.projects import set_project_code
+
+        changed = set_project_code(ws, _resolve_doc(ws, project) or "", sid, content)
+    else:
+        changed = ws.set_code(sid, content)
+    click.echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+
+
+@code.command("edit")
+@click.argument("section")
+@click.option("--project")
+@pass_ctx
+def code_edit(ctx: Context, section: str, project: str | None) -> None:
+    """Edit SECTION in $EDITOR."""
+    sid = section_id(section)
+    ws = ctx.workspace()
+    if project:
+        from reliance.projects import project_code, set_project_code
+
+        doc_id = _resolve_doc(ws, project) or ""
+        current = project_code(ws, doc_id).get(sid, "")
+    else:
+        current = ws.code().get(sid, "")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w+", suffix=f"-{sid}.md", encoding="utf-8", delete=False) as handle:
+        handle.write(current)
+        path = handle.name
+    try:
+        try:
+            status = subprocess.call([*editor.split(), path])
+        except OSError as exc:
+            fail(f"cannot start the editor {editor!r}: {exc.strerror}")
+        if status != 0:
+            fail(f"the editor exited with status {status}; nothing saved")
+        content = Path(path).read_text("utf-8")
+    finally:
+        os.unlink(path)
+    if project:
+        changed = set_project_code(ws, doc_id, sid, content)
+    else:
+        changed = ws.set_code(sid, content)
+    click.echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+
+
+@code.command("history")
+@click.option("--project")
+@click.option("--peer")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def code_history(ctx: Context, project: str | None, peer: str | None, as_json: bool) -> None:
+    """Who changed which section, when."""
+    ws = ctx.workspace()
+    if project:
+        from reliance.projects import project_history
+
+        history = project_history(ws, _resolve_doc(ws, project) or "")
+    else:
+        if peer:
+            decode_peer_id(peer)
+        history = ws.history(peer.strip() if peer else None)
+    if as_json:
+        emit_json([a.to_json() | {"by_name": ws.participant_name(a.by)} for a in history])
+        return
+    if not history:
+        click.echo("no amendment yet")
+    for amendment in history:
+        who = ws.participant_name(amendment.by) or amendment.by[:14]
+        click.echo(f"{amendment.at}  {amendment.section:28} {who}  +{amendment.added} -{amendment.removed}")
+
+
+# -- catalogue -----------------------------------------------------------------------------------------------
+
+
+def _item_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--title"),
+        click.option("--description"),
+        click.option("--tag", "tags", multiple=True, help="Repeat for several tags."),
+        click.option("--place"),
+        click.option("--begins", help="ISO 8601 date or time."),
+        click.option("--ends", help="ISO 8601 date or time."),
+        click.option("--reciprocity", help="gift, time, money, barter, or free text."),
+        click.option("--status", help="draft, published, matched, archived."),
+        click.option("--project", "linked_project", help="Linked project id."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
+    if not fields.get("title"):
+        fail("an item needs a title (--title)")
+    ws = ctx.workspace()
+    draft = Item(
+        id="",
+        kind=parse_kind(kind),
+        title=fields["title"],
+        author=ws.peer_id,
+        description=fields.get("description") or "",
+        tags=tuple(fields.get("tags") or ()),
+        place=fields.get("place") or "",
+        begins=fields.get("begins") or "",
+        ends=fields.get("ends") or "",
+        status=parse_status(fields["status"]) if fields.get("status") else Status.PUBLISHED,
+        reciprocity=fields.get("reciprocity") or "",
+        project=fields.get("linked_project") or "",
+    )
+    item = ws.add_item(draft)
+    click.echo(item.id)
+
+
+@cli.group()
+def item() -> None:
+    """Offers, needs, calls for contribution, events and knowledge seeds."""
+
+
+@item.command("add")
+@click.argument("kind")
+@_item_options
+@pass_ctx
+def item_add(ctx: Context, kind: str, **fields: Any) -> None:
+    """Publish an item of KIND (offer, need, call, event, seed); prints its id."""
+    _add_item(ctx, kind, fields)
+
+
+def _make_shortcut(kind: ItemKind) -> None:
+    @click.group(name=kind.value, help=f"Shortcut for 'reliance item ... {kind.value}'.")
+    def group() -> None:
+        pass
+
+    @group.command("add", help=f"Publish a new {kind.value}; prints its id.")
+    @_item_options
+    @pass_ctx
+    def add(ctx: Context, **fields: Any) -> None:
+        _add_item(ctx, kind.value, fields)
+
+    @group.command("list", help=f"List {kind.value} items.")
+    @click.option("--tag", "tags", multiple=True)
+    @click.option("--author")
+    @click.option("--status")
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_ctx
+    def list_(
+        ctx: Context, tags: tuple[str, ...], author: str | None, status: str | None, as_json: bool
+    ) -> None:
+        _list_items(ctx, (kind.value,), tags, author, status, None, as_json)
+
+    cli.add_command(group)
+
+
+for _kind in ItemKind:
+    _make_shortcut(_kind)
+
+
+def _list_items(
+    ctx: Context,
+    kinds: tuple[str, ...],
+    tags: tuple[str, ...],
+    author: str | None,
+    status: str | None,
+    search: str | None,
+    as_json: bool,
+) -> None:
+    ws = ctx.workspace()
+    if author:
+        decode_peer_id(author)
+    item_filter = ItemFilter(
+        kinds=tuple(parse_kind(k) for k in kinds),
+        tags=tuple(t.strip().lstrip("#").lower() for t in tags),
+        author=author.strip() if author else None,
+        statuses=(parse_status(status),) if status else (),
+        text=search or "",
+    )
+    items = ws.items(item_filter)
+    if as_json:
+        emit_json([i.to_json() | {"author_name": ws.participant_name(i.author)} for i in items])
+        return
+    if not items:
+        click.echo("nothing found")
+    for found in items:
+        who = ws.participant_name(found.author) or found.author[:14]
+        tags_text = " ".join("#" + t for t in found.tags)
+        click.echo(
+            f"{found.id}  {found.kind.value:6} {found.status.value:9} {found.title}  — {who} {tags_text}"
+        )
+
+
+@item.command("list")
+@click.option("--kind", "kinds", multiple=True)
+@click.option("--tag", "tags", multiple=True)
+@click.option("--author", help="Peer id of the author.")
+@click.option("--status")
+@click.option("--search", help="Words that must all appear.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def item_list(
+    ctx: Context,
+    kinds: tuple[str, ...],
+    tags: tuple[str, ...],
+    author: str | None,
+    status: str | None,
+    search: str | None,
+    as_json: bool,
+) -> None:
+    """List items of everyone you know, newest first."""
+    _list_items(ctx, kinds, tags, author, status, search, as_json)
+
+
+@item.command("show")
+@click.argument("item_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
+    """Show one item and the answers it received."""
+    ws = ctx.workspace()
+    found = ws.find_item(item_id.strip())
+    if found is None:
+        fail(f"no item {item_id}")
+    if as_json:
+        emit_json(found.to_json() | {"author_name": ws.participant_name(found.author)})
+        return
+    data = found.to_json()
+    for key in (
+        "id",
+        "kind",
+        "title",
+        "status",
+        "author",
+        "place",
+        "begins",
+        "ends",
+        "reciprocity",
+        "project",
+    ):
+        if data.get(key):
+            click.echo(f"{key + ':':13}{data[key]}")
+    if found.tags:
+        click.echo(f"{'tags:':13}{' '.join('#' + t for t in found.tags)}")
+    if found.description:
+        click.echo()
+        click.echo(found.description)
+    for answer in found.answers:
+        who = ws.participant_name(answer.author) or answer.author[:14]
+        click.echo(f"  ↳ {answer.kind.value} — {who}: {answer.message}")
+
+
+@item.command("update")
+@click.argument("item_id")
+@_item_options
+@pass_ctx
+def item_update(ctx: Context, item_id: str, **fields: Any) -> None:
+    """Change fields of one of your items."""
+    changes: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None or (key == "tags" and not value):
+            continue
+        if key == "linked_project":
+            changes["project"] = value
+        elif key == "status":
+            changes["status"] = parse_status(value)
+        elif key == "tags":
+            changes["tags"] = tuple(value)
+        else:
+            changes[key] = value
+    if not changes:
+        fail("nothing to update: give at least one option (e.g. --title)")
+    updated = ctx.workspace().update_item(item_id.strip(), **changes)
+    click.echo(updated.id)
+
+
+@item.command("archive")
+@click.argument("item_id")
+@pass_ctx
+def item_archive(ctx: Context, item_id: str) -> None:
+    """Archive one of your items."""
+    click.echo(ctx.workspace().archive_item(item_id.strip()).id)
+
+
+@item.command("answer")
+@click.argument("item_id")
+@click.option("--kind", default="can_help", show_default=True, help="can_help or interested.")
+@click.option("--message", default="")
+@pass_ctx
+def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
+    """Answer someone's item ("I can help", "I'm interested"); it reaches its author by sync."""
+    click.echo(ctx.workspace().answer(item_id.strip(), kind, message).id)
+
+
+# -- export --------------------------------------------------------------------------------------------------
+
+
+@cli.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown", "jsonld", "csv"]),
+    default="json",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+@click.option("--project", help="For csv: the project whose ledger to export.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@pass_ctx
+def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, lang: str) -> None:
+    """Export everything you hold (json), your social code and items (markdown), and more."""
+    from reliance.export import exporters
+
+    ws = ctx.workspace()
+    text = exporters.export(ws, fmt, project=project, lang=lang)
+    if output:
+        try:
+            Path(output).write_text(text, "utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def register_extensions() -> None:
+    """Commands defined beside their features (projects, sync, network)."""
+    from reliance import cli_projects
+
+    cli_projects.register(cli)
+
+
+def main(argv: list[str] | None = None) -> int:
+    register_extensions()
+    try:
+        cli.main(args=argv, prog_name="reliance", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("reliance: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"reliance: error: {exc.format_message()}", err=True)
+        return exc.exit_code or 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except RelianceError as exc:
+        click.echo(f"reliance: error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("reliance: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        click.echo(f"reliance: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""Typed read and write of a participant document.
+
+Schema (root map):
+  schema = "reliance/participant", version = 1, owner = peer id
+  profile: {name, updated}
+  code: {section id: Text}
+  code_history: [{section, at, by, before_heads: [hex], added, removed}]
+  items: {item id: {kind, title, description: Text, tags: [str], place, begins, ends, status,
+                    reciprocity, project, created, updated}}
+  answers: {answer id: {item, item_author, kind, message, created}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reliance.doc.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.errors import DocumentError
+from reliance.model.catalogue import (
+    Answer,
+    AnswerKind,
+    Item,
+    ItemKind,
+    Status,
+    now_iso,
+)
+from reliance.model.codesocial import SECTION_IDS
+
+SCHEMA = "reliance/participant"
+ITEM_FIELDS = (
+    "kind",
+    "title",
+    "place",
+    "begins",
+    "ends",
+    "status",
+    "reciprocity",
+    "project",
+    "created",
+    "updated",
+)
+
+
+@dataclass(frozen=True)
+class Amendment:
+    section: str
+    at: str
+    by: str
+    before_heads: tuple[bytes, ...]
+    added: int
+    removed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "at": self.at,
+            "by": self.by,
+            "added": self.added,
+            "removed": self.removed,
+        }
+
+
+def _child(writer: Writer, key: str) -> ObjId:
+    found = writer.child(ROOT_ID, key)
+    if found is None:
+        raise DocumentError(f"document has no '{key}' map")
+    return found
+
+
+def genesis(writer: Writer, owner: str, name: str, schema: str = SCHEMA) -> None:
+    writer.put(ROOT_ID, "schema", schema)
+    writer.put(ROOT_ID, "version", 1)
+    writer.put(ROOT_ID, "owner", owner)
+    profile = writer.put_map(ROOT_ID, "profile")
+    writer.put(profile, "name", name)
+    writer.put(profile, "updated", now_iso())
+    writer.put_map(ROOT_ID, "code")
+    writer.put_list(ROOT_ID, "code_history")
+    writer.put_map(ROOT_ID, "items")
+    writer.put_map(ROOT_ID, "answers")
+
+
+def set_section(writer: Writer, section: str, text: str, by: str, before_heads: Sequence[bytes]) -> bool:
+    """Write a section's text (only the edited middle changes) and append to the history."""
+    code = _child(writer, "code")
+    existing = writer.child(code, section)
+    old = writer.text(existing) if existing is not None else ""
+    if old == text:
+        return False
+    writer.set_text(code, section, text)
+    prefix = 0
+    while prefix < min(len(old), len(text)) and old[prefix] == text[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(text)) - prefix and old[-1 - suffix] == text[-1 - suffix]:
+        suffix += 1
+    history = _child(writer, "code_history")
+    entry = writer.append_map(history)
+    writer.put(entry, "section", section)
+    writer.put(entry, "at", now_iso())
+    writer.put(entry, "by", by)
+    writer.put_list(entry, "before_heads", [h.hex() for h in before_heads])
+    writer.put(entry, "added", len(text) - prefix - suffix)
+    writer.put(entry, "removed", len(old) - prefix - suffix)
+    return True
+
+
+def write_item(writer: Writer, item: Item, *, new: bool) -> None:
+    items = _child(writer, "items")
+    obj = writer.child(items, item.id)
+    if obj is None:
+        if not new:
+            raise DocumentError(f"no item {item.id}")
+        obj = writer.put_map(items, item.id)
+    for field_name in ITEM_FIELDS:
+        value = getattr(item, field_name)
+        writer.put(obj, field_name, str(value))
+    writer.set_text(obj, "description", item.description)
+    current = writer.child(obj, "tags")
+    if current is None or writer.list_values(current) != list(item.tags):
+        writer.put_list(obj, "tags", list(item.tags))
+
+
+def write_answer(writer: Writer, answer: Answer) -> None:
+    answers = _child(writer, "answers")
+    obj = writer.put_map(answers, answer.id)
+    writer.put(obj, "item", answer.item_id)
+    writer.put(obj, "item_author", answer.item_author)
+    writer.put(obj, "kind", answer.kind.value)
+    writer.put(obj, "message", answer.message)
+    writer.put(obj, "created", answer.created)
+
+
+def set_name(writer: Writer, name: str) -> None:
+    profile = _child(writer, "profile")
+    writer.put(profile, "name", name)
+    writer.put(profile, "updated", now_iso())
+
+
+# -- reading ---------------------------------------------------------------------------------------------------
+
+
+def _str(doc: CrdtDoc, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> str:
+    value = doc.scalar(obj, key, heads)
+    return value if isinstance(value, str) else ""
+
+
+def _int(doc: CrdtDoc, obj: ObjId, key: str) -> int:
+    value = doc.scalar(obj, key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def owner(doc: CrdtDoc) -> str:
+    return _str(doc, ROOT_ID, "owner")
+
+
+def name(doc: CrdtDoc) -> str:
+    profile = doc.child(ROOT_ID, "profile")
+    return _str(doc, profile, "name") if profile is not None else ""
+
+
+def read_code(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, str]:
+    """Every known section with text (unknown section keys from newer peers are ignored)."""
+    code = doc.child(ROOT_ID, "code", heads)
+    if code is None:
+        return {}
+    out: dict[str, str] = {}
+    for key in doc.keys(code, heads):
+        if key in SECTION_IDS:
+            out[key] = _str(doc, code, key, heads)
+    return {key: out[key] for key in SECTION_IDS if key in out}
+
+
+def read_history(doc: CrdtDoc) -> list[Amendment]:
+    history = doc.child(ROOT_ID, "code_history")
+    if history is None:
+        return []
+    out: list[Amendment] = []
+    for index in range(doc.length(history)):
+        entry = doc.child_at(history, index)
+        if entry is None:
+            continue
+        heads_list = doc.child(entry, "before_heads")
+        before: list[bytes] = []
+        if heads_list is not None:
+            for j in range(doc.length(heads_list)):
+                value = doc.scalar(heads_list, j)
+                if isinstance(value, str):
+                    try:
+                        before.append(bytes.fromhex(value))
+                    except ValueError:
+                        continue
+        out.append(
+            Amendment(
+                section=_str(doc, entry, "section"),
+                at=_str(doc, entry, "at"),
+                by=_str(doc, entry, "by"),
+                before_heads=tuple(before),
+                added=_int(doc, entry, "added"),
+                removed=_int(doc, entry, "removed"),
+            )
+        )
+    return out
+
+
+def read_item(doc: CrdtDoc, item_id: str, author: str) -> Item | None:
+    items = doc.child(ROOT_ID, "items")
+    if items is None:
+        return None
+    obj = doc.child(items, item_id)
+    if obj is None:
+        return None
+    fields = {name: _str(doc, obj, name) for name in ITEM_FIELDS}
+    try:
+        kind = ItemKind(fields["kind"])
+    except ValueError:
+        return None  # an item kind from a newer version: not shown
+    try:
+        status = Status(fields["status"])
+    except ValueError:
+        status = Status.PUBLISHED
+    tags_obj = doc.child(obj, "tags")
+    tags: list[str] = []
+    if tags_obj is not None:
+        for index in range(doc.length(tags_obj)):
+            tag = doc.scalar(tags_obj, index)
+            if isinstance(tag, str):
+                tags.append(tag)
+    return Item(
+        id=item_id,
+        kind=kind,
+        title=fields["title"],
+        author=author,
+        description=_str(doc, obj, "description"),
+        tags=tuple(tags),
+        place=fields["place"],
+        begins=fields["begins"],
+        ends=fields["ends"],
+        status=status,
+        reciprocity=fields["reciprocity"],
+        project=fields["project"],
+        created=fields["created"],
+        updated=fields["updated"],
+    )
+
+
+def read_items(doc: CrdtDoc) -> list[Item]:
+    author = owner(doc)
+    items = doc.child(ROOT_ID, "items")
+    if items is None:
+        return []
+    found = (read_item(doc, item_id, author) for item_id in doc.keys(items))
+    return [item for item in found if item is not None]
+
+
+def read_answers(doc: CrdtDoc) -> list[Answer]:
+    author = owner(doc)
+    answers = doc.child(ROOT_ID, "answers")
+    if answers is None:
+        return []
+    out: list[Answer] = []
+    for answer_id in doc.keys(answers):
+        obj = doc.child(answers, answer_id)
+        if obj is None:
+            continue
+        try:
+            kind = AnswerKind(_str(doc, obj, "kind"))
+        except ValueError:
+            continue
+        out.append(
+            Answer(
+                id=answer_id,
+                item_id=_str(doc, obj, "item"),
+                item_author=_str(doc, obj, "item_author"),
+                kind=kind,
+                message=_str(doc, obj, "message"),
+                author=author,
+                created=_str(doc, obj, "created"),
+            )
+        )
+    return out

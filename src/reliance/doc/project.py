@@ -1,0 +1,337 @@
+"""Typed read and write of a project document (shared, multi-writer).
+
+Schema (root map):
+  schema = "reliance/project", version = 1
+  meta: {id, name, creator, nonce, created}
+  members: {peer id: {role: "steward" | "member", added_by, added_at}}
+  code: {section id: Text}, code_history: [...] (as in a participant document)
+  ledger: {entry id: {kind, author, member, amount, unit, at, action, note, counterparty, reverses,
+                      dimensions: {name: int}}}            — created once, never modified
+  acks: {ack id: {entry, by, factor, at}}                  — created once, never modified
+  policy: {data: JSON text, version, by, at}               — stewards only
+  limits: {"member unit": floor}                           — stewards only
+  distributions: {id: {data: JSON text, by, at}}           — stewards only, created once
+
+Entry and acknowledgement ids start with their author's tag (see `author_tag`) so that nobody can
+create an entry under an id another member could use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reliance.doc.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.doc.participant import Amendment, read_code, read_history, set_section
+from reliance.errors import DocumentError
+from reliance.model.catalogue import now_iso
+
+SCHEMA = "reliance/project"
+ROLES = ("steward", "member")
+STEWARD_KEYS = ("members", "policy", "limits", "distributions", "meta")
+MEMBER_KEYS = ("code", "code_history")
+APPEND_ONLY_KEYS = ("ledger", "acks")
+ROOT_KEYS = ("schema", "version", *STEWARD_KEYS, *MEMBER_KEYS, *APPEND_ONLY_KEYS)
+ENTRY_FIELDS = ("kind", "author", "member", "unit", "at", "action", "note", "counterparty", "reverses")
+
+
+def project_id_for(creator_key: bytes, nonce: bytes) -> str:
+    return "pj" + hashlib.sha256(b"reliance-project" + creator_key + nonce).hexdigest()[:32]
+
+
+def new_nonce() -> bytes:
+    return secrets.token_bytes(16)
+
+
+def author_tag(peer_id: str) -> str:
+    return peer_id[2:14]
+
+
+def new_record_id(peer_id: str) -> str:
+    return f"{author_tag(peer_id)}-{secrets.token_hex(6)}"
+
+
+@dataclass(frozen=True)
+class Member:
+    peer_id: str
+    role: str
+    added_by: str
+    added_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "peer_id": self.peer_id,
+            "role": self.role,
+            "added_by": self.added_by,
+            "added_at": self.added_at,
+        }
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """A ledger entry as stored; the economy module turns it into its own typed Entry."""
+
+    id: str
+    fields: Mapping[str, str]
+    amount: int
+    dimensions: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AckRecord:
+    id: str
+    entry: str
+    by: str
+    factor: int
+    at: str
+
+
+def _child(writer: Writer, key: str) -> ObjId:
+    found = writer.child(ROOT_ID, key)
+    if found is None:
+        raise DocumentError(f"project document has no '{key}' map")
+    return found
+
+
+def genesis(writer: Writer, *, project_id: str, name: str, creator: str, nonce: bytes) -> None:
+    writer.put(ROOT_ID, "schema", SCHEMA)
+    writer.put(ROOT_ID, "version", 1)
+    meta = writer.put_map(ROOT_ID, "meta")
+    writer.put(meta, "id", project_id)
+    writer.put(meta, "name", name)
+    writer.put(meta, "creator", creator)
+    writer.put(meta, "nonce", nonce.hex())
+    writer.put(meta, "created", now_iso())
+    members = writer.put_map(ROOT_ID, "members")
+    steward = writer.put_map(members, creator)
+    writer.put(steward, "role", "steward")
+    writer.put(steward, "added_by", creator)
+    writer.put(steward, "added_at", now_iso())
+    for key in ("code", "ledger", "acks", "policy", "limits", "distributions"):
+        writer.put_map(ROOT_ID, key)
+    writer.put_list(ROOT_ID, "code_history")
+
+
+def set_member(writer: Writer, peer_id: str, role: str, by: str) -> None:
+    if role not in ROLES:
+        raise DocumentError(f"unknown role {role!r}; use member or steward")
+    members = _child(writer, "members")
+    existing = writer.child(members, peer_id)
+    if existing is None:
+        existing = writer.put_map(members, peer_id)
+        writer.put(existing, "added_by", by)
+        writer.put(existing, "added_at", now_iso())
+    writer.put(existing, "role", role)
+
+
+def remove_member(writer: Writer, peer_id: str) -> None:
+    writer.delete(_child(writer, "members"), peer_id)
+
+
+def set_code_section(writer: Writer, section: str, text: str, by: str, before: Sequence[bytes]) -> bool:
+    return set_section(writer, section, text, by, before)
+
+
+def add_entry(
+    writer: Writer, entry_id: str, fields: Mapping[str, str], amount: int, dimensions: Mapping[str, int]
+) -> None:
+    ledger = _child(writer, "ledger")
+    obj = writer.put_map(ledger, entry_id)
+    for key in ENTRY_FIELDS:
+        writer.put(obj, key, fields.get(key, ""))
+    writer.put(obj, "amount", amount)
+    dims = writer.put_map(obj, "dimensions")
+    for key, value in sorted(dimensions.items()):
+        writer.put(dims, key, value)
+
+
+def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int) -> None:
+    acks = _child(writer, "acks")
+    obj = writer.put_map(acks, ack_id)
+    writer.put(obj, "entry", entry_id)
+    writer.put(obj, "by", by)
+    writer.put(obj, "factor", factor)
+    writer.put(obj, "at", now_iso())
+
+
+def set_policy(writer: Writer, data: Mapping[str, Any], version: int, by: str) -> None:
+    policy = _child(writer, "policy")
+    writer.put(policy, "data", json.dumps(data, sort_keys=True))
+    writer.put(policy, "version", version)
+    writer.put(policy, "by", by)
+    writer.put(policy, "at", now_iso())
+
+
+def set_limit(writer: Writer, member: str, unit: str, floor: int) -> None:
+    writer.put(_child(writer, "limits"), f"{member} {unit}", floor)
+
+
+def add_distribution(writer: Writer, dist_id: str, data: Mapping[str, Any], by: str) -> None:
+    dists = _child(writer, "distributions")
+    obj = writer.put_map(dists, dist_id)
+    writer.put(obj, "data", json.dumps(data, sort_keys=True))
+    writer.put(obj, "by", by)
+    writer.put(obj, "at", now_iso())
+
+
+# -- reading ---------------------------------------------------------------------------------------------------
+
+
+def _str(doc: CrdtDoc, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> str:
+    value = doc.scalar(obj, key, heads)
+    return value if isinstance(value, str) else ""
+
+
+def _int(doc: CrdtDoc, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> int | None:
+    value = doc.scalar(obj, key, heads)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def meta(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, str]:
+    obj = doc.child(ROOT_ID, "meta", heads)
+    if obj is None:
+        return {}
+    return {key: _str(doc, obj, key, heads) for key in ("id", "name", "creator", "nonce", "created")}
+
+
+def members(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, Member]:
+    obj = doc.child(ROOT_ID, "members", heads)
+    if obj is None:
+        return {}
+    out: dict[str, Member] = {}
+    for peer_id in doc.keys(obj, heads):
+        entry = doc.child(obj, peer_id, heads)
+        if entry is None:
+            continue
+        role = _str(doc, entry, "role", heads)
+        if role in ROLES:
+            out[peer_id] = Member(
+                peer_id, role, _str(doc, entry, "added_by", heads), _str(doc, entry, "added_at", heads)
+            )
+    return out
+
+
+def role_of(doc: CrdtDoc, peer_id: str, heads: Sequence[bytes] | None = None) -> str | None:
+    obj = doc.child(ROOT_ID, "members", heads)
+    if obj is None:
+        return None
+    entry = doc.child(obj, peer_id, heads)
+    if entry is None:
+        return None
+    role = _str(doc, entry, "role", heads)
+    return role if role in ROLES else None
+
+
+def code(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, str]:
+    return read_code(doc, heads)
+
+
+def history(doc: CrdtDoc) -> list[Amendment]:
+    return read_history(doc)
+
+
+def entry_exists(doc: CrdtDoc, container: str, key: str, heads: Sequence[bytes] | None = None) -> bool:
+    obj = doc.child(ROOT_ID, container, heads)
+    return obj is not None and doc.child(obj, key, heads) is not None
+
+
+def entry_author(doc: CrdtDoc, container: str, key: str) -> str:
+    obj = doc.child(ROOT_ID, container)
+    entry = doc.child(obj, key) if obj is not None else None
+    if entry is None:
+        return ""
+    return _str(doc, entry, "author" if container == "ledger" else "by")
+
+
+def entries(doc: CrdtDoc) -> list[EntryRecord]:
+    ledger = doc.child(ROOT_ID, "ledger")
+    if ledger is None:
+        return []
+    out: list[EntryRecord] = []
+    for entry_id in doc.keys(ledger):
+        obj = doc.child(ledger, entry_id)
+        if obj is None:
+            continue
+        amount = _int(doc, obj, "amount")
+        if amount is None:
+            continue
+        dims_obj = doc.child(obj, "dimensions")
+        dims: dict[str, int] = {}
+        if dims_obj is not None:
+            for key in doc.keys(dims_obj):
+                value = _int(doc, dims_obj, key)
+                if value is not None:
+                    dims[key] = value
+        fields = {key: _str(doc, obj, key) for key in ENTRY_FIELDS}
+        out.append(EntryRecord(entry_id, fields, amount, dims))
+    return sorted(out, key=lambda e: (e.fields["at"], e.id))
+
+
+def acks(doc: CrdtDoc) -> list[AckRecord]:
+    obj = doc.child(ROOT_ID, "acks")
+    if obj is None:
+        return []
+    out: list[AckRecord] = []
+    for ack_id in doc.keys(obj):
+        entry = doc.child(obj, ack_id)
+        if entry is None:
+            continue
+        factor = _int(doc, entry, "factor")
+        if factor is None:
+            continue
+        out.append(
+            AckRecord(
+                ack_id, _str(doc, entry, "entry"), _str(doc, entry, "by"), factor, _str(doc, entry, "at")
+            )
+        )
+    return sorted(out, key=lambda a: a.id)
+
+
+def policy(doc: CrdtDoc) -> tuple[dict[str, Any] | None, int]:
+    obj = doc.child(ROOT_ID, "policy")
+    if obj is None:
+        return None, 0
+    text = _str(doc, obj, "data")
+    version = _int(doc, obj, "version") or 0
+    if not text:
+        return None, version
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, version
+    return (data if isinstance(data, dict) else None), version
+
+
+def limits(doc: CrdtDoc) -> dict[tuple[str, str], int]:
+    obj = doc.child(ROOT_ID, "limits")
+    if obj is None:
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    for key in doc.keys(obj):
+        member, _, unit = key.partition(" ")
+        value = _int(doc, obj, key)
+        if value is not None and unit:
+            out[(member, unit)] = value
+    return out
+
+
+def distributions(doc: CrdtDoc) -> dict[str, dict[str, Any]]:
+    obj = doc.child(ROOT_ID, "distributions")
+    if obj is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for dist_id in doc.keys(obj):
+        entry = doc.child(obj, dist_id)
+        if entry is None:
+            continue
+        try:
+            data = json.loads(_str(doc, entry, "data"))
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            out[dist_id] = {"data": data, "by": _str(doc, entry, "by"), "at": _str(doc, entry, "at")}
+    return out

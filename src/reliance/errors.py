@@ -1,0 +1,25 @@
+"""Errors shown to users: each carries one readable sentence."""
+
+
+class RelianceError(Exception):
+    """Base of every error reliance reports to a user (CLI: one line, non-zero exit)."""
+
+
+class ModelError(RelianceError, ValueError):
+    """A value that breaks a rule of the data model (unknown kind, bad date...)."""
+
+
+class IdentityError(RelianceError):
+    """No identity yet, a wrong passphrase, an unreadable key file."""
+
+
+class PeerIdError(RelianceError, ValueError):
+    """A peer id that is malformed or fails its check characters."""
+
+
+class StoreError(RelianceError):
+    """The on-disk store cannot be read or written."""
+
+
+class DocumentError(RelianceError):
+    """A document cannot be decoded, or a change was refused."""

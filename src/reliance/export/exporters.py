@@ -1,0 +1,116 @@
+"""Exports: JSON of everything held, Markdown of a social code and its items."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reliance.doc import participant
+from reliance.errors import RelianceError
+from reliance.model.catalogue import KIND_LABELS, STATUS_LABELS, Item, now_iso
+from reliance.model.codesocial import GROUP_LABELS, SECTIONS
+from reliance.store.repository import DocKind, doc_kind
+from reliance.workspace import Workspace
+
+EXPORT_FORMAT = "reliance-export/1"
+
+
+def participant_json(ws: Workspace, doc_id: str) -> dict[str, Any]:
+    doc = ws.repo.open(doc_id).crdt
+    return {
+        "peer_id": doc_id,
+        "name": participant.name(doc),
+        "code": participant.read_code(doc),
+        "code_history": [a.to_json() for a in participant.read_history(doc)],
+        "items": [i.to_json() for i in sorted(participant.read_items(doc), key=lambda i: i.id)],
+        "answers": [a.to_json() for a in sorted(participant.read_answers(doc), key=lambda a: a.id)],
+    }
+
+
+def export_json(ws: Workspace) -> dict[str, Any]:
+    from reliance.projects import project_json
+
+    participants = []
+    projects = []
+    for doc_id in ws.repo.doc_ids():
+        if doc_kind(doc_id) == DocKind.PARTICIPANT:
+            participants.append(participant_json(ws, doc_id))
+        else:
+            projects.append(project_json(ws, doc_id))
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": now_iso(),
+        "exported_by": ws.peer_id,
+        "participants": participants,
+        "projects": projects,
+    }
+
+
+def code_markdown(title: str, texts: dict[str, str], lang: str) -> list[str]:
+    lines = [f"# {title}", ""]
+    current_group = None
+    for section in SECTIONS:
+        if section.group != current_group:
+            current_group = section.group
+            if section.group:
+                fr, en = GROUP_LABELS[section.group]
+                lines += [f"## {fr if lang == 'fr' else en}", ""]
+        level = "###" if section.group else "##"
+        lines += [f"{level} {section.label(lang)}", "", texts.get(section.id, "").strip() or "—", ""]
+    return lines
+
+
+def item_markdown(item: Item, lang: str) -> list[str]:
+    fr, en = KIND_LABELS[item.kind]
+    status_fr, status_en = STATUS_LABELS[item.status]
+    lines = [
+        f"### {item.title}",
+        "",
+        f"*{fr if lang == 'fr' else en} — {status_fr if lang == 'fr' else status_en}*",
+        "",
+    ]
+    facts = [
+        ("Lieu" if lang == "fr" else "Place", item.place),
+        ("Début" if lang == "fr" else "Begins", item.begins),
+        ("Fin" if lang == "fr" else "Ends", item.ends),
+        ("Réciprocité" if lang == "fr" else "Reciprocity", item.reciprocity),
+        ("Étiquettes" if lang == "fr" else "Tags", " ".join("#" + t for t in item.tags)),
+    ]
+    lines += [
+        f"- **{label}** : {value}" if lang == "fr" else f"- **{label}**: {value}"
+        for label, value in facts
+        if value
+    ]
+    if item.description:
+        lines += ["", item.description.strip()]
+    return [*lines, ""]
+
+
+def export_markdown(ws: Workspace, lang: str) -> str:
+    title = ("Code social de " if lang == "fr" else "Social code of ") + ws.identity.name
+    lines = code_markdown(title, ws.code(), lang)
+    mine = [i for i in ws.items() if i.author == ws.peer_id]
+    lines += ["## " + ("Catalogue contributif" if lang == "fr" else "Contributive catalogue"), ""]
+    if not mine:
+        lines += ["—", ""]
+    for item in sorted(mine, key=lambda i: (i.kind.value, i.title)):
+        lines += item_markdown(item, lang)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export(ws: Workspace, fmt: str, *, project: str | None = None, lang: str = "fr") -> str:
+    if fmt == "json":
+        return json.dumps(export_json(ws), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        return export_markdown(ws, lang)
+    if fmt == "jsonld":
+        from reliance.export.jsonld import export_jsonld
+
+        return json.dumps(export_jsonld(ws), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if fmt == "csv":
+        from reliance.export.csv_ledger import export_csv
+
+        if not project:
+            raise RelianceError("--format csv exports a project's ledger: give --project P")
+        return export_csv(ws, project)
+    raise RelianceError(f"unknown export format {fmt!r}")

@@ -1,0 +1,162 @@
+"""Device identity: an Ed25519 key on disk, its peer id and its fingerprint.
+
+For now the participant key is the first device's key, so a participant is named by
+the same 32 bytes that sign their changes and serve as their Automerge actor id.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from reliance.errors import IdentityError, PeerIdError
+from reliance.fsutil import atomic_write, write_private
+
+PEER_ID_PREFIX = "rl"
+_CHECK_LEN = 3
+KEY_FILE = "device.key"
+PROFILE_FILE = "profile.json"
+
+
+def encode_peer_id(key: bytes) -> str:
+    """Text form of a public key: prefix, base32 of the key and a 3-byte check."""
+    if len(key) != 32:
+        raise PeerIdError("a peer key has 32 bytes")
+    check = hashlib.sha256(b"reliance-peer-id" + key).digest()[:_CHECK_LEN]
+    return PEER_ID_PREFIX + base64.b32encode(key + check).decode("ascii").rstrip("=").lower()
+
+
+def decode_peer_id(text: str) -> bytes:
+    """Parse a peer id (spaces, dashes and case are forgiven); a typo fails the check."""
+    cleaned = "".join(text.split()).replace("-", "").lower()
+    if not cleaned.startswith(PEER_ID_PREFIX):
+        raise PeerIdError(f"not a peer id (it should start with '{PEER_ID_PREFIX}'): {text!r}")
+    body = cleaned[len(PEER_ID_PREFIX) :].upper()
+    try:
+        raw = base64.b32decode(body + "=" * (-len(body) % 8))
+    except ValueError:
+        raise PeerIdError(f"not a peer id (bad characters): {text!r}") from None
+    if len(raw) != 32 + _CHECK_LEN:
+        raise PeerIdError(f"not a peer id (wrong length): {text!r}")
+    key, check = raw[:32], raw[32:]
+    if hashlib.sha256(b"reliance-peer-id" + key).digest()[:_CHECK_LEN] != check:
+        raise PeerIdError(f"peer id check failed, probably a typo: {text!r}")
+    return key
+
+
+def fingerprint(key: bytes) -> str:
+    """Short form to compare face to face: five groups of four hex digits."""
+    digest = hashlib.sha256(b"reliance-fingerprint" + key).hexdigest()[:20].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
+
+
+def verify_signature(key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Identity:
+    """This device's key pair and the participant's display name."""
+
+    private_key: Ed25519PrivateKey
+    name: str
+    created: str
+
+    @property
+    def public_key(self) -> bytes:
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    @property
+    def peer_id(self) -> str:
+        return encode_peer_id(self.public_key)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+def identity_dir(home: Path) -> Path:
+    return home / "identity"
+
+
+def has_identity(home: Path) -> bool:
+    return (identity_dir(home) / KEY_FILE).exists()
+
+
+def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> Identity:
+    """Create the device key. Never replaces an existing one."""
+    name = name.strip()
+    if not name:
+        raise IdentityError("a name is needed (--name)")
+    if len(name) > 80:
+        raise IdentityError("the name is longer than 80 characters")
+    directory = identity_dir(home)
+    if (directory / KEY_FILE).exists():
+        raise IdentityError(f"an identity already exists in {home}; it is never replaced")
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    key = Ed25519PrivateKey.generate()
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    write_private(directory / KEY_FILE, pem, exclusive=True)
+    profile = {"name": name, "created": created, "encrypted": bool(passphrase)}
+    atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode())
+    return Identity(key, name, created)
+
+
+def key_is_encrypted(home: Path) -> bool:
+    try:
+        profile = json.loads((identity_dir(home) / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(profile.get("encrypted"))
+
+
+def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
+    directory = identity_dir(home)
+    key_path = directory / KEY_FILE
+    if not key_path.exists():
+        raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+    try:
+        pem = key_path.read_bytes()
+        profile = json.loads((directory / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IdentityError(f"cannot read the identity in {directory}: {exc}") from None
+    try:
+        key = serialization.load_pem_private_key(pem, password=passphrase or None)
+    except TypeError:
+        if passphrase:
+            raise IdentityError("this key is not protected by a passphrase") from None
+        raise IdentityError(
+            "the key is protected by a passphrase: give --passphrase or --passphrase-file"
+        ) from None
+    except ValueError:
+        raise IdentityError("wrong passphrase, or the key file is damaged") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise IdentityError("the key file does not hold an Ed25519 key")
+    name = profile.get("name")
+    created = profile.get("created", "")
+    if not isinstance(name, str) or not isinstance(created, str):
+        raise IdentityError(f"the profile in {directory} is damaged")
+    return Identity(key, name, created)

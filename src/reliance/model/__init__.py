@@ -1,0 +1,1 @@
+"""Typed, validated domain objects: pure, no I/O, no automerge."""

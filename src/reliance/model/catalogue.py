@@ -1,0 +1,225 @@
+"""The contributive catalogue: offers, needs, calls, events and knowledge seeds."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from reliance.errors import ModelError
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 20_000
+MAX_TAGS = 32
+MAX_TAG = 48
+MAX_FIELD = 500
+
+
+class ItemKind(StrEnum):
+    OFFER = "offer"
+    NEED = "need"
+    CALL = "call"
+    EVENT = "event"
+    SEED = "seed"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    MATCHED = "matched"
+    ARCHIVED = "archived"
+
+
+class AnswerKind(StrEnum):
+    CAN_HELP = "can_help"
+    INTERESTED = "interested"
+
+
+KIND_LABELS = {
+    ItemKind.OFFER: ("Offre", "Offer"),
+    ItemKind.NEED: ("Besoin", "Need"),
+    ItemKind.CALL: ("Appel à contribution", "Call for contribution"),
+    ItemKind.EVENT: ("Événement", "Event"),
+    ItemKind.SEED: ("Graine de connaissance", "Knowledge seed"),
+}
+STATUS_LABELS = {
+    Status.DRAFT: ("Brouillon", "Draft"),
+    Status.PUBLISHED: ("Publié", "Published"),
+    Status.MATCHED: ("Pourvu", "Matched"),
+    Status.ARCHIVED: ("Archivé", "Archived"),
+}
+ANSWER_LABELS = {
+    AnswerKind.CAN_HELP: ("Je peux aider", "I can help"),
+    AnswerKind.INTERESTED: ("Ça m'intéresse", "I'm interested"),
+}
+# Reciprocity: one of these words, or free text describing the exchange.
+RECIPROCITY_WORDS = ("gift", "time", "money", "barter")
+
+
+def new_id() -> str:
+    return secrets.token_hex(8)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def parse_kind(value: str) -> ItemKind:
+    try:
+        return ItemKind(value.strip().lower())
+    except ValueError:
+        raise ModelError(
+            f"unknown kind {value!r}; use one of: {', '.join(k.value for k in ItemKind)}"
+        ) from None
+
+
+def parse_status(value: str) -> Status:
+    try:
+        return Status(value.strip().lower())
+    except ValueError:
+        raise ModelError(
+            f"unknown status {value!r}; use one of: {', '.join(s.value for s in Status)}"
+        ) from None
+
+
+def parse_answer_kind(value: str) -> AnswerKind:
+    try:
+        return AnswerKind(value.strip().lower().replace("-", "_"))
+    except ValueError:
+        raise ModelError(
+            f"unknown answer {value!r}; use one of: {', '.join(a.value for a in AnswerKind)}"
+        ) from None
+
+
+def parse_time(value: str, what: str) -> str:
+    """Normalise an ISO 8601 date or date-time; naive times are taken as written (local wall time)."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ModelError(f"{what}: not an ISO 8601 date or time: {value!r} (e.g. 2026-07-14T18:00)") from None
+    if len(text) == 10:
+        return parsed.date().isoformat()
+    return parsed.isoformat(timespec="minutes" if parsed.second == 0 else "seconds")
+
+
+def _comparable(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return (
+        parsed.replace(tzinfo=None) if parsed.tzinfo is None else parsed.astimezone(UTC).replace(tzinfo=None)
+    )
+
+
+def _text(value: str, what: str, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise ModelError(f"{what} is longer than {limit} characters")
+    if "\x00" in value:
+        raise ModelError(f"{what} cannot contain NUL characters")
+    return value
+
+
+def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lstrip("#").lower()
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG:
+            raise ModelError(f"tag {tag[:20]!r}… is longer than {MAX_TAG} characters")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ModelError(f"at most {MAX_TAGS} tags")
+    return tuple(cleaned)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: ItemKind
+    title: str
+    author: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    place: str = ""
+    begins: str = ""
+    ends: str = ""
+    status: Status = Status.PUBLISHED
+    reciprocity: str = ""
+    project: str = ""
+    created: str = ""
+    updated: str = ""
+    answers: tuple[Answer, ...] = field(default=(), compare=False)
+
+    def validated(self) -> Item:
+        """Return a normalised copy, or raise ModelError naming the first broken rule."""
+        title = _text(self.title, "the title", MAX_TITLE)
+        if not title:
+            raise ModelError("an item needs a title")
+        begins = parse_time(self.begins, "begins") if self.begins else ""
+        ends = parse_time(self.ends, "ends") if self.ends else ""
+        if begins and ends and _comparable(ends) < _comparable(begins):
+            raise ModelError(f"ends ({ends}) is before begins ({begins})")
+        return replace(
+            self,
+            kind=parse_kind(self.kind),
+            title=title,
+            description=_text(self.description, "the description", MAX_DESCRIPTION),
+            tags=normalise_tags(self.tags),
+            place=_text(self.place, "the place", MAX_FIELD),
+            begins=begins,
+            ends=ends,
+            status=parse_status(self.status),
+            reciprocity=_text(self.reciprocity, "the reciprocity", MAX_FIELD),
+            project=_text(self.project, "the project", MAX_FIELD),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "author": self.author,
+            "status": self.status.value,
+            "tags": list(self.tags),
+            "description": self.description,
+            "place": self.place,
+            "begins": self.begins or None,
+            "ends": self.ends or None,
+            "reciprocity": self.reciprocity or None,
+            "project": self.project or None,
+            "created": self.created,
+            "updated": self.updated,
+            "answers": [a.to_json() for a in self.answers],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply to someone's item, stored in the answerer's own document."""
+
+    id: str
+    item_id: str
+    item_author: str
+    kind: AnswerKind
+    message: str
+    author: str
+    created: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "item": self.item_id,
+            "item_author": self.item_author,
+            "kind": self.kind.value,
+            "message": self.message,
+            "author": self.author,
+            "created": self.created,
+        }
+
+
+def validate_answer_message(message: str) -> str:
+    return _text(message, "the message", MAX_DESCRIPTION)

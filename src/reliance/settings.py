@@ -1,0 +1,100 @@
+"""Small per-home settings files: configuration, blocked keys, known peers (JSON, written atomically)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reliance.errors import RelianceError
+from reliance.fsutil import atomic_write
+from reliance.identity import decode_peer_id, encode_peer_id
+
+DEFAULT_CONFIG: dict[str, Any] = {"policy": "open", "port": 7447, "lang": "", "theme": "dark", "mdns": True}
+CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
+    "policy": ("open", "known"),
+    "lang": ("", "fr", "en"),
+    "theme": ("dark", "light"),
+}
+
+
+def _read(path: Path, default: Any) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return default
+    except (OSError, ValueError) as exc:
+        raise RelianceError(f"cannot read {path.name}: {exc}") from None
+
+
+def _write(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
+
+
+def load_config(home: Path) -> dict[str, Any]:
+    stored = _read(home / "config.json", {})
+    config = dict(DEFAULT_CONFIG)
+    if isinstance(stored, dict):
+        config.update({k: v for k, v in stored.items() if k in DEFAULT_CONFIG})
+    return config
+
+
+def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
+    if key not in DEFAULT_CONFIG:
+        raise RelianceError(f"unknown setting {key!r}; settings: {', '.join(sorted(DEFAULT_CONFIG))}")
+    parsed: Any = value
+    if key == "port":
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise RelianceError("port is a number from 1 to 65535")
+        parsed = int(value)
+    elif key == "mdns":
+        if value.lower() not in ("on", "off", "true", "false", "yes", "no"):
+            raise RelianceError("mdns is on or off")
+        parsed = value.lower() in ("on", "true", "yes")
+    elif key in CONFIG_CHOICES and value not in CONFIG_CHOICES[key]:
+        raise RelianceError(f"{key} is one of: {', '.join(v or repr('') for v in CONFIG_CHOICES[key])}")
+    stored = _read(home / "config.json", {})
+    stored = stored if isinstance(stored, dict) else {}
+    stored[key] = parsed
+    _write(home / "config.json", stored)
+    return load_config(home)
+
+
+def blocked_keys(home: Path) -> set[bytes]:
+    data = _read(home / "blocks.json", [])
+    keys: set[bytes] = set()
+    for entry in data if isinstance(data, list) else []:
+        try:
+            keys.add(decode_peer_id(entry["peer_id"] if isinstance(entry, dict) else str(entry)))
+        except (RelianceError, KeyError, TypeError):
+            continue
+    return keys
+
+
+def blocks(home: Path) -> list[dict[str, str]]:
+    data = _read(home / "blocks.json", [])
+    return [e for e in data if isinstance(e, dict) and "peer_id" in e] if isinstance(data, list) else []
+
+
+def block(home: Path, peer_id: str, reason: str = "") -> bool:
+    key = decode_peer_id(peer_id)
+    text = encode_peer_id(key)
+    current = blocks(home)
+    if any(e["peer_id"] == text for e in current):
+        return False
+    from reliance.model.catalogue import now_iso
+
+    current.append({"peer_id": text, "since": now_iso(), "reason": reason})
+    _write(home / "blocks.json", current)
+    return True
+
+
+def unblock(home: Path, peer_id: str) -> bool:
+    text = encode_peer_id(decode_peer_id(peer_id))
+    current = blocks(home)
+    kept = [e for e in current if e["peer_id"] != text]
+    if len(kept) == len(current):
+        return False
+    _write(home / "blocks.json", kept)
+    return True

@@ -1,0 +1,74 @@
+"""Append-only log of records: framing, checksums and recovery of a torn tail.
+
+A record is `b"RL"`, a 4-byte big-endian payload length, a 4-byte CRC-32 of the payload, then
+the payload. A crash mid-append leaves at worst one incomplete or corrupt record at the end; it
+is found on open and cut off, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+MAGIC = b"RL"
+HEADER = struct.Struct(">2sII")
+MAX_RECORD = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    payloads: list[bytes]
+    end: int  # offset just after the last good record
+    damaged: bool  # bytes after `end` are not a complete, valid record
+
+
+def encode_record(payload: bytes) -> bytes:
+    if len(payload) > MAX_RECORD:
+        raise ValueError("record too large")
+    return HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
+
+
+def scan(data: bytes, start: int = 0) -> ScanResult:
+    """Read every complete, valid record from `start`; stop at the first bad or partial one."""
+    payloads: list[bytes] = []
+    offset = start
+    while offset < len(data):
+        if len(data) - offset < HEADER.size:
+            return ScanResult(payloads, offset, True)
+        magic, length, crc = HEADER.unpack_from(data, offset)
+        body_start = offset + HEADER.size
+        if magic != MAGIC or length > MAX_RECORD or body_start + length > len(data):
+            return ScanResult(payloads, offset, True)
+        payload = data[body_start : body_start + length]
+        if zlib.crc32(payload) != crc:
+            return ScanResult(payloads, offset, True)
+        payloads.append(payload)
+        offset = body_start + length
+    return ScanResult(payloads, offset, False)
+
+
+def append(path: Path, payloads: list[bytes]) -> int:
+    """Append records and fsync before returning: the caller may then report success."""
+    data = b"".join(encode_record(p) for p in payloads)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+def truncate(path: Path, size: int) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,425 @@
+"""The on-disk repository: one folder per document, a snapshot plus an append-only log.
+
+Layout of `HOME/docs/DOC_ID/`:
+- `snapshot`: msgpack of the automerge save, the signature of every change it holds, the changes
+  still waiting for their dependencies, and a generation number;
+- `log`: records (see `store.log`) appended since that snapshot, each one signed change; the first
+  record names the generation, so a log left over from before a compaction is recognised;
+- `lock`: `flock` target that serialises writers, across processes too (CLI beside `serve`).
+
+Only changes that were verified (signed by their author, authorised) reach this module, either
+made here (`local_change`) or received (`add_verified`). Nothing is acknowledged before fsync.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtPanic, Writer
+from reliance.errors import StoreError
+from reliance.fsutil import atomic_write, fsync_dir
+from reliance.store import log
+from reliance.sync import wire
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_FORMAT = 1
+COMPACT_AFTER_RECORDS = 2000
+DOC_ID_RE = re.compile(r"^(rl[a-z2-7]{56}|pj[0-9a-f]{32})$")
+
+
+class DocKind(StrEnum):
+    PARTICIPANT = "participant"
+    PROJECT = "project"
+
+
+def doc_kind(doc_id: str) -> DocKind:
+    if not DOC_ID_RE.match(doc_id):
+        raise StoreError(f"not a document id: {doc_id!r}")
+    return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
+
+
+@dataclass(frozen=True)
+class SignedChange:
+    """A change and its author's signature over its hash (None: covered by a signed descendant)."""
+
+    info: ChangeInfo
+    signature: bytes | None
+
+    def to_record(self) -> bytes:
+        return msgpack.packb({"c": self.info.chunk, "s": self.signature}, use_bin_type=True)
+
+
+def change_info(chunk: bytes) -> ChangeInfo:
+    header = wire.parse_change(chunk)
+    return ChangeInfo(header.hash, chunk, header.deps, header.actor, header.seq)
+
+
+def _record_to_change(payload: bytes) -> SignedChange | None:
+    record = msgpack.unpackb(payload, raw=False)
+    if not isinstance(record, dict) or "c" not in record:
+        return None
+    signature = record.get("s")
+    return SignedChange(change_info(record["c"]), signature if isinstance(signature, bytes) else None)
+
+
+@dataclass
+class AddResult:
+    applied: list[bytes] = field(default_factory=list)
+    pending: list[bytes] = field(default_factory=list)
+    duplicate: int = 0
+
+
+class StoredDoc:
+    """One document on disk and in memory."""
+
+    def __init__(self, folder: Path, doc_id: str, actor: bytes) -> None:
+        self.folder = folder
+        self.doc_id = doc_id
+        self.kind = doc_kind(doc_id)
+        self.actor = actor
+        self.crdt = CrdtDoc.new(actor)
+        self.known: dict[bytes, bytes | None] = {}
+        self.pending: dict[bytes, SignedChange] = {}
+        self.generation = 0
+        self.records_since_snapshot = 0
+        self.warnings: list[str] = []
+        self._log_offset = 0
+        self._log_inode = -1
+        self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
+
+    # -- files ---------------------------------------------------------------------------------------------
+    @property
+    def snapshot_path(self) -> Path:
+        return self.folder / "snapshot"
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "log"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    # -- opening -------------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)build the in-memory state from the snapshot and the log, repairing a torn tail."""
+        with self.locked():
+            self._load_locked()
+
+    def _load_locked(self) -> None:
+        self.crdt = CrdtDoc.new(self.actor)
+        self.known = {}
+        self.pending = {}
+        self.generation = 0
+        if self.snapshot_path.exists():
+            self._read_snapshot()
+        self._log_offset = 0
+        self._log_inode = -1
+        if not self.log_path.exists():
+            self._start_log()
+        self._catch_up(repair=True)
+
+    def _read_snapshot(self) -> None:
+        try:
+            snap = msgpack.unpackb(self.snapshot_path.read_bytes(), raw=False)
+            if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
+                raise ValueError("unknown snapshot format")
+            self.generation = int(snap["gen"])
+            if snap["am"]:
+                self.crdt = CrdtDoc.load(snap["am"], self.actor)
+            self.known = {bytes(h): (bytes(s) if s is not None else None) for h, s in snap["known"]}
+            for chunk, signature in snap["pending"]:
+                info = change_info(chunk)
+                self.pending[info.hash] = SignedChange(info, signature)
+        except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException, CrdtPanic) as exc:
+            raise StoreError(f"the snapshot of document {self.doc_id} is unreadable: {exc}") from None
+
+    def _start_log(self) -> None:
+        header = msgpack.packb({"gen": self.generation, "doc": self.doc_id}, use_bin_type=True)
+        atomic_write(self.log_path, log.encode_record(header))
+
+    def _catch_up(self, *, repair: bool) -> list[bytes]:
+        """Apply records appended to the log since we last looked (by this or another process)."""
+        try:
+            stat = os.stat(self.log_path)
+        except FileNotFoundError:
+            return []
+        if self._log_inode not in (-1, stat.st_ino) or stat.st_size < self._log_offset:
+            # Another process compacted: start again from its snapshot.
+            self._load_locked()
+            return list(self.known)
+        if stat.st_size == self._log_offset:
+            return []
+        with open(self.log_path, "rb") as handle:
+            data = handle.read()
+        result = log.scan(data, self._log_offset)
+        payloads = result.payloads
+        if self._log_offset == 0:
+            if not payloads:
+                if repair:
+                    self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
+                    self._start_log()
+                    return []
+                return []
+            header = msgpack.unpackb(payloads[0], raw=False)
+            payloads = payloads[1:]
+            if not isinstance(header, dict) or header.get("gen") != self.generation:
+                # A log older than the snapshot: everything in it is already in the snapshot.
+                if repair:
+                    self._start_log()
+                    self._log_inode = os.stat(self.log_path).st_ino
+                    self._log_offset = os.stat(self.log_path).st_size
+                return []
+        if result.damaged and repair:
+            lost = len(data) - result.end
+            message = f"document {self.doc_id}: cut {lost} bytes of a torn or corrupt log tail"
+            logger.warning(message)
+            self.warnings.append(message)
+            log.truncate(self.log_path, result.end)
+        self._log_inode = stat.st_ino
+        self._log_offset = result.end
+        changes: list[SignedChange] = []
+        for payload in payloads:
+            try:
+                change = _record_to_change(payload)
+            except (ValueError, TypeError, msgpack.UnpackException, wire.WireError):
+                change = None
+            if change is not None:
+                changes.append(change)
+        self.records_since_snapshot += len(changes)
+        return self._integrate(changes).applied
+
+    def refresh(self) -> list[bytes]:
+        """Pick up changes other processes wrote; returns the hashes newly applied."""
+        with self.locked():
+            applied = self._catch_up(repair=False)
+        if applied:
+            self._notify(applied)
+        return applied
+
+    # -- integrating verified changes ---------------------------------------------------------------------
+    def has(self, change_hash: bytes) -> bool:
+        return change_hash in self.known
+
+    def missing_deps(self, change: ChangeInfo) -> list[bytes]:
+        return [dep for dep in change.deps if dep not in self.known]
+
+    def _integrate(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
+        """Apply what can be applied, in causal order; buffer the rest. Caller holds the lock."""
+        result = AddResult()
+        for change in changes:
+            if change.info.hash in self.known or change.info.hash in self.pending:
+                result.duplicate += 1
+                continue
+            self.pending[change.info.hash] = change
+        ready = self._ready_in_causal_order()
+        if ready:
+            if prepared is not None:
+                self.crdt = prepared
+            else:
+                self.crdt.apply([c.info.chunk for c in ready])
+            for change in ready:
+                self.known[change.info.hash] = change.signature
+                del self.pending[change.info.hash]
+                result.applied.append(change.info.hash)
+        result.pending = [h for h in (c.info.hash for c in changes) if h in self.pending]
+        return result
+
+    def _ready_in_causal_order(self) -> list[SignedChange]:
+        ready: list[SignedChange] = []
+        done: set[bytes] = set()
+        progress = True
+        waiting = dict(self.pending)
+        while progress and waiting:
+            progress = False
+            for change_hash, change in list(waiting.items()):
+                if all(dep in self.known or dep in done for dep in change.info.deps):
+                    ready.append(change)
+                    done.add(change_hash)
+                    del waiting[change_hash]
+                    progress = True
+        return ready
+
+    def plan(self, changes: Sequence[SignedChange]) -> list[SignedChange]:
+        """The changes (new and buffered) that would be applied, in order, if `changes` were added."""
+        saved = dict(self.pending)
+        try:
+            for change in changes:
+                if change.info.hash not in self.known:
+                    self.pending.setdefault(change.info.hash, change)
+            return self._ready_in_causal_order()
+        finally:
+            self.pending = saved
+
+    def add_verified(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
+        """Store and apply changes that were authenticated and authorised by the caller.
+
+        `prepared`, when given, is a fork on which exactly `plan(changes)` was applied (project
+        authorisation does that); it replaces the document instead of applying twice.
+        """
+        with self.locked():
+            if self._catch_up(repair=False):
+                prepared = None  # another process wrote meanwhile: apply onto the current state instead
+            fresh = [c for c in changes if c.info.hash not in self.known and c.info.hash not in self.pending]
+            if not fresh:
+                return AddResult(duplicate=len(changes))
+            try:
+                result = self._integrate(fresh, prepared)
+            except CrdtPanic:
+                self._load_locked()
+                raise
+            try:
+                self._log_offset = log.append(self.log_path, [c.to_record() for c in fresh])
+            except OSError as exc:
+                self._load_locked()
+                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            self.records_since_snapshot += len(fresh)
+            result.duplicate += len(changes) - len(fresh)
+        if result.applied:
+            self._notify(result.applied)
+        self.maybe_compact()
+        return result
+
+    def local_change(
+        self, sign: Callable[[bytes], bytes], edit: Callable[[Writer], None]
+    ) -> ChangeInfo | None:
+        """Make, sign and durably store one change of our own; None if `edit` changed nothing."""
+        with self.locked():
+            self._catch_up(repair=False)
+            try:
+                info = self.crdt.change(edit)
+            except CrdtPanic:
+                self._load_locked()
+                raise
+            if info is None:
+                return None
+            signed = SignedChange(info, sign(info.hash))
+            try:
+                self._log_offset = log.append(self.log_path, [signed.to_record()])
+            except OSError as exc:
+                self._load_locked()
+                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            self.known[info.hash] = signed.signature
+            self.records_since_snapshot += 1
+        self._notify([info.hash])
+        self.maybe_compact()
+        return info
+
+    # -- compaction ----------------------------------------------------------------------------------------
+    def maybe_compact(self) -> None:
+        if self.records_since_snapshot >= COMPACT_AFTER_RECORDS:
+            self.compact()
+
+    def compact(self) -> None:
+        """Rewrite the snapshot with everything, atomically, then start an empty log."""
+        with self.locked():
+            self._catch_up(repair=False)
+            snapshot: dict[str, Any] = {
+                "format": SNAPSHOT_FORMAT,
+                "doc": self.doc_id,
+                "gen": self.generation + 1,
+                "am": self.crdt.save() if self.known else b"",
+                "known": [[h, s] for h, s in self.known.items()],
+                "pending": [[c.info.chunk, c.signature] for c in self.pending.values()],
+            }
+            atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
+            self.generation += 1
+            self._start_log()
+            stat = os.stat(self.log_path)
+            self._log_inode, self._log_offset = stat.st_ino, stat.st_size
+            self.records_since_snapshot = 0
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def signed_changes(self, since: Sequence[bytes] = ()) -> list[SignedChange]:
+        """Every applied change (or those after `since`, which must be known), with signatures."""
+        infos = self.crdt.changes_since([h for h in since if h in self.known])
+        return [SignedChange(info, self.known.get(info.hash)) for info in infos]
+
+    def heads(self) -> list[bytes]:
+        return self.crdt.heads()
+
+    def subscribe(self, listener: Callable[[StoredDoc, list[bytes]], None]) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self, hashes: list[bytes]) -> None:
+        for listener in list(self._listeners):
+            listener(self, hashes)
+
+
+class Repository:
+    """Every document held in one home."""
+
+    def __init__(self, home: Path, actor: bytes) -> None:
+        self.home = home
+        self.actor = actor
+        self.docs_dir = home / "docs"
+        self._open: dict[str, StoredDoc] = {}
+
+    def doc_ids(self) -> list[str]:
+        if not self.docs_dir.exists():
+            return []
+        return sorted(p.name for p in self.docs_dir.iterdir() if DOC_ID_RE.match(p.name) and p.is_dir())
+
+    def exists(self, doc_id: str) -> bool:
+        return doc_id in self._open or (self.docs_dir / doc_id / "log").exists()
+
+    def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
+        doc_kind(doc_id)
+        if doc_id in self._open:
+            return self._open[doc_id]
+        folder = self.docs_dir / doc_id
+        if not folder.exists():
+            if not create:
+                raise StoreError(f"no document {doc_id} in this store")
+            folder.mkdir(parents=True, exist_ok=True)
+            fsync_dir(folder.parent)
+        stored = StoredDoc(folder, doc_id, self.actor)
+        stored.load()
+        self._open[doc_id] = stored
+        return stored
+
+    def scratch(self, doc_id: str) -> StoredDoc:
+        """An empty, unsaved document, to check a batch for a document not held yet."""
+        return StoredDoc(self.docs_dir / doc_id, doc_id, self.actor)
+
+    def reload(self, doc_id: str) -> StoredDoc:
+        """Drop the in-memory document (e.g. after an automerge panic) and read it again from disk."""
+        stale = self._open.pop(doc_id, None)
+        fresh = self.open(doc_id)
+        if stale is not None:
+            for listener in stale._listeners:
+                fresh.subscribe(listener)
+        return fresh
+
+    def loaded(self) -> list[StoredDoc]:
+        return list(self._open.values())
+
+    def refresh_all(self) -> dict[str, list[bytes]]:
+        """Catch up on what other processes wrote, including documents they created."""
+        changed: dict[str, list[bytes]] = {}
+        for doc_id in self.doc_ids():
+            if doc_id not in self._open:
+                self.open(doc_id)
+                changed[doc_id] = list(self._open[doc_id].known)
+                continue
+            applied = self._open[doc_id].refresh()
+            if applied:
+                changed[doc_id] = applied
+        return changed

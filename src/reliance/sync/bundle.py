@@ -1,0 +1,112 @@
+"""Offline bundles: every signed change of some documents in one file (USB stick, e-mail).
+
+Format (msgpack map): {"format": "reliance-bundle/1", "created": ISO time, "by": peer id,
+"docs": [{"id": document id, "changes": [[change chunk, signature or nil], ...]}]}.
+Importing checks every document exactly like a network batch, all before applying any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgpack
+
+from reliance.errors import RelianceError
+from reliance.model.catalogue import now_iso
+from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
+from reliance.sync import wire
+from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, check_batch
+
+BUNDLE_FORMAT = "reliance-bundle/1"
+MAX_BUNDLE_BYTES = 1 << 30
+
+
+class BundleError(RelianceError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    outcomes: list[BatchOutcome]
+
+    @property
+    def applied(self) -> int:
+        return sum(len(o.applied) for o in self.outcomes)
+
+
+def export_bundle(
+    repo: Repository, path: Path, doc_ids: Sequence[str], by: str, blocked: Collection[bytes] = ()
+) -> int:
+    docs = []
+    total = 0
+    for doc_id in doc_ids:
+        stored = repo.open(doc_id)
+        changes = [c for c in stored.signed_changes() if c.info.actor not in blocked]
+        changes += [c for c in stored.pending.values() if c.info.actor not in blocked]
+        docs.append({"id": doc_id, "changes": [[c.info.chunk, c.signature] for c in changes]})
+        total += len(changes)
+    data = msgpack.packb(
+        {"format": BUNDLE_FORMAT, "created": now_iso(), "by": by, "docs": docs}, use_bin_type=True
+    )
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise BundleError(f"cannot write {path}: {exc.strerror}") from None
+    return total
+
+
+def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BUNDLE_BYTES:
+            raise BundleError(f"{path} is larger than {MAX_BUNDLE_BYTES >> 20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = msgpack.unpackb(raw, raw=False, strict_map_key=True)
+    except (ValueError, msgpack.UnpackException):
+        raise BundleError(f"{path} is not a reliance bundle") from None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != BUNDLE_FORMAT
+        or not isinstance(data.get("docs"), list)
+    ):
+        raise BundleError(f"{path} is not a reliance bundle (format {BUNDLE_FORMAT} expected)")
+    out: list[tuple[str, list[SignedChange]]] = []
+    for entry in data["docs"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise BundleError("bundle: malformed document entry")
+        doc_id = entry["id"]
+        try:
+            doc_kind(doc_id)
+        except RelianceError as exc:
+            raise BundleError(f"bundle: {exc}") from None
+        changes = []
+        for item in entry.get("changes", []):
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not isinstance(item[0], bytes)
+                or not (item[1] is None or (isinstance(item[1], bytes) and len(item[1]) == 64))
+            ):
+                raise BundleError(f"bundle: malformed change in document {doc_id}")
+            try:
+                changes.append(SignedChange(change_info(item[0]), item[1]))
+            except wire.WireError as exc:
+                raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
+        out.append((doc_id, changes))
+    return out
+
+
+def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ()) -> ImportSummary:
+    docs = read_bundle(path)
+    try:
+        for doc_id, changes in docs:
+            check_batch(repo, doc_id, changes, blocked=blocked)
+        outcomes = [accept_batch(repo, doc_id, changes, blocked=blocked) for doc_id, changes in docs]
+    except Rejected as exc:
+        raise BundleError(f"bundle refused, nothing imported: {exc.reason}") from None
+    return ImportSummary(outcomes)

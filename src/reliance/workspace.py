@@ -1,0 +1,201 @@
+"""The library API: one participant's home, identity and documents.
+
+The CLI, the Textual app and the node all go through this class; it holds no UI and no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reliance.doc import participant
+from reliance.doc.crdt import Writer
+from reliance.errors import DocumentError, IdentityError, ModelError, StoreError
+from reliance.identity import Identity, create_identity, has_identity, load_identity
+from reliance.model.catalogue import (
+    Answer,
+    Item,
+    ItemKind,
+    Status,
+    new_id,
+    now_iso,
+    parse_answer_kind,
+    validate_answer_message,
+)
+from reliance.model.codesocial import section_id, validate_section_text
+from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    kinds: tuple[ItemKind, ...] = ()
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+    statuses: tuple[Status, ...] = ()
+    text: str = ""
+
+    def matches(self, item: Item) -> bool:
+        if self.kinds and item.kind not in self.kinds:
+            return False
+        if self.tags and not set(self.tags) & set(item.tags):
+            return False
+        if self.author and item.author != self.author:
+            return False
+        if self.statuses and item.status not in self.statuses:
+            return False
+        if self.text:
+            needle = self.text.lower()
+            haystack = " ".join((item.title, item.description, item.place, " ".join(item.tags))).lower()
+            return all(word in haystack for word in needle.split())
+        return True
+
+
+class Workspace:
+    def __init__(self, home: Path, identity: Identity) -> None:
+        self.home = home
+        self.identity = identity
+        self.repo = Repository(home, identity.public_key)
+
+    # -- opening -------------------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, home: Path, name: str, passphrase: bytes | None = None) -> Workspace:
+        identity = create_identity(home, name, passphrase)
+        workspace = cls(home, identity)
+        doc = workspace.repo.open(identity.peer_id, create=True)
+        if not doc.known:
+            workspace._write(doc, lambda w: participant.genesis(w, identity.peer_id, identity.name))
+        return workspace
+
+    @classmethod
+    def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
+        if not has_identity(home):
+            raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+        return cls(home, load_identity(home, passphrase))
+
+    @property
+    def peer_id(self) -> str:
+        return self.identity.peer_id
+
+    def my_doc(self) -> StoredDoc:
+        doc = self.repo.open(self.peer_id, create=True)
+        if not doc.known:
+            self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
+        return doc
+
+    def _write(self, doc: StoredDoc, edit: Callable[[Writer], None]) -> bool:
+        return doc.local_change(self.identity.sign, edit) is not None
+
+    # -- documents -----------------------------------------------------------------------------------------
+    def participant_docs(self) -> list[StoredDoc]:
+        docs = []
+        for doc_id in self.repo.doc_ids():
+            if doc_kind(doc_id) == DocKind.PARTICIPANT:
+                try:
+                    docs.append(self.repo.open(doc_id))
+                except StoreError:
+                    continue
+        return docs
+
+    def participant_name(self, peer_id: str) -> str:
+        if not self.repo.exists(peer_id):
+            return ""
+        return participant.name(self.repo.open(peer_id).crdt)
+
+    # -- social code ---------------------------------------------------------------------------------------
+    def code(self, doc_id: str | None = None, heads: Sequence[bytes] | None = None) -> dict[str, str]:
+        doc = self.repo.open(doc_id) if doc_id else self.my_doc()
+        return participant.read_code(doc.crdt, heads)
+
+    def set_code(self, section: str, text: str) -> bool:
+        sid = section_id(section)
+        text = validate_section_text(text)
+        doc = self.my_doc()
+        before = doc.heads()
+        return self._write(doc, lambda w: participant.set_section(w, sid, text, self.peer_id, before))
+
+    def history(self, doc_id: str | None = None) -> list[participant.Amendment]:
+        doc = self.repo.open(doc_id) if doc_id else self.my_doc()
+        return participant.read_history(doc.crdt)
+
+    # -- catalogue -----------------------------------------------------------------------------------------
+    def add_item(self, draft: Item) -> Item:
+        stamp = now_iso()
+        item = replace(draft, id=new_id(), author=self.peer_id, created=stamp, updated=stamp).validated()
+        self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
+        return item
+
+    def my_item(self, item_id: str) -> Item:
+        item = participant.read_item(self.my_doc().crdt, item_id, self.peer_id)
+        if item is None:
+            if self.find_item(item_id) is not None:
+                raise ModelError(f"item {item_id} belongs to someone else; only its author can change it")
+            raise ModelError(f"no item {item_id}")
+        return item
+
+    def update_item(self, item_id: str, **changes: object) -> Item:
+        current = self.my_item(item_id)
+        updated = replace(current, **changes, updated=now_iso()).validated()  # type: ignore[arg-type]
+        if updated == replace(current, updated=updated.updated):
+            return current
+        self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=False))
+        return updated
+
+    def archive_item(self, item_id: str) -> Item:
+        return self.update_item(item_id, status=Status.ARCHIVED)
+
+    def items(self, item_filter: ItemFilter | None = None) -> list[Item]:
+        chosen = item_filter or ItemFilter()
+        found: list[Item] = []
+        for doc in self.participant_docs():
+            found.extend(item for item in participant.read_items(doc.crdt) if chosen.matches(item))
+        found.sort(key=lambda i: (i.created, i.id), reverse=True)
+        return found
+
+    def find_item(self, item_id: str) -> Item | None:
+        for doc in self.participant_docs():
+            item = participant.read_item(doc.crdt, item_id, participant.owner(doc.crdt))
+            if item is not None:
+                return replace(item, answers=tuple(self.answers_to(item_id)))
+        return None
+
+    def answer(self, item_id: str, kind: str, message: str = "") -> Answer:
+        item = self.find_item(item_id)
+        if item is None:
+            raise ModelError(f"no item {item_id}")
+        answer = Answer(
+            id=new_id(),
+            item_id=item_id,
+            item_author=item.author,
+            kind=parse_answer_kind(kind),
+            message=validate_answer_message(message),
+            author=self.peer_id,
+            created=now_iso(),
+        )
+        self._write(self.my_doc(), lambda w: participant.write_answer(w, answer))
+        return answer
+
+    def answers_to(self, item_id: str) -> list[Answer]:
+        out: list[Answer] = []
+        for doc in self.participant_docs():
+            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_id == item_id)
+        return sorted(out, key=lambda a: (a.created, a.id))
+
+    def answers_to_me(self) -> list[Answer]:
+        out: list[Answer] = []
+        for doc in self.participant_docs():
+            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_author == self.peer_id)
+        return sorted(out, key=lambda a: (a.created, a.id))
+
+    def rename(self, name: str) -> None:
+        name = name.strip()
+        if not name or len(name) > 80:
+            raise ModelError("a name has 1 to 80 characters")
+        self._write(self.my_doc(), lambda w: participant.set_name(w, name))
+
+
+def ensure_known_doc(workspace: Workspace, doc_ids: Iterable[str]) -> list[str]:
+    missing = [d for d in doc_ids if not workspace.repo.exists(d)]
+    if missing:
+        raise DocumentError(f"unknown document: {missing[0]}")
+    return list(doc_ids)
