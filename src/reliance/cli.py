@@ -507,9 +507,10 @@ def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, 
 
 def register_extensions() -> None:
     """Commands defined beside their features (projects, sync, network)."""
-    from reliance import cli_projects
+    from reliance import cli_network, cli_projects
 
     cli_projects.register(cli)
+    cli_network.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,259 @@
+"""Command-line commands for the network: serve, sync, peers, doctor, config."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from typing import Any
+
+import click
+
+from reliance import settings
+from reliance.cli import Context, emit_json, fail, pass_ctx
+from reliance.identity import decode_peer_id, encode_peer_id
+
+
+@click.command("serve")
+@click.option("--port", type=int, help="TCP port (default: the configured port, 7447).")
+@click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--no-mdns", is_flag=True, help="Do not advertise or browse with mDNS.")
+@click.option("--quiet", is_flag=True, help="Only warnings and errors.")
+@pass_ctx
+def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet: bool) -> None:
+    """Run the headless node until SIGTERM or Ctrl+C."""
+    from reliance.sync.node import Node
+
+    ws = ctx.workspace()
+    config = settings.load_config(ctx.home)
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stdout,
+        force=True,
+    )
+    for noisy in ("reliance.sync.transport", "reliance.sync.discovery", "zeroconf", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    async def run() -> None:
+        node = Node(
+            ws,
+            port=port if port is not None else int(config["port"]),
+            listen=listen,
+            mdns=not no_mdns and bool(config["mdns"]),
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await node.start()
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {listen}:{port}: {exc.strerror}") from None
+        click.echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
+        await stop.wait()
+        logging.getLogger("reliance.node").info("stopping")
+        await node.stop()
+        logging.getLogger("reliance.node").info("stopped cleanly")
+
+    asyncio.run(run())
+
+
+@click.command("sync")
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+@pass_ctx
+def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
+    """Sync once with the node at ADDRESS (HOST:PORT) and exit with a summary."""
+    from reliance.sync.node import parse_address, sync_once
+
+    host, port = parse_address(address)
+    summary = asyncio.run(sync_once(ctx.workspace(), host, port, timeout=timeout))
+    if as_json:
+        emit_json(summary)
+        return
+    click.echo(
+        f"synced with {summary['peer_name'] or '?'} ({summary['peer_id'][:14]}…): "
+        f"received {summary['received_changes']} changes in {len(summary['documents_changed'])} documents, "
+        f"sent {summary['sent_changes']} changes, {summary['seconds']} s"
+    )
+
+
+def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    from reliance.sync.node import read_peers_file, read_state_file
+
+    state = read_state_file(ctx.home)
+    blocked = {encode_peer_id(k) for k in settings.blocked_keys(ctx.home)}
+    if state is not None:
+        rows = list(state.get("peers", []))
+    else:
+        rows = []
+        for peer_id, entry in read_peers_file(ctx.home).get("peers", {}).items():
+            rows.append(
+                {
+                    "peer_id": peer_id,
+                    "name": entry.get("name", ""),
+                    "state": "discovered",
+                    "address": (entry.get("addresses") or [None])[0],
+                    "last_seen": entry.get("last_seen"),
+                    "source": entry.get("source", "known"),
+                    "docs_in_sync": {},
+                    "last_error": None,
+                }
+            )
+    known = {row["peer_id"] for row in rows}
+    for peer_id in sorted(blocked - known):
+        rows.append(
+            {
+                "peer_id": peer_id,
+                "name": "",
+                "state": "blocked",
+                "address": None,
+                "last_seen": None,
+                "source": "blocked",
+                "docs_in_sync": {},
+                "last_error": None,
+            }
+        )
+    for row in rows:
+        if row["peer_id"] in blocked:
+            row["state"] = "blocked"
+    return rows, state
+
+
+@click.command("peers")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def peers_cmd(ctx: Context, as_json: bool) -> None:
+    """Every peer with its state, address, last seen time and per-document sync state."""
+    rows, state = _peer_rows(ctx)
+    if as_json:
+        emit_json(rows)
+        return
+    if state is None:
+        click.echo("no node is running on this home (start one with 'reliance serve'); known peers:")
+    else:
+        click.echo(f"node listening on {state.get('listen')}")
+    if not rows:
+        click.echo("no peer yet — 'reliance doctor' explains why nobody is found")
+    for row in rows:
+        seen = (
+            time.strftime("%H:%M:%S", time.localtime(row["last_seen"])) if row.get("last_seen") else "never"
+        )
+        docs = row.get("docs_in_sync") or {}
+        sync_text = f"{sum(docs.values())}/{len(docs)} docs in sync" if docs else ""
+        click.echo(
+            f"{row['state']:11} {row.get('name') or '?':16} {row.get('address') or '-':22} seen {seen:8} "
+            f"{sync_text}  {row['peer_id']}"
+        )
+
+
+@click.group("peer")
+def peer_group() -> None:
+    """Add a peer by address, or accept a pending one."""
+
+
+@peer_group.command("add")
+@click.argument("address")
+@pass_ctx
+def peer_add(ctx: Context, address: str) -> None:
+    """Remember HOST:PORT; the node dials it now and after every disconnection."""
+    from reliance.sync.node import parse_address, read_peers_file, write_peers_file
+
+    host, port = parse_address(address)
+    data = read_peers_file(ctx.home)
+    typed = list(data.get("typed", []))
+    text = f"{host}:{port}"
+    if text not in typed:
+        typed.append(text)
+    data["typed"] = typed
+    data.setdefault("peers", {})
+    write_peers_file(ctx.home, data)
+    click.echo(
+        f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)"
+    )
+
+
+@peer_group.command("accept")
+@click.argument("peer_id")
+@pass_ctx
+def peer_accept(ctx: Context, peer_id: str) -> None:
+    """Accept a pending peer (policy 'known')."""
+    from reliance.sync.node import read_peers_file, write_peers_file
+
+    text = encode_peer_id(decode_peer_id(peer_id))
+    data = read_peers_file(ctx.home)
+    peers = data.setdefault("peers", {})
+    entry = peers.setdefault(text, {"name": "", "addresses": [], "source": "accepted"})
+    entry["accepted"] = True
+    write_peers_file(ctx.home, data)
+    click.echo(f"accepted {text}")
+
+
+@click.command("doctor")
+@click.option("--port", type=int, help="Port to check (default: the configured port).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
+@pass_ctx
+def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None:
+    """Explain in plain words why no peer is found, and what to try."""
+    from reliance.sync.doctor import diagnose
+    from reliance.sync.node import read_state_file
+
+    state = read_state_file(ctx.home)
+    chosen = port if port is not None else int(settings.load_config(ctx.home)["port"])
+    connected = None
+    if state is not None:
+        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
+        with contextlib.suppress(ValueError, TypeError):
+            chosen = int(str(state.get("listen", "")).rsplit(":", 1)[1])
+    findings = diagnose(None if state is not None else chosen, peers_found=connected)
+    if as_json:
+        emit_json([f.__dict__ if hasattr(f, "__dict__") else dict(f) for f in findings])
+        return
+    marks = {"ok": "✓", "warning": "!", "problem": "✗"}
+    for finding in findings:
+        message = finding.message_fr if lang == "fr" else finding.message_en
+        advice = finding.advice_fr if lang == "fr" else finding.advice_en
+        click.echo(f"{marks.get(finding.level, '-')} {message}")
+        if advice:
+            click.echo(f"    → {advice}")
+
+
+@click.group("config")
+def config_group() -> None:
+    """Settings of this home: policy (open|known), port, mdns, lang, theme."""
+
+
+@config_group.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def config_show(ctx: Context, as_json: bool) -> None:
+    config = settings.load_config(ctx.home)
+    if as_json:
+        emit_json(config)
+        return
+    for key, value in sorted(config.items()):
+        click.echo(f"{key:8} {value}")
+
+
+@config_group.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_ctx
+def config_set(ctx: Context, key: str, value: str) -> None:
+    """Set KEY to VALUE (e.g. 'policy known')."""
+    if not ctx.home.exists():
+        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+    settings.set_config(ctx.home, key, value)
+    click.echo(f"{key} = {value}")
+
+
+def register(cli: click.Group) -> None:
+    for command in (serve_cmd, sync_cmd, peers_cmd, peer_group, doctor_cmd, config_group):
+        cli.add_command(command)

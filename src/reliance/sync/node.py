@@ -1,0 +1,715 @@
+"""The node: transport, discovery and sync sessions wired together in one asyncio loop.
+
+- Listens with the Noise transport; dials peers found by mDNS, typed addresses and known peers
+  (exponential backoff). One connection per pair of peers: when both dial at once, the connection
+  opened by the smaller key is kept on both sides.
+- Every connection runs a sans-IO `Session`. Sessions and the store are driven from one worker
+  thread, so a large batch never stalls heartbeats or the terminal UI sharing the loop.
+- Changes that arrive from one peer are offered to every other connected peer (gossip); changes
+  written by another process on the same home (the CLI beside `serve`) are picked up by polling
+  the store's logs, which are shared safely through `flock` (see docs/storage.md).
+- Liveness comes from transport heartbeats, never from mDNS.
+- `HOME/peers.json` keeps known peers (addresses, accepted); `HOME/node-state.json` is rewritten
+  while running so that `reliance peers` in another process can show live state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from reliance import settings
+from reliance.errors import RelianceError
+from reliance.fsutil import atomic_write
+from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.sync import events as ev
+from reliance.sync import transport
+from reliance.sync.events import NodeEvent, PeerInfo, PeerState
+from reliance.sync.protocol import BatchRefused, ChangesReceived, InSync, RefusedByPeer, Session, SyncHost
+from reliance.workspace import Workspace
+
+log = logging.getLogger("reliance.node")
+T = TypeVar("T")
+
+DEFAULT_PORT = 7447
+PEERS_FILE = "peers.json"
+STATE_FILE = "node-state.json"
+
+
+@dataclass
+class NodeConfig:
+    port: int = DEFAULT_PORT
+    listen: str = "0.0.0.0"
+    mdns: bool = True
+    service_type: str | None = None  # None: the standard _reliance._tcp.local.
+    interfaces: list[str] | None = None
+    heartbeat_interval: float = 5.0
+    handshake_timeout: float = 10.0
+    redial_min: float = 1.0
+    redial_max: float = 60.0
+    poll_interval: float = 0.5
+    max_message: int = 64 * 1024 * 1024
+    write_state: bool = True
+
+
+@dataclass
+class _Peer:
+    key: bytes
+    name: str = ""
+    addresses: list[tuple[str, int]] = field(default_factory=list)
+    source: str = "known"
+    accepted: bool = False
+    state: PeerState = PeerState.DISCOVERED
+    last_seen: float | None = None
+    last_error: str = ""
+    conn: transport.SecureConnection | None = None
+    conn_initiator: bytes = b""
+    session: Session | None = None
+    backoff: float = 0.0
+    next_dial: float = 0.0
+    dialing: bool = False
+
+    @property
+    def peer_id(self) -> str:
+        return encode_peer_id(self.key)
+
+
+def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
+    """`host:port`, `host` (default port) or `[v6]:port`."""
+    text = text.strip()
+    if not text:
+        raise RelianceError("an address is HOST:PORT, e.g. 192.168.1.20:7447")
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.lstrip(":")
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    else:
+        host, port_text = text, ""
+    if not host:
+        raise RelianceError(f"no host in address {text!r}")
+    if not port_text:
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise RelianceError(f"bad port in address {text!r}")
+    return host, int(port_text)
+
+
+class Node:
+    def __init__(
+        self,
+        workspace: Workspace,
+        config: NodeConfig | None = None,
+        *,
+        port: int | None = None,
+        listen: str | None = None,
+        mdns: bool | None = None,
+    ) -> None:
+        self.ws = workspace
+        self.config = config or NodeConfig()
+        if port is not None:
+            self.config.port = port
+        if listen is not None:
+            self.config.listen = listen
+        if mdns is not None:
+            self.config.mdns = mdns
+        self.home = workspace.home
+        self.my_key = workspace.identity.public_key
+        self.peers_by_key: dict[bytes, _Peer] = {}
+        self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
+        self.listen_address: tuple[str, int] | None = None
+        self.last_sync: float | None = None
+        self._blocked: set[bytes] = settings.blocked_keys(self.home)
+        self._policy = settings.load_config(self.home)["policy"]
+        self._listeners: list[Callable[[NodeEvent], None]] = []
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-sync")
+        self._server: transport.Server | None = None
+        self._discovery: Any = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+        self._peers_mtime = 0.0
+        self._settings_mtime = 0.0
+        self._host = SyncHost(workspace.repo, blocked=lambda: self._blocked)
+        self._transport_config = transport.TransportConfig(
+            max_message=self.config.max_message,
+            heartbeat_interval=self.config.heartbeat_interval,
+            handshake_timeout=self.config.handshake_timeout,
+            read_timeout=max(30.0, self.config.heartbeat_interval * 3),
+        )
+
+    # -- public API ------------------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
+        self._listeners.append(callback)
+
+    async def start(self) -> None:
+        self._load_peers_file()
+        await self._in_worker(self._open_all)
+        self._server = await transport.serve(
+            self.config.listen,
+            self.config.port,
+            self.ws.identity.private_key,
+            name=self.ws.identity.name[:64],
+            on_connection=self._on_incoming,
+            accept=self._accept,
+            config=self._transport_config,
+        )
+        self.listen_address = (self.config.listen, self._server.port)
+        self._emit(ev.LISTENING, f"listening on {self.config.listen}:{self._server.port}")
+        if self.config.mdns:
+            await self._start_discovery()
+        self._spawn(self._maintenance())
+        self._write_state()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._discovery is not None:
+            with contextlib.suppress(Exception):
+                await self._discovery.stop()
+        for peer in self.peers_by_key.values():
+            if peer.conn is not None:
+                with contextlib.suppress(Exception):
+                    await peer.conn.close()
+        if self._server is not None:
+            await self._server.close()
+        self._worker.shutdown(wait=True)
+        self._save_peers_file()
+        if self.config.write_state:
+            with contextlib.suppress(OSError):
+                (self.home / STATE_FILE).unlink()
+
+    def peers(self) -> list[PeerInfo]:
+        out = []
+        for peer in self.peers_by_key.values():
+            state = PeerState.BLOCKED if peer.key in self._blocked else peer.state
+            docs: dict[str, bool] = {}
+            if peer.session is not None and state == PeerState.CONNECTED:
+                for doc_id in self.ws.repo.doc_ids():
+                    with contextlib.suppress(RelianceError):
+                        docs[doc_id] = peer.session.in_sync(doc_id)
+            address = f"{peer.addresses[0][0]}:{peer.addresses[0][1]}" if peer.addresses else ""
+            out.append(
+                PeerInfo(
+                    peer.peer_id,
+                    peer.name,
+                    state,
+                    address,
+                    peer.last_seen,
+                    peer.source,
+                    docs,
+                    peer.last_error,
+                )
+            )
+        return sorted(out, key=lambda p: (p.state != PeerState.CONNECTED, p.name.lower(), p.peer_id))
+
+    async def add_address(self, host: str, port: int) -> None:
+        """A typed address: remembered, dialled now and redialled later."""
+        if (host, port) not in self.typed:
+            self.typed.append((host, port))
+            self._save_peers_file()
+        self._spawn(self._dial_address(host, port, None, source="typed"))
+
+    def accept_peer(self, peer_id: str) -> None:
+        key = decode_peer_id(peer_id)
+        peer = self._peer(key)
+        peer.accepted = True
+        if peer.state == PeerState.PENDING:
+            peer.state = PeerState.DISCOVERED
+            peer.next_dial = 0.0
+        self._save_peers_file()
+
+    def block_peer(self, peer_id: str, reason: str = "") -> None:
+        settings.block(self.home, peer_id, reason)
+        key = decode_peer_id(peer_id)
+        self._blocked.add(key)
+        peer = self.peers_by_key.get(key)
+        if peer is not None and peer.conn is not None:
+            self._spawn(peer.conn.close())
+
+    def unblock_peer(self, peer_id: str) -> None:
+        settings.unblock(self.home, peer_id)
+        key = decode_peer_id(peer_id)
+        self._blocked.discard(key)
+        peer = self.peers_by_key.get(key)
+        if peer is not None:
+            peer.next_dial = 0.0
+
+    def local_change(self, doc_id: str) -> None:
+        """A document was written in this process: offer it to every connected peer now."""
+        self._spawn(self._fan_out(doc_id, except_key=None))
+
+    def diagnose(self) -> list[Any]:
+        from reliance.sync.doctor import diagnose
+
+        connected = sum(1 for p in self.peers_by_key.values() if p.state == PeerState.CONNECTED)
+        return diagnose(
+            self._server.port if self._server else None, peers_found=connected, network_probes=True
+        )
+
+    # -- connections -------------------------------------------------------------------------------------------
+    def _accept(self, remote_key: bytes) -> str | None:
+        if remote_key in self._blocked:
+            return "you are blocked by this node"
+        if remote_key == self.my_key:
+            return "this is the same identity (another device must have its own key)"
+        if self._policy == "known":
+            peer = self._peer(remote_key)
+            if not peer.accepted:
+                peer.state = PeerState.PENDING
+                peer.last_seen = time.time()
+                self._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
+                self._save_peers_file()
+                return "this node only syncs with accepted peers; ask its owner to accept your peer id"
+        return None
+
+    async def _on_incoming(self, conn: transport.SecureConnection) -> None:
+        peer = self._peer(conn.remote_key)
+        if conn.remote_port:
+            address = (conn.remote_address[0], conn.remote_port)
+            if address not in peer.addresses:
+                peer.addresses.insert(0, address)
+        if peer.source == "known" and not peer.name:
+            peer.source = "incoming"
+        await self._run(peer, conn, initiator_key=conn.remote_key)
+
+    async def _dial_address(self, host: str, port: int, expected: bytes | None, *, source: str) -> None:
+        peer = self.peers_by_key.get(expected) if expected else None
+        if peer is not None:
+            if peer.dialing or peer.conn is not None or peer.key in self._blocked:
+                return
+            peer.dialing = True
+            peer.state = PeerState.CONNECTING
+        try:
+            conn = await transport.connect(
+                host,
+                port,
+                self.ws.identity.private_key,
+                name=self.ws.identity.name[:64],
+                listen_port=self._server.port if self._server else None,
+                expected_key=expected,
+                config=self._transport_config,
+            )
+        except transport.HandshakeRefused as exc:
+            if peer is not None:
+                peer.last_error = exc.reason
+                peer.state = PeerState.UNREACHABLE
+                self._schedule_redial(peer)
+            self._emit(ev.ERROR, f"{host}:{port} refused the connection: {exc.reason}")
+            return
+        except (transport.TransportError, OSError) as exc:
+            if peer is not None:
+                peer.last_error = str(exc)
+                peer.state = PeerState.UNREACHABLE
+                self._schedule_redial(peer)
+            log.debug("dial %s:%s failed: %s", host, port, exc)
+            return
+        finally:
+            if peer is not None:
+                peer.dialing = False
+        if conn.remote_key == self.my_key or conn.remote_key in self._blocked:
+            await conn.close()
+            return
+        peer = self._peer(conn.remote_key)
+        if (host, port) not in peer.addresses:
+            peer.addresses.insert(0, (host, port))
+        if source == "typed":
+            peer.accepted = True
+            if (host, port) in self.typed:
+                self.typed.remove((host, port))
+        if peer.source in ("known", "incoming"):
+            peer.source = source
+        self._save_peers_file()
+        await self._run(peer, conn, initiator_key=self.my_key)
+
+    async def _run(self, peer: _Peer, conn: transport.SecureConnection, *, initiator_key: bytes) -> None:
+        if conn.remote_name:
+            peer.name = conn.remote_name
+        if peer.conn is not None and not peer.conn.closed:
+            # Both dialled at once: keep the connection opened by the smaller key, on both sides.
+            keep_new = (
+                initiator_key == min(self.my_key, conn.remote_key) and peer.conn_initiator != initiator_key
+            )
+            if not keep_new:
+                await conn.close()
+                return
+            old = peer.conn
+            await old.close()
+        session = Session(self._host, max_frame=self.config.max_message)
+        peer.conn, peer.conn_initiator, peer.session = conn, initiator_key, session
+        peer.state = PeerState.CONNECTED
+        peer.last_seen = time.time()
+        peer.backoff = 0.0
+        peer.last_error = ""
+        self._emit(ev.PEER_CONNECTED, f"connected to {peer.name or '?'} ({peer.peer_id[:14]}…)", peer.peer_id)
+        try:
+            await self._send(conn, await self._in_worker(session.start))
+            while True:
+                data = await conn.recv()
+                peer.last_seen = time.time()
+                frames = await self._in_worker(session.receive, data)
+                await self._send(conn, frames)
+                if await self._handle_events(peer, session):
+                    break
+        except transport.ConnectionLost as exc:
+            if not isinstance(exc, transport.ConnectionClosed):
+                peer.last_error = str(exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failing peer must never take the node down
+            peer.last_error = f"{type(exc).__name__}: {exc}"
+            log.warning("connection with %s failed: %s", peer.peer_id[:14], peer.last_error)
+        finally:
+            if peer.conn is conn:
+                peer.conn = None
+                peer.session = None
+                peer.state = PeerState.DISCOVERED
+                self._schedule_redial(peer)
+                self._emit(
+                    ev.PEER_DISCONNECTED, f"disconnected from {peer.name or peer.peer_id[:14]}", peer.peer_id
+                )
+            with contextlib.suppress(Exception):
+                await conn.close()
+            self._write_state()
+
+    async def _handle_events(self, peer: _Peer, session: Session) -> bool:
+        """Turn session events into node events; True when the connection must end."""
+        stop = False
+        for event in session.pop_events():
+            if isinstance(event, ChangesReceived):
+                self.last_sync = time.time()
+                self._emit(
+                    ev.SYNCED,
+                    f"synced {event.applied} changes of document {event.doc_id[:14]}… from {peer.name or '?'}"
+                    + (f" ({event.pending} waiting for earlier changes)" if event.pending else ""),
+                    peer.peer_id,
+                    event.doc_id,
+                    event.applied,
+                )
+                if event.applied:
+                    await self._fan_out(event.doc_id, except_key=peer.key)
+            elif isinstance(event, InSync):
+                self.last_sync = time.time()
+            elif isinstance(event, BatchRefused):
+                self._emit(
+                    ev.REJECTED,
+                    f"rejected a batch from {peer.name or '?'} ({peer.peer_id[:14]}…) for document "
+                    f"{event.doc_id or '-'}: {event.reason}",
+                    peer.peer_id,
+                    event.doc_id,
+                )
+                peer.last_error = event.reason
+                stop = True
+            elif isinstance(event, RefusedByPeer):
+                peer.last_error = f"refused by peer: {event.reason}"
+                log.info("%s refused our batch: %s", peer.peer_id[:14], event.reason)
+        return stop
+
+    async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
+        for peer in list(self.peers_by_key.values()):
+            if peer.key == except_key or peer.session is None or peer.conn is None:
+                continue
+            session, conn = peer.session, peer.conn
+            frames = await self._in_worker(session.local_change, doc_id)
+            with contextlib.suppress(transport.TransportError):
+                await self._send(conn, frames)
+
+    @staticmethod
+    async def _send(conn: transport.SecureConnection, frames: list[bytes]) -> None:
+        for frame in frames:
+            await conn.send(frame)
+
+    # -- discovery -------------------------------------------------------------------------------------------
+    async def _start_discovery(self) -> None:
+        from reliance.sync.discovery import SERVICE_TYPE, Discovery
+
+        assert self._server is not None
+        self._discovery = Discovery(
+            peer_id=self.ws.peer_id,
+            name=self.ws.identity.name[:64],
+            port=self._server.port,
+            protocol_version=transport.PROTOCOL_VERSION,
+            on_found=self._on_found,
+            on_lost=self._on_lost,
+            service_type=self.config.service_type or SERVICE_TYPE,
+            interfaces=self.config.interfaces,
+        )
+        try:
+            await self._discovery.start()
+        except Exception as exc:  # no multicast here: typed addresses still work
+            self._discovery = None
+            self._emit(ev.ERROR, f"mDNS discovery is unavailable ({exc}); use 'reliance peer add HOST:PORT'")
+
+    def _on_found(self, found: Any) -> None:
+        try:
+            key = decode_peer_id(found.peer_id)
+        except RelianceError:
+            return
+        if key == self.my_key:
+            return
+        peer = self._peer(key)
+        new = peer.state in (PeerState.DISCOVERED, PeerState.UNREACHABLE) and peer.conn is None
+        peer.name = found.name or peer.name
+        peer.source = "mdns" if peer.source in ("known", "incoming") else peer.source
+        peer.last_seen = time.time()
+        addresses = [(address, found.port) for address in found.addresses]
+        peer.addresses = addresses + [a for a in peer.addresses if a not in addresses]
+        if found.protocol_version != transport.PROTOCOL_VERSION:
+            peer.last_error = (
+                f"speaks protocol {found.protocol_version}, this node speaks {transport.PROTOCOL_VERSION}"
+            )
+            return
+        if new:
+            self._emit(
+                ev.PEER_FOUND, f"found {peer.name or '?'} ({peer.peer_id[:14]}…) by mDNS", peer.peer_id
+            )
+            # The smaller key dials at once; the other waits a little, so both rarely dial together.
+            peer.backoff = 0.0
+            peer.next_dial = time.monotonic() + (0.0 if self.my_key < key else 1.5)
+        self._save_peers_file()
+
+    def _on_lost(self, peer_id: str) -> None:
+        with contextlib.suppress(RelianceError):
+            key = decode_peer_id(peer_id)
+            peer = self.peers_by_key.get(key)
+            if peer is not None and peer.conn is None:
+                peer.next_dial = time.monotonic() + self.config.redial_max
+
+    # -- maintenance -----------------------------------------------------------------------------------------
+    async def _maintenance(self) -> None:
+        last_state = 0.0
+        while not self._stopping:
+            await asyncio.sleep(self.config.poll_interval)
+            try:
+                self._reload_settings()
+                changed = await self._in_worker(self.ws.repo.refresh_all)
+                for doc_id in changed:
+                    self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
+                    await self._fan_out(doc_id, except_key=None)
+                self._redial_due()
+                if time.monotonic() - last_state > 1.0:
+                    self._write_state()
+                    last_state = time.monotonic()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("maintenance step failed: %s: %s", type(exc).__name__, exc)
+
+    def _redial_due(self) -> None:
+        now = time.monotonic()
+        for peer in list(self.peers_by_key.values()):
+            if peer.conn is not None or peer.dialing or not peer.addresses or peer.key in self._blocked:
+                continue
+            if peer.state == PeerState.PENDING or now < peer.next_dial:
+                continue
+            if self._policy == "known" and not peer.accepted:
+                continue
+            host, port = peer.addresses[0]
+            peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
+            self._schedule_redial(peer)
+            self._spawn(self._dial_address(host, port, peer.key, source=peer.source))
+        for host, port in list(self.typed):
+            self.typed.remove((host, port))
+            self._spawn(self._dial_address(host, port, None, source="typed"))
+
+    def _schedule_redial(self, peer: _Peer) -> None:
+        peer.backoff = min(self.config.redial_max, max(self.config.redial_min, peer.backoff * 2))
+        peer.next_dial = time.monotonic() + peer.backoff
+
+    def _reload_settings(self) -> None:
+        for name in ("blocks.json", "config.json"):
+            with contextlib.suppress(OSError):
+                mtime = (self.home / name).stat().st_mtime
+                if mtime > self._settings_mtime:
+                    self._settings_mtime = mtime
+                    self._blocked = settings.blocked_keys(self.home)
+                    self._policy = settings.load_config(self.home)["policy"]
+                    for peer in self.peers_by_key.values():
+                        if peer.key in self._blocked and peer.conn is not None:
+                            self._spawn(peer.conn.close())
+        with contextlib.suppress(OSError):
+            if (self.home / PEERS_FILE).stat().st_mtime > self._peers_mtime:
+                self._load_peers_file()
+
+    # -- persistence -----------------------------------------------------------------------------------------
+    def _peer(self, key: bytes) -> _Peer:
+        if key not in self.peers_by_key:
+            self.peers_by_key[key] = _Peer(key)
+        return self.peers_by_key[key]
+
+    def _load_peers_file(self) -> None:
+        data = read_peers_file(self.home)
+        for peer_id, entry in data.get("peers", {}).items():
+            try:
+                key = decode_peer_id(peer_id)
+            except RelianceError:
+                continue
+            peer = self._peer(key)
+            peer.name = peer.name or str(entry.get("name", ""))
+            peer.accepted = peer.accepted or bool(entry.get("accepted"))
+            for text in entry.get("addresses", []):
+                with contextlib.suppress(RelianceError):
+                    address = parse_address(str(text))
+                    if address not in peer.addresses:
+                        peer.addresses.append(address)
+            if peer.source == "known":
+                peer.source = str(entry.get("source", "known"))
+        for text in data.get("typed", []):
+            with contextlib.suppress(RelianceError):
+                address = parse_address(str(text))
+                if address not in self.typed and not any(
+                    address in p.addresses for p in self.peers_by_key.values()
+                ):
+                    self.typed.append(address)
+        with contextlib.suppress(OSError):
+            self._peers_mtime = (self.home / PEERS_FILE).stat().st_mtime
+
+    def _save_peers_file(self) -> None:
+        data = {
+            "peers": {
+                p.peer_id: {
+                    "name": p.name,
+                    "addresses": [f"{h}:{port}" for h, port in p.addresses[:8]],
+                    "accepted": p.accepted,
+                    "source": p.source,
+                    "last_seen": p.last_seen,
+                }
+                for p in self.peers_by_key.values()
+            },
+            "typed": [f"{h}:{p}" for h, p in self.typed],
+        }
+        with contextlib.suppress(OSError):
+            atomic_write(self.home / PEERS_FILE, json.dumps(data, indent=2, sort_keys=True).encode())
+            self._peers_mtime = (self.home / PEERS_FILE).stat().st_mtime
+
+    def _write_state(self) -> None:
+        if not self.config.write_state or self._stopping:
+            return
+        state = {
+            "pid": os.getpid(),
+            "updated": time.time(),
+            "listen": f"{self.listen_address[0]}:{self.listen_address[1]}" if self.listen_address else None,
+            "last_sync": self.last_sync,
+            "peers": [p.to_json() for p in self.peers()],
+        }
+        with contextlib.suppress(OSError):
+            atomic_write(self.home / STATE_FILE, json.dumps(state, indent=2, sort_keys=True).encode())
+
+    # -- plumbing --------------------------------------------------------------------------------------------
+    def _open_all(self) -> None:
+        for doc_id in self.ws.repo.doc_ids():
+            with contextlib.suppress(RelianceError):
+                self.ws.repo.open(doc_id)
+
+    async def _in_worker(self, func: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, func, *args)
+
+    def _spawn(self, coro: Any) -> None:
+        if self._stopping:
+            coro.close()
+            return
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _emit(self, kind: str, text: str, peer_id: str = "", doc_id: str = "", count: int = 0) -> None:
+        event = NodeEvent(kind, text, peer_id, doc_id, count)
+        log.info("%s", text)
+        for callback in list(self._listeners):
+            try:
+                callback(event)
+            except Exception as exc:  # a listener's bug must not stop the node
+                log.warning("event listener failed: %s", exc)
+
+
+def read_peers_file(home: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((home / PEERS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {"peers": {}, "typed": []}
+    return data if isinstance(data, dict) else {"peers": {}, "typed": []}
+
+
+def write_peers_file(home: Path, data: dict[str, Any]) -> None:
+    atomic_write(home / PEERS_FILE, json.dumps(data, indent=2, sort_keys=True).encode())
+
+
+def read_state_file(home: Path) -> dict[str, Any] | None:
+    """The running node's last published state, or None when no node runs on this home."""
+    try:
+        state = json.loads((home / STATE_FILE).read_text("utf-8"))
+        pid = int(state["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+async def sync_once(
+    workspace: Workspace, host: str, port: int, *, timeout: float = 60.0, idle: float = 1.5
+) -> dict[str, Any]:
+    """Connect to one peer, sync until nothing moves, and return a summary (for scripts and cron)."""
+    blocked = settings.blocked_keys(workspace.home)
+    config = transport.TransportConfig(max_message=64 * 1024 * 1024)
+    try:
+        conn = await transport.connect(
+            host, port, workspace.identity.private_key, name=workspace.identity.name[:64], config=config
+        )
+    except transport.HandshakeRefused as exc:
+        raise RelianceError(f"{host}:{port} refused: {exc.reason}") from None
+    except transport.TransportError as exc:
+        raise RelianceError(str(exc)) from None
+    if conn.remote_key in blocked:
+        await conn.close()
+        raise RelianceError("that peer is blocked")
+    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked))
+    received: dict[str, int] = {}
+    refused = ""
+    started = time.monotonic()
+    try:
+        for frame in session.start():
+            await conn.send(frame)
+        while time.monotonic() - started < timeout:
+            try:
+                data = await asyncio.wait_for(conn.recv(), idle)
+            except TimeoutError:
+                break
+            for frame in session.receive(data):
+                await conn.send(frame)
+            done = False
+            for event in session.pop_events():
+                if isinstance(event, ChangesReceived):
+                    received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
+                elif isinstance(event, BatchRefused | RefusedByPeer):
+                    refused = event.reason
+                    done = True
+            if done:
+                break
+    except transport.ConnectionLost:
+        pass
+    finally:
+        await conn.close()
+    if refused:
+        raise RelianceError(f"sync refused: {refused}")
+    return {
+        "peer_id": encode_peer_id(conn.remote_key),
+        "peer_name": conn.remote_name,
+        "received_changes": sum(received.values()),
+        "documents_changed": sorted(d for d, n in received.items() if n),
+        "sent_changes": session.sent_changes,
+        "bytes_in": session.bytes_in,
+        "bytes_out": session.bytes_out,
+        "seconds": round(time.monotonic() - started, 3),
+    }
