@@ -1,0 +1,551 @@
+"""Network diagnosis in plain words: why does nobody show up?
+
+:func:`diagnose` looks at the local machine only and returns :class:`Finding` objects with a message and an
+advice in English and French, written for people who are not network specialists. It works in two steps:
+
+1. :func:`gather_facts` runs a few small probes, each bounded in time. They only touch the local machine:
+   interface list, a route lookup for the mDNS group (no packet sent), joining the mDNS group 224.0.0.251 on
+   the local interfaces, binding the TCP port, connecting to ourselves on loopback and on our own addresses,
+   and, optionally, a short mDNS browse on the local interfaces. Nothing is sent to any other host.
+2. :func:`interpret` turns those facts into findings; it is a pure function.
+
+Whether a Wi-Fi network isolates its clients (common on festival, hotel and guest networks, and on some phone
+hotspots) cannot be seen from one machine, so the advice about it is given whenever no peer is found.
+
+:func:`diagnose` blocks for up to ``browse_seconds`` plus a few short timeouts; from asyncio code use
+:func:`diagnose_async`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import os
+import socket
+import struct
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reliance.sync.discovery import SERVICE_TYPE, InterfaceAddress, list_ipv4_interfaces
+
+__all__ = [
+    "MDNS_GROUP",
+    "MDNS_PORT",
+    "Facts",
+    "Finding",
+    "Level",
+    "diagnose",
+    "diagnose_async",
+    "gather_facts",
+    "interpret",
+]
+
+MDNS_GROUP = "224.0.0.251"
+MDNS_PORT = 5353
+PROBE_TIMEOUT = 1.0
+
+Level = Literal["ok", "warning", "problem"]
+PortState = Literal["free", "in_use", "forbidden", "invalid", "error"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    code: str
+    message_en: str
+    message_fr: str
+    advice_en: str = ""
+    advice_fr: str = ""
+
+    def message(self, lang: str = "fr") -> str:
+        return self.message_fr if lang.startswith("fr") else self.message_en
+
+    def advice(self, lang: str = "fr") -> str:
+        return self.advice_fr if lang.startswith("fr") else self.advice_en
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the probes saw. ``None`` means "not checked"."""
+
+    interfaces: tuple[InterfaceAddress, ...] = ()
+    multicast_route: str | None = None  # local address the system would send mDNS from; None: no route
+    multicast_route_error: str | None = None
+    multicast_joined: tuple[str, ...] | None = None  # addresses where joining 224.0.0.251:5353 worked
+    multicast_error: str | None = None
+    port: int | None = None
+    port_state: PortState | None = None
+    port_error: str | None = None
+    self_connect: Mapping[str, bool] = field(default_factory=dict)  # address -> could connect to ourselves
+    peers_found: int | None = None
+
+
+# --------------------------------------------------------------------------------------------- probes
+
+
+def probe_multicast_route() -> tuple[str | None, str | None]:
+    """Ask the routing table which local address would send to the mDNS group. Sends nothing."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect((MDNS_GROUP, MDNS_PORT))  # UDP connect: a route lookup, no packet
+            return str(sock.getsockname()[0]), None
+        except OSError as exc:
+            return None, exc.strerror or str(exc)
+
+
+def probe_multicast_join(addresses: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """Bind UDP 5353 (shared, like every mDNS stack) and join 224.0.0.251 on each local address."""
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    except OSError as exc:
+        return (), exc.strerror or str(exc)
+    joined: list[str] = []
+    error: str | None = None
+    with sock:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if hasattr(socket, "SO_REUSEPORT"):
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("", MDNS_PORT))
+        except OSError as exc:
+            return (), f"port {MDNS_PORT}: {exc.strerror or exc}"
+        for address in addresses:
+            mreq = struct.pack("=4s4s", socket.inet_aton(MDNS_GROUP), socket.inet_aton(address))
+            try:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            except OSError as exc:
+                error = f"{address}: {exc.strerror or exc}"
+            else:
+                joined.append(address)
+    return tuple(joined), error
+
+
+def probe_port(
+    port: int, connect_to: Sequence[str], *, bind_address: str = "0.0.0.0", timeout: float = PROBE_TIMEOUT
+) -> tuple[PortState, str | None, dict[str, bool]]:
+    """Can we listen on TCP ``port`` (as a node would, on every interface), and connect to ourselves on it
+    at each address of ``connect_to``? The listening socket lives for a few milliseconds only."""
+    if not 1 <= port <= 65535:
+        return "invalid", None, {}
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with listener:
+        if os.name == "posix":  # as asyncio servers do; on Windows it would allow stealing the port
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((bind_address, port))
+            listener.listen(len(connect_to) + 1)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "in_use", None, {}
+            if exc.errno == errno.EACCES:
+                return "forbidden", None, {}
+            return "error", exc.strerror or str(exc), {}
+        results = {}
+        for address in connect_to:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+                client.settimeout(timeout)
+                try:
+                    client.connect((address, port))
+                    results[address] = True
+                except OSError:
+                    results[address] = False
+        listener.settimeout(0.0)
+        with contextlib.suppress(OSError):
+            while True:
+                listener.accept()[0].close()
+    return "free", None, results
+
+
+def browse_peers(service_type: str, addresses: Sequence[str], seconds: float) -> int:
+    """Count the instances of ``service_type`` seen within ``seconds`` on the given local addresses."""
+    if not _loop_running():
+        return _browse(service_type, addresses, seconds)
+    # Inside a running event loop zeroconf would attach to it and we would block it: use a thread.
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(_browse(service_type, addresses, seconds)))
+    worker.start()
+    worker.join()
+    return result[0] if result else 0
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _browse(service_type: str, addresses: Sequence[str], seconds: float) -> int:
+    from zeroconf import IPVersion, ServiceBrowser, ServiceStateChange, Zeroconf
+
+    names: set[str] = set()
+
+    def on_change(zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange) -> None:
+        if state_change is ServiceStateChange.Added:
+            names.add(name.lower())
+
+    zc = Zeroconf(interfaces=list(addresses), ip_version=IPVersion.V4Only)
+    try:
+        browser = ServiceBrowser(zc, service_type, handlers=[on_change])
+        time.sleep(seconds)
+        browser.cancel()
+    finally:
+        zc.close()
+    return len(names)
+
+
+def _usable(interfaces: Sequence[InterfaceAddress]) -> list[InterfaceAddress]:
+    return [i for i in interfaces if not i.is_loopback and i.up is not False]
+
+
+def gather_facts(
+    port: int | None,
+    *,
+    service_type: str = SERVICE_TYPE,
+    peers_found: int | None = None,
+    network_probes: bool = True,
+    browse_seconds: float = 2.0,
+) -> Facts:
+    """Run the probes. ``network_probes=False`` touches loopback only (no multicast join, no browse, the
+    port is bound and connected to on 127.0.0.1 only); ``peers_found`` skips the browse (a running node
+    knows how many peers it has)."""
+    interfaces = tuple(list_ipv4_interfaces())
+    usable = [i.address for i in _usable(interfaces)]
+    route, route_error = probe_multicast_route()
+    joined: tuple[str, ...] | None = None
+    join_error: str | None = None
+    if network_probes and usable:
+        joined, join_error = probe_multicast_join(usable)
+    port_state: PortState | None = None
+    port_error: str | None = None
+    self_connect: dict[str, bool] = {}
+    if port is not None:
+        if network_probes:
+            port_state, port_error, self_connect = probe_port(port, ["127.0.0.1", *usable])
+        else:
+            port_state, port_error, self_connect = probe_port(port, ["127.0.0.1"], bind_address="127.0.0.1")
+    if peers_found is None and network_probes and joined and browse_seconds > 0:
+        peers_found = browse_peers(service_type, joined, browse_seconds)
+    return Facts(
+        interfaces=interfaces,
+        multicast_route=route,
+        multicast_route_error=route_error,
+        multicast_joined=joined,
+        multicast_error=join_error,
+        port=port,
+        port_state=port_state,
+        port_error=port_error,
+        self_connect=self_connect,
+        peers_found=peers_found,
+    )
+
+
+# --------------------------------------------------------------------------------------------- interpretation
+
+
+def _best_address(facts: Facts) -> str | None:
+    usable = _usable(facts.interfaces)
+    for interface in usable:
+        if interface.address == facts.multicast_route:
+            return interface.address
+    ordered = sorted(usable, key=lambda i: (i.is_link_local, ipaddress.IPv4Address(i.address)))
+    return ordered[0].address if ordered else None
+
+
+def _typed_address_advice(facts: Facts) -> tuple[str, str]:
+    mine = _best_address(facts)
+    if mine is not None and facts.port is not None:
+        address = f"{mine}:{facts.port}"
+        own_en = f" Your address, to give to the others: {address} (they type `reliance peer add {address}`)."
+        own_fr = (
+            f" Votre adresse, à donner aux autres : {address} (ils tapent `reliance peer add {address}`)."
+        )
+    else:
+        own_en = own_fr = ""
+    return (
+        "You can still connect by typing the address of another participant: `reliance peer add HOST:PORT` "
+        "(they can read it in their own diagnosis)." + own_en,
+        "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
+        "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic)." + own_fr,
+    )
+
+
+def _network_findings(facts: Facts) -> list[Finding]:
+    usable = _usable(facts.interfaces)
+    if not usable:
+        return [
+            Finding(
+                "problem",
+                "no_network",
+                "This computer is not connected to any network.",
+                "Cet ordinateur n'est connecté à aucun réseau.",
+                "Connect to the Wi-Fi (or a phone hotspot, or a cable) that the others use, then try again.",
+                "Connectez-vous au Wi-Fi (ou au partage de connexion d'un téléphone, ou à un câble) "
+                "utilisé par les autres, puis réessayez.",
+            )
+        ]
+    addresses = ", ".join(i.address for i in usable)
+    if all(i.is_link_local for i in usable):
+        return [
+            Finding(
+                "warning",
+                "no_address",
+                f"This computer is connected, but the network gave it no address (only {addresses}).",
+                "Cet ordinateur est connecté, mais le réseau ne lui a pas donné d'adresse "
+                f"(seulement {addresses}).",
+                "Disconnect and reconnect to the Wi-Fi. Devices on the same cable or hotspot may still find "
+                "each other.",
+                "Déconnectez-vous puis reconnectez-vous au Wi-Fi. Les appareils branchés sur le même câble "
+                "ou le même partage de connexion peuvent quand même se trouver.",
+            )
+        ]
+    return [
+        Finding(
+            "ok",
+            "network",
+            f"Connected to a network (address {addresses}).",
+            f"Connecté à un réseau (adresse {addresses}).",
+        )
+    ]
+
+
+def _multicast_findings(facts: Facts) -> list[Finding]:
+    usable = _usable(facts.interfaces)
+    no_flag = bool(usable) and all(i.multicast is False for i in usable)
+    join_failed = facts.multicast_joined is not None and not facts.multicast_joined
+    # Without a multicast route zeroconf still works (it picks the interface itself): only a hint, used when
+    # joining the group was not tried.
+    unsure = facts.multicast_joined is None and facts.multicast_route is None
+    if not (no_flag or join_failed or unsure):
+        return [
+            Finding(
+                "ok",
+                "multicast",
+                "Automatic discovery of nearby participants is possible on this computer.",
+                "La découverte automatique des participants proches est possible sur cet ordinateur.",
+            )
+        ]
+    advice_en, advice_fr = _typed_address_advice(facts)
+    detail = facts.multicast_error or facts.multicast_route_error
+    detail_en = f" (technical detail: {detail})" if detail else ""
+    detail_fr = f" (détail technique : {detail})" if detail else ""
+    if unsure and not (no_flag or join_failed):
+        return [
+            Finding(
+                "warning",
+                "multicast_unsure",
+                f"Automatic discovery may not work on this computer{detail_en}.",
+                f"La découverte automatique risque de ne pas fonctionner sur cet ordinateur{detail_fr}.",
+                advice_en,
+                advice_fr,
+            )
+        ]
+    return [
+        Finding(
+            "problem",
+            "no_multicast",
+            "This computer cannot use automatic discovery (multicast / mDNS is not available here), "
+            f"so nobody will appear by themselves{detail_en}.",
+            "Cet ordinateur ne peut pas utiliser la découverte automatique (le multicast / mDNS n'est pas "
+            f"disponible ici) : personne n'apparaîtra tout seul{detail_fr}.",
+            advice_en,
+            advice_fr,
+        )
+    ]
+
+
+def _port_findings(facts: Facts) -> list[Finding]:
+    port = facts.port
+    if port is None or facts.port_state is None:
+        return []
+    other = port + 1 if port < 65535 else 7000
+    if facts.port_state == "invalid":
+        return [
+            Finding(
+                "problem",
+                "port_invalid",
+                f"{port} is not a valid port number.",
+                f"{port} n'est pas un numéro de port valable.",
+                "Choose a number between 1024 and 65535, for example `--port 7070`.",
+                "Choisissez un nombre entre 1024 et 65535, par exemple `--port 7070`.",
+            )
+        ]
+    if facts.port_state == "in_use":
+        return [
+            Finding(
+                "problem",
+                "port_in_use",
+                f"Port {port} is already used by another program (perhaps reliance is already running).",
+                f"Le port {port} est déjà utilisé par un autre programme (peut-être reliance est-il déjà "
+                "lancé).",
+                f"Close the other program, or start reliance on another port, for example `--port {other}`.",
+                f"Fermez l'autre programme, ou lancez reliance sur un autre port, par exemple "
+                f"`--port {other}`.",
+            )
+        ]
+    if facts.port_state == "forbidden":
+        return [
+            Finding(
+                "problem",
+                "port_forbidden",
+                f"This computer does not allow reliance to use port {port}.",
+                f"Cet ordinateur n'autorise pas reliance à utiliser le port {port}.",
+                "Use a port above 1024, for example `--port 7070`.",
+                "Utilisez un port au-dessus de 1024, par exemple `--port 7070`.",
+            )
+        ]
+    if facts.port_state == "error":
+        return [
+            Finding(
+                "warning",
+                "port_unknown",
+                f"Could not check port {port} ({facts.port_error}).",
+                f"Impossible de vérifier le port {port} ({facts.port_error}).",
+                f"If reliance does not start, try another port, for example `--port {other}`.",
+                f"Si reliance ne démarre pas, essayez un autre port, par exemple `--port {other}`.",
+            )
+        ]
+    findings = [
+        Finding(
+            "ok",
+            "port_free",
+            f"Port {port} is free for reliance.",
+            f"Le port {port} est libre pour reliance.",
+        )
+    ]
+    firewall_en = (
+        "A firewall or security program is probably blocking reliance. Allow reliance (or Python) to accept "
+        "incoming connections in its settings, or ask whoever manages this computer."
+    )
+    firewall_fr = (
+        "Un pare-feu ou un logiciel de sécurité bloque probablement reliance. Autorisez reliance (ou Python) "
+        "à recevoir des connexions dans ses réglages, ou demandez à la personne qui gère cet ordinateur."
+    )
+    if facts.self_connect.get("127.0.0.1") is False:
+        findings.append(
+            Finding(
+                "problem",
+                "self_connect_failed",
+                f"Even this computer cannot connect to itself on port {port}.",
+                f"Même cet ordinateur ne peut pas se connecter à lui-même sur le port {port}.",
+                firewall_en,
+                firewall_fr,
+            )
+        )
+    elif blocked := sorted(a for a, ok in facts.self_connect.items() if not ok):
+        findings.append(
+            Finding(
+                "warning",
+                "firewall",
+                f"Connections to port {port} through {', '.join(blocked)} are refused: others will "
+                "probably not be able to connect to you.",
+                f"Les connexions au port {port} par {', '.join(blocked)} sont refusées : les autres ne "
+                "pourront sans doute pas se connecter à vous.",
+                firewall_en,
+                firewall_fr,
+            )
+        )
+    elif facts.self_connect:
+        findings.append(
+            Finding(
+                "ok",
+                "self_connect",
+                f"This computer accepts connections on port {port}.",
+                f"Cet ordinateur accepte les connexions sur le port {port}.",
+            )
+        )
+    return findings
+
+
+def _peer_findings(facts: Facts) -> list[Finding]:
+    if facts.peers_found is None:
+        return []
+    if facts.peers_found > 0:
+        count = facts.peers_found
+        return [
+            Finding(
+                "ok",
+                "peers_found",
+                f"{count} other reliance node(s) visible on this network.",
+                f"{count} autre(s) nœud(s) reliance visible(s) sur ce réseau.",
+            )
+        ]
+    advice_en, advice_fr = _typed_address_advice(facts)
+    return [
+        Finding(
+            "warning",
+            "no_peers",
+            "Nobody else running reliance is visible on this network right now.",
+            "Personne d'autre utilisant reliance n'est visible sur ce réseau pour l'instant.",
+            "Check that the others have reliance open and are on the same Wi-Fi network (same name). "
+            "Many festival, hotel and guest Wi-Fi networks, and some phone hotspots, stop devices from "
+            f"seeing each other; this cannot be detected from here. {advice_en} "
+            "Or all join the same phone hotspot.",
+            "Vérifiez que les autres ont ouvert reliance et sont sur le même réseau Wi-Fi (même nom). "
+            "Beaucoup de Wi-Fi de festival, d'hôtel ou « invités », et certains partages de connexion de "
+            f"téléphone, empêchent les appareils de se voir ; on ne peut pas le détecter d'ici. {advice_fr} "
+            "Ou bien connectez-vous tous au même partage de connexion d'un téléphone.",
+        )
+    ]
+
+
+def interpret(facts: Facts) -> list[Finding]:
+    """Turn probe results into findings, most basic first. Pure."""
+    findings = _network_findings(facts)
+    connected = findings[0].code != "no_network"
+    multicast = _multicast_findings(facts) if connected else []
+    findings += multicast
+    findings += _port_findings(facts)
+    if connected and not (multicast and multicast[0].code == "no_multicast"):
+        findings += _peer_findings(facts)
+    return findings
+
+
+def diagnose(
+    port: int | None,
+    *,
+    service_type: str = SERVICE_TYPE,
+    peers_found: int | None = None,
+    network_probes: bool = True,
+    browse_seconds: float = 2.0,
+) -> list[Finding]:
+    """Check the local network setup for reliance on TCP ``port`` (None: skip the port checks).
+
+    Blocks up to ``browse_seconds`` plus short probe timeouts; pass ``peers_found`` when a node is running
+    (no browse then). See :func:`gather_facts` for ``network_probes``.
+    """
+    return interpret(
+        gather_facts(
+            port,
+            service_type=service_type,
+            peers_found=peers_found,
+            network_probes=network_probes,
+            browse_seconds=browse_seconds,
+        )
+    )
+
+
+async def diagnose_async(
+    port: int | None,
+    *,
+    service_type: str = SERVICE_TYPE,
+    peers_found: int | None = None,
+    network_probes: bool = True,
+    browse_seconds: float = 2.0,
+) -> list[Finding]:
+    """:func:`diagnose` in a worker thread, for asyncio callers (the TUI)."""
+    return await asyncio.to_thread(
+        diagnose,
+        port,
+        service_type=service_type,
+        peers_found=peers_found,
+        network_probes=network_probes,
+        browse_seconds=browse_seconds,
+    )

@@ -1,0 +1,234 @@
+"""Network doctor: pure interpretation, real port probes on loopback, full diagnosis inside namespaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import reliance
+from reliance.sync.discovery import InterfaceAddress
+from reliance.sync.doctor import Facts, Finding, diagnose, diagnose_async, interpret, probe_port
+from tests.netns import can_create_namespaces, netns_network
+
+LO = InterfaceAddress("lo", "127.0.0.1", 8, True, False)
+WLAN = InterfaceAddress("wlan0", "192.168.1.20", 24, True, True)
+HEALTHY = Facts(
+    interfaces=(LO, WLAN),
+    multicast_route="192.168.1.20",
+    multicast_joined=("192.168.1.20",),
+    port=7070,
+    port_state="free",
+    self_connect={"127.0.0.1": True, "192.168.1.20": True},
+    peers_found=2,
+)
+
+
+def codes(findings: list[Finding]) -> dict[str, str]:
+    return {f.code: f.level for f in findings}
+
+
+def check_wording(findings: list[Finding]) -> None:
+    for f in findings:
+        assert f.level in ("ok", "warning", "problem")
+        assert f.message_en and f.message_fr and f.message_en != f.message_fr
+        if f.level != "ok":
+            assert f.advice_en and f.advice_fr, f.code
+    assert len({f.code for f in findings}) == len(findings)
+
+
+# ------------------------------------------------------------------------------------ interpret (pure)
+
+
+def test_healthy_machine() -> None:
+    findings = interpret(HEALTHY)
+    check_wording(findings)
+    assert codes(findings) == {
+        "network": "ok",
+        "multicast": "ok",
+        "port_free": "ok",
+        "self_connect": "ok",
+        "peers_found": "ok",
+    }
+    assert findings[0].message("en") == "Connected to a network (address 192.168.1.20)."
+    assert findings[0].message() == findings[0].message_fr  # French is the default
+
+
+def test_not_connected() -> None:
+    facts = replace(HEALTHY, interfaces=(LO, InterfaceAddress("eth0", "10.0.0.2", 24, False, True)))
+    findings = interpret(replace(facts, multicast_joined=None, peers_found=0))
+    check_wording(findings)
+    assert findings[0].code == "no_network" and findings[0].level == "problem"
+    assert "not connected to any network" in findings[0].message_en
+    assert "connecté à aucun réseau" in findings[0].message_fr
+    assert "multicast" not in codes(findings) and "no_peers" not in codes(findings)
+
+
+def test_link_local_only() -> None:
+    facts = replace(HEALTHY, interfaces=(LO, InterfaceAddress("wlan0", "169.254.7.9", 16, True, True)))
+    assert codes(interpret(facts))["no_address"] == "warning"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"multicast_joined": (), "multicast_error": "192.168.1.20: No such device"},
+        {"interfaces": (LO, InterfaceAddress("wlan0", "192.168.1.20", 24, True, False))},
+    ],
+)
+def test_no_multicast_advises_typing_an_address(changes: dict[str, Any]) -> None:
+    findings = interpret(replace(HEALTHY, **changes))
+    check_wording(findings)
+    (finding,) = [f for f in findings if f.code == "no_multicast"]
+    assert finding.level == "problem"
+    assert "reliance peer add HOST:PORT" in finding.advice_en
+    assert "reliance peer add HÔTE:PORT" in finding.advice_fr
+    assert "192.168.1.20:7070" in finding.advice_en and "192.168.1.20:7070" in finding.advice_fr
+    assert "peers_found" not in codes(findings)  # discovery cannot work: no separate peer finding
+
+
+def test_missing_multicast_route_is_only_a_hint() -> None:
+    facts = replace(HEALTHY, multicast_route=None, multicast_route_error="Network is unreachable")
+    assert codes(interpret(facts))["multicast"] == "ok"  # joining worked: zeroconf picks the interface
+    findings = interpret(replace(facts, multicast_joined=None))  # not probed
+    assert codes(findings)["multicast_unsure"] == "warning"
+    assert "Network is unreachable" in findings[1].message_en
+
+
+def test_port_problems() -> None:
+    in_use = interpret(replace(HEALTHY, port_state="in_use", self_connect={}))
+    check_wording(in_use)
+    (finding,) = [f for f in in_use if f.code == "port_in_use"]
+    assert finding.level == "problem"
+    assert "--port 7071" in finding.advice_en and "--port 7071" in finding.advice_fr
+    assert codes(interpret(replace(HEALTHY, port_state="forbidden", port=80)))["port_forbidden"] == "problem"
+    assert codes(interpret(replace(HEALTHY, port_state="invalid", port=0)))["port_invalid"] == "problem"
+    assert codes(interpret(replace(HEALTHY, port_state="error", port_error="x")))["port_unknown"] == "warning"
+    assert "port_free" not in codes(interpret(replace(HEALTHY, port=None, port_state=None)))
+
+
+def test_firewall() -> None:
+    blocked = interpret(replace(HEALTHY, self_connect={"127.0.0.1": True, "192.168.1.20": False}))
+    check_wording(blocked)
+    assert codes(blocked)["firewall"] == "warning"
+    local = interpret(replace(HEALTHY, self_connect={"127.0.0.1": False}))
+    assert codes(local)["self_connect_failed"] == "problem"
+
+
+def test_no_peers_gives_the_isolation_advice() -> None:
+    findings = interpret(replace(HEALTHY, peers_found=0))
+    check_wording(findings)
+    (finding,) = [f for f in findings if f.code == "no_peers"]
+    assert finding.level == "warning"
+    assert "hotspot" in finding.advice_en and "reliance peer add" in finding.advice_en
+    assert "partage de connexion" in finding.advice_fr and "reliance peer add" in finding.advice_fr
+    assert "peers_found" not in codes(interpret(replace(HEALTHY, peers_found=None)))
+
+
+# ------------------------------------------------------------------------------ real probes (loopback)
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_port_in_use(busy_port: int) -> None:
+    findings = diagnose(busy_port, network_probes=False, peers_found=1)
+    check_wording(findings)
+    found = codes(findings)
+    assert found["port_in_use"] == "problem"
+    assert "port_free" not in found and "self_connect" not in found
+    (finding,) = [f for f in findings if f.code == "port_in_use"]
+    assert f"Port {busy_port} is already used by another program" in finding.message_en
+    assert "--port" in finding.advice_en and "--port" in finding.advice_fr
+
+
+def test_free_port() -> None:
+    port = free_port()
+    findings = diagnose(port, network_probes=False, peers_found=1)
+    check_wording(findings)
+    found = codes(findings)
+    assert found["port_free"] == "ok"
+    assert found["self_connect"] == "ok"
+    assert "port_in_use" not in found
+    assert probe_port(port, ["127.0.0.1"], bind_address="127.0.0.1") == ("free", None, {"127.0.0.1": True})
+
+
+def test_invalid_port_numbers() -> None:
+    assert probe_port(0, [])[0] == "invalid"
+    assert probe_port(70000, [])[0] == "invalid"
+
+
+async def test_diagnose_async(busy_port: int) -> None:
+    findings = await diagnose_async(busy_port, network_probes=False, peers_found=0)
+    assert codes(findings)["port_in_use"] == "problem"
+
+
+# ------------------------------------------------------------------------------------------ namespaces
+
+SRC_DIR = str(Path(reliance.__file__).resolve().parent.parent)
+DOCTOR_SCRIPT = (
+    "import json, sys\n"
+    "from reliance.sync.doctor import diagnose\n"
+    "findings = diagnose(int(sys.argv[1]), service_type=sys.argv[2], browse_seconds=float(sys.argv[3]))\n"
+    "print(json.dumps({f.code: f.level for f in findings}))\n"
+)
+
+
+@pytest.mark.netns
+def test_diagnosis_between_hosts() -> None:
+    ok, reason = can_create_namespaces()
+    if not ok:
+        pytest.skip(f"network namespaces unavailable: {reason}")
+    service_type = f"_rl{secrets.token_hex(4)}._tcp.local."
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC_DIR, os.environ.get("PYTHONPATH")]))}
+    with netns_network(2) as net:
+
+        def doctor(index: int, browse_seconds: float) -> dict[str, str]:
+            argv = [sys.executable, "-c", DOCTOR_SCRIPT, "7000", service_type, str(browse_seconds)]
+            result = net.run(index, argv, env=env, timeout=30)
+            return dict(json.loads(result.stdout))
+
+        alone = doctor(0, 0.5)
+        assert alone == {
+            "network": "ok",
+            "multicast": "ok",
+            "port_free": "ok",
+            "self_connect": "ok",
+            "no_peers": "warning",
+        }
+
+        selftest = [sys.executable, "-m", "reliance.sync.discovery", "--selftest", "--peer-id", "other"]
+        peer = net.popen(1, [*selftest, "--service-type", service_type], stdout=subprocess.PIPE, env=env)
+        assert peer.stdout is not None
+        assert b"started" in peer.stdout.readline()
+        t0 = time.monotonic()
+        together = doctor(0, 2.0)
+        print(f"\nnamespaces: diagnosis with a browse of 2 s took {time.monotonic() - t0:.2f} s")
+        assert together["peers_found"] == "ok" and "no_peers" not in together
+
+        net.run(0, ["ip", "link", "set", "eth0", "multicast", "off"])
+        assert doctor(0, 0)["no_multicast"] == "problem"
+
+        net.link_down(0)
+        assert doctor(0, 0) == {"no_network": "problem", "port_free": "ok", "self_connect": "ok"}
