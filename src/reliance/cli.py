@@ -9,14 +9,14 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
-from reliance.identity import decode_peer_id, key_is_encrypted
-from reliance.model.catalogue import Item, ItemKind, Status, parse_kind, parse_status
+from reliance.identity import decode_peer_id, encode_peer_id, key_is_encrypted
+from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags, parse_kind, parse_status
 from reliance.model.codesocial import SECTIONS, section_id
 from reliance.workspace import ItemFilter, Workspace
 
@@ -51,6 +51,7 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def emit_json(value: Any) -> None:
@@ -59,6 +60,11 @@ def emit_json(value: Any) -> None:
 
 def fail(message: str) -> NoReturn:
     raise RelianceError(message)
+
+
+def canonical_peer(text: str) -> str:
+    """A peer id as typed (any case, spaces, dashes) in its stored form; a typo raises PeerIdError."""
+    return encode_peer_id(decode_peer_id(text))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -143,8 +149,7 @@ def code_show(
     """Print the social code."""
     ws = ctx.workspace()
     if peer:
-        decode_peer_id(peer)
-        texts = ws.code(peer.strip())
+        texts = ws.code(canonical_peer(peer))
     elif project:
         from reliance.projects import project_code
 
@@ -242,9 +247,7 @@ def code_history(ctx: Context, project: str | None, peer: str | None, as_json: b
 
         history = project_history(ws, _resolve_doc(ws, project) or "")
     else:
-        if peer:
-            decode_peer_id(peer)
-        history = ws.history(peer.strip() if peer else None)
+        history = ws.history(canonical_peer(peer) if peer else None)
     if as_json:
         emit_json([a.to_json() | {"by_name": ws.participant_name(a.by)} for a in history])
         return
@@ -258,7 +261,7 @@ def code_history(ctx: Context, project: str | None, peer: str | None, as_json: b
 # -- catalogue -----------------------------------------------------------------------------------------------
 
 
-def _item_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def _item_options(func: F) -> F:
     options = [
         click.option("--title"),
         click.option("--description"),
@@ -306,7 +309,7 @@ def item() -> None:
 @click.argument("kind")
 @_item_options
 @pass_ctx
-def item_add(ctx: Context, kind: str, **fields: Any) -> None:
+def item_add(ctx: Context, /, kind: str, **fields: Any) -> None:
     """Publish an item of KIND (offer, need, call, event, seed); prints its id."""
     _add_item(ctx, kind, fields)
 
@@ -319,7 +322,7 @@ def _make_shortcut(kind: ItemKind) -> None:
     @group.command("add", help=f"Publish a new {kind.value}; prints its id.")
     @_item_options
     @pass_ctx
-    def add(ctx: Context, **fields: Any) -> None:
+    def add(ctx: Context, /, **fields: Any) -> None:
         _add_item(ctx, kind.value, fields)
 
     @group.command("list", help=f"List {kind.value} items.")
@@ -351,11 +354,11 @@ def _list_items(
 ) -> None:
     ws = ctx.workspace()
     if author:
-        decode_peer_id(author)
+        author = canonical_peer(author)
     item_filter = ItemFilter(
         kinds=tuple(parse_kind(k) for k in kinds),
-        tags=tuple(t.strip().lstrip("#").lower() for t in tags),
-        author=author.strip() if author else None,
+        tags=normalise_tags(tags),
+        author=author or None,
         statuses=(parse_status(status),) if status else (),
         text=search or "",
     )
@@ -436,7 +439,7 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
 @click.argument("item_id")
 @_item_options
 @pass_ctx
-def item_update(ctx: Context, item_id: str, **fields: Any) -> None:
+def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     """Change fields of one of your items."""
     changes: dict[str, Any] = {}
     for key, value in fields.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -214,7 +215,7 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None
             chosen = int(str(state.get("listen", "")).rsplit(":", 1)[1])
     findings = diagnose(None if state is not None else chosen, peers_found=connected)
     if as_json:
-        emit_json([f.__dict__ if hasattr(f, "__dict__") else dict(f) for f in findings])
+        emit_json([dataclasses.asdict(f) for f in findings])
         return
     marks = {"ok": "✓", "warning": "!", "problem": "✗"}
     for finding in findings:

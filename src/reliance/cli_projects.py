@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,47 @@ def project_contribute(
     click.echo(projects.contribute(ctx.workspace(), project_ref, kind, amount, unit, note, dimensions))
 
 
+def _amount_text(amount: int, unit: str) -> str:
+    from reliance.economy import format_amount
+
+    return format_amount(amount, unit)
+
+
+@project.command("record")
+@click.argument("project_ref")
+@click.option("--kind", required=True, type=click.Choice(["expense", "revenue", "transfer"]))
+@click.option("--amount", required=True, type=int, help="Whole minor units (cents, minutes…).")
+@click.option("--unit", required=True)
+@click.option("--to", "counterparty", help="For a transfer: the receiving member's peer id, or @project.")
+@click.option("--member", default="", help="Whose account (default: you).")
+@click.option("--note", default="")
+@pass_ctx
+def project_record(
+    ctx: Context,
+    project_ref: str,
+    kind: str,
+    amount: int,
+    unit: str,
+    counterparty: str | None,
+    member: str,
+    note: str,
+) -> None:
+    """Record an expense, a revenue or a transfer; prints the entry id."""
+    if kind == "transfer" and not counterparty:
+        fail("a transfer needs --to PEER_ID (or --to @project)")
+    entry_id = projects.record_entry(
+        ctx.workspace(),
+        project_ref,
+        kind=kind,
+        amount=amount,
+        unit=unit,
+        note=note,
+        member=member,
+        counterparty=counterparty,
+    )
+    click.echo(entry_id)
+
+
 @project.command("ledger")
 @click.argument("project_ref")
 @click.option("--json", "as_json", is_flag=True)
@@ -115,14 +157,209 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
     if not rows:
         click.echo("no entry yet")
     for row in rows:
-        who = ws.participant_name(row["member"] or "") or (row["member"] or "")[:14]
+        who = ws.participant_name(row["member"]) or row["member"][:14]
         note = f"  {row['note']}" if row.get("note") else ""
-        click.echo(
-            f"{row['at']}  {row['id']}  {row['kind']:12} {row['amount']:>10} {row['unit']:8} {who}{note}"
+        struck = "  (reversed)" if row.get("reversed_by") else ""
+        amount = _amount_text(row["amount"], row["unit"])
+        click.echo(f"{row['at']}  {row['id']}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
+
+
+@project.command("balances")
+@click.argument("project_ref")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
+    """Balances per member and unit (they sum to zero per unit), and credit-limit breaches."""
+    ws = ctx.workspace()
+    result, breaches, view = projects.balances(ws, project_ref)
+    if as_json:
+        emit_json(
+            {
+                "balances": result,
+                "breaches": [b.message("en") for b in breaches],
+                "issues": view.issues,
+            }
         )
+        return
+    if not result:
+        click.echo("no balance yet")
+    for unit, accounts in result.items():
+        click.echo(f"{unit}:")
+        for account, amount in accounts.items():
+            who = "project" if account.startswith("@") else (ws.participant_name(account) or account[:14])
+            click.echo(f"  {who:24} {_amount_text(amount, unit):>14}")
+    for breach in breaches:
+        click.echo(f"! {breach.message('en')}")
+    for issue in view.issues:
+        click.echo(f"! {issue}")
 
 
-# -- blocking --------------------------------------------------------------------------------------------------
+@project.command("reverse")
+@click.argument("project_ref")
+@click.argument("entry_id")
+@click.option("--note", default="")
+@pass_ctx
+def project_reverse(ctx: Context, project_ref: str, entry_id: str, note: str) -> None:
+    """Cancel ENTRY with a reversing entry (entries are never edited); prints the reversal's id."""
+    click.echo(projects.reverse(ctx.workspace(), project_ref, entry_id, note))
+
+
+@project.command("acknowledge")
+@click.argument("project_ref")
+@click.argument("entry_id")
+@click.option(
+    "--factor", "factor", type=int, default=100, show_default=True, help="Percent, within the policy bounds."
+)
+@pass_ctx
+def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: int) -> None:
+    """Acknowledge another member's contribution, optionally weighting it."""
+    click.echo(projects.acknowledge(ctx.workspace(), project_ref, entry_id, factor))
+
+
+@project.command("limit")
+@click.argument("project_ref")
+@click.argument("member")
+@click.argument("unit")
+@click.argument("floor", type=int)
+@pass_ctx
+def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor: int) -> None:
+    """Set MEMBER's (or '*' for everyone's) credit floor in UNIT (stewards)."""
+    projects.set_limit(ctx.workspace(), project_ref, member, unit, floor)
+    click.echo(f"credit floor of {member[:14]} in {unit}: {floor}")
+
+
+@project.command("matrix")
+@click.argument("project_ref")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def project_matrix(ctx: Context, project_ref: str, as_json: bool) -> None:
+    """The wealth matrix: member × recognised dimension."""
+    ws = ctx.workspace()
+    table = projects.matrix(ws, project_ref)
+    if as_json:
+        emit_json(table)
+        return
+    dims = sorted({d for row in table.values() for d in row})
+    if not table or not dims:
+        click.echo("no dimension recorded yet (record some with 'project contribute ... --dim joy=3')")
+        return
+    click.echo(f"{'':20}" + "".join(f"{d:>12}" for d in dims))
+    for member, row in table.items():
+        who = ws.participant_name(member) or member[:14]
+        click.echo(f"{who:20}" + "".join(f"{row.get(d, 0):>12}" for d in dims))
+
+
+@project.command("policy")
+@click.argument("project_ref")
+@click.option("--set", "policy_file", type=click.Path(dir_okay=False), help="JSON file with the new policy.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_json: bool) -> None:
+    """Show the dividend policy, or replace it (stewards)."""
+    import json
+
+    from reliance.economy import policy_to_data
+
+    ws = ctx.workspace()
+    if policy_file:
+        try:
+            data = json.loads(Path(policy_file).read_text("utf-8"))
+        except OSError as exc:
+            fail(f"cannot read {policy_file}: {exc.strerror}")
+        except ValueError as exc:
+            fail(f"{policy_file} is not JSON: {exc}")
+        version = projects.set_policy(ws, project_ref, data)
+        click.echo(f"policy version {version} saved")
+        return
+    policy, written = projects.show_policy(ws, project_ref)
+    data = policy_to_data(policy)
+    if as_json:
+        emit_json(data | {"default": not written})
+        return
+    click.echo(f"policy version {policy.version}{'' if written else ' (default policy)'}")
+    for bucket in data["buckets"]:
+        click.echo(f"  {bucket['percent']:>3} %  {bucket['name']} ({bucket['rule']})")
+    for weight in data["weights"]:
+        click.echo(f"  weight {weight['action']}/{weight['unit']}: {weight['weight']}")
+    click.echo(f"  acknowledgement factors {data['ack_factor_min']}–{data['ack_factor_max']} %")
+
+
+@project.command("dividend")
+@click.argument("project_ref")
+@click.option("--from", "period_from", required=True, help="Start date (ISO).")
+@click.option("--to", "period_to", required=True, help="End date (ISO, inclusive when a date).")
+@click.option("--pool", type=int, help="Amount to share, minor units (default: the period's net revenue).")
+@click.option("--unit", default="EUR", show_default=True)
+@click.option("--record", is_flag=True, help="Store the distribution (stewards).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def project_dividend(
+    ctx: Context,
+    project_ref: str,
+    period_from: str,
+    period_to: str,
+    pool: int | None,
+    unit: str,
+    record: bool,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Compute the contributive dividend of a period; every payout is explained."""
+    ws = ctx.workspace()
+    if pool is not None and pool < 0:
+        fail("the pool cannot be negative")
+    dist = projects.dividend(ws, project_ref, period_from, period_to, pool, unit, lang)
+    dist_id = projects.record_distribution(ws, project_ref, dist) if record else None
+    if as_json:
+        rows: list[dict[str, Any]] = [
+            {
+                "member": line.member,
+                "name": ws.participant_name(line.member),
+                "amount": line.amount,
+                "explanation": line.explanation,
+            }
+            for line in dist.lines
+        ]
+        if record:
+            click.echo(
+                json.dumps(
+                    {"id": dist_id, "reserve": dist.reserve, "lines": rows},
+                    ensure_ascii=False,
+                    indent=2,
+                    sort_keys=True,
+                )
+            )
+        else:
+            emit_json(rows)
+        return
+    click.echo(
+        f"pool {_amount_text(dist.pool, unit)}, reserve {_amount_text(dist.reserve, unit)}, "
+        f"policy v{dist.policy_version}"
+    )
+    for line in dist.lines:
+        click.echo(f"  {_amount_text(line.amount, unit):>14}  {line.explanation}")
+    for note in dist.notes:
+        click.echo(f"  note: {note}")
+    if dist_id:
+        click.echo(f"recorded as {dist_id}")
+
+
+@project.command("verify-distribution")
+@click.argument("project_ref")
+@click.argument("dist_id")
+@pass_ctx
+def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
+    """Recompute a recorded distribution and confirm it, or show the differences."""
+    differences = projects.verify_distribution(ctx.workspace(), project_ref, dist_id)
+    if differences:
+        for difference in differences:
+            click.echo(f"✗ {difference}")
+        raise click.exceptions.Exit(1)
+    click.echo("✓ confirmed: recomputing gives the same payouts")
+
+
+# -- blocking --------------------------------------------------------------------------------------------
 
 
 @click.command("block")
@@ -160,7 +397,7 @@ def blocks_cmd(ctx: Context, as_json: bool) -> None:
         click.echo(f"{entry['peer_id']}  since {entry.get('since', '?')}{reason}")
 
 
-# -- bundles ---------------------------------------------------------------------------------------------------
+# -- bundles ---------------------------------------------------------------------------------------------
 
 
 @click.group()

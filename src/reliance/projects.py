@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reliance import economy
 from reliance.doc import project as pdoc
+from reliance.doc.crdt import Writer
 from reliance.doc.participant import Amendment
 from reliance.errors import ModelError
 from reliance.identity import decode_peer_id
@@ -14,8 +17,7 @@ from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, StoredDoc, doc_kind
 from reliance.workspace import Workspace
 
-CONTRIBUTION_KINDS = {"time": "work", "money": "transfer", "resource": "use", "knowledge": "cite"}
-MAX_AMOUNT = 10**15
+CONTRIBUTION_KINDS = {k: str(v) for k, v in economy.CONTRIBUTION_ACTIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,58 @@ def set_project_code(ws: Workspace, project_id: str, section: str, text: str) ->
     return info is not None
 
 
+# -- ledger and economy ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """Everything the economy needs from a project document, validated."""
+
+    entries: list[economy.Entry]
+    acknowledgements: list[economy.Acknowledgement]
+    members: list[str]
+    policy: economy.Policy
+    limits: list[economy.CreditLimit]
+    issues: list[str]  # records that could not be read, reversals without effect
+
+
+def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str = "en") -> LedgerView:
+    issues: list[str] = []
+    entries: list[economy.Entry] = []
+    for data in pdoc.entries(doc.crdt, heads):
+        try:
+            entries.append(economy.entry_from_data(data))
+        except economy.LedgerError as exc:
+            issues.append(f"entry {data.get('id')} ignored: {exc}")
+    acks: list[economy.Acknowledgement] = []
+    for data in pdoc.acks(doc.crdt, heads):
+        try:
+            acks.append(economy.acknowledgement_from_data(data))
+        except economy.LedgerError as exc:
+            issues.append(f"acknowledgement {data.get('id')} ignored: {exc}")
+    policy_data, version = pdoc.policy(doc.crdt, heads)
+    policy = economy.DEFAULT_POLICY
+    if policy_data is not None:
+        try:
+            policy = economy.policy_from_data(policy_data | {"version": version})
+        except economy.PolicyError as exc:
+            issues.append(f"the recorded policy is unusable ({exc}); the default policy applies")
+    limits = [
+        economy.CreditLimit(member, unit, floor)
+        for (member, unit), floor in sorted(pdoc.limits(doc.crdt).items())
+    ]
+    issues.extend(i.message for i in economy.ledger_issues(entries, lang=lang))
+    members = sorted(pdoc.members(doc.crdt, heads))
+    return LedgerView(entries, acks, members, policy, limits, issues)
+
+
+def _append_entry(ws: Workspace, doc: StoredDoc, entry: economy.Entry) -> str:
+    economy.validate_entry(entry, ledger_view(doc).entries)
+    data = economy.entry_to_data(entry)
+    doc.local_change(ws.identity.sign, lambda w: pdoc.add_entry(w, data))
+    return entry.id
+
+
 def record_entry(
     ws: Workspace,
     project_id: str,
@@ -159,41 +213,29 @@ def record_entry(
     action: str = "",
     note: str = "",
     member: str = "",
-    counterparty: str = "",
-    reverses: str = "",
+    counterparty: str | None = None,
     dimensions: dict[str, int] | None = None,
 ) -> str:
     """Append one ledger entry authored by this participant; returns its id."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise ModelError("an amount is a whole number of minor units (cents, minutes, grams…)")
-    if abs(amount) > MAX_AMOUNT:
-        raise ModelError("the amount is too large")
-    unit = unit.strip()
-    if not unit or len(unit) > 32 or " " in unit:
-        raise ModelError("a unit is one word of at most 32 characters (e.g. min, EUR-cent, kg)")
-    if len(note) > 2000:
-        raise ModelError("the note is longer than 2000 characters")
     doc = open_project(ws, project_id)
     _require(ws, doc, "member")
     for peer in (member, counterparty):
-        if peer:
+        if peer and peer != economy.PROJECT_ACCOUNT:
             decode_peer_id(peer)
-    entry_id = pdoc.new_record_id(ws.peer_id)
-    fields = {
-        "kind": kind,
-        "author": ws.peer_id,
-        "member": member or ws.peer_id,
-        "unit": unit,
-        "at": now_iso(),
-        "action": action,
-        "note": note.strip(),
-        "counterparty": counterparty,
-        "reverses": reverses,
-    }
-    doc.local_change(
-        ws.identity.sign, lambda w: pdoc.add_entry(w, entry_id, fields, amount, dimensions or {})
+    entry = economy.Entry(
+        id=pdoc.new_record_id(ws.peer_id),
+        kind=economy.EntryKind(kind),
+        author=ws.peer_id,
+        member=member or ws.peer_id,
+        amount=amount,
+        unit=unit.strip(),
+        at=now_iso(),
+        action=action,
+        note=note.strip(),
+        dimensions=dimensions or {},
+        counterparty=counterparty or None,
     )
-    return entry_id
+    return _append_entry(ws, doc, entry)
 
 
 def contribute(
@@ -207,8 +249,6 @@ def contribute(
 ) -> str:
     if kind not in CONTRIBUTION_KINDS:
         raise ModelError(f"unknown contribution kind {kind!r}; use one of: {', '.join(CONTRIBUTION_KINDS)}")
-    if amount <= 0:
-        raise ModelError("a contribution's amount is positive")
     return record_entry(
         ws,
         project_id,
@@ -221,28 +261,199 @@ def contribute(
     )
 
 
-def ledger(ws: Workspace, project_id: str) -> list[dict[str, Any]]:
+def find_entry(view: LedgerView, entry_id: str) -> economy.Entry:
+    for entry in view.entries:
+        if entry.id == entry_id.strip():
+            return entry
+    raise ModelError(f"no entry {entry_id.strip()!r} in this project's ledger")
+
+
+def reverse(ws: Workspace, project_id: str, entry_id: str, note: str = "") -> str:
     doc = open_project(ws, project_id)
-    out = []
-    for entry in pdoc.entries(doc.crdt):
-        row: dict[str, Any] = {"id": entry.id, "amount": entry.amount, "dimensions": dict(entry.dimensions)}
-        row.update({k: (v or None) for k, v in entry.fields.items()})
-        out.append(row)
-    return out
+    _require(ws, doc, "member")
+    original = find_entry(ledger_view(doc), entry_id)
+    reversal = economy.make_reversal(
+        original, id=pdoc.new_record_id(ws.peer_id), author=ws.peer_id, at=now_iso(), note=note
+    )
+    return _append_entry(ws, doc, reversal)
+
+
+def acknowledge(ws: Workspace, project_id: str, entry_id: str, factor_pct: int = 100) -> str:
+    doc = open_project(ws, project_id)
+    _require(ws, doc, "member")
+    view = ledger_view(doc)
+    ack = economy.Acknowledgement(
+        id=pdoc.new_record_id(ws.peer_id),
+        entry_id=entry_id.strip(),
+        by=ws.peer_id,
+        factor_pct=factor_pct,
+        at=now_iso(),
+    )
+    economy.validate_acknowledgement(
+        ack, view.entries, view.policy.ack_factor_min, view.policy.ack_factor_max
+    )
+    if any(a.entry_id == ack.entry_id and a.by == ws.peer_id for a in view.acknowledgements):
+        raise ModelError(f"you already acknowledged entry {ack.entry_id}")
+    doc.local_change(
+        ws.identity.sign, lambda w: pdoc.add_ack(w, ack.id, ack.entry_id, ack.by, ack.factor_pct)
+    )
+    return ack.id
+
+
+def set_limit(ws: Workspace, project_id: str, member: str, unit: str, floor: int) -> None:
+    if member != economy.ANY_MEMBER:
+        decode_peer_id(member)
+    if floor > 0:
+        raise ModelError("a credit limit is a floor at or below zero (e.g. -5000)")
+    doc = open_project(ws, project_id)
+    _require(ws, doc, "steward")
+    economy.CreditLimit(member, unit, floor)
+    doc.local_change(ws.identity.sign, lambda w: pdoc.set_limit(w, member, unit, floor))
+
+
+def balances(
+    ws: Workspace, project_id: str
+) -> tuple[dict[str, dict[str, int]], list[economy.Breach], LedgerView]:
+    view = ledger_view(open_project(ws, project_id))
+    result = economy.balances(view.entries)
+    return result, economy.check_credit_limits(result, view.limits), view
+
+
+def matrix(ws: Workspace, project_id: str) -> dict[str, dict[str, int]]:
+    doc = open_project(ws, project_id)
+    view = ledger_view(doc)
+    dimensions = sorted({d for e in view.entries for d in e.dimensions} | recognised_dimensions(doc))
+    return economy.wealth_matrix(view.entries, dimensions, view.members)
+
+
+def recognised_dimensions(doc: StoredDoc) -> set[str]:
+    """Words listed in the project's 'richesses' section (one per line or comma separated)."""
+    text = pdoc.code(doc.crdt).get("richesses", "")
+    words = {w.strip().strip("-*•").strip().lower() for part in text.splitlines() for w in part.split(",")}
+    return {w for w in words if w and len(w) <= 32 and " " not in w}
+
+
+def show_policy(ws: Workspace, project_id: str) -> tuple[economy.Policy, bool]:
+    doc = open_project(ws, project_id)
+    data, _ = pdoc.policy(doc.crdt)
+    return ledger_view(doc).policy, data is not None
+
+
+def set_policy(ws: Workspace, project_id: str, data: object) -> int:
+    doc = open_project(ws, project_id)
+    _require(ws, doc, "steward")
+    _, version = pdoc.policy(doc.crdt)
+    if not isinstance(data, dict):
+        raise economy.PolicyError("a policy file holds a JSON object")
+    policy = economy.policy_from_data(data | {"version": version + 1})
+    stored = economy.policy_to_data(policy)
+    stored.pop("version", None)
+    doc.local_change(ws.identity.sign, lambda w: pdoc.set_policy(w, stored, version + 1, ws.peer_id))
+    return version + 1
+
+
+def dividend(
+    ws: Workspace,
+    project_id: str,
+    period_from: str,
+    period_to: str,
+    pool: int | None,
+    unit: str = "EUR",
+    lang: str = "en",
+) -> economy.Distribution:
+    doc = open_project(ws, project_id)
+    view = ledger_view(doc, lang=lang)
+    economy.parse_period(period_from, period_to)
+    if pool is None:
+        pool = economy.net_revenue(view.entries, unit, period_from, period_to)
+        if pool < 0:
+            raise ModelError(f"the project spent more than it earned in {unit} over this period: give --pool")
+    if pool < 0:
+        raise ModelError("the pool cannot be negative")
+    names = {m: ws.participant_name(m) for m in view.members}
+    return economy.compute_dividend(
+        view.entries,
+        view.acknowledgements,
+        view.members,
+        view.policy,
+        period_from,
+        period_to,
+        pool,
+        unit=unit,
+        heads=[h.hex() for h in doc.heads()],
+        lang=lang,
+        names={k: v for k, v in names.items() if v},
+    )
+
+
+def record_distribution(ws: Workspace, project_id: str, dist: economy.Distribution) -> str:
+    doc = open_project(ws, project_id)
+    _require(ws, doc, "steward")
+    dist_id = pdoc.new_record_id(ws.peer_id)
+    entry = economy.distribution_entry(dist, id=dist_id, author=ws.peer_id, at=now_iso())
+    economy.validate_entry(entry, ledger_view(doc).entries)
+    entry_data = economy.entry_to_data(entry)
+    dist_data = economy.distribution_to_data(dist)
+
+    def write(w: Writer) -> None:
+        pdoc.add_distribution(w, dist_id, dist_data, ws.peer_id)
+        pdoc.add_entry(w, entry_data)
+
+    doc.local_change(ws.identity.sign, write)
+    return dist_id
+
+
+def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str = "en") -> list[str]:
+    """Recompute a recorded distribution from the document at its heads; [] means confirmed."""
+    doc = open_project(ws, project_id)
+    recorded_raw = pdoc.distributions(doc.crdt).get(dist_id.strip())
+    if recorded_raw is None:
+        raise ModelError(f"no distribution {dist_id.strip()!r} in this project")
+    recorded = economy.distribution_from_data(recorded_raw["data"])
+    try:
+        heads = [bytes.fromhex(h) for h in recorded.heads]
+    except ValueError:
+        return ["the recorded heads are not valid hashes"]
+    missing = [h.hex()[:12] for h in heads if not doc.has(h)]
+    if missing:
+        return [f"this copy lacks the changes the distribution was computed from: {', '.join(missing)}"]
+    view = ledger_view(doc, heads, lang=lang)
+    if view.policy.version != recorded.policy_version:
+        return [
+            f"policy version {recorded.policy_version} was recorded, the document had {view.policy.version}"
+        ]
+    recomputed = economy.recompute_distribution(
+        recorded, view.entries, view.acknowledgements, view.members, view.policy, lang=lang
+    )
+    return economy.verify_distribution(recorded, recomputed, lang=lang)
+
+
+def ledger(ws: Workspace, project_id: str) -> list[dict[str, Any]]:
+    view = ledger_view(open_project(ws, project_id))
+    reversed_ = economy.effective_reversals(view.entries)
+    rows = []
+    for entry in sorted(view.entries, key=lambda e: (e.at, e.id)):
+        row = economy.entry_to_data(entry)
+        row.setdefault("note", "")
+        row.setdefault("dimensions", {})
+        row["reversed_by"] = reversed_.get(entry.id)
+        rows.append(row)
+    return rows
 
 
 def project_json(ws: Workspace, project_id: str) -> dict[str, Any]:
     doc = ws.repo.open(project_id)
     data = summary(ws, project_id).to_json()
-    policy, version = pdoc.policy(doc.crdt)
+    view = ledger_view(doc)
     data.update(
         {
             "code": pdoc.code(doc.crdt),
             "code_history": [a.to_json() for a in pdoc.history(doc.crdt)],
             "ledger": ledger(ws, project_id),
-            "acknowledgements": [a.__dict__ for a in pdoc.acks(doc.crdt)],
-            "policy": {"version": version, "data": policy},
-            "distributions": pdoc.distributions(doc.crdt),
+            "acknowledgements": [economy.acknowledgement_to_data(a) for a in view.acknowledgements],
+            "policy": economy.policy_to_data(view.policy),
+            "limits": [economy.credit_limit_to_data(limit) for limit in view.limits],
+            "distributions": {k: v["data"] for k, v in pdoc.distributions(doc.crdt).items()},
         }
     )
     return data

@@ -83,7 +83,7 @@ class Workspace:
             self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
         return doc
 
-    def _write(self, doc: StoredDoc, edit: Callable[[Writer], None]) -> bool:
+    def _write(self, doc: StoredDoc, edit: Callable[[Writer], object]) -> bool:
         return doc.local_change(self.identity.sign, edit) is not None
 
     # -- documents -----------------------------------------------------------------------------------------

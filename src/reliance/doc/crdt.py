@@ -116,7 +116,8 @@ class Writer:
         found = self._tx.get(obj, key)
         if found is None or not isinstance(found[0], ObjType):
             return None
-        return found[1]
+        object_id: ObjId = found[1]
+        return object_id
 
     def keys(self, obj: ObjId) -> list[str]:
         return self._tx.keys(obj)
@@ -180,7 +181,7 @@ class CrdtDoc:
 
     # -- writing -------------------------------------------------------------------------------------
 
-    def change(self, edit: Callable[[Writer], None]) -> ChangeInfo | None:
+    def change(self, edit: Callable[[Writer], object]) -> ChangeInfo | None:
         """Run `edit` in one transaction; return the new change, or None if it changed nothing."""
         self._check()
         before = self._doc.get_heads()
@@ -242,13 +243,15 @@ class CrdtDoc:
         found = self._get(obj, key, heads)
         if found is None or not isinstance(found[0], ObjType):
             return None
-        return found[1]
+        object_id: ObjId = found[1]
+        return object_id
 
     def child_at(self, list_id: ObjId, index: int, heads: Sequence[bytes] | None = None) -> ObjId | None:
         found = self._get(list_id, index, heads)
         if found is None or not isinstance(found[0], ObjType):
             return None
-        return found[1]
+        object_id: ObjId = found[1]
+        return object_id
 
     def keys(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> list[str]:
         with _guard("read keys", self):
@@ -273,7 +276,7 @@ class CrdtDoc:
             return None
         if isinstance(scalar, datetime):
             return scalar.isoformat()
-        return scalar
+        return scalar if isinstance(scalar, str | int | float | bool | bytes) else None
 
     def text(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> str:
         with _guard("read text", self):

@@ -37,6 +37,7 @@ MEMBER_KEYS = ("code", "code_history")
 APPEND_ONLY_KEYS = ("ledger", "acks")
 ROOT_KEYS = ("schema", "version", *STEWARD_KEYS, *MEMBER_KEYS, *APPEND_ONLY_KEYS)
 ENTRY_FIELDS = ("kind", "author", "member", "unit", "at", "action", "note", "counterparty", "reverses")
+# Scalars of a ledger entry besides ENTRY_FIELDS: amount (int), dimensions (map), lines (JSON text).
 
 
 def project_id_for(creator_key: bytes, nonce: bytes) -> str:
@@ -69,25 +70,6 @@ class Member:
             "added_by": self.added_by,
             "added_at": self.added_at,
         }
-
-
-@dataclass(frozen=True)
-class EntryRecord:
-    """A ledger entry as stored; the economy module turns it into its own typed Entry."""
-
-    id: str
-    fields: Mapping[str, str]
-    amount: int
-    dimensions: Mapping[str, int]
-
-
-@dataclass(frozen=True)
-class AckRecord:
-    id: str
-    entry: str
-    by: str
-    factor: int
-    at: str
 
 
 def _child(writer: Writer, key: str) -> ObjId:
@@ -136,17 +118,19 @@ def set_code_section(writer: Writer, section: str, text: str, by: str, before: S
     return set_section(writer, section, text, by, before)
 
 
-def add_entry(
-    writer: Writer, entry_id: str, fields: Mapping[str, str], amount: int, dimensions: Mapping[str, int]
-) -> None:
+def add_entry(writer: Writer, data: Mapping[str, Any]) -> None:
+    """Write one ledger entry from its plain data (`economy.entry_to_data`)."""
     ledger = _child(writer, "ledger")
-    obj = writer.put_map(ledger, entry_id)
+    obj = writer.put_map(ledger, str(data["id"]))
     for key in ENTRY_FIELDS:
-        writer.put(obj, key, fields.get(key, ""))
-    writer.put(obj, "amount", amount)
+        value = data.get(key)
+        writer.put(obj, key, "" if value is None else str(value))
+    writer.put(obj, "amount", int(data["amount"]))
     dims = writer.put_map(obj, "dimensions")
-    for key, value in sorted(dimensions.items()):
-        writer.put(dims, key, value)
+    for key, value in sorted(dict(data.get("dimensions") or {}).items()):
+        writer.put(dims, key, int(value))
+    if data.get("lines"):
+        writer.put(obj, "lines", json.dumps(data["lines"], sort_keys=True))
 
 
 def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int) -> None:
@@ -178,7 +162,7 @@ def add_distribution(writer: Writer, dist_id: str, data: Mapping[str, Any], by: 
     writer.put(obj, "at", now_iso())
 
 
-# -- reading ---------------------------------------------------------------------------------------------------
+# -- reading --------------------------------------------------------------------------------------------
 
 
 def _str(doc: CrdtDoc, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> str:
@@ -247,56 +231,65 @@ def entry_author(doc: CrdtDoc, container: str, key: str) -> str:
     return _str(doc, entry, "author" if container == "ledger" else "by")
 
 
-def entries(doc: CrdtDoc) -> list[EntryRecord]:
-    ledger = doc.child(ROOT_ID, "ledger")
+def entries(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> list[dict[str, Any]]:
+    """Every ledger entry as plain data for `economy.entry_from_data` (which validates it)."""
+    ledger = doc.child(ROOT_ID, "ledger", heads)
     if ledger is None:
         return []
-    out: list[EntryRecord] = []
-    for entry_id in doc.keys(ledger):
-        obj = doc.child(ledger, entry_id)
+    out: list[dict[str, Any]] = []
+    for entry_id in doc.keys(ledger, heads):
+        obj = doc.child(ledger, entry_id, heads)
         if obj is None:
             continue
-        amount = _int(doc, obj, "amount")
-        if amount is None:
-            continue
-        dims_obj = doc.child(obj, "dimensions")
-        dims: dict[str, int] = {}
+        data: dict[str, Any] = {"id": entry_id, "amount": _int(doc, obj, "amount", heads)}
+        for key in ENTRY_FIELDS:
+            text = _str(doc, obj, key, heads)
+            if text:
+                data[key] = text
+        dims_obj = doc.child(obj, "dimensions", heads)
         if dims_obj is not None:
-            for key in doc.keys(dims_obj):
-                value = _int(doc, dims_obj, key)
-                if value is not None:
-                    dims[key] = value
-        fields = {key: _str(doc, obj, key) for key in ENTRY_FIELDS}
-        out.append(EntryRecord(entry_id, fields, amount, dims))
-    return sorted(out, key=lambda e: (e.fields["at"], e.id))
+            data["dimensions"] = {
+                key: value
+                for key in doc.keys(dims_obj, heads)
+                if (value := _int(doc, dims_obj, key, heads)) is not None
+            }
+        lines = _str(doc, obj, "lines", heads)
+        if lines:
+            try:
+                data["lines"] = json.loads(lines)
+            except ValueError:
+                data["lines"] = "unreadable"
+        out.append(data)
+    return sorted(out, key=lambda e: (str(e.get("at", "")), e["id"]))
 
 
-def acks(doc: CrdtDoc) -> list[AckRecord]:
-    obj = doc.child(ROOT_ID, "acks")
+def acks(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> list[dict[str, Any]]:
+    obj = doc.child(ROOT_ID, "acks", heads)
     if obj is None:
         return []
-    out: list[AckRecord] = []
-    for ack_id in doc.keys(obj):
-        entry = doc.child(obj, ack_id)
+    out: list[dict[str, Any]] = []
+    for ack_id in doc.keys(obj, heads):
+        entry = doc.child(obj, ack_id, heads)
         if entry is None:
             continue
-        factor = _int(doc, entry, "factor")
-        if factor is None:
-            continue
         out.append(
-            AckRecord(
-                ack_id, _str(doc, entry, "entry"), _str(doc, entry, "by"), factor, _str(doc, entry, "at")
-            )
+            {
+                "id": ack_id,
+                "entry_id": _str(doc, entry, "entry", heads),
+                "by": _str(doc, entry, "by", heads),
+                "factor_pct": _int(doc, entry, "factor", heads),
+                "at": _str(doc, entry, "at", heads),
+            }
         )
-    return sorted(out, key=lambda a: a.id)
+    return sorted(out, key=lambda a: a["id"])
 
 
-def policy(doc: CrdtDoc) -> tuple[dict[str, Any] | None, int]:
-    obj = doc.child(ROOT_ID, "policy")
+def policy(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> tuple[dict[str, Any] | None, int]:
+    obj = doc.child(ROOT_ID, "policy", heads)
     if obj is None:
         return None, 0
-    text = _str(doc, obj, "data")
-    version = _int(doc, obj, "version") or 0
+    text = _str(doc, obj, "data", heads)
+    version = _int(doc, obj, "version", heads) or 0
     if not text:
         return None, version
     try:

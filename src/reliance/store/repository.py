@@ -58,7 +58,8 @@ class SignedChange:
     signature: bytes | None
 
     def to_record(self) -> bytes:
-        return msgpack.packb({"c": self.info.chunk, "s": self.signature}, use_bin_type=True)
+        packed: bytes = msgpack.packb({"c": self.info.chunk, "s": self.signature}, use_bin_type=True)
+        return packed
 
 
 def change_info(chunk: bytes) -> ChangeInfo:
@@ -79,6 +80,14 @@ class AddResult:
     applied: list[bytes] = field(default_factory=list)
     pending: list[bytes] = field(default_factory=list)
     duplicate: int = 0
+
+
+def _torn_header(data: bytes) -> bool:
+    """True if `data` is a prefix of a header record: nothing could follow it."""
+    if len(data) < log.HEADER.size:
+        return log.MAGIC.startswith(data[: len(log.MAGIC)])
+    magic, length, _ = log.HEADER.unpack_from(data)
+    return bool(magic == log.MAGIC and log.HEADER.size + length > len(data))
 
 
 class StoredDoc:
@@ -173,6 +182,10 @@ class StoredDoc:
         payloads = result.payloads
         if self._log_offset == 0:
             if not payloads:
+                if not _torn_header(data):
+                    # The header is written atomically: an unreadable one is corruption, not a crash, and
+                    # rewriting it would throw away every record after it.
+                    raise StoreError(f"the log of document {self.doc_id} has an unreadable header")
                 if repair:
                     self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
                     self._start_log()
@@ -187,7 +200,9 @@ class StoredDoc:
                     self._log_inode = os.stat(self.log_path).st_ino
                     self._log_offset = os.stat(self.log_path).st_size
                 return []
-        if result.damaged and repair:
+        if result.damaged:
+            # Every caller holds the lock and writers append under it, so a damaged tail is never a write
+            # in progress: cut it now, or the next append would land after it and be lost on the next open.
             lost = len(data) - result.end
             message = f"document {self.doc_id}: cut {lost} bytes of a torn or corrupt log tail"
             logger.warning(message)
@@ -298,7 +313,7 @@ class StoredDoc:
         return result
 
     def local_change(
-        self, sign: Callable[[bytes], bytes], edit: Callable[[Writer], None]
+        self, sign: Callable[[bytes], bytes], edit: Callable[[Writer], object]
     ) -> ChangeInfo | None:
         """Make, sign and durably store one change of our own; None if `edit` changed nothing."""
         with self.locked():

@@ -134,7 +134,8 @@ def changes_of_message(message: wire.SyncMessage) -> list[ChangeInfo]:
 
 
 def _pack(value: dict[str, Any]) -> bytes:
-    return msgpack.packb(value, use_bin_type=True)
+    packed: bytes = msgpack.packb(value, use_bin_type=True)
+    return packed
 
 
 # -- the host: what a session needs from the node --------------------------------------------------------------
@@ -311,6 +312,20 @@ class Session:
             infos = changes_of_message(parsed)
         except wire.WireError as exc:
             raise ProtocolError(f"malformed sync message: {exc}") from None
+        # Feed automerge the message without its changes *before* applying them ourselves: if it saw
+        # the peer's heads already present, it would believe it had told the peer so and never send
+        # our new heads back (the peer would then never know we are in sync).
+        stripped = wire.SyncMessage(
+            parsed.version, parsed.heads, parsed.need, parsed.have, (), parsed.trailer
+        )
+        stored = self._doc(doc_id)
+        state = self.states.setdefault(doc_id, SyncStateHandle())
+        try:
+            stored.crdt.receive_sync(state, wire.encode_sync_message(stripped))
+        except (CrdtError, CrdtPanic) as exc:
+            if isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
+                self.host.repo.reload(doc_id)
+            return self._refuse(doc_id, f"automerge refused the sync message: {exc}")
         if infos:
             batch = [SignedChange(info, sig_by_hash.get(info.hash)) for info in infos]
             try:
@@ -326,17 +341,6 @@ class Session:
                 )
             for listener in self.host.listeners:
                 listener(doc_id, outcome)
-        stripped = wire.SyncMessage(
-            parsed.version, parsed.heads, parsed.need, parsed.have, (), parsed.trailer
-        )
-        stored = self._doc(doc_id)
-        state = self.states.setdefault(doc_id, SyncStateHandle())
-        try:
-            stored.crdt.receive_sync(state, wire.encode_sync_message(stripped))
-        except (CrdtError, CrdtPanic) as exc:
-            if isinstance(exc, CrdtPanic):
-                self.host.repo.reload(doc_id)
-            return self._refuse(doc_id, f"automerge refused the sync message: {exc}")
         self.peer_heads[doc_id] = tuple(sorted(parsed.heads))
         return self._out(self._generate(doc_id))
 

@@ -1,0 +1,50 @@
+"""Plain-language number formatting for ledger explanations (English and French).
+
+Presentation only: nothing here is used to compute an amount.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+LANGS = ("en", "fr")
+
+# Units that are currencies, with the number of minor digits (amounts are stored in minor units: cents).
+MONEY_DIGITS: dict[str, int] = {"EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CAD": 2, "G1": 2, "JPY": 0}
+
+_NBSP = "\u00a0"
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use 'en' or 'fr'")
+    return lang
+
+
+def group(n: int, lang: str = "en") -> str:
+    """1234567 -> '1,234,567' (en) or '1 234 567' (fr, with no-break spaces)."""
+    text = f"{n:,}"
+    return text.replace(",", _NBSP) if lang == "fr" else text
+
+
+def format_amount(amount: int, unit: str, lang: str = "en") -> str:
+    """Minor units with their unit: 3107 EUR -> '31.07 EUR' (fr '31,07 EUR'), 480 min -> '480 min'."""
+    digits = MONEY_DIGITS.get(unit, 0)
+    if digits == 0:
+        return f"{group(amount, lang)} {unit}"
+    sign = "-" if amount < 0 else ""
+    whole, minor = divmod(abs(amount), 10**digits)
+    point = "," if lang == "fr" else "."
+    return f"{sign}{group(whole, lang)}{point}{minor:0{digits}d} {unit}"
+
+
+def format_points(value: Fraction, lang: str = "en") -> str:
+    """Weighted points: whole numbers as is, others with at most two decimals (display only)."""
+    if value.denominator == 1:
+        return group(value.numerator, lang)
+    hundredths = round(value * 100)
+    sign = "-" if hundredths < 0 else ""
+    whole, cents = divmod(abs(hundredths), 100)
+    point = "," if lang == "fr" else "."
+    decimals = f"{cents:02d}".rstrip("0")
+    return f"{sign}{group(whole, lang)}{point + decimals if decimals else ''}"
