@@ -519,7 +519,9 @@ def register_extensions() -> None:
 def main(argv: list[str] | None = None) -> int:
     register_extensions()
     try:
-        cli.main(args=argv, prog_name="reliance", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="reliance", standalone_mode=False)
+        if isinstance(result, int):  # click returns an Exit's code instead of raising it here
+            return result
     except click.exceptions.Abort:
         click.echo("reliance: aborted", err=True)
         return 130

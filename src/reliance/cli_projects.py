@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: i
     click.echo(projects.acknowledge(ctx.workspace(), project_ref, entry_id, factor))
 
 
-@project.command("limit")
+@project.command("limit", context_settings={"ignore_unknown_options": True})  # FLOOR is negative: -5000
 @click.argument("project_ref")
 @click.argument("member")
 @click.argument("unit")
@@ -355,7 +356,9 @@ def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
     if differences:
         for difference in differences:
             click.echo(f"✗ {difference}")
-        raise click.exceptions.Exit(1)
+        # Not click's Exit: cli.main() runs click with standalone_mode=False, which returns that exit code
+        # instead of raising it, and the code was lost (exit status 0).
+        sys.exit(1)
     click.echo("✓ confirmed: recomputing gives the same payouts")
 
 
@@ -453,6 +456,29 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     click.echo(f"imported {summary.applied} new changes")
 
 
+# -- import ---------------------------------------------------------------------------------------------
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Say what would be imported; change nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def import_cmd(ctx: Context, file: str, dry_run: bool, as_json: bool) -> None:
+    """Merge a 'reliance export --format json' FILE into your document, never overwriting anything.
+
+    Your items, answers and empty social-code sections are restored from FILE; others' documents and
+    projects come by sync or bundle (only their authors can sign them). A malformed FILE changes nothing.
+    """
+    from reliance.export.importer import import_export
+
+    summary = import_export(ctx.workspace(), Path(file), dry_run=dry_run)
+    if as_json:
+        emit_json(summary.to_json())
+        return
+    click.echo(summary.message())
+
+
 def register(cli: click.Group) -> None:
-    for command in (project, block_cmd, unblock_cmd, blocks_cmd, bundle):
+    for command in (project, block_cmd, unblock_cmd, blocks_cmd, bundle, import_cmd):
         cli.add_command(command)

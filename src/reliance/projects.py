@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from reliance import economy
 from reliance.doc import project as pdoc
 from reliance.doc.crdt import Writer
 from reliance.doc.participant import Amendment
+from reliance.economy.ledger import parse_instant
 from reliance.errors import ModelError
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso
@@ -282,20 +284,29 @@ def acknowledge(ws: Workspace, project_id: str, entry_id: str, factor_pct: int =
     doc = open_project(ws, project_id)
     _require(ws, doc, "member")
     view = ledger_view(doc)
+    entry_id = entry_id.strip()
+    # Acknowledging again changes one's mind: the latest acknowledgement (by time, then id) counts, so the
+    # new one is dated after the previous one even within the same second.
+    previous = max(
+        (a for a in view.acknowledgements if a.entry_id == entry_id and a.by == ws.peer_id),
+        key=lambda a: (parse_instant(a.at), a.id),
+        default=None,
+    )
+    at = now_iso()
+    if previous is not None:
+        if previous.factor_pct == factor_pct:
+            raise ModelError(f"you already acknowledged entry {entry_id} at {factor_pct} %")
+        earliest = parse_instant(previous.at) + timedelta(seconds=1)
+        if parse_instant(at) < earliest:
+            at = earliest.isoformat(timespec="seconds")
     ack = economy.Acknowledgement(
-        id=pdoc.new_record_id(ws.peer_id),
-        entry_id=entry_id.strip(),
-        by=ws.peer_id,
-        factor_pct=factor_pct,
-        at=now_iso(),
+        id=pdoc.new_record_id(ws.peer_id), entry_id=entry_id, by=ws.peer_id, factor_pct=factor_pct, at=at
     )
     economy.validate_acknowledgement(
         ack, view.entries, view.policy.ack_factor_min, view.policy.ack_factor_max
     )
-    if any(a.entry_id == ack.entry_id and a.by == ws.peer_id for a in view.acknowledgements):
-        raise ModelError(f"you already acknowledged entry {ack.entry_id}")
     doc.local_change(
-        ws.identity.sign, lambda w: pdoc.add_ack(w, ack.id, ack.entry_id, ack.by, ack.factor_pct)
+        ws.identity.sign, lambda w: pdoc.add_ack(w, ack.id, ack.entry_id, ack.by, ack.factor_pct, ack.at)
     )
     return ack.id
 

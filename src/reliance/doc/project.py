@@ -133,13 +133,13 @@ def add_entry(writer: Writer, data: Mapping[str, Any]) -> None:
         writer.put(obj, "lines", json.dumps(data["lines"], sort_keys=True))
 
 
-def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int) -> None:
+def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int, at: str | None = None) -> None:
     acks = _child(writer, "acks")
     obj = writer.put_map(acks, ack_id)
     writer.put(obj, "entry", entry_id)
     writer.put(obj, "by", by)
     writer.put(obj, "factor", factor)
-    writer.put(obj, "at", now_iso())
+    writer.put(obj, "at", at or now_iso())
 
 
 def set_policy(writer: Writer, data: Mapping[str, Any], version: int, by: str) -> None:

@@ -1,0 +1,415 @@
+"""`reliance import FILE`: merge a JSON export (`reliance export --format json`) into your own document.
+
+Rules (see docs/cli.md, "Economy and exchange formats"):
+- the whole file is checked first; a file that is not JSON, not a `reliance-export/1` export, or has a
+  field of the wrong type is refused with the reason, and nothing changes;
+- only what is yours is written, because only you can sign your document: your items and your answers that
+  your document lacks are re-created with the same id and fields; the social-code sections that are empty
+  in your document are filled from the file;
+- nothing that exists is changed: an item or answer already here stays as it is (even if the file differs),
+  a section with text stays as it is, your name is not touched;
+- other participants' documents and projects are never written (their authors sign them): they are
+  counted and come by sync or a bundle.
+Everything is written in one signed change, so an import is applied entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reliance.doc import participant
+from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
+from reliance.errors import ModelError, PeerIdError, RelianceError
+from reliance.export.exporters import EXPORT_FORMAT
+from reliance.identity import decode_peer_id
+from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status, validate_answer_message
+from reliance.model.codesocial import SECTION_IDS, validate_section_text
+from reliance.workspace import Workspace
+
+MAX_IMPORT_BYTES = 64 << 20
+_RECORD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class ImportRefused(RelianceError):
+    """The file cannot be imported; nothing was changed."""
+
+
+@dataclass
+class ImportSummary:
+    items_added: list[str] = field(default_factory=list)
+    items_kept: list[str] = field(default_factory=list)
+    answers_added: list[str] = field(default_factory=list)
+    answers_kept: list[str] = field(default_factory=list)
+    sections_filled: list[str] = field(default_factory=list)
+    sections_kept: list[str] = field(default_factory=list)
+    other_participants: int = 0
+    other_items: int = 0
+    projects: int = 0
+    found_mine: bool = False
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.items_added or self.answers_added or self.sections_filled)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items_added": self.items_added,
+            "items_kept": self.items_kept,
+            "answers_added": self.answers_added,
+            "answers_kept": self.answers_kept,
+            "sections_filled": self.sections_filled,
+            "sections_kept": self.sections_kept,
+            "not_imported": {
+                "participants": self.other_participants,
+                "items": self.other_items,
+                "projects": self.projects,
+            },
+            "dry_run": self.dry_run,
+        }
+
+    def message(self) -> str:
+        """One line for people."""
+        verb = "would import" if self.dry_run else "imported"
+        if not self.found_mine:
+            parts = ["this file holds nothing of yours"]
+        elif self.changed:
+            parts = [
+                f"{verb} {_count(len(self.items_added), 'item')}, {_count(len(self.answers_added), 'answer')}"
+                f" and {_count(len(self.sections_filled), 'social-code section')} into your document"
+            ]
+        else:
+            parts = ["nothing to import: your document already holds everything of yours in this file"]
+        kept = []
+        if self.items_kept:
+            kept.append(f"{_count(len(self.items_kept), 'item')} already here")
+        if self.answers_kept:
+            kept.append(f"{_count(len(self.answers_kept), 'answer')} already here")
+        if self.sections_kept:
+            kept.append(f"{_count(len(self.sections_kept), 'section')} already written")
+        if kept and self.changed:
+            parts.append("left as they are: " + ", ".join(kept))
+        others = []
+        if self.other_participants:
+            people = _count(self.other_participants, "other participant")
+            others.append(f"{_count(self.other_items, 'item')} of {people}")
+        if self.projects:
+            others.append(_count(self.projects, "project"))
+        if others:
+            parts.append(
+                "not imported: "
+                + " and ".join(others)
+                + " (only their authors can sign them: they come by sync or a bundle)"
+            )
+        return "; ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+# ----------------------------------------------------------------------------------------- checking
+
+
+def _refuse(path: str, reason: str) -> ImportRefused:
+    return ImportRefused(f"{path}: {reason}" if path else reason)
+
+
+def _get(
+    data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], path: str, *, default: Any = ...
+) -> Any:
+    if key not in data or (data[key] is None and default is not ...):
+        if default is ...:
+            raise _refuse(path, f"missing field {key!r}")
+        return default
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+        raise _refuse(f"{path}.{key}", f"must be {_describe(kind)}, not {_json_type(value)}")
+    return value
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _describe(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", list: "a list", dict: "an object", int: "a whole number", bool: "true or false"}
+    return " or ".join(names.get(k, k.__name__) for k in _kinds(kind))
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _text(data: Mapping[str, Any], key: str, path: str) -> str:
+    value: str = _get(data, key, str, path, default="")
+    return value
+
+
+def _str_list(data: Mapping[str, Any], key: str, path: str) -> list[str]:
+    values: list[Any] = _get(data, key, list, path, default=[])
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise _refuse(f"{path}.{key}[{i}]", f"must be text, not {_json_type(value)}")
+    return list(values)
+
+
+def _record_id(data: Mapping[str, Any], key: str, path: str) -> str:
+    value: str = _get(data, key, str, path)
+    if not _RECORD_ID.match(value):
+        raise _refuse(f"{path}.{key}", f"{value[:40]!r} is not a valid id")
+    return value
+
+
+def _time(value: str, path: str) -> str:
+    if value:
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise _refuse(path, f"not an ISO 8601 time: {value[:40]!r}") from None
+    return value
+
+
+def _peer(data: Mapping[str, Any], key: str, path: str) -> str:
+    value: str = _get(data, key, str, path)
+    try:
+        decode_peer_id(value)
+    except PeerIdError as exc:
+        raise _refuse(f"{path}.{key}", str(exc)) from None
+    return value
+
+
+@dataclass(frozen=True)
+class _Participant:
+    peer_id: str
+    code: dict[str, str]
+    items: list[Mapping[str, Any]]
+    answers: list[Mapping[str, Any]]
+
+
+def _objects(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
+    values: list[Any] = _get(data, key, list, path, default=[])
+    for i, value in enumerate(values):
+        if not isinstance(value, dict):
+            raise _refuse(f"{path}.{key}[{i}]", f"must be an object, not {_json_type(value)}")
+    return values
+
+
+def _check_item_shape(data: Mapping[str, Any], path: str) -> None:
+    _record_id(data, "id", path)
+    for key in ("kind", "title", "author"):
+        _get(data, key, str, path)
+    for key in ("status", "description", "place", "created", "updated"):
+        _text(data, key, path)
+    for key in ("begins", "ends", "reciprocity", "project"):
+        _get(data, key, str, path, default=None)
+    _str_list(data, "tags", path)
+    _get(data, "answers", list, path, default=[])
+
+
+def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
+    _record_id(data, "id", path)
+    for key in ("item", "kind", "author"):
+        _get(data, key, str, path)
+    for key in ("item_author", "message", "created"):
+        _text(data, key, path)
+
+
+def _participant(data: Mapping[str, Any], path: str) -> _Participant:
+    peer_id = _peer(data, "peer_id", path)
+    _get(data, "name", str, path, default="")
+    code: dict[str, Any] = _get(data, "code", dict, path, default={})
+    for key, value in code.items():
+        if not isinstance(value, str):
+            raise _refuse(f"{path}.code.{key}", f"must be text, not {_json_type(value)}")
+    _objects(data, "code_history", path)
+    items = _objects(data, "items", path)
+    for i, item in enumerate(items):
+        _check_item_shape(item, f"{path}.items[{i}]")
+    answers = _objects(data, "answers", path)
+    for i, answer in enumerate(answers):
+        _check_answer_shape(answer, f"{path}.answers[{i}]")
+    return _Participant(peer_id, code, items, answers)
+
+
+def read_export(path: Path) -> tuple[list[_Participant], int]:
+    """Parse and check a JSON export; returns its participants and its number of projects."""
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise ImportRefused(f"{path} is larger than {MAX_IMPORT_BYTES >> 20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ImportRefused(f"{path} is not UTF-8 text, so not a reliance JSON export") from None
+    except ValueError as exc:
+        raise ImportRefused(
+            f"{path} is not JSON ({exc}): give a 'reliance export --format json' file"
+        ) from None
+    if not isinstance(data, dict):
+        raise ImportRefused(f"{path} holds a JSON {_json_type(data)}, not a reliance export object")
+    fmt = data.get("format")
+    if fmt != EXPORT_FORMAT:
+        shown = "no 'format' field" if fmt is None else f"format {fmt!r}"
+        raise ImportRefused(
+            f"{path} is not a reliance JSON export ({shown}; {EXPORT_FORMAT!r} expected): "
+            "make one with 'reliance export --format json'"
+        )
+    participants = [
+        _participant(p, f"participants[{i}]") for i, p in enumerate(_objects(data, "participants", ""))
+    ]
+    seen: set[str] = set()
+    for p in participants:
+        if p.peer_id in seen:
+            raise ImportRefused(f"participant {p.peer_id} appears twice in {path}")
+        seen.add(p.peer_id)
+    projects = _objects(data, "projects", "")
+    for i, project in enumerate(projects):
+        _get(project, "id", str, f"projects[{i}]")
+    return participants, len(projects)
+
+
+# ----------------------------------------------------------------------------------------- building
+
+
+def _item(data: Mapping[str, Any], owner: str, path: str) -> Item:
+    if data["author"] != owner:
+        raise _refuse(f"{path}.author", "is not the participant the item is listed under")
+    try:
+        kind = ItemKind(data["kind"])
+    except ValueError:
+        raise _refuse(f"{path}.kind", f"unknown kind {data['kind']!r}") from None
+    try:
+        status = Status(data.get("status") or "published")
+    except ValueError:
+        raise _refuse(f"{path}.status", f"unknown status {data['status']!r}") from None
+    draft = Item(
+        id=data["id"],
+        kind=kind,
+        title=data["title"],
+        author=owner,
+        description=data.get("description") or "",
+        tags=tuple(data.get("tags") or ()),
+        place=data.get("place") or "",
+        begins=data.get("begins") or "",
+        ends=data.get("ends") or "",
+        status=status,
+        reciprocity=data.get("reciprocity") or "",
+        project=data.get("project") or "",
+        created=_time(data.get("created") or "", f"{path}.created"),
+        updated=_time(data.get("updated") or "", f"{path}.updated"),
+    )
+    try:
+        return draft.validated()
+    except ModelError as exc:
+        raise _refuse(path, str(exc)) from None
+
+
+def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
+    if data["author"] != owner:
+        raise _refuse(f"{path}.author", "is not the participant the answer is listed under")
+    try:
+        kind = AnswerKind(data["kind"])
+    except ValueError:
+        raise _refuse(f"{path}.kind", f"unknown answer kind {data['kind']!r}") from None
+    item_author = data.get("item_author") or ""
+    if not _RECORD_ID.match(data["item"]):
+        raise _refuse(f"{path}.item", f"{data['item'][:40]!r} is not a valid item id")
+    try:
+        message = validate_answer_message(data.get("message") or "")
+        if item_author:
+            decode_peer_id(item_author)
+    except (ModelError, PeerIdError) as exc:
+        raise _refuse(path, str(exc)) from None
+    return Answer(
+        id=data["id"],
+        item_id=data["item"],
+        item_author=item_author,
+        kind=kind,
+        message=message,
+        author=owner,
+        created=_time(data.get("created") or "", f"{path}.created"),
+    )
+
+
+def _keys(doc: CrdtDoc, container: str) -> set[str]:
+    obj = doc.child(ROOT_ID, container)
+    return set(doc.keys(obj)) if obj is not None else set()
+
+
+def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportSummary:
+    """Merge the export at `path` into this participant's own document (see the module's rules)."""
+    participants, project_count = read_export(path)
+    summary = ImportSummary(projects=project_count, dry_run=dry_run)
+    mine: _Participant | None = None
+    mine_path = ""
+    for index, p in enumerate(participants):
+        if p.peer_id == ws.peer_id:
+            mine = p
+            mine_path = f"participants[{index}]"
+        else:
+            summary.other_participants += 1
+            summary.other_items += len(p.items)
+    if mine is None:
+        return summary
+    summary.found_mine = True
+    items = [_item(d, ws.peer_id, f"{mine_path}.items[{i}]") for i, d in enumerate(mine.items)]
+    answers = [_answer(d, ws.peer_id, f"{mine_path}.answers[{i}]") for i, d in enumerate(mine.answers)]
+    for what, ids in (("item", [i.id for i in items]), ("answer", [a.id for a in answers])):
+        for record_id in ids:
+            if ids.count(record_id) > 1:
+                raise ImportRefused(f"{what} id {record_id} appears twice among your {what}s in {path}")
+    sections: dict[str, str] = {}
+    for sid, text in mine.code.items():
+        if sid not in SECTION_IDS or not text.strip():
+            continue  # a section of a newer version, or an empty one: nothing to fill
+        try:
+            sections[sid] = validate_section_text(text)
+        except ModelError as exc:
+            raise _refuse(f"{mine_path}.code.{sid}", str(exc)) from None
+
+    if dry_run and not ws.repo.exists(ws.peer_id):  # a dry run does not even create the document
+        have_items, have_answers, current_code = set(), set(), {}
+    else:
+        crdt = ws.my_doc().crdt
+        have_items = _keys(crdt, "items")
+        have_answers = _keys(crdt, "answers")
+        current_code = ws.code()
+    new_items = [i for i in items if i.id not in have_items]
+    new_answers = [a for a in answers if a.id not in have_answers]
+    summary.items_added = [i.id for i in new_items]
+    summary.items_kept = [i.id for i in items if i.id in have_items]
+    summary.answers_added = [a.id for a in new_answers]
+    summary.answers_kept = [a.id for a in answers if a.id in have_answers]
+    fill = {sid: text for sid, text in sections.items() if not current_code.get(sid, "").strip()}
+    summary.sections_filled = [sid for sid in SECTION_IDS if sid in fill]
+    summary.sections_kept = [sid for sid in SECTION_IDS if sid in sections and sid not in fill]
+    if dry_run or not summary.changed:
+        return summary
+    doc = ws.my_doc()
+    before = doc.heads()
+
+    def write(w: Writer) -> None:
+        for item in new_items:
+            participant.write_item(w, item, new=True)
+        for answer in new_answers:
+            participant.write_answer(w, answer)
+        for sid in summary.sections_filled:
+            participant.set_section(w, sid, fill[sid], ws.peer_id, before)
+
+    doc.local_change(ws.identity.sign, write)
+    return summary

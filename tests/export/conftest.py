@@ -1,0 +1,200 @@
+"""A deterministic world for golden files: fixed Ed25519 seeds, a frozen clock and counted ids.
+
+Two participants (Alice, steward of the project "Jardin partagé", and Bob, a member) in two homes, with a
+social code, one item of each kind, an answer, and a ledger holding every kind of entry (a reversal, an
+acknowledgement, a credit limit, a policy and a recorded distribution). Bundles carry each home's documents
+to the other, so both hold everything.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reliance import projects
+from reliance.doc import project as pdoc
+from reliance.identity import KEY_FILE, PROFILE_FILE, identity_dir, load_identity
+from reliance.model import catalogue
+from reliance.model.catalogue import Item, ItemKind, Status
+from reliance.sync.bundle import export_bundle, import_bundle
+from reliance.workspace import Workspace
+
+GOLDEN = Path(__file__).parent / "golden"
+FIXED_TIME = "2026-06-01T09:00:00+00:00"
+SEEDS = {"Alice": bytes(range(32)), "Bob": bytes(range(100, 132))}
+
+
+def write_identity(home: Path, name: str, seed: bytes) -> None:
+    """The files `reliance init` would write, for a key derived from `seed`."""
+    directory = identity_dir(home)
+    directory.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (directory / KEY_FILE).write_bytes(pem)
+    (directory / PROFILE_FILE).write_text(
+        json.dumps({"name": name, "created": FIXED_TIME, "encrypted": False}), "utf-8"
+    )
+
+
+def open_fixed(home: Path, name: str) -> Workspace:
+    write_identity(home, name, SEEDS[name])
+    ws = Workspace(home, load_identity(home))
+    ws.my_doc()
+    return ws
+
+
+def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeze the clock and count ids, in every reliance module that took its own reference."""
+    original_now = catalogue.now_iso
+    original_new_id = catalogue.new_id
+    item_ids = itertools.count(1)
+    record_ids = itertools.count(1)
+
+    def now_iso() -> str:
+        return FIXED_TIME
+
+    def new_id() -> str:
+        return f"{next(item_ids):016x}"
+
+    def new_record_id(peer_id: str) -> str:
+        return f"{pdoc.author_tag(peer_id)}-{next(record_ids):012x}"
+
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("reliance"):
+            continue
+        if getattr(module, "now_iso", None) is original_now:
+            monkeypatch.setattr(module, "now_iso", now_iso)
+        if getattr(module, "new_id", None) is original_new_id:
+            monkeypatch.setattr(module, "new_id", new_id)
+    monkeypatch.setattr(pdoc, "new_record_id", new_record_id)
+    monkeypatch.setattr(pdoc, "new_nonce", lambda: b"\x07" * 16)
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze(monkeypatch)
+
+
+@dataclass
+class World:
+    alice: Workspace
+    bob: Workspace
+    project: str
+    entries: dict[str, str]
+    distribution: str
+
+
+def exchange(a: Workspace, b: Workspace, folder: Path) -> None:
+    """Carry every document of `a` to `b` and back, by bundle."""
+    for src, dst in ((a, b), (b, a)):
+        path = folder / f"{src.identity.name}.bundle"
+        export_bundle(src.repo, path, src.repo.doc_ids(), src.peer_id)
+        import_bundle(dst.repo, path)
+
+
+def build_world(root: Path) -> World:
+    alice = open_fixed(root / "alice", "Alice")
+    bob = open_fixed(root / "bob", "Bob")
+    alice.set_code("valeurs", "Soin, partage, joie.")
+    alice.set_code("regles", "On décide au consentement.\nOn se parle avant de se fâcher.")
+    bob.set_code("histoire", "Jardinier depuis 2010.")
+    project = projects.create_project(alice, "Jardin partagé")
+    projects.add_member(alice, project, bob.peer_id)
+    projects.set_project_code(alice, project, "richesses", "temps, argent\njoie")
+    offer = alice.add_item(
+        Item(
+            id="",
+            kind=ItemKind.OFFER,
+            title="Cours de vélo",
+            author="",
+            description="Réparer et rouler en ville.",
+            tags=("vélo", "réparation"),
+            place="Atelier, 3 rue des Lilas, Lyon",
+            begins="2026-07-01",
+            reciprocity="time",
+            project=project,
+        )
+    )
+    alice.add_item(Item(id="", kind=ItemKind.NEED, title="Une perceuse", author="", reciprocity="barter"))
+    alice.add_item(
+        Item(id="", kind=ItemKind.CALL, title="Bras pour le compost", author="", project="Jardin partagé")
+    )
+    alice.add_item(
+        Item(
+            id="",
+            kind=ItemKind.EVENT,
+            title="Fête des semences",
+            author="",
+            place="Parc de la Tête d'Or",
+            begins="2026-07-14T18:00",
+            ends="2026-07-14T23:00",
+            status=Status.DRAFT,
+        )
+    )
+    alice.add_item(
+        Item(id="", kind=ItemKind.SEED, title="Faire son compost", author="", description="Vert + brun.")
+    )
+    exchange(alice, bob, root)
+    bob.answer(offer.id, "can_help", "Je viens samedi")
+    entries = {
+        "bob_time": projects.contribute(bob, project, "time", 120, "min", "désherbage", {"joy": 2}),
+        "bob_gift": projects.record_entry(
+            bob, project, kind="transfer", amount=30, unit="min", counterparty="@project", note="don"
+        ),
+    }
+    exchange(alice, bob, root)
+    entries |= {
+        "alice_money": projects.contribute(alice, project, "money", 5000, "EUR", "graines"),
+        "alice_expense": projects.record_entry(
+            alice, project, kind="expense", amount=1500, unit="EUR", note="=SUM(A1:A9)"
+        ),
+        "alice_revenue": projects.record_entry(
+            alice, project, kind="revenue", amount=10000, unit="EUR", note="vente de plants"
+        ),
+        "alice_mistake": projects.contribute(alice, project, "knowledge", 60, "min", "mauvaise saisie"),
+    }
+    entries["reversal"] = projects.reverse(alice, project, entries["alice_mistake"], "erreur")
+    projects.acknowledge(alice, project, entries["bob_time"], 120)
+    projects.set_limit(alice, project, "*", "min", -600)
+    projects.set_policy(
+        alice,
+        project,
+        {
+            "buckets": [
+                {"name": "réserve", "percent": 10, "rule": "reserve"},
+                {"name": "base", "percent": 30, "rule": "equal"},
+                {"name": "contribution", "percent": 60, "rule": "contribution"},
+            ],
+            "weights": [
+                {"action": "work", "unit": "min", "weight": 1},
+                {"action": "transfer", "unit": "EUR", "weight": "1/25"},
+            ],
+        },
+    )
+    dist = projects.dividend(alice, project, "2026-01-01", "2026-12-31", 1000, "EUR")
+    distribution = projects.record_distribution(alice, project, dist)
+    exchange(alice, bob, root)
+    return World(alice, bob, project, entries, distribution)
+
+
+@pytest.fixture
+def world(tmp_path: Path, frozen: None) -> World:
+    """A fresh world for a test that changes it."""
+    return build_world(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """One world for the tests that only read it."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        freeze(monkeypatch)
+        return build_world(tmp_path_factory.mktemp("world"))
