@@ -227,10 +227,7 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
         content = Path(path).read_text("utf-8")
     finally:
         os.unlink(path)
-    if project:
-        changed = set_project_code(ws, doc_id, sid, content)
-    else:
-        changed = ws.set_code(sid, content)
+    changed = set_project_code(ws, doc_id, sid, content) if project else ws.set_code(sid, content)
     click.echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
 
 

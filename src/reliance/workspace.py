@@ -94,6 +94,8 @@ class Workspace:
                 try:
                     docs.append(self.repo.open(doc_id))
                 except StoreError:
+                    if doc_id == self.peer_id:
+                        raise  # your own document unreadable: say so, never show it as empty
                     continue
         return docs
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState, Transaction
 
-from reliance.errors import DocumentError
+from reliance.errors import DocumentError, RelianceError
 from reliance.sync import wire
 
 # Keep Rust's panic hook short: a panic is an expected, handled event here.
@@ -231,10 +231,13 @@ class CrdtDoc:
     # -- reading ------------------------------------------------------------------------------------------
 
     def heads(self) -> list[bytes]:
-        return sorted(self._doc.get_heads())
+        self._check()
+        with _guard("read the heads", self):
+            return sorted(self._doc.get_heads())
 
     def changes_since(self, heads: Sequence[bytes]) -> list[ChangeInfo]:
         """Changes not in `heads`' history. Every hash in `heads` must be known to the document."""
+        self._check()
         with _guard("list changes", self):
             raw = self._doc.get_changes(list(heads))
         return [ChangeInfo(c.hash, c.bytes, tuple(c.deps), c.actor_id, c.seq) for c in raw]
@@ -254,10 +257,12 @@ class CrdtDoc:
         return object_id
 
     def keys(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> list[str]:
+        self._check()
         with _guard("read keys", self):
             return self._doc.keys(obj, list(heads) if heads is not None else None)
 
     def length(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> int:
+        self._check()
         with _guard("read a length", self):
             return self._doc.length(obj, list(heads) if heads is not None else None)
 
@@ -279,6 +284,7 @@ class CrdtDoc:
         return scalar if isinstance(scalar, str | int | float | bool | bytes) else None
 
     def text(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> str:
+        self._check()
         with _guard("read text", self):
             return self._doc.text(obj, list(heads) if heads is not None else None)
 
@@ -286,6 +292,7 @@ class CrdtDoc:
         """Materialise an object as plain Python, defensively (JavaScript documents welcome)."""
         if depth > 64:
             return None
+        self._check()
         with _guard("read the document", self):
             kind = self._doc.object_type(obj)
         if kind == ObjType.Text:
@@ -310,6 +317,7 @@ class CrdtDoc:
         return self.scalar(obj, key, heads)
 
     def _get(self, obj: ObjId, key: str | int, heads: Sequence[bytes] | None) -> Any:
+        self._check()  # a poisoned document must fail loudly, not read as empty
         try:
             return self._doc.get(obj, key, list(heads) if heads is not None else None)
         except BaseException as exc:  # a read panic (e.g. a Counter) leaves the document usable
@@ -321,6 +329,7 @@ class CrdtDoc:
 
     def effects(self, before: Sequence[bytes], after: Sequence[bytes]) -> list[Effect]:
         """What changed between two sets of heads, as paths and actions."""
+        self._check()
         with _guard("compute a diff", self):
             patches = self._doc.diff(list(before), list(after))
         return [parse_patch(repr(patch)) for patch in patches]
@@ -349,8 +358,8 @@ def changes_in_document_chunk(chunk: bytes) -> list[ChangeInfo]:
 def _guard(what: str, doc: CrdtDoc | None = None) -> Iterator[None]:
     try:
         yield
-    except (KeyboardInterrupt, SystemExit, CrdtError, CrdtPanic):
-        raise
+    except (KeyboardInterrupt, SystemExit, RelianceError):
+        raise  # our own errors (a model rule inside an edit, CrdtError, CrdtPanic) pass unchanged
     except Exception as exc:
         raise CrdtError(f"automerge could not {what}: {exc}") from None
     except BaseException as exc:  # PanicException derives from BaseException

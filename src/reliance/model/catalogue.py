@@ -124,7 +124,7 @@ def _text(value: str, what: str, limit: int) -> str:
 def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     cleaned: list[str] = []
     for tag in tags:
-        tag = tag.strip().lstrip("#").lower()
+        tag = tag.strip().lstrip("#").strip().lower()
         if not tag:
             continue
         if len(tag) > MAX_TAG:

@@ -26,8 +26,8 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtPanic, Writer
-from reliance.errors import StoreError
+from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
+from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir
 from reliance.store import log
 from reliance.sync import wire
@@ -82,6 +82,13 @@ class AddResult:
     duplicate: int = 0
 
 
+def _inode(path: Path) -> int:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return -1
+
+
 def _torn_header(data: bytes) -> bool:
     """True if `data` is a prefix of a header record: nothing could follow it."""
     if len(data) < log.HEADER.size:
@@ -106,6 +113,7 @@ class StoredDoc:
         self.warnings: list[str] = []
         self._log_offset = 0
         self._log_inode = -1
+        self._snapshot_inode = -1
         self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
 
     # -- files ---------------------------------------------------------------------------------------------
@@ -137,6 +145,7 @@ class StoredDoc:
         self.known = {}
         self.pending = {}
         self.generation = 0
+        self._snapshot_inode = _inode(self.snapshot_path)
         if self.snapshot_path.exists():
             self._read_snapshot()
         self._log_offset = 0
@@ -157,7 +166,7 @@ class StoredDoc:
             for chunk, signature in snap["pending"]:
                 info = change_info(chunk)
                 self.pending[info.hash] = SignedChange(info, signature)
-        except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException, CrdtPanic) as exc:
+        except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException, DocumentError) as exc:
             raise StoreError(f"the snapshot of document {self.doc_id} is unreadable: {exc}") from None
 
     def _start_log(self) -> None:
@@ -170,8 +179,13 @@ class StoredDoc:
             stat = os.stat(self.log_path)
         except FileNotFoundError:
             return []
-        if self._log_inode not in (-1, stat.st_ino) or stat.st_size < self._log_offset:
-            # Another process compacted: start again from its snapshot.
+        if (
+            self._log_inode not in (-1, stat.st_ino)
+            or stat.st_size < self._log_offset
+            or _inode(self.snapshot_path) != self._snapshot_inode
+        ):
+            # Another process compacted (perhaps dying before it replaced the log): start again from its
+            # snapshot, or we would append to a log of an older generation, which the next open ignores.
             self._load_locked()
             return list(self.known)
         if stat.st_size == self._log_offset:
@@ -258,18 +272,29 @@ class StoredDoc:
         return result
 
     def _ready_in_causal_order(self) -> list[SignedChange]:
+        """Pending changes whose dependencies are (or become) known, each after its dependencies.
+
+        Linear in the number of pending changes and dependency links, whatever their order.
+        """
         ready: list[SignedChange] = []
-        done: set[bytes] = set()
-        progress = True
-        waiting = dict(self.pending)
-        while progress and waiting:
-            progress = False
-            for change_hash, change in list(waiting.items()):
-                if all(dep in self.known or dep in done for dep in change.info.deps):
-                    ready.append(change)
-                    done.add(change_hash)
-                    del waiting[change_hash]
-                    progress = True
+        known = self.known
+        pending = self.pending
+        missing: dict[bytes, int] = {}
+        dependents: dict[bytes, list[bytes]] = {}
+        queue: list[bytes] = []
+        for change_hash, change in pending.items():
+            waiting_for = {dep for dep in change.info.deps if dep not in known}
+            missing[change_hash] = len(waiting_for)
+            for dep in waiting_for:
+                dependents.setdefault(dep, []).append(change_hash)
+            if not waiting_for:
+                queue.append(change_hash)
+        for change_hash in queue:  # grows while it is walked
+            ready.append(pending[change_hash])
+            for child in dependents.get(change_hash, ()):
+                missing[child] -= 1
+                if not missing[child]:
+                    queue.append(child)
         return ready
 
     def plan(self, changes: Sequence[SignedChange]) -> list[SignedChange]:
@@ -282,6 +307,25 @@ class StoredDoc:
             return self._ready_in_causal_order()
         finally:
             self.pending = saved
+
+    def drop_pending(self, hashes: Sequence[bytes]) -> list[bytes]:
+        """Forget buffered changes and those waiting on them, on disk too (the snapshot is rewritten
+        without them): they were found to break a rule once their dependencies arrived."""
+        with self.locked():
+            self._catch_up(repair=False)
+            doomed = {h for h in hashes if h in self.pending}
+            grew = bool(doomed)
+            while grew:
+                grew = False
+                for change_hash, change in self.pending.items():
+                    if change_hash not in doomed and any(dep in doomed for dep in change.info.deps):
+                        doomed.add(change_hash)
+                        grew = True
+            for change_hash in doomed:
+                del self.pending[change_hash]
+        if doomed:
+            self.compact()
+        return sorted(doomed)
 
     def add_verified(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
         """Store and apply changes that were authenticated and authorised by the caller.
@@ -297,8 +341,8 @@ class StoredDoc:
                 return AddResult(duplicate=len(changes))
             try:
                 result = self._integrate(fresh, prepared)
-            except CrdtPanic:
-                self._load_locked()
+            except (CrdtPanic, CrdtError):
+                self._load_locked()  # applying is not atomic: start again from what is on disk
                 raise
             try:
                 self._log_offset = log.append(self.log_path, [c.to_record() for c in fresh])
@@ -355,6 +399,7 @@ class StoredDoc:
                 "pending": [[c.info.chunk, c.signature] for c in self.pending.values()],
             }
             atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
+            self._snapshot_inode = _inode(self.snapshot_path)
             self.generation += 1
             self._start_log()
             stat = os.stat(self.log_path)
