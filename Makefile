@@ -29,6 +29,8 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/network.py --quick
+	$(BIN)/python bench/tui.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -108,6 +108,10 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
         raise IdentityError("a name is needed (--name)")
     if len(name) > 80:
         raise IdentityError("the name is longer than 80 characters")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise IdentityError("the name contains characters that are not valid text") from None
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
         raise IdentityError(f"an identity already exists in {home}; it is never replaced")

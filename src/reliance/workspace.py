@@ -18,6 +18,7 @@ from reliance.model.catalogue import (
     Item,
     ItemKind,
     Status,
+    check_encodable,
     new_id,
     now_iso,
     parse_answer_kind,
@@ -193,6 +194,7 @@ class Workspace:
         name = name.strip()
         if not name or len(name) > 80:
             raise ModelError("a name has 1 to 80 characters")
+        check_encodable(name, "the name")
         self._write(self.my_doc(), lambda w: participant.set_name(w, name))
 
 

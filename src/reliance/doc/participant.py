@@ -139,7 +139,7 @@ def set_name(writer: Writer, name: str) -> None:
     writer.put(profile, "updated", now_iso())
 
 
-# -- reading ---------------------------------------------------------------------------------------------------
+# -- reading --------------------------------------------------------------------------------------------
 
 
 def _str(doc: CrdtDoc, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> str:

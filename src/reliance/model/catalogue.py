@@ -118,7 +118,16 @@ def _text(value: str, what: str, limit: int) -> str:
         raise ModelError(f"{what} is longer than {limit} characters")
     if "\x00" in value:
         raise ModelError(f"{what} cannot contain NUL characters")
+    check_encodable(value, what)
     return value
+
+
+def check_encodable(value: str, what: str) -> None:
+    """Refuse text that is not valid Unicode (lone surrogates): it cannot be stored or sent."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ModelError(f"{what} contains characters that are not valid text") from None
 
 
 def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -127,6 +136,7 @@ def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         tag = tag.strip().lstrip("#").strip().lower()
         if not tag:
             continue
+        check_encodable(tag, "a tag")
         if len(tag) > MAX_TAG:
             raise ModelError(f"tag {tag[:20]!r}… is longer than {MAX_TAG} characters")
         if tag not in cleaned:

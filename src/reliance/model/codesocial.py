@@ -80,4 +80,8 @@ def validate_section_text(text: str) -> str:
         raise ModelError(f"a section holds at most {MAX_SECTION_CHARS} characters")
     if "\x00" in text:
         raise ModelError("a section cannot contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ModelError("the section contains characters that are not valid text") from None
     return text

@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -279,6 +280,15 @@ class StoredDoc:
         ready: list[SignedChange] = []
         known = self.known
         pending = self.pending
+        seen: set[bytes] = set()
+        for change_hash, change in pending.items():  # the usual case: already in causal order
+            if not all(dep in known or dep in seen for dep in change.info.deps):
+                break
+            ready.append(change)
+            seen.add(change_hash)
+        else:
+            return ready
+        ready = []
         missing: dict[bytes, int] = {}
         dependents: dict[bytes, list[bytes]] = {}
         queue: list[bytes] = []
@@ -431,6 +441,8 @@ class Repository:
         self.actor = actor
         self.docs_dir = home / "docs"
         self._open: dict[str, StoredDoc] = {}
+        # The node's sync thread and the app's store thread may open documents at the same time.
+        self._opening = threading.RLock()
 
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
@@ -442,6 +454,12 @@ class Repository:
 
     def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
         doc_kind(doc_id)
+        if doc_id in self._open:
+            return self._open[doc_id]
+        with self._opening:
+            return self._open_locked(doc_id, create)
+
+    def _open_locked(self, doc_id: str, create: bool) -> StoredDoc:
         if doc_id in self._open:
             return self._open[doc_id]
         folder = self.docs_dir / doc_id

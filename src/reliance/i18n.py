@@ -1,0 +1,703 @@
+"""A small translation layer: every user-visible string of the app, in French and English.
+
+`t(key, lang, **params)` returns the text for `key` in `lang` ("fr" or "en") with `{params}` filled in.
+An unknown key is returned as is (a test checks that every key the app uses exists in both languages).
+French is the users' language; the default follows the locale (French when it says fr, else English).
+"""
+
+from __future__ import annotations
+
+import os
+
+from reliance.model.catalogue import ANSWER_LABELS, KIND_LABELS, STATUS_LABELS, AnswerKind, ItemKind, Status
+from reliance.model.codesocial import GROUP_LABELS, SECTIONS
+
+LANGS = ("fr", "en")
+
+# key: (French, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # navigation
+    "nav.home": ("Accueil", "Home"),
+    "nav.code": ("Code social", "Social code"),
+    "nav.catalogue": ("Catalogue", "Catalogue"),
+    "nav.programme": ("Programme", "Programme"),
+    "nav.projects": ("Projets", "Projects"),
+    "nav.peers": ("Pairs", "Peers"),
+    "nav.settings": ("Réglages", "Settings"),
+    # keys (footer, key panel, command palette)
+    "key.quit": ("Quitter", "Quit"),
+    "key.keys": ("Touches", "Keys"),
+    "key.cancel": ("Annuler", "Cancel"),
+    "key.save": ("Enregistrer", "Save"),
+    "key.yes": ("Oui", "Yes"),
+    "key.close": ("Fermer", "Close"),
+    "key.create": ("Créer", "Create"),
+    "key.qr": ("QR code", "QR code"),
+    "key.copy_id": ("Copier l'identifiant", "Copy peer id"),
+    "key.new_offer": ("Nouvelle offre", "New offer"),
+    "key.new_item": ("Nouveau", "New"),
+    "key.new_event": ("Nouvel événement", "New event"),
+    "key.edit": ("Modifier", "Edit"),
+    "key.archive": ("Archiver", "Archive"),
+    "key.can_help": ("Je peux aider", "I can help"),
+    "key.interested": ("Ça m'intéresse", "I'm interested"),
+    "key.search": ("Chercher", "Search"),
+    "key.mine": ("Les miens", "Mine"),
+    "key.clear_filters": ("Effacer les filtres", "Clear filters"),
+    "key.prev_day": ("Jour précédent", "Previous day"),
+    "key.next_day": ("Jour suivant", "Next day"),
+    "key.edit_section": ("Écrire la section", "Edit section"),
+    "key.sections": ("Sections", "Sections"),
+    "key.history": ("Historique", "History"),
+    "key.compare": ("Comparer", "Compare"),
+    "key.whose": ("Choisir le code", "Choose code"),
+    "key.follow": ("Suivre", "Follow"),
+    "key.new_project": ("Nouveau projet", "New project"),
+    "key.contribute": ("Contribuer", "Contribute"),
+    "key.add_member": ("Ajouter un membre", "Add member"),
+    "key.remove_member": ("Retirer le membre", "Remove member"),
+    "key.reverse": ("Annuler l'écriture", "Reverse entry"),
+    "key.acknowledge": ("Reconnaître", "Acknowledge"),
+    "key.dividend": ("Dividende", "Dividend"),
+    "key.record_distribution": ("Enregistrer la distribution", "Record distribution"),
+    "key.project_code": ("Code du projet", "Project code"),
+    "key.ledger": ("Grand livre", "Ledger"),
+    "key.members": ("Membres", "Members"),
+    "key.balances": ("Soldes", "Balances"),
+    "key.accept": ("Accepter", "Accept"),
+    "key.block": ("Bloquer", "Block"),
+    "key.unblock": ("Débloquer", "Unblock"),
+    "key.add_address": ("Ajouter une adresse", "Add address"),
+    "key.doctor": ("Diagnostic", "Diagnose"),
+    "key.peer_code": ("Son code social", "Their social code"),
+    "key.export": ("Exporter", "Export"),
+    "palette": ("palette", "palette"),
+    # command palette
+    "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
+    "cmd.go_help": ("Touche {keys}", "Key {keys}"),
+    "cmd.key_help": ("Touche {keys} sur cet écran", "Key {keys} on this screen"),
+    "cmd.theme": ("Basculer thème clair / sombre", "Toggle light / dark theme"),
+    "cmd.theme_help": ("Aussi dans les réglages (7)", "Also in the settings (7)"),
+    "cmd.lang": ("Switch to English / Passer en français", "Passer en français / Switch to English"),
+    "cmd.lang_help": ("Aussi dans les réglages (7)", "Also in the settings (7)"),
+    "cmd.keys": ("Afficher les touches", "Show the keys"),
+    "cmd.keys_help": ("Toutes les touches de l'écran (F1)", "Every key of this screen (F1)"),
+    "cmd.screenshot": ("Capture d'écran", "Screenshot"),
+    "cmd.screenshot_help": ("Enregistre une image SVG de l'écran", "Save an SVG picture of the screen"),
+    "cmd.quit": ("Quitter", "Quit"),
+    "cmd.quit_help": ("Arrête proprement le nœud réseau et quitte", "Stop the network node cleanly and quit"),
+    # buttons
+    "button.ok": ("Valider", "OK"),
+    "button.cancel": ("Annuler", "Cancel"),
+    "button.save": ("Enregistrer", "Save"),
+    "button.send": ("Envoyer", "Send"),
+    "button.yes": ("Oui", "Yes"),
+    "button.close": ("Fermer", "Close"),
+    "button.connect": ("Se connecter", "Connect"),
+    # welcome and unlock
+    "welcome.title": ("Bienvenue dans reliance", "Welcome to reliance"),
+    "welcome.intro": (
+        "Ici, chacun garde sur sa machine son code social, ses offres et ses besoins, et les comptes de ses "
+        "projets. Les pairs du même réseau se trouvent seuls et s'échangent tout directement, sans serveur.",
+        "Here everyone keeps, on their own machine, their social code, their offers and needs, and their "
+        "projects' accounts. Peers on the same network find each other and exchange everything directly, "
+        "with no server.",
+    ),
+    "welcome.name": ("Votre nom (tel que les autres le verront)", "Your name (as others will see it)"),
+    "welcome.name_hint": ("par ex. Camille ou La Fabrique", "e.g. Camille or The Fablab"),
+    "welcome.passphrase": ("Phrase secrète (facultative)", "Passphrase (optional)"),
+    "welcome.passphrase_hint": ("protège votre clé sur ce disque", "protects your key on this disk"),
+    "welcome.passphrase_again": ("la même phrase, encore", "the same passphrase, again"),
+    "welcome.language": ("Langue", "Language"),
+    "welcome.create": ("Créer mon identité", "Create my identity"),
+    "welcome.privacy": (
+        "Votre clé ne quitte jamais cette machine. Tout ce que vous publiez est signé par elle.",
+        "Your key never leaves this machine. Everything you publish is signed with it.",
+    ),
+    "welcome.need_name": ("Il faut un nom.", "A name is needed."),
+    "welcome.passphrase_mismatch": ("Les deux phrases secrètes diffèrent.", "The two passphrases differ."),
+    "welcome.done": (
+        "Bienvenue, {name} ! Écrivez votre code social (2) et publiez une offre (3 puis n).",
+        "Welcome, {name}! Write your social code (2) and publish an offer (3, then n).",
+    ),
+    "unlock.title": ("Déverrouiller", "Unlock"),
+    "unlock.intro": (
+        "La clé de {home} est protégée par une phrase secrète.",
+        "The key in {home} is protected by a passphrase.",
+    ),
+    "unlock.passphrase": ("phrase secrète", "passphrase"),
+    "unlock.open": ("Ouvrir", "Open"),
+    # home
+    "home.me": ("Moi", "Me"),
+    "home.peer_id": ("Identifiant de pair", "Peer id"),
+    "home.fingerprint": ("Empreinte (à comparer de vive voix)", "Fingerprint (compare it face to face)"),
+    "home.qr_caption": (
+        "Montrez ce code pour être ajouté·e (w : en grand)",
+        "Show this code to be added (w: full size)",
+    ),
+    "home.network": ("Réseau", "Network"),
+    "home.activity": ("Ce qui est arrivé", "What arrived"),
+    "home.feed_empty": (
+        "Rien de nouveau pour l'instant : les offres, réponses et écritures des autres apparaîtront ici.",
+        "Nothing new yet: other people's offers, answers and ledger entries will appear here.",
+    ),
+    "home.loading": ("Chargement du catalogue…", "Loading the catalogue…"),
+    "home.next_steps": ("Pour commencer", "To get started"),
+    "home.step_code": (
+        "2 — écrivez votre code social (e pour écrire une section)",
+        "2 — write your social code (e edits a section)",
+    ),
+    "home.step_offer": (
+        "3 puis n — publiez une offre ou un besoin",
+        "3, then n — publish an offer or a need",
+    ),
+    "home.step_peers": ("6 — voyez qui est sur le réseau", "6 — see who is on the network"),
+    # network
+    "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
+    "net.offline_short": ("hors ligne", "offline"),
+    "net.offline_hint": (
+        "Tout fonctionne en local ; vos changements partiront au prochain lancement avec le réseau.",
+        "Everything works locally; your changes will leave with the next networked start.",
+    ),
+    "net.listening": ("Écoute", "Listening"),
+    "net.not_listening": ("pas encore", "not yet"),
+    "net.online": ("Pairs connectés", "Peers online"),
+    "net.peers_short.one": ("{count} en ligne", "{count} online"),
+    "net.peers_short.other": ("{count} en ligne", "{count} online"),
+    "net.pending_short.one": ("{count} en attente", "{count} waiting"),
+    "net.pending_short.other": ("{count} en attente", "{count} waiting"),
+    "net.sync": ("Synchronisation", "Syncing"),
+    "net.syncing.one": ("en cours avec {count} pair", "in progress with {count} peer"),
+    "net.syncing.other": ("en cours avec {count} pairs", "in progress with {count} peers"),
+    "net.up_to_date": ("à jour", "up to date"),
+    "net.last_sync": ("Dernière synchro", "Last sync"),
+    "net.never": ("jamais", "never"),
+    "net.start_failed": (
+        "Le nœud réseau n'a pas démarré : {error}",
+        "The network node did not start: {error}",
+    ),
+    "net.pending": (
+        "{name} veut se connecter : acceptez dans Pairs (6)",
+        "{name} wants to connect: accept in Peers (6)",
+    ),
+    # feed
+    "feed.item_new": ("{name} publie {kind} : {title}", "{name} published {kind}: {title}"),
+    "feed.item_update": (
+        "{name} modifie {kind} : {title} ({status})",
+        "{name} updated {kind}: {title} ({status})",
+    ),
+    "feed.answer": (
+        "{name} répond « {answer} » à « {title} » {message}",
+        "{name} answered “{answer}” to “{title}” {message}",
+    ),
+    "feed.ledger": ("{project} : {name} — {entry} {amount}", "{project}: {name} — {entry} {amount}"),
+    "feed.amend": (
+        "Code social de {name} : {section} modifiée par {by}",
+        "{name}'s social code: {section} amended by {by}",
+    ),
+    "feed.peer_new": ("Nouveau pair : {name} ({items})", "New peer: {name} ({items})"),
+    "count.items.one": ("{count} élément", "{count} item"),
+    "count.items.other": ("{count} éléments", "{count} items"),
+    "count.members.one": ("{count} membre", "{count} member"),
+    "count.members.other": ("{count} membres", "{count} members"),
+    "count.entries.one": ("{count} écriture", "{count} entry"),
+    "count.entries.other": ("{count} écritures", "{count} entries"),
+    "feed.project_new": (
+        "Vous êtes membre d'un nouveau projet : {project}",
+        "You are a member of a new project: {project}",
+    ),
+    "feed.peer": ("{name} : {state}", "{name}: {state}"),
+    "feed.rejected": ("Lot refusé de {name} : {reason}", "Batch from {name} rejected: {reason}"),
+    "feed.error": ("Erreur réseau : {text}", "Network error: {text}"),
+    # catalogue
+    "catalogue.search": (
+        "Chercher (titre, texte, lieu, mots-clés, auteur)…",
+        "Search (title, text, place, tags, author)…",
+    ),
+    "catalogue.tag": ("mot-clé", "tag"),
+    "catalogue.count": ("{shown} affichés sur {total}", "{shown} shown of {total}"),
+    "catalogue.loading": ("Chargement…", "Loading…"),
+    "catalogue.empty": (
+        "Le catalogue est vide : n pour publier la première offre.",
+        "The catalogue is empty: n publishes the first offer.",
+    ),
+    "catalogue.no_match": (
+        "Aucun élément ne correspond (Échap efface les filtres).",
+        "No item matches (Escape clears the filters).",
+    ),
+    "catalogue.details_none": (
+        "Choisissez un élément pour le voir en détail.",
+        "Pick an item to see it in full.",
+    ),
+    "filter.every_kind": ("Tous les types", "Every kind"),
+    "filter.every_author": ("Tous les auteurs", "Every author"),
+    "filter.me": ("Moi", "Me"),
+    "filter.status_active": ("En cours", "Active"),
+    "filter.status_all": ("Tous les statuts", "Every status"),
+    "col.kind": ("Type", "Kind"),
+    "col.title": ("Titre", "Title"),
+    "col.author": ("Auteur", "Author"),
+    "col.status": ("Statut", "Status"),
+    "col.place": ("Lieu", "Place"),
+    "col.date": ("Date", "Date"),
+    "col.time": ("Heure", "Time"),
+    "col.when": ("Quand", "When"),
+    "col.who": ("Qui", "Who"),
+    "col.section": ("Section", "Section"),
+    "col.change": ("Changé", "Changed"),
+    "col.entry": ("Écriture", "Entry"),
+    "col.member": ("Membre", "Member"),
+    "col.amount": ("Montant", "Amount"),
+    "col.note": ("Note", "Note"),
+    "col.name": ("Nom", "Name"),
+    "col.role": ("Rôle", "Role"),
+    "col.peer_id": ("Identifiant", "Peer id"),
+    "col.since": ("Depuis", "Since"),
+    "col.account": ("Compte", "Account"),
+    "col.state": ("État", "State"),
+    "col.address": ("Adresse", "Address"),
+    "col.seen": ("Vu", "Seen"),
+    "col.sync": ("Synchro", "Sync"),
+    "col.source": ("Source", "Source"),
+    "details.by": ("par {name}", "by {name}"),
+    "details.you": ("moi", "me"),
+    "details.answers": ("Réponses ({count})", "Answers ({count})"),
+    "details.no_answers": ("pas encore de réponse", "no answer yet"),
+    "details.hint_mine": ("e : modifier · a : archiver", "e: edit · a: archive"),
+    "details.hint_other": ("h : je peux aider · i : ça m'intéresse", "h: I can help · i: I'm interested"),
+    "field.kind": ("Type", "Kind"),
+    "field.title": ("Titre", "Title"),
+    "field.description": ("Description", "Description"),
+    "field.tags": ("Mots-clés", "Tags"),
+    "field.place": ("Lieu", "Place"),
+    "field.begins": ("Début", "Begins"),
+    "field.ends": ("Fin", "Ends"),
+    "field.when": ("Quand", "When"),
+    "field.reciprocity": ("Réciprocité", "Reciprocity"),
+    "field.status": ("Statut", "Status"),
+    "field.project": ("Projet lié", "Linked project"),
+    "field.no_project": ("aucun projet", "no project"),
+    "field.created": ("Publié le", "Published"),
+    "field.id": ("Identifiant", "Id"),
+    "field.message": ("Message (facultatif)", "Message (optional)"),
+    "field.entry_kind": ("Nature", "Kind"),
+    "field.amount": ("Montant (entier)", "Amount (whole number)"),
+    "field.unit": ("Unité", "Unit"),
+    "field.note": ("Note", "Note"),
+    "field.counterparty": ("Vers", "To"),
+    "field.dimensions": ("Richesses (matrice)", "Wealth (matrix)"),
+    "field.known_peer": ("Un pair connu", "A known peer"),
+    "field.choose": ("choisir…", "choose…"),
+    "field.peer_id": ("Identifiant de pair", "Peer id"),
+    "field.role": ("Rôle", "Role"),
+    "field.address": ("Adresse (hôte:port)", "Address (host:port)"),
+    "field.project_name": ("Nom du projet", "Project name"),
+    "field.factor": ("Facteur de reconnaissance (%)", "Acknowledgement factor (%)"),
+    "field.pool": ("Somme à partager (EUR)", "Pool to share (EUR)"),
+    "hint.tags": ("séparés par des espaces : pain solidarité", "separated by spaces: bread solidarity"),
+    "hint.reciprocity": ("don, temps, argent, troc, ou en clair", "gift, time, money, barter, or in words"),
+    "hint.message": ("un mot pour l'auteur", "a word for the author"),
+    "hint.answer": (
+        "L'auteur verra votre réponse dès la prochaine synchronisation.",
+        "The author will see your answer at the next sync.",
+    ),
+    "hint.amount": (
+        "en unités entières : minutes, centimes (1500 = 15,00 EUR)",
+        "in whole units: minutes, cents (1500 = 15.00 EUR)",
+    ),
+    "hint.dimensions": ("nom=entier, par ex. joie=2 kg=3", "name=integer, e.g. joy=2 kg=3"),
+    "hint.address": (
+        "Quand personne n'apparaît (Wi-Fi qui isole les appareils), tapez l'adresse "
+        "qu'un pair lit sur son écran d'accueil.",
+        "When nobody shows up (Wi-Fi isolating devices), type the address a peer reads on their home screen.",
+    ),
+    "reciprocity.gift": ("don", "gift"),
+    "reciprocity.time": ("temps", "time"),
+    "reciprocity.money": ("argent", "money"),
+    "reciprocity.barter": ("troc", "barter"),
+    # dialogs
+    "dialog.confirm": ("Confirmer", "Confirm"),
+    "dialog.item_new": ("Publier", "Publish"),
+    "dialog.item_edit": ("Modifier", "Edit"),
+    "dialog.answer": ("Répondre", "Answer"),
+    "dialog.answer_title": ("« {answer} » — {title}", "“{answer}” — {title}"),
+    "dialog.contribute": ("Nouvelle écriture", "New entry"),
+    "dialog.contribute_title": ("Nouvelle écriture — {project}", "New entry — {project}"),
+    "dialog.member": ("Ajouter un membre", "Add a member"),
+    "dialog.address": ("Ajouter un pair par son adresse", "Add a peer by address"),
+    "dialog.edit_section": ("{section} — {whose}", "{section} — {whose}"),
+    "dialog.qr": ("{name} — à scanner", "{name} — scan me"),
+    "dialog.new_project": ("Nouveau projet", "New project"),
+    "dialog.acknowledge": ("Reconnaître une contribution", "Acknowledge a contribution"),
+    "dialog.pool": ("Aperçu du dividende", "Dividend preview"),
+    "confirm.archive": (
+        "Archiver « {title} » ? Il restera visible avec le filtre « Tous les statuts ».",
+        "Archive “{title}”? It stays visible with the “Every status” filter.",
+    ),
+    "confirm.block": (
+        "Bloquer {name} ? Ses changements ne seront plus acceptés ni relayés.",
+        "Block {name}? Their changes will no longer be accepted or relayed.",
+    ),
+    "confirm.remove_member": (
+        "Retirer {name} du projet {project} ?",
+        "Remove {name} from project {project}?",
+    ),
+    "confirm.reverse": (
+        "Annuler l'écriture de {amount} ({note}) par une écriture inverse ? Rien n'est effacé.",
+        "Reverse the entry of {amount} ({note}) with an opposite entry? Nothing is erased.",
+    ),
+    "confirm.distribution": (
+        "Enregistrer la distribution de {pool} dans {project} ? Tout le monde pourra la recalculer.",
+        "Record the distribution of {pool} in {project}? Everyone will be able to recompute it.",
+    ),
+    # done
+    "done.item_created": ("Publié : {title}", "Published: {title}"),
+    "done.item_saved": ("Enregistré : {title}", "Saved: {title}"),
+    "done.item_archived": ("Archivé : {title}", "Archived: {title}"),
+    "done.answered": ("Réponse envoyée à « {title} »", "Answer sent to “{title}”"),
+    "done.section_saved": ("Section enregistrée : {section}", "Section saved: {section}"),
+    "done.copied": ("Identifiant copié", "Peer id copied"),
+    "done.followed": ("Vous suivez le code social de {name}", "You follow {name}'s social code"),
+    "done.unfollowed": ("Vous ne suivez plus {name}", "You no longer follow {name}"),
+    "done.project_created": ("Projet créé : {name}", "Project created: {name}"),
+    "done.recorded": (
+        "Écriture de {amount} enregistrée dans {project}",
+        "Entry of {amount} recorded in {project}",
+    ),
+    "done.member_added": ("{name} est membre", "{name} is a member"),
+    "done.member_removed": ("{name} n'est plus membre", "{name} is no longer a member"),
+    "done.reversed": ("Écriture inverse enregistrée", "Reversing entry recorded"),
+    "done.acknowledged": ("Reconnaissance enregistrée", "Acknowledgement recorded"),
+    "done.distribution": ("Distribution enregistrée", "Distribution recorded"),
+    "done.accepted": ("{name} accepté·e", "{name} accepted"),
+    "done.blocked": ("{name} bloqué·e", "{name} blocked"),
+    "done.unblocked": ("{name} débloqué·e", "{name} unblocked"),
+    "done.address_added": ("Adresse ajoutée : {address}", "Address added: {address}"),
+    "done.saved": ("Enregistré", "Saved"),
+    "done.saved_restart": (
+        "Enregistré ; pris en compte au prochain lancement",
+        "Saved; used at the next start",
+    ),
+    "done.renamed": ("Vous vous appelez maintenant {name}", "You are now called {name}"),
+    "done.exported": ("Exporté dans {path}", "Exported to {path}"),
+    "done.bundle_written": ("{count} changements écrits dans {path}", "{count} changes written to {path}"),
+    "done.bundle_read": ("{count} nouveaux changements importés", "{count} new changes imported"),
+    # errors
+    "error.title": ("Erreur", "Error"),
+    "error.empty": ("Ce champ ne peut pas être vide.", "This field cannot be empty."),
+    "error.not_mine": ("Seul son auteur peut modifier cet élément.", "Only its author can change this item."),
+    "error.answer_own": (
+        "C'est votre propre élément : ses réponses s'affichent dans le détail.",
+        "This is your own item: its answers are shown in the details.",
+    ),
+    "error.no_selection": ("Choisissez d'abord une ligne.", "Pick a line first."),
+    "error.no_item": ("Cet élément n'est plus là.", "This item is gone."),
+    "error.not_editable": (
+        "Vous ne pouvez écrire que votre code ou celui de vos projets.",
+        "You can only write your own code or your projects' codes.",
+    ),
+    "error.amount": ("Un montant est un nombre entier positif.", "An amount is a positive whole number."),
+    "error.dimension": ("« {part} » : écrivez nom=entier.", "“{part}”: write name=integer."),
+    "error.counterparty": ("Un transfert a besoin d'un destinataire.", "A transfer needs a recipient."),
+    "error.address": (
+        "« {address} » n'est pas une adresse hôte:port.",
+        "“{address}” is not a host:port address.",
+    ),
+    "error.percent": ("Un pourcentage entier, par ex. 120.", "A whole percentage, e.g. 120."),
+    # social code
+    "code.whose": ("Code social de", "Social code of"),
+    "code.mine": ("moi — {name}", "me — {name}"),
+    "code.yours": ("le vôtre : e pour écrire", "yours: e to write"),
+    "code.following": ("suivi (f)", "followed (f)"),
+    "code.not_following": ("non suivi (f pour suivre)", "not followed (f to follow)"),
+    "code.tab_sections": ("Sections", "Sections"),
+    "code.tab_history": ("Historique", "History"),
+    "code.tab_compare": ("Comparer", "Compare"),
+    "code.empty_section_mine": ("Vide. Appuyez sur e pour l'écrire.", "Empty. Press e to write it."),
+    "code.empty_section": ("Vide.", "Empty."),
+    "code.no_history": ("Aucun amendement pour l'instant.", "No amendment yet."),
+    "code.diff_title": ("{section} — {who}, {when}", "{section} — {who}, {when}"),
+    "code.first_version": ("Première version de la section.", "First version of the section."),
+    "code.compare_with": ("Comparer avec", "Compare with"),
+    "code.compare_hint": (
+        "Choisissez un autre code social à mettre en regard.",
+        "Choose another social code to put side by side.",
+    ),
+    "code.compare_empty": ("Les deux codes sont vides.", "Both codes are empty."),
+    # programme
+    "programme.days": ("Jours", "Days"),
+    "programme.every_place": ("Tous les lieux", "Every place"),
+    "programme.empty": ("Aucun événement ce jour-là.", "No event on that day."),
+    "programme.no_date": ("Sans date", "No date"),
+    "programme.all_day": ("journée", "all day"),
+    # projects
+    "projects.list": ("Projets", "Projects"),
+    "projects.none": ("Aucun projet : n pour en créer un.", "No project: n creates one."),
+    "projects.empty_hint": (
+        "Créez un projet (n) ou attendez d'être ajouté·e à celui d'un pair.",
+        "Create a project (n) or wait to be added to a peer's.",
+    ),
+    "projects.hint.ledger": (
+        "c contribuer · r annuler l'écriture choisie · k la reconnaître",
+        "c contribute · r reverse the chosen entry · k acknowledge it",
+    ),
+    "projects.hint.members": (
+        "m ajouter un membre · x retirer le membre choisi",
+        "m add a member · x remove the chosen member",
+    ),
+    "projects.hint.balances": (
+        "d autre somme · p enregistrer la distribution · L limite de crédit · P politique (intendant·e)",
+        "d another pool · p record the distribution · L credit limit · P policy (stewards)",
+    ),
+    "projects.not_member": ("vous n'êtes pas membre", "you are not a member"),
+    "projects.tab_ledger": ("Grand livre", "Ledger"),
+    "projects.tab_members": ("Membres", "Members"),
+    "projects.tab_balances": ("Soldes et dividende", "Balances and dividend"),
+    "projects.no_entry": ("Aucune écriture : c pour contribuer.", "No entry: c to contribute."),
+    "projects.reversed": ("annulée", "reversed"),
+    "projects.balances": ("Soldes", "Balances"),
+    "projects.balances_hint": (
+        "Positif : le projet doit au membre. Chaque unité s'équilibre à zéro.",
+        "Positive: the project owes the member. Each unit sums to zero.",
+    ),
+    "projects.no_balance": ("Pas encore de solde.", "No balance yet."),
+    "projects.chart": ("Contributions par membre", "Contributions per member"),
+    "projects.no_contribution": ("Pas encore de contribution.", "No contribution yet."),
+    "projects.dividend": ("Aperçu du dividende contributif", "Contributive dividend preview"),
+    "projects.computing": ("Calcul en cours…", "Computing…"),
+    "projects.pool": (
+        "Somme partagée : {pool} (politique v{version}) — d pour une autre somme",
+        "Pool: {pool} (policy v{version}) — d for another amount",
+    ),
+    "projects.pool_stand_in": (
+        "Pas encore de recette : aperçu avec {pool} (politique v{version}) — d pour une autre somme",
+        "No revenue yet: preview with {pool} (policy v{version}) — d for another amount",
+    ),
+    "projects.reserve": ("réserve du projet", "project reserve"),
+    "projects.policy": ("Politique de dividende v{version}", "Dividend policy v{version}"),
+    "projects.matrix": ("Matrice des richesses", "Wealth matrix"),
+    "projects.distributions": ("Distributions enregistrées", "Recorded distributions"),
+    "projects.verified": ("recalculée à l'identique", "recomputed identically"),
+    "projects.every_member": ("tout membre sans limite propre", "every member without a limit"),
+    "key.limit": ("Limite de crédit", "Credit limit"),
+    "key.policy_file": ("Politique depuis un fichier", "Policy from a file"),
+    "dialog.limit": ("Limite de crédit", "Credit limit"),
+    "dialog.policy": ("Nouvelle politique de dividende", "New dividend policy"),
+    "field.member": ("Membre", "Member"),
+    "field.floor": ("Plancher (≤ 0, en unités entières)", "Floor (≤ 0, whole units)"),
+    "field.policy_file": ("Fichier JSON de la politique", "Policy JSON file"),
+    "hint.floor": ("par ex. -5000 = 50,00 EUR de dette au plus", "e.g. -5000 = at most 50.00 EUR of debt"),
+    "error.floor": (
+        "Un plancher est un entier négatif ou nul.",
+        "A floor is a whole number at or below zero.",
+    ),
+    "done.limit": ("Limite enregistrée", "Limit recorded"),
+    "done.policy": ("Politique enregistrée", "Policy recorded"),
+    "role.steward": ("intendant·e", "steward"),
+    "role.member": ("membre", "member"),
+    "entry.contribution": ("Contribution", "Contribution"),
+    "entry.expense": ("Dépense", "Expense"),
+    "entry.revenue": ("Recette", "Revenue"),
+    "entry.transfer": ("Transfert", "Transfer"),
+    "entry.distribution": ("Distribution", "Distribution"),
+    "entry.reversal": ("Annulation", "Reversal"),
+    "entry.project_account": ("le projet", "the project"),
+    "entry_kind.time": ("Contribution en temps", "Contribution of time"),
+    "entry_kind.money": ("Contribution en argent", "Contribution of money"),
+    "entry_kind.resource": ("Contribution en ressources", "Contribution of resources"),
+    "entry_kind.knowledge": ("Contribution en connaissances", "Contribution of knowledge"),
+    "entry_kind.expense": ("Dépense payée pour le projet", "Expense paid for the project"),
+    "entry_kind.revenue": ("Recette reçue pour le projet", "Revenue received for the project"),
+    "entry_kind.transfer": ("Transfert vers un membre", "Transfer to a member"),
+    "contribution.time": ("Temps", "Time"),
+    "contribution.money": ("Argent", "Money"),
+    "contribution.resource": ("Ressources", "Resources"),
+    "contribution.knowledge": ("Connaissances", "Knowledge"),
+    # peers
+    "peers.offline": (
+        "Hors ligne : pas de nœud réseau dans cette session. Le diagnostic (d) fonctionne quand même.",
+        "Offline: no network node in this session. The diagnosis (d) still works.",
+    ),
+    "peers.listening": ("Nœud en écoute sur {address}", "Node listening on {address}"),
+    "peers.config": ("Politique : {policy} · mDNS : {mdns}", "Policy: {policy} · mDNS: {mdns}"),
+    "peers.none": (
+        "Personne pour l'instant. d lance le diagnostic, n ajoute une adresse.",
+        "Nobody yet. d runs the diagnosis, n adds an address.",
+    ),
+    "peers.hint": (
+        "a accepter · b bloquer · u débloquer · n adresse · d diagnostic",
+        "a accept · b block · u unblock · n address · d diagnose",
+    ),
+    "peers.in_sync": ("à jour", "in sync"),
+    "peers.doctor": ("Diagnostic réseau", "Network diagnosis"),
+    "peers.doctor_hint": (
+        "d : pourquoi personne n'apparaît ? (ne contacte aucune autre machine)",
+        "d: why does nobody show up? (contacts no other machine)",
+    ),
+    "peers.diagnosing": ("Diagnostic en cours…", "Diagnosing…"),
+    "peer_state.discovered": ("découvert", "discovered"),
+    "peer_state.connecting": ("connexion…", "connecting"),
+    "peer_state.connected": ("connecté", "connected"),
+    "peer_state.disconnected": ("déconnecté", "disconnected"),
+    "peer_state.pending": ("en attente", "pending"),
+    "peer_state.blocked": ("bloqué", "blocked"),
+    "peer_state.unreachable": ("injoignable", "unreachable"),
+    "source.mdns": ("mDNS", "mDNS"),
+    "source.typed": ("tapée", "typed"),
+    "source.incoming": ("entrant", "incoming"),
+    "source.known": ("connu", "known"),
+    "source.blocked": ("bloqué", "blocked"),
+    "source.accepted": ("accepté", "accepted"),
+    "policy.open": ("ouverte (tout pair est accepté)", "open (every peer is accepted)"),
+    "policy.known": (
+        "connus (un nouveau pair attend votre accord)",
+        "known (a new peer waits for your approval)",
+    ),
+    "word.on": ("oui", "on"),
+    "word.off": ("non", "off"),
+    # settings
+    "settings.identity": ("Identité", "Identity"),
+    "settings.rename": ("Renommer", "Rename"),
+    "settings.language": ("Langue", "Language"),
+    "settings.theme": ("Thème", "Theme"),
+    "settings.dark": ("Sombre", "Dark"),
+    "settings.light": ("Clair", "Light"),
+    "settings.network": ("Réseau", "Network"),
+    "settings.policy_hint": ("Qui peut se synchroniser avec vous.", "Who may sync with you."),
+    "settings.port": ("Port", "Port"),
+    "settings.mdns": ("mDNS", "mDNS"),
+    "settings.save_network": ("Enregistrer", "Save"),
+    "settings.restart_hint": (
+        "Port et mDNS servent au prochain lancement.",
+        "Port and mDNS apply at the next start.",
+    ),
+    "settings.export": ("Exporter", "Export"),
+    "settings.export_project": ("projet (pour csv)", "project (for csv)"),
+    "settings.export_button": ("Exporter", "Export"),
+    "settings.bundle": ("Paquet hors ligne", "Offline bundle"),
+    "settings.bundle_hint": (
+        "Un fichier qui transporte tous vos documents signés (clé USB) ; "
+        "l'import vérifie tout avant d'appliquer.",
+        "One file carrying all your signed documents (USB stick); "
+        "importing checks everything before applying.",
+    ),
+    "settings.bundle_export": ("Écrire", "Write"),
+    "settings.bundle_import": ("Importer", "Import"),
+    "settings.home": ("Dossier : {home}", "Folder: {home}"),
+    "export.json": ("JSON (tout)", "JSON (everything)"),
+    "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
+    "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
+    "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
+    # short kind labels for tables
+    "kind.offer": ("Offres", "Offers"),
+    "kind.need": ("Besoins", "Needs"),
+    "kind.call": ("Appels à contribution", "Calls for contribution"),
+    "kind.event": ("Événements", "Events"),
+    "kind.seed": ("Graines de connaissance", "Knowledge seeds"),
+    "kind_short.offer": ("Offre", "Offer"),
+    "kind_short.need": ("Besoin", "Need"),
+    "kind_short.call": ("Appel", "Call"),
+    "kind_short.event": ("Événem.", "Event"),
+    "kind_short.seed": ("Graine", "Seed"),
+    "answer.can_help": ("Je peux aider", "I can help"),
+    "answer.interested": ("Ça m'intéresse", "I'm interested"),
+    # dates
+    "day.0": ("lun.", "Mon"),
+    "day.1": ("mar.", "Tue"),
+    "day.2": ("mer.", "Wed"),
+    "day.3": ("jeu.", "Thu"),
+    "day.4": ("ven.", "Fri"),
+    "day.5": ("sam.", "Sat"),
+    "day.6": ("dim.", "Sun"),
+    "month.1": ("janv.", "Jan"),
+    "month.2": ("févr.", "Feb"),
+    "month.3": ("mars", "Mar"),
+    "month.4": ("avr.", "Apr"),
+    "month.5": ("mai", "May"),
+    "month.6": ("juin", "Jun"),
+    "month.7": ("juil.", "Jul"),
+    "month.8": ("août", "Aug"),
+    "month.9": ("sept.", "Sep"),
+    "month.10": ("oct.", "Oct"),
+    "month.11": ("nov.", "Nov"),
+    "month.12": ("déc.", "Dec"),
+}
+
+
+class _Params(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def t(key: str, lang: str = "fr", **params: object) -> str:
+    """The text of `key` in `lang`, with `{name}` placeholders filled from `params`."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "fr" else pair[1]
+    return text.format_map(_Params(params)) if params else text
+
+
+def tn(key: str, count: int, lang: str = "fr", **params: object) -> str:
+    """`t` with a plural: `key.one` or `key.other` (French treats 0 and 1 as singular)."""
+    one = count in (0, 1) if lang == "fr" else count == 1
+    return t(f"{key}.{'one' if one else 'other'}", lang, count=count, **params)
+
+
+def locale_lang(environ: dict[str, str] | None = None) -> str:
+    """'fr' when the locale says French, else 'en'."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = env.get(name, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+def resolve_lang(*choices: str | None) -> str:
+    """The first explicit choice that is a known language, else the locale's."""
+    for choice in choices:
+        if choice in LANGS:
+            return choice
+    return locale_lang()
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "fr" else pair[1]
+
+
+def kind_label(kind: str, lang: str) -> str:
+    try:
+        return _pick(KIND_LABELS[ItemKind(kind)], lang)
+    except ValueError:
+        return str(kind)
+
+
+def kind_short(kind: str, lang: str) -> str:
+    return t(f"kind_short.{kind}", lang)
+
+
+def status_label(status: str, lang: str) -> str:
+    try:
+        return _pick(STATUS_LABELS[Status(status)], lang)
+    except ValueError:
+        return str(status)
+
+
+def answer_label(kind: str, lang: str) -> str:
+    try:
+        return _pick(ANSWER_LABELS[AnswerKind(kind)], lang)
+    except ValueError:
+        return str(kind)
+
+
+def section_label(section: str, lang: str) -> str:
+    for candidate in SECTIONS:
+        if candidate.id == section:
+            return candidate.label(lang)
+    return section
+
+
+def group_label(group: str, lang: str) -> str:
+    pair = GROUP_LABELS.get(group)
+    return _pick(pair, lang) if pair else group

@@ -1,0 +1,82 @@
+"""What the app needs from a network node, and how it gets one.
+
+The app never imports the node directly: it receives a factory, so it runs offline (no node), with the
+real `reliance.sync.node.Node`, or with a fake in tests. Everything a node reports arrives through
+`subscribe`, in the event loop the app runs in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from reliance.sync.events import NodeEvent, PeerInfo
+
+if TYPE_CHECKING:
+    from reliance.sync.doctor import Finding
+    from reliance.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class NodeLike(Protocol):
+    """The surface of `reliance.sync.node.Node` that the app uses, and nothing more."""
+
+    @property
+    def listen_address(self) -> tuple[str, int] | None: ...
+
+    @property
+    def last_sync(self) -> float | None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def peers(self) -> list[PeerInfo]: ...
+
+    def subscribe(self, callback: Callable[[NodeEvent], None]) -> None: ...
+
+    async def add_address(self, host: str, port: int) -> None: ...
+
+    def accept_peer(self, peer_id: str) -> None: ...
+
+    def block_peer(self, peer_id: str) -> None: ...
+
+    def unblock_peer(self, peer_id: str) -> None: ...
+
+    def local_change(self, doc_id: str) -> None: ...
+
+    def diagnose(self) -> list[Finding]: ...
+
+
+NodeFactory = Callable[["Workspace"], "NodeLike | None"]
+
+
+def default_node_factory(workspace: Workspace) -> NodeLike | None:
+    """The real node with this home's settings, or None (offline) when it is not available."""
+    try:
+        from reliance.sync.node import Node  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        logger.info("no network node in this build (%s): running offline", exc)
+        return None
+    from reliance import settings
+
+    try:
+        config = settings.load_config(workspace.home)
+    except Exception:  # a damaged config file must not keep the app from starting
+        config = dict(settings.DEFAULT_CONFIG)
+    port = config.get("port", 7447)
+    mdns = config.get("mdns", True)
+    node: NodeLike = Node(
+        workspace,
+        port=port if isinstance(port, int) else 7447,
+        mdns=bool(mdns),
+    )
+    return node
+
+
+def no_node_factory(workspace: Workspace) -> NodeLike | None:
+    """Offline: no network at all."""
+    return None

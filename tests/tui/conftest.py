@@ -1,0 +1,59 @@
+"""Fixtures for the app's tests: a deterministic world, a fake node, and a way to wait for the app."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from reliance.tui.app import RelianceApp
+from tests.tui.world import FakeNode, World, build_world, copy_home, fake_peers
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times of day on screen (last sync, last seen) are shown in UTC, whatever the machine's zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture
+def home(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh copy of Camille's home; $HOME points at its parent so paths show as ~/camille."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    yield copy_home(world, tmp_path / "camille")
+
+
+@pytest.fixture
+def node() -> FakeNode:
+    return FakeNode(fake_peers())
+
+
+async def settle(app: RelianceApp, pilot: Pilot[None], rounds: int = 50) -> None:
+    """Wait until the app has loaded its data and has no work left."""
+    for _ in range(rounds):
+        await pilot.pause()
+        with contextlib.suppress(
+            WorkerCancelled, WorkerFailed
+        ):  # an exclusive worker replaced by a newer one
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(w.is_running for w in app.workers)
+        loaded = app._data is not None and app.data.loaded
+        if loaded and not busy and not app._dirty and not app._flush_scheduled:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app did not settle")

@@ -1,0 +1,572 @@
+"""Pilot tests of every screen at 120x40: what a person does, and what ends up in the store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reliance import projects, settings
+from reliance.identity import has_identity
+from reliance.model.catalogue import ItemKind, Status
+from reliance.sync.events import SYNCED, NodeEvent, PeerState
+from reliance.tui.app import RelianceApp, create_app
+from reliance.tui.catalogue import CatalogueScreen
+from reliance.tui.code import CodeScreen
+from reliance.tui.data import CatalogueFilter, Row, load_cache
+from reliance.tui.dialogs import ItemForm, SectionEditor
+from reliance.tui.home import HomeScreen
+from reliance.tui.node import no_node_factory
+from reliance.tui.peers import PeerRow, PeersScreen
+from reliance.tui.projects import ProjectsScreen
+from reliance.tui.welcome import UnlockScreen, WelcomeScreen
+from reliance.tui.widgets import VirtualTable
+from reliance.workspace import ItemFilter, Workspace
+from tests.tui.conftest import settle
+from tests.tui.world import FakeNode, World, item, peer_id_of, pump
+
+SIZE = (120, 40)
+
+
+def offline(home: Path, lang: str = "en") -> RelianceApp:
+    return create_app(home, node_factory=no_node_factory, lang=lang)
+
+
+def with_node(home: Path, node: FakeNode, lang: str = "en") -> RelianceApp:
+    return create_app(home, node_factory=lambda ws: node, lang=lang)
+
+
+def titles(app: RelianceApp) -> list[str]:
+    table = app.screen.query_one("#items", VirtualTable)
+    return [row.item.title for row in table.rows]
+
+
+async def test_welcome_creates_an_identity(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"
+    app = create_app(home, node_factory=no_node_factory, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.click("#lang-fr")
+        await pilot.pause()
+        assert app.lang == "fr"
+        assert "Bienvenue" in str(app.screen.query_one("#welcome-title").render())
+        app.screen.query_one("#name").focus()
+        await pilot.press(*"Alex", "enter", "enter", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.workspace.identity.name == "Alex"
+    assert has_identity(home)
+    assert settings.load_config(home)["lang"] == "fr"
+
+
+async def test_welcome_refuses_mismatched_passphrases(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"Alex", "enter", *"secret", "enter", *"other", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not has_identity(home)
+
+
+async def test_unlock_a_protected_key(tmp_path: Path) -> None:
+    home = tmp_path / "locked"
+    Workspace.create(home, "Lou", b"correct horse")
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        await pilot.press(*"wrong", "enter")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, UnlockScreen)
+        app.screen.query_one("#passphrase").value = ""  # type: ignore[attr-defined]
+        await pilot.press(*"correct horse", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_home_shows_me_network_and_feed(home: Path, node: FakeNode) -> None:
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        me = str(screen.query_one("#me-text").render())
+        assert "Camille" in me and app.workspace.identity.fingerprint in me
+        network = str(screen.query_one("#net-text").render())
+        assert "192.168.1.20:7447" in network and "1" in network
+        feed = [str(entry.params) for entry in app.data.feed]
+        assert any("Je pétris avec toi samedi." in entry for entry in feed)  # answers to my offer
+        assert node.started
+        assert app.first_frame_at is not None
+
+
+async def test_create_an_item_and_see_it_listed(home: Path, node: FakeNode) -> None:
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CatalogueScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemForm)
+        await pilot.press(*"Cours de pain")
+        app.screen.query_one("#tags").value = "pain atelier"  # type: ignore[attr-defined]
+        app.screen.query_one("#place").value = "Fournil"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CatalogueScreen)
+        assert titles(app)[0] == "Cours de pain"
+        assert app.workspace.peer_id in node.changed  # the node was told, peers get it live
+    stored = Workspace.open(home).items(ItemFilter(text="cours de pain"))
+    assert [i.title for i in stored] == ["Cours de pain"]
+    assert stored[0].tags == ("pain", "atelier") and stored[0].kind == ItemKind.OFFER
+
+
+async def test_edit_and_archive_my_item(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CatalogueScreen)
+        screen.set_filter(CatalogueFilter(text="levain"))
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ItemForm)
+        form.query_one("#title").value = "Pain au levain (jeudi)"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        screen.set_filter(CatalogueFilter(text="levain"))
+        assert titles(app) == ["Pain au levain (jeudi)"]
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert titles(app) == []  # archived items are hidden by default
+        screen.set_filter(CatalogueFilter(text="levain", status="all"))
+        assert titles(app) == ["Pain au levain (jeudi)"]
+    archived = Workspace.open(home).items(ItemFilter(text="levain"))
+    assert archived[0].status == Status.ARCHIVED
+
+
+async def test_filter_the_catalogue(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert len(titles(app)) == 9
+        await pilot.press("slash", *"jardin")
+        await pilot.pause()
+        assert set(titles(app)) == {
+            "Graines de tomates anciennes",
+            "Faire son compost en ville",
+            "Visite du jardin partagé",
+            "Appel : cartographier les jardins du quartier",
+            "Concert sous le tilleul",  # its place is the garden
+        }
+        await pilot.press(*" compost")
+        await pilot.pause()
+        assert titles(app) == ["Faire son compost en ville"]
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert len(titles(app)) == 9
+        screen = app.screen
+        assert isinstance(screen, CatalogueScreen)
+        screen.set_filter(CatalogueFilter(kind="event"))
+        assert set(titles(app)) == {
+            "Atelier réparation de vélos",
+            "Concert sous le tilleul",
+            "Visite du jardin partagé",
+        }
+        screen.set_filter(CatalogueFilter(author=peer_id_of("dominique")))
+        assert len(titles(app)) == 3
+        screen.set_filter(CatalogueFilter(tag="pain"))
+        assert set(titles(app)) == {"Pain au levain du fournil", "Bras pour pétrir le samedi"}
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.filter.author == app.workspace.peer_id
+
+
+async def test_answer_someone_and_see_answers_to_mine(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CatalogueScreen)
+        screen.set_filter(CatalogueFilter(text="outils"))
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press(*"Je rends tout dimanche", "ctrl+s")
+        await settle(app, pilot)
+        details = str(screen.query_one("#details-text").render())
+        assert "Je rends tout dimanche" in details
+        screen.set_filter(CatalogueFilter(text="levain"))
+        details = str(screen.query_one("#details-text").render())
+        assert "Je peux passer jeudi ?" in details and "Je pétris avec toi samedi." in details
+    answers = Workspace.open(home).answers_to_me()
+    assert len(answers) == 2
+
+
+async def test_edit_a_section_and_see_it_in_the_history(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CodeScreen)
+        screen.query_one("#section-list").highlighted = screen.query_one("#section-list").get_option_index(
+            "mediation"
+        )  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, SectionEditor)
+        await pilot.press(*"Un cercle de trois personnes tirées au sort.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Un cercle de trois" in str(screen.query_one("#section-text").render())
+        await pilot.press("h")
+        await settle(app, pilot)
+        history = screen.query_one("#history-table", VirtualTable)
+        newest = history.rows[0][1]
+        assert newest.section == "mediation" and newest.by == app.workspace.peer_id
+        await settle(app, pilot)
+        assert "+ Un cercle de trois" in str(screen.query_one("#diff").render()).replace("+Un", "+ Un")
+        # compare with Dominique's code, section by section
+        screen.other = peer_id_of("dominique")
+        screen.load()
+        await settle(app, pilot)
+        await pilot.press("c")
+        compare = screen.query_one("#compare-text").render()
+        assert compare is not None
+    assert Workspace.open(home).code()["mediation"] == "Un cercle de trois personnes tirées au sort."
+
+
+async def test_peer_code_and_follow(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_code(peer_id_of("sacha"))
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CodeScreen) and screen.doc_id == peer_id_of("sacha")
+        assert "agronomie" in str(screen.query_one("#section-text").render())
+        assert screen.check_action("edit", ()) is False
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert peer_id_of("sacha") in app.data.follows
+    assert peer_id_of("sacha") in json.loads((home / "ui.json").read_text())["follow"]
+
+
+async def test_accept_and_block_a_peer(home: Path, node: FakeNode) -> None:
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("6")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PeersScreen)
+        table = screen.query_one("#peers-table", VirtualTable)
+        assert table.rows[0].state == PeerState.PENDING  # pending first: they wait for you
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert node.accepted == [peer_id_of("stranger")]
+        rows: list[PeerRow] = list(table.rows)
+        table.cursor = next(i for i, r in enumerate(rows) if r.peer_id == peer_id_of("sacha"))
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert node.blocked == [peer_id_of("sacha")]
+        assert peer_id_of("sacha") in {e["peer_id"] for e in settings.blocks(home)}
+        blocked = next(r for r in table.rows if r.peer_id == peer_id_of("sacha"))
+        assert blocked.state == PeerState.BLOCKED
+        table.cursor = list(table.rows).index(blocked)
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert node.unblocked == [peer_id_of("sacha")]
+        assert settings.blocks(home) == []
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert "Nobody found yet." in str(screen.query_one("#doctor-text").render())
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"10.0.0.7:7447", "enter")
+        await settle(app, pilot)
+        assert node.addresses == [("10.0.0.7", 7447)]
+
+
+async def test_second_node_new_offer_appears_while_open(home: Path, world: World, tmp_path: Path) -> None:
+    """Dominique publishes on his machine; the sync protocol brings it in; the open app shows it."""
+    shutil.copytree(world.root / "dominique", tmp_path / "dominique", ignore=shutil.ignore_patterns("lock"))
+    dominique = Workspace.open(tmp_path / "dominique")
+    node = FakeNode([])
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        offer = dominique.add_item(item(ItemKind.OFFER, "Vélo cargo à prêter", tags=("vélo",)))
+        pump(dominique.repo, app.workspace.repo)  # what the node does with a connected peer
+        node.emit(NodeEvent(SYNCED, "1 change", peer_id=dominique.peer_id, doc_id=dominique.peer_id, count=1))
+        await settle(app, pilot)
+        assert titles(app)[0] == "Vélo cargo à prêter"
+        entry = app.data.feed[0]
+        assert entry.kind == "item_new" and entry.item_id == offer.id
+
+
+async def test_another_process_writing_is_noticed(home: Path) -> None:
+    """Offline, the CLI writes into the same home: the app polls the files and shows it."""
+    RelianceApp.POLL_SECONDS = 0.1
+    try:
+        app = offline(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            Workspace.open(home).add_item(item(ItemKind.NEED, "Une échelle", tags=("outils",)))
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if "Une échelle" in {r.item.title for r in app.data.rows}:
+                    break
+            assert "Une échelle" in {r.item.title for r in app.data.rows}
+    finally:
+        RelianceApp.POLL_SECONDS = 3.0
+
+
+async def test_programme_by_day_and_place(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        screen = app.screen
+        events = screen.query_one("#events", VirtualTable)
+        assert [r.item.title for r in events.rows] == [
+            "Atelier réparation de vélos",
+            "Concert sous le tilleul",
+        ]
+        await pilot.press("right")
+        await pilot.pause()
+        assert [r.item.title for r in events.rows] == ["Visite du jardin partagé"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Visite du jardin partagé" in str(app.screen.query_one("#details-text").render())
+
+
+async def test_project_ledger_members_and_contribution(home: Path, world: World) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen)
+        assert screen.project_id == world.project_id
+        ledger = screen.query_one("#ledger-table", VirtualTable)
+        assert len(ledger.rows) == 5
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"90")
+        app.screen.query_one("#note").value = "Vaisselle"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert len(ledger.rows) == 6 and ledger.rows[0].note == "Vaisselle"
+        await pilot.press("b")
+        await settle(app, pilot)
+        balances = str(screen.query_one("#balances-text").render())
+        assert balances  # rendered without error
+        assert screen.preview is not None and screen.preview.pool == 12000 - 0  # net revenue in EUR
+        await pilot.press("g")
+        members = screen.query_one("#members-table", VirtualTable)
+        assert {m.peer_id for m in members.rows} == {app.workspace.peer_id, peer_id_of("dominique")}
+        await pilot.press("m")
+        await pilot.pause()
+        app.screen.query_one("#peer").value = peer_id_of("sacha")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert peer_id_of("sacha") in {m.peer_id for m in members.rows}
+    entries = projects.ledger(Workspace.open(home), world.project_id)
+    assert entries[-1]["amount"] == 90 and entries[-1]["note"] == "Vaisselle"
+
+
+async def test_create_a_project(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Jardin des voisins", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen)
+        assert app.data.projects[screen.project_id].name == "Jardin des voisins"
+
+
+async def test_settings_language_and_theme(home: Path) -> None:
+    app = offline(home, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("7")
+        await settle(app, pilot)
+        await pilot.click("#lang-fr")
+        await settle(app, pilot)
+        assert app.lang == "fr"
+        assert "Réglages" in str(app.screen.query_one("#nav-settings").render())
+        await pilot.click("#theme-light")
+        await settle(app, pilot)
+        assert app.theme == "textual-light"
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert "Moi" in str(app.screen.query_one("#me-panel").border_title)
+    config = settings.load_config(home)
+    assert config["lang"] == "fr" and config["theme"] == "light"
+
+
+async def test_quit_stops_the_node_and_saves_the_cache(home: Path, node: FakeNode) -> None:
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert node.stopped
+    cached = load_cache(home)
+    assert sum(len(v.items) for v in cached.values()) >= 7  # the peers' items (my own document is reread)
+
+
+async def test_a_node_that_fails_to_start_leaves_the_app_offline(home: Path) -> None:
+    class Broken(FakeNode):
+        async def start(self) -> None:
+            raise OSError("address already in use")
+
+    app = with_node(home, Broken())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.node is None
+        assert any(entry.kind == "error" for entry in app.data.feed)
+        await pilot.press("3")  # still usable
+        await settle(app, pilot)
+        assert len(titles(app)) == 9
+
+
+async def test_errors_are_notifications_not_crashes(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        app.screen.query_one("#peer").value = "rl-not-a-peer"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app._notifications  # the dialog says what is wrong and stays open
+        await pilot.press("escape")
+        app.perform(app.io(projects.add_member, app.workspace, "pj" + "0" * 32, peer_id_of("sacha")))
+        await settle(app, pilot)
+        assert any("no project" in n.message for n in app._notifications)
+        assert app.is_running
+
+
+async def test_command_palette_offers_every_screen_action(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        titles_ = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Go to: Catalogue", "New", "Search", "Mine", "Toggle light / dark theme", "Quit"):
+            assert expected in titles_
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Go to: Projects", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProjectsScreen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 24)])
+async def test_every_screen_usable_on_small_terminals(
+    home: Path, node: FakeNode, size: tuple[int, int]
+) -> None:
+    app = with_node(home, node, lang="fr")
+    main = {
+        "1": "#feed",
+        "2": "#section-list",
+        "3": "#items",
+        "4": "#events",
+        "5": "#ledger-table",
+        "6": "#peers-table",
+        "7": "#name",
+    }
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for key, selector in main.items():
+            await pilot.press(key)
+            await settle(app, pilot)
+            widget = app.screen.query_one(selector)
+            region = widget.region
+            assert region.width >= 20 and region.height >= 1, (key, region)
+            assert region.right <= size[0] and region.y < size[1] - 1, (key, region)
+            footer = app.screen.query_one("Footer")
+            assert footer.region.y == size[1] - 1
+
+
+async def test_items_are_refreshed_per_document(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        before = {r.item.id: r for r in app.data.rows}
+        await app.write(app.workspace.peer_id, app.workspace.set_code, "enjeux", "Nourrir le quartier.")
+        await settle(app, pilot)
+        after = {r.item.id: r for r in app.data.rows}
+        others = [i for i, r in before.items() if r.item.author != app.workspace.peer_id]
+        assert all(after[i] is before[i] for i in others)  # other documents were not read again
+
+
+def test_row_filter_matches_like_the_cli(world: World) -> None:
+    app_rows = [
+        Row(i, "x", " ".join((i.title, i.description, i.place, " ".join(i.tags), "x")).lower())
+        for i in world.camille.items()
+    ]
+    for text in ("jardin", "pain levain", "zzz"):
+        mine = [r.item.id for r in CatalogueFilter(status="all", text=text).apply(app_rows)]
+        cli = [i.id for i in world.camille.items(ItemFilter(text=text))]
+        assert mine == cli
+
+
+async def test_record_and_verify_a_distribution_and_set_a_limit(home: Path, world: World) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen) and screen.preview is not None
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert screen.extras is not None
+        [(_id, _at, _by, pool, unit, issues)] = screen.extras.distributions
+        assert (pool, unit, issues) == (12000, "EUR", [])  # recomputed identically
+        await pilot.press("L")
+        await pilot.pause()
+        await pilot.press(*"-5000", "ctrl+s")
+        await settle(app, pilot)
+        assert app.data.projects[world.project_id].ledger.limits[0].floor == -5000
