@@ -260,3 +260,14 @@ def test_answer_message_limit() -> None:
     assert validate_answer_message("") == ""
     with pytest.raises(ModelError, match="the message is longer"):
         validate_answer_message("x" * (MAX_DESCRIPTION + 1))
+
+
+def test_lone_surrogates_are_refused_in_every_text_field() -> None:
+    # Not valid Unicode: automerge cannot store it and no peer could read it.
+    for field in ("title", "description", "place", "reciprocity"):
+        fields = {"title": "ok", field: "a\ud800b"}
+        draft = Item(id="x", kind=ItemKind.OFFER, author="a", **fields)
+        with pytest.raises(ModelError, match="not valid text"):
+            draft.validated()
+    with pytest.raises(ModelError, match="not valid text"):
+        Item(id="x", kind=ItemKind.OFFER, title="ok", author="a", tags=("\udfff",)).validated()
