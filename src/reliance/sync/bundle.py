@@ -13,6 +13,7 @@ from pathlib import Path
 
 import msgpack
 
+from reliance.doc.crdt import CrdtError, CrdtPanic
 from reliance.errors import RelianceError
 from reliance.model.catalogue import now_iso
 from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
@@ -84,8 +85,11 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
             doc_kind(doc_id)
         except RelianceError as exc:
             raise BundleError(f"bundle: {exc}") from None
+        items = entry.get("changes", [])
+        if not isinstance(items, list):
+            raise BundleError(f"bundle: malformed change list in document {doc_id}")
         changes = []
-        for item in entry.get("changes", []):
+        for item in items:
             if (
                 not isinstance(item, list)
                 or len(item) != 2
@@ -98,15 +102,33 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
             except wire.WireError as exc:
                 raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
         out.append((doc_id, changes))
-    return out
+    merged: dict[str, list[SignedChange]] = {}
+    for doc_id, changes in out:  # a document listed twice is one batch, checked once
+        merged.setdefault(doc_id, []).extend(changes)
+    return list(merged.items())
 
 
 def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ()) -> ImportSummary:
     docs = read_bundle(path)
     try:
         for doc_id, changes in docs:
-            check_batch(repo, doc_id, changes, blocked=blocked)
+            checked = check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True)
+            if checked.prepared is None and checked.fresh:
+                _try_on_a_copy(repo, doc_id, checked.fresh)
         outcomes = [accept_batch(repo, doc_id, changes, blocked=blocked) for doc_id, changes in docs]
     except Rejected as exc:
         raise BundleError(f"bundle refused, nothing imported: {exc.reason}") from None
     return ImportSummary(outcomes)
+
+
+def _try_on_a_copy(repo: Repository, doc_id: str, fresh: Sequence[SignedChange]) -> None:
+    """Apply what would be applied to a copy first (project batches already were, when authorised):
+    a change automerge refuses, or panics on, must fail the bundle before any document is written."""
+    stored = repo.open(doc_id) if repo.exists(doc_id) else repo.scratch(doc_id)
+    plan = stored.plan(fresh)
+    if not plan:
+        return
+    try:
+        stored.crdt.fork().apply([c.info.chunk for c in plan])
+    except (CrdtError, CrdtPanic) as exc:
+        raise Rejected(f"a change of document {doc_id} could not be applied: {exc}") from None

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,20 @@ T = TypeVar("T")
 
 DEFAULT_PORT = 7447
 PEERS_FILE = "peers.json"
+PEERS_LOCK = "peers.lock"
 STATE_FILE = "node-state.json"
+
+# Environment variables read by `reliance serve` (see docs/operations.md): tests and benchmarks shorten the
+# timers with them, and run each test on its own mDNS service type.
+ENV_TIMERS = {
+    "RELIANCE_HEARTBEAT": "heartbeat_interval",
+    "RELIANCE_HANDSHAKE_TIMEOUT": "handshake_timeout",
+    "RELIANCE_REDIAL_MIN": "redial_min",
+    "RELIANCE_REDIAL_MAX": "redial_max",
+    "RELIANCE_POLL_INTERVAL": "poll_interval",
+}
+ENV_SERVICE_TYPE = "RELIANCE_SERVICE_TYPE"
+ENV_MDNS_INTERFACES = "RELIANCE_MDNS_INTERFACES"
 
 
 @dataclass
@@ -61,6 +76,34 @@ class NodeConfig:
     write_state: bool = True
 
 
+def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None) -> NodeConfig:
+    """Apply the RELIANCE_* overrides (timers in seconds, mDNS service type and interfaces) to `config`."""
+    env = os.environ if environ is None else environ
+    for name, attribute in ENV_TIMERS.items():
+        text = env.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 3600:
+            raise RelianceError(f"{name} must be a number of seconds between 0 and 3600, not {text!r}")
+        setattr(config, attribute, value)
+    config.redial_max = max(config.redial_max, config.redial_min)
+    service_type = env.get(ENV_SERVICE_TYPE, "").strip()
+    if service_type:
+        from reliance.sync.discovery import _SERVICE_TYPE_RE
+
+        if not _SERVICE_TYPE_RE.fullmatch(service_type):
+            raise RelianceError(f"{ENV_SERVICE_TYPE} must look like _name._tcp.local., not {service_type!r}")
+        config.service_type = service_type
+    interfaces = [i.strip() for i in env.get(ENV_MDNS_INTERFACES, "").split(",") if i.strip()]
+    if interfaces:
+        config.interfaces = interfaces
+    return config
+
+
 @dataclass
 class _Peer:
     key: bytes
@@ -74,6 +117,7 @@ class _Peer:
     conn: transport.SecureConnection | None = None
     conn_initiator: bytes = b""
     session: Session | None = None
+    outbox: _Outbox | None = None
     backoff: float = 0.0
     next_dial: float = 0.0
     dialing: bool = False
@@ -81,6 +125,74 @@ class _Peer:
     @property
     def peer_id(self) -> str:
         return encode_peer_id(self.key)
+
+
+class _Outbox:
+    """The frames waiting to be sent on one connection, sent in order by one task.
+
+    Nothing that produces frames (a peer's own session, the fan-out of another peer's changes, the poll of
+    the store) ever waits on a socket: a peer that stops reading can only stall its own outbox. It is
+    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, or when more
+    than `limit` bytes wait.
+    """
+
+    def __init__(self, conn: transport.SecureConnection, *, stall: float, limit: int) -> None:
+        self.conn = conn
+        self.stall = stall
+        self.limit = limit
+        self.frames: deque[bytes] = deque()
+        self.size = 0
+        self.failure = ""
+        self._ready = asyncio.Event()
+        self._task = asyncio.ensure_future(self._pump())
+        self._closing: asyncio.Future[None] | None = None
+
+    def put(self, frames: list[bytes]) -> None:
+        if self.failure or not frames:
+            return
+        for frame in frames:
+            self.frames.append(frame)
+            self.size += len(frame)
+        self._ready.set()
+        if self.size > self.limit:
+            self._fail(f"peer does not read: {self.size} bytes waiting to be sent")
+
+    async def flush(self, timeout: float) -> None:
+        """Wait (up to `timeout`) until everything queued was handed to the transport."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self.frames and not self.failure and not self._task.done():
+                    await asyncio.sleep(0.01)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        for task in (self._task, self._closing):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    def _fail(self, reason: str) -> None:
+        if not self.failure:
+            self.failure = reason
+            self._closing = asyncio.ensure_future(self.conn.close())  # recv() raises at once
+
+    async def _pump(self) -> None:
+        while True:
+            if not self.frames:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            frame = self.frames[0]
+            try:
+                async with asyncio.timeout(self.stall + len(frame) / 65536):
+                    await self.conn.send(frame)
+            except TimeoutError:
+                self._fail(f"peer does not read: a {len(frame)}-byte message not taken in time")
+                return
+            except transport.TransportError:
+                return
+            self.frames.popleft()
+            self.size -= len(frame)
 
 
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
@@ -126,6 +238,8 @@ class Node:
         self.my_key = workspace.identity.public_key
         self.peers_by_key: dict[bytes, _Peer] = {}
         self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
+        self._typed_retry: dict[tuple[str, int], tuple[float, float]] = {}  # address -> (backoff, next dial)
+        self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
         self.last_sync: float | None = None
         self._blocked: set[bytes] = settings.blocked_keys(self.home)
@@ -164,10 +278,10 @@ class Node:
         )
         self.listen_address = (self.config.listen, self._server.port)
         self._emit(ev.LISTENING, f"listening on {self.config.listen}:{self._server.port}")
+        self._write_state()
+        self._spawn(self._maintenance())  # typed and known peers are dialled while mDNS still probes
         if self.config.mdns:
             await self._start_discovery()
-        self._spawn(self._maintenance())
-        self._write_state()
 
     async def stop(self) -> None:
         self._stopping = True
@@ -197,9 +311,10 @@ class Node:
             state = PeerState.BLOCKED if peer.key in self._blocked else peer.state
             docs: dict[str, bool] = {}
             if peer.session is not None and state == PeerState.CONNECTED:
-                for doc_id in self.ws.repo.doc_ids():
+                # Only documents already open: opening one here would race with the sync worker thread.
+                for stored in self.ws.repo.loaded():
                     with contextlib.suppress(RelianceError):
-                        docs[doc_id] = peer.session.in_sync(doc_id)
+                        docs[stored.doc_id] = peer.session.in_sync(stored.doc_id)
             address = f"{peer.addresses[0][0]}:{peer.addresses[0][1]}" if peer.addresses else ""
             out.append(
                 PeerInfo(
@@ -220,7 +335,10 @@ class Node:
         if (host, port) not in self.typed:
             self.typed.append((host, port))
             self._save_peers_file()
-        self._spawn(self._dial_address(host, port, None, source="typed"))
+        self._typed_retry.pop((host, port), None)
+        if (host, port) not in self._typed_dialing:
+            self._typed_dialing.add((host, port))
+            self._spawn(self._dial_address(host, port, None, source="typed"))
 
     def accept_peer(self, peer_id: str) -> None:
         key = decode_peer_id(peer_id)
@@ -255,11 +373,10 @@ class Node:
         from reliance.sync.doctor import diagnose
 
         connected = sum(1 for p in self.peers_by_key.values() if p.state == PeerState.CONNECTED)
-        return diagnose(
-            self._server.port if self._server else None, peers_found=connected, network_probes=True
-        )
+        # Our own server holds the port: probing it would only report "in use", so it is left out.
+        return diagnose(None, peers_found=connected, network_probes=True)
 
-    # -- connections -------------------------------------------------------------------------------------------
+    # -- connections -----------------------------------------------------------------------------------------
     def _accept(self, remote_key: bytes) -> str | None:
         if remote_key in self._blocked:
             return "you are blocked by this node"
@@ -307,6 +424,8 @@ class Node:
                 peer.last_error = exc.reason
                 peer.state = PeerState.UNREACHABLE
                 self._schedule_redial(peer)
+            elif source == "typed":
+                self._typed_failed((host, port))
             self._emit(ev.ERROR, f"{host}:{port} refused the connection: {exc.reason}")
             return
         except (transport.TransportError, OSError) as exc:
@@ -314,19 +433,29 @@ class Node:
                 peer.last_error = str(exc)
                 peer.state = PeerState.UNREACHABLE
                 self._schedule_redial(peer)
+            elif source == "typed":
+                self._typed_failed((host, port))  # not there yet: it stays typed and is dialled again
             log.debug("dial %s:%s failed: %s", host, port, exc)
             return
         finally:
             if peer is not None:
                 peer.dialing = False
+            if expected is None:
+                self._typed_dialing.discard((host, port))
         if conn.remote_key == self.my_key or conn.remote_key in self._blocked:
             await conn.close()
+            if conn.remote_key == self.my_key and (host, port) in self.typed:
+                self.typed.remove((host, port))  # our own address: never dial it again
+                self._save_peers_file()
+            elif expected is None:
+                self._typed_failed((host, port))
             return
         peer = self._peer(conn.remote_key)
         if (host, port) not in peer.addresses:
             peer.addresses.insert(0, (host, port))
         if source == "typed":
             peer.accepted = True
+            self._typed_retry.pop((host, port), None)
             if (host, port) in self.typed:
                 self.typed.remove((host, port))
         if peer.source in ("known", "incoming"):
@@ -342,44 +471,55 @@ class Node:
             keep_new = (
                 initiator_key == min(self.my_key, conn.remote_key) and peer.conn_initiator != initiator_key
             )
+            log.info("second connection with %s: keeping only one", peer.peer_id[:14])
             if not keep_new:
                 await conn.close()
                 return
             old = peer.conn
             await old.close()
         session = Session(self._host, max_frame=self.config.max_message)
-        peer.conn, peer.conn_initiator, peer.session = conn, initiator_key, session
+        outbox = _Outbox(
+            conn, stall=self._transport_config.frame_timeout, limit=2 * self.config.max_message + (1 << 20)
+        )
+        peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
         peer.state = PeerState.CONNECTED
         peer.last_seen = time.time()
         peer.backoff = 0.0
         peer.last_error = ""
         self._emit(ev.PEER_CONNECTED, f"connected to {peer.name or '?'} ({peer.peer_id[:14]}…)", peer.peer_id)
+        self._write_state()
+        reason = ""
         try:
-            await self._send(conn, await self._in_worker(session.start))
+            outbox.put(await self._in_worker(session.start))
             while True:
                 data = await conn.recv()
                 peer.last_seen = time.time()
-                frames = await self._in_worker(session.receive, data)
-                await self._send(conn, frames)
+                outbox.put(await self._in_worker(session.receive, data))
                 if await self._handle_events(peer, session):
+                    await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
                     break
         except transport.ConnectionLost as exc:
-            if not isinstance(exc, transport.ConnectionClosed):
-                peer.last_error = str(exc)
+            reason = outbox.failure or str(exc)
+            if outbox.failure or not isinstance(exc, transport.ConnectionClosed):
+                peer.last_error = reason
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a failing peer must never take the node down
-            peer.last_error = f"{type(exc).__name__}: {exc}"
+            peer.last_error = reason = f"{type(exc).__name__}: {exc}"
             log.warning("connection with %s failed: %s", peer.peer_id[:14], peer.last_error)
         finally:
             if peer.conn is conn:
                 peer.conn = None
                 peer.session = None
+                peer.outbox = None
                 peer.state = PeerState.DISCOVERED
                 self._schedule_redial(peer)
                 self._emit(
-                    ev.PEER_DISCONNECTED, f"disconnected from {peer.name or peer.peer_id[:14]}", peer.peer_id
+                    ev.PEER_DISCONNECTED,
+                    f"disconnected from {peer.name or peer.peer_id[:14]} ({reason or 'closed'})",
+                    peer.peer_id,
                 )
+            await outbox.close()
             with contextlib.suppress(Exception):
                 await conn.close()
             self._write_state()
@@ -419,17 +559,10 @@ class Node:
 
     async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
         for peer in list(self.peers_by_key.values()):
-            if peer.key == except_key or peer.session is None or peer.conn is None:
+            if peer.key == except_key or peer.session is None or peer.outbox is None:
                 continue
-            session, conn = peer.session, peer.conn
-            frames = await self._in_worker(session.local_change, doc_id)
-            with contextlib.suppress(transport.TransportError):
-                await self._send(conn, frames)
-
-    @staticmethod
-    async def _send(conn: transport.SecureConnection, frames: list[bytes]) -> None:
-        for frame in frames:
-            await conn.send(frame)
+            session, outbox = peer.session, peer.outbox
+            outbox.put(await self._in_worker(session.local_change, doc_id))
 
     # -- discovery -------------------------------------------------------------------------------------------
     async def _start_discovery(self) -> None:
@@ -520,13 +653,24 @@ class Node:
             peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
             self._schedule_redial(peer)
             self._spawn(self._dial_address(host, port, peer.key, source=peer.source))
-        for host, port in list(self.typed):
-            self.typed.remove((host, port))
-            self._spawn(self._dial_address(host, port, None, source="typed"))
+        for address in list(self.typed):
+            if any(p.conn is not None and address in p.addresses for p in self.peers_by_key.values()):
+                self.typed.remove(address)  # already connected through it
+                self._typed_retry.pop(address, None)
+                continue
+            if address in self._typed_dialing or now < self._typed_retry.get(address, (0.0, 0.0))[1]:
+                continue
+            self._typed_dialing.add(address)
+            self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
 
     def _schedule_redial(self, peer: _Peer) -> None:
         peer.backoff = min(self.config.redial_max, max(self.config.redial_min, peer.backoff * 2))
         peer.next_dial = time.monotonic() + peer.backoff
+
+    def _typed_failed(self, address: tuple[str, int]) -> None:
+        backoff = self._typed_retry.get(address, (0.0, 0.0))[0]
+        backoff = min(self.config.redial_max, max(self.config.redial_min, backoff * 2))
+        self._typed_retry[address] = (backoff, time.monotonic() + backoff)
 
     def _reload_settings(self) -> None:
         for name in ("blocks.json", "config.json"):
@@ -540,7 +684,7 @@ class Node:
                         if peer.key in self._blocked and peer.conn is not None:
                             self._spawn(peer.conn.close())
         with contextlib.suppress(OSError):
-            if (self.home / PEERS_FILE).stat().st_mtime > self._peers_mtime:
+            if (self.home / PEERS_FILE).stat().st_mtime != self._peers_mtime:
                 self._load_peers_file()
 
     # -- persistence -----------------------------------------------------------------------------------------
@@ -550,6 +694,10 @@ class Node:
         return self.peers_by_key[key]
 
     def _load_peers_file(self) -> None:
+        with peers_file_lock(self.home):
+            self._load_peers_file_locked()
+
+    def _load_peers_file_locked(self) -> None:
         data = read_peers_file(self.home)
         for peer_id, entry in data.get("peers", {}).items():
             try:
@@ -558,7 +706,11 @@ class Node:
                 continue
             peer = self._peer(key)
             peer.name = peer.name or str(entry.get("name", ""))
-            peer.accepted = peer.accepted or bool(entry.get("accepted"))
+            if entry.get("accepted") and not peer.accepted:
+                peer.accepted = True  # `reliance peer accept` in another process
+                if peer.state == PeerState.PENDING:
+                    peer.state = PeerState.DISCOVERED
+                    peer.next_dial = 0.0
             for text in entry.get("addresses", []):
                 with contextlib.suppress(RelianceError):
                     address = parse_address(str(text))
@@ -569,14 +721,22 @@ class Node:
         for text in data.get("typed", []):
             with contextlib.suppress(RelianceError):
                 address = parse_address(str(text))
-                if address not in self.typed and not any(
-                    address in p.addresses for p in self.peers_by_key.values()
-                ):
+                # Kept even when a known peer has this address: that peer may be gone, and someone else
+                # (another key) may answer there now. `_redial_due` drops it once a connected peer has it.
+                if address not in self.typed:
                     self.typed.append(address)
         with contextlib.suppress(OSError):
             self._peers_mtime = (self.home / PEERS_FILE).stat().st_mtime
 
     def _save_peers_file(self) -> None:
+        with contextlib.suppress(OSError), peers_file_lock(self.home):
+            # The CLI may have written since we last looked (peer add, peer accept): merge it first.
+            with contextlib.suppress(OSError):
+                if (self.home / PEERS_FILE).stat().st_mtime != self._peers_mtime:
+                    self._load_peers_file_locked()
+            self._save_peers_file_locked()
+
+    def _save_peers_file_locked(self) -> None:
         data = {
             "peers": {
                 p.peer_id: {
@@ -644,6 +804,17 @@ def read_peers_file(home: Path) -> dict[str, Any]:
 
 def write_peers_file(home: Path, data: dict[str, Any]) -> None:
     atomic_write(home / PEERS_FILE, json.dumps(data, indent=2, sort_keys=True).encode())
+
+
+@contextlib.contextmanager
+def peers_file_lock(home: Path) -> Iterator[None]:
+    """Serialise read-modify-write of peers.json between the node and the CLI (`flock`)."""
+    fd = os.open(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def read_state_file(home: Path) -> dict[str, Any] | None:

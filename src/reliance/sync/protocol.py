@@ -10,12 +10,20 @@ One `Session` per connected peer. Frames are msgpack maps with a type field `t`:
 - `reject`  {reason: text}: the sender refused a batch of ours and stops accepting from us.
 
 Every change a `sync` frame carries is authenticated and authorised (`auth.accept_batch`) before any
-of it is applied; automerge's sync state is then fed the message without its changes, so that
-automerge never holds changes we have not checked.
+of it is applied; automerge's sync state is fed the message without its changes (before we apply
+them, so that it still tells the peer our new heads), so that automerge never holds changes we have
+not checked.
+
+After the summaries, only the side whose digest is smaller opens the per-document syncs (if both did,
+every change would cross twice). An empty `sync` message identical to the last one sent for that
+document is not sent again: when a node cannot take some changes (blocked authors, dependencies
+nobody has), both automerges would otherwise answer each other forever. `docs/sync-protocol.md`
+describes the whole protocol.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -27,18 +35,19 @@ from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle,
 from reliance.errors import RelianceError
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
 from reliance.sync import wire
-from reliance.sync.auth import BatchOutcome, Rejected, accept_batch
+from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, covered_by_signatures, is_one_chain
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_DOCUMENT_CHUNK = 64 * 1024 * 1024
 MAX_INFLATED = 256 * 1024 * 1024
+MAX_WANTED = 256  # missing dependencies asked for in one message
 
 
 class ProtocolError(Exception):
     """The peer sent something that is not a valid frame."""
 
 
-# -- events ----------------------------------------------------------------------------------------------------
+# -- events --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -68,37 +77,11 @@ class InSync:
 Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync
 
 
-# -- helpers ---------------------------------------------------------------------------------------------------
+# -- helpers -------------------------------------------------------------------------------------------------
 
 
 def heads_digest(heads: Iterable[bytes]) -> bytes:
     return hashlib.sha256(b"".join(sorted(heads))).digest()[:8]
-
-
-def covered_by_signatures(changes: list[ChangeInfo], signed: Collection[bytes]) -> set[bytes]:
-    """Hashes authenticated by `signed` ones: themselves and same-actor ancestors within `changes`."""
-    by_hash = {c.hash: c for c in changes}
-    covered: set[bytes] = set()
-    starts: dict[bytes, list[bytes]] = {}
-    for change_hash in signed:
-        change = by_hash.get(change_hash)
-        if change is not None:
-            starts.setdefault(change.actor, []).append(change_hash)
-    for actor, hashes in starts.items():
-        seen: set[bytes] = set()
-        stack = list(hashes)
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            change = by_hash.get(current)
-            if change is None:
-                continue
-            if change.actor == actor:
-                covered.add(current)
-            stack.extend(dep for dep in change.deps if dep in by_hash)
-    return covered
 
 
 def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
@@ -107,6 +90,8 @@ def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
     An actor's history is linear, so its latest change in the batch usually covers the others; a
     change cut off from it (a dependency not in the batch) needs its own signature.
     """
+    if is_one_chain(changes):
+        return [changes[-1].hash]
     latest: dict[bytes, ChangeInfo] = {}
     for change in changes:
         if change.actor not in latest or change.seq > latest[change.actor].seq:
@@ -120,7 +105,105 @@ def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
     return needed
 
 
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    byte = data[pos]  # IndexError on truncation: the caller falls back to the strict parser
+    if byte < 0x80:
+        return byte, pos + 1
+    second = data[pos + 1]
+    if 0 < second < 0x80:
+        return (byte & 0x7F) | (second << 7), pos + 2
+    return wire.read_uleb128(data, pos)
+
+
+def _plain_change_headers(entry: bytes) -> list[ChangeInfo] | None:
+    """The headers of an entry made only of uncompressed change chunks, read fast; None otherwise.
+
+    Accepts exactly what `wire.split_chunks` + `wire.parse_change` accept for such chunks (same
+    checks: magic, checksum, lengths, canonical LEB128, non-empty actor, non-zero start op, time,
+    UTF-8 message); on anything else it returns None and the caller uses the strict parser, which
+    also produces the error message. This runs for every change sent and received.
+    """
+    out: list[ChangeInfo] = []
+    sha256 = hashlib.sha256
+    end = len(entry)
+    if not end:
+        return None
+    pos = 0
+    magic = wire.CHUNK_MAGIC
+    try:
+        while pos < end:
+            if not entry.startswith(magic, pos) or entry[pos + 8] != 1:
+                return None
+            length = entry[pos + 9]
+            if length < 0x80:
+                body_at = pos + 10
+            else:
+                length, body_at = _uleb(entry, pos + 9)
+            body_end = body_at + length
+            if body_end > end:
+                return None
+            change_hash = sha256(entry[pos + 8 : body_end]).digest()
+            if not entry.startswith(change_hash[:4], pos + 4):
+                return None
+            n_deps = entry[body_at]
+            if n_deps == 1:  # the usual case: one dependency, one byte
+                deps: tuple[bytes, ...] = (entry[body_at + 1 : body_at + 33],)
+                deps_end = body_at + 33
+            else:
+                n_deps, at = _uleb(entry, body_at)
+                deps_end = at + 32 * n_deps
+                if deps_end > body_end:
+                    return None
+                deps = tuple(entry[i : i + 32] for i in range(at, deps_end, 32))
+            if deps_end > body_end:
+                return None
+            actor_len = entry[deps_end]
+            if actor_len < 0x80:
+                at = deps_end + 1
+            else:
+                actor_len, at = _uleb(entry, deps_end)
+            actor = entry[at : at + actor_len]
+            at += actor_len
+            if not actor or at > body_end:
+                return None
+            seq, at = _uleb(entry, at)
+            start_op, at = _uleb(entry, at)
+            _time, at = wire.read_sleb128(entry, at)
+            message_len, at = _uleb(entry, at)
+            if start_op == 0 or at > body_end or at + message_len > body_end:
+                return None
+            if message_len:
+                entry[at : at + message_len].decode("utf-8")
+            out.append(ChangeInfo(change_hash, entry[pos:body_end], deps, actor, seq))
+            pos = body_end
+    except (IndexError, wire.WireError, UnicodeDecodeError):
+        return None
+    return out
+
+
+def _plain_chunks(entry: bytes) -> list[bytes]:
+    """An entry cut into its chunks by their lengths alone (for our own messages); [] if odd."""
+    chunks: list[bytes] = []
+    pos = 0
+    try:
+        while pos < len(entry):
+            length, body_at = _uleb(entry, pos + 9)
+            chunks.append(entry[pos : body_at + length])
+            pos = body_at + length
+    except (IndexError, wire.WireError):
+        return []
+    return chunks if pos == len(entry) else []
+
+
 def changes_of_message(message: wire.SyncMessage) -> list[ChangeInfo]:
+    fast: list[ChangeInfo] = []
+    for entry in message.changes:
+        plain = _plain_change_headers(entry)
+        if plain is None:
+            break
+        fast.extend(plain)
+    else:
+        return fast
     headers, documents = wire.changes_in_message(message, max_inflated=MAX_INFLATED)
     infos = [ChangeInfo(h.hash, h.chunk, h.deps, h.actor, h.seq) for h in headers]
     for chunk in documents:
@@ -138,7 +221,7 @@ def _pack(value: dict[str, Any]) -> bytes:
     return packed
 
 
-# -- the host: what a session needs from the node --------------------------------------------------------------
+# -- the host: what a session needs from the node ------------------------------------------------------------
 
 
 @dataclass
@@ -174,7 +257,7 @@ def _peer_key(doc_id: str) -> bytes:
     return decode_peer_id(doc_id)
 
 
-# -- the session -----------------------------------------------------------------------------------------------
+# -- the session ---------------------------------------------------------------------------------------------
 
 
 class Session:
@@ -190,11 +273,17 @@ class Session:
         self.bytes_out = 0
         self._events: list[Event] = []
         self._scratch: dict[str, StoredDoc] = {}
+        self._last_sent: dict[str, bytes] = {}
+        self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
+        self._differing: set[str] = set()  # documents the summaries showed different, not yet in sync
         self.peer_heads: dict[str, tuple[bytes, ...]] = {}
+        self._sent_digest: bytes | None = None
+        self._peer_digest: bytes | None = None
 
     # -- public surface ------------------------------------------------------------------------------------
     def start(self) -> list[bytes]:
-        return self._out([_pack({"t": "digest", "d": self.host.digest()})])
+        self._sent_digest = self.host.digest()
+        return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
     def receive(self, frame: bytes) -> list[bytes]:
         """Handle one frame; return the frames to send back."""
@@ -248,6 +337,7 @@ class Session:
         digest = message.get("d")
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
+        self._peer_digest = digest
         if digest == self.host.digest():
             for doc_id, stored in self.host.holdings().items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
@@ -275,6 +365,13 @@ class Session:
             theirs[entry[0]] = entry[1]
         mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in self.host.holdings().items()}
         blocked = self.host.blocked()
+        # Both sides receive a summary; only one opens the per-document syncs. If both did, each
+        # would answer the other's opening, and a peer with empty heads makes automerge forget
+        # what it already sent: every change would cross the wire twice.
+        opener = (
+            self._sent_digest is None or self._peer_digest is None or self._sent_digest < self._peer_digest
+        )
+        self._differing = set()
         frames: list[bytes] = []
         for doc_id in sorted(set(theirs) | set(mine)):
             if theirs.get(doc_id) == mine.get(doc_id):
@@ -282,8 +379,10 @@ class Session:
                 continue
             if doc_id.startswith("rl") and _peer_key(doc_id) in blocked:
                 continue
-            frames.extend(self._generate(doc_id))
-        if not frames:
+            self._differing.add(doc_id)
+            if opener:
+                frames.extend(self._generate(doc_id))
+        if not self._differing:
             self._events.append(InSync())
         return self._out(frames)
 
@@ -342,7 +441,13 @@ class Session:
             for listener in self.host.listeners:
                 listener(doc_id, outcome)
         self.peer_heads[doc_id] = tuple(sorted(parsed.heads))
-        return self._out(self._generate(doc_id))
+        self._peer_synced[doc_id] = {h for have in parsed.have for h in have.last_sync}
+        frames = self._out(self._generate(doc_id))
+        if doc_id in self._differing and self.in_sync(doc_id):
+            self._differing.discard(doc_id)
+            if not self._differing:
+                self._events.append(InSync())  # the round that the summaries started is over
+        return frames
 
     # -- internals -----------------------------------------------------------------------------------------
     def _doc(self, doc_id: str) -> StoredDoc:
@@ -363,32 +468,112 @@ class Session:
         if raw is None:
             return []
         message = wire.decode_sync_message(raw, max_bytes=1 << 40)
-        infos = changes_of_message(message)
+        infos = self._own_changes(doc_id, stored, message)
         blocked = self.host.blocked()
+        edited = False
         if blocked and any(info.actor in blocked for info in infos):
             message = self._without_blocked(message, blocked)
             infos = [i for i in infos if i.actor not in blocked]
-        signatures, message = self._signatures_for(stored, message, infos)
-        self.sent_changes += len(infos)
-        frame = {"t": "sync", "d": doc_id, "m": wire.encode_sync_message(message), "s": signatures}
-        return [_pack(frame)]
+            edited = True
+        signatures, completed = self._signatures_for(stored, message, infos)
+        wanted = self._wanted(stored, completed.need)
+        if wanted:
+            completed = dataclasses.replace(completed, need=completed.need + wanted)
+        if completed is not message or edited:
+            raw = wire.encode_sync_message(completed)
+        if not completed.changes and self._last_sent.get(doc_id) == raw:
+            # The peer already has exactly this. It happens when we cannot take some of its changes
+            # (blocked authors, dependencies nobody sends): automerge on both sides would otherwise
+            # keep answering each other with the same empty message forever.
+            return []
+        self._last_sent[doc_id] = raw
+        self.sent_changes += len(completed.changes and infos)
+        return [_pack({"t": "sync", "d": doc_id, "m": raw, "s": signatures})]
+
+    @staticmethod
+    def _wanted(stored: StoredDoc, need: tuple[bytes, ...]) -> tuple[bytes, ...]:
+        """Dependencies of our buffered changes that we lack, to ask for beside automerge's own need.
+
+        Automerge asks for the missing dependencies of changes waiting in *its* queue; ours wait in
+        the store instead, so without this a dependency the peer left out (a Bloom filter false
+        positive) would never be asked for.
+        """
+        if not stored.pending:
+            return ()
+        present = set(need)
+        wanted: list[bytes] = []
+        for change in stored.pending.values():
+            for dep in change.info.deps:
+                if dep not in stored.known and dep not in stored.pending and dep not in present:
+                    present.add(dep)
+                    wanted.append(dep)
+                    if len(wanted) >= MAX_WANTED:
+                        return tuple(wanted)
+        return tuple(wanted)
+
+    def _own_changes(self, doc_id: str, stored: StoredDoc, message: wire.SyncMessage) -> list[ChangeInfo]:
+        """The changes a message we generated carries.
+
+        Automerge sends only changes the peer lacks, so they all follow the peer's last heads and its
+        last sync point: automerge's own list of the changes since those gives them, without reading
+        every chunk again in Python.
+        """
+        if not message.changes:
+            return []
+        since = set(self.peer_heads.get(doc_id, ())) | self._peer_synced.get(doc_id, set())
+        try:
+            candidates = stored.crdt.changes_since([h for h in since if h in stored.known])
+        except (CrdtError, CrdtPanic):
+            candidates = []
+        if candidates and b"".join(c.chunk for c in candidates) == b"".join(message.changes):
+            return candidates
+        by_chunk = {c.chunk: c for c in candidates}
+        found: list[ChangeInfo] = []
+        for entry in message.changes:
+            for chunk in _plain_chunks(entry):
+                info = by_chunk.get(chunk)
+                if info is None:
+                    return changes_of_message(message)
+                found.append(info)
+        return found
 
     def _signatures_for(
         self, stored: StoredDoc, message: wire.SyncMessage, infos: list[ChangeInfo]
     ) -> tuple[list[list[bytes]], wire.SyncMessage]:
-        """Signatures the receiver needs; adds changes when one we lack a signature for must be covered."""
+        """Signatures the receiver needs; adds changes when one we lack a signature for must be covered.
+
+        We hold some changes without their own signature: they reached us covered by a later signed
+        change of the same author. To pass them on we send that later change too, whether it is
+        applied or still waiting in our buffer (e.g. behind a change of a blocked author).
+        """
+
+        def signature_of(change_hash: bytes) -> bytes | None:
+            signature = stored.known.get(change_hash)
+            if signature is None and change_hash in stored.pending:
+                signature = stored.pending[change_hash].signature
+            return signature
+
+        needed = needed_signatures(infos)
         for _ in range(8):
-            needed = needed_signatures(infos)
-            missing = [h for h in needed if stored.known.get(h) is None and h not in stored.pending]
+            missing = [h for h in needed if signature_of(h) is None]
             if not missing:
                 break
-            # We received these covered by a later change of the same author: send the way to it too.
-            present = {i.hash for i in infos}
+            by_hash = {i.hash: i for i in infos}
             extra: list[ChangeInfo] = []
             for change_hash in missing:
-                info = next(i for i in infos if i.hash == change_hash)
-                extra.extend(c for c in stored.crdt.changes_since(list(info.deps)) if c.hash not in present)
-                present |= {c.hash for c in extra}
+                info = by_hash[change_hash]
+                candidates = stored.crdt.changes_since(list(info.deps)) if change_hash in stored.known else []
+                candidates += [
+                    c.info
+                    for c in stored.pending.values()
+                    if c.info.actor == info.actor and c.signature is not None
+                ]
+                for candidate in candidates:
+                    if candidate.hash not in by_hash:
+                        by_hash[candidate.hash] = candidate
+                        extra.append(candidate)
+            if not extra:
+                break
             infos = infos + extra
             message = wire.SyncMessage(
                 message.version,
@@ -398,11 +583,10 @@ class Session:
                 message.changes + tuple(c.chunk for c in extra),
                 message.trailer,
             )
+            needed = needed_signatures(infos)
         signatures: list[list[bytes]] = []
-        for change_hash in needed_signatures(infos):
-            signature = stored.known.get(change_hash)
-            if signature is None and change_hash in stored.pending:
-                signature = stored.pending[change_hash].signature
+        for change_hash in needed:
+            signature = signature_of(change_hash)
             if signature is not None:
                 signatures.append([change_hash, signature])
         return signatures, message
