@@ -25,11 +25,20 @@ from reliance.identity import decode_peer_id, encode_peer_id
 @click.option("--quiet", is_flag=True, help="Only warnings and errors.")
 @pass_ctx
 def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet: bool) -> None:
-    """Run the headless node until SIGTERM or Ctrl+C."""
-    from reliance.sync.node import Node
+    """Run the headless node until SIGTERM or Ctrl+C.
+
+    Timers and mDNS can be tuned with environment variables (docs/operations.md): RELIANCE_HEARTBEAT,
+    RELIANCE_HANDSHAKE_TIMEOUT, RELIANCE_REDIAL_MIN, RELIANCE_REDIAL_MAX, RELIANCE_POLL_INTERVAL (seconds),
+    RELIANCE_SERVICE_TYPE (e.g. _test123._tcp.local.) and RELIANCE_MDNS_INTERFACES (comma-separated).
+    """
+    from reliance.sync.node import Node, NodeConfig, config_from_env
 
     ws = ctx.workspace()
     config = settings.load_config(ctx.home)
+    chosen_port = port if port is not None else int(config["port"])
+    node_config = config_from_env(
+        NodeConfig(port=chosen_port, listen=listen, mdns=not no_mdns and bool(config["mdns"]))
+    )
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(message)s",
@@ -41,12 +50,7 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     async def run() -> None:
-        node = Node(
-            ws,
-            port=port if port is not None else int(config["port"]),
-            listen=listen,
-            mdns=not no_mdns and bool(config["mdns"]),
-        )
+        node = Node(ws, node_config)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -54,7 +58,7 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
         try:
             await node.start()
         except OSError as exc:
-            raise click.ClickException(f"cannot listen on {listen}:{port}: {exc.strerror}") from None
+            raise click.ClickException(f"cannot listen on {listen}:{chosen_port}: {exc.strerror}") from None
         click.echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
         await stop.wait()
         logging.getLogger("reliance.node").info("stopping")
@@ -164,17 +168,20 @@ def peer_group() -> None:
 @pass_ctx
 def peer_add(ctx: Context, address: str) -> None:
     """Remember HOST:PORT; the node dials it now and after every disconnection."""
-    from reliance.sync.node import parse_address, read_peers_file, write_peers_file
+    from reliance.sync.node import parse_address, peers_file_lock, read_peers_file, write_peers_file
 
     host, port = parse_address(address)
-    data = read_peers_file(ctx.home)
-    typed = list(data.get("typed", []))
+    if not ctx.home.exists():
+        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
     text = f"{host}:{port}"
-    if text not in typed:
-        typed.append(text)
-    data["typed"] = typed
-    data.setdefault("peers", {})
-    write_peers_file(ctx.home, data)
+    with peers_file_lock(ctx.home):  # a running node rewrites this file too
+        data = read_peers_file(ctx.home)
+        typed = list(data.get("typed", []))
+        if text not in typed:
+            typed.append(text)
+        data["typed"] = typed
+        data.setdefault("peers", {})
+        write_peers_file(ctx.home, data)
     click.echo(
         f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)"
     )
@@ -185,14 +192,17 @@ def peer_add(ctx: Context, address: str) -> None:
 @pass_ctx
 def peer_accept(ctx: Context, peer_id: str) -> None:
     """Accept a pending peer (policy 'known')."""
-    from reliance.sync.node import read_peers_file, write_peers_file
+    from reliance.sync.node import peers_file_lock, read_peers_file, write_peers_file
 
     text = encode_peer_id(decode_peer_id(peer_id))
-    data = read_peers_file(ctx.home)
-    peers = data.setdefault("peers", {})
-    entry = peers.setdefault(text, {"name": "", "addresses": [], "source": "accepted"})
-    entry["accepted"] = True
-    write_peers_file(ctx.home, data)
+    if not ctx.home.exists():
+        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+    with peers_file_lock(ctx.home):  # a running node rewrites this file too
+        data = read_peers_file(ctx.home)
+        peers = data.setdefault("peers", {})
+        entry = peers.setdefault(text, {"name": "", "addresses": [], "source": "accepted"})
+        entry["accepted"] = True
+        write_peers_file(ctx.home, data)
     click.echo(f"accepted {text}")
 
 
@@ -203,7 +213,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 @pass_ctx
 def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None:
     """Explain in plain words why no peer is found, and what to try."""
-    from reliance.sync.doctor import diagnose
+    from reliance.sync.doctor import gather_facts, interpret
     from reliance.sync.node import read_state_file
 
     state = read_state_file(ctx.home)
@@ -213,7 +223,11 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None
         connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
         with contextlib.suppress(ValueError, TypeError):
             chosen = int(str(state.get("listen", "")).rsplit(":", 1)[1])
-    findings = diagnose(None if state is not None else chosen, peers_found=connected)
+    facts = gather_facts(None if state is not None else chosen, peers_found=connected)
+    if state is not None:
+        # The running node holds the port (no probe then), but the advice still gives our address with it.
+        facts = dataclasses.replace(facts, port=chosen)
+    findings = interpret(facts)
     if as_json:
         emit_json([dataclasses.asdict(f) for f in findings])
         return

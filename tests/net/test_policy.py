@@ -1,0 +1,149 @@
+"""Who may connect: the accept policy, blocked peers, and one connection per pair of peers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reliance.sync.node import Node
+from tests.net.cluster import Cluster
+
+pytestmark = pytest.mark.slow
+
+
+def test_known_policy_keeps_an_unknown_peer_pending_until_accepted(tmp_path: Path) -> None:
+    with Cluster(tmp_path, 2) as cluster:
+        guarded, newcomer = cluster.nodes
+        guarded.cli("config", "set", "policy", "known")
+        newcomer.add_offer("Offer from a stranger")
+        guarded.add_offer("Offer behind the gate")
+        newcomer.cli("peer", "add", guarded.address)
+        cluster.start_all(mdns=False)
+
+        def pending() -> bool:
+            rows = json.loads(guarded.cli("peers", "--json").out)
+            return any(r["peer_id"] == newcomer.peer_id and r["state"] == "pending" for r in rows)
+
+        cluster.wait(pending, 10, "the unknown peer is listed as pending")
+        assert "only syncs with accepted peers" in newcomer.log()
+        time.sleep(1.0)  # it keeps knocking; nothing may get through meanwhile
+        assert "Offer from a stranger" not in guarded.titles()
+        assert "Offer behind the gate" not in newcomer.titles()
+        assert newcomer.peer_id not in guarded.connected()
+
+        guarded.cli("peer", "accept", newcomer.peer_id)  # the CLI beside the running node
+        cluster.wait_titles({"Offer from a stranger", "Offer behind the gate"}, timeout=15)
+        cluster.wait(lambda: newcomer.peer_id in guarded.connected(), 5, "the accepted peer is connected")
+
+
+def test_blocked_peers_are_refused_at_handshake(tmp_path: Path) -> None:
+    with Cluster(tmp_path, 3) as cluster:
+        alice, mallory, carol = cluster.nodes
+        alice.cli("block", mallory.peer_id, "--reason", "spam")
+        mallory.add_offer("Spam from a blocked peer")
+        for node in (mallory, carol):
+            node.cli("peer", "add", alice.address)
+        cluster.start_all(mdns=False)
+        cluster.wait(lambda: carol.peer_id in alice.connected(), 10, "carol connected")
+        cluster.wait(lambda: "you are blocked by this node" in mallory.log(), 10, "mallory was refused")
+        rows = {r["peer_id"]: r for r in json.loads(alice.cli("peers", "--json").out)}
+        assert rows[mallory.peer_id]["state"] == "blocked"
+
+        # Blocking a connected peer while the node runs closes its connection and refuses it from then on.
+        alice.cli("block", carol.peer_id)
+        cluster.wait(lambda: carol.peer_id not in alice.connected(), 5, "carol disconnected")
+        cluster.wait(lambda: "you are blocked by this node" in carol.log(), 10, "carol's redial was refused")
+        carol.add_offer("Carol after the block")
+        time.sleep(1.0)
+        titles = alice.titles()
+        assert "Spam from a blocked peer" not in titles
+        assert "Carol after the block" not in titles
+        assert alice.peer_id not in carol.connected()
+
+
+def test_one_connection_per_pair_when_both_dial_at_once(tmp_path: Path) -> None:
+    with Cluster(tmp_path, 2) as cluster:
+        a, b = cluster.nodes
+        a.cli("peer", "add", b.address)
+        b.cli("peer", "add", a.address)
+        for round_ in range(2):
+            a.start()
+            b.start()  # both dial the other as soon as they start (and find each other by mDNS too)
+            a.wait_listening()
+            b.wait_listening()
+            cluster.wait_mesh(timeout=10)
+            cluster.wait(
+                lambda: cluster.established_between(a, b) == 1 and cluster.established_between(b, a) == 1,
+                5,
+                "exactly one TCP connection between the pair",
+            )
+            before = (a.log().count("connected to"), b.log().count("connected to"))
+            deadline = time.monotonic() + 1.5
+            while time.monotonic() < deadline:  # and it stays so: no churn
+                assert cluster.established_between(a, b) == 1
+                time.sleep(0.1)
+            assert (a.log().count("connected to"), b.log().count("connected to")) == before
+            assert b.peer_id in a.connected() and a.peer_id in b.connected()
+            a.add_offer(f"Round {round_}")
+            cluster.wait_titles({f"Round {round_}"})
+            assert a.stop() == 0 and b.stop() == 0
+
+
+async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In one process, so that both dials really start in the same instant (three times over)."""
+    caplog.set_level(logging.INFO, logger="reliance.node")
+    from reliance.sync.node import NodeConfig
+    from reliance.workspace import Workspace
+
+    spaces = [Workspace.create(tmp_path / name, name) for name in ("Ana", "Ben")]
+    for attempt in range(3):
+        nodes = [
+            Node(ws, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False, redial_max=0.5))
+            for ws in spaces
+        ]
+        try:
+            for node in nodes:
+                await node.start()
+            a, b = nodes
+            assert a.listen_address is not None and b.listen_address is not None
+            await asyncio.gather(a.add_address(*b.listen_address), b.add_address(*a.listen_address))
+
+            def pair(a: Node = a, b: Node = b) -> tuple[Any, Any]:
+                return a.peers_by_key[b.my_key].conn, b.peers_by_key[a.my_key].conn
+
+            async with asyncio.timeout(10):
+                while True:
+                    await asyncio.sleep(0.05)
+                    if b.my_key not in a.peers_by_key or a.my_key not in b.peers_by_key:
+                        continue
+                    conn_a, conn_b = pair()
+                    if conn_a is None or conn_b is None:
+                        continue
+                    ends_a = (
+                        conn_a._writer.get_extra_info("sockname"),
+                        conn_a._writer.get_extra_info("peername"),
+                    )
+                    ends_b = (
+                        conn_b._writer.get_extra_info("peername"),
+                        conn_b._writer.get_extra_info("sockname"),
+                    )
+                    if ends_a == ends_b:
+                        break
+            await asyncio.sleep(0.5)
+            assert pair() == (conn_a, conn_b), f"attempt {attempt}: the kept connection changed"
+            assert not conn_a.closed and not conn_b.closed
+            live = [t for t in asyncio.all_tasks() if t.get_name().startswith("transport-read-")]
+            assert len(live) == 2, f"attempt {attempt}: {len(live)} live connection ends"
+        finally:
+            for node in nodes:
+                await node.stop()
+    duplicates = [r for r in caplog.records if "second connection" in r.getMessage()]
+    assert duplicates, "the two dials never overlapped"
