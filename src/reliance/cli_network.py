@@ -213,7 +213,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 @pass_ctx
 def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None:
     """Explain in plain words why no peer is found, and what to try."""
-    from reliance.sync.doctor import gather_facts, interpret
+    from reliance.sync.doctor import diagnose
     from reliance.sync.node import read_state_file
 
     state = read_state_file(ctx.home)
@@ -223,11 +223,7 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None
         connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
         with contextlib.suppress(ValueError, TypeError):
             chosen = int(str(state.get("listen", "")).rsplit(":", 1)[1])
-    facts = gather_facts(None if state is not None else chosen, peers_found=connected)
-    if state is not None:
-        # The running node holds the port (no probe then), but the advice still gives our address with it.
-        facts = dataclasses.replace(facts, port=chosen)
-    findings = interpret(facts)
+    findings = diagnose(chosen, peers_found=connected, listening_port=chosen if state is not None else None)
     if as_json:
         emit_json([dataclasses.asdict(f) for f in findings])
         return

@@ -163,6 +163,16 @@ def test_port_in_use(busy_port: int) -> None:
     assert "--port" in finding.advice_en and "--port" in finding.advice_fr
 
 
+def test_the_port_a_running_node_holds_is_not_reported_as_taken(busy_port: int) -> None:
+    findings = diagnose(7447, network_probes=False, peers_found=0, listening_port=busy_port)
+    check_wording(findings)
+    found = codes(findings)
+    assert "port_in_use" not in found and "port_free" not in found
+    addresses = [f.advice_en for f in findings if ":" in f.advice_en and "peer add" in f.advice_en]
+    for advice in addresses:  # our address, when there is one to give, comes with the node's port
+        assert f":{busy_port}" in advice and ":7447" not in advice
+
+
 def test_free_port() -> None:
     port = free_port()
     findings = diagnose(port, network_probes=False, peers_found=1)

@@ -28,7 +28,7 @@ import struct
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from reliance.sync.discovery import SERVICE_TYPE, InterfaceAddress, list_ipv4_interfaces
@@ -515,21 +515,25 @@ def diagnose(
     peers_found: int | None = None,
     network_probes: bool = True,
     browse_seconds: float = 2.0,
+    listening_port: int | None = None,
 ) -> list[Finding]:
     """Check the local network setup for reliance on TCP ``port`` (None: skip the port checks).
 
     Blocks up to ``browse_seconds`` plus short probe timeouts; pass ``peers_found`` when a node is running
-    (no browse then). See :func:`gather_facts` for ``network_probes``.
+    (no browse then). See :func:`gather_facts` for ``network_probes``. ``listening_port`` is the port a
+    running node already holds: it is not probed (it would only look "in use") but the advice gives it
+    with our address.
     """
-    return interpret(
-        gather_facts(
-            port,
-            service_type=service_type,
-            peers_found=peers_found,
-            network_probes=network_probes,
-            browse_seconds=browse_seconds,
-        )
+    facts = gather_facts(
+        None if listening_port is not None else port,
+        service_type=service_type,
+        peers_found=peers_found,
+        network_probes=network_probes,
+        browse_seconds=browse_seconds,
     )
+    if listening_port is not None:
+        facts = replace(facts, port=listening_port)
+    return interpret(facts)
 
 
 async def diagnose_async(

@@ -373,8 +373,10 @@ class Node:
         from reliance.sync.doctor import diagnose
 
         connected = sum(1 for p in self.peers_by_key.values() if p.state == PeerState.CONNECTED)
-        # Our own server holds the port: probing it would only report "in use", so it is left out.
-        return diagnose(None, peers_found=connected, network_probes=True)
+        listening = self._server.port if self._server else None
+        return diagnose(
+            self.config.port, peers_found=connected, network_probes=True, listening_port=listening
+        )
 
     # -- connections -----------------------------------------------------------------------------------------
     def _accept(self, remote_key: bytes) -> str | None:
