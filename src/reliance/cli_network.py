@@ -209,10 +209,17 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 @click.command("doctor")
 @click.option("--port", type=int, help="Port to check (default: the configured port).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    help="Language (default: the configured one, else the locale's).",
+)
 @pass_ctx
-def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str) -> None:
+def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) -> None:
     """Explain in plain words why no peer is found, and what to try."""
+    from reliance.i18n import resolve_lang
+
+    lang = resolve_lang(lang, str(settings.load_config(ctx.home).get("lang") or ""))
     from reliance.sync.doctor import diagnose
     from reliance.sync.node import read_state_file
 

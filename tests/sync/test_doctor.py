@@ -242,3 +242,25 @@ def test_diagnosis_between_hosts() -> None:
 
         net.link_down(0)
         assert doctor(0, 0) == {"no_network": "problem", "port_free": "ok", "self_connect": "ok"}
+
+
+@pytest.mark.netns
+def test_cli_doctor_speaks_the_configured_language(tmp_path: Path) -> None:
+    ok, reason = can_create_namespaces()
+    if not ok:
+        pytest.skip(f"network namespaces unavailable: {reason}")
+    command = str(Path(sys.executable).with_name("reliance"))
+    home = str(tmp_path / "home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    subprocess.run([command, "--home", home, "init", "--name", "Camille"], env=env, check=True, timeout=60)
+    with netns_network(1) as net:
+
+        def doctor(*args: str) -> str:
+            argv = [command, "--home", home, "doctor", "--port", "7000", *args]
+            result = net.run(0, argv, env=env, timeout=30)
+            return str(result.stdout)
+
+        assert "Connected to a network" in doctor()  # no locale, no setting: English
+        subprocess.run([command, "--home", home, "config", "set", "lang", "fr"], env=env, check=True)
+        assert "Connecté à un réseau" in doctor()
+        assert "Connected to a network" in doctor("--lang", "en")  # the option wins
