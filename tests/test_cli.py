@@ -576,3 +576,44 @@ def test_environment_home(populated: Populated, tmp_path: Path) -> None:
     result = run_cli(None, "whoami", "--json", env={"RELIANCE_HOME": str(home)})
     assert json.loads(ok(result))["peer_id"] == populated.me
     assert os.fspath(home.resolve()) == json.loads(result.out)["home"]
+
+
+def test_a_restored_identity_writes_nothing_until_its_document_is_back(tmp_path: Path) -> None:
+    """A saved key put into an empty home: writing at once would start a second history under the same
+    key, which every peer holding the first one refuses. The CLI refuses instead, until a bundle (or a
+    peer) brings the document back; then the history simply continues."""
+    original, restored = tmp_path / "laptop", tmp_path / "new-laptop"
+    ok(run_cli(original, "init", "--name", "Alice"))
+    first = ok(run_cli(original, "offer", "add", "--title", "Vélo")).strip()
+    ok(run_cli(original, "code", "set", "valeurs", "Soin"))
+    shutil.copytree(original / "identity", restored / "identity")
+
+    refused = run_cli(restored, "offer", "add", "--title", "Trop tôt")
+    assert_one_line_error(refused)
+    assert "your own document is not in this home" in refused.err and "--new-history" in refused.err
+    assert_one_line_error(run_cli(restored, "code", "set", "valeurs", "Trop tôt"))
+    shown = as_json(run_cli(restored, "code", "show", "--json"))  # reading creates nothing
+    assert len(shown) == SECTION_COUNT and not any(shown.values())
+    assert as_json(run_cli(restored, "item", "list", "--json")) == []
+    assert tree(restored / "docs") == {}
+
+    ok(run_cli(original, "bundle", "export", str(tmp_path / "stick.rlb")))
+    ok(run_cli(restored, "bundle", "import", str(tmp_path / "stick.rlb")))
+    second = ok(run_cli(restored, "offer", "add", "--title", "Remorque")).strip()
+    ok(run_cli(restored, "bundle", "export", str(tmp_path / "back.rlb")))
+    ok(run_cli(original, "bundle", "import", str(tmp_path / "back.rlb")))  # one history: accepted
+    listed = as_json(run_cli(original, "item", "list", "--json"))
+    assert {i["id"] for i in listed} == {first, second}
+    assert_one_line_error(run_cli(restored, "init", "--new-history"))  # the document is here
+
+
+def test_init_new_history_when_the_document_is_lost_everywhere(tmp_path: Path) -> None:
+    original, restored = tmp_path / "laptop", tmp_path / "new-laptop"
+    ok(run_cli(original, "init", "--name", "Alice"))
+    shutil.copytree(original / "identity", restored / "identity")
+    assert_one_line_error(run_cli(tmp_path / "empty", "init", "--new-history"))  # no identity at all
+    assert_one_line_error(run_cli(restored, "init"))  # neither --name nor --new-history
+    assert "started a new history" in ok(run_cli(restored, "init", "--new-history"))
+    item_id = ok(run_cli(restored, "need", "add", "--title", "Un toit")).strip()
+    assert [i["id"] for i in as_json(run_cli(restored, "item", "list", "--json"))] == [item_id]
+    assert as_json(run_cli(restored, "whoami", "--json"))["name"] == "Alice"

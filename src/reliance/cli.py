@@ -90,14 +90,35 @@ def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_p
 
 
 @cli.command()
-@click.option("--name", required=True, help="Your name as others will see it.")
+@click.option("--name", help="Your name as others will see it.")
+@click.option(
+    "--new-history",
+    is_flag=True,
+    help="Identity restored but its document lost everywhere: start the document again.",
+)
 @pass_ctx
-def init(ctx: Context, name: str) -> None:
+def init(ctx: Context, name: str | None, new_history: bool) -> None:
     """Create this device's identity (never replaces an existing one)."""
+    if new_history:
+        _start_new_history(ctx)
+        return
+    if not name:
+        fail("--name NAME is required: the name others will see")
     workspace = Workspace.create(ctx.home, name, ctx.passphrase(confirm=True))
     click.echo(f"created identity for {workspace.identity.name}")
     click.echo(f"peer id:     {workspace.peer_id}")
     click.echo(f"fingerprint: {workspace.identity.fingerprint}")
+
+
+def _start_new_history(ctx: Context) -> None:
+    ws = ctx.workspace()
+    if ws.repo.exists(ws.peer_id) and ws.repo.open(ws.peer_id).known:
+        fail("your document is here: there is nothing to start again")
+    ws.start_my_document()
+    click.echo(
+        f"started a new history of your document ({ws.peer_id[:14]}…); "
+        "peers still holding the old one will refuse it"
+    )
 
 
 @cli.command()

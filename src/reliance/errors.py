@@ -23,3 +23,7 @@ class StoreError(RelianceError):
 
 class DocumentError(RelianceError):
     """A document cannot be decoded, or a change was refused."""
+
+
+class OwnDocumentMissing(DocumentError):
+    """The identity is here but not its participant document (a home restored from a saved identity)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reliance.doc import participant
 from reliance.doc.crdt import Writer
-from reliance.errors import DocumentError, IdentityError, ModelError, StoreError
+from reliance.errors import DocumentError, IdentityError, ModelError, OwnDocumentMissing, StoreError
 from reliance.identity import Identity, create_identity, has_identity, load_identity
 from reliance.model.catalogue import (
     Answer,
@@ -63,9 +63,7 @@ class Workspace:
     def create(cls, home: Path, name: str, passphrase: bytes | None = None) -> Workspace:
         identity = create_identity(home, name, passphrase)
         workspace = cls(home, identity)
-        doc = workspace.repo.open(identity.peer_id, create=True)
-        if not doc.known:
-            workspace._write(doc, lambda w: participant.genesis(w, identity.peer_id, identity.name))
+        workspace.start_my_document()
         return workspace
 
     @classmethod
@@ -79,10 +77,34 @@ class Workspace:
         return self.identity.peer_id
 
     def my_doc(self) -> StoredDoc:
+        """Our participant document, to write to.
+
+        `create` wrote its first change; a home holding the identity without that document was restored
+        from a saved identity. Writing there would start a second history under the same key, which
+        Automerge and every peer holding the first one refuse for ever: the document must come back first.
+        """
+        doc = self._my_doc_if_held()
+        if doc is None:
+            raise OwnDocumentMissing(
+                "your own document is not in this home (restored identity?): get it back first with "
+                "'reliance serve', 'reliance sync HOST:PORT' or 'reliance bundle import FILE'; "
+                "writing now would start a second history that your peers refuse (if nobody has it any "
+                "more: 'reliance init --new-history')"
+            )
+        return doc
+
+    def start_my_document(self) -> StoredDoc:
+        """Write the first change of our participant document, as `init` does (nothing if it is here)."""
         doc = self.repo.open(self.peer_id, create=True)
         if not doc.known:
             self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
         return doc
+
+    def _my_doc_if_held(self) -> StoredDoc | None:
+        if not self.repo.exists(self.peer_id):
+            return None
+        doc = self.repo.open(self.peer_id)
+        return doc if doc.known else None
 
     def _write(self, doc: StoredDoc, edit: Callable[[Writer], object]) -> bool:
         return doc.local_change(self.identity.sign, edit) is not None
@@ -107,8 +129,8 @@ class Workspace:
 
     # -- social code ---------------------------------------------------------------------------------------
     def code(self, doc_id: str | None = None, heads: Sequence[bytes] | None = None) -> dict[str, str]:
-        doc = self.repo.open(doc_id) if doc_id else self.my_doc()
-        return participant.read_code(doc.crdt, heads)
+        doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
+        return participant.read_code(doc.crdt, heads) if doc is not None else {}
 
     def set_code(self, section: str, text: str) -> bool:
         sid = section_id(section)
@@ -118,8 +140,8 @@ class Workspace:
         return self._write(doc, lambda w: participant.set_section(w, sid, text, self.peer_id, before))
 
     def history(self, doc_id: str | None = None) -> list[participant.Amendment]:
-        doc = self.repo.open(doc_id) if doc_id else self.my_doc()
-        return participant.read_history(doc.crdt)
+        doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
+        return participant.read_history(doc.crdt) if doc is not None else []
 
     # -- catalogue -----------------------------------------------------------------------------------------
     def add_item(self, draft: Item) -> Item:

@@ -48,7 +48,7 @@ def write_identity(home: Path, name: str, seed: bytes) -> None:
 def open_fixed(home: Path, name: str) -> Workspace:
     write_identity(home, name, SEEDS[name])
     ws = Workspace(home, load_identity(home))
-    ws.my_doc()
+    ws.start_my_document()
     return ws
 
 

@@ -24,7 +24,7 @@ def restored_home(source: Workspace, target: Path) -> Workspace:
     """A new device holding only `source`'s key: its document starts empty (lost data, key kept)."""
     shutil.copytree(identity_dir(source.home), identity_dir(target))
     ws = Workspace(target, load_identity(target))
-    ws.my_doc()
+    ws.start_my_document()
     return ws
 
 

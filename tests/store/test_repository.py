@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from reliance.doc import participant
 from reliance.doc.crdt import CrdtDoc
-from reliance.errors import StoreError
+from reliance.errors import OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
@@ -213,6 +213,11 @@ def check_recovered(home: Path, pristine: Pristine, kept: int, damaged: bool) ->
     again = open_doc(home, pristine)
     assert again.warnings == [] and set(again.known) == expected
     ws = Workspace.open(home)
+    if not kept:
+        # Not even the first change survived: writing would start a history again, only on request.
+        with pytest.raises(OwnDocumentMissing):
+            ws.add_item(new_item("trop tôt"))
+        ws.start_my_document()
     ws.add_item(new_item("après réparation"))
     assert "après réparation" in {i.title for i in Workspace.open(home).items()}
 

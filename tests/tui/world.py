@@ -141,7 +141,7 @@ def build_world(root: Path) -> World:
         dominique = Workspace.open(homes["dominique"])
         sacha = Workspace.open(homes["sacha"])
         for ws in (camille, dominique, sacha):
-            ws.my_doc()
+            ws.start_my_document()
 
         clock.set("2026-07-01T10:00:00+00:00")
         camille.set_code("histoire", "Boulangère de quartier depuis 2019, je cuis au feu de bois.")
