@@ -604,7 +604,9 @@ def test_a_restored_identity_writes_nothing_until_its_document_is_back(tmp_path:
     ok(run_cli(original, "bundle", "import", str(tmp_path / "back.rlb")))  # one history: accepted
     listed = as_json(run_cli(original, "item", "list", "--json"))
     assert {i["id"] for i in listed} == {first, second}
-    assert_one_line_error(run_cli(restored, "init", "--new-history"))  # the document is here
+    again = run_cli(restored, "init", "--new-history")  # the document is here
+    assert_one_line_error(again)
+    assert "nothing to start again" in again.err
 
 
 def test_init_new_history_when_the_document_is_lost_everywhere(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from reliance.errors import IdentityError, PeerIdError
 from reliance.identity import (
     KEY_FILE,
     PROFILE_FILE,
+    canonical_peer,
     create_identity,
     decode_peer_id,
     encode_peer_id,
@@ -61,6 +62,7 @@ def test_peer_id_forgives_case_spaces_and_dashes(key: bytes, group: int) -> None
     text = encode_peer_id(key)
     grouped = " ".join(text[i : i + group] for i in range(0, len(text), group))
     assert decode_peer_id(grouped.upper()) == key
+    assert canonical_peer(grouped.upper()) == text
     assert decode_peer_id("-".join(text[i : i + group] for i in range(0, len(text), group))) == key
     assert decode_peer_id(f"\t{text}\n") == key
 
@@ -183,7 +185,7 @@ def test_a_second_create_is_refused_and_changes_nothing(home: Path) -> None:
     assert again.public_key == first.public_key and again.name == "Alice"
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 81])
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81, "a\ud800b"])
 def test_bad_names_are_refused_before_anything_is_written(home: Path, name: str) -> None:
     with pytest.raises(IdentityError):
         create_identity(home, name)

@@ -15,7 +15,7 @@ import click
 
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
-from reliance.identity import decode_peer_id, encode_peer_id, key_is_encrypted
+from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags, parse_kind, parse_status
 from reliance.model.codesocial import SECTIONS, section_id
 from reliance.workspace import ItemFilter, Workspace
@@ -60,11 +60,6 @@ def emit_json(value: Any) -> None:
 
 def fail(message: str) -> NoReturn:
     raise RelianceError(message)
-
-
-def canonical_peer(text: str) -> str:
-    """A peer id as typed (any case, spaces, dashes) in its stored form; a typo raises PeerIdError."""
-    return encode_peer_id(decode_peer_id(text))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,8 +107,6 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
 
 def _start_new_history(ctx: Context) -> None:
     ws = ctx.workspace()
-    if ws.repo.exists(ws.peer_id) and ws.repo.open(ws.peer_id).known:
-        fail("your document is here: there is nothing to start again")
     ws.start_my_document()
     click.echo(
         f"started a new history of your document ({ws.peer_id[:14]}…); "
@@ -546,8 +539,6 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"reliance: error: {exc.format_message()}", err=True)
         return exc.exit_code or 2
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
     except RelianceError as exc:
         click.echo(f"reliance: error: {exc}", err=True)
         return 1

@@ -53,6 +53,11 @@ def decode_peer_id(text: str) -> bytes:
     return key
 
 
+def canonical_peer(text: str) -> str:
+    """A peer id as typed (any case, spaces, dashes) in its stored form; a typo raises PeerIdError."""
+    return encode_peer_id(decode_peer_id(text))
+
+
 def fingerprint(key: bytes) -> str:
     """Short form to compare face to face: five groups of four hex digits."""
     digest = hashlib.sha256(b"reliance-fingerprint" + key).hexdigest()[:20].upper()

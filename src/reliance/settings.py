@@ -8,7 +8,7 @@ from typing import Any
 
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
-from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.identity import canonical_peer, decode_peer_id
 
 DEFAULT_CONFIG: dict[str, Any] = {"policy": "open", "port": 7447, "lang": "", "theme": "dark", "mdns": True}
 CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
@@ -78,8 +78,7 @@ def blocks(home: Path) -> list[dict[str, str]]:
 
 
 def block(home: Path, peer_id: str, reason: str = "") -> bool:
-    key = decode_peer_id(peer_id)
-    text = encode_peer_id(key)
+    text = canonical_peer(peer_id)
     current = blocks(home)
     if any(e["peer_id"] == text for e in current):
         return False
@@ -91,7 +90,7 @@ def block(home: Path, peer_id: str, reason: str = "") -> bool:
 
 
 def unblock(home: Path, peer_id: str) -> bool:
-    text = encode_peer_id(decode_peer_id(peer_id))
+    text = canonical_peer(peer_id)
     current = blocks(home)
     kept = [e for e in current if e["peer_id"] != text]
     if len(kept) == len(current):

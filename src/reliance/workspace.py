@@ -94,10 +94,12 @@ class Workspace:
         return doc
 
     def start_my_document(self) -> StoredDoc:
-        """Write the first change of our participant document, as `init` does (nothing if it is here)."""
+        """Write the first change of our participant document: at `create`, or again on request when it is
+        lost everywhere. Refused while it is here (that would be a second history)."""
         doc = self.repo.open(self.peer_id, create=True)
-        if not doc.known:
-            self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
+        if doc.known:
+            raise DocumentError("your document is here: there is nothing to start again")
+        self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
         return doc
 
     def _my_doc_if_held(self) -> StoredDoc | None:

@@ -210,6 +210,9 @@ def test_a_panic_poisons_the_document_and_a_reload_restores_it(workspace: Worksp
         lambda: stored.crdt.fork(),
         lambda: stored.crdt.apply(chunks),
         lambda: stored.crdt.heads(),
+        lambda: stored.crdt.changes_since([]),
+        lambda: stored.crdt.keys(ROOT_ID),
+        lambda: stored.crdt.effects([], heads),
         lambda: stored.crdt.read(),
         lambda: stored.crdt.scalar(ROOT_ID, "owner"),  # never an empty-looking None
         lambda: participant.read_items(stored.crdt),

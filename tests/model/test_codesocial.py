@@ -141,5 +141,7 @@ def test_section_text_limits() -> None:
         validate_section_text(at_limit + "x")
     with pytest.raises(ModelError, match="NUL"):
         validate_section_text("avant\x00après")
+    with pytest.raises(ModelError, match="the section contains characters that are not valid text"):
+        validate_section_text("avant\ud800après")
     # Text is kept as written: newlines, indentation and trailing spaces are content.
     assert validate_section_text("  - un\n  - deux\n") == "  - un\n  - deux\n"

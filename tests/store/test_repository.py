@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from reliance.doc import participant
 from reliance.doc.crdt import CrdtDoc
-from reliance.errors import OwnDocumentMissing, StoreError
+from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
@@ -220,6 +220,8 @@ def check_recovered(home: Path, pristine: Pristine, kept: int, damaged: bool) ->
         ws.start_my_document()
     ws.add_item(new_item("après réparation"))
     assert "après réparation" in {i.title for i in Workspace.open(home).items()}
+    with pytest.raises(DocumentError, match="nothing to start again"):
+        ws.start_my_document()  # its history goes on: never a second one
 
 
 @STORE_SETTINGS

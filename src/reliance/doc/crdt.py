@@ -77,6 +77,14 @@ def _scalar(value: Scalar) -> tuple[ScalarType, Scalar]:
     raise CrdtError(f"unsupported value type {type(value).__name__}")
 
 
+def _object_id(found: Any) -> ObjId | None:
+    """The object id in a binding `get` result; None for a scalar or nothing."""
+    if found is None or not isinstance(found[0], ObjType):
+        return None
+    object_id: ObjId = found[1]
+    return object_id
+
+
 class Writer:
     """Typed operations inside one open transaction."""
 
@@ -113,11 +121,7 @@ class Writer:
         self._tx.delete(obj, key)
 
     def child(self, obj: ObjId, key: str) -> ObjId | None:
-        found = self._tx.get(obj, key)
-        if found is None or not isinstance(found[0], ObjType):
-            return None
-        object_id: ObjId = found[1]
-        return object_id
+        return _object_id(self._tx.get(obj, key))
 
     def keys(self, obj: ObjId) -> list[str]:
         return self._tx.keys(obj)
@@ -183,8 +187,7 @@ class CrdtDoc:
 
     def change(self, edit: Callable[[Writer], object]) -> ChangeInfo | None:
         """Run `edit` in one transaction; return the new change, or None if it changed nothing."""
-        self._check()
-        before = self._doc.get_heads()
+        before = self.heads()
         with _guard("write a change", self), self._doc.transaction() as tx:
             edit(Writer(tx))
         changes = self.changes_since(before)
@@ -198,18 +201,15 @@ class CrdtDoc:
         """Apply change chunks whose dependencies are all present (verified by the caller)."""
         if not chunks:
             return
-        self._check()
         message = wire.apply_message(chunks)
         with _guard("apply changes", self):
             self._doc.receive_sync_message(SyncState(), Message.decode(message))
 
     def save(self) -> bytes:
-        self._check()
         with _guard("save the document", self):
             return self._doc.save()
 
     def fork(self) -> CrdtDoc:
-        self._check()
         with _guard("fork the document", self):
             forked = self._doc.fork()
             forked.set_actor(self.actor)
@@ -218,51 +218,37 @@ class CrdtDoc:
     # -- sync (automerge's own protocol) ----------------------------------------------------------------
 
     def generate_sync(self, state: SyncStateHandle) -> bytes | None:
-        self._check()
         with _guard("generate a sync message", self):
             message = self._doc.generate_sync_message(state.state)
         return None if message is None else message.encode()
 
     def receive_sync(self, state: SyncStateHandle, message: bytes) -> None:
-        self._check()
         with _guard("receive a sync message", self):
             self._doc.receive_sync_message(state.state, Message.decode(message))
 
     # -- reading ------------------------------------------------------------------------------------------
 
     def heads(self) -> list[bytes]:
-        self._check()
         with _guard("read the heads", self):
             return sorted(self._doc.get_heads())
 
     def changes_since(self, heads: Sequence[bytes]) -> list[ChangeInfo]:
         """Changes not in `heads`' history. Every hash in `heads` must be known to the document."""
-        self._check()
         with _guard("list changes", self):
             raw = self._doc.get_changes(list(heads))
         return [ChangeInfo(c.hash, c.bytes, tuple(c.deps), c.actor_id, c.seq) for c in raw]
 
     def child(self, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> ObjId | None:
-        found = self._get(obj, key, heads)
-        if found is None or not isinstance(found[0], ObjType):
-            return None
-        object_id: ObjId = found[1]
-        return object_id
+        return _object_id(self._get(obj, key, heads))
 
     def child_at(self, list_id: ObjId, index: int, heads: Sequence[bytes] | None = None) -> ObjId | None:
-        found = self._get(list_id, index, heads)
-        if found is None or not isinstance(found[0], ObjType):
-            return None
-        object_id: ObjId = found[1]
-        return object_id
+        return _object_id(self._get(list_id, index, heads))
 
     def keys(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> list[str]:
-        self._check()
         with _guard("read keys", self):
             return self._doc.keys(obj, list(heads) if heads is not None else None)
 
     def length(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> int:
-        self._check()
         with _guard("read a length", self):
             return self._doc.length(obj, list(heads) if heads is not None else None)
 
@@ -284,7 +270,6 @@ class CrdtDoc:
         return scalar if isinstance(scalar, str | int | float | bool | bytes) else None
 
     def text(self, obj: ObjId, heads: Sequence[bytes] | None = None) -> str:
-        self._check()
         with _guard("read text", self):
             return self._doc.text(obj, list(heads) if heads is not None else None)
 
@@ -292,7 +277,6 @@ class CrdtDoc:
         """Materialise an object as plain Python, defensively (JavaScript documents welcome)."""
         if depth > 64:
             return None
-        self._check()
         with _guard("read the document", self):
             kind = self._doc.object_type(obj)
         if kind == ObjType.Text:
@@ -329,7 +313,6 @@ class CrdtDoc:
 
     def effects(self, before: Sequence[bytes], after: Sequence[bytes]) -> list[Effect]:
         """What changed between two sets of heads, as paths and actions."""
-        self._check()
         with _guard("compute a diff", self):
             patches = self._doc.diff(list(before), list(after))
         return [parse_patch(repr(patch)) for patch in patches]
@@ -356,6 +339,8 @@ def changes_in_document_chunk(chunk: bytes) -> list[ChangeInfo]:
 
 @contextmanager
 def _guard(what: str, doc: CrdtDoc | None = None) -> Iterator[None]:
+    if doc is not None:
+        doc._check()  # every guarded call on a poisoned document fails, none reads as empty
     try:
         yield
     except (KeyboardInterrupt, SystemExit, RelianceError):

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from reliance.errors import ModelError
+from reliance.model.catalogue import check_encodable
 
 MAX_SECTION_CHARS = 100_000
 
@@ -80,8 +81,5 @@ def validate_section_text(text: str) -> str:
         raise ModelError(f"a section holds at most {MAX_SECTION_CHARS} characters")
     if "\x00" in text:
         raise ModelError("a section cannot contain NUL characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ModelError("the section contains characters that are not valid text") from None
+    check_encodable(text, "the section")
     return text

@@ -204,7 +204,6 @@ class StoredDoc:
                 if repair:
                     self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
                     self._start_log()
-                    return []
                 return []
             header = msgpack.unpackb(payloads[0], raw=False)
             payloads = payloads[1:]
@@ -247,9 +246,6 @@ class StoredDoc:
     # -- integrating verified changes ---------------------------------------------------------------------
     def has(self, change_hash: bytes) -> bool:
         return change_hash in self.known
-
-    def missing_deps(self, change: ChangeInfo) -> list[bytes]:
-        return [dep for dep in change.deps if dep not in self.known]
 
     def _integrate(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
         """Apply what can be applied, in causal order; buffer the rest. Caller holds the lock."""
@@ -333,8 +329,9 @@ class StoredDoc:
                         grew = True
             for change_hash in doomed:
                 del self.pending[change_hash]
-        if doomed:
-            self.compact()
+            if doomed:
+                # Under the same lock: a compaction by another process in between would bring them back.
+                self._write_snapshot()
         return sorted(doomed)
 
     def add_verified(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
@@ -400,21 +397,25 @@ class StoredDoc:
         """Rewrite the snapshot with everything, atomically, then start an empty log."""
         with self.locked():
             self._catch_up(repair=False)
-            snapshot: dict[str, Any] = {
-                "format": SNAPSHOT_FORMAT,
-                "doc": self.doc_id,
-                "gen": self.generation + 1,
-                "am": self.crdt.save() if self.known else b"",
-                "known": [[h, s] for h, s in self.known.items()],
-                "pending": [[c.info.chunk, c.signature] for c in self.pending.values()],
-            }
-            atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
-            self._snapshot_inode = _inode(self.snapshot_path)
-            self.generation += 1
-            self._start_log()
-            stat = os.stat(self.log_path)
-            self._log_inode, self._log_offset = stat.st_ino, stat.st_size
-            self.records_since_snapshot = 0
+            self._write_snapshot()
+
+    def _write_snapshot(self) -> None:
+        """The body of `compact`; caller holds the lock and has caught up."""
+        snapshot: dict[str, Any] = {
+            "format": SNAPSHOT_FORMAT,
+            "doc": self.doc_id,
+            "gen": self.generation + 1,
+            "am": self.crdt.save() if self.known else b"",
+            "known": [[h, s] for h, s in self.known.items()],
+            "pending": [[c.info.chunk, c.signature] for c in self.pending.values()],
+        }
+        atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
+        self._snapshot_inode = _inode(self.snapshot_path)
+        self.generation += 1
+        self._start_log()
+        stat = os.stat(self.log_path)
+        self._log_inode, self._log_offset = stat.st_ino, stat.st_size
+        self.records_since_snapshot = 0
 
     # -- reading -------------------------------------------------------------------------------------------
     def signed_changes(self, since: Sequence[bytes] = ()) -> list[SignedChange]:
