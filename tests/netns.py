@@ -25,11 +25,17 @@ import functools
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+import reliance
 
 SUBNET = "10.231.0"
 PREFIX_LENGTH = 24
@@ -71,6 +77,38 @@ def can_create_namespaces() -> tuple[bool, str]:
     finally:
         subprocess.run([ip, "netns", "del", probe], capture_output=True, timeout=10, check=False)
     return True, ""
+
+
+def require_namespaces() -> None:
+    """Skip the calling test when namespaces cannot be created here."""
+    ok, reason = can_create_namespaces()
+    if not ok:
+        pytest.skip(f"network namespaces unavailable: {reason}")
+
+
+def python_env() -> dict[str, str]:
+    """This environment with the source of the reliance under test first on PYTHONPATH, for Python
+    programs started in a namespace."""
+    source = str(Path(reliance.__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))}
+
+
+def stop_processes(processes: Iterable[subprocess.Popen[Any]], *, timeout: float = 3.0) -> None:
+    """SIGTERM (after a SIGCONT: a paused process must be able to die), then SIGKILL what is still running
+    after ``timeout``; never raises."""
+    processes = list(processes)
+    for proc in processes:
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signal.SIGCONT)
+                proc.terminate()
+    for proc in processes:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -127,16 +165,7 @@ class NetnsNetwork:
 
     def close(self) -> None:
         """Kill our processes and delete every namespace; never raises."""
-        for proc in self._processes:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self._processes:
-            try:
-                proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=3)
+        stop_processes(self._processes)
         self._processes.clear()
         for ns in reversed(self._created):
             with contextlib.suppress(OSError, subprocess.TimeoutExpired):

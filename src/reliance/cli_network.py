@@ -15,7 +15,7 @@ import click
 
 from reliance import settings
 from reliance.cli import Context, emit_json, fail, pass_ctx
-from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.identity import canonical_peer, encode_peer_id
 
 
 @click.command("serve")
@@ -89,7 +89,13 @@ def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
     )
 
 
+def _require_home(ctx: Context) -> None:
+    if not ctx.home.exists():
+        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+
+
 def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    from reliance.sync.events import PeerInfo, PeerState
     from reliance.sync.node import read_peers_file, read_state_file
 
     state = read_state_file(ctx.home)
@@ -97,34 +103,22 @@ def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | Non
     if state is not None:
         rows = list(state.get("peers", []))
     else:
-        rows = []
-        for peer_id, entry in read_peers_file(ctx.home).get("peers", {}).items():
-            rows.append(
-                {
-                    "peer_id": peer_id,
-                    "name": entry.get("name", ""),
-                    "state": "discovered",
-                    "address": (entry.get("addresses") or [None])[0],
-                    "last_seen": entry.get("last_seen"),
-                    "source": entry.get("source", "known"),
-                    "docs_in_sync": {},
-                    "last_error": None,
-                }
-            )
+        rows = [
+            PeerInfo(
+                peer_id,
+                entry.get("name", ""),
+                PeerState.DISCOVERED,
+                (entry.get("addresses") or [""])[0],
+                entry.get("last_seen"),
+                entry.get("source", "known"),
+            ).to_json()
+            for peer_id, entry in read_peers_file(ctx.home).get("peers", {}).items()
+        ]
     known = {row["peer_id"] for row in rows}
-    for peer_id in sorted(blocked - known):
-        rows.append(
-            {
-                "peer_id": peer_id,
-                "name": "",
-                "state": "blocked",
-                "address": None,
-                "last_seen": None,
-                "source": "blocked",
-                "docs_in_sync": {},
-                "last_error": None,
-            }
-        )
+    rows += [
+        PeerInfo(peer_id, "", PeerState.BLOCKED, "", None, "blocked").to_json()
+        for peer_id in sorted(blocked - known)
+    ]
     for row in rows:
         if row["peer_id"] in blocked:
             row["state"] = "blocked"
@@ -171,8 +165,7 @@ def peer_add(ctx: Context, address: str) -> None:
     from reliance.sync.node import parse_address, peers_file_lock, read_peers_file, write_peers_file
 
     host, port = parse_address(address)
-    if not ctx.home.exists():
-        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+    _require_home(ctx)
     text = f"{host}:{port}"
     with peers_file_lock(ctx.home):  # a running node rewrites this file too
         data = read_peers_file(ctx.home)
@@ -194,9 +187,8 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
     """Accept a pending peer (policy 'known')."""
     from reliance.sync.node import peers_file_lock, read_peers_file, write_peers_file
 
-    text = encode_peer_id(decode_peer_id(peer_id))
-    if not ctx.home.exists():
-        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+    text = canonical_peer(peer_id)
+    _require_home(ctx)
     with peers_file_lock(ctx.home):  # a running node rewrites this file too
         data = read_peers_file(ctx.home)
         peers = data.setdefault("peers", {})
@@ -218,28 +210,26 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) -> None:
     """Explain in plain words why no peer is found, and what to try."""
     from reliance.i18n import resolve_lang
-
-    lang = resolve_lang(lang, str(settings.load_config(ctx.home).get("lang") or ""))
     from reliance.sync.doctor import diagnose
     from reliance.sync.node import read_state_file
 
+    config = settings.load_config(ctx.home)
+    lang = resolve_lang(lang, str(config.get("lang") or ""))
     state = read_state_file(ctx.home)
-    chosen = port if port is not None else int(settings.load_config(ctx.home)["port"])
+    chosen = port if port is not None else int(config["port"])
     connected = None
     if state is not None:
         connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
-        with contextlib.suppress(ValueError, TypeError):
-            chosen = int(str(state.get("listen", "")).rsplit(":", 1)[1])
+        with contextlib.suppress(ValueError):
+            chosen = int(str(state.get("listen")).rpartition(":")[2])
     findings = diagnose(chosen, peers_found=connected, listening_port=chosen if state is not None else None)
     if as_json:
         emit_json([dataclasses.asdict(f) for f in findings])
         return
     marks = {"ok": "✓", "warning": "!", "problem": "✗"}
     for finding in findings:
-        message = finding.message_fr if lang == "fr" else finding.message_en
-        advice = finding.advice_fr if lang == "fr" else finding.advice_en
-        click.echo(f"{marks.get(finding.level, '-')} {message}")
-        if advice:
+        click.echo(f"{marks.get(finding.level, '-')} {finding.message(lang)}")
+        if advice := finding.advice(lang):
             click.echo(f"    → {advice}")
 
 
@@ -266,8 +256,7 @@ def config_show(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def config_set(ctx: Context, key: str, value: str) -> None:
     """Set KEY to VALUE (e.g. 'policy known')."""
-    if not ctx.home.exists():
-        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+    _require_home(ctx)
     settings.set_config(ctx.home, key, value)
     click.echo(f"{key} = {value}")
 

@@ -17,7 +17,6 @@ import json
 import os
 import socket
 import struct
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -26,8 +25,6 @@ from typing import Any
 
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from noise.connection import Keypair, NoiseConnection
 
 from reliance.identity import decode_peer_id
 from reliance.store.repository import Repository
@@ -39,8 +36,6 @@ from reliance.sync.transport import (
     KIND_DATA,
     KIND_PING,
     KIND_REFUSE,
-    NOISE_PROTOCOL_NAME,
-    PROLOGUE,
     PROTOCOL_VERSION,
     STATIC_KEY_CONTEXT,
 )
@@ -83,13 +78,16 @@ class Raw:
         reader, writer = await asyncio.open_connection(sock=sock, limit=receive_buffer)
         return cls(reader, writer)
 
+    async def read_prefixed(self) -> bytes:
+        size = struct.unpack(">H", await self.reader.readexactly(2))[0]
+        return await self.reader.readexactly(size)
+
     async def message(self) -> bytes:
         """The next whole DATA message (control frames are skipped)."""
         partial: bytearray | None = None
         expected = 0
         while True:
-            size = struct.unpack(">H", await self.reader.readexactly(2))[0]
-            plain = self.noise.decrypt(await self.reader.readexactly(size))
+            plain = self.noise.decrypt(await self.read_prefixed())
             header, body = plain[0], bytes(plain[1:])
             if header & ~FLAG_MORE != KIND_DATA:
                 continue
@@ -115,20 +113,13 @@ class Raw:
             return 7
 
     async def handshake(self, payload: Callable[[bytes], bytes]) -> tuple[int, bytes] | None:
-        static = X25519PrivateKey.generate()
-        noise = NoiseConnection.from_name(NOISE_PROTOCOL_NAME)
-        noise.set_as_initiator()
-        noise.set_prologue(PROLOGUE)
-        noise.set_keypair_from_private_bytes(Keypair.STATIC, static.private_bytes_raw())
-        noise.start_handshake()
+        noise, static_public = transport._new_noise(initiator=True)
         self.noise = noise
         self.writer.write(prefixed(noise.write_message(b"")))
-        size = struct.unpack(">H", await self.reader.readexactly(2))[0]
-        noise.read_message(await self.reader.readexactly(size))
-        self.writer.write(prefixed(noise.write_message(payload(static.public_key().public_bytes_raw()))))
+        noise.read_message(await self.read_prefixed())
+        self.writer.write(prefixed(noise.write_message(payload(static_public))))
         try:
-            size = struct.unpack(">H", await self.reader.readexactly(2))[0]
-            reply = noise.decrypt(await self.reader.readexactly(size))
+            reply = noise.decrypt(await self.read_prefixed())
         except (asyncio.IncompleteReadError, ConnectionError):
             return None
         return reply[0], bytes(reply[1:])
@@ -161,17 +152,17 @@ async def run_cases(
     mallory = Ed25519PrivateKey.generate()
 
     async def ended(raw: Raw, start: float) -> Result:
-        seconds = await raw.dropped(limit)
+        dropped = await raw.dropped(limit) is not None
         await raw.close()
-        if seconds is None:
-            return {"outcome": "open", "seconds": round(time.monotonic() - start, 3)}
-        return {"outcome": "dropped", "seconds": round(time.monotonic() - start, 3)}
+        return {"outcome": "dropped" if dropped else "open", "seconds": round(time.monotonic() - start, 3)}
 
-    async def authenticated() -> Raw:
-        """A valid handshake with a fresh key (one connection per key: a second one would be a duplicate)."""
-        raw = await Raw.open(host, port)
-        identity = Ed25519PrivateKey.generate()
-        reply = await raw.handshake(lambda static: hello(identity, static))
+    async def authenticated(
+        identity: Ed25519PrivateKey | None = None, *, receive_buffer: int | None = None
+    ) -> Raw:
+        """A valid handshake, with a fresh key unless given (a second connection per key is a duplicate)."""
+        raw = await Raw.open(host, port, receive_buffer=receive_buffer)
+        key = identity or Ed25519PrivateKey.generate()
+        reply = await raw.handshake(lambda static: hello(key, static))
         if reply != (KIND_ACCEPT, b""):
             raise RuntimeError(f"the node did not accept a well-formed handshake: {reply!r}")
         return raw
@@ -271,10 +262,8 @@ async def run_cases(
     async def slow_reader() -> Result:
         """Asks for every document, then never reads again while sending heartbeats: only the node's send
         deadline can drop it, and meanwhile its gossip to everyone else must not wait for this peer."""
-        raw = await Raw.open(host, port, receive_buffer=4096)
         identity = Ed25519PrivateKey.generate()
-        if await raw.handshake(lambda static: hello(identity, static)) != (KIND_ACCEPT, b""):
-            raise RuntimeError("the node did not accept a well-formed handshake")
+        raw = await authenticated(identity, receive_buffer=4096)
         with tempfile.TemporaryDirectory() as tmp:
             session = Session(SyncHost(Repository(Path(tmp), identity.public_key().public_bytes_raw())))
             for frame in session.start():
@@ -352,7 +341,6 @@ def main() -> None:
         )
     )
     print(json.dumps({"event": "results", "results": results}, sort_keys=True), flush=True)
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -5,23 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import queue
 import secrets
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-import reliance
 from reliance.sync.discovery import (
     SERVICE_TYPE,
     DiscoveredPeer,
@@ -34,7 +31,7 @@ from reliance.sync.discovery import (
     instance_name,
     parse_txt,
 )
-from tests.netns import can_create_namespaces, netns_network
+from tests.netns import netns_network, python_env, require_namespaces
 
 LOOPBACK = ["127.0.0.1"]
 
@@ -257,40 +254,23 @@ async def test_malformed_txt_is_ignored(cluster: Cluster, caplog: pytest.LogCapt
         b"\x05id=ab\x09name\x02pv=",  # truncated entries, a key without a value, an empty entry
         b"",
     ]
+
+    def service(label: str, port: int, properties: dict[str, Any] | bytes) -> AsyncServiceInfo:
+        return AsyncServiceInfo(
+            service_type,
+            f"{label}.{service_type}",
+            port=port,
+            properties=properties,
+            server=f"{label}-{secrets.token_hex(3)}.local.",
+            parsed_addresses=["127.0.0.1"],
+        )
+
     aiozc = AsyncZeroconf(interfaces=LOOPBACK, ip_version=IPVersion.V4Only)
     try:
-        infos = [
-            AsyncServiceInfo(
-                service_type,
-                f"junk{i}.{service_type}",
-                port=9000 + i,
-                properties=props,
-                server=f"junk{i}-{secrets.token_hex(3)}.local.",
-                parsed_addresses=["127.0.0.1"],
-            )
-            for i, props in enumerate(junk)
-        ]
+        infos = [service(f"junk{i}", 9000 + i, props) for i, props in enumerate(junk)]
         # Also a service with a valid TXT but port 0, and finally a good one to prove we are still alive.
-        infos.append(
-            AsyncServiceInfo(
-                service_type,
-                f"zeroport.{service_type}",
-                port=0,
-                properties={"id": "zp", "name": "n", "pv": "1"},
-                server=f"zp-{secrets.token_hex(3)}.local.",
-                parsed_addresses=["127.0.0.1"],
-            )
-        )
-        infos.append(
-            AsyncServiceInfo(
-                service_type,
-                f"good.{service_type}",
-                port=9100,
-                properties={"id": "good", "name": "Good", "pv": "2"},
-                server=f"good-{secrets.token_hex(3)}.local.",
-                parsed_addresses=["127.0.0.1"],
-            )
-        )
+        infos.append(service("zeroport", 0, {"id": "zp", "name": "n", "pv": "1"}))
+        infos.append(service("good", 9100, {"id": "good", "name": "Good", "pv": "2"}))
         # cooperating_responders: skip the name probing (~1 s per service), the names are unique anyway.
         await asyncio.gather(*(aiozc.async_register_service(i, cooperating_responders=True) for i in infos))
         await wait_until(lambda: "good" in node.discovery.peers, timeout=5)
@@ -307,9 +287,6 @@ async def test_malformed_txt_is_ignored(cluster: Cluster, caplog: pytest.LogCapt
 
 
 # ------------------------------------------------------------------------------------ network namespaces
-
-
-SRC_DIR = str(Path(reliance.__file__).resolve().parent.parent)
 
 
 class EventStream:
@@ -358,18 +335,11 @@ def wait_for(predicate: Callable[[], bool], streams: list[EventStream], timeout:
         time.sleep(0.02)
 
 
-@pytest.fixture
-def namespaces_available() -> Iterator[None]:
-    ok, reason = can_create_namespaces()
-    if not ok:
-        pytest.skip(f"network namespaces unavailable: {reason}")
-    yield
-
-
 @pytest.mark.netns
-def test_three_hosts_in_namespaces(namespaces_available: None) -> None:
+def test_three_hosts_in_namespaces() -> None:
+    require_namespaces()
     service_type = random_service_type()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC_DIR, os.environ.get("PYTHONPATH")]))}
+    env = python_env()
     with netns_network(3) as net:
         ids = [f"ns-node-{i}-{secrets.token_hex(4)}" for i in range(3)]
         t0 = time.monotonic()

@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from noise.connection import Keypair, NoiseConnection
 
 from reliance.sync import transport
 from reliance.sync.transport import (
@@ -29,8 +28,6 @@ from reliance.sync.transport import (
     KIND_DATA,
     KIND_PING,
     KIND_REFUSE,
-    NOISE_PROTOCOL_NAME,
-    PROLOGUE,
     PROTOCOL_VERSION,
     STATIC_KEY_CONTEXT,
     ConnectFailed,
@@ -113,19 +110,6 @@ async def read_prefixed(reader: asyncio.StreamReader) -> bytes:
     return await reader.readexactly(size)
 
 
-def new_noise(initiator: bool) -> tuple[Any, bytes]:
-    static = X25519PrivateKey.generate()
-    noise = NoiseConnection.from_name(NOISE_PROTOCOL_NAME)
-    if initiator:
-        noise.set_as_initiator()
-    else:
-        noise.set_as_responder()
-    noise.set_prologue(PROLOGUE)
-    noise.set_keypair_from_private_bytes(Keypair.STATIC, static.private_bytes_raw())
-    noise.start_handshake()
-    return noise, static.public_key().public_bytes_raw()
-
-
 class RawClient:
     """A hand-written peer speaking (or not) the wire protocol over a plain socket."""
 
@@ -139,7 +123,7 @@ class RawClient:
 
     async def handshake(self, payload: Callable[[bytes], bytes]) -> tuple[int, bytes] | None:
         """Run the initiator side with a chosen payload; the responder's reply frame, or None if dropped."""
-        noise, static_public = new_noise(initiator=True)
+        noise, static_public = transport._new_noise(initiator=True)
         self.noise = noise
         self.write(prefixed(noise.write_message(b"")))
         noise.read_message(await read_prefixed(self.reader))
@@ -203,6 +187,13 @@ class Net:
         self.raws.append(client)
         return client
 
+    async def accepted_raw(self, port: int, identity: Ed25519PrivateKey, name: str = "raw") -> RawClient:
+        """A raw client whose well-formed handshake the server accepted."""
+        raw = await self.raw(port)
+        reply = await raw.handshake(lambda static: hello_payload(identity, static, name=name))
+        assert reply == (KIND_ACCEPT, b"")
+        return raw
+
     async def fake_responder(self, payload: Callable[[bytes], bytes]) -> int:
         """A hand-written responder that sends message 2 with a chosen payload, then waits for EOF."""
 
@@ -211,7 +202,7 @@ class Net:
             assert task is not None
             self.fake_tasks.add(task)
             try:
-                noise, static_public = new_noise(initiator=False)
+                noise, static_public = transport._new_noise(initiator=False)
                 noise.read_message(await read_prefixed(reader))
                 writer.write(prefixed(noise.write_message(payload(static_public))))
                 async with asyncio.timeout(3):
@@ -632,30 +623,24 @@ async def test_hostile_clients_are_dropped_while_a_good_client_is_served(
         raw.write(struct.pack(">H", 100) + b"\x00" * 10)
         return await raw.dropped()
 
-    async def authenticated(name: str) -> RawClient:
-        raw = await net.raw(server.port)
-        reply = await raw.handshake(lambda static: hello_payload(mallory, static, name=name))
-        assert reply == (KIND_ACCEPT, b"")
-        return raw
-
     async def truncated_frame() -> float:
-        raw = await authenticated("truncated")
+        raw = await net.accepted_raw(server.port, mallory, "truncated")
         raw.write(struct.pack(">H", 1000) + b"\x00" * 10)
         return await raw.dropped()
 
     async def truncated_then_eof() -> float:
-        raw = await authenticated("eof")
+        raw = await net.accepted_raw(server.port, mallory, "eof")
         raw.write(struct.pack(">H", 1000) + b"\x00" * 10)
         raw.writer.write_eof()
         return await raw.dropped()
 
     async def oversized() -> float:
-        raw = await authenticated("oversized")
+        raw = await net.accepted_raw(server.port, mallory, "oversized")
         raw.send_frame(KIND_DATA | FLAG_MORE, struct.pack(">I", (1 << 20) + 1) + b"\x00" * 60_000)
         return await raw.dropped()
 
     async def tampered() -> float:
-        raw = await authenticated("tampered")
+        raw = await net.accepted_raw(server.port, mallory, "tampered")
         frame = bytearray(prefixed(raw.noise.encrypt(bytes((KIND_DATA,)) + struct.pack(">I", 3) + b"abc")))
         frame[5] ^= 0x01
         raw.write(bytes(frame))
@@ -663,12 +648,12 @@ async def test_hostile_clients_are_dropped_while_a_good_client_is_served(
 
     async def dribbled_frame() -> float:
         """After the handshake: bytes arrive often, but no frame completes within 3 intervals."""
-        raw = await authenticated("dribbled")
+        raw = await net.accepted_raw(server.port, mallory, "dribbled")
         frame = prefixed(raw.noise.encrypt(bytes((KIND_DATA,)) + struct.pack(">I", 100) + b"a" * 100))
         return await dribble(0.05, frame, raw)
 
     async def bad_fragments() -> float:
-        raw = await authenticated("fragments")
+        raw = await net.accepted_raw(server.port, mallory, "fragments")
         raw.send_frame(KIND_DATA | FLAG_MORE, struct.pack(">I", 3) + b"abc")  # says "more" but is complete
         return await raw.dropped()
 
@@ -718,8 +703,7 @@ async def test_protocol_violations_end_the_connection(
 ) -> None:
     collector = Collector()
     server = await net.serve(alice, collector, config=FAST)
-    raw = await net.raw(server.port)
-    assert await raw.handshake(lambda static: hello_payload(bob, static, name="raw")) == (KIND_ACCEPT, b"")
+    raw = await net.accepted_raw(server.port, bob)
     raw.send_frame(header, body)
     await raw.dropped()
     ending = await asyncio.wait_for(collector.ending("raw"), 3)
@@ -732,8 +716,7 @@ async def test_empty_continuation_fragment_is_a_violation(
 ) -> None:
     collector = Collector()
     server = await net.serve(alice, collector, config=FAST)
-    raw = await net.raw(server.port)
-    assert await raw.handshake(lambda static: hello_payload(bob, static, name="raw")) == (KIND_ACCEPT, b"")
+    raw = await net.accepted_raw(server.port, bob)
     raw.send_frame(KIND_DATA | FLAG_MORE, struct.pack(">I", 4) + b"ab")
     raw.send_frame(KIND_PING, b"")  # control frames may come between fragments
     raw.send_frame(KIND_DATA | FLAG_MORE, b"")
@@ -746,8 +729,7 @@ async def test_fragments_with_interleaved_pings_reassemble(
 ) -> None:
     collector = Collector()
     server = await net.serve(alice, collector, config=FAST)
-    raw = await net.raw(server.port)
-    assert await raw.handshake(lambda static: hello_payload(bob, static, name="raw")) == (KIND_ACCEPT, b"")
+    raw = await net.accepted_raw(server.port, bob)
     raw.send_frame(KIND_DATA | FLAG_MORE, struct.pack(">I", 6) + b"ab")
     raw.send_frame(KIND_PING, b"12345678")
     raw.send_frame(KIND_DATA | FLAG_MORE, b"cd")
@@ -768,8 +750,7 @@ async def test_authenticated_but_silent_peer_is_dropped(
 ) -> None:
     collector = Collector()
     server = await net.serve(alice, collector, config=FAST)
-    raw = await net.raw(server.port)
-    assert await raw.handshake(lambda static: hello_payload(bob, static, name="mute")) == (KIND_ACCEPT, b"")
+    await net.accepted_raw(server.port, bob, "mute")
     start = time.monotonic()
     ending = await asyncio.wait_for(collector.ending("mute"), 3)
     elapsed = time.monotonic() - start

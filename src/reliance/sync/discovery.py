@@ -216,6 +216,11 @@ class InterfaceAddress:
     def is_link_local(self) -> bool:
         return ipaddress.IPv4Address(self.address).is_link_local
 
+    @property
+    def is_usable(self) -> bool:
+        """Reaches other machines: not loopback, and not known to be down."""
+        return self.up is not False and not self.is_loopback
+
 
 def _linux_link_state(interface: str) -> tuple[bool, bool] | None:
     """(up, multicast) from sysfs, or None when unknown. ``up`` needs IFF_UP and an operational link."""
@@ -253,7 +258,7 @@ def advertised_addresses(
     """
     current = list(list_ipv4_interfaces() if interfaces is None else interfaces)
     if requested is None:
-        chosen = {i.address for i in current if i.up is not False and not i.is_loopback}
+        chosen = {i.address for i in current if i.is_usable}
         return tuple(sorted(chosen, key=ipaddress.IPv4Address)) or ("127.0.0.1",)
     chosen = set()
     for entry in requested:

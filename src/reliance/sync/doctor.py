@@ -202,7 +202,7 @@ def _browse(service_type: str, addresses: Sequence[str], seconds: float) -> int:
 
 
 def _usable(interfaces: Sequence[InterfaceAddress]) -> list[InterfaceAddress]:
-    return [i for i in interfaces if not i.is_loopback and i.up is not False]
+    return [i for i in interfaces if i.is_usable]
 
 
 def gather_facts(

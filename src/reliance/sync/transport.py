@@ -188,6 +188,11 @@ class TransportConfig:
         """Longest wait for the next complete frame of an established connection."""
         return min(self.read_timeout, _SILENCE_INTERVALS * self.heartbeat_interval)
 
+    @property
+    def close_grace(self) -> float:
+        """Longest wait for the peer's end of a clean close."""
+        return min(self.read_timeout, _CLOSE_GRACE)
+
 
 DEFAULT_CONFIG: Final = TransportConfig()
 
@@ -277,9 +282,6 @@ def _validate_hello(obj: dict[str, Any]) -> _Hello:
         raise HandshakeFailed("handshake payload: sig must be 64 bytes")
     try:
         _check_name(name)
-    except ValueError as exc:
-        raise HandshakeFailed(f"handshake payload: {exc}") from None
-    try:
         _check_port(port)
     except ValueError as exc:
         raise HandshakeFailed(f"handshake payload: {exc}") from None
@@ -685,7 +687,7 @@ class SecureConnection:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        grace = min(self._config.read_timeout, _CLOSE_GRACE)
+        grace = self._config.close_grace
         if graceful and not self._writer.is_closing():
             with contextlib.suppress(Exception):
                 self._write_frame(KIND_CLOSE, b"")
@@ -807,7 +809,7 @@ async def connect(
         except (ConnectionError, OSError) as exc:
             raise HandshakeFailed(f"connection error during the handshake: {type(exc).__name__}") from None
     except HandshakeRefused:
-        await _shutdown(reader, writer, min(config.read_timeout, _CLOSE_GRACE))
+        await _shutdown(reader, writer, config.close_grace)
         raise
     except BaseException:
         await _abort(writer)
@@ -966,7 +968,7 @@ class Server:
                 if refusal is not None:
                     log.debug("transport: refusing %s: %s", address, refusal)
                     writer.write(_encrypt_frame(noise, KIND_REFUSE, _encode_reason(refusal)))
-                    await _shutdown(reader, writer, min(config.read_timeout, _CLOSE_GRACE))
+                    await _shutdown(reader, writer, config.close_grace)
                     return None
                 writer.write(_encrypt_frame(noise, KIND_ACCEPT, b""))
                 await writer.drain()
