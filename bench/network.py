@@ -41,10 +41,10 @@ from automerge.core import ROOT, Document, ScalarType, SyncState
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from reliance.doc.crdt import ChangeInfo  # noqa: E402
+from tests.net.cluster import Cluster, bulk_changes, namespaces_usable  # noqa: E402
+
 from reliance.model.catalogue import Item, ItemKind  # noqa: E402
 from reliance.projects import create_project  # noqa: E402
-from reliance.store.repository import SignedChange  # noqa: E402
 from reliance.sync import events as ev  # noqa: E402
 from reliance.sync import transport  # noqa: E402
 from reliance.sync.node import Node, NodeConfig  # noqa: E402
@@ -109,32 +109,6 @@ def raw_sync_seconds(count: int) -> float:
 # ----------------------------------------------------------------------------------------- two nodes
 
 
-def make_changes(ws: Workspace, count: int, batch: int = 5000) -> list[bytes]:
-    """`count` signed one-key changes of ws's participant document, stored through the store.
-
-    The changes are made on a copy with automerge directly (CrdtDoc.change lists the new change with
-    get_changes(heads), which costs O(document) per change: O(n^2) for 100k), signed one by one, then
-    stored with StoredDoc.add_verified in batches (one fsync per batch).
-    """
-    stored = ws.my_doc()
-    base = stored.heads()
-    copy = Document.load(stored.crdt.save())
-    copy.set_actor(ws.identity.public_key)
-    for i in range(count):
-        with copy.transaction() as tx:
-            tx.put(ROOT, "bench", ScalarType.Int, i)
-    pending: list[SignedChange] = []
-    for change in copy.get_changes(base):
-        info = ChangeInfo(change.hash, change.bytes, tuple(change.deps), change.actor_id, change.seq)
-        pending.append(SignedChange(info, ws.identity.sign(info.hash)))
-        if len(pending) == batch:
-            stored.add_verified(pending)
-            pending = []
-    if pending:
-        stored.add_verified(pending)
-    return stored.heads()
-
-
 async def changes_case(count: int) -> dict[str, Any]:
     raw = statistics.median(raw_sync_seconds(count) for _ in range(3 if count <= 10_000 else 1))
     with tempfile.TemporaryDirectory() as tmp:
@@ -148,7 +122,7 @@ async def changes_case(count: int) -> dict[str, Any]:
             await b.add_address(*a.listen_address)
             doc_id = ws_a.peer_id
             await wait_for(lambda: ws_b.repo.exists(doc_id), 10, "B holds A's document")
-            heads = await a._in_worker(make_changes, ws_a, count)
+            heads = await a._in_worker(bulk_changes, ws_a, count, 5000)
 
             def arrived() -> bool:
                 return ws_b.repo.open(doc_id).heads() == heads
@@ -311,8 +285,6 @@ async def idle_resync_case(docs: int) -> dict[str, Any]:
 
 
 def discovery_case(count: int = 5) -> dict[str, Any] | None:
-    from tests.net.cluster import Cluster, namespaces_usable
-
     if not namespaces_usable()[0]:
         return None
     with tempfile.TemporaryDirectory() as tmp, Cluster(Path(tmp), count, mode="netns") as cluster:
@@ -372,8 +344,6 @@ def main() -> None:
     result = asyncio.run(run(args.quick, args.rounds))
     discovery = discovery_case()
     if discovery is None:
-        from tests.net.cluster import namespaces_usable
-
         result["discovery_s"] = None
         result["discovery_skipped"] = f"network namespaces unavailable: {namespaces_usable()[1]}"
     else:

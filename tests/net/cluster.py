@@ -29,17 +29,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from automerge.core import ROOT, Document, ScalarType
+
+from reliance.doc.crdt import CrdtDoc
 from reliance.identity import decode_peer_id
+from reliance.store.repository import SignedChange
+from reliance.sync.node import DEFAULT_PORT
 from reliance.workspace import Workspace
 from tests.conftest import RELIANCE, CliResult
 from tests.netns import NetnsNetwork, can_create_namespaces
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PORT = 7447
 
 # Timers of the nodes under test (seconds). A silent peer is dropped after 3 heartbeats.
 FAST_ENV = {
@@ -207,6 +211,11 @@ class ServeNode:
         """Titles of every item this home holds, read from the store (shared safely with the node)."""
         ws = Workspace.open(self.home)
         return {item.title for item in ws.items()}
+
+    def heads(self, doc_id: str) -> list[bytes]:
+        """Heads of a document in this home's store ([] when it does not hold it)."""
+        repo = Workspace.open(self.home).repo
+        return repo.open(doc_id).heads() if repo.exists(doc_id) else []
 
     # -- the command line on this home
 
@@ -418,31 +427,27 @@ class Cluster:
         return count
 
 
-@contextlib.contextmanager
-def cluster(tmp_path: Path, count: int, **kwargs: Any) -> Iterator[Cluster]:
-    with Cluster(tmp_path, count, **kwargs) as made:
-        yield made
+def bulk_changes(workspace: Workspace, count: int, batch: int = 1000, size: int = 0) -> list[bytes]:
+    """`count` signed one-key changes of the workspace's own document, stored in batches (one fsync each);
+    returns the document's new heads.
 
-
-def bulk_changes(workspace: Workspace, count: int, batch: int = 1000, size: int = 0) -> None:
-    """`count` signed one-key changes of the workspace's own document, stored in batches (one fsync each).
-
-    With `size`, each writes that many random bytes (incompressible, so the document is that large)."""
-    from reliance.doc.crdt import ROOT_ID, Writer
-    from reliance.store.repository import SignedChange
-
+    With `size`, each writes that many random bytes (incompressible, so the document is that large). The
+    changes are made on a copy with automerge directly: `CrdtDoc.change` lists each new change through
+    `get_changes`, which costs O(document) per change."""
     stored = workspace.my_doc()
-    fork = stored.crdt.fork()
-    pending: list[SignedChange] = []
+    key = workspace.identity.public_key
+    copy = Document.load(stored.crdt.save())
+    copy.set_actor(key)
     for i in range(count):
-        value: int | bytes = os.urandom(size) if size else i
-
-        def edit(writer: Writer, value: int | bytes = value) -> None:
-            writer.put(ROOT_ID, "bulk", value)
-
-        info = fork.change(edit)
-        assert info is not None
-        pending.append(SignedChange(info, workspace.identity.sign(info.hash)))
-        if len(pending) == batch or i == count - 1:
-            stored.add_verified(pending)
-            pending = []
+        with copy.transaction() as tx:
+            if size:
+                tx.put(ROOT, "bulk", ScalarType.Bytes, os.urandom(size))
+            else:
+                tx.put(ROOT, "bulk", ScalarType.Int, i)
+    signed = [
+        SignedChange(c, workspace.identity.sign(c.hash))
+        for c in CrdtDoc(copy, key).changes_since(stored.heads())
+    ]
+    for start in range(0, len(signed), batch):
+        stored.add_verified(signed[start : start + batch])
+    return stored.heads()

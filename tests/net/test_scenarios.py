@@ -174,7 +174,8 @@ def test_node_without_multicast_syncs_through_a_typed_address(tmp_path: Path) ->
 def test_hostile_clients_are_dropped_while_the_node_serves_others(tmp_path: Path) -> None:
     with Cluster(tmp_path, 3) as cluster:
         target, honest, attacker = cluster.nodes
-        bulk_changes(target.workspace, 1000, size=150)  # ~270 KB that compress badly, for the slow reader
+        # ~270 KB that compress badly, for the slow reader
+        bulk = bulk_changes(target.workspace, 1000, size=150)
         if cluster.net is not None:
             cluster.cap_send_buffer(0, 16384)  # else the kernel alone would swallow those bytes
         bogus = encode_peer_id(os.urandom(32))  # a peer id nobody owns, pinned to the target's address
@@ -184,7 +185,9 @@ def test_hostile_clients_are_dropped_while_the_node_serves_others(tmp_path: Path
         honest.cli("peer", "add", target.address)
         cluster.start_all(mdns=False, nodes=[target, honest])
         cluster.wait(lambda: honest.peer_id in target.connected(), 10, "the honest peer connected")
-        cluster.wait_titles(set(), [honest])
+        cluster.wait(
+            lambda: honest.heads(target.peer_id) == bulk, 20, "the honest peer has the target's changes"
+        )
 
         started = time.monotonic()
         proc = attacker.python(

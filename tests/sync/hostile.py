@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgpack
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance import projects
@@ -118,8 +119,6 @@ class PanicCase:
 
     @property
     def public_key(self) -> bytes:
-        from cryptography.hazmat.primitives import serialization
-
         return self.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
     def sign(self, chunk: bytes) -> tuple[bytes, bytes]:
@@ -192,8 +191,6 @@ def find_panic_change() -> PanicCase:
             Ed25519PrivateKey.from_private_bytes(data["seed"]), list(data["base"]), data["panic"]
         )
     case = search_panic_change()
-    from cryptography.hazmat.primitives import serialization
-
     seed = case.key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )

@@ -462,6 +462,20 @@ def scripted(action: str, author: Workspace, others: list[Workspace]) -> Callabl
     return write
 
 
+def test_ordinary_changes_are_judged_from_their_own_operations(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else the property below would hold with an operations reader that never accepts anything."""
+
+    def no_diff(*args: object) -> bool:
+        raise AssertionError("judged through automerge's diff")
+
+    monkeypatch.setattr(auth, "_check_project_change", no_diff)
+    batch = edit(cast.bob, cast.pid, put_code("valeurs", "soin"))
+    batch += edit(cast.bob, cast.pid, entry(cast.bob))
+    assert len(accept_batch(cast.judge, cast.pid, batch).applied) == 2
+
+
 @pytest.fixture(scope="module")
 def arena(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Workspace], StoredDoc]:
     root = tmp_path_factory.mktemp("arena")

@@ -26,6 +26,8 @@ from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic
 from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
 from reliance.store.repository import AddResult, DocKind, Repository, SignedChange, StoredDoc, doc_kind
 from reliance.sync import wire
+from reliance.sync.wire import read_sleb128_fast as _sleb
+from reliance.sync.wire import read_uleb128_fast as _uleb
 
 
 class Rejected(Exception):
@@ -283,25 +285,6 @@ class _Op(NamedTuple):
     key: str | None  # map key; None for list and text positions
     action: int  # 0 make map, 1 put, 2 make list, 3 delete, 4 make text, 6 make table (5, 7: not here)
     value_type: int  # 0 null … 7 bytes, 8 counter, 9 timestamp, 10+ unknown
-
-
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
-    byte = data[pos]
-    if byte < 0x80:
-        return byte, pos + 1
-    second = data[pos + 1]
-    if 0 < second < 0x80:  # two bytes, canonical
-        return (byte & 0x7F) | (second << 7), pos + 2
-    return wire.read_uleb128(data, pos)
-
-
-def _sleb(data: bytes, pos: int) -> tuple[int, int]:
-    byte = data[pos]
-    if byte < 0x40:
-        return byte, pos + 1
-    if byte < 0x80:
-        return byte - 0x80, pos + 1
-    return wire.read_sleb128(data, pos)
 
 
 def _rle(data: bytes, strings: bool, limit: int) -> list[int | str | None]:
@@ -612,7 +595,12 @@ def accept_batch(
     blocked: Collection[bytes] = (),
 ) -> BatchOutcome:
     """Authenticate, authorise, then store and apply a batch; raise Rejected with nothing applied."""
-    checked = check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True)
+    return store_batch(repo, check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True))
+
+
+def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
+    """Store and apply a batch that passed `check_batch`; raise Rejected if automerge fails on it."""
+    doc_id = checked.doc_id
     if not checked.fresh:
         return BatchOutcome(doc_id, [], [], checked.skipped, checked.blocked, False, checked.dropped)
     created = not repo.exists(doc_id)

@@ -18,7 +18,7 @@ from reliance.errors import RelianceError
 from reliance.model.catalogue import now_iso
 from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
 from reliance.sync import wire
-from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, check_batch
+from reliance.sync.auth import BatchOutcome, Rejected, check_batch, store_batch
 
 BUNDLE_FORMAT = "reliance-bundle/1"
 MAX_BUNDLE_BYTES = 1 << 30
@@ -76,7 +76,7 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
         or not isinstance(data.get("docs"), list)
     ):
         raise BundleError(f"{path} is not a reliance bundle (format {BUNDLE_FORMAT} expected)")
-    out: list[tuple[str, list[SignedChange]]] = []
+    merged: dict[str, list[SignedChange]] = {}  # a document listed twice is one batch, checked once
     for entry in data["docs"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise BundleError("bundle: malformed document entry")
@@ -88,7 +88,7 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
         items = entry.get("changes", [])
         if not isinstance(items, list):
             raise BundleError(f"bundle: malformed change list in document {doc_id}")
-        changes = []
+        changes = merged.setdefault(doc_id, [])
         for item in items:
             if (
                 not isinstance(item, list)
@@ -101,21 +101,19 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
                 changes.append(SignedChange(change_info(item[0]), item[1]))
             except wire.WireError as exc:
                 raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
-        out.append((doc_id, changes))
-    merged: dict[str, list[SignedChange]] = {}
-    for doc_id, changes in out:  # a document listed twice is one batch, checked once
-        merged.setdefault(doc_id, []).extend(changes)
     return list(merged.items())
 
 
 def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ()) -> ImportSummary:
     docs = read_bundle(path)
     try:
-        for doc_id, changes in docs:
+        batches = []
+        for doc_id, changes in docs:  # every document is checked before any is written
             checked = check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True)
             if checked.prepared is None and checked.fresh:
                 _try_on_a_copy(repo, doc_id, checked.fresh)
-        outcomes = [accept_batch(repo, doc_id, changes, blocked=blocked) for doc_id, changes in docs]
+            batches.append(checked)
+        outcomes = [store_batch(repo, checked) for checked in batches]
     except Rejected as exc:
         raise BundleError(f"bundle refused, nothing imported: {exc.reason}") from None
     return ImportSummary(outcomes)

@@ -36,7 +36,15 @@ from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
-from reliance.sync.protocol import BatchRefused, ChangesReceived, InSync, RefusedByPeer, Session, SyncHost
+from reliance.sync.protocol import (
+    MAX_FRAME,
+    BatchRefused,
+    ChangesReceived,
+    InSync,
+    RefusedByPeer,
+    Session,
+    SyncHost,
+)
 from reliance.workspace import Workspace
 
 log = logging.getLogger("reliance.node")
@@ -72,7 +80,7 @@ class NodeConfig:
     redial_min: float = 1.0
     redial_max: float = 60.0
     poll_interval: float = 0.5
-    max_message: int = 64 * 1024 * 1024
+    max_message: int = MAX_FRAME
     write_state: bool = True
 
 
@@ -125,6 +133,12 @@ class _Peer:
     @property
     def peer_id(self) -> str:
         return encode_peer_id(self.key)
+
+    def accept(self) -> None:
+        self.accepted = True
+        if self.state == PeerState.PENDING:
+            self.state = PeerState.DISCOVERED
+            self.next_dial = 0.0
 
 
 class _Outbox:
@@ -341,12 +355,7 @@ class Node:
             self._spawn(self._dial_address(host, port, None, source="typed"))
 
     def accept_peer(self, peer_id: str) -> None:
-        key = decode_peer_id(peer_id)
-        peer = self._peer(key)
-        peer.accepted = True
-        if peer.state == PeerState.PENDING:
-            peer.state = PeerState.DISCOVERED
-            peer.next_dial = 0.0
+        self._peer(decode_peer_id(peer_id)).accept()
         self._save_peers_file()
 
     def block_peer(self, peer_id: str, reason: str = "") -> None:
@@ -665,13 +674,15 @@ class Node:
             self._typed_dialing.add(address)
             self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
 
+    def _next_backoff(self, backoff: float) -> float:
+        return min(self.config.redial_max, max(self.config.redial_min, backoff * 2))
+
     def _schedule_redial(self, peer: _Peer) -> None:
-        peer.backoff = min(self.config.redial_max, max(self.config.redial_min, peer.backoff * 2))
+        peer.backoff = self._next_backoff(peer.backoff)
         peer.next_dial = time.monotonic() + peer.backoff
 
     def _typed_failed(self, address: tuple[str, int]) -> None:
-        backoff = self._typed_retry.get(address, (0.0, 0.0))[0]
-        backoff = min(self.config.redial_max, max(self.config.redial_min, backoff * 2))
+        backoff = self._next_backoff(self._typed_retry.get(address, (0.0, 0.0))[0])
         self._typed_retry[address] = (backoff, time.monotonic() + backoff)
 
     def _reload_settings(self) -> None:
@@ -709,10 +720,7 @@ class Node:
             peer = self._peer(key)
             peer.name = peer.name or str(entry.get("name", ""))
             if entry.get("accepted") and not peer.accepted:
-                peer.accepted = True  # `reliance peer accept` in another process
-                if peer.state == PeerState.PENDING:
-                    peer.state = PeerState.DISCOVERED
-                    peer.next_dial = 0.0
+                peer.accept()  # `reliance peer accept` in another process
             for text in entry.get("addresses", []):
                 with contextlib.suppress(RelianceError):
                     address = parse_address(str(text))
@@ -753,7 +761,7 @@ class Node:
             "typed": [f"{h}:{p}" for h, p in self.typed],
         }
         with contextlib.suppress(OSError):
-            atomic_write(self.home / PEERS_FILE, json.dumps(data, indent=2, sort_keys=True).encode())
+            write_peers_file(self.home, data)
             self._peers_mtime = (self.home / PEERS_FILE).stat().st_mtime
 
     def _write_state(self) -> None:
@@ -835,7 +843,7 @@ async def sync_once(
 ) -> dict[str, Any]:
     """Connect to one peer, sync until nothing moves, and return a summary (for scripts and cron)."""
     blocked = settings.blocked_keys(workspace.home)
-    config = transport.TransportConfig(max_message=64 * 1024 * 1024)
+    config = transport.TransportConfig(max_message=MAX_FRAME)
     try:
         conn = await transport.connect(
             host, port, workspace.identity.private_key, name=workspace.identity.name[:64], config=config

@@ -32,10 +32,12 @@ from typing import Any
 import msgpack
 
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
-from reliance.errors import RelianceError
+from reliance.errors import PeerIdError, RelianceError
+from reliance.identity import decode_peer_id
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
 from reliance.sync import wire
 from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, covered_by_signatures, is_one_chain
+from reliance.sync.wire import read_uleb128_fast as _uleb
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_DOCUMENT_CHUNK = 64 * 1024 * 1024
@@ -105,16 +107,6 @@ def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
     return needed
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
-    byte = data[pos]  # IndexError on truncation: the caller falls back to the strict parser
-    if byte < 0x80:
-        return byte, pos + 1
-    second = data[pos + 1]
-    if 0 < second < 0x80:
-        return (byte & 0x7F) | (second << 7), pos + 2
-    return wire.read_uleb128(data, pos)
-
-
 def _plain_change_headers(entry: bytes) -> list[ChangeInfo] | None:
     """The headers of an entry made only of uncompressed change chunks, read fast; None otherwise.
 
@@ -170,7 +162,7 @@ def _plain_change_headers(entry: bytes) -> list[ChangeInfo] | None:
             start_op, at = _uleb(entry, at)
             _time, at = wire.read_sleb128(entry, at)
             message_len, at = _uleb(entry, at)
-            if start_op == 0 or at > body_end or at + message_len > body_end:
+            if start_op == 0 or at + message_len > body_end:
                 return None
             if message_len:
                 entry[at : at + message_len].decode("utf-8")
@@ -238,23 +230,23 @@ class SyncHost:
                 stored = self.repo.open(doc_id)
             except RelianceError:
                 continue
-            if doc_id.startswith("rl") and _peer_key(doc_id) in blocked:
+            if _of_blocked_owner(doc_id, blocked):
                 continue
             if stored.known:
                 held[doc_id] = stored
         return held
 
-    def digest(self) -> bytes:
-        hasher = hashlib.sha256()
-        for doc_id, stored in sorted(self.holdings().items()):
-            hasher.update(doc_id.encode() + b"".join(stored.heads()))
-        return hasher.digest()
+
+def _digest(held: dict[str, StoredDoc]) -> bytes:
+    hasher = hashlib.sha256()
+    for doc_id, stored in sorted(held.items()):
+        hasher.update(doc_id.encode() + b"".join(stored.heads()))
+    return hasher.digest()
 
 
-def _peer_key(doc_id: str) -> bytes:
-    from reliance.identity import decode_peer_id
-
-    return decode_peer_id(doc_id)
+def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
+    """Whether `doc_id` is the participant document of a blocked key (PeerIdError if it is no peer id)."""
+    return doc_id.startswith("rl") and decode_peer_id(doc_id) in blocked
 
 
 # -- the session ---------------------------------------------------------------------------------------------
@@ -282,7 +274,7 @@ class Session:
 
     # -- public surface ------------------------------------------------------------------------------------
     def start(self) -> list[bytes]:
-        self._sent_digest = self.host.digest()
+        self._sent_digest = _digest(self.host.holdings())
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
     def receive(self, frame: bytes) -> list[bytes]:
@@ -338,20 +330,20 @@ class Session:
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
-        if digest == self.host.digest():
-            for doc_id, stored in self.host.holdings().items():
+        held = self.host.holdings()
+        if digest == _digest(held):
+            for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
             self._events.append(InSync())
             return []
-        docs = [
-            [doc_id, heads_digest(stored.heads())] for doc_id, stored in sorted(self.host.holdings().items())
-        ]
+        docs = [[doc_id, heads_digest(stored.heads())] for doc_id, stored in sorted(held.items())]
         return self._out([_pack({"t": "summary", "docs": docs})])
 
     def _on_summary(self, message: dict[str, Any]) -> list[bytes]:
         docs = message.get("docs")
         if not isinstance(docs, list) or len(docs) > 1_000_000:
             raise ProtocolError("malformed summary")
+        blocked = self.host.blocked()
         theirs: dict[str, bytes] = {}
         for entry in docs:
             if (
@@ -362,9 +354,14 @@ class Session:
                 or not isinstance(entry[1], bytes)
             ):
                 raise ProtocolError("malformed summary entry")
+            try:
+                if _of_blocked_owner(entry[0], blocked):
+                    continue
+            except PeerIdError:
+                raise ProtocolError("malformed summary entry") from None
             theirs[entry[0]] = entry[1]
-        mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in self.host.holdings().items()}
-        blocked = self.host.blocked()
+        held = self.host.holdings()  # blocked owners' documents are left out of both sides
+        mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in held.items()}
         # Both sides receive a summary; only one opens the per-document syncs. If both did, each
         # would answer the other's opening, and a peer with empty heads makes automerge forget
         # what it already sent: every change would cross the wire twice.
@@ -375,9 +372,7 @@ class Session:
         frames: list[bytes] = []
         for doc_id in sorted(set(theirs) | set(mine)):
             if theirs.get(doc_id) == mine.get(doc_id):
-                self.peer_heads[doc_id] = tuple(self.host.repo.open(doc_id).heads())
-                continue
-            if doc_id.startswith("rl") and _peer_key(doc_id) in blocked:
+                self.peer_heads[doc_id] = tuple(held[doc_id].heads())
                 continue
             self._differing.add(doc_id)
             if opener:
@@ -414,9 +409,7 @@ class Session:
         # Feed automerge the message without its changes *before* applying them ourselves: if it saw
         # the peer's heads already present, it would believe it had told the peer so and never send
         # our new heads back (the peer would then never know we are in sync).
-        stripped = wire.SyncMessage(
-            parsed.version, parsed.heads, parsed.need, parsed.have, (), parsed.trailer
-        )
+        stripped = dataclasses.replace(parsed, changes=())
         stored = self._doc(doc_id)
         state = self.states.setdefault(doc_id, SyncStateHandle())
         try:
@@ -467,19 +460,17 @@ class Session:
             return []
         if raw is None:
             return []
-        message = wire.decode_sync_message(raw, max_bytes=1 << 40)
+        generated = message = wire.decode_sync_message(raw, max_bytes=1 << 40)
         infos = self._own_changes(doc_id, stored, message)
         blocked = self.host.blocked()
-        edited = False
         if blocked and any(info.actor in blocked for info in infos):
             message = self._without_blocked(message, blocked)
             infos = [i for i in infos if i.actor not in blocked]
-            edited = True
         signatures, completed = self._signatures_for(stored, message, infos)
         wanted = self._wanted(stored, completed.need)
         if wanted:
             completed = dataclasses.replace(completed, need=completed.need + wanted)
-        if completed is not message or edited:
+        if completed is not generated:
             raw = wire.encode_sync_message(completed)
         if not completed.changes and self._last_sent.get(doc_id) == raw:
             # The peer already has exactly this. It happens when we cannot take some of its changes
@@ -575,14 +566,7 @@ class Session:
             if not extra:
                 break
             infos = infos + extra
-            message = wire.SyncMessage(
-                message.version,
-                message.heads,
-                message.need,
-                message.have,
-                message.changes + tuple(c.chunk for c in extra),
-                message.trailer,
-            )
+            message = dataclasses.replace(message, changes=message.changes + tuple(c.chunk for c in extra))
             needed = needed_signatures(infos)
         signatures: list[list[bytes]] = []
         for change_hash in needed:
@@ -602,9 +586,7 @@ class Session:
                     )
                 elif wire.parse_change(chunk).actor not in blocked:
                     kept.append(chunk.data)
-        return wire.SyncMessage(
-            message.version, message.heads, message.need, message.have, tuple(kept), message.trailer
-        )
+        return dataclasses.replace(message, changes=tuple(kept))
 
     def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
         self.refused = True

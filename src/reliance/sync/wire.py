@@ -56,7 +56,9 @@ __all__ = [
     "encode_sync_message",
     "parse_change",
     "read_sleb128",
+    "read_sleb128_fast",
     "read_uleb128",
+    "read_uleb128_fast",
     "split_chunks",
     "write_sleb128",
     "write_uleb128",
@@ -172,6 +174,30 @@ def write_sleb128(value: int) -> bytes:
             out.append(byte)
             return bytes(out)
         out.append(byte | 0x80)
+
+
+def read_uleb128_fast(data: bytes, pos: int) -> tuple[int, int]:
+    """:func:`read_uleb128` for hot loops: one- and two-byte values inline, longer ones by the strict reader.
+
+    Raises IndexError rather than :class:`WireError` when ``data`` ends within the first two bytes.
+    """
+    byte = data[pos]
+    if byte < 0x80:
+        return byte, pos + 1
+    second = data[pos + 1]
+    if 0 < second < 0x80:  # two bytes, canonical
+        return (byte & 0x7F) | (second << 7), pos + 2
+    return read_uleb128(data, pos)
+
+
+def read_sleb128_fast(data: bytes, pos: int) -> tuple[int, int]:
+    """:func:`read_sleb128` for hot loops: one-byte values inline (IndexError when ``data`` ends there)."""
+    byte = data[pos]
+    if byte < 0x40:
+        return byte, pos + 1
+    if byte < 0x80:
+        return byte - 0x80, pos + 1
+    return read_sleb128(data, pos)
 
 
 class _Reader:
