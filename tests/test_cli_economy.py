@@ -9,7 +9,7 @@ import json
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,18 +77,7 @@ class Economy:
         """The same two homes, in `target`, for a test that changes them."""
         for name in ("alice", "bob"):
             shutil.copytree(getattr(self, name), target / name)
-        return Economy(
-            target,
-            target / "alice",
-            target / "bob",
-            self.alice_id,
-            self.bob_id,
-            self.project,
-            self.bob_time,
-            self.alice_time,
-            self.alice_money,
-            self.revenue,
-        )
+        return replace(self, root=target, alice=target / "alice", bob=target / "bob")
 
 
 def exchange(e: Economy, src: Path, dst: Path) -> None:
@@ -117,9 +106,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Economy:
     bob = Workspace.open(root / "bob")
     bob_time = projects.contribute(bob, project, "time", 120, "min", "désherbage", {"joy": 3})
     exchange(e, e.bob, e.alice)
-    return Economy(
-        root, e.alice, e.bob, e.alice_id, e.bob_id, project, bob_time, alice_time, alice_money, revenue
-    )
+    return replace(e, bob_time=bob_time)
 
 
 @pytest.fixture
@@ -210,6 +197,11 @@ BAD_FILES = {
     ),
 }
 
+
+def set_policy(file: str) -> Callable[[Economy], list[str]]:
+    return lambda e: ["project", "policy", e.project, "--set", str(e.root / file)]
+
+
 # case -> (home, args, part of the one-line reason)
 BAD_INPUT: dict[str, tuple[str, Callable[[Economy], list[str]], str]] = {
     "reverse an unknown entry": (
@@ -279,32 +271,32 @@ BAD_INPUT: dict[str, tuple[str, Callable[[Economy], list[str]], str]] = {
     ),
     "policy file that is not JSON": (
         "alice",
-        lambda e: ["project", "policy", e.project, "--set", str(e.root / "not-json.json")],
+        set_policy("not-json.json"),
         "not-json.json is not JSON",
     ),
     "policy that is not an object": (
         "alice",
-        lambda e: ["project", "policy", e.project, "--set", str(e.root / "array.json")],
+        set_policy("array.json"),
         "a policy file holds a JSON object",
     ),
     "policy that does not sum to 100": (
         "alice",
-        lambda e: ["project", "policy", e.project, "--set", str(e.root / "ninety.json")],
+        set_policy("ninety.json"),
         "bucket percentages sum to 90, not 100",
     ),
     "policy with an unknown rule": (
         "alice",
-        lambda e: ["project", "policy", e.project, "--set", str(e.root / "unknown-rule.json")],
+        set_policy("unknown-rule.json"),
         "unknown rule 'lottery'",
     ),
     "missing policy file": (
         "alice",
-        lambda e: ["project", "policy", e.project, "--set", str(e.root / "missing.json")],
+        set_policy("missing.json"),
         "cannot read",
     ),
     "member sets the policy": (
         "bob",
-        lambda e: ["project", "policy", e.project, "--set", str(e.root / "good.json")],
+        set_policy("good.json"),
         "only stewards",
     ),
     "positive credit floor": (

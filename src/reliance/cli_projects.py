@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 
 from reliance import projects, settings
 from reliance.cli import Context, emit_json, fail, pass_ctx
+from reliance.economy import format_amount, policy_to_data
 
 
 @click.group()
@@ -103,12 +103,6 @@ def project_contribute(
     click.echo(projects.contribute(ctx.workspace(), project_ref, kind, amount, unit, note, dimensions))
 
 
-def _amount_text(amount: int, unit: str) -> str:
-    from reliance.economy import format_amount
-
-    return format_amount(amount, unit)
-
-
 @project.command("record")
 @click.argument("project_ref")
 @click.option("--kind", required=True, type=click.Choice(["expense", "revenue", "transfer"]))
@@ -161,7 +155,7 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
         who = ws.participant_name(row["member"]) or row["member"][:14]
         note = f"  {row['note']}" if row.get("note") else ""
         struck = "  (reversed)" if row.get("reversed_by") else ""
-        amount = _amount_text(row["amount"], row["unit"])
+        amount = format_amount(row["amount"], row["unit"])
         click.echo(f"{row['at']}  {row['id']}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
 
 
@@ -188,7 +182,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
         click.echo(f"{unit}:")
         for account, amount in accounts.items():
             who = "project" if account.startswith("@") else (ws.participant_name(account) or account[:14])
-            click.echo(f"  {who:24} {_amount_text(amount, unit):>14}")
+            click.echo(f"  {who:24} {format_amount(amount, unit):>14}")
     for breach in breaches:
         click.echo(f"! {breach.message('en')}")
     for issue in view.issues:
@@ -257,10 +251,6 @@ def project_matrix(ctx: Context, project_ref: str, as_json: bool) -> None:
 @pass_ctx
 def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_json: bool) -> None:
     """Show the dividend policy, or replace it (stewards)."""
-    import json
-
-    from reliance.economy import policy_to_data
-
     ws = ctx.workspace()
     if policy_file:
         try:
@@ -308,8 +298,6 @@ def project_dividend(
 ) -> None:
     """Compute the contributive dividend of a period; every payout is explained."""
     ws = ctx.workspace()
-    if pool is not None and pool < 0:
-        fail("the pool cannot be negative")
     dist = projects.dividend(ws, project_ref, period_from, period_to, pool, unit, lang)
     dist_id = projects.record_distribution(ws, project_ref, dist) if record else None
     if as_json:
@@ -322,24 +310,14 @@ def project_dividend(
             }
             for line in dist.lines
         ]
-        if record:
-            click.echo(
-                json.dumps(
-                    {"id": dist_id, "reserve": dist.reserve, "lines": rows},
-                    ensure_ascii=False,
-                    indent=2,
-                    sort_keys=True,
-                )
-            )
-        else:
-            emit_json(rows)
+        emit_json({"id": dist_id, "reserve": dist.reserve, "lines": rows} if record else rows)
         return
     click.echo(
-        f"pool {_amount_text(dist.pool, unit)}, reserve {_amount_text(dist.reserve, unit)}, "
+        f"pool {format_amount(dist.pool, unit)}, reserve {format_amount(dist.reserve, unit)}, "
         f"policy v{dist.policy_version}"
     )
     for line in dist.lines:
-        click.echo(f"  {_amount_text(line.amount, unit):>14}  {line.explanation}")
+        click.echo(f"  {format_amount(line.amount, unit):>14}  {line.explanation}")
     for note in dist.notes:
         click.echo(f"  note: {note}")
     if dist_id:
@@ -356,9 +334,7 @@ def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
     if differences:
         for difference in differences:
             click.echo(f"✗ {difference}")
-        # Not click's Exit: cli.main() runs click with standalone_mode=False, which returns that exit code
-        # instead of raising it, and the code was lost (exit status 0).
-        sys.exit(1)
+        click.get_current_context().exit(1)
     click.echo("✓ confirmed: recomputing gives the same payouts")
 
 

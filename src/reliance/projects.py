@@ -182,13 +182,9 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
             acks.append(economy.acknowledgement_from_data(data))
         except economy.LedgerError as exc:
             issues.append(f"acknowledgement {data.get('id')} ignored: {exc}")
-    policy_data, version = pdoc.policy(doc.crdt, heads)
-    policy = economy.DEFAULT_POLICY
-    if policy_data is not None:
-        try:
-            policy = economy.policy_from_data(policy_data | {"version": version})
-        except economy.PolicyError as exc:
-            issues.append(f"the recorded policy is unusable ({exc}); the default policy applies")
+    policy, _, problem = _read_policy(doc, heads)
+    if problem:
+        issues.append(problem)
     limits = [
         economy.CreditLimit(member, unit, floor)
         for (member, unit), floor in sorted(pdoc.limits(doc.crdt).items())
@@ -196,6 +192,18 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
     issues.extend(i.message for i in economy.ledger_issues(entries, lang=lang))
     members = sorted(pdoc.members(doc.crdt, heads))
     return LedgerView(entries, acks, members, policy, limits, issues)
+
+
+def _read_policy(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> tuple[economy.Policy, bool, str]:
+    """The policy that applies, whether the project wrote one, and why the written one is unusable (or '')."""
+    data, version = pdoc.policy(doc.crdt, heads)
+    if data is None:
+        return economy.DEFAULT_POLICY, False, ""
+    try:
+        return economy.policy_from_data(data | {"version": version}), True, ""
+    except economy.PolicyError as exc:
+        problem = f"the recorded policy is unusable ({exc}); the default policy applies"
+        return economy.DEFAULT_POLICY, True, problem
 
 
 def _append_entry(ws: Workspace, doc: StoredDoc, entry: economy.Entry) -> str:
@@ -345,9 +353,9 @@ def recognised_dimensions(doc: StoredDoc) -> set[str]:
 
 
 def show_policy(ws: Workspace, project_id: str) -> tuple[economy.Policy, bool]:
-    doc = open_project(ws, project_id)
-    data, _ = pdoc.policy(doc.crdt)
-    return ledger_view(doc).policy, data is not None
+    """The policy that applies, and whether the project wrote one."""
+    policy, written, _ = _read_policy(open_project(ws, project_id))
+    return policy, written
 
 
 def set_policy(ws: Workspace, project_id: str, data: object) -> int:
@@ -440,7 +448,10 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
 
 
 def ledger(ws: Workspace, project_id: str) -> list[dict[str, Any]]:
-    view = ledger_view(open_project(ws, project_id))
+    return _ledger_rows(ledger_view(open_project(ws, project_id)))
+
+
+def _ledger_rows(view: LedgerView) -> list[dict[str, Any]]:
     reversed_ = economy.effective_reversals(view.entries)
     rows = []
     for entry in sorted(view.entries, key=lambda e: (e.at, e.id)):
@@ -460,7 +471,7 @@ def project_json(ws: Workspace, project_id: str) -> dict[str, Any]:
         {
             "code": pdoc.code(doc.crdt),
             "code_history": [a.to_json() for a in pdoc.history(doc.crdt)],
-            "ledger": ledger(ws, project_id),
+            "ledger": _ledger_rows(view),
             "acknowledgements": [economy.acknowledgement_to_data(a) for a in view.acknowledgements],
             "policy": economy.policy_to_data(view.policy),
             "limits": [economy.credit_limit_to_data(limit) for limit in view.limits],

@@ -166,6 +166,7 @@ def test_a_malformed_file_is_refused_with_the_reason(world: World, tmp_path: Pat
         ("author", set_item("author", world.bob.peer_id), "is not the participant the item is listed under"),
         ("peer id", variant(lambda d, me: me.__setitem__("peer_id", "nobody")), "not a peer id"),
         ("code", variant(lambda d, me: me["code"].__setitem__("valeurs", [1])), "code.valeurs: must be"),
+        ("same item twice", variant(lambda d, me: me["items"].append(me["items"][0])), "appears twice among"),
     ]
     fresh = restored_home(world.alice, tmp_path / "target")
     state = store_state(fresh.home)

@@ -124,8 +124,8 @@ def test_expands_offline_and_every_key_is_an_absolute_iri(shared_world: World) -
 
 
 def test_every_key_of_the_document_is_defined_by_the_context(shared_world: World) -> None:
-    world = shared_world
     """A key with an unknown prefix would expand to a bogus IRI, and a bare word would be dropped."""
+    world = shared_world
     prefixes = {k for k, v in CONTEXT.items() if isinstance(v, str)}
 
     def keys(value: Any) -> Iterator[str]:

@@ -6,7 +6,7 @@ Schema (root map):
   members: {peer id: {role: "steward" | "member", added_by, added_at}}
   code: {section id: Text}, code_history: [...] (as in a participant document)
   ledger: {entry id: {kind, author, member, amount, unit, at, action, note, counterparty, reverses,
-                      dimensions: {name: int}}}            — created once, never modified
+                      dimensions: {name: int}, lines: JSON text}}   — created once, never modified
   acks: {ack id: {entry, by, factor, at}}                  — created once, never modified
   policy: {data: JSON text, version, by, at}               — stewards only
   limits: {"member unit": floor}                           — stewards only
@@ -37,7 +37,6 @@ MEMBER_KEYS = ("code", "code_history")
 APPEND_ONLY_KEYS = ("ledger", "acks")
 ROOT_KEYS = ("schema", "version", *STEWARD_KEYS, *MEMBER_KEYS, *APPEND_ONLY_KEYS)
 ENTRY_FIELDS = ("kind", "author", "member", "unit", "at", "action", "note", "counterparty", "reverses")
-# Scalars of a ledger entry besides ENTRY_FIELDS: amount (int), dimensions (map), lines (JSON text).
 
 
 def project_id_for(creator_key: bytes, nonce: bytes) -> str:
@@ -133,13 +132,13 @@ def add_entry(writer: Writer, data: Mapping[str, Any]) -> None:
         writer.put(obj, "lines", json.dumps(data["lines"], sort_keys=True))
 
 
-def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int, at: str | None = None) -> None:
+def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int, at: str) -> None:
     acks = _child(writer, "acks")
     obj = writer.put_map(acks, ack_id)
     writer.put(obj, "entry", entry_id)
     writer.put(obj, "by", by)
     writer.put(obj, "factor", factor)
-    writer.put(obj, "at", at or now_iso())
+    writer.put(obj, "at", at)
 
 
 def set_policy(writer: Writer, data: Mapping[str, Any], version: int, by: str) -> None:

@@ -36,8 +36,11 @@ from reliance.economy.ledger import (
     check_unit,
     effective_reversals,
     index_entries,
+    is_int,
     parse_instant,
     parse_period,
+    payout_lines_from_data,
+    payout_lines_to_data,
 )
 from reliance.errors import ModelError
 
@@ -66,10 +69,6 @@ _RULE_ORDER = (Rule.RESERVE, Rule.EQUAL, Rule.CONTRIBUTION)
 _ACTION_ORDER = tuple(a.value for a in Action)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PolicyError(f"{what} must be a non-empty name")
@@ -89,14 +88,14 @@ class Bucket:
     def __post_init__(self) -> None:
         _name(self.name, "a bucket's name")
         label = f"bucket {self.name!r}"
-        if not _is_int(self.percent) or not 0 <= self.percent <= 100:
-            raise PolicyError(f"{label}: percent must be a whole number from 0 to 100, got {self.percent!r}")
         try:
             object.__setattr__(self, "rule", Rule(self.rule))
         except ValueError:
             raise PolicyError(
                 f"{label}: unknown rule {self.rule!r}; use reserve, equal or contribution"
             ) from None
+        if not is_int(self.percent) or not 0 <= self.percent <= 100:
+            raise PolicyError(f"{label}: percent must be a whole number from 0 to 100, got {self.percent!r}")
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class Weight:
                 raise PolicyError(str(exc)) from None
         label = f"weight for {self.action}/{self.unit}"
         value = self.weight
-        if _is_int(value):
+        if is_int(value):
             value = Fraction(value)
         if not isinstance(value, Fraction):
             raise PolicyError(f"{label} must be a whole number or a fraction, got {value!r}")
@@ -142,7 +141,7 @@ class Policy:
     ack_factor_max: int = 150
 
     def __post_init__(self) -> None:
-        if not _is_int(self.version) or not 0 <= self.version <= MAX_VERSION:
+        if not is_int(self.version) or not 0 <= self.version <= MAX_VERSION:
             raise PolicyError(f"version must be a whole number from 0 to {MAX_VERSION}, got {self.version!r}")
         buckets = tuple(self.buckets)
         if not buckets:
@@ -170,7 +169,7 @@ class Policy:
                 raise PolicyError(f"two weights for {key[0]}/{key[1]}")
         object.__setattr__(self, "weights", tuple(sorted(weights, key=lambda w: (w.action, w.unit))))
         low, high = self.ack_factor_min, self.ack_factor_max
-        if not _is_int(low) or not _is_int(high):
+        if not is_int(low) or not is_int(high):
             raise PolicyError("ack_factor_min and ack_factor_max must be whole percentages")
         if not 0 <= low <= 100 <= high <= MAX_FACTOR_PCT:
             raise PolicyError(
@@ -260,13 +259,7 @@ def policy_from_data(data: object) -> Policy:
         if not isinstance(raw, Mapping) or set(raw) != {"name", "percent", "rule"}:
             raise PolicyError(f"bucket {number} must have exactly the fields name, percent and rule")
         name = _name(raw["name"], f"bucket {number}'s name")
-        try:
-            rule = Rule(raw["rule"])
-        except ValueError:
-            raise PolicyError(
-                f"bucket {name!r}: unknown rule {raw['rule']!r}; use reserve, equal or contribution"
-            ) from None
-        buckets.append(Bucket(name, raw["percent"], rule))
+        buckets.append(Bucket(name, raw["percent"], raw["rule"]))
     raw_weights = data.get("weights", [])
     if not isinstance(raw_weights, list | tuple):
         raise PolicyError("'weights' must be a list")
@@ -317,7 +310,7 @@ def largest_remainder(total: int, shares: Sequence[tuple[str, Fraction | int]]) 
     remainders. Ties go to the key listed first, so callers list keys in a deterministic order (member ids
     sorted). Keys with a zero share get nothing.
     """
-    if not _is_int(total) or total < 0:
+    if not is_int(total) or total < 0:
         raise ValueError(f"the total must be a non-negative integer, got {total!r}")
     keys = [key for key, _ in shares]
     if len(set(keys)) != len(keys):
@@ -415,7 +408,7 @@ class Distribution:
         check_amount(self.pool, "the pool", minimum=0)
         check_unit(self.unit, "the pool's unit")
         parse_period(self.period_from, self.period_to)
-        if not _is_int(self.policy_version) or self.policy_version < 0:
+        if not is_int(self.policy_version) or self.policy_version < 0:
             raise LedgerError(f"the policy version must be a whole number, got {self.policy_version!r}")
         heads = tuple(self.heads)
         if len(heads) > MAX_HEADS or not all(isinstance(h, str) and 0 < len(h) <= MAX_ID for h in heads):
@@ -755,7 +748,7 @@ def distribution_to_data(dist: Distribution) -> dict[str, Any]:
         "policy_version": dist.policy_version,
         "heads": list(dist.heads),
         "reserve": dist.reserve,
-        "lines": [{"member": x.member, "amount": x.amount, "explanation": x.explanation} for x in dist.lines],
+        "lines": payout_lines_to_data(dist.lines),
         "notes": list(dist.notes),
     }
 
@@ -767,16 +760,10 @@ def distribution_from_data(data: object) -> Distribution:
     for key in ("pool", "unit", "period_from", "period_to", "policy_version", "heads", "reserve", "lines"):
         if key not in data:
             raise LedgerError(f"a distribution needs {key!r}")
-    raw_lines, heads, notes = data["lines"], data["heads"], data.get("notes") or []
-    if not all(isinstance(x, list | tuple) for x in (raw_lines, heads, notes)):
-        raise LedgerError("a distribution's lines, heads and notes must be lists")
-    if len(raw_lines) > MAX_LINES:
-        raise LedgerError(f"more than {MAX_LINES} payout lines")
-    lines = []
-    for raw in raw_lines:
-        if not isinstance(raw, Mapping) or "member" not in raw or "amount" not in raw:
-            raise LedgerError("a payout line needs a member and an amount")
-        lines.append(PayoutLine(raw["member"], raw["amount"], raw.get("explanation") or ""))
+    heads, notes = data["heads"], data.get("notes") or []
+    if not isinstance(heads, list | tuple) or not isinstance(notes, list | tuple):
+        raise LedgerError("a distribution's heads and notes must be lists")
+    lines = payout_lines_from_data(data["lines"], "a distribution")
     return Distribution(
         pool=data["pool"],
         unit=data["unit"],
@@ -785,7 +772,7 @@ def distribution_from_data(data: object) -> Distribution:
         policy_version=data["policy_version"],
         heads=tuple(heads),
         reserve=data["reserve"],
-        lines=tuple(lines),
+        lines=lines,
         notes=tuple(notes),
     )
 

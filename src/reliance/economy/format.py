@@ -27,15 +27,18 @@ def group(n: int, lang: str = "en") -> str:
     return text.replace(",", _NBSP) if lang == "fr" else text
 
 
+def split_minor(amount: int, unit: str) -> tuple[str, int, str]:
+    """(sign, whole major units, minor digits): 3107 EUR -> ('', 31, '07'), -480 min -> ('-', 480, '')."""
+    digits = MONEY_DIGITS.get(unit, 0)
+    whole, minor = divmod(abs(amount), 10**digits)
+    return ("-" if amount < 0 else ""), whole, (f"{minor:0{digits}d}" if digits else "")
+
+
 def format_amount(amount: int, unit: str, lang: str = "en") -> str:
     """Minor units with their unit: 3107 EUR -> '31.07 EUR' (fr '31,07 EUR'), 480 min -> '480 min'."""
-    digits = MONEY_DIGITS.get(unit, 0)
-    if digits == 0:
-        return f"{group(amount, lang)} {unit}"
-    sign = "-" if amount < 0 else ""
-    whole, minor = divmod(abs(amount), 10**digits)
+    sign, whole, minor = split_minor(amount, unit)
     point = "," if lang == "fr" else "."
-    return f"{sign}{group(whole, lang)}{point}{minor:0{digits}d} {unit}"
+    return f"{sign}{group(whole, lang)}{point + minor if minor else ''} {unit}"
 
 
 def format_points(value: Fraction, lang: str = "en") -> str:

@@ -112,7 +112,8 @@ def action_label(action: str, lang: str = "en") -> str:
 # --------------------------------------------------------------------------------------------- checks
 
 
-def _is_int(value: object) -> bool:
+def is_int(value: object) -> bool:
+    """A whole number, and not a bool (True is an int to Python, never to a ledger)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -146,7 +147,7 @@ def check_unit(value: object, what: str = "the unit") -> str:
 
 
 def check_amount(value: object, what: str, *, minimum: int) -> int:
-    if not _is_int(value):
+    if not is_int(value):
         shown = repr(value) if isinstance(value, float | str) else type(value).__name__
         raise LedgerError(f"{what} must be a whole number of minor units (cents, minutes…), got {shown}")
     assert isinstance(value, int)
@@ -349,7 +350,7 @@ def _check_dimensions(value: object, eid: str, unit: str) -> Mapping[str, int]:
                 f"entry {eid}: dimension {name!r} repeats the unit (the amount already counts it)"
             )
         amount = value[name]
-        if not _is_int(amount):
+        if not is_int(amount):
             raise LedgerError(f"entry {eid}: dimension {name!r} must be a whole number, got {amount!r}")
         if abs(amount) > MAX_AMOUNT:
             raise LedgerError(f"entry {eid}: dimension {name!r} is out of range")
@@ -371,7 +372,7 @@ class Acknowledgement:
         aid = _check_text(self.id, "an acknowledgement id", MAX_ID)
         _check_text(self.entry_id, f"acknowledgement {aid}: the entry id", MAX_ID)
         check_account_name(self.by, f"acknowledgement {aid}: who acknowledges")
-        if not _is_int(self.factor_pct) or not 0 <= self.factor_pct <= MAX_FACTOR_PCT:
+        if not is_int(self.factor_pct) or not 0 <= self.factor_pct <= MAX_FACTOR_PCT:
             raise LedgerError(
                 f"acknowledgement {aid}: the factor must be a whole percentage between 0 and "
                 f"{MAX_FACTOR_PCT}, got {self.factor_pct!r}"
@@ -696,20 +697,16 @@ def entry_to_data(entry: Entry) -> dict[str, Any]:
     if entry.reverses is not None:
         data["reverses"] = entry.reverses
     if entry.lines:
-        data["lines"] = [
-            {"member": line.member, "amount": line.amount, "explanation": line.explanation}
-            for line in entry.lines
-        ]
+        data["lines"] = payout_lines_to_data(entry.lines)
     return data
 
 
-def entry_from_data(data: object) -> Entry:
-    """Build and check an Entry from untrusted plain data. Unknown fields are ignored (newer peers may add
-    some); wrong types raise LedgerError."""
-    if not isinstance(data, Mapping):
-        raise LedgerError("an entry must be a mapping")
-    what = f"entry {data.get('id', '?')}"
-    raw_lines = data.get("lines") or []
+def payout_lines_to_data(lines: Iterable[PayoutLine]) -> list[dict[str, Any]]:
+    return [{"member": x.member, "amount": x.amount, "explanation": x.explanation} for x in lines]
+
+
+def payout_lines_from_data(raw_lines: object, what: str) -> tuple[PayoutLine, ...]:
+    """Payout lines from untrusted plain data; `what` names their owner in the error messages."""
     if not isinstance(raw_lines, list | tuple):
         raise LedgerError(f"{what}: lines must be a list")
     if len(raw_lines) > MAX_LINES:
@@ -725,6 +722,16 @@ def entry_from_data(data: object) -> Entry:
                 explanation=raw.get("explanation") or "",
             )
         )
+    return tuple(lines)
+
+
+def entry_from_data(data: object) -> Entry:
+    """Build and check an Entry from untrusted plain data. Unknown fields are ignored (newer peers may add
+    some); wrong types raise LedgerError."""
+    if not isinstance(data, Mapping):
+        raise LedgerError("an entry must be a mapping")
+    what = f"entry {data.get('id', '?')}"
+    lines = payout_lines_from_data(data.get("lines") or [], what)
     return Entry(
         id=_get(data, "id", "an entry"),
         kind=_get(data, "kind", what),
@@ -738,7 +745,7 @@ def entry_from_data(data: object) -> Entry:
         dimensions=data.get("dimensions") or {},
         counterparty=data.get("counterparty"),
         reverses=data.get("reverses"),
-        lines=tuple(lines),
+        lines=lines,
     )
 
 

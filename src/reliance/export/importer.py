@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -370,9 +371,10 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
     items = [_item(d, ws.peer_id, f"{mine_path}.items[{i}]") for i, d in enumerate(mine.items)]
     answers = [_answer(d, ws.peer_id, f"{mine_path}.answers[{i}]") for i, d in enumerate(mine.answers)]
     for what, ids in (("item", [i.id for i in items]), ("answer", [a.id for a in answers])):
-        for record_id in ids:
-            if ids.count(record_id) > 1:
-                raise ImportRefused(f"{what} id {record_id} appears twice among your {what}s in {path}")
+        counts = Counter(ids)
+        twice = next((record_id for record_id in ids if counts[record_id] > 1), None)
+        if twice is not None:
+            raise ImportRefused(f"{what} id {twice} appears twice among your {what}s in {path}")
     sections: dict[str, str] = {}
     for sid, text in mine.code.items():
         if sid not in SECTION_IDS or not text.strip():

@@ -21,10 +21,11 @@ from urllib.parse import quote
 from reliance import economy
 from reliance.doc import participant
 from reliance.doc import project as pdoc
-from reliance.economy.format import MONEY_DIGITS
+from reliance.economy.format import MONEY_DIGITS, split_minor
 from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
+from reliance.projects import ledger_view
 from reliance.store.repository import DocKind, doc_kind
 from reliance.workspace import Workspace
 
@@ -141,12 +142,8 @@ def _time(value: str) -> dict[str, str] | str | None:
 
 def decimal_text(amount: int, unit: str) -> str:
     """Minor units as an exact decimal in the unit's major units: 3107 EUR -> '31.07'."""
-    digits = MONEY_DIGITS.get(unit, 0)
-    if digits == 0:
-        return str(amount)
-    sign = "-" if amount < 0 else ""
-    whole, minor = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{minor:0{digits}d}"
+    sign, whole, minor = split_minor(amount, unit)
+    return f"{sign}{whole}.{minor}" if minor else f"{sign}{whole}"
 
 
 def measure(amount: int, unit: str) -> dict[str, Any]:
@@ -442,8 +439,6 @@ def entry_node(
 
 def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]], set[str]]:
     """The project's nodes, and the units its ledger uses."""
-    from reliance.projects import ledger_view
-
     doc = ws.repo.open(project_id)
     meta = pdoc.meta(doc.crdt)
     view = ledger_view(doc)
