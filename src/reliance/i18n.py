@@ -71,7 +71,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.doctor": ("Diagnostic", "Diagnose"),
     "key.peer_code": ("Son code social", "Their social code"),
     "key.export": ("Exporter", "Export"),
-    "palette": ("palette", "palette"),
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),
@@ -509,10 +508,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "entry_kind.expense": ("Dépense payée pour le projet", "Expense paid for the project"),
     "entry_kind.revenue": ("Recette reçue pour le projet", "Revenue received for the project"),
     "entry_kind.transfer": ("Transfert vers un membre", "Transfer to a member"),
-    "contribution.time": ("Temps", "Time"),
-    "contribution.money": ("Argent", "Money"),
-    "contribution.resource": ("Ressources", "Resources"),
-    "contribution.knowledge": ("Connaissances", "Knowledge"),
     # peers
     "peers.offline": (
         "Hors ligne : pas de nœud réseau dans cette session. Le diagnostic (d) fonctionne quand même.",
@@ -634,7 +629,7 @@ def t(key: str, lang: str = "fr", **params: object) -> str:
     pair = MESSAGES.get(key)
     if pair is None:
         return key
-    text = pair[0] if lang == "fr" else pair[1]
+    text = _pick(pair, lang)
     return text.format_map(_Params(params)) if params else text
 
 

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from reliance.tui.app import RelianceApp
@@ -57,3 +59,9 @@ async def settle(app: RelianceApp, pilot: Pilot[None], rounds: int = 50) -> None
             return
         await pilot.pause(0.02)
     raise AssertionError("the app did not settle")
+
+
+def shown_text(widget: Widget) -> str:
+    """The lines a widget draws, as plain text (also for rich renderables such as tables)."""
+    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join(line.text for line in lines)

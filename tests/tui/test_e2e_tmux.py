@@ -9,26 +9,19 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import RELIANCE, run_cli
+from tests.net.cluster import free_port
+
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(
     TMUX is None, reason="tmux is not installed: the end-to-end terminal run needs it"
 )
-
-RELIANCE = Path(sys.executable).with_name("reliance")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Terminal:
@@ -72,7 +65,7 @@ class Terminal:
 def test_first_run_publish_an_offer_quit_and_find_it_with_the_cli(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    # If the network node is available, keep it on a free port and off mDNS.
+    # The app starts its network node: keep it on a free port and off mDNS.
     (home / "config.json").write_text(json.dumps({"port": free_port(), "mdns": False}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "TEXTUAL"))}
     env.update({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "HOME": str(tmp_path)})
@@ -97,12 +90,7 @@ def test_first_run_publish_an_offer_quit_and_find_it_with_the_cli(tmp_path: Path
         assert "EXITED=0" in screen, screen
     finally:
         terminal.close()
-    listed = subprocess.run(
-        [str(RELIANCE), "--home", str(home), "item", "list", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    items = json.loads(listed.stdout)
+    code, out, err = run_cli(home, "item", "list", "--json")
+    assert code == 0, err
+    items = json.loads(out)
     assert [(i["title"], i["kind"]) for i in items] == [("Pain du jeudi", "offer")]

@@ -46,6 +46,7 @@ def test_templated_families_are_complete() -> None:
             "ledger",
             "amend",
             "peer_new",
+            "project_new",
             "peer",
             "rejected",
             "error",

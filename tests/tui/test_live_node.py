@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 
 from reliance import settings
 from reliance.sync.events import PeerState
-from reliance.sync.node import Node, NodeConfig
+from reliance.sync.node import Node, NodeConfig, config_from_env
 from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.peers import PeersScreen
 from reliance.tui.widgets import VirtualTable
@@ -41,12 +41,7 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: f
 def real_node_factory(port: int) -> Callable[[Workspace], Node]:
     def factory(workspace: Workspace) -> Node:
         config = NodeConfig(port=port, listen="127.0.0.1", mdns=False, write_state=True)
-        config.heartbeat_interval = float(FAST_ENV["RELIANCE_HEARTBEAT"])
-        config.handshake_timeout = float(FAST_ENV["RELIANCE_HANDSHAKE_TIMEOUT"])
-        config.redial_min = float(FAST_ENV["RELIANCE_REDIAL_MIN"])
-        config.redial_max = float(FAST_ENV["RELIANCE_REDIAL_MAX"])
-        config.poll_interval = float(FAST_ENV["RELIANCE_POLL_INTERVAL"])
-        return Node(workspace, config)
+        return Node(workspace, config_from_env(config, FAST_ENV))  # the fast timers `serve` gets
 
     return factory
 

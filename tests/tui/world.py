@@ -11,7 +11,7 @@ import contextlib
 import itertools
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -24,7 +24,7 @@ from reliance.fsutil import atomic_write, write_private
 from reliance.identity import KEY_FILE, PROFILE_FILE, encode_peer_id, identity_dir
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.store.repository import Repository
-from reliance.sync.events import PeerInfo, PeerState
+from reliance.sync.events import NodeEvent, PeerInfo, PeerState
 from reliance.sync.protocol import Session, SyncHost
 from reliance.workspace import Workspace
 
@@ -288,7 +288,7 @@ class FakeNode:
 
     def __init__(self, peers: list[PeerInfo] | None = None) -> None:
         self._peers = list(peers or [])
-        self.callbacks: list[object] = []
+        self.callbacks: list[Callable[[NodeEvent], None]] = []
         self.started = False
         self.stopped = False
         self.accepted: list[str] = []
@@ -308,12 +308,12 @@ class FakeNode:
     def peers(self) -> list[PeerInfo]:
         return list(self._peers)
 
-    def subscribe(self, callback: object) -> None:
+    def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
         self.callbacks.append(callback)
 
-    def emit(self, event: object) -> None:
+    def emit(self, event: NodeEvent) -> None:
         for callback in self.callbacks:
-            callback(event)  # type: ignore[operator]
+            callback(event)
 
     async def add_address(self, host: str, port: int) -> None:
         self.addresses.append((host, port))

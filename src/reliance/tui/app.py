@@ -44,7 +44,7 @@ from reliance.tui.data import (
     save_follows,
 )
 from reliance.tui.home import HomeScreen
-from reliance.tui.node import NodeLike, default_node_factory
+from reliance.tui.node import NodeFactory, NodeLike, default_node_factory
 from reliance.tui.welcome import BootScreen, UnlockScreen, WelcomeScreen
 from reliance.tui.widgets import NAV, localize_bindings, spawn
 from reliance.workspace import Workspace
@@ -53,8 +53,6 @@ logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
 LOAD_CHUNK = 16
-
-NodeFactory = Callable[[Workspace], NodeLike | None]
 
 
 def lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -415,7 +413,7 @@ class RelianceApp(App[None]):
         if callable(refresh_item):
             refresh_item()
         for entry in entries:
-            if entry.kind in ("answer", "rejected"):
+            if entry.kind == "answer":  # rejections are announced when the node reports them
                 from reliance.tui.render import feed_text
 
                 self.notify(feed_text(entry, self.lang).plain, timeout=6)
@@ -493,9 +491,7 @@ class RelianceApp(App[None]):
         elif kind == ev.REJECTED:
             entry = FeedEntry("rejected", clock(), {"name": name, "reason": event.text}, doc_id=event.doc_id)
             self.data.add_feed(entry)
-            self.notify(
-                t("feed.rejected", self.lang, name=name, reason=event.text), severity="warning", timeout=8
-            )
+            self.notify(self.t("feed.rejected", name=name, reason=event.text), severity="warning", timeout=8)
         elif kind in (ev.PEER_CONNECTED, ev.PEER_DISCONNECTED, ev.PEER_PENDING):
             state = {ev.PEER_CONNECTED: "connected", ev.PEER_DISCONNECTED: "disconnected"}.get(
                 kind, "pending"
@@ -740,18 +736,17 @@ class RelianceApp(App[None]):
 
 def remember_address(home: Path, host: str, port: int) -> None:
     """Offline: note a typed address so the node dials it when it runs (as `reliance peer add`)."""
-    try:
-        from reliance.sync.node import read_peers_file, write_peers_file  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise RelianceError("no network node in this build: the address cannot be used") from None
-    data = read_peers_file(home)
-    typed = list(data.get("typed", []))
+    from reliance.sync.node import peers_file_lock, read_peers_file, write_peers_file
+
     text = f"{host}:{port}"
-    if text not in typed:
-        typed.append(text)
-    data["typed"] = typed
-    data.setdefault("peers", {})
-    write_peers_file(home, data)
+    with peers_file_lock(home):  # a headless node on this home rewrites the file too
+        data = read_peers_file(home)
+        typed = list(data.get("typed", []))
+        if text not in typed:
+            typed.append(text)
+        data["typed"] = typed
+        data.setdefault("peers", {})
+        write_peers_file(home, data)
 
 
 def create_app(

@@ -40,7 +40,6 @@ class CatalogueScreen(RelianceScreen):
         self._cache = FilterCache()
         self.shown: list[Row] = []
         self._authors: list[tuple[str, str]] = []
-        self._version = -1
 
     # -- layout --------------------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -123,7 +122,6 @@ class CatalogueScreen(RelianceScreen):
                 select.set_options(self._author_options())
                 if self.filter.author:
                     select.value = self.filter.author
-        self._version = data.version
         self.apply_filter()
 
     def apply_filter(self) -> None:

@@ -19,7 +19,6 @@ from textual.widgets.option_list import Option
 
 from reliance import projects
 from reliance.doc import participant
-from reliance.doc import project as pdoc
 from reliance.doc.participant import Amendment
 from reliance.i18n import group_label, section_label
 from reliance.model.codesocial import SECTIONS
@@ -46,19 +45,13 @@ def read_code(ws: Workspace, doc_id: str) -> CodeView:
 
 
 def amendment_diff(ws: Workspace, doc_id: str, history: Sequence[Amendment], index: int) -> tuple[str, str]:
-    """Store thread: a section's text before and after one amendment."""
+    """Store thread: a section's text before and after one amendment (a project's code has the same shape)."""
     amendment = history[index]
-    stored = ws.repo.open(doc_id)
-    after_heads = list(history[index + 1].before_heads) if index + 1 < len(history) else None
-
-    def read(heads: Sequence[bytes] | None) -> dict[str, str]:
-        if doc_id.startswith("pj"):
-            return pdoc.code(stored.crdt, heads)
-        return participant.read_code(stored.crdt, heads)
-
-    before = read(list(amendment.before_heads)).get(amendment.section, "") if amendment.before_heads else ""
-    after = read(after_heads).get(amendment.section, "")
-    return before, after
+    crdt = ws.repo.open(doc_id).crdt
+    after_heads = history[index + 1].before_heads if index + 1 < len(history) else None
+    before = participant.read_code(crdt, amendment.before_heads) if amendment.before_heads else {}
+    after = participant.read_code(crdt, after_heads)
+    return before.get(amendment.section, ""), after.get(amendment.section, "")
 
 
 def diff_text(before: str, after: str) -> Text:

@@ -290,24 +290,6 @@ class CatalogueFilter:
     tag: str = ""
     text: str = ""
 
-    def matches(self, row: Row) -> bool:
-        item = row.item
-        if self.kind and item.kind != self.kind:
-            return False
-        if self.status == "active":
-            if item.status == Status.ARCHIVED:
-                return False
-        elif self.status != "all" and item.status != self.status:
-            return False
-        if self.author and item.author != self.author:
-            return False
-        if self.tag and self.tag not in item.tags:
-            return False
-        if self.text:
-            hay = row.hay
-            return all(word in hay for word in self.text.lower().split())
-        return True
-
     def words(self) -> list[str]:
         return self.text.lower().split()
 
@@ -385,12 +367,6 @@ class FeedEntry:
     params: Mapping[str, str] = field(default_factory=dict)
     item_id: str = ""
     doc_id: str = ""
-
-
-def amount_text(amount: int, unit: str) -> str:
-    from reliance.economy import format_amount
-
-    return format_amount(amount, unit)
 
 
 def clock() -> str:
@@ -513,27 +489,24 @@ class AppData:
         """At start: the answers already received, so the feed is not empty for no reason."""
         self.version += 1
         for answer in self.answers_to_me()[-20:]:
-            item = self.items_by_id.get(answer.item_id)
-            self.feed.appendleft(
-                FeedEntry(
-                    "answer",
-                    answer.created[:16].replace("T", " "),
-                    {
-                        "name": self.name(answer.author),
-                        "answer": answer.kind.value,
-                        "title": item.title if item else answer.item_id,
-                        "message": answer.message,
-                    },
-                    item_id=answer.item_id,
-                    doc_id=answer.author,
-                )
-            )
+            at = answer.created[:16].replace("T", " ")
+            self.feed.appendleft(self._answer_entry(answer, self.name(answer.author), at, answer.author))
 
     def add_feed(self, entry: FeedEntry) -> None:
         self.feed.appendleft(entry)
         self.version += 1
 
     # -- feed ----------------------------------------------------------------------------------------------
+    def _answer_entry(self, answer: Answer, name: str, at: str, doc_id: str) -> FeedEntry:
+        target = self.items_by_id.get(answer.item_id)
+        params = {
+            "name": name,
+            "answer": answer.kind.value,
+            "title": target.title if target else answer.item_id,
+            "message": answer.message,
+        }
+        return FeedEntry("answer", at, params, item_id=answer.item_id, doc_id=doc_id)
+
     def _participant_feed(
         self, old: ParticipantView | None, new: ParticipantView, at: str
     ) -> list[FeedEntry]:
@@ -557,21 +530,7 @@ class AppData:
         for answer in new.answers:
             if answer.id in known or answer.item_author != self.me:
                 continue
-            target = self.items_by_id.get(answer.item_id)
-            out.append(
-                FeedEntry(
-                    "answer",
-                    at,
-                    {
-                        "name": name,
-                        "answer": answer.kind.value,
-                        "title": target.title if target else answer.item_id,
-                        "message": answer.message,
-                    },
-                    item_id=answer.item_id,
-                    doc_id=new.doc_id,
-                )
-            )
+            out.append(self._answer_entry(answer, name, at, new.doc_id))
         if self.follows_doc(new.doc_id):
             for section, _when, by in new.amendments[len(old.amendments) :]:
                 who = self.name(by)
@@ -587,6 +546,8 @@ class AppData:
             if self.me in new.members and new.members[self.me].added_by != self.me:
                 out.append(FeedEntry("project_new", at, {"project": project}, doc_id=new.doc_id))
             return out
+        from reliance.economy import format_amount  # loaded with the first project, after the first frame
+
         known = {e.id for e in old.ledger.entries}
         for entry in new.ledger.entries:
             if entry.id in known or entry.author == self.me:
@@ -599,7 +560,7 @@ class AppData:
                         "project": project,
                         "name": self.name(entry.member),
                         "entry": entry.kind.value,
-                        "amount": amount_text(entry.amount, entry.unit),
+                        "amount": format_amount(entry.amount, entry.unit),
                         "unit": entry.unit,
                     },
                     doc_id=new.doc_id,

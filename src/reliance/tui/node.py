@@ -7,7 +7,6 @@ real `reliance.sync.node.Node`, or with a fake in tests. Everything a node repor
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -16,8 +15,6 @@ from reliance.sync.events import NodeEvent, PeerInfo
 if TYPE_CHECKING:
     from reliance.sync.doctor import Finding
     from reliance.workspace import Workspace
-
-logger = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -55,13 +52,9 @@ NodeFactory = Callable[["Workspace"], "NodeLike | None"]
 
 
 def default_node_factory(workspace: Workspace) -> NodeLike | None:
-    """The real node with this home's settings, or None (offline) when it is not available."""
-    try:
-        from reliance.sync.node import Node  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        logger.info("no network node in this build (%s): running offline", exc)
-        return None
+    """The real node with this home's port and mDNS settings."""
     from reliance import settings
+    from reliance.sync.node import Node
 
     try:
         config = settings.load_config(workspace.home)

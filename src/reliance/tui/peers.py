@@ -20,7 +20,7 @@ from reliance.tui.dialogs import AddressDialog, ConfirmDialog
 from reliance.tui.widgets import Column, VirtualTable, spawn
 
 LEVEL_MARKS = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "problem": ("✗", "red")}
-STATE_ORDER = {
+STATE_ORDER: dict[str, int] = {
     PeerState.PENDING: 0,
     PeerState.CONNECTED: 1,
     PeerState.CONNECTING: 2,
@@ -40,6 +40,10 @@ class PeerRow:
     last_seen: float | None = None
     docs_in_sync: dict[str, bool] = field(default_factory=dict)
     last_error: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or short_id(self.peer_id)
 
 
 class PeersScreen(RelianceScreen):
@@ -107,6 +111,7 @@ class PeersScreen(RelianceScreen):
         node = self.rapp.node
         rows: list[PeerRow] = []
         seen: set[str] = set()
+        blocked_ids = {entry["peer_id"] for entry in self.blocked}
         if node is not None:
             for info in node.peers():
                 seen.add(info.peer_id)
@@ -114,7 +119,7 @@ class PeersScreen(RelianceScreen):
                     PeerRow(
                         info.peer_id,
                         info.name or self.data.name(info.peer_id),
-                        info.state.value,
+                        PeerState.BLOCKED.value if info.peer_id in blocked_ids else info.state.value,
                         info.address,
                         info.source,
                         info.last_seen,
@@ -122,22 +127,6 @@ class PeersScreen(RelianceScreen):
                         info.last_error,
                     )
                 )
-        blocked_ids = {entry["peer_id"] for entry in self.blocked}
-        rows = [
-            PeerRow(
-                r.peer_id,
-                r.name,
-                PeerState.BLOCKED.value,
-                r.address,
-                r.source,
-                r.last_seen,
-                r.docs_in_sync,
-                r.last_error,
-            )
-            if r.peer_id in blocked_ids
-            else r
-            for r in rows
-        ]
         for entry in self.blocked:
             if entry["peer_id"] not in seen:
                 name = self.data.name(entry["peer_id"])
@@ -150,12 +139,7 @@ class PeersScreen(RelianceScreen):
                         last_error=entry.get("reason", ""),
                     )
                 )
-        rows.sort(
-            key=lambda r: (
-                STATE_ORDER.get(PeerState(r.state), 9) if r.state in PeerState.__members__.values() else 9,
-                r.name.lower(),
-            )
-        )
+        rows.sort(key=lambda r: (STATE_ORDER.get(r.state, 9), r.name.lower()))
         return rows
 
     def refresh_peers(self) -> None:
@@ -295,7 +279,7 @@ class PeersScreen(RelianceScreen):
         except Exception as exc:
             self.rapp.report(exc)
             return
-        self.notify(self.t("done.accepted", name=row.name or short_id(row.peer_id)))
+        self.notify(self.t("done.accepted", name=row.label))
         self.refresh_peers()
 
     def action_block(self) -> None:
@@ -307,19 +291,17 @@ class PeersScreen(RelianceScreen):
             if yes:
                 self.rapp.perform(
                     self._set_blocked(row, True),
-                    done=self.t("done.blocked", name=row.name or short_id(row.peer_id)),
+                    done=self.t("done.blocked", name=row.label),
                 )
 
-        self.app.push_screen(
-            ConfirmDialog(self.t("confirm.block", name=row.name or short_id(row.peer_id))), done
-        )
+        self.app.push_screen(ConfirmDialog(self.t("confirm.block", name=row.label)), done)
 
     def action_unblock(self) -> None:
         row = self.selected()
         if row is not None:
             self.rapp.perform(
                 self._set_blocked(row, False),
-                done=self.t("done.unblocked", name=row.name or short_id(row.peer_id)),
+                done=self.t("done.unblocked", name=row.label),
             )
 
     async def _set_blocked(self, row: PeerRow, blocked: bool) -> None:

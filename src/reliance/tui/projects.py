@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -40,6 +40,7 @@ from reliance.tui.widgets import Column, VirtualTable, bar_chart, spawn
 from reliance.workspace import Workspace
 
 ALL_TIME = "2000-01-01"
+R = TypeVar("R")
 
 
 def dividend_preview(
@@ -117,6 +118,8 @@ class ProjectsScreen(RelianceScreen):
         self.pool: int | None = None
         self.preview: economy.Distribution | None = None
         self.extras: Extras | None = None
+        self._reversed_ids: set[str] = set()
+        self._stand_in = False
         self._listed: list[str] = []
         self._labels: list[tuple[str, str, bool]] | None = None
 
@@ -262,7 +265,7 @@ class ProjectsScreen(RelianceScreen):
         note = entry.note
         if entry.counterparty:
             note = f"→ {self._account(entry.counterparty)} {note}".strip()
-        if entry.id in getattr(self, "_reversed_ids", set()):
+        if entry.id in self._reversed_ids:
             note = f"[{self.t('projects.reversed')}] {note}"
         return [
             entry.at.replace("T", " ")[:16],
@@ -273,19 +276,13 @@ class ProjectsScreen(RelianceScreen):
         ]
 
     def _reversed(self, entry: economy.Entry) -> bool:
-        return entry.id in getattr(self, "_reversed_ids", set()) or entry.kind is economy.EntryKind.REVERSAL
+        return entry.id in self._reversed_ids or entry.kind is economy.EntryKind.REVERSAL
 
-    def _format_member(self, member: object) -> list[str]:
-        peer_id = getattr(member, "peer_id", "")
-        name = self.data.name(peer_id)
-        if peer_id == self.data.me:
+    def _format_member(self, member: pdoc.Member) -> list[str]:
+        name = self.data.name(member.peer_id)
+        if member.peer_id == self.data.me:
             name += f" ({self.t('details.you')})"
-        return [
-            name,
-            self.t(f"role.{getattr(member, 'role', 'member')}"),
-            peer_id,
-            getattr(member, "added_at", "")[:10],
-        ]
+        return [name, self.t(f"role.{member.role}"), member.peer_id, member.added_at[:10]]
 
     def _account(self, account: str) -> str:
         if account.startswith("@"):
@@ -394,7 +391,7 @@ class ProjectsScreen(RelianceScreen):
         lang = self.lang
         parts: list[RenderableType] = []
         pool_text = economy.format_amount(dist.pool, dist.unit, lang)
-        key = "projects.pool_stand_in" if getattr(self, "_stand_in", False) else "projects.pool"
+        key = "projects.pool_stand_in" if self._stand_in else "projects.pool"
         parts.append(Text(self.t(key, pool=pool_text, version=dist.policy_version), style="dim"))
         table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_header=True)
         table.add_column(self.t("col.member"))
@@ -535,17 +532,21 @@ class ProjectsScreen(RelianceScreen):
 
         self.app.push_screen(MemberDialog(known), done)
 
-    def _highlighted(self, table_id: str) -> object:
-        return self.query_one(f"#{table_id}", VirtualTable).current
+    def _highlighted(self, tab: str, kind: type[R]) -> R | None:
+        """The row highlighted in a tab's table; else that tab is shown and the person told to choose."""
+        row = self.query_one(f"#{tab}-table", VirtualTable).current
+        if isinstance(row, kind):
+            return row
+        self.action_tab(tab)
+        self.notify(self.t("error.no_selection"), severity="warning")
+        return None
 
     def action_remove_member(self) -> None:
         view = self.current
-        member = self._highlighted("members-table")
+        member = self._highlighted("members", pdoc.Member)
         if view is None or member is None:
-            self.action_tab("members")
-            self.notify(self.t("error.no_selection"), severity="warning")
             return
-        peer_id = getattr(member, "peer_id", "")
+        peer_id = member.peer_id
         name = self.data.name(peer_id)
 
         def done(yes: bool | None) -> None:
@@ -559,10 +560,8 @@ class ProjectsScreen(RelianceScreen):
 
     def action_reverse(self) -> None:
         view = self.current
-        entry = self._highlighted("ledger-table")
-        if view is None or not isinstance(entry, economy.Entry):
-            self.action_tab("ledger")
-            self.notify(self.t("error.no_selection"), severity="warning")
+        entry = self._highlighted("ledger", economy.Entry)
+        if view is None or entry is None:
             return
 
         def done(yes: bool | None) -> None:
@@ -575,10 +574,8 @@ class ProjectsScreen(RelianceScreen):
 
     def action_acknowledge(self) -> None:
         view = self.current
-        entry = self._highlighted("ledger-table")
-        if view is None or not isinstance(entry, economy.Entry):
-            self.action_tab("ledger")
-            self.notify(self.t("error.no_selection"), severity="warning")
+        entry = self._highlighted("ledger", economy.Entry)
+        if view is None or entry is None:
             return
 
         def done(value: str | None) -> None:

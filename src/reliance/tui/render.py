@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from rich.text import Text
 
-from reliance.i18n import answer_label, kind_label, status_label, t, tn
+from reliance.i18n import answer_label, kind_label, section_label, status_label, t, tn
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.tui.data import AppData, FeedEntry, short_id
 
@@ -16,6 +16,18 @@ KIND_STYLE = {
     ItemKind.CALL: "magenta",
     ItemKind.EVENT: "cyan",
     ItemKind.SEED: "blue",
+}
+FEED_ICONS = {
+    "item_new": ("＋", "green"),
+    "item_update": ("✎", "cyan"),
+    "answer": ("↩", "magenta"),
+    "ledger": ("€", "yellow"),
+    "amend": ("§", "blue"),
+    "peer_new": ("☺", "green"),
+    "project_new": ("◆", "green"),
+    "peer": ("⇄", "cyan"),
+    "rejected": ("✖", "red"),
+    "error": ("!", "red"),
 }
 
 
@@ -104,19 +116,7 @@ def reciprocity_label(value: str, lang: str) -> str:
 def feed_text(entry: FeedEntry, lang: str) -> Text:
     """One line of the activity feed."""
     p = dict(entry.params)
-    icons = {
-        "item_new": ("＋", "green"),
-        "item_update": ("✎", "cyan"),
-        "answer": ("↩", "magenta"),
-        "ledger": ("€", "yellow"),
-        "amend": ("§", "blue"),
-        "peer_new": ("☺", "green"),
-        "project_new": ("◆", "green"),
-        "peer": ("⇄", "cyan"),
-        "rejected": ("✖", "red"),
-        "error": ("!", "red"),
-    }
-    icon, color = icons.get(entry.kind, ("·", ""))
+    icon, color = FEED_ICONS.get(entry.kind, ("·", ""))
     if "kind" in p:
         p["kind"] = kind_label(p["kind"], lang).lower()
     if "status" in p:
@@ -124,8 +124,6 @@ def feed_text(entry: FeedEntry, lang: str) -> Text:
     if "answer" in p:
         p["answer"] = answer_label(p["answer"], lang)
     if "section" in p:
-        from reliance.i18n import section_label
-
         p["section"] = section_label(p["section"], lang)
     if entry.kind == "answer":
         p["message"] = f"— {p['message']}" if p.get("message") else ""
