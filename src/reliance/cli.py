@@ -28,15 +28,21 @@ class Context:
         self.ask_passphrase = ask_passphrase
         self._workspace: Workspace | None = None
 
+    def passphrase_from_file(self) -> bytes | None:
+        """The passphrase given with --passphrase-file, or None without one."""
+        if not self.passphrase_file:
+            return None
+        try:
+            text = Path(self.passphrase_file).read_text("utf-8").strip("\r\n")
+        except OSError as exc:
+            raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
+        if not text:
+            raise RelianceError("the passphrase file is empty")
+        return text.encode()
+
     def passphrase(self, *, confirm: bool = False) -> bytes | None:
         if self.passphrase_file:
-            try:
-                text = Path(self.passphrase_file).read_text("utf-8").strip("\r\n")
-            except OSError as exc:
-                raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
-            if not text:
-                raise RelianceError("the passphrase file is empty")
-            return text.encode()
+            return self.passphrase_from_file()
         if self.ask_passphrase or (not confirm and key_is_encrypted(self.home)):
             if not sys.stdin.isatty() and not self.ask_passphrase:
                 raise RelianceError("the key is protected by a passphrase: give --passphrase-file FILE")
@@ -78,7 +84,7 @@ def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_p
     if ctx.invoked_subcommand is None:
         from reliance.tui.app import run_app
 
-        run_app(ctx.obj.home, ctx.obj.passphrase_file)
+        run_app(ctx.obj.home, ctx.obj.passphrase_from_file())  # without a file, the app asks itself
 
 
 # -- identity ------------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import signal
@@ -35,7 +34,7 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
 
     ws = ctx.workspace()
     config = settings.load_config(ctx.home)
-    chosen_port = port if port is not None else int(config["port"])
+    chosen_port = port if port is not None else config["port"]
     node_config = config_from_env(
         NodeConfig(port=chosen_port, listen=listen, mdns=not no_mdns and bool(config["mdns"]))
     )
@@ -162,19 +161,11 @@ def peer_group() -> None:
 @pass_ctx
 def peer_add(ctx: Context, address: str) -> None:
     """Remember HOST:PORT; the node dials it now and after every disconnection."""
-    from reliance.sync.node import parse_address, peers_file_lock, read_peers_file, write_peers_file
+    from reliance.sync.node import parse_address, remember_typed_address
 
     host, port = parse_address(address)
     _require_home(ctx)
-    text = f"{host}:{port}"
-    with peers_file_lock(ctx.home):  # a running node rewrites this file too
-        data = read_peers_file(ctx.home)
-        typed = list(data.get("typed", []))
-        if text not in typed:
-            typed.append(text)
-        data["typed"] = typed
-        data.setdefault("peers", {})
-        write_peers_file(ctx.home, data)
+    text = remember_typed_address(ctx.home, host, port)
     click.echo(
         f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)"
     )
@@ -210,19 +201,11 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) -> None:
     """Explain in plain words why no peer is found, and what to try."""
     from reliance.i18n import resolve_lang
-    from reliance.sync.doctor import diagnose
-    from reliance.sync.node import read_state_file
+    from reliance.sync.node import diagnose_home
 
     config = settings.load_config(ctx.home)
     lang = resolve_lang(lang, str(config.get("lang") or ""))
-    state = read_state_file(ctx.home)
-    chosen = port if port is not None else int(config["port"])
-    connected = None
-    if state is not None:
-        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
-        with contextlib.suppress(ValueError):
-            chosen = int(str(state.get("listen")).rpartition(":")[2])
-    findings = diagnose(chosen, peers_found=connected, listening_port=chosen if state is not None else None)
+    findings = diagnose_home(ctx.home, port if port is not None else config["port"])
     if as_json:
         emit_json([dataclasses.asdict(f) for f in findings])
         return

@@ -33,11 +33,22 @@ def _write(path: Path, value: Any) -> None:
 
 
 def load_config(home: Path) -> dict[str, Any]:
+    """The settings, each of its default's type and among its choices: a hand-edited or damaged value
+    falls back to the default, so that callers can rely on `config["port"]` being a port number."""
     stored = _read(home / "config.json", {})
     config = dict(DEFAULT_CONFIG)
     if isinstance(stored, dict):
-        config.update({k: v for k, v in stored.items() if k in DEFAULT_CONFIG})
+        config.update({k: v for k, v in stored.items() if k in DEFAULT_CONFIG and _valid(k, v)})
     return config
+
+
+def _valid(key: str, value: Any) -> bool:
+    default = DEFAULT_CONFIG[key]
+    if type(value) is not type(default):  # bool is not int here
+        return False
+    if key == "port":
+        return bool(0 < value < 65536)
+    return key not in CONFIG_CHOICES or value in CONFIG_CHOICES[key]
 
 
 def set_config(home: Path, key: str, value: str) -> dict[str, Any]:

@@ -20,7 +20,6 @@ namespaces.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -41,7 +40,7 @@ from reliance.store.repository import SignedChange
 from reliance.sync.node import DEFAULT_PORT
 from reliance.workspace import Workspace
 from tests.conftest import RELIANCE, CliResult
-from tests.netns import NetnsNetwork, can_create_namespaces
+from tests.netns import NetnsNetwork, can_create_namespaces, stop_processes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -295,18 +294,7 @@ class Cluster:
 
     def close(self) -> None:
         """Stop every process (SIGTERM, then SIGKILL) and delete every namespace; never raises."""
-        for proc in self.processes:
-            if proc.poll() is None:
-                with contextlib.suppress(OSError):
-                    proc.send_signal(signal.SIGCONT)  # a paused node must be able to die
-                    proc.terminate()
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=5)
+        stop_processes(self.processes, timeout=5)
         if self.net is not None:
             self.net.close()
 

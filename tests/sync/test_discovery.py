@@ -31,13 +31,10 @@ from reliance.sync.discovery import (
     instance_name,
     parse_txt,
 )
+from tests.net.cluster import random_service_type
 from tests.netns import netns_network, python_env, require_namespaces
 
 LOOPBACK = ["127.0.0.1"]
-
-
-def random_service_type() -> str:
-    return f"_rl{secrets.token_hex(4)}._tcp.local."
 
 
 # ------------------------------------------------------------------------------------ pure functions

@@ -18,6 +18,7 @@ import pytest
 
 from reliance.sync.discovery import InterfaceAddress
 from reliance.sync.doctor import Facts, Finding, diagnose, diagnose_async, interpret, probe_port
+from tests.net.cluster import free_port
 from tests.netns import netns_network, python_env, require_namespaces
 
 LO = InterfaceAddress("lo", "127.0.0.1", 8, True, False)
@@ -145,12 +146,6 @@ def busy_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_port_in_use(busy_port: int) -> None:
     findings = diagnose(busy_port, network_probes=False, peers_found=1)
     check_wording(findings)
@@ -260,3 +255,31 @@ def test_cli_doctor_speaks_the_configured_language(tmp_path: Path) -> None:
         subprocess.run([command, "--home", home, "config", "set", "lang", "fr"], env=env, check=True)
         assert "Connecté à un réseau" in doctor()
         assert "Connected to a network" in doctor("--lang", "en")  # the option wins
+
+
+@pytest.mark.netns
+def test_cli_doctor_beside_a_running_node_speaks_of_that_node(tmp_path: Path) -> None:
+    """A `reliance serve` on the same home holds the port: the doctor counts its peers instead of
+    browsing, does not call its port taken, and gives that port in our address."""
+    require_namespaces()
+    command = str(Path(sys.executable).with_name("reliance"))
+    home = tmp_path / "home"
+    subprocess.run([command, "--home", str(home), "init", "--name", "Camille"], check=True, timeout=60)
+    with netns_network(1) as net, socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+
+        def doctor_with(peers: list[dict[str, str]]) -> list[dict[str, Any]]:
+            state = {"pid": os.getpid(), "listen": f"0.0.0.0:{port}", "peers": peers}
+            (home / "node-state.json").write_text(json.dumps(state))  # as the running node writes it
+            argv = [command, "--home", str(home), "doctor", "--json", "--port", "7000"]
+            return list(json.loads(net.run(0, argv, timeout=30).stdout))
+
+        found = doctor_with([{"state": "connected"}, {"state": "pending"}])
+        assert {f["code"]: f["level"] for f in found}["peers_found"] == "ok"
+        assert not {"port_in_use", "port_free", "no_peers"} & {f["code"] for f in found}
+
+        alone = doctor_with([])
+        (lonely,) = [f for f in alone if f["code"] == "no_peers"]
+        assert f"{net.nodes[0].address}:{port}" in lonely["advice_en"]  # the node's port, not --port

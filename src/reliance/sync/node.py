@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reliance import settings
 from reliance.errors import RelianceError
@@ -46,6 +46,9 @@ from reliance.sync.protocol import (
     SyncHost,
 )
 from reliance.workspace import Workspace
+
+if TYPE_CHECKING:
+    from reliance.sync.doctor import Finding
 
 log = logging.getLogger("reliance.node")
 T = TypeVar("T")
@@ -230,6 +233,11 @@ def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int
     return host, int(port_text)
 
 
+def format_address(host: str, port: int) -> str:
+    """The text `parse_address` reads back: an IPv6 host goes in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class Node:
     def __init__(
         self,
@@ -279,6 +287,13 @@ class Node:
         self._listeners.append(callback)
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # e.g. the port is taken: release the worker thread and what started
+            raise
+
+    async def _start(self) -> None:
         self._load_peers_file()
         await self._in_worker(self._open_all)
         self._server = await transport.serve(
@@ -758,7 +773,7 @@ class Node:
                 }
                 for p in self.peers_by_key.values()
             },
-            "typed": [f"{h}:{p}" for h, p in self.typed],
+            "typed": [format_address(h, p) for h, p in self.typed],
         }
         with contextlib.suppress(OSError):
             write_peers_file(self.home, data)
@@ -825,6 +840,34 @@ def peers_file_lock(home: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def remember_typed_address(home: Path, host: str, port: int) -> str:
+    """Note HOST:PORT in peers.json so that a node on this home dials it (now if it runs, else at start)."""
+    text = format_address(host, port)
+    with peers_file_lock(home):  # a running node rewrites this file too
+        data = read_peers_file(home)
+        typed = list(data.get("typed", []))
+        if text not in typed:
+            typed.append(text)
+        data["typed"] = typed
+        data.setdefault("peers", {})
+        write_peers_file(home, data)
+    return text
+
+
+def diagnose_home(home: Path, port: int) -> list[Finding]:
+    """The doctor for this home. Beside a `reliance serve` running on it, the peers are that node's and
+    its port, which it holds, is not probed (it would only look taken) but given in the advice."""
+    from reliance.sync.doctor import diagnose
+
+    state = read_state_file(home)
+    if state is None:
+        return diagnose(port)
+    connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
+    listening = str(state.get("listen")).rpartition(":")[2]
+    held = int(listening) if listening.isdigit() else port
+    return diagnose(port, peers_found=connected, listening_port=held)
 
 
 def read_state_file(home: Path) -> dict[str, Any] | None:

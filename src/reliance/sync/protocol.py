@@ -466,7 +466,7 @@ class Session:
         if blocked and any(info.actor in blocked for info in infos):
             message = self._without_blocked(message, blocked)
             infos = [i for i in infos if i.actor not in blocked]
-        signatures, completed = self._signatures_for(stored, message, infos)
+        signatures, completed, infos = self._signatures_for(stored, message, infos)
         wanted = self._wanted(stored, completed.need)
         if wanted:
             completed = dataclasses.replace(completed, need=completed.need + wanted)
@@ -478,7 +478,7 @@ class Session:
             # keep answering each other with the same empty message forever.
             return []
         self._last_sent[doc_id] = raw
-        self.sent_changes += len(completed.changes and infos)
+        self.sent_changes += len(infos) if completed.changes else 0
         return [_pack({"t": "sync", "d": doc_id, "m": raw, "s": signatures})]
 
     @staticmethod
@@ -530,8 +530,9 @@ class Session:
 
     def _signatures_for(
         self, stored: StoredDoc, message: wire.SyncMessage, infos: list[ChangeInfo]
-    ) -> tuple[list[list[bytes]], wire.SyncMessage]:
-        """Signatures the receiver needs; adds changes when one we lack a signature for must be covered.
+    ) -> tuple[list[list[bytes]], wire.SyncMessage, list[ChangeInfo]]:
+        """Signatures the receiver needs, the message and the changes it now carries: adds changes when
+        one we lack a signature for must be covered.
 
         We hold some changes without their own signature: they reached us covered by a later signed
         change of the same author. To pass them on we send that later change too, whether it is
@@ -573,7 +574,7 @@ class Session:
             signature = signature_of(change_hash)
             if signature is not None:
                 signatures.append([change_hash, signature])
-        return signatures, message
+        return signatures, message, infos
 
     @staticmethod
     def _without_blocked(message: wire.SyncMessage, blocked: Collection[bytes]) -> wire.SyncMessage:

@@ -531,7 +531,9 @@ class RelianceApp(App[None]):
         if self.node is not None:
             await self.node.add_address(host, port)
             return
-        await self.io(remember_address, self.home, host, port)
+        from reliance.sync.node import remember_typed_address  # the node module loads after the first frame
+
+        await self.io(remember_typed_address, self.home, host, port)
 
     def _peers_online(self) -> tuple[int, int, int]:
         """(connected, pending, syncing) peers."""
@@ -734,21 +736,6 @@ class RelianceApp(App[None]):
         await self.shutdown()
 
 
-def remember_address(home: Path, host: str, port: int) -> None:
-    """Offline: note a typed address so the node dials it when it runs (as `reliance peer add`)."""
-    from reliance.sync.node import peers_file_lock, read_peers_file, write_peers_file
-
-    text = f"{host}:{port}"
-    with peers_file_lock(home):  # a headless node on this home rewrites the file too
-        data = read_peers_file(home)
-        typed = list(data.get("typed", []))
-        if text not in typed:
-            typed.append(text)
-        data["typed"] = typed
-        data.setdefault("peers", {})
-        write_peers_file(home, data)
-
-
 def create_app(
     home: Path,
     *,
@@ -760,17 +747,8 @@ def create_app(
     return RelianceApp(Path(home), passphrase=passphrase, node_factory=node_factory, lang=lang)
 
 
-def run_app(home: Path, passphrase_file: str | None = None) -> None:
+def run_app(home: Path, passphrase: bytes | None = None) -> None:
     """Run the app in this terminal (the CLI calls this when `reliance` has no arguments)."""
-    passphrase: bytes | None = None
-    if passphrase_file:
-        try:
-            text = Path(passphrase_file).read_text("utf-8").strip("\r\n")
-        except OSError as exc:
-            raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
-        if not text:
-            raise RelianceError("the passphrase file is empty")
-        passphrase = text.encode()
     _log_to_file(Path(home))
     create_app(Path(home), passphrase=passphrase).run()
 

@@ -52,21 +52,12 @@ NodeFactory = Callable[["Workspace"], "NodeLike | None"]
 
 
 def default_node_factory(workspace: Workspace) -> NodeLike | None:
-    """The real node with this home's port and mDNS settings."""
+    """The real node with this home's port and mDNS settings, and the RELIANCE_* tuning `serve` reads."""
     from reliance import settings
-    from reliance.sync.node import Node
+    from reliance.sync.node import Node, NodeConfig, config_from_env
 
-    try:
-        config = settings.load_config(workspace.home)
-    except Exception:  # a damaged config file must not keep the app from starting
-        config = dict(settings.DEFAULT_CONFIG)
-    port = config.get("port", 7447)
-    mdns = config.get("mdns", True)
-    node: NodeLike = Node(
-        workspace,
-        port=port if isinstance(port, int) else 7447,
-        mdns=bool(mdns),
-    )
+    config = settings.load_config(workspace.home)
+    node: NodeLike = Node(workspace, config_from_env(NodeConfig(port=config["port"], mdns=config["mdns"])))
     return node
 
 

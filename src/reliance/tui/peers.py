@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +18,9 @@ from reliance.tui.base import RelianceScreen
 from reliance.tui.data import short_id
 from reliance.tui.dialogs import AddressDialog, ConfirmDialog
 from reliance.tui.widgets import Column, VirtualTable, spawn
+
+if TYPE_CHECKING:
+    from reliance.sync.doctor import Finding
 
 LEVEL_MARKS = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "problem": ("✗", "red")}
 STATE_ORDER: dict[str, int] = {
@@ -60,7 +63,7 @@ class PeersScreen(RelianceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.blocked: list[dict[str, str]] = []
-        self.findings: list[object] | None = None
+        self.findings: list[Finding] | None = None
         self.diagnosing = False
 
     def compose_body(self) -> ComposeResult:
@@ -223,12 +226,10 @@ class PeersScreen(RelianceScreen):
             text.append(self.t("peers.doctor_hint"), style="dim")
         else:
             for finding in self.findings:
-                level = str(getattr(finding, "level", "ok"))
-                mark, color = LEVEL_MARKS.get(level, ("-", ""))
-                message = getattr(finding, "message_fr" if self.lang == "fr" else "message_en", "")
-                advice = getattr(finding, "advice_fr" if self.lang == "fr" else "advice_en", "")
+                mark, color = LEVEL_MARKS.get(finding.level, ("-", ""))
+                advice = finding.advice(self.lang)
                 text.append(f"{mark} ", style=color)
-                text.append(str(message) + "\n")
+                text.append(finding.message(self.lang) + "\n")
                 if advice:
                     text.append(f"   → {advice}\n", style="dim")
         widget.update(text)
@@ -239,12 +240,11 @@ class PeersScreen(RelianceScreen):
         node = self.rapp.node
         try:
             if node is not None:
-                findings: list[object] = list(await self.rapp.io(node.diagnose))
-            else:
-                from reliance.sync.doctor import diagnose_async
+                findings: list[Finding] = list(await self.rapp.io(node.diagnose))
+            else:  # a `reliance serve` may run on this home: the doctor then speaks of that node
+                from reliance.sync.node import diagnose_home
 
-                port = self.rapp.config.get("port", 7447)
-                findings = list(await diagnose_async(port if isinstance(port, int) else 7447, peers_found=0))
+                findings = await self.rapp.io(diagnose_home, self.rapp.home, self.rapp.config["port"])
         except Exception as exc:
             self.rapp.report(exc)
             findings = []
@@ -321,12 +321,14 @@ class PeersScreen(RelianceScreen):
         self.rapp.refresh_network()
 
     def action_add_address(self) -> None:
+        from reliance.sync.node import format_address  # the node module loads after the first frame
+
         def done(address: tuple[str, int] | None) -> None:
             if address is not None:
                 host, port = address
                 self.rapp.perform(
                     self.rapp.add_address(host, port),
-                    done=self.t("done.address_added", address=f"{host}:{port}"),
+                    done=self.t("done.address_added", address=format_address(host, port)),
                 )
 
         self.app.push_screen(AddressDialog(), done)
