@@ -17,6 +17,7 @@ import pytest
 
 from reliance import economy, projects
 from reliance.doc import project as pdoc
+from reliance.doc.crdt import ROOT_ID
 from reliance.export import exporters
 from reliance.workspace import Workspace
 
@@ -331,6 +332,42 @@ BAD_INPUT: dict[str, tuple[str, Callable[[Economy], list[str]], str]] = {
         ],
         "--dim takes NAME=INTEGER",
     ),
+    "dimension without a name": (
+        "bob",
+        lambda e: [
+            "project",
+            "contribute",
+            e.project,
+            "--kind",
+            "time",
+            "--amount",
+            "5",
+            "--unit",
+            "min",
+            "--dim",
+            "joy=2",
+            "--dim",
+            "=3",
+        ],
+        "--dim takes NAME=INTEGER, not '=3'",
+    ),
+    "dimension that only looks like a number": (  # '²' passes str.isdigit(), not int()
+        "bob",
+        lambda e: [
+            "project",
+            "contribute",
+            e.project,
+            "--kind",
+            "time",
+            "--amount",
+            "5",
+            "--unit",
+            "min",
+            "--dim",
+            "joy=²",
+        ],
+        "--dim takes NAME=INTEGER, not 'joy=²'",
+    ),
     "transfer without a receiver": (
         "bob",
         lambda e: ["project", "record", e.project, "--kind", "transfer", "--amount", "5", "--unit", "min"],
@@ -444,6 +481,51 @@ def test_limit_and_breach(fresh: Economy) -> None:
     data = as_json(run_cli(fresh.alice, "project", "balances", "Jardin", "--json"))
     [breach] = data["breaches"]
     assert "-50.00 EUR" in breach and "-10.00 EUR" in breach, breach
+
+
+def test_a_malformed_credit_limit_is_reported_and_ignored(fresh: Economy) -> None:
+    """A steward signs whatever limit keys and values their own software writes; `project limit` checks them,
+    the document cannot. Each member's commands keep working, leave such a limit out and say why."""
+    ok(run_cli(fresh.alice, "project", "limit", "Jardin", fresh.alice_id, "EUR", "-1000"))
+    exchange(fresh, fresh.alice, fresh.bob)
+    before = {
+        home: (as_json(run_cli(home, "project", "balances", "Jardin", "--json")), ledger(home, fresh.project))
+        for home in (fresh.alice, fresh.bob)
+    }
+    alice = Workspace.open(fresh.alice)
+    doc = projects.open_project(alice, fresh.project)
+
+    def plant(w: Any) -> None:
+        pdoc.set_limit(w, fresh.bob_id, "EUR cents", -100)  # the key "<peer> EUR cents"
+        pdoc.set_limit(w, "@treasurer", "min", -60)  # a reserved account name
+        pdoc.set_limit(w, fresh.bob_id, "min", -(10**16))  # out of range
+        limits = w.child(ROOT_ID, "limits")
+        assert limits is not None
+        w.put(limits, fresh.bob_id, -5)  # no unit in the key
+        w.put(limits, f"{fresh.bob_id} kg", "-5")  # a floor that is not an integer
+
+    doc.local_change(alice.identity.sign, plant)
+    exchange(fresh, fresh.alice, fresh.bob)
+
+    for home in (fresh.alice, fresh.bob):
+        balances_before, rows_before = before[home]
+        data = as_json(run_cli(home, "project", "balances", "Jardin", "--json"))
+        assert data["balances"] == balances_before["balances"]
+        assert data["breaches"] == balances_before["breaches"] != []  # the good limit still applies
+        assert balances_before["issues"] == []
+        assert len(data["issues"]) == 5, data["issues"]
+        assert all(issue.startswith("credit limit '") and " ignored: " in issue for issue in data["issues"])
+        joined = "\n".join(data["issues"])
+        assert f"'{fresh.bob_id} EUR cents'" in joined and "cannot contain spaces" in joined
+        assert "'@treasurer min'" in joined and "is reserved" in joined
+        assert f"'{fresh.bob_id} min'" in joined and "must be at least" in joined
+        assert f"'{fresh.bob_id}' ignored" in joined
+        assert f"'{fresh.bob_id} kg' ignored: its floor is not an integer" in joined
+        assert ledger(home, fresh.project) == rows_before
+        text = ok(run_cli(home, "project", "balances", "Jardin"))
+        assert sum(line.startswith("! credit limit '") for line in text.splitlines()) == 5, text
+        view = projects.ledger_view(projects.open_project(Workspace.open(home), fresh.project))
+        assert view.limits == [economy.CreditLimit(fresh.alice_id, "EUR", -1000)]
 
 
 def test_policy_set_then_shown(fresh: Economy) -> None:

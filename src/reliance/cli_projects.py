@@ -10,7 +10,7 @@ import click
 
 from reliance import projects, settings
 from reliance.cli import Context, emit_json, fail, pass_ctx
-from reliance.economy import format_amount, policy_to_data
+from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 
 
 @click.group()
@@ -94,12 +94,10 @@ def project_contribute(
     ctx: Context, project_ref: str, kind: str, amount: int, unit: str, note: str, dims: tuple[str, ...]
 ) -> None:
     """Record a contribution of time, money, resource or knowledge; prints the entry id."""
-    dimensions: dict[str, int] = {}
-    for dim in dims:
-        name, sep, value = dim.partition("=")
-        if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
-            fail(f"--dim takes NAME=INTEGER, not {dim!r}")
-        dimensions[name.strip().lower()] = int(value)
+    try:
+        dimensions = parse_dimensions(dims)
+    except DimensionError as exc:
+        fail(f"--dim takes NAME=INTEGER, not {exc.text!r}")
     click.echo(projects.contribute(ctx.workspace(), project_ref, kind, amount, unit, note, dimensions))
 
 

@@ -185,10 +185,15 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
     policy, _, problem = _read_policy(doc, heads)
     if problem:
         issues.append(problem)
-    limits = [
-        economy.CreditLimit(member, unit, floor)
-        for (member, unit), floor in sorted(pdoc.limits(doc.crdt).items())
-    ]
+    limits: list[economy.CreditLimit] = []
+    for key, floor in pdoc.limits(doc.crdt, heads):
+        member, _, unit = key.partition(" ")
+        try:
+            if floor is None:
+                raise economy.LedgerError("its floor is not an integer")
+            limits.append(economy.CreditLimit(member, unit, floor))
+        except economy.LedgerError as exc:
+            issues.append(f"credit limit {key!r} ignored: {exc}")
     issues.extend(i.message for i in economy.ledger_issues(entries, lang=lang))
     members = sorted(pdoc.members(doc.crdt, heads))
     return LedgerView(entries, acks, members, policy, limits, issues)

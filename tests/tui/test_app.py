@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from reliance import economy, projects, settings
+from reliance.doc import project as pdoc
 from reliance.identity import has_identity
 from reliance.model.catalogue import ItemKind, Status
 from reliance.sync.events import SYNCED, NodeEvent, PeerState
@@ -17,7 +19,7 @@ from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.catalogue import CatalogueScreen
 from reliance.tui.code import CodeScreen
 from reliance.tui.data import CatalogueFilter, load_cache, make_row
-from reliance.tui.dialogs import ItemForm, SectionEditor
+from reliance.tui.dialogs import AddressDialog, ItemForm, SectionEditor
 from reliance.tui.home import HomeScreen
 from reliance.tui.node import no_node_factory
 from reliance.tui.peers import PeerRow, PeersScreen
@@ -25,6 +27,7 @@ from reliance.tui.projects import ProjectsScreen
 from reliance.tui.welcome import UnlockScreen, WelcomeScreen
 from reliance.tui.widgets import VirtualTable
 from reliance.workspace import ItemFilter, Workspace
+from tests.conftest import run_cli
 from tests.tui.conftest import settle, shown_text
 from tests.tui.world import FakeNode, World, item, peer_id_of, pump
 
@@ -325,6 +328,30 @@ async def test_offline_a_typed_address_waits_for_the_node(home: Path) -> None:
     assert read_peers_file(home)["typed"] == ["10.0.0.7:7447"]  # as `reliance peer add` writes it
 
 
+async def test_a_typed_address_reads_as_peer_add_reads_it(home: Path, node: FakeNode) -> None:
+    """A bare host gets the default port and an IPv6 address goes in brackets, as with `reliance peer add`."""
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("6")
+        await settle(app, pilot)
+        for typed in ("10.0.0.8", "[fd00::7]:7450"):
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.press(*typed, "enter")
+            await settle(app, pilot)
+        assert node.addresses == [("10.0.0.8", 7447), ("fd00::7", 7450)]
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"10.0.0.9:99999", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AddressDialog)  # the dialog says what is wrong and stays open
+        assert any("10.0.0.9:99999" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert node.addresses == [("10.0.0.8", 7447), ("fd00::7", 7450)]
+
+
 async def test_second_node_new_offer_appears_while_open(home: Path, world: World, tmp_path: Path) -> None:
     """Dominique publishes on his machine; the sync protocol brings it in; the open app shows it."""
     shutil.copytree(world.root / "dominique", tmp_path / "dominique", ignore=shutil.ignore_patterns("lock"))
@@ -482,6 +509,23 @@ async def test_settings_language_and_theme(home: Path) -> None:
     assert config["lang"] == "fr" and config["theme"] == "light"
 
 
+async def test_rename_in_settings_reaches_the_profile(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("7")
+        await settle(app, pilot)
+        app.screen.query_one("#name", Input).value = "Camille B."
+        await pilot.click("#rename")
+        await settle(app, pilot)
+        assert app.workspace.identity.name == "Camille B."
+        me = app.workspace.peer_id
+    result = run_cli(home, "whoami", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["name"] == "Camille B."
+    assert Workspace.open(home).participant_name(me) == "Camille B."
+
+
 async def test_quit_stops_the_node_and_saves_the_cache(home: Path, node: FakeNode) -> None:
     app = with_node(home, node)
     async with app.run_test(size=SIZE) as pilot:
@@ -612,3 +656,24 @@ async def test_record_and_verify_a_distribution_and_set_a_limit(home: Path, worl
         await pilot.press(*"-5000", "ctrl+s")
         await settle(app, pilot)
         assert app.data.projects[world.project_id].ledger.limits[0].floor == -5000
+
+
+async def test_a_malformed_credit_limit_is_listed_not_fatal(home: Path, world: World) -> None:
+    """A limit key no app would write (a steward's own software can sign one): the project still opens."""
+    ws = Workspace.open(home)
+    doc = projects.open_project(ws, world.project_id)
+    doc.local_change(ws.identity.sign, lambda w: pdoc.set_limit(w, ws.peer_id, "EUR cents", -100))
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen) and screen.project_id == world.project_id
+        view = app.data.projects[world.project_id].ledger
+        assert view.limits == [] and len(view.entries) == 5
+        [issue] = view.issues
+        assert issue.startswith(f"credit limit '{ws.peer_id} EUR cents' ignored: ")
+        assert "cannot contain spaces" in shown_text(screen.query_one("#balances-text"))

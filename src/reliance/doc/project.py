@@ -298,17 +298,13 @@ def policy(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> tuple[dict[str
     return (data if isinstance(data, dict) else None), version
 
 
-def limits(doc: CrdtDoc) -> dict[tuple[str, str], int]:
-    obj = doc.child(ROOT_ID, "limits")
+def limits(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> list[tuple[str, int | None]]:
+    """Every stored credit limit as (its key "MEMBER UNIT", its floor or None when that is not an
+    integer), unvalidated: `projects.ledger_view` judges and reports them."""
+    obj = doc.child(ROOT_ID, "limits", heads)
     if obj is None:
-        return {}
-    out: dict[tuple[str, str], int] = {}
-    for key in doc.keys(obj):
-        member, _, unit = key.partition(" ")
-        value = _int(doc, obj, key)
-        if value is not None and unit:
-            out[(member, unit)] = value
-    return out
+        return []
+    return [(key, _int(doc, obj, key, heads)) for key in sorted(doc.keys(obj, heads))]
 
 
 def distributions(doc: CrdtDoc) -> dict[str, dict[str, Any]]:

@@ -202,6 +202,45 @@ def _period_bound(value: object, what: str, *, end: bool) -> datetime:
     return parsed
 
 
+class DimensionError(LedgerError):
+    """A typed dimension that is not NAME=INTEGER; `text` is the part as typed, for the caller's message."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"dimension {text!r}: {reason} (write NAME=INTEGER, e.g. joy=2)")
+        self.text = text
+
+
+_WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: int() also takes '+1', '1_000', '٣'
+
+
+def parse_dimension(text: str) -> tuple[str, int]:
+    """One typed wealth-matrix dimension `NAME=INTEGER` (e.g. `joy=2`, `Hardship = -1`).
+
+    Returns the name stripped and lower-cased, and the number. Only the syntax is checked here; the entry
+    that carries the dimension checks its name and range.
+    """
+    name, sep, number = text.partition("=")
+    name, number = name.strip().lower(), number.strip()
+    if not sep:
+        raise DimensionError(text, "no '='")
+    if not name:
+        raise DimensionError(text, "no name before '='")
+    if not _WHOLE.fullmatch(number):
+        raise DimensionError(text, f"{number!r} is not a whole number")
+    if len(number.lstrip("-")) > len(str(MAX_AMOUNT)):  # before int(): its digit limit raises ValueError
+        raise DimensionError(text, "the number is out of range")
+    return name, int(number)
+
+
+def parse_dimensions(parts: Iterable[str]) -> dict[str, int]:
+    """Typed dimensions, one `NAME=INTEGER` per part; a name given twice keeps its last value."""
+    dimensions: dict[str, int] = {}
+    for part in parts:
+        name, value = parse_dimension(part)
+        dimensions[name] = value
+    return dimensions
+
+
 # --------------------------------------------------------------------------------------------- values
 
 

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import RelianceError
 from reliance.i18n import kind_label, status_label, t
 from reliance.identity import decode_peer_id
@@ -377,12 +378,10 @@ class EntryDialog(Dialog[EntryDraft]):
         raw = self.value("amount").strip()
         if not raw.lstrip("-").isdigit() or int(raw) <= 0:
             raise ValueError(self.t("error.amount"))
-        dimensions: dict[str, int] = {}
-        for part in self.value("dims").replace(",", " ").split():
-            name, sep, number = part.partition("=")
-            if not sep or not name.strip() or not number.strip().lstrip("-").isdigit():
-                raise ValueError(self.t("error.dimension", part=part))
-            dimensions[name.strip().lower()] = int(number)
+        try:
+            dimensions = parse_dimensions(self.value("dims").replace(",", " ").split())
+        except DimensionError as exc:
+            raise ValueError(self.t("error.dimension", part=exc.text)) from None
         kind = str(self.query_one("#ckind", Select).value)
         counterparty = self.query_one("#counterparty", Select).value
         if kind == "transfer" and counterparty is Select.NULL:
@@ -483,11 +482,13 @@ class AddressDialog(Dialog[tuple[str, int]]):
         )
 
     def result(self) -> tuple[str, int]:
+        from reliance.sync.node import parse_address  # as `reliance peer add`; loads after the first frame
+
         text = self.value("address").strip()
-        host, sep, port = text.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(self.t("error.address", address=text))
-        return host.strip("[]"), int(port)
+        try:
+            return parse_address(text)
+        except (RelianceError, ValueError):  # ValueError: a port such as '²' passes isdigit(), not int()
+            raise ValueError(self.t("error.address", address=text)) from None
 
 
 class SectionEditor(Dialog[str]):
