@@ -110,6 +110,26 @@ def test_a_second_init_never_replaces_the_identity(cli: Cli, alice: str, home: P
     assert as_json(cli("whoami", "--json"))["name"] == "Alice"
 
 
+def test_a_rename_reaches_whoami_and_a_new_history(cli: Cli, alice: str, home: Path, tmp_path: Path) -> None:
+    """The app renames through the library; the profile follows, so the next history starts with the name."""
+    profile = home / "identity" / "profile.json"
+    mode = stat.S_IMODE(profile.stat().st_mode)
+    before = json.loads(profile.read_text("utf-8"))
+    Workspace.open(home).rename("  Alice Martin ")
+    info = as_json(cli("whoami", "--json"))
+    assert info["name"] == "Alice Martin" and info["peer_id"] == alice
+    after = json.loads(profile.read_text("utf-8"))
+    assert after == before | {"name": "Alice Martin"}  # created and encrypted kept
+    assert stat.S_IMODE(profile.stat().st_mode) == mode
+    assert not (home / "identity" / "profile.json.tmp").exists()
+    assert Workspace.open(home).participant_name(alice) == "Alice Martin"
+
+    restored = tmp_path / "new-laptop"  # the identity saved, the document lost everywhere
+    shutil.copytree(home / "identity", restored / "identity")
+    ok(run_cli(restored, "init", "--new-history"))
+    assert Workspace.open(restored).participant_name(alice) == "Alice Martin"
+
+
 def test_a_passphrase_protected_key(cli: Cli, tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("correct horse\n", "utf-8")

@@ -27,6 +27,7 @@ from reliance.identity import (
     identity_dir,
     key_is_encrypted,
     load_identity,
+    set_profile_name,
     verify_signature,
 )
 from reliance.workspace import Workspace
@@ -255,3 +256,55 @@ def test_a_passphrase_for_an_unprotected_key_is_refused(home: Path) -> None:
     assert not key_is_encrypted(home)
     with pytest.raises(IdentityError, match="not protected"):
         load_identity(home, b"anything")
+
+
+# -- renaming ------------------------------------------------------------------------------------------------
+
+
+def test_set_profile_name_keeps_the_rest_and_the_mode(home: Path, permissive_umask: None) -> None:
+    created = create_identity(home, "Alice", b"correct horse")
+    profile = identity_dir(home) / PROFILE_FILE
+    os.chmod(profile, 0o600)
+    before = json.loads(profile.read_text("utf-8"))
+    set_profile_name(home, "  Alice Martin ")
+    assert json.loads(profile.read_text("utf-8")) == before | {"name": "Alice Martin"}
+    assert stat.S_IMODE(profile.stat().st_mode) == 0o600
+    assert sorted(p.name for p in identity_dir(home).iterdir()) == [KEY_FILE, PROFILE_FILE]
+    loaded = load_identity(home, b"correct horse")
+    assert loaded.name == "Alice Martin" and loaded.created == created.created
+    assert key_is_encrypted(home)
+
+
+def test_set_profile_name_to_the_same_name_writes_nothing(home: Path) -> None:
+    create_identity(home, "Alice")
+    profile = identity_dir(home) / PROFILE_FILE
+    stamp = profile.stat().st_mtime_ns
+    os.utime(profile, ns=(stamp - 10**9, stamp - 10**9))
+    set_profile_name(home, "Alice")
+    assert profile.stat().st_mtime_ns == stamp - 10**9
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81, "a\ud800b"])
+def test_set_profile_name_refuses_bad_names(home: Path, name: str) -> None:
+    create_identity(home, "Alice")
+    before = (identity_dir(home) / PROFILE_FILE).read_bytes()
+    with pytest.raises(IdentityError):
+        set_profile_name(home, name)
+    assert (identity_dir(home) / PROFILE_FILE).read_bytes() == before
+
+
+def test_set_profile_name_reports_a_missing_or_damaged_profile(home: Path) -> None:
+    with pytest.raises(IdentityError, match="cannot read the identity"):
+        set_profile_name(home, "Alice")
+    create_identity(home, "Alice")
+    (identity_dir(home) / PROFILE_FILE).write_text("[]", "utf-8")
+    with pytest.raises(IdentityError, match="damaged"):
+        set_profile_name(home, "Bob")
+
+
+def test_workspace_rename_updates_the_profile_and_the_open_identity(home: Path) -> None:
+    ws = Workspace.create(home, "Alice")
+    ws.rename("Alice Martin")
+    assert ws.identity.name == "Alice Martin"
+    assert ws.participant_name(ws.peer_id) == "Alice Martin"
+    assert load_identity(home).name == "Alice Martin"

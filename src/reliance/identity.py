@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,8 +107,7 @@ def has_identity(home: Path) -> bool:
     return (identity_dir(home) / KEY_FILE).exists()
 
 
-def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> Identity:
-    """Create the device key. Never replaces an existing one."""
+def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise IdentityError("a name is needed (--name)")
@@ -117,6 +117,12 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
         name.encode("utf-8")
     except UnicodeEncodeError:
         raise IdentityError("the name contains characters that are not valid text") from None
+    return name
+
+
+def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> Identity:
+    """Create the device key. Never replaces an existing one."""
+    name = _check_name(name)
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
         raise IdentityError(f"an identity already exists in {home}; it is never replaced")
@@ -132,6 +138,29 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
     profile = {"name": name, "created": created, "encrypted": bool(passphrase)}
     atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode())
     return Identity(key, name, created)
+
+
+def set_profile_name(home: Path, name: str) -> None:
+    """Rewrite the profile's name (what `whoami` shows and a new history starts with), keeping the rest.
+
+    The file is replaced atomically and keeps its mode; a profile already holding `name` is left alone.
+    """
+    name = _check_name(name)
+    path = identity_dir(home) / PROFILE_FILE
+    try:
+        profile = json.loads(path.read_text("utf-8"))
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except (OSError, ValueError) as exc:
+        raise IdentityError(f"cannot read the identity in {path.parent}: {exc}") from None
+    if not isinstance(profile, dict):
+        raise IdentityError(f"the profile in {path.parent} is damaged")
+    if profile.get("name") == name:
+        return
+    profile["name"] = name
+    try:
+        atomic_write(path, json.dumps(profile, indent=2).encode(), mode)
+    except OSError as exc:
+        raise IdentityError(f"cannot write the profile in {path.parent}: {exc.strerror or exc}") from None
 
 
 def key_is_encrypted(home: Path) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from reliance.doc import participant
 from reliance.doc.crdt import Writer
 from reliance.errors import DocumentError, IdentityError, ModelError, OwnDocumentMissing, StoreError
-from reliance.identity import Identity, create_identity, has_identity, load_identity
+from reliance.identity import Identity, create_identity, has_identity, load_identity, set_profile_name
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -220,6 +220,9 @@ class Workspace:
             raise ModelError("a name has 1 to 80 characters")
         check_encodable(name, "the name")
         self._write(self.my_doc(), lambda w: participant.set_name(w, name))
+        # `whoami` and a later `init --new-history` read the name from the profile
+        set_profile_name(self.home, name)
+        self.identity = replace(self.identity, name=name)
 
 
 def ensure_known_doc(workspace: Workspace, doc_ids: Iterable[str]) -> list[str]:
