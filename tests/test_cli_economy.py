@@ -203,6 +203,23 @@ def set_policy(file: str) -> Callable[[Economy], list[str]]:
     return lambda e: ["project", "policy", e.project, "--set", str(e.root / file)]
 
 
+def contribute_with(*dims: str) -> Callable[[Economy], list[str]]:
+    """Five minutes of time, with these `--dim` values."""
+    extra = [part for dim in dims for part in ("--dim", dim)]
+    return lambda e: [
+        "project",
+        "contribute",
+        e.project,
+        "--kind",
+        "time",
+        "--amount",
+        "5",
+        "--unit",
+        "min",
+        *extra,
+    ]
+
+
 # case -> (home, args, part of the one-line reason)
 BAD_INPUT: dict[str, tuple[str, Callable[[Economy], list[str]], str]] = {
     "reverse an unknown entry": (
@@ -317,55 +334,17 @@ BAD_INPUT: dict[str, tuple[str, Callable[[Economy], list[str]], str]] = {
     ),
     "dimension that is not a number": (
         "bob",
-        lambda e: [
-            "project",
-            "contribute",
-            e.project,
-            "--kind",
-            "time",
-            "--amount",
-            "5",
-            "--unit",
-            "min",
-            "--dim",
-            "joy=lots",
-        ],
+        contribute_with("joy=lots"),
         "--dim takes NAME=INTEGER",
     ),
     "dimension without a name": (
         "bob",
-        lambda e: [
-            "project",
-            "contribute",
-            e.project,
-            "--kind",
-            "time",
-            "--amount",
-            "5",
-            "--unit",
-            "min",
-            "--dim",
-            "joy=2",
-            "--dim",
-            "=3",
-        ],
+        contribute_with("joy=2", "=3"),
         "--dim takes NAME=INTEGER, not '=3'",
     ),
     "dimension that only looks like a number": (  # '²' passes str.isdigit(), not int()
         "bob",
-        lambda e: [
-            "project",
-            "contribute",
-            e.project,
-            "--kind",
-            "time",
-            "--amount",
-            "5",
-            "--unit",
-            "min",
-            "--dim",
-            "joy=²",
-        ],
+        contribute_with("joy=²"),
         "--dim takes NAME=INTEGER, not 'joy=²'",
     ),
     "transfer without a receiver": (

@@ -65,3 +65,17 @@ def shown_text(widget: Widget) -> str:
     """The lines a widget draws, as plain text (also for rich renderables such as tables)."""
     lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
     return "\n".join(line.text for line in lines)
+
+
+async def go_to(app: RelianceApp, pilot: Pilot[None], key: str) -> None:
+    """Switch screens with its number key and wait until it has loaded."""
+    await pilot.press(key)
+    await settle(app, pilot)
+
+
+async def fill_dialog(app: RelianceApp, pilot: Pilot[None], key: str, text: str) -> None:
+    """Open a one-line dialog with `key`, type `text`, confirm, and wait for what it does."""
+    await pilot.press(key)
+    await pilot.pause()
+    await pilot.press(*text, "enter")
+    await settle(app, pilot)

@@ -28,7 +28,7 @@ from reliance.tui.welcome import UnlockScreen, WelcomeScreen
 from reliance.tui.widgets import VirtualTable
 from reliance.workspace import ItemFilter, Workspace
 from tests.conftest import run_cli
-from tests.tui.conftest import settle, shown_text
+from tests.tui.conftest import fill_dialog, go_to, settle, shown_text
 from tests.tui.world import FakeNode, World, item, peer_id_of, pump
 
 SIZE = (120, 40)
@@ -114,8 +114,7 @@ async def test_create_an_item_and_see_it_listed(home: Path, node: FakeNode) -> N
     app = with_node(home, node)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
+        await go_to(app, pilot, "3")
         assert isinstance(app.screen, CatalogueScreen)
         await pilot.press("n")
         await pilot.pause()
@@ -137,8 +136,7 @@ async def test_edit_and_archive_my_item(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
+        await go_to(app, pilot, "3")
         screen = app.screen
         assert isinstance(screen, CatalogueScreen)
         screen.set_filter(CatalogueFilter(text="levain"))
@@ -167,8 +165,7 @@ async def test_filter_the_catalogue(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
+        await go_to(app, pilot, "3")
         assert len(titles(app)) == 9
         await pilot.press("slash", *"jardin")
         await pilot.pause()
@@ -206,8 +203,7 @@ async def test_answer_someone_and_see_answers_to_mine(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
+        await go_to(app, pilot, "3")
         screen = app.screen
         assert isinstance(screen, CatalogueScreen)
         screen.set_filter(CatalogueFilter(text="outils"))
@@ -228,8 +224,7 @@ async def test_edit_a_section_and_see_it_in_the_history(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
+        await go_to(app, pilot, "2")
         screen = app.screen
         assert isinstance(screen, CodeScreen)
         screen.query_one("#section-list").highlighted = screen.query_one("#section-list").get_option_index(
@@ -281,8 +276,7 @@ async def test_accept_and_block_a_peer(home: Path, node: FakeNode) -> None:
     app = with_node(home, node)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("6")
-        await settle(app, pilot)
+        await go_to(app, pilot, "6")
         screen = app.screen
         assert isinstance(screen, PeersScreen)
         table = screen.query_one("#peers-table", VirtualTable)
@@ -308,10 +302,7 @@ async def test_accept_and_block_a_peer(home: Path, node: FakeNode) -> None:
         await pilot.press("d")
         await settle(app, pilot)
         assert "Nobody found yet." in str(screen.query_one("#doctor-text").render())
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"10.0.0.7:7447", "enter")
-        await settle(app, pilot)
+        await fill_dialog(app, pilot, "n", "10.0.0.7:7447")
         assert node.addresses == [("10.0.0.7", 7447)]
 
 
@@ -319,12 +310,8 @@ async def test_offline_a_typed_address_waits_for_the_node(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("6")
-        await settle(app, pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"10.0.0.7:7447", "enter")
-        await settle(app, pilot)
+        await go_to(app, pilot, "6")
+        await fill_dialog(app, pilot, "n", "10.0.0.7:7447")
     assert read_peers_file(home)["typed"] == ["10.0.0.7:7447"]  # as `reliance peer add` writes it
 
 
@@ -333,8 +320,7 @@ async def test_a_typed_address_reads_as_peer_add_reads_it(home: Path, node: Fake
     app = with_node(home, node)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("6")
-        await settle(app, pilot)
+        await go_to(app, pilot, "6")
         for typed in ("10.0.0.8", "[fd00::7]:7450"):
             await pilot.press("n")
             await pilot.pause()
@@ -360,8 +346,7 @@ async def test_second_node_new_offer_appears_while_open(home: Path, world: World
     app = with_node(home, node)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
+        await go_to(app, pilot, "3")
         offer = dominique.add_item(item(ItemKind.OFFER, "Vélo cargo à prêter", tags=("vélo",)))
         pump(dominique.repo, app.workspace.repo)  # what the node does with a connected peer
         node.emit(NodeEvent(SYNCED, "1 change", peer_id=dominique.peer_id, doc_id=dominique.peer_id, count=1))
@@ -389,8 +374,7 @@ async def test_programme_by_day_and_place(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
+        await go_to(app, pilot, "4")
         screen = app.screen
         events = screen.query_one("#events", VirtualTable)
         assert [r.item.title for r in events.rows] == [
@@ -409,8 +393,7 @@ async def test_project_ledger_members_and_contribution(home: Path, world: World)
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
+        await go_to(app, pilot, "5")
         screen = app.screen
         assert isinstance(screen, ProjectsScreen)
         assert screen.project_id == world.project_id
@@ -445,8 +428,7 @@ async def test_reverse_acknowledge_and_remove_the_highlighted_rows(home: Path, w
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
+        await go_to(app, pilot, "5")
         screen = app.screen
         assert isinstance(screen, ProjectsScreen)
         newest = screen.query_one("#ledger-table", VirtualTable).rows[0]
@@ -478,12 +460,8 @@ async def test_create_a_project(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"Jardin des voisins", "enter")
-        await settle(app, pilot)
+        await go_to(app, pilot, "5")
+        await fill_dialog(app, pilot, "n", "Jardin des voisins")
         screen = app.screen
         assert isinstance(screen, ProjectsScreen)
         assert app.data.projects[screen.project_id].name == "Jardin des voisins"
@@ -493,8 +471,7 @@ async def test_settings_language_and_theme(home: Path) -> None:
     app = offline(home, lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("7")
-        await settle(app, pilot)
+        await go_to(app, pilot, "7")
         await pilot.click("#lang-fr")
         await settle(app, pilot)
         assert app.lang == "fr"
@@ -502,8 +479,7 @@ async def test_settings_language_and_theme(home: Path) -> None:
         await pilot.click("#theme-light")
         await settle(app, pilot)
         assert app.theme == "textual-light"
-        await pilot.press("1")
-        await settle(app, pilot)
+        await go_to(app, pilot, "1")
         assert "Moi" in str(app.screen.query_one("#me-panel").border_title)
     config = settings.load_config(home)
     assert config["lang"] == "fr" and config["theme"] == "light"
@@ -513,8 +489,7 @@ async def test_rename_in_settings_reaches_the_profile(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("7")
-        await settle(app, pilot)
+        await go_to(app, pilot, "7")
         app.screen.query_one("#name", Input).value = "Camille B."
         await pilot.click("#rename")
         await settle(app, pilot)
@@ -556,8 +531,7 @@ async def test_errors_are_notifications_not_crashes(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
+        await go_to(app, pilot, "5")
         await pilot.press("m")
         await pilot.pause()
         app.screen.query_one("#peer").value = "rl-not-a-peer"  # type: ignore[attr-defined]
@@ -575,8 +549,7 @@ async def test_command_palette_offers_every_screen_action(home: Path) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
+        await go_to(app, pilot, "3")
         titles_ = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Go to: Catalogue", "New", "Search", "Mine", "Toggle light / dark theme", "Quit"):
             assert expected in titles_
@@ -638,8 +611,7 @@ async def test_record_and_verify_a_distribution_and_set_a_limit(home: Path, worl
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
+        await go_to(app, pilot, "5")
         await pilot.press("b")
         await settle(app, pilot)
         screen = app.screen
@@ -666,8 +638,7 @@ async def test_a_malformed_credit_limit_is_listed_not_fatal(home: Path, world: W
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
+        await go_to(app, pilot, "5")
         await pilot.press("b")
         await settle(app, pilot)
         screen = app.screen
