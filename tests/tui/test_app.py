@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from reliance import economy, projects, settings
@@ -607,15 +608,21 @@ def test_row_filter_matches_like_the_cli(world: World) -> None:
         assert mine == cli
 
 
+async def open_balances(app: RelianceApp, pilot: Pilot[None]) -> ProjectsScreen:
+    """The Projects screen, on its Balances tab."""
+    await settle(app, pilot)
+    await go_to(app, pilot, "5")
+    await pilot.press("b")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ProjectsScreen)
+    return app.screen
+
+
 async def test_record_and_verify_a_distribution_and_set_a_limit(home: Path, world: World) -> None:
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await go_to(app, pilot, "5")
-        await pilot.press("b")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, ProjectsScreen) and screen.preview is not None
+        screen = await open_balances(app, pilot)
+        assert screen.preview is not None
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("y")
@@ -637,12 +644,8 @@ async def test_a_malformed_credit_limit_is_listed_not_fatal(home: Path, world: W
     doc.local_change(ws.identity.sign, lambda w: pdoc.set_limit(w, ws.peer_id, "EUR cents", -100))
     app = offline(home)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await go_to(app, pilot, "5")
-        await pilot.press("b")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, ProjectsScreen) and screen.project_id == world.project_id
+        screen = await open_balances(app, pilot)
+        assert screen.project_id == world.project_id
         view = app.data.projects[world.project_id].ledger
         assert view.limits == [] and len(view.entries) == 5
         [issue] = view.issues
