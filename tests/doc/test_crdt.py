@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reliance.doc import participant
@@ -288,13 +288,14 @@ def test_patches_with_awkward_keys_are_read_exactly() -> None:
 @given(
     outer=st.text(min_size=1, max_size=8), inner=st.text(min_size=1, max_size=8), value=st.text(max_size=8)
 )
+@example(outer="0", inner="v", value="")  # once wrote its scalar over the list
 def test_any_key_survives_the_patch_text(outer: str, inner: str, value: str) -> None:
     doc = CrdtDoc.new(ACTOR_A)
 
     def write(w: Writer) -> None:
         obj = w.put_map(ROOT_ID, outer)
         listed = w.put_list(obj, inner, [value])
-        w.put(obj, "v", value)
+        w.put(obj, inner + "!", value)  # beside the list, never over it
         assert listed
 
     doc.change(write)
