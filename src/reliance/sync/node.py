@@ -503,7 +503,7 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, max_frame=self.config.max_message)
+        session = Session(self._host, peer_key=conn.remote_key, max_frame=self.config.max_message)
         outbox = _Outbox(
             conn, stall=self._transport_config.frame_timeout, limit=2 * self.config.max_message + (1 << 20)
         )
@@ -898,7 +898,7 @@ async def sync_once(
     if conn.remote_key in blocked:
         await conn.close()
         raise RelianceError("that peer is blocked")
-    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked))
+    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked), peer_key=conn.remote_key)
     received: dict[str, int] = {}
     refused = ""
     started = time.monotonic()

@@ -14,6 +14,13 @@ of it is applied; automerge's sync state is fed the message without its changes 
 them, so that it still tells the peer our new heads), so that automerge never holds changes we have
 not checked.
 
+What a session shows the peer depends on who the peer is (the key the transport authenticated):
+participant documents go to anyone, a project whose visibility is "members" only to a member in the
+state this node holds now (`doc.project.readable_by`). Such a project is left out of the digest and
+the summary for anyone else, never offered, and a request for it is answered from an empty copy,
+exactly as for an id this node never heard of; changes the peer sends for it are still checked and
+kept (signatures make relaying safe), but nothing of ours goes back.
+
 After the summaries, only the side whose digest is smaller opens the per-document syncs (if both did,
 every change would cross twice). An empty `sync` message identical to the last one sent for that
 document is not sent again: when a node cannot take some changes (blocked authors, dependencies
@@ -31,9 +38,10 @@ from typing import Any
 
 import msgpack
 
+from reliance.doc import project as pdoc
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
 from reliance.errors import PeerIdError, RelianceError
-from reliance.identity import decode_peer_id
+from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
 from reliance.sync import wire
 from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, covered_by_signatures, is_one_chain
@@ -222,8 +230,10 @@ class SyncHost:
     blocked: Callable[[], Collection[bytes]] = lambda: ()
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
 
-    def holdings(self) -> dict[str, StoredDoc]:
+    def holdings(self, peer: bytes) -> dict[str, StoredDoc]:
+        """The documents held that the peer with key `peer` may read."""
         blocked = self.blocked()
+        peer_id = encode_peer_id(peer)
         held: dict[str, StoredDoc] = {}
         for doc_id in self.repo.doc_ids():
             try:
@@ -232,9 +242,19 @@ class SyncHost:
                 continue
             if _of_blocked_owner(doc_id, blocked):
                 continue
-            if stored.known:
+            if stored.known and readable_by(stored, peer_id):
                 held[doc_id] = stored
         return held
+
+
+def readable_by(stored: StoredDoc, peer_id: str) -> bool:
+    """Whether our copy of `stored` may go to `peer_id` (participant documents are public)."""
+    if not stored.doc_id.startswith("pj"):
+        return True
+    try:
+        return pdoc.readable_by(stored.crdt, peer_id)
+    except (CrdtError, CrdtPanic):
+        return False  # unreadable here: shown to nobody
 
 
 def _digest(held: dict[str, StoredDoc]) -> bytes:
@@ -253,8 +273,12 @@ def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
 
 
 class Session:
-    def __init__(self, host: SyncHost, *, max_frame: int = MAX_FRAME) -> None:
+    """One peer's session. `peer_key`: the key its transport authenticated; what it may read depends on it."""
+
+    def __init__(self, host: SyncHost, *, peer_key: bytes, max_frame: int = MAX_FRAME) -> None:
         self.host = host
+        self.peer_key = peer_key
+        self.peer_id = encode_peer_id(peer_key)
         self.max_frame = max_frame
         self.states: dict[str, SyncStateHandle] = {}
         self.refused = False  # we refused a batch from this peer: ignore everything further
@@ -265,6 +289,10 @@ class Session:
         self.bytes_out = 0
         self._events: list[Event] = []
         self._scratch: dict[str, StoredDoc] = {}
+        # Documents we hold that this peer may not read: the conversation about each runs on an empty
+        # stand-in holding only what the peer itself sent, so nothing of ours ever goes out.
+        self._blind: dict[str, StoredDoc] = {}
+        self._settled = False
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self._differing: set[str] = set()  # documents the summaries showed different, not yet in sync
@@ -273,8 +301,13 @@ class Session:
         self._peer_digest: bytes | None = None
 
     # -- public surface ------------------------------------------------------------------------------------
+    @property
+    def settled(self) -> bool:
+        """The digests or summaries were compared and every document they showed different is in sync."""
+        return self._settled
+
     def start(self) -> list[bytes]:
-        self._sent_digest = _digest(self.host.holdings())
+        self._sent_digest = _digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
     def receive(self, frame: bytes) -> list[bytes]:
@@ -311,6 +344,8 @@ class Session:
         """A document changed here (our own edit, or a batch from another peer): tell this peer."""
         if self.refused or self.refused_by_peer:
             return []
+        if self._hidden(doc_id):
+            return []  # never volunteer anything about a document this peer may not read
         return self._out(self._generate(doc_id))
 
     def pop_events(self) -> list[Event]:
@@ -318,8 +353,12 @@ class Session:
         return events
 
     def in_sync(self, doc_id: str) -> bool:
-        """Whether the peer's last known heads of `doc_id` are ours."""
-        if not self.host.repo.exists(doc_id):
+        """Whether the peer's last known heads of `doc_id` are ours (for a document it may not read: the
+        heads of what it showed us)."""
+        blind = self._blind.get(doc_id)
+        if blind is not None:
+            return self.peer_heads.get(doc_id, ()) == tuple(sorted(blind.heads()))
+        if not self.host.repo.exists(doc_id) or self._hidden(doc_id):
             return doc_id not in self.peer_heads
         return self.peer_heads.get(doc_id) == tuple(self.host.repo.open(doc_id).heads())
 
@@ -330,12 +369,13 @@ class Session:
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
-        held = self.host.holdings()
+        held = self.host.holdings(self.peer_key)
         if digest == _digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
-            self._events.append(InSync())
+            self._round_over()
             return []
+        self._settled = False
         docs = [[doc_id, heads_digest(stored.heads())] for doc_id, stored in sorted(held.items())]
         return self._out([_pack({"t": "summary", "docs": docs})])
 
@@ -360,7 +400,7 @@ class Session:
             except PeerIdError:
                 raise ProtocolError("malformed summary entry") from None
             theirs[entry[0]] = entry[1]
-        held = self.host.holdings()  # blocked owners' documents are left out of both sides
+        held = self.host.holdings(self.peer_key)  # blocked owners' documents are left out of both sides
         mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in held.items()}
         # Both sides receive a summary; only one opens the per-document syncs. If both did, each
         # would answer the other's opening, and a peer with empty heads makes automerge forget
@@ -378,7 +418,9 @@ class Session:
             if opener:
                 frames.extend(self._generate(doc_id))
         if not self._differing:
-            self._events.append(InSync())
+            self._round_over()
+        else:
+            self._settled = False
         return self._out(frames)
 
     def _on_sync(self, message: dict[str, Any]) -> list[bytes]:
@@ -415,7 +457,9 @@ class Session:
         try:
             stored.crdt.receive_sync(state, wire.encode_sync_message(stripped))
         except (CrdtError, CrdtPanic) as exc:
-            if isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
+            if doc_id in self._blind:
+                self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            elif isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
                 self.host.repo.reload(doc_id)
             return self._refuse(doc_id, f"automerge refused the sync message: {exc}")
         if infos:
@@ -423,9 +467,11 @@ class Session:
             try:
                 outcome = accept_batch(self.host.repo, doc_id, batch, blocked=self.host.blocked())
             except Rejected as exc:
-                return self._refuse(doc_id, exc.reason)
+                return self._refuse(doc_id, exc.reason, told=self._told(doc_id, exc.reason))
             except RelianceError as exc:
-                return self._refuse(doc_id, str(exc))
+                return self._refuse(doc_id, str(exc), told=self._told(doc_id, str(exc)))
+            if self._hidden(doc_id):  # also a document this very batch created
+                self._mirror(doc_id, self._doc(doc_id), infos)
             self.received_changes += len(outcome.applied)
             if outcome.applied or outcome.pending or outcome.created:
                 self._events.append(
@@ -439,17 +485,60 @@ class Session:
         if doc_id in self._differing and self.in_sync(doc_id):
             self._differing.discard(doc_id)
             if not self._differing:
-                self._events.append(InSync())  # the round that the summaries started is over
+                self._round_over()  # the round that the summaries started is over
         return frames
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _round_over(self) -> None:
+        self._settled = True
+        self._events.append(InSync())
+
+    def _hidden(self, doc_id: str) -> bool:
+        """We hold `doc_id` and this peer may not read it."""
+        if not doc_id.startswith("pj") or not self.host.repo.exists(doc_id):
+            return False
+        try:
+            stored = self.host.repo.open(doc_id)
+        except RelianceError:
+            return True
+        return not readable_by(stored, self.peer_id)
+
     def _doc(self, doc_id: str) -> StoredDoc:
+        """The copy this conversation is about: ours, an empty one for a document we do not hold, or,
+        for one we hold that this peer may not read, a stand-in with only what the peer sent."""
         if self.host.repo.exists(doc_id):
             self._scratch.pop(doc_id, None)
-            return self.host.repo.open(doc_id)
+            if not self._hidden(doc_id):
+                if self._blind.pop(doc_id, None) is not None:
+                    self._restart(doc_id)  # it may read it now: what was said was about the stand-in
+                return self.host.repo.open(doc_id)
+            if doc_id not in self._blind:
+                if self.states.get(doc_id) is not None:
+                    self._restart(doc_id)  # it may no longer read it: start again as a stranger to it
+                self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            return self._blind[doc_id]
         if doc_id not in self._scratch:
             self._scratch[doc_id] = self.host.repo.scratch(doc_id)
         return self._scratch[doc_id]
+
+    def _restart(self, doc_id: str) -> None:
+        self.states[doc_id] = SyncStateHandle()
+        self._last_sent.pop(doc_id, None)
+        self._peer_synced.pop(doc_id, None)
+
+    def _mirror(self, doc_id: str, blind: StoredDoc, infos: list[ChangeInfo]) -> None:
+        """Give the stand-in the changes the peer just sent (checked and stored already), so that the
+        conversation about it ends instead of the peer sending them again and again."""
+        try:
+            blind.crdt.apply([info.chunk for info in infos])
+        except (CrdtError, CrdtPanic):
+            self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            self._restart(doc_id)
+
+    def _told(self, doc_id: str, reason: str) -> str:
+        """What the peer is told when we refuse its changes: for a document it may not read, nothing
+        that depends on our copy."""
+        return f"changes for document {doc_id} refused" if doc_id in self._blind else reason
 
     def _generate(self, doc_id: str) -> list[bytes]:
         stored = self._doc(doc_id)
@@ -461,6 +550,9 @@ class Session:
         if raw is None:
             return []
         generated = message = wire.decode_sync_message(raw, max_bytes=1 << 40)
+        if doc_id in self._blind and message.changes:
+            # The stand-in holds only the peer's own changes, without their signatures: never send them.
+            message = dataclasses.replace(message, changes=())
         infos = self._own_changes(doc_id, stored, message)
         blocked = self.host.blocked()
         if blocked and any(info.actor in blocked for info in infos):
@@ -589,10 +681,10 @@ class Session:
                     kept.append(chunk.data)
         return dataclasses.replace(message, changes=tuple(kept))
 
-    def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
+    def _refuse(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
         self.refused = True
         self._events.append(BatchRefused(doc_id, reason))
-        return self._out([_pack({"t": "reject", "reason": reason})])
+        return self._out([_pack({"t": "reject", "reason": reason if told is None else told})])
 
     def _out(self, frames: list[bytes]) -> list[bytes]:
         self.bytes_out += sum(len(f) for f in frames)
