@@ -123,6 +123,10 @@ def write_item(writer: Writer, item: Item, *, new: bool) -> None:
         writer.put_list(obj, "tags", list(item.tags))
 
 
+def delete_item(writer: Writer, item_id: str) -> None:
+    writer.delete(_child(writer, "items"), item_id)
+
+
 def write_answer(writer: Writer, answer: Answer) -> None:
     answers = _child(writer, "answers")
     obj = writer.put_map(answers, answer.id)
@@ -244,6 +248,19 @@ def read_item(doc: CrdtDoc, item_id: str, author: str) -> Item | None:
         created=fields["created"],
         updated=fields["updated"],
     )
+
+
+def draft_ids(doc: CrdtDoc) -> list[str]:
+    """Items whose status is `draft` (only earlier versions wrote drafts into the document)."""
+    items = doc.child(ROOT_ID, "items")
+    if items is None:
+        return []
+    found = []
+    for item_id in doc.keys(items):
+        obj = doc.child(items, item_id)
+        if obj is not None and _str(doc, obj, "status") == Status.DRAFT.value:
+            found.append(item_id)
+    return found
 
 
 def read_items(doc: CrdtDoc) -> list[Item]:

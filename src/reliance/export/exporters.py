@@ -89,7 +89,7 @@ def item_markdown(item: Item, lang: str) -> list[str]:
 def export_markdown(ws: Workspace, lang: str) -> str:
     title = ("Code social de " if lang == "fr" else "Social code of ") + ws.identity.name
     lines = code_markdown(title, ws.code(), lang)
-    mine = [i for i in ws.items() if i.author == ws.peer_id]
+    mine = [i for i in ws.items(drafts=False) if i.author == ws.peer_id]  # drafts stay on this device
     lines += ["## " + ("Catalogue contributif" if lang == "fr" else "Contributive catalogue"), ""]
     if not mine:
         lines += ["—", ""]
