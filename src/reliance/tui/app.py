@@ -211,7 +211,7 @@ class RelianceApp(App[None]):
     async def start_session(self, ws: Workspace) -> None:
         self.ws = ws
         self._data = AppData(ws.peer_id)
-        self.reader = StoreReader(ws.repo, self._changed_threadsafe)
+        self.reader = StoreReader(ws.repo, self._changed_threadsafe, ws.drafts)
         try:
             await self.io(ws.my_doc)
         except Exception as exc:
