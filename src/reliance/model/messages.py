@@ -98,6 +98,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Complet : les {capacity} places de « {title} » sont prises. Vous pouvez dire que ça vous intéresse.",
         "Full: the {capacity} places of “{title}” are taken. You can say you are interested.",
     ),
+    "rsvp.full_short": ("Complet", "Full"),
     "rsvp.places_left.one": ("{count} place restante", "{count} place left"),
     "rsvp.places_left.other": ("{count} places restantes", "{count} places left"),
     "rsvp.waiting.one": ("{count} en liste d'attente", "{count} on the waiting list"),
