@@ -138,7 +138,9 @@ def _stored(value: str) -> When | None:
         return None
 
 
-def _first(item: Item) -> Occurrence | None:
+def first_occurrence(item: Item) -> Occurrence | None:
+    """The item as it first happens; None when its beginning is not readable. An end that cannot be read
+    or comes before the beginning is left out."""
     begins = _stored(item.begins)
     if begins is None:
         return None
@@ -170,7 +172,7 @@ def occurrences(
 ) -> list[Occurrence]:
     """The times `item` happens that touch the days `start`..`end` (inclusive; None: no bound), at most
     `limits.occurrences_per_item` of them, in order. Nothing when its beginning is not readable."""
-    first = _first(item)
+    first = first_occurrence(item)
     if first is None:
         return []
     repeat = item.repeat
@@ -217,7 +219,7 @@ def programme(
     for item in items:
         if item.kind not in kinds or (item.status == Status.ARCHIVED and not include_archived):
             continue
-        if _first(item) is None:
+        if first_occurrence(item) is None:
             if item.kind == ItemKind.EVENT:
                 undated.append(item)
             continue
