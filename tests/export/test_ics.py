@@ -140,6 +140,8 @@ def test_repetitions_are_rrules_with_until_of_the_same_kind() -> None:
     assert repair["FREQ"] == ["WEEKLY"] and repair["UNTIL"] == [datetime(2026, 8, 29, 12, 0, tzinfo=UTC)]
     market = found["Marché"]["RRULE"]
     assert market["UNTIL"] == [date(2026, 8, 29)]
+    unreadable = item("Un jour", begins="2026-07-15T10:00", repeat=Repeat(Frequency.DAILY, "bientôt"))
+    assert "RRULE" not in events([unreadable])["Un jour"]
 
 
 def test_uids_are_stable_and_differ_per_author() -> None:

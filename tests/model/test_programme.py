@@ -131,8 +131,10 @@ def test_what_a_peer_wrote_wrong_does_not_break_the_programme() -> None:
             item("Offre floue", ItemKind.OFFER, begins="14/07"),  # an offer: not shown
             item("À l'envers", begins="2026-07-14T10:00", ends="2026-07-13T10:00"),
             item("Sans fin", begins="2026-07-14T10:00", ends="jamais"),
+            item("Un jour", begins="2026-07-15T10:00", repeat=Repeat(Frequency.DAILY, "bientôt")),
         ]
     )
+    assert lines(found.days[1].entries) == [("Un jour", "10:00", "")] and len(found.days) == 2
     assert [i.title for i in found.undated] == ["Bientôt"]
     assert lines(found.days[0].entries) == [("À l'envers", "10:00", ""), ("Sans fin", "10:00", "")]
     assert all(e.ends is None for e in found.days[0].entries)

@@ -35,6 +35,7 @@ from icalendar import Calendar, Event
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.dates import When
 from reliance.model.programme import PROGRAMME_KINDS, first_occurrence
+from reliance.model.programme import last_day_of_repeat as _last_day
 
 PRODID = "-//reliance//reliance programme//EN"
 UID_DOMAIN = "reliance"
@@ -119,8 +120,8 @@ def item_event(item: Item, *, author_name: str = "", stamp: datetime) -> Event |
         event.add("dtend", _end(first.begins, first.ends))
     elif not first.begins.has_time:
         event.add("dtend", first.begins.day + timedelta(days=1))
-    if item.repeat is not None:
-        last_day = date.fromisoformat(item.repeat.until)
+    last_day = _last_day(item)
+    if item.repeat is not None and last_day is not None:
         event.add("rrule", {"freq": item.repeat.freq.value.upper(), "until": _until(first.begins, last_day)})
     if item.place:
         event.add("location", clean_text(item.place))

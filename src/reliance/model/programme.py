@@ -167,23 +167,30 @@ def _shift(when: When, days: int) -> When:
     return When(when.value + timedelta(days=days))
 
 
+def last_day_of_repeat(item: Item) -> date | None:
+    """The day a repetition ends, when it has one that can be read."""
+    try:
+        return date.fromisoformat(item.repeat.until) if item.repeat is not None else None
+    except ValueError:
+        return None
+
+
 def occurrences(
     item: Item, start: date | None = None, end: date | None = None, *, limits: Limits = DEFAULT_LIMITS
 ) -> list[Occurrence]:
     """The times `item` happens that touch the days `start`..`end` (inclusive; None: no bound), at most
     `limits.occurrences_per_item` of them, in order. Nothing when its beginning is not readable."""
     first = first_occurrence(item)
-    if first is None:
-        return []
-    repeat = item.repeat
-    if repeat is None:
+    return _expand(first, start, end, limits) if first is not None else []
+
+
+def _expand(first: Occurrence, start: date | None, end: date | None, limits: Limits) -> list[Occurrence]:
+    item, repeat = first.item, first.item.repeat
+    until = last_day_of_repeat(item)
+    if repeat is None or until is None:
         touches = (start is None or first.last_day >= start) and (end is None or first.begins.day <= end)
         return [first] if touches else []
     step = STEP_DAYS[repeat.freq]
-    try:
-        until = date.fromisoformat(repeat.until)
-    except ValueError:
-        return [first]
     span = (first.last_day - first.begins.day).days
     count = (until - first.begins.day).days // step + 1
     # The first occurrence whose last day reaches `start`, found by arithmetic (a daily item that
@@ -214,17 +221,19 @@ def programme(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Programme:
     """The programme of `items` for the days `start`..`end` (inclusive; None: no bound). See the module."""
-    by_day: dict[date, list[Entry]] = {}
+    by_day: dict[date, list[tuple[tuple[time, str, str, str, int], Entry]]] = {}
     undated: list[Item] = []
     for item in items:
         if item.kind not in kinds or (item.status == Status.ARCHIVED and not include_archived):
             continue
-        if first_occurrence(item) is None:
+        first = first_occurrence(item)
+        if first is None:
             if item.kind == ItemKind.EVENT:
                 undated.append(item)
             continue
         budget = limits.occurrences_per_item
-        for occurrence in occurrences(item, start, end, limits=limits):
+        title = fold(item.title)  # once per item: the sort key of each of its entries needs it
+        for occurrence in _expand(first, start, end, limits):
             day = max(occurrence.begins.day, start) if start is not None else occurrence.begins.day
             last = min(occurrence.last_day, end) if end is not None else occurrence.last_day
             while day <= last and budget > 0:
@@ -236,13 +245,17 @@ def programme(
                     occurrence.ends,
                     continued=day != occurrence.begins.day,
                 )
-                by_day.setdefault(day, []).append(entry)
+                key = (entry.starts_at or time.min, title, item.author, item.id, occurrence.index)
+                by_day.setdefault(day, []).append((key, entry))
                 budget -= 1
                 if day == date.max:
                     break
                 day += timedelta(days=1)
             if budget <= 0:
                 break
-    days = tuple(ProgrammeDay(day, tuple(sorted(by_day[day], key=Entry.sort_key))) for day in sorted(by_day))
+    days = tuple(
+        ProgrammeDay(day, tuple(entry for _, entry in sorted(by_day[day], key=lambda pair: pair[0])))
+        for day in sorted(by_day)
+    )
     undated.sort(key=lambda i: (fold(i.title), i.author, i.id))
     return Programme(days, tuple(undated))
