@@ -101,6 +101,15 @@ def test_the_weekday_of_today_is_today_when_the_time_is_still_ahead() -> None:
 
 def test_dates_without_a_year_are_the_next_ones() -> None:
     assert iso("14 juillet", now=datetime(2026, 7, 20, 12, 0)) == "2027-07-14"
+    on_the_day = datetime(2026, 7, 14, 9, 30)
+    assert iso("14 juillet", now=on_the_day) == "2026-07-14"  # today is not in the past
+    assert iso("14/07", now=on_the_day) == "2026-07-14"
+    assert iso("14 juillet 20h", now=on_the_day) == "2026-07-14T20:00"
+    assert iso("14 juillet 8h", now=on_the_day) == "2026-07-14T08:00"  # this morning, not next year
+    assert iso("July 14", "en", now=on_the_day) == "2026-07-14"
+    assert iso("14/07/2027", now=on_the_day) == "2027-07-14"  # a year written is kept
+    assert iso("14/07/27", now=on_the_day) == "2027-07-14"
+    assert iso("demain", now=datetime(2026, 12, 31, 22, 0)) == "2027-01-01"
     assert iso("5 janvier 10h", now=datetime(2026, 12, 20, 12, 0)) == "2027-01-05T10:00"
     assert iso("14/07/2025") == "2025-07-14"  # a written year is kept, even in the past
 

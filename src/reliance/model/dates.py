@@ -15,6 +15,7 @@ Reading rules, so that the same text always means the same thing:
   taken as the next ones after `now` ("18h" said at 19:00 is tomorrow);
 - French hours ("18h", "18h30", "18 h 30", "midi", "minuit") are rewritten as 18:00… first: dateparser
   reads "18h" as a duration (18 hours from now);
+- a day and month said on that very day ("14 juillet" on 14 July) is today, not next year;
 - the weekday of today is today when its time is still ahead ("vendredi 20h" on Friday morning), unless
   the text says "next" or "prochain";
 - a month or a year alone ("juillet", "2026", "next week") is refused as too vague;
@@ -54,6 +55,7 @@ _WEEKDAY_NAMES = {name: n for names in (_WEEKDAYS_FR, _WEEKDAYS_EN) for n, name 
 _NEXT_WORDS = {"prochain", "prochaine", "next"}
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}\s?[ap]\.?m\.?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d:\d{2}:\d{2}")
+_YEAR_WRITTEN = re.compile(r"(?<!\d)\d{4}(?!\d)|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
 # dateparser's periods: "time" when the text gave a time of day, "day" for a day; the rest is too vague.
 _DAY_PERIODS = {"day", "time"}
 
@@ -200,6 +202,15 @@ def parse_when(
         raise InputError("when.error.unknown", text=shown(text))
     if period not in _DAY_PERIODS:
         raise InputError("when.error.vague", text=shown(text))
+    if value.year == base.year + 1 and not _YEAR_WRITTEN.search(prepared):
+        # A day and a month said on that very day: dateparser takes "future" strictly and moves it a
+        # year ahead; a person means today.
+        try:
+            this_year = value.replace(year=base.year)
+        except ValueError:  # 29 February
+            this_year = value
+        if this_year.date() == base.date():
+            value = this_year
     weekday = _only_a_weekday(prepared, stripped)
     a_week_ahead = value.date() - base.date() == timedelta(days=7)
     still_ahead_today = period != "time" or value.time() >= base.time()
