@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reliance.doc import participant
-from reliance.model.catalogue import Item, ItemKind, Status, new_id, now_iso
+from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat, Status, new_id, now_iso
 from reliance.workspace import ItemFilter, Workspace
 
 
@@ -72,3 +72,19 @@ def test_a_home_without_drafts_gets_no_drafts_file(workspace: Workspace) -> None
     workspace.add_item(offer("Visible", Status.PUBLISHED))
     Workspace.open(workspace.home)
     assert not (workspace.home / "drafts.json").exists()
+
+
+def test_a_draft_keeps_its_repetition_and_capacity(workspace: Workspace) -> None:
+    event = Item(
+        id="",
+        kind=ItemKind.EVENT,
+        title="Atelier du jeudi",
+        author="",
+        begins="2026-07-02T18:00",
+        status=Status.DRAFT,
+        repeat=Repeat(Frequency.WEEKLY, "2026-09-24"),
+        capacity=12,
+    )
+    draft = workspace.add_item(event)
+    again = Workspace.open(workspace.home).my_item(draft.id)
+    assert again == draft and again.repeat == Repeat(Frequency.WEEKLY, "2026-09-24") and again.capacity == 12

@@ -21,7 +21,7 @@ from typing import Any
 
 from reliance.errors import ModelError, RelianceError
 from reliance.fsutil import atomic_write
-from reliance.model.catalogue import Item, ItemKind, Status
+from reliance.model.catalogue import Item, ItemKind, Status, parse_repeat, validate_capacity
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ def is_published(status: Status) -> bool:
 def _to_data(item: Item) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(item, name) for name in _TEXT_FIELDS}
     data.update(id=item.id, kind=item.kind.value, status=item.status.value, tags=list(item.tags))
+    if item.repeat is not None:
+        data["repeat"] = item.repeat.to_json()
+    if item.capacity is not None:
+        data["capacity"] = item.capacity
     return data
 
 
@@ -67,6 +71,11 @@ def _from_data(data: object, author: str) -> Item:
         or not all(isinstance(t, str) for t in tags)
     ):
         raise ModelError("malformed id or tags")
+    repeat, capacity = data.get("repeat"), data.get("capacity")
+    if repeat is not None and (
+        not isinstance(repeat, dict) or not all(isinstance(repeat.get(k), str) for k in ("freq", "until"))
+    ):
+        raise ModelError("malformed repetition")
     try:
         return Item(
             id=item_id,
@@ -74,6 +83,8 @@ def _from_data(data: object, author: str) -> Item:
             author=author,
             status=Status(str(status)),
             tags=tuple(tags),
+            repeat=parse_repeat(repeat["freq"], repeat["until"], texts["begins"]) if repeat else None,
+            capacity=validate_capacity(capacity) if capacity is not None else None,
             **texts,
         )
     except ValueError as exc:
