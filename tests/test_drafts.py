@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reliance.doc import participant
+from reliance.export import exporters
 from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat, Status, new_id, now_iso
 from reliance.workspace import ItemFilter, Workspace
 
@@ -88,3 +89,22 @@ def test_a_draft_keeps_its_repetition_and_capacity(workspace: Workspace) -> None
     draft = workspace.add_item(event)
     again = Workspace.open(workspace.home).my_item(draft.id)
     assert again == draft and again.repeat == Repeat(Frequency.WEEKLY, "2026-09-24") and again.capacity == 12
+
+
+def test_no_export_carries_a_draft(workspace: Workspace) -> None:
+    workspace.add_item(
+        Item(
+            id="",
+            kind=ItemKind.EVENT,
+            title="Fête secrète",
+            author="",
+            begins="2026-07-14",
+            status=Status.DRAFT,
+        )
+    )
+    workspace.add_item(
+        Item(id="", kind=ItemKind.EVENT, title="Fête publique", author="", begins="2026-07-14")
+    )
+    for fmt in ("json", "markdown", "jsonld", "ics"):
+        text = exporters.export(workspace, fmt)
+        assert "Fête publique" in text and "Fête secrète" not in text, fmt

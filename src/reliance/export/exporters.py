@@ -102,7 +102,7 @@ def export_ics(ws: Workspace, *, include_archived: bool = False) -> bytes:
     """Every item on the programme that this node holds, anyone's, as an RFC 5545 calendar."""
     from reliance.export.ics import calendar_ics
 
-    items = ws.items()
+    items = ws.items(drafts=False)  # a calendar is for others: drafts stay on this device
     names = {author: ws.participant_name(author) for author in {i.author for i in items}}
     return calendar_ics(items, names=names, name="Programme", include_archived=include_archived)
 
