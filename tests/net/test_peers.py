@@ -208,3 +208,17 @@ def test_a_peers_file_full_of_refused_strangers_is_cleaned_on_load(tmp_path: Pat
     node._save_peers_file()
     node._worker.shutdown()
     assert set(read_peers_file(ws.home)["peers"]) == {friend}
+
+
+async def test_adverts_noted_at_once_are_bounded(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "home", "Alice")
+    node = Node(
+        ws, NodeConfig(mdns=False, write_state=False), limits=Limits().replace(max_advertised_addresses=5)
+    )
+    try:
+        for port in range(9000, 9100):  # a flood of adverts, each at its own address
+            node._on_found(advert("", "", port))
+        assert len(node._adverts) == 5
+        assert {a.address[1] for a in node._adverts.values()} <= set(range(9000, 9100))
+    finally:
+        await node.stop()

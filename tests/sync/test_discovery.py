@@ -20,6 +20,7 @@ import pytest
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
+from reliance.limits import Limits
 from reliance.sync import discovery as discovery_module
 from reliance.sync.discovery import (
     SERVICE_TYPE,
@@ -455,3 +456,20 @@ def test_three_hosts_in_namespaces() -> None:
             net.close()
             for stream in streams:
                 stream.close()
+
+
+def test_the_adverts_tracked_at_once_are_bounded() -> None:
+    found: list[DiscoveredPeer] = []
+    discovery = Discovery(
+        peer_id="p",
+        name="n",
+        port=7000,
+        protocol_version=1,
+        on_found=found.append,
+        on_lost=print,
+        limits=Limits().replace(max_discovered_services=3),
+    )
+    for i in range(10):
+        instance = f"flood-{i}.{SERVICE_TYPE}"
+        discovery._accept(instance, DiscoveredPeer("", "", ["10.0.0.1"], 7000 + i, 1, 0.0, instance))
+    assert len(discovery.peers) == 3 and len(found) == 3
