@@ -483,16 +483,32 @@ async def test_malformed_payload_is_rejected(
 
 
 @pytest.mark.parametrize(
-    "garbage", [b"", b"\xc1", b"\x93\x01\x02\x03", msgpack.packb({"v": 1}), os.urandom(200)]
+    ("garbage", "why"),
+    [
+        (b"", "malformed"),
+        (b"\xc1", "malformed"),
+        (b"\x93\x01\x02\x03", "not a map"),
+        (msgpack.packb({"v": 1}), "unexpected fields"),
+        (msgpack.packb({"v": "one"}), "protocol version"),
+        (msgpack.packb({"v": 1, "key": b"k" * 1100}), "too large"),
+        (b"\x81" + os.urandom(199), ""),
+    ],
+    ids=["empty", "invalid msgpack", "array", "version only", "bad version", "too large", "random"],
 )
-async def test_non_map_or_empty_payload_is_rejected(
-    net: Net, alice: Ed25519PrivateKey, garbage: bytes
+async def test_malformed_hello_is_refused_with_a_reason(
+    net: Net, alice: Ed25519PrivateKey, garbage: bytes, why: str
 ) -> None:
+    """The handshake completed (Noise authenticated the channel) but the hello inside is garbage: the
+    client is told why, as for a bad signature, instead of a silent hang-up."""
     collector = Collector()
     server = await net.serve(alice, collector, config=FAST)
     raw = await net.raw(server.port)
     reply = await raw.handshake(lambda static: garbage)
-    assert reply is None or reply[0] == KIND_REFUSE
+    assert reply is not None, "dropped without a reason"
+    kind, reason = reply
+    assert kind == KIND_REFUSE
+    assert reason.startswith(b"handshake rejected: ")
+    assert why.encode() in reason
     await raw.dropped()
     assert collector.accepted == []
 

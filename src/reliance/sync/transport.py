@@ -24,7 +24,8 @@ PING/PONG (body <= 8 bytes, the PONG echoes the PING's body) may arrive between 
 message; control frames never carry ``FLAG_MORE``. CLOSE carries an optional UTF-8 reason.
 
 After the three handshake messages the responder sends one transport frame: ``ACCEPT`` (empty body) or
-``REFUSE`` (UTF-8 reason, e.g. an incompatible protocol version, a blocked peer), then closes if it refused.
+``REFUSE`` (UTF-8 reason, e.g. an incompatible protocol version, a malformed or unsigned hello, a blocked
+peer), then closes if it refused.
 The initiator payload's identity is checked (signature over the static key Noise authenticated) before the
 responder decides; the initiator checks the responder's identity (and the pinned key, if any) before it sends
 its own.
@@ -841,7 +842,12 @@ async def _responder_handshake(
     if not noise.handshake_finished:
         raise HandshakeFailed("handshake did not finish")
     remote_static = _remote_static(state)
-    obj = _unpack_hello(payload)
+    # From here the channel is authenticated and encrypted: whatever is wrong with the hello, the
+    # client is told why (REFUSE with a reason) rather than seeing a silent hang-up.
+    try:
+        obj = _unpack_hello(payload)
+    except HandshakeFailed as exc:
+        return noise, None, f"handshake rejected: {exc}"
     if not _compatible(obj["v"], config.protocol_version):
         return noise, None, _incompatible_reason(obj["v"], config.protocol_version)
     try:
