@@ -28,6 +28,16 @@ class Limits:
     # -- the pending buffer ----------------------------------------------------------------------------------
 
     # -- sessions: summaries and work per peer ---------------------------------------------------------------
+    # Documents one `summary` frame may list; a longer one is refused, ours is cut to it. Above what a
+    # node holds under its quotas (its own, its projects', `others_max_documents`), below what would
+    # keep the sync worker busy for long (checking an entry costs ~10 us, opening its sync ~50 us).
+    summary_max_documents: int = 10_000
+    # Documents a session syncs without the node holding them (an empty scratch document and a sync
+    # state each): the least recently used is forgotten beyond this, and rebuilt if the peer returns to it.
+    session_max_unknown_documents: int = 1_000
+    # Milliseconds of work one session does per turn of the sync worker (the summary's entries, the
+    # syncs it opens) before every other peer's waiting work gets its turn.
+    session_turn_ms: int = 50
 
     # -- quotas on other people's documents ------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -33,6 +34,7 @@ from reliance import settings
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
@@ -85,6 +87,7 @@ class NodeConfig:
     poll_interval: float = 0.5
     max_message: int = MAX_FRAME
     write_state: bool = True
+    limits: Limits = DEFAULT_LIMITS
 
 
 def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None) -> NodeConfig:
@@ -274,7 +277,7 @@ class Node:
         self._stopping = False
         self._peers_mtime = 0.0
         self._settings_mtime = 0.0
-        self._host = SyncHost(workspace.repo, blocked=lambda: self._blocked)
+        self._host = SyncHost(workspace.repo, blocked=lambda: self._blocked, limits=self.config.limits)
         self._transport_config = transport.TransportConfig(
             max_message=self.config.max_message,
             heartbeat_interval=self.config.heartbeat_interval,
@@ -520,8 +523,12 @@ class Node:
             while True:
                 data = await conn.recv()
                 peer.last_seen = time.time()
-                outbox.put(await self._in_worker(session.receive, data))
-                if await self._handle_events(peer, session):
+                outbox.put(await self._in_worker(functools.partial(session.receive, data, one_turn=True)))
+                # A frame may ask for more than one turn of work: the rest goes in turns, each a new
+                # job behind the other peers' waiting ones, and this peer's next frame waits for it.
+                while not (stop := await self._handle_events(peer, session)) and session.pending_work:
+                    outbox.put(await self._in_worker(session.work))
+                if stop:
                     await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
                     break
         except transport.ConnectionLost as exc:
