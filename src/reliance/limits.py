@@ -42,6 +42,21 @@ class Limits:
     # -- quotas on other people's documents ------------------------------------------------------------------
 
     # -- connections -----------------------------------------------------------------------------------------
+    # Authenticated incoming connections at once (each holds a socket, buffers and a sync session);
+    # beyond, a stranger is refused with a reason, and a known (accepted) peer takes a stranger's place.
+    connections_max: int = 64
+    # Authenticated incoming connections from one IP address (known peers are not held to it).
+    connections_max_per_address: int = 8
+    # Incoming sockets still in their handshake (unauthenticated): the oldest is dropped for a new one.
+    handshakes_max: int = 64
+    # ...from one IP address (the oldest from that address is dropped for a new one).
+    handshakes_max_per_address: int = 16
+    # Bytes received and not yet handled, over all incoming connections (each one also holds at most
+    # one message): a stranger's connection waits for room, then is dropped; known peers never wait.
+    connections_buffer_total_bytes: int = 256 * MIB
+    # Bytes waiting to be sent, over all connections: beyond, the connection that has waited longest
+    # for its peer to read is dropped (each one is also dropped past two messages and a MiB waiting).
+    connections_outbox_total_bytes: int = 256 * MIB
 
     # -- discovery and peers ---------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,10 +15,13 @@ from typing import Any
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.sync import transport
 from reliance.sync.node import Node, NodeConfig
+from reliance.sync.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
 from reliance.workspace import Workspace
+from tests.net.hostile import Raw, hello
 
 HOST = "127.0.0.1"
 # A peer's first frame may wait for one turn of every busy peer on the sync worker, not for their work.
@@ -34,9 +38,11 @@ def public(key: Ed25519PrivateKey) -> bytes:
 
 
 @contextlib.asynccontextmanager
-async def running_node(home: Path, limits: Limits = DEFAULT_LIMITS) -> AsyncIterator[Node]:
+async def running_node(home: Path, limits: Limits = DEFAULT_LIMITS, **config: Any) -> AsyncIterator[Node]:
     workspace = Workspace.create(home, "Nora")
-    node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, write_state=False, limits=limits))
+    node = Node(
+        workspace, NodeConfig(port=0, listen=HOST, mdns=False, write_state=False, limits=limits, **config)
+    )
     await node.start()
     try:
         yield node
@@ -122,3 +128,148 @@ async def test_work_within_the_limits_is_done_in_turns_that_let_other_peers_in(t
             assert opened["t"] == "sync" and opened["d"].startswith("pj")
         finally:
             await hostile.close()
+
+
+# -- item: connections are bounded, known peers first -----------------------------------------------------
+
+
+async def raw_from(node: Node, source: str) -> Raw:
+    """A raw TCP connection to the node from the loopback address `source` (127.0.0.2, ...)."""
+    reader, writer = await asyncio.open_connection(HOST, port_of(node), local_addr=(source, 0))
+    return Raw(reader, writer)
+
+
+async def stranger_from(node: Node, source: str) -> tuple[Raw, tuple[int, bytes] | None]:
+    """A stranger with a fresh key from `source`, after its handshake, and the node's reply to it."""
+    raw = await raw_from(node, source)
+    key = Ed25519PrivateKey.generate()
+    return raw, await raw.handshake(lambda static: hello(key, static))
+
+
+def server_of(node: Node) -> transport.Server:
+    assert node._server is not None
+    return node._server
+
+
+async def known_peer(node: Node, tmp_path: Path) -> Ed25519PrivateKey:
+    key = Ed25519PrivateKey.generate()
+    node.accept_peer(encode_peer_id(public(key)))
+    return key
+
+
+async def test_connections_are_capped_in_total_and_per_address_and_a_known_peer_still_gets_in(
+    tmp_path: Path,
+) -> None:
+    limits = DEFAULT_LIMITS.replace(connections_max=6, connections_max_per_address=3)
+    opened: list[Raw] = []
+    async with running_node(tmp_path / "node", limits) as node:
+        try:
+            replies: dict[str, list[tuple[int, bytes] | None]] = {}
+            for source, count in (("127.0.0.2", 5), ("127.0.0.3", 3), ("127.0.0.4", 2)):
+                for _ in range(count):
+                    raw, reply = await stranger_from(node, source)
+                    opened.append(raw)
+                    replies.setdefault(source, []).append(reply)
+            accepted = (KIND_ACCEPT, b"")
+            full_address = (
+                KIND_REFUSE,
+                b"this node serves too many connections from your address; try again later",
+            )
+            full = (KIND_REFUSE, b"this node serves too many connections; try again later")
+            assert replies == {
+                "127.0.0.2": [accepted] * 3 + [full_address] * 2,
+                "127.0.0.3": [accepted] * 3,
+                "127.0.0.4": [full] * 2,
+            }
+            assert server_of(node).connections == 6
+
+            # Full: a known peer takes the place of the oldest stranger, and is served at once.
+            key = await known_peer(node, tmp_path)
+            conn = await transport.connect(HOST, port_of(node), key, name="friend")
+            try:
+                first = msgpack.unpackb(await asyncio.wait_for(conn.recv(), 5))
+                assert first["t"] == "digest"
+            finally:
+                await conn.close()
+            assert await opened[0].dropped(5) is not None, "the oldest stranger was not let go"
+            assert server_of(node).connections <= 6
+        finally:
+            for raw in opened:
+                await raw.close()
+
+
+async def test_sockets_in_their_handshake_are_bounded_the_oldest_dropped(tmp_path: Path) -> None:
+    """Silent sockets (a slow-loris crowd) hold at most the limits; a newcomer still gets its turn."""
+    limits = DEFAULT_LIMITS.replace(handshakes_max=4, handshakes_max_per_address=2)
+    opened: list[Raw] = []
+    async with running_node(tmp_path / "node", limits) as node:
+        server = server_of(node)
+        try:
+            for source in ("127.0.0.2", "127.0.0.2", "127.0.0.2"):
+                opened.append(await raw_from(node, source))
+            # The third from 127.0.0.2 pushed out the first from there.
+            assert await opened[0].dropped(5) is not None, "three silent sockets from one address held"
+            await wait_for(lambda: server.handshaking == 2, 5, "the node did not take the sockets")
+            for source in ("127.0.0.3", "127.0.0.3", "127.0.0.4"):
+                opened.append(await raw_from(node, source))
+            # Five in all: the oldest of all (the second from 127.0.0.2) went.
+            assert await opened[1].dropped(5) is not None, "five silent sockets held"
+            await wait_for(lambda: server.handshaking == 4, 5, "the node did not take the sockets")
+            assert server.handshaking <= 4
+            latency = await first_frame_latency(node)
+            assert latency < FIRST_FRAME_BOUND
+        finally:
+            for raw in opened:
+                await raw.close()
+
+
+async def test_bytes_strangers_leave_half_sent_are_bounded_in_total_known_peers_unhindered(
+    tmp_path: Path,
+) -> None:
+    """Three strangers each start a 2 MB message, send 600 KB of it and keep the connection alive with
+    pings: together they may hold no more than the node's receive budget (1 MiB here)."""
+    limits = DEFAULT_LIMITS.replace(connections_buffer_total_bytes=1 << 20)
+    opened: list[Raw] = []
+    async with running_node(tmp_path / "node", limits, heartbeat_interval=0.3) as node:
+        server = server_of(node)
+        try:
+            for index in range(3):
+                raw, reply = await stranger_from(node, f"127.0.0.{2 + index}")
+                assert reply == (KIND_ACCEPT, b"")
+                opened.append(raw)
+                raw.frame(KIND_DATA | FLAG_MORE, struct.pack(">I", 2_000_000) + b"\x00" * 60_000)
+                for _ in range(9):
+                    raw.frame(KIND_DATA | FLAG_MORE, b"\x00" * 60_000)
+
+            async def keep_alive() -> None:
+                while True:
+                    for raw in opened:
+                        with contextlib.suppress(Exception):
+                            raw.frame(KIND_PING, b"")
+                    await asyncio.sleep(0.1)
+
+            pinger = asyncio.ensure_future(keep_alive())
+            try:
+                watches = [asyncio.ensure_future(raw.dropped(10)) for raw in opened]
+                done, waiting = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
+                for watch in waiting:
+                    watch.cancel()
+                assert any(w.result() is not None for w in done), "no stranger was let go"
+                assert server.budget.peak <= 1 << 20
+                # A known peer is served meanwhile, whatever the strangers hold.
+                key = await known_peer(node, tmp_path)
+                conn = await transport.connect(HOST, port_of(node), key, name="friend")
+                try:
+                    await conn.send(pack({"t": "digest", "d": b"\x00" * 32}))
+                    kinds = {msgpack.unpackb(await asyncio.wait_for(conn.recv(), 5))["t"] for _ in range(2)}
+                    assert kinds == {"digest", "summary"}
+                finally:
+                    await conn.close()
+            finally:
+                pinger.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pinger
+        finally:
+            for raw in opened:
+                await raw.close()
+        assert server.budget.used == 0 or server.budget.used <= 1 << 20

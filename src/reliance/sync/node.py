@@ -147,21 +147,50 @@ class _Peer:
             self.next_dial = 0.0
 
 
+class _SendBudget:
+    """The bytes waiting in every outbox, against one limit (`connections_outbox_total_bytes`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.outboxes: set[_Outbox] = set()
+
+    def grew(self) -> None:
+        """Over the limit: drop the outbox whose peer has left its next frame unread the longest (a peer
+        that reads sees its frames leave at once, however many were queued in a burst)."""
+        if self.size > self.limit:
+            waiting = [o for o in self.outboxes if o.frames]
+            if waiting:
+                stalled = min(waiting, key=lambda o: o.head_since)
+                stalled._fail(f"peer does not read: {stalled.size} bytes waiting while the node's are full")
+
+
 class _Outbox:
     """The frames waiting to be sent on one connection, sent in order by one task.
 
     Nothing that produces frames (a peer's own session, the fan-out of another peer's changes, the poll of
     the store) ever waits on a socket: a peer that stops reading can only stall its own outbox. It is
-    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, or when more
-    than `limit` bytes wait.
+    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, when more
+    than `limit` bytes wait, or when it has the most waiting while all outboxes together are over the
+    shared budget.
     """
 
-    def __init__(self, conn: transport.SecureConnection, *, stall: float, limit: int) -> None:
+    def __init__(
+        self,
+        conn: transport.SecureConnection,
+        *,
+        stall: float,
+        limit: int,
+        budget: _SendBudget | None = None,
+    ) -> None:
         self.conn = conn
         self.stall = stall
         self.limit = limit
+        self.budget = budget or _SendBudget(limit)
+        self.budget.outboxes.add(self)
         self.frames: deque[bytes] = deque()
         self.size = 0
+        self.head_since = 0.0  # when the first frame waiting became first
         self.failure = ""
         self._ready = asyncio.Event()
         self._task = asyncio.ensure_future(self._pump())
@@ -170,12 +199,17 @@ class _Outbox:
     def put(self, frames: list[bytes]) -> None:
         if self.failure or not frames:
             return
+        if not self.frames:
+            self.head_since = time.monotonic()
         for frame in frames:
             self.frames.append(frame)
             self.size += len(frame)
+            self.budget.size += len(frame)
         self._ready.set()
         if self.size > self.limit:
             self._fail(f"peer does not read: {self.size} bytes waiting to be sent")
+        else:
+            self.budget.grew()
 
     async def flush(self, timeout: float) -> None:
         """Wait (up to `timeout`) until everything queued was handed to the transport."""
@@ -186,6 +220,7 @@ class _Outbox:
 
     async def close(self) -> None:
         self._task.cancel()
+        self._release()
         for task in (self._task, self._closing):
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -194,7 +229,14 @@ class _Outbox:
     def _fail(self, reason: str) -> None:
         if not self.failure:
             self.failure = reason
+            self._release()  # nothing more is sent: the frames waiting are dropped
             self._closing = asyncio.ensure_future(self.conn.close())  # recv() raises at once
+
+    def _release(self) -> None:
+        self.budget.size -= self.size
+        self.budget.outboxes.discard(self)
+        self.frames.clear()
+        self.size = 0
 
     async def _pump(self) -> None:
         while True:
@@ -211,8 +253,11 @@ class _Outbox:
                 return
             except transport.TransportError:
                 return
-            self.frames.popleft()
-            self.size -= len(frame)
+            if self.frames and self.frames[0] is frame:
+                self.frames.popleft()
+                self.size -= len(frame)
+                self.budget.size -= len(frame)
+                self.head_since = time.monotonic()
 
 
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
@@ -271,6 +316,7 @@ class Node:
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-sync")
+        self._send_budget = _SendBudget(self.config.limits.connections_outbox_total_bytes)
         self._server: transport.Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -307,6 +353,8 @@ class Node:
             on_connection=self._on_incoming,
             accept=self._accept,
             config=self._transport_config,
+            limits=self.config.limits,
+            known=self._is_known,
         )
         self.listen_address = (self.config.listen, self._server.port)
         self._emit(ev.LISTENING, f"listening on {self.config.listen}:{self._server.port}")
@@ -406,6 +454,11 @@ class Node:
         )
 
     # -- connections -----------------------------------------------------------------------------------------
+    def _is_known(self, remote_key: bytes) -> bool:
+        """An accepted peer (typed address, `reliance peer accept`): served first when the node is full."""
+        peer = self.peers_by_key.get(remote_key)
+        return peer is not None and peer.accepted and remote_key not in self._blocked
+
     def _accept(self, remote_key: bytes) -> str | None:
         if remote_key in self._blocked:
             return "you are blocked by this node"
@@ -508,7 +561,10 @@ class Node:
             await old.close()
         session = Session(self._host, max_frame=self.config.max_message)
         outbox = _Outbox(
-            conn, stall=self._transport_config.frame_timeout, limit=2 * self.config.max_message + (1 << 20)
+            conn,
+            stall=self._transport_config.frame_timeout,
+            limit=2 * self.config.max_message + (1 << 20),
+            budget=self._send_budget,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
         peer.state = PeerState.CONNECTED
