@@ -40,6 +40,17 @@ class Limits:
     session_turn_ms: int = 50
 
     # -- quotas on other people's documents ------------------------------------------------------------------
+    # "Others' documents": participant documents but the owner's, and projects the owner is not a member
+    # of (the owner's own and its projects' are never counted). Beyond a quota, a document or a batch
+    # is not stored, hence not relayed; the peer is not blamed (`reliance doctor` shows the usage).
+    # Documents of others held, in all.
+    others_max_documents: int = 5_000
+    # Their bytes on disk (snapshot and log), in all.
+    others_max_bytes: int = 512 * MIB
+    # Documents of others by one author: their participant document and the projects they created.
+    author_max_documents: int = 32
+    # Their bytes on disk, per author.
+    author_max_bytes: int = 32 * MIB
 
     # -- connections -----------------------------------------------------------------------------------------
     # Authenticated incoming connections at once (each holds a socket, buffers and a sync session);

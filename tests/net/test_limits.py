@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import struct
 import time
 from collections.abc import AsyncIterator
@@ -15,12 +16,16 @@ from typing import Any
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance import projects, settings
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.model.catalogue import Item, ItemKind
 from reliance.sync import transport
-from reliance.sync.node import Node, NodeConfig
+from reliance.sync.node import Node, NodeConfig, diagnose_home, sync_once
+from reliance.sync.protocol import Session, SyncHost
 from reliance.sync.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
 from reliance.workspace import Workspace
+from tests.conftest import run_cli
 from tests.net.hostile import Raw, hello
 
 HOST = "127.0.0.1"
@@ -38,8 +43,14 @@ def public(key: Ed25519PrivateKey) -> bytes:
 
 
 @contextlib.asynccontextmanager
-async def running_node(home: Path, limits: Limits = DEFAULT_LIMITS, **config: Any) -> AsyncIterator[Node]:
+async def running_node(
+    home: Path, limits: Limits | dict[str, int] = DEFAULT_LIMITS, **config: Any
+) -> AsyncIterator[Node]:
+    """A node on 127.0.0.1; `limits` as a mapping goes through the home's config.json."""
     workspace = Workspace.create(home, "Nora")
+    if isinstance(limits, dict):
+        (home / "config.json").write_text(json.dumps({"limits": limits}))
+        limits = settings.load_limits(home)
     node = Node(
         workspace, NodeConfig(port=0, listen=HOST, mdns=False, write_state=False, limits=limits, **config)
     )
@@ -273,3 +284,68 @@ async def test_bytes_strangers_leave_half_sent_are_bounded_in_total_known_peers_
             for raw in opened:
                 await raw.close()
         assert server.budget.used == 0 or server.budget.used <= 1 << 20
+
+
+# -- item: quotas on other people's documents -------------------------------------------------------------
+
+
+def stranger_with_junk(root: Path, own_projects: int, strangers: int) -> Workspace:
+    """Mallory's home: her own projects, and participant documents of `strangers` other keys."""
+    mallory = Workspace.create(root / "mallory", "Mallory")
+    for i in range(own_projects):
+        projects.create_project(mallory, f"junk {i}")
+    for i in range(strangers):
+        puppet = Workspace.create(root / f"puppet{i}", f"Puppet {i}")
+        puppet.add_item(Item(id="", kind=ItemKind.OFFER, title=f"junk {i}", author=""))
+        a, b = Session(SyncHost(puppet.repo)), Session(SyncHost(mallory.repo))
+        to_b, to_a = a.start(), b.start()
+        while to_a or to_b:
+            to_a, to_b = (
+                [out for frame in to_b for out in b.receive(frame)],
+                [out for frame in to_a for out in a.receive(frame)],
+            )
+    return mallory
+
+
+async def test_other_peoples_documents_are_held_within_quotas_and_no_more_is_relayed(
+    tmp_path: Path,
+) -> None:
+    """Mallory brings 8 projects of her own and 6 documents of puppets; the node keeps 2 of hers and 5
+    in all, plus the project it is a member of; an honest peer meeting the node gets no more."""
+    limits = {"others_max_documents": 5, "author_max_documents": 2}  # in the node's config.json
+    mallory = stranger_with_junk(tmp_path, own_projects=8, strangers=6)
+    async with running_node(tmp_path / "node", limits) as node:
+        ours = projects.create_project(mallory, "we are in it")
+        projects.add_member(mallory, ours, node.ws.peer_id)
+        offered = set(mallory.repo.doc_ids())
+        assert len(offered) == 1 + 8 + 6 + 1
+
+        await sync_once(mallory, HOST, port_of(node), idle=1.0)
+
+        held = set(node.ws.repo.doc_ids())
+        others = held - {node.ws.peer_id, ours}
+        assert ours in held, "a project the owner is a member of is never refused"
+        assert others <= offered
+        assert len(others) == 5
+        assert len({d for d in others if d == mallory.peer_id or d.startswith("pj")}) <= 2
+        usage = node.quotas.usage()
+        assert (usage.documents, usage.declined > 0) == (5, True)
+
+        honest = Workspace.create(tmp_path / "honest", "Honest")
+        await sync_once(honest, HOST, port_of(node), idle=1.0)
+        assert set(honest.repo.doc_ids()) == held | {honest.peer_id}  # the node relays what it keeps
+
+        # `reliance doctor` beside the running node: the node's own count.
+        node.config.write_state = True
+        node._write_state()
+        beside = {f.code: f for f in await asyncio.to_thread(diagnose_home, node.ws.home, 0)}
+        assert beside["quota_declined"].level == "warning"
+
+    # ...and from the disk once it stopped, through the command line.
+    code, out, err = await asyncio.to_thread(run_cli, node.ws.home, "doctor", "--json", "--lang", "en")
+    assert code == 0, err
+    findings = {f["code"]: f for f in json.loads(out)}
+    assert findings["quota"]["message_en"].startswith("Other people's documents kept here: 5 of 5,")
+    assert findings["quota_full"]["level"] == "warning"
+    assert "2 documents" in findings["quota_author"]["message_en"]
+    assert findings["quota"]["message_fr"] != findings["quota"]["message_en"]

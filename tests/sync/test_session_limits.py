@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -16,56 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reliance import projects
-from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.sync.protocol import BatchRefused, Session, SyncHost
+from reliance.limits import DEFAULT_LIMITS
+from reliance.sync.protocol import BatchRefused
 from reliance.workspace import Workspace
-
-
-def pack(value: dict[str, Any]) -> bytes:
-    packed: bytes = msgpack.packb(value, use_bin_type=True)
-    return packed
-
-
-def session_of(ws: Workspace, limits: Limits = DEFAULT_LIMITS) -> Session:
-    return Session(SyncHost(ws.repo, limits=limits))
-
-
-def opened_by_peer(session: Session) -> None:
-    """Start `session` and tell it the peer's digest is larger: `session` opens the per-document syncs."""
-    session.start()
-    session.receive(pack({"t": "digest", "d": b"\xff" * 32}))
-
-
-def pump(
-    a: Session,
-    b: Session,
-    rng: random.Random | None = None,
-    watch: Any = None,
-    max_steps: int = 50_000,
-    opener: Session | None = None,
-) -> None:
-    """Deliver frames both ways (in order per direction, directions interleaved by `rng`) until quiet;
-    `watch()` runs after every delivery. `opener`: that session is told the other's digest is larger
-    (and the other that it is smaller), so that it opens the per-document syncs."""
-    to_a: deque[bytes] = deque(b.start())
-    to_b: deque[bytes] = deque(a.start())
-    if opener is not None:
-        larger, smaller = pack({"t": "digest", "d": b"\xff" * 32}), pack({"t": "digest", "d": b"\0" * 32})
-        to_a = deque([larger if opener is a else smaller])
-        to_b = deque([larger if opener is b else smaller])
-    for _ in range(max_steps):
-        busy = [queue for queue in (to_a, to_b) if queue]
-        if not busy:
-            break
-        queue = busy[0] if rng is None else rng.choice(busy)
-        target, back = (a, to_b) if queue is to_a else (b, to_a)
-        back.extend(target.receive(queue.popleft()))
-        if watch is not None:
-            watch()
-    else:
-        raise AssertionError("the sessions never settled")
-    refusals = [e for s in (a, b) for e in s.pop_events() if isinstance(e, BatchRefused)]
-    assert not refusals, refusals
+from tests.sync.sessions import opened_by_peer, pack, pump, session_of
 
 
 def with_projects(home: Path, name: str, count: int) -> tuple[Workspace, list[str]]:

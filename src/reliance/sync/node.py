@@ -42,11 +42,13 @@ from reliance.sync.protocol import (
     MAX_FRAME,
     BatchRefused,
     ChangesReceived,
+    Declined,
     InSync,
     RefusedByPeer,
     Session,
     SyncHost,
 )
+from reliance.sync.quota import Quotas, QuotaUsage
 from reliance.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -323,7 +325,10 @@ class Node:
         self._stopping = False
         self._peers_mtime = 0.0
         self._settings_mtime = 0.0
-        self._host = SyncHost(workspace.repo, blocked=lambda: self._blocked, limits=self.config.limits)
+        self.quotas = Quotas(workspace.repo, workspace.peer_id, self.config.limits)
+        self._host = SyncHost(
+            workspace.repo, blocked=lambda: self._blocked, limits=self.config.limits, quotas=self.quotas
+        )
         self._transport_config = transport.TransportConfig(
             max_message=self.config.max_message,
             heartbeat_interval=self.config.heartbeat_interval,
@@ -345,6 +350,7 @@ class Node:
     async def _start(self) -> None:
         self._load_peers_file()
         await self._in_worker(self._open_all)
+        await self._in_worker(self.quotas.scan)
         self._server = await transport.serve(
             self.config.listen,
             self.config.port,
@@ -644,6 +650,13 @@ class Node:
             elif isinstance(event, RefusedByPeer):
                 peer.last_error = f"refused by peer: {event.reason}"
                 log.info("%s refused our batch: %s", peer.peer_id[:14], event.reason)
+            elif isinstance(event, Declined):
+                self._emit(
+                    ev.DECLINED,
+                    f"did not store document {event.doc_id[:14]}… from {peer.name or '?'}: {event.reason}",
+                    peer.peer_id,
+                    event.doc_id,
+                )
         return stop
 
     async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
@@ -716,7 +729,7 @@ class Node:
             await asyncio.sleep(self.config.poll_interval)
             try:
                 self._reload_settings()
-                changed = await self._in_worker(self.ws.repo.refresh_all)
+                changed = await self._in_worker(self._refresh_all)
                 for doc_id in changed:
                     self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
                     await self._fan_out(doc_id, except_key=None)
@@ -851,6 +864,7 @@ class Node:
             "listen": f"{self.listen_address[0]}:{self.listen_address[1]}" if self.listen_address else None,
             "last_sync": self.last_sync,
             "peers": [p.to_json() for p in self.peers()],
+            "quota": self.quotas.usage().to_json(),
         }
         with contextlib.suppress(OSError):
             atomic_write(self.home / STATE_FILE, json.dumps(state, indent=2, sort_keys=True).encode())
@@ -860,6 +874,13 @@ class Node:
         for doc_id in self.ws.repo.doc_ids():
             with contextlib.suppress(RelianceError):
                 self.ws.repo.open(doc_id)
+
+    def _refresh_all(self) -> dict[str, list[bytes]]:
+        """What other processes wrote (the CLI beside us), counted in the quotas too."""
+        changed = self.ws.repo.refresh_all()
+        for doc_id in changed:
+            self.quotas.note(doc_id)
+        return changed
 
     async def _in_worker(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._worker, func, *args)
@@ -921,16 +942,37 @@ def remember_typed_address(home: Path, host: str, port: int) -> str:
 
 def diagnose_home(home: Path, port: int) -> list[Finding]:
     """The doctor for this home. Beside a `reliance serve` running on it, the peers are that node's and
-    its port, which it holds, is not probed (it would only look taken) but given in the advice."""
-    from reliance.sync.doctor import diagnose
+    its port, which it holds, is not probed (it would only look taken) but given in the advice. Then
+    the quotas on other people's documents (the running node's count, else this home's)."""
+    from reliance.sync.doctor import diagnose, quota_findings
 
     state = read_state_file(home)
     if state is None:
-        return diagnose(port)
-    connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
-    listening = str(state.get("listen")).rpartition(":")[2]
-    held = int(listening) if listening.isdigit() else port
-    return diagnose(port, peers_found=connected, listening_port=held)
+        findings = diagnose(port)
+    else:
+        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
+        listening = str(state.get("listen")).rpartition(":")[2]
+        held = int(listening) if listening.isdigit() else port
+        findings = diagnose(port, peers_found=connected, listening_port=held)
+    usage = home_quota_usage(home, state)
+    return findings + (quota_findings(usage) if usage is not None else [])
+
+
+def home_quota_usage(home: Path, state: Mapping[str, Any] | None = None) -> QuotaUsage | None:
+    """Other people's documents held in `home`: from the running node, else counted on disk (None when
+    it cannot be: no identity, or a key behind a passphrase)."""
+    from reliance.identity import has_identity, key_is_encrypted
+
+    if state is not None and isinstance(state.get("quota"), dict):
+        with contextlib.suppress(ValueError):
+            return QuotaUsage.from_json(state["quota"])
+    if not has_identity(home) or key_is_encrypted(home):
+        return None
+    try:
+        workspace = Workspace.open(home)
+    except RelianceError:
+        return None
+    return Quotas(workspace.repo, workspace.peer_id, settings.load_limits(home)).usage()
 
 
 def read_state_file(home: Path) -> dict[str, Any] | None:
@@ -961,7 +1003,9 @@ async def sync_once(
     if conn.remote_key in blocked:
         await conn.close()
         raise RelianceError("that peer is blocked")
-    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked))
+    limits = settings.load_limits(workspace.home)
+    quotas = Quotas(workspace.repo, workspace.peer_id, limits)
+    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas))
     received: dict[str, int] = {}
     refused = ""
     started = time.monotonic()

@@ -46,7 +46,16 @@ from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
 from reliance.sync import wire
-from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, covered_by_signatures, is_one_chain
+from reliance.sync.auth import (
+    BatchOutcome,
+    Rejected,
+    accept_batch,
+    check_batch,
+    covered_by_signatures,
+    is_one_chain,
+    store_batch,
+)
+from reliance.sync.quota import OverQuota, Quotas
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
 MAX_FRAME = 64 * 1024 * 1024
@@ -86,7 +95,16 @@ class InSync:
     """Every document both sides hold has the same heads (after the digests matched or a round ended)."""
 
 
-Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync
+@dataclass(frozen=True)
+class Declined:
+    """A batch (or a whole document) of someone else's was not stored: it is over a quota. The peer
+    only relays it and is not blamed; this session stops syncing that document."""
+
+    doc_id: str
+    reason: str
+
+
+Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync | Declined
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
@@ -232,6 +250,24 @@ class SyncHost:
     blocked: Callable[[], Collection[bytes]] = lambda: ()
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
+    quotas: Quotas | None = None  # None: no quota (tests, tools); the node always has them
+
+    def wants(self, doc_id: str) -> bool:
+        """Whether a document not held here may be taken at all (False: certainly over a quota)."""
+        return self.quotas is None or self.repo.exists(doc_id) or self.quotas.wants(doc_id)
+
+    def accept(self, doc_id: str, batch: list[SignedChange]) -> BatchOutcome:
+        """Check, store and apply a batch; raise Rejected (the peer is at fault) or OverQuota (declined),
+        with nothing of it applied."""
+        quotas = self.quotas
+        if quotas is None:
+            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked())
+        quotas.admit_before_checking(doc_id, batch)  # spares checking what would be declined anyway
+        checked = check_batch(self.repo, doc_id, batch, blocked=self.blocked(), drop_bad_buffered=True)
+        quotas.admit(doc_id, checked.fresh, checked.prepared)
+        outcome = store_batch(self.repo, checked)
+        quotas.note(doc_id)
+        return outcome
 
     def holdings(self) -> dict[str, StoredDoc]:
         blocked = self.blocked()
@@ -282,6 +318,7 @@ class Session:
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self._differing: set[str] = set()  # documents the summaries showed different, not yet in sync
         self._unlisted: set[str] = set()  # documents held beyond the summary limit: not in ours
+        self._declined: set[str] = set()  # documents declined (over a quota) in this session
         self.peer_heads: dict[str, tuple[bytes, ...]] = {}
         self._sent_digest: bytes | None = None
         self._peer_digest: bytes | None = None
@@ -429,6 +466,8 @@ class Session:
             if theirs.get(doc_id) == mine.get(doc_id):
                 self.peer_heads[doc_id] = tuple(held[doc_id].heads())
                 continue
+            if doc_id not in mine and not self.host.wants(doc_id):
+                continue  # over a quota: not asked for
             self._differing.add(doc_id)
             differing.append(doc_id)
         if not self._differing:
@@ -447,6 +486,8 @@ class Session:
             raise ProtocolError("sync frame for a malformed document id")
         if not isinstance(raw, bytes) or not isinstance(signatures, list):
             raise ProtocolError("malformed sync frame")
+        if not self.host.wants(doc_id):
+            return self._decline(doc_id, "over the quota of other people's documents")
         sig_by_hash: dict[bytes, bytes] = {}
         for pair in signatures:
             if (
@@ -479,7 +520,9 @@ class Session:
         if infos:
             batch = [SignedChange(info, sig_by_hash.get(info.hash)) for info in infos]
             try:
-                outcome = accept_batch(self.host.repo, doc_id, batch, blocked=self.host.blocked())
+                outcome = self.host.accept(doc_id, batch)
+            except OverQuota as exc:
+                return self._decline(doc_id, exc.reason)
             except Rejected as exc:
                 return self._refuse(doc_id, exc.reason)
             except RelianceError as exc:
@@ -494,10 +537,8 @@ class Session:
         self.peer_heads[doc_id] = tuple(sorted(parsed.heads))
         self._peer_synced[doc_id] = {h for have in parsed.have for h in have.last_sync}
         frames = self._out(self._generate(doc_id))
-        if doc_id in self._differing and self.in_sync(doc_id):
-            self._differing.discard(doc_id)
-            if not self._differing:
-                self._events.append(InSync())  # the round that the summaries started is over
+        if self.in_sync(doc_id):
+            self._settled(doc_id)  # InSync when it was the last: the round the summaries started is over
         return frames
 
     # -- internals -----------------------------------------------------------------------------------------
@@ -680,6 +721,27 @@ class Session:
 
     def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
         return self._out(self._refusal(doc_id, reason))
+
+    def _decline(self, doc_id: str, reason: str) -> list[bytes]:
+        """Stop syncing a document over a quota: no answer (its sync ends here), nothing kept."""
+        if doc_id not in self._declined:  # reported once per session
+            if len(self._declined) >= self.host.limits.session_max_unknown_documents:
+                self._declined.clear()
+            self._declined.add(doc_id)
+            self._events.append(Declined(doc_id, reason))
+            if self.host.quotas is not None:
+                self.host.quotas.declined_one(reason)
+        if not self.host.repo.exists(doc_id):
+            self._forget(doc_id)
+        self._settled(doc_id)
+        return []
+
+    def _settled(self, doc_id: str) -> None:
+        """`doc_id` needs nothing more in the round the summaries started: InSync once none does."""
+        if doc_id in self._differing:
+            self._differing.discard(doc_id)
+            if not self._differing:
+                self._events.append(InSync())
 
     def _refusal(self, doc_id: str, reason: str) -> list[bytes]:
         self.refused = True
