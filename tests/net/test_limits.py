@@ -349,3 +349,62 @@ async def test_other_peoples_documents_are_held_within_quotas_and_no_more_is_rel
     assert findings["quota_full"]["level"] == "warning"
     assert "2 documents" in findings["quota_author"]["message_en"]
     assert findings["quota"]["message_fr"] != findings["quota"]["message_en"]
+
+
+async def test_strangers_that_left_an_address_are_not_dialled_beyond_the_cap(tmp_path: Path) -> None:
+    """Peers that once came in left an address; redialling them all would open connections without
+    bound. Four such strangers, a cap of two: never more than two dialled at once, all in turn."""
+    accepted: dict[int, int] = {}
+    live = [0, 0]  # open now, most at once
+
+    async def listener(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        port = writer.get_extra_info("sockname")[1]
+        accepted[port] = accepted.get(port, 0) + 1
+        live[0] += 1
+        live[1] = max(live)
+        try:
+            with contextlib.suppress(ConnectionError):
+                while await reader.read(65536):  # never answers the handshake: the node gives up
+                    pass
+        finally:
+            live[0] -= 1
+            writer.close()
+
+    servers = [await asyncio.start_server(listener, HOST, 0) for _ in range(4)]
+    ports = [server.sockets[0].getsockname()[1] for server in servers]
+    home = tmp_path / "node"
+    limits = DEFAULT_LIMITS.replace(connections_max=2)
+    try:
+        workspace = Workspace.create(home, "Nora")
+        peers = {
+            encode_peer_id(public(Ed25519PrivateKey.generate())): {
+                "name": "",
+                "addresses": [f"{HOST}:{port}"],
+                "accepted": False,
+                "source": "incoming",
+            }
+            for port in ports
+        }
+        (home / "peers.json").write_text(json.dumps({"peers": peers, "typed": []}))
+        config = NodeConfig(
+            port=0,
+            listen=HOST,
+            mdns=False,
+            write_state=False,
+            limits=limits,
+            handshake_timeout=0.3,
+            redial_min=0.05,
+            redial_max=0.1,
+            poll_interval=0.02,
+        )
+        node = Node(workspace, config)
+        await node.start()
+        try:
+            await wait_for(lambda: len(accepted) == 4, 20, "not every stranger was dialled in turn")
+        finally:
+            await node.stop()
+        assert live[1] <= 2, f"{live[1]} strangers dialled at once"
+    finally:
+        for server in servers:
+            server.close()
+            await server.wait_closed()

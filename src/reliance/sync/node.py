@@ -744,13 +744,17 @@ class Node:
 
     def _redial_due(self) -> None:
         now = time.monotonic()
+        # Strangers (peers not accepted) are dialled only while the connections, in and out, stay under
+        # `connections_max`: those that came in once left an address, and must not make us open more.
+        busy = sum(1 for p in self.peers_by_key.values() if p.conn is not None or p.dialing)
         for peer in list(self.peers_by_key.values()):
             if peer.conn is not None or peer.dialing or not peer.addresses or peer.key in self._blocked:
                 continue
             if peer.state == PeerState.PENDING or now < peer.next_dial:
                 continue
-            if self._policy == "known" and not peer.accepted:
+            if (self._policy == "known" or busy >= self.config.limits.connections_max) and not peer.accepted:
                 continue
+            busy += 1
             host, port = peer.addresses[0]
             peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
             self._schedule_redial(peer)
