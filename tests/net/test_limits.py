@@ -86,17 +86,27 @@ async def first_frame_latency(node: Node) -> float:
         await conn.close()
 
 
-async def send_heavy_summary(node: Node, ids: list[str]) -> transport.SecureConnection:
-    """A hostile peer that makes the node the opener, then lists `ids`; returns once the node's sync
-    worker has started on that summary (the session counted its bytes)."""
+async def hostile_opener(node: Node) -> tuple[transport.SecureConnection, Session]:
+    """A hostile peer that made the node the opener (its digest is larger), past the summaries."""
     mallory = Ed25519PrivateKey.generate()
     conn = await transport.connect(HOST, port_of(node), mallory, name="mallory")
     assert msgpack.unpackb(await conn.recv())["t"] == "digest"
-    await conn.send(pack({"t": "digest", "d": b"\xff" * 32}))  # larger than the node's: the node opens
+    await conn.send(pack({"t": "digest", "d": b"\xff" * 32}))
     assert msgpack.unpackb(await conn.recv())["t"] == "summary"
-    frame = pack({"t": "summary", "docs": [[doc_id, b"\x01" * 8] for doc_id in ids]})
     session = node.peers_by_key[public(mallory)].session
     assert session is not None
+    return conn, session
+
+
+def summary_of(ids: list[str]) -> bytes:
+    return pack({"t": "summary", "docs": [[doc_id, b"\x01" * 8] for doc_id in ids]})
+
+
+async def send_heavy_summary(node: Node, ids: list[str]) -> transport.SecureConnection:
+    """A hostile peer that makes the node the opener, then lists `ids`; returns once the node's sync
+    worker has started on that summary (the session counted its bytes)."""
+    conn, session = await hostile_opener(node)
+    frame = summary_of(ids)
     before = session.bytes_in
     await conn.send(frame)
     await wait_for(lambda: session.bytes_in >= before + len(frame), 30, "the node never read the summary")
@@ -139,6 +149,31 @@ async def test_work_within_the_limits_is_done_in_turns_that_let_other_peers_in(t
             assert opened["t"] == "sync" and opened["d"].startswith("pj")
         finally:
             await hostile.close()
+
+
+async def test_a_crowd_of_busy_peers_does_not_delay_a_newcomers_first_frame(tmp_path: Path) -> None:
+    """Forty peers each with a summary at the limit (many turns of work each): a newcomer's first frame
+    waits for the turn being worked, not for one turn of each of them."""
+    crowd = 40
+    limits = DEFAULT_LIMITS.replace(connections_max=crowd + 8, connections_max_per_address=crowd + 8)
+    async with running_node(tmp_path / "node", limits) as node:
+        openers = [await hostile_opener(node) for _ in range(crowd)]
+        try:
+            frame = summary_of(project_ids(limits.summary_max_documents))
+            befores = [session.bytes_in for _, session in openers]
+            for conn, _ in openers:
+                await conn.send(frame)
+
+            def all_busy() -> bool:
+                return all(s.bytes_in > b for (_, s), b in zip(openers, befores, strict=True))
+
+            await wait_for(all_busy, 60, "the node never read the summaries")
+            assert sum(session.pending_work for _, session in openers) > crowd // 2
+            latency = await first_frame_latency(node)
+            assert latency < FIRST_FRAME_BOUND, f"the newcomer waited {latency:.2f} s"
+        finally:
+            for conn, _ in openers:
+                await conn.close()
 
 
 # -- item: connections are bounded, known peers first -----------------------------------------------------

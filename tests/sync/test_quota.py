@@ -19,6 +19,7 @@ from reliance.workspace import Workspace
 from tests.sync.sessions import pump, session_of
 
 KIB = 1024
+PEER_ID_LETTERS = "abcdefghijklmnopqrstuvwxyz234567"
 
 
 def offer(ws: Workspace, title: str, size: int = 0) -> None:
@@ -123,7 +124,10 @@ def test_a_node_over_quota_still_relays_what_it_keeps_and_serves_the_owners_docu
     documents=st.integers(min_value=0, max_value=10**6),
     size=st.integers(min_value=0, max_value=2**40),
     declined=st.integers(min_value=0, max_value=10**6),
-    authors=st.lists(st.tuples(st.text(max_size=60), st.integers(0, 99), st.integers(0, 2**30)), max_size=5),
+    authors=st.lists(
+        st.tuples(st.text(PEER_ID_LETTERS, max_size=60), st.integers(0, 99), st.integers(0, 2**30)),
+        max_size=5,
+    ),
 )
 def test_usage_reads_back_from_json_and_gives_findings_in_both_languages(
     documents: int, size: int, declined: int, authors: list[tuple[str, int, int]]

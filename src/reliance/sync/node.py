@@ -19,13 +19,16 @@ import asyncio
 import contextlib
 import fcntl
 import functools
+import itertools
 import json
 import logging
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -262,6 +265,49 @@ class _Outbox:
                 self.head_since = time.monotonic()
 
 
+class _SyncWorker:
+    """The one thread that runs the sessions and the store, jobs in order; except that a new peer's first
+    frame (`urgent`) goes before the work the other peers have waiting, so that a crowd of busy peers
+    (each with one turn waiting at a time) never delays a newcomer's first frame by more than a turn."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("the sync worker has stopped")
+        future: Future[T] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:  # an automerge panic too: the caller decides
+                future.set_exception(exc)
+
+        self._jobs.put((0 if urgent else 1, next(self._order), job))
+        return future
+
+    def shutdown(self) -> None:
+        """Run what is queued, then stop the thread (and wait for it)."""
+        if not self._closed:
+            self._closed = True
+            self._jobs.put((2, next(self._order), None))
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()[2]
+            if job is None:
+                return
+            job()
+
+
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
     """`host:port`, `host` (default port) or `[v6]:port`."""
     text = text.strip()
@@ -317,7 +363,7 @@ class Node:
         self._blocked: set[bytes] = settings.blocked_keys(self.home)
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-sync")
+        self._worker = _SyncWorker("reliance-sync")
         self._send_budget = _SendBudget(self.config.limits.connections_outbox_total_bytes)
         self._server: transport.Server | None = None
         self._discovery: Any = None
@@ -385,7 +431,7 @@ class Node:
                     await peer.conn.close()
         if self._server is not None:
             await self._server.close()
-        self._worker.shutdown(wait=True)
+        self._worker.shutdown()
         self._save_peers_file()
         if self.config.write_state:
             with contextlib.suppress(OSError):
@@ -581,7 +627,7 @@ class Node:
         self._write_state()
         reason = ""
         try:
-            outbox.put(await self._in_worker(session.start))
+            outbox.put(await self._in_worker(session.start, urgent=True))
             while True:
                 data = await conn.recv()
                 peer.last_seen = time.time()
@@ -886,8 +932,8 @@ class Node:
             self.quotas.note(doc_id)
         return changed
 
-    async def _in_worker(self, func: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, func, *args)
+    async def _in_worker(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        return await asyncio.wrap_future(self._worker.submit(func, *args, urgent=urgent))
 
     def _spawn(self, coro: Any) -> None:
         if self._stopping:
