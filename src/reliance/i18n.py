@@ -11,6 +11,7 @@ import os
 
 from reliance.model.catalogue import ANSWER_LABELS, KIND_LABELS, STATUS_LABELS, AnswerKind, ItemKind, Status
 from reliance.model.codesocial import GROUP_LABELS, SECTIONS
+from reliance.model.messages import MESSAGES as MODEL_MESSAGES
 
 LANGS = ("fr", "en")
 
@@ -648,6 +649,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
     ),
 }
+# Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
+MESSAGES.update(MODEL_MESSAGES)
 
 
 class _Params(dict[str, object]):
