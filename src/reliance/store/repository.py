@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_FORMAT = 1
 COMPACT_AFTER_RECORDS = 2000
-DOC_ID_RE = re.compile(r"^(rl[a-z2-7]{56}|pj[0-9a-f]{32})$")
+DOC_ID_RE = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")  # always fullmatch: `$` lets "\n" through
 
 
 class DocKind(StrEnum):
@@ -46,7 +46,7 @@ class DocKind(StrEnum):
 
 
 def doc_kind(doc_id: str) -> DocKind:
-    if not DOC_ID_RE.match(doc_id):
+    if not DOC_ID_RE.fullmatch(doc_id):
         raise StoreError(f"not a document id: {doc_id!r}")
     return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
 
@@ -448,7 +448,7 @@ class Repository:
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
             return []
-        return sorted(p.name for p in self.docs_dir.iterdir() if DOC_ID_RE.match(p.name) and p.is_dir())
+        return sorted(p.name for p in self.docs_dir.iterdir() if DOC_ID_RE.fullmatch(p.name) and p.is_dir())
 
     def exists(self, doc_id: str) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id / "log").exists()

@@ -120,7 +120,7 @@ class StoreReader:
 
     def read(self, doc_id: str) -> View | None:
         """The current view of one document, or None if it cannot be read (reported in the log)."""
-        if not DOC_ID_RE.match(doc_id) or not self.repo.exists(doc_id):
+        if not DOC_ID_RE.fullmatch(doc_id) or not self.repo.exists(doc_id):
             return None
         sig = self.signature(doc_id)
         try:
