@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from reliance.errors import IdentityError, PeerIdError
-from reliance.fsutil import atomic_write, write_private
+from reliance.fsutil import atomic_write, private_dir, write_private
 
 PEER_ID_PREFIX = "rl"
 _CHECK_LEN = 3
@@ -126,7 +126,7 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
         raise IdentityError(f"an identity already exists in {home}; it is never replaced")
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)  # the home too, when this creates it
     os.chmod(directory, 0o700)
     key = Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (

@@ -12,6 +12,7 @@ from pathlib import Path
 from reliance.doc import participant
 from reliance.doc.crdt import Writer
 from reliance.errors import DocumentError, IdentityError, ModelError, OwnDocumentMissing, StoreError
+from reliance.home import tighten_home
 from reliance.identity import Identity, create_identity, has_identity, load_identity, set_profile_name
 from reliance.model.catalogue import (
     Answer,
@@ -56,6 +57,7 @@ class Workspace:
     def __init__(self, home: Path, identity: Identity) -> None:
         self.home = home
         self.identity = identity
+        tighten_home(home)  # homes written by older versions were world-readable
         self.repo = Repository(home, identity.public_key)
 
     # -- opening -------------------------------------------------------------------------------------------

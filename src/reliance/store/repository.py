@@ -29,7 +29,7 @@ import msgpack
 
 from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
-from reliance.fsutil import atomic_write, fsync_dir
+from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.store import log
 from reliance.sync import wire
 
@@ -128,7 +128,10 @@ class StoredDoc:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
+        except OSError as exc:
+            raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -142,6 +145,7 @@ class StoredDoc:
             self._load_locked()
 
     def _load_locked(self) -> None:
+        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
         self.crdt = CrdtDoc.new(self.actor)
         self.known = {}
         self.pending = {}
@@ -467,7 +471,7 @@ class Repository:
         if not folder.exists():
             if not create:
                 raise StoreError(f"no document {doc_id} in this store")
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor)
         stored.load()

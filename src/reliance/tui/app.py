@@ -12,6 +12,7 @@ import contextlib
 import functools
 import importlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from textual.timer import Timer
 
 from reliance import settings
 from reliance.errors import IdentityError, RelianceError
+from reliance.fsutil import open_private, private_dir
 from reliance.i18n import resolve_lang, t, tn
 from reliance.identity import has_identity, key_is_encrypted
 from reliance.sync import events as ev
@@ -757,8 +759,9 @@ def _log_to_file(home: Path) -> None:
     """While the app owns the terminal, log lines go to HOME/logs/tui.log, never to the screen."""
     root = logging.getLogger()
     try:
-        (home / "logs").mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(home / "logs" / "tui.log", encoding="utf-8")
+        private_dir(home / "logs")
+        fd = open_private(home / "logs" / "tui.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        handler: logging.Handler = logging.StreamHandler(open(fd, "a", encoding="utf-8"))  # noqa: SIM115
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     except OSError:
         handler = logging.NullHandler()
