@@ -53,7 +53,26 @@ class Context:
     def workspace(self) -> Workspace:
         if self._workspace is None:
             self._workspace = Workspace.open(self.home, self.passphrase())
+            for notice in self._workspace.notices:  # e.g. an interrupted bundle import, completed now
+                self.warn(notice.message(self.lang()))
         return self._workspace
+
+    def warn(self, text: str) -> None:
+        """One line on stderr that does not stop the command."""
+        from reliance.i18n import t
+
+        click.echo(t("cli.warning", self.lang(), text=text), err=True)
+
+    def lang(self) -> str:
+        """The language of messages: the configured one, else the locale's."""
+        from reliance import settings
+        from reliance.i18n import resolve_lang
+
+        try:
+            configured = str(settings.load_config(self.home).get("lang") or "")
+        except RelianceError:
+            configured = ""
+        return resolve_lang(configured)
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -405,10 +405,15 @@ def bundle_export(ctx: Context, file: str, docs: tuple[str, ...]) -> None:
 @pass_ctx
 def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify FILE and apply it; a tampered or unauthorised bundle changes nothing."""
-    from reliance.sync.bundle import import_bundle
+    from reliance.sync.bundle import BundleInterrupted, BundleRefused, import_bundle
 
     ws = ctx.workspace()
-    summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
+    try:
+        summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
+    except (BundleRefused, BundleInterrupted) as exc:
+        fail(exc.message(ctx.lang()))
+    for notice in summary.earlier:
+        ctx.warn(notice.message(ctx.lang()))
     rows: list[dict[str, Any]] = [
         {
             "doc": o.doc_id,
