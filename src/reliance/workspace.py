@@ -22,7 +22,15 @@ from reliance.errors import (
     StoreError,
 )
 from reliance.home import tighten_home
-from reliance.identity import Identity, create_identity, has_identity, load_identity, set_profile_name
+from reliance.identity import (
+    CONTROL_IN_NAME,
+    Identity,
+    create_identity,
+    has_control_characters,
+    has_identity,
+    load_identity,
+    set_profile_name,
+)
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -251,6 +259,8 @@ class Workspace:
         name = name.strip()
         if not name or len(name) > 80:
             raise ModelError("a name has 1 to 80 characters")
+        if has_control_characters(name):
+            raise ModelError(CONTROL_IN_NAME)
         check_encodable(name, "the name")
         self._write(self.my_doc(), lambda w: participant.set_name(w, name))
         # `whoami` and a later `init --new-history` read the name from the profile
