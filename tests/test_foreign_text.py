@@ -201,7 +201,7 @@ def test_clean_and_json_text() -> None:
     assert clean(ordinary) == ordinary and clean(ordinary, multiline=True) == ordinary
     assert clean("a\nb\tc") == "a␊b c"  # a single-line field: a newline shows, and cannot start a line
     assert clean("a\nb\tc\r\nd\re", multiline=True) == "a\nb\tc\r\nd␍e"
-    assert clean(f"{RLO}abc{LRI}d\u2069") == "abcd"
+    assert clean(f"{RLO}abc{LRI}d\u2069") == "\ufffdabc\ufffdd\ufffd"  # shown, not obeyed
     assert clean("\x1b[2J\x9b\x85\x7f\ud800") == "␛[2J\ufffd\ufffd␡\ufffd"
     assert clean("a\u2028b") == "a b" and clean("a\u2028b", multiline=True) == "a\nb"
     dumped = json_text({"t": HOSTILE})

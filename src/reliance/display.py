@@ -9,10 +9,13 @@ app, the node's log) passes such text through `clean` before showing it:
 - C0 controls (ESC included) and DEL are made visible as their Unicode control pictures (␛, ␇, ␡…), so an
   escape sequence shows as inert text (`␛]52;c;…`) instead of acting; a newline and a tab are kept only
   where the field is multi-line (a description, a section), a CR only as part of CRLF;
-- C1 controls (U+0080–U+009F: 8-bit CSI, OSC, NEL…) and lone surrogates become U+FFFD (�);
-- bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) are removed: the text
-  shows in the order its author typed it; line and paragraph separators (U+2028, U+2029) are newlines where
-  the field is multi-line, spaces elsewhere.
+- C1 controls (U+0080–U+009F: 8-bit CSI, OSC, NEL…), lone surrogates, and bidirectional embeddings,
+  overrides and isolates (U+202A–U+202E, U+2066–U+2069) become U+FFFD (�): the text shows in the order its
+  author typed it, and the reader sees that something was there; line and paragraph separators (U+2028,
+  U+2029) are newlines where the field is multi-line, spaces elsewhere.
+
+Each character is replaced by one character (never removed or expanded), so the spans of a styled Rich
+`Text` stay where they were when its plain text is cleaned (`tui.widgets.plain`).
 
 Rich / Textual markup is a separate matter: the app never hands foreign text to a widget as markup
 (`tui.widgets.plain` makes a `Text` of it), so `[bold]` or `[@click=…]` in a title shows as typed.
@@ -40,12 +43,12 @@ _UNSAFE_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}{LIN
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}{LINE_SEPARATORS}\ud800-\udfff]")
 
 
-def _table(multiline: bool) -> dict[int, str | None]:
-    table: dict[int, str | None] = {c: chr(0x2400 + c) for c in range(0x20)}  # ␀ … ␟
+def _table(multiline: bool) -> dict[int, str]:
+    table: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20)}  # ␀ … ␟
     table[0x7F] = "\u2421"  # ␡
     table.update({c: REPLACEMENT for c in range(0x80, 0xA0)})
     table.update({c: REPLACEMENT for c in range(0xD800, 0xE000)})
-    table.update({ord(c): None for c in BIDI_CONTROLS})
+    table.update({ord(c): REPLACEMENT for c in BIDI_CONTROLS})
     separator = "\n" if multiline else " "
     table.update({ord(c): separator for c in LINE_SEPARATORS})
     if multiline:
