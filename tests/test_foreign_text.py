@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reliance import projects
 from reliance.display import clean, json_text
@@ -207,3 +209,33 @@ def test_clean_and_json_text() -> None:
     dumped = json_text({"t": HOSTILE})
     assert_inert(dumped)
     assert json.loads(dumped) == {"t": HOSTILE}
+
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=()), max_size=60)  # surrogates and controls too
+
+
+@given(ANY_TEXT)
+def test_clean_is_inert_one_for_one_and_idempotent(text: str) -> None:
+    for multiline in (False, True):
+        shown = clean(text, multiline=multiline)
+        assert len(shown) == len(text)  # one character for one: spans of styled text stay in place
+        assert clean(shown, multiline=multiline) == shown
+        kept = {"\n", "\t", "\r"} if multiline else set()
+        for char in shown:
+            code = ord(char)
+            assert char in kept or not (code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF)
+            assert char not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        if multiline:
+            assert "\r" not in shown.replace("\r\n", "")  # a CR only as part of a line end
+        else:
+            assert "\n" not in shown and "\u2028" not in shown
+
+
+@given(ANY_TEXT)
+def test_json_text_is_exact_and_inert(text: str) -> None:
+    dumped = json_text({"k": text, text: [text]})
+    assert json.loads(dumped) == {"k": text, text: [text]}
+    for char in dumped:
+        code = ord(char)
+        assert char in "\n" or not (code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF)
+        assert char not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
