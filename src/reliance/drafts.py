@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reliance.errors import ModelError, RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, open_private, private_dir
 from reliance.model.catalogue import Item, ItemKind, Status, parse_repeat, validate_capacity
 
 log = logging.getLogger(__name__)
@@ -167,13 +167,12 @@ class DraftStore:
             return
         data = {"format": FORMAT, "items": [_to_data(i) for i in sorted(items.values(), key=lambda i: i.id)]}
         text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        atomic_write(self.path, text.encode("utf-8"), mode=0o600)
-        os.chmod(self.path, 0o600)  # also when the file existed with another mode
+        atomic_write(self.path, text.encode("utf-8"))  # 0600 from creation on, never through a link
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.home / DRAFTS_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        private_dir(self.home)
+        fd = open_private(self.home / DRAFTS_LOCK, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

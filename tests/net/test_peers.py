@@ -168,8 +168,13 @@ async def guarded(tmp_path: Path) -> AsyncIterator[Node]:
     settings.set_config(ws.home, "policy", "known")
     node = Node(
         ws,
-        NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False),
-        limits=Limits().replace(max_pending_peers=3),
+        NodeConfig(
+            port=0,
+            listen="127.0.0.1",
+            mdns=False,
+            write_state=False,
+            limits=Limits().replace(max_pending_peers=3),
+        ),
     )
     await node.start()
     try:
@@ -212,9 +217,8 @@ def test_a_peers_file_full_of_refused_strangers_is_cleaned_on_load(tmp_path: Pat
 
 async def test_adverts_noted_at_once_are_bounded(tmp_path: Path) -> None:
     ws = Workspace.create(tmp_path / "home", "Alice")
-    node = Node(
-        ws, NodeConfig(mdns=False, write_state=False), limits=Limits().replace(max_advertised_addresses=5)
-    )
+    limits = Limits().replace(max_advertised_addresses=5)
+    node = Node(ws, NodeConfig(mdns=False, write_state=False, limits=limits))
     try:
         for port in range(9000, 9100):  # a flood of adverts, each at its own address
             node._on_found(advert("", "", port))
