@@ -881,7 +881,7 @@ class Node:
             peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
             self._schedule_redial(peer)
             self._spawn(self._dial_address(host, port, peer.key, source=peer.source))
-        self._dial_adverts(now)
+        self._dial_adverts(now, busy)
         for address in list(self.typed):
             if any(p.conn is not None and address in p.addresses for p in self.peers_by_key.values()):
                 self.typed.remove(address)  # already connected through it
@@ -892,9 +892,10 @@ class Node:
             self._typed_dialing.add(address)
             self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
 
-    def _dial_adverts(self, now: float) -> None:
+    def _dial_adverts(self, now: float, busy: int) -> None:
         """Dial advertised addresses that are nobody's yet, each at most once per its own backoff (however
-        often it is advertised again): a flood of adverts costs one dial per address and backoff period."""
+        often it is advertised again): a flood of adverts costs one dial per address and backoff period.
+        Like strangers, only while the connections stay under `connections_max`."""
         owned = {a: p for p in self.peers_by_key.values() for a in p.addresses}
         for advert in list(self._adverts.values()):
             owner = owned.get(advert.address)
@@ -912,6 +913,9 @@ class Node:
                 continue
             if self._policy == "known" and advert.claimed is not None and not (claimed and claimed.accepted):
                 continue
+            if busy >= self.config.limits.connections_max:
+                return
+            busy += 1
             advert.dialing = True
             advert.backoff = self._next_backoff(advert.backoff)
             advert.next_dial = now + advert.backoff
