@@ -383,7 +383,7 @@ async def test_full_duplex_large_messages(net: Net, alice: Ed25519PrivateKey, bo
     client = await net.connect(server.port, bob)
     received, _ = await asyncio.gather(client.recv(), client.send(up))
     assert received == down
-    assert await asyncio.wait_for(got, 5) == up
+    assert await asyncio.wait_for(got, PATIENCE) == up
 
 
 async def test_concurrent_sends_arrive_whole(
@@ -400,7 +400,7 @@ async def test_concurrent_sends_arrive_whole(
     ]
     await asyncio.gather(*(client.send(m) for m in messages))
     await client.send(b"end")
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(PATIENCE):
         while b"end" not in collector.messages["sender"]:
             await asyncio.sleep(0.01)
     received = collector.messages["sender"][:-1]
@@ -778,7 +778,7 @@ async def test_protocol_violations_end_the_connection(
     raw = await net.accepted_raw(server.port, bob)
     raw.send_frame(header, body)
     await raw.dropped()
-    ending = await asyncio.wait_for(collector.ending("raw"), 3)
+    ending = await asyncio.wait_for(collector.ending("raw"), PATIENCE)
     assert type(ending) is ConnectionLost
     assert collector.messages["raw"] == []
 
@@ -793,7 +793,7 @@ async def test_empty_continuation_fragment_is_a_violation(
     raw.send_frame(KIND_PING, b"")  # control frames may come between fragments
     raw.send_frame(KIND_DATA | FLAG_MORE, b"")
     await raw.dropped()
-    assert type(await asyncio.wait_for(collector.ending("raw"), 3)) is ConnectionLost
+    assert type(await asyncio.wait_for(collector.ending("raw"), PATIENCE)) is ConnectionLost
 
 
 async def test_fragments_with_interleaved_pings_reassemble(
@@ -808,7 +808,7 @@ async def test_fragments_with_interleaved_pings_reassemble(
     raw.send_frame(KIND_DATA, b"ef")
     raw.send_frame(KIND_CLOSE, b"bye")
     await raw.dropped()
-    ending = await asyncio.wait_for(collector.ending("raw"), 3)
+    ending = await asyncio.wait_for(collector.ending("raw"), PATIENCE)
     assert type(ending) is ConnectionClosed
     assert "bye" in str(ending)
     assert collector.messages["raw"] == [b"abcdef"]
@@ -889,7 +889,7 @@ async def test_client_close_gives_connection_closed_after_pending_messages(
     await client.send(b"one")
     await client.send(b"two")
     await client.close()
-    ending = await asyncio.wait_for(collector.ending("client"), 3)
+    ending = await asyncio.wait_for(collector.ending("client"), PATIENCE)
     assert type(ending) is ConnectionClosed
     assert collector.messages["client"] == [b"one", b"two"]
     assert client.closed
@@ -911,7 +911,7 @@ async def test_server_side_close_raises_connection_closed_on_client(
     client = await net.connect(server.port, bob, config=FAST)
     assert await client.recv() == b"goodbye"
     with pytest.raises(ConnectionClosed):
-        await asyncio.wait_for(client.recv(), 3)
+        await asyncio.wait_for(client.recv(), PATIENCE)
     with pytest.raises(ConnectionClosed):
         await client.send(b"late")
 
@@ -922,7 +922,7 @@ async def test_server_close_closes_live_connections(alice: Ed25519PrivateKey, bo
     await server.close()
     for client in clients:
         with pytest.raises(ConnectionClosed):
-            await asyncio.wait_for(client.recv(), 3)
+            await asyncio.wait_for(client.recv(), PATIENCE)
         await client.close()
     with pytest.raises(ConnectFailed):
         await connect(HOST, server.port, bob, name="late", config=FAST)
@@ -943,7 +943,7 @@ async def test_error_in_on_connection_does_not_affect_the_listener(
     server = await net.serve(alice, flaky, config=FAST)
     first = await net.connect(server.port, bob, config=FAST)
     with pytest.raises(ConnectionClosed):
-        await asyncio.wait_for(first.recv(), 3)
+        await asyncio.wait_for(first.recv(), PATIENCE)
     second = await net.connect(server.port, bob, config=FAST)
     await second.send(b"works")
     assert await second.recv() == b"works"
