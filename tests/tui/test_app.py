@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -86,7 +87,9 @@ async def test_unlock_a_protected_key(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, UnlockScreen)
         await pilot.press(*"wrong", "enter")
-        await pilot.pause(0.3)
+        async with asyncio.timeout(30):  # the attempt ends with an error shown (only a hung test waits long)
+            while not any(n.severity == "error" for n in app._notifications):
+                await pilot.pause(0.05)
         await app.workers.wait_for_complete()
         assert isinstance(app.screen, UnlockScreen)
         app.screen.query_one("#passphrase").value = ""  # type: ignore[attr-defined]
@@ -364,11 +367,9 @@ async def test_another_process_writing_is_noticed(home: Path, monkeypatch: pytes
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         Workspace.open(home).add_item(item(ItemKind.NEED, "Une échelle", tags=("outils",)))
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if "Une échelle" in {r.item.title for r in app.data.rows}:
-                break
-        assert "Une échelle" in {r.item.title for r in app.data.rows}
+        async with asyncio.timeout(30):  # only stops a hung test
+            while "Une échelle" not in {r.item.title for r in app.data.rows}:
+                await pilot.pause(0.05)
 
 
 async def test_programme_by_day_and_place(home: Path) -> None:

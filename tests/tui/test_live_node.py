@@ -79,7 +79,7 @@ async def test_accept_a_stranger_see_their_offer_then_block_them(home: Path, tmp
             await wait_for(
                 pilot,
                 lambda: peer_rows(app).get(dominique.peer_id) == PeerState.PENDING,
-                15,
+                60,
                 "Dominique knocks and waits as pending",
             )
             assert "Vélo cargo à prêter" not in held_titles(app)
@@ -89,17 +89,17 @@ async def test_accept_a_stranger_see_their_offer_then_block_them(home: Path, tmp
             await wait_for(
                 pilot,
                 lambda: peer_rows(app).get(dominique.peer_id) == PeerState.CONNECTED,
-                15,
+                60,
                 "Dominique connected once accepted",
             )
             await wait_for(
-                pilot, lambda: "Vélo cargo à prêter" in held_titles(app), 15, "Dominique's offer arrives"
+                pilot, lambda: "Vélo cargo à prêter" in held_titles(app), 60, "Dominique's offer arrives"
             )
             await pilot.press("3")
             await settle(app, pilot)
             shown = [row.item.title for row in app.screen.query_one("#items", VirtualTable).rows]
             assert "Vélo cargo à prêter" in shown
-            await wait_for(pilot, lambda: len(dominique.titles()) > 1, 15, "Camille's items reach Dominique")
+            await wait_for(pilot, lambda: len(dominique.titles()) > 1, 60, "Camille's items reach Dominique")
 
             await pilot.press("6")
             await settle(app, pilot)
@@ -110,11 +110,18 @@ async def test_accept_a_stranger_see_their_offer_then_block_them(home: Path, tmp
             await wait_for(
                 pilot,
                 lambda: peer_rows(app).get(dominique.peer_id) == PeerState.BLOCKED,
-                15,
+                60,
                 "Dominique shown as blocked",
             )
             dominique.add_offer("Offre après le blocage")  # the CLI beside Dominique's running node
-            await pilot.pause(2.0)  # several redial and poll intervals
+            # Dominique knocks twice more after it and is refused: each a moment it could have got through.
+            knocks = dominique.log().count("you are blocked by this node")
+            await wait_for(
+                pilot,
+                lambda: dominique.log().count("you are blocked by this node") >= knocks + 2,
+                60,
+                "Dominique knocked again",
+            )
             assert "Offre après le blocage" not in held_titles(app)
             assert dominique.peer_id in {entry["peer_id"] for entry in settings.blocks(home)}
         assert not (home / "node-state.json").exists()  # quitting the app stopped the node cleanly
