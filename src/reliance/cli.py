@@ -68,6 +68,23 @@ def fail(message: str) -> NoReturn:
     raise RelianceError(message)
 
 
+def warn(message: str) -> None:
+    """One line on stderr; the command goes on."""
+    click.echo(f"reliance: warning: {message}", err=True)
+
+
+def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
+    """A document left out of a listing or an export because it cannot be read."""
+    from reliance import settings
+    from reliance.i18n import resolve_lang, t
+
+    try:
+        lang = resolve_lang(str(settings.load_config(ctx.home).get("lang") or ""))
+    except RelianceError:
+        lang = resolve_lang()
+    warn(t("cli.unreadable_skipped", lang, doc=doc_id, reason=error))
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home", "home", type=click.Path(file_okay=False), help="Profile directory (default: RELIANCE_HOME)."

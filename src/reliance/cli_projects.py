@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from reliance import projects, settings
-from reliance.cli import Context, emit_json, fail, pass_ctx
+from reliance.cli import Context, emit_json, fail, pass_ctx, warn_unreadable
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 
 
@@ -32,7 +32,7 @@ def project_create(ctx: Context, name: str) -> None:
 def project_list(ctx: Context, as_json: bool) -> None:
     """Every project you hold."""
     ws = ctx.workspace()
-    found = projects.list_projects(ws)
+    found = projects.list_projects(ws, lambda doc_id, exc: warn_unreadable(ctx, doc_id, exc))
     if as_json:
         emit_json([p.to_json() for p in found])
         return
@@ -395,8 +395,16 @@ def bundle_export(ctx: Context, file: str, docs: tuple[str, ...]) -> None:
     for doc_id in chosen:
         if not ws.repo.exists(doc_id):
             fail(f"no document {doc_id} in this store")
-    count = export_bundle(ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home))
-    click.echo(f"wrote {count} changes of {len(chosen)} documents to {file}")
+    skipped: list[str] = []
+
+    def unreadable(doc_id: str, exc: Exception) -> None:
+        skipped.append(doc_id)
+        warn_unreadable(ctx, doc_id, exc)
+
+    count = export_bundle(
+        ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home), on_unreadable=unreadable
+    )
+    click.echo(f"wrote {count} changes of {len(chosen) - len(skipped)} documents to {file}")
 
 
 @bundle.command("import")
@@ -417,6 +425,7 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
             "already_had": o.duplicate,
             "blocked": o.blocked,
             "new_document": o.created,
+            "not_kept": o.turned_away,
         }
         for o in summary.outcomes
     ]
@@ -424,8 +433,10 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
         emit_json(rows)
         return
     for row in rows:
-        if row["added"] or row["waiting"] or row["new_document"]:
+        if row["added"] or row["waiting"] or row["new_document"] or row["not_kept"]:
             extra = f", {row['waiting']} waiting for earlier changes" if row["waiting"] else ""
+            if row["not_kept"]:
+                extra += f", {row['not_kept']} waiting change{'s' if row['not_kept'] > 1 else ''} not kept"
             click.echo(f"{row['doc']}: {row['added']} changes added{extra}")
     click.echo(f"imported {summary.applied} new changes")
 

@@ -3,11 +3,14 @@
 Format (msgpack map): {"format": "reliance-bundle/1", "created": ISO time, "by": peer id,
 "docs": [{"id": document id, "changes": [[change chunk, signature or nil], ...]}]}.
 Importing checks every document exactly like a network batch, all before applying any.
+Reading is bounded like a frame: the file's size first, then its msgpack (`packing`), then each change
+(`max_change_bytes`), so a bundle costs a few times its size in memory at most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +18,16 @@ import msgpack
 
 from reliance.doc.crdt import CrdtError, CrdtPanic
 from reliance.errors import RelianceError
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import now_iso
+from reliance.packing import PackError, Shape, unpack
 from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
 from reliance.sync import wire
 from reliance.sync.auth import BatchOutcome, Rejected, check_batch, store_batch
 
 BUNDLE_FORMAT = "reliance-bundle/1"
-MAX_BUNDLE_BYTES = 1 << 30
+
+logger = logging.getLogger(__name__)
 
 
 class BundleError(RelianceError):
@@ -38,12 +44,26 @@ class ImportSummary:
 
 
 def export_bundle(
-    repo: Repository, path: Path, doc_ids: Sequence[str], by: str, blocked: Collection[bytes] = ()
+    repo: Repository,
+    path: Path,
+    doc_ids: Sequence[str],
+    by: str,
+    blocked: Collection[bytes] = (),
+    on_unreadable: Callable[[str, RelianceError], None] | None = None,
 ) -> int:
+    """Write the documents' changes to `path`; return how many. A document that cannot be read is left
+    out and reported to `on_unreadable` (or logged): one damaged document never stops the others."""
     docs = []
     total = 0
     for doc_id in doc_ids:
-        stored = repo.open(doc_id)
+        try:
+            stored = repo.open(doc_id)
+        except RelianceError as exc:
+            if on_unreadable is None:
+                logger.warning("bundle: left out %s: %s", doc_id, exc)
+            else:
+                on_unreadable(doc_id, exc)
+            continue
         changes = [c for c in stored.signed_changes() if c.info.actor not in blocked]
         changes += [c for c in stored.pending.values() if c.info.actor not in blocked]
         docs.append({"id": doc_id, "changes": [[c.info.chunk, c.signature] for c in changes]})
@@ -58,18 +78,18 @@ def export_bundle(
     return total
 
 
-def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
+def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[SignedChange]]]:
     try:
         size = path.stat().st_size
-        if size > MAX_BUNDLE_BYTES:
-            raise BundleError(f"{path} is larger than {MAX_BUNDLE_BYTES >> 20} MiB")
+        if size > limits.max_bundle_bytes:
+            raise BundleError(f"{path} is larger than {limits.max_bundle_bytes >> 20} MiB")
         raw = path.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        data = msgpack.unpackb(raw, raw=False, strict_map_key=True)
-    except (ValueError, msgpack.UnpackException):
-        raise BundleError(f"{path} is not a reliance bundle") from None
+        data = unpack(raw, Shape.bundle(limits))
+    except PackError as exc:
+        raise BundleError(f"{path} is not a reliance bundle ({exc})") from None
     if (
         not isinstance(data, dict)
         or data.get("format") != BUNDLE_FORMAT
@@ -98,14 +118,14 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
             ):
                 raise BundleError(f"bundle: malformed change in document {doc_id}")
             try:
-                changes.append(SignedChange(change_info(item[0]), item[1]))
+                changes.append(SignedChange(change_info(item[0], limits), item[1]))
             except wire.WireError as exc:
                 raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
     return list(merged.items())
 
 
 def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ()) -> ImportSummary:
-    docs = read_bundle(path)
+    docs = read_bundle(path, repo.limits)
     try:
         batches = []
         for doc_id, changes in docs:  # every document is checked before any is written

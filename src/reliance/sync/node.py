@@ -33,11 +33,11 @@ from reliance import settings
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
 from reliance.sync.protocol import (
-    MAX_FRAME,
     BatchRefused,
     ChangesReceived,
     InSync,
@@ -83,7 +83,7 @@ class NodeConfig:
     redial_min: float = 1.0
     redial_max: float = 60.0
     poll_interval: float = 0.5
-    max_message: int = MAX_FRAME
+    max_message: int = DEFAULT_LIMITS.max_frame
     write_state: bool = True
 
 
@@ -503,7 +503,9 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, max_frame=self.config.max_message)
+        session = Session(
+            self._host, limits=self._host.repo.limits.replace(max_frame=self.config.max_message)
+        )
         outbox = _Outbox(
             conn, stall=self._transport_config.frame_timeout, limit=2 * self.config.max_message + (1 << 20)
         )
@@ -886,7 +888,7 @@ async def sync_once(
 ) -> dict[str, Any]:
     """Connect to one peer, sync until nothing moves, and return a summary (for scripts and cron)."""
     blocked = settings.blocked_keys(workspace.home)
-    config = transport.TransportConfig(max_message=MAX_FRAME)
+    config = transport.TransportConfig(max_message=workspace.repo.limits.max_frame)
     try:
         conn = await transport.connect(
             host, port, workspace.identity.private_key, name=workspace.identity.name[:64], config=config
