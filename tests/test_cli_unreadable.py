@@ -66,3 +66,21 @@ def test_one_bad_waiting_change_is_dropped_and_the_rest_kept(home: Path) -> None
     assert "waiting change" in warning and "dropped" in warning
     code, out, err = run_cli(home, "project", "list")
     assert code == 0 and good in out, err
+
+
+def test_the_limits_of_a_home_come_from_its_config_and_environment(home: Path) -> None:
+    """Configured limits reach the store; a change of our own that peers would refuse is not written."""
+    ws = Workspace.create(home, "Alice")
+    (home / "config.json").write_text('{"limits": {"max_change_bytes": 2048, "max_frame": "lots"}}')
+    limits = Workspace.open(home).repo.limits
+    assert limits.max_change_bytes == 2048 and limits.max_frame == 64 * 1024 * 1024
+    before = ws.my_doc().heads()
+    code, _, err = run_cli(home, "offer", "add", "--title", "long", "--description", "é" * 4000)
+    assert code != 0 and len(err.splitlines()) == 1, err
+    assert "limit of a change" in err and "nothing was written" in err
+    assert Workspace.open(home).my_doc().heads() == before
+    code, _, err = run_cli(
+        home, "offer", "add", "--title", "long", "--description", "é" * 4000,
+        env={"RELIANCE_LIMIT_MAX_CHANGE_BYTES": str(1 << 20)},
+    )  # fmt: skip
+    assert code == 0, err

@@ -13,6 +13,7 @@ from reliance.doc import participant
 from reliance.doc.crdt import Writer
 from reliance.errors import DocumentError, IdentityError, ModelError, OwnDocumentMissing, StoreError
 from reliance.identity import Identity, create_identity, has_identity, load_identity, set_profile_name
+from reliance.limits import Limits
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -53,10 +54,13 @@ class ItemFilter:
 
 
 class Workspace:
-    def __init__(self, home: Path, identity: Identity) -> None:
+    def __init__(self, home: Path, identity: Identity, limits: Limits | None = None) -> None:
+        """`limits`: those of the home (config.json, environment) unless given."""
+        from reliance.settings import home_limits
+
         self.home = home
         self.identity = identity
-        self.repo = Repository(home, identity.public_key)
+        self.repo = Repository(home, identity.public_key, limits=limits or home_limits(home))
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod

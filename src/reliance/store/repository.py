@@ -435,9 +435,12 @@ class StoredDoc:
 
     def size(self) -> int:
         """What the document weighs: the uncompressed bytes of its changes, applied and waiting."""
+        return self._applied_bytes() + sum(self._pending_size(h) for h in self.pending)
+
+    def _applied_bytes(self) -> int:
         if self._known_bytes is None:  # a snapshot from before sizes were kept: count once
-            self._known_bytes = sum(change_size(c, self.limits) for c in self.crdt.changes_since([]))
-        return self._known_bytes + sum(self._pending_size(h) for h in self.pending)
+            self._known_bytes = sum(change_size(c, None) for c in self.crdt.changes_since([]))
+        return self._known_bytes
 
     def _ready_in_causal_order(self) -> list[SignedChange]:
         """Pending changes whose dependencies are (or become) known, each after its dependencies.
@@ -570,7 +573,8 @@ class StoredDoc:
             problem = (
                 f"this change is {size} bytes, over the {limits.max_change_bytes}-byte limit of a change"
             )
-        elif self.size() + size > limits.max_document_bytes:
+        elif self._known_bytes is not None and self.size() + size > limits.max_document_bytes:
+            # (not counted yet: a snapshot from before sizes were kept; a peer's batch counts it once)
             problem = (
                 f"document {self.doc_id} would hold {self.size() + size} bytes, "
                 f"over its limit of {limits.max_document_bytes} bytes"
@@ -603,7 +607,7 @@ class StoredDoc:
             "pending": [
                 [c.info.chunk, c.signature, int(self.received.get(h, 0))] for h, c in self.pending.items()
             ],
-            "size": self.size() - sum(self._pending_size(h) for h in self.pending),
+            "size": self._applied_bytes(),
         }
         atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
         self._snapshot_inode = _inode(self.snapshot_path)

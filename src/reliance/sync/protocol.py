@@ -613,7 +613,8 @@ class Session:
     def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
         self.refused = True
         self._events.append(BatchRefused(doc_id, reason))
-        return self._out([_pack({"t": "reject", "reason": reason})])
+        told = reason[: self.limits.max_packed_string // 4]  # UTF-8: within what the peer reads as a string
+        return self._out([_pack({"t": "reject", "reason": told})])
 
     def _out(self, frames: list[bytes]) -> list[bytes]:
         self.bytes_out += sum(len(f) for f in frames)
