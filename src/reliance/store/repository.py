@@ -99,8 +99,11 @@ def _record_to_change(payload: bytes, limits: Limits) -> tuple[SignedChange, flo
 
 
 def change_size(info: ChangeInfo, limits: Limits | None) -> int:
-    """The uncompressed size of a change that was read before (within `limits`, or our own: None)."""
-    return wire.change_size(info.chunk, max_inflated=1 << 62 if limits is None else limits.max_change_bytes)
+    """What a change that was read before weighs (`wire.change_size`), within `limits` (None: ours)."""
+    chunk = info.chunk
+    if chunk[8] == 1 and chunk[9] < 0x80:  # on the path of every change: a small plain chunk
+        return len(chunk) - 10
+    return wire.change_size(chunk, max_inflated=1 << 62 if limits is None else limits.max_change_bytes)
 
 
 def _waiting_entry(entry: object, limits: Limits) -> tuple[SignedChange, float | None]:
@@ -351,7 +354,8 @@ class StoredDoc:
                 change_hash = change.info.hash
                 self.known[change_hash] = change.signature
                 if self._known_bytes is not None:
-                    self._known_bytes += self._pending_size(change_hash)
+                    size = self._pending_sizes.get(change_hash)
+                    self._known_bytes += change_size(change.info, self.limits) if size is None else size
                 self._release(change_hash)
                 result.applied.append(change_hash)
         result.pending = [h for h in (c.info.hash for c in changes) if h in self.pending]

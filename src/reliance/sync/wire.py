@@ -533,8 +533,8 @@ def split_chunks(
 
 
 def change_size(chunk: bytes, *, max_inflated: int = DEFAULT_LIMITS.max_change_bytes) -> int:
-    """The uncompressed length of the body of one change chunk (plain or deflated) that was checked
-    before: what the change weighs once applied. Inflates a deflated one (at most ``max_inflated``)."""
+    """What a change chunk that was checked before weighs once applied: the length of its uncompressed
+    body (what ``max_change_bytes`` bounds). A deflated body is inflated, at most ``max_inflated``."""
     length, at = read_uleb128(chunk, 9, "chunk length")
     if chunk[8] != _CHUNK_TYPE_BYTES["compressed"]:
         return length
