@@ -4,14 +4,18 @@ and snapshots and bundles carry no more of it than the caps allow."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import msgpack
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reliance import projects
 from reliance.limits import DEFAULT_LIMITS, KIB, Limits
-from reliance.store.repository import Repository
+from reliance.store.repository import Repository, StoredDoc, change_size
+from reliance.sync import wire
 from reliance.sync.bundle import export_bundle, import_bundle, read_bundle
 from reliance.sync.protocol import BatchRefused, ChangesReceived, Session, SyncHost
 from reliance.workspace import Workspace
@@ -166,3 +170,44 @@ def test_an_honest_peer_still_gets_through_when_the_buffer_is_full(tmp_path: Pat
     projects.contribute(alice.ws, pid, "time", 15, "min", note="after the flood")
     sync_once(alice, bob, net)
     assert [row["note"] for row in projects.ledger(bob.ws, pid)] == ["after the flood"]
+
+
+def assert_within(doc: StoredDoc, limits: Limits) -> None:
+    waiting = list(doc.pending.values())
+    assert len(waiting) <= limits.max_pending_changes
+    assert sum(change_size(c.info, limits) for c in waiting) <= limits.max_pending_bytes
+    for actor in {c.info.actor for c in waiting}:
+        mine = [c for c in waiting if c.info.actor == actor]
+        assert len(mine) <= limits.max_pending_changes_per_author
+        assert sum(change_size(c.info, limits) for c in mine) <= limits.max_pending_bytes_per_author
+
+
+batches = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(1, 8), st.integers(0, 5 * KIB), st.booleans()),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches=batches)
+def test_the_buffer_stays_within_its_caps_whatever_comes(batches: list[tuple[int, int, int, bool]]) -> None:
+    """Any sequence of batches of waiting changes (several keys, counts, sizes, some deflated, some
+    chained on each other): the caps hold after each, after a restart and in the snapshot."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        ws, pid = victim_home(home, SMALL)
+        seqs: dict[int, int] = {}
+        for who, count, padding, compressed in batches:
+            stranger = Stranger.new(who)
+            chunks = []
+            for _ in range(count):
+                seqs[who] = seqs.get(who, 0) + 1
+                deps = [wire.parse_change(chunks[-1]).hash] if chunks and seqs[who] % 2 else None
+                chunks.append(
+                    stranger.waiting_change(seq=seqs[who], padding=padding, compressed=compressed, deps=deps)
+                )
+            send(ws, pid, stranger, chunks)
+            assert_within(ws.repo.open(pid), SMALL)
+        ws.repo.open(pid).compact()
+        assert_within(reopen(home, SMALL).repo.open(pid), SMALL)
