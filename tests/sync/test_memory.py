@@ -18,6 +18,7 @@ from reliance.store import log
 from reliance.sync.bundle import BUNDLE_FORMAT, read_bundle
 from reliance.sync.protocol import BatchRefused, Session, SyncHost
 from reliance.workspace import Workspace
+from tests.sync.forged import Stranger, frame
 
 SIZE = 2 * MIB
 #: What reading may cost, as a multiple of the bytes read (plus a fixed allowance for the code itself).
@@ -125,3 +126,42 @@ def test_the_refusal_of_a_dense_frame_says_why(tmp_path: Path) -> None:
     session.receive(hostile_payloads(64 * 1024)["empty maps"])
     (refused,) = [e for e in session.pop_events() if isinstance(e, BatchRefused)]
     assert "unreadable frame" in refused.reason
+
+
+# Valid changes cost more than msgpack junk: each becomes a handful of objects (hash, dependencies, chunk)
+# to be checked. The smallest change a stranger can make is about 84 bytes.
+CHANGES_MULTIPLE = 8
+
+
+def smallest_changes(count: int) -> tuple[Stranger, list[bytes]]:
+    stranger = Stranger.new()
+    return stranger, [stranger.waiting_change(seq=n + 1) for n in range(count)]
+
+
+def test_a_frame_of_the_smallest_changes_costs_a_small_multiple_of_its_size(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "home", "Alice")
+    stranger, chunks = smallest_changes(20_000)
+    data = frame(stranger.peer_id, chunks, [])
+    session = Session(SyncHost(ws.repo))
+    peak = peak_of(lambda: session.receive(data))
+    assert [e for e in session.pop_events() if isinstance(e, BatchRefused)]  # none is signed
+    assert peak <= CHANGES_MULTIPLE * len(data) + ALLOWANCE, f"{peak / len(data):.1f} times the frame"
+
+
+def test_a_bundle_of_the_smallest_changes_costs_a_small_multiple_of_its_size(tmp_path: Path) -> None:
+    stranger, chunks = smallest_changes(20_000)
+    stick = tmp_path / "many.bundle"
+    stick.write_bytes(
+        msgpack.packb(
+            {
+                "format": BUNDLE_FORMAT,
+                "created": "2026-01-01T00:00:00+00:00",
+                "by": stranger.peer_id,
+                "docs": [{"id": stranger.peer_id, "changes": [[c, None] for c in chunks]}],
+            },
+            use_bin_type=True,
+        )
+    )
+    size = stick.stat().st_size
+    peak = peak_of(lambda: read_bundle(stick))
+    assert peak <= CHANGES_MULTIPLE * size + ALLOWANCE, f"{peak / size:.1f} times the bundle"

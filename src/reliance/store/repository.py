@@ -60,7 +60,7 @@ def doc_kind(doc_id: str) -> DocKind:
     return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignedChange:
     """A change and its author's signature over its hash (None: covered by a signed descendant)."""
 
@@ -68,14 +68,17 @@ class SignedChange:
     signature: bytes | None
 
 
-def change_info(chunk: bytes, limits: Limits = DEFAULT_LIMITS) -> ChangeInfo:
-    """Read a change chunk's header, within the limits of a change (as carried and inflated)."""
+def change_info(
+    chunk: bytes, limits: Limits = DEFAULT_LIMITS, actors: dict[bytes, bytes] | None = None
+) -> ChangeInfo:
+    """Read a change chunk's header, within the limits of a change (as carried and inflated). `actors`
+    shares one bytes object per author among many changes read together."""
     if len(chunk) > limits.max_change_bytes:
-        raise wire.WireError(
-            f"change chunk of {len(chunk)} bytes is larger than the {limits.max_change_bytes}-byte limit"
-        )
+        limit = limits.max_change_bytes
+        raise wire.WireError(f"change chunk of {len(chunk)} bytes is larger than the {limit}-byte limit")
     header = wire.parse_change(chunk, max_inflated=limits.max_change_bytes)
-    return ChangeInfo(header.hash, chunk, header.deps, header.actor, header.seq)
+    actor = header.actor if actors is None else actors.setdefault(header.actor, header.actor)
+    return ChangeInfo(header.hash, chunk, header.deps, actor, header.seq)
 
 
 def _record(change: SignedChange, received: float) -> bytes:

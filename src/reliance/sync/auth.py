@@ -549,13 +549,17 @@ def check_batch(
     store and the batch is checked again; without, the batch is refused.
     """
     dropped: list[bytes] = []
-    fresh_hashes = {c.info.hash for c in changes}
     for _ in range(_MAX_DROPS):
         try:
             checked = _check_batch(repo, doc_id, changes, blocked=blocked)
         except Rejected as exc:
             culprit = exc.change
-            if not drop_bad_buffered or culprit is None or culprit in fresh_hashes or not repo.exists(doc_id):
+            if (
+                not drop_bad_buffered
+                or culprit is None
+                or not repo.exists(doc_id)
+                or any(c.info.hash == culprit for c in changes)
+            ):
                 raise
             stored = repo.open(doc_id)
             if culprit not in stored.pending:

@@ -97,6 +97,7 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
     ):
         raise BundleError(f"{path} is not a reliance bundle (format {BUNDLE_FORMAT} expected)")
     merged: dict[str, list[SignedChange]] = {}  # a document listed twice is one batch, checked once
+    actors: dict[bytes, bytes] = {}
     for entry in data["docs"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise BundleError("bundle: malformed document entry")
@@ -118,7 +119,7 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
             ):
                 raise BundleError(f"bundle: malformed change in document {doc_id}")
             try:
-                changes.append(SignedChange(change_info(item[0], limits), item[1]))
+                changes.append(SignedChange(change_info(item[0], limits, actors), item[1]))
             except wire.WireError as exc:
                 raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
     return list(merged.items())

@@ -109,16 +109,21 @@ def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
     return needed
 
 
-def _plain_change_headers(entry: bytes, max_change: int = _UNBOUNDED) -> list[ChangeInfo] | None:
+def _plain_change_headers(
+    entry: bytes, max_change: int = _UNBOUNDED, actors: dict[bytes, bytes] | None = None
+) -> list[ChangeInfo] | None:
     """The headers of an entry made only of uncompressed change chunks, read fast; None otherwise.
 
     Accepts exactly what `wire.split_chunks` + `wire.parse_change` accept for such chunks (same
     checks: magic, checksum, lengths, canonical LEB128, non-empty actor, non-zero start op, time,
     UTF-8 message, at most `max_change` bytes a chunk); on anything else it returns None and the
     caller uses the strict parser, which also produces the error message. This runs for every
-    change sent and received.
+    change sent and received. `actors` shares one bytes object per author across entries (a message
+    of many small changes would otherwise hold a copy of the 32-byte key for each).
     """
     out: list[ChangeInfo] = []
+    if actors is None:
+        actors = {}
     sha256 = hashlib.sha256
     end = len(entry)
     if not end:
@@ -161,6 +166,7 @@ def _plain_change_headers(entry: bytes, max_change: int = _UNBOUNDED) -> list[Ch
             at += actor_len
             if not actor or at > body_end:
                 return None
+            actor = actors.setdefault(actor, actor)
             seq, at = _uleb(entry, at)
             start_op, at = _uleb(entry, at)
             _time, at = wire.read_sleb128(entry, at)
@@ -200,8 +206,9 @@ def changes_of_message(message: wire.SyncMessage, limits: Limits | None) -> list
     max_change = _UNBOUNDED if limits is None else limits.max_change_bytes
     max_inflated = _UNBOUNDED if limits is None else limits.max_document_bytes
     fast: list[ChangeInfo] = []
+    actors: dict[bytes, bytes] = {}
     for entry in message.changes:
-        plain = _plain_change_headers(entry, max_change)
+        plain = _plain_change_headers(entry, max_change, actors)
         if plain is None:
             break
         fast.extend(plain)
