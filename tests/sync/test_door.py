@@ -130,3 +130,36 @@ def test_a_document_cannot_grow_beyond_its_limit(home: Path) -> None:
     assert sent * per_change <= DEFAULT_LIMITS.max_document_bytes < (sent + 1) * per_change
     held = Workspace.open(home).repo.open(stranger.peer_id)
     assert len(held.known) == sent
+
+
+def test_a_whole_document_chunk_is_bounded_before_automerge_loads_it(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A saved document (what a first sync to an empty peer carries) whose compressed columns inflate
+    beyond the document limit is refused before automerge sees it; within the limit it is taken."""
+    from reliance.doc.crdt import ROOT_ID, CrdtDoc
+    from reliance.sync import protocol
+
+    victim = Workspace.create(home, "Alice")
+    stranger = Stranger.new()
+    doc = CrdtDoc.new(stranger.actor)
+    info = doc.change(lambda w: w.put(ROOT_ID, "blob", "\0" * MIB))
+    assert info is not None
+    saved = doc.save()
+    assert len(saved) < 16 * 1024
+    loaded: list[bytes] = []
+    real = protocol.changes_in_document_chunk
+    monkeypatch.setattr(
+        protocol, "changes_in_document_chunk", lambda chunk: loaded.append(chunk) or real(chunk)
+    )
+    signature = [(info.hash, stranger.key.sign(info.hash))]
+
+    small = Session(SyncHost(victim.repo), limits=DEFAULT_LIMITS.replace(max_document_bytes=MIB // 2))
+    replies = small.receive(frame(stranger.peer_id, [saved], signature))
+    reason = refusal(replies, small.pop_events())
+    assert "document chunk" in reason and "inflates beyond" in reason
+    assert loaded == [] and not victim.repo.exists(stranger.peer_id)
+
+    replies, events = deliver(victim.repo, [frame(stranger.peer_id, [saved], signature)])
+    assert [(e.applied, e.created) for e in events if isinstance(e, ChangesReceived)] == [(1, True)]
+    assert loaded == [saved]
