@@ -74,6 +74,12 @@ class Limits:
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).
     max_bundle_bytes: int = 256 * MIB
 
+    # -- what a person types, and what the programme expands -------------------------------------------------
+    # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.
+    typed_value_chars: int = 100
+    # Occurrences of one repeating item in a programme or a calendar window (daily for more than a year).
+    occurrences_per_item: int = 400
+
     @property
     def max_record(self) -> int:
         """Largest log record the store writes: one change and its signature, received time and keys."""
