@@ -342,26 +342,33 @@ class StoredDoc:
         given). Caller holds the lock."""
         result = AddResult()
         now = self.clock()
-        for change in changes:
-            if change.info.hash in self.known or change.info.hash in self.pending:
+        known, pending, received_at = self.known, self.pending, self.received
+        for change in changes:  # `_hold`, inline: this runs for every change
+            change_hash = change.info.hash
+            if change_hash in known or change_hash in pending:
                 result.duplicate += 1
                 continue
-            self._hold(change, received.get(change.info.hash, now) if received else now)
+            pending[change_hash] = change
+            received_at[change_hash] = received.get(change_hash, now) if received else now
         ready = self._ready_in_causal_order()
         if ready:
             if prepared is not None:
                 self.crdt = prepared
             else:
                 self.crdt.apply([c.info.chunk for c in ready])
-            for change in ready:
+            applied_bytes = 0
+            sizes = self._pending_sizes
+            for change in ready:  # `_release`, inline
                 change_hash = change.info.hash
-                self.known[change_hash] = change.signature
-                if self._known_bytes is not None:
-                    size = self._pending_sizes.get(change_hash)
-                    self._known_bytes += change_size(change.info, self.limits) if size is None else size
-                self._release(change_hash)
+                known[change_hash] = change.signature
+                size = sizes.pop(change_hash, None)
+                applied_bytes += change_size(change.info, self.limits) if size is None else size
+                del pending[change_hash]
+                received_at.pop(change_hash, None)
                 result.applied.append(change_hash)
-        result.pending = [h for h in (c.info.hash for c in changes) if h in self.pending]
+            if self._known_bytes is not None:
+                self._known_bytes += applied_bytes
+        result.pending = [h for h in (c.info.hash for c in changes) if h in pending]
         return result
 
     # -- the buffer of changes waiting for their dependencies ---------------------------------------------
