@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from reliance.fsutil import open_private
 from reliance.limits import DEFAULT_LIMITS
 
 MAGIC = b"RL"
@@ -58,7 +59,7 @@ def scan(data: bytes, start: int = 0) -> ScanResult:
 def append(path: Path, payloads: list[bytes], *, max_record: int = DEFAULT_LIMITS.max_record) -> int:
     """Append records and fsync before returning: the caller may then report success."""
     data = b"".join(encode_record(p, max_record) for p in payloads)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         view = memoryview(data)
         while view:
@@ -71,7 +72,7 @@ def append(path: Path, payloads: list[bytes], *, max_record: int = DEFAULT_LIMIT
 
 
 def truncate(path: Path, size: int) -> None:
-    fd = os.open(path, os.O_WRONLY)
+    fd = open_private(path, os.O_WRONLY)
     try:
         os.ftruncate(fd, size)
         os.fsync(fd)
