@@ -1,9 +1,10 @@
 """The bounded msgpack reader: it reads everything msgpack writes within the shape, refuses the rest
-with a `PackError` only, and never lets more items through than the bytes pay for."""
+with a `PackError` only, and what it lets through costs no more in memory than its estimate allows."""
 
 from __future__ import annotations
 
 import contextlib
+import tracemalloc
 
 import msgpack
 import pytest
@@ -11,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reliance.limits import DEFAULT_LIMITS
-from reliance.packing import ITEM_ALLOWANCE, PackError, Shape, check, unpack
+from reliance.packing import MEMORY_ALLOWANCE, PackError, Shape, check, unpack
 
 FRAME = Shape.frame(DEFAULT_LIMITS)
+ANY = Shape(max_str=1 << 20, max_bin=1 << 20, max_map=1 << 10, max_depth=64, memory_multiple=1 << 20)
 
 scalars = (
     st.none()
@@ -30,23 +32,28 @@ values = st.recursive(
 )
 
 
-def items(value: object) -> int:
-    if isinstance(value, list):
-        return 1 + sum(items(v) for v in value)
-    if isinstance(value, dict):
-        return 1 + sum(1 + items(v) for v in value.values())
-    return 1
-
-
 @settings(max_examples=400, deadline=None)
 @given(value=values)
 def test_what_msgpack_writes_is_read_back_unchanged(value: object) -> None:
-    data = msgpack.packb(value, use_bin_type=True)
-    if items(value) > len(data) // FRAME.bytes_per_item + ITEM_ALLOWANCE:
-        with pytest.raises(PackError):
-            unpack(data, FRAME)
-    else:
-        assert unpack(data, FRAME) == value
+    assert unpack(msgpack.packb(value, use_bin_type=True), ANY) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=values, copies=st.integers(1, 400))
+def test_what_passes_costs_what_was_estimated_at_most(value: object, copies: int) -> None:
+    """Many copies of any value (so that the allowance is not what lets it through): decoded, it costs no
+    more than the multiple of its size that the reader allows."""
+    data = msgpack.packb([value] * copies, use_bin_type=True)
+    tracemalloc.start()
+    try:
+        decoded = unpack(data, FRAME)
+    except PackError:
+        return
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert decoded == [value] * copies
+    assert peak <= FRAME.memory_multiple * len(data) + MEMORY_ALLOWANCE
 
 
 @settings(max_examples=400, deadline=None)
@@ -64,12 +71,13 @@ def test_any_bytes_are_read_or_refused_with_a_pack_error(data: bytes) -> None:
         (msgpack.packb({str(i): i for i in range(100)}), "map"),
         (msgpack.packb(msgpack.ExtType(1, b"x")), "type"),
         (b"\xdd\xff\xff\xff\xff", "items"),
+        (msgpack.packb([{}] * 100_000), "memory"),
         (msgpack.packb([1, 2]) + b"\x00", "after"),
         (msgpack.packb(b"x" * 10)[:-1], "truncated"),
     ],
 )
 def test_what_is_refused_and_why(data: bytes, why: str) -> None:
-    shape = Shape(max_str=4096, max_bin=1 << 20, max_map=64, max_depth=3, bytes_per_item=16)
+    shape = Shape(max_str=4096, max_bin=1 << 20, max_map=64, max_depth=3, memory_multiple=6)
     with pytest.raises(PackError, match=why):
         check(data, shape)
 

@@ -35,10 +35,10 @@ class Limits:
     max_packed_map: int = 64
     # Deepest msgpack nesting read anywhere (a bundle, the deepest schema, has 5 levels).
     max_packed_depth: int = 16
-    # At most one msgpack item per this many bytes (beyond a small allowance): a Python object costs
-    # 30 to 200 bytes, so this is what keeps a frame, record or bundle within a small multiple of its
-    # size in memory. Real frames have 24 bytes or more per item; our own snapshots get half of it.
-    packed_bytes_per_item: int = 16
+    # What decoding msgpack may cost in Python objects, as a multiple of its size (beyond 64 KiB): each
+    # item's cost is estimated from its type and length before anything is built (an empty map is one
+    # byte and 64 in memory). Real frames, records, snapshots and bundles cost 2 to 5 times their size.
+    packed_memory_multiple: int = 6
 
     # -- changes and documents -------------------------------------------------------------------------------
 

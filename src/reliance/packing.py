@@ -3,10 +3,11 @@ and bundles.
 
 `msgpack.unpackb` builds every object before anyone can look at it, and a one-byte item (an empty map
 or array) becomes a Python object of 56 to 200 bytes: a 16 MiB frame of empty maps costs over a GiB.
-So before decoding, `check` walks the encoded structure without building anything, and refuses it as
-soon as it holds more items than one per `packed_bytes_per_item` bytes (beyond a small allowance),
-nests deeper than `max_packed_depth`, or announces a string, bin, array or map longer than its
-schema allows, or any extension type. What passes costs at most a few times its size once decoded.
+So before decoding, `check` walks the encoded structure without building anything, estimates what each
+item will cost once decoded (from its type and length: `_cost`), and refuses the whole as soon as the
+estimate passes `packed_memory_multiple` times its size (beyond a small allowance), or as soon as it
+nests deeper, or holds a string, bin, array or map longer, than the schema allows, or any extension
+type. What passes costs at most a few times its size once decoded.
 """
 
 from __future__ import annotations
@@ -16,12 +17,24 @@ from typing import Any
 
 import msgpack
 
-from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.limits import DEFAULT_LIMITS, KIB, Limits
 
-__all__ = ["PackError", "Shape", "check", "unpack"]
+__all__ = ["MEMORY_ALLOWANCE", "PackError", "Shape", "check", "unpack"]
 
-#: Items allowed beyond the density rule: a small frame (a digest is 5 items in 46 bytes) always passes.
-ITEM_ALLOWANCE = 64
+#: Estimated memory allowed beyond the multiple: a small frame (a digest: 46 bytes, some 600 in objects)
+#: always passes.
+MEMORY_ALLOWANCE = 64 * KIB
+
+# What decoding costs in CPython (3.11, 64-bit), per item, beyond the 8-byte slot its container gives
+# it: an upper bound of `sys.getsizeof` of what msgpack builds.
+_LIST = 56  # + 8 per element (the elements' slots)
+_DICT = 184  # a dict with up to 5 keys; + 24 per entry beyond (with the elements' slots: all sizes)
+_DICT_PER_ENTRY = 24
+_BYTES = 33  # + its length
+_STR = 80  # + its length: any UTF-8 text takes at most as many bytes in memory as on the wire
+_INT = 36  # beyond the small ints CPython shares
+_FLOAT = 24
+_SLOT = 8
 
 
 class PackError(ValueError):
@@ -36,8 +49,8 @@ class Shape:
     max_bin: int
     max_map: int
     max_depth: int
-    bytes_per_item: int
-    max_array: int | None = None  # None: as many as the item budget allows
+    memory_multiple: int
+    max_array: int | None = None  # None: as many as the memory budget allows
 
     @classmethod
     def frame(cls, limits: Limits = DEFAULT_LIMITS) -> Shape:
@@ -46,7 +59,7 @@ class Shape:
             max_bin=limits.max_frame,
             max_map=limits.max_packed_map,
             max_depth=limits.max_packed_depth,
-            bytes_per_item=limits.packed_bytes_per_item,
+            memory_multiple=limits.packed_memory_multiple,
         )
 
     @classmethod
@@ -57,7 +70,7 @@ class Shape:
             max_bin=limits.max_change_bytes,
             max_map=limits.max_packed_map,
             max_depth=limits.max_packed_depth,
-            bytes_per_item=limits.packed_bytes_per_item,
+            memory_multiple=limits.packed_memory_multiple,
         )
 
     @classmethod
@@ -68,29 +81,29 @@ class Shape:
             max_bin=limits.max_change_bytes,
             max_map=limits.max_packed_map,
             max_depth=1,
-            bytes_per_item=limits.packed_bytes_per_item,
+            memory_multiple=limits.packed_memory_multiple,
             max_array=0,
         )
 
     @classmethod
     def snapshot(cls, limits: Limits, size: int) -> Shape:
         """A snapshot this store wrote: a saved document of any size, and a list of (hash, signature or
-        nil) pairs for every change, 12 bytes per item when most changes came unsigned."""
+        nil) pairs for every change (4.5 times their size when most changes came unsigned)."""
         return cls(
             max_str=limits.max_packed_string,
             max_bin=size,
             max_map=limits.max_packed_map,
             max_depth=limits.max_packed_depth,
-            bytes_per_item=max(1, limits.packed_bytes_per_item // 2),
+            memory_multiple=limits.packed_memory_multiple,
         )
 
 
-# Fixed-size payloads after the type byte (ints, floats, nil, booleans): bytes to skip.
+# Fixed-size payloads after the type byte: (bytes to skip, estimated cost beyond the slot).
 _FIXED = {
-    0xC0: 0, 0xC2: 0, 0xC3: 0,  # nil, false, true
-    0xCA: 4, 0xCB: 8,  # float 32, 64
-    0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,  # uint 8..64
-    0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8,  # int 8..64
+    0xC0: (0, 0), 0xC2: (0, 0), 0xC3: (0, 0),  # nil, false, true: shared objects
+    0xCA: (4, _FLOAT), 0xCB: (8, _FLOAT),  # float 32, 64
+    0xCC: (1, _INT), 0xCD: (2, _INT), 0xCE: (4, _INT), 0xCF: (8, _INT),  # uint 8..64
+    0xD0: (1, _INT), 0xD1: (2, _INT), 0xD2: (4, _INT), 0xD3: (8, _INT),  # int 8..64
 }  # fmt: skip
 # str 8/16/32 and bin 8/16/32: (width of the length, is a string)
 _SIZED = {
@@ -101,19 +114,50 @@ _SIZED = {
     0xC5: (2, False),
     0xC6: (4, False),
 }
-# array 16/32 and map 16/32: (width of the length, entries per element)
-_CONTAINERS = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}
+# array 16/32 and map 16/32: (width of the length, is a map)
+_CONTAINERS = {0xDC: (2, False), 0xDD: (4, False), 0xDE: (2, True), 0xDF: (4, True)}
+
+
+def _container_cost(count: int, is_map: bool) -> int:
+    """A container of `count` elements (entries), the slots of its elements included."""
+    if is_map:
+        return (_DICT + _DICT_PER_ENTRY * max(0, count - 5)) if count else 64
+    return _LIST
+
+
+def _scalar(data: bytes, pos: int, max_str: int, max_bin: int) -> tuple[int, int]:
+    """(position after, estimated cost) of the scalar at `pos` if it is a nil, a boolean, a fixint, or a
+    string or bin with a one-byte length; (-1, 0) for anything else. For the pairs fast path."""
+    byte = data[pos]
+    if byte <= 0x7F or byte >= 0xFB or byte in (0xC0, 0xC2, 0xC3):
+        return pos + 1, _SLOT
+    if 0xA0 <= byte <= 0xBF:
+        length = byte & 0x1F
+        if length > max_str:
+            return -1, 0
+        return pos + 1 + length, _SLOT + (_STR + length if length > 1 else 0)
+    if byte == 0xD9 or byte == 0xC4:
+        length = data[pos + 1]
+        if length > (max_str if byte == 0xD9 else max_bin):
+            return -1, 0
+        return pos + 2 + length, _SLOT + (_STR if byte == 0xD9 else _BYTES) + length
+    return -1, 0
 
 
 def check(data: bytes, shape: Shape) -> None:
-    """Walk one msgpack object filling `data` exactly; raise PackError at the first thing over `shape`.
+    """Walk one msgpack object filling `data` exactly; raise PackError at the first thing over `shape`,
+    the estimated cost of decoding it included.
 
-    Touches only type bytes and lengths: its cost is bounded by the item budget, not by the data.
+    Touches only type bytes and lengths: its time is bounded by the budget (every item costs at least
+    its slot), not by the data. Pairs of small scalars (a summary's entries, signatures, a snapshot's
+    changes, a bundle's), the bulk of every long list here, are read in one step.
     """
     end = len(data)
-    budget = end // shape.bytes_per_item + ITEM_ALLOWANCE
+    budget = shape.memory_multiple * end + MEMORY_ALLOWANCE
+    over = f"would cost over {shape.memory_multiple} times its {end} bytes in memory"
     max_str, max_bin, max_map, max_depth = shape.max_str, shape.max_bin, shape.max_map, shape.max_depth
-    max_array = budget if shape.max_array is None else shape.max_array
+    max_array = end if shape.max_array is None else shape.max_array
+    pair = _LIST + 2 * _SLOT if max_array >= 2 else -1  # a fixarray of two, its slot included
     remaining = [1]  # items still to read in each open container, outermost first
     pos = 0
     try:
@@ -122,35 +166,50 @@ def check(data: bytes, shape: Shape) -> None:
                 remaining.pop()
                 continue
             remaining[-1] -= 1
-            budget -= 1
-            if budget < 0:
-                raise PackError(f"too many items for {end} bytes")
             byte = data[pos]
+            if byte == 0x92 and pair > 0 and len(remaining) <= max_depth:  # a pair of small scalars: one step
+                after, first = _scalar(data, pos + 1, max_str, max_bin)
+                if after > 0:
+                    after, second = _scalar(data, after, max_str, max_bin)
+                    if after > 0:
+                        budget -= pair + first + second
+                        if budget < 0:
+                            raise PackError(over)
+                        pos = after
+                        continue
+            budget -= _SLOT
+            if budget < 0:
+                raise PackError(over)
             pos += 1
-            if byte <= 0x7F or byte >= 0xE0:  # positive and negative fixint
+            if byte <= 0x7F or byte >= 0xE0:  # positive and negative fixint: shared small ints
+                if 0x80 < byte < 0xFB:  # -32..-6 are not shared
+                    budget -= _INT
                 continue
             if byte <= 0x9F:  # fixmap 0x80-0x8f, fixarray 0x90-0x9f
                 count = byte & 0x0F
-                if byte <= 0x8F:
-                    if count > max_map:
-                        raise PackError(f"a map of {count} entries")
-                    count *= 2
-                elif count > max_array:
+                is_map = byte <= 0x8F
+                if is_map and count > max_map:
+                    raise PackError(f"a map of {count} entries")
+                if not is_map and count > max_array:
                     raise PackError(f"an array of {count} items")
+                budget -= _container_cost(count, is_map)
                 if count:
                     if len(remaining) > max_depth:
                         raise PackError("nested too deeply")
-                    remaining.append(count)
+                    remaining.append(count * 2 if is_map else count)
                 continue
             if byte <= 0xBF:  # fixstr
                 length = byte & 0x1F
                 if length > max_str:
                     raise PackError(f"a string of {length} bytes")
+                if length > 1:  # the empty string and one-character ASCII ones are shared
+                    budget -= _STR + length
                 pos += length
                 continue
             fixed = _FIXED.get(byte)
             if fixed is not None:
-                pos += fixed
+                pos += fixed[0]
+                budget -= fixed[1]
                 continue
             sized = _SIZED.get(byte)
             if sized is not None:
@@ -159,24 +218,27 @@ def check(data: bytes, shape: Shape) -> None:
                 pos += width
                 if length > (max_str if is_str else max_bin):
                     raise PackError(f"a {'string' if is_str else 'bin'} of {length} bytes")
+                budget -= (_STR if is_str else _BYTES) + length
                 pos += length
                 continue
             container = _CONTAINERS.get(byte)
             if container is None:  # 0xc1 (never used) and every extension type
                 raise PackError(f"unexpected msgpack type 0x{byte:02x}")
-            width, per_entry = container
+            width, is_map = container
             count = int.from_bytes(data[pos : pos + width], "big")
             pos += width
-            if per_entry == 2 and count > max_map:
+            if is_map and count > max_map:
                 raise PackError(f"a map of {count} entries")
-            if per_entry == 1 and count > max_array:
+            if not is_map and count > max_array:
                 raise PackError(f"an array of {count} items")
-            if count * per_entry > budget:  # announced more items than the bytes can pay for
-                raise PackError(f"too many items for {end} bytes")
-            if count:
+            items = count * 2 if is_map else count
+            budget -= _container_cost(count, is_map)
+            if items * _SLOT > budget:  # announces more than the bytes can pay for: no need to walk it
+                raise PackError(over)
+            if items:
                 if len(remaining) > max_depth:
                     raise PackError("nested too deeply")
-                remaining.append(count * per_entry)
+                remaining.append(items)
     except IndexError:
         raise PackError("truncated msgpack") from None
     if pos != end:
