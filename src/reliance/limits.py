@@ -24,6 +24,9 @@ class Limits:
     # -- bytes at the door: frames, messages, chunks, msgpack ------------------------------------------------
 
     # -- changes and documents -------------------------------------------------------------------------------
+    # Operations in one change: every one is read to check the change is automerge's own encoding of itself
+    # (run-length columns could announce billions in a few bytes). A paste of 256 Ki characters fits.
+    change_ops: int = 256 * 1024
 
     # -- the pending buffer ----------------------------------------------------------------------------------
 

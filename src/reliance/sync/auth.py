@@ -25,7 +25,7 @@ from reliance.doc import project
 from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic
 from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
 from reliance.store.repository import AddResult, DocKind, Repository, SignedChange, StoredDoc, doc_kind
-from reliance.sync import wire
+from reliance.sync import canonical, wire
 from reliance.sync.wire import read_sleb128_fast as _sleb
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
@@ -580,6 +580,8 @@ def _check_batch(
     else:
         stored = repo.scratch(doc_id)
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    if (refusal := canonical.refusal(stored, fresh)) is not None:
+        raise Rejected(refusal.reason, refusal.change)
     prepared: CrdtDoc | None = None
     if kind == DocKind.PROJECT and fresh:
         plan = stored.plan(fresh)
