@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import msgpack
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -274,6 +275,7 @@ def test_compaction_keeps_a_snapshot_that_loads_when_the_document_holds_a_bad_ch
         stored.compact()
 
     assert any(pid in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+    assert saved_form(stored) == "changes"  # load() applies them as they came
     again = Workspace.open(ws.home)
     assert again.repo.open(pid).heads() == heads
     again.repo.open(pid).compact()  # and again, from what was read back
@@ -314,6 +316,39 @@ def test_a_write_into_a_concurrent_object_with_a_higher_counter_is_refused(tmp_p
     assert forged.hash in doc.heads() and not loads_back(doc)
     refusal = canonical.refusal(stored, [SignedChange(forged, None)])
     assert refusal is not None and "not smaller" in refusal.reason
+
+
+def saved_form(stored: StoredDoc) -> str:
+    """What the snapshot on disk holds: automerge's save() (a document chunk) or the changes as they are."""
+    saved = msgpack.unpackb(stored.snapshot_path.read_bytes(), raw=False)["am"]
+    return "document" if saved[8] == 0 else "changes"
+
+
+def test_compaction_of_a_sound_document_writes_automerges_save(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "home", "Ann")
+    pid = projects.create_project(ws, "atelier")
+    stored = ws.repo.open(pid)
+    stored.local_change(ws.identity.sign, code_edit(ws.peer_id, stored.heads()))
+    stored.compact()
+    assert saved_form(stored) == "document" and not stored.warnings
+
+
+def test_when_nothing_loads_back_the_old_snapshot_and_the_log_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = Workspace.create(tmp_path / "home", "Ann")
+    pid = projects.create_project(ws, "atelier")
+    stored = ws.repo.open(pid)
+    stored.compact()
+    snapshot = stored.snapshot_path.read_bytes()
+    stored.local_change(ws.identity.sign, code_edit(ws.peer_id, stored.heads()))
+    heads = stored.heads()
+    monkeypatch.setattr(StoredDoc, "_loads_back", lambda self, data, heads: False)  # automerge fails
+    stored.compact()
+    assert stored.snapshot_path.read_bytes() == snapshot
+    assert any("not replaced" in w for w in stored.warnings)
+    monkeypatch.undo()
+    assert Workspace.open(ws.home).repo.open(pid).heads() == heads  # the old snapshot and the log
 
 
 # -- properties: every real change passes; a mutated one is refused or survives saving ---------------------
