@@ -30,8 +30,8 @@ from __future__ import annotations
 import threading
 import weakref
 from bisect import bisect_right
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Collection, Sequence
+from typing import Final, NamedTuple
 
 from reliance.doc.crdt import ChangeInfo, HistoryEntry
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -55,7 +55,7 @@ _SEQUENCES = (MAKE_LIST, MAKE_TEXT)
 # the operation that made it, in counter order).
 _NOT_EARLIER = "it names an operation whose counter is not smaller than its own"
 _RECENT_CHANGES = 2048  # changes whose operations are kept read, per document
-_CHECKED_CHANGES = 8192  # changes checked and not yet seen in the document, per document
+_RECENT_OPS = 1 << 16  # operations of the last batches that passed, per document
 
 
 class Refusal(NamedTuple):
@@ -63,11 +63,15 @@ class Refusal(NamedTuple):
     change: bytes  # its hash
 
 
-class _OpInfo(NamedTuple):
-    obj: OpId | None  # None: the root map
-    group: str | OpId  # the map key, or the element it is on (its own id for an insertion)
-    action: int
-    insert: bool
+# What a document holds of an operation: (object (None: the root map), the map key or the element it is
+# on (its own id for an insertion), action, whether it is an insertion, the hash of its change when it
+# comes from a batch judged lately, b"" when read from the document).
+_OpInfo = tuple[OpId | None, str | OpId, int, bool, bytes]
+_OBJ: Final = 0
+_GROUP: Final = 1
+_ACTION: Final = 2
+_INSERT: Final = 3
+_CHANGE: Final = 4
 
 
 def _short(change_hash: bytes) -> str:
@@ -89,7 +93,7 @@ def _op_infos(change: DecodedChange) -> list[_OpInfo]:
             group = (0, b"")  # never stored by automerge; matches nothing
         else:
             group = (key[0], actors[key[1]])
-        infos.append(_OpInfo(obj, group, op.action, op.insert))
+        infos.append((obj, group, op.action, op.insert, b""))
     return infos
 
 
@@ -100,11 +104,14 @@ class _History:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.heads: list[bytes] = []
+        self.known: Collection[bytes] = ()
         self.by_actor: dict[bytes, tuple[list[int], list[HistoryEntry]]] = {}
         self.ops_of: dict[bytes, list[_OpInfo] | None] = {}  # by change hash, oldest first
-        self.checked: dict[bytes, DecodedChange] = {}  # by change hash: checked, perhaps not stored yet
+        # operations of the batches that passed lately: trusted once their change is stored
+        self.recent: dict[OpId, _OpInfo] = {}
 
     def catch_up(self, stored: StoredDoc) -> None:
+        self.known = stored.known
         heads = stored.heads()
         if heads == self.heads:
             return
@@ -125,6 +132,9 @@ class _History:
         return len(entries), entries[-1].max_op
 
     def op(self, op_id: OpId) -> _OpInfo | None:
+        recent = self.recent.get(op_id)
+        if recent is not None and recent[_CHANGE] in self.known:
+            return recent
         counter, actor = op_id
         found = self.by_actor.get(actor)
         if found is None:
@@ -144,27 +154,22 @@ class _History:
         return infos[counter - entry.start_op]
 
     def _read(self, entry: HistoryEntry) -> list[_OpInfo] | None:
-        decoded = self.checked.pop(entry.hash, None)
-        if decoded is None:
-            try:
-                decoded = codec.check_change(codec.change_body(entry.chunk()), max_ops=1 << 62)
-            except NonCanonical:
-                decoded = None  # stored before changes were checked: nothing in it can be named
+        try:
+            decoded: DecodedChange | None = codec.check_change(
+                codec.change_body(entry.chunk()), max_ops=1 << 62
+            )
+        except NonCanonical:
+            decoded = None  # stored before changes were checked: nothing in it can be named
         infos = _op_infos(decoded) if decoded is not None else None
         if len(self.ops_of) >= _RECENT_CHANGES:
             del self.ops_of[next(iter(self.ops_of))]
         self.ops_of[entry.hash] = infos
         return infos
 
-    def check(self, info: ChangeInfo, limits: Limits) -> DecodedChange:
-        found = self.checked.get(info.hash)
-        if found is not None:
-            return found
-        decoded = codec.check_change(codec.change_body(info.chunk), max_ops=limits.change_ops)
-        if len(self.checked) >= _CHECKED_CHANGES:
-            self.checked.clear()
-        self.checked[info.hash] = decoded
-        return decoded
+    def passed(self, ops: dict[OpId, _OpInfo]) -> None:
+        if len(self.recent) + len(ops) > _RECENT_OPS:
+            self.recent.clear()
+        self.recent.update(ops)
 
 
 class _Batch:
@@ -178,8 +183,9 @@ class _Batch:
     def lookup(self, op_id: OpId) -> _OpInfo | None:
         return self.ops.get(op_id) or self.history.op(op_id)
 
-    def add(self, change: DecodedChange) -> str | None:
-        """Take `change` in, or say why automerge would not give it back as it came."""
+    def add(self, change: DecodedChange, change_hash: bytes) -> str | None:
+        """Take `change` in, or say why automerge would not give it back as it came. (A refused change
+        leaves some of its operations here: the whole batch is refused with it.)"""
         actor, start = change.actor, change.start_op
         count, last = self.numbering.get(actor) or self.history.numbering(actor)
         if change.seq != count + 1:
@@ -188,55 +194,64 @@ class _Batch:
             return f"its operations reuse counters (up to {last}) of its author's earlier changes"
         actors = change.actors
         lookup = self.lookup
-        new: dict[OpId, _OpInfo] = {}
-        for index, op in enumerate(change.ops):
-            me = (start + index, actor)
-            if op.obj is None:
-                obj, kind = None, 0
-            else:
-                obj = (op.obj[0], actors[op.obj[1]])
-                if obj[0] >= me[0]:
+        ops = self.ops
+        counter = start - 1
+        for op in change.ops:
+            counter += 1
+            me = (counter, actor)
+            obj_ref = op.obj
+            obj: OpId | None = None
+            kind = 0
+            if obj_ref is not None:
+                if obj_ref[0] >= counter:
                     return _NOT_EARLIER
-                made = new.get(obj) or lookup(obj)
-                if made is None or made.action not in MAKES:
+                obj = (obj_ref[0], actors[obj_ref[1]])
+                made = lookup(obj)
+                if made is None or made[_ACTION] not in MAKES:
                     return "it writes into an object the document does not hold"
-                kind = made.action
+                kind = made[_ACTION]
             key = op.key
+            insert = op.insert
+            action = op.action
             group: str | OpId
-            if isinstance(key, str):
-                if kind in _SEQUENCES or op.insert or op.action == MARK:
+            if key.__class__ is str:
+                if kind in _SEQUENCES or insert or action == MARK:
                     return "it writes a map key where there is no map"
+                assert isinstance(key, str)
                 group = key
             elif kind not in _SEQUENCES:
                 return "it writes a list position where there is no list"
             elif key == HEAD:
-                if not op.insert:
+                if not insert:
                     return "it writes the start of a list as if it were an element"
                 group = me
             else:
+                assert isinstance(key, tuple)
+                if key[0] >= counter:
+                    return _NOT_EARLIER
                 elem = (key[0], actors[key[1]])
-                if elem[0] >= me[0]:
-                    return _NOT_EARLIER
-                element = new.get(elem) or lookup(elem)
-                if element is None or not element.insert or element.obj != obj:
+                element = lookup(elem)
+                if element is None or not element[_INSERT] or element[_OBJ] != obj:
                     return "it names an element the list does not hold"
-                group = me if op.insert else elem
-            if op.action == MARK and not op.insert:
+                group = me if insert else elem
+            if action == MARK and not insert:
                 return "a mark that is not inserted"
-            for counter, actor_index in op.pred:
-                if counter >= me[0]:
+            for pred_counter, pred_actor in op.pred:
+                if pred_counter >= counter:
                     return _NOT_EARLIER
-                pred = (counter, actors[actor_index])
-                target = new.get(pred) or lookup(pred)
-                if target is None or target.action == DELETE or target.obj != obj or target.group != group:
+                target = lookup((pred_counter, actors[pred_actor]))
+                if (
+                    target is None
+                    or target[_ACTION] == DELETE
+                    or target[_OBJ] != obj
+                    or target[_GROUP] != group
+                ):
                     return "it overwrites an operation that is not on the same key"
-            if op.action == DELETE:
-                if not op.pred:
-                    return "it deletes nothing"
-            else:
-                new[me] = _OpInfo(obj, group, op.action, op.insert)
-        self.ops.update(new)
-        self.numbering[actor] = (change.seq, start + len(change.ops) - 1)
+            if action != DELETE:
+                ops[me] = (obj, group, action, insert, change_hash)
+            elif not op.pred:
+                return "it deletes nothing"
+        self.numbering[actor] = (change.seq, counter)
         return None
 
 
@@ -259,33 +274,53 @@ def refusal(
     changes they complete as it came; None if it would give back every one."""
     if not fresh:
         return None
+    decoded: dict[bytes, DecodedChange] = {}
+    for change in fresh:
+        try:
+            decoded[change.info.hash] = codec.check_change(
+                codec.change_body(change.info.chunk), max_ops=limits.change_ops
+            )
+        except NonCanonical as exc:
+            return _not_canonical(change.info, exc)
+    plan = _plan(stored, fresh)
+    if not plan:
+        return None
     history = _history_of(stored)
     with history.lock:
-        for change in fresh:
-            try:
-                history.check(change.info, limits)
-            except NonCanonical as exc:
-                return Refusal(
-                    f"change {_short(change.info.hash)} is not automerge's encoding of itself: {exc}",
-                    change.info.hash,
-                )
-        plan = stored.plan(fresh)
-        if not plan:
-            return None
         history.catch_up(stored)
         batch = _Batch(history)
         for change in plan:
-            try:
-                decoded = history.check(change.info, limits)
-            except NonCanonical as exc:  # a buffered change, kept before changes were checked
-                return Refusal(
-                    f"change {_short(change.info.hash)} is not automerge's encoding of itself: {exc}",
-                    change.info.hash,
-                )
-            problem = batch.add(decoded)
+            info = change.info
+            found = decoded.get(info.hash)
+            if found is None:  # a buffered change: checked when it came, unless kept by an older version
+                try:
+                    found = codec.check_change(codec.change_body(info.chunk), max_ops=limits.change_ops)
+                except NonCanonical as exc:
+                    return _not_canonical(info, exc)
+            problem = batch.add(found, info.hash)
             if problem is not None:
                 return Refusal(
-                    f"change {_short(change.info.hash)} would not survive saving the document: {problem}",
-                    change.info.hash,
+                    f"change {_short(info.hash)} would not survive saving the document: {problem}", info.hash
                 )
+        history.passed(batch.ops)
     return None
+
+
+def _plan(stored: StoredDoc, fresh: Sequence[SignedChange]) -> Sequence[SignedChange]:
+    """The changes that adding `fresh` would apply, in order (`StoredDoc.plan`, without its copies
+    in the usual case: nothing buffered, and `fresh` in causal order)."""
+    if not stored.pending:
+        known = stored.known
+        seen: set[bytes] = set()
+        for change in fresh:
+            info = change.info
+            if info.hash in seen or not all(dep in known or dep in seen for dep in info.deps):
+                break
+            seen.add(info.hash)
+        else:
+            return fresh
+    return stored.plan(fresh)
+
+
+def _not_canonical(info: ChangeInfo, exc: NonCanonical) -> Refusal:
+    return Refusal(f"change {_short(info.hash)} is not automerge's encoding of itself: {exc}", info.hash)

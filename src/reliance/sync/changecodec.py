@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from reliance.sync import wire
 from reliance.sync.wire import read_sleb128, read_uleb128, write_sleb128, write_uleb128
@@ -130,7 +130,18 @@ class DecodedChange(NamedTuple):
 
 
 def change_body(chunk: bytes, *, max_inflated: int = wire.DEFAULT_MAX_INFLATED) -> bytes:
-    """The (inflated) body of one change chunk; its checksum is checked."""
+    """The (inflated) body of one change chunk. An uncompressed chunk is only cut (its checksum was
+    checked when it was read off the wire or the disk); a compressed one is inflated and checked."""
+    if chunk[8:9] == b"\x01" and chunk[:4] == wire.CHUNK_MAGIC:
+        length = chunk[9] if len(chunk) > 9 else 0x80
+        at = 10
+        if length >= 0x80:
+            try:
+                length, at = read_uleb128(chunk, 9)
+            except wire.WireError as exc:
+                raise NonCanonical(f"unreadable chunk: {exc}") from None
+        if at + length == len(chunk):
+            return chunk[at:]
     try:
         parts = wire.split_chunks(chunk, max_inflated=max_inflated)
     except wire.WireError as exc:
@@ -561,6 +572,7 @@ def encode_change(change: DecodedChange) -> bytes:
 # nulls only (such a column is left out). `tests/sync/test_changecodec.py` checks, on real and mutated
 # changes, that this accepts exactly the bodies `encode_change(decode_change(body))` gives back.
 
+_SIGNED = (V_INT, V_COUNTER, V_TIMESTAMP)
 _CACHE_LIMIT = 4096  # column bytes remembered per column kind (most columns repeat from change to change)
 _CACHEABLE = 64  # longest column remembered
 
@@ -726,16 +738,21 @@ def _read_table(body: bytes, pos: int) -> tuple[tuple[tuple[int, int], ...], int
     return table, pos
 
 
-def _column_table(body: bytes, pos: int) -> tuple[dict[int, bytes], int]:
-    table, pos = _read_table(body, pos)
-    columns: dict[int, bytes] = {}
-    for spec, length in table:
-        end = pos + length
-        columns[spec] = body[pos:end]
-        pos = end
-    if pos > len(body):
-        raise NonCanonical("truncated columns")
-    return columns, pos
+class _Template(NamedTuple):
+    """What a change's columns say, key strings and values aside, checked: many changes share it."""
+
+    n: int
+    # per operation: (object, element key or None for a string key, insert, action, value type code,
+    # value length, predecessors, expand, mark name)
+    ops: tuple[
+        tuple[OpRef | None, OpRef | None, bool, int, int, int, tuple[OpRef, ...], bool, str | None], ...
+    ]
+    strings: tuple[bool, ...] | None  # per operation: is its key a string (None: no key is)
+    pred_ties: bool  # predecessors of one operation share a counter: their order depends on actor bytes
+
+
+_TEMPLATES: dict[tuple[object, ...], _Template] = {}
+_NO_OPS = _Template(0, (), None, False)
 
 
 def check_change(body: bytes, *, max_ops: int = DEFAULT_MAX_OPS) -> DecodedChange:
@@ -748,20 +765,19 @@ def check_change(body: bytes, *, max_ops: int = DEFAULT_MAX_OPS) -> DecodedChang
 
 
 def _check_change(body: bytes, max_ops: int) -> DecodedChange:
+    end = len(body)
     n_deps = body[0]
     if n_deps == 1:
         deps: tuple[bytes, ...] = (body[1:33],)
         pos = 33
     else:
         n_deps, pos = read_uleb128(body, 0)
-        if n_deps * 32 > len(body):
+        if n_deps * 32 > end:
             raise NonCanonical("truncated dependencies")
         deps = tuple(body[pos + 32 * i : pos + 32 * i + 32] for i in range(n_deps))
         pos += 32 * n_deps
         if any(a >= b for a, b in pairwise(deps)):
             raise NonCanonical("dependencies out of order or repeated")
-    if pos > len(body):
-        raise NonCanonical("truncated dependencies")
     length = body[pos]
     if length < 0x80:
         pos += 1
@@ -769,22 +785,38 @@ def _check_change(body: bytes, max_ops: int) -> DecodedChange:
         length, pos = read_uleb128(body, pos)
     actor = body[pos : pos + length]
     pos += length
-    if not actor or pos > len(body):
+    if not actor or pos > end:
         raise NonCanonical("missing actor")
-    seq, pos = read_uleb128(body, pos)
-    start_op, pos = read_uleb128(body, pos)
-    time, pos = read_sleb128(body, pos)
-    length, pos = read_uleb128(body, pos)
+    seq = body[pos]
+    if seq < 0x80:
+        pos += 1
+    else:
+        seq, pos = read_uleb128(body, pos)
+    start_op = body[pos]
+    if start_op < 0x80:
+        pos += 1
+    else:
+        start_op, pos = read_uleb128(body, pos)
+    time = body[pos]
+    if time < 0x40:
+        pos += 1
+    else:
+        time, pos = read_sleb128(body, pos)
+    length = body[pos]
+    if length < 0x80:
+        pos += 1
+    else:
+        length, pos = read_uleb128(body, pos)
     message = body[pos : pos + length]
     pos += length
-    if pos > len(body):
+    if pos > end:
         raise NonCanonical("truncated message")
     if message:
         message.decode("utf-8")
     others: tuple[bytes, ...] = ()
     if body[pos]:
         n_others, pos = read_uleb128(body, pos)
-        if n_others > len(body) - pos:
+        if n_others > end - pos:
             raise NonCanonical("truncated actors")
         listed = []
         for _ in range(n_others):
@@ -796,38 +828,126 @@ def _check_change(body: bytes, max_ops: int) -> DecodedChange:
             raise NonCanonical("the other actors are not sorted, or repeat the author")
     else:
         pos += 1
-    columns, pos = _column_table(body, pos)
-    if pos != len(body):
-        raise NonCanonical(f"{len(body) - pos} bytes after the last column")
     if not 0 < start_op < _COUNTER_LIMIT:
         raise NonCanonical("start op out of range")
-    ops = _check_ops(columns, max_ops, len(others) + 1)
-    if start_op + len(ops) > _COUNTER_LIMIT:
+    table, pos = _read_table(body, pos)
+    strings_data: bytes | None = None
+    raw = b""
+    parts: list[object] = [len(others), table]
+    for spec, length in table:
+        following = pos + length
+        if spec == KEY_STR:
+            strings_data = body[pos:following]
+        elif spec == VAL_RAW:
+            raw = body[pos:following]
+        else:
+            parts.append(body[pos:following])
+        pos = following
+    if pos != end:
+        raise NonCanonical("the columns do not end where the change does")
+    shape = tuple(parts)
+    template = _TEMPLATES.get(shape)
+    if template is None:
+        specs = [spec for spec, _ in table if spec not in (KEY_STR, VAL_RAW)]
+        columns = {spec: data for spec, data in zip(specs, parts[2:], strict=True) if isinstance(data, bytes)}
+        template = _template(columns, max_ops, len(others) + 1)
+        if len(_TEMPLATES) >= _CACHE_LIMIT:
+            _TEMPLATES.clear()
+        _TEMPLATES[shape] = template
+    if template.n > max_ops:
+        raise NonCanonical("too many operations")
+    if start_op + template.n > _COUNTER_LIMIT:
         raise NonCanonical("operation counters out of range")
-    change = DecodedChange(deps, actor, seq, start_op, time, message, others, ops)
-    if others or any(op.pred for op in ops):
-        _check_references(change)
-    return change
+    ops = _assemble(template, strings_data, raw)
+    actors = (actor, *others)
+    if template.pred_ties:
+        for op in ops:
+            keys = [(counter, actors[index]) for counter, index in op.pred]
+            if any(a >= b for a, b in pairwise(keys)):
+                raise NonCanonical("predecessors out of order or repeated")
+    return DecodedChange(deps, actor, seq, start_op, time, message, others, ops)
 
 
-_DEFAULTS_PRESENT = (ACTION, INSERT, VAL_META, PRED_NUM)  # never left out when there are operations
+def _assemble(template: _Template, strings_data: bytes | None, raw: bytes) -> list[ChangeOp]:
+    """The operations of a change: its template with its own key strings and values."""
+    strings: list[object] = []
+    if strings_data is not None:
+        size = len(strings_data)
+        if template.n == 1 and size >= 2 and strings_data[0] == 0x7F and strings_data[1] == size - 2 < 0x80:
+            strings = [strings_data[2:].decode("utf-8")]  # one short string: the usual key column
+        else:
+            strings = _CACHES[KEY_STR].get(strings_data) or _column(
+                {KEY_STR: strings_data}, KEY_STR, template.n
+            )
+        wanted = template.strings
+        if wanted is None or len(strings) != template.n:
+            raise _bad("key string")
+        for has, string in zip(wanted, strings, strict=True):
+            if has != (string is not None):
+                raise NonCanonical("a key automerge would read otherwise")
+    elif template.strings is not None:
+        raise NonCanonical("a key automerge would read otherwise")
+    ops: list[ChangeOp] = []
+    raw_pos = 0
+    for index, (obj, elem, insert, action, code, length, preds, expand, mark) in enumerate(template.ops):
+        value = b""
+        if length:
+            value = raw[raw_pos : raw_pos + length]
+            raw_pos += length
+            if code == V_STR:
+                value.decode("utf-8")
+            elif code == V_UINT or code in _SIGNED:
+                first = value[0]
+                if length == 1:
+                    if first >= 0x80:
+                        raise NonCanonical("a truncated number")
+                elif (
+                    length == 2 and first >= 0x80 and value[1] < 0x80
+                ):  # two bytes: canonical if not overlong
+                    if code == V_UINT:
+                        if not value[1]:
+                            raise NonCanonical("a number with a needless byte")
+                    elif value[1] == (0x7F if first & 0x40 else 0):
+                        raise NonCanonical("a number with a needless byte")
+                elif (read_uleb128 if code == V_UINT else read_sleb128)(value, 0)[1] != length:
+                    raise NonCanonical("a value with trailing bytes")
+        ops.append(
+            ChangeOp(
+                obj,
+                elem if elem is not None else cast(str, strings[index]),
+                insert,
+                action,
+                (code, value),
+                preds,
+                expand,
+                mark,
+            )
+        )
+    if raw_pos != len(raw):
+        raise NonCanonical("the values column does not hold what the operations say")
+    return ops
 
 
-def _check_ops(columns: dict[int, bytes], max_ops: int, n_actors: int) -> list[ChangeOp]:
+_ALWAYS_THERE = (ACTION, INSERT, VAL_META, PRED_NUM)  # never left out when there are operations
+
+
+def _template(columns: dict[int, bytes], max_ops: int, n_actors: int) -> _Template:
+    """Read and check every column but the key strings and the values."""
     if not columns:
-        return []
+        if n_actors > 1:
+            raise NonCanonical("the change lists actors its operations do not name")
+        return _NO_OPS
     decoded: dict[int, list[object]] = {}
     n = -1
     total_preds = 0
     for spec, data in columns.items():
-        if spec == VAL_RAW:
-            continue
+        limit = total_preds if spec in (PRED_ACTOR, PRED_CTR) else max_ops
         found = _CACHES[spec].get(data)
         if found is None:
-            found = _column(columns, spec, total_preds if spec in (PRED_ACTOR, PRED_CTR) else max_ops)
+            found = _column(columns, spec, limit)
         if spec == ACTION:
             n = len(found)
-            if n > max_ops or None in found:
+            if None in found:
                 raise _bad("action")
         elif spec == PRED_NUM:
             for count in found:
@@ -837,7 +957,7 @@ def _check_ops(columns: dict[int, bytes], max_ops: int, n_actors: int) -> list[C
             if total_preds > 16 * max_ops:
                 raise NonCanonical("too many predecessors")
         decoded[spec] = found
-    for spec in _DEFAULTS_PRESENT:
+    for spec in _ALWAYS_THERE:
         if spec not in decoded:
             raise NonCanonical(f"no {COLUMN_NAMES[spec]} column")
     for spec, values in decoded.items():
@@ -847,135 +967,89 @@ def _check_ops(columns: dict[int, bytes], max_ops: int, n_actors: int) -> list[C
         raise NonCanonical("a column written without its pair")
     if EXPAND in decoded and True not in decoded[EXPAND]:
         raise _bad("expand")
-    actions = decoded[ACTION]
-    obj_actor = decoded.get(OBJ_ACTOR)
-    obj_ctr = decoded.get(OBJ_CTR, ())
-    key_actor = decoded.get(KEY_ACTOR)
-    key_ctr = decoded.get(KEY_CTR)
-    key_str = decoded.get(KEY_STR)
-    inserts = decoded[INSERT]
-    metas = decoded[VAL_META]
-    pred_num = decoded[PRED_NUM]
-    pred_actor = decoded.get(PRED_ACTOR, ())
-    pred_ctr = decoded.get(PRED_CTR, ())
-    expands = decoded.get(EXPAND)
-    marks = decoded.get(MARK_NAME)
-    raw = columns.get(VAL_RAW, b"")
-    raw_pos = 0
+    none: list[object] = [None] * n
+    obj_actor = decoded.get(OBJ_ACTOR, none)
+    obj_ctr = decoded.get(OBJ_CTR, none)
+    key_actor = decoded.get(KEY_ACTOR, none)
+    key_ctr = decoded.get(KEY_CTR, none)
+    pred_actor = decoded.get(PRED_ACTOR, [])
+    pred_ctr = decoded.get(PRED_CTR, [])
+    expands = decoded.get(EXPAND, [False] * n)
+    marks = decoded.get(MARK_NAME, none)
+    used: set[int] = set()
+    pred_ties = False
     pred_pos = 0
-    ops: list[ChangeOp] = []
-    no_preds: tuple[OpRef, ...] = ()
+    ops = []
+    strings: list[bool] = []
     for i in range(n):
+        oa, oc = obj_actor[i], obj_ctr[i]
         obj: OpRef | None = None
-        if obj_actor is not None:
-            oa, oc = obj_actor[i], obj_ctr[i]
-            if isinstance(oa, int) and isinstance(oc, int) and oc > 0 and oa < n_actors:
-                obj = (oc, oa)
-            elif oa is not None or oc is not None:
-                raise NonCanonical("an object reference automerge would read otherwise")
-        key: str | OpRef
-        ks = key_str[i] if key_str is not None else None
-        if ks is not None:
-            if (key_actor is not None and key_actor[i] is not None) or (
-                key_ctr is not None and key_ctr[i] is not None
-            ):
-                raise NonCanonical("a key automerge would read otherwise")
-            assert isinstance(ks, str)
-            key = ks
-        else:
-            ka = key_actor[i] if key_actor is not None else None
-            kc = key_ctr[i] if key_ctr is not None else None
-            if kc == 0 and ka is None:
-                key = HEAD
-            elif isinstance(ka, int) and isinstance(kc, int) and kc > 0 and ka < n_actors:
-                key = (kc, ka)
-            else:
-                raise NonCanonical("a key automerge would read otherwise")
-        meta = metas[i]
+        if isinstance(oa, int) and isinstance(oc, int) and oc > 0 and oa < n_actors:
+            obj = (oc, oa)
+            used.add(oa)
+        elif oa is not None or oc is not None:
+            raise NonCanonical("an object reference automerge would read otherwise")
+        ka, kc = key_actor[i], key_ctr[i]
+        elem: OpRef | None = None
+        if kc == 0 and ka is None:
+            elem = HEAD
+        elif isinstance(ka, int) and isinstance(kc, int) and kc > 0 and ka < n_actors:
+            elem = (kc, ka)
+            used.add(ka)
+        elif ka is not None or kc is not None:
+            raise NonCanonical("a key automerge would read otherwise")
+        strings.append(elem is None)
+        meta = decoded[VAL_META][i]
         if not isinstance(meta, int):
             raise _bad("value metadata")
-        code = meta & 0x0F
-        length = meta >> 4
-        value_bytes = b""
-        if length:
-            value_bytes = raw[raw_pos : raw_pos + length]
-            raw_pos += length
-            if raw_pos > len(raw) or code <= V_TRUE:
-                raise NonCanonical("a value automerge would read otherwise")
-            if code == V_STR:
-                value_bytes.decode("utf-8")
-            elif code == V_UINT:
-                if read_uleb128(value_bytes, 0)[1] != length:
-                    raise NonCanonical("a value with trailing bytes")
-            elif code in (V_INT, V_COUNTER, V_TIMESTAMP):
-                if read_sleb128(value_bytes, 0)[1] != length:
-                    raise NonCanonical("a value with trailing bytes")
-            elif code == V_F64 and length != 8:
-                raise NonCanonical("a float that is not 8 bytes")
-        elif V_UINT <= code <= V_F64 or code in (V_COUNTER, V_TIMESTAMP):
+        code, length = meta & 0x0F, meta >> 4
+        if length and code <= V_TRUE:
+            raise NonCanonical("a value automerge would read otherwise")
+        if not length and (V_UINT <= code <= V_F64 or code in (V_COUNTER, V_TIMESTAMP)):
             raise NonCanonical("a number without bytes")
-        count = pred_num[i]
-        preds = no_preds
-        if count:
-            assert isinstance(count, int)
-            listed: list[OpRef] = []
-            for j in range(pred_pos, pred_pos + count):
-                pa, pc = pred_actor[j], pred_ctr[j]
-                if not isinstance(pa, int) or not isinstance(pc, int) or pc <= 0 or pa >= n_actors:
-                    raise NonCanonical("a predecessor automerge would read otherwise")
-                listed.append((pc, pa))
-            preds = tuple(listed)
-            pred_pos += count
-        action = actions[i]
-        assert isinstance(action, int)
-        expand = expands is not None and expands[i] is True
-        mark = marks[i] if marks is not None else None
-        assert mark is None or isinstance(mark, str)
-        op = ChangeOp(obj, key, inserts[i] is True, action, (code, value_bytes), preds, expand, mark)
-        if action != PUT or expand or mark is not None:
-            _check_value(op)
-        ops.append(op)
-    if raw_pos != len(raw):
-        raise NonCanonical("the values column holds bytes no operation uses")
-    return ops
+        if code == V_F64 and length != 8:
+            raise NonCanonical("a float that is not 8 bytes")
+        count = decoded[PRED_NUM][i]
+        assert isinstance(count, int)
+        preds: list[OpRef] = []
+        for j in range(pred_pos, pred_pos + count):
+            pa, pc = pred_actor[j], pred_ctr[j]
+            if (
+                not isinstance(pa, int)
+                or not isinstance(pc, int)
+                or not 0 < pc < _COUNTER_LIMIT
+                or pa >= n_actors
+            ):
+                raise NonCanonical("a predecessor automerge would read otherwise")
+            if preds and pc <= preds[-1][0]:
+                if pc < preds[-1][0]:
+                    raise NonCanonical("predecessors out of order or repeated")
+                pred_ties = True
+            preds.append((pc, pa))
+            used.add(pa)
+        pred_pos += count
+        action = decoded[ACTION][i]
+        insert = decoded[INSERT][i] is True
+        expand = expands[i] is True
+        mark = marks[i]
+        assert isinstance(action, int) and (mark is None or isinstance(mark, str))
+        _check_value(action, code, insert, expand, mark)
+        ops.append((obj, elem, insert, action, code, length, tuple(preds), expand, mark))
+    if used - {0} != set(range(1, n_actors)):
+        raise NonCanonical("the change lists actors its operations do not name")
+    return _Template(n, tuple(ops), tuple(strings) if any(strings) else None, pred_ties)
 
 
-def _check_value(op: ChangeOp) -> None:
+def _check_value(action: int, code: int, insert: bool, expand: bool, mark: str | None) -> None:
     """The value and mark data as automerge would write them again, given what it keeps of the op."""
-    code = op.value[0]
-    action = op.action
     if action > MARK:
         raise NonCanonical(f"unknown action {action}")
-    if action in MAKES or action == DELETE or (action == MARK and op.mark_name is None):
+    if action in MAKES or action == DELETE or (action == MARK and mark is None):
         if code != V_NULL:
             raise NonCanonical("a value on an operation that holds none")
     elif action == INCREMENT and code != V_INT:
         raise NonCanonical("an increment by something other than a signed integer")
-    if action != MARK and (op.expand or op.mark_name is not None):
+    if action != MARK and (expand or mark is not None):
         raise NonCanonical("mark data on an operation that is not a mark")
-    if action in (DELETE, INCREMENT) and op.insert:
+    if action in (DELETE, INCREMENT) and insert:
         raise NonCanonical("an insertion that deletes or increments")
-
-
-def _check_references(change: DecodedChange) -> None:
-    """Actors: the author, then exactly the other actors the operations name, sorted. Predecessors:
-    ascending by (counter, actor), no repeats, counters in range."""
-    actors = change.actors
-    n_actors = len(actors)
-    used: set[int] = set()
-    for op in change.ops:
-        if op.obj is not None:
-            used.add(op.obj[1])
-        if not isinstance(op.key, str) and op.key != HEAD:
-            used.add(op.key[1])
-        previous: tuple[int, bytes] | None = None
-        for counter, index in op.pred:
-            if not 0 <= index < n_actors or counter >= _COUNTER_LIMIT:
-                raise NonCanonical("a predecessor automerge would read otherwise")
-            used.add(index)
-            current = (counter, actors[index])
-            if previous is not None and current <= previous:
-                raise NonCanonical("predecessors out of order or repeated")
-            previous = current
-    if used - {0} != set(range(1, n_actors)):
-        raise NonCanonical("the change lists actors its operations do not name")
