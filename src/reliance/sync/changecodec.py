@@ -41,6 +41,7 @@ from typing import NamedTuple, cast
 
 from reliance.sync import wire
 from reliance.sync.wire import read_sleb128, read_uleb128, write_sleb128, write_uleb128
+from reliance.sync.wire import read_uleb128_fast as _uleb_fast
 
 __all__ = [
     "DEFAULT_MAX_OPS",
@@ -787,16 +788,8 @@ def _check_change(body: bytes, max_ops: int) -> DecodedChange:
     pos += length
     if not actor or pos > end:
         raise NonCanonical("missing actor")
-    seq = body[pos]
-    if seq < 0x80:
-        pos += 1
-    else:
-        seq, pos = read_uleb128(body, pos)
-    start_op = body[pos]
-    if start_op < 0x80:
-        pos += 1
-    else:
-        start_op, pos = read_uleb128(body, pos)
+    seq, pos = _uleb_fast(body, pos)
+    start_op, pos = _uleb_fast(body, pos)
     time = body[pos]
     if time < 0x40:
         pos += 1
