@@ -55,7 +55,7 @@ _SEQUENCES = (MAKE_LIST, MAKE_TEXT)
 # the operation that made it, in counter order).
 _NOT_EARLIER = "it names an operation whose counter is not smaller than its own"
 _RECENT_CHANGES = 2048  # changes whose operations are kept read, per document
-_RECENT_OPS = 1 << 16  # operations of the last batches that passed, per document
+_RECENT_OPS = 1 << 16  # operations kept read, and operations of the last batches that passed, per document
 
 
 class Refusal(NamedTuple):
@@ -107,6 +107,7 @@ class _History:
         self.known: Collection[bytes] = ()
         self.by_actor: dict[bytes, tuple[list[int], list[HistoryEntry]]] = {}
         self.ops_of: dict[bytes, list[_OpInfo] | None] = {}  # by change hash, oldest first
+        self.ops_held = 0  # operations in ops_of
         # operations of the batches that passed lately: trusted once their change is stored
         self.recent: dict[OpId, _OpInfo] = {}
 
@@ -161,8 +162,9 @@ class _History:
         except NonCanonical:
             decoded = None  # stored before changes were checked: nothing in it can be named
         infos = _op_infos(decoded) if decoded is not None else None
-        if len(self.ops_of) >= _RECENT_CHANGES:
-            del self.ops_of[next(iter(self.ops_of))]
+        self.ops_held += len(infos or ())
+        while self.ops_of and (len(self.ops_of) >= _RECENT_CHANGES or self.ops_held > _RECENT_OPS):
+            self.ops_held -= len(self.ops_of.pop(next(iter(self.ops_of))) or ())
         self.ops_of[entry.hash] = infos
         return infos
 

@@ -576,6 +576,7 @@ def encode_change(change: DecodedChange) -> bytes:
 _SIGNED = (V_INT, V_COUNTER, V_TIMESTAMP)
 _CACHE_LIMIT = 4096  # column bytes remembered per column kind (most columns repeat from change to change)
 _CACHEABLE = 64  # longest column remembered
+_CACHEABLE_SHAPE = 512  # most column bytes of a change whose shape is remembered
 
 
 def _bad(what: str) -> NonCanonical:
@@ -844,9 +845,10 @@ def _check_change(body: bytes, max_ops: int) -> DecodedChange:
         specs = [spec for spec, _ in table if spec not in (KEY_STR, VAL_RAW)]
         columns = {spec: data for spec, data in zip(specs, parts[2:], strict=True) if isinstance(data, bytes)}
         template = _template(columns, max_ops, len(others) + 1)
-        if len(_TEMPLATES) >= _CACHE_LIMIT:
-            _TEMPLATES.clear()
-        _TEMPLATES[shape] = template
+        if sum(map(len, columns.values())) <= _CACHEABLE_SHAPE:
+            if len(_TEMPLATES) >= _CACHE_LIMIT:
+                _TEMPLATES.clear()
+            _TEMPLATES[shape] = template
     if template.n > max_ops:
         raise NonCanonical("too many operations")
     if start_op + template.n > _COUNTER_LIMIT:
