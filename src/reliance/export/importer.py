@@ -29,12 +29,20 @@ from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.errors import ModelError, PeerIdError, RelianceError
 from reliance.export.exporters import EXPORT_FORMAT
 from reliance.identity import decode_peer_id
-from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status, validate_answer_message
+from reliance.model.catalogue import (
+    Answer,
+    AnswerKind,
+    Item,
+    ItemKind,
+    Repeat,
+    Status,
+    validate_answer_message,
+)
 from reliance.model.codesocial import SECTION_IDS, validate_section_text
 from reliance.workspace import Workspace
 
 MAX_IMPORT_BYTES = 64 << 20
-_RECORD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch
 
 
 class ImportRefused(RelianceError):
@@ -169,7 +177,7 @@ def _str_list(data: Mapping[str, Any], key: str, path: str) -> list[str]:
 
 def _record_id(data: Mapping[str, Any], key: str, path: str) -> str:
     value: str = _get(data, key, str, path)
-    if not _RECORD_ID.match(value):
+    if not _RECORD_ID.fullmatch(value):
         raise _refuse(f"{path}.{key}", f"{value[:40]!r} is not a valid id")
     return value
 
@@ -218,6 +226,11 @@ def _check_item_shape(data: Mapping[str, Any], path: str) -> None:
         _get(data, key, str, path, default=None)
     _str_list(data, "tags", path)
     _get(data, "answers", list, path, default=[])
+    repeat = _get(data, "repeat", dict, path, default=None)
+    if repeat is not None:
+        for key in ("freq", "until"):
+            _get(repeat, key, str, f"{path}.repeat")
+    _get(data, "capacity", int, path, default=None)
 
 
 def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
@@ -226,6 +239,7 @@ def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
         _get(data, key, str, path)
     for key in ("item_author", "message", "created"):
         _text(data, key, path)
+    _get(data, "withdrawn", str, path, default=None)
 
 
 def _participant(data: Mapping[str, Any], path: str) -> _Participant:
@@ -313,6 +327,8 @@ def _item(data: Mapping[str, Any], owner: str, path: str) -> Item:
         project=data.get("project") or "",
         created=_time(data.get("created") or "", f"{path}.created"),
         updated=_time(data.get("updated") or "", f"{path}.updated"),
+        repeat=Repeat(data["repeat"]["freq"], data["repeat"]["until"]) if data.get("repeat") else None,
+        capacity=data.get("capacity"),
     )
     try:
         return draft.validated()
@@ -328,7 +344,7 @@ def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
     except ValueError:
         raise _refuse(f"{path}.kind", f"unknown answer kind {data['kind']!r}") from None
     item_author = data.get("item_author") or ""
-    if not _RECORD_ID.match(data["item"]):
+    if not _RECORD_ID.fullmatch(data["item"]):
         raise _refuse(f"{path}.item", f"{data['item'][:40]!r} is not a valid item id")
     try:
         message = validate_answer_message(data.get("message") or "")
@@ -344,6 +360,7 @@ def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
         message=message,
         author=owner,
         created=_time(data.get("created") or "", f"{path}.created"),
+        withdrawn=_time(data.get("withdrawn") or "", f"{path}.withdrawn"),
     )
 
 
