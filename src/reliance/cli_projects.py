@@ -153,6 +153,8 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
         who = ws.participant_name(row["member"]) or row["member"][:14]
         note = f"  {row['note']}" if row.get("note") else ""
         struck = "  (reversed)" if row.get("reversed_by") else ""
+        if not row.get("counted", True):
+            struck += f"  (not counted: {row.get('not_counted')})"
         amount = format_amount(row["amount"], row["unit"])
         click.echo(f"{row['at']}  {row['id']}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
 

@@ -26,6 +26,7 @@ from reliance.model.catalogue import (
 )
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
+from reliance.sync import authority
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Workspace:
         self.home = home
         self.identity = identity
         self.repo = Repository(home, identity.public_key)
+        self.repo.on_open.append(authority.warm)
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod
@@ -175,13 +177,15 @@ class Workspace:
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
         for doc in self.participant_docs():
-            found.extend(item for item in participant.read_items(doc.crdt) if chosen.matches(item))
+            found.extend(
+                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item)
+            )
         found.sort(key=lambda i: (i.created, i.id), reverse=True)
         return found
 
     def find_item(self, item_id: str) -> Item | None:
         for doc in self.participant_docs():
-            item = participant.read_item(doc.crdt, item_id, participant.owner(doc.crdt))
+            item = participant.read_item(doc.crdt, item_id, doc.doc_id)
             if item is not None:
                 return replace(item, answers=tuple(self.answers_to(item_id)))
         return None
@@ -205,13 +209,15 @@ class Workspace:
     def answers_to(self, item_id: str) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_id == item_id)
+            out.extend(a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_id == item_id)
         return sorted(out, key=lambda a: (a.created, a.id))
 
     def answers_to_me(self) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_author == self.peer_id)
+            out.extend(
+                a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_author == self.peer_id
+            )
         return sorted(out, key=lambda a: (a.created, a.id))
 
     def rename(self, name: str) -> None:

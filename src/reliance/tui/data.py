@@ -131,18 +131,19 @@ class StoreReader:
                     doc_id,
                     sig,
                     participant.name(crdt),
-                    tuple(participant.read_items(crdt)),
-                    tuple(participant.read_answers(crdt)),
+                    tuple(participant.read_items(crdt, doc_id)),
+                    tuple(participant.read_answers(crdt, doc_id)),
                     tuple((a.section, a.at, a.by) for a in participant.read_history(crdt)),
                 )
             from reliance import projects
 
-            meta = pdoc.meta(crdt)
+            effective = projects.effective(stored)
+            meta = projects.project_meta(stored, effective)
             return ProjectView(
                 doc_id,
                 sig,
                 meta.get("name", ""),
-                pdoc.members(crdt),
+                effective.members,
                 projects.ledger_view(stored),
                 tuple((a.section, a.at, a.by) for a in pdoc.history(crdt)),
             )
