@@ -195,7 +195,7 @@ class LedgerView:
     limits: list[economy.CreditLimit]
     issues: list[str]  # records that could not be read, reversals without effect, records not counted
     # entries made by changes that count for nothing (strong removal), with the reason; in no total
-    uncounted: list[tuple[economy.Entry, str]] = field(default_factory=list)
+    uncounted: list[tuple[economy.Entry, authority.Reason]] = field(default_factory=list)
 
 
 def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str = "en") -> LedgerView:
@@ -203,7 +203,7 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
     skipped = view.not_counted()
     issues: list[str] = []
     entries: list[economy.Entry] = []
-    uncounted: list[tuple[economy.Entry, str]] = []
+    uncounted: list[tuple[economy.Entry, authority.Reason]] = []
     for data in pdoc.entries(doc.crdt, heads):
         try:
             entry = economy.entry_from_data(data)
@@ -213,14 +213,14 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
         reason = skipped.get(("ledger", entry.id))
         if reason is not None:
             uncounted.append((entry, reason))
-            issues.append(f"entry {entry.id} not counted: {reason}")
+            issues.append(f"entry {entry.id} not counted: {reason.text(lang)}")
             continue
         entries.append(entry)
     acks: list[economy.Acknowledgement] = []
     for data in pdoc.acks(doc.crdt, heads):
         reason = skipped.get(("acks", str(data.get("id"))))
         if reason is not None:
-            issues.append(f"acknowledgement {data.get('id')} not counted: {reason}")
+            issues.append(f"acknowledgement {data.get('id')} not counted: {reason.text(lang)}")
             continue
         try:
             acks.append(economy.acknowledgement_from_data(data))
@@ -512,7 +512,7 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
         raise ModelError(f"no distribution {dist_id.strip()!r} in this project")
     reason = effective(doc).not_counted().get(("distributions", dist_id.strip()))
     if reason is not None:
-        return [f"this distribution does not count: {reason}"]
+        return [f"this distribution does not count: {reason.text(lang)}"]
     recorded = economy.distribution_from_data(recorded_raw["data"])
     try:
         heads = [bytes.fromhex(h) for h in recorded.heads]
@@ -544,10 +544,10 @@ def ledger(ws: Workspace, project_id: str) -> list[dict[str, Any]]:
     return _ledger_rows(ledger_view(open_project(ws, project_id)))
 
 
-def _ledger_rows(view: LedgerView) -> list[dict[str, Any]]:
+def _ledger_rows(view: LedgerView, lang: str = "en") -> list[dict[str, Any]]:
     """Every entry, those that count and those that do not (`counted`, and `not_counted`: why)."""
     reversed_ = economy.effective_reversals(view.entries)
-    reasons = {entry.id: reason for entry, reason in view.uncounted}
+    reasons = {entry.id: reason.text(lang) for entry, reason in view.uncounted}
     rows = []
     everything = [*view.entries, *(entry for entry, _ in view.uncounted)]
     for entry in sorted(everything, key=lambda e: (e.at, e.id)):

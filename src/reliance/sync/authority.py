@@ -37,6 +37,7 @@ from weakref import WeakKeyDictionary
 from reliance.doc import project
 from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Effect, ObjId
 from reliance.errors import PeerIdError
+from reliance.i18n import t
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.sync import ops
 from reliance.sync.causal import CausalGraph
@@ -80,11 +81,26 @@ NOTHING = Touches()
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a change counts for nothing: an `i18n` key ("removal.…"), whom it is about, which change."""
+
+    key: str
+    who: str = ""
+    change: str = ""
+
+    def text(self, lang: str = "en") -> str:
+        return t(self.key, lang, who=f"{self.who[:14]}…", change=self.change)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """Why a change counts for nothing (`reason`), or None when it counts."""
+    """Whether a change counts, and why not."""
 
     counts: bool
-    reason: str = ""
+    reason: Reason | None = None
 
 
 @dataclass
@@ -92,7 +108,7 @@ class _Labels:
     """Which membership changes are valid, for one universe (a set of them closed under ancestry)."""
 
     valid: dict[int, bool]
-    reasons: dict[int, str]
+    reasons: dict[int, Reason]
     roles: dict[tuple[str, int], str | None] = field(default_factory=dict)
 
 
@@ -352,7 +368,7 @@ class ProjectIndex:
         if not any(p in self._revokers for p in members):
             return _Labels(dict.fromkeys(members, True), {})  # nothing was ever taken away: all stand
         state: dict[int, bool | None] = dict.fromkeys(members)
-        reasons: dict[int, str] = {}
+        reasons: dict[int, Reason] = {}
         changed = True
         while changed:
             changed = False
@@ -368,27 +384,27 @@ class ProjectIndex:
         valid: dict[int, bool] = {}
         for position, verdict in state.items():
             if verdict is None:
-                reasons[position] = "part of a cycle of concurrent removals that cannot be decided"
+                reasons[position] = Reason("removal.cycle")
             valid[position] = bool(verdict)
         return _Labels(valid, reasons)
 
     def _judge_event(
         self, position: int, universe: int, state: dict[int, bool | None]
-    ) -> tuple[bool | None, str]:
+    ) -> tuple[bool | None, Reason | None]:
         graph = self.graph
         if not graph.deps_at(position):
-            return True, ""  # the creation, checked at the door
+            return True, None  # the creation, checked at the door
         author = _peer_id(graph.author_at(position))
         deps_mask = self._deps_mask(position) & universe
         low, high = self._role_range(author, deps_mask, state)
         if RANK[high] < STEWARD:
-            return False, f"{author[:14]}… was not a steward at its dependencies"
+            return False, Reason("removal.not_steward", author)
         attacked, reason = self._voided(position, author, STEWARD, universe, state)
         if attacked is True:
             return False, reason
         if attacked is False and RANK[low] >= STEWARD:
-            return True, ""
-        return None, ""
+            return True, None
+        return None, None
 
     def _deps_mask(self, position: int) -> int:
         mask = 0
@@ -403,7 +419,7 @@ class ProjectIndex:
         need: int,
         universe: int,
         state: dict[int, bool | None] | dict[int, bool],
-    ) -> tuple[bool | None, str]:
+    ) -> tuple[bool | None, Reason | None]:
         """Whether a valid revocation of `author`, concurrent with the change at `position`, takes away a
         right it needs (True, with the reason), does not (False), or may (None: undecided yet)."""
         graph = self.graph
@@ -432,12 +448,9 @@ class ProjectIndex:
             if verdict is None:
                 undecided = True
                 continue
-            what = "removed" if lost == MEMBER else "demoted"
-            return True, (
-                f"{author[:14]}… was {what} by change {graph.hash_at(revocation).hex()[:12]}, "
-                f"made concurrently"
-            )
-        return (None, "") if undecided else (False, "")
+            key = "removal.removed" if lost == MEMBER else "removal.demoted"
+            return True, Reason(key, author, graph.hash_at(revocation).hex()[:12])
+        return (None, None) if undecided else (False, None)
 
     # -- any change ------------------------------------------------------------------------------------------
 
@@ -447,14 +460,20 @@ class ProjectIndex:
         if position in self._bit:
             if labels.valid.get(position, False):
                 return Verdict(True)
-            return Verdict(False, labels.reasons.get(position, "not valid"))
+            return Verdict(
+                False,
+                labels.reasons.get(
+                    position, Reason("removal.not_steward", _peer_id(self.graph.author_at(position)))
+                ),
+            )
         graph = self.graph
         author = _peer_id(graph.author_at(position))
         need = self._touches.get(position, NOTHING).need
         role = self._role(author, self._deps_mask(position) & universe, labels)
         if RANK[role] < need:
-            wanted = "a steward" if need == STEWARD else "a member"
-            return Verdict(False, f"{author[:14]}… was not {wanted} at its dependencies")
+            return Verdict(
+                False, Reason("removal.not_steward" if need == STEWARD else "removal.not_member", author)
+            )
         attacked, reason = self._voided(position, author, need, universe, labels.valid)
         return Verdict(False, reason) if attacked else Verdict(True)
 
@@ -483,7 +502,7 @@ class ProjectIndex:
                 added_by if isinstance(added_by, str) else "",
                 added_at if isinstance(added_at, str) else "",
             )
-        void: dict[int, str] = {}
+        void: dict[int, Reason] = {}
         for peer in sorted(self._troubled(universe, labels)):
             actor = _actor_of(peer)
             if actor is None:
@@ -492,7 +511,7 @@ class ProjectIndex:
                 if not graph.in_past(position, clock):
                     continue
                 verdict = self.verdict(position, universe)
-                if not verdict.counts:
+                if not verdict.counts and verdict.reason is not None:
                     void[position] = verdict.reason
         return EffectiveView(self, doc, tuple(heads), universe, members, void)
 
@@ -535,22 +554,22 @@ class EffectiveView:
     heads: tuple[bytes, ...]
     universe: int
     members: dict[str, project.Member]
-    void: dict[int, str]  # positions of the changes that count for nothing, with the reason
-    _records: dict[tuple[str, str], str] | None = None
+    void: dict[int, Reason]  # positions of the changes that count for nothing, with the reason
+    _records: dict[tuple[str, str], Reason] | None = None
 
     def role_of(self, peer: str) -> str | None:
         member = self.members.get(peer)
         return member.role if member is not None else None
 
-    def not_counted(self) -> dict[tuple[str, str], str]:
+    def not_counted(self) -> dict[tuple[str, str], Reason]:
         """(part, record id) → reason, for the ledger entries, acknowledgements and distributions made by
         changes that count for nothing."""
         if self._records is None:
             self._records = self._find_records()
         return self._records
 
-    def _find_records(self) -> dict[tuple[str, str], str]:
-        found: dict[tuple[str, str], str] = {}
+    def _find_records(self) -> dict[tuple[str, str], Reason]:
+        found: dict[tuple[str, str], Reason] = {}
         if not self.void:
             return found
         graph, doc, heads = self.index.graph, self.doc, list(self.heads)
