@@ -129,10 +129,12 @@ class ProjectIndex:
         self._revokers: dict[int, set[str]] = {}  # position → peers it revokes
         self._touches: dict[int, Touches] = {}  # only for changes that touch steward-only parts
         self._writers: dict[tuple[str, str], list[int]] = {}
-        self._places: dict[ObjKey, tuple[str, str | None]] = {}  # containers, objects under steward parts
+        self._places: dict[ObjKey, tuple[str, str | None]] = {}  # steward parts and the objects under them
+        self._place_counters: set[int] = set()  # their counters (never shrinks: only a quick filter)
         self._place_journal: list[tuple[int, ObjKey]] = []
         self._stewards_ever: set[str] = set()
         self._labels: dict[int, _Labels] = {}
+        self._views: dict[tuple[bytes, ...], EffectiveView] = {}
         self._interned: dict[int, int] = {}
 
     # -- growing ---------------------------------------------------------------------------------------------
@@ -161,6 +163,7 @@ class ProjectIndex:
             del self._authority[authority:]
             del self._mask_of_bit[authority:]
             self._labels.clear()
+            self._views.clear()
         del self._masks[length:]
         self.graph.truncate(length)
 
@@ -246,8 +249,9 @@ class ProjectIndex:
 
     def _place(self, position: int, obj: ObjId | None, place: tuple[str, str | None]) -> None:
         ident = ops.obj_key(obj) if obj is not None else None
-        if ident is not None and ident not in self._places:
+        if ident is not None and ident not in self._places and place[0] in project.STEWARD_KEYS:
             self._places[ident] = place
+            self._place_counters.add(ident[0])
             self._place_journal.append((position, ident))
 
     # -- classifying stored changes --------------------------------------------------------------------------
@@ -258,6 +262,9 @@ class ProjectIndex:
             return genesis_touches(doc, info.hash)
         if _peer_id(info.actor) not in self._stewards_ever:
             return NOTHING  # nobody else may write there: the door refused it, or it is our own mistake
+        counters = ops.object_counters(info)
+        if counters is not None and None not in counters and counters.isdisjoint(self._place_counters):
+            return NOTHING  # none of its operations acts on the containers or objects of those parts
         decoded = ops.change_ops(info)
         if decoded is None:
             return touches_from_effects(doc.effects(list(info.deps), [info.hash]))
@@ -480,7 +487,18 @@ class ProjectIndex:
     # -- the effective state ---------------------------------------------------------------------------------
 
     def view(self, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:
-        """The effective members, and what does not count, in the history up to `heads`."""
+        """The effective members, and what does not count, in the history up to `heads` (memoised: it
+        depends on nothing else)."""
+        key = tuple(sorted(heads))
+        found = self._views.get(key)
+        if found is None:
+            found = self._view(doc, key)
+            if len(self._views) >= 16:
+                self._views.clear()
+            self._views[key] = found
+        return found
+
+    def _view(self, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:
         graph = self.graph
         universe = self.mask_of(heads)
         clock = graph.clock_of(heads)

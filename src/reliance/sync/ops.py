@@ -184,6 +184,47 @@ def change_ops(info: ChangeInfo) -> tuple[int, list[Op]] | None:
     return start_op, ops
 
 
+def object_counters(info: ChangeInfo) -> set[int | str | None] | None:
+    """The counters of the objects a change's operations act on (None for the root map), from one column:
+    enough to tell that it leaves some objects alone. None if the change is not readable here."""
+    try:
+        body = change_body(info)
+        n_deps, pos = _uleb(body, 0)
+        actor_len, pos = _uleb(body, pos + 32 * n_deps)
+        _seq, pos = _uleb(body, pos + actor_len)
+        _start, pos = _uleb(body, pos)
+        while body[pos] & 0x80:  # the time (SLEB128)
+            pos += 1
+        message_len, pos = _uleb(body, pos + 1)
+        n_others, pos = _uleb(body, pos + message_len)
+        if n_others > 1024:
+            return None
+        for _ in range(n_others):
+            length, pos = _uleb(body, pos)
+            pos += length
+        n_columns, pos = _uleb(body, pos)
+        if n_columns > 64:
+            return None
+        offset = 0
+        column = b""
+        for _ in range(n_columns):
+            spec, pos = _uleb(body, pos)
+            length, pos = _uleb(body, pos)
+            if spec & 0x08 or spec not in _KNOWN_COLUMNS:
+                return None
+            if spec == 0x02:
+                column = b"\x00"  # found: its bytes follow the specs, at `offset`
+                found_at, found_len = offset, length
+            offset += length
+        if column:
+            column = body[pos + found_at : pos + found_at + found_len]
+            if len(column) != found_len:
+                return None
+        return set(rle(column, False, MAX_OPS)) or {None}
+    except (IndexError, UnicodeDecodeError, wire.WireError):
+        return None
+
+
 def root_writes(info: ChangeInfo) -> list[tuple[str | None, int, bytes | None]] | None:
     """Every operation of a change on the root map, as (key, action, the UTF-8 bytes of a string value
     or None); None if the change is not readable here."""
