@@ -531,7 +531,8 @@ class ProjectIndex:
                 verdict = self.verdict(position, universe)
                 if not verdict.counts and verdict.reason is not None:
                     void[position] = verdict.reason
-        return EffectiveView(self, doc, tuple(heads), universe, members, void)
+        records = _find_records(self, doc, heads, void) if void else {}
+        return EffectiveView(self, tuple(heads), universe, members, void, records)
 
     def _source_event(self, peer: str, universe: int, valid: dict[int, bool], role: str) -> int:
         positions = [p for p in self._by_peer[peer] if universe >> self._bit[p] & 1 and valid.get(p)]
@@ -568,12 +569,11 @@ class EffectiveView:
     """The effective state of a project up to some heads."""
 
     index: ProjectIndex
-    doc: CrdtDoc
     heads: tuple[bytes, ...]
     universe: int
     members: dict[str, project.Member]
     void: dict[int, Reason]  # positions of the changes that count for nothing, with the reason
-    _records: dict[tuple[str, str], Reason] | None = None
+    records: dict[tuple[str, str], Reason]  # (part, record id) made by those changes
 
     def role_of(self, peer: str) -> str | None:
         member = self.members.get(peer)
@@ -582,54 +582,55 @@ class EffectiveView:
     def not_counted(self) -> dict[tuple[str, str], Reason]:
         """(part, record id) → reason, for the ledger entries, acknowledgements and distributions made by
         changes that count for nothing."""
-        if self._records is None:
-            self._records = self._find_records()
-        return self._records
-
-    def _find_records(self) -> dict[tuple[str, str], Reason]:
-        found: dict[tuple[str, str], Reason] = {}
-        if not self.void:
-            return found
-        graph, doc, heads = self.index.graph, self.doc, list(self.heads)
-        clock = graph.clock_of(heads)
-        by_author: dict[bytes, list[int]] = {}
-        for position in self.void:
-            by_author.setdefault(graph.author_at(position), []).append(position)
-        for actor in by_author:
-            chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
-            tag = project.author_tag(_peer_id(actor)) + "-"
-            for part in RECORD_PARTS:
-                container = doc.child(ROOT_ID, part, heads)
-                if container is None:
-                    continue
-                for record in doc.keys(container, heads):
-                    if not record.startswith(tag):
-                        continue
-                    maker = _first_holding(doc, part, record, chain, graph)
-                    if maker is not None and maker in self.void:
-                        found[(part, record)] = self.void[maker]
-        return found
+        return self.records
 
     def register_heads(self, part: str, key: str) -> list[bytes] | None:
         """Heads to read a steward-only setting at, when some change that wrote it does not count (its
         latest writers that count; [] when none does); None when the document's value is the effective
         one."""
         graph = self.index.graph
-        clock = graph.clock_of(self.heads)
-        writers = [p for p in self.index.writers((part, key)) if graph.in_past(p, clock)]
-        if not any(p in self.void for p in writers):
-            return None
-        valid = [p for p in writers if p not in self.void]
-        latest = [p for p in valid if not any(q != p and graph.precedes(p, q) for q in valid)]
-        return sorted(graph.hash_at(p) for p in latest)
+        with self.index.lock:  # the door may be adding (or dropping) changes meanwhile
+            clock = graph.clock_of(self.heads)
+            writers = [p for p in self.index.writers((part, key)) if graph.in_past(p, clock)]
+            if not any(p in self.void for p in writers):
+                return None
+            valid = [p for p in writers if p not in self.void]
+            latest = [p for p in valid if not any(q != p and graph.precedes(p, q) for q in valid)]
+            return sorted(graph.hash_at(p) for p in latest)
 
     def voided_registers(self, part: str) -> list[str]:
         """Keys of `part` that some change which does not count wrote."""
+        if not self.void:
+            return []
         return sorted(
             key
             for top, key in self.index.registers()
             if top == part and self.register_heads(top, key) is not None
         )
+
+
+def _find_records(
+    index: ProjectIndex, doc: CrdtDoc, heads: Sequence[bytes], void: dict[int, Reason]
+) -> dict[tuple[str, str], Reason]:
+    """The records (ledger entries, acknowledgements, distributions) that changes in `void` made."""
+    found: dict[tuple[str, str], Reason] = {}
+    graph, at = index.graph, list(heads)
+    clock = graph.clock_of(at)
+    authors = {graph.author_at(position) for position in void}
+    for actor in sorted(authors):
+        chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
+        tag = project.author_tag(_peer_id(actor)) + "-"
+        for part in RECORD_PARTS:
+            container = doc.child(ROOT_ID, part, at)
+            if container is None:
+                continue
+            for record in doc.keys(container, at):
+                if not record.startswith(tag):
+                    continue
+                maker = _first_holding(doc, part, record, chain, graph)
+                if maker is not None and maker in void:
+                    found[(part, record)] = void[maker]
+    return found
 
 
 def _first_holding(doc: CrdtDoc, part: str, record: str, chain: list[int], graph: CausalGraph) -> int | None:
