@@ -28,7 +28,7 @@ effective members, and for the records and settings that do not count.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 RANK: dict[str | None, int] = {None: 0, "member": 1, "steward": 2}
 _UNSET = object()
+_MAX_OPEN = 8  # undecided events about one member weighed one by one; beyond, the answer stays undecided
 MEMBER, STEWARD = 1, 2
 REGISTER_PARTS = tuple(k for k in project.STEWARD_KEYS if k not in ("members", "distributions"))
 RECORD_PARTS = ("ledger", "acks", "distributions")
@@ -335,27 +336,33 @@ class ProjectIndex:
         key = (peer, mask)
         if key in labels.roles:
             return labels.roles[key]
-        low, high = self._role_range(peer, mask, labels.valid)
-        role = low if low == high else None
+        sure = [p for p in self._by_peer.get(peer, ()) if mask >> self._bit[p] & 1 and labels.valid.get(p)]
+        role = self._merge(peer, sure)
         labels.roles[key] = role
         return role
 
-    def _role_range(
-        self, peer: str, mask: int, valid: dict[int, bool | None] | dict[int, bool]
-    ) -> tuple[str | None, str | None]:
-        """The peer's role from the events in `mask`: with undecided events left out, and counted in."""
+    def _holds(self, peer: str, mask: int, need: int, state: Mapping[int, bool | None]) -> bool | None:
+        """Whether the peer holds a role of rank `need` from the events in `mask`: for every way the
+        undecided events may turn out (True), for none (False), or it depends (None)."""
         sure: list[int] = []
-        maybe: list[int] = []
+        open_: list[int] = []
         for position in self._by_peer.get(peer, ()):
             if not mask >> self._bit[position] & 1:
                 continue
-            state = valid.get(position)
-            if state is False:
-                continue
-            maybe.append(position)
-            if state is True:
+            verdict = state.get(position)
+            if verdict is True:
                 sure.append(position)
-        return self._merge(peer, sure), self._merge(peer, maybe)
+            elif verdict is None:
+                open_.append(position)
+        if len(open_) > _MAX_OPEN:
+            return None
+        outcomes = set()
+        for chosen in range(1 << len(open_)):
+            picked = [p for bit, p in enumerate(open_) if chosen >> bit & 1]
+            outcomes.add(RANK[self._merge(peer, sure + picked)] >= need)
+            if len(outcomes) > 1:
+                return None
+        return outcomes.pop()
 
     def _merge(self, peer: str, positions: list[int]) -> str | None:
         """The lowest role among the latest events (those no other event in `positions` follows)."""
@@ -371,7 +378,11 @@ class ProjectIndex:
     # -- deciding which membership changes are valid ---------------------------------------------------------
 
     def _decide(self, universe: int) -> _Labels:
-        members = [p for p in self._authority if universe >> self._bit[p] & 1]
+        # In an order every node shares (ancestors first, then by hash), whatever order changes came in.
+        members = sorted(
+            (p for p in self._authority if universe >> self._bit[p] & 1),
+            key=lambda p: (self._masks[p].bit_count(), self.graph.hash_at(p)),
+        )
         if not any(p in self._revokers for p in members):
             return _Labels(dict.fromkeys(members, True), {})  # nothing was ever taken away: all stand
         state: dict[int, bool | None] = dict.fromkeys(members)
@@ -403,13 +414,13 @@ class ProjectIndex:
             return True, None  # the creation, checked at the door
         author = _peer_id(graph.author_at(position))
         deps_mask = self._deps_mask(position) & universe
-        low, high = self._role_range(author, deps_mask, state)
-        if RANK[high] < STEWARD:
+        authorised = self._holds(author, deps_mask, STEWARD, state)
+        if authorised is False:
             return False, Reason("removal.not_steward", author)
         attacked, reason = self._voided(position, author, STEWARD, universe, state)
         if attacked is True:
             return False, reason
-        if attacked is False and RANK[low] >= STEWARD:
+        if attacked is False and authorised is True:
             return True, None
         return None, None
 
@@ -425,7 +436,7 @@ class ProjectIndex:
         author: str,
         need: int,
         universe: int,
-        state: dict[int, bool | None] | dict[int, bool],
+        state: Mapping[int, bool | None],
     ) -> tuple[bool | None, Reason | None]:
         """Whether a valid revocation of `author`, concurrent with the change at `position`, takes away a
         right it needs (True, with the reason), does not (False), or may (None: undecided yet)."""
@@ -446,10 +457,10 @@ class ProjectIndex:
             if position in self._revokers:
                 # a removal can only be undone by a remover who was a steward in the history both share
                 shared = self._masks[revocation] & self._masks[position] & universe
-                low, high = self._role_range(remover, shared, state)
-                if RANK[high] < STEWARD:
+                authority = self._holds(remover, shared, STEWARD, state)
+                if authority is False:
                     continue
-                if RANK[low] < STEWARD:
+                if authority is None:
                     undecided = True
                     continue
             if verdict is None:
