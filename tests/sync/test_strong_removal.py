@@ -184,6 +184,19 @@ def test_a_removal_signed_by_a_removed_steward_does_not_lock_the_member_out(worl
     assert balances["min"][world.carol.peer_id] == 15
 
 
+def test_a_member_whose_removal_did_not_count_can_still_be_removed(world: World) -> None:
+    """Carol's entry is gone from the map on every copy (a removed steward deleted it concurrently), yet
+    she is a member: a steward's removal of her must still be a removal."""
+    removal = world.write(world.alice, remove(world.bob))
+    spite = world.write(world.bob, remove(world.carol))
+    world.hand(spite, world.alice)
+    assert world.carol.peer_id in roles(world.alice, world.pid)
+    projects.remove_member(world.alice, world.pid, world.carol.peer_id)
+    assert roles(world.alice, world.pid) == {world.alice.peer_id: "steward"}
+    judge = world.judge("judge", [removal, spite, world.alice.repo.open(world.pid).signed_changes()])
+    assert roles(judge, world.pid) == {world.alice.peer_id: "steward"}
+
+
 def test_a_demoted_steward_keeps_member_rights_but_loses_steward_rights_concurrently(world: World) -> None:
     demotion = world.write(world.alice, set_role(world.bob, "member", world.alice))
     policy = world.write(
