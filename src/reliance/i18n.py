@@ -11,6 +11,7 @@ import os
 
 from reliance.model.catalogue import ANSWER_LABELS, KIND_LABELS, STATUS_LABELS, AnswerKind, ItemKind, Status
 from reliance.model.codesocial import GROUP_LABELS, SECTIONS
+from reliance.model.messages import MESSAGES as MODEL_MESSAGES
 
 LANGS = ("fr", "en")
 
@@ -53,6 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.whose": ("Choisir le code", "Choose code"),
     "key.follow": ("Suivre", "Follow"),
     "key.new_project": ("Nouveau projet", "New project"),
+    "key.visibility": ("Visibilité", "Visibility"),
     "key.contribute": ("Contribuer", "Contribute"),
     "key.add_member": ("Ajouter un membre", "Add member"),
     "key.remove_member": ("Retirer le membre", "Remove member"),
@@ -291,6 +293,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.role": ("Rôle", "Role"),
     "field.address": ("Adresse (hôte:port)", "Address (host:port)"),
     "field.project_name": ("Nom du projet", "Project name"),
+    "field.visibility": ("Qui reçoit le projet", "Who receives the project"),
+    "hint.visibility": (
+        "Membres : son document (grand livre compris) ne va qu'aux appareils de ses membres. "
+        "Public : à quiconque synchronise, comme un commun transparent.",
+        "Members: its document (ledger included) goes only to its members' devices. "
+        "Public: to anyone who syncs, a transparent commons.",
+    ),
+    "hint.visibility_change": (
+        "Les copies déjà envoyées restent chez ceux qui les ont reçues.",
+        "Copies already sent stay with those who received them.",
+    ),
+    "hint.draft": (
+        "Un brouillon reste sur cet appareil : il part vers les pairs quand vous le publiez.",
+        "A draft stays on this device: it goes to peers when you publish it.",
+    ),
     "field.factor": ("Facteur de reconnaissance (%)", "Acknowledgement factor (%)"),
     "field.pool": ("Somme à partager (EUR)", "Pool to share (EUR)"),
     "hint.tags": ("séparés par des espaces : pain solidarité", "separated by spaces: bread solidarity"),
@@ -327,6 +344,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dialog.edit_section": ("{section} — {whose}", "{section} — {whose}"),
     "dialog.qr": ("{name} — à scanner", "{name} — scan me"),
     "dialog.new_project": ("Nouveau projet", "New project"),
+    "dialog.visibility": ("Visibilité de {project}", "Visibility of {project}"),
     "dialog.acknowledge": ("Reconnaître une contribution", "Acknowledge a contribution"),
     "dialog.pool": ("Aperçu du dividende", "Dividend preview"),
     "confirm.archive": (
@@ -359,6 +377,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.followed": ("Vous suivez le code social de {name}", "You follow {name}'s social code"),
     "done.unfollowed": ("Vous ne suivez plus {name}", "You no longer follow {name}"),
     "done.project_created": ("Projet créé : {name}", "Project created: {name}"),
+    "done.visibility": ("{project} : {visibility}", "{project}: {visibility}"),
+    "visibility.members": ("membres seulement", "members only"),
+    "visibility.public": ("public", "public"),
     "done.recorded": (
         "Écriture de {amount} enregistrée dans {project}",
         "Entry of {amount} recorded in {project}",
@@ -381,6 +402,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.exported": ("Exporté dans {path}", "Exported to {path}"),
     "done.bundle_written": ("{count} changements écrits dans {path}", "{count} changes written to {path}"),
     "done.bundle_read": ("{count} nouveaux changements importés", "{count} new changes imported"),
+    # bundle import: refusal, interruption, and what the next open did with an interrupted import
+    "bundle.refused": (
+        "paquet refusé, rien n'a été importé : {reason}",
+        "bundle refused, nothing imported: {reason}",
+    ),
+    "bundle.interrupted": (
+        "import du paquet interrompu après {done} documents sur {total} ({reason}) ; le reste sera importé "
+        "à la prochaine ouverture de ce profil",
+        "bundle import stopped after {done} of {total} documents ({reason}); the rest will be imported the "
+        "next time this home is opened",
+    ),
+    "bundle.journal.completed": (
+        "un import de paquet interrompu ({source}, {started}) a été terminé : ses {total} documents sont "
+        "importés en entier ({changes} changements manquaient encore)",
+        "an interrupted bundle import ({source}, {started}) was completed: all its {total} documents are "
+        "imported ({changes} changes were still missing)",
+    ),
+    "bundle.journal.incomplete": (
+        "un import de paquet interrompu ({source}, {started}) n'a pas pu être terminé : {failed} refusé "
+        "({reason}) ; {done} documents sur {total} sont importés",
+        "an interrupted bundle import ({source}, {started}) could not be completed: {failed} refused "
+        "({reason}); {done} of {total} documents are imported",
+    ),
+    "bundle.journal.retry": (
+        "un import de paquet interrompu ({source}) n'a pas encore pu être terminé ({reason}) ; {done} "
+        "documents sur {total} sont importés, le reste le sera à la prochaine ouverture",
+        "an interrupted bundle import ({source}) could not be completed yet ({reason}); {done} of {total} "
+        "documents are imported, the rest will be at the next open",
+    ),
+    "bundle.journal.damaged": (
+        "le journal d'un import de paquet interrompu était illisible et a été supprimé ({reason}) : "
+        "importez à nouveau le paquet pour être sûr d'avoir tous ses documents",
+        "the journal of an interrupted bundle import was unreadable and was removed ({reason}): import the "
+        "bundle again to be sure all its documents are in",
+    ),
+    "cli.warning": ("reliance : attention : {text}", "reliance: warning: {text}"),
     # errors
     "error.title": ("Erreur", "Error"),
     "error.empty": ("Ce champ ne peut pas être vide.", "This field cannot be empty."),
@@ -441,8 +498,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "c contribute · r reverse the chosen entry · k acknowledge it",
     ),
     "projects.hint.members": (
-        "m ajouter un membre · x retirer le membre choisi",
-        "m add a member · x remove the chosen member",
+        "m ajouter un membre · x retirer le membre choisi · v visibilité (intendant·e)",
+        "m add a member · x remove the chosen member · v visibility (stewards)",
     ),
     "projects.hint.balances": (
         "d autre somme · p enregistrer la distribution · L limite de crédit · P politique (intendant·e)",
@@ -638,7 +695,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.10": ("oct.", "Oct"),
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
+    # quotas on other people's documents (reliance doctor)
+    "doctor.quota": (
+        "Documents d'autres personnes gardés ici : {documents} sur {max_documents}, "
+        "{mib} Mio sur {max_mib} Mio.",
+        "Other people's documents kept here: {documents} of {max_documents}, {mib} MiB of {max_mib} MiB.",
+    ),
+    "doctor.quota_full": (
+        "Le quota des documents d'autres personnes est atteint : les nouveaux ne sont ni gardés ni relayés.",
+        "The quota for other people's documents is reached: new ones are neither kept nor passed on.",
+    ),
+    "doctor.quota_full_advice": (
+        "Le plus gros auteur : {author} ({documents} documents, {mib} Mio). Bloquez les auteurs "
+        "indésirables (reliance block ID), ou relevez les limites dans config.json (« limits »).",
+        "The largest author: {author} ({documents} documents, {mib} MiB). Block unwanted authors "
+        '(reliance block ID), or raise the limits in config.json ("limits").',
+    ),
+    "doctor.quota_author": (
+        "{count} auteur(s) ont atteint leur quota ({max_documents} documents ou {max_mib} Mio chacun) : "
+        "leurs nouveaux documents ne sont ni gardés ni relayés. Le premier : {author}.",
+        "{count} author(s) reached their quota ({max_documents} documents or {max_mib} MiB each): their new "
+        "documents are neither kept nor passed on. The first: {author}.",
+    ),
+    "doctor.quota_author_advice": (
+        "Normal pour quelqu'un de très actif ; sinon, bloquez-le (reliance block ID).",
+        "Expected for a very active person; otherwise, block them (reliance block ID).",
+    ),
+    "doctor.quota_declined": (
+        "{count} envoi(s) de documents d'autres personnes refusés depuis le démarrage (quota) ; le dernier : "
+        "{reason}.",
+        "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
+    ),
 }
+# Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
+MESSAGES.update(MODEL_MESSAGES)
 
 
 class _Params(dict[str, object]):

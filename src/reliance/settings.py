@@ -7,10 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, private_dir
 from reliance.identity import canonical_peer, decode_peer_id
+from reliance.limits import Limits, limits_from
 
-DEFAULT_CONFIG: dict[str, Any] = {"policy": "open", "port": 7447, "lang": "", "theme": "dark", "mdns": True}
+DEFAULT_CONFIG: dict[str, Any] = {
+    "policy": "open",
+    "port": 7447,
+    "lang": "",
+    "theme": "dark",
+    "mdns": True,
+    "announce": False,  # put one's peer id and name in the mDNS advert (off: no name, no stable identifier)
+}
+SWITCHES = ("mdns", "announce")
 CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("open", "known"),
     "lang": ("", "fr", "en"),
@@ -28,7 +37,7 @@ def _read(path: Path, default: Any) -> Any:
 
 
 def _write(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     atomic_write(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
 
 
@@ -59,9 +68,9 @@ def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
         if not value.isdigit() or not 0 < int(value) < 65536:
             raise RelianceError("port is a number from 1 to 65535")
         parsed = int(value)
-    elif key == "mdns":
+    elif key in SWITCHES:
         if value.lower() not in ("on", "off", "true", "false", "yes", "no"):
-            raise RelianceError("mdns is on or off")
+            raise RelianceError(f"{key} is on or off")
         parsed = value.lower() in ("on", "true", "yes")
     elif key in CONFIG_CHOICES and value not in CONFIG_CHOICES[key]:
         raise RelianceError(f"{key} is one of: {', '.join(v or repr('') for v in CONFIG_CHOICES[key])}")
@@ -70,6 +79,17 @@ def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
     stored[key] = parsed
     _write(home / "config.json", stored)
     return load_config(home)
+
+
+def load_limits(home: Path) -> Limits:
+    """The limits and quotas of this home: the defaults, with positive integer overrides from
+    config.json's `limits` map and then from `RELIANCE_LIMIT_<FIELD>` variables (`reliance.limits`)."""
+    try:
+        stored = _read(home / "config.json", {})
+    except RelianceError:
+        stored = {}  # a damaged file never lifts a limit nor stops a node: the defaults hold
+    overrides = stored.get("limits") if isinstance(stored, dict) else None
+    return limits_from(overrides if isinstance(overrides, dict) else None)
 
 
 def blocked_keys(home: Path) -> set[bytes]:

@@ -5,14 +5,33 @@ The CLI, the Textual app and the node all go through this class; it holds no UI 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reliance.doc import participant
 from reliance.doc.crdt import Writer
-from reliance.errors import DocumentError, IdentityError, ModelError, OwnDocumentMissing, StoreError
-from reliance.identity import Identity, create_identity, has_identity, load_identity, set_profile_name
+from reliance.drafts import DraftStore, is_published
+from reliance.errors import (
+    DocumentError,
+    IdentityError,
+    ModelError,
+    OwnDocumentMissing,
+    RelianceError,
+    StoreError,
+)
+from reliance.home import tighten_home
+from reliance.identity import (
+    CONTROL_IN_NAME,
+    Identity,
+    create_identity,
+    has_control_characters,
+    has_identity,
+    load_identity,
+    set_profile_name,
+)
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -27,6 +46,11 @@ from reliance.model.catalogue import (
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
 from reliance.sync import authority
+
+if TYPE_CHECKING:
+    from reliance.sync.bundle_journal import ImportNotice
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,8 +81,11 @@ class Workspace:
     def __init__(self, home: Path, identity: Identity) -> None:
         self.home = home
         self.identity = identity
+        tighten_home(home)  # homes written by older versions were world-readable
         self.repo = Repository(home, identity.public_key)
         self.repo.on_open.append(authority.warm)
+        self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
+        self.notices: list[ImportNotice] = self._complete_interrupted_import()
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod
@@ -72,7 +99,25 @@ class Workspace:
     def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
         if not has_identity(home):
             raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
-        return cls(home, load_identity(home, passphrase))
+        workspace = cls(home, load_identity(home, passphrase))
+        workspace.move_drafts_out()
+        return workspace
+
+    def _complete_interrupted_import(self) -> list[ImportNotice]:
+        """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is
+        returned for the face to show. Never stops the home from opening."""
+        from reliance import settings
+        from reliance.sync.bundle_journal import ImportNotice, complete_interrupted
+
+        try:
+            blocked = settings.blocked_keys(self.home)
+        except RelianceError as exc:
+            return [ImportNotice("retry", "blocks.json", "", reason=str(exc))]
+        try:
+            return complete_interrupted(self.repo, blocked)
+        except Exception as exc:  # the journal stays for the next open; the home opens all the same
+            logger.exception("completing an interrupted bundle import failed")
+            return [ImportNotice("retry", "bundle-import.journal", "", reason=f"{type(exc).__name__}: {exc}")]
 
     @property
     def peer_id(self) -> str:
@@ -103,6 +148,26 @@ class Workspace:
             raise DocumentError("your document is here: there is nothing to start again")
         self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
         return doc
+
+    def move_drafts_out(self) -> list[str]:
+        """Earlier versions kept drafts in the participant document, which is replicated: move them to the
+        drafts file and delete them from the document (copies already sent cannot be recalled, and the
+        document's history keeps their text). Returns the ids moved."""
+        doc = self._my_doc_if_held()
+        if doc is None:
+            return []
+        ids = participant.draft_ids(doc.crdt)
+        if not ids:
+            return []
+        found = [participant.read_item(doc.crdt, item_id, self.peer_id) for item_id in ids]
+        self.drafts.put_many([item for item in found if item is not None])  # kept before it is deleted
+
+        def delete(writer: Writer) -> None:
+            for item_id in ids:
+                participant.delete_item(writer, item_id)
+
+        self._write(doc, delete)
+        return ids
 
     def _my_doc_if_held(self) -> StoredDoc | None:
         if not self.repo.exists(self.peer_id):
@@ -149,37 +214,66 @@ class Workspace:
 
     # -- catalogue -----------------------------------------------------------------------------------------
     def add_item(self, draft: Item) -> Item:
+        """A new item: published (written to the participant document, so sent to peers) when its status
+        is published or matched; otherwise kept in the drafts file, on this device only."""
         stamp = now_iso()
         item = replace(draft, id=new_id(), author=self.peer_id, created=stamp, updated=stamp).validated()
-        self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
+        if is_published(item.status):
+            self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
+        else:
+            self.my_doc()  # the same refusal as a published item when the document is not here
+            self.drafts.put(item)
         return item
 
     def my_item(self, item_id: str) -> Item:
         item = participant.read_item(self.my_doc().crdt, item_id, self.peer_id)
+        if item is None:
+            item = self.drafts.get(item_id)
         if item is None:
             if self.find_item(item_id) is not None:
                 raise ModelError(f"item {item_id} belongs to someone else; only its author can change it")
             raise ModelError(f"no item {item_id}")
         return item
 
+    def is_draft(self, item_id: str) -> bool:
+        """Whether `item_id` is one of our items that was never published (it lives in the drafts file)."""
+        doc = self._my_doc_if_held()
+        in_document = doc is not None and participant.read_item(doc.crdt, item_id, self.peer_id) is not None
+        return not in_document and self.drafts.get(item_id) is not None
+
     def update_item(self, item_id: str, **changes: object) -> Item:
         current = self.my_item(item_id)
         updated = replace(current, **changes, updated=now_iso()).validated()  # type: ignore[arg-type]
         if updated == replace(current, updated=updated.updated):
             return current
+        if self.is_draft(item_id):
+            if is_published(updated.status):  # published now: it leaves the device from here on
+                self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=True))
+                self.drafts.remove(item_id)
+            else:
+                self.drafts.put(updated)
+            return updated
+        if updated.status is Status.DRAFT:
+            raise ModelError(
+                f"item {item_id} is already published: it cannot become a draft again (archive it instead)"
+            )
         self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=False))
         return updated
 
     def archive_item(self, item_id: str) -> Item:
         return self.update_item(item_id, status=Status.ARCHIVED)
 
-    def items(self, item_filter: ItemFilter | None = None) -> list[Item]:
+    def items(self, item_filter: ItemFilter | None = None, *, drafts: bool = True) -> list[Item]:
+        """Every item held, and (unless `drafts` is False) our own items never published."""
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
         for doc in self.participant_docs():
             found.extend(
                 item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item)
             )
+        if drafts:
+            mine = {item.id for item in found if item.author == self.peer_id}
+            found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i))
         found.sort(key=lambda i: (i.created, i.id), reverse=True)
         return found
 
@@ -188,12 +282,14 @@ class Workspace:
             item = participant.read_item(doc.crdt, item_id, doc.doc_id)
             if item is not None:
                 return replace(item, answers=tuple(self.answers_to(item_id)))
-        return None
+        return self.drafts.get(item_id)
 
     def answer(self, item_id: str, kind: str, message: str = "") -> Answer:
         item = self.find_item(item_id)
         if item is None:
             raise ModelError(f"no item {item_id}")
+        if self.is_draft(item_id):
+            raise ModelError(f"item {item_id} is your draft: nobody else sees it (publish it first)")
         answer = Answer(
             id=new_id(),
             item_id=item_id,
@@ -224,6 +320,8 @@ class Workspace:
         name = name.strip()
         if not name or len(name) > 80:
             raise ModelError("a name has 1 to 80 characters")
+        if has_control_characters(name):
+            raise ModelError(CONTROL_IN_NAME)
         check_encodable(name, "the name")
         self._write(self.my_doc(), lambda w: participant.set_name(w, name))
         # `whoami` and a later `init --new-history` read the name from the profile

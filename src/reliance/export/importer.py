@@ -4,8 +4,9 @@ Rules (see docs/cli.md, "Economy and exchange formats"):
 - the whole file is checked first; a file that is not JSON, not a `reliance-export/1` export, or has a
   field of the wrong type is refused with the reason, and nothing changes;
 - only what is yours is written, because only you can sign your document: your items and your answers that
-  your document lacks are re-created with the same id and fields; the social-code sections that are empty
-  in your document are filled from the file;
+  your document lacks are re-created with the same id and fields (an item whose status is `draft` goes to
+  your drafts file instead, on this device only); the social-code sections that are empty in your
+  document are filled from the file;
 - nothing that exists is changed: an item or answer already here stays as it is (even if the file differs),
   a section with text stays as it is, your name is not touched;
 - other participants' documents and projects are never written (their authors sign them): they are
@@ -29,12 +30,20 @@ from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.errors import ModelError, PeerIdError, RelianceError
 from reliance.export.exporters import EXPORT_FORMAT
 from reliance.identity import decode_peer_id
-from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status, validate_answer_message
+from reliance.model.catalogue import (
+    Answer,
+    AnswerKind,
+    Item,
+    ItemKind,
+    Repeat,
+    Status,
+    validate_answer_message,
+)
 from reliance.model.codesocial import SECTION_IDS, validate_section_text
 from reliance.workspace import Workspace
 
 MAX_IMPORT_BYTES = 64 << 20
-_RECORD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch
 
 
 class ImportRefused(RelianceError):
@@ -169,7 +178,7 @@ def _str_list(data: Mapping[str, Any], key: str, path: str) -> list[str]:
 
 def _record_id(data: Mapping[str, Any], key: str, path: str) -> str:
     value: str = _get(data, key, str, path)
-    if not _RECORD_ID.match(value):
+    if not _RECORD_ID.fullmatch(value):
         raise _refuse(f"{path}.{key}", f"{value[:40]!r} is not a valid id")
     return value
 
@@ -218,6 +227,11 @@ def _check_item_shape(data: Mapping[str, Any], path: str) -> None:
         _get(data, key, str, path, default=None)
     _str_list(data, "tags", path)
     _get(data, "answers", list, path, default=[])
+    repeat = _get(data, "repeat", dict, path, default=None)
+    if repeat is not None:
+        for key in ("freq", "until"):
+            _get(repeat, key, str, f"{path}.repeat")
+    _get(data, "capacity", int, path, default=None)
 
 
 def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
@@ -226,6 +240,7 @@ def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
         _get(data, key, str, path)
     for key in ("item_author", "message", "created"):
         _text(data, key, path)
+    _get(data, "withdrawn", str, path, default=None)
 
 
 def _participant(data: Mapping[str, Any], path: str) -> _Participant:
@@ -313,6 +328,8 @@ def _item(data: Mapping[str, Any], owner: str, path: str) -> Item:
         project=data.get("project") or "",
         created=_time(data.get("created") or "", f"{path}.created"),
         updated=_time(data.get("updated") or "", f"{path}.updated"),
+        repeat=Repeat(data["repeat"]["freq"], data["repeat"]["until"]) if data.get("repeat") else None,
+        capacity=data.get("capacity"),
     )
     try:
         return draft.validated()
@@ -328,7 +345,7 @@ def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
     except ValueError:
         raise _refuse(f"{path}.kind", f"unknown answer kind {data['kind']!r}") from None
     item_author = data.get("item_author") or ""
-    if not _RECORD_ID.match(data["item"]):
+    if not _RECORD_ID.fullmatch(data["item"]):
         raise _refuse(f"{path}.item", f"{data['item'][:40]!r} is not a valid item id")
     try:
         message = validate_answer_message(data.get("message") or "")
@@ -344,6 +361,7 @@ def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
         message=message,
         author=owner,
         created=_time(data.get("created") or "", f"{path}.created"),
+        withdrawn=_time(data.get("withdrawn") or "", f"{path}.withdrawn"),
     )
 
 
@@ -388,7 +406,7 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         have_items, have_answers, current_code = set(), set(), {}
     else:
         crdt = ws.my_doc().crdt
-        have_items = _keys(crdt, "items")
+        have_items = _keys(crdt, "items") | {i.id for i in ws.drafts.items()}
         have_answers = _keys(crdt, "answers")
         current_code = ws.code()
     new_items = [i for i in items if i.id not in have_items]
@@ -404,9 +422,15 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         return summary
     doc = ws.my_doc()
     before = doc.heads()
+    # A draft (in an export made by an earlier version, which kept drafts in the document) stays on
+    # this device: it goes to the drafts file, never into the document.
+    ws.drafts.put_many([item for item in new_items if item.status is Status.DRAFT])
+    published = [item for item in new_items if item.status is not Status.DRAFT]
+    if not (published or new_answers or summary.sections_filled):
+        return summary
 
     def write(w: Writer) -> None:
-        for item in new_items:
+        for item in published:
             participant.write_item(w, item, new=True)
         for answer in new_answers:
             participant.write_answer(w, answer)

@@ -91,7 +91,7 @@ OM_UNITS = {
     "kWh": "kilowattHour",
 }
 
-_PROJECT_ID = re.compile(r"^pj[0-9a-f]{32}$")
+_PROJECT_ID = re.compile(r"pj[0-9a-f]{32}")  # fullmatch
 
 # ----------------------------------------------------------------------------------------- identifiers
 
@@ -229,8 +229,8 @@ def _item_common(item: Item) -> dict[str, Any]:
         "rel:kind": item.kind.value,
         "rel:status": item.status.value,
         "rel:reciprocity": item.reciprocity,
-        "rel:inProject": project_iri(linked) if _PROJECT_ID.match(linked) else None,
-        "rel:projectLabel": linked if linked and not _PROJECT_ID.match(linked) else None,
+        "rel:inProject": project_iri(linked) if _PROJECT_ID.fullmatch(linked) else None,
+        "rel:projectLabel": linked if linked and not _PROJECT_ID.fullmatch(linked) else None,
         "schema:keywords": list(item.tags),
         "dcterms:created": _time(item.created),
         "dcterms:modified": _time(item.updated),
@@ -451,6 +451,7 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
             "vf:name": meta.get("name", ""),
             "schema:name": meta.get("name", ""),
             "rel:projectId": project_id,
+            "rel:visibility": projects.project_visibility(doc),
             "schema:founder": peer_iri(meta["creator"]) if meta.get("creator") else None,
             "dcterms:created": _time(meta.get("created", "")),
             "schema:member": [

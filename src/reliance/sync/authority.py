@@ -620,6 +620,33 @@ class EffectiveView:
         )
 
 
+def effective_meta(doc: CrdtDoc, view: EffectiveView) -> dict[str, str]:
+    """A project's meta fields (name, creator…) as the changes that count left them."""
+    found = project.meta(doc, list(view.heads))
+    for key in view.voided_registers("meta"):
+        at = view.register_heads("meta", key)
+        value = project.meta(doc, at).get(key, "") if at else ""
+        if key in found or value:
+            found[key] = value
+    return found
+
+
+def effective_visibility(doc: CrdtDoc, view: EffectiveView) -> str:
+    """A project's visibility as the changes that count left it (a removed steward's concurrent change
+    cannot make a project public)."""
+    if "visibility" not in view.voided_registers("meta"):
+        return project.visibility(doc, list(view.heads))
+    at = view.register_heads("meta", "visibility")
+    return project.visibility(doc, at) if at else project.DEFAULT_VISIBILITY
+
+
+def readable_by(stored: StoredDoc, peer_id: str) -> bool:
+    """Whether a node may send its copy of a project to `peer_id`: a public project to anyone, a members
+    project to its effective members only."""
+    current = view(stored)
+    return effective_visibility(stored.crdt, current) == "public" or peer_id in current.members
+
+
 def _find_records(
     index: ProjectIndex, doc: CrdtDoc, heads: Sequence[bytes], void: dict[int, Reason]
 ) -> dict[tuple[str, str], Reason]:

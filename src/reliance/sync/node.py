@@ -3,14 +3,20 @@
 - Listens with the Noise transport; dials peers found by mDNS, typed addresses and known peers
   (exponential backoff). One connection per pair of peers: when both dial at once, the connection
   opened by the smaller key is kept on both sides.
+- An mDNS advert proves nothing (anyone on the network can send one, with any id, name and address):
+  an advertised address is dialled with a backoff of its own, and given to a peer, saved, only once
+  a handshake there proved that peer's key; a peer's name comes only from its own handshake.
 - Every connection runs a sans-IO `Session`. Sessions and the store are driven from one worker
   thread, so a large batch never stalls heartbeats or the terminal UI sharing the loop.
 - Changes that arrive from one peer are offered to every other connected peer (gossip); changes
   written by another process on the same home (the CLI beside `serve`) are picked up by polling
   the store's logs, which are shared safely through `flock` (see docs/storage.md).
 - Liveness comes from transport heartbeats, never from mDNS.
-- `HOME/peers.json` keeps known peers (addresses, accepted); `HOME/node-state.json` is rewritten
-  while running so that `reliance peers` in another process can show live state.
+- `HOME/peers.json` keeps known peers (addresses, accepted): those accepted by hand or typed, and
+  up to `Limits.max_remembered_peers` others this node connected with. A stranger refused by the
+  policy `known` waits as pending in memory only (at most `Limits.max_pending_peers`).
+  `HOME/node-state.json` is rewritten while running so that `reliance peers` in another process can
+  show live state.
 """
 
 from __future__ import annotations
@@ -18,21 +24,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
+import itertools
 import json
 import logging
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reliance import settings
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
@@ -40,14 +51,17 @@ from reliance.sync.protocol import (
     MAX_FRAME,
     BatchRefused,
     ChangesReceived,
+    Declined,
     InSync,
     RefusedByPeer,
     Session,
     SyncHost,
 )
+from reliance.sync.quota import Quotas, QuotaUsage
 from reliance.workspace import Workspace
 
 if TYPE_CHECKING:
+    from reliance.sync.discovery import DiscoveredPeer
     from reliance.sync.doctor import Finding
 
 log = logging.getLogger("reliance.node")
@@ -85,6 +99,7 @@ class NodeConfig:
     poll_interval: float = 0.5
     max_message: int = MAX_FRAME
     write_state: bool = True
+    limits: Limits = DEFAULT_LIMITS
 
 
 def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None) -> NodeConfig:
@@ -132,6 +147,7 @@ class _Peer:
     backoff: float = 0.0
     next_dial: float = 0.0
     dialing: bool = False
+    known: bool = False  # a connection with it completed, or it was saved before: worth remembering
 
     @property
     def peer_id(self) -> str:
@@ -144,21 +160,63 @@ class _Peer:
             self.next_dial = 0.0
 
 
+@dataclass
+class _Advert:
+    """An address some mDNS advert gave, dialled with a backoff of its own until a handshake there proves
+    whose it is (an advert may claim any key: `claimed` is only what to expect)."""
+
+    address: tuple[str, int]
+    claimed: bytes | None
+    backoff: float = 0.0
+    next_dial: float = 0.0
+    dialing: bool = False
+    seen: float = 0.0
+
+
+class _SendBudget:
+    """The bytes waiting in every outbox, against one limit (`connections_outbox_total_bytes`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.outboxes: set[_Outbox] = set()
+
+    def grew(self) -> None:
+        """Over the limit: drop the outbox whose peer has left its next frame unread the longest (a peer
+        that reads sees its frames leave at once, however many were queued in a burst)."""
+        if self.size > self.limit:
+            waiting = [o for o in self.outboxes if o.frames]
+            if waiting:
+                stalled = min(waiting, key=lambda o: o.head_since)
+                stalled._fail(f"peer does not read: {stalled.size} bytes waiting while the node's are full")
+
+
 class _Outbox:
     """The frames waiting to be sent on one connection, sent in order by one task.
 
     Nothing that produces frames (a peer's own session, the fan-out of another peer's changes, the poll of
     the store) ever waits on a socket: a peer that stops reading can only stall its own outbox. It is
-    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, or when more
-    than `limit` bytes wait.
+    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, when more
+    than `limit` bytes wait, or when it has the most waiting while all outboxes together are over the
+    shared budget.
     """
 
-    def __init__(self, conn: transport.SecureConnection, *, stall: float, limit: int) -> None:
+    def __init__(
+        self,
+        conn: transport.SecureConnection,
+        *,
+        stall: float,
+        limit: int,
+        budget: _SendBudget | None = None,
+    ) -> None:
         self.conn = conn
         self.stall = stall
         self.limit = limit
+        self.budget = budget or _SendBudget(limit)
+        self.budget.outboxes.add(self)
         self.frames: deque[bytes] = deque()
         self.size = 0
+        self.head_since = 0.0  # when the first frame waiting became first
         self.failure = ""
         self._ready = asyncio.Event()
         self._task = asyncio.ensure_future(self._pump())
@@ -167,12 +225,17 @@ class _Outbox:
     def put(self, frames: list[bytes]) -> None:
         if self.failure or not frames:
             return
+        if not self.frames:
+            self.head_since = time.monotonic()
         for frame in frames:
             self.frames.append(frame)
             self.size += len(frame)
+            self.budget.size += len(frame)
         self._ready.set()
         if self.size > self.limit:
             self._fail(f"peer does not read: {self.size} bytes waiting to be sent")
+        else:
+            self.budget.grew()
 
     async def flush(self, timeout: float) -> None:
         """Wait (up to `timeout`) until everything queued was handed to the transport."""
@@ -183,6 +246,7 @@ class _Outbox:
 
     async def close(self) -> None:
         self._task.cancel()
+        self._release()
         for task in (self._task, self._closing):
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -191,7 +255,14 @@ class _Outbox:
     def _fail(self, reason: str) -> None:
         if not self.failure:
             self.failure = reason
+            self._release()  # nothing more is sent: the frames waiting are dropped
             self._closing = asyncio.ensure_future(self.conn.close())  # recv() raises at once
+
+    def _release(self) -> None:
+        self.budget.size -= self.size
+        self.budget.outboxes.discard(self)
+        self.frames.clear()
+        self.size = 0
 
     async def _pump(self) -> None:
         while True:
@@ -208,8 +279,54 @@ class _Outbox:
                 return
             except transport.TransportError:
                 return
-            self.frames.popleft()
-            self.size -= len(frame)
+            if self.frames and self.frames[0] is frame:
+                self.frames.popleft()
+                self.size -= len(frame)
+                self.budget.size -= len(frame)
+                self.head_since = time.monotonic()
+
+
+class _SyncWorker:
+    """The one thread that runs the sessions and the store, jobs in order; except that a new peer's first
+    frame (`urgent`) goes before the work the other peers have waiting, so that a crowd of busy peers
+    (each with one turn waiting at a time) never delays a newcomer's first frame by more than a turn."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("the sync worker has stopped")
+        future: Future[T] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:  # an automerge panic too: the caller decides
+                future.set_exception(exc)
+
+        self._jobs.put((0 if urgent else 1, next(self._order), job))
+        return future
+
+    def shutdown(self) -> None:
+        """Run what is queued, then stop the thread (and wait for it)."""
+        if not self._closed:
+            self._closed = True
+            self._jobs.put((2, next(self._order), None))
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()[2]
+            if job is None:
+                return
+            job()
 
 
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
@@ -250,6 +367,7 @@ class Node:
     ) -> None:
         self.ws = workspace
         self.config = config or NodeConfig()
+        self.limits = self.config.limits
         if port is not None:
             self.config.port = port
         if listen is not None:
@@ -260,6 +378,7 @@ class Node:
         self.my_key = workspace.identity.public_key
         self.peers_by_key: dict[bytes, _Peer] = {}
         self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
+        self._adverts: dict[tuple[str, int], _Advert] = {}  # advertised addresses not yet any peer's
         self._typed_retry: dict[tuple[str, int], tuple[float, float]] = {}  # address -> (backoff, next dial)
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
@@ -267,14 +386,18 @@ class Node:
         self._blocked: set[bytes] = settings.blocked_keys(self.home)
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-sync")
+        self._worker = _SyncWorker("reliance-sync")
+        self._send_budget = _SendBudget(self.config.limits.connections_outbox_total_bytes)
         self._server: transport.Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._peers_mtime = 0.0
         self._settings_mtime = 0.0
-        self._host = SyncHost(workspace.repo, blocked=lambda: self._blocked)
+        self.quotas = Quotas(workspace.repo, workspace.peer_id, self.config.limits)
+        self._host = SyncHost(
+            workspace.repo, blocked=lambda: self._blocked, limits=self.config.limits, quotas=self.quotas
+        )
         self._transport_config = transport.TransportConfig(
             max_message=self.config.max_message,
             heartbeat_interval=self.config.heartbeat_interval,
@@ -296,6 +419,7 @@ class Node:
     async def _start(self) -> None:
         self._load_peers_file()
         await self._in_worker(self._open_all)
+        await self._in_worker(self.quotas.scan)
         self._server = await transport.serve(
             self.config.listen,
             self.config.port,
@@ -304,6 +428,8 @@ class Node:
             on_connection=self._on_incoming,
             accept=self._accept,
             config=self._transport_config,
+            limits=self.config.limits,
+            known=self._is_known,
         )
         self.listen_address = (self.config.listen, self._server.port)
         self._emit(ev.LISTENING, f"listening on {self.config.listen}:{self._server.port}")
@@ -328,7 +454,7 @@ class Node:
                     await peer.conn.close()
         if self._server is not None:
             await self._server.close()
-        self._worker.shutdown(wait=True)
+        self._worker.shutdown()
         self._save_peers_file()
         if self.config.write_state:
             with contextlib.suppress(OSError):
@@ -403,20 +529,39 @@ class Node:
         )
 
     # -- connections -----------------------------------------------------------------------------------------
+    def _is_known(self, remote_key: bytes) -> bool:
+        """An accepted peer (typed address, `reliance peer accept`): served first when the node is full."""
+        peer = self.peers_by_key.get(remote_key)
+        return peer is not None and peer.accepted and remote_key not in self._blocked
+
     def _accept(self, remote_key: bytes) -> str | None:
         if remote_key in self._blocked:
             return "you are blocked by this node"
         if remote_key == self.my_key:
             return "this is the same identity (another device must have its own key)"
         if self._policy == "known":
-            peer = self._peer(remote_key)
-            if not peer.accepted:
+            known = self.peers_by_key.get(remote_key)
+            if known is None or not known.accepted:
+                # Shown as pending until accepted, never saved: any key can knock, a key costs nothing.
+                peer = known or self._pending_peer(remote_key)
                 peer.state = PeerState.PENDING
                 peer.last_seen = time.time()
                 self._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
-                self._save_peers_file()
                 return "this node only syncs with accepted peers; ask its owner to accept your peer id"
         return None
+
+    def _pending_peer(self, key: bytes) -> _Peer:
+        """A new pending stranger; the oldest ones are forgotten beyond `Limits.max_pending_peers`."""
+        waiting = [
+            p for p in self.peers_by_key.values() if self._forgettable(p) and p.state == PeerState.PENDING
+        ]
+        waiting.sort(key=lambda p: p.last_seen or 0.0)
+        for peer in waiting[: max(0, len(waiting) - self.limits.max_pending_peers + 1)]:
+            del self.peers_by_key[peer.key]
+        return self._peer(key)
+
+    def _forgettable(self, peer: _Peer) -> bool:
+        return not peer.accepted and not peer.known and peer.conn is None and not peer.dialing
 
     async def _on_incoming(self, conn: transport.SecureConnection) -> None:
         peer = self._peer(conn.remote_key)
@@ -428,8 +573,11 @@ class Node:
             peer.source = "incoming"
         await self._run(peer, conn, initiator_key=conn.remote_key)
 
-    async def _dial_address(self, host: str, port: int, expected: bytes | None, *, source: str) -> None:
-        peer = self.peers_by_key.get(expected) if expected else None
+    async def _dial_address(
+        self, host: str, port: int, expected: bytes | None, *, source: str, advert: _Advert | None = None
+    ) -> None:
+        # An advert's claim is only checked: its failure must not push back the real peer's own redial.
+        peer = self.peers_by_key.get(expected) if expected and advert is None else None
         if peer is not None:
             if peer.dialing or peer.conn is not None or peer.key in self._blocked:
                 return
@@ -466,17 +614,25 @@ class Node:
         finally:
             if peer is not None:
                 peer.dialing = False
-            if expected is None:
+            if advert is not None:
+                advert.dialing = False
+            elif expected is None:
                 self._typed_dialing.discard((host, port))
         if conn.remote_key == self.my_key or conn.remote_key in self._blocked:
             await conn.close()
             if conn.remote_key == self.my_key and (host, port) in self.typed:
                 self.typed.remove((host, port))  # our own address: never dial it again
                 self._save_peers_file()
-            elif expected is None:
+            elif expected is None and advert is None:
                 self._typed_failed((host, port))
             return
+        if source != "typed" and self._accept(conn.remote_key) is not None:
+            await conn.close()  # found by mDNS, but this node only syncs with accepted peers: pending
+            return
+        if advert is not None:
+            self._adverts.pop((host, port), None)  # the handshake proved whose address it is
         peer = self._peer(conn.remote_key)
+        peer.known = True
         if (host, port) not in peer.addresses:
             peer.addresses.insert(0, (host, port))
         if source == "typed":
@@ -491,7 +647,7 @@ class Node:
 
     async def _run(self, peer: _Peer, conn: transport.SecureConnection, *, initiator_key: bytes) -> None:
         if conn.remote_name:
-            peer.name = conn.remote_name
+            peer.name = conn.remote_name  # from its handshake: the only name a node takes for a peer
         if peer.conn is not None and not peer.conn.closed:
             # Both dialled at once: keep the connection opened by the smaller key, on both sides.
             keep_new = (
@@ -503,11 +659,17 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, max_frame=self.config.max_message)
+        session = Session(self._host, peer_key=conn.remote_key, max_frame=self.config.max_message)
         outbox = _Outbox(
-            conn, stall=self._transport_config.frame_timeout, limit=2 * self.config.max_message + (1 << 20)
+            conn,
+            stall=self._transport_config.frame_timeout,
+            limit=2 * self.config.max_message + (1 << 20),
+            budget=self._send_budget,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
+        if not peer.known:
+            peer.known = True
+            self._save_peers_file()  # met for the first time: remembered from now on
         peer.state = PeerState.CONNECTED
         peer.last_seen = time.time()
         peer.backoff = 0.0
@@ -516,12 +678,16 @@ class Node:
         self._write_state()
         reason = ""
         try:
-            outbox.put(await self._in_worker(session.start))
+            outbox.put(await self._in_worker(session.start, urgent=True))
             while True:
                 data = await conn.recv()
                 peer.last_seen = time.time()
-                outbox.put(await self._in_worker(session.receive, data))
-                if await self._handle_events(peer, session):
+                outbox.put(await self._in_worker(functools.partial(session.receive, data, one_turn=True)))
+                # A frame may ask for more than one turn of work: the rest goes in turns, each a new
+                # job behind the other peers' waiting ones, and this peer's next frame waits for it.
+                while not (stop := await self._handle_events(peer, session)) and session.pending_work:
+                    outbox.put(await self._in_worker(session.work))
+                if stop:
                     await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
                     break
         except transport.ConnectionLost as exc:
@@ -581,6 +747,13 @@ class Node:
             elif isinstance(event, RefusedByPeer):
                 peer.last_error = f"refused by peer: {event.reason}"
                 log.info("%s refused our batch: %s", peer.peer_id[:14], event.reason)
+            elif isinstance(event, Declined):
+                self._emit(
+                    ev.DECLINED,
+                    f"did not store document {event.doc_id[:14]}… from {peer.name or '?'}: {event.reason}",
+                    peer.peer_id,
+                    event.doc_id,
+                )
         return stop
 
     async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
@@ -604,6 +777,8 @@ class Node:
             on_lost=self._on_lost,
             service_type=self.config.service_type or SERVICE_TYPE,
             interfaces=self.config.interfaces,
+            announce=bool(settings.load_config(self.home)["announce"]),
+            limits=self.limits,
         )
         try:
             await self._discovery.start()
@@ -611,40 +786,63 @@ class Node:
             self._discovery = None
             self._emit(ev.ERROR, f"mDNS discovery is unavailable ({exc}); use 'reliance peer add HOST:PORT'")
 
-    def _on_found(self, found: Any) -> None:
-        try:
-            key = decode_peer_id(found.peer_id)
-        except RelianceError:
-            return
-        if key == self.my_key:
-            return
-        peer = self._peer(key)
-        new = peer.state in (PeerState.DISCOVERED, PeerState.UNREACHABLE) and peer.conn is None
-        peer.name = found.name or peer.name
-        peer.source = "mdns" if peer.source in ("known", "incoming") else peer.source
-        peer.last_seen = time.time()
-        addresses = [(address, found.port) for address in found.addresses]
-        peer.addresses = addresses + [a for a in peer.addresses if a not in addresses]
+    def _on_found(self, found: DiscoveredPeer) -> None:
+        """An advert (new, or its data changed): note its addresses to dial. Nothing here names a peer,
+        gives it an address or resets a backoff: an advert is a rumour until a handshake proves it."""
+        claimed: bytes | None = None
+        if found.peer_id:
+            try:
+                claimed = decode_peer_id(found.peer_id)
+            except RelianceError:
+                return
+            if claimed == self.my_key:
+                return
         if found.protocol_version != transport.PROTOCOL_VERSION:
-            peer.last_error = (
-                f"speaks protocol {found.protocol_version}, this node speaks {transport.PROTOCOL_VERSION}"
-            )
+            log.debug("advert at %s speaks protocol %s", found.addresses, found.protocol_version)
             return
-        if new:
-            self._emit(
-                ev.PEER_FOUND, f"found {peer.name or '?'} ({peer.peer_id[:14]}…) by mDNS", peer.peer_id
-            )
-            # The smaller key dials at once; the other waits a little, so both rarely dial together.
-            peer.backoff = 0.0
-            peer.next_dial = time.monotonic() + (0.0 if self.my_key < key else 1.5)
-        self._save_peers_file()
+        now = time.monotonic()
+        for host in found.addresses[:4]:
+            address = (host, found.port)
+            advert = self._adverts.get(address)
+            if advert is None:
+                if (
+                    len(self._adverts) >= self.limits.max_advertised_addresses
+                    and not self._forget_an_advert()
+                ):
+                    log.debug(
+                        "ignoring advert at %s: %d addresses noted already", address, len(self._adverts)
+                    )
+                    return
+                advert = _Advert(address, claimed, next_dial=now + self._first_delay(address, claimed))
+                self._adverts[address] = advert
+                self._emit(ev.PEER_FOUND, f"found a node at {format_address(*address)} by mDNS")
+            advert.claimed = claimed
+            advert.seen = now
 
-    def _on_lost(self, peer_id: str) -> None:
-        with contextlib.suppress(RelianceError):
-            key = decode_peer_id(peer_id)
-            peer = self.peers_by_key.get(key)
-            if peer is not None and peer.conn is None:
-                peer.next_dial = time.monotonic() + self.config.redial_max
+    def _first_delay(self, address: tuple[str, int], claimed: bytes | None) -> float:
+        """Seconds before the first dial of a new advert: when both nodes can tell which of them dials first
+        (the smaller key, else the smaller address), the other waits a little, so both rarely dial at once."""
+        if claimed is not None:
+            return 0.0 if self.my_key < claimed else 1.5
+        mine = self._discovery.addresses if self._discovery is not None else []
+        if not mine or self._server is None:
+            return 0.0
+        return 0.0 if (min(mine), self._server.port) < address else 1.5
+
+    def _forget_an_advert(self) -> bool:
+        """Make room for a new advert by dropping the least recently seen one not being dialled."""
+        idle = [a for a in self._adverts.values() if not a.dialing]
+        if not idle:
+            return False
+        del self._adverts[min(idle, key=lambda a: a.seen).address]
+        return True
+
+    def _on_lost(self, found: DiscoveredPeer) -> None:
+        """A goodbye (unauthenticated too): forget the advert's addresses, nothing more."""
+        for host in found.addresses:
+            advert = self._adverts.get((host, found.port))
+            if advert is not None and not advert.dialing:
+                del self._adverts[(host, found.port)]
 
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
@@ -653,7 +851,7 @@ class Node:
             await asyncio.sleep(self.config.poll_interval)
             try:
                 self._reload_settings()
-                changed = await self._in_worker(self.ws.repo.refresh_all)
+                changed = await self._in_worker(self._refresh_all)
                 for doc_id in changed:
                     self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
                     await self._fan_out(doc_id, except_key=None)
@@ -668,17 +866,22 @@ class Node:
 
     def _redial_due(self) -> None:
         now = time.monotonic()
+        # Strangers (peers not accepted) are dialled only while the connections, in and out, stay under
+        # `connections_max`: those that came in once left an address, and must not make us open more.
+        busy = sum(1 for p in self.peers_by_key.values() if p.conn is not None or p.dialing)
         for peer in list(self.peers_by_key.values()):
             if peer.conn is not None or peer.dialing or not peer.addresses or peer.key in self._blocked:
                 continue
             if peer.state == PeerState.PENDING or now < peer.next_dial:
                 continue
-            if self._policy == "known" and not peer.accepted:
+            if (self._policy == "known" or busy >= self.config.limits.connections_max) and not peer.accepted:
                 continue
+            busy += 1
             host, port = peer.addresses[0]
             peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
             self._schedule_redial(peer)
             self._spawn(self._dial_address(host, port, peer.key, source=peer.source))
+        self._dial_adverts(now, busy)
         for address in list(self.typed):
             if any(p.conn is not None and address in p.addresses for p in self.peers_by_key.values()):
                 self.typed.remove(address)  # already connected through it
@@ -688,6 +891,36 @@ class Node:
                 continue
             self._typed_dialing.add(address)
             self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
+
+    def _dial_adverts(self, now: float, busy: int) -> None:
+        """Dial advertised addresses that are nobody's yet, each at most once per its own backoff (however
+        often it is advertised again): a flood of adverts costs one dial per address and backoff period.
+        Like strangers, only while the connections stay under `connections_max`."""
+        owned = {a: p for p in self.peers_by_key.values() for a in p.addresses}
+        for advert in list(self._adverts.values()):
+            owner = owned.get(advert.address)
+            if owner is not None and not advert.dialing:
+                # A peer proved this address in a handshake (it dialled us, or we it): its own redial
+                # takes over, and it was found by mDNS too (a label for `reliance peers`).
+                del self._adverts[advert.address]
+                if owner.source in ("known", "incoming"):
+                    owner.source = "mdns"
+                continue
+            if advert.dialing or now < advert.next_dial:
+                continue
+            claimed = self.peers_by_key.get(advert.claimed) if advert.claimed is not None else None
+            if advert.claimed in self._blocked or (claimed is not None and claimed.conn is not None):
+                continue
+            if self._policy == "known" and advert.claimed is not None and not (claimed and claimed.accepted):
+                continue
+            if busy >= self.config.limits.connections_max:
+                return
+            busy += 1
+            advert.dialing = True
+            advert.backoff = self._next_backoff(advert.backoff)
+            advert.next_dial = now + advert.backoff
+            host, port = advert.address
+            self._spawn(self._dial_address(host, port, advert.claimed, source="mdns", advert=advert))
 
     def _next_backoff(self, backoff: float) -> float:
         return min(self.config.redial_max, max(self.config.redial_min, backoff * 2))
@@ -718,8 +951,22 @@ class Node:
     # -- persistence -----------------------------------------------------------------------------------------
     def _peer(self, key: bytes) -> _Peer:
         if key not in self.peers_by_key:
+            self._forget_old_strangers()
             self.peers_by_key[key] = _Peer(key)
         return self.peers_by_key[key]
+
+    def _forget_old_strangers(self) -> None:
+        """Bound the peers kept in memory: beyond what may be saved and what may wait, the least recently
+        seen peers nobody accepted, not connected, are forgotten (any key costs nothing to make)."""
+        most = self.limits.max_remembered_peers + self.limits.max_pending_peers
+        strangers = [
+            p for p in self.peers_by_key.values() if not p.accepted and p.conn is None and not p.dialing
+        ]
+        if len(strangers) < most:
+            return
+        strangers.sort(key=lambda p: p.last_seen or 0.0)
+        for peer in strangers[: len(strangers) - most + 1]:
+            del self.peers_by_key[peer.key]
 
     def _load_peers_file(self) -> None:
         with peers_file_lock(self.home):
@@ -732,7 +979,10 @@ class Node:
                 key = decode_peer_id(peer_id)
             except RelianceError:
                 continue
+            if not isinstance(entry, dict) or (not entry.get("accepted") and not entry.get("addresses")):
+                continue  # a refused stranger an earlier version saved: nothing to dial, nothing to keep
             peer = self._peer(key)
+            peer.known = True
             peer.name = peer.name or str(entry.get("name", ""))
             if entry.get("accepted") and not peer.accepted:
                 peer.accept()  # `reliance peer accept` in another process
@@ -762,16 +1012,21 @@ class Node:
             self._save_peers_file_locked()
 
     def _save_peers_file_locked(self) -> None:
+        # Peers accepted by hand (or typed) always; others this node connected with, the latest first, up to
+        # the limit; never a stranger that only knocked.
+        accepted = [p for p in self.peers_by_key.values() if p.accepted]
+        met = [p for p in self.peers_by_key.values() if not p.accepted and p.known]
+        met.sort(key=lambda p: -(p.last_seen or 0.0))
         data = {
             "peers": {
                 p.peer_id: {
                     "name": p.name,
-                    "addresses": [f"{h}:{port}" for h, port in p.addresses[:8]],
+                    "addresses": [format_address(h, port) for h, port in p.addresses[:8]],
                     "accepted": p.accepted,
                     "source": p.source,
                     "last_seen": p.last_seen,
                 }
-                for p in self.peers_by_key.values()
+                for p in accepted + met[: self.limits.max_remembered_peers]
             },
             "typed": [format_address(h, p) for h, p in self.typed],
         }
@@ -788,6 +1043,7 @@ class Node:
             "listen": f"{self.listen_address[0]}:{self.listen_address[1]}" if self.listen_address else None,
             "last_sync": self.last_sync,
             "peers": [p.to_json() for p in self.peers()],
+            "quota": self.quotas.usage().to_json(),
         }
         with contextlib.suppress(OSError):
             atomic_write(self.home / STATE_FILE, json.dumps(state, indent=2, sort_keys=True).encode())
@@ -798,8 +1054,15 @@ class Node:
             with contextlib.suppress(RelianceError):
                 self.ws.repo.open(doc_id)
 
-    async def _in_worker(self, func: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, func, *args)
+    def _refresh_all(self) -> dict[str, list[bytes]]:
+        """What other processes wrote (the CLI beside us), counted in the quotas too."""
+        changed = self.ws.repo.refresh_all()
+        for doc_id in changed:
+            self.quotas.note(doc_id)
+        return changed
+
+    async def _in_worker(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        return await asyncio.wrap_future(self._worker.submit(func, *args, urgent=urgent))
 
     def _spawn(self, coro: Any) -> None:
         if self._stopping:
@@ -834,7 +1097,7 @@ def write_peers_file(home: Path, data: dict[str, Any]) -> None:
 @contextlib.contextmanager
 def peers_file_lock(home: Path) -> Iterator[None]:
     """Serialise read-modify-write of peers.json between the node and the CLI (`flock`)."""
-    fd = os.open(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_private(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -858,16 +1121,37 @@ def remember_typed_address(home: Path, host: str, port: int) -> str:
 
 def diagnose_home(home: Path, port: int) -> list[Finding]:
     """The doctor for this home. Beside a `reliance serve` running on it, the peers are that node's and
-    its port, which it holds, is not probed (it would only look taken) but given in the advice."""
-    from reliance.sync.doctor import diagnose
+    its port, which it holds, is not probed (it would only look taken) but given in the advice. Then
+    the quotas on other people's documents (the running node's count, else this home's)."""
+    from reliance.sync.doctor import diagnose, quota_findings
 
     state = read_state_file(home)
     if state is None:
-        return diagnose(port)
-    connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
-    listening = str(state.get("listen")).rpartition(":")[2]
-    held = int(listening) if listening.isdigit() else port
-    return diagnose(port, peers_found=connected, listening_port=held)
+        findings = diagnose(port)
+    else:
+        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
+        listening = str(state.get("listen")).rpartition(":")[2]
+        held = int(listening) if listening.isdigit() else port
+        findings = diagnose(port, peers_found=connected, listening_port=held)
+    usage = home_quota_usage(home, state)
+    return findings + (quota_findings(usage) if usage is not None else [])
+
+
+def home_quota_usage(home: Path, state: Mapping[str, Any] | None = None) -> QuotaUsage | None:
+    """Other people's documents held in `home`: from the running node, else counted on disk (None when
+    it cannot be: no identity, or a key behind a passphrase)."""
+    from reliance.identity import has_identity, key_is_encrypted
+
+    if state is not None and isinstance(state.get("quota"), dict):
+        with contextlib.suppress(ValueError):
+            return QuotaUsage.from_json(state["quota"])
+    if not has_identity(home) or key_is_encrypted(home):
+        return None
+    try:
+        workspace = Workspace.open(home)
+    except RelianceError:
+        return None
+    return Quotas(workspace.repo, workspace.peer_id, settings.load_limits(home)).usage()
 
 
 def read_state_file(home: Path) -> dict[str, Any] | None:
@@ -898,7 +1182,12 @@ async def sync_once(
     if conn.remote_key in blocked:
         await conn.close()
         raise RelianceError("that peer is blocked")
-    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked))
+    limits = settings.load_limits(workspace.home)
+    quotas = Quotas(workspace.repo, workspace.peer_id, limits)
+    session = Session(
+        SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),
+        peer_key=conn.remote_key,
+    )
     received: dict[str, int] = {}
     refused = ""
     started = time.monotonic()

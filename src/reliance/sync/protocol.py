@@ -3,7 +3,9 @@
 One `Session` per connected peer. Frames are msgpack maps with a type field `t`:
 
 - `digest`  {d: 32 bytes}: a hash over every document held and its heads. Equal digests: nothing to do.
-- `summary` {docs: [[doc id, 8-byte digest of its heads], ...]}: sent when the digests differ.
+- `summary` {docs: [[doc id, 8-byte digest of its heads], ...]}: sent when the digests differ; at most
+            `Limits.summary_max_documents` entries (a longer one is refused; ours is cut, and we open
+            the syncs of the documents we could not list ourselves).
 - `sync`    {d: doc id, m: automerge sync message, s: [[change hash, signature], ...]}: Automerge's own
             sync protocol for one document, plus the signatures the receiver needs to authenticate the
             changes the message carries (one per author in the usual case; see `needed_signatures`).
@@ -14,18 +16,33 @@ of it is applied; automerge's sync state is fed the message without its changes 
 them, so that it still tells the peer our new heads), so that automerge never holds changes we have
 not checked.
 
+What a session shows the peer depends on who the peer is (the key the transport authenticated):
+participant documents go to anyone, a project whose visibility is "members" only to a member in the
+state this node holds now (`authority.readable_by`: the effective members, and the effective
+visibility). Such a project is left out of the digest and the summary for anyone else, never
+offered, and a request for it is answered from an empty copy,
+exactly as for an id this node never heard of; changes the peer sends for it are still checked and
+kept (signatures make relaying safe), but nothing of ours goes back.
+
 After the summaries, only the side whose digest is smaller opens the per-document syncs (if both did,
 every change would cross twice). An empty `sync` message identical to the last one sent for that
 document is not sent again: when a node cannot take some changes (blocked authors, dependencies
 nobody has), both automerges would otherwise answer each other forever. `docs/sync-protocol.md`
 describes the whole protocol.
+
+What one peer can make a session do is bounded (`Limits`, section "sessions"): a summary's length;
+the documents not held here that the session keeps a scratch document and a sync state for (the least
+recently used is forgotten); and the work per call, with `receive(frame, one_turn=True)` and `work()`,
+so that a node serving several peers on one worker thread interleaves their work.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Collection, Iterable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +50,20 @@ import msgpack
 
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
 from reliance.errors import PeerIdError, RelianceError
-from reliance.identity import decode_peer_id
+from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
-from reliance.sync import wire
-from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, covered_by_signatures, is_one_chain
+from reliance.sync import authority, wire
+from reliance.sync.auth import (
+    BatchOutcome,
+    Rejected,
+    accept_batch,
+    check_batch,
+    covered_by_signatures,
+    is_one_chain,
+    store_batch,
+)
+from reliance.sync.quota import OverQuota, Quotas
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
 MAX_FRAME = 64 * 1024 * 1024
@@ -76,7 +103,16 @@ class InSync:
     """Every document both sides hold has the same heads (after the digests matched or a round ended)."""
 
 
-Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync
+@dataclass(frozen=True)
+class Declined:
+    """A batch (or a whole document) of someone else's was not stored: it is over a quota. The peer
+    only relays it and is not blamed; this session stops syncing that document."""
+
+    doc_id: str
+    reason: str
+
+
+Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync | Declined
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
@@ -221,9 +257,30 @@ class SyncHost:
     repo: Repository
     blocked: Callable[[], Collection[bytes]] = lambda: ()
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
+    quotas: Quotas | None = None  # None: no quota (tests, tools); the node always has them
 
-    def holdings(self) -> dict[str, StoredDoc]:
+    def wants(self, doc_id: str) -> bool:
+        """Whether a document not held here may be taken at all (False: certainly over a quota)."""
+        return self.quotas is None or self.repo.exists(doc_id) or self.quotas.wants(doc_id)
+
+    def accept(self, doc_id: str, batch: list[SignedChange]) -> BatchOutcome:
+        """Check, store and apply a batch; raise Rejected (the peer is at fault) or OverQuota (declined),
+        with nothing of it applied."""
+        quotas = self.quotas
+        if quotas is None:
+            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked())
+        quotas.admit_before_checking(doc_id, batch)  # spares checking what would be declined anyway
+        checked = check_batch(self.repo, doc_id, batch, blocked=self.blocked(), drop_bad_buffered=True)
+        quotas.admit(doc_id, checked.fresh, checked.prepared)
+        outcome = store_batch(self.repo, checked)
+        quotas.note(doc_id)
+        return outcome
+
+    def holdings(self, peer: bytes) -> dict[str, StoredDoc]:
+        """The documents held that the peer with key `peer` may read."""
         blocked = self.blocked()
+        peer_id = encode_peer_id(peer)
         held: dict[str, StoredDoc] = {}
         for doc_id in self.repo.doc_ids():
             try:
@@ -232,9 +289,19 @@ class SyncHost:
                 continue
             if _of_blocked_owner(doc_id, blocked):
                 continue
-            if stored.known:
+            if stored.known and readable_by(stored, peer_id):
                 held[doc_id] = stored
         return held
+
+
+def readable_by(stored: StoredDoc, peer_id: str) -> bool:
+    """Whether our copy of `stored` may go to `peer_id` (participant documents are public)."""
+    if not stored.doc_id.startswith("pj"):
+        return True
+    try:
+        return authority.readable_by(stored, peer_id)  # effective members: strong removal
+    except (CrdtError, CrdtPanic):
+        return False  # unreadable here: shown to nobody
 
 
 def _digest(held: dict[str, StoredDoc]) -> bytes:
@@ -253,8 +320,12 @@ def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
 
 
 class Session:
-    def __init__(self, host: SyncHost, *, max_frame: int = MAX_FRAME) -> None:
+    """One peer's session. `peer_key`: the key its transport authenticated; what it may read depends on it."""
+
+    def __init__(self, host: SyncHost, *, peer_key: bytes, max_frame: int = MAX_FRAME) -> None:
         self.host = host
+        self.peer_key = peer_key
+        self.peer_id = encode_peer_id(peer_key)
         self.max_frame = max_frame
         self.states: dict[str, SyncStateHandle] = {}
         self.refused = False  # we refused a batch from this peer: ignore everything further
@@ -264,21 +335,46 @@ class Session:
         self.bytes_in = 0
         self.bytes_out = 0
         self._events: list[Event] = []
-        self._scratch: dict[str, StoredDoc] = {}
+        # Documents the node does not hold, least recently used first (see `_doc`).
+        self._scratch: OrderedDict[str, StoredDoc] = OrderedDict()
+        # Documents we hold that this peer may not read: the conversation about each runs on an empty
+        # stand-in holding only what the peer itself sent, so nothing of ours ever goes out (bounded as
+        # the scratch documents are, least recently used first).
+        self._blind: OrderedDict[str, StoredDoc] = OrderedDict()
+        self._round_done = False  # the digests or summaries were compared and nothing differs any more
+        self._work: Iterator[list[bytes]] | None = None  # what a frame asked for beyond one turn
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self._differing: set[str] = set()  # documents the summaries showed different, not yet in sync
+        self._unlisted: set[str] = set()  # documents held beyond the summary limit: not in ours
+        self._declined: set[str] = set()  # documents declined (over a quota) in this session
         self.peer_heads: dict[str, tuple[bytes, ...]] = {}
         self._sent_digest: bytes | None = None
         self._peer_digest: bytes | None = None
 
     # -- public surface ------------------------------------------------------------------------------------
+    @property
+    def settled(self) -> bool:
+        """The digests or summaries were compared and every document they showed different is in sync."""
+        return self._round_done
+
     def start(self) -> list[bytes]:
-        self._sent_digest = _digest(self.host.holdings())
+        self._sent_digest = _digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
-    def receive(self, frame: bytes) -> list[bytes]:
-        """Handle one frame; return the frames to send back."""
+    def receive(self, frame: bytes, *, one_turn: bool = False) -> list[bytes]:
+        """Handle one frame; return the frames to send back.
+
+        A frame may ask for much work (a summary opens a sync per document that differs). With
+        `one_turn`, about `session_turn_ms` of it is done now and `pending_work` says whether `work()`
+        has more: a node serving several peers on one worker gives the others their turn in between.
+        """
+        frames = self._receive(frame)
+        while not one_turn and self.pending_work:
+            frames += self.work()
+        return frames
+
+    def _receive(self, frame: bytes) -> list[bytes]:
         self.bytes_in += len(frame)
         if self.refused:
             return []
@@ -307,10 +403,26 @@ class Session:
             return self._refuse(str(message.get("d", "")) if kind == "sync" else "", str(exc))
         return []  # unknown frame types are ignored, so newer peers can add some
 
+    @property
+    def pending_work(self) -> bool:
+        """Whether a frame asked for more work than one turn: call `work()` (after other peers' turns)."""
+        return self._work is not None and not self.refused
+
+    def work(self) -> list[bytes]:
+        """One more turn of the pending work; return the frames to send."""
+        return self._out(self._turn())
+
+    @property
+    def unknown_documents(self) -> int:
+        """Documents not held here that this session keeps a sync state for (bounded)."""
+        return len(self._scratch)
+
     def local_change(self, doc_id: str) -> list[bytes]:
         """A document changed here (our own edit, or a batch from another peer): tell this peer."""
         if self.refused or self.refused_by_peer:
             return []
+        if self._hidden(doc_id):
+            return []  # never volunteer anything about a document this peer may not read
         return self._out(self._generate(doc_id))
 
     def pop_events(self) -> list[Event]:
@@ -318,8 +430,12 @@ class Session:
         return events
 
     def in_sync(self, doc_id: str) -> bool:
-        """Whether the peer's last known heads of `doc_id` are ours."""
-        if not self.host.repo.exists(doc_id):
+        """Whether the peer's last known heads of `doc_id` are ours (for a document it may not read: the
+        heads of what it showed us)."""
+        blind = self._blind.get(doc_id)
+        if blind is not None:
+            return self.peer_heads.get(doc_id, ()) == tuple(sorted(blind.heads()))
+        if not self.host.repo.exists(doc_id) or self._hidden(doc_id):
             return doc_id not in self.peer_heads
         return self.peer_heads.get(doc_id) == tuple(self.host.repo.open(doc_id).heads())
 
@@ -330,27 +446,41 @@ class Session:
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
-        held = self.host.holdings()
+        held = self.host.holdings(self.peer_key)
         if digest == _digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
-            self._events.append(InSync())
+            self._round_over()
             return []
-        docs = [[doc_id, heads_digest(stored.heads())] for doc_id, stored in sorted(held.items())]
+        self._round_done = False
+        own = encode_peer_id(self.host.repo.actor)
+        listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
+        most = self.host.limits.summary_max_documents
+        self._unlisted = set(listed[most:])  # we open their syncs ourselves (see `_summary_work`)
+        docs = [[doc_id, heads_digest(held[doc_id].heads())] for doc_id in listed[:most]]
         return self._out([_pack({"t": "summary", "docs": docs})])
 
     def _on_summary(self, message: dict[str, Any]) -> list[bytes]:
         docs = message.get("docs")
-        if not isinstance(docs, list) or len(docs) > 1_000_000:
+        if not isinstance(docs, list):
             raise ProtocolError("malformed summary")
+        most = self.host.limits.summary_max_documents
+        if len(docs) > most:
+            raise ProtocolError(f"summary of {len(docs)} documents is over the limit of {most}")
+        # Checking the entries and opening the syncs may take a while: it goes in turns (`work`), so
+        # that the node serves its other peers in between.
+        self._work = self._summary_work(docs)
+        return self._out(self._turn())
+
+    def _summary_work(self, docs: list[Any]) -> Iterator[list[bytes]]:
         blocked = self.host.blocked()
         theirs: dict[str, bytes] = {}
-        for entry in docs:
+        for index, entry in enumerate(docs):
             if (
                 not isinstance(entry, list)
                 or len(entry) != 2
                 or not isinstance(entry[0], str)
-                or not DOC_ID_RE.match(entry[0])
+                or not DOC_ID_RE.fullmatch(entry[0])
                 or not isinstance(entry[1], bytes)
             ):
                 raise ProtocolError("malformed summary entry")
@@ -360,8 +490,11 @@ class Session:
             except PeerIdError:
                 raise ProtocolError("malformed summary entry") from None
             theirs[entry[0]] = entry[1]
-        held = self.host.holdings()  # blocked owners' documents are left out of both sides
+            if index % 64 == 63:
+                yield []
+        held = self.host.holdings(self.peer_key)  # blocked owners' documents are left out of both sides
         mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in held.items()}
+        yield []
         # Both sides receive a summary; only one opens the per-document syncs. If both did, each
         # would answer the other's opening, and a peer with empty heads makes automerge forget
         # what it already sent: every change would cross the wire twice.
@@ -369,26 +502,35 @@ class Session:
             self._sent_digest is None or self._peer_digest is None or self._sent_digest < self._peer_digest
         )
         self._differing = set()
-        frames: list[bytes] = []
+        differing: list[str] = []
         for doc_id in sorted(set(theirs) | set(mine)):
             if theirs.get(doc_id) == mine.get(doc_id):
                 self.peer_heads[doc_id] = tuple(held[doc_id].heads())
                 continue
+            if doc_id not in mine and not self.host.wants(doc_id):
+                continue  # over a quota: not asked for
             self._differing.add(doc_id)
-            if opener:
-                frames.extend(self._generate(doc_id))
+            differing.append(doc_id)
         if not self._differing:
-            self._events.append(InSync())
-        return self._out(frames)
+            self._round_over()
+        else:
+            self._round_done = False
+        for doc_id in differing:
+            # A document we hold but could not list, that the peer did not list either: it may not
+            # know we hold it, so we open its sync whoever the opener is.
+            if opener or (doc_id in self._unlisted and doc_id not in theirs):
+                yield self._generate(doc_id)
 
     def _on_sync(self, message: dict[str, Any]) -> list[bytes]:
         doc_id = message.get("d")
         raw = message.get("m")
         signatures = message.get("s", [])
-        if not isinstance(doc_id, str) or not DOC_ID_RE.match(doc_id):
+        if not isinstance(doc_id, str) or not DOC_ID_RE.fullmatch(doc_id):
             raise ProtocolError("sync frame for a malformed document id")
         if not isinstance(raw, bytes) or not isinstance(signatures, list):
             raise ProtocolError("malformed sync frame")
+        if not self.host.wants(doc_id):
+            return self._decline(doc_id, "over the quota of other people's documents")
         sig_by_hash: dict[bytes, bytes] = {}
         for pair in signatures:
             if (
@@ -415,17 +557,23 @@ class Session:
         try:
             stored.crdt.receive_sync(state, wire.encode_sync_message(stripped))
         except (CrdtError, CrdtPanic) as exc:
-            if isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
+            if doc_id in self._blind:
+                self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            elif isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
                 self.host.repo.reload(doc_id)
             return self._refuse(doc_id, f"automerge refused the sync message: {exc}")
         if infos:
             batch = [SignedChange(info, sig_by_hash.get(info.hash)) for info in infos]
             try:
-                outcome = accept_batch(self.host.repo, doc_id, batch, blocked=self.host.blocked())
+                outcome = self.host.accept(doc_id, batch)
+            except OverQuota as exc:
+                return self._decline(doc_id, exc.reason)
             except Rejected as exc:
-                return self._refuse(doc_id, exc.reason)
+                return self._refuse(doc_id, exc.reason, told=self._told(doc_id, exc.reason))
             except RelianceError as exc:
-                return self._refuse(doc_id, str(exc))
+                return self._refuse(doc_id, str(exc), told=self._told(doc_id, str(exc)))
+            if self._hidden(doc_id):  # also a document this very batch created
+                self._mirror(doc_id, self._doc(doc_id), infos)
             self.received_changes += len(outcome.applied)
             if outcome.applied or outcome.pending or outcome.created:
                 self._events.append(
@@ -436,20 +584,99 @@ class Session:
         self.peer_heads[doc_id] = tuple(sorted(parsed.heads))
         self._peer_synced[doc_id] = {h for have in parsed.have for h in have.last_sync}
         frames = self._out(self._generate(doc_id))
-        if doc_id in self._differing and self.in_sync(doc_id):
-            self._differing.discard(doc_id)
-            if not self._differing:
-                self._events.append(InSync())  # the round that the summaries started is over
+        if self.in_sync(doc_id):
+            self._settled(doc_id)  # InSync when it was the last: the round the summaries started is over
         return frames
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _turn(self) -> list[bytes]:
+        """Run the pending work for about `session_turn_ms`; the frames it produced."""
+        frames: list[bytes] = []
+        if self._work is None:
+            return frames
+        deadline = time.monotonic() + self.host.limits.session_turn_ms / 1000
+        try:
+            for produced in self._work:
+                frames.extend(produced)
+                if time.monotonic() >= deadline:
+                    return frames
+        except ProtocolError as exc:
+            self._work = None
+            return frames + self._refusal("", str(exc))
+        self._work = None
+        return frames
+
+    def _round_over(self) -> None:
+        self._round_done = True
+        self._events.append(InSync())
+
+    def _hidden(self, doc_id: str) -> bool:
+        """We hold `doc_id` and this peer may not read it."""
+        if not doc_id.startswith("pj") or not self.host.repo.exists(doc_id):
+            return False
+        try:
+            stored = self.host.repo.open(doc_id)
+        except RelianceError:
+            return True
+        return not readable_by(stored, self.peer_id)
+
     def _doc(self, doc_id: str) -> StoredDoc:
+        """The copy this conversation is about: ours; an empty one for a document we do not hold; or,
+        for one we hold that this peer may not read, a stand-in with only what the peer sent."""
         if self.host.repo.exists(doc_id):
             self._scratch.pop(doc_id, None)
-            return self.host.repo.open(doc_id)
-        if doc_id not in self._scratch:
-            self._scratch[doc_id] = self.host.repo.scratch(doc_id)
-        return self._scratch[doc_id]
+            if not self._hidden(doc_id):
+                if self._blind.pop(doc_id, None) is not None:
+                    self._restart(doc_id)  # it may read it now: what was said was about the stand-in
+                return self.host.repo.open(doc_id)
+            blind = self._blind.get(doc_id)
+            if blind is not None:
+                self._blind.move_to_end(doc_id)
+                return blind
+            if self.states.get(doc_id) is not None:
+                self._restart(doc_id)  # it may no longer read it: start again as a stranger to it
+            blind = self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            while len(self._blind) > self.host.limits.session_max_unknown_documents:
+                self._forget(next(iter(self._blind)))
+            return blind
+        stored = self._scratch.get(doc_id)
+        if stored is not None:
+            self._scratch.move_to_end(doc_id)
+            return stored
+        stored = self._scratch[doc_id] = self.host.repo.scratch(doc_id)
+        while len(self._scratch) > self.host.limits.session_max_unknown_documents:
+            self._forget(next(iter(self._scratch)))
+        return stored
+
+    def _restart(self, doc_id: str) -> None:
+        self.states[doc_id] = SyncStateHandle()
+        self._last_sent.pop(doc_id, None)
+        self._peer_synced.pop(doc_id, None)
+
+    def _mirror(self, doc_id: str, blind: StoredDoc, infos: list[ChangeInfo]) -> None:
+        """Give the stand-in the changes the peer just sent (checked and stored already), so that the
+        conversation about it ends instead of the peer sending them again and again."""
+        try:
+            blind.crdt.apply([info.chunk for info in infos])
+        except (CrdtError, CrdtPanic):
+            self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            self._restart(doc_id)
+
+    def _told(self, doc_id: str, reason: str) -> str:
+        """What the peer is told when we refuse its changes: for a document it may not read, nothing
+        that depends on our copy."""
+        return f"changes for document {doc_id} refused" if doc_id in self._blind else reason
+
+    def _forget(self, doc_id: str) -> None:
+        """Drop what the session keeps about a document not held here (or not shown to this peer). Nothing
+        is lost: its scratch document or stand-in holds nothing of ours, and a fresh sync state only costs
+        a round trip if the peer comes back to it."""
+        self._scratch.pop(doc_id, None)
+        self._blind.pop(doc_id, None)
+        self.states.pop(doc_id, None)
+        self._last_sent.pop(doc_id, None)
+        self._peer_synced.pop(doc_id, None)
+        self.peer_heads.pop(doc_id, None)
 
     def _generate(self, doc_id: str) -> list[bytes]:
         stored = self._doc(doc_id)
@@ -461,6 +688,9 @@ class Session:
         if raw is None:
             return []
         generated = message = wire.decode_sync_message(raw, max_bytes=1 << 40)
+        if doc_id in self._blind and message.changes:
+            # The stand-in holds only the peer's own changes, without their signatures: never send them.
+            message = dataclasses.replace(message, changes=())
         infos = self._own_changes(doc_id, stored, message)
         blocked = self.host.blocked()
         if blocked and any(info.actor in blocked for info in infos):
@@ -589,10 +819,36 @@ class Session:
                     kept.append(chunk.data)
         return dataclasses.replace(message, changes=tuple(kept))
 
-    def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
+    def _refuse(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
+        return self._out(self._refusal(doc_id, reason, told=told))
+
+    def _decline(self, doc_id: str, reason: str) -> list[bytes]:
+        """Stop syncing a document over a quota: no answer (its sync ends here), nothing kept."""
+        if doc_id not in self._declined:  # reported once per session
+            if len(self._declined) >= self.host.limits.session_max_unknown_documents:
+                self._declined.clear()
+            self._declined.add(doc_id)
+            self._events.append(Declined(doc_id, reason))
+            if self.host.quotas is not None:
+                self.host.quotas.declined_one(reason)
+        if not self.host.repo.exists(doc_id):
+            self._forget(doc_id)
+        self._settled(doc_id)
+        return []
+
+    def _settled(self, doc_id: str) -> None:
+        """`doc_id` needs nothing more in the round the summaries started: InSync once none does."""
+        if doc_id in self._differing:
+            self._differing.discard(doc_id)
+            if not self._differing:
+                self._round_over()
+
+    def _refusal(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
+        """Refuse the peer: `reason` is reported here, `told` (default: the same) is what it is told."""
         self.refused = True
+        self._work = None
         self._events.append(BatchRefused(doc_id, reason))
-        return self._out([_pack({"t": "reject", "reason": reason})])
+        return [_pack({"t": "reject", "reason": reason if told is None else told})]
 
     def _out(self, frames: list[bytes]) -> list[bytes]:
         self.bytes_out += sum(len(f) for f in frames)

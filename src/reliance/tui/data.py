@@ -24,8 +24,9 @@ import msgpack
 
 from reliance.doc import participant
 from reliance.doc import project as pdoc
+from reliance.drafts import DraftStore
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, private_dir
 from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
@@ -78,6 +79,7 @@ class ProjectView:
     members: Mapping[str, pdoc.Member]
     ledger: projects.LedgerView
     amendments: tuple[Amend, ...]
+    visibility: str = pdoc.DEFAULT_VISIBILITY
 
 
 View = ParticipantView | ProjectView
@@ -87,11 +89,17 @@ View = ParticipantView | ProjectView
 
 
 class StoreReader:
-    """Reads documents into views; subscribes to the documents it opens so that writes are noticed."""
+    """Reads documents into views; subscribes to the documents it opens so that writes are noticed.
 
-    def __init__(self, repo: Repository, on_change: Callable[[str], None]) -> None:
+    With `drafts`, the view of its author's own participant document also holds the drafts (which live
+    beside the documents, not in them), and its signature covers the drafts file."""
+
+    def __init__(
+        self, repo: Repository, on_change: Callable[[str], None], drafts: DraftStore | None = None
+    ) -> None:
         self.repo = repo
         self.on_change = on_change
+        self.drafts = drafts
         self._subscribed: set[int] = set()
         self._local = threading.local()
 
@@ -99,7 +107,10 @@ class StoreReader:
         return self.repo.doc_ids()
 
     def signature(self, doc_id: str) -> Signature:
-        return doc_signature(self.repo.docs_dir / doc_id)
+        sig = doc_signature(self.repo.docs_dir / doc_id)
+        if self.drafts is not None and doc_id == self.drafts.author:
+            sig += self.drafts.signature()
+        return sig
 
     def _listener(self, stored: StoredDoc, hashes: list[bytes]) -> None:
         if getattr(self._local, "reading", None) == stored.doc_id:
@@ -120,18 +131,22 @@ class StoreReader:
 
     def read(self, doc_id: str) -> View | None:
         """The current view of one document, or None if it cannot be read (reported in the log)."""
-        if not DOC_ID_RE.match(doc_id) or not self.repo.exists(doc_id):
+        if not DOC_ID_RE.fullmatch(doc_id) or not self.repo.exists(doc_id):
             return None
         sig = self.signature(doc_id)
         try:
             stored = self._open(doc_id)
             crdt = stored.crdt
             if doc_id.startswith("rl"):
+                items = participant.read_items(crdt, doc_id)
+                if self.drafts is not None and doc_id == self.drafts.author:
+                    published = {item.id for item in items}
+                    items += [i for i in self.drafts.items() if i.id not in published]
                 return ParticipantView(
                     doc_id,
                     sig,
                     participant.name(crdt),
-                    tuple(participant.read_items(crdt, doc_id)),
+                    tuple(items),
                     tuple(participant.read_answers(crdt, doc_id)),
                     tuple((a.section, a.at, a.by) for a in participant.read_history(crdt)),
                 )
@@ -146,6 +161,7 @@ class StoreReader:
                 effective.members,
                 projects.ledger_view(stored),
                 tuple((a.section, a.at, a.by) for a in pdoc.history(crdt)),
+                projects.project_visibility(stored, effective),
             )
         except RelianceError as exc:
             logger.warning("cannot read document %s: %s", doc_id, exc)
@@ -241,7 +257,7 @@ def save_cache(home: Path, views: Iterable[ParticipantView]) -> None:
     }
     payload = msgpack.packb({"format": CACHE_FORMAT, "docs": docs}, use_bin_type=True)
     path = home / CACHE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     atomic_write(path, payload)
 
 
