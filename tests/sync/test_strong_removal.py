@@ -26,6 +26,7 @@ from reliance.doc.crdt import ROOT_ID, Writer
 from reliance.errors import RelianceError
 from reliance.store.repository import SignedChange
 from reliance.sync.auth import Rejected, accept_batch
+from reliance.sync.protocol import readable_by
 from reliance.workspace import Workspace
 
 Batch = list[SignedChange]
@@ -215,6 +216,29 @@ def test_a_demoted_steward_keeps_member_rights_but_loses_steward_rights_concurre
         assert not written
         balances, _, _ = projects.balances(judge, world.pid)
         assert balances["min"][world.bob.peer_id] == 60
+
+
+def test_a_removed_stewards_concurrent_settings_do_not_count(world: World) -> None:
+    """Bob, removed concurrently, renames the project, makes it public and sets a credit limit: none of
+    it counts, so the project is not sent to strangers and keeps its name."""
+    removal = world.write(world.alice, remove(world.bob))
+
+    def settings(w: Writer) -> None:
+        meta = w.child(ROOT_ID, "meta")
+        assert meta is not None
+        w.put(meta, "name", "à moi")
+        pdoc.set_visibility(w, "public")
+        pdoc.set_limit(w, world.bob.peer_id, "min", -100_000)
+
+    grab = world.write(world.bob, settings)
+    for number, order in enumerate(every_order([removal, grab])):
+        judge = world.judge(f"judge-{number}", order)
+        doc = judge.repo.open(world.pid)
+        assert projects.summary(judge, world.pid).name == "atelier"
+        assert projects.project_visibility(doc) == "members"
+        assert not readable_by(doc, world.mallory.peer_id)
+        assert readable_by(doc, world.carol.peer_id)
+        assert projects.ledger_view(doc).limits == []
 
 
 def test_mutual_concurrent_removals_remove_both(world: World) -> None:
