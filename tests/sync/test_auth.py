@@ -639,6 +639,22 @@ def test_a_participant_document_refuses_a_fork_of_its_owners_history(cast: Cast)
     assert cast.judge.open(cast.alice.peer_id).heads() == held
 
 
+def test_a_fork_hidden_in_a_batch_out_of_causal_order_is_refused(cast: Cast) -> None:
+    cast.alice.set_code("valeurs", "entraide")
+    cast.alice.set_code("valeurs", "entraide et soin")
+    doc = cast.alice.my_doc()
+    genesis, *later = doc.signed_changes()
+    accept_batch(cast.judge, cast.alice.peer_id, [genesis])
+    forked = fork_of_own_history(cast.alice, doc, genesis.info.hash, later[-1].info.seq + 1, put_root("x"))
+    with pytest.raises(Rejected, match="previous change"):
+        accept_batch(cast.judge, cast.alice.peer_id, list(reversed([*later, *forked])))
+    assert cast.judge.open(cast.alice.peer_id).heads() == [genesis.info.hash]
+
+
+def put_root(key: str) -> Callable[[Writer], None]:
+    return lambda w: w.put(ROOT_ID, key, 1)
+
+
 # -- the project's first change passes the per-record rules -------------------------------------------------
 
 

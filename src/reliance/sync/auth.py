@@ -228,39 +228,54 @@ def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
 
     For a participant document (one author), checked from sequence numbers alone when the stored
     history ends in one head (then numbered by how many changes it holds); otherwise from the causal
-    graph of the document.
+    graph of the document. A change whose dependencies are not all here yet is checked when they are.
     """
-    seqs = {c.info.hash: c.info.seq for c in plan}
-    heads = stored.heads() if plan and any(d not in seqs for c in plan for d in c.info.deps) else []
-    tip = (heads[0], len(stored.known)) if len(heads) == 1 else None
+    seqs: dict[bytes, int] = {}
+    heads: list[bytes] | None = None
+    tip: tuple[bytes, int] | None = None
     graph: CausalGraph | None = None
     for change in plan:
         info = change.info
         last = 0
         for dep in info.deps:
             seq = seqs.get(dep)
-            if seq is None and tip is not None and dep == tip[0]:
-                seq = tip[1]
             if seq is None:
-                if graph is None:
-                    graph = _history(stored, plan)
-                seq = graph.last_seq(info.actor, graph.clock_of([dep]))
+                if not stored.has(dep):
+                    break  # it waits for its dependencies
+                if heads is None:
+                    heads = stored.heads()
+                    tip = (heads[0], len(stored.known)) if len(heads) == 1 else None
+                if tip is not None and dep == tip[0]:
+                    seq = tip[1]
+                else:
+                    if graph is None:
+                        graph = _history(stored)
+                    seq = graph.last_seq(info.actor, graph.clock_of([dep]))
             last = max(last, seq)
-        if last != info.seq - 1:
-            raise Rejected(
-                f"change {_short(info.hash)} does not follow its author's previous change in {stored.doc_id} "
-                f"(each author's history is one line)",
-                info.hash,
-            )
+        else:
+            if last != info.seq - 1:
+                raise Rejected(
+                    f"change {_short(info.hash)} does not follow its author's previous change in "
+                    f"{stored.doc_id} (each author's history is one line)",
+                    info.hash,
+                )
+            seqs[info.hash] = info.seq
 
 
-def _history(stored: StoredDoc, plan: Sequence[SignedChange]) -> CausalGraph:
+def _in_causal_order(stored: StoredDoc, changes: Sequence[SignedChange]) -> bool:
+    """No change of the batch comes before one of the batch it depends on."""
+    later = {c.info.hash for c in changes}
+    for change in changes:
+        if any(dep in later for dep in change.info.deps):
+            return False
+        later.discard(change.info.hash)
+    return True
+
+
+def _history(stored: StoredDoc) -> CausalGraph:
     graph = CausalGraph()
     for info in stored.crdt.changes_since([]):
         graph.add(info.hash, info.deps, info.actor, info.seq)
-    for change in plan:
-        if all(d in graph for d in change.info.deps):
-            graph.add(change.info.hash, change.info.deps, change.info.actor, change.info.seq)
     return graph
 
 
@@ -529,7 +544,10 @@ def _check_batch(
         plan = stored.plan(fresh)
         prepared = authorize_project(stored, plan) if plan else None
     elif fresh:
-        authorize_history(stored, stored.plan(fresh))
+        # The buffered changes this batch completes are checked too; without any, a batch in causal
+        # order (the usual one) is the plan.
+        simple = not stored.pending and _in_causal_order(stored, fresh)
+        authorize_history(stored, fresh if simple else stored.plan(fresh))
     return CheckedBatch(doc_id, fresh, prepared, len(kept) - len(fresh), len(changes) - len(kept))
 
 

@@ -383,7 +383,7 @@ class ProjectIndex:
             (p for p in self._authority if universe >> self._bit[p] & 1),
             key=lambda p: (self._masks[p].bit_count(), self.graph.hash_at(p)),
         )
-        if not any(p in self._revokers for p in members):
+        if not any(self._takes_away(p, universe) for p in members):
             return _Labels(dict.fromkeys(members, True), {})  # nothing was ever taken away: all stand
         state: dict[int, bool | None] = dict.fromkeys(members)
         reasons: dict[int, Reason] = {}
@@ -405,6 +405,19 @@ class ProjectIndex:
                 reasons[position] = Reason("removal.cycle")
             valid[position] = bool(verdict)
         return _Labels(valid, reasons)
+
+    def _takes_away(self, position: int, universe: int) -> bool:
+        """Whether a membership change removes someone, or sets the "member" role of someone who holds
+        (or is given, at some point of this history) the steward's role: adding a member takes nothing."""
+        for peer in self._revokers.get(position, ()):
+            if self._events[position][peer] is None or self._ever_steward(peer, universe):
+                return True
+        return False
+
+    def _ever_steward(self, peer: str, universe: int) -> bool:
+        return any(
+            universe >> self._bit[p] & 1 and self._events[p][peer] == "steward" for p in self._by_peer[peer]
+        )
 
     def _judge_event(
         self, position: int, universe: int, state: dict[int, bool | None]
@@ -562,7 +575,9 @@ class ProjectIndex:
             if not universe >> self._bit[position] & 1:
                 continue
             if labels.valid.get(position):
-                troubled.update(self._revokers.get(position, ()))
+                for peer in self._revokers.get(position, ()):
+                    if self._events[position][peer] is None or self._ever_steward(peer, universe):
+                        troubled.add(peer)
             else:
                 troubled.update(self._events[position])
                 troubled.add(_peer_id(self.graph.author_at(position)))
