@@ -419,9 +419,15 @@ def deliver_in_every_order(
         delivery = [
             c for _, c in sorted(enumerate(canonical), key=lambda ic: (keys[ic[0] % len(keys)], ic[0]))
         ]
-        for change in delivery:  # one at a time: a refused change takes nothing else with it
-            with contextlib.suppress(Rejected):
-                accept_batch(judge.repo, pid, [change])
+        # One at a time (a refused change takes nothing else with it), and again, as peers send again
+        # what a node turned away (a change that cannot wait for its dependencies).
+        progress = True
+        while progress:
+            before = judge.repo.open(pid).heads() if judge.repo.exists(pid) else []
+            for change in delivery:
+                with contextlib.suppress(Rejected):
+                    accept_batch(judge.repo, pid, [change])
+            progress = judge.repo.exists(pid) and judge.repo.open(pid).heads() != before
         results.append(outcome(judge, pid))
         # A node that reopens its home computes the same (nothing depends on the order in memory).
         results.append(outcome(Workspace.open(judge_home), pid))
