@@ -190,6 +190,8 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
         who = clean(ws.participant_name(row["member"]) or row["member"][:14])
         note = f"  {clean(row['note'])}" if row.get("note") else ""
         struck = "  (reversed)" if row.get("reversed_by") else ""
+        if not row.get("counted", True):
+            struck += f"  (not counted: {clean(str(row.get('not_counted')))})"
         amount = clean(format_amount(row["amount"], row["unit"]))
         echo(f"{clean(row['at'])}  {clean(row['id'])}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
 

@@ -516,6 +516,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "projects.tab_balances": ("Soldes et dividende", "Balances and dividend"),
     "projects.no_entry": ("Aucune écriture : c pour contribuer.", "No entry: c to contribute."),
     "projects.reversed": ("annulée", "reversed"),
+    "projects.not_counted": ("non comptée : {reason}", "not counted: {reason}"),
+    # why a change counts for nothing (strong removal, docs/sync-protocol.md)
+    "removal.removed": (
+        "{who} a été retiré·e par le changement {change}, signé en même temps",
+        "{who} was removed by change {change}, made concurrently",
+    ),
+    "removal.demoted": (
+        "{who} a perdu le rôle d'intendant·e par le changement {change}, signé en même temps",
+        "{who} lost the steward role by change {change}, made concurrently",
+    ),
+    "removal.not_member": (
+        "{who} n'était pas membre à ce point de l'historique",
+        "{who} was not a member at that point of the history",
+    ),
+    "removal.not_steward": (
+        "{who} n'était pas intendant·e à ce point de l'historique",
+        "{who} was not a steward at that point of the history",
+    ),
+    "removal.cycle": (
+        "fait partie d'un cycle de retraits simultanés qui ne peut être tranché",
+        "part of a cycle of concurrent removals that cannot be decided",
+    ),
     "projects.balances": ("Soldes", "Balances"),
     "projects.balances_hint": (
         "Positif : le projet doit au membre. Chaque unité s'équilibre à zéro.",

@@ -46,6 +46,7 @@ from reliance.model.catalogue import (
 )
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
+from reliance.sync import authority
 
 if TYPE_CHECKING:
     from reliance.sync.bundle_journal import ImportNotice
@@ -86,6 +87,7 @@ class Workspace:
         self.identity = identity
         tighten_home(home)  # homes written by older versions were world-readable
         self.repo = Repository(home, identity.public_key, limits=limits or load_limits(home))
+        self.repo.on_open.append(authority.warm)
         self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
         self.notices: list[ImportNotice] = self._complete_interrupted_import()
 
@@ -270,7 +272,9 @@ class Workspace:
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
         for doc in self.participant_docs():
-            found.extend(item for item in participant.read_items(doc.crdt) if chosen.matches(item))
+            found.extend(
+                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item)
+            )
         if drafts:
             mine = {item.id for item in found if item.author == self.peer_id}
             found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i))
@@ -279,7 +283,7 @@ class Workspace:
 
     def find_item(self, item_id: str) -> Item | None:
         for doc in self.participant_docs():
-            item = participant.read_item(doc.crdt, item_id, participant.owner(doc.crdt))
+            item = participant.read_item(doc.crdt, item_id, doc.doc_id)
             if item is not None:
                 return replace(item, answers=tuple(self.answers_to(item_id)))
         return self.drafts.get(item_id)
@@ -305,13 +309,15 @@ class Workspace:
     def answers_to(self, item_id: str) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_id == item_id)
+            out.extend(a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_id == item_id)
         return sorted(out, key=lambda a: (a.created, a.id))
 
     def answers_to_me(self) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_author == self.peer_id)
+            out.extend(
+                a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_author == self.peer_id
+            )
         return sorted(out, key=lambda a: (a.created, a.id))
 
     def rename(self, name: str) -> None:

@@ -673,7 +673,8 @@ def test_unknown_frame_types_are_ignored(tmp_path: Path) -> None:
 def test_member_removed_concurrently_with_their_own_change_is_accepted_everywhere(tmp_path: Path) -> None:
     """Authorisation looks at the state at the change's dependencies: Bob's entry was made while he
     was a member as far as its history goes, so every node accepts it, whatever the order in which
-    they learn of the removal. Once Bob has seen his removal, his new changes are refused."""
+    they learn of the removal; and every node shows it as not counted (strong removal). Once Bob has
+    seen his removal, his new changes are refused."""
     cast = project_with_member(tmp_path)
     alice, bob, pid = cast.alice, cast.bob, cast.pid
     projects.remove_member(alice.ws, pid, bob.peer_id)  # Alice removes Bob...
@@ -688,6 +689,8 @@ def test_member_removed_concurrently_with_their_own_change_is_accepted_everywher
     for node in (alice, bob, chloe):
         ledger = projects.ledger(node.ws, pid)
         assert [row["id"] for row in ledger] == [entry]
+        assert not ledger[0]["counted"] and "removed" in ledger[0]["not_counted"]
+        assert projects.balances(node.ws, pid)[0] == {}
         assert pdoc.role_of(node.doc(pid).crdt, bob.peer_id) is None
     assert_same([alice, bob, chloe], [pid])
     # Bob now knows he was removed: the library refuses, and a hand-made change is refused by peers.
@@ -698,6 +701,33 @@ def test_member_removed_concurrently_with_their_own_change_is_accepted_everywher
     cast.net.pump()
     assert any(isinstance(e, BatchRefused) and "is not a member" in e.reason for e in link.events_b)
     assert [row["id"] for row in projects.ledger(alice.ws, pid)] == [entry]
+
+
+def test_a_removed_stewards_puppet_travels_between_honest_nodes_and_changes_nothing(tmp_path: Path) -> None:
+    """Bob, a steward, is removed by Alice. His node, on the state before, makes Mallory a steward, and
+    Mallory removes Alice. Their changes are signed and authorised at their dependencies: honest nodes
+    relay them without refusing anyone, and every node shows Alice as the only steward."""
+    cast = project_with_member(tmp_path)
+    alice, bob, mallory, pid, net = cast.alice, cast.bob, cast.mallory, cast.pid, cast.net
+    projects.add_member(alice.ws, pid, bob.peer_id, "steward")
+    sync_once(alice, bob, net)
+    sync_once(bob, mallory, net)
+    projects.remove_member(alice.ws, pid, bob.peer_id)
+    raw_edit(bob.ws, pid, lambda w: pdoc.set_member(w, mallory.peer_id, "steward", bob.peer_id))
+    sync_once(bob, mallory, net)
+    raw_edit(mallory.ws, pid, lambda w: pdoc.remove_member(w, alice.peer_id))
+    chloe = net.node("Chloé")
+    sync_once(mallory, chloe, net)  # Chloé hears of the takeover first,
+    sync_once(alice, chloe, net)  # then of the removal
+    sync_once(chloe, alice, net)
+    sync_once(chloe, bob, net)
+    for node in (alice, bob, chloe):
+        assert {p: m.role for p, m in projects.members(node.doc(pid)).items()} == {alice.peer_id: "steward"}
+    assert_same([alice, bob, chloe], [pid])
+    # Alice is still a steward everywhere: her next change is accepted by all.
+    projects.add_member(alice.ws, pid, chloe.peer_id)
+    sync_once(alice, chloe, net)
+    assert projects.role_of(chloe.doc(pid), chloe.peer_id) == "member"
 
 
 # -- the fast header reader agrees with the strict one -------------------------------------------------------

@@ -1,6 +1,7 @@
 """CSV export of one project's ledger, for a spreadsheet (RFC 4180: header row, CRLF, quoted as needed).
 
-One row per ledger entry, oldest first (by time, then id). Amounts stay integers in minor units
+One row per ledger entry, oldest first (by time, then id); `not_counted` gives the reason an entry counts in
+no total (strong removal, docs/sync-protocol.md), empty for the others. Amounts stay integers in minor units
 (`amount`); `amount_display` shows them for people (`31.07 EUR`). Text written by people (names, notes)
 that a spreadsheet would take for a formula (starting with =, +, -, @, tab or carriage return) is prefixed
 with an apostrophe.
@@ -33,6 +34,7 @@ COLUMNS = (
     "note",
     "dimensions",
     "lines",
+    "not_counted",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -80,6 +82,7 @@ def export_csv(ws: Workspace, project_ref: str) -> str:
                 safe_text(row.get("note") or ""),
                 ";".join(f"{k}={dims[k]}" for k in sorted(dims)),
                 ";".join(f"{line['member']}={line['amount']}" for line in lines),
+                row.get("not_counted") or "",
             ]
         )
     return out.getvalue()

@@ -22,8 +22,8 @@ def participant_json(ws: Workspace, doc_id: str) -> dict[str, Any]:
         "name": participant.name(doc),
         "code": participant.read_code(doc),
         "code_history": [a.to_json() for a in participant.read_history(doc)],
-        "items": [i.to_json() for i in sorted(participant.read_items(doc), key=lambda i: i.id)],
-        "answers": [a.to_json() for a in sorted(participant.read_answers(doc), key=lambda a: a.id)],
+        "items": [i.to_json() for i in sorted(participant.read_items(doc, doc_id), key=lambda i: i.id)],
+        "answers": [a.to_json() for a in sorted(participant.read_answers(doc, doc_id), key=lambda a: a.id)],
     }
 
 

@@ -709,6 +709,8 @@ class Repository:
         self._open: dict[str, StoredDoc] = {}
         # The node's sync thread and the app's store thread may open documents at the same time.
         self._opening = threading.RLock()
+        # Called with each document once it is loaded, to build what is derived from it (indexes).
+        self.on_open: list[Callable[[StoredDoc], None]] = []
 
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
@@ -737,6 +739,8 @@ class Repository:
         stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock)
         stored.load()
         self._open[doc_id] = stored
+        for hook in self.on_open:
+            hook(stored)
         return stored
 
     def scratch(self, doc_id: str) -> StoredDoc:

@@ -18,8 +18,9 @@ not checked.
 
 What a session shows the peer depends on who the peer is (the key the transport authenticated):
 participant documents go to anyone, a project whose visibility is "members" only to a member in the
-state this node holds now (`doc.project.readable_by`). Such a project is left out of the digest and
-the summary for anyone else, never offered, and a request for it is answered from an empty copy,
+state this node holds now (`authority.readable_by`: the effective members, and the effective
+visibility). Such a project is left out of the digest and the summary for anyone else, never
+offered, and a request for it is answered from an empty copy,
 exactly as for an id this node never heard of; changes the peer sends for it are still checked and
 kept (signatures make relaying safe), but nothing of ours goes back.
 
@@ -47,14 +48,13 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc import project as pdoc
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
 from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import PackError, Shape, unpack
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
-from reliance.sync import wire
+from reliance.sync import authority, wire
 from reliance.sync.auth import (
     BatchOutcome,
     Rejected,
@@ -324,7 +324,7 @@ def readable_by(stored: StoredDoc, peer_id: str) -> bool:
     if not stored.doc_id.startswith("pj"):
         return True
     try:
-        return pdoc.readable_by(stored.crdt, peer_id)
+        return authority.readable_by(stored, peer_id)  # effective members: strong removal
     except (CrdtError, CrdtPanic):
         return False  # unreadable here: shown to nobody
 
