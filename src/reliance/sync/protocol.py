@@ -44,6 +44,9 @@ MAX_DOCUMENT_CHUNK = 64 * 1024 * 1024
 MAX_INFLATED = 256 * 1024 * 1024
 MAX_WANTED = 256  # missing dependencies asked for in one message
 
+#: Every frame type of the protocol (`t`). tests/hostile runs hostile variants of each one: add one there too.
+FRAME_TYPES = ("digest", "summary", "sync", "reject")
+
 
 class ProtocolError(Exception):
     """The peer sent something that is not a valid frame."""
