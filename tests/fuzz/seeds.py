@@ -97,7 +97,7 @@ def _private(ws: Workspace) -> bytes:
     )
 
 
-def _exchange(a: Session, b: Session) -> tuple[list[bytes], list[bytes]]:
+def exchange(a: Session, b: Session) -> tuple[list[bytes], list[bytes]]:
     """Run two sessions against each other until quiet; return the frames each one sent."""
     sent_a: list[bytes] = []
     sent_b: list[bytes] = []
@@ -163,11 +163,11 @@ def build(root: Path) -> dict[str, object]:
     )
     victim_repo = Repository(root / "victim", seeds.public("bob"))
     fill(victim_repo, seeds, victim)
-    from_full, to_full = _exchange(Session(SyncHost(alice.ws.repo)), Session(SyncHost(victim_repo)))
+    from_full, to_full = exchange(Session(SyncHost(alice.ws.repo)), Session(SyncHost(victim_repo)))
     for doc_id in names.values():
         assert victim_repo.open(doc_id).heads() == alice.ws.repo.open(doc_id).heads(), doc_id
     empty_repo = Repository(root / "empty", seeds.public("bob"))
-    to_empty, _ = _exchange(Session(SyncHost(alice.ws.repo)), Session(SyncHost(empty_repo)))
+    to_empty, _ = exchange(Session(SyncHost(alice.ws.repo)), Session(SyncHost(empty_repo)))
     bundle_path = root / "all.bundle"
     export_bundle(alice.ws.repo, bundle_path, list(names.values()), alice.peer_id)
     return {

@@ -1,0 +1,124 @@
+"""Every hostile variant of every frame type (frames.py) against a real session on a real store.
+
+For each variant: no exception escapes `Session.receive`; each frame is handled in bounded time and
+memory; the outcome is the one the variant expects (a refusal with its reason sent back, a peer's
+refusal reported, or nothing); no document changed (a batch is refused whole); every document still
+reopens, compacts and reopens with the same heads; and the node then syncs with an honest peer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgpack
+import pytest
+
+from reliance.store.repository import Repository
+from reliance.sync.protocol import MAX_FRAME, BatchRefused, Event, RefusedByPeer, Session, SyncHost
+from tests.fuzz import seeds as fuzz_seeds
+from tests.fuzz.targets import check_reads_back, check_untouched, repo_state
+from tests.hostile.frames import (
+    MAX_CPU_SECONDS,
+    MAX_REPORTED_REASON,
+    MEMORY_FACTOR,
+    MEMORY_SLACK,
+    SPECS,
+    Expect,
+    Variant,
+    variants,
+)
+
+
+def all_variants() -> list[Variant]:
+    seeds = fuzz_seeds.load()
+    return [variant for spec in SPECS.values() for variant in variants(spec, seeds)]
+
+
+def as_param(variant: Variant) -> object:
+    marks = [pytest.mark.xfail(reason=variant.known, strict=False)] if variant.known else []
+    return pytest.param(variant, id=variant.id, marks=marks)
+
+
+@dataclass(frozen=True)
+class Homes:
+    victim: Path  # Bob's node, holding the seeds' victim prefix
+    full: Path  # a node holding every document of the seeds
+
+
+@pytest.fixture(scope="session")
+def homes(tmp_path_factory: pytest.TempPathFactory) -> Homes:
+    seeds = fuzz_seeds.load()
+    root = tmp_path_factory.mktemp("hostile-homes")
+    fuzz_seeds.fill(Repository(root / "victim", seeds.public("bob")), seeds, seeds.victim)
+    everything = {doc_id: len(history) for doc_id, history in seeds.histories.items()}
+    fuzz_seeds.fill(Repository(root / "full", seeds.public("alice")), seeds, everything)
+    return Homes(root / "victim", root / "full")
+
+
+def deliver(session: Session, frame: bytes) -> tuple[list[bytes], list[Event]]:
+    """One frame, in bounded CPU time and traced memory (memory the Rust side allocates is not traced)."""
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        started = time.process_time()
+        replies = session.receive(frame)
+        spent = time.process_time() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert spent < MAX_CPU_SECONDS, f"one frame held the sync thread {spent:.2f} s"
+    allowed = MEMORY_FACTOR * len(frame) + MEMORY_SLACK
+    assert peak - before <= allowed, f"a {len(frame)}-byte frame cost {(peak - before) >> 20} MiB"
+    return replies, session.pop_events()
+
+
+@pytest.mark.parametrize("variant", [as_param(v) for v in all_variants()])
+def test_hostile_frame(variant: Variant, homes: Homes, tmp_path: Path) -> None:
+    seeds = fuzz_seeds.load()
+    victim_home = tmp_path / "victim"
+    shutil.copytree(homes.victim, victim_home)
+    actor = seeds.public("bob")
+    repo = Repository(victim_home, actor)
+    session = Session(SyncHost(repo), max_frame=variant.max_frame or MAX_FRAME)
+    session.start()
+    for frame in variant.prelude(seeds):
+        session.receive(frame)
+    session.pop_events()
+    before = repo_state(repo)
+    replies: list[bytes] = []
+    events: list[Event] = []
+    for frame in variant.frames(seeds):
+        out, happened = deliver(session, frame)
+        replies += out
+        events += happened
+    after = repo_state(repo)
+
+    refusals = [e for e in events if isinstance(e, BatchRefused)]
+    if variant.expect == Expect.REFUSED:
+        assert refusals, f"not refused; events: {events}"
+        sent = [msgpack.unpackb(r) for r in replies]
+        rejects = [f["reason"] for f in sent if f.get("t") == "reject"]
+        assert rejects == [refusals[0].reason] and rejects[0], (rejects, refusals)
+    elif variant.expect == Expect.PEER_REFUSED:
+        reported = [e.reason for e in events if isinstance(e, RefusedByPeer)]
+        assert reported and all(reported), events
+        assert all(len(reason) <= MAX_REPORTED_REASON for reason in reported), "a peer's reason is kept whole"
+        assert not refusals
+    check_untouched(before, after, variant.id)
+    assert after == {doc_id: state for doc_id, state in before.items() if doc_id in after}
+    assert sorted(p.name for p in (victim_home / "docs").iterdir()) == sorted(before)
+    check_reads_back(victim_home, actor, after)
+
+    # The node still syncs with an honest peer, and ends up with everything it holds.
+    full_home = tmp_path / "full"
+    shutil.copytree(homes.full, full_home)
+    full = Repository(full_home, seeds.public("alice"))
+    honest, mine = Session(SyncHost(full)), Session(SyncHost(repo))  # the node's own store, as in memory
+    fuzz_seeds.exchange(honest, mine)
+    assert not [e for e in honest.pop_events() + mine.pop_events() if isinstance(e, BatchRefused)]
+    for doc_id in seeds.histories:
+        assert mine.host.repo.open(doc_id).heads() == full.open(doc_id).heads()
