@@ -7,9 +7,9 @@ Prints one JSON object: {"seed", "targets": {name: {"inputs", "seconds", "inputs
 "failures": [{"kind", "location", "count", "known", "example", "message"}]}}}. Each failure is counted
 once per kind and location (the innermost frame in reliance, or the invariant that broke); "known" names
 the item of the issue it belongs to, when it is a known one (tests/fuzz/known.py). Every distinct
-failure's input is saved under --failures (default: bench/fuzz-failures/<target>/<digest>.bin, with a
-.json beside it) and replays with --replay. Input i of a run is made from Random(f"{seed}:{i}"), so a run
-can be split in ranges (--start) and repeated exactly.
+failure's input is saved under --failures (default: $TMPDIR/reliance-fuzz-failures/<target>/<digest>.bin,
+with a .json beside it) and replays with --replay. Input i of a run is made from Random(f"{seed}:{i}"), so
+a run can be split in ranges (--start) and repeated exactly.
 
 Progress goes to stderr every 1,000 inputs. An input that never returns (a loop in native code) is saved
 by a watchdog as kind "hang" after --hang seconds, and the run stops with exit status 3. The first input
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def main() -> None:
     parser.add_argument("--target", action="append", choices=list(targets.all_names()), help="default: all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start", type=int, default=0, help="index of the first input (to split a run)")
-    parser.add_argument("--failures", type=Path, default=REPO_ROOT / "bench" / "fuzz-failures")
+    parser.add_argument(
+        "--failures", type=Path, default=Path(tempfile.gettempdir()) / "reliance-fuzz-failures"
+    )
     parser.add_argument("--hang", type=float, default=120.0, help="seconds before an input counts as a hang")
     parser.add_argument("--no-minimize", action="store_true", help="save failing inputs as found")
     parser.add_argument("--replay", type=Path, nargs="+", help="run saved inputs instead")

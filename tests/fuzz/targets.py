@@ -356,7 +356,7 @@ class FrameTarget:
         how = rng.random()
         try:
             decoded = unpack(frame)
-        except (ValueError, msgpack.UnpackException):
+        except (ValueError, TypeError, msgpack.UnpackException):
             how = 0.0  # already broken by an earlier mutation
         if how < 0.25:
             return mutate_bytes(rng, frame, self.pool)

@@ -19,7 +19,7 @@ from tests.fuzz import engine, known, targets
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 # Inputs per target in `make test`: a few seconds each on a quiet machine.
-BOUNDED = {"wire": 10_000, "frame": 800, "bundle": 1_500, "store": 1_000, "apply": 1_500}
+BOUNDED = {"wire": 6_000, "frame": 600, "bundle": 1_000, "store": 800, "apply": 1_000}
 SEED = 0
 
 
@@ -48,8 +48,15 @@ def test_longer_fuzz(name: str, tmp_path: Path) -> None:
     fuzz_and_report(name, 10 * BOUNDED[name], SEED + 1, tmp_path)
 
 
-def corpus_inputs() -> list[Path]:
-    return sorted(p for p in CORPUS.glob("*/*.bin"))
+def corpus_inputs() -> list[object]:
+    """Every saved reproducer; those that take long to replay (their .json says `"slow": true`) are slow."""
+    params = []
+    for path in sorted(CORPUS.glob("*/*.bin")):
+        slow = json.loads(path.with_suffix(".json").read_text()).get("slow", False)
+        params.append(
+            pytest.param(path, id=f"{path.parent.name}/{path.stem}", marks=[pytest.mark.slow] * slow)
+        )
+    return params
 
 
 _loaded: dict[str, engine.Target] = {}
@@ -63,7 +70,7 @@ def loaded(name: str) -> engine.Target:
     return _loaded[name]
 
 
-@pytest.mark.parametrize("path", corpus_inputs(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", corpus_inputs())
 def test_saved_input_replays_cleanly(path: Path) -> None:
     """Each reproducer in corpus/ passes, or fails exactly as the known item it documents."""
     meta = json.loads(path.with_suffix(".json").read_text())

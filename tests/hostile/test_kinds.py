@@ -48,9 +48,9 @@ class Victim:
 
 
 @pytest.fixture
-async def victim(tmp_path: Path) -> AsyncIterator[Victim]:
+async def victim(fast_tmp: Path) -> AsyncIterator[Victim]:
     seeds = fuzz_seeds.load()
-    workspace = Workspace.create(tmp_path / "victim", "Bob")
+    workspace = Workspace.create(fast_tmp / "victim", "Bob")
     fuzz_seeds.fill(workspace.repo, seeds, seeds.victim)
     config = NodeConfig(
         port=0, listen=HOST, mdns=False, write_state=False, heartbeat_interval=0.2, handshake_timeout=0.5
@@ -139,7 +139,7 @@ def printable(text: str) -> bool:
 
 @pytest.mark.parametrize("variant", [as_param(v) for v in all_variants()])
 async def test_hostile_transport_message(
-    variant: KindVariant, victim: Victim, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    variant: KindVariant, victim: Victim, fast_tmp: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="reliance")
     node = victim.node
@@ -181,6 +181,6 @@ async def test_hostile_transport_message(
             assert any(e.kind == ev.REJECTED for e in mine), mine
 
     assert await node._in_worker(repo_state, node.ws.repo) == before
-    await honest_sync(victim.port, tmp_path, node)
+    await honest_sync(victim.port, fast_tmp, node)
     unexpected = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not unexpected, unexpected
