@@ -71,8 +71,12 @@ def _location(exc: BaseException) -> str:
     frame = (ours or frames or [None])[-1]
     if frame is None:
         return "?"
-    path = Path(frame.filename)
-    short = str(path.relative_to(path.parents[2])) if SOURCE_MARK in frame.filename else path.name
+    parts = Path(frame.filename).parts
+    if SOURCE_MARK in frame.filename:
+        start = max(i for i in range(len(parts) - 1) if parts[i : i + 2] == ("src", "reliance")) + 1
+        short = "/".join(parts[start:])
+    else:
+        short = parts[-1]
     return f"{short}:{frame.lineno} in {frame.name}"
 
 
