@@ -68,9 +68,9 @@ class Failure:
 def _location(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if SOURCE_MARK in f.filename]
-    frame = (ours or frames or [None])[-1]
-    if frame is None:
+    if not frames:
         return "?"
+    frame = (ours or frames)[-1]
     parts = Path(frame.filename).parts
     if SOURCE_MARK in frame.filename:
         start = max(i for i in range(len(parts) - 1) if parts[i : i + 2] == ("src", "reliance")) + 1

@@ -154,7 +154,7 @@ def mutate_structure(rng: random.Random, obj: Any, leaf: Any = None) -> Any:
     paths = _paths(obj)
     path = rng.choice(paths)
     target = _get(obj, path)
-    parent = _get(obj, path[:-1]) if path else None
+    parent: Any = _get(obj, path[:-1]) if path else None
     op = rng.randrange(8)
     if op == 0 and path:  # replace with a value of another type
         parent[path[-1]] = random_value(rng)

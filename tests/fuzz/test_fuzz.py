@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_longer_fuzz(name: str, tmp_path: Path) -> None:
     fuzz_and_report(name, 10 * BOUNDED[name], SEED + 1, tmp_path)
 
 
-def corpus_inputs() -> list[object]:
+def corpus_inputs() -> list[Any]:
     """Every saved reproducer; those that take long to replay (their .json says `"slow": true`) are slow."""
     params = []
     for path in sorted(CORPUS.glob("*/*.bin")):

@@ -183,19 +183,16 @@ def derived(spec: FrameSpec, seeds: Seeds) -> list[Variant]:
     def packed(seeds: Seeds) -> bytes:
         return pack(spec.sample(seeds))
 
-    for label, cut in (
-        ("first-byte", lambda n: 1),
-        ("half", lambda n: n // 2),
-        ("last-byte", lambda n: n - 1),
-    ):
-        out.append(
-            Variant(
-                t,
-                Category.TRUNCATED,
-                label,
-                lambda seeds, cut=cut: [packed(seeds)[: cut(len(packed(seeds)))]],
-            )
-        )
+    def cut_at(where: Callable[[int], int]) -> Callable[[Seeds], list[bytes]]:
+        return lambda seeds: [packed(seeds)[: where(len(packed(seeds)))]]
+
+    cuts: dict[str, Callable[[int], int]] = {
+        "first-byte": lambda n: 1,
+        "half": lambda n: n // 2,
+        "last-byte": lambda n: n - 1,
+    }
+    for label, where in cuts.items():
+        out.append(Variant(t, Category.TRUNCATED, label, cut_at(where)))
     rng = random.Random(f"hostile:{t}")
     noise = rng.randbytes(200)
     out.append(Variant(t, Category.RANDOM_BYTES, "never-msgpack", lambda seeds: [b"\xc1" + noise]))
@@ -352,8 +349,9 @@ def sync_extra() -> list[Variant]:
 
     def mallory_base(seeds: Seeds) -> list[bytes]:
         history = _history(seeds, "mallory")[:2]
-        last = wire.parse_change(history[-1][0]).hash
-        return [_sync_frame(seeds.docs["mallory"], [c for c, _ in history], [[last, history[-1][1]]], [last])]
+        last, signature = wire.parse_change(history[-1][0]).hash, history[-1][1]
+        assert signature is not None
+        return [_sync_frame(seeds.docs["mallory"], [c for c, _ in history], [[last, signature]], [last])]
 
     def id_with_newline(seeds: Seeds) -> list[bytes]:
         frame = unpack(seeds.frames_to_victim[-1])

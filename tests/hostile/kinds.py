@@ -310,6 +310,12 @@ def _then(write: Callable[[Raw], None]) -> Attack:
     return attack
 
 
+def _cut_short(raw: Raw) -> None:
+    """A frame announcing 1,000 bytes, 10 sent, then the end of the stream."""
+    raw.writer.write(struct.pack(">H", 1000) + b"\0" * 10)
+    raw.writer.write_eof()
+
+
 def _replayed_frame(raw: Raw) -> None:
     frame = prefixed(raw.noise.encrypt(bytes((KIND_PING,)) + b"1"))
     raw.writer.write(frame + frame)
@@ -333,9 +339,7 @@ def data_variants() -> list[KindVariant]:
             k,
             Category.TRUNCATED,
             "frame-cut-short",
-            _then(
-                lambda raw: (raw.writer.write(struct.pack(">H", 1000) + b"\0" * 10), raw.writer.write_eof())
-            ),
+            _then(_cut_short),
             Outcome.VIOLATION,
         ),
         KindVariant(

@@ -24,9 +24,9 @@ def frame_types_in_code() -> set[str]:
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == "t" and isinstance(value, ast.Constant):
-                    found.add(value.value)
+                    found.add(str(value.value))
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "kind":
-            found.update(c.value for c in node.comparators if isinstance(c, ast.Constant))
+            found.update(str(c.value) for c in node.comparators if isinstance(c, ast.Constant))
     return found
 
 
