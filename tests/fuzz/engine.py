@@ -235,15 +235,27 @@ def save_failure(directory: Path, failure: Failure) -> Path:
 def minimize(target: Target, failure: Failure, budget: int = 2000) -> Failure:
     """A smaller input that shows the same failure (same kind and location).
 
+    A target may offer structural steps (`target.smaller(data)`: candidate inputs, e.g. without one of
+    its frames), tried first.
     A target that knows the input an input was made from (`target.parts(data)` gives the reference
     bytes, the mutated bytes and a function that rebuilds an input from them) gets the mutated bytes
     brought back towards the reference, one edit at a time, keeping only the edits the failure needs;
     otherwise pieces of the input are cut away while the failure stays."""
     import difflib
 
+    tries = 0
+    smaller = getattr(target, "smaller", None)  # structural steps first (e.g. drop a whole frame)
+    shrunk = True
+    while smaller is not None and shrunk and tries < budget:
+        shrunk = False
+        for candidate in smaller(failure.data):
+            tries += 1
+            found = run_one(target, candidate)
+            if found is not None and found.kind == failure.kind and found.location == failure.location:
+                failure, shrunk = found, True
+                break
     parts = getattr(target, "parts", None)
     reference, blob, rebuild = parts(failure.data) if parts else (None, failure.data, lambda b: b)
-    tries = 0
 
     def still_fails(candidate: bytes) -> Failure | None:
         nonlocal tries

@@ -18,6 +18,7 @@ after a compaction (a snapshot that cannot be loaded back bricks a document for 
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
 import re
 import shutil
@@ -128,6 +129,18 @@ def check_reads_back(home: Path, actor: bytes, live: dict[str, DocState | None])
             raise failed("unreadable after compaction", doc_id, exc) from None
         if tuple(stored.heads()) != state.heads or set(stored.pending) != state.pending:
             raise Broken("other heads or buffer after compaction", doc_id)
+
+
+ID_SUFFIXES = ("\n", "\r\n", " ", "\x00", "/", "\u2028")
+DOCUMENT_ID = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")
+
+
+def check_folders(home: Path) -> None:
+    """Every document folder is named by a well-formed id, entirely (not "an id and a newline")."""
+    docs = home / "docs"
+    for folder in docs.iterdir() if docs.is_dir() else ():
+        if not DOCUMENT_ID.fullmatch(folder.name):
+            raise Broken("a document folder named by a malformed id", repr(folder.name))
 
 
 def cause(exc: BaseException) -> str:
@@ -360,6 +373,9 @@ class FrameTarget:
             how = 0.0  # already broken by an earlier mutation
         if how < 0.25:
             return mutate_bytes(rng, frame, self.pool)
+        if how < 0.3 and isinstance(decoded, dict) and isinstance(decoded.get("d"), str):
+            decoded["d"] += rng.choice(ID_SUFFIXES)  # the same document, by a name that almost matches
+            return pack(decoded)
         if (
             how < 0.6
             and isinstance(decoded, dict)
@@ -388,6 +404,10 @@ class FrameTarget:
             rng.shuffle(frames)
         return pack(frames)
 
+    def smaller(self, data: bytes) -> list[bytes]:
+        frames = unpack(data)
+        return [pack(frames[:i] + frames[i + 1 :]) for i in range(len(frames))] if len(frames) > 1 else []
+
     def run(self, data: bytes) -> None:
         frames = unpack(data)
         repo = self.home.ready()
@@ -405,6 +425,7 @@ class FrameTarget:
                     raise Broken("refusal without a reason")
                 check_untouched(before, after, "frame")
         if self.home.dirty:
+            check_folders(self.home.work)
             check_reads_back(self.home.work, self.home.actor, repo_state(repo))
 
 
@@ -443,6 +464,10 @@ class BundleTarget:
             return mutate_bytes(rng, self.seeds.bundle, [self.seeds.bundle])
         leaf = self._mutate_change if how < 0.6 else None
         bundle = self.decoded
+        if how > 0.95:
+            bundle = copy.deepcopy(bundle)
+            entry = rng.choice(bundle["docs"])
+            entry["id"] += rng.choice(ID_SUFFIXES)
         for _ in range(rng.choice((1, 1, 2, 3))):
             bundle = mutate_structure(rng, bundle, leaf)
         return pack(bundle)
@@ -467,6 +492,7 @@ class BundleTarget:
         after = repo_state(repo)
         if after != before:
             self.home.dirty = True
+            check_folders(self.home.work)
             check_reads_back(self.home.work, self.home.actor, after)
 
 
