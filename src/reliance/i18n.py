@@ -11,6 +11,7 @@ import os
 
 from reliance.model.catalogue import ANSWER_LABELS, KIND_LABELS, STATUS_LABELS, AnswerKind, ItemKind, Status
 from reliance.model.codesocial import GROUP_LABELS, SECTIONS
+from reliance.model.messages import MESSAGES as MODEL_MESSAGES
 
 LANGS = ("fr", "en")
 
@@ -617,6 +618,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
 }
+# Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
+MESSAGES.update(MODEL_MESSAGES)
 
 
 class _Params(dict[str, object]):

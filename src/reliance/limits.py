@@ -37,6 +37,12 @@ class Limits:
 
     # -- bundles ---------------------------------------------------------------------------------------------
 
+    # -- what a person types, and what the programme expands -------------------------------------------------
+    # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.
+    typed_value_chars: int = 100
+    # Occurrences of one repeating item in a programme or a calendar window (daily for more than a year).
+    occurrences_per_item: int = 400
+
     def replace(self, **changes: Any) -> Limits:
         return dataclasses.replace(self, **changes)
 

@@ -189,3 +189,44 @@ def test_a_malformed_file_is_refused_with_the_reason(world: World, tmp_path: Pat
         assert "Traceback" not in err, name
         assert store_state(fresh.home) == state, name
     assert "cannot read" in err
+
+
+def test_repetition_capacity_and_withdrawal_come_back(world: World, tmp_path: Path) -> None:
+    data = export_json(world.alice)
+    me = mine(data, world.alice.peer_id)
+    dated = next(i for i in me["items"] if i["begins"])
+    dated["repeat"] = {"freq": "weekly", "until": "2026-09-30"}
+    dated["capacity"] = 12
+    fresh = restored_home(world.alice, tmp_path / "alice2")
+    import_export(fresh, write_json(tmp_path / "alice.json", data))
+    back = next(i for i in mine(export_json(fresh), world.alice.peer_id)["items"] if i["id"] == dated["id"])
+    assert back["repeat"] == {"freq": "weekly", "until": "2026-09-30"} and back["capacity"] == 12
+
+    answers = export_json(world.bob)
+    [answer] = mine(answers, world.bob.peer_id)["answers"]
+    answer["kind"], answer["withdrawn"] = "coming", "2026-06-02T10:00:00+00:00"
+    bob = restored_home(world.bob, tmp_path / "bob2")
+    import_export(bob, write_json(tmp_path / "bob.json", answers))
+    assert mine(export_json(bob), world.bob.peer_id)["answers"] == [answer]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("repeat", "weekly", "repeat: must be an object, not text"),
+        ("repeat", {"freq": "monthly", "until": "2026-09-30"}, "Unknown repetition “monthly”"),
+        ("repeat", {"freq": "weekly", "until": 3}, "repeat.until: must be text, not a number"),
+        ("capacity", "12", "capacity: must be a whole number, not text"),
+        ("capacity", 0, "The number of places is a whole number from 1 to 100000"),
+    ],
+)
+def test_a_malformed_repetition_or_capacity_is_refused(
+    world: World, tmp_path: Path, key: str, value: Any, reason: str
+) -> None:
+    data = export_json(world.alice)
+    dated = next(i for i in mine(data, world.alice.peer_id)["items"] if i["begins"])
+    dated[key] = value
+    fresh = restored_home(world.alice, tmp_path / "alice2")
+    with pytest.raises(ImportRefused) as refused:
+        import_export(fresh, write_json(tmp_path / "bad.json", data))
+    assert reason in str(refused.value)

@@ -249,10 +249,13 @@ def test_json_shape() -> None:
         "project",
         "created",
         "updated",
+        "repeat",
+        "capacity",
         "answers",
     }
     assert data["kind"] == "offer" and data["status"] == "published" and data["tags"] == ["lyon"]
     assert data["begins"] == "2026-07-14" and data["ends"] is None and data["reciprocity"] is None
+    assert data["repeat"] is None and data["capacity"] is None
 
 
 def test_answer_message_limit() -> None:

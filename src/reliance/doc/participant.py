@@ -6,8 +6,11 @@ Schema (root map):
   code: {section id: Text}
   code_history: [{section, at, by, before_heads: [hex], added, removed}]
   items: {item id: {kind, title, description: Text, tags: [str], place, begins, ends, status,
-                    reciprocity, project, created, updated}}
-  answers: {answer id: {item, item_author, kind, message, created}}
+                    reciprocity, project, created, updated, repeat?: {freq, until}, capacity?: int}}
+  answers: {answer id: {item, item_author, kind, message, created, withdrawn?}}
+
+Keys marked ? are absent from documents written before them, and read as absent when malformed; versions
+that do not know them ignore them (an item shows its first occurrence only, a withdrawn answer stays).
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from reliance.doc.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
-from reliance.errors import DocumentError
+from reliance.errors import DocumentError, ModelError
 from reliance.model.catalogue import (
     Answer,
     AnswerKind,
     Item,
     ItemKind,
+    Repeat,
     Status,
     now_iso,
+    parse_repeat,
+    validate_capacity,
 )
 from reliance.model.codesocial import SECTION_IDS
 
@@ -121,6 +127,24 @@ def write_item(writer: Writer, item: Item, *, new: bool) -> None:
     current = writer.child(obj, "tags")
     if current is None or writer.list_values(current) != list(item.tags):
         writer.put_list(obj, "tags", list(item.tags))
+    _write_repeat(writer, obj, item.repeat)
+    if item.capacity is not None:
+        writer.put(obj, "capacity", item.capacity)
+    elif "capacity" in writer.keys(obj):
+        writer.delete(obj, "capacity")
+
+
+def _write_repeat(writer: Writer, obj: ObjId, repeat: Repeat | None) -> None:
+    present = "repeat" in writer.keys(obj)
+    if repeat is None:
+        if present:
+            writer.delete(obj, "repeat")
+        return
+    inner = writer.child(obj, "repeat") if present else None
+    if inner is None:
+        inner = writer.put_map(obj, "repeat")
+    writer.put(inner, "freq", repeat.freq.value)
+    writer.put(inner, "until", repeat.until)
 
 
 def write_answer(writer: Writer, answer: Answer) -> None:
@@ -131,6 +155,25 @@ def write_answer(writer: Writer, answer: Answer) -> None:
     writer.put(obj, "kind", answer.kind.value)
     writer.put(obj, "message", answer.message)
     writer.put(obj, "created", answer.created)
+    if answer.withdrawn:
+        writer.put(obj, "withdrawn", answer.withdrawn)
+
+
+def _answer_obj(writer: Writer, answer_id: str) -> ObjId:
+    found = writer.child(_child(writer, "answers"), answer_id)
+    if found is None:
+        raise DocumentError(f"no answer {answer_id}")
+    return found
+
+
+def update_answer(writer: Writer, answer_id: str, message: str) -> None:
+    """A new message for one of my answers; it keeps its id and its place (`created`)."""
+    writer.put(_answer_obj(writer, answer_id), "message", message)
+
+
+def withdraw_answer(writer: Writer, answer_id: str, at: str) -> None:
+    """Take one of my answers back: it stays in the document, marked with when (see model.rsvp)."""
+    writer.put(_answer_obj(writer, answer_id), "withdrawn", at)
 
 
 def set_name(writer: Writer, name: str) -> None:
@@ -243,7 +286,33 @@ def read_item(doc: CrdtDoc, item_id: str, author: str) -> Item | None:
         project=fields["project"],
         created=fields["created"],
         updated=fields["updated"],
+        repeat=_read_repeat(doc, obj, fields["begins"]),
+        capacity=_read_capacity(doc, obj),
     )
+
+
+def _read_repeat(doc: CrdtDoc, obj: ObjId, begins: str) -> Repeat | None:
+    """The item's repetition, or None when absent or not one this version can follow."""
+    inner = doc.child(obj, "repeat")
+    if inner is None:
+        return None
+    freq, until = doc.scalar(inner, "freq"), doc.scalar(inner, "until")
+    if not isinstance(freq, str) or not isinstance(until, str):
+        return None
+    try:
+        return parse_repeat(freq, until, begins)
+    except ModelError:
+        return None
+
+
+def _read_capacity(doc: CrdtDoc, obj: ObjId) -> int | None:
+    value = doc.scalar(obj, "capacity")
+    if value is None:
+        return None
+    try:
+        return validate_capacity(value)
+    except ModelError:
+        return None
 
 
 def read_items(doc: CrdtDoc) -> list[Item]:
@@ -278,6 +347,7 @@ def read_answers(doc: CrdtDoc) -> list[Answer]:
                 message=_str(doc, obj, "message"),
                 author=author,
                 created=_str(doc, obj, "created"),
+                withdrawn=_str(doc, obj, "withdrawn"),
             )
         )
     return out

@@ -1,4 +1,4 @@
-"""Exports: JSON of everything held, Markdown of a social code and its items."""
+"""Exports: JSON of everything held, Markdown of a social code and its items, the programme as a calendar."""
 
 from __future__ import annotations
 
@@ -98,6 +98,15 @@ def export_markdown(ws: Workspace, lang: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def export_ics(ws: Workspace, *, include_archived: bool = False) -> bytes:
+    """Every item on the programme that this node holds, anyone's, as an RFC 5545 calendar."""
+    from reliance.export.ics import calendar_ics
+
+    items = ws.items()
+    names = {author: ws.participant_name(author) for author in {i.author for i in items}}
+    return calendar_ics(items, names=names, name="Programme", include_archived=include_archived)
+
+
 def export(ws: Workspace, fmt: str, *, project: str | None = None, lang: str = "fr") -> str:
     if fmt == "json":
         return json.dumps(export_json(ws), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -107,6 +116,9 @@ def export(ws: Workspace, fmt: str, *, project: str | None = None, lang: str = "
         from reliance.export.jsonld import export_jsonld
 
         return json.dumps(export_jsonld(ws), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if fmt == "ics":
+        # CRLF line ends, as RFC 5545 requires: write it with newline="" (or as bytes) to keep them.
+        return export_ics(ws).decode("utf-8")
     if fmt == "csv":
         from reliance.export.csv_ledger import export_csv
 

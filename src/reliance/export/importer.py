@@ -29,7 +29,15 @@ from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.errors import ModelError, PeerIdError, RelianceError
 from reliance.export.exporters import EXPORT_FORMAT
 from reliance.identity import decode_peer_id
-from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status, validate_answer_message
+from reliance.model.catalogue import (
+    Answer,
+    AnswerKind,
+    Item,
+    ItemKind,
+    Repeat,
+    Status,
+    validate_answer_message,
+)
 from reliance.model.codesocial import SECTION_IDS, validate_section_text
 from reliance.workspace import Workspace
 
@@ -218,6 +226,11 @@ def _check_item_shape(data: Mapping[str, Any], path: str) -> None:
         _get(data, key, str, path, default=None)
     _str_list(data, "tags", path)
     _get(data, "answers", list, path, default=[])
+    repeat = _get(data, "repeat", dict, path, default=None)
+    if repeat is not None:
+        for key in ("freq", "until"):
+            _get(repeat, key, str, f"{path}.repeat")
+    _get(data, "capacity", int, path, default=None)
 
 
 def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
@@ -226,6 +239,7 @@ def _check_answer_shape(data: Mapping[str, Any], path: str) -> None:
         _get(data, key, str, path)
     for key in ("item_author", "message", "created"):
         _text(data, key, path)
+    _get(data, "withdrawn", str, path, default=None)
 
 
 def _participant(data: Mapping[str, Any], path: str) -> _Participant:
@@ -313,6 +327,8 @@ def _item(data: Mapping[str, Any], owner: str, path: str) -> Item:
         project=data.get("project") or "",
         created=_time(data.get("created") or "", f"{path}.created"),
         updated=_time(data.get("updated") or "", f"{path}.updated"),
+        repeat=Repeat(data["repeat"]["freq"], data["repeat"]["until"]) if data.get("repeat") else None,
+        capacity=data.get("capacity"),
     )
     try:
         return draft.validated()
@@ -344,6 +360,7 @@ def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
         message=message,
         author=owner,
         created=_time(data.get("created") or "", f"{path}.created"),
+        withdrawn=_time(data.get("withdrawn") or "", f"{path}.withdrawn"),
     )
 
 

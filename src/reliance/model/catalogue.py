@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from reliance.errors import ModelError
+from reliance.model.messages import InputError, shown
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 20_000
 MAX_TAGS = 32
 MAX_TAG = 48
 MAX_FIELD = 500
+MAX_CAPACITY = 100_000
 
 
 class ItemKind(StrEnum):
@@ -35,6 +37,12 @@ class Status(StrEnum):
 class AnswerKind(StrEnum):
     CAN_HELP = "can_help"
     INTERESTED = "interested"
+    COMING = "coming"  # a place at an event: counted against its capacity (see reliance.model.rsvp)
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
 
 
 KIND_LABELS = {
@@ -53,6 +61,7 @@ STATUS_LABELS = {
 ANSWER_LABELS = {
     AnswerKind.CAN_HELP: ("Je peux aider", "I can help"),
     AnswerKind.INTERESTED: ("Ça m'intéresse", "I'm interested"),
+    AnswerKind.COMING: ("Je viens", "I'm coming"),
 }
 # Reciprocity: one of these words, or free text describing the exchange.
 RECIPROCITY_WORDS = ("gift", "time", "money", "barter")
@@ -147,6 +156,51 @@ def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """A simple recurrence: the item happens again every day or every week, the last time on `until`.
+
+    Stored in the item's map as `repeat: {freq, until}`; documents without it (all those written before)
+    read as not repeating, and versions that do not know it show the first occurrence only.
+    """
+
+    freq: Frequency
+    until: str  # ISO 8601 date of the last occurrence (inclusive)
+
+    def validated(self, begins: str) -> Repeat:
+        return parse_repeat(str(self.freq), str(self.until), begins)
+
+    def to_json(self) -> dict[str, str]:
+        return {"freq": self.freq.value, "until": self.until}
+
+
+def parse_repeat(freq: str, until: str, begins: str) -> Repeat:
+    """A repetition of an item that begins at `begins` (its stored ISO value), or an InputError."""
+    try:
+        frequency = Frequency(freq.strip().lower())
+    except ValueError:
+        raise InputError("repeat.error.freq", field="repeat", value=shown(freq)) from None
+    until = until.strip()
+    try:
+        last = date.fromisoformat(until) if len(until) == 10 else None
+    except ValueError:
+        last = None
+    if last is None:
+        raise InputError("repeat.error.until", field="repeat", value=shown(until))
+    if not begins:
+        raise InputError("repeat.error.needs_begins", field="repeat")
+    if last < date.fromisoformat(begins[:10]):
+        raise InputError("repeat.error.until_before", field="repeat", until=until, begins=begins[:10])
+    return Repeat(frequency, last.isoformat())
+
+
+def validate_capacity(value: object) -> int:
+    """A number of places: a whole number from 1 to MAX_CAPACITY."""
+    if type(value) is not int or not 1 <= value <= MAX_CAPACITY:
+        raise InputError("capacity.error", field="capacity", max=MAX_CAPACITY)
+    return value
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     kind: ItemKind
@@ -162,6 +216,8 @@ class Item:
     project: str = ""
     created: str = ""
     updated: str = ""
+    repeat: Repeat | None = None
+    capacity: int | None = None  # places for `coming` answers; None: no limit
     answers: tuple[Answer, ...] = field(default=(), compare=False)
 
     def validated(self) -> Item:
@@ -185,6 +241,8 @@ class Item:
             status=parse_status(self.status),
             reciprocity=_text(self.reciprocity, "the reciprocity", MAX_FIELD),
             project=_text(self.project, "the project", MAX_FIELD),
+            repeat=self.repeat.validated(begins) if self.repeat is not None else None,
+            capacity=validate_capacity(self.capacity) if self.capacity is not None else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -203,6 +261,8 @@ class Item:
             "project": self.project or None,
             "created": self.created,
             "updated": self.updated,
+            "repeat": self.repeat.to_json() if self.repeat is not None else None,
+            "capacity": self.capacity,
             "answers": [a.to_json() for a in self.answers],
         }
 
@@ -218,6 +278,7 @@ class Answer:
     message: str
     author: str
     created: str
+    withdrawn: str = ""  # when its author took it back (ISO 8601); "" while it stands
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -228,6 +289,7 @@ class Answer:
             "message": self.message,
             "author": self.author,
             "created": self.created,
+            "withdrawn": self.withdrawn or None,
         }
 
 

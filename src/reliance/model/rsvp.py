@@ -1,0 +1,187 @@
+"""Answers to an item: one per person and kind, withdrawal, and who has a place at an event.
+
+Each answer lives in its author's own document (`participant.answers`), so there is no shared list to
+append to: everything here is computed, by every peer alike, from the answers it holds.
+
+- One answer per person and kind: answering again updates the standing answer (`plan_answer` gives its
+  id) instead of adding one. Documents written before this rule may hold duplicates: `standing_answers`
+  keeps, per (author, item, kind), the one that arrived first, showing the latest message.
+- Withdrawal: an answer is never deleted, it is marked `withdrawn` with the time (a reply, a feed or an
+  export can still say what happened). A withdrawn answer no longer counts; answering again afterwards
+  writes a new answer, which arrives when it is written.
+- Places: `coming` answers to an item with a `capacity` fill its places in arrival order; the rest wait,
+  in the same order, and move up when someone withdraws. The answering side refuses `coming` to a full
+  item (`plan_answer` raises `rsvp.full`); answers written concurrently on peers that had not yet seen
+  each other can still exceed the capacity, and those past it are the waiting list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from reliance.model.catalogue import ANSWER_LABELS, Answer, AnswerKind, Item
+from reliance.model.messages import InputError, render
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _instant(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def arrival_key(answer: Answer, item: Item | None = None) -> tuple[datetime, str, str]:
+    """Where an answer stands in arrival order: its time, then its author's peer id, then its id.
+
+    There is no moment at which an answer "arrives" for everyone: answers are written in different
+    documents, on devices that may not see each other for hours, and each peer receives them in its own
+    order. So the order is taken from the answers themselves, which every peer holds identically: the
+    time its author's device wrote it (`created`, compared as an instant), and, for answers written in
+    the same second, the author's peer id (unique, and not chosen freely: it is a public key) and then
+    the answer's id. Every peer holding the same answers computes the same list, whatever order they came
+    in. The time is what the author's clock said: a clock set in the past could jump the queue, so an
+    answer is never placed before the item it answers was created (`item.created`), and a time that
+    cannot be read places the answer last.
+    """
+    when = _instant(answer.created) or _NEVER
+    if item is not None and (created := _instant(item.created)) is not None:
+        when = max(when, created)
+    return (when, answer.author, answer.id)
+
+
+def _answers_item(answer: Answer, item: Item) -> bool:
+    return answer.item_id == item.id and answer.item_author == item.author
+
+
+def standing_answers(answers: Iterable[Answer], item: Item | None = None) -> list[Answer]:
+    """The answers that count, in arrival order: not withdrawn, one per (author, item, kind).
+
+    Of several standing answers with the same author, item and kind (written before this rule), the one
+    that arrived first keeps its place, with the message of the one written last. With `item`, only the
+    answers to that item.
+    """
+    groups: dict[tuple[str, str, str, AnswerKind], list[Answer]] = {}
+    for answer in answers:
+        if answer.withdrawn or (item is not None and not _answers_item(answer, item)):
+            continue
+        groups.setdefault((answer.author, answer.item_id, answer.item_author, answer.kind), []).append(answer)
+    standing: list[Answer] = []
+    for group in groups.values():
+        ordered = sorted(group, key=lambda a: arrival_key(a, item))
+        latest = max(group, key=lambda a: (_instant(a.created) or _NEVER, a.id))
+        standing.append(replace(ordered[0], message=latest.message))
+    return sorted(standing, key=lambda a: arrival_key(a, item))
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Who comes to an item: those with a place and those waiting, each in arrival order."""
+
+    capacity: int | None
+    coming: tuple[Answer, ...]
+    waiting: tuple[Answer, ...]
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - len(self.coming))
+
+    @property
+    def full(self) -> bool:
+        return self.places_left == 0
+
+    def position(self, author: str) -> tuple[Literal["coming", "waiting"], int] | None:
+        """("coming", n) or ("waiting", n), n counted from 1; None when `author` is not coming."""
+        for n, answer in enumerate(self.coming, start=1):
+            if answer.author == author:
+                return "coming", n
+        for n, answer in enumerate(self.waiting, start=1):
+            if answer.author == author:
+                return "waiting", n
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "capacity": self.capacity,
+            "places_left": self.places_left,
+            "coming": [a.author for a in self.coming],
+            "waiting": [a.author for a in self.waiting],
+        }
+
+
+def attendance(item: Item, answers: Iterable[Answer]) -> Attendance:
+    """The `coming` answers to `item` that stand, its places filled in arrival order, the rest waiting."""
+    coming = [a for a in standing_answers(answers, item) if a.kind is AnswerKind.COMING]
+    if item.capacity is None:
+        return Attendance(None, tuple(coming), ())
+    return Attendance(item.capacity, tuple(coming[: item.capacity]), tuple(coming[item.capacity :]))
+
+
+def attendance_text(seen: Attendance, lang: str) -> str:
+    """« 3 places restantes », "Full, 2 on the waiting list"; "" when the item has no capacity."""
+    if seen.places_left is None:
+        return ""
+    if not seen.full:
+        return _plural("rsvp.places_left", seen.places_left, lang)
+    text = render("rsvp.full_short", lang, {})
+    if seen.waiting:
+        text += ", " + _plural("rsvp.waiting", len(seen.waiting), lang)
+    return text
+
+
+def _plural(key: str, count: int, lang: str) -> str:
+    one = count in (0, 1) if lang == "fr" else count == 1
+    return render(f"{key}.{'one' if one else 'other'}", lang, {"count": count})
+
+
+@dataclass(frozen=True)
+class _AnswerLabel:
+    kind: AnswerKind
+
+    def describe(self, lang: str) -> str:
+        fr, en = ANSWER_LABELS[self.kind]
+        return fr if lang == "fr" else en
+
+    def __str__(self) -> str:
+        return self.describe("en")
+
+
+def _mine(item: Item, kind: AnswerKind, me: str, answers: Iterable[Answer]) -> list[Answer]:
+    return sorted(
+        (
+            a
+            for a in answers
+            if a.author == me and a.kind is kind and not a.withdrawn and _answers_item(a, item)
+        ),
+        key=lambda a: arrival_key(a, item),
+    )
+
+
+def plan_answer(item: Item, kind: AnswerKind, me: str, answers: Iterable[Answer]) -> str | None:
+    """What answering `kind` to `item` writes in my document: the id of my standing answer to update, or
+    None for a new answer. `answers` are the answers to `item` this peer holds (anyone's).
+
+    Raises InputError `rsvp.full` for `coming` to an item whose places are all taken, unless I am already
+    coming or waiting (then only my message changes).
+    """
+    held = list(answers)
+    mine = _mine(item, kind, me, held)
+    if mine:
+        return mine[0].id
+    if kind is AnswerKind.COMING and attendance(item, held).full:
+        raise InputError("rsvp.full", field="kind", title=item.title, capacity=item.capacity)
+    return None
+
+
+def plan_withdrawal(item: Item, kind: AnswerKind, me: str, answers: Iterable[Answer]) -> list[str]:
+    """The ids of my standing answers of `kind` to `item`, to mark withdrawn (several only in documents
+    from before one answer per kind). Raises InputError `rsvp.nothing_to_withdraw` when there is none."""
+    ids = [a.id for a in _mine(item, kind, me, answers)]
+    if not ids:
+        raise InputError("rsvp.nothing_to_withdraw", field="kind", answer=_AnswerLabel(kind))
+    return ids
