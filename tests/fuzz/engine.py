@@ -86,14 +86,25 @@ def classify(target: str, data: bytes, exc: BaseException) -> Failure:
     return Failure(target, type(exc).__name__, _location(exc), str(exc)[:500], data)
 
 
-def run_one(target: Target, data: bytes) -> Failure | None:
-    """Run one input; the failure it shows, or None."""
+def run_one(
+    target: Target, data: bytes, cpu_limit: float = CPU_SECONDS_PER_INPUT, rss_limit: int = MAX_RSS_GROWTH
+) -> Failure | None:
+    """Run one input; the failure it shows (an exception, a broken invariant, too much CPU time or memory),
+    or None. Memory is the growth of the process's peak resident size: only a new peak shows."""
+    rss_before = _max_rss()
+    cpu_before = time.process_time()
     try:
         target.run(data)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
         return classify(target.name, data, exc)
+    cpu = time.process_time() - cpu_before
+    if cpu > cpu_limit:
+        return Failure(target.name, "slow", f"over {cpu_limit:g} s of CPU", f"{cpu:.2f} s", data)
+    grown = _max_rss() - rss_before
+    if grown > rss_limit:
+        return Failure(target.name, "memory", f"over {rss_limit >> 20} MiB", f"{grown >> 20} MiB", data)
     return None
 
 
@@ -171,17 +182,7 @@ def fuzz(
             data = target.generate(rng)
             if watchdog is not None:
                 watchdog.current = (time.monotonic(), data)
-            rss_before = _max_rss()
-            cpu_before = time.process_time()
-            failure = run_one(target, data)
-            cpu = time.process_time() - cpu_before
-            if failure is None and cpu > cpu_limit:
-                failure = Failure(target.name, "slow", f"over {cpu_limit:g} s of CPU", f"{cpu:.2f} s", data)
-            grown = _max_rss() - rss_before
-            if failure is None and grown > rss_limit:
-                failure = Failure(
-                    target.name, "memory", f"over {rss_limit >> 20} MiB", f"{grown >> 20} MiB", data
-                )
+            failure = run_one(target, data, cpu_limit, rss_limit)
             if watchdog is not None:
                 watchdog.current = None
             stats.inputs += 1
