@@ -36,7 +36,12 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
     config = settings.load_config(ctx.home)
     chosen_port = port if port is not None else config["port"]
     node_config = config_from_env(
-        NodeConfig(port=chosen_port, listen=listen, mdns=not no_mdns and bool(config["mdns"]))
+        NodeConfig(
+            port=chosen_port,
+            listen=listen,
+            mdns=not no_mdns and bool(config["mdns"]),
+            limits=settings.load_limits(ctx.home),
+        )
     )
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,

@@ -617,6 +617,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.10": ("oct.", "Oct"),
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
+    # quotas on other people's documents (reliance doctor)
+    "doctor.quota": (
+        "Documents d'autres personnes gardés ici : {documents} sur {max_documents}, "
+        "{mib} Mio sur {max_mib} Mio.",
+        "Other people's documents kept here: {documents} of {max_documents}, {mib} MiB of {max_mib} MiB.",
+    ),
+    "doctor.quota_full": (
+        "Le quota des documents d'autres personnes est atteint : les nouveaux ne sont ni gardés ni relayés.",
+        "The quota for other people's documents is reached: new ones are neither kept nor passed on.",
+    ),
+    "doctor.quota_full_advice": (
+        "Le plus gros auteur : {author} ({documents} documents, {mib} Mio). Bloquez les auteurs "
+        "indésirables (reliance block ID), ou relevez les limites dans config.json (« limits »).",
+        "The largest author: {author} ({documents} documents, {mib} MiB). Block unwanted authors "
+        '(reliance block ID), or raise the limits in config.json ("limits").',
+    ),
+    "doctor.quota_author": (
+        "{count} auteur(s) ont atteint leur quota ({max_documents} documents ou {max_mib} Mio chacun) : "
+        "leurs nouveaux documents ne sont ni gardés ni relayés. Le premier : {author}.",
+        "{count} author(s) reached their quota ({max_documents} documents or {max_mib} MiB each): their new "
+        "documents are neither kept nor passed on. The first: {author}.",
+    ),
+    "doctor.quota_author_advice": (
+        "Normal pour quelqu'un de très actif ; sinon, bloquez-le (reliance block ID).",
+        "Expected for a very active person; otherwise, block them (reliance block ID).",
+    ),
+    "doctor.quota_declined": (
+        "{count} envoi(s) de documents d'autres personnes refusés depuis le démarrage (quota) ; le dernier : "
+        "{reason}.",
+        "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
+    ),
 }
 # Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
 MESSAGES.update(MODEL_MESSAGES)

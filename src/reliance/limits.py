@@ -28,10 +28,46 @@ class Limits:
     # -- the pending buffer ----------------------------------------------------------------------------------
 
     # -- sessions: summaries and work per peer ---------------------------------------------------------------
+    # Documents one `summary` frame may list; a longer one is refused, ours is cut to it. Above what a
+    # node holds under its quotas (its own, its projects', `others_max_documents`), below what would
+    # keep the sync worker busy for long (checking an entry costs ~10 us, opening its sync ~50 us).
+    summary_max_documents: int = 10_000
+    # Documents a session syncs without the node holding them (an empty scratch document and a sync
+    # state each): the least recently used is forgotten beyond this, and rebuilt if the peer returns to it.
+    session_max_unknown_documents: int = 1_000
+    # Milliseconds of work one session does per turn of the sync worker (the summary's entries, the
+    # syncs it opens) before every other peer's waiting work gets its turn.
+    session_turn_ms: int = 50
 
     # -- quotas on other people's documents ------------------------------------------------------------------
+    # "Others' documents": participant documents but the owner's, and projects the owner is not a member
+    # of (the owner's own and its projects' are never counted). Beyond a quota, a document or a batch
+    # is not stored, hence not relayed; the peer is not blamed (`reliance doctor` shows the usage).
+    # Documents of others held, in all.
+    others_max_documents: int = 5_000
+    # Their bytes on disk (snapshot and log), in all.
+    others_max_bytes: int = 512 * MIB
+    # Documents of others by one author: their participant document and the projects they created.
+    author_max_documents: int = 32
+    # Their bytes on disk, per author.
+    author_max_bytes: int = 32 * MIB
 
     # -- connections -----------------------------------------------------------------------------------------
+    # Authenticated incoming connections at once (each holds a socket, buffers and a sync session);
+    # beyond, a stranger is refused with a reason, and a known (accepted) peer takes a stranger's place.
+    connections_max: int = 64
+    # Authenticated incoming connections from one IP address (known peers are not held to it).
+    connections_max_per_address: int = 8
+    # Incoming sockets still in their handshake (unauthenticated): the oldest is dropped for a new one.
+    handshakes_max: int = 64
+    # ...from one IP address (the oldest from that address is dropped for a new one).
+    handshakes_max_per_address: int = 16
+    # Bytes received and not yet handled, over all incoming connections (each one also holds at most
+    # one message): a stranger's connection waits for room, then is dropped; known peers never wait.
+    connections_buffer_total_bytes: int = 256 * MIB
+    # Bytes waiting to be sent, over all connections: beyond, the connection that has waited longest
+    # for its peer to read is dropped (each one is also dropped past two messages and a MiB waiting).
+    connections_outbox_total_bytes: int = 256 * MIB
 
     # -- discovery and peers ---------------------------------------------------------------------------------
 

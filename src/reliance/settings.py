@@ -9,6 +9,7 @@ from typing import Any
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import canonical_peer, decode_peer_id
+from reliance.limits import Limits, limits_from
 
 DEFAULT_CONFIG: dict[str, Any] = {"policy": "open", "port": 7447, "lang": "", "theme": "dark", "mdns": True}
 CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
@@ -70,6 +71,17 @@ def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
     stored[key] = parsed
     _write(home / "config.json", stored)
     return load_config(home)
+
+
+def load_limits(home: Path) -> Limits:
+    """The limits and quotas of this home: the defaults, with positive integer overrides from
+    config.json's `limits` map and then from `RELIANCE_LIMIT_<FIELD>` variables (`reliance.limits`)."""
+    try:
+        stored = _read(home / "config.json", {})
+    except RelianceError:
+        stored = {}  # a damaged file never lifts a limit nor stops a node: the defaults hold
+    overrides = stored.get("limits") if isinstance(stored, dict) else None
+    return limits_from(overrides if isinstance(overrides, dict) else None)
 
 
 def blocked_keys(home: Path) -> set[bytes]:

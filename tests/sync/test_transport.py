@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reliance.limits import DEFAULT_LIMITS
 from reliance.sync import transport
 from reliance.sync.transport import (
     FLAG_MORE,
@@ -410,7 +411,9 @@ async def test_backpressure_bounds_receiver_memory(
     await asyncio.sleep(1.0)  # > 3 heartbeat intervals
     assert not sender.done(), "send() should wait for the receiver"
     assert not client.closed and not receiver.closed
-    assert receiver._inbox_bytes <= 2 * config.max_message
+    # What one connection holds (its inbox and the message being read) stays within one max_message.
+    assert receiver._inbox_bytes <= config.max_message
+    assert server.budget.peak <= config.max_message
     for m in messages:
         assert await receiver.recv() == m
     await sender
@@ -483,16 +486,32 @@ async def test_malformed_payload_is_rejected(
 
 
 @pytest.mark.parametrize(
-    "garbage", [b"", b"\xc1", b"\x93\x01\x02\x03", msgpack.packb({"v": 1}), os.urandom(200)]
+    ("garbage", "why"),
+    [
+        (b"", "malformed"),
+        (b"\xc1", "malformed"),
+        (b"\x93\x01\x02\x03", "not a map"),
+        (msgpack.packb({"v": 1}), "unexpected fields"),
+        (msgpack.packb({"v": "one"}), "protocol version"),
+        (msgpack.packb({"v": 1, "key": b"k" * 1100}), "too large"),
+        (b"\x81" + os.urandom(199), ""),
+    ],
+    ids=["empty", "invalid msgpack", "array", "version only", "bad version", "too large", "random"],
 )
-async def test_non_map_or_empty_payload_is_rejected(
-    net: Net, alice: Ed25519PrivateKey, garbage: bytes
+async def test_malformed_hello_is_refused_with_a_reason(
+    net: Net, alice: Ed25519PrivateKey, garbage: bytes, why: str
 ) -> None:
+    """The handshake completed (Noise authenticated the channel) but the hello inside is garbage: the
+    client is told why, as for a bad signature, instead of a silent hang-up."""
     collector = Collector()
     server = await net.serve(alice, collector, config=FAST)
     raw = await net.raw(server.port)
     reply = await raw.handshake(lambda static: garbage)
-    assert reply is None or reply[0] == KIND_REFUSE
+    assert reply is not None, "dropped without a reason"
+    kind, reason = reply
+    assert kind == KIND_REFUSE
+    assert reason.startswith(b"handshake rejected: ")
+    assert why.encode() in reason
     await raw.dropped()
     assert collector.accepted == []
 
@@ -588,7 +607,10 @@ async def test_hostile_clients_are_dropped_while_a_good_client_is_served(
         max_message=1 << 20, handshake_timeout=0.5, read_timeout=2.0, heartbeat_interval=0.1
     )
     collector = Collector()
-    server = await net.serve(alice, collector, config=config)
+    # All from 127.0.0.1 at once: room for every handshake, so that each is dropped by its own deadline
+    # (test_connection_limits checks what happens beyond).
+    roomy = DEFAULT_LIMITS.replace(handshakes_max=64, handshakes_max_per_address=64)
+    server = await net.serve(alice, collector, config=config, limits=roomy)
     mallory = Ed25519PrivateKey.generate()
 
     async def good_client() -> None:

@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -425,6 +425,14 @@ class StoredDoc:
 
     def heads(self) -> list[bytes]:
         return self.crdt.heads()
+
+    def size_on_disk(self) -> int:
+        """Bytes of its snapshot and log (what the quotas on other people's documents count)."""
+        total = 0
+        for path in (self.snapshot_path, self.log_path):
+            with suppress(OSError):
+                total += path.stat().st_size
+        return total
 
     def subscribe(self, listener: Callable[[StoredDoc, list[bytes]], None]) -> None:
         self._listeners.append(listener)

@@ -31,7 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from reliance.i18n import t
 from reliance.sync.discovery import SERVICE_TYPE, InterfaceAddress, list_ipv4_interfaces
+from reliance.sync.quota import QuotaUsage
 
 __all__ = [
     "MDNS_GROUP",
@@ -43,6 +45,7 @@ __all__ = [
     "diagnose_async",
     "gather_facts",
     "interpret",
+    "quota_findings",
 ]
 
 MDNS_GROUP = "224.0.0.251"
@@ -494,6 +497,77 @@ def _peer_findings(facts: Facts) -> list[Finding]:
             "Ou bien connectez-vous tous au même partage de connexion d'un téléphone.",
         )
     ]
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def _bilingual(level: Level, code: str, key: str, advice: str = "", **params: object) -> Finding:
+    return Finding(
+        level,
+        code,
+        t(key, "en", **params),
+        t(key, "fr", **params),
+        t(advice, "en", **params) if advice else "",
+        t(advice, "fr", **params) if advice else "",
+    )
+
+
+def quota_findings(usage: QuotaUsage) -> list[Finding]:
+    """What the quotas on other people's documents hold, and whether one is reached. Pure."""
+    findings = [
+        _bilingual(
+            "ok",
+            "quota",
+            "doctor.quota",
+            documents=usage.documents,
+            max_documents=usage.max_documents,
+            mib=_mib(usage.bytes),
+            max_mib=_mib(usage.max_bytes),
+        )
+    ]
+    if usage.full:
+        largest = usage.largest[0] if usage.largest else None
+        findings.append(
+            _bilingual(
+                "warning",
+                "quota_full",
+                "doctor.quota_full",
+                "doctor.quota_full_advice",
+                author=largest.author if largest else "-",
+                documents=largest.documents if largest else 0,
+                mib=_mib(largest.bytes if largest else 0),
+            )
+        )
+    if usage.at_limit:
+        findings.append(
+            _bilingual(
+                "warning",
+                "quota_author",
+                "doctor.quota_author",
+                "doctor.quota_author_advice",
+                count=len(usage.at_limit),
+                max_documents=usage.author_max_documents,
+                max_mib=_mib(usage.author_max_bytes),
+                author=usage.at_limit[0].author,
+            )
+        )
+    if usage.declined:
+        findings.append(
+            _bilingual(
+                "warning",
+                "quota_declined",
+                "doctor.quota_declined",
+                "doctor.quota_full_advice",
+                count=usage.declined,
+                reason=usage.last_declined,
+                author=usage.largest[0].author if usage.largest else "-",
+                documents=usage.largest[0].documents if usage.largest else 0,
+                mib=_mib(usage.largest[0].bytes if usage.largest else 0),
+            )
+        )
+    return findings
 
 
 def interpret(facts: Facts) -> list[Finding]:

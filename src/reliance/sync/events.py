@@ -56,6 +56,7 @@ PEER_DISCONNECTED = "peer_disconnected"
 PEER_PENDING = "peer_pending"
 SYNCED = "synced"  # count changes of doc_id arrived from peer_id
 REJECTED = "rejected"  # a batch from peer_id was refused (text says why)
+DECLINED = "declined"  # someone else's document from peer_id was not stored: over a quota (text says which)
 LOCAL_CHANGE = "local_change"  # another process (CLI) wrote doc_id
 LISTENING = "listening"
 ERROR = "error"

@@ -18,13 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
+import itertools
 import json
 import logging
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +37,7 @@ from reliance import settings
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
@@ -40,11 +45,13 @@ from reliance.sync.protocol import (
     MAX_FRAME,
     BatchRefused,
     ChangesReceived,
+    Declined,
     InSync,
     RefusedByPeer,
     Session,
     SyncHost,
 )
+from reliance.sync.quota import Quotas, QuotaUsage
 from reliance.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -85,6 +92,7 @@ class NodeConfig:
     poll_interval: float = 0.5
     max_message: int = MAX_FRAME
     write_state: bool = True
+    limits: Limits = DEFAULT_LIMITS
 
 
 def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None) -> NodeConfig:
@@ -144,21 +152,50 @@ class _Peer:
             self.next_dial = 0.0
 
 
+class _SendBudget:
+    """The bytes waiting in every outbox, against one limit (`connections_outbox_total_bytes`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.outboxes: set[_Outbox] = set()
+
+    def grew(self) -> None:
+        """Over the limit: drop the outbox whose peer has left its next frame unread the longest (a peer
+        that reads sees its frames leave at once, however many were queued in a burst)."""
+        if self.size > self.limit:
+            waiting = [o for o in self.outboxes if o.frames]
+            if waiting:
+                stalled = min(waiting, key=lambda o: o.head_since)
+                stalled._fail(f"peer does not read: {stalled.size} bytes waiting while the node's are full")
+
+
 class _Outbox:
     """The frames waiting to be sent on one connection, sent in order by one task.
 
     Nothing that produces frames (a peer's own session, the fan-out of another peer's changes, the poll of
     the store) ever waits on a socket: a peer that stops reading can only stall its own outbox. It is
-    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, or when more
-    than `limit` bytes wait.
+    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, when more
+    than `limit` bytes wait, or when it has the most waiting while all outboxes together are over the
+    shared budget.
     """
 
-    def __init__(self, conn: transport.SecureConnection, *, stall: float, limit: int) -> None:
+    def __init__(
+        self,
+        conn: transport.SecureConnection,
+        *,
+        stall: float,
+        limit: int,
+        budget: _SendBudget | None = None,
+    ) -> None:
         self.conn = conn
         self.stall = stall
         self.limit = limit
+        self.budget = budget or _SendBudget(limit)
+        self.budget.outboxes.add(self)
         self.frames: deque[bytes] = deque()
         self.size = 0
+        self.head_since = 0.0  # when the first frame waiting became first
         self.failure = ""
         self._ready = asyncio.Event()
         self._task = asyncio.ensure_future(self._pump())
@@ -167,12 +204,17 @@ class _Outbox:
     def put(self, frames: list[bytes]) -> None:
         if self.failure or not frames:
             return
+        if not self.frames:
+            self.head_since = time.monotonic()
         for frame in frames:
             self.frames.append(frame)
             self.size += len(frame)
+            self.budget.size += len(frame)
         self._ready.set()
         if self.size > self.limit:
             self._fail(f"peer does not read: {self.size} bytes waiting to be sent")
+        else:
+            self.budget.grew()
 
     async def flush(self, timeout: float) -> None:
         """Wait (up to `timeout`) until everything queued was handed to the transport."""
@@ -183,6 +225,7 @@ class _Outbox:
 
     async def close(self) -> None:
         self._task.cancel()
+        self._release()
         for task in (self._task, self._closing):
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -191,7 +234,14 @@ class _Outbox:
     def _fail(self, reason: str) -> None:
         if not self.failure:
             self.failure = reason
+            self._release()  # nothing more is sent: the frames waiting are dropped
             self._closing = asyncio.ensure_future(self.conn.close())  # recv() raises at once
+
+    def _release(self) -> None:
+        self.budget.size -= self.size
+        self.budget.outboxes.discard(self)
+        self.frames.clear()
+        self.size = 0
 
     async def _pump(self) -> None:
         while True:
@@ -208,8 +258,54 @@ class _Outbox:
                 return
             except transport.TransportError:
                 return
-            self.frames.popleft()
-            self.size -= len(frame)
+            if self.frames and self.frames[0] is frame:
+                self.frames.popleft()
+                self.size -= len(frame)
+                self.budget.size -= len(frame)
+                self.head_since = time.monotonic()
+
+
+class _SyncWorker:
+    """The one thread that runs the sessions and the store, jobs in order; except that a new peer's first
+    frame (`urgent`) goes before the work the other peers have waiting, so that a crowd of busy peers
+    (each with one turn waiting at a time) never delays a newcomer's first frame by more than a turn."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("the sync worker has stopped")
+        future: Future[T] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:  # an automerge panic too: the caller decides
+                future.set_exception(exc)
+
+        self._jobs.put((0 if urgent else 1, next(self._order), job))
+        return future
+
+    def shutdown(self) -> None:
+        """Run what is queued, then stop the thread (and wait for it)."""
+        if not self._closed:
+            self._closed = True
+            self._jobs.put((2, next(self._order), None))
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()[2]
+            if job is None:
+                return
+            job()
 
 
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
@@ -267,14 +363,18 @@ class Node:
         self._blocked: set[bytes] = settings.blocked_keys(self.home)
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-sync")
+        self._worker = _SyncWorker("reliance-sync")
+        self._send_budget = _SendBudget(self.config.limits.connections_outbox_total_bytes)
         self._server: transport.Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._peers_mtime = 0.0
         self._settings_mtime = 0.0
-        self._host = SyncHost(workspace.repo, blocked=lambda: self._blocked)
+        self.quotas = Quotas(workspace.repo, workspace.peer_id, self.config.limits)
+        self._host = SyncHost(
+            workspace.repo, blocked=lambda: self._blocked, limits=self.config.limits, quotas=self.quotas
+        )
         self._transport_config = transport.TransportConfig(
             max_message=self.config.max_message,
             heartbeat_interval=self.config.heartbeat_interval,
@@ -296,6 +396,7 @@ class Node:
     async def _start(self) -> None:
         self._load_peers_file()
         await self._in_worker(self._open_all)
+        await self._in_worker(self.quotas.scan)
         self._server = await transport.serve(
             self.config.listen,
             self.config.port,
@@ -304,6 +405,8 @@ class Node:
             on_connection=self._on_incoming,
             accept=self._accept,
             config=self._transport_config,
+            limits=self.config.limits,
+            known=self._is_known,
         )
         self.listen_address = (self.config.listen, self._server.port)
         self._emit(ev.LISTENING, f"listening on {self.config.listen}:{self._server.port}")
@@ -328,7 +431,7 @@ class Node:
                     await peer.conn.close()
         if self._server is not None:
             await self._server.close()
-        self._worker.shutdown(wait=True)
+        self._worker.shutdown()
         self._save_peers_file()
         if self.config.write_state:
             with contextlib.suppress(OSError):
@@ -403,6 +506,11 @@ class Node:
         )
 
     # -- connections -----------------------------------------------------------------------------------------
+    def _is_known(self, remote_key: bytes) -> bool:
+        """An accepted peer (typed address, `reliance peer accept`): served first when the node is full."""
+        peer = self.peers_by_key.get(remote_key)
+        return peer is not None and peer.accepted and remote_key not in self._blocked
+
     def _accept(self, remote_key: bytes) -> str | None:
         if remote_key in self._blocked:
             return "you are blocked by this node"
@@ -505,7 +613,10 @@ class Node:
             await old.close()
         session = Session(self._host, max_frame=self.config.max_message)
         outbox = _Outbox(
-            conn, stall=self._transport_config.frame_timeout, limit=2 * self.config.max_message + (1 << 20)
+            conn,
+            stall=self._transport_config.frame_timeout,
+            limit=2 * self.config.max_message + (1 << 20),
+            budget=self._send_budget,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
         peer.state = PeerState.CONNECTED
@@ -516,12 +627,16 @@ class Node:
         self._write_state()
         reason = ""
         try:
-            outbox.put(await self._in_worker(session.start))
+            outbox.put(await self._in_worker(session.start, urgent=True))
             while True:
                 data = await conn.recv()
                 peer.last_seen = time.time()
-                outbox.put(await self._in_worker(session.receive, data))
-                if await self._handle_events(peer, session):
+                outbox.put(await self._in_worker(functools.partial(session.receive, data, one_turn=True)))
+                # A frame may ask for more than one turn of work: the rest goes in turns, each a new
+                # job behind the other peers' waiting ones, and this peer's next frame waits for it.
+                while not (stop := await self._handle_events(peer, session)) and session.pending_work:
+                    outbox.put(await self._in_worker(session.work))
+                if stop:
                     await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
                     break
         except transport.ConnectionLost as exc:
@@ -581,6 +696,13 @@ class Node:
             elif isinstance(event, RefusedByPeer):
                 peer.last_error = f"refused by peer: {event.reason}"
                 log.info("%s refused our batch: %s", peer.peer_id[:14], event.reason)
+            elif isinstance(event, Declined):
+                self._emit(
+                    ev.DECLINED,
+                    f"did not store document {event.doc_id[:14]}… from {peer.name or '?'}: {event.reason}",
+                    peer.peer_id,
+                    event.doc_id,
+                )
         return stop
 
     async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
@@ -653,7 +775,7 @@ class Node:
             await asyncio.sleep(self.config.poll_interval)
             try:
                 self._reload_settings()
-                changed = await self._in_worker(self.ws.repo.refresh_all)
+                changed = await self._in_worker(self._refresh_all)
                 for doc_id in changed:
                     self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
                     await self._fan_out(doc_id, except_key=None)
@@ -668,13 +790,17 @@ class Node:
 
     def _redial_due(self) -> None:
         now = time.monotonic()
+        # Strangers (peers not accepted) are dialled only while the connections, in and out, stay under
+        # `connections_max`: those that came in once left an address, and must not make us open more.
+        busy = sum(1 for p in self.peers_by_key.values() if p.conn is not None or p.dialing)
         for peer in list(self.peers_by_key.values()):
             if peer.conn is not None or peer.dialing or not peer.addresses or peer.key in self._blocked:
                 continue
             if peer.state == PeerState.PENDING or now < peer.next_dial:
                 continue
-            if self._policy == "known" and not peer.accepted:
+            if (self._policy == "known" or busy >= self.config.limits.connections_max) and not peer.accepted:
                 continue
+            busy += 1
             host, port = peer.addresses[0]
             peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
             self._schedule_redial(peer)
@@ -788,6 +914,7 @@ class Node:
             "listen": f"{self.listen_address[0]}:{self.listen_address[1]}" if self.listen_address else None,
             "last_sync": self.last_sync,
             "peers": [p.to_json() for p in self.peers()],
+            "quota": self.quotas.usage().to_json(),
         }
         with contextlib.suppress(OSError):
             atomic_write(self.home / STATE_FILE, json.dumps(state, indent=2, sort_keys=True).encode())
@@ -798,8 +925,15 @@ class Node:
             with contextlib.suppress(RelianceError):
                 self.ws.repo.open(doc_id)
 
-    async def _in_worker(self, func: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, func, *args)
+    def _refresh_all(self) -> dict[str, list[bytes]]:
+        """What other processes wrote (the CLI beside us), counted in the quotas too."""
+        changed = self.ws.repo.refresh_all()
+        for doc_id in changed:
+            self.quotas.note(doc_id)
+        return changed
+
+    async def _in_worker(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        return await asyncio.wrap_future(self._worker.submit(func, *args, urgent=urgent))
 
     def _spawn(self, coro: Any) -> None:
         if self._stopping:
@@ -858,16 +992,37 @@ def remember_typed_address(home: Path, host: str, port: int) -> str:
 
 def diagnose_home(home: Path, port: int) -> list[Finding]:
     """The doctor for this home. Beside a `reliance serve` running on it, the peers are that node's and
-    its port, which it holds, is not probed (it would only look taken) but given in the advice."""
-    from reliance.sync.doctor import diagnose
+    its port, which it holds, is not probed (it would only look taken) but given in the advice. Then
+    the quotas on other people's documents (the running node's count, else this home's)."""
+    from reliance.sync.doctor import diagnose, quota_findings
 
     state = read_state_file(home)
     if state is None:
-        return diagnose(port)
-    connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
-    listening = str(state.get("listen")).rpartition(":")[2]
-    held = int(listening) if listening.isdigit() else port
-    return diagnose(port, peers_found=connected, listening_port=held)
+        findings = diagnose(port)
+    else:
+        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
+        listening = str(state.get("listen")).rpartition(":")[2]
+        held = int(listening) if listening.isdigit() else port
+        findings = diagnose(port, peers_found=connected, listening_port=held)
+    usage = home_quota_usage(home, state)
+    return findings + (quota_findings(usage) if usage is not None else [])
+
+
+def home_quota_usage(home: Path, state: Mapping[str, Any] | None = None) -> QuotaUsage | None:
+    """Other people's documents held in `home`: from the running node, else counted on disk (None when
+    it cannot be: no identity, or a key behind a passphrase)."""
+    from reliance.identity import has_identity, key_is_encrypted
+
+    if state is not None and isinstance(state.get("quota"), dict):
+        with contextlib.suppress(ValueError):
+            return QuotaUsage.from_json(state["quota"])
+    if not has_identity(home) or key_is_encrypted(home):
+        return None
+    try:
+        workspace = Workspace.open(home)
+    except RelianceError:
+        return None
+    return Quotas(workspace.repo, workspace.peer_id, settings.load_limits(home)).usage()
 
 
 def read_state_file(home: Path) -> dict[str, Any] | None:
@@ -898,7 +1053,9 @@ async def sync_once(
     if conn.remote_key in blocked:
         await conn.close()
         raise RelianceError("that peer is blocked")
-    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked))
+    limits = settings.load_limits(workspace.home)
+    quotas = Quotas(workspace.repo, workspace.peer_id, limits)
+    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas))
     received: dict[str, int] = {}
     refused = ""
     started = time.monotonic()

@@ -3,7 +3,9 @@
 One `Session` per connected peer. Frames are msgpack maps with a type field `t`:
 
 - `digest`  {d: 32 bytes}: a hash over every document held and its heads. Equal digests: nothing to do.
-- `summary` {docs: [[doc id, 8-byte digest of its heads], ...]}: sent when the digests differ.
+- `summary` {docs: [[doc id, 8-byte digest of its heads], ...]}: sent when the digests differ; at most
+            `Limits.summary_max_documents` entries (a longer one is refused; ours is cut, and we open
+            the syncs of the documents we could not list ourselves).
 - `sync`    {d: doc id, m: automerge sync message, s: [[change hash, signature], ...]}: Automerge's own
             sync protocol for one document, plus the signatures the receiver needs to authenticate the
             changes the message carries (one per author in the usual case; see `needed_signatures`).
@@ -19,13 +21,20 @@ every change would cross twice). An empty `sync` message identical to the last o
 document is not sent again: when a node cannot take some changes (blocked authors, dependencies
 nobody has), both automerges would otherwise answer each other forever. `docs/sync-protocol.md`
 describes the whole protocol.
+
+What one peer can make a session do is bounded (`Limits`, section "sessions"): a summary's length;
+the documents not held here that the session keeps a scratch document and a sync state for (the least
+recently used is forgotten); and the work per call, with `receive(frame, one_turn=True)` and `work()`,
+so that a node serving several peers on one worker thread interleaves their work.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Collection, Iterable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +42,20 @@ import msgpack
 
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
 from reliance.errors import PeerIdError, RelianceError
-from reliance.identity import decode_peer_id
+from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
 from reliance.sync import wire
-from reliance.sync.auth import BatchOutcome, Rejected, accept_batch, covered_by_signatures, is_one_chain
+from reliance.sync.auth import (
+    BatchOutcome,
+    Rejected,
+    accept_batch,
+    check_batch,
+    covered_by_signatures,
+    is_one_chain,
+    store_batch,
+)
+from reliance.sync.quota import OverQuota, Quotas
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
 MAX_FRAME = 64 * 1024 * 1024
@@ -79,7 +98,16 @@ class InSync:
     """Every document both sides hold has the same heads (after the digests matched or a round ended)."""
 
 
-Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync
+@dataclass(frozen=True)
+class Declined:
+    """A batch (or a whole document) of someone else's was not stored: it is over a quota. The peer
+    only relays it and is not blamed; this session stops syncing that document."""
+
+    doc_id: str
+    reason: str
+
+
+Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync | Declined
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
@@ -224,6 +252,25 @@ class SyncHost:
     repo: Repository
     blocked: Callable[[], Collection[bytes]] = lambda: ()
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
+    quotas: Quotas | None = None  # None: no quota (tests, tools); the node always has them
+
+    def wants(self, doc_id: str) -> bool:
+        """Whether a document not held here may be taken at all (False: certainly over a quota)."""
+        return self.quotas is None or self.repo.exists(doc_id) or self.quotas.wants(doc_id)
+
+    def accept(self, doc_id: str, batch: list[SignedChange]) -> BatchOutcome:
+        """Check, store and apply a batch; raise Rejected (the peer is at fault) or OverQuota (declined),
+        with nothing of it applied."""
+        quotas = self.quotas
+        if quotas is None:
+            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked())
+        quotas.admit_before_checking(doc_id, batch)  # spares checking what would be declined anyway
+        checked = check_batch(self.repo, doc_id, batch, blocked=self.blocked(), drop_bad_buffered=True)
+        quotas.admit(doc_id, checked.fresh, checked.prepared)
+        outcome = store_batch(self.repo, checked)
+        quotas.note(doc_id)
+        return outcome
 
     def holdings(self) -> dict[str, StoredDoc]:
         blocked = self.blocked()
@@ -267,10 +314,14 @@ class Session:
         self.bytes_in = 0
         self.bytes_out = 0
         self._events: list[Event] = []
-        self._scratch: dict[str, StoredDoc] = {}
+        # Documents the node does not hold, least recently used first (see `_doc`).
+        self._scratch: OrderedDict[str, StoredDoc] = OrderedDict()
+        self._work: Iterator[list[bytes]] | None = None  # what a frame asked for beyond one turn
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self._differing: set[str] = set()  # documents the summaries showed different, not yet in sync
+        self._unlisted: set[str] = set()  # documents held beyond the summary limit: not in ours
+        self._declined: set[str] = set()  # documents declined (over a quota) in this session
         self.peer_heads: dict[str, tuple[bytes, ...]] = {}
         self._sent_digest: bytes | None = None
         self._peer_digest: bytes | None = None
@@ -280,8 +331,19 @@ class Session:
         self._sent_digest = _digest(self.host.holdings())
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
-    def receive(self, frame: bytes) -> list[bytes]:
-        """Handle one frame; return the frames to send back."""
+    def receive(self, frame: bytes, *, one_turn: bool = False) -> list[bytes]:
+        """Handle one frame; return the frames to send back.
+
+        A frame may ask for much work (a summary opens a sync per document that differs). With
+        `one_turn`, about `session_turn_ms` of it is done now and `pending_work` says whether `work()`
+        has more: a node serving several peers on one worker gives the others their turn in between.
+        """
+        frames = self._receive(frame)
+        while not one_turn and self.pending_work:
+            frames += self.work()
+        return frames
+
+    def _receive(self, frame: bytes) -> list[bytes]:
         self.bytes_in += len(frame)
         if self.refused:
             return []
@@ -309,6 +371,20 @@ class Session:
         except ProtocolError as exc:
             return self._refuse(str(message.get("d", "")) if kind == "sync" else "", str(exc))
         return []  # unknown frame types are ignored, so newer peers can add some
+
+    @property
+    def pending_work(self) -> bool:
+        """Whether a frame asked for more work than one turn: call `work()` (after other peers' turns)."""
+        return self._work is not None and not self.refused
+
+    def work(self) -> list[bytes]:
+        """One more turn of the pending work; return the frames to send."""
+        return self._out(self._turn())
+
+    @property
+    def unknown_documents(self) -> int:
+        """Documents not held here that this session keeps a sync state for (bounded)."""
+        return len(self._scratch)
 
     def local_change(self, doc_id: str) -> list[bytes]:
         """A document changed here (our own edit, or a batch from another peer): tell this peer."""
@@ -339,16 +415,29 @@ class Session:
                 self.peer_heads[doc_id] = tuple(stored.heads())
             self._events.append(InSync())
             return []
-        docs = [[doc_id, heads_digest(stored.heads())] for doc_id, stored in sorted(held.items())]
+        own = encode_peer_id(self.host.repo.actor)
+        listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
+        most = self.host.limits.summary_max_documents
+        self._unlisted = set(listed[most:])  # we open their syncs ourselves (see `_summary_work`)
+        docs = [[doc_id, heads_digest(held[doc_id].heads())] for doc_id in listed[:most]]
         return self._out([_pack({"t": "summary", "docs": docs})])
 
     def _on_summary(self, message: dict[str, Any]) -> list[bytes]:
         docs = message.get("docs")
-        if not isinstance(docs, list) or len(docs) > 1_000_000:
+        if not isinstance(docs, list):
             raise ProtocolError("malformed summary")
+        most = self.host.limits.summary_max_documents
+        if len(docs) > most:
+            raise ProtocolError(f"summary of {len(docs)} documents is over the limit of {most}")
+        # Checking the entries and opening the syncs may take a while: it goes in turns (`work`), so
+        # that the node serves its other peers in between.
+        self._work = self._summary_work(docs)
+        return self._out(self._turn())
+
+    def _summary_work(self, docs: list[Any]) -> Iterator[list[bytes]]:
         blocked = self.host.blocked()
         theirs: dict[str, bytes] = {}
-        for entry in docs:
+        for index, entry in enumerate(docs):
             if (
                 not isinstance(entry, list)
                 or len(entry) != 2
@@ -363,8 +452,11 @@ class Session:
             except PeerIdError:
                 raise ProtocolError("malformed summary entry") from None
             theirs[entry[0]] = entry[1]
+            if index % 64 == 63:
+                yield []
         held = self.host.holdings()  # blocked owners' documents are left out of both sides
         mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in held.items()}
+        yield []
         # Both sides receive a summary; only one opens the per-document syncs. If both did, each
         # would answer the other's opening, and a peer with empty heads makes automerge forget
         # what it already sent: every change would cross the wire twice.
@@ -372,17 +464,22 @@ class Session:
             self._sent_digest is None or self._peer_digest is None or self._sent_digest < self._peer_digest
         )
         self._differing = set()
-        frames: list[bytes] = []
+        differing: list[str] = []
         for doc_id in sorted(set(theirs) | set(mine)):
             if theirs.get(doc_id) == mine.get(doc_id):
                 self.peer_heads[doc_id] = tuple(held[doc_id].heads())
                 continue
+            if doc_id not in mine and not self.host.wants(doc_id):
+                continue  # over a quota: not asked for
             self._differing.add(doc_id)
-            if opener:
-                frames.extend(self._generate(doc_id))
+            differing.append(doc_id)
         if not self._differing:
             self._events.append(InSync())
-        return self._out(frames)
+        for doc_id in differing:
+            # A document we hold but could not list, that the peer did not list either: it may not
+            # know we hold it, so we open its sync whoever the opener is.
+            if opener or (doc_id in self._unlisted and doc_id not in theirs):
+                yield self._generate(doc_id)
 
     def _on_sync(self, message: dict[str, Any]) -> list[bytes]:
         doc_id = message.get("d")
@@ -392,6 +489,8 @@ class Session:
             raise ProtocolError("sync frame for a malformed document id")
         if not isinstance(raw, bytes) or not isinstance(signatures, list):
             raise ProtocolError("malformed sync frame")
+        if not self.host.wants(doc_id):
+            return self._decline(doc_id, "over the quota of other people's documents")
         sig_by_hash: dict[bytes, bytes] = {}
         for pair in signatures:
             if (
@@ -424,7 +523,9 @@ class Session:
         if infos:
             batch = [SignedChange(info, sig_by_hash.get(info.hash)) for info in infos]
             try:
-                outcome = accept_batch(self.host.repo, doc_id, batch, blocked=self.host.blocked())
+                outcome = self.host.accept(doc_id, batch)
+            except OverQuota as exc:
+                return self._decline(doc_id, exc.reason)
             except Rejected as exc:
                 return self._refuse(doc_id, exc.reason)
             except RelianceError as exc:
@@ -439,20 +540,49 @@ class Session:
         self.peer_heads[doc_id] = tuple(sorted(parsed.heads))
         self._peer_synced[doc_id] = {h for have in parsed.have for h in have.last_sync}
         frames = self._out(self._generate(doc_id))
-        if doc_id in self._differing and self.in_sync(doc_id):
-            self._differing.discard(doc_id)
-            if not self._differing:
-                self._events.append(InSync())  # the round that the summaries started is over
+        if self.in_sync(doc_id):
+            self._settled(doc_id)  # InSync when it was the last: the round the summaries started is over
         return frames
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _turn(self) -> list[bytes]:
+        """Run the pending work for about `session_turn_ms`; the frames it produced."""
+        frames: list[bytes] = []
+        if self._work is None:
+            return frames
+        deadline = time.monotonic() + self.host.limits.session_turn_ms / 1000
+        try:
+            for produced in self._work:
+                frames.extend(produced)
+                if time.monotonic() >= deadline:
+                    return frames
+        except ProtocolError as exc:
+            self._work = None
+            return frames + self._refusal("", str(exc))
+        self._work = None
+        return frames
+
     def _doc(self, doc_id: str) -> StoredDoc:
         if self.host.repo.exists(doc_id):
             self._scratch.pop(doc_id, None)
             return self.host.repo.open(doc_id)
-        if doc_id not in self._scratch:
-            self._scratch[doc_id] = self.host.repo.scratch(doc_id)
-        return self._scratch[doc_id]
+        stored = self._scratch.get(doc_id)
+        if stored is not None:
+            self._scratch.move_to_end(doc_id)
+            return stored
+        stored = self._scratch[doc_id] = self.host.repo.scratch(doc_id)
+        while len(self._scratch) > self.host.limits.session_max_unknown_documents:
+            self._forget(next(iter(self._scratch)))
+        return stored
+
+    def _forget(self, doc_id: str) -> None:
+        """Drop what the session keeps about a document not held here. Nothing is lost: its scratch
+        document is empty, and a fresh sync state only costs a round trip if the peer comes back to it."""
+        self._scratch.pop(doc_id, None)
+        self.states.pop(doc_id, None)
+        self._last_sent.pop(doc_id, None)
+        self._peer_synced.pop(doc_id, None)
+        self.peer_heads.pop(doc_id, None)
 
     def _generate(self, doc_id: str) -> list[bytes]:
         stored = self._doc(doc_id)
@@ -593,9 +723,34 @@ class Session:
         return dataclasses.replace(message, changes=tuple(kept))
 
     def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
+        return self._out(self._refusal(doc_id, reason))
+
+    def _decline(self, doc_id: str, reason: str) -> list[bytes]:
+        """Stop syncing a document over a quota: no answer (its sync ends here), nothing kept."""
+        if doc_id not in self._declined:  # reported once per session
+            if len(self._declined) >= self.host.limits.session_max_unknown_documents:
+                self._declined.clear()
+            self._declined.add(doc_id)
+            self._events.append(Declined(doc_id, reason))
+            if self.host.quotas is not None:
+                self.host.quotas.declined_one(reason)
+        if not self.host.repo.exists(doc_id):
+            self._forget(doc_id)
+        self._settled(doc_id)
+        return []
+
+    def _settled(self, doc_id: str) -> None:
+        """`doc_id` needs nothing more in the round the summaries started: InSync once none does."""
+        if doc_id in self._differing:
+            self._differing.discard(doc_id)
+            if not self._differing:
+                self._events.append(InSync())
+
+    def _refusal(self, doc_id: str, reason: str) -> list[bytes]:
         self.refused = True
+        self._work = None
         self._events.append(BatchRefused(doc_id, reason))
-        return self._out([_pack({"t": "reject", "reason": reason})])
+        return [_pack({"t": "reject", "reason": reason})]
 
     def _out(self, frames: list[bytes]) -> list[bytes]:
         self.bytes_out += sum(len(f) for f in frames)

@@ -24,7 +24,8 @@ PING/PONG (body <= 8 bytes, the PONG echoes the PING's body) may arrive between 
 message; control frames never carry ``FLAG_MORE``. CLOSE carries an optional UTF-8 reason.
 
 After the three handshake messages the responder sends one transport frame: ``ACCEPT`` (empty body) or
-``REFUSE`` (UTF-8 reason, e.g. an incompatible protocol version, a blocked peer), then closes if it refused.
+``REFUSE`` (UTF-8 reason, e.g. an incompatible protocol version, a malformed or unsigned hello, a blocked
+peer), then closes if it refused.
 The initiator payload's identity is checked (signature over the static key Noise authenticated) before the
 responder decides; the initiator checks the responder's identity (and the pinned key, if any) before it sends
 its own.
@@ -55,6 +56,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from noise.connection import Keypair, NoiseConnection
 
+from reliance.limits import DEFAULT_LIMITS, Limits
+
 __all__ = [
     "PROTOCOL_VERSION",
     "ConnectFailed",
@@ -64,6 +67,7 @@ __all__ = [
     "HandshakeFailed",
     "HandshakeRefused",
     "PeerMismatch",
+    "ReceiveBudget",
     "SecureConnection",
     "Server",
     "TransportConfig",
@@ -421,6 +425,46 @@ def _peer_address(writer: asyncio.StreamWriter) -> tuple[str, int]:
     return ("", 0)
 
 
+# ------------------------------------------------------------------------------------------ receive budget
+
+
+class ReceiveBudget:
+    """Bytes received on a set of connections and not yet taken by ``recv()``, against one limit.
+
+    A connection takes its share fragment by fragment, as the bytes arrive, and gives it back when the
+    application takes the message (or the connection ends). A priority connection (a known peer's) always
+    gets its share, counted all the same; the others wait for room, and are dropped if none comes in time.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.peak = 0
+        self._freed = asyncio.Event()
+
+    def take(self, size: int, *, priority: bool = False) -> bool:
+        if priority or self.used == 0 or self.used + size <= self.limit:
+            self.used += size
+            self.peak = max(self.peak, self.used)
+            return True
+        return False
+
+    def give_back(self, size: int) -> None:
+        if size:
+            self.used -= size
+            self._freed.set()
+
+    async def wait_and_take(self, size: int, timeout: float) -> bool:
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.take(size):
+                    self._freed.clear()
+                    await self._freed.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
 # -------------------------------------------------------------------------------------------- connection
 
 
@@ -445,6 +489,8 @@ class SecureConnection:
         noise: Any,
         hello: _Hello,
         config: TransportConfig,
+        budget: ReceiveBudget | None = None,
+        priority: bool = False,
     ) -> None:
         self.remote_key = hello.key
         self.remote_name = hello.name
@@ -457,6 +503,9 @@ class SecureConnection:
         self._send_lock = asyncio.Lock()
         self._inbox: deque[bytes] = deque()
         self._inbox_bytes = 0
+        self._budget = budget
+        self.priority = priority  # a known peer's: takes its share of the budget without waiting
+        self._held = 0  # bytes taken from the budget: partial message and inbox
         self._readable = asyncio.Event()
         self._space = asyncio.Event()
         self._running = asyncio.Event()  # cleared by the test hook _pause_for_tests()
@@ -537,6 +586,7 @@ class SecureConnection:
             if self._inbox:
                 message = self._inbox.popleft()
                 self._inbox_bytes -= len(message)
+                self._give_back(len(message))
                 self._space.set()
                 return message
             self._raise_if_ended()
@@ -611,11 +661,22 @@ class SecureConnection:
                 raise ConnectionLost("peer declared a message above max_message") from FrameTooLarge(
                     f"declared message of {declared} bytes exceeds max_message {self._config.max_message}"
                 )
+            # Backpressure before reading a message: what waits in the inbox plus this message stays
+            # within one max_message (this message alone when the inbox is empty), so that a
+            # connection never holds more than that.
+            while self._error is None and (
+                len(self._inbox) >= _INBOX_MAX_MESSAGES
+                or (self._inbox and self._inbox_bytes + declared > self._config.max_message)
+            ):
+                self._space.clear()  # stop reading the socket until recv() makes room
+                await self._space.wait()
+            await self._take(len(body) - 4)
             self._expected = declared
             self._partial = bytearray(body[4:])
         elif not body:
             raise ConnectionLost("protocol violation: empty continuation fragment")
         else:
+            await self._take(len(body))
             self._partial += body
         received = len(self._partial)
         if received > self._expected:
@@ -628,14 +689,30 @@ class SecureConnection:
             raise ConnectionLost("protocol violation: message shorter than declared")
         message = bytes(self._partial)
         self._partial = None
-        while self._error is None and (
-            len(self._inbox) >= _INBOX_MAX_MESSAGES or self._inbox_bytes >= max(self._config.max_message, 1)
-        ):
-            self._space.clear()  # backpressure: stop reading the socket until recv() makes room
-            await self._space.wait()
+        if self._error is not None:
+            return
         self._inbox.append(message)
         self._inbox_bytes += len(message)
         self._readable.set()
+
+    async def _take(self, size: int) -> None:
+        """Take `size` bytes of the shared receive budget, waiting (not reading) while it is full."""
+        budget = self._budget
+        if budget is None or not size:
+            return
+        if not budget.take(size, priority=self.priority):
+            if not await budget.wait_and_take(size, self._config.frame_timeout):
+                raise ConnectionLost("the node's receive buffers stayed full")
+            if self._error is not None:  # closed while waiting: nothing more is kept
+                budget.give_back(size)
+                return
+        self._held += size
+
+    def _give_back(self, size: int) -> None:
+        if self._budget is not None:
+            size = min(size, self._held)
+            self._held -= size
+            self._budget.give_back(size)
 
     # -- liveness
 
@@ -670,16 +747,18 @@ class SecureConnection:
             self._writer.close()
         else:
             self._writer.transport.abort()
+        self._give_back(self._held - self._inbox_bytes)  # the partial message; the inbox is still read
         self._readable.set()
         self._space.set()
 
-    async def close(self) -> None:
-        """Send a close frame, close the socket and wait for it (idempotent)."""
+    async def close(self, reason: str = "") -> None:
+        """Send a close frame (with `reason`, if any), close the socket and wait for it (idempotent)."""
         graceful = self._error is None
+        self._inbox.clear()
+        self._inbox_bytes = 0
+        self._give_back(self._held)
         if graceful:
             self._error = ConnectionClosed("connection closed locally")
-            self._inbox.clear()
-            self._inbox_bytes = 0
             self._readable.set()
             self._space.set()
         current = asyncio.current_task()
@@ -690,7 +769,7 @@ class SecureConnection:
         grace = self._config.close_grace
         if graceful and not self._writer.is_closing():
             with contextlib.suppress(Exception):
-                self._write_frame(KIND_CLOSE, b"")
+                self._write_frame(KIND_CLOSE, _encode_reason(reason))
             await _shutdown(self._reader, self._writer, grace)
         else:
             self._writer.close()
@@ -841,7 +920,12 @@ async def _responder_handshake(
     if not noise.handshake_finished:
         raise HandshakeFailed("handshake did not finish")
     remote_static = _remote_static(state)
-    obj = _unpack_hello(payload)
+    # From here the channel is authenticated and encrypted: whatever is wrong with the hello, the
+    # client is told why (REFUSE with a reason) rather than seeing a silent hang-up.
+    try:
+        obj = _unpack_hello(payload)
+    except HandshakeFailed as exc:
+        return noise, None, f"handshake rejected: {exc}"
     if not _compatible(obj["v"], config.protocol_version):
         return noise, None, _incompatible_reason(obj["v"], config.protocol_version)
     try:
@@ -866,8 +950,33 @@ def _accept_all(key: bytes) -> str | None:
     return None
 
 
+def _nobody_known(key: bytes) -> bool:
+    return False
+
+
+TOO_MANY_CONNECTIONS: Final = "this node serves too many connections; try again later"
+TOO_MANY_FROM_ADDRESS: Final = "this node serves too many connections from your address; try again later"
+MAKING_ROOM: Final = "making room for a known peer"
+
+
+@dataclass(eq=False)
+class _Slot:
+    """An admitted incoming connection (its connection is set once the ACCEPT frame is written)."""
+
+    address: str
+    known: bool
+    conn: SecureConnection | None = None
+
+
 class Server:
-    """A listening socket that authenticates incoming connections. Made by :func:`serve`."""
+    """A listening socket that authenticates incoming connections. Made by :func:`serve`.
+
+    What strangers can hold is bounded (``Limits``, section "connections"): sockets still in their
+    handshake (in total and per source address: the oldest is dropped for a new one), authenticated
+    connections (in total and per address: refused with a reason beyond), and the bytes they sent that
+    were not taken yet (:class:`ReceiveBudget`). A known peer (``known(key)``) passes the per-address
+    limit, takes a stranger's place when the node is full, and its bytes are never held back.
+    """
 
     def __init__(
         self,
@@ -877,16 +986,34 @@ class Server:
         on_connection: Callable[[SecureConnection], Awaitable[None]],
         accept: Callable[[bytes], str | None],
         config: TransportConfig,
+        limits: Limits = DEFAULT_LIMITS,
+        known: Callable[[bytes], bool] = _nobody_known,
     ) -> None:
         self._identity = identity
         self._name = name
         self._on_connection = on_connection
         self._accept = accept
         self._config = config
+        self._limits = limits
+        self._known = known
         self._server: asyncio.Server | None = None
         self._port = 0
         self._handlers: set[asyncio.Task[Any]] = set()
         self._closing = False
+        self._handshaking: dict[asyncio.StreamWriter, str] = {}  # oldest first
+        self._slots: list[_Slot] = []  # oldest first
+        self._closers: set[asyncio.Future[None]] = set()
+        self.budget = ReceiveBudget(limits.connections_buffer_total_bytes)
+
+    @property
+    def connections(self) -> int:
+        """Authenticated incoming connections open now."""
+        return len(self._slots)
+
+    @property
+    def handshaking(self) -> int:
+        """Incoming sockets still in their handshake."""
+        return len(self._handshaking)
 
     @property
     def port(self) -> int:
@@ -918,16 +1045,60 @@ class Server:
         if self._server is not None:
             await self._server.wait_closed()
 
+    def _admit_socket(self, writer: asyncio.StreamWriter, host: str) -> None:
+        """Room for one more socket in its handshake: the oldest one from the same address, or the oldest
+        of all, is dropped when there are too many (an honest handshake takes milliseconds)."""
+        limits = self._limits
+        from_host = [w for w, other in self._handshaking.items() if other == host]
+        if len(from_host) >= limits.handshakes_max_per_address:
+            self._drop_handshake(from_host[0])
+        while len(self._handshaking) >= limits.handshakes_max:
+            self._drop_handshake(next(iter(self._handshaking)))
+        self._handshaking[writer] = host
+
+    def _drop_handshake(self, writer: asyncio.StreamWriter) -> None:
+        del self._handshaking[writer]
+        writer.transport.abort()  # its handshake fails at once and its handler ends
+
+    def _admit(self, key: bytes, host: str) -> tuple[_Slot | None, str | None]:
+        """A slot for an authenticated connection, or the reason there is none. No await in here:
+        counting and taking the slot happen at once."""
+        limits = self._limits
+        known = self._known(key)
+        if not known:
+            if len(self._slots) >= limits.connections_max:
+                return None, TOO_MANY_CONNECTIONS
+            if sum(1 for s in self._slots if s.address == host) >= limits.connections_max_per_address:
+                return None, TOO_MANY_FROM_ADDRESS
+        elif len(self._slots) >= limits.connections_max:
+            strangers = [s for s in self._slots if not s.known and s.conn is not None]
+            if not strangers:
+                return None, TOO_MANY_CONNECTIONS
+            evicted = strangers[0]  # the oldest
+            self._slots.remove(evicted)
+            assert evicted.conn is not None
+            closing = asyncio.ensure_future(evicted.conn.close(MAKING_ROOM))
+            self._closers.add(closing)
+            closing.add_done_callback(self._closers.discard)
+        slot = _Slot(host, known)
+        self._slots.append(slot)
+        return slot, None
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
         conn: SecureConnection | None = None
         address = _peer_address(writer)
+        slot: _Slot | None = None
         try:
             if self._closing:
                 return
-            conn = await self._handshake(reader, writer, address)
+            self._admit_socket(writer, address[0])
+            try:
+                conn, slot = await self._handshake(reader, writer, address)
+            finally:
+                self._handshaking.pop(writer, None)
             if conn is not None:
                 try:
                     await self._on_connection(conn)
@@ -940,6 +1111,8 @@ class Server:
         except Exception:
             log.warning("transport: unexpected error with %s", address, exc_info=True)
         finally:
+            if slot is not None and slot in self._slots:
+                self._slots.remove(slot)
             try:
                 if conn is not None:
                     await conn.close()
@@ -952,8 +1125,9 @@ class Server:
 
     async def _handshake(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: tuple[str, int]
-    ) -> SecureConnection | None:
+    ) -> tuple[SecureConnection | None, _Slot | None]:
         config = self._config
+        slot: _Slot | None = None
         try:
             async with asyncio.timeout(config.handshake_timeout):
                 noise, hello, refusal = await _responder_handshake(
@@ -965,26 +1139,39 @@ class Server:
                     accept=self._accept,
                     config=config,
                 )
+                if refusal is None:
+                    assert hello is not None
+                    slot, refusal = self._admit(hello.key, address[0])
                 if refusal is not None:
                     log.debug("transport: refusing %s: %s", address, refusal)
                     writer.write(_encrypt_frame(noise, KIND_REFUSE, _encode_reason(refusal)))
                     await _shutdown(reader, writer, config.close_grace)
-                    return None
+                    return None, None
                 writer.write(_encrypt_frame(noise, KIND_ACCEPT, b""))
                 await writer.drain()
         except TimeoutError:
             log.debug("transport: handshake with %s timed out", address)
-            return None
         except HandshakeFailed as exc:
             log.debug("transport: handshake with %s failed: %s", address, exc)
-            return None
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
             log.debug("transport: handshake with %s dropped: %s", address, type(exc).__name__)
-            return None
-        assert hello is not None
-        conn = SecureConnection(reader=reader, writer=writer, noise=noise, hello=hello, config=config)
-        conn._start()
-        return conn
+        else:
+            assert hello is not None and slot is not None
+            conn = SecureConnection(
+                reader=reader,
+                writer=writer,
+                noise=noise,
+                hello=hello,
+                config=config,
+                budget=self.budget,
+                priority=slot.known,
+            )
+            slot.conn = conn
+            conn._start()
+            return conn, slot
+        if slot is not None and slot in self._slots:
+            self._slots.remove(slot)
+        return None, None
 
 
 async def serve(
@@ -996,16 +1183,27 @@ async def serve(
     on_connection: Callable[[SecureConnection], Awaitable[None]],
     accept: Callable[[bytes], str | None] = _accept_all,
     config: TransportConfig = DEFAULT_CONFIG,
+    limits: Limits = DEFAULT_LIMITS,
+    known: Callable[[bytes], bool] = _nobody_known,
 ) -> Server:
     """Listen on ``host:port`` (port 0: any free port, see :attr:`Server.port`).
 
     Each authenticated connection is handed to ``on_connection``, in its own task; the connection is closed
     when that coroutine returns. ``accept(remote_ed25519_key)`` returns None to accept or a reason to refuse,
     which the peer receives. Failures of one connection (bad handshakes, errors in ``on_connection``) are
-    logged and never affect the listener.
+    logged and never affect the listener. ``limits`` bound the connections (see :class:`Server`); a peer
+    for which ``known(remote_ed25519_key)`` is true goes first.
     """
     _check_name(name)
-    server = Server(identity, name=name, on_connection=on_connection, accept=accept, config=config)
+    server = Server(
+        identity,
+        name=name,
+        on_connection=on_connection,
+        accept=accept,
+        config=config,
+        limits=limits,
+        known=known,
+    )
     server._server = await asyncio.start_server(server._handle, host, port)
     server._port = int(server._server.sockets[0].getsockname()[1])
     return server
