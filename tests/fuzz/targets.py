@@ -7,7 +7,8 @@ that what was accepted reads back: the document reopens from disk with the same 
 after a compaction (a snapshot that cannot be loaded back bricks a document for good).
 
 - `wire`: the sync message and chunk decoders (`sync/wire.py`), fed mutated real messages and chunks.
-- `frame`: `Session.receive` on a real node (a real Repository on disk), fed sequences of recorded
+- `frame`: `Session.receive` on a real node (a real Repository on disk, quotas as the node has them, work
+  done in turns as the node does), fed sequences of recorded
   frames with some mutated, replayed or reordered, and peers claiming odd heads, needs and Bloom filters.
 - `bundle`: `import_bundle` of mutated real bundles into a real node.
 - `store`: opening a document whose log or snapshot file was damaged on disk.
@@ -32,12 +33,15 @@ import msgpack
 
 from reliance.doc.crdt import CrdtDoc
 from reliance.errors import StoreError
+from reliance.identity import encode_peer_id
+from reliance.limits import DEFAULT_LIMITS
 from reliance.store import log
 from reliance.store.repository import Repository, SignedChange, change_info
 from reliance.sync import wire
 from reliance.sync.auth import Rejected, accept_batch
 from reliance.sync.bundle import BundleError, import_bundle
-from reliance.sync.protocol import BatchRefused, Session, SyncHost, _plain_change_headers
+from reliance.sync.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
+from reliance.sync.quota import Quotas
 from tests.fuzz.engine import Broken
 from tests.fuzz.mutate import mutate_bytes, mutate_structure
 from tests.fuzz.seeds import Seeds, fill, load
@@ -411,12 +415,15 @@ class FrameTarget:
     def run(self, data: bytes) -> None:
         frames = unpack(data)
         repo = self.home.ready()
-        session = Session(SyncHost(repo))
+        owner = encode_peer_id(self.home.actor)
+        session = Session(SyncHost(repo, quotas=Quotas(repo, owner, DEFAULT_LIMITS)))  # as the node's
         session.start()
         for frame in frames:
             before = repo_state(repo)
-            session.receive(frame)
-            refusals = [e for e in session.pop_events() if isinstance(e, BatchRefused)]
+            session.receive(frame, one_turn=True)
+            while session.pending_work:
+                session.work()
+            refusals = [e for e in session.pop_events() if isinstance(e, BatchRefused | Declined)]
             after = repo_state(repo)
             if after != before:
                 self.home.dirty = True
