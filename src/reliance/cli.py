@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
 from reliance.identity import canonical_peer, key_is_encrypted
@@ -53,7 +53,26 @@ class Context:
     def workspace(self) -> Workspace:
         if self._workspace is None:
             self._workspace = Workspace.open(self.home, self.passphrase())
+            for notice in self._workspace.notices:  # e.g. an interrupted bundle import, completed now
+                self.warn(notice.message(self.lang()))
         return self._workspace
+
+    def warn(self, text: str) -> None:
+        """One line on stderr that does not stop the command."""
+        from reliance.i18n import t
+
+        click.echo(t("cli.warning", self.lang(), text=clean(text)), err=True)
+
+    def lang(self) -> str:
+        """The language of messages: the configured one, else the locale's."""
+        from reliance import settings
+        from reliance.i18n import resolve_lang
+
+        try:
+            configured = str(settings.load_config(self.home).get("lang") or "")
+        except RelianceError:
+            configured = ""
+        return resolve_lang(configured)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -61,7 +80,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+    """JSON for programs: every string exactly as stored, control and bidi characters escaped (\\uXXXX)."""
+    click.echo(json_text(value))
+
+
+def echo(text: str = "", *, nl: bool = True, err: bool = False) -> None:
+    """Print for people: foreign text in `text` is shown inert (`display.clean`; single-line fields are
+    cleaned on their own with `clean` before, so that they cannot start a line of their own)."""
+    click.echo(clean(text, multiline=True), nl=nl, err=err)
 
 
 def fail(message: str) -> NoReturn:
@@ -106,15 +132,15 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
     if not name:
         fail("--name NAME is required: the name others will see")
     workspace = Workspace.create(ctx.home, name, ctx.passphrase(confirm=True))
-    click.echo(f"created identity for {workspace.identity.name}")
-    click.echo(f"peer id:     {workspace.peer_id}")
-    click.echo(f"fingerprint: {workspace.identity.fingerprint}")
+    echo(f"created identity for {workspace.identity.name}")
+    echo(f"peer id:     {workspace.peer_id}")
+    echo(f"fingerprint: {workspace.identity.fingerprint}")
 
 
 def _start_new_history(ctx: Context) -> None:
     ws = ctx.workspace()
     ws.start_my_document()
-    click.echo(
+    echo(
         f"started a new history of your document ({ws.peer_id[:14]}…); "
         "peers still holding the old one will refuse it"
     )
@@ -137,7 +163,7 @@ def whoami(ctx: Context, as_json: bool) -> None:
         emit_json(info)
         return
     for key in ("name", "peer_id", "fingerprint", "home"):
-        click.echo(f"{key.replace('_', ' ') + ':':13}{info[key]}")
+        echo(f"{key.replace('_', ' ') + ':':13}{info[key]}")
 
 
 # -- social code ---------------------------------------------------------------------------------------------
@@ -182,9 +208,9 @@ def code_show(
         return
     for sid in chosen:
         label = next(s for s in SECTIONS if s.id == sid).label(lang)
-        click.echo(f"## {label} ({sid})")
-        click.echo(texts.get(sid, "") or "—")
-        click.echo()
+        echo(f"## {label} ({sid})")
+        echo(texts.get(sid, "") or "—")
+        echo()
 
 
 def _read_text_arg(text: str | None, file: str | None) -> str:
@@ -215,7 +241,7 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
         changed = set_project_code(ws, _resolve_doc(ws, project) or "", sid, content)
     else:
         changed = ws.set_code(sid, content)
-    click.echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
 
 
 @code.command("edit")
@@ -248,7 +274,7 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
     finally:
         os.unlink(path)
     changed = set_project_code(ws, doc_id, sid, content) if project else ws.set_code(sid, content)
-    click.echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
 
 
 @code.command("history")
@@ -269,10 +295,11 @@ def code_history(ctx: Context, project: str | None, peer: str | None, as_json: b
         emit_json([a.to_json() | {"by_name": ws.participant_name(a.by)} for a in history])
         return
     if not history:
-        click.echo("no amendment yet")
+        echo("no amendment yet")
     for amendment in history:
-        who = ws.participant_name(amendment.by) or amendment.by[:14]
-        click.echo(f"{amendment.at}  {amendment.section:28} {who}  +{amendment.added} -{amendment.removed}")
+        who = clean(ws.participant_name(amendment.by) or amendment.by[:14])
+        section, at = clean(amendment.section), clean(amendment.at)
+        echo(f"{at}  {section:28} {who}  +{amendment.added} -{amendment.removed}")
 
 
 # -- catalogue -----------------------------------------------------------------------------------------------
@@ -314,7 +341,7 @@ def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
         project=fields.get("linked_project") or "",
     )
     item = ws.add_item(draft)
-    click.echo(item.id)
+    echo(item.id)
 
 
 @cli.group()
@@ -384,13 +411,12 @@ def _list_items(
         emit_json([i.to_json() | {"author_name": ws.participant_name(i.author)} for i in items])
         return
     if not items:
-        click.echo("nothing found")
+        echo("nothing found")
     for found in items:
-        who = ws.participant_name(found.author) or found.author[:14]
-        tags_text = " ".join("#" + t for t in found.tags)
-        click.echo(
-            f"{found.id}  {found.kind.value:6} {found.status.value:9} {found.title}  — {who} {tags_text}"
-        )
+        who = clean(ws.participant_name(found.author) or found.author[:14])
+        tags_text = clean(" ".join("#" + t for t in found.tags))
+        title = clean(found.title)
+        echo(f"{clean(found.id)}  {found.kind.value:6} {found.status.value:9} {title}  — {who} {tags_text}")
 
 
 @item.command("list")
@@ -441,15 +467,15 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
         "project",
     ):
         if data.get(key):
-            click.echo(f"{key + ':':13}{data[key]}")
+            echo(f"{key + ':':13}{clean(str(data[key]))}")
     if found.tags:
-        click.echo(f"{'tags:':13}{' '.join('#' + t for t in found.tags)}")
+        echo(f"{'tags:':13}{clean(' '.join('#' + t for t in found.tags))}")
     if found.description:
-        click.echo()
-        click.echo(found.description)
+        echo()
+        echo(found.description)
     for answer in found.answers:
-        who = ws.participant_name(answer.author) or answer.author[:14]
-        click.echo(f"  ↳ {answer.kind.value} — {who}: {answer.message}")
+        who = clean(ws.participant_name(answer.author) or answer.author[:14])
+        echo(f"  ↳ {answer.kind.value} — {who}: {clean(answer.message)}")
 
 
 @item.command("update")
@@ -473,7 +499,7 @@ def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     if not changes:
         fail("nothing to update: give at least one option (e.g. --title)")
     updated = ctx.workspace().update_item(item_id.strip(), **changes)
-    click.echo(updated.id)
+    echo(updated.id)
 
 
 @item.command("archive")
@@ -481,7 +507,7 @@ def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
 @pass_ctx
 def item_archive(ctx: Context, item_id: str) -> None:
     """Archive one of your items."""
-    click.echo(ctx.workspace().archive_item(item_id.strip()).id)
+    echo(ctx.workspace().archive_item(item_id.strip()).id)
 
 
 @item.command("answer")
@@ -491,7 +517,7 @@ def item_archive(ctx: Context, item_id: str) -> None:
 @pass_ctx
 def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
     """Answer someone's item ("I can help", "I'm interested"); it reaches its author by sync."""
-    click.echo(ctx.workspace().answer(item_id.strip(), kind, message).id)
+    echo(ctx.workspace().answer(item_id.strip(), kind, message).id)
 
 
 # -- export --------------------------------------------------------------------------------------------------
@@ -520,9 +546,11 @@ def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, 
             Path(output).write_text(text, "utf-8")
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror}")
-        click.echo(f"wrote {output}")
+        echo(f"wrote {output}")
+    elif fmt in ("json", "jsonld"):
+        click.echo(escape_json(text), nl=not text.endswith("\n"))  # exact text, escaped
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        echo(text, nl=not text.endswith("\n"))
 
 
 def register_extensions() -> None:
@@ -543,10 +571,10 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("reliance: aborted", err=True)
         return 130
     except click.ClickException as exc:
-        click.echo(f"reliance: error: {exc.format_message()}", err=True)
+        click.echo(f"reliance: error: {clean(exc.format_message())}", err=True)
         return exc.exit_code or 2
     except RelianceError as exc:
-        click.echo(f"reliance: error: {exc}", err=True)
+        click.echo(f"reliance: error: {clean(str(exc))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("reliance: interrupted", err=True)
@@ -554,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        click.echo(f"reliance: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"reliance: unexpected error: {type(exc).__name__}: {clean(str(exc))}", err=True)
         return 1
     return 0
 

@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from reliance import settings
-from reliance.cli import Context, emit_json, fail, pass_ctx
+from reliance.cli import Context, echo, emit_json, fail, pass_ctx
+from reliance.display import InertFormatter, clean
 from reliance.identity import canonical_peer, encode_peer_id
 
 
@@ -50,6 +51,8 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
         stream=sys.stdout,
         force=True,
     )
+    for handler in logging.getLogger().handlers:  # peers' names and reasons reach the log: shown inert
+        handler.setFormatter(InertFormatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
     for noisy in ("reliance.sync.transport", "reliance.sync.discovery", "zeroconf", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -63,7 +66,7 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
             await node.start()
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {listen}:{chosen_port}: {exc.strerror}") from None
-        click.echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
+        echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
         await stop.wait()
         logging.getLogger("reliance.node").info("stopping")
         await node.stop()
@@ -86,8 +89,8 @@ def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
     if as_json:
         emit_json(summary)
         return
-    click.echo(
-        f"synced with {summary['peer_name'] or '?'} ({summary['peer_id'][:14]}…): "
+    echo(
+        f"synced with {clean(summary['peer_name'] or '?')} ({clean(summary['peer_id'][:14])}…): "
         f"received {summary['received_changes']} changes in {len(summary['documents_changed'])} documents, "
         f"sent {summary['sent_changes']} changes, {summary['seconds']} s"
     )
@@ -139,20 +142,21 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
         emit_json(rows)
         return
     if state is None:
-        click.echo("no node is running on this home (start one with 'reliance serve'); known peers:")
+        echo("no node is running on this home (start one with 'reliance serve'); known peers:")
     else:
-        click.echo(f"node listening on {state.get('listen')}")
+        echo(f"node listening on {state.get('listen')}")
     if not rows:
-        click.echo("no peer yet — 'reliance doctor' explains why nobody is found")
+        echo("no peer yet — 'reliance doctor' explains why nobody is found")
     for row in rows:
         seen = (
             time.strftime("%H:%M:%S", time.localtime(row["last_seen"])) if row.get("last_seen") else "never"
         )
         docs = row.get("docs_in_sync") or {}
         sync_text = f"{sum(docs.values())}/{len(docs)} docs in sync" if docs else ""
-        click.echo(
-            f"{row['state']:11} {row.get('name') or '?':16} {row.get('address') or '-':22} seen {seen:8} "
-            f"{sync_text}  {row['peer_id']}"
+        name, address = clean(str(row.get("name") or "?")), clean(str(row.get("address") or "-"))
+        echo(
+            f"{clean(str(row['state'])):11} {name:16} {address:22} seen {seen:8} "
+            f"{sync_text}  {clean(str(row['peer_id']))}"
         )
 
 
@@ -171,9 +175,7 @@ def peer_add(ctx: Context, address: str) -> None:
     host, port = parse_address(address)
     _require_home(ctx)
     text = remember_typed_address(ctx.home, host, port)
-    click.echo(
-        f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)"
-    )
+    echo(f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)")
 
 
 @peer_group.command("accept")
@@ -191,7 +193,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
         entry = peers.setdefault(text, {"name": "", "addresses": [], "source": "accepted"})
         entry["accepted"] = True
         write_peers_file(ctx.home, data)
-    click.echo(f"accepted {text}")
+    echo(f"accepted {text}")
 
 
 @click.command("doctor")
@@ -216,9 +218,9 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) 
         return
     marks = {"ok": "✓", "warning": "!", "problem": "✗"}
     for finding in findings:
-        click.echo(f"{marks.get(finding.level, '-')} {finding.message(lang)}")
+        echo(f"{marks.get(finding.level, '-')} {clean(finding.message(lang))}")
         if advice := finding.advice(lang):
-            click.echo(f"    → {advice}")
+            echo(f"    → {clean(advice)}")
 
 
 @click.group("config")
@@ -235,7 +237,7 @@ def config_show(ctx: Context, as_json: bool) -> None:
         emit_json(config)
         return
     for key, value in sorted(config.items()):
-        click.echo(f"{key:8} {value}")
+        echo(f"{key:8} {value}")
 
 
 @config_group.command("set")
@@ -246,7 +248,7 @@ def config_set(ctx: Context, key: str, value: str) -> None:
     """Set KEY to VALUE (e.g. 'policy known')."""
     _require_home(ctx)
     settings.set_config(ctx.home, key, value)
-    click.echo(f"{key} = {value}")
+    echo(f"{key} = {value}")
 
 
 def register(cli: click.Group) -> None:

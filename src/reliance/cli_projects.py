@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from reliance import projects, settings
-from reliance.cli import Context, emit_json, fail, pass_ctx
+from reliance.cli import Context, echo, emit_json, fail, pass_ctx
+from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 
 
@@ -23,7 +24,7 @@ def project() -> None:
 @pass_ctx
 def project_create(ctx: Context, name: str) -> None:
     """Create a project (you are its steward); prints its id."""
-    click.echo(projects.create_project(ctx.workspace(), name))
+    echo(projects.create_project(ctx.workspace(), name))
 
 
 @project.command("list")
@@ -37,11 +38,11 @@ def project_list(ctx: Context, as_json: bool) -> None:
         emit_json([p.to_json() for p in found])
         return
     if not found:
-        click.echo("no project yet")
+        echo("no project yet")
     for summary in found:
         role = summary.members.get(ws.peer_id)
         mine = f" ({role.role})" if role else ""
-        click.echo(f"{summary.id}  {summary.name}  — {len(summary.members)} members{mine}")
+        echo(f"{summary.id}  {clean(summary.name)}  — {len(summary.members)} members{mine}")
 
 
 @project.command("show")
@@ -55,10 +56,12 @@ def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
     if as_json:
         emit_json(summary.to_json())
         return
-    click.echo(f"{summary.name}  ({summary.id})")
-    click.echo(f"created {summary.created} by {ws.participant_name(summary.creator) or summary.creator}")
+    echo(f"{clean(summary.name)}  ({summary.id})")
+    creator = clean(ws.participant_name(summary.creator) or summary.creator)
+    echo(f"created {clean(summary.created)} by {creator}")
     for member in sorted(summary.members.values(), key=lambda m: (m.role != "steward", m.peer_id)):
-        click.echo(f"  {member.role:8} {ws.participant_name(member.peer_id) or '?':20} {member.peer_id}")
+        name = clean(ws.participant_name(member.peer_id) or "?")
+        echo(f"  {clean(member.role):8} {name:20} {clean(member.peer_id)}")
 
 
 @project.command("add-member")
@@ -69,7 +72,7 @@ def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
 def project_add_member(ctx: Context, project_ref: str, peer_id: str, role: str) -> None:
     """Add PEER_ID to the project, or change their role (stewards only)."""
     projects.add_member(ctx.workspace(), project_ref, peer_id, role)
-    click.echo(f"{peer_id.strip()[:14]}… is now {role}")
+    echo(f"{peer_id.strip()[:14]}… is now {role}")
 
 
 @project.command("remove-member")
@@ -79,7 +82,7 @@ def project_add_member(ctx: Context, project_ref: str, peer_id: str, role: str) 
 def project_remove_member(ctx: Context, project_ref: str, peer_id: str) -> None:
     """Remove PEER_ID from the project (stewards only)."""
     projects.remove_member(ctx.workspace(), project_ref, peer_id)
-    click.echo(f"{peer_id.strip()[:14]}… removed")
+    echo(f"{peer_id.strip()[:14]}… removed")
 
 
 @project.command("contribute")
@@ -98,7 +101,7 @@ def project_contribute(
         dimensions = parse_dimensions(dims)
     except DimensionError as exc:
         fail(f"--dim takes NAME=INTEGER, not {exc.text!r}")
-    click.echo(projects.contribute(ctx.workspace(), project_ref, kind, amount, unit, note, dimensions))
+    echo(projects.contribute(ctx.workspace(), project_ref, kind, amount, unit, note, dimensions))
 
 
 @project.command("record")
@@ -133,7 +136,7 @@ def project_record(
         member=member,
         counterparty=counterparty,
     )
-    click.echo(entry_id)
+    echo(entry_id)
 
 
 @project.command("ledger")
@@ -148,13 +151,13 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
         emit_json(rows)
         return
     if not rows:
-        click.echo("no entry yet")
+        echo("no entry yet")
     for row in rows:
-        who = ws.participant_name(row["member"]) or row["member"][:14]
-        note = f"  {row['note']}" if row.get("note") else ""
+        who = clean(ws.participant_name(row["member"]) or row["member"][:14])
+        note = f"  {clean(row['note'])}" if row.get("note") else ""
         struck = "  (reversed)" if row.get("reversed_by") else ""
-        amount = format_amount(row["amount"], row["unit"])
-        click.echo(f"{row['at']}  {row['id']}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
+        amount = clean(format_amount(row["amount"], row["unit"]))
+        echo(f"{clean(row['at'])}  {clean(row['id'])}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
 
 
 @project.command("balances")
@@ -175,16 +178,16 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
         )
         return
     if not result:
-        click.echo("no balance yet")
+        echo("no balance yet")
     for unit, accounts in result.items():
-        click.echo(f"{unit}:")
+        echo(f"{clean(unit)}:")
         for account, amount in accounts.items():
             who = "project" if account.startswith("@") else (ws.participant_name(account) or account[:14])
-            click.echo(f"  {who:24} {format_amount(amount, unit):>14}")
+            echo(f"  {clean(who):24} {clean(format_amount(amount, unit)):>14}")
     for breach in breaches:
-        click.echo(f"! {breach.message('en')}")
+        echo(f"! {clean(breach.message('en'))}")
     for issue in view.issues:
-        click.echo(f"! {issue}")
+        echo(f"! {clean(issue)}")
 
 
 @project.command("reverse")
@@ -194,7 +197,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
 @pass_ctx
 def project_reverse(ctx: Context, project_ref: str, entry_id: str, note: str) -> None:
     """Cancel ENTRY with a reversing entry (entries are never edited); prints the reversal's id."""
-    click.echo(projects.reverse(ctx.workspace(), project_ref, entry_id, note))
+    echo(projects.reverse(ctx.workspace(), project_ref, entry_id, note))
 
 
 @project.command("acknowledge")
@@ -206,7 +209,7 @@ def project_reverse(ctx: Context, project_ref: str, entry_id: str, note: str) ->
 @pass_ctx
 def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: int) -> None:
     """Acknowledge another member's contribution, optionally weighting it."""
-    click.echo(projects.acknowledge(ctx.workspace(), project_ref, entry_id, factor))
+    echo(projects.acknowledge(ctx.workspace(), project_ref, entry_id, factor))
 
 
 @project.command("limit", context_settings={"ignore_unknown_options": True})  # FLOOR is negative: -5000
@@ -218,7 +221,7 @@ def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: i
 def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor: int) -> None:
     """Set MEMBER's (or '*' for everyone's) credit floor in UNIT (stewards)."""
     projects.set_limit(ctx.workspace(), project_ref, member, unit, floor)
-    click.echo(f"credit floor of {member[:14]} in {unit}: {floor}")
+    echo(f"credit floor of {member[:14]} in {unit}: {floor}")
 
 
 @project.command("matrix")
@@ -234,12 +237,12 @@ def project_matrix(ctx: Context, project_ref: str, as_json: bool) -> None:
         return
     dims = sorted({d for row in table.values() for d in row})
     if not table or not dims:
-        click.echo("no dimension recorded yet (record some with 'project contribute ... --dim joy=3')")
+        echo("no dimension recorded yet (record some with 'project contribute ... --dim joy=3')")
         return
-    click.echo(f"{'':20}" + "".join(f"{d:>12}" for d in dims))
+    echo(f"{'':20}" + "".join(f"{clean(d):>12}" for d in dims))
     for member, row in table.items():
-        who = ws.participant_name(member) or member[:14]
-        click.echo(f"{who:20}" + "".join(f"{row.get(d, 0):>12}" for d in dims))
+        who = clean(ws.participant_name(member) or member[:14])
+        echo(f"{who:20}" + "".join(f"{row.get(d, 0):>12}" for d in dims))
 
 
 @project.command("policy")
@@ -258,19 +261,19 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
         except ValueError as exc:
             fail(f"{policy_file} is not JSON: {exc}")
         version = projects.set_policy(ws, project_ref, data)
-        click.echo(f"policy version {version} saved")
+        echo(f"policy version {version} saved")
         return
     policy, written = projects.show_policy(ws, project_ref)
     data = policy_to_data(policy)
     if as_json:
         emit_json(data | {"default": not written})
         return
-    click.echo(f"policy version {policy.version}{'' if written else ' (default policy)'}")
+    echo(f"policy version {policy.version}{'' if written else ' (default policy)'}")
     for bucket in data["buckets"]:
-        click.echo(f"  {bucket['percent']:>3} %  {bucket['name']} ({bucket['rule']})")
+        echo(f"  {bucket['percent']:>3} %  {clean(bucket['name'])} ({bucket['rule']})")
     for weight in data["weights"]:
-        click.echo(f"  weight {weight['action']}/{weight['unit']}: {weight['weight']}")
-    click.echo(f"  acknowledgement factors {data['ack_factor_min']}–{data['ack_factor_max']} %")
+        echo(f"  weight {clean(weight['action'])}/{clean(weight['unit'])}: {weight['weight']}")
+    echo(f"  acknowledgement factors {data['ack_factor_min']}–{data['ack_factor_max']} %")
 
 
 @project.command("dividend")
@@ -310,16 +313,16 @@ def project_dividend(
         ]
         emit_json({"id": dist_id, "reserve": dist.reserve, "lines": rows} if record else rows)
         return
-    click.echo(
+    echo(
         f"pool {format_amount(dist.pool, unit)}, reserve {format_amount(dist.reserve, unit)}, "
         f"policy v{dist.policy_version}"
     )
     for line in dist.lines:
-        click.echo(f"  {format_amount(line.amount, unit):>14}  {line.explanation}")
+        echo(f"  {clean(format_amount(line.amount, unit)):>14}  {clean(line.explanation)}")
     for note in dist.notes:
-        click.echo(f"  note: {note}")
+        echo(f"  note: {clean(note)}")
     if dist_id:
-        click.echo(f"recorded as {dist_id}")
+        echo(f"recorded as {dist_id}")
 
 
 @project.command("verify-distribution")
@@ -331,9 +334,9 @@ def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
     differences = projects.verify_distribution(ctx.workspace(), project_ref, dist_id)
     if differences:
         for difference in differences:
-            click.echo(f"✗ {difference}")
+            echo(f"✗ {clean(difference)}")
         click.get_current_context().exit(1)
-    click.echo("✓ confirmed: recomputing gives the same payouts")
+    echo("✓ confirmed: recomputing gives the same payouts")
 
 
 # -- blocking --------------------------------------------------------------------------------------------
@@ -346,7 +349,7 @@ def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
 def block_cmd(ctx: Context, peer_id: str, reason: str) -> None:
     """Refuse and stop relaying PEER_ID's changes."""
     changed = settings.block(ctx.home, peer_id, reason)
-    click.echo("blocked" if changed else "already blocked")
+    echo("blocked" if changed else "already blocked")
 
 
 @click.command("unblock")
@@ -355,7 +358,7 @@ def block_cmd(ctx: Context, peer_id: str, reason: str) -> None:
 def unblock_cmd(ctx: Context, peer_id: str) -> None:
     """Accept PEER_ID's changes again."""
     changed = settings.unblock(ctx.home, peer_id)
-    click.echo("unblocked" if changed else "was not blocked")
+    echo("unblocked" if changed else "was not blocked")
 
 
 @click.command("blocks")
@@ -368,10 +371,10 @@ def blocks_cmd(ctx: Context, as_json: bool) -> None:
         emit_json(entries)
         return
     if not entries:
-        click.echo("nobody is blocked")
+        echo("nobody is blocked")
     for entry in entries:
-        reason = f"  ({entry['reason']})" if entry.get("reason") else ""
-        click.echo(f"{entry['peer_id']}  since {entry.get('since', '?')}{reason}")
+        reason = f"  ({clean(str(entry['reason']))})" if entry.get("reason") else ""
+        echo(f"{clean(str(entry['peer_id']))}  since {clean(str(entry.get('since', '?')))}{reason}")
 
 
 # -- bundles ---------------------------------------------------------------------------------------------
@@ -396,7 +399,7 @@ def bundle_export(ctx: Context, file: str, docs: tuple[str, ...]) -> None:
         if not ws.repo.exists(doc_id):
             fail(f"no document {doc_id} in this store")
     count = export_bundle(ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home))
-    click.echo(f"wrote {count} changes of {len(chosen)} documents to {file}")
+    echo(f"wrote {count} changes of {len(chosen)} documents to {file}")
 
 
 @bundle.command("import")
@@ -405,10 +408,15 @@ def bundle_export(ctx: Context, file: str, docs: tuple[str, ...]) -> None:
 @pass_ctx
 def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify FILE and apply it; a tampered or unauthorised bundle changes nothing."""
-    from reliance.sync.bundle import import_bundle
+    from reliance.sync.bundle import BundleInterrupted, BundleRefused, import_bundle
 
     ws = ctx.workspace()
-    summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
+    try:
+        summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
+    except (BundleRefused, BundleInterrupted) as exc:
+        fail(exc.message(ctx.lang()))
+    for notice in summary.earlier:
+        ctx.warn(notice.message(ctx.lang()))
     rows: list[dict[str, Any]] = [
         {
             "doc": o.doc_id,
@@ -426,8 +434,8 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     for row in rows:
         if row["added"] or row["waiting"] or row["new_document"]:
             extra = f", {row['waiting']} waiting for earlier changes" if row["waiting"] else ""
-            click.echo(f"{row['doc']}: {row['added']} changes added{extra}")
-    click.echo(f"imported {summary.applied} new changes")
+            echo(f"{row['doc']}: {row['added']} changes added{extra}")
+    echo(f"imported {summary.applied} new changes")
 
 
 # -- import ---------------------------------------------------------------------------------------------
@@ -450,7 +458,7 @@ def import_cmd(ctx: Context, file: str, dry_run: bool, as_json: bool) -> None:
     if as_json:
         emit_json(summary.to_json())
         return
-    click.echo(summary.message())
+    echo(summary.message())
 
 
 def register(cli: click.Group) -> None:

@@ -1,9 +1,26 @@
-"""Durable file writes: fsync the data and the directory entry."""
+"""Durable, private file writes: fsync the data and the directory entry; modes 0600 and 0700 from creation
+on; never write through a symbolic link.
+
+Every file a home holds is created here (or with `open_private`), so that nothing is ever world-readable,
+not even between its creation and a later chmod. Temporary files get unpredictable names and are created
+with O_EXCL | O_NOFOLLOW: a link planted at a name we are about to write cannot redirect the write.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import stat
+import time
 from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+TEMPORARY_SUFFIX = ".tmp"
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -14,30 +31,89 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write to a temporary file, fsync it, rename it over `path`, fsync the directory."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+def private_dir(path: Path) -> None:
+    """Create `path` and its missing parents as directories only their owner may enter (existing ones are
+    left as they are: `home.tighten_home` deals with those of a home)."""
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.mkdir(directory, DIR_MODE)
+            os.chmod(directory, DIR_MODE)  # whatever the umask
+
+
+def open_private(path: Path, flags: int, mode: int = FILE_MODE) -> int:
+    """`os.open` for a file of the home: created with `mode`, never through a symbolic link (ELOOP)."""
+    return os.open(path, flags | _NOFOLLOW | _CLOEXEC, mode)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def temporary_name(path: Path) -> Path:
+    """A fresh, unguessable name beside `path`, hidden and recognisable as a leftover if we die."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
+
+
+def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Write to a new temporary file, fsync it, rename it over `path`, fsync the directory.
+
+    The rename replaces a symbolic link at `path` itself; it never writes where the link points.
+    """
+    tmp = temporary_name(path)
+    fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            os.fchmod(fd, mode)  # exactly `mode`, whatever the umask
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     fsync_dir(path.parent)
 
 
 def write_private(path: Path, data: bytes, *, exclusive: bool) -> None:
     """Write a secret file readable by its owner only (mode 0600 from creation on)."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
-    fd = os.open(path, flags, 0o600)
+    fd = open_private(path, flags)
     try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
+        os.fchmod(fd, FILE_MODE)
+        _write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     fsync_dir(path.parent)
+
+
+def remove_stale_temporaries(directory: Path, older_than: float = 0.0) -> int:
+    """Delete temporary files a killed writer left in `directory` (only those at least `older_than`
+    seconds old: a writer in another process may be using a fresh one). Returns how many."""
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not (entry.name.startswith(".") and entry.name.endswith(TEMPORARY_SUFFIX)):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime >= older_than:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed

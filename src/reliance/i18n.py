@@ -382,6 +382,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.exported": ("Exporté dans {path}", "Exported to {path}"),
     "done.bundle_written": ("{count} changements écrits dans {path}", "{count} changes written to {path}"),
     "done.bundle_read": ("{count} nouveaux changements importés", "{count} new changes imported"),
+    # bundle import: refusal, interruption, and what the next open did with an interrupted import
+    "bundle.refused": (
+        "paquet refusé, rien n'a été importé : {reason}",
+        "bundle refused, nothing imported: {reason}",
+    ),
+    "bundle.interrupted": (
+        "import du paquet interrompu après {done} documents sur {total} ({reason}) ; le reste sera importé "
+        "à la prochaine ouverture de ce profil",
+        "bundle import stopped after {done} of {total} documents ({reason}); the rest will be imported the "
+        "next time this home is opened",
+    ),
+    "bundle.journal.completed": (
+        "un import de paquet interrompu ({source}, {started}) a été terminé : ses {total} documents sont "
+        "importés en entier ({changes} changements manquaient encore)",
+        "an interrupted bundle import ({source}, {started}) was completed: all its {total} documents are "
+        "imported ({changes} changes were still missing)",
+    ),
+    "bundle.journal.incomplete": (
+        "un import de paquet interrompu ({source}, {started}) n'a pas pu être terminé : {failed} refusé "
+        "({reason}) ; {done} documents sur {total} sont importés",
+        "an interrupted bundle import ({source}, {started}) could not be completed: {failed} refused "
+        "({reason}); {done} of {total} documents are imported",
+    ),
+    "bundle.journal.retry": (
+        "un import de paquet interrompu ({source}) n'a pas encore pu être terminé ({reason}) ; {done} "
+        "documents sur {total} sont importés, le reste le sera à la prochaine ouverture",
+        "an interrupted bundle import ({source}) could not be completed yet ({reason}); {done} of {total} "
+        "documents are imported, the rest will be at the next open",
+    ),
+    "bundle.journal.damaged": (
+        "le journal d'un import de paquet interrompu était illisible et a été supprimé ({reason}) : "
+        "importez à nouveau le paquet pour être sûr d'avoir tous ses documents",
+        "the journal of an interrupted bundle import was unreadable and was removed ({reason}): import the "
+        "bundle again to be sure all its documents are in",
+    ),
+    "cli.warning": ("reliance : attention : {text}", "reliance: warning: {text}"),
     # errors
     "error.title": ("Erreur", "Error"),
     "error.empty": ("Ce champ ne peut pas être vide.", "This field cannot be empty."),

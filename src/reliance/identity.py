@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from reliance.errors import IdentityError, PeerIdError
-from reliance.fsutil import atomic_write, write_private
+from reliance.fsutil import atomic_write, private_dir, write_private
 
 PEER_ID_PREFIX = "rl"
 _CHECK_LEN = 3
@@ -107,12 +108,23 @@ def has_identity(home: Path) -> bool:
     return (identity_dir(home) / KEY_FILE).exists()
 
 
+CONTROL_IN_NAME = "a name cannot contain control or formatting characters (escape codes, direction marks)"
+
+
+def has_control_characters(text: str) -> bool:
+    """Control, format (bidi overrides among them), private-use or unassigned characters: what the
+    handshake refuses in a name, and what would let a name show other than it is."""
+    return any(unicodedata.category(ch)[0] == "C" for ch in text)
+
+
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise IdentityError("a name is needed (--name)")
     if len(name) > 80:
         raise IdentityError("the name is longer than 80 characters")
+    if has_control_characters(name):
+        raise IdentityError(CONTROL_IN_NAME)
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -126,7 +138,7 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
         raise IdentityError(f"an identity already exists in {home}; it is never replaced")
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)  # the home too, when this creates it
     os.chmod(directory, 0o700)
     key = Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, private_dir
 from reliance.identity import canonical_peer, decode_peer_id
 from reliance.limits import Limits, limits_from
 
@@ -29,7 +29,7 @@ def _read(path: Path, default: Any) -> Any:
 
 
 def _write(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     atomic_write(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
 
 

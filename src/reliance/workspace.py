@@ -5,14 +5,32 @@ The CLI, the Textual app and the node all go through this class; it holds no UI 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reliance.doc import participant
 from reliance.doc.crdt import Writer
-from reliance.errors import DocumentError, IdentityError, ModelError, OwnDocumentMissing, StoreError
-from reliance.identity import Identity, create_identity, has_identity, load_identity, set_profile_name
+from reliance.errors import (
+    DocumentError,
+    IdentityError,
+    ModelError,
+    OwnDocumentMissing,
+    RelianceError,
+    StoreError,
+)
+from reliance.home import tighten_home
+from reliance.identity import (
+    CONTROL_IN_NAME,
+    Identity,
+    create_identity,
+    has_control_characters,
+    has_identity,
+    load_identity,
+    set_profile_name,
+)
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -26,6 +44,11 @@ from reliance.model.catalogue import (
 )
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
+
+if TYPE_CHECKING:
+    from reliance.sync.bundle_journal import ImportNotice
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,7 +79,9 @@ class Workspace:
     def __init__(self, home: Path, identity: Identity) -> None:
         self.home = home
         self.identity = identity
+        tighten_home(home)  # homes written by older versions were world-readable
         self.repo = Repository(home, identity.public_key)
+        self.notices: list[ImportNotice] = self._complete_interrupted_import()
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod
@@ -71,6 +96,22 @@ class Workspace:
         if not has_identity(home):
             raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
         return cls(home, load_identity(home, passphrase))
+
+    def _complete_interrupted_import(self) -> list[ImportNotice]:
+        """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is
+        returned for the face to show. Never stops the home from opening."""
+        from reliance import settings
+        from reliance.sync.bundle_journal import ImportNotice, complete_interrupted
+
+        try:
+            blocked = settings.blocked_keys(self.home)
+        except RelianceError as exc:
+            return [ImportNotice("retry", "blocks.json", "", reason=str(exc))]
+        try:
+            return complete_interrupted(self.repo, blocked)
+        except Exception as exc:  # the journal stays for the next open; the home opens all the same
+            logger.exception("completing an interrupted bundle import failed")
+            return [ImportNotice("retry", "bundle-import.journal", "", reason=f"{type(exc).__name__}: {exc}")]
 
     @property
     def peer_id(self) -> str:
@@ -218,6 +259,8 @@ class Workspace:
         name = name.strip()
         if not name or len(name) > 80:
             raise ModelError("a name has 1 to 80 characters")
+        if has_control_characters(name):
+            raise ModelError(CONTROL_IN_NAME)
         check_encodable(name, "the name")
         self._write(self.my_doc(), lambda w: participant.set_name(w, name))
         # `whoami` and a later `init --new-history` read the name from the profile

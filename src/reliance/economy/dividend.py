@@ -213,8 +213,8 @@ DEFAULT_POLICY = Policy(
 # ----------------------------------------------------------------------------------------- policy as data
 
 _POLICY_KEYS = {"version", "buckets", "weights", "ack_factor_min", "ack_factor_max"}
-_DECIMAL = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,12})?$")
-_RATIO = re.compile(r"^[0-9]{1,12}/[0-9]{1,12}$")
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")  # fullmatch
+_RATIO = re.compile(r"[0-9]{1,12}/[0-9]{1,12}")  # fullmatch
 
 
 def _parse_weight(value: object, label: str) -> Fraction:
@@ -226,8 +226,8 @@ def _parse_weight(value: object, label: str) -> Fraction:
         return Fraction(value)
     if isinstance(value, str):
         text = value.strip()
-        if _DECIMAL.match(text) or _RATIO.match(text):
-            if _RATIO.match(text) and int(text.split("/")[1]) == 0:
+        if _DECIMAL.fullmatch(text) or _RATIO.fullmatch(text):
+            if _RATIO.fullmatch(text) and int(text.split("/")[1]) == 0:
                 raise PolicyError(f"{label}: division by zero in {value!r}")
             return Fraction(text)
     raise PolicyError(f"{label} must be a whole number or a text such as '0.5' or '1/25', got {value!r}")

@@ -172,7 +172,7 @@ def parse_instant(value: object, what: str = "the time") -> datetime:
     return parsed.astimezone(UTC)
 
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")  # fullmatch
 
 
 def parse_period(period_from: str, period_to: str) -> tuple[datetime, datetime]:
@@ -198,7 +198,7 @@ def _period_bound(value: object, what: str, *, end: bool) -> datetime:
         raise LedgerError(f"{what}: not an ISO 8601 date or time: {value!r} (e.g. 2025-06-30)") from None
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     if end:
-        parsed += timedelta(days=1) if _DATE_ONLY.match(text) else timedelta(microseconds=1)
+        parsed += timedelta(days=1) if _DATE_ONLY.fullmatch(text) else timedelta(microseconds=1)
     return parsed
 
 

@@ -42,7 +42,7 @@ from reliance.model.codesocial import SECTION_IDS, validate_section_text
 from reliance.workspace import Workspace
 
 MAX_IMPORT_BYTES = 64 << 20
-_RECORD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch
 
 
 class ImportRefused(RelianceError):
@@ -177,7 +177,7 @@ def _str_list(data: Mapping[str, Any], key: str, path: str) -> list[str]:
 
 def _record_id(data: Mapping[str, Any], key: str, path: str) -> str:
     value: str = _get(data, key, str, path)
-    if not _RECORD_ID.match(value):
+    if not _RECORD_ID.fullmatch(value):
         raise _refuse(f"{path}.{key}", f"{value[:40]!r} is not a valid id")
     return value
 
@@ -344,7 +344,7 @@ def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
     except ValueError:
         raise _refuse(f"{path}.kind", f"unknown answer kind {data['kind']!r}") from None
     item_author = data.get("item_author") or ""
-    if not _RECORD_ID.match(data["item"]):
+    if not _RECORD_ID.fullmatch(data["item"]):
         raise _refuse(f"{path}.item", f"{data['item'][:40]!r} is not a valid item id")
     try:
         message = validate_answer_message(data.get("message") or "")

@@ -91,7 +91,7 @@ OM_UNITS = {
     "kWh": "kilowattHour",
 }
 
-_PROJECT_ID = re.compile(r"^pj[0-9a-f]{32}$")
+_PROJECT_ID = re.compile(r"pj[0-9a-f]{32}")  # fullmatch
 
 # ----------------------------------------------------------------------------------------- identifiers
 
@@ -229,8 +229,8 @@ def _item_common(item: Item) -> dict[str, Any]:
         "rel:kind": item.kind.value,
         "rel:status": item.status.value,
         "rel:reciprocity": item.reciprocity,
-        "rel:inProject": project_iri(linked) if _PROJECT_ID.match(linked) else None,
-        "rel:projectLabel": linked if linked and not _PROJECT_ID.match(linked) else None,
+        "rel:inProject": project_iri(linked) if _PROJECT_ID.fullmatch(linked) else None,
+        "rel:projectLabel": linked if linked and not _PROJECT_ID.fullmatch(linked) else None,
         "schema:keywords": list(item.tags),
         "dcterms:created": _time(item.created),
         "dcterms:modified": _time(item.updated),

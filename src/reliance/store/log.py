@@ -13,6 +13,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from reliance.fsutil import open_private
+
 MAGIC = b"RL"
 HEADER = struct.Struct(">2sII")
 MAX_RECORD = 64 * 1024 * 1024
@@ -53,7 +55,7 @@ def scan(data: bytes, start: int = 0) -> ScanResult:
 def append(path: Path, payloads: list[bytes]) -> int:
     """Append records and fsync before returning: the caller may then report success."""
     data = b"".join(encode_record(p) for p in payloads)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         view = memoryview(data)
         while view:
@@ -66,7 +68,7 @@ def append(path: Path, payloads: list[bytes]) -> int:
 
 
 def truncate(path: Path, size: int) -> None:
-    fd = os.open(path, os.O_WRONLY)
+    fd = open_private(path, os.O_WRONLY)
     try:
         os.ftruncate(fd, size)
         os.fsync(fd)

@@ -29,7 +29,7 @@ import msgpack
 
 from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
-from reliance.fsutil import atomic_write, fsync_dir
+from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.store import log
 from reliance.sync import wire
 
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_FORMAT = 1
 COMPACT_AFTER_RECORDS = 2000
-DOC_ID_RE = re.compile(r"^(rl[a-z2-7]{56}|pj[0-9a-f]{32})$")
+DOC_ID_RE = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")  # always fullmatch: `$` lets "\n" through
 
 
 class DocKind(StrEnum):
@@ -46,7 +46,7 @@ class DocKind(StrEnum):
 
 
 def doc_kind(doc_id: str) -> DocKind:
-    if not DOC_ID_RE.match(doc_id):
+    if not DOC_ID_RE.fullmatch(doc_id):
         raise StoreError(f"not a document id: {doc_id!r}")
     return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
 
@@ -128,7 +128,10 @@ class StoredDoc:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
+        except OSError as exc:
+            raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -142,6 +145,7 @@ class StoredDoc:
             self._load_locked()
 
     def _load_locked(self) -> None:
+        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
         self.crdt = CrdtDoc.new(self.actor)
         self.known = {}
         self.pending = {}
@@ -456,7 +460,7 @@ class Repository:
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
             return []
-        return sorted(p.name for p in self.docs_dir.iterdir() if DOC_ID_RE.match(p.name) and p.is_dir())
+        return sorted(p.name for p in self.docs_dir.iterdir() if DOC_ID_RE.fullmatch(p.name) and p.is_dir())
 
     def exists(self, doc_id: str) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id / "log").exists()
@@ -475,7 +479,7 @@ class Repository:
         if not folder.exists():
             if not create:
                 raise StoreError(f"no document {doc_id} in this store")
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor)
         stored.load()

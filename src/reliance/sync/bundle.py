@@ -2,23 +2,26 @@
 
 Format (msgpack map): {"format": "reliance-bundle/1", "created": ISO time, "by": peer id,
 "docs": [{"id": document id, "changes": [[change chunk, signature or nil], ...]}]}.
-Importing checks every document exactly like a network batch, all before applying any.
+Importing checks every document exactly like a network batch, all before applying any, then applies them
+all through a journal that the next open completes if the process dies midway (`bundle_journal`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgpack
 
 from reliance.doc.crdt import CrdtError, CrdtPanic
 from reliance.errors import RelianceError
+from reliance.i18n import t
 from reliance.model.catalogue import now_iso
 from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
-from reliance.sync import wire
+from reliance.sync import bundle_journal, wire
 from reliance.sync.auth import BatchOutcome, Rejected, check_batch, store_batch
+from reliance.sync.bundle_journal import ImportNotice
 
 BUNDLE_FORMAT = "reliance-bundle/1"
 MAX_BUNDLE_BYTES = 1 << 30
@@ -28,9 +31,33 @@ class BundleError(RelianceError):
     pass
 
 
+class BundleRefused(BundleError):
+    """A document of the bundle broke a rule: nothing of the bundle was written."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(t("bundle.refused", "en", reason=reason))
+        self.reason = reason
+
+    def message(self, lang: str) -> str:
+        return t("bundle.refused", lang, reason=self.reason)
+
+
+class BundleInterrupted(BundleError):
+    """The store failed after `done` of `total` documents were written: the journal keeps the rest, which
+    the next open of the home imports."""
+
+    def __init__(self, done: int, total: int, reason: str) -> None:
+        super().__init__(t("bundle.interrupted", "en", done=done, total=total, reason=reason))
+        self.done, self.total, self.reason = done, total, reason
+
+    def message(self, lang: str) -> str:
+        return t("bundle.interrupted", lang, done=self.done, total=self.total, reason=self.reason)
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     outcomes: list[BatchOutcome]
+    earlier: list[ImportNotice] = field(default_factory=list)  # an interrupted import finished first
 
     @property
     def applied(self) -> int:
@@ -105,18 +132,35 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
 
 
 def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ()) -> ImportSummary:
+    """Check every document of the bundle, then store them all, through a journal (`bundle_journal`):
+    a refusal writes nothing (BundleRefused); a crash is completed at the next open; a store that fails
+    midway keeps the journal for the next open (BundleInterrupted)."""
     docs = read_bundle(path)
-    try:
-        batches = []
-        for doc_id, changes in docs:  # every document is checked before any is written
-            checked = check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True)
-            if checked.prepared is None and checked.fresh:
-                _try_on_a_copy(repo, doc_id, checked.fresh)
-            batches.append(checked)
-        outcomes = [store_batch(repo, checked) for checked in batches]
-    except Rejected as exc:
-        raise BundleError(f"bundle refused, nothing imported: {exc.reason}") from None
-    return ImportSummary(outcomes)
+    with bundle_journal.import_lock(repo.home, wait=True):
+        earlier = bundle_journal.complete_locked(repo, blocked)  # a crash left one: finish it first
+        try:
+            batches = []
+            for doc_id, changes in docs:  # every document is checked before any is written
+                checked = check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True)
+                if checked.prepared is None and checked.fresh:
+                    _try_on_a_copy(repo, doc_id, checked.fresh)
+                batches.append(checked)
+        except Rejected as exc:
+            raise BundleRefused(exc.reason) from None
+        writing = [checked for checked in batches if checked.fresh]
+        if writing:
+            bundle_journal.write(repo.home, str(path), [(c.doc_id, c.fresh) for c in writing])
+        outcomes: list[BatchOutcome] = []
+        try:
+            for checked in batches:
+                outcomes.append(store_batch(repo, checked))
+        except (Rejected, RelianceError, OSError) as exc:
+            reason = exc.reason if isinstance(exc, Rejected) else str(exc)
+            done = sum(1 for o in outcomes if o.applied or o.pending)
+            raise BundleInterrupted(done, len(writing), reason) from None
+        if writing:
+            bundle_journal.clear(repo.home)
+    return ImportSummary(outcomes, earlier)
 
 
 def _try_on_a_copy(repo: Repository, doc_id: str, fresh: Sequence[SignedChange]) -> None:

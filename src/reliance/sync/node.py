@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from reliance import settings
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.sync import events as ev
@@ -968,7 +968,7 @@ def write_peers_file(home: Path, data: dict[str, Any]) -> None:
 @contextlib.contextmanager
 def peers_file_lock(home: Path) -> Iterator[None]:
     """Serialise read-modify-write of peers.json between the node and the CLI (`flock`)."""
-    fd = os.open(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_private(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -442,7 +442,7 @@ class Session:
                 not isinstance(entry, list)
                 or len(entry) != 2
                 or not isinstance(entry[0], str)
-                or not DOC_ID_RE.match(entry[0])
+                or not DOC_ID_RE.fullmatch(entry[0])
                 or not isinstance(entry[1], bytes)
             ):
                 raise ProtocolError("malformed summary entry")
@@ -485,7 +485,7 @@ class Session:
         doc_id = message.get("d")
         raw = message.get("m")
         signatures = message.get("s", [])
-        if not isinstance(doc_id, str) or not DOC_ID_RE.match(doc_id):
+        if not isinstance(doc_id, str) or not DOC_ID_RE.fullmatch(doc_id):
             raise ProtocolError("sync frame for a malformed document id")
         if not isinstance(raw, bytes) or not isinstance(signatures, list):
             raise ProtocolError("malformed sync frame")

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import importlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +22,14 @@ from typing import Any, ClassVar, TypeVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
 from reliance import settings
+from reliance.display import clean
 from reliance.errors import IdentityError, RelianceError
+from reliance.fsutil import open_private, private_dir
 from reliance.i18n import resolve_lang, t, tn
 from reliance.identity import has_identity, key_is_encrypted
 from reliance.sync import events as ev
@@ -210,6 +214,8 @@ class RelianceApp(App[None]):
 
     async def start_session(self, ws: Workspace) -> None:
         self.ws = ws
+        for notice in ws.notices:  # e.g. an interrupted bundle import, completed when the home opened
+            self.notify(notice.message(self.lang), severity="warning", timeout=12)
         self._data = AppData(ws.peer_id)
         self.reader = StoreReader(ws.repo, self._changed_threadsafe)
         try:
@@ -273,8 +279,31 @@ class RelianceApp(App[None]):
 
         spawn(self, runner, group="actions", exit_on_error=False)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification of the app (screens and dialogs call this too): names, titles and reasons
+        from peers are in them, so they are shown inert and never read as markup."""
+        super().notify(
+            clean(message, multiline=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
     def report(self, exc: BaseException) -> None:
-        if isinstance(exc, RelianceError):
+        from reliance.sync.bundle import BundleInterrupted, BundleRefused  # loaded by then: no cost
+
+        if isinstance(exc, BundleRefused | BundleInterrupted):
+            message = exc.message(self.lang)
+        elif isinstance(exc, RelianceError):
             message = str(exc)
         else:
             logger.error("unexpected error", exc_info=exc)
@@ -757,8 +786,9 @@ def _log_to_file(home: Path) -> None:
     """While the app owns the terminal, log lines go to HOME/logs/tui.log, never to the screen."""
     root = logging.getLogger()
     try:
-        (home / "logs").mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(home / "logs" / "tui.log", encoding="utf-8")
+        private_dir(home / "logs")
+        fd = open_private(home / "logs" / "tui.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        handler: logging.Handler = logging.StreamHandler(open(fd, "a", encoding="utf-8"))  # noqa: SIM115
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     except OSError:
         handler = logging.NullHandler()

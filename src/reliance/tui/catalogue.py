@@ -17,7 +17,7 @@ from reliance.tui import actions
 from reliance.tui.base import RelianceScreen
 from reliance.tui.data import CatalogueFilter, FilterCache, Row
 from reliance.tui.render import item_details, status_kind_rows
-from reliance.tui.widgets import Column, VirtualTable
+from reliance.tui.widgets import Column, VirtualTable, plain_options
 
 
 class CatalogueScreen(RelianceScreen):
@@ -62,7 +62,7 @@ class CatalogueScreen(RelianceScreen):
                 compact=True,
             )
             yield Select(
-                self._author_options(),
+                plain_options(self._author_options()),
                 prompt=self.t("filter.every_author"),
                 value=f.author or Select.NULL,
                 id="author",
@@ -119,7 +119,7 @@ class CatalogueScreen(RelianceScreen):
             self._authors = authors
             select = self.query_one("#author", Select)
             with select.prevent(Select.Changed):
-                select.set_options(self._author_options())
+                select.set_options(plain_options(self._author_options()))
                 if self.filter.author:
                     select.value = self.filter.author
         self.apply_filter()

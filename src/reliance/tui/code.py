@@ -18,13 +18,14 @@ from textual.widgets import OptionList, Select, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from reliance import projects
+from reliance.display import clean
 from reliance.doc import participant
 from reliance.doc.participant import Amendment
 from reliance.i18n import group_label, section_label
 from reliance.model.codesocial import SECTIONS
 from reliance.tui.base import RelianceScreen
 from reliance.tui.dialogs import SectionEditor
-from reliance.tui.widgets import Column, VirtualTable, spawn
+from reliance.tui.widgets import Column, VirtualTable, plain, plain_options, spawn
 from reliance.workspace import Workspace
 
 
@@ -67,7 +68,7 @@ def diff_text(before: str, after: str) -> Text:
             if line.startswith("@")
             else ""
         )
-        text.append(line + "\n", style=style)
+        text.append(clean(line) + "\n", style=style)
     return text
 
 
@@ -99,7 +100,9 @@ class CodeScreen(RelianceScreen):
         self._options = self._doc_options()
         with Horizontal(id="code-top"):
             yield Static(self.t("code.whose"), id="whose-label")
-            yield Select(self._options, value=self.doc_id, allow_blank=False, id="whose", compact=True)
+            yield Select(
+                plain_options(self._options), value=self.doc_id, allow_blank=False, id="whose", compact=True
+            )
             yield Static("", id="follow-state")
         with TabbedContent(initial=self.tab, id="code-tabs"):
             with TabPane(self.t("code.tab_sections"), id="sections"), Horizontal(classes="code-split"):
@@ -125,7 +128,7 @@ class CodeScreen(RelianceScreen):
                     yield Static(self.t("code.compare_with"), id="compare-label")
                     other_options = [(label, value) for label, value in self._options if value != self.doc_id]
                     yield Select(
-                        other_options,
+                        plain_options(other_options),
                         value=self.other if self.other in {v for _, v in other_options} else Select.NULL,
                         prompt=self.t("field.choose"),
                         id="other",
@@ -180,7 +183,7 @@ class CodeScreen(RelianceScreen):
                 select = self.query_one(select_id, Select)
                 chosen = [(label, value) for label, value in options if value != exclude]
                 with select.prevent(Select.Changed):
-                    select.set_options(chosen)
+                    select.set_options(plain_options(chosen))
                     current = self.doc_id if select_id == "#whose" else self.other
                     if current in {v for _, v in chosen}:
                         select.value = current
@@ -191,6 +194,7 @@ class CodeScreen(RelianceScreen):
     def show_doc(self, doc_id: str) -> None:
         """Show someone's (or a project's) code; used by other screens."""
         self.doc_id = doc_id
+        self._options = []  # the compare list leaves out the code shown: fill both lists again
         self.refresh_data()
         select = self.query_one("#whose", Select)
         with select.prevent(Select.Changed):
@@ -264,7 +268,7 @@ class CodeScreen(RelianceScreen):
         text = Text()
         text.append(section_label(self.section, self.lang) + "\n\n", style="bold")
         if body.strip():
-            text.append(body)
+            text.append(clean(body, multiline=True))
         else:
             key = "code.empty_section_mine" if self.editable() else "code.empty_section"
             text.append(self.t(key), style="dim italic")
@@ -319,7 +323,7 @@ class CodeScreen(RelianceScreen):
         text = Text()
         title = self.t(
             "code.diff_title",
-            who=who,
+            who=clean(who),
             when=amendment.at.replace("T", " ")[:16],
             section=section_label(amendment.section, self.lang),
         )
@@ -340,8 +344,9 @@ class CodeScreen(RelianceScreen):
             return
         names = {value: label for label, value in self._options}
         table = Table(box=box.SIMPLE_HEAD, expand=True, show_lines=False, padding=(0, 1))
-        table.add_column(names.get(view.doc_id, view.doc_id[:10]), ratio=1)
-        table.add_column(names.get(other.doc_id, other.doc_id[:10]), ratio=1)
+        # Rich reads a str cell as markup: every name and text goes in as a plain Text.
+        table.add_column(plain(names.get(view.doc_id, view.doc_id[:10])), ratio=1)
+        table.add_column(plain(names.get(other.doc_id, other.doc_id[:10])), ratio=1)
         for section in SECTIONS:
             left = view.sections.get(section.id, "")
             right = other.sections.get(section.id, "")
@@ -355,7 +360,11 @@ class CodeScreen(RelianceScreen):
                 ),
                 "",
             )
-            table.add_row(left or Text("—", style="dim"), right or Text("—", style="dim"), end_section=True)
+            table.add_row(
+                plain(left, multiline=True) if left else Text("—", style="dim"),
+                plain(right, multiline=True) if right else Text("—", style="dim"),
+                end_section=True,
+            )
         if not table.rows:
             widget.update(Text(self.t("code.compare_empty"), style="dim"))
             return

@@ -25,7 +25,7 @@ import msgpack
 from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import atomic_write, private_dir
 from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
@@ -120,7 +120,7 @@ class StoreReader:
 
     def read(self, doc_id: str) -> View | None:
         """The current view of one document, or None if it cannot be read (reported in the log)."""
-        if not DOC_ID_RE.match(doc_id) or not self.repo.exists(doc_id):
+        if not DOC_ID_RE.fullmatch(doc_id) or not self.repo.exists(doc_id):
             return None
         sig = self.signature(doc_id)
         try:
@@ -240,7 +240,7 @@ def save_cache(home: Path, views: Iterable[ParticipantView]) -> None:
     }
     payload = msgpack.packb({"format": CACHE_FORMAT, "docs": docs}, use_bin_type=True)
     path = home / CACHE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     atomic_write(path, payload)
 
 

@@ -13,12 +13,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from reliance.display import clean
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import RelianceError
 from reliance.i18n import kind_label, status_label, t
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags
-from reliance.tui.widgets import AppFooter, QrCode, localize_bindings
+from reliance.tui.widgets import AppFooter, QrCode, localize_bindings, plain, plain_options
 
 if TYPE_CHECKING:
     from reliance.tui.app import RelianceApp
@@ -46,7 +47,7 @@ class Dialog(ModalScreen[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text(), classes="dialog-title")
+            yield Label(plain(self.title_text()), classes="dialog-title")  # titles quote names, titles
             body = VerticalScroll(classes="dialog-body")
             body.can_focus = False  # the first field gets the focus
             with body:
@@ -121,7 +122,7 @@ class ConfirmDialog(Dialog[bool]):
         return self.t("dialog.confirm")
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(self.message, classes="confirm-message")
+        yield Static(plain(self.message, multiline=True), classes="confirm-message")
 
     def result(self) -> bool:
         return True
@@ -144,7 +145,7 @@ class PromptDialog(Dialog[str]):
         return self.title_value
 
     def compose_fields(self) -> ComposeResult:
-        yield Label(self.label, classes="field-label")
+        yield Label(plain(self.label), classes="field-label")
         yield Input(
             self.initial, placeholder=self.placeholder, password=self.password, id="prompt", compact=True
         )
@@ -244,7 +245,13 @@ class ItemForm(Dialog[Item]):
         current = item.project if item and item.project in {p for _, p in options} else Select.NULL
         yield from self.field(
             "field.project",
-            Select(options, value=current, prompt=self.t("field.no_project"), id="project", compact=True),
+            Select(
+                plain_options(options),
+                value=current,
+                prompt=self.t("field.no_project"),
+                id="project",
+                compact=True,
+            ),
         )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -349,7 +356,12 @@ class EntryDialog(Dialog[EntryDraft]):
         with Vertical(id="counterparty-box"):
             yield from self.field(
                 "field.counterparty",
-                Select(counterparties, prompt=self.t("field.choose"), id="counterparty", compact=True),
+                Select(
+                    plain_options(counterparties),
+                    prompt=self.t("field.choose"),
+                    id="counterparty",
+                    compact=True,
+                ),
             )
         yield from self.field(
             "field.dimensions", Input(id="dims", placeholder="joie=2 kg=3", compact=True), "hint.dimensions"
@@ -415,7 +427,7 @@ class MemberDialog(Dialog[MemberDraft]):
         if self.known:
             yield from self.field(
                 "field.known_peer",
-                Select(self.known, prompt=self.t("field.choose"), id="known", compact=True),
+                Select(plain_options(self.known), prompt=self.t("field.choose"), id="known", compact=True),
             )
         yield from self.field(
             "field.peer_id", Input(self.peer_id, id="peer", placeholder="rl…", compact=True)
@@ -455,7 +467,13 @@ class LimitDialog(Dialog[LimitDraft]):
     def compose_fields(self) -> ComposeResult:
         yield from self.field(
             "field.member",
-            Select(self.members, value=self.members[0][1], allow_blank=False, id="member", compact=True),
+            Select(
+                plain_options(self.members),
+                value=self.members[0][1],
+                allow_blank=False,
+                id="member",
+                compact=True,
+            ),
         )
         yield from self.field("field.unit", Input("EUR", id="unit", compact=True))
         yield from self.field(
@@ -510,8 +528,12 @@ class SectionEditor(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog editor"):
-            yield Label(self.title_text(), classes="dialog-title")
-            yield TextArea(self.text, id="editor", soft_wrap=True, show_line_numbers=False)
+            yield Label(plain(self.title_text()), classes="dialog-title")  # titles quote names, titles
+            # A project's section may hold another member's text: its control characters are shown (and
+            # saved) as their visible pictures, never sent to the terminal.
+            yield TextArea(
+                clean(self.text, multiline=True), id="editor", soft_wrap=True, show_line_numbers=False
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("button.save"), variant="primary", id="ok")
                 yield Button(self.t("button.cancel"), id="cancel")

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from reliance.display import clean
 from reliance.tui.base import RelianceScreen
 from reliance.tui.dialogs import QrDialog
 from reliance.tui.render import feed_text
@@ -55,7 +56,7 @@ class HomeScreen(RelianceScreen):
     def _me_text(self) -> Text:
         identity = self.ws.identity
         text = Text()
-        text.append(identity.name + "\n", style="bold")
+        text.append(clean(identity.name) + "\n", style="bold")
         text.append(self.t("home.peer_id") + "\n", style="dim")
         text.append(identity.peer_id + "\n")
         text.append(self.t("home.fingerprint") + "\n", style="dim")

@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from reliance import settings
+from reliance.display import clean
 from reliance.sync.events import PeerState
 from reliance.tui.base import RelianceScreen
 from reliance.tui.data import short_id
@@ -199,10 +200,10 @@ class PeersScreen(RelianceScreen):
             widget.update(Text(self.t("peers.hint"), style="dim"))
             return
         text = Text()
-        text.append(row.name or "?", style="bold")
-        text.append(f"  {row.peer_id}", style="dim")
-        if row.last_error:
-            text.append("\n" + row.last_error, style="yellow")
+        text.append(clean(row.name or "?"), style="bold")
+        text.append(f"  {clean(row.peer_id)}", style="dim")
+        if row.last_error:  # often a reason the peer gave
+            text.append("\n" + clean(row.last_error), style="yellow")
         widget.update(text)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
@@ -229,9 +230,9 @@ class PeersScreen(RelianceScreen):
                 mark, color = LEVEL_MARKS.get(finding.level, ("-", ""))
                 advice = finding.advice(self.lang)
                 text.append(f"{mark} ", style=color)
-                text.append(finding.message(self.lang) + "\n")
+                text.append(clean(finding.message(self.lang)) + "\n")
                 if advice:
-                    text.append(f"   → {advice}\n", style="dim")
+                    text.append(f"   → {clean(advice)}\n", style="dim")
         widget.update(text)
 
     async def _diagnose(self) -> None:

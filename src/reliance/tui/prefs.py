@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from reliance import settings
 from reliance.tui.base import RelianceScreen
+from reliance.tui.widgets import plain, plain_options
 from reliance.workspace import Workspace
 
 EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv")
@@ -99,7 +100,7 @@ class SettingsScreen(RelianceScreen):
                     compact=True,
                 )
                 yield Select(
-                    [(v.name, pid) for pid, v in self.data.projects.items()],
+                    plain_options([(v.name, pid) for pid, v in self.data.projects.items()]),
                     prompt=self.t("settings.export_project"),
                     id="export-project",
                     compact=True,
@@ -113,7 +114,7 @@ class SettingsScreen(RelianceScreen):
                 yield Input("reliance.bundle", id="bundle-path", compact=True)
                 yield Button(self.t("settings.bundle_export"), id="bundle-export", compact=True)
                 yield Button(self.t("settings.bundle_import"), id="bundle-import", compact=True)
-            yield Static(self.t("settings.home", home=tilde(self.rapp.home)), classes="hint")
+            yield Static(plain(self.t("settings.home", home=tilde(self.rapp.home))), classes="hint")
 
     # -- events --------------------------------------------------------------------------------------------
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
@@ -185,6 +186,6 @@ class SettingsScreen(RelianceScreen):
             options = [(v.name, pid) for pid, v in self.data.projects.items()]
             with select.prevent(Select.Changed):
                 value = select.value
-                select.set_options(options)
+                select.set_options(plain_options(options))
                 if value in {pid for _, pid in options}:
                     select.value = value

@@ -17,7 +17,7 @@ from reliance.tui import actions
 from reliance.tui.base import RelianceScreen
 from reliance.tui.data import Row
 from reliance.tui.render import day_label, parse_day
-from reliance.tui.widgets import Column, VirtualTable
+from reliance.tui.widgets import Column, VirtualTable, plain_options
 
 NO_DAY = "none"
 
@@ -105,7 +105,7 @@ class ProgrammeScreen(RelianceScreen):
         places = sorted({r.item.place for r in rows if r.item.place})
         select = self.query_one("#place", Select)
         with select.prevent(Select.Changed):
-            select.set_options([(p, p) for p in places])
+            select.set_options(plain_options([(p, p) for p in places]))
             if self.place in places:
                 select.value = self.place
             else:

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from reliance import economy
 from reliance import projects as plib
+from reliance.display import clean
 from reliance.doc import project as pdoc
 from reliance.economy.ledger import action_label
 from reliance.i18n import tn
@@ -36,7 +37,7 @@ from reliance.tui.dialogs import (
     MemberDraft,
     PromptDialog,
 )
-from reliance.tui.widgets import Column, VirtualTable, bar_chart, spawn
+from reliance.tui.widgets import Column, VirtualTable, bar_chart, plain, spawn
 from reliance.workspace import Workspace
 
 ALL_TIME = "2000-01-01"
@@ -207,7 +208,7 @@ class ProjectsScreen(RelianceScreen):
                         Option(
                             Text.assemble(
                                 ("◆ " if member else "◇ ", "green" if member else "dim"),
-                                name or short_id(doc_id),
+                                clean(name or short_id(doc_id)),
                             ),
                             id=doc_id,
                         )
@@ -237,7 +238,7 @@ class ProjectsScreen(RelianceScreen):
             return
         role = self.data.role(view.doc_id)
         text = Text()
-        text.append(view.name, style="bold")
+        text.append(clean(view.name), style="bold")
         text.append(f"  {short_id(view.doc_id)}", style="dim")
         text.append(
             "\n"
@@ -304,15 +305,15 @@ class ProjectsScreen(RelianceScreen):
             table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), expand=False)
             table.add_column(self.t("col.account"))
             for unit in units:
-                table.add_column(unit, justify="right")
+                table.add_column(plain(unit), justify="right")
             accounts = sorted(
                 {a for per_unit in balances.values() for a in per_unit},
                 key=lambda a: (a.startswith("@"), self._account(a).lower()),
             )
             for account in accounts:
                 table.add_row(
-                    self._account(account),
-                    *(economy.format_amount(balances[u].get(account, 0), u, lang) for u in units),
+                    plain(self._account(account)),
+                    *(plain(economy.format_amount(balances[u].get(account, 0), u, lang)) for u in units),
                 )
             parts.append(table)
             parts.append(Text(self.t("projects.balances_hint"), style="dim"))
@@ -320,7 +321,7 @@ class ProjectsScreen(RelianceScreen):
             parts.append(Text(self.t("projects.no_balance"), style="dim"))
         breaches = economy.check_credit_limits(balances, view.ledger.limits)
         for breach in breaches:
-            parts.append(Text("! " + breach.message(lang), style="yellow"))
+            parts.append(plain("! " + breach.message(lang), style="yellow"))
         # contributions per member
         cancelled = economy.effective_reversals(entries)
         sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -331,10 +332,13 @@ class ProjectsScreen(RelianceScreen):
         if sums:
             for unit in sorted(sums):
                 values = sorted(sums[unit].items(), key=lambda pair: -pair[1])
-                parts.append(Text(unit, style="dim"))
+                parts.append(plain(unit, style="dim"))
                 parts.append(
                     bar_chart(
-                        [(self._account(m), v, economy.format_amount(v, unit, lang)) for m, v in values],
+                        [
+                            (clean(self._account(m)), v, clean(economy.format_amount(v, unit, lang)))
+                            for m, v in values
+                        ],
                         width=20,
                     )
                 )
@@ -345,7 +349,7 @@ class ProjectsScreen(RelianceScreen):
         parts.append(self._preview_renderable())
         parts.extend(self._extras_renderables(view))
         for issue in view.ledger.issues:
-            parts.append(Text("! " + issue, style="yellow"))
+            parts.append(plain("! " + issue, style="yellow"))
         self.query_one("#balances-text", Static).update(Group(*parts))
 
     def _extras_renderables(self, view: ProjectView) -> list[RenderableType]:
@@ -355,7 +359,7 @@ class ProjectsScreen(RelianceScreen):
         parts.append(Text("\n" + self.t("projects.policy", version=policy.version), style="bold"))
         buckets = ", ".join(f"{b.name} {b.percent} %" for b in policy.buckets)
         weights = ", ".join(f"{w.action}/{w.unit} × {w.weight}" for w in policy.weights)
-        parts.append(Text(f"{buckets}\n{weights}", style="dim"))
+        parts.append(plain(f"{buckets}\n{weights}", style="dim", multiline=True))
         extras = self.extras
         if extras is None:
             return parts
@@ -365,22 +369,22 @@ class ProjectsScreen(RelianceScreen):
             table = Table(box=box.SIMPLE_HEAD, padding=(0, 1))
             table.add_column(self.t("col.member"))
             for column in columns:
-                table.add_column(column, justify="right")
+                table.add_column(plain(column), justify="right")
             for member, row in extras.matrix.items():
-                table.add_row(self._account(member), *(str(row.get(c, 0)) for c in columns))
+                table.add_row(plain(self._account(member)), *(str(row.get(c, 0)) for c in columns))
             parts.append(table)
         if extras.distributions:
             parts.append(Text("\n" + self.t("projects.distributions"), style="bold"))
             for dist_id, at, by, pool, unit, issues in extras.distributions:
-                line = Text(
+                line = plain(
                     f"{at.replace('T', ' ')[:16]}  {economy.format_amount(pool, unit or 'EUR', lang)}  "
                 )
-                line.append(self.data.name(by) + "  ", style="dim")
+                line.append(clean(self.data.name(by)) + "  ", style="dim")
                 if issues:
-                    line.append("✗ " + "; ".join(issues), style="red")
+                    line.append("✗ " + clean("; ".join(issues)), style="red")
                 else:
                     line.append("✓ " + self.t("projects.verified"), style="green")
-                line.append(f"  {dist_id}", style="dim")
+                line.append(f"  {clean(dist_id)}", style="dim")
                 parts.append(line)
         return parts
 
@@ -397,16 +401,18 @@ class ProjectsScreen(RelianceScreen):
         table.add_column(self.t("col.member"))
         table.add_column(self.t("col.amount"), justify="right")
         for line in dist.lines:
-            table.add_row(self._account(line.member), economy.format_amount(line.amount, dist.unit, lang))
+            table.add_row(
+                plain(self._account(line.member)), plain(economy.format_amount(line.amount, dist.unit, lang))
+            )
         table.add_row(
             Text(self.t("projects.reserve"), style="dim"),
-            economy.format_amount(dist.reserve, dist.unit, lang),
+            plain(economy.format_amount(dist.reserve, dist.unit, lang)),
         )
         parts.append(table)
         for line in dist.lines:
-            parts.append(Text("• " + line.explanation, style="dim"))
+            parts.append(plain("• " + line.explanation, style="dim"))
         for note in dist.notes:
-            parts.append(Text("• " + note, style="dim italic"))
+            parts.append(plain("• " + note, style="dim italic"))
         return Group(*parts)
 
     async def _compute_preview(self) -> None:
@@ -420,7 +426,7 @@ class ProjectsScreen(RelianceScreen):
         except Exception as exc:
             self.preview = None
             self.query_one("#balances-text", Static).update(
-                Text(f"{self.t('projects.dividend')}: {exc}", style="yellow")
+                plain(f"{self.t('projects.dividend')}: {exc}", style="yellow")
             )
             return
         if project_id != self.project_id:

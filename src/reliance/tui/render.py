@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from rich.text import Text
 
+from reliance.display import clean
 from reliance.i18n import answer_label, kind_label, section_label, status_label, t, tn
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.tui.data import AppData, FeedEntry, short_id
@@ -60,13 +61,13 @@ def day_label(day: date, lang: str) -> str:
 
 
 def item_details(item: Item, data: AppData, lang: str) -> Text:
-    """Everything about one item, and the answers it received."""
+    """Everything about one item, and the answers it received (its author's and answerers' text inert)."""
     text = Text()
-    text.append(item.title + "\n", style="bold")
+    text.append(clean(item.title) + "\n", style="bold")
     text.append(kind_label(item.kind, lang), style=KIND_STYLE.get(item.kind, ""))
     text.append(" · " + status_label(item.status, lang))
     author = t("details.you", lang) if item.author == data.me else data.name(item.author)
-    text.append(" · " + t("details.by", lang, name=author) + "\n")
+    text.append(" · " + t("details.by", lang, name=clean(author)) + "\n")
     rows: list[tuple[str, str]] = []
     when = when_text(item.begins, item.ends)
     if when:
@@ -83,9 +84,9 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
     rows.append((t("field.id", lang), item.id))
     for label, value in rows:
         text.append(f"{label}: ", style="dim")
-        text.append(value + "\n")
+        text.append(clean(value) + "\n")
     if item.description:
-        text.append("\n" + item.description + "\n")
+        text.append("\n" + clean(item.description, multiline=True) + "\n")
     answers = data.answers_by_item.get(item.id, [])
     text.append("\n")
     text.append(t("details.answers", lang, count=len(answers)) + "\n", style="bold")
@@ -93,9 +94,9 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
         who = t("details.you", lang) if answer.author == data.me else data.name(answer.author)
         text.append("  ↳ ")
         text.append(answer_label(answer.kind, lang), style="green")
-        text.append(f" — {who}")
+        text.append(f" — {clean(who)}")
         if answer.message:
-            text.append(f": {answer.message}")
+            text.append(f": {clean(answer.message)}")
         text.append(f"  ({answer.created.replace('T', ' ')[:16]})\n", style="dim")
     if not answers:
         text.append("  " + t("details.no_answers", lang) + "\n", style="dim")
@@ -114,8 +115,8 @@ def reciprocity_label(value: str, lang: str) -> str:
 
 
 def feed_text(entry: FeedEntry, lang: str) -> Text:
-    """One line of the activity feed."""
-    p = dict(entry.params)
+    """One line of the activity feed (names, titles, messages and reasons in it shown inert)."""
+    p = {key: clean(value) for key, value in entry.params.items()}
     icon, color = FEED_ICONS.get(entry.kind, ("·", ""))
     if "kind" in p:
         p["kind"] = kind_label(p["kind"], lang).lower()

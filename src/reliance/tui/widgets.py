@@ -23,7 +23,22 @@ from textual.strip import Strip
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
+from reliance.display import clean
 from reliance.i18n import t
+
+# -- other people's text -----------------------------------------------------------------------------------
+
+
+def plain(text: str, style: str = "", *, multiline: bool = False) -> Text:
+    """Text from a document or a peer, ready for any widget: inert (`display.clean`) and never read as
+    markup (a `Text` is drawn as it is, where a `str` given to Static, Label, OptionList, Select, DataTable
+    or a Rich table would be parsed: `[b]` would turn bold, `[@click=…]` into an action)."""
+    return Text(clean(text, multiline=multiline), style=style)
+
+
+def plain_options(options: Sequence[tuple[str, Any]]) -> list[tuple[Text, Any]]:
+    """Select options whose labels hold names or places: each label a `plain` Text."""
+    return [(plain(label), value) for label, value in options]
 
 
 def spawn(node: DOMNode, work: Callable[[], Coroutine[None, None, None]], **options: Any) -> Worker[None]:
@@ -306,7 +321,7 @@ class VirtualTable(ScrollView, can_focus=True):
     ) -> Strip:
         segments: list[Segment] = []
         for (_column, size), cell in zip(layout, cells, strict=False):
-            text = cell.replace("\n", " ")
+            text = clean(cell)  # cells hold titles, names, notes: drawn as segments, straight to the terminal
             if cell_len(text) > size:
                 text = set_cell_size(text, size - 1) + "…"
             segments.append(Segment(set_cell_size(text, size) + " ", style))
