@@ -31,7 +31,6 @@ class KnownFinding:
 
 
 ITEM_2 = "issue 9 item 2"
-ITEM_17 = "issue 9 item 17"
 STORE_LOG_HEADER = "new: store log header"
 STORE_SNAPSHOT_FIELDS = "new: store snapshot fields"
 BUNDLE_PEER_ID = "new: bundle peer id"
@@ -46,16 +45,6 @@ KNOWN: tuple[KnownFinding, ...] = (
         "a change re-signed by its author after a byte of it changed (in its operations, or its seq or "
         "start op, whose bytes stay canonical) is accepted into a participant document; the snapshot "
         "written by the next compaction does not load",
-    ),
-    *(
-        KnownFinding(
-            target,
-            "invariant",
-            r"^a document folder named by a malformed id",
-            ITEM_17,
-            "a document id followed by a newline passes DOC_ID_RE (`$`): the node stores a second copy",
-        )
-        for target in ("frame", "bundle")
     ),
     KnownFinding(
         "store",

@@ -413,13 +413,7 @@ def sync_extra() -> list[Variant]:
             prelude=mallory_base,
             known="issue 9 item 2: a non-canonical change is accepted; a compaction then bricks the document",
         ),
-        Variant(
-            t,
-            Category.WRONG_TYPE,
-            "document-id-with-newline",
-            id_with_newline,
-            known="issue 9 item 17: DOC_ID_RE's `$` accepts an id ending in a newline",
-        ),
+        Variant(t, Category.WRONG_TYPE, "document-id-with-newline", id_with_newline),  # issue 9 item 17
         Variant(t, Category.HUGE_COUNT, "heads-count-2^63", huge_counts),
         Variant(t, Category.HUGE_COUNT, "100k-signatures", many_signatures, Expect.HARMLESS),
         Variant(t, Category.WRONG_TYPE, "bloom-zero-bits", odd_bloom),
@@ -464,13 +458,7 @@ def summary_extra() -> list[Variant]:
         ),
         Variant(t, Category.HUGE_COUNT, "count-2^32-claimed", claimed_count),
         Variant(t, Category.WRONG_TYPE, "peer-id-check-characters", bad_check_characters),
-        Variant(
-            t,
-            Category.WRONG_TYPE,
-            "document-id-with-newline",
-            id_with_newline,
-            known="issue 9 item 17: DOC_ID_RE's `$` accepts an id ending in a newline",
-        ),
+        Variant(t, Category.WRONG_TYPE, "document-id-with-newline", id_with_newline),  # issue 9 item 17
         Variant(t, Category.OVERSIZE, "1MiB-heads-digests", long_digests, Expect.HARMLESS),
     ]
 
