@@ -239,7 +239,7 @@ async def idle_resync_case(docs: int) -> dict[str, Any]:
         ws_a = Workspace.create(Path(tmp) / "a", "A")
         ws_b = Workspace.create(Path(tmp) / "b", "B")
         for i in range(docs):
-            create_project(ws_a, f"Project {i}")
+            create_project(ws_a, f"Project {i}", visibility="public")
         a, b = Node(ws_a, node_config()), Node(ws_b, node_config())
         await a.start()
         await b.start()

@@ -139,7 +139,10 @@ def reliance_setup(name: str, n: int, root: Path) -> str:
     else:
         doc_id = projects.create_project(alice, "bench")
         projects.add_member(alice, doc_id, bob.peer_id)
-    pump(Session(SyncHost(alice.repo)), Session(SyncHost(bob.repo)))
+    pump(
+        Session(SyncHost(alice.repo), peer_key=bob.repo.actor),
+        Session(SyncHost(bob.repo), peer_key=alice.repo.actor),
+    )
 
     def code(writer: Writer) -> ObjId:
         found = writer.child(ROOT_ID, "code")
@@ -171,7 +174,10 @@ def reliance_measure(root: Path, doc_id: str, attempt: int, profile: cProfile.Pr
     if profile is not None:
         profile.enable()
     start, cpu = time.perf_counter(), time.process_time()
-    total = pump(Session(SyncHost(alice.repo)), Session(SyncHost(bob.repo)))
+    total = pump(
+        Session(SyncHost(alice.repo), peer_key=bob.repo.actor),
+        Session(SyncHost(bob.repo), peer_key=alice.repo.actor),
+    )
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profile is not None:
         profile.disable()

@@ -6,12 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
+from reliance.sync import wire
 from reliance.workspace import Workspace
 
 
@@ -82,3 +83,18 @@ def cli(home: Path) -> Callable[..., CliResult]:
 def workspace(home: Path) -> Workspace:
     """A participant named Alice, created in this test's home (library API)."""
     return Workspace.create(home, "Alice")
+
+
+def readable_bytes(chunks: Iterable[bytes]) -> bytes:
+    """The change chunks' bodies, inflated: every string they hold appears here as UTF-8 bytes."""
+    return b"".join(part.change_body for chunk in chunks for part in wire.split_chunks(chunk))
+
+
+def stored_text(ws: Workspace) -> bytes:
+    """Every change this home stores, of every document, inflated: what sync or a bundle could ever send."""
+    chunks: list[bytes] = []
+    for doc_id in ws.repo.doc_ids():
+        stored = ws.repo.open(doc_id)
+        chunks.extend(c.info.chunk for c in stored.signed_changes())
+        chunks.extend(c.info.chunk for c in stored.pending.values())
+    return readable_bytes(chunks)

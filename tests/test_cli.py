@@ -18,9 +18,10 @@ import pytest
 
 from reliance.export import exporters
 from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.sync.bundle import read_bundle
 from reliance.workspace import Workspace
 
-from .conftest import CliResult, run_cli
+from .conftest import CliResult, readable_bytes, run_cli, stored_text
 
 Cli = Callable[..., CliResult]
 ITEM_ID = re.compile(r"[0-9a-f]{16}")
@@ -639,3 +640,96 @@ def test_init_new_history_when_the_document_is_lost_everywhere(tmp_path: Path) -
     item_id = ok(run_cli(restored, "need", "add", "--title", "Un toit")).strip()
     assert [i["id"] for i in as_json(run_cli(restored, "item", "list", "--json"))] == [item_id]
     assert as_json(run_cli(restored, "whoami", "--json"))["name"] == "Alice"
+
+
+# -- privacy: drafts stay home, projects have a visibility, bundles carry what their maker chose -------------
+
+
+def stored_bytes(home: Path) -> bytes:
+    return stored_text(Workspace.open(home))
+
+
+def test_a_draft_stays_on_the_device_until_it_is_published(cli: Cli, alice: str, home: Path) -> None:
+    draft = ok(
+        cli("offer", "add", "--title", "Idée pas mûre", "--description", "Secret", "--status", "draft")
+    )
+    draft = draft.strip()
+    assert "Idée pas mûre".encode() not in stored_bytes(home)
+    [listed] = as_json(cli("item", "list", "--json"))
+    assert listed["id"] == draft and listed["status"] == "draft" and listed["author"] == alice
+    assert as_json(cli("item", "show", draft, "--json"))["description"] == "Secret"
+    assert "Idée pas mûre" in ok(cli("item", "show", draft))
+    assert ok(cli("item", "update", draft, "--title", "Idée presque mûre")) == draft + "\n"
+    assert as_json(cli("item", "list", "--status", "draft", "--json"))[0]["title"] == "Idée presque mûre"
+    assert "mûre".encode() not in stored_bytes(home)
+
+    assert ok(cli("item", "update", draft, "--status", "published")) == draft + "\n"
+    assert "Idée presque mûre".encode() in stored_bytes(home)
+    shown = as_json(cli("item", "show", draft, "--json"))
+    assert shown["status"] == "published" and shown["title"] == "Idée presque mûre"
+    assert [i["id"] for i in as_json(cli("item", "list", "--json"))] == [draft]
+    refused = cli("item", "update", draft, "--status", "draft")
+    assert_one_line_error(refused)
+    assert "already published" in refused.err
+
+
+def test_a_draft_archived_before_it_was_published_stays_home(cli: Cli, alice: str, home: Path) -> None:
+    draft = ok(cli("need", "add", "--title", "Abandonné", "--status", "draft")).strip()
+    assert ok(cli("item", "archive", draft)) == draft + "\n"
+    assert as_json(cli("item", "show", draft, "--json"))["status"] == "archived"
+    assert "Abandonné".encode() not in stored_bytes(home)
+
+
+def test_project_visibility_is_chosen_shown_and_changed_by_stewards(cli: Cli, alice: str) -> None:
+    members = ok(cli("project", "create", "Caisse commune")).strip()
+    public = ok(cli("project", "create", "Jardin", "--visibility", "public")).strip()
+    listed = {p["id"]: p["visibility"] for p in as_json(cli("project", "list", "--json"))}
+    assert listed == {members: "members", public: "public"}
+    assert as_json(cli("project", "show", public, "--json"))["visibility"] == "public"
+    assert "members only" in ok(cli("project", "show", members))
+    assert "public" in ok(cli("project", "list"))
+    assert ok(cli("project", "visibility", members, "public")) == "Caisse commune is now public\n"
+    assert as_json(cli("project", "show", members, "--json"))["visibility"] == "public"
+    [exported] = [p for p in as_json(cli("export"))["projects"] if p["id"] == members]
+    assert exported["visibility"] == "public"
+    bad = cli("project", "create", "X", "--visibility", "secret")
+    assert bad.code != 0 and "Traceback" not in bad.err
+
+
+def test_only_stewards_change_a_visibility(tmp_path: Path) -> None:
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    ok(run_cli(alice, "init", "--name", "Alice"))
+    ok(run_cli(bob, "init", "--name", "Bob"))
+    bob_id = as_json(run_cli(bob, "whoami", "--json"))["peer_id"]
+    pid = ok(run_cli(alice, "project", "create", "Atelier", "--visibility", "public")).strip()
+    ok(run_cli(alice, "project", "add-member", pid, bob_id))
+    ok(run_cli(alice, "bundle", "export", str(tmp_path / "a.bundle"), "--project", pid))
+    ok(run_cli(bob, "bundle", "import", str(tmp_path / "a.bundle")))
+    refused = run_cli(bob, "project", "visibility", pid, "members")
+    assert_one_line_error(refused)
+    assert "only stewards" in refused.err
+
+
+def test_a_bundle_carries_public_projects_and_only_the_members_projects_asked_for(
+    cli: Cli, alice: str, home: Path, tmp_path: Path
+) -> None:
+    members = ok(cli("project", "create", "Trésorerie")).strip()
+    public = ok(cli("project", "create", "Commun", "--visibility", "public")).strip()
+    ok(cli("offer", "add", "--title", "Publié"))
+    ok(cli("offer", "add", "--title", "En brouillon", "--status", "draft"))
+
+    def carried(*args: str) -> tuple[set[str], bytes]:
+        path = tmp_path / f"b{len(args)}.bundle"
+        ok(cli("bundle", "export", str(path), *args))
+        other = tmp_path / f"other{len(args)}"
+        ok(run_cli(other, "init", "--name", "Bob"))
+        rows = as_json(run_cli(other, "bundle", "import", str(path), "--json"))
+        changes = [c.info.chunk for _, signed in read_bundle(path) for c in signed]
+        return {r["doc"] for r in rows}, readable_bytes(changes)
+
+    docs, raw = carried()
+    assert docs == {alice, public}
+    assert b"En brouillon" not in raw and "Publié".encode() in raw
+    docs, raw = carried("--project", "Trésorerie")
+    assert docs == {alice, public, members}
+    assert b"En brouillon" not in raw

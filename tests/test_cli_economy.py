@@ -82,9 +82,10 @@ class Economy:
 
 
 def exchange(e: Economy, src: Path, dst: Path) -> None:
-    """Carry everything `src` holds to `dst`, by an offline bundle (both are command-line runs)."""
+    """Carry the project and everyone's documents from `src` to `dst`, by an offline bundle (both are
+    command-line runs; the project is for its members only, so it is asked for by name)."""
     bundle = e.root / f"{src.name}-to-{dst.name}.bundle"
-    ok(run_cli(src, "bundle", "export", str(bundle)))
+    ok(run_cli(src, "bundle", "export", str(bundle), "--project", e.project))
     ok(run_cli(dst, "bundle", "import", str(bundle)))
 
 

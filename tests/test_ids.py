@@ -65,7 +65,7 @@ def test_a_sync_frame_for_a_document_id_with_a_trailing_newline_is_refused(tmp_p
     alice.ws.add_item(offer("pain"))
     change = alice.doc(alice.peer_id).signed_changes()[-1]
     assert change.signature is not None
-    session = Session(bob.host)
+    session = Session(bob.host, peer_key=alice.key)
     replies = session.receive(forge_sync_frame(alice.peer_id + "\n", change.info.chunk, change.signature))
     events = session.pop_events()
     assert [msgpack.unpackb(r)["t"] for r in replies] == ["reject"]
@@ -76,7 +76,7 @@ def test_a_sync_frame_for_a_document_id_with_a_trailing_newline_is_refused(tmp_p
 def test_a_summary_listing_a_document_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
     net = MemNet(tmp_path)
     alice, bob = net.node("Alice"), net.node("Bob")
-    session = Session(bob.host)
+    session = Session(bob.host, peer_key=alice.key)
     frame = msgpack.packb({"t": "summary", "docs": [[alice.peer_id + "\n", bytes(8)]]}, use_bin_type=True)
     replies = session.receive(frame)
     assert [msgpack.unpackb(r)["t"] for r in replies] == ["reject"]

@@ -19,7 +19,14 @@ def load_with(home: Path, stored: Any) -> dict[str, Any]:
 
 
 def test_valid_values_are_kept(tmp_path: Path) -> None:
-    stored = {"policy": "known", "port": 9000, "lang": "fr", "theme": "light", "mdns": False}
+    stored = {
+        "policy": "known",
+        "port": 9000,
+        "lang": "fr",
+        "theme": "light",
+        "mdns": False,
+        "announce": True,
+    }
     assert load_with(tmp_path, stored) == stored
 
 
@@ -33,6 +40,7 @@ def test_valid_values_are_kept(tmp_path: Path) -> None:
         ("port", 7447.5),
         ("mdns", "yes"),
         ("mdns", 1),
+        ("announce", "on"),
         ("policy", "everyone"),
         ("lang", "de"),
         ("theme", None),
@@ -66,3 +74,11 @@ def test_set_config_validates_and_stores(tmp_path: Path) -> None:
     with pytest.raises(RelianceError, match="unknown setting"):
         settings.set_config(tmp_path, "colour", "red")
     assert settings.load_config(tmp_path)["port"] == 8123  # the refused values changed nothing
+
+
+def test_the_mdns_advert_names_nobody_unless_asked(tmp_path: Path) -> None:
+    assert settings.load_config(tmp_path)["announce"] is False
+    assert settings.set_config(tmp_path, "announce", "on")["announce"] is True
+    assert settings.set_config(tmp_path, "announce", "false")["announce"] is False
+    with pytest.raises(RelianceError, match="announce is on or off"):
+        settings.set_config(tmp_path, "announce", "maybe")

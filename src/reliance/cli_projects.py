@@ -12,6 +12,9 @@ from reliance import projects, settings
 from reliance.cli import Context, echo, emit_json, fail, pass_ctx
 from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
+from reliance.errors import ModelError
+from reliance.store.repository import DocKind, doc_kind
+from reliance.workspace import Workspace
 
 
 @click.group()
@@ -19,12 +22,37 @@ def project() -> None:
     """Shared projects: members, social code and ledger."""
 
 
+VISIBILITY_TEXT = {"members": "members only", "public": "public"}
+
+
 @project.command("create")
 @click.argument("name")
+@click.option(
+    "--visibility",
+    type=click.Choice(["members", "public"]),
+    default="members",
+    show_default=True,
+    help="members: its document goes only to its members' devices; public: to anyone who syncs.",
+)
 @pass_ctx
-def project_create(ctx: Context, name: str) -> None:
+def project_create(ctx: Context, name: str, visibility: str) -> None:
     """Create a project (you are its steward); prints its id."""
-    echo(projects.create_project(ctx.workspace(), name))
+    echo(projects.create_project(ctx.workspace(), name, visibility))
+
+
+@project.command("visibility")
+@click.argument("project_ref")
+@click.argument("visibility", type=click.Choice(["members", "public"]))
+@pass_ctx
+def project_visibility(ctx: Context, project_ref: str, visibility: str) -> None:
+    """Who receives the project's document: its members' devices, or anyone (stewards only).
+
+    Copies already sent to others stay with them: making a public project members-only stops further
+    sending, it cannot take back what was sent."""
+    ws = ctx.workspace()
+    projects.set_visibility(ws, project_ref, visibility)
+    summary = projects.summary(ws, project_ref)
+    echo(f"{clean(summary.name)} is now {VISIBILITY_TEXT[visibility]}")
 
 
 @project.command("list")
@@ -42,7 +70,8 @@ def project_list(ctx: Context, as_json: bool) -> None:
     for summary in found:
         role = summary.members.get(ws.peer_id)
         mine = f" ({role.role})" if role else ""
-        echo(f"{summary.id}  {clean(summary.name)}  — {len(summary.members)} members{mine}")
+        shown = VISIBILITY_TEXT[summary.visibility]
+        echo(f"{summary.id}  {clean(summary.name)}  — {shown}, {len(summary.members)} members{mine}")
 
 
 @project.command("show")
@@ -59,6 +88,10 @@ def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
     echo(f"{clean(summary.name)}  ({summary.id})")
     creator = clean(ws.participant_name(summary.creator) or summary.creator)
     echo(f"created {clean(summary.created)} by {creator}")
+    if summary.visibility == "public":
+        echo("visibility: public (its document goes to anyone who syncs)")
+    else:
+        echo("visibility: members only (its document goes only to its members' devices)")
     for member in sorted(summary.members.values(), key=lambda m: (m.role != "steward", m.peer_id)):
         name = clean(ws.participant_name(member.peer_id) or "?")
         echo(f"  {clean(member.role):8} {name:20} {clean(member.peer_id)}")
@@ -387,19 +420,55 @@ def bundle() -> None:
 
 @bundle.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--doc", "docs", multiple=True, help="Document id (repeat); default: all held.")
+@click.option(
+    "--project", "chosen_projects", multiple=True, help="Also a project you are a member of (repeat)."
+)
+@click.option(
+    "--doc", "docs", multiple=True, help="Exactly these documents (repeat), instead of the default."
+)
+@click.option("--all", "everything", is_flag=True, help="Every document held: for your own backups.")
 @pass_ctx
-def bundle_export(ctx: Context, file: str, docs: tuple[str, ...]) -> None:
-    """Write every signed change of the chosen documents to FILE."""
+def bundle_export(
+    ctx: Context, file: str, chosen_projects: tuple[str, ...], docs: tuple[str, ...], everything: bool
+) -> None:
+    """Write every signed change of some documents to FILE, to hand to someone.
+
+    By default: every participant document and every public project held. A members-only project goes
+    in only when asked for with --project (or --doc), and only if you are its member. Drafts never do.
+    """
     from reliance.sync.bundle import export_bundle
 
     ws = ctx.workspace()
-    chosen = list(docs) or ws.repo.doc_ids()
-    for doc_id in chosen:
-        if not ws.repo.exists(doc_id):
-            fail(f"no document {doc_id} in this store")
+    chosen = bundle_documents(ws, list(docs), list(chosen_projects), everything)
     count = export_bundle(ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home))
     echo(f"wrote {count} changes of {len(chosen)} documents to {file}")
+
+
+def bundle_documents(ws: Workspace, docs: list[str], chosen: list[str], everything: bool) -> list[str]:
+    """The documents a bundle carries (see `bundle export`)."""
+    if everything:
+        return ws.repo.doc_ids()
+    for doc_id in docs:
+        if not ws.repo.exists(doc_id):
+            raise ModelError(f"no document {doc_id} in this store")
+    picked = list(docs) or [
+        d
+        for d in ws.repo.doc_ids()
+        if doc_kind(d) == DocKind.PARTICIPANT or projects.summary(ws, d).visibility == "public"
+    ]
+    for ref in chosen:
+        project_id = projects.resolve_project(ws, ref)
+        if project_id not in picked:
+            picked.append(project_id)
+    for doc_id in picked:
+        if doc_kind(doc_id) == DocKind.PROJECT:
+            summary = projects.summary(ws, doc_id)
+            if summary.visibility != "public" and ws.peer_id not in summary.members:
+                raise ModelError(
+                    f"project {clean(summary.name)!r} is for its members only and you are not one of them: "
+                    "it is not yours to hand on"
+                )
+    return picked
 
 
 @bundle.command("import")

@@ -54,6 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.whose": ("Choisir le code", "Choose code"),
     "key.follow": ("Suivre", "Follow"),
     "key.new_project": ("Nouveau projet", "New project"),
+    "key.visibility": ("Visibilité", "Visibility"),
     "key.contribute": ("Contribuer", "Contribute"),
     "key.add_member": ("Ajouter un membre", "Add member"),
     "key.remove_member": ("Retirer le membre", "Remove member"),
@@ -292,6 +293,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.role": ("Rôle", "Role"),
     "field.address": ("Adresse (hôte:port)", "Address (host:port)"),
     "field.project_name": ("Nom du projet", "Project name"),
+    "field.visibility": ("Qui reçoit le projet", "Who receives the project"),
+    "hint.visibility": (
+        "Membres : son document (grand livre compris) ne va qu'aux appareils de ses membres. "
+        "Public : à quiconque synchronise, comme un commun transparent.",
+        "Members: its document (ledger included) goes only to its members' devices. "
+        "Public: to anyone who syncs, a transparent commons.",
+    ),
+    "hint.visibility_change": (
+        "Les copies déjà envoyées restent chez ceux qui les ont reçues.",
+        "Copies already sent stay with those who received them.",
+    ),
+    "hint.draft": (
+        "Un brouillon reste sur cet appareil : il part vers les pairs quand vous le publiez.",
+        "A draft stays on this device: it goes to peers when you publish it.",
+    ),
     "field.factor": ("Facteur de reconnaissance (%)", "Acknowledgement factor (%)"),
     "field.pool": ("Somme à partager (EUR)", "Pool to share (EUR)"),
     "hint.tags": ("séparés par des espaces : pain solidarité", "separated by spaces: bread solidarity"),
@@ -328,6 +344,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dialog.edit_section": ("{section} — {whose}", "{section} — {whose}"),
     "dialog.qr": ("{name} — à scanner", "{name} — scan me"),
     "dialog.new_project": ("Nouveau projet", "New project"),
+    "dialog.visibility": ("Visibilité de {project}", "Visibility of {project}"),
     "dialog.acknowledge": ("Reconnaître une contribution", "Acknowledge a contribution"),
     "dialog.pool": ("Aperçu du dividende", "Dividend preview"),
     "confirm.archive": (
@@ -360,6 +377,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.followed": ("Vous suivez le code social de {name}", "You follow {name}'s social code"),
     "done.unfollowed": ("Vous ne suivez plus {name}", "You no longer follow {name}"),
     "done.project_created": ("Projet créé : {name}", "Project created: {name}"),
+    "done.visibility": ("{project} : {visibility}", "{project}: {visibility}"),
+    "visibility.members": ("membres seulement", "members only"),
+    "visibility.public": ("public", "public"),
     "done.recorded": (
         "Écriture de {amount} enregistrée dans {project}",
         "Entry of {amount} recorded in {project}",
@@ -478,8 +498,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "c contribute · r reverse the chosen entry · k acknowledge it",
     ),
     "projects.hint.members": (
-        "m ajouter un membre · x retirer le membre choisi",
-        "m add a member · x remove the chosen member",
+        "m ajouter un membre · x retirer le membre choisi · v visibilité (intendant·e)",
+        "m add a member · x remove the chosen member · v visibility (stewards)",
     ),
     "projects.hint.balances": (
         "d autre somme · p enregistrer la distribution · L limite de crédit · P politique (intendant·e)",

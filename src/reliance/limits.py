@@ -70,6 +70,10 @@ class Limits:
     connections_outbox_total_bytes: int = 256 * MIB
 
     # -- discovery and peers ---------------------------------------------------------------------------------
+    max_pending_peers: int = 64  # strangers waiting for acceptance (policy known): in memory only, oldest go
+    max_remembered_peers: int = 256  # peers met but not accepted by hand that peers.json keeps, latest first
+    max_advertised_addresses: int = 64  # mDNS-advertised addresses waiting to be dialled, each with a backoff
+    max_discovered_services: int = 128  # mDNS service instances tracked at once; further ones are ignored
 
     # -- bundles ---------------------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ class ProjectSummary:
     creator: str
     created: str
     members: dict[str, pdoc.Member]
+    visibility: str = pdoc.DEFAULT_VISIBILITY
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class ProjectSummary:
             "name": self.name,
             "creator": self.creator,
             "created": self.created,
+            "visibility": self.visibility,
             "members": [m.to_json() for m in sorted(self.members.values(), key=lambda m: m.peer_id)],
         }
 
@@ -74,6 +76,7 @@ def summary(ws: Workspace, project_id: str) -> ProjectSummary:
         meta.get("creator", ""),
         meta.get("created", ""),
         pdoc.members(doc.crdt),
+        pdoc.visibility(doc.crdt),
     )
 
 
@@ -81,18 +84,41 @@ def list_projects(ws: Workspace) -> list[ProjectSummary]:
     return sorted((summary(ws, pid) for pid in project_ids(ws)), key=lambda p: (p.name.lower(), p.id))
 
 
-def create_project(ws: Workspace, name: str) -> str:
+def check_visibility(visibility: str) -> str:
+    if visibility not in pdoc.VISIBILITIES:
+        raise ModelError(f"unknown visibility {visibility!r}; use members or public")
+    return visibility
+
+
+def create_project(ws: Workspace, name: str, visibility: str = pdoc.DEFAULT_VISIBILITY) -> str:
+    """A new project with this participant as its steward. `visibility`: "members" (its document goes
+    only to its members' devices) or "public" (to anyone who syncs)."""
     name = name.strip()
     if not name or len(name) > 120:
         raise ModelError("a project name has 1 to 120 characters")
+    check_visibility(visibility)
     nonce = pdoc.new_nonce()
     project_id = pdoc.project_id_for(ws.identity.public_key, nonce)
     doc = ws.repo.open(project_id, create=True)
     doc.local_change(
         ws.identity.sign,
-        lambda w: pdoc.genesis(w, project_id=project_id, name=name, creator=ws.peer_id, nonce=nonce),
+        lambda w: pdoc.genesis(
+            w, project_id=project_id, name=name, creator=ws.peer_id, nonce=nonce, visibility=visibility
+        ),
     )
     return project_id
+
+
+def set_visibility(ws: Workspace, project_id: str, visibility: str) -> bool:
+    """Stewards only. False when the project already had this visibility. Making a public project
+    members-only stops sending it from then on; copies already sent stay where they are."""
+    check_visibility(visibility)
+    doc = open_project(ws, project_id)
+    _require(ws, doc, "steward")
+    if pdoc.visibility(doc.crdt) == visibility:
+        return False
+    doc.local_change(ws.identity.sign, lambda w: pdoc.set_visibility(w, visibility))
+    return True
 
 
 def my_role(ws: Workspace, doc: StoredDoc) -> str | None:

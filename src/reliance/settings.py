@@ -11,7 +11,15 @@ from reliance.fsutil import atomic_write, private_dir
 from reliance.identity import canonical_peer, decode_peer_id
 from reliance.limits import Limits, limits_from
 
-DEFAULT_CONFIG: dict[str, Any] = {"policy": "open", "port": 7447, "lang": "", "theme": "dark", "mdns": True}
+DEFAULT_CONFIG: dict[str, Any] = {
+    "policy": "open",
+    "port": 7447,
+    "lang": "",
+    "theme": "dark",
+    "mdns": True,
+    "announce": False,  # put one's peer id and name in the mDNS advert (off: no name, no stable identifier)
+}
+SWITCHES = ("mdns", "announce")
 CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("open", "known"),
     "lang": ("", "fr", "en"),
@@ -60,9 +68,9 @@ def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
         if not value.isdigit() or not 0 < int(value) < 65536:
             raise RelianceError("port is a number from 1 to 65535")
         parsed = int(value)
-    elif key == "mdns":
+    elif key in SWITCHES:
         if value.lower() not in ("on", "off", "true", "false", "yes", "no"):
-            raise RelianceError("mdns is on or off")
+            raise RelianceError(f"{key} is on or off")
         parsed = value.lower() in ("on", "true", "yes")
     elif key in CONFIG_CHOICES and value not in CONFIG_CHOICES[key]:
         raise RelianceError(f"{key} is one of: {', '.join(v or repr('') for v in CONFIG_CHOICES[key])}")

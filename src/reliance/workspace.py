@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from reliance.doc import participant
 from reliance.doc.crdt import Writer
+from reliance.drafts import DraftStore, is_published
 from reliance.errors import (
     DocumentError,
     IdentityError,
@@ -81,6 +82,7 @@ class Workspace:
         self.identity = identity
         tighten_home(home)  # homes written by older versions were world-readable
         self.repo = Repository(home, identity.public_key)
+        self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
         self.notices: list[ImportNotice] = self._complete_interrupted_import()
 
     # -- opening -------------------------------------------------------------------------------------------
@@ -95,7 +97,9 @@ class Workspace:
     def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
         if not has_identity(home):
             raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
-        return cls(home, load_identity(home, passphrase))
+        workspace = cls(home, load_identity(home, passphrase))
+        workspace.move_drafts_out()
+        return workspace
 
     def _complete_interrupted_import(self) -> list[ImportNotice]:
         """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is
@@ -143,6 +147,26 @@ class Workspace:
         self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
         return doc
 
+    def move_drafts_out(self) -> list[str]:
+        """Earlier versions kept drafts in the participant document, which is replicated: move them to the
+        drafts file and delete them from the document (copies already sent cannot be recalled, and the
+        document's history keeps their text). Returns the ids moved."""
+        doc = self._my_doc_if_held()
+        if doc is None:
+            return []
+        ids = participant.draft_ids(doc.crdt)
+        if not ids:
+            return []
+        found = [participant.read_item(doc.crdt, item_id, self.peer_id) for item_id in ids]
+        self.drafts.put_many([item for item in found if item is not None])  # kept before it is deleted
+
+        def delete(writer: Writer) -> None:
+            for item_id in ids:
+                participant.delete_item(writer, item_id)
+
+        self._write(doc, delete)
+        return ids
+
     def _my_doc_if_held(self) -> StoredDoc | None:
         if not self.repo.exists(self.peer_id):
             return None
@@ -188,35 +212,64 @@ class Workspace:
 
     # -- catalogue -----------------------------------------------------------------------------------------
     def add_item(self, draft: Item) -> Item:
+        """A new item: published (written to the participant document, so sent to peers) when its status
+        is published or matched; otherwise kept in the drafts file, on this device only."""
         stamp = now_iso()
         item = replace(draft, id=new_id(), author=self.peer_id, created=stamp, updated=stamp).validated()
-        self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
+        if is_published(item.status):
+            self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
+        else:
+            self.my_doc()  # the same refusal as a published item when the document is not here
+            self.drafts.put(item)
         return item
 
     def my_item(self, item_id: str) -> Item:
         item = participant.read_item(self.my_doc().crdt, item_id, self.peer_id)
+        if item is None:
+            item = self.drafts.get(item_id)
         if item is None:
             if self.find_item(item_id) is not None:
                 raise ModelError(f"item {item_id} belongs to someone else; only its author can change it")
             raise ModelError(f"no item {item_id}")
         return item
 
+    def is_draft(self, item_id: str) -> bool:
+        """Whether `item_id` is one of our items that was never published (it lives in the drafts file)."""
+        doc = self._my_doc_if_held()
+        in_document = doc is not None and participant.read_item(doc.crdt, item_id, self.peer_id) is not None
+        return not in_document and self.drafts.get(item_id) is not None
+
     def update_item(self, item_id: str, **changes: object) -> Item:
         current = self.my_item(item_id)
         updated = replace(current, **changes, updated=now_iso()).validated()  # type: ignore[arg-type]
         if updated == replace(current, updated=updated.updated):
             return current
+        if self.is_draft(item_id):
+            if is_published(updated.status):  # published now: it leaves the device from here on
+                self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=True))
+                self.drafts.remove(item_id)
+            else:
+                self.drafts.put(updated)
+            return updated
+        if updated.status is Status.DRAFT:
+            raise ModelError(
+                f"item {item_id} is already published: it cannot become a draft again (archive it instead)"
+            )
         self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=False))
         return updated
 
     def archive_item(self, item_id: str) -> Item:
         return self.update_item(item_id, status=Status.ARCHIVED)
 
-    def items(self, item_filter: ItemFilter | None = None) -> list[Item]:
+    def items(self, item_filter: ItemFilter | None = None, *, drafts: bool = True) -> list[Item]:
+        """Every item held, and (unless `drafts` is False) our own items never published."""
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
         for doc in self.participant_docs():
             found.extend(item for item in participant.read_items(doc.crdt) if chosen.matches(item))
+        if drafts:
+            mine = {item.id for item in found if item.author == self.peer_id}
+            found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i))
         found.sort(key=lambda i: (i.created, i.id), reverse=True)
         return found
 
@@ -225,12 +278,14 @@ class Workspace:
             item = participant.read_item(doc.crdt, item_id, participant.owner(doc.crdt))
             if item is not None:
                 return replace(item, answers=tuple(self.answers_to(item_id)))
-        return None
+        return self.drafts.get(item_id)
 
     def answer(self, item_id: str, kind: str, message: str = "") -> Answer:
         item = self.find_item(item_id)
         if item is None:
             raise ModelError(f"no item {item_id}")
+        if self.is_draft(item_id):
+            raise ModelError(f"item {item_id} is your draft: nobody else sees it (publish it first)")
         answer = Answer(
             id=new_id(),
             item_id=item_id,

@@ -137,7 +137,7 @@ def build_world(root: Path) -> World:
             place="Parc de la Tête d'Or",
             begins="2026-07-14T18:00",
             ends="2026-07-14T23:00",
-            status=Status.DRAFT,
+            status=Status.MATCHED,
         )
     )
     alice.add_item(

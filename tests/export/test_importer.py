@@ -191,6 +191,27 @@ def test_a_malformed_file_is_refused_with_the_reason(world: World, tmp_path: Pat
     assert "cannot read" in err
 
 
+def test_a_draft_in_an_older_export_goes_to_the_drafts_file_not_the_document(
+    world: World, tmp_path: Path
+) -> None:
+    data = export_json(world.alice)
+    me = mine(data, world.alice.peer_id)
+    old_draft = copy.deepcopy(me["items"][0]) | {
+        "id": "00000000000000d1",
+        "title": "Brouillon",
+        "status": "draft",
+    }
+    me["items"].append(old_draft)  # earlier versions kept drafts in the document, so exported them
+    file = write_json(tmp_path / "old.json", data)
+    summary = import_export(world.alice, file)
+    assert summary.items_added == ["00000000000000d1"]
+    assert world.alice.is_draft("00000000000000d1")
+    assert "Brouillon" not in {
+        i["title"] for i in mine(export_json(world.alice), world.alice.peer_id)["items"]
+    }
+    assert world.alice.my_item("00000000000000d1").title == "Brouillon"
+
+
 def test_repetition_capacity_and_withdrawal_come_back(world: World, tmp_path: Path) -> None:
     data = export_json(world.alice)
     me = mine(data, world.alice.peer_id)

@@ -89,7 +89,7 @@ class ProjectCast:
 def project_with_member(root: Path) -> ProjectCast:
     net = MemNet(root)
     alice, bob, mallory = net.node("Alice"), net.node("Bob"), net.node("Mallory")
-    pid = projects.create_project(alice.ws, "atelier")
+    pid = projects.create_project(alice.ws, "atelier", visibility="public")  # Mallory may hold a copy
     projects.add_member(alice.ws, pid, bob.peer_id)
     sync_once(alice, bob, net)
     sync_once(bob, mallory, net)  # gossip: anyone may hold a copy of the project

@@ -69,8 +69,8 @@ class Link:
     events_b: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.sa = Session(self.a.host)
-        self.sb = Session(self.b.host)
+        self.sa = Session(self.a.host, peer_key=self.b.key)
+        self.sb = Session(self.b.host, peer_key=self.a.key)
 
     def session_of(self, node: Node) -> Session:
         return self.sa if node is self.a else self.sb

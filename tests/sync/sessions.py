@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from collections import deque
 from typing import Any
 
@@ -19,10 +20,14 @@ def pack(value: dict[str, Any]) -> bytes:
     return packed
 
 
-def session_of(ws: Workspace, limits: Limits = DEFAULT_LIMITS, *, quotas: bool = False) -> Session:
-    """A session of `ws`'s node (with quotas on other people's documents, as a node has, if `quotas`)."""
+def session_of(
+    ws: Workspace, limits: Limits = DEFAULT_LIMITS, *, quotas: bool = False, peer: Workspace | None = None
+) -> Session:
+    """A session of `ws`'s node (with quotas on other people's documents, as a node has, if `quotas`),
+    with `peer` at the other end (default: a stranger, who may read only what is public)."""
     counted = Quotas(ws.repo, ws.peer_id, limits) if quotas else None
-    return Session(SyncHost(ws.repo, limits=limits, quotas=counted))
+    peer_key = peer.identity.public_key if peer is not None else secrets.token_bytes(32)
+    return Session(SyncHost(ws.repo, limits=limits, quotas=counted), peer_key=peer_key)
 
 
 def opened_by_peer(session: Session) -> None:

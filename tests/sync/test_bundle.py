@@ -81,7 +81,7 @@ def test_round_trip_between_two_homes_through_the_cli(
     stick = tmp_path / "usb" / "alice.bundle"
     stick.parent.mkdir()
 
-    code, out, err = run(capsys, alice.home, "bundle", "export", str(stick))
+    code, out, err = run(capsys, alice.home, "bundle", "export", str(stick), "--project", "fournil")
     assert code == 0, err
     assert "2 documents" in out
     code, out, err = run(capsys, bob.home, "bundle", "import", str(stick))

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import queue
+import re
 import secrets
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import pytest
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
+from reliance.limits import Limits
+from reliance.sync import discovery as discovery_module
 from reliance.sync.discovery import (
     SERVICE_TYPE,
     DiscoveredPeer,
@@ -41,10 +44,17 @@ LOOPBACK = ["127.0.0.1"]
 
 
 def test_encode_then_parse_roundtrip() -> None:
-    txt = encode_txt("Kpeer-id_1=", "  Zoé\x07 au festival ", 3)
+    txt = encode_txt("Kpeer-id_1=", "  Zoé\x07 au festival ", 3, announce=True)
     assert txt == {"id": "Kpeer-id_1=", "name": "Zoé au festival", "pv": "3"}
     raw = {k.encode(): v.encode() for k, v in txt.items()}
     assert parse_txt(raw) == ("Kpeer-id_1=", "Zoé au festival", 3)
+
+
+def test_by_default_the_advert_says_only_the_protocol_version() -> None:
+    txt = encode_txt("Kpeer-id_1=", "Zoé", 3)
+    assert txt == {"pv": "3"}
+    assert parse_txt({b"pv": b"3"}) == ("", "", 3)
+    assert parse_txt({b"pv": b"3", b"name": b"sans id"}) == ("", "", 3)  # a name without an id: dropped
 
 
 @pytest.mark.parametrize(
@@ -53,6 +63,7 @@ def test_encode_then_parse_roundtrip() -> None:
         {},
         {b"id": b"a", b"name": b"n"},  # no pv
         {b"id": None, b"name": b"n", b"pv": b"1"},  # key without value
+        {b"pv": None},
         {b"id": b"", b"name": b"n", b"pv": b"1"},
         {b"id": b"has space", b"name": b"n", b"pv": b"1"},
         {b"id": "é".encode(), b"name": b"n", b"pv": b"1"},
@@ -81,10 +92,12 @@ def test_clean_display_name() -> None:
     assert clean_display_name("") == ""
 
 
-def test_instance_name_is_dns_safe() -> None:
-    assert instance_name("ab.cd ef/gh", SERVICE_TYPE) == "ab-cd-ef-gh._reliance._tcp.local."
-    assert instance_name("0123456789abcdefXYZ", SERVICE_TYPE) == "0123456789abcdef._reliance._tcp.local."
-    assert instance_name("...", SERVICE_TYPE) == "reliance._reliance._tcp.local."
+def test_instance_names_are_random_and_dns_safe() -> None:
+    names = {instance_name(SERVICE_TYPE) for _ in range(20)}
+    assert len(names) == 20
+    for name in names:
+        label = name.removesuffix("." + SERVICE_TYPE)
+        assert re.fullmatch(r"reliance-[0-9a-f]{12}", label), name
 
 
 def test_advertised_addresses() -> None:
@@ -107,7 +120,13 @@ def test_constructor_rejects_bad_arguments() -> None:
         )
         return Discovery(**(args | kw))
 
-    for bad in ({"port": 0}, {"peer_id": "a b"}, {"protocol_version": 70000}, {"service_type": "bad"}):
+    bad_arguments: list[dict[str, Any]] = [
+        {"port": 0},
+        {"peer_id": "a b", "announce": True},
+        {"protocol_version": 70000},
+        {"service_type": "bad"},
+    ]
+    for bad in bad_arguments:
         with pytest.raises(ValueError):
             make(**bad)
 
@@ -119,7 +138,15 @@ def test_constructor_rejects_bad_arguments() -> None:
 class Node:
     discovery: Discovery
     found: list[DiscoveredPeer]
-    lost: list[str]
+    lost: list[DiscoveredPeer]
+
+    @property
+    def lost_ids(self) -> list[str]:
+        return [p.peer_id for p in self.lost]
+
+    @property
+    def seen_ids(self) -> set[str]:
+        return {p.peer_id for p in self.discovery.peers.values()}
 
     @property
     def peer_id(self) -> str:
@@ -133,12 +160,12 @@ class Cluster:
         self.service_type = random_service_type()
         self.nodes: list[Node] = []
 
-    async def start(self, count: int, *, ids: list[str] | None = None) -> list[Node]:
+    async def start(self, count: int, *, ids: list[str] | None = None, announce: bool = True) -> list[Node]:
         new = []
         for i in range(count):
             n = len(self.nodes)
             found: list[DiscoveredPeer] = []
-            lost: list[str] = []
+            lost: list[DiscoveredPeer] = []
             discovery = Discovery(
                 peer_id=ids[i] if ids else f"peer-{n}-{secrets.token_hex(8)}",
                 name=f"Node {n}",
@@ -148,6 +175,7 @@ class Cluster:
                 on_lost=lost.append,
                 service_type=self.service_type,
                 interfaces=LOOPBACK,
+                announce=announce,
             )
             self.nodes.append(Node(discovery, found, lost))
             new.append(self.nodes[-1])
@@ -182,7 +210,7 @@ async def cluster() -> AsyncIterator[Cluster]:
 
 def full_mesh(nodes: list[Node]) -> bool:
     ids = {n.peer_id for n in nodes}
-    return all(set(n.discovery.peers) == ids - {n.peer_id} for n in nodes)
+    return all(n.seen_ids == ids - {n.peer_id} and len(n.discovery.peers) == len(ids) - 1 for n in nodes)
 
 
 async def test_two_nodes_find_each_other(cluster: Cluster) -> None:
@@ -191,7 +219,7 @@ async def test_two_nodes_find_each_other(cluster: Cluster) -> None:
     started = time.monotonic() - t0
     await wait_until(lambda: full_mesh([a, b]), timeout=5)
     print(f"\nloopback, 2 nodes: start() {started:.2f} s, full mesh {time.monotonic() - t0:.2f} s")
-    peer = a.discovery.peers[b.peer_id]
+    [peer] = a.discovery.peers.values()
     assert (peer.name, peer.port, peer.protocol_version, peer.addresses) == ("Node 1", 7001, 1, ["127.0.0.1"])
     assert abs(peer.seen_at - time.time()) < 30
     assert a.found == [peer]  # on_found once, own advertisement ignored
@@ -201,6 +229,37 @@ async def test_two_nodes_find_each_other(cluster: Cluster) -> None:
     assert a.discovery.addresses == ["127.0.0.1"]
 
 
+async def test_by_default_nodes_find_each_other_without_a_name_or_a_stable_id(cluster: Cluster) -> None:
+    a, b = await cluster.start(2, announce=False)
+    await wait_until(lambda: len(a.discovery.peers) == 1 and len(b.discovery.peers) == 1, timeout=5)
+    for node, other in ((a, b), (b, a)):
+        [seen] = node.discovery.peers.values()
+        assert (seen.peer_id, seen.name, seen.port, seen.addresses) == (
+            "",
+            "",
+            other.discovery._port,
+            LOOPBACK,
+        )
+        assert seen.instance == (other.discovery.instance_name or "").lower()
+    # What anyone on the network reads in the advert: the protocol version, nothing that names a person.
+    aiozc = AsyncZeroconf(interfaces=LOOPBACK, ip_version=IPVersion.V4Only)
+    try:
+        name = a.discovery.instance_name
+        assert name is not None
+        info = AsyncServiceInfo(cluster.service_type, name)
+        assert await info.async_request(aiozc.zeroconf, 3000)
+        assert set(info.properties) == {b"pv"}
+        assert a.peer_id[:8] not in name and "Node" not in name
+        assert a.peer_id.encode() not in (info.server or "").encode()
+    finally:
+        await aiozc.async_close()
+    # A new run is a new instance: nothing links two appearances of the same node.
+    before = a.discovery.instance_name
+    await a.discovery.stop()
+    await a.discovery.start()
+    assert a.discovery.instance_name not in (None, before)
+
+
 async def test_three_nodes_full_mesh_and_clean_stop(cluster: Cluster) -> None:
     t0 = time.monotonic()
     nodes = await cluster.start(3)
@@ -208,23 +267,24 @@ async def test_three_nodes_full_mesh_and_clean_stop(cluster: Cluster) -> None:
     print(f"\nloopback, 3 nodes: full mesh {time.monotonic() - t0:.2f} s")
     leaving, *staying = nodes
     stopping = asyncio.create_task(leaving.discovery.stop())
-    noticed = await wait_until(lambda: all(leaving.peer_id in n.lost for n in staying), timeout=2)
+    noticed = await wait_until(lambda: all(leaving.peer_id in n.lost_ids for n in staying), timeout=2)
     print(f"loopback: clean stop noticed {noticed:.2f} s after stop() began")
     await stopping
-    assert all(leaving.peer_id not in n.discovery.peers for n in staying)
-    assert all(n.discovery.peers.keys() == {m.peer_id for m in staying} - {n.peer_id} for n in staying)
+    assert all(leaving.peer_id not in n.seen_ids for n in staying)
+    assert all(n.seen_ids == {m.peer_id for m in staying} - {n.peer_id} for n in staying)
     assert leaving.discovery.peers == {}
 
 
-async def test_name_conflict_is_renamed(cluster: Cluster) -> None:
-    # Same 16-character prefix, hence the same instance name: zeroconf renames the later one. (It has no
-    # tie-break for two nodes probing the same name at the same moment, hence one after the other here.)
-    (a,) = await cluster.start(1, ids=["same-prefix-0000-A"])
-    (b,) = await cluster.start(1, ids=["same-prefix-0000-B"])
+async def test_name_conflict_is_renamed(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Instance names are random; force two alike: zeroconf renames the later one. (It has no tie-break for
+    # two nodes probing the same name at the same moment, hence one after the other here.)
+    monkeypatch.setattr(discovery_module, "instance_name", lambda service_type: f"same.{service_type}")
+    (a,) = await cluster.start(1)
+    (b,) = await cluster.start(1)
     await wait_until(lambda: full_mesh([a, b]), timeout=6)
     names = {a.discovery.instance_name, b.discovery.instance_name}
     assert len(names) == 2
-    assert any(n and n.startswith("same-prefix-0000-2.") for n in names)
+    assert any(n and n.startswith("same-2.") for n in names)
 
 
 async def test_reannounce_recreates_zeroconf(cluster: Cluster) -> None:
@@ -232,8 +292,8 @@ async def test_reannounce_recreates_zeroconf(cluster: Cluster) -> None:
     await wait_until(lambda: full_mesh([a, b]), timeout=5)
     await a.discovery.reannounce()
     # Re-creating sends goodbyes, then the node is found again.
-    await wait_until(lambda: b.lost == [a.peer_id] and len(b.found) == 2, timeout=5)
-    assert a.peer_id in b.discovery.peers
+    await wait_until(lambda: b.lost_ids == [a.peer_id] and len(b.found) == 2, timeout=5)
+    assert a.peer_id in b.seen_ids
     assert await a.discovery.check_interfaces() is False  # loopback only: nothing changes
 
 
@@ -243,7 +303,7 @@ async def test_malformed_txt_is_ignored(cluster: Cluster, caplog: pytest.LogCapt
     (node,) = await cluster.start(1)
     own_id = node.peer_id
     junk: list[dict[str, Any] | bytes] = [
-        {"name": "no id", "pv": "1"},
+        {"name": "no pv", "id": "x"},
         {"id": "bad id", "name": "space in id", "pv": "1"},
         {"id": "x", "name": "n", "pv": "NaN"},
         {"id": "x", "name": b"\xff\xfe\xfd", "pv": "1"},
@@ -270,11 +330,12 @@ async def test_malformed_txt_is_ignored(cluster: Cluster, caplog: pytest.LogCapt
         infos.append(service("good", 9100, {"id": "good", "name": "Good", "pv": "2"}))
         # cooperating_responders: skip the name probing (~1 s per service), the names are unique anyway.
         await asyncio.gather(*(aiozc.async_register_service(i, cooperating_responders=True) for i in infos))
-        await wait_until(lambda: "good" in node.discovery.peers, timeout=5)
+        await wait_until(lambda: "good" in node.seen_ids, timeout=5)
         await asyncio.sleep(0.3)  # let every other resolution finish
-        assert list(node.discovery.peers) == ["good"]
+        assert node.seen_ids == {"good"}
         assert [p.peer_id for p in node.found] == ["good"]
-        assert node.discovery.peers["good"].protocol_version == 2
+        [good] = node.discovery.peers.values()
+        assert good.protocol_version == 2
         malformed = [r for r in caplog.records if "malformed" in r.getMessage()]
         assert len(malformed) >= 4
         assert all(r.levelno == logging.DEBUG for r in malformed)
@@ -344,7 +405,7 @@ def test_three_hosts_in_namespaces() -> None:
         def selftest(i: int) -> list[str]:
             return [
                 *(sys.executable, "-m", "reliance.sync.discovery", "--selftest"),
-                *("--peer-id", ids[i], "--name", f"Host {i}", "--port", str(7000 + i)),
+                *("--peer-id", ids[i], "--name", f"Host {i}", "--port", str(7000 + i), "--announce"),
                 *("--service-type", service_type, "--reannounce-interval", "0.5", "--duration", "30"),
             ]
 
@@ -395,3 +456,20 @@ def test_three_hosts_in_namespaces() -> None:
             net.close()
             for stream in streams:
                 stream.close()
+
+
+def test_the_adverts_tracked_at_once_are_bounded() -> None:
+    found: list[DiscoveredPeer] = []
+    discovery = Discovery(
+        peer_id="p",
+        name="n",
+        port=7000,
+        protocol_version=1,
+        on_found=found.append,
+        on_lost=print,
+        limits=Limits().replace(max_discovered_services=3),
+    )
+    for i in range(10):
+        instance = f"flood-{i}.{SERVICE_TYPE}"
+        discovery._accept(instance, DiscoveredPeer("", "", ["10.0.0.1"], 7000 + i, 1, 0.0, instance))
+    assert len(discovery.peers) == 3 and len(found) == 3

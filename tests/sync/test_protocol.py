@@ -5,6 +5,7 @@ still working)."""
 from __future__ import annotations
 
 import random
+import secrets
 import tempfile
 import zlib
 from pathlib import Path
@@ -169,7 +170,7 @@ def test_in_sync_is_true_on_both_sides_after_a_completed_exchange(tmp_path: Path
     # automerge believed the peer already knew its new heads and never said so: the sender's
     # in_sync stayed False forever.
     net, alice, bob = pair(tmp_path)
-    pid = projects.create_project(alice.ws, "p")
+    pid = projects.create_project(alice.ws, "p", visibility="public")
     link = net.connect(alice, bob)
     net.pump()
     for doc_id in (alice.peer_id, bob.peer_id, pid):
@@ -215,7 +216,7 @@ def test_random_operations_and_deliveries_converge(
         net = MemNet(Path(tmp))
         nodes = [net.node(name) for name in ("Alice", "Bob", "Chloé")]
         steward = nodes[0]
-        pid = projects.create_project(steward.ws, "commun")
+        pid = projects.create_project(steward.ws, "commun", visibility="public")  # every node holds it
         projects.add_member(steward.ws, pid, nodes[1].peer_id)
         for kind, i, j, n in ops:
             node = nodes[i]
@@ -291,7 +292,7 @@ def test_blocked_members_changes_are_dropped_from_a_shared_project_even_through_
 ) -> None:
     net = MemNet(tmp_path)
     alice, mallory, relay, chloe = (net.node(n) for n in ("Alice", "Mallory", "Relay", "Chloé"))
-    pid = projects.create_project(alice.ws, "p")
+    pid = projects.create_project(alice.ws, "p", visibility="public")  # the relay and Chloé hold it too
     projects.add_member(alice.ws, pid, mallory.peer_id)
     sync_once(alice, mallory, net)
     projects.contribute(mallory.ws, pid, "time", 5, "min", note="from mallory")
@@ -323,7 +324,7 @@ def test_blocked_members_changes_are_dropped_from_a_shared_project_even_through_
 
 def attack(victim: Node, frames: list[bytes]) -> tuple[list[bytes], list[object]]:
     """Deliver hostile frames on a fresh connection; return what the victim answered and reported."""
-    session = Session(victim.host)
+    session = Session(victim.host, peer_key=secrets.token_bytes(32))  # a stranger
     replies: list[bytes] = []
     for frame in frames:
         replies.extend(session.receive(frame))
@@ -563,7 +564,7 @@ def test_message_over_the_size_limit_is_refused_before_any_decompression(
 
     monkeypatch.setattr(msgpack, "unpackb", spy_unpackb)
     monkeypatch.setattr(zlib, "decompressobj", no_inflate)
-    session = Session(bob.host, max_frame=4096)
+    session = Session(bob.host, peer_key=secrets.token_bytes(32), max_frame=4096)
     replies = session.receive(frame)
     assert calls == []
     (refused,) = session.pop_events()

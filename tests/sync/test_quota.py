@@ -33,7 +33,7 @@ def offer(ws: Workspace, title: str, size: int = 0) -> None:
 
 def meet(node: Workspace, peer: Workspace, limits: Limits) -> list[Declined]:
     """`peer` syncs with `node`, whose session has quotas; the batches `node` declined."""
-    events, _ = pump(session_of(node, limits, quotas=True), session_of(peer))
+    events, _ = pump(session_of(node, limits, quotas=True, peer=peer), session_of(peer, peer=node))
     return [e for e in events if isinstance(e, Declined)]
 
 
@@ -77,7 +77,7 @@ def test_the_owners_own_projects_are_never_counted_nor_refused(tmp_path: Path) -
     limits = DEFAULT_LIMITS.replace(author_max_documents=1)
     ours = projects.create_project(ben, "ours")
     projects.add_member(ben, ours, ana.peer_id)
-    not_ours = [projects.create_project(ben, f"theirs {i}") for i in range(3)]
+    not_ours = [projects.create_project(ben, f"theirs {i}", visibility="public") for i in range(3)]
     meet(ana, ben, limits)
     held = set(ana.repo.doc_ids())
     assert ours in held
@@ -93,12 +93,12 @@ def test_a_project_declined_is_taken_once_it_makes_the_owner_a_member(tmp_path: 
     limits = DEFAULT_LIMITS.replace(author_max_documents=1)
     offer(ben, "fills Ben's quota")
     meet(ana, ben, limits)
-    project_id = projects.create_project(ben, "later ours")
+    project_id = projects.create_project(ben, "later ours", visibility="public")
     assert [d.doc_id for d in meet(ana, ben, limits)] == [project_id]
     assert set(ana.repo.doc_ids()) == {ana.peer_id, ben.peer_id}
 
     projects.add_member(ben, project_id, ana.peer_id)
-    events, _ = pump(session_of(ana, limits, quotas=True), session_of(ben))
+    events, _ = pump(session_of(ana, limits, quotas=True, peer=ben), session_of(ben, peer=ana))
     assert project_id in ana.repo.doc_ids()
     assert any(isinstance(e, ChangesReceived) and e.doc_id == project_id for e in events)
     assert usage_of(ana, limits).documents == 1  # still only Ben's participant document
@@ -115,7 +115,7 @@ def test_a_node_over_quota_still_relays_what_it_keeps_and_serves_the_owners_docu
     meet(ana, cleo, limits)  # the quota is full: Cleo's document is not asked for, or declined
     assert cleo.peer_id not in ana.repo.doc_ids()
     offer(ana, "from Ana")
-    pump(session_of(cleo), session_of(ana, limits, quotas=True))
+    pump(session_of(cleo, peer=ana), session_of(ana, limits, quotas=True, peer=cleo))
     assert set(cleo.repo.doc_ids()) == {ana.peer_id, ben.peer_id, cleo.peer_id}
     assert set(ana.repo.doc_ids()) == {ana.peer_id, ben.peer_id}
 

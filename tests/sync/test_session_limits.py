@@ -23,7 +23,8 @@ from tests.sync.sessions import opened_by_peer, pack, pump, session_of
 
 def with_projects(home: Path, name: str, count: int) -> tuple[Workspace, list[str]]:
     ws = Workspace.create(home, name)
-    return ws, [projects.create_project(ws, f"p{i}") for i in range(count)]
+    # public: these peers are not members, and every document must reach the other side
+    return ws, [projects.create_project(ws, f"p{i}", visibility="public") for i in range(count)]
 
 
 def project_ids(count: int) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from reliance import economy, projects, settings
 from reliance.doc import project as pdoc
@@ -20,7 +20,7 @@ from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.catalogue import CatalogueScreen
 from reliance.tui.code import CodeScreen
 from reliance.tui.data import CatalogueFilter, load_cache, make_row
-from reliance.tui.dialogs import AddressDialog, ItemForm, SectionEditor
+from reliance.tui.dialogs import AddressDialog, ItemForm, ProjectDialog, SectionEditor, VisibilityDialog
 from reliance.tui.home import HomeScreen
 from reliance.tui.node import no_node_factory
 from reliance.tui.peers import PeerRow, PeersScreen
@@ -28,7 +28,7 @@ from reliance.tui.projects import ProjectsScreen
 from reliance.tui.welcome import UnlockScreen, WelcomeScreen
 from reliance.tui.widgets import VirtualTable
 from reliance.workspace import ItemFilter, Workspace
-from tests.conftest import run_cli
+from tests.conftest import run_cli, stored_text
 from tests.tui.conftest import fill_dialog, go_to, settle, shown_text
 from tests.tui.world import FakeNode, World, item, peer_id_of, pump
 
@@ -651,3 +651,69 @@ async def test_a_malformed_credit_limit_is_listed_not_fatal(home: Path, world: W
         [issue] = view.issues
         assert issue.startswith(f"credit limit '{ws.peer_id} EUR cents' ignored: ")
         assert "cannot contain spaces" in shown_text(screen.query_one("#balances-text"))
+
+
+async def test_a_draft_made_in_the_app_is_listed_but_stays_off_the_document(
+    home: Path, node: FakeNode
+) -> None:
+    app = with_node(home, node)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await go_to(app, pilot, "3")
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ItemForm)
+        await pilot.press(*"Four à bois mobile")
+        form.query_one("#status", Select).value = "draft"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CatalogueScreen)
+        screen.set_filter(CatalogueFilter(text="mobile", status="all"))
+        assert titles(app) == ["Four à bois mobile"]
+    ws = Workspace.open(home)
+    assert "Four à bois".encode() not in stored_text(ws)
+    [draft] = ws.items(ItemFilter(text="mobile"))
+    assert draft.status is Status.DRAFT and ws.is_draft(draft.id)
+
+
+async def test_a_steward_sees_and_changes_who_receives_a_project(home: Path, world: World) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await go_to(app, pilot, "5")
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen)
+        screen.select_project(world.project_id)
+        await settle(app, pilot)
+        assert "members only" in shown_text(screen.query_one("#project-head"))
+        await pilot.press("v")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, VisibilityDialog)
+        dialog.query_one("#visibility", Select).value = "public"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.data.projects[world.project_id].visibility == "public"
+        assert "public" in shown_text(screen.query_one("#project-head"))
+    assert projects.summary(Workspace.open(home), world.project_id).visibility == "public"
+
+
+async def test_a_new_project_is_for_its_members_unless_chosen_public(home: Path) -> None:
+    app = offline(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await go_to(app, pilot, "5")
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ProjectDialog)
+        assert dialog.query_one("#visibility", Select).value == "members"
+        await pilot.press(*"Jardin ouvert")
+        dialog.query_one("#visibility", Select).value = "public"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen)
+        assert app.data.projects[screen.project_id].visibility == "public"

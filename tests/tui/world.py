@@ -101,7 +101,8 @@ def frozen(clock: Clock) -> Iterator[Clock]:
 
 def pump(repo_a: Repository, repo_b: Repository, rounds: int = 200) -> None:
     """Sync two repositories in memory with the real protocol until both are quiet."""
-    a, b = Session(SyncHost(repo_a)), Session(SyncHost(repo_b))
+    a = Session(SyncHost(repo_a), peer_key=repo_b.actor)
+    b = Session(SyncHost(repo_b), peer_key=repo_a.actor)
     to_b, to_a = a.start(), b.start()
     for _ in range(rounds):
         if not to_a and not to_b:

@@ -147,6 +147,10 @@ def _write_repeat(writer: Writer, obj: ObjId, repeat: Repeat | None) -> None:
     writer.put(inner, "until", repeat.until)
 
 
+def delete_item(writer: Writer, item_id: str) -> None:
+    writer.delete(_child(writer, "items"), item_id)
+
+
 def write_answer(writer: Writer, answer: Answer) -> None:
     answers = _child(writer, "answers")
     obj = writer.put_map(answers, answer.id)
@@ -289,6 +293,19 @@ def read_item(doc: CrdtDoc, item_id: str, author: str) -> Item | None:
         repeat=_read_repeat(doc, obj, fields["begins"]),
         capacity=_read_capacity(doc, obj),
     )
+
+
+def draft_ids(doc: CrdtDoc) -> list[str]:
+    """Items whose status is `draft` (only earlier versions wrote drafts into the document)."""
+    items = doc.child(ROOT_ID, "items")
+    if items is None:
+        return []
+    found = []
+    for item_id in doc.keys(items):
+        obj = doc.child(items, item_id)
+        if obj is not None and _str(doc, obj, "status") == Status.DRAFT.value:
+            found.append(item_id)
+    return found
 
 
 def _read_repeat(doc: CrdtDoc, obj: ObjId, begins: str) -> Repeat | None:

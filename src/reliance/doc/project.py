@@ -2,7 +2,7 @@
 
 Schema (root map):
   schema = "reliance/project", version = 1
-  meta: {id, name, creator, nonce, created}
+  meta: {id, name, creator, nonce, created, visibility}  — "members" (also when absent) or "public"
   members: {peer id: {role: "steward" | "member", added_by, added_at}}
   code: {section id: Text}, code_history: [...] (as in a participant document)
   ledger: {entry id: {kind, author, member, amount, unit, at, action, note, counterparty, reverses,
@@ -36,6 +36,8 @@ STEWARD_KEYS = ("members", "policy", "limits", "distributions", "meta")
 MEMBER_KEYS = ("code", "code_history")
 APPEND_ONLY_KEYS = ("ledger", "acks")
 ROOT_KEYS = ("schema", "version", *STEWARD_KEYS, *MEMBER_KEYS, *APPEND_ONLY_KEYS)
+VISIBILITIES = ("members", "public")  # who may receive the document: its members' devices, or anyone
+DEFAULT_VISIBILITY = "members"
 ENTRY_FIELDS = ("kind", "author", "member", "unit", "at", "action", "note", "counterparty", "reverses")
 
 
@@ -78,7 +80,17 @@ def _child(writer: Writer, key: str) -> ObjId:
     return found
 
 
-def genesis(writer: Writer, *, project_id: str, name: str, creator: str, nonce: bytes) -> None:
+def genesis(
+    writer: Writer,
+    *,
+    project_id: str,
+    name: str,
+    creator: str,
+    nonce: bytes,
+    visibility: str = DEFAULT_VISIBILITY,
+) -> None:
+    if visibility not in VISIBILITIES:
+        raise DocumentError(f"unknown visibility {visibility!r}; use members or public")
     writer.put(ROOT_ID, "schema", SCHEMA)
     writer.put(ROOT_ID, "version", 1)
     meta = writer.put_map(ROOT_ID, "meta")
@@ -87,6 +99,7 @@ def genesis(writer: Writer, *, project_id: str, name: str, creator: str, nonce: 
     writer.put(meta, "creator", creator)
     writer.put(meta, "nonce", nonce.hex())
     writer.put(meta, "created", now_iso())
+    writer.put(meta, "visibility", visibility)
     members = writer.put_map(ROOT_ID, "members")
     steward = writer.put_map(members, creator)
     writer.put(steward, "role", "steward")
@@ -107,6 +120,12 @@ def set_member(writer: Writer, peer_id: str, role: str, by: str) -> None:
         writer.put(existing, "added_by", by)
         writer.put(existing, "added_at", now_iso())
     writer.put(existing, "role", role)
+
+
+def set_visibility(writer: Writer, visibility: str) -> None:
+    if visibility not in VISIBILITIES:
+        raise DocumentError(f"unknown visibility {visibility!r}; use members or public")
+    writer.put(_child(writer, "meta"), "visibility", visibility)
 
 
 def remove_member(writer: Writer, peer_id: str) -> None:
@@ -179,6 +198,19 @@ def meta(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, str]:
     if obj is None:
         return {}
     return {key: _str(doc, obj, key, heads) for key in ("id", "name", "creator", "nonce", "created")}
+
+
+def visibility(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> str:
+    """ "public" only when the project says so in words; anything else (absent: projects made before
+    visibilities existed; a value from a newer version; junk) keeps the document to its members."""
+    obj = doc.child(ROOT_ID, "meta", heads)
+    return "public" if obj is not None and _str(doc, obj, "visibility", heads) == "public" else "members"
+
+
+def readable_by(doc: CrdtDoc, peer_id: str) -> bool:
+    """Whether this node may send its copy of the project to `peer_id`: a public project to anyone, a
+    members project only to a member in the state this node holds now."""
+    return visibility(doc) == "public" or role_of(doc, peer_id) is not None
 
 
 def members(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, Member]:

@@ -89,7 +89,7 @@ def item_markdown(item: Item, lang: str) -> list[str]:
 def export_markdown(ws: Workspace, lang: str) -> str:
     title = ("Code social de " if lang == "fr" else "Social code of ") + ws.identity.name
     lines = code_markdown(title, ws.code(), lang)
-    mine = [i for i in ws.items() if i.author == ws.peer_id]
+    mine = [i for i in ws.items(drafts=False) if i.author == ws.peer_id]  # drafts stay on this device
     lines += ["## " + ("Catalogue contributif" if lang == "fr" else "Contributive catalogue"), ""]
     if not mine:
         lines += ["—", ""]
@@ -102,7 +102,7 @@ def export_ics(ws: Workspace, *, include_archived: bool = False) -> bytes:
     """Every item on the programme that this node holds, anyone's, as an RFC 5545 calendar."""
     from reliance.export.ics import calendar_ics
 
-    items = ws.items()
+    items = ws.items(drafts=False)  # a calendar is for others: drafts stay on this device
     names = {author: ws.participant_name(author) for author in {i.author for i in items}}
     return calendar_ics(items, names=names, name="Programme", include_archived=include_archived)
 

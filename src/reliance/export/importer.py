@@ -4,8 +4,9 @@ Rules (see docs/cli.md, "Economy and exchange formats"):
 - the whole file is checked first; a file that is not JSON, not a `reliance-export/1` export, or has a
   field of the wrong type is refused with the reason, and nothing changes;
 - only what is yours is written, because only you can sign your document: your items and your answers that
-  your document lacks are re-created with the same id and fields; the social-code sections that are empty
-  in your document are filled from the file;
+  your document lacks are re-created with the same id and fields (an item whose status is `draft` goes to
+  your drafts file instead, on this device only); the social-code sections that are empty in your
+  document are filled from the file;
 - nothing that exists is changed: an item or answer already here stays as it is (even if the file differs),
   a section with text stays as it is, your name is not touched;
 - other participants' documents and projects are never written (their authors sign them): they are
@@ -405,7 +406,7 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         have_items, have_answers, current_code = set(), set(), {}
     else:
         crdt = ws.my_doc().crdt
-        have_items = _keys(crdt, "items")
+        have_items = _keys(crdt, "items") | {i.id for i in ws.drafts.items()}
         have_answers = _keys(crdt, "answers")
         current_code = ws.code()
     new_items = [i for i in items if i.id not in have_items]
@@ -421,9 +422,15 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         return summary
     doc = ws.my_doc()
     before = doc.heads()
+    # A draft (in an export made by an earlier version, which kept drafts in the document) stays on
+    # this device: it goes to the drafts file, never into the document.
+    ws.drafts.put_many([item for item in new_items if item.status is Status.DRAFT])
+    published = [item for item in new_items if item.status is not Status.DRAFT]
+    if not (published or new_answers or summary.sections_filled):
+        return summary
 
     def write(w: Writer) -> None:
-        for item in new_items:
+        for item in published:
             participant.write_item(w, item, new=True)
         for answer in new_answers:
             participant.write_answer(w, answer)

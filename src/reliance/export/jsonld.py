@@ -451,6 +451,7 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
             "vf:name": meta.get("name", ""),
             "schema:name": meta.get("name", ""),
             "rel:projectId": project_id,
+            "rel:visibility": pdoc.visibility(doc.crdt),
             "schema:founder": peer_iri(meta["creator"]) if meta.get("creator") else None,
             "dcterms:created": _time(meta.get("created", "")),
             "schema:member": [

@@ -1,16 +1,23 @@
 """Finding peers on the local network with mDNS / DNS-SD (python-zeroconf).
 
-Each node advertises one service instance of type ``_reliance._tcp.local.`` whose TXT record carries:
+Each node advertises one service instance of type ``_reliance._tcp.local.``. By default the advert names
+nobody: its instance name is random and new at every start (``reliance-`` and 12 hex digits), its host name
+too, and its TXT record carries only
 
-- ``id``: the node's peer id (text chosen by the caller; only a *claim*, proven later by the transport
-  handshake);
-- ``name``: a display name;
 - ``pv``: the protocol version, a decimal integer.
 
+Whoever answers at the advertised address proves who they are in the transport handshake, where both sides
+learn the other's key and name. A node whose owner chose to announce itself (``announce``, the setting
+``reliance config set announce on``) adds
+
+- ``id``: its peer id (only a *claim*: nothing in mDNS is authenticated; the handshake proves it or not);
+- ``name``: a display name (never taken over a name the peer gave in its handshake).
+
 :class:`Discovery` browses for the same type, resolves every instance it sees
-(``AsyncServiceInfo.async_request``), validates the TXT data and reports peers through ``on_found``. Its own
-advertisement is ignored; malformed advertisements are logged at debug level and ignored. The zeroconf
-callbacks only parse and hand off: resolution runs in tasks, never in the callback.
+(``AsyncServiceInfo.async_request``), validates the TXT data and reports adverts through ``on_found``,
+keyed by their instance name (at most ``Limits.max_discovered_services`` at once). Its own advertisement is
+ignored; malformed advertisements are logged at debug level and ignored. The zeroconf callbacks only parse
+and hand off: resolution runs in tasks, never in the callback.
 
 **Liveness is not judged from mDNS.** zeroconf notices a *clean* goodbye almost at once (``on_lost``), but a
 peer that crashed, lost its battery or walked out of Wi-Fi range is not reported gone in useful time (its PTR
@@ -27,7 +34,8 @@ Only IPv4 is used (IPv6 link-local addresses need scope ids that the transport d
 
 Selftest entry (used by the network-namespace tests)::
 
-    python -m reliance.sync.discovery --selftest --peer-id ID [--port P] [--service-type T] [--interface IP]
+    python -m reliance.sync.discovery --selftest --peer-id ID [--announce] [--port P] [--service-type T]
+        [--interface IP]
 
 prints one JSON line per event (``started``, ``found``, ``lost``, ``stopped``) until SIGTERM/SIGINT or
 ``--duration`` seconds.
@@ -52,6 +60,8 @@ from typing import TypeVar
 import ifaddr
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+from reliance.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "SERVICE_TYPE",
@@ -80,7 +90,6 @@ RESOLVE_TIMEOUT_MS = 3000
 _PEER_ID_RE = re.compile(rf"[\x21-\x7e]{{1,{MAX_PEER_ID_LENGTH}}}")  # printable ASCII, no space
 _PV_RE = re.compile(rb"[0-9]{1,5}")
 _SERVICE_TYPE_RE = re.compile(r"_[A-Za-z0-9](?:[A-Za-z0-9-]{0,14})\._(?:tcp|udp)\.local\.")
-_LABEL_UNSAFE_RE = re.compile(r"[^A-Za-z0-9-]")
 
 # Linux interface flags (include/uapi/linux/if.h).
 _IFF_UP = 0x1
@@ -97,7 +106,9 @@ class InvalidAdvertisement(ValueError):
 
 @dataclass(frozen=True)
 class DiscoveredPeer:
-    """A peer seen on the local network. ``seen_at`` is Unix time of the last resolution."""
+    """An advert seen on the local network. ``peer_id`` and ``name`` are "" unless the node announces itself
+    (and are then claims, not proofs); ``instance`` is the lower-cased service instance name; ``seen_at`` is
+    Unix time of the last resolution."""
 
     peer_id: str
     name: str
@@ -105,15 +116,17 @@ class DiscoveredPeer:
     port: int
     protocol_version: int
     seen_at: float
+    instance: str = ""
 
     def same_advertisement(self, other: DiscoveredPeer) -> bool:
         """True when both carry the same data (ignoring ``seen_at``)."""
-        return (self.peer_id, self.name, self.addresses, self.port, self.protocol_version) == (
+        return (self.peer_id, self.name, self.addresses, self.port, self.protocol_version, self.instance) == (
             other.peer_id,
             other.name,
             other.addresses,
             other.port,
             other.protocol_version,
+            other.instance,
         )
 
 
@@ -132,34 +145,39 @@ def _check_peer_id(peer_id: str) -> str:
     return peer_id
 
 
-def encode_txt(peer_id: str, name: str, protocol_version: int) -> dict[str, str]:
-    """The TXT properties advertised for a node. Raises ValueError for an unusable peer id or version."""
-    _check_peer_id(peer_id)
+def encode_txt(peer_id: str, name: str, protocol_version: int, *, announce: bool = False) -> dict[str, str]:
+    """The TXT properties advertised for a node: the protocol version, and the peer id and name only when
+    it announces itself. Raises ValueError for an unusable peer id (when announced) or version."""
     if not 0 <= protocol_version <= MAX_PROTOCOL_VERSION:
         raise ValueError(f"protocol version out of range: {protocol_version}")
+    if not announce:
+        return {"pv": str(protocol_version)}
+    _check_peer_id(peer_id)
     return {"id": peer_id, "name": clean_display_name(name), "pv": str(protocol_version)}
 
 
 def parse_txt(properties: Mapping[bytes, bytes | None]) -> tuple[str, str, int]:
-    """Validate TXT properties and return ``(peer_id, name, protocol_version)``.
+    """Validate TXT properties and return ``(peer_id, name, protocol_version)``; id and name are "" when
+    the advert does not announce them (a name without an id is dropped: it would name nobody).
 
-    Raises InvalidAdvertisement for missing keys, non-UTF-8 names, non-ASCII or oversized ids, a version that
-    is not a plain decimal number, and so on. Unknown keys are ignored (room for later versions).
+    Raises InvalidAdvertisement for a missing version, non-UTF-8 names, non-ASCII or oversized ids, a version
+    that is not a plain decimal number, and so on. Unknown keys are ignored (room for later versions).
     """
-    raw_id = properties.get(b"id")
-    raw_name = properties.get(b"name")
+    raw_id = properties.get(b"id", b"")
+    raw_name = properties.get(b"name", b"")
     raw_pv = properties.get(b"pv")
-    if raw_id is None or raw_name is None or raw_pv is None:
-        raise InvalidAdvertisement("missing id, name or pv")
+    if raw_pv is None or raw_id is None or raw_name is None:
+        raise InvalidAdvertisement("missing pv, or a key without a value")
     try:
         peer_id = raw_id.decode("ascii")
         name = raw_name.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidAdvertisement(f"undecodable TXT value: {exc}") from None
-    _check_peer_id(peer_id)
+    if b"id" in properties:
+        _check_peer_id(peer_id)
     if not _PV_RE.fullmatch(raw_pv) or int(raw_pv) > MAX_PROTOCOL_VERSION:
         raise InvalidAdvertisement(f"bad protocol version {raw_pv[:16]!r}")
-    return peer_id, clean_display_name(name), int(raw_pv)
+    return peer_id, clean_display_name(name) if peer_id else "", int(raw_pv)
 
 
 def _usable_remote_address(text: str) -> bool:
@@ -186,13 +204,14 @@ def peer_from_service_info(info: AsyncServiceInfo, *, now: float | None = None) 
         port=port,
         protocol_version=version,
         seen_at=time.time() if now is None else now,
+        instance=info.name.lower(),
     )
 
 
-def instance_name(peer_id: str, service_type: str) -> str:
-    """Service instance name: a DNS-safe prefix of the peer id (zeroconf renames on conflict)."""
-    label = _LABEL_UNSAFE_RE.sub("-", peer_id)[:16].strip("-") or "reliance"
-    return f"{label}.{service_type}"
+def instance_name(service_type: str) -> str:
+    """A service instance name that says nothing about its node: random, new at every start (zeroconf still
+    renames it on the unlikely conflict)."""
+    return f"reliance-{secrets.token_hex(6)}.{service_type}"
 
 
 # --------------------------------------------------------------------------------------------- interfaces
@@ -275,10 +294,11 @@ def advertised_addresses(
 class Discovery:
     """Advertise this node and report the other nodes on the local network.
 
-    Callbacks run in the event loop: ``on_found`` when a peer is first seen and whenever its advertised data
-    (name, addresses, port, version) changes; ``on_lost`` with the peer id when a peer said goodbye cleanly.
+    Callbacks run in the event loop: ``on_found`` when an advert is first seen and whenever its data (id,
+    name, addresses, port, version) changes; ``on_lost`` with the last advert when its node said goodbye.
     ``interfaces``: None for all usable interfaces, else IPv4 addresses or interface names (tests pass
-    ``["127.0.0.1"]``). ``reannounce_interval`` <= 0 disables interface polling.
+    ``["127.0.0.1"]``). ``reannounce_interval`` <= 0 disables interface polling. ``announce``: put the peer id
+    and name in the advert (by default it carries neither).
     """
 
     def __init__(
@@ -289,16 +309,19 @@ class Discovery:
         port: int,
         protocol_version: int,
         on_found: Callable[[DiscoveredPeer], None],
-        on_lost: Callable[[str], None],
+        on_lost: Callable[[DiscoveredPeer], None],
         service_type: str = SERVICE_TYPE,
         interfaces: list[str] | None = None,
         reannounce_interval: float = 10.0,
+        announce: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         if not 1 <= port <= 65535:
             raise ValueError(f"port out of range: {port}")
         if not _SERVICE_TYPE_RE.fullmatch(service_type):
             raise ValueError(f"bad service type {service_type!r}")
-        self._txt = encode_txt(peer_id, name, protocol_version)
+        self._txt = encode_txt(peer_id, name, protocol_version, announce=announce)
+        self._max_services = limits.max_discovered_services
         self._peer_id = peer_id
         self._port = port
         self._on_found = on_found
@@ -306,13 +329,13 @@ class Discovery:
         self._service_type = service_type
         self._interfaces = list(interfaces) if interfaces is not None else None
         self._reannounce_interval = reannounce_interval
-        # A host name of our own: zeroconf derives it from the instance name *before* a conflict rename, so
-        # two nodes whose names collide would otherwise publish A records for the same host.
+        # Our instance and host names, random and new at every start. The host name is our own because
+        # zeroconf derives one from the instance name *before* a conflict rename, so two nodes whose names
+        # collide would otherwise publish A records for the same host.
+        self._instance = instance_name(service_type)
         self._server = f"reliance-{secrets.token_hex(6)}.local."
 
-        self.peers: dict[str, DiscoveredPeer] = {}
-        self._name_to_peer: dict[str, str] = {}  # lower-cased instance name -> peer id
-        self._peer_to_name: dict[str, str] = {}  # peer id -> lower-cased instance name
+        self.peers: dict[str, DiscoveredPeer] = {}  # lower-cased instance name -> its advert
         self._resolving: dict[str, asyncio.Task[None]] = {}
 
         self._aiozc: AsyncZeroconf | None = None
@@ -345,6 +368,8 @@ class Discovery:
         async with self._lock:
             if self._running:
                 return
+            self._instance = instance_name(self._service_type)  # nothing links two runs of the same node
+            self._server = f"reliance-{secrets.token_hex(6)}.local."
             await self._open(advertised_addresses(self._interfaces))
             self._running = True
         if self._reannounce_interval > 0:
@@ -361,8 +386,6 @@ class Discovery:
             self._running = False
             await self._close()
             self.peers.clear()
-            self._name_to_peer.clear()
-            self._peer_to_name.clear()
 
     async def reannounce(self) -> None:
         """Re-create the zeroconf instance on the current interfaces and register again.
@@ -416,7 +439,7 @@ class Discovery:
             self._browser = AsyncServiceBrowser(
                 aiozc.zeroconf, self._service_type, handlers=[self._on_service_state_change]
             )
-            info = self._service_info(instance_name(self._peer_id, self._service_type), addresses)
+            info = self._service_info(self._instance, addresses)
             self._info = info
             self._announcing = asyncio.ensure_future(
                 await aiozc.async_register_service(info, allow_name_change=True)
@@ -482,6 +505,9 @@ class Discovery:
         previous = self._resolving.pop(key, None)
         if previous is not None:
             previous.cancel()
+        elif key not in self.peers and len(self.peers) + len(self._resolving) >= self._max_services:
+            log.debug("ignoring advertisement %r: %d services tracked already", name, self._max_services)
+            return
         task = asyncio.create_task(self._resolve(name, zeroconf), name=f"reliance-resolve-{name}")
         self._resolving[key] = task
         task.add_done_callback(self._resolve_done)
@@ -505,21 +531,18 @@ class Discovery:
         except Exception as exc:  # zeroconf raises its own errors on junk names/records
             log.debug("ignoring advertisement %r that failed to resolve: %r", name, exc)
             return
-        if peer.peer_id == self._peer_id or (info.server or "").lower() == self._server.lower():
-            return  # ourselves (or someone claiming our id)
-        self._accept(name.lower(), peer)
+        if (peer.peer_id and peer.peer_id == self._peer_id) or (
+            info.server or ""
+        ).lower() == self._server.lower():
+            return  # ourselves (our host name is random and our own), or someone claiming our id
+        self._accept(peer.instance, peer)
 
     def _accept(self, key: str, peer: DiscoveredPeer) -> None:
-        claimed = self._name_to_peer.get(key)
-        if claimed is not None and claimed != peer.peer_id:
-            self._handle_removed(key)  # the instance now advertises another id
-        old_key = self._peer_to_name.get(peer.peer_id)
-        if old_key is not None and old_key != key:
-            self._name_to_peer.pop(old_key, None)  # the peer came back under another instance name
-        self._name_to_peer[key] = peer.peer_id
-        self._peer_to_name[peer.peer_id] = key
-        previous = self.peers.get(peer.peer_id)
-        self.peers[peer.peer_id] = peer
+        if key not in self.peers and len(self.peers) >= self._max_services:
+            log.debug("ignoring advertisement %r: %d services tracked already", key, self._max_services)
+            return
+        previous = self.peers.get(key)
+        self.peers[key] = peer
         if previous is None or not previous.same_advertisement(peer):
             self._call(self._on_found, peer)
 
@@ -528,12 +551,9 @@ class Discovery:
         task = self._resolving.pop(key, None)
         if task is not None:
             task.cancel()
-        peer_id = self._name_to_peer.pop(key, None)
-        if peer_id is None or self._peer_to_name.get(peer_id) != key:
-            return
-        del self._peer_to_name[peer_id]
-        self.peers.pop(peer_id, None)
-        self._call(self._on_lost, peer_id)
+        peer = self.peers.pop(key, None)
+        if peer is not None:
+            self._call(self._on_lost, peer)
 
     @staticmethod
     def _call(callback: Callable[[_T], None], arg: _T) -> None:
@@ -554,6 +574,7 @@ def _selftest(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m reliance.sync.discovery")
     parser.add_argument("--selftest", action="store_true", required=True)
     parser.add_argument("--peer-id", required=True)
+    parser.add_argument("--announce", action="store_true", help="Put the peer id and name in the advert.")
     parser.add_argument("--name", default="selftest")
     parser.add_argument("--port", type=int, default=7000)
     parser.add_argument("--protocol-version", type=int, default=1)
@@ -578,10 +599,11 @@ def _selftest(argv: Sequence[str]) -> int:
             port=args.port,
             protocol_version=args.protocol_version,
             on_found=lambda p: emit("found", peer=asdict(p)),
-            on_lost=lambda peer_id: emit("lost", peer_id=peer_id),
+            on_lost=lambda p: emit("lost", peer_id=p.peer_id, instance=p.instance),
             service_type=args.service_type,
             interfaces=args.interface,
             reannounce_interval=args.reannounce_interval,
+            announce=args.announce,
         )
         await discovery.start()
         emit("started", addresses=discovery.addresses, instance=discovery.instance_name)

@@ -3,14 +3,20 @@
 - Listens with the Noise transport; dials peers found by mDNS, typed addresses and known peers
   (exponential backoff). One connection per pair of peers: when both dial at once, the connection
   opened by the smaller key is kept on both sides.
+- An mDNS advert proves nothing (anyone on the network can send one, with any id, name and address):
+  an advertised address is dialled with a backoff of its own, and given to a peer, saved, only once
+  a handshake there proved that peer's key; a peer's name comes only from its own handshake.
 - Every connection runs a sans-IO `Session`. Sessions and the store are driven from one worker
   thread, so a large batch never stalls heartbeats or the terminal UI sharing the loop.
 - Changes that arrive from one peer are offered to every other connected peer (gossip); changes
   written by another process on the same home (the CLI beside `serve`) are picked up by polling
   the store's logs, which are shared safely through `flock` (see docs/storage.md).
 - Liveness comes from transport heartbeats, never from mDNS.
-- `HOME/peers.json` keeps known peers (addresses, accepted); `HOME/node-state.json` is rewritten
-  while running so that `reliance peers` in another process can show live state.
+- `HOME/peers.json` keeps known peers (addresses, accepted): those accepted by hand or typed, and
+  up to `Limits.max_remembered_peers` others this node connected with. A stranger refused by the
+  policy `known` waits as pending in memory only (at most `Limits.max_pending_peers`).
+  `HOME/node-state.json` is rewritten while running so that `reliance peers` in another process can
+  show live state.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from reliance.sync.quota import Quotas, QuotaUsage
 from reliance.workspace import Workspace
 
 if TYPE_CHECKING:
+    from reliance.sync.discovery import DiscoveredPeer
     from reliance.sync.doctor import Finding
 
 log = logging.getLogger("reliance.node")
@@ -140,6 +147,7 @@ class _Peer:
     backoff: float = 0.0
     next_dial: float = 0.0
     dialing: bool = False
+    known: bool = False  # a connection with it completed, or it was saved before: worth remembering
 
     @property
     def peer_id(self) -> str:
@@ -150,6 +158,19 @@ class _Peer:
         if self.state == PeerState.PENDING:
             self.state = PeerState.DISCOVERED
             self.next_dial = 0.0
+
+
+@dataclass
+class _Advert:
+    """An address some mDNS advert gave, dialled with a backoff of its own until a handshake there proves
+    whose it is (an advert may claim any key: `claimed` is only what to expect)."""
+
+    address: tuple[str, int]
+    claimed: bytes | None
+    backoff: float = 0.0
+    next_dial: float = 0.0
+    dialing: bool = False
+    seen: float = 0.0
 
 
 class _SendBudget:
@@ -346,6 +367,7 @@ class Node:
     ) -> None:
         self.ws = workspace
         self.config = config or NodeConfig()
+        self.limits = self.config.limits
         if port is not None:
             self.config.port = port
         if listen is not None:
@@ -356,6 +378,7 @@ class Node:
         self.my_key = workspace.identity.public_key
         self.peers_by_key: dict[bytes, _Peer] = {}
         self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
+        self._adverts: dict[tuple[str, int], _Advert] = {}  # advertised addresses not yet any peer's
         self._typed_retry: dict[tuple[str, int], tuple[float, float]] = {}  # address -> (backoff, next dial)
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
@@ -517,14 +540,28 @@ class Node:
         if remote_key == self.my_key:
             return "this is the same identity (another device must have its own key)"
         if self._policy == "known":
-            peer = self._peer(remote_key)
-            if not peer.accepted:
+            known = self.peers_by_key.get(remote_key)
+            if known is None or not known.accepted:
+                # Shown as pending until accepted, never saved: any key can knock, a key costs nothing.
+                peer = known or self._pending_peer(remote_key)
                 peer.state = PeerState.PENDING
                 peer.last_seen = time.time()
                 self._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
-                self._save_peers_file()
                 return "this node only syncs with accepted peers; ask its owner to accept your peer id"
         return None
+
+    def _pending_peer(self, key: bytes) -> _Peer:
+        """A new pending stranger; the oldest ones are forgotten beyond `Limits.max_pending_peers`."""
+        waiting = [
+            p for p in self.peers_by_key.values() if self._forgettable(p) and p.state == PeerState.PENDING
+        ]
+        waiting.sort(key=lambda p: p.last_seen or 0.0)
+        for peer in waiting[: max(0, len(waiting) - self.limits.max_pending_peers + 1)]:
+            del self.peers_by_key[peer.key]
+        return self._peer(key)
+
+    def _forgettable(self, peer: _Peer) -> bool:
+        return not peer.accepted and not peer.known and peer.conn is None and not peer.dialing
 
     async def _on_incoming(self, conn: transport.SecureConnection) -> None:
         peer = self._peer(conn.remote_key)
@@ -536,8 +573,11 @@ class Node:
             peer.source = "incoming"
         await self._run(peer, conn, initiator_key=conn.remote_key)
 
-    async def _dial_address(self, host: str, port: int, expected: bytes | None, *, source: str) -> None:
-        peer = self.peers_by_key.get(expected) if expected else None
+    async def _dial_address(
+        self, host: str, port: int, expected: bytes | None, *, source: str, advert: _Advert | None = None
+    ) -> None:
+        # An advert's claim is only checked: its failure must not push back the real peer's own redial.
+        peer = self.peers_by_key.get(expected) if expected and advert is None else None
         if peer is not None:
             if peer.dialing or peer.conn is not None or peer.key in self._blocked:
                 return
@@ -574,17 +614,25 @@ class Node:
         finally:
             if peer is not None:
                 peer.dialing = False
-            if expected is None:
+            if advert is not None:
+                advert.dialing = False
+            elif expected is None:
                 self._typed_dialing.discard((host, port))
         if conn.remote_key == self.my_key or conn.remote_key in self._blocked:
             await conn.close()
             if conn.remote_key == self.my_key and (host, port) in self.typed:
                 self.typed.remove((host, port))  # our own address: never dial it again
                 self._save_peers_file()
-            elif expected is None:
+            elif expected is None and advert is None:
                 self._typed_failed((host, port))
             return
+        if source != "typed" and self._accept(conn.remote_key) is not None:
+            await conn.close()  # found by mDNS, but this node only syncs with accepted peers: pending
+            return
+        if advert is not None:
+            self._adverts.pop((host, port), None)  # the handshake proved whose address it is
         peer = self._peer(conn.remote_key)
+        peer.known = True
         if (host, port) not in peer.addresses:
             peer.addresses.insert(0, (host, port))
         if source == "typed":
@@ -599,7 +647,7 @@ class Node:
 
     async def _run(self, peer: _Peer, conn: transport.SecureConnection, *, initiator_key: bytes) -> None:
         if conn.remote_name:
-            peer.name = conn.remote_name
+            peer.name = conn.remote_name  # from its handshake: the only name a node takes for a peer
         if peer.conn is not None and not peer.conn.closed:
             # Both dialled at once: keep the connection opened by the smaller key, on both sides.
             keep_new = (
@@ -611,7 +659,7 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, max_frame=self.config.max_message)
+        session = Session(self._host, peer_key=conn.remote_key, max_frame=self.config.max_message)
         outbox = _Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
@@ -619,6 +667,9 @@ class Node:
             budget=self._send_budget,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
+        if not peer.known:
+            peer.known = True
+            self._save_peers_file()  # met for the first time: remembered from now on
         peer.state = PeerState.CONNECTED
         peer.last_seen = time.time()
         peer.backoff = 0.0
@@ -726,6 +777,8 @@ class Node:
             on_lost=self._on_lost,
             service_type=self.config.service_type or SERVICE_TYPE,
             interfaces=self.config.interfaces,
+            announce=bool(settings.load_config(self.home)["announce"]),
+            limits=self.limits,
         )
         try:
             await self._discovery.start()
@@ -733,40 +786,63 @@ class Node:
             self._discovery = None
             self._emit(ev.ERROR, f"mDNS discovery is unavailable ({exc}); use 'reliance peer add HOST:PORT'")
 
-    def _on_found(self, found: Any) -> None:
-        try:
-            key = decode_peer_id(found.peer_id)
-        except RelianceError:
-            return
-        if key == self.my_key:
-            return
-        peer = self._peer(key)
-        new = peer.state in (PeerState.DISCOVERED, PeerState.UNREACHABLE) and peer.conn is None
-        peer.name = found.name or peer.name
-        peer.source = "mdns" if peer.source in ("known", "incoming") else peer.source
-        peer.last_seen = time.time()
-        addresses = [(address, found.port) for address in found.addresses]
-        peer.addresses = addresses + [a for a in peer.addresses if a not in addresses]
+    def _on_found(self, found: DiscoveredPeer) -> None:
+        """An advert (new, or its data changed): note its addresses to dial. Nothing here names a peer,
+        gives it an address or resets a backoff: an advert is a rumour until a handshake proves it."""
+        claimed: bytes | None = None
+        if found.peer_id:
+            try:
+                claimed = decode_peer_id(found.peer_id)
+            except RelianceError:
+                return
+            if claimed == self.my_key:
+                return
         if found.protocol_version != transport.PROTOCOL_VERSION:
-            peer.last_error = (
-                f"speaks protocol {found.protocol_version}, this node speaks {transport.PROTOCOL_VERSION}"
-            )
+            log.debug("advert at %s speaks protocol %s", found.addresses, found.protocol_version)
             return
-        if new:
-            self._emit(
-                ev.PEER_FOUND, f"found {peer.name or '?'} ({peer.peer_id[:14]}…) by mDNS", peer.peer_id
-            )
-            # The smaller key dials at once; the other waits a little, so both rarely dial together.
-            peer.backoff = 0.0
-            peer.next_dial = time.monotonic() + (0.0 if self.my_key < key else 1.5)
-        self._save_peers_file()
+        now = time.monotonic()
+        for host in found.addresses[:4]:
+            address = (host, found.port)
+            advert = self._adverts.get(address)
+            if advert is None:
+                if (
+                    len(self._adverts) >= self.limits.max_advertised_addresses
+                    and not self._forget_an_advert()
+                ):
+                    log.debug(
+                        "ignoring advert at %s: %d addresses noted already", address, len(self._adverts)
+                    )
+                    return
+                advert = _Advert(address, claimed, next_dial=now + self._first_delay(address, claimed))
+                self._adverts[address] = advert
+                self._emit(ev.PEER_FOUND, f"found a node at {format_address(*address)} by mDNS")
+            advert.claimed = claimed
+            advert.seen = now
 
-    def _on_lost(self, peer_id: str) -> None:
-        with contextlib.suppress(RelianceError):
-            key = decode_peer_id(peer_id)
-            peer = self.peers_by_key.get(key)
-            if peer is not None and peer.conn is None:
-                peer.next_dial = time.monotonic() + self.config.redial_max
+    def _first_delay(self, address: tuple[str, int], claimed: bytes | None) -> float:
+        """Seconds before the first dial of a new advert: when both nodes can tell which of them dials first
+        (the smaller key, else the smaller address), the other waits a little, so both rarely dial at once."""
+        if claimed is not None:
+            return 0.0 if self.my_key < claimed else 1.5
+        mine = self._discovery.addresses if self._discovery is not None else []
+        if not mine or self._server is None:
+            return 0.0
+        return 0.0 if (min(mine), self._server.port) < address else 1.5
+
+    def _forget_an_advert(self) -> bool:
+        """Make room for a new advert by dropping the least recently seen one not being dialled."""
+        idle = [a for a in self._adverts.values() if not a.dialing]
+        if not idle:
+            return False
+        del self._adverts[min(idle, key=lambda a: a.seen).address]
+        return True
+
+    def _on_lost(self, found: DiscoveredPeer) -> None:
+        """A goodbye (unauthenticated too): forget the advert's addresses, nothing more."""
+        for host in found.addresses:
+            advert = self._adverts.get((host, found.port))
+            if advert is not None and not advert.dialing:
+                del self._adverts[(host, found.port)]
 
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
@@ -805,6 +881,7 @@ class Node:
             peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
             self._schedule_redial(peer)
             self._spawn(self._dial_address(host, port, peer.key, source=peer.source))
+        self._dial_adverts(now, busy)
         for address in list(self.typed):
             if any(p.conn is not None and address in p.addresses for p in self.peers_by_key.values()):
                 self.typed.remove(address)  # already connected through it
@@ -814,6 +891,36 @@ class Node:
                 continue
             self._typed_dialing.add(address)
             self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
+
+    def _dial_adverts(self, now: float, busy: int) -> None:
+        """Dial advertised addresses that are nobody's yet, each at most once per its own backoff (however
+        often it is advertised again): a flood of adverts costs one dial per address and backoff period.
+        Like strangers, only while the connections stay under `connections_max`."""
+        owned = {a: p for p in self.peers_by_key.values() for a in p.addresses}
+        for advert in list(self._adverts.values()):
+            owner = owned.get(advert.address)
+            if owner is not None and not advert.dialing:
+                # A peer proved this address in a handshake (it dialled us, or we it): its own redial
+                # takes over, and it was found by mDNS too (a label for `reliance peers`).
+                del self._adverts[advert.address]
+                if owner.source in ("known", "incoming"):
+                    owner.source = "mdns"
+                continue
+            if advert.dialing or now < advert.next_dial:
+                continue
+            claimed = self.peers_by_key.get(advert.claimed) if advert.claimed is not None else None
+            if advert.claimed in self._blocked or (claimed is not None and claimed.conn is not None):
+                continue
+            if self._policy == "known" and advert.claimed is not None and not (claimed and claimed.accepted):
+                continue
+            if busy >= self.config.limits.connections_max:
+                return
+            busy += 1
+            advert.dialing = True
+            advert.backoff = self._next_backoff(advert.backoff)
+            advert.next_dial = now + advert.backoff
+            host, port = advert.address
+            self._spawn(self._dial_address(host, port, advert.claimed, source="mdns", advert=advert))
 
     def _next_backoff(self, backoff: float) -> float:
         return min(self.config.redial_max, max(self.config.redial_min, backoff * 2))
@@ -844,8 +951,22 @@ class Node:
     # -- persistence -----------------------------------------------------------------------------------------
     def _peer(self, key: bytes) -> _Peer:
         if key not in self.peers_by_key:
+            self._forget_old_strangers()
             self.peers_by_key[key] = _Peer(key)
         return self.peers_by_key[key]
+
+    def _forget_old_strangers(self) -> None:
+        """Bound the peers kept in memory: beyond what may be saved and what may wait, the least recently
+        seen peers nobody accepted, not connected, are forgotten (any key costs nothing to make)."""
+        most = self.limits.max_remembered_peers + self.limits.max_pending_peers
+        strangers = [
+            p for p in self.peers_by_key.values() if not p.accepted and p.conn is None and not p.dialing
+        ]
+        if len(strangers) < most:
+            return
+        strangers.sort(key=lambda p: p.last_seen or 0.0)
+        for peer in strangers[: len(strangers) - most + 1]:
+            del self.peers_by_key[peer.key]
 
     def _load_peers_file(self) -> None:
         with peers_file_lock(self.home):
@@ -858,7 +979,10 @@ class Node:
                 key = decode_peer_id(peer_id)
             except RelianceError:
                 continue
+            if not isinstance(entry, dict) or (not entry.get("accepted") and not entry.get("addresses")):
+                continue  # a refused stranger an earlier version saved: nothing to dial, nothing to keep
             peer = self._peer(key)
+            peer.known = True
             peer.name = peer.name or str(entry.get("name", ""))
             if entry.get("accepted") and not peer.accepted:
                 peer.accept()  # `reliance peer accept` in another process
@@ -888,16 +1012,21 @@ class Node:
             self._save_peers_file_locked()
 
     def _save_peers_file_locked(self) -> None:
+        # Peers accepted by hand (or typed) always; others this node connected with, the latest first, up to
+        # the limit; never a stranger that only knocked.
+        accepted = [p for p in self.peers_by_key.values() if p.accepted]
+        met = [p for p in self.peers_by_key.values() if not p.accepted and p.known]
+        met.sort(key=lambda p: -(p.last_seen or 0.0))
         data = {
             "peers": {
                 p.peer_id: {
                     "name": p.name,
-                    "addresses": [f"{h}:{port}" for h, port in p.addresses[:8]],
+                    "addresses": [format_address(h, port) for h, port in p.addresses[:8]],
                     "accepted": p.accepted,
                     "source": p.source,
                     "last_seen": p.last_seen,
                 }
-                for p in self.peers_by_key.values()
+                for p in accepted + met[: self.limits.max_remembered_peers]
             },
             "typed": [format_address(h, p) for h, p in self.typed],
         }
@@ -1055,7 +1184,10 @@ async def sync_once(
         raise RelianceError("that peer is blocked")
     limits = settings.load_limits(workspace.home)
     quotas = Quotas(workspace.repo, workspace.peer_id, limits)
-    session = Session(SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas))
+    session = Session(
+        SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),
+        peer_key=conn.remote_key,
+    )
     received: dict[str, int] = {}
     refused = ""
     started = time.monotonic()

@@ -16,6 +16,13 @@ of it is applied; automerge's sync state is fed the message without its changes 
 them, so that it still tells the peer our new heads), so that automerge never holds changes we have
 not checked.
 
+What a session shows the peer depends on who the peer is (the key the transport authenticated):
+participant documents go to anyone, a project whose visibility is "members" only to a member in the
+state this node holds now (`doc.project.readable_by`). Such a project is left out of the digest and
+the summary for anyone else, never offered, and a request for it is answered from an empty copy,
+exactly as for an id this node never heard of; changes the peer sends for it are still checked and
+kept (signatures make relaying safe), but nothing of ours goes back.
+
 After the summaries, only the side whose digest is smaller opens the per-document syncs (if both did,
 every change would cross twice). An empty `sync` message identical to the last one sent for that
 document is not sent again: when a node cannot take some changes (blocked authors, dependencies
@@ -40,6 +47,7 @@ from typing import Any
 
 import msgpack
 
+from reliance.doc import project as pdoc
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
 from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
@@ -272,8 +280,10 @@ class SyncHost:
         quotas.note(doc_id)
         return outcome
 
-    def holdings(self) -> dict[str, StoredDoc]:
+    def holdings(self, peer: bytes) -> dict[str, StoredDoc]:
+        """The documents held that the peer with key `peer` may read."""
         blocked = self.blocked()
+        peer_id = encode_peer_id(peer)
         held: dict[str, StoredDoc] = {}
         for doc_id in self.repo.doc_ids():
             try:
@@ -282,9 +292,19 @@ class SyncHost:
                 continue
             if _of_blocked_owner(doc_id, blocked):
                 continue
-            if stored.known:
+            if stored.known and readable_by(stored, peer_id):
                 held[doc_id] = stored
         return held
+
+
+def readable_by(stored: StoredDoc, peer_id: str) -> bool:
+    """Whether our copy of `stored` may go to `peer_id` (participant documents are public)."""
+    if not stored.doc_id.startswith("pj"):
+        return True
+    try:
+        return pdoc.readable_by(stored.crdt, peer_id)
+    except (CrdtError, CrdtPanic):
+        return False  # unreadable here: shown to nobody
 
 
 def _digest(held: dict[str, StoredDoc]) -> bytes:
@@ -303,8 +323,12 @@ def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
 
 
 class Session:
-    def __init__(self, host: SyncHost, *, max_frame: int = MAX_FRAME) -> None:
+    """One peer's session. `peer_key`: the key its transport authenticated; what it may read depends on it."""
+
+    def __init__(self, host: SyncHost, *, peer_key: bytes, max_frame: int = MAX_FRAME) -> None:
         self.host = host
+        self.peer_key = peer_key
+        self.peer_id = encode_peer_id(peer_key)
         self.max_frame = max_frame
         self.states: dict[str, SyncStateHandle] = {}
         self.refused = False  # we refused a batch from this peer: ignore everything further
@@ -316,6 +340,11 @@ class Session:
         self._events: list[Event] = []
         # Documents the node does not hold, least recently used first (see `_doc`).
         self._scratch: OrderedDict[str, StoredDoc] = OrderedDict()
+        # Documents we hold that this peer may not read: the conversation about each runs on an empty
+        # stand-in holding only what the peer itself sent, so nothing of ours ever goes out (bounded as
+        # the scratch documents are, least recently used first).
+        self._blind: OrderedDict[str, StoredDoc] = OrderedDict()
+        self._round_done = False  # the digests or summaries were compared and nothing differs any more
         self._work: Iterator[list[bytes]] | None = None  # what a frame asked for beyond one turn
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
@@ -327,8 +356,13 @@ class Session:
         self._peer_digest: bytes | None = None
 
     # -- public surface ------------------------------------------------------------------------------------
+    @property
+    def settled(self) -> bool:
+        """The digests or summaries were compared and every document they showed different is in sync."""
+        return self._round_done
+
     def start(self) -> list[bytes]:
-        self._sent_digest = _digest(self.host.holdings())
+        self._sent_digest = _digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
     def receive(self, frame: bytes, *, one_turn: bool = False) -> list[bytes]:
@@ -390,6 +424,8 @@ class Session:
         """A document changed here (our own edit, or a batch from another peer): tell this peer."""
         if self.refused or self.refused_by_peer:
             return []
+        if self._hidden(doc_id):
+            return []  # never volunteer anything about a document this peer may not read
         return self._out(self._generate(doc_id))
 
     def pop_events(self) -> list[Event]:
@@ -397,8 +433,12 @@ class Session:
         return events
 
     def in_sync(self, doc_id: str) -> bool:
-        """Whether the peer's last known heads of `doc_id` are ours."""
-        if not self.host.repo.exists(doc_id):
+        """Whether the peer's last known heads of `doc_id` are ours (for a document it may not read: the
+        heads of what it showed us)."""
+        blind = self._blind.get(doc_id)
+        if blind is not None:
+            return self.peer_heads.get(doc_id, ()) == tuple(sorted(blind.heads()))
+        if not self.host.repo.exists(doc_id) or self._hidden(doc_id):
             return doc_id not in self.peer_heads
         return self.peer_heads.get(doc_id) == tuple(self.host.repo.open(doc_id).heads())
 
@@ -409,12 +449,13 @@ class Session:
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
-        held = self.host.holdings()
+        held = self.host.holdings(self.peer_key)
         if digest == _digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
-            self._events.append(InSync())
+            self._round_over()
             return []
+        self._round_done = False
         own = encode_peer_id(self.host.repo.actor)
         listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
         most = self.host.limits.summary_max_documents
@@ -454,7 +495,7 @@ class Session:
             theirs[entry[0]] = entry[1]
             if index % 64 == 63:
                 yield []
-        held = self.host.holdings()  # blocked owners' documents are left out of both sides
+        held = self.host.holdings(self.peer_key)  # blocked owners' documents are left out of both sides
         mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in held.items()}
         yield []
         # Both sides receive a summary; only one opens the per-document syncs. If both did, each
@@ -474,7 +515,9 @@ class Session:
             self._differing.add(doc_id)
             differing.append(doc_id)
         if not self._differing:
-            self._events.append(InSync())
+            self._round_over()
+        else:
+            self._round_done = False
         for doc_id in differing:
             # A document we hold but could not list, that the peer did not list either: it may not
             # know we hold it, so we open its sync whoever the opener is.
@@ -517,7 +560,9 @@ class Session:
         try:
             stored.crdt.receive_sync(state, wire.encode_sync_message(stripped))
         except (CrdtError, CrdtPanic) as exc:
-            if isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
+            if doc_id in self._blind:
+                self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            elif isinstance(exc, CrdtPanic) and self.host.repo.exists(doc_id):
                 self.host.repo.reload(doc_id)
             return self._refuse(doc_id, f"automerge refused the sync message: {exc}")
         if infos:
@@ -527,9 +572,11 @@ class Session:
             except OverQuota as exc:
                 return self._decline(doc_id, exc.reason)
             except Rejected as exc:
-                return self._refuse(doc_id, exc.reason)
+                return self._refuse(doc_id, exc.reason, told=self._told(doc_id, exc.reason))
             except RelianceError as exc:
-                return self._refuse(doc_id, str(exc))
+                return self._refuse(doc_id, str(exc), told=self._told(doc_id, str(exc)))
+            if self._hidden(doc_id):  # also a document this very batch created
+                self._mirror(doc_id, self._doc(doc_id), infos)
             self.received_changes += len(outcome.applied)
             if outcome.applied or outcome.pending or outcome.created:
                 self._events.append(
@@ -562,10 +609,39 @@ class Session:
         self._work = None
         return frames
 
+    def _round_over(self) -> None:
+        self._round_done = True
+        self._events.append(InSync())
+
+    def _hidden(self, doc_id: str) -> bool:
+        """We hold `doc_id` and this peer may not read it."""
+        if not doc_id.startswith("pj") or not self.host.repo.exists(doc_id):
+            return False
+        try:
+            stored = self.host.repo.open(doc_id)
+        except RelianceError:
+            return True
+        return not readable_by(stored, self.peer_id)
+
     def _doc(self, doc_id: str) -> StoredDoc:
+        """The copy this conversation is about: ours; an empty one for a document we do not hold; or,
+        for one we hold that this peer may not read, a stand-in with only what the peer sent."""
         if self.host.repo.exists(doc_id):
             self._scratch.pop(doc_id, None)
-            return self.host.repo.open(doc_id)
+            if not self._hidden(doc_id):
+                if self._blind.pop(doc_id, None) is not None:
+                    self._restart(doc_id)  # it may read it now: what was said was about the stand-in
+                return self.host.repo.open(doc_id)
+            blind = self._blind.get(doc_id)
+            if blind is not None:
+                self._blind.move_to_end(doc_id)
+                return blind
+            if self.states.get(doc_id) is not None:
+                self._restart(doc_id)  # it may no longer read it: start again as a stranger to it
+            blind = self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            while len(self._blind) > self.host.limits.session_max_unknown_documents:
+                self._forget(next(iter(self._blind)))
+            return blind
         stored = self._scratch.get(doc_id)
         if stored is not None:
             self._scratch.move_to_end(doc_id)
@@ -575,10 +651,31 @@ class Session:
             self._forget(next(iter(self._scratch)))
         return stored
 
+    def _restart(self, doc_id: str) -> None:
+        self.states[doc_id] = SyncStateHandle()
+        self._last_sent.pop(doc_id, None)
+        self._peer_synced.pop(doc_id, None)
+
+    def _mirror(self, doc_id: str, blind: StoredDoc, infos: list[ChangeInfo]) -> None:
+        """Give the stand-in the changes the peer just sent (checked and stored already), so that the
+        conversation about it ends instead of the peer sending them again and again."""
+        try:
+            blind.crdt.apply([info.chunk for info in infos])
+        except (CrdtError, CrdtPanic):
+            self._blind[doc_id] = self.host.repo.scratch(doc_id)
+            self._restart(doc_id)
+
+    def _told(self, doc_id: str, reason: str) -> str:
+        """What the peer is told when we refuse its changes: for a document it may not read, nothing
+        that depends on our copy."""
+        return f"changes for document {doc_id} refused" if doc_id in self._blind else reason
+
     def _forget(self, doc_id: str) -> None:
-        """Drop what the session keeps about a document not held here. Nothing is lost: its scratch
-        document is empty, and a fresh sync state only costs a round trip if the peer comes back to it."""
+        """Drop what the session keeps about a document not held here (or not shown to this peer). Nothing
+        is lost: its scratch document or stand-in holds nothing of ours, and a fresh sync state only costs
+        a round trip if the peer comes back to it."""
         self._scratch.pop(doc_id, None)
+        self._blind.pop(doc_id, None)
         self.states.pop(doc_id, None)
         self._last_sent.pop(doc_id, None)
         self._peer_synced.pop(doc_id, None)
@@ -594,6 +691,9 @@ class Session:
         if raw is None:
             return []
         generated = message = wire.decode_sync_message(raw, max_bytes=1 << 40)
+        if doc_id in self._blind and message.changes:
+            # The stand-in holds only the peer's own changes, without their signatures: never send them.
+            message = dataclasses.replace(message, changes=())
         infos = self._own_changes(doc_id, stored, message)
         blocked = self.host.blocked()
         if blocked and any(info.actor in blocked for info in infos):
@@ -722,8 +822,8 @@ class Session:
                     kept.append(chunk.data)
         return dataclasses.replace(message, changes=tuple(kept))
 
-    def _refuse(self, doc_id: str, reason: str) -> list[bytes]:
-        return self._out(self._refusal(doc_id, reason))
+    def _refuse(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
+        return self._out(self._refusal(doc_id, reason, told=told))
 
     def _decline(self, doc_id: str, reason: str) -> list[bytes]:
         """Stop syncing a document over a quota: no answer (its sync ends here), nothing kept."""
@@ -744,13 +844,14 @@ class Session:
         if doc_id in self._differing:
             self._differing.discard(doc_id)
             if not self._differing:
-                self._events.append(InSync())
+                self._round_over()
 
-    def _refusal(self, doc_id: str, reason: str) -> list[bytes]:
+    def _refusal(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
+        """Refuse the peer: `reason` is reported here, `told` (default: the same) is what it is told."""
         self.refused = True
         self._work = None
         self._events.append(BatchRefused(doc_id, reason))
-        return [_pack({"t": "reject", "reason": reason})]
+        return [_pack({"t": "reject", "reason": reason if told is None else told})]
 
     def _out(self, frames: list[bytes]) -> list[bytes]:
         self.bytes_out += sum(len(f) for f in frames)

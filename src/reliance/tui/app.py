@@ -217,7 +217,7 @@ class RelianceApp(App[None]):
         for notice in ws.notices:  # e.g. an interrupted bundle import, completed when the home opened
             self.notify(notice.message(self.lang), severity="warning", timeout=12)
         self._data = AppData(ws.peer_id)
-        self.reader = StoreReader(ws.repo, self._changed_threadsafe)
+        self.reader = StoreReader(ws.repo, self._changed_threadsafe, ws.drafts)
         try:
             await self.io(ws.my_doc)
         except Exception as exc:

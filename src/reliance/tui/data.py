@@ -24,6 +24,7 @@ import msgpack
 
 from reliance.doc import participant
 from reliance.doc import project as pdoc
+from reliance.drafts import DraftStore
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, private_dir
 from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status
@@ -78,6 +79,7 @@ class ProjectView:
     members: Mapping[str, pdoc.Member]
     ledger: projects.LedgerView
     amendments: tuple[Amend, ...]
+    visibility: str = pdoc.DEFAULT_VISIBILITY
 
 
 View = ParticipantView | ProjectView
@@ -87,11 +89,17 @@ View = ParticipantView | ProjectView
 
 
 class StoreReader:
-    """Reads documents into views; subscribes to the documents it opens so that writes are noticed."""
+    """Reads documents into views; subscribes to the documents it opens so that writes are noticed.
 
-    def __init__(self, repo: Repository, on_change: Callable[[str], None]) -> None:
+    With `drafts`, the view of its author's own participant document also holds the drafts (which live
+    beside the documents, not in them), and its signature covers the drafts file."""
+
+    def __init__(
+        self, repo: Repository, on_change: Callable[[str], None], drafts: DraftStore | None = None
+    ) -> None:
         self.repo = repo
         self.on_change = on_change
+        self.drafts = drafts
         self._subscribed: set[int] = set()
         self._local = threading.local()
 
@@ -99,7 +107,10 @@ class StoreReader:
         return self.repo.doc_ids()
 
     def signature(self, doc_id: str) -> Signature:
-        return doc_signature(self.repo.docs_dir / doc_id)
+        sig = doc_signature(self.repo.docs_dir / doc_id)
+        if self.drafts is not None and doc_id == self.drafts.author:
+            sig += self.drafts.signature()
+        return sig
 
     def _listener(self, stored: StoredDoc, hashes: list[bytes]) -> None:
         if getattr(self._local, "reading", None) == stored.doc_id:
@@ -127,11 +138,15 @@ class StoreReader:
             stored = self._open(doc_id)
             crdt = stored.crdt
             if doc_id.startswith("rl"):
+                items = participant.read_items(crdt)
+                if self.drafts is not None and doc_id == self.drafts.author:
+                    published = {item.id for item in items}
+                    items += [i for i in self.drafts.items() if i.id not in published]
                 return ParticipantView(
                     doc_id,
                     sig,
                     participant.name(crdt),
-                    tuple(participant.read_items(crdt)),
+                    tuple(items),
                     tuple(participant.read_answers(crdt)),
                     tuple((a.section, a.at, a.by) for a in participant.read_history(crdt)),
                 )
@@ -145,6 +160,7 @@ class StoreReader:
                 pdoc.members(crdt),
                 projects.ledger_view(stored),
                 tuple((a.section, a.at, a.by) for a in pdoc.history(crdt)),
+                pdoc.visibility(crdt),
             )
         except RelianceError as exc:
             logger.warning("cannot read document %s: %s", doc_id, exc)

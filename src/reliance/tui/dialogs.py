@@ -157,6 +157,77 @@ class PromptDialog(Dialog[str]):
         return text
 
 
+# -- projects ----------------------------------------------------------------------------------------------
+
+
+def visibility_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t(f"visibility.{v}", lang).capitalize(), v) for v in ("members", "public")]
+
+
+@dataclass(frozen=True)
+class ProjectDraft:
+    name: str
+    visibility: str
+
+
+class ProjectDialog(Dialog[ProjectDraft]):
+    """A new project: its name and who receives its document (members only unless chosen otherwise)."""
+
+    TITLE_KEY = "dialog.new_project"
+    FOCUS = "#project-name"
+
+    def compose_fields(self) -> ComposeResult:
+        yield from self.field("field.project_name", Input("", id="project-name", compact=True))
+        yield from self.field(
+            "field.visibility",
+            Select(
+                visibility_choices(self.rapp.lang),
+                value="members",
+                allow_blank=False,
+                id="visibility",
+                compact=True,
+            ),
+            "hint.visibility",
+        )
+
+    def result(self) -> ProjectDraft:
+        name = self.value("project-name").strip()
+        if not name:
+            raise ValueError(self.t("error.empty"))
+        return ProjectDraft(name, str(self.query_one("#visibility", Select).value))
+
+
+class VisibilityDialog(Dialog[str]):
+    """A steward changes who receives the project's document."""
+
+    FOCUS = "#visibility"
+
+    def __init__(self, project: str, current: str) -> None:
+        super().__init__()
+        self.project = project
+        self.current = current
+
+    def title_text(self) -> str:
+        return self.t("dialog.visibility", project=self.project)
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(self.t("hint.visibility"), classes="field-hint")
+        yield from self.field(
+            "field.visibility",
+            Select(
+                visibility_choices(self.rapp.lang),
+                value=self.current,
+                allow_blank=False,
+                id="visibility",
+                compact=True,
+            ),
+            "hint.visibility_change",
+        )
+
+    def result(self) -> str:
+        return str(self.query_one("#visibility", Select).value)
+
+
 # -- items -------------------------------------------------------------------------------------------------
 
 
@@ -240,6 +311,7 @@ class ItemForm(Dialog[Item]):
                 id="status",
                 compact=True,
             ),
+            "hint.draft",
         )
         options = [(name, pid) for name, pid in self.projects]
         current = item.project if item and item.project in {p for _, p in options} else Select.NULL

@@ -35,7 +35,10 @@ from reliance.tui.dialogs import (
     LimitDraft,
     MemberDialog,
     MemberDraft,
+    ProjectDialog,
+    ProjectDraft,
     PromptDialog,
+    VisibilityDialog,
 )
 from reliance.tui.widgets import Column, VirtualTable, bar_chart, plain, spawn
 from reliance.workspace import Workspace
@@ -100,6 +103,7 @@ class ProjectsScreen(RelianceScreen):
         Binding("c", "contribute", "key.contribute"),
         Binding("m", "add_member", "key.add_member"),
         Binding("x", "remove_member", "key.remove_member", show=False),
+        Binding("v", "visibility", "key.visibility", show=False),
         Binding("r", "reverse", "key.reverse", show=False),
         Binding("k", "acknowledge", "key.acknowledge", show=False),
         Binding("d", "pool", "key.dividend"),
@@ -247,6 +251,7 @@ class ProjectsScreen(RelianceScreen):
             + tn("count.entries", len(view.ledger.entries), self.lang)
         )
         text.append(" · " + (self.t(f"role.{role}") if role else self.t("projects.not_member")), style="dim")
+        text.append(" · " + self.t(f"visibility.{view.visibility}"), style="dim")
         head.update(text)
         entries = sorted(view.ledger.entries, key=lambda e: (e.at, e.id), reverse=True)
         self._reversed_ids = set(economy.effective_reversals(view.ledger.entries))
@@ -454,7 +459,14 @@ class ProjectsScreen(RelianceScreen):
         role = self.data.role(self.project_id) if self.project_id else None
         if action in ("contribute", "reverse", "acknowledge"):
             return role is not None
-        if action in ("add_member", "remove_member", "record_distribution", "limit", "policy_file"):
+        if action in (
+            "add_member",
+            "remove_member",
+            "record_distribution",
+            "limit",
+            "policy_file",
+            "visibility",
+        ):
             return role == "steward"
         if action in ("open_code", "pool"):
             return bool(self.project_id)
@@ -466,16 +478,29 @@ class ProjectsScreen(RelianceScreen):
         self.query_one("#ptabs", TabbedContent).active = tab
 
     def action_new_project(self) -> None:
-        def done(name: str | None) -> None:
-            if name:
-                self.rapp.perform(self._create(name), done=self.t("done.project_created", name=name))
+        def done(draft: ProjectDraft | None) -> None:
+            if draft is not None:
+                self.rapp.perform(self._create(draft), done=self.t("done.project_created", name=draft.name))
 
-        self.app.push_screen(PromptDialog(self.t("dialog.new_project"), self.t("field.project_name")), done)
+        self.app.push_screen(ProjectDialog(), done)
 
-    async def _create(self, name: str) -> None:
-        project_id = await self.rapp.write(None, plib.create_project, self.ws, name)
+    async def _create(self, draft: ProjectDraft) -> None:
+        project_id = await self.rapp.write(None, plib.create_project, self.ws, draft.name, draft.visibility)
         self.project_id = str(project_id)
         self.refresh_data()
+
+    def action_visibility(self) -> None:
+        view = self.current
+        if view is None:
+            return
+
+        def done(visibility: str | None) -> None:
+            if visibility is not None and visibility != view.visibility:
+                work = self.rapp.write(view.doc_id, plib.set_visibility, self.ws, view.doc_id, visibility)
+                shown = self.t(f"visibility.{visibility}")
+                self.rapp.perform(work, done=self.t("done.visibility", project=view.name, visibility=shown))
+
+        self.app.push_screen(VisibilityDialog(view.name, view.visibility), done)
 
     def action_contribute(self) -> None:
         view = self.current

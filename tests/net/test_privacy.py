@@ -1,0 +1,191 @@
+"""Who may read what, between real nodes over loopback: members-only projects, public projects and drafts.
+
+Two (or three) `Node`s in this process, each with its own home, joined by a typed address on 127.0.0.1:
+the real transport, the real sessions, the real stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reliance import projects
+from reliance.model.catalogue import Item, ItemKind, Status
+from reliance.sync import transport, wire
+from reliance.sync.node import Node, NodeConfig
+from reliance.workspace import Workspace
+from tests.conftest import stored_text
+
+
+def fast_node(ws: Workspace) -> Node:
+    return Node(
+        ws,
+        NodeConfig(
+            port=0,
+            listen="127.0.0.1",
+            mdns=False,
+            write_state=False,
+            heartbeat_interval=0.5,
+            redial_min=0.2,
+            redial_max=1.0,
+            poll_interval=0.1,
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(*spaces: Workspace) -> AsyncIterator[list[Node]]:
+    nodes = [fast_node(ws) for ws in spaces]
+    try:
+        for node in nodes:
+            await node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            await node.stop()
+
+
+async def eventually(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)
+    assert predicate(), what
+
+
+def item(title: str, status: Status = Status.PUBLISHED) -> Item:
+    return Item(id="", kind=ItemKind.OFFER, title=title, author="", status=status)
+
+
+def settled(node: Node, other: Node) -> bool:
+    """`node`'s session with `other` compared every document and has nothing left to send or receive."""
+    peer = node.peers_by_key.get(other.my_key)
+    return peer is not None and peer.session is not None and peer.session.settled
+
+
+def holds(ws: Workspace, doc_id: str) -> bool:
+    return ws.repo.exists(doc_id) and bool(ws.repo.open(doc_id).known)
+
+
+async def test_a_non_member_gets_public_projects_but_no_members_project_and_no_draft(tmp_path: Path) -> None:
+    alice = Workspace.create(tmp_path / "alice", "Alice")
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    secret = projects.create_project(alice, "Cagnotte du collectif")  # members: the default
+    commons = projects.create_project(alice, "Jardin partagé", visibility="public")
+    alice.add_item(item("Atelier vélo"))
+    alice.add_item(item("Brouillon très privé", Status.DRAFT))
+    projects.contribute(alice, secret, "time", 90, "min", note="ligne de compte secrète")
+
+    async with running(alice, bob) as (node_a, node_b):
+        assert node_a.listen_address is not None
+        await node_b.add_address(*node_a.listen_address)
+
+        def bob_has_the_public_part() -> bool:
+            return holds(bob, commons) and "Atelier vélo" in {i.title for i in bob.items()}
+
+        await eventually(bob_has_the_public_part, 15, "the public project and the published offer reach Bob")
+        # The same round went through every document Alice holds: wait until both sides say it is over.
+        await eventually(lambda: settled(node_a, node_b) and settled(node_b, node_a), 10, "the round is over")
+        assert not bob.repo.exists(secret)
+        seen = stored_text(bob)
+        assert "Brouillon très privé".encode() not in seen
+        assert "ligne de compte secrète".encode() not in seen
+        assert b"Cagnotte du collectif" not in seen
+
+        # Once Bob is a member, the project reaches him over the same connection.
+        projects.add_member(alice, secret, bob.peer_id)
+        node_a.local_change(secret)
+        await eventually(lambda: holds(bob, secret), 15, "the members project reaches its new member")
+        assert "Brouillon très privé".encode() not in stored_text(bob)
+
+
+async def test_a_project_made_public_by_its_steward_reaches_non_members(tmp_path: Path) -> None:
+    alice = Workspace.create(tmp_path / "alice", "Alice")
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    pid = projects.create_project(alice, "Fête du quartier")
+    async with running(alice, bob) as (node_a, node_b):
+        assert node_a.listen_address is not None
+        await node_b.add_address(*node_a.listen_address)
+        await eventually(lambda: holds(bob, alice.peer_id), 15, "Alice's participant document reaches Bob")
+        assert not bob.repo.exists(pid)
+        projects.set_visibility(alice, pid, "public")
+        node_a.local_change(pid)
+        await eventually(lambda: holds(bob, pid), 15, "the project, now public, reaches Bob")
+        assert projects.summary(bob, pid).visibility == "public"
+
+
+# -- a stranger speaking the wire protocol by hand ----------------------------------------------------------
+
+
+def _frame(value: dict[str, Any]) -> bytes:
+    packed: bytes = msgpack.packb(value, use_bin_type=True)
+    return packed
+
+
+def _empty_sync(doc_id: str) -> bytes:
+    message = wire.SyncMessage(wire.MESSAGE_V1, (), (), (), ())
+    return _frame({"t": "sync", "d": doc_id, "m": wire.encode_sync_message(message), "s": []})
+
+
+async def test_a_stranger_asking_for_a_members_project_by_id_learns_nothing(tmp_path: Path) -> None:
+    """Asked for a members-only project by its id, the node answers exactly as for an id it never heard of."""
+    alice = Workspace.create(tmp_path / "alice", "Alice")
+    secret = projects.create_project(alice, "Trésorerie")
+    projects.contribute(alice, secret, "time", 30, "min")
+    unknown = "pj" + secrets.token_hex(16)
+    async with running(alice) as (node_a,):
+        assert node_a.listen_address is not None
+        conn = await transport.connect(*node_a.listen_address, Ed25519PrivateKey.generate(), name="Mallory")
+        try:
+            await conn.send(_frame({"t": "digest", "d": secrets.token_bytes(32)}))
+            # Then a summary claiming both ids with made-up heads, and a bare request for each.
+            fake = secrets.token_bytes(8)
+            await conn.send(_frame({"t": "summary", "docs": [[secret, fake], [unknown, fake]]}))
+            await conn.send(_empty_sync(secret))
+            await conn.send(_empty_sync(unknown))
+            # A request for Alice's own (public) document last: its answer proves the others were handled.
+            await conn.send(_empty_sync(alice.peer_id))
+            frames: list[dict[str, Any]] = []
+            async with asyncio.timeout(10):
+                while not any(f.get("t") == "sync" and f.get("d") == alice.peer_id for f in frames):
+                    frames.append(msgpack.unpackb(await conn.recv(), raw=False))
+        finally:
+            await conn.close()
+    summaries = [f for f in frames if f.get("t") == "summary"]
+    assert summaries and all(secret not in {d for d, _ in f["docs"]} for f in summaries)
+    assert all(f.get("t") != "reject" for f in frames)
+
+    def answers_for(doc_id: str) -> list[tuple[Any, ...]]:
+        out = []
+        for f in frames:
+            if f.get("t") == "sync" and f.get("d") == doc_id:
+                message = wire.decode_sync_message(f["m"], max_bytes=1 << 20)
+                out.append((message.heads, message.need, message.changes, tuple(f["s"])))
+        return out
+
+    assert answers_for(secret) == answers_for(unknown)
+    assert all(not heads and not changes for heads, _, changes, _ in answers_for(secret))
+
+
+@pytest.mark.parametrize("visibility", ["members", "public"])
+async def test_members_of_a_project_sync_it_whatever_its_visibility(tmp_path: Path, visibility: str) -> None:
+    alice = Workspace.create(tmp_path / "alice", "Alice")
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    pid = projects.create_project(alice, "Atelier", visibility=visibility)
+    projects.add_member(alice, pid, bob.peer_id)
+    async with running(alice, bob) as (node_a, node_b):
+        assert node_a.listen_address is not None
+        await node_b.add_address(*node_a.listen_address)
+        await eventually(lambda: holds(bob, pid), 15, "the project reaches its member")
+        projects.contribute(bob, pid, "time", 15, "min", note="de Bob")
+        node_b.local_change(pid)
+        await eventually(
+            lambda: any(e["note"] == "de Bob" for e in projects.ledger(alice, pid)), 15, "and back"
+        )
