@@ -163,11 +163,16 @@ def build(root: Path) -> dict[str, object]:
     )
     victim_repo = Repository(root / "victim", seeds.public("bob"))
     fill(victim_repo, seeds, victim)
-    from_full, to_full = exchange(Session(SyncHost(alice.ws.repo)), Session(SyncHost(victim_repo)))
+    alice_key, bob_key = seeds.public("alice"), seeds.public("bob")
+    from_full, to_full = exchange(
+        Session(SyncHost(alice.ws.repo), peer_key=bob_key), Session(SyncHost(victim_repo), peer_key=alice_key)
+    )
     for doc_id in names.values():
         assert victim_repo.open(doc_id).heads() == alice.ws.repo.open(doc_id).heads(), doc_id
     empty_repo = Repository(root / "empty", seeds.public("bob"))
-    to_empty, _ = exchange(Session(SyncHost(alice.ws.repo)), Session(SyncHost(empty_repo)))
+    to_empty, _ = exchange(
+        Session(SyncHost(alice.ws.repo), peer_key=bob_key), Session(SyncHost(empty_repo), peer_key=alice_key)
+    )
     bundle_path = root / "all.bundle"
     export_bundle(alice.ws.repo, bundle_path, list(names.values()), alice.peer_id)
     return {

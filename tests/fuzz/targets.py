@@ -336,6 +336,7 @@ class FrameTarget:
         self.known = [wire.parse_change(c).hash for h in seeds.histories.values() for c, _ in h]
         self.doc_ids = list(seeds.docs.values())
         self.frames = seeds.frames_to_victim
+        self.peer = seeds.public("mallory")  # who sends them: a member of the project, turned hostile
         # A frame carrying a whole document chunk (v2, to an empty peer) of a document the victim lacks.
         self.extra = [self._document_frame(seeds, seeds.docs["mallory"])]
         self.pool = self.frames + seeds.frames_to_empty + seeds.frames_from_victim + self.extra
@@ -416,7 +417,8 @@ class FrameTarget:
         frames = unpack(data)
         repo = self.home.ready()
         owner = encode_peer_id(self.home.actor)
-        session = Session(SyncHost(repo, quotas=Quotas(repo, owner, DEFAULT_LIMITS)))  # as the node's
+        host = SyncHost(repo, quotas=Quotas(repo, owner, DEFAULT_LIMITS))  # as the node makes it
+        session = Session(host, peer_key=self.peer)
         session.start()
         for frame in frames:
             before = repo_state(repo)

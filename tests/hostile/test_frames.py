@@ -111,7 +111,8 @@ def test_hostile_frame(variant: Variant, homes: Homes, fast_tmp: Path) -> None:
     shutil.copytree(homes.victim, victim_home)
     actor = seeds.public("bob")
     repo = Repository(victim_home, actor)
-    session = Session(node_host(repo, actor), max_frame=variant.max_frame or MAX_FRAME)
+    hostile = seeds.public("mallory")  # a member of the project, turned hostile
+    session = Session(node_host(repo, actor), peer_key=hostile, max_frame=variant.max_frame or MAX_FRAME)
     session.start()
     for frame in variant.prelude(seeds):
         session.receive(frame)
@@ -150,8 +151,8 @@ def test_hostile_frame(variant: Variant, homes: Homes, fast_tmp: Path) -> None:
     full_home = fast_tmp / "full"
     shutil.copytree(homes.full, full_home)
     full = Repository(full_home, seeds.public("alice"))
-    honest = Session(node_host(full, seeds.public("alice")))
-    mine = Session(node_host(repo, actor))  # the node's own store, as it is in memory
+    honest = Session(node_host(full, seeds.public("alice")), peer_key=actor)
+    mine = Session(node_host(repo, actor), peer_key=seeds.public("alice"))  # the node's store, in memory
     fuzz_seeds.exchange(honest, mine)
     assert not [e for e in honest.pop_events() + mine.pop_events() if isinstance(e, BatchRefused)]
     for doc_id in seeds.histories:

@@ -105,14 +105,16 @@ async def next_reject(raw: Raw) -> dict[str, object]:
 
 
 async def honest_sync(port: int, tmp_path: Path, node: Node) -> None:
-    """A peer holding every document connects, syncs, and the node ends up with all of it."""
+    """A peer holding every document connects, syncs, and the node ends up with all it may have."""
     seeds = fuzz_seeds.load()
     key = Ed25519PrivateKey.generate()
     repo = Repository(tmp_path / "honest", key.public_key().public_bytes_raw())
     fuzz_seeds.fill(repo, seeds, {doc_id: len(h) for doc_id, h in seeds.histories.items()})
-    wanted = {doc_id: repo.open(doc_id).heads() for doc_id in seeds.histories}
+    host = SyncHost(repo)
+    # Everything this peer may give the node (a project of visibility "members" goes to members only).
+    wanted = {doc_id: stored.heads() for doc_id, stored in host.holdings(node.my_key).items()}
     conn = await transport.connect(HOST, port, key, name="honest")
-    session = Session(SyncHost(repo))
+    session = Session(host, peer_key=node.my_key)
 
     def held() -> dict[str, list[bytes]]:
         return {d: node.ws.repo.open(d).heads() if node.ws.repo.exists(d) else [] for d in wanted}
