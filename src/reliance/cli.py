@@ -94,6 +94,13 @@ def fail(message: str) -> NoReturn:
     raise RelianceError(message)
 
 
+def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
+    """A document left out of a listing or an export because it cannot be read: one line on stderr."""
+    from reliance.i18n import t
+
+    ctx.warn(t("cli.unreadable_skipped", ctx.lang(), doc=doc_id, reason=error))
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home", "home", type=click.Path(file_okay=False), help="Profile directory (default: RELIANCE_HOME)."

@@ -73,6 +73,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.doctor": ("Diagnostic", "Diagnose"),
     "key.peer_code": ("Son code social", "Their social code"),
     "key.export": ("Exporter", "Export"),
+    # command line
+    "cli.unreadable_skipped": (
+        "document {doc} laissé de côté, illisible : {reason}",
+        "left out document {doc}, which cannot be read: {reason}",
+    ),
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +12,7 @@ from reliance.doc import project as pdoc
 from reliance.doc.crdt import Writer
 from reliance.doc.participant import Amendment
 from reliance.economy.ledger import parse_instant
-from reliance.errors import ModelError
+from reliance.errors import ModelError, RelianceError
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso
 from reliance.model.codesocial import section_id, validate_section_text
@@ -55,12 +55,20 @@ def resolve_project(ws: Workspace, ref: str) -> str:
     by_prefix = [i for i in ids if i.startswith(ref)] if len(ref) >= 4 else []
     if len(by_prefix) == 1:
         return by_prefix[0]
-    by_name = [i for i in ids if pdoc.meta(ws.repo.open(i).crdt).get("name", "").lower() == ref.lower()]
+    by_name = [i for i in ids if _name_if_readable(ws, i).lower() == ref.lower()]
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1 or len(by_prefix) > 1:
         raise ModelError(f"several projects match {ref!r}: use the project id")
     raise ModelError(f"no project {ref!r}")
+
+
+def _name_if_readable(ws: Workspace, project_id: str) -> str:
+    """A project's name; "" for one that cannot be read (it is no match: the others still are)."""
+    try:
+        return pdoc.meta(ws.repo.open(project_id).crdt).get("name", "")
+    except RelianceError:
+        return ""
 
 
 def open_project(ws: Workspace, project_id: str) -> StoredDoc:
@@ -80,8 +88,20 @@ def summary(ws: Workspace, project_id: str) -> ProjectSummary:
     )
 
 
-def list_projects(ws: Workspace) -> list[ProjectSummary]:
-    return sorted((summary(ws, pid) for pid in project_ids(ws)), key=lambda p: (p.name.lower(), p.id))
+def list_projects(
+    ws: Workspace, on_unreadable: Callable[[str, RelianceError], None] | None = None
+) -> list[ProjectSummary]:
+    """Every project held. One that cannot be read is left out and reported to `on_unreadable` (or
+    raised, without one)."""
+    found: list[ProjectSummary] = []
+    for pid in project_ids(ws):
+        try:
+            found.append(summary(ws, pid))
+        except RelianceError as exc:
+            if on_unreadable is None:
+                raise
+            on_unreadable(pid, exc)
+    return sorted(found, key=lambda p: (p.name.lower(), p.id))
 
 
 def check_visibility(visibility: str) -> str:

@@ -32,6 +32,7 @@ from reliance.identity import (
     load_identity,
     set_profile_name,
 )
+from reliance.limits import Limits
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -77,11 +78,14 @@ class ItemFilter:
 
 
 class Workspace:
-    def __init__(self, home: Path, identity: Identity) -> None:
+    def __init__(self, home: Path, identity: Identity, limits: Limits | None = None) -> None:
+        """`limits`: those of the home (config.json, environment) unless given."""
+        from reliance.settings import load_limits
+
         self.home = home
         self.identity = identity
         tighten_home(home)  # homes written by older versions were world-readable
-        self.repo = Repository(home, identity.public_key)
+        self.repo = Repository(home, identity.public_key, limits=limits or load_limits(home))
         self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
         self.notices: list[ImportNotice] = self._complete_interrupted_import()
 

@@ -19,6 +19,7 @@ from reliance import projects
 from reliance.doc import project as pdoc
 from reliance.doc.crdt import ROOT_ID, ChangeInfo, Writer
 from reliance.errors import ModelError
+from reliance.limits import DEFAULT_LIMITS
 from reliance.model.catalogue import Item, ItemKind
 from reliance.store.repository import SignedChange
 from reliance.sync import wire
@@ -564,7 +565,9 @@ def test_message_over_the_size_limit_is_refused_before_any_decompression(
 
     monkeypatch.setattr(msgpack, "unpackb", spy_unpackb)
     monkeypatch.setattr(zlib, "decompressobj", no_inflate)
-    session = Session(bob.host, peer_key=secrets.token_bytes(32), max_frame=4096)
+    session = Session(
+        bob.host, peer_key=secrets.token_bytes(32), limits=DEFAULT_LIMITS.replace(max_frame=4096)
+    )
     replies = session.receive(frame)
     assert calls == []
     (refused,) = session.pop_events()
@@ -579,14 +582,32 @@ def test_compressed_change_is_inflated_only_up_to_the_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, alice, bob = pair(tmp_path)
-    bomb_body = (
-        zlib.compressobj(9, zlib.DEFLATED, -15).compress(bytes(5_000_000))
-        + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    )
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb_body = compressor.compress(bytes(5_000_000)) + compressor.flush()
     bomb = wire.CHUNK_MAGIC + b"\0\0\0\0" + bytes([2]) + wire.write_uleb128(len(bomb_body)) + bomb_body
-    monkeypatch.setattr("reliance.sync.protocol.MAX_INFLATED", 64 * 1024)
-    replies, events = attack(bob, [sync_frame(alice.peer_id, [bomb], heads=[])])
-    assert_refused(replies, events, "inflates beyond")
+    inflated: list[int] = []
+    real_decompressobj = zlib.decompressobj
+
+    def spy_decompressobj(*args: object, **kwargs: object) -> object:
+        inflater = real_decompressobj(*args, **kwargs)  # type: ignore[arg-type]
+
+        class Spy:
+            def __getattr__(self, name: str) -> object:
+                return getattr(inflater, name)
+
+            def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+                out = inflater.decompress(data, max_length)
+                inflated.append(len(out))
+                return out
+
+        return Spy()
+
+    monkeypatch.setattr(zlib, "decompressobj", spy_decompressobj)
+    limits = DEFAULT_LIMITS.replace(max_change_bytes=64 * 1024)
+    session = Session(bob.host, peer_key=secrets.token_bytes(32), limits=limits)
+    replies = session.receive(sync_frame(alice.peer_id, [bomb], heads=[]))
+    assert_refused(replies, session.pop_events(), "inflates beyond")
+    assert inflated and max(inflated) <= 64 * 1024 + 1
     assert not bob.holds(alice.peer_id)
 
 

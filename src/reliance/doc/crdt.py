@@ -39,7 +39,7 @@ class CrdtError(DocumentError):
     """The binding refused an operation or could not decode bytes."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeInfo:
     """What reliance needs to know about one change."""
 

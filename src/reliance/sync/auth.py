@@ -24,7 +24,15 @@ from typing import NamedTuple
 from reliance.doc import project
 from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic
 from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
-from reliance.store.repository import AddResult, DocKind, Repository, SignedChange, StoredDoc, doc_kind
+from reliance.store.repository import (
+    AddResult,
+    DocKind,
+    Repository,
+    SignedChange,
+    StoredDoc,
+    change_size,
+    doc_kind,
+)
 from reliance.sync import wire
 from reliance.sync.wire import read_sleb128_fast as _sleb
 from reliance.sync.wire import read_uleb128_fast as _uleb
@@ -49,6 +57,7 @@ class BatchOutcome:
     blocked: int
     created: bool
     dropped: tuple[bytes, ...] = ()  # buffered changes found to break a rule once completed
+    turned_away: int = 0  # changes that could only wait, not kept (no room, or no document to wait in)
 
 
 def _short(change_hash: bytes) -> str:
@@ -521,6 +530,7 @@ class CheckedBatch:
     skipped: int
     blocked: int
     dropped: tuple[bytes, ...] = ()
+    turned_away: int = 0
 
 
 def check_batch(
@@ -539,13 +549,17 @@ def check_batch(
     store and the batch is checked again; without, the batch is refused.
     """
     dropped: list[bytes] = []
-    fresh_hashes = {c.info.hash for c in changes}
     for _ in range(_MAX_DROPS):
         try:
             checked = _check_batch(repo, doc_id, changes, blocked=blocked)
         except Rejected as exc:
             culprit = exc.change
-            if not drop_bad_buffered or culprit is None or culprit in fresh_hashes or not repo.exists(doc_id):
+            if (
+                not drop_bad_buffered
+                or culprit is None
+                or not repo.exists(doc_id)
+                or any(c.info.hash == culprit for c in changes)
+            ):
                 raise
             stored = repo.open(doc_id)
             if culprit not in stored.pending:
@@ -574,17 +588,85 @@ def _check_batch(
     authenticate(kept)
     if kind == DocKind.PARTICIPANT:
         authorize_participant(doc_id, kept)
-    if repo.exists(doc_id):
+    held = repo.exists(doc_id)
+    if held:
         stored = repo.open(doc_id)
         stored.refresh()
+        stored.expire_pending()
     else:
         stored = repo.scratch(doc_id)
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    if kind == DocKind.PARTICIPANT and _applies_in_order(stored, fresh):
+        plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, no authorisation to plan
+    else:
+        plan = stored.plan(fresh) if fresh else []
+    fresh, turned_away = _room_to_wait(stored, fresh, plan, held)
+    _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
-    if kind == DocKind.PROJECT and fresh:
-        plan = stored.plan(fresh)
-        prepared = authorize_project(stored, plan) if plan else None
-    return CheckedBatch(doc_id, fresh, prepared, len(kept) - len(fresh), len(changes) - len(kept))
+    if kind == DocKind.PROJECT and plan:
+        prepared = authorize_project(stored, plan)
+    return CheckedBatch(
+        doc_id,
+        fresh,
+        prepared,
+        len(kept) - len(fresh) - turned_away,
+        len(changes) - len(kept),
+        (),
+        turned_away,
+    )
+
+
+def _applies_in_order(stored: StoredDoc, fresh: Sequence[SignedChange]) -> bool:
+    """Whether every change's dependencies are applied already or come before it in `fresh`."""
+    known = stored.known
+    seen: set[bytes] = set()
+    for change in fresh:
+        for dep in change.info.deps:
+            if dep not in known and dep not in seen:
+                return False
+        seen.add(change.info.hash)
+    return True
+
+
+def _room_to_wait(
+    stored: StoredDoc, fresh: list[SignedChange], plan: Sequence[SignedChange], held: bool
+) -> tuple[list[SignedChange], int]:
+    """`fresh` without the changes that would wait for their dependencies and may not: all of them when
+    nothing of the batch applies to a document not held (nothing authorises creating it), else those
+    the buffer has no room for. Nothing that applies is held back."""
+    ready = {c.info.hash for c in plan}
+    waiting = [c for c in fresh if c.info.hash not in ready and c.info.hash not in stored.pending]
+    if not waiting:
+        return fresh, 0
+    if not held and not any(c.info.hash in ready for c in fresh):
+        admitted: list[SignedChange] = []
+    else:
+        admitted, _ = stored.room_for(waiting)
+    if len(admitted) == len(waiting):
+        return fresh, 0
+    refused = {c.info.hash for c in waiting} - {c.info.hash for c in admitted}
+    return [c for c in fresh if c.info.hash not in refused], len(refused)
+
+
+def _check_size(stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
+    """Refuse a batch that would take the document over `max_document_bytes`, before it is applied."""
+    if not fresh:
+        return
+    limits = stored.limits
+    pending = stored.pending
+    added = 0
+    for change in fresh:
+        chunk = change.info.chunk
+        if chunk[8] == 1 and chunk[9] < 0x80:  # `change_size` of a small plain chunk, on every change's path
+            added += len(chunk) - 10
+        else:
+            added += change_size(change.info, limits)
+    if pending:
+        added -= sum(change_size(c.info, limits) for c in fresh if c.info.hash in pending)
+    total = stored.size() + added
+    if total > limits.max_document_bytes:
+        limit = limits.max_document_bytes
+        raise Rejected(f"document {stored.doc_id} would hold {total} bytes, over its limit of {limit} bytes")
 
 
 def accept_batch(
@@ -602,7 +684,9 @@ def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
     """Store and apply a batch that passed `check_batch`; raise Rejected if automerge fails on it."""
     doc_id = checked.doc_id
     if not checked.fresh:
-        return BatchOutcome(doc_id, [], [], checked.skipped, checked.blocked, False, checked.dropped)
+        return BatchOutcome(
+            doc_id, [], [], checked.skipped, checked.blocked, False, checked.dropped, checked.turned_away
+        )
     created = not repo.exists(doc_id)
     stored = repo.open(doc_id, create=True)
     try:
@@ -620,4 +704,5 @@ def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
         checked.blocked,
         created,
         checked.dropped,
+        checked.turned_away,
     )

@@ -48,7 +48,6 @@ from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
 from reliance.sync.protocol import (
-    MAX_FRAME,
     BatchRefused,
     ChangesReceived,
     Declined,
@@ -97,7 +96,7 @@ class NodeConfig:
     redial_min: float = 1.0
     redial_max: float = 60.0
     poll_interval: float = 0.5
-    max_message: int = MAX_FRAME
+    max_message: int = DEFAULT_LIMITS.max_frame
     write_state: bool = True
     limits: Limits = DEFAULT_LIMITS
 
@@ -659,7 +658,11 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, peer_key=conn.remote_key, max_frame=self.config.max_message)
+        session = Session(
+            self._host,
+            peer_key=conn.remote_key,
+            limits=self._host.limits.replace(max_frame=self.config.max_message),
+        )
         outbox = _Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
@@ -1170,7 +1173,7 @@ async def sync_once(
 ) -> dict[str, Any]:
     """Connect to one peer, sync until nothing moves, and return a summary (for scripts and cron)."""
     blocked = settings.blocked_keys(workspace.home)
-    config = transport.TransportConfig(max_message=MAX_FRAME)
+    config = transport.TransportConfig(max_message=workspace.repo.limits.max_frame)
     try:
         conn = await transport.connect(
             host, port, workspace.identity.private_key, name=workspace.identity.name[:64], config=config
