@@ -48,19 +48,13 @@ KNOWN: tuple[KnownFinding, ...] = (
     ),
     KnownFinding(
         "store",
-        r"UnicodeDecodeError|ExtraData|ValueError|FormatError|StackError|TypeError",
-        r"repository\.py:\d+ in _catch_up",
-        STORE_LOG_HEADER,
-        "a log whose first record (the header) has a valid CRC but is not a readable msgpack map raises "
-        "msgpack's or Python's own error instead of StoreError",
-    ),
-    KnownFinding(
-        "store",
         "invariant",
         r"^an intact log record was lost \(record\)",
         STORE_LOG_HEADER,
-        "a log header that reads but names another generation (or none) makes the store take the whole "
-        "log for one older than the snapshot: it is rewritten, and the changes after the snapshot are lost",
+        "a log whose header record has a good CRC but does not read as the snapshot's generation "
+        "(unreadable msgpack, or no `gen`) is taken for a log older than the snapshot: its records are not "
+        "read and the log is rewritten, losing every change after the snapshot (a whole document when it "
+        "has no snapshot yet)",
     ),
     KnownFinding(
         "store",

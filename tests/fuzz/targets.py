@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import random
 import re
 import shutil
@@ -557,41 +558,56 @@ class StoreTarget:
 
     def generate(self, rng: random.Random) -> bytes:
         doc_id, name = rng.choice(self.files)
-        original = (self.pristine / "docs" / doc_id / name).read_bytes()
-        mode = "raw"
+        original = self._original(doc_id, name)
         if name == "log" and rng.random() < 0.4:
-            mode = "record"
-            data = self._mutate_record(rng, original)
-        elif name == "snapshot" and rng.random() < 0.6:
-            mode = "structure"
-            data = pack(mutate_structure(rng, unpack(original)))
-        else:
-            data = mutate_bytes(rng, original)
-        return pack({"doc": doc_id, "file": name, "mode": mode, "data": data})
-
-    def _mutate_record(self, rng: random.Random, original: bytes) -> bytes:
-        """One record's payload changed and its length and CRC made right: only the content is wrong."""
-        payloads = log.scan(original).payloads
-        index = rng.randrange(len(payloads))
-        payload = payloads[index]
-        if rng.random() < 0.5:
+            # One record's payload changed, its length and CRC made right: only its content is wrong.
+            payloads = log.scan(original).payloads
+            index = rng.randrange(len(payloads))
+            payload = payloads[index]
             try:
-                payload = pack(mutate_structure(rng, unpack(payload)))
+                payload = pack(mutate_structure(rng, unpack(payload))) if rng.random() < 0.5 else b""
             except ValueError:
-                payload = mutate_bytes(rng, payload)
-        else:
-            payload = mutate_bytes(rng, payload)
-        payloads[index] = payload
-        return b"".join(log.encode_record(p) for p in payloads)
+                payload = b""
+            payload = payload or mutate_bytes(rng, payloads[index])
+            return pack({"doc": doc_id, "file": name, "mode": "record", "index": index, "payload": payload})
+        if name == "snapshot" and rng.random() < 0.6:
+            data = pack(mutate_structure(rng, unpack(original)))
+            return pack({"doc": doc_id, "file": name, "mode": "structure", "data": data})
+        edits = _edits(original, mutate_bytes(rng, original))
+        return pack({"doc": doc_id, "file": name, "mode": "raw", "edits": edits})
+
+    def _original(self, doc_id: str, name: str) -> bytes:
+        return (self.pristine / "docs" / doc_id / name).read_bytes()
+
+    def content(self, spec: dict[str, Any]) -> bytes:
+        """The damaged file an input describes, made from today's pristine file: raw edits at offsets,
+        one record's payload replaced, or a whole snapshot."""
+        original = self._original(spec["doc"], spec["file"])
+        if spec["mode"] == "record":
+            payloads = log.scan(original).payloads
+            index = min(spec["index"], len(payloads) - 1)
+            payloads[index] = spec["payload"]
+            return b"".join(log.encode_record(p, 1 << 40) for p in payloads)
+        if spec["mode"] == "raw":
+            return _apply_edits(original, spec["edits"])
+        return bytes(spec["data"])
 
     def parts(self, data: bytes) -> tuple[bytes | None, bytes, Any]:
         spec = unpack(data)
-        original = (self.pristine / "docs" / spec["doc"] / spec["file"]).read_bytes()
-        return original, spec["data"], lambda content: pack({**spec, "data": content})
+        original = self._original(spec["doc"], spec["file"])
+        if spec["mode"] == "record":
+            payloads = log.scan(original).payloads
+            reference = payloads[min(spec["index"], len(payloads) - 1)]
+            return reference, spec["payload"], lambda payload: pack({**spec, "payload": payload})
+        if spec["mode"] == "raw":
+            content = _apply_edits(original, spec["edits"])
+            return original, content, lambda mutated: pack({**spec, "edits": _edits(original, mutated)})
+        return original, spec["data"], lambda mutated: pack({**spec, "data": mutated})
 
     def run(self, data: bytes) -> None:
         spec = unpack(data)
-        doc_id, name, mode, content = spec["doc"], spec["file"], spec["mode"], spec["data"]
+        doc_id, name, mode = spec["doc"], spec["file"], spec["mode"]
+        content = self.content(spec)
         shutil.rmtree(self.work, ignore_errors=True)
         shutil.copytree(self.pristine, self.work)
         path = self.work / "docs" / doc_id / name
@@ -613,6 +629,19 @@ class StoreTarget:
                 if intact and change_hash not in present:
                     raise Broken(f"an intact {name} record was lost ({mode})", change_hash.hex()[:12])
         check_reads_back(self.work, self.actor, {doc_id: doc_state(repo, doc_id)})
+
+
+def _edits(original: bytes, mutated: bytes) -> list[list[Any]]:
+    """How to make `mutated` from `original`: [start, end, replacement] spans of the original."""
+    matcher = difflib.SequenceMatcher(None, original, mutated, autojunk=False)
+    return [[i1, i2, mutated[j1:j2]] for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+
+
+def _apply_edits(original: bytes, edits: list[list[Any]]) -> bytes:
+    out = bytearray(original)
+    for start, end, replacement in sorted(edits, key=lambda e: -e[0]):  # from the end: offsets hold
+        out[start:end] = replacement
+    return bytes(out)
 
 
 # -- change application ----------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ import msgpack
 import pytest
 
 from reliance.identity import encode_peer_id
-from reliance.limits import DEFAULT_LIMITS
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.store.repository import Repository
-from reliance.sync.protocol import MAX_FRAME, BatchRefused, Declined, Event, RefusedByPeer, Session, SyncHost
+from reliance.sync.protocol import BatchRefused, Declined, Event, RefusedByPeer, Session, SyncHost
 from reliance.sync.quota import Quotas
 from tests.fuzz import seeds as fuzz_seeds
 from tests.fuzz.targets import check_reads_back, check_untouched, repo_state
@@ -67,9 +67,9 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> Homes:
     return Homes(root / "victim", root / "full")
 
 
-def node_host(repo: Repository, owner: bytes) -> SyncHost:
-    """A host as the node makes it: with the quotas on other people's documents."""
-    return SyncHost(repo, quotas=Quotas(repo, encode_peer_id(owner), DEFAULT_LIMITS))
+def node_host(repo: Repository, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> SyncHost:
+    """A host as the node makes it: with its limits and the quotas on other people's documents."""
+    return SyncHost(repo, limits=limits, quotas=Quotas(repo, encode_peer_id(owner), limits))
 
 
 def files(home: Path) -> dict[str, bytes]:
@@ -112,7 +112,8 @@ def test_hostile_frame(variant: Variant, homes: Homes, fast_tmp: Path) -> None:
     actor = seeds.public("bob")
     repo = Repository(victim_home, actor)
     hostile = seeds.public("mallory")  # a member of the project, turned hostile
-    session = Session(node_host(repo, actor), peer_key=hostile, max_frame=variant.max_frame or MAX_FRAME)
+    limits = DEFAULT_LIMITS.replace(max_frame=variant.max_frame) if variant.max_frame else DEFAULT_LIMITS
+    session = Session(node_host(repo, actor, limits), peer_key=hostile, limits=limits)
     session.start()
     for frame in variant.prelude(seeds):
         session.receive(frame)
