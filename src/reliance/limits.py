@@ -41,6 +41,9 @@ class Limits:
     packed_memory_multiple: int = 6
 
     # -- changes and documents -------------------------------------------------------------------------------
+    # Operations in one change: every one is read to check the change is automerge's own encoding of itself
+    # (run-length columns could announce billions in a few bytes). A paste of 256 Ki characters fits.
+    change_ops: int = 256 * 1024
 
     # Largest change, uncompressed, and largest change chunk as carried: checked at the door before
     # anything is applied, and by the store when it reads a change back (it is the same value).

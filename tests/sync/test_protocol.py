@@ -22,7 +22,7 @@ from reliance.errors import ModelError
 from reliance.limits import DEFAULT_LIMITS
 from reliance.model.catalogue import Item, ItemKind
 from reliance.store.repository import SignedChange
-from reliance.sync import wire
+from reliance.sync import canonical, wire
 from reliance.sync.protocol import (
     BatchRefused,
     ChangesReceived,
@@ -521,7 +521,25 @@ def test_change_whose_dependencies_never_arrive_is_buffered_and_kept(tmp_path: P
     assert_still_working(bob, net, alice.peer_id)
 
 
-def test_change_that_panics_automerge_reloads_the_document_and_reports_the_peer(tmp_path: Path) -> None:
+def test_change_that_panics_automerge_is_refused_before_automerge_reads_it(tmp_path: Path) -> None:
+    """The panicking change of the fixture is not automerge's own encoding of itself: the door refuses
+    it, and the document is never poisoned."""
+    case = find_panic_change()
+    net = MemNet(tmp_path)
+    bob = net.node("Bob")
+    attack(bob, [sync_frame(case.doc_id, case.base, [case.sign(case.base[-1])])])
+    held = bob.doc(case.doc_id)
+    replies, events = attack(bob, [sync_frame(case.doc_id, [case.panic], [case.sign(case.panic)])])
+    assert_refused(replies, events, "automerge's encoding")
+    assert bob.doc(case.doc_id) is held and not held.crdt.poisoned
+
+
+def test_change_that_panics_automerge_reloads_the_document_and_reports_the_peer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should automerge panic on a change that passes every check, the document is reloaded from disk
+    and the peer reported. No such change is known: the check that refuses the fixture is switched off."""
+    monkeypatch.setattr(canonical, "refusal", lambda stored, fresh: None)
     case = find_panic_change()
     net = MemNet(tmp_path)
     bob = net.node("Bob")

@@ -614,13 +614,22 @@ class StoredDoc:
             self._write_snapshot()
 
     def _write_snapshot(self) -> None:
-        """The body of `compact`; caller holds the lock and has caught up."""
+        """The body of `compact`; caller holds the lock and has caught up.
+
+        The old snapshot is replaced only by one that loads back with the same heads: automerge's
+        `save()` if it does, else the changes themselves (which `load()` applies as they are); if
+        neither does, the old snapshot and the log stay, and the next attempt waits for as many new
+        records as a compaction does."""
         self.expire_pending()
+        saved = self._verified_save() if self.known else b""
+        if saved is None:
+            self.records_since_snapshot = 0
+            return
         snapshot: dict[str, Any] = {
             "format": SNAPSHOT_FORMAT,
             "doc": self.doc_id,
             "gen": self.generation + 1,
-            "am": self.crdt.save() if self.known else b"",
+            "am": saved,
             "known": [[h, s] for h, s in self.known.items()],
             "pending": [
                 [c.info.chunk, c.signature, int(self.received.get(h, 0))] for h, c in self.pending.items()
@@ -634,6 +643,31 @@ class StoredDoc:
         stat = os.stat(self.log_path)
         self._log_inode, self._log_offset = stat.st_ino, stat.st_size
         self.records_since_snapshot = 0
+
+    def _verified_save(self) -> bytes | None:
+        heads = self.crdt.heads()
+        saved = self.crdt.save()
+        if self._loads_back(saved, heads):
+            return saved
+        changes = b"".join(c.chunk for c in self.crdt.changes_since([]))
+        if self._loads_back(changes, heads):
+            self._warn(
+                f"document {self.doc_id}: automerge's save() of it does not load back with the same heads "
+                "(it holds a change automerge does not encode as it came); its snapshot keeps the changes "
+                "as they are"
+            )
+            return changes
+        self._warn(
+            f"document {self.doc_id}: neither automerge's save() of it nor its changes load back with the "
+            "same heads; its snapshot was not replaced"
+        )
+        return None
+
+    def _loads_back(self, data: bytes, heads: list[bytes]) -> bool:
+        try:
+            return CrdtDoc.load(data, self.actor).heads() == heads
+        except (CrdtError, CrdtPanic):
+            return False
 
     # -- reading -------------------------------------------------------------------------------------------
     def signed_changes(self, since: Sequence[bytes] = ()) -> list[SignedChange]:

@@ -33,7 +33,7 @@ from reliance.store.repository import (
     change_size,
     doc_kind,
 )
-from reliance.sync import wire
+from reliance.sync import canonical, wire
 from reliance.sync.wire import read_sleb128_fast as _sleb
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
@@ -596,6 +596,8 @@ def _check_batch(
     else:
         stored = repo.scratch(doc_id)
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    if (refusal := canonical.refusal(stored, fresh)) is not None:
+        raise Rejected(refusal.reason, refusal.change)
     if kind == DocKind.PARTICIPANT and _applies_in_order(stored, fresh):
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, no authorisation to plan
     else:
