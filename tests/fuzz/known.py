@@ -30,22 +30,11 @@ class KnownFinding:
         )
 
 
-ITEM_2 = "issue 9 item 2"
 STORE_LOG_HEADER = "new: store log header"
 STORE_SNAPSHOT_FIELDS = "new: store snapshot fields"
 BUNDLE_PEER_ID = "new: bundle peer id"
 
 KNOWN: tuple[KnownFinding, ...] = (
-    KnownFinding(
-        "apply",
-        "invariant",
-        r"^unreadable after compaction \(StoreError: (mismatching heads|changes out of order|NotAnObject"
-        r"|incorrect max op)\)",
-        ITEM_2,
-        "a change re-signed by its author after a byte of it changed (in its operations, or its seq or "
-        "start op, whose bytes stay canonical) is accepted into a participant document; the snapshot "
-        "written by the next compaction does not load",
-    ),
     KnownFinding(
         "store",
         "invariant",

@@ -395,13 +395,8 @@ def sync_extra() -> list[Variant]:
         Variant(t, Category.MISSING_FIELD, "dependency-nobody-has", dependency_nobody_has, Expect.HARMLESS),
         Variant(t, Category.OVERSIZE, "inflates-to-300MiB", inflating_bomb),  # issue 9 item 8
         Variant(t, Category.WRONG_TYPE, "panics-automerge", panicking_change, prelude=panic_base),
-        Variant(
-            t,
-            Category.WRONG_TYPE,
-            "non-canonical-change-re-signed",
-            non_canonical,
-            prelude=mallory_base,
-            known="issue 9 item 2: a non-canonical change is accepted; a compaction then bricks the document",
+        Variant(  # issue 9 item 2
+            t, Category.WRONG_TYPE, "non-canonical-change-re-signed", non_canonical, prelude=mallory_base
         ),
         Variant(t, Category.WRONG_TYPE, "document-id-with-newline", id_with_newline),  # issue 9 item 17
         Variant(t, Category.HUGE_COUNT, "heads-count-2^63", huge_counts),
