@@ -69,6 +69,9 @@ from reliance.sync.wire import read_uleb128_fast as _uleb
 
 MAX_WANTED = 256  # missing dependencies asked for in one message
 
+#: Every frame type of the protocol (`t`). tests/hostile runs hostile variants of each one: add one there too.
+FRAME_TYPES = ("digest", "summary", "sync", "reject")
+
 
 _UNBOUNDED = 1 << 62  # our own messages: what automerge wrote from what we hold
 
