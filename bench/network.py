@@ -1,6 +1,6 @@
 """Network benchmark: handshake, bulk replication against raw automerge, fan-out, idle resync, discovery.
 
-Usage: python bench/network.py [--quick] [--rounds N]
+Usage: python bench/network.py [--quick] [--rounds N] [--cases a,b] [--repeat N]
 
 Prints one JSON object:
 - handshake_ms: median Noise XX connect + handshake + ACCEPT on loopback (transport.measure_handshake_ms);
@@ -17,9 +17,19 @@ Prints one JSON object:
 - idle_resync_1000_docs: both nodes hold the same 1,000 project documents (+ both participant documents);
   node B restarts and reconnects through a byte-counting TCP relay; seconds until B's session reports that
   everything is in sync, and every byte on the wire both ways (handshake included);
+- first_frame: milliseconds from an honest peer's finished handshake to the node's first frame to it
+  (median and worst of --repeat newcomers, one after another), on an idle node (`idle_ms`, the reference
+  of this run) and while hostile peers keep the node's sync worker busy: one summary of 100,000 ids, over
+  the limit and refused (`huge_summary`); the same accepted, the limit raised, its work done in turns
+  (`summary_in_turns`); 40 peers each with a summary at the limit (`crowd_40`). `ratio_to_idle` divides
+  each median by `idle_ms`. A newcomer should wait for one turn (`Limits.session_turn_ms`) at most, not
+  for the others' work: the tests check that order (tests/net/test_limits.py), this measures the wait;
 - discovery_s: 5 `reliance serve` processes with mDNS in network namespaces on a bridge: seconds from spawn
   (and from the last "listening") until every node is connected to the 4 others; null with a reason when
   namespaces cannot be created here.
+
+Usage with --cases: a comma-separated subset of handshake, changes, fanout, idle_resync, first_frame,
+discovery (all by default).
 """
 
 from __future__ import annotations
@@ -41,8 +51,16 @@ from automerge.core import ROOT, Document, ScalarType, SyncState
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from tests.net.busy import (  # noqa: E402
+    first_frame,
+    hostile_opener,
+    project_ids,
+    send_heavy_summary,
+    summary_of,
+)
 from tests.net.cluster import Cluster, bulk_changes, namespaces_usable  # noqa: E402
 
+from reliance.limits import DEFAULT_LIMITS, Limits  # noqa: E402
 from reliance.model.catalogue import Item, ItemKind  # noqa: E402
 from reliance.projects import create_project  # noqa: E402
 from reliance.sync import events as ev  # noqa: E402
@@ -281,6 +299,92 @@ async def idle_resync_case(docs: int) -> dict[str, Any]:
     }
 
 
+# ----------------------------------------------------------------------------------------- first frame
+
+
+async def first_frames_ms(node: Node, repeat: int) -> list[float]:
+    """Newcomers one after another: milliseconds from each one's handshake to the node's first frame."""
+    out = []
+    for _ in range(repeat):
+        first, seconds = await first_frame(node)
+        assert first["t"] == "digest", first
+        out.append(seconds * 1000)
+    return out
+
+
+def latency_summary(samples: list[float], idle_ms: float | None = None) -> dict[str, Any]:
+    median = statistics.median(samples)
+    summary: dict[str, Any] = {"median_ms": round(median, 2), "max_ms": round(max(samples), 2)}
+    if idle_ms:
+        summary["ratio_to_idle"] = round(median / idle_ms, 1)
+    return summary
+
+
+async def first_frame_case(repeat: int) -> dict[str, Any]:
+    async def on_node(home: Path, limits: Limits, busy: Callable[[Node], Any]) -> list[float]:
+        node = Node(Workspace.create(home, "Nora"), node_config(limits=limits))
+        await node.start()
+        try:
+            return await busy(node)
+        finally:
+            await node.stop()
+
+    async def idle(node: Node) -> list[float]:
+        return await first_frames_ms(node, repeat)
+
+    async def huge_summary(node: Node) -> list[float]:
+        samples = []
+        for _ in range(repeat):  # refused at once: a new hostile peer for each newcomer
+            hostile, _ = await send_heavy_summary(node, project_ids(100_000))
+            samples += await first_frames_ms(node, 1)
+            await hostile.close()
+        return samples
+
+    async def summary_in_turns(node: Node) -> list[float]:
+        hostile, session = await send_heavy_summary(node, project_ids(100_000))
+        try:
+            samples = await first_frames_ms(node, repeat)
+            if not session.pending_work:
+                raise RuntimeError("the hostile's work ended before the newcomers: raise its size")
+            return samples
+        finally:
+            await hostile.close()
+
+    async def crowd(node: Node) -> list[float]:
+        openers = [await hostile_opener(node) for _ in range(40)]
+        try:
+            frame = summary_of(project_ids(node.config.limits.summary_max_documents))
+            befores = [session.bytes_in for _, session in openers]
+            for conn, _ in openers:
+                await conn.send(frame)
+            await wait_for(
+                lambda: all(s.bytes_in > b for (_, s), b in zip(openers, befores, strict=True)),
+                120,
+                "the node read every summary",
+            )
+            return await first_frames_ms(node, repeat)
+        finally:
+            for conn, _ in openers:
+                await conn.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        idle_ms = statistics.median(await on_node(root / "idle", DEFAULT_LIMITS, idle))
+        huge = await on_node(root / "huge", DEFAULT_LIMITS, huge_summary)
+        raised = DEFAULT_LIMITS.replace(summary_max_documents=200_000)
+        turns = await on_node(root / "turns", raised, summary_in_turns)
+        roomy = DEFAULT_LIMITS.replace(connections_max=48, connections_max_per_address=48)
+        crowded = await on_node(root / "crowd", roomy, crowd)
+    return {
+        "newcomers": repeat,
+        "turn_ms": DEFAULT_LIMITS.session_turn_ms,
+        "idle_ms": round(idle_ms, 2),
+        "huge_summary": latency_summary(huge, idle_ms),
+        "summary_in_turns": latency_summary(turns, idle_ms),
+        "crowd_40": latency_summary(crowded, idle_ms),
+    }
+
+
 # ----------------------------------------------------------------------------------------- discovery
 
 
@@ -316,21 +420,33 @@ def discovery_case(count: int = 5) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------------------- main
 
 
-async def run(quick: bool, rounds: int) -> dict[str, Any]:
-    result: dict[str, Any] = {"handshake_ms": round(await transport.measure_handshake_ms(rounds), 3)}
-    result["changes_10k"] = await changes_case(10_000)
-    result["changes_100k"] = None if quick else await changes_case(100_000)
-    result["fanout"] = {
-        "topologies": (
-            "chain: node i dials node i-1, offer at one end; star: all dial node 0, offer on a leaf"
-        ),
-        **{
-            f"{topology}_{count}_s": round(await fanout_case(count, topology), 3)
-            for count in (5, 20)
-            for topology in ("chain", "star")
-        },
-    }
-    result["idle_resync_1000_docs"] = await idle_resync_case(1000)
+CASES = ("handshake", "changes", "fanout", "idle_resync", "first_frame", "discovery")
+
+
+async def run(quick: bool, rounds: int, cases: set[str], repeat: int) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if "handshake" in cases:
+        result["handshake_ms"] = round(await transport.measure_handshake_ms(rounds), 3)
+    if "changes" in cases:
+        result["changes_10k"] = await changes_case(10_000)
+        result["changes_100k"] = None if quick else await changes_case(100_000)
+        if quick:
+            result["changes_100k_skipped"] = "--quick"
+    if "fanout" in cases:
+        result["fanout"] = {
+            "topologies": (
+                "chain: node i dials node i-1, offer at one end; star: all dial node 0, offer on a leaf"
+            ),
+            **{
+                f"{topology}_{count}_s": round(await fanout_case(count, topology), 3)
+                for count in (5, 20)
+                for topology in ("chain", "star")
+            },
+        }
+    if "idle_resync" in cases:
+        result["idle_resync_1000_docs"] = await idle_resync_case(1000)
+    if "first_frame" in cases:
+        result["first_frame"] = await first_frame_case(repeat)
     return result
 
 
@@ -340,17 +456,21 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="skip the 100k-change case")
     parser.add_argument("--rounds", type=int, default=50, help="handshakes to time")
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of the cases")
+    parser.add_argument("--repeat", type=int, default=5, help="newcomers per first_frame situation")
     args = parser.parse_args()
-    result = asyncio.run(run(args.quick, args.rounds))
-    discovery = discovery_case()
-    if discovery is None:
-        result["discovery_s"] = None
-        result["discovery_skipped"] = f"network namespaces unavailable: {namespaces_usable()[1]}"
-    else:
-        result["discovery_s"] = discovery["seconds_from_spawn"]
-        result["discovery"] = discovery
-    if args.quick:
-        result["changes_100k_skipped"] = "--quick"
+    cases = {name.strip() for name in args.cases.split(",") if name.strip()}
+    if not cases <= set(CASES):
+        parser.error(f"unknown cases: {', '.join(sorted(cases - set(CASES)))}")
+    result = asyncio.run(run(args.quick, args.rounds, cases, args.repeat))
+    if "discovery" in cases:
+        discovery = discovery_case()
+        if discovery is None:
+            result["discovery_s"] = None
+            result["discovery_skipped"] = f"network namespaces unavailable: {namespaces_usable()[1]}"
+        else:
+            result["discovery_s"] = discovery["seconds_from_spawn"]
+            result["discovery"] = discovery
     print(json.dumps(result, indent=2))
 
 

@@ -8,12 +8,13 @@ import asyncio
 import contextlib
 import json
 import struct
-import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgpack
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance import projects, settings
@@ -26,20 +27,20 @@ from reliance.sync.protocol import Session, SyncHost
 from reliance.sync.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
 from reliance.workspace import Workspace
 from tests.conftest import run_cli
+from tests.net.busy import (
+    HOST,
+    WorkerHold,
+    first_frame,
+    hostile_opener,
+    pack,
+    port_of,
+    project_ids,
+    public,
+    send_heavy_summary,
+    summary_of,
+    wait_for,
+)
 from tests.net.hostile import Raw, hello
-
-HOST = "127.0.0.1"
-# A peer's first frame may wait for one turn of every busy peer on the sync worker, not for their work.
-FIRST_FRAME_BOUND = 1.0
-
-
-def pack(value: dict[str, Any]) -> bytes:
-    packed: bytes = msgpack.packb(value, use_bin_type=True)
-    return packed
-
-
-def public(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes_raw()
 
 
 @contextlib.asynccontextmanager
@@ -61,116 +62,161 @@ async def running_node(
         await node.stop()
 
 
-def port_of(node: Node) -> int:
-    assert node.listen_address is not None
-    return node.listen_address[1]
-
-
-async def wait_for(predicate: Any, timeout: float, what: str) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.005)
-    assert predicate(), what
-
-
-async def first_frame_latency(node: Node) -> float:
-    """Seconds between an honest peer's accepted handshake and the node's first frame to it."""
-    conn = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="honest")
-    try:
-        start = time.monotonic()
-        first = msgpack.unpackb(await asyncio.wait_for(conn.recv(), 30))
-        latency = time.monotonic() - start
-        assert first["t"] == "digest"
-        return latency
-    finally:
-        await conn.close()
-
-
-async def hostile_opener(node: Node) -> tuple[transport.SecureConnection, Session]:
-    """A hostile peer that made the node the opener (its digest is larger), past the summaries."""
-    mallory = Ed25519PrivateKey.generate()
-    conn = await transport.connect(HOST, port_of(node), mallory, name="mallory")
-    assert msgpack.unpackb(await conn.recv())["t"] == "digest"
-    await conn.send(pack({"t": "digest", "d": b"\xff" * 32}))
-    assert msgpack.unpackb(await conn.recv())["t"] == "summary"
-    session = node.peers_by_key[public(mallory)].session
-    assert session is not None
-    return conn, session
-
-
-def summary_of(ids: list[str]) -> bytes:
-    return pack({"t": "summary", "docs": [[doc_id, b"\x01" * 8] for doc_id in ids]})
-
-
-async def send_heavy_summary(node: Node, ids: list[str]) -> transport.SecureConnection:
-    """A hostile peer that makes the node the opener, then lists `ids`; returns once the node's sync
-    worker has started on that summary (the session counted its bytes)."""
-    conn, session = await hostile_opener(node)
-    frame = summary_of(ids)
-    before = session.bytes_in
-    await conn.send(frame)
-    await wait_for(lambda: session.bytes_in >= before + len(frame), 30, "the node never read the summary")
-    return conn
-
-
-def project_ids(count: int) -> list[str]:
-    return [f"pj{i:032x}" for i in range(count)]
-
-
 # -- item: one frame must not freeze sync for everyone ----------------------------------------------------
+# The order the node's one sync worker runs jobs in, not how long they take, is what these tests check: a
+# spy inside the worker thread notes, when a peer's first frame is made, how far the other peers' work got.
 
 
-async def test_a_huge_summary_does_not_delay_another_peers_first_frame(tmp_path: Path) -> None:
-    """100,000 ids, ten times the summary limit: refused at once, the honest peer is served at once."""
+@dataclass(frozen=True)
+class FirstFrame:
+    """Seen from the worker thread at the instant a peer's first frame was made."""
+
+    turns_before: int  # turns of pending work (`Session.work`) the worker had run until then, all peers
+    pending: tuple[bool, ...]  # whether each watched session still had work waiting
+    refused: tuple[bool, ...]  # whether each watched session had refused its peer
+
+
+class WorkerSpy:
+    """Wraps `Session.start` and `Session.work` (they only run in the node's worker thread)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.turns = 0
+        self.watched: list[Session] = []
+        self.first_frames: dict[bytes, FirstFrame] = {}
+        real_start, real_work = Session.start, Session.work
+        spy = self
+
+        def start(session: Session) -> list[bytes]:
+            spy.first_frames[session.peer_key] = FirstFrame(
+                spy.turns,
+                tuple(s.pending_work for s in spy.watched),
+                tuple(s.refused for s in spy.watched),
+            )
+            return real_start(session)
+
+        def work(session: Session) -> list[bytes]:
+            spy.turns += 1
+            return real_work(session)
+
+        monkeypatch.setattr(Session, "start", start)
+        monkeypatch.setattr(Session, "work", work)
+
+    async def first_frame(self, node: Node) -> FirstFrame:
+        """An honest peer connects and gets its first frame (a digest): what the worker saw then."""
+        key = Ed25519PrivateKey.generate()
+        first, _ = await first_frame(node, key)
+        assert first["t"] == "digest"
+        return self.first_frames[public(key)]
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> WorkerSpy:
+    return WorkerSpy(monkeypatch)
+
+
+async def newcomer_while_held(node: Node, hold: WorkerHold) -> tuple[transport.SecureConnection, bytes]:
+    """A newcomer's handshake while the worker is held: returns once its first frame waits in the queue."""
+    key = Ed25519PrivateKey.generate()
+    conn = await transport.connect(HOST, port_of(node), key, name="newcomer")
+    # The node sets the session and submits its first frame in one step of the event loop.
+    await wait_for(
+        lambda: (p := node.peers_by_key.get(public(key))) is not None and p.session is not None,
+        60,
+        "the node never took the newcomer",
+    )
+    return conn, public(key)
+
+
+async def test_a_huge_summary_is_refused_before_another_peers_first_frame(
+    tmp_path: Path, spy: WorkerSpy
+) -> None:
+    """100,000 ids, ten times the summary limit: refused by the job that read it, without a turn of work,
+    so the honest peer's first frame (the next job) finds the hostile session already refused."""
     async with running_node(tmp_path / "node") as node:
-        hostile = await send_heavy_summary(node, project_ids(100_000))
+        hostile, session = await send_heavy_summary(node, project_ids(100_000))
+        spy.watched = [session]
         try:
-            latency = await first_frame_latency(node)
-            assert latency < FIRST_FRAME_BOUND, f"the honest peer waited {latency:.2f} s"
-            reply = msgpack.unpackb(await asyncio.wait_for(hostile.recv(), 10))
+            seen = await spy.first_frame(node)
+            assert seen == FirstFrame(turns_before=0, pending=(False,), refused=(True,))
+            reply = msgpack.unpackb(await asyncio.wait_for(hostile.recv(), 60))
             assert reply["t"] == "reject"
             assert "summary" in reply["reason"] and "10000" in reply["reason"]
         finally:
             await hostile.close()
 
 
-async def test_work_within_the_limits_is_done_in_turns_that_let_other_peers_in(tmp_path: Path) -> None:
+async def test_work_within_the_limits_is_done_in_turns_that_let_other_peers_in(
+    tmp_path: Path, spy: WorkerSpy
+) -> None:
     """A summary the node accepts (the limit raised to let it in) still costs one peer its own turns
-    only: another peer's first frame never waits for the whole of it."""
+    only: another peer's first frame is made between two of them, the hostile's work still unfinished."""
     limits = DEFAULT_LIMITS.replace(summary_max_documents=200_000)
     async with running_node(tmp_path / "node", limits) as node:
-        hostile = await send_heavy_summary(node, project_ids(100_000))
+        hostile, session = await send_heavy_summary(node, project_ids(100_000))
+        spy.watched = [session]
         try:
             for _ in range(3):
-                latency = await first_frame_latency(node)
-                assert latency < FIRST_FRAME_BOUND, f"the honest peer waited {latency:.2f} s"
+                # Held, the worker lets the honest peer's first frame and the hostile's next turn queue up
+                # together; without turns, the whole summary would be done before the hold even starts.
+                hold = WorkerHold(node)
+                await hold.held()
+                conn, key = await newcomer_while_held(node, hold)
+                try:
+                    turns = spy.turns
+                    await hold.release()
+                    first = msgpack.unpackb(await asyncio.wait_for(conn.recv(), 60))
+                    assert first["t"] == "digest"
+                finally:
+                    await conn.close()
+                seen = spy.first_frames[key]
+                assert seen.turns_before == turns, "a turn of the hostile's went before a first frame"
+                assert seen.pending == (True,), "the honest peer waited for the whole of the hostile's work"
             # ...and the heavy work goes on: the node opens syncs for the hostile's documents.
-            opened = msgpack.unpackb(await asyncio.wait_for(hostile.recv(), 30))
+            opened = msgpack.unpackb(await asyncio.wait_for(hostile.recv(), 60))
             assert opened["t"] == "sync" and opened["d"].startswith("pj")
+            await wait_for(lambda: spy.turns > turns, 60, "the hostile's work stopped")
         finally:
             await hostile.close()
 
 
-async def test_a_crowd_of_busy_peers_does_not_delay_a_newcomers_first_frame(tmp_path: Path) -> None:
+async def test_a_crowd_of_busy_peers_does_not_delay_a_newcomers_first_frame(
+    tmp_path: Path, spy: WorkerSpy
+) -> None:
     """Forty peers each with a summary at the limit (many turns of work each): a newcomer's first frame
     waits for the turn being worked, not for one turn of each of them."""
     crowd = 40
     limits = DEFAULT_LIMITS.replace(connections_max=crowd + 8, connections_max_per_address=crowd + 8)
     async with running_node(tmp_path / "node", limits) as node:
         openers = [await hostile_opener(node) for _ in range(crowd)]
+        sessions = [session for _, session in openers]
+        spy.watched = sessions
         try:
             frame = summary_of(project_ids(limits.summary_max_documents))
-            befores = [session.bytes_in for _, session in openers]
+            befores = [session.bytes_in for session in sessions]
             for conn, _ in openers:
                 await conn.send(frame)
 
             def all_busy() -> bool:
-                return all(s.bytes_in > b for (_, s), b in zip(openers, befores, strict=True))
+                return all(s.bytes_in > b for s, b in zip(sessions, befores, strict=True))
 
             await wait_for(all_busy, 60, "the node never read the summaries")
-            assert sum(session.pending_work for _, session in openers) > crowd // 2
-            latency = await first_frame_latency(node)
-            assert latency < FIRST_FRAME_BOUND, f"the newcomer waited {latency:.2f} s"
+            # Held, the worker lets every busy peer queue its next turn, then the newcomer its first frame.
+            hold = WorkerHold(node)
+            await hold.held()
+            busy = sum(session.pending_work for session in sessions)  # stays so: only the worker changes it
+            assert busy > crowd // 2
+            await wait_for(lambda: hold.queued() >= busy, 60, "the busy peers never queued their turns")
+            conn, key = await newcomer_while_held(node, hold)
+            try:
+                turns = spy.turns
+                await hold.release()
+                first = msgpack.unpackb(await asyncio.wait_for(conn.recv(), 60))
+                assert first["t"] == "digest"
+            finally:
+                await conn.close()
+            seen = spy.first_frames[key]
+            assert seen.turns_before == turns, f"{seen.turns_before - turns} turns went before the newcomer"
+            assert sum(seen.pending) == busy, "the crowd's work was done before the newcomer's first frame"
         finally:
             for conn, _ in openers:
                 await conn.close()
@@ -208,7 +254,9 @@ async def test_connections_are_capped_in_total_and_per_address_and_a_known_peer_
 ) -> None:
     limits = DEFAULT_LIMITS.replace(connections_max=6, connections_max_per_address=3)
     opened: list[Raw] = []
-    async with running_node(tmp_path / "node", limits) as node:
+    # Heartbeats far apart: no stranger is dropped for its silence while the test runs, so a place can only
+    # be made by the rule under test.
+    async with running_node(tmp_path / "node", limits, heartbeat_interval=600) as node:
         try:
             replies: dict[str, list[tuple[int, bytes] | None]] = {}
             for source, count in (("127.0.0.2", 5), ("127.0.0.3", 3), ("127.0.0.4", 2)):
@@ -229,15 +277,11 @@ async def test_connections_are_capped_in_total_and_per_address_and_a_known_peer_
             }
             assert server_of(node).connections == 6
 
-            # Full: a known peer takes the place of the oldest stranger, and is served at once.
+            # Full: a known peer takes the place of the oldest stranger, and is served.
             key = await known_peer(node, tmp_path)
-            conn = await transport.connect(HOST, port_of(node), key, name="friend")
-            try:
-                first = msgpack.unpackb(await asyncio.wait_for(conn.recv(), 5))
-                assert first["t"] == "digest"
-            finally:
-                await conn.close()
-            assert await opened[0].dropped(5) is not None, "the oldest stranger was not let go"
+            first, _ = await first_frame(node, key)
+            assert first["t"] == "digest"
+            assert await opened[0].dropped(60) is not None, "the oldest stranger was not let go"
             assert server_of(node).connections <= 6
         finally:
             for raw in opened:
@@ -248,22 +292,25 @@ async def test_sockets_in_their_handshake_are_bounded_the_oldest_dropped(tmp_pat
     """Silent sockets (a slow-loris crowd) hold at most the limits; a newcomer still gets its turn."""
     limits = DEFAULT_LIMITS.replace(handshakes_max=4, handshakes_max_per_address=2)
     opened: list[Raw] = []
-    async with running_node(tmp_path / "node", limits) as node:
+    # A handshake deadline longer than the test: a socket can only be dropped by the rule under test.
+    async with running_node(tmp_path / "node", limits, handshake_timeout=600) as node:
         server = server_of(node)
         try:
             for source in ("127.0.0.2", "127.0.0.2", "127.0.0.2"):
                 opened.append(await raw_from(node, source))
             # The third from 127.0.0.2 pushed out the first from there.
-            assert await opened[0].dropped(5) is not None, "three silent sockets from one address held"
-            await wait_for(lambda: server.handshaking == 2, 5, "the node did not take the sockets")
+            assert await opened[0].dropped(60) is not None, "three silent sockets from one address held"
+            await wait_for(lambda: server.handshaking == 2, 60, "the node did not take the sockets")
             for source in ("127.0.0.3", "127.0.0.3", "127.0.0.4"):
                 opened.append(await raw_from(node, source))
             # Five in all: the oldest of all (the second from 127.0.0.2) went.
-            assert await opened[1].dropped(5) is not None, "five silent sockets held"
-            await wait_for(lambda: server.handshaking == 4, 5, "the node did not take the sockets")
+            assert await opened[1].dropped(60) is not None, "five silent sockets held"
+            await wait_for(lambda: server.handshaking == 4, 60, "the node did not take the sockets")
             assert server.handshaking <= 4
-            latency = await first_frame_latency(node)
-            assert latency < FIRST_FRAME_BOUND
+            # The newcomer pushes out the oldest silent socket, and is served.
+            first, _ = await first_frame(node)
+            assert first["t"] == "digest"
+            assert await opened[2].dropped(60) is not None, "the oldest silent socket held on"
         finally:
             for raw in opened:
                 await raw.close()
@@ -296,7 +343,7 @@ async def test_bytes_strangers_leave_half_sent_are_bounded_in_total_known_peers_
 
             pinger = asyncio.ensure_future(keep_alive())
             try:
-                watches = [asyncio.ensure_future(raw.dropped(10)) for raw in opened]
+                watches = [asyncio.ensure_future(raw.dropped(60)) for raw in opened]
                 done, waiting = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
                 for watch in waiting:
                     watch.cancel()
@@ -307,7 +354,7 @@ async def test_bytes_strangers_leave_half_sent_are_bounded_in_total_known_peers_
                 conn = await transport.connect(HOST, port_of(node), key, name="friend")
                 try:
                     await conn.send(pack({"t": "digest", "d": b"\x00" * 32}))
-                    kinds = {msgpack.unpackb(await asyncio.wait_for(conn.recv(), 5))["t"] for _ in range(2)}
+                    kinds = {msgpack.unpackb(await asyncio.wait_for(conn.recv(), 60))["t"] for _ in range(2)}
                     assert kinds == {"digest", "summary"}
                 finally:
                     await conn.close()

@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reliance.sync.node import Node
-from tests.net.cluster import Cluster
+from tests.net.cluster import Cluster, ServeNode
 
 pytestmark = pytest.mark.slow
+
+# How long a test waits for what must happen: only stops a test that hangs (never what it checks).
+PATIENCE = 60.0
+REFUSED_UNKNOWN = "only syncs with accepted peers"
+REFUSED_BLOCKED = "you are blocked by this node"
 
 
 def test_known_policy_keeps_an_unknown_peer_pending_until_accepted(tmp_path: Path) -> None:
@@ -30,16 +35,25 @@ def test_known_policy_keeps_an_unknown_peer_pending_until_accepted(tmp_path: Pat
             rows = json.loads(guarded.cli("peers", "--json").out)
             return any(r["peer_id"] == newcomer.peer_id and r["state"] == "pending" for r in rows)
 
-        cluster.wait(pending, 10, "the unknown peer is listed as pending")
-        assert "only syncs with accepted peers" in newcomer.log()
-        time.sleep(1.0)  # it keeps knocking; nothing may get through meanwhile
+        cluster.wait(pending, PATIENCE, "the unknown peer is listed as pending")
+        knocks = newcomer.log().count(REFUSED_UNKNOWN)
+        assert knocks >= 1
+        # It keeps knocking: two more refusals, each a moment something could have got through.
+        cluster.wait(
+            lambda: newcomer.log().count(REFUSED_UNKNOWN) >= knocks + 2,
+            PATIENCE,
+            "the newcomer knocked again",
+        )
+        assert pending()
         assert "Offer from a stranger" not in guarded.titles()
         assert "Offer behind the gate" not in newcomer.titles()
         assert newcomer.peer_id not in guarded.connected()
 
         guarded.cli("peer", "accept", newcomer.peer_id)  # the CLI beside the running node
-        cluster.wait_titles({"Offer from a stranger", "Offer behind the gate"}, timeout=15)
-        cluster.wait(lambda: newcomer.peer_id in guarded.connected(), 5, "the accepted peer is connected")
+        cluster.wait_titles({"Offer from a stranger", "Offer behind the gate"}, timeout=PATIENCE)
+        cluster.wait(
+            lambda: newcomer.peer_id in guarded.connected(), PATIENCE, "the accepted peer is connected"
+        )
 
 
 def test_blocked_peers_are_refused_at_handshake(tmp_path: Path) -> None:
@@ -50,21 +64,42 @@ def test_blocked_peers_are_refused_at_handshake(tmp_path: Path) -> None:
         for node in (mallory, carol):
             node.cli("peer", "add", alice.address)
         cluster.start_all(mdns=False)
-        cluster.wait(lambda: carol.peer_id in alice.connected(), 10, "carol connected")
-        cluster.wait(lambda: "you are blocked by this node" in mallory.log(), 10, "mallory was refused")
+        cluster.wait(lambda: carol.peer_id in alice.connected(), PATIENCE, "carol connected")
+        cluster.wait(lambda: REFUSED_BLOCKED in mallory.log(), PATIENCE, "mallory was refused")
         rows = {r["peer_id"]: r for r in json.loads(alice.cli("peers", "--json").out)}
         assert rows[mallory.peer_id]["state"] == "blocked"
 
         # Blocking a connected peer while the node runs closes its connection and refuses it from then on.
         alice.cli("block", carol.peer_id)
-        cluster.wait(lambda: carol.peer_id not in alice.connected(), 5, "carol disconnected")
-        cluster.wait(lambda: "you are blocked by this node" in carol.log(), 10, "carol's redial was refused")
+        cluster.wait(lambda: carol.peer_id not in alice.connected(), PATIENCE, "carol disconnected")
+        cluster.wait(lambda: REFUSED_BLOCKED in carol.log(), PATIENCE, "carol's redial was refused")
         carol.add_offer("Carol after the block")
-        time.sleep(1.0)
+        # Both knock again after it: each refusal a moment something could have got through.
+        knocks = {node.name: node.log().count(REFUSED_BLOCKED) for node in (carol, mallory)}
+        cluster.wait(
+            lambda: all(
+                node.log().count(REFUSED_BLOCKED) >= knocks[node.name] + 2 for node in (carol, mallory)
+            ),
+            PATIENCE,
+            "carol and mallory knocked again",
+        )
         titles = alice.titles()
         assert "Spam from a blocked peer" not in titles
         assert "Carol after the block" not in titles
         assert alice.peer_id not in carol.connected()
+
+
+def state_rewrites(*nodes: ServeNode) -> Iterator[int]:
+    """From now on, how many times every one of `nodes` rewrote its node-state.json (the least of them):
+    a running node rewrites it from its maintenance loop once a second, and when a peer comes or goes."""
+    seen: list[set[float]] = [set() for _ in nodes]
+    marks = [(node.state() or {}).get("updated") for node in nodes]
+    while True:
+        for node, mark, updates in zip(nodes, marks, seen, strict=True):
+            updated = (node.state() or {}).get("updated")
+            if updated is not None and updated != mark:
+                updates.add(updated)
+        yield min(len(updates) for updates in seen)
 
 
 def test_one_connection_per_pair_when_both_dial_at_once(tmp_path: Path) -> None:
@@ -77,17 +112,24 @@ def test_one_connection_per_pair_when_both_dial_at_once(tmp_path: Path) -> None:
             b.start()  # both dial the other as soon as they start (and find each other by mDNS too)
             a.wait_listening()
             b.wait_listening()
-            cluster.wait_mesh(timeout=10)
+            cluster.wait_mesh(timeout=PATIENCE)
             cluster.wait(
                 lambda: cluster.established_between(a, b) == 1 and cluster.established_between(b, a) == 1,
-                5,
+                PATIENCE,
                 "exactly one TCP connection between the pair",
             )
             before = (a.log().count("connected to"), b.log().count("connected to"))
-            deadline = time.monotonic() + 1.5
-            while time.monotonic() < deadline:  # and it stays so: no churn
-                assert cluster.established_between(a, b) == 1
-                time.sleep(0.1)
+            # And it stays so, no churn, while both nodes rewrite their state three times: their maintenance
+            # (which dials whoever is due) ran for over two seconds of their own, above the longest redial
+            # backoff (1.5 s).
+            rewrites = state_rewrites(a, b)
+
+            def rewritten_thrice_without_churn(rewrites: Iterator[int] = rewrites) -> bool:
+                assert cluster.established_between(a, b) == 1, "the pair has not exactly one connection"
+                return next(rewrites) >= 3
+
+            cluster.wait(rewritten_thrice_without_churn, PATIENCE, "both nodes rewrote their state")
+            assert cluster.established_between(a, b) == 1 and cluster.established_between(b, a) == 1
             assert (a.log().count("connected to"), b.log().count("connected to")) == before
             assert b.peer_id in a.connected() and a.peer_id in b.connected()
             a.add_offer(f"Round {round_}")
@@ -95,8 +137,26 @@ def test_one_connection_per_pair_when_both_dial_at_once(tmp_path: Path) -> None:
             assert a.stop() == 0 and b.stop() == 0
 
 
+def reader_tasks() -> list[asyncio.Task[Any]]:
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith("transport-read-") and not t.done()]
+
+
+def maintenance_rounds(node: Node, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Counts the rounds of the node's maintenance from now on (each ends by dialling whoever is due)."""
+    rounds = 0
+    redial_due = node._redial_due
+
+    def counted() -> None:
+        nonlocal rounds
+        redial_due()
+        rounds += 1
+
+    monkeypatch.setattr(node, "_redial_due", counted)
+    return lambda: rounds
+
+
 async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In one process, so that both dials really start in the same instant (three times over)."""
     caplog.set_level(logging.INFO, logger="reliance.node")
@@ -119,7 +179,7 @@ async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
             def pair(a: Node = a, b: Node = b) -> tuple[Any, Any]:
                 return a.peers_by_key[b.my_key].conn, b.peers_by_key[a.my_key].conn
 
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(PATIENCE):
                 while True:
                     await asyncio.sleep(0.05)
                     if b.my_key not in a.peers_by_key or a.my_key not in b.peers_by_key:
@@ -137,10 +197,18 @@ async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
                     )
                     if ends_a == ends_b:
                         break
-            await asyncio.sleep(0.5)
+            # The other connection's ends are gone, and each node's maintenance (which dials whoever is
+            # due) ran twice since, a second apart (above the redial backoff, 0.5 s).
+            rounds = [maintenance_rounds(node, monkeypatch) for node in nodes]
+            async with asyncio.timeout(PATIENCE):
+                while len(reader_tasks()) > 2:
+                    await asyncio.sleep(0.05)
+                marks = [count() for count in rounds]
+                while any(count() < mark + 2 for count, mark in zip(rounds, marks, strict=True)):
+                    await asyncio.sleep(0.05)
             assert pair() == (conn_a, conn_b), f"attempt {attempt}: the kept connection changed"
             assert not conn_a.closed and not conn_b.closed
-            live = [t for t in asyncio.all_tasks() if t.get_name().startswith("transport-read-")]
+            live = reader_tasks()
             assert len(live) == 2, f"attempt {attempt}: {len(live)} live connection ends"
         finally:
             for node in nodes:

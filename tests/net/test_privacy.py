@@ -114,6 +114,8 @@ async def test_a_project_made_public_by_its_steward_reaches_non_members(tmp_path
         assert node_a.listen_address is not None
         await node_b.add_address(*node_a.listen_address)
         await eventually(lambda: holds(bob, alice.peer_id), 15, "Alice's participant document reaches Bob")
+        # The same round went through every document Alice holds: wait until both sides say it is over.
+        await eventually(lambda: settled(node_a, node_b) and settled(node_b, node_a), 10, "the round is over")
         assert not bob.repo.exists(pid)
         projects.set_visibility(alice, pid, "public")
         node_a.local_change(pid)

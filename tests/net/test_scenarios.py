@@ -20,8 +20,10 @@ from tests.net.cluster import HANDSHAKE_TIMEOUT, HEARTBEAT, Cluster, bulk_change
 
 pytestmark = pytest.mark.slow
 
-# A silent peer is dropped after 3 heartbeats; allow for the 1 s state-file period and a loaded machine.
-NOTICE_LIMIT = 3 * HEARTBEAT + 3.0
+# How long a test waits for what must happen: only stops a test that hangs (never what it checks).
+PATIENCE = 60.0
+# Why a node drops a peer that went silent: 3 heartbeats without a frame (not TCP, not a read timeout).
+SILENT = f"peer silent: no complete frame for {3 * HEARTBEAT:g} s"
 
 
 def disconnect_lines(node_log: str, name: str) -> list[str]:
@@ -70,14 +72,14 @@ def test_killed_node_is_noticed_by_heartbeat_and_catches_up_after_restart(tmp_pa
             victim.signal(signal.SIGSTOP)  # frozen: its sockets stay open and silent
         cluster.wait(
             lambda: all(victim.peer_id not in n.connected() for n in (alice, bob)),
-            NOTICE_LIMIT,
+            PATIENCE,
             "the others noticed the dead node",
         )
         noticed = time.monotonic() - start
         print(f"\n{cluster.mode}: SIGKILL noticed in {noticed:.2f} s (heartbeat {HEARTBEAT} s)")
         for node in (alice, bob):
             lines = disconnect_lines(node.log(), victim.name)
-            assert lines and "peer silent" in lines[-1], node.log()
+            assert lines and SILENT in lines[-1], node.log()
         if cluster.net is None:
             victim.kill()
         else:
@@ -105,14 +107,20 @@ def test_partitioned_node_converges_after_its_link_returns(tmp_path: Path) -> No
             island.signal(signal.SIGSTOP)
         cluster.wait(
             lambda: all(island.peer_id not in n.connected() for n in (alice, bob)),
-            NOTICE_LIMIT,
+            PATIENCE,
             "the others noticed the partition",
         )
+        for node in (alice, bob):
+            lines = disconnect_lines(node.log(), island.name)
+            assert lines and SILENT in lines[-1], node.log()
         alice.add_offer("Ladder on the mainland")
         bob.add_offer("Rope on the mainland")
         if cluster.net is not None:
             island.add_offer("Ferments on the island")  # the island's node is running, cut off
-            cluster.wait(lambda: not island.connected(), NOTICE_LIMIT, "the island noticed it is alone")
+            cluster.wait(lambda: not island.connected(), PATIENCE, "the island noticed it is alone")
+            for node in (alice, bob):
+                lines = disconnect_lines(island.log(), node.name)
+                assert lines and SILENT in lines[-1], island.log()
         cluster.wait_titles({"Ladder on the mainland", "Rope on the mainland"}, [alice, bob])
         assert not {"Ladder on the mainland", "Rope on the mainland"} & island.titles()
 
@@ -136,14 +144,15 @@ def test_partitioned_node_converges_after_its_link_returns(tmp_path: Path) -> No
 def test_node_without_multicast_syncs_through_a_typed_address(tmp_path: Path) -> None:
     with Cluster(tmp_path, 3) as cluster:
         alice, bob, lonely = cluster.nodes
+        # The lonely node first: alice and bob then find each other by mDNS with adverts and queries sent
+        # while it runs already; it would hear them, and answer them, were it within mDNS's reach.
         if cluster.net is not None:
             cluster.route_through_router(2)  # mDNS cannot reach it, TCP can
-            cluster.start_all()
+            cluster.start_all(nodes=[lonely])
         else:
-            cluster.start_all(nodes=[alice, bob])
             cluster.start_all(nodes=[lonely], mdns=False)
-        cluster.wait_mesh([alice, bob])
-        time.sleep(1.0)  # alice and bob see each other by now: the lonely node must not
+        cluster.start_all(nodes=[alice, bob])
+        cluster.wait_mesh([alice, bob], timeout=PATIENCE)
         assert not lonely.peer_states(), lonely.peer_states()
         assert lonely.peer_id not in alice.peer_states()
 
@@ -156,7 +165,7 @@ def test_node_without_multicast_syncs_through_a_typed_address(tmp_path: Path) ->
 
         lonely.cli("peer", "add", alice.address)
         cluster.wait(
-            lambda: alice.peer_id in lonely.connected(), 10, "the lonely node dialled the typed address"
+            lambda: alice.peer_id in lonely.connected(), PATIENCE, "the lonely node dialled the typed address"
         )
         lonely.add_offer("Hammock from the far subnet")
         bob.add_offer("Kettle from the bridge")
@@ -184,9 +193,9 @@ def test_hostile_clients_are_dropped_while_the_node_serves_others(tmp_path: Path
         )
         honest.cli("peer", "add", target.address)
         cluster.start_all(mdns=False, nodes=[target, honest])
-        cluster.wait(lambda: honest.peer_id in target.connected(), 10, "the honest peer connected")
+        cluster.wait(lambda: honest.peer_id in target.connected(), PATIENCE, "the honest peer connected")
         cluster.wait(
-            lambda: honest.heads(target.peer_id) == bulk, 20, "the honest peer has the target's changes"
+            lambda: honest.heads(target.peer_id) == bulk, PATIENCE, "the honest peer has the target's changes"
         )
 
         started = time.monotonic()
@@ -205,25 +214,36 @@ def test_hostile_clients_are_dropped_while_the_node_serves_others(tmp_path: Path
         target.add_offer("Made during the attack, twice")
         honest.add_offer("Sent during the attack")
         during = {"Made during the attack", "Made during the attack, twice", "Sent during the attack"}
-        cluster.wait_titles(during, [target, honest], timeout=5)
+        held_on: list[bool] = []
+
+        def arrived_while_held() -> bool:
+            """The titles first, then the target's log: the slow reader was still held after they came."""
+            if not all(during <= node.titles() for node in (target, honest)):
+                return False
+            held_on.append("peer does not read" not in target.log())
+            return True
+
+        cluster.wait(
+            arrived_while_held, PATIENCE, f"items {sorted(during)} on the target and the honest peer"
+        )
+        if cluster.net is not None:  # (on loopback the slow reader never stalls the node's sends)
+            assert held_on == [True], "gossip waited for the slow reader to be dropped"
         line = proc.stdout.readline()
-        assert proc.wait(timeout=30) == 0, attacker.log()
+        assert proc.wait(timeout=PATIENCE) == 0, attacker.log()
         cases = json.loads(line)["results"]
         print(f"\n{cluster.mode}: hostile clients, {time.monotonic() - started:.2f} s: {cases}")
 
         assert cases.pop("impostor")["outcome"] == "refused"
         assert cases.pop("wrong_pin")["outcome"] == "mismatch"
-        slow = cases.pop("slowloris")
-        assert slow["outcome"] == "dropped" and slow["seconds"] <= HANDSHAKE_TIMEOUT + 1.5, slow
-        silent = cases.pop("silent_after_handshake")
-        assert silent["outcome"] == "dropped" and silent["seconds"] <= 3 * HEARTBEAT + 1.5, silent
+        # "dropped": by the deadline under test, which no other could have met first (tests/net/hostile.py:
+        # the slow-loris before its last byte, the others well before the node's 30 s read timeout).
         reader = cases.pop("slow_reader")
         if cluster.net is not None:
             # Dropped when a message waits over 3 heartbeats + 1 s per 64 KiB (~4 s); then a 4 s close grace.
-            assert reader["outcome"] == "dropped" and reader["seconds"] <= 3 * HEARTBEAT + 5 + 4 + 3, reader
+            # It pings all along: nothing else drops it before it gives up (25 s).
+            assert reader["outcome"] == "dropped", reader
         for name, case in cases.items():
             assert case["outcome"] == "dropped", (name, case)
-            assert case["seconds"] <= 2.0, (name, case)
 
         # The node kept serving: still running, the honest peer was never dropped, sync still flows.
         assert target.running()

@@ -13,7 +13,6 @@ from reliance.identity import verify_signature
 from reliance.workspace import Workspace
 
 KILLS = 56
-TIME_BUDGET = 45.0  # seconds; the loop stops early rather than slow the suite down (but asserts >= 50 kills)
 
 WRITER = textwrap.dedent(
     """
@@ -52,9 +51,8 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_acknowledged(tmp_pat
     rng = random.Random(20260714)
     acknowledged: list[str] = []
     last_code: str | None = None
-    kills = 0
-    started = time.monotonic()
-    while kills < KILLS and time.monotonic() - started < TIME_BUDGET:
+    awaited = 0  # acknowledgements the loop waited for before a kill: at least that many were made
+    for kills in range(KILLS):
         proc = subprocess.Popen(
             [sys.executable, str(script), str(home), str(rng.choice([15, 40, 2000])), str(kills)],
             stdout=subprocess.PIPE,
@@ -62,6 +60,7 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_acknowledged(tmp_pat
             text=True,
         )
         assert proc.stdout is not None and proc.stderr is not None
+        lines: list[str] = []
         if kills % 5 == 4:
             # Sometimes while it is still opening the store (and maybe repairing or restarting a log).
             time.sleep(rng.uniform(0.0, 0.3))
@@ -70,11 +69,21 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_acknowledged(tmp_pat
             if first != "ready\n":
                 proc.kill()
                 raise AssertionError(f"the store did not open after kill {kills}: {proc.stderr.read()}")
-            time.sleep(rng.uniform(0.0, 0.12))
+            if kills % 2:
+                time.sleep(rng.uniform(0.0, 0.12))  # anywhere in a write or a compaction
+            else:
+                # Right after an acknowledgement, during the next write: after a count of them, not a time,
+                # so that however slow the machine the writer makes progress between kills.
+                wanted = rng.randint(1, 12)
+                while sum(1 for line in lines if not line.startswith("code ")) < wanted:
+                    line = proc.stdout.readline()
+                    if not line:
+                        raise AssertionError(f"the writer stopped after kill {kills}: {proc.stderr.read()}")
+                    lines.append(line.rstrip("\n"))
+                awaited += wanted
         proc.kill()
         proc.wait(timeout=10)
-        kills += 1
-        for line in proc.stdout.read().splitlines():
+        for line in lines + proc.stdout.read().splitlines():
             if line.startswith("code "):
                 last_code = line[len("code ") :]
             elif line != "ready":
@@ -82,8 +91,7 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_acknowledged(tmp_pat
         proc.stdout.close()
         proc.stderr.close()
 
-    assert kills >= 50
-    assert len(acknowledged) >= 200, "the writer should acknowledge a fair number of items between kills"
+    assert len(acknowledged) >= awaited > 0
 
     ws = Workspace.open(home)
     doc = ws.my_doc()
@@ -91,7 +99,7 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_acknowledged(tmp_pat
     missing = [item_id for item_id in acknowledged if item_id not in present]
     assert not missing, f"{len(missing)} acknowledged items lost, e.g. {missing[:3]}"
     # At most one write per killed process was durable without being acknowledged.
-    assert len(present) - len(acknowledged) <= kills
+    assert len(present) - len(acknowledged) <= KILLS
     if last_code is not None:
         # The acknowledged text, or a later one that was durable but not yet acknowledged.
         current = ws.code()["histoire"]

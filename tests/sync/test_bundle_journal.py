@@ -138,9 +138,7 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing_after_the_next_ope
     script.write_text(IMPORTER, "utf-8")
     rng = random.Random(20260714)
     outcomes: dict[str, int] = {"before": 0, "completed at open": 0, "finished": 0}
-    started = time.monotonic()
-    rounds = 0
-    while rounds < 12 and time.monotonic() - started < 60:
+    for rounds in range(12):
         home = fresh_victim(scene, tmp_path / f"victim{rounds}")
         proc = subprocess.Popen(
             [sys.executable, str(script), str(home), str(scene.stick), "0.01"],
@@ -153,14 +151,15 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing_after_the_next_ope
         if rounds % 2:
             time.sleep(rng.uniform(0.0, 0.8))  # anywhere: opening, reading, checking, storing, done
         else:
-            assert proc.stdout.readline() == "storing\n", proc.stderr.read()
-            time.sleep(rng.uniform(0.0, len(scene.docs) * 0.01))  # while it stores
+            # While it stores: as it starts on one of the first half of the documents (each then waits 10 ms
+            # before it is stored, the rest at least as long again).
+            for _ in range(rng.randint(1, len(scene.docs) // 2)):
+                assert proc.stdout.readline() == "storing\n", proc.stderr.read()
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         said = proc.stdout.read()
         proc.stdout.close()
         proc.stderr.close()
-        rounds += 1
         interrupted = (home / JOURNAL_FILE).exists()
 
         code, _, err = run_cli(home, "item", "list", "--json")  # the next open, by any command
@@ -177,7 +176,6 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing_after_the_next_ope
             if "imported" in said:  # it said so: it was done
                 assert state == "all"
             outcomes["finished" if state == "all" else "before"] += 1
-    assert rounds >= 8
     assert outcomes["completed at open"] >= 1, outcomes
 
 
