@@ -547,7 +547,9 @@ def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, 
     from reliance.export import exporters
 
     ws = ctx.workspace()
-    text = exporters.export(ws, fmt, project=project, lang=lang)
+    text = exporters.export(
+        ws, fmt, project=project, lang=lang, on_unreadable=lambda d, e: warn_unreadable(ctx, d, e)
+    )
     if output:
         try:
             Path(output).write_text(text, "utf-8")
