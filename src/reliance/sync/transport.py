@@ -168,7 +168,7 @@ class TransportConfig:
     - ``protocol_version``: sent in the handshake payload; the responder refuses any other version.
     """
 
-    max_message: int = 16 * 1024 * 1024
+    max_message: int = DEFAULT_LIMITS.max_frame  # a node gives its own: `Limits.max_frame`, the one source
     handshake_timeout: float = 10.0
     read_timeout: float = 30.0
     heartbeat_interval: float = 5.0
