@@ -169,8 +169,8 @@ def whoami(ctx: Context, as_json: bool) -> None:
     if as_json:
         emit_json(info)
         return
-    for key in ("name", "peer_id", "fingerprint", "home"):
-        echo(f"{key.replace('_', ' ') + ':':13}{info[key]}")
+    for key in ("name", "peer_id", "fingerprint", "home"):  # a name an older version let in: inert
+        echo(f"{key.replace('_', ' ') + ':':13}{clean(info[key])}")
 
 
 # -- social code ---------------------------------------------------------------------------------------------

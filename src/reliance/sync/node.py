@@ -405,6 +405,10 @@ class Node:
             read_timeout=max(30.0, self.config.heartbeat_interval * 3),
         )
 
+    def _hello_name(self) -> str:
+        """Our name as we send it: renamed while we run, or with controls an older version let in."""
+        return transport.hello_name(self.ws.identity.name)
+
     # -- public API ------------------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
         self._listeners.append(callback)
@@ -424,7 +428,7 @@ class Node:
             self.config.listen,
             self.config.port,
             self.ws.identity.private_key,
-            name=self.ws.identity.name[:64],
+            name=self._hello_name(),
             on_connection=self._on_incoming,
             accept=self._accept,
             config=self._transport_config,
@@ -588,7 +592,7 @@ class Node:
                 host,
                 port,
                 self.ws.identity.private_key,
-                name=self.ws.identity.name[:64],
+                name=self._hello_name(),
                 listen_port=self._server.port if self._server else None,
                 expected_key=expected,
                 config=self._transport_config,
@@ -770,7 +774,7 @@ class Node:
         assert self._server is not None
         self._discovery = Discovery(
             peer_id=self.ws.peer_id,
-            name=self.ws.identity.name[:64],
+            name=self._hello_name(),
             port=self._server.port,
             protocol_version=transport.PROTOCOL_VERSION,
             on_found=self._on_found,
@@ -1174,7 +1178,11 @@ async def sync_once(
     config = transport.TransportConfig(max_message=limits.max_frame)
     try:
         conn = await transport.connect(
-            host, port, workspace.identity.private_key, name=workspace.identity.name[:64], config=config
+            host,
+            port,
+            workspace.identity.private_key,
+            name=transport.hello_name(workspace.identity.name),
+            config=config,
         )
     except transport.HandshakeRefused as exc:
         raise RelianceError(f"{host}:{port} refused: {exc.reason}") from None
