@@ -71,6 +71,11 @@ def test_one_bad_waiting_change_is_dropped_and_the_rest_kept(home: Path) -> None
     assert "waiting change" in warning and "dropped" in warning
     code, out, err = run_cli(home, "project", "list")
     assert code == 0 and good in out, err
+    (line,) = err.splitlines()  # what the store says goes out as every warning does: one line, translated
+    assert line.startswith(f"reliance: warning: document {good}: dropped a waiting change"), err
+    (home / "config.json").write_text('{"lang": "fr"}')
+    code, out, err = run_cli(home, "project", "list")
+    assert code == 0 and err.startswith(f"reliance : attention : document {good}: dropped"), err
 
 
 def test_the_limits_of_a_home_come_from_its_config_and_environment(home: Path) -> None:
