@@ -407,6 +407,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.exported": ("Exporté dans {path}", "Exported to {path}"),
     "done.bundle_written": ("{count} changements écrits dans {path}", "{count} changes written to {path}"),
     "done.bundle_read": ("{count} nouveaux changements importés", "{count} new changes imported"),
+    "done.left_out.one": (
+        "{count} document illisible laissé de côté : {docs}",
+        "Left out {count} document that cannot be read: {docs}",
+    ),
+    "done.left_out.other": (
+        "{count} documents illisibles laissés de côté : {docs}",
+        "Left out {count} documents that cannot be read: {docs}",
+    ),
     # bundle import: refusal, interruption, and what the next open did with an interrupted import
     "bundle.refused": (
         "paquet refusé, rien n'a été importé : {reason}",

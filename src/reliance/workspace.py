@@ -20,7 +20,6 @@ from reliance.errors import (
     ModelError,
     OwnDocumentMissing,
     RelianceError,
-    StoreError,
 )
 from reliance.home import tighten_home
 from reliance.identity import (
@@ -52,6 +51,9 @@ if TYPE_CHECKING:
     from reliance.sync.bundle_journal import ImportNotice
 
 logger = logging.getLogger(__name__)
+
+OnUnreadable = Callable[[str, RelianceError], None]
+"""Told of each document left out because it cannot be read: (its id, why)."""
 
 
 @dataclass(frozen=True)
@@ -183,22 +185,32 @@ class Workspace:
         return doc.local_change(self.identity.sign, edit) is not None
 
     # -- documents -----------------------------------------------------------------------------------------
-    def participant_docs(self) -> list[StoredDoc]:
+    def participant_docs(self, on_unreadable: OnUnreadable | None = None) -> list[StoredDoc]:
+        """Every participant document held. Another's that cannot be read is left out (and reported to
+        `on_unreadable` when given); our own unreadable is an error, never shown as empty."""
         docs = []
         for doc_id in self.repo.doc_ids():
             if doc_kind(doc_id) == DocKind.PARTICIPANT:
                 try:
                     docs.append(self.repo.open(doc_id))
-                except StoreError:
+                except RelianceError as exc:
                     if doc_id == self.peer_id:
-                        raise  # your own document unreadable: say so, never show it as empty
-                    continue
+                        raise
+                    if on_unreadable is not None:
+                        on_unreadable(doc_id, exc)
         return docs
 
-    def participant_name(self, peer_id: str) -> str:
+    def participant_name(self, peer_id: str, on_unreadable: OnUnreadable | None = None) -> str:
+        """The name a participant gives themself; "" when their document is not held or cannot be read
+        (reported to `on_unreadable` when given): a name never stops what shows it."""
         if not self.repo.exists(peer_id):
             return ""
-        return participant.name(self.repo.open(peer_id).crdt)
+        try:
+            return participant.name(self.repo.open(peer_id).crdt)
+        except RelianceError as exc:
+            if on_unreadable is not None:
+                on_unreadable(peer_id, exc)
+            return ""
 
     # -- social code ---------------------------------------------------------------------------------------
     def code(self, doc_id: str | None = None, heads: Sequence[bytes] | None = None) -> dict[str, str]:
@@ -267,11 +279,18 @@ class Workspace:
     def archive_item(self, item_id: str) -> Item:
         return self.update_item(item_id, status=Status.ARCHIVED)
 
-    def items(self, item_filter: ItemFilter | None = None, *, drafts: bool = True) -> list[Item]:
-        """Every item held, and (unless `drafts` is False) our own items never published."""
+    def items(
+        self,
+        item_filter: ItemFilter | None = None,
+        *,
+        drafts: bool = True,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> list[Item]:
+        """Every item held, and (unless `drafts` is False) our own items never published. The items of a
+        participant document that cannot be read are left out (see `participant_docs`)."""
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
-        for doc in self.participant_docs():
+        for doc in self.participant_docs(on_unreadable):
             found.extend(
                 item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item)
             )

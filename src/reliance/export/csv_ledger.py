@@ -14,7 +14,7 @@ import io
 
 from reliance import projects
 from reliance.economy import PROJECT_ACCOUNT, format_amount
-from reliance.workspace import Workspace
+from reliance.workspace import OnUnreadable, Workspace
 
 COLUMNS = (
     "id",
@@ -44,7 +44,12 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(ws: Workspace, project_ref: str) -> str:
+def export_csv(ws: Workspace, project_ref: str, on_unreadable: OnUnreadable | None = None) -> str:
+    """The ledger of one project. A participant document that cannot be read leaves its name blank and
+    is reported to `on_unreadable` (logged without one)."""
+    from reliance.export.exporters import once_each
+
+    skip = once_each(on_unreadable)
     project_id = projects.resolve_project(ws, project_ref)
     names: dict[str, str] = {}
 
@@ -54,7 +59,7 @@ def export_csv(ws: Workspace, project_ref: str) -> str:
         if account == PROJECT_ACCOUNT:
             return "project"
         if account not in names:
-            names[account] = ws.participant_name(account)
+            names[account] = ws.participant_name(account, skip)
         return names[account]
 
     out = io.StringIO()

@@ -22,12 +22,13 @@ from reliance import economy, projects
 from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.economy.format import MONEY_DIGITS, split_minor
+from reliance.errors import RelianceError
 from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
 from reliance.projects import ledger_view
 from reliance.store.repository import DocKind, doc_kind
-from reliance.workspace import Workspace
+from reliance.workspace import OnUnreadable, Workspace
 
 JSONLD_FORMAT = "reliance-jsonld/1"
 
@@ -509,8 +510,12 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
 # ----------------------------------------------------------------------------------------- document
 
 
-def export_jsonld(ws: Workspace) -> dict[str, Any]:
-    """Everything this workspace holds, as one JSON-LD document (`@context` + `@graph`)."""
+def export_jsonld(ws: Workspace, on_unreadable: OnUnreadable | None = None) -> dict[str, Any]:
+    """Everything this workspace holds, as one JSON-LD document (`@context` + `@graph`). A document that
+    cannot be read is left out and reported to `on_unreadable` (logged without one)."""
+    from reliance.export.exporters import once_each
+
+    skip = once_each(on_unreadable)
     graph: list[dict[str, Any]] = [
         {
             "@type": "schema:Dataset",
@@ -522,11 +527,14 @@ def export_jsonld(ws: Workspace) -> dict[str, Any]:
     ]
     units: set[str] = set()
     for doc_id in ws.repo.doc_ids():
-        if doc_kind(doc_id) == DocKind.PARTICIPANT:
-            graph.extend(participant_nodes(ws, doc_id))
-        else:
-            nodes, used = project_nodes(ws, doc_id)
-            graph.extend(nodes)
-            units |= used
+        try:
+            if doc_kind(doc_id) == DocKind.PARTICIPANT:
+                graph.extend(participant_nodes(ws, doc_id))
+            else:
+                nodes, used = project_nodes(ws, doc_id)
+                graph.extend(nodes)
+                units |= used
+        except RelianceError as exc:
+            skip(doc_id, exc)
     graph.extend(unit_node(u) for u in sorted(units))
     return {"@context": CONTEXT, "@graph": graph}
