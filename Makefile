@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test test-slow lint typecheck bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m 'not slow'
+
+# Long scenarios, long property runs and fuzz runs: run before closing a change to the sync core.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py --inputs 100000
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py

@@ -17,7 +17,7 @@ def offer(title: str, status: Status) -> Item:
 
 
 def in_document(ws: Workspace) -> dict[str, Status]:
-    return {i.title: i.status for i in participant.read_items(ws.my_doc().crdt)}
+    return {i.title: i.status for i in participant.read_items(ws.my_doc().crdt, ws.peer_id)}
 
 
 def test_drafts_are_kept_beside_the_documents_and_published_on_demand(workspace: Workspace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -76,6 +77,31 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+class WarningLines(logging.Handler):
+    """Where the library's warnings go when nothing else takes them (every command but `serve`, which logs,
+    and the app, which logs to a file): one inert, translated `reliance: warning:` line each, never a
+    traceback. Python's own last resort would print them raw, and a peer's text may be in them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a bad format string: its text as it is
+            text = str(record.msg)
+        current = click.get_current_context(silent=True)
+        ours = current.find_object(Context) if current is not None else None
+        if ours is not None:
+            ours.warn(text)
+        else:
+            from reliance.i18n import resolve_lang, t
+
+            click.echo(t("cli.warning", resolve_lang(""), text=clean(text)), err=True)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -92,6 +118,13 @@ def echo(text: str = "", *, nl: bool = True, err: bool = False) -> None:
 
 def fail(message: str) -> NoReturn:
     raise RelianceError(message)
+
+
+def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
+    """A document left out of a listing or an export because it cannot be read: one line on stderr."""
+    from reliance.i18n import t
+
+    ctx.warn(t("cli.unreadable_skipped", ctx.lang(), doc=doc_id, reason=error))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,8 +195,8 @@ def whoami(ctx: Context, as_json: bool) -> None:
     if as_json:
         emit_json(info)
         return
-    for key in ("name", "peer_id", "fingerprint", "home"):
-        echo(f"{key.replace('_', ' ') + ':':13}{info[key]}")
+    for key in ("name", "peer_id", "fingerprint", "home"):  # a name an older version let in: inert
+        echo(f"{key.replace('_', ' ') + ':':13}{clean(info[key])}")
 
 
 # -- social code ---------------------------------------------------------------------------------------------
@@ -540,7 +573,9 @@ def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, 
     from reliance.export import exporters
 
     ws = ctx.workspace()
-    text = exporters.export(ws, fmt, project=project, lang=lang)
+    text = exporters.export(
+        ws, fmt, project=project, lang=lang, on_unreadable=lambda d, e: warn_unreadable(ctx, d, e)
+    )
     if output:
         try:
             Path(output).write_text(text, "utf-8")
@@ -563,6 +598,7 @@ def register_extensions() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     register_extensions()
+    last_resort, logging.lastResort = logging.lastResort, WarningLines()
     try:
         result = cli.main(args=argv, prog_name="reliance", standalone_mode=False)
         if isinstance(result, int):  # click returns an Exit's code instead of raising it here
@@ -584,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, never a traceback
         click.echo(f"reliance: unexpected error: {type(exc).__name__}: {clean(str(exc))}", err=True)
         return 1
+    finally:
+        logging.lastResort = last_resort
     return 0
 
 

@@ -41,8 +41,7 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
             port=chosen_port,
             listen=listen,
             mdns=not no_mdns and bool(config["mdns"]),
-            limits=settings.load_limits(ctx.home),
-        )
+        )  # its limits are the workspace's: config.json's `limits`, then RELIANCE_LIMIT_*
     )
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from reliance import projects, settings
-from reliance.cli import Context, echo, emit_json, fail, pass_ctx
+from reliance.cli import Context, echo, emit_json, fail, pass_ctx, warn_unreadable
 from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
-from reliance.errors import ModelError
+from reliance.errors import ModelError, RelianceError
 from reliance.store.repository import DocKind, doc_kind
 from reliance.workspace import Workspace
 
@@ -61,7 +62,7 @@ def project_visibility(ctx: Context, project_ref: str, visibility: str) -> None:
 def project_list(ctx: Context, as_json: bool) -> None:
     """Every project you hold."""
     ws = ctx.workspace()
-    found = projects.list_projects(ws)
+    found = projects.list_projects(ws, lambda doc_id, exc: warn_unreadable(ctx, doc_id, exc))
     if as_json:
         emit_json([p.to_json() for p in found])
         return
@@ -189,6 +190,8 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
         who = clean(ws.participant_name(row["member"]) or row["member"][:14])
         note = f"  {clean(row['note'])}" if row.get("note") else ""
         struck = "  (reversed)" if row.get("reversed_by") else ""
+        if not row.get("counted", True):
+            struck += f"  (not counted: {clean(str(row.get('not_counted')))})"
         amount = clean(format_amount(row["amount"], row["unit"]))
         echo(f"{clean(row['at'])}  {clean(row['id'])}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
 
@@ -439,23 +442,49 @@ def bundle_export(
     from reliance.sync.bundle import export_bundle
 
     ws = ctx.workspace()
-    chosen = bundle_documents(ws, list(docs), list(chosen_projects), everything)
-    count = export_bundle(ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home))
-    echo(f"wrote {count} changes of {len(chosen)} documents to {file}")
+    skipped: list[str] = []
+
+    def unreadable(doc_id: str, exc: Exception) -> None:
+        skipped.append(doc_id)
+        warn_unreadable(ctx, doc_id, exc)
+
+    chosen = bundle_documents(
+        ws,
+        list(docs),
+        list(chosen_projects),
+        everything,
+        on_unreadable=lambda d, e: warn_unreadable(ctx, d, e),
+    )
+    count = export_bundle(
+        ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home), on_unreadable=unreadable
+    )
+    echo(f"wrote {count} changes of {len(chosen) - len(skipped)} documents to {file}")
 
 
-def bundle_documents(ws: Workspace, docs: list[str], chosen: list[str], everything: bool) -> list[str]:
-    """The documents a bundle carries (see `bundle export`)."""
+def bundle_documents(
+    ws: Workspace,
+    docs: list[str],
+    chosen: list[str],
+    everything: bool,
+    on_unreadable: Callable[[str, Exception], None] | None = None,
+) -> list[str]:
+    """The documents a bundle carries (see `bundle export`); a project that cannot be read is left out of
+    the default set (and reported through `on_unreadable`)."""
     if everything:
         return ws.repo.doc_ids()
     for doc_id in docs:
         if not ws.repo.exists(doc_id):
             raise ModelError(f"no document {doc_id} in this store")
-    picked = list(docs) or [
-        d
-        for d in ws.repo.doc_ids()
-        if doc_kind(d) == DocKind.PARTICIPANT or projects.summary(ws, d).visibility == "public"
-    ]
+
+    def public(doc_id: str) -> bool:
+        try:
+            return projects.summary(ws, doc_id).visibility == "public"
+        except RelianceError as exc:
+            if on_unreadable is not None:
+                on_unreadable(doc_id, exc)
+            return False
+
+    picked = list(docs) or [d for d in ws.repo.doc_ids() if doc_kind(d) == DocKind.PARTICIPANT or public(d)]
     for ref in chosen:
         project_id = projects.resolve_project(ws, ref)
         if project_id not in picked:
@@ -494,6 +523,7 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
             "already_had": o.duplicate,
             "blocked": o.blocked,
             "new_document": o.created,
+            "not_kept": o.turned_away,
         }
         for o in summary.outcomes
     ]
@@ -501,8 +531,10 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
         emit_json(rows)
         return
     for row in rows:
-        if row["added"] or row["waiting"] or row["new_document"]:
+        if row["added"] or row["waiting"] or row["new_document"] or row["not_kept"]:
             extra = f", {row['waiting']} waiting for earlier changes" if row["waiting"] else ""
+            if row["not_kept"]:
+                extra += f", {row['not_kept']} waiting change{'s' if row['not_kept'] > 1 else ''} not kept"
             echo(f"{row['doc']}: {row['added']} changes added{extra}")
     echo(f"imported {summary.applied} new changes")
 

@@ -37,7 +37,7 @@ LINE_SEPARATORS = "\u2028\u2029"
 REPLACEMENT = "\ufffd"
 
 # Anything `clean` may change. A text without any of it (nearly every text) is returned as it is.
-_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{BIDI_CONTROLS}{LINE_SEPARATORS}\ud800-\udfff]")
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}{LINE_SEPARATORS}\ud800-\udfff]")
 _UNSAFE_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}{LINE_SEPARATORS}\ud800-\udfff]")
 # What JSON output writes as \\uXXXX escapes (json.dumps already escapes C0 controls).
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}{LINE_SEPARATORS}\ud800-\udfff]")

@@ -73,6 +73,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.doctor": ("Diagnostic", "Diagnose"),
     "key.peer_code": ("Son code social", "Their social code"),
     "key.export": ("Exporter", "Export"),
+    # command line
+    "cli.unreadable_skipped": (
+        "document {doc} laissé de côté, illisible : {reason}",
+        "left out document {doc}, which cannot be read: {reason}",
+    ),
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),
@@ -402,6 +407,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.exported": ("Exporté dans {path}", "Exported to {path}"),
     "done.bundle_written": ("{count} changements écrits dans {path}", "{count} changes written to {path}"),
     "done.bundle_read": ("{count} nouveaux changements importés", "{count} new changes imported"),
+    "done.left_out.one": (
+        "{count} document illisible laissé de côté : {docs}",
+        "Left out {count} document that cannot be read: {docs}",
+    ),
+    "done.left_out.other": (
+        "{count} documents illisibles laissés de côté : {docs}",
+        "Left out {count} documents that cannot be read: {docs}",
+    ),
     # bundle import: refusal, interruption, and what the next open did with an interrupted import
     "bundle.refused": (
         "paquet refusé, rien n'a été importé : {reason}",
@@ -511,6 +524,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "projects.tab_balances": ("Soldes et dividende", "Balances and dividend"),
     "projects.no_entry": ("Aucune écriture : c pour contribuer.", "No entry: c to contribute."),
     "projects.reversed": ("annulée", "reversed"),
+    "projects.not_counted": ("non comptée : {reason}", "not counted: {reason}"),
+    # why a change counts for nothing (strong removal, docs/sync-protocol.md)
+    "removal.removed": (
+        "{who} a été retiré·e par le changement {change}, signé en même temps",
+        "{who} was removed by change {change}, made concurrently",
+    ),
+    "removal.demoted": (
+        "{who} a perdu le rôle d'intendant·e par le changement {change}, signé en même temps",
+        "{who} lost the steward role by change {change}, made concurrently",
+    ),
+    "removal.not_member": (
+        "{who} n'était pas membre à ce point de l'historique",
+        "{who} was not a member at that point of the history",
+    ),
+    "removal.not_steward": (
+        "{who} n'était pas intendant·e à ce point de l'historique",
+        "{who} was not a steward at that point of the history",
+    ),
+    "removal.cycle": (
+        "fait partie d'un cycle de retraits simultanés qui ne peut être tranché",
+        "part of a cycle of concurrent removals that cannot be decided",
+    ),
     "projects.balances": ("Soldes", "Balances"),
     "projects.balances_hint": (
         "Positif : le projet doit au membre. Chaque unité s'équilibre à zéro.",

@@ -18,14 +18,51 @@ KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
 
+# A log record holds one change chunk plus a signature (64 bytes), a time and msgpack keys.
+RECORD_OVERHEAD = 1 * KIB
+
 
 @dataclass(frozen=True)
 class Limits:
     # -- bytes at the door: frames, messages, chunks, msgpack ------------------------------------------------
 
+    # Largest frame (one transport message) a session reads or a node accepts. A first sync to an empty
+    # peer carries a whole document in one frame, so it stays above `max_document_bytes`.
+    max_frame: int = 64 * MIB
+    # Longest msgpack string in a frame, a stored record or a bundle (ids, types, dates, reasons).
+    max_packed_string: int = 4 * KIB
+    # Most entries in one msgpack map: frames, records and bundle entries have a handful of keys.
+    max_packed_map: int = 64
+    # Deepest msgpack nesting read anywhere (a bundle, the deepest schema, has 5 levels).
+    max_packed_depth: int = 16
+    # What decoding msgpack may cost in Python objects, as a multiple of its size (beyond 64 KiB): each
+    # item's cost is estimated from its type and length before anything is built (an empty map is one
+    # byte and 64 in memory). Real frames, records, snapshots and bundles cost 2 to 5 times their size.
+    packed_memory_multiple: int = 6
+
     # -- changes and documents -------------------------------------------------------------------------------
+    # Operations in one change: every one is read to check the change is automerge's own encoding of itself
+    # (run-length columns could announce billions in a few bytes). A paste of 256 Ki characters fits.
+    change_ops: int = 256 * 1024
+
+    # Largest change, uncompressed, and largest change chunk as carried: checked at the door before
+    # anything is applied, and by the store when it reads a change back (it is the same value).
+    max_change_bytes: int = 4 * MIB
+    # Largest document: the uncompressed bytes of its changes, applied and waiting. Also bounds what a
+    # whole-document chunk may inflate to, and what one sync message may inflate in total.
+    max_document_bytes: int = 32 * MIB
 
     # -- the pending buffer ----------------------------------------------------------------------------------
+
+    # Changes waiting for a dependency are kept, per document, up to these counts and uncompressed bytes;
+    # beyond them a waiting change is not stored (its sender still has it and sends it again later).
+    max_pending_changes: int = 1000
+    max_pending_bytes: int = 8 * MIB
+    # ... and per author within a document, so one key cannot take the whole buffer.
+    max_pending_changes_per_author: int = 200
+    max_pending_bytes_per_author: int = 4 * MIB
+    # A waiting change whose dependencies did not come within this time is forgotten.
+    pending_ttl_seconds: int = 14 * 24 * 3600
 
     # -- sessions: summaries and work per peer ---------------------------------------------------------------
     # Documents one `summary` frame may list; a longer one is refused, ours is cut to it. Above what a
@@ -77,11 +114,19 @@ class Limits:
 
     # -- bundles ---------------------------------------------------------------------------------------------
 
+    # Largest bundle file read (it is read whole, then decoded: a few times this in memory).
+    max_bundle_bytes: int = 256 * MIB
+
     # -- what a person types, and what the programme expands -------------------------------------------------
     # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.
     typed_value_chars: int = 100
     # Occurrences of one repeating item in a programme or a calendar window (daily for more than a year).
     occurrences_per_item: int = 400
+
+    @property
+    def max_record(self) -> int:
+        """Largest log record the store writes: one change and its signature, received time and keys."""
+        return self.max_change_bytes + RECORD_OVERHEAD
 
     def replace(self, **changes: Any) -> Limits:
         return dataclasses.replace(self, **changes)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -12,11 +12,12 @@ from reliance.doc import project as pdoc
 from reliance.doc.crdt import Writer
 from reliance.doc.participant import Amendment
 from reliance.economy.ledger import parse_instant
-from reliance.errors import ModelError
+from reliance.errors import ModelError, RelianceError
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, StoredDoc, doc_kind
+from reliance.sync import authority
 from reliance.workspace import Workspace
 
 CONTRIBUTION_KINDS = {k: str(v) for k, v in economy.CONTRIBUTION_ACTIONS.items()}
@@ -55,7 +56,7 @@ def resolve_project(ws: Workspace, ref: str) -> str:
     by_prefix = [i for i in ids if i.startswith(ref)] if len(ref) >= 4 else []
     if len(by_prefix) == 1:
         return by_prefix[0]
-    by_name = [i for i in ids if pdoc.meta(ws.repo.open(i).crdt).get("name", "").lower() == ref.lower()]
+    by_name = [i for i in ids if _name_if_readable(ws, i).lower() == ref.lower()]
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1 or len(by_prefix) > 1:
@@ -63,25 +64,69 @@ def resolve_project(ws: Workspace, ref: str) -> str:
     raise ModelError(f"no project {ref!r}")
 
 
+def _name_if_readable(ws: Workspace, project_id: str) -> str:
+    """A project's name; "" for one that cannot be read (it is no match: the others still are)."""
+    try:
+        return project_meta(ws.repo.open(project_id)).get("name", "")
+    except RelianceError:
+        return ""
+
+
 def open_project(ws: Workspace, project_id: str) -> StoredDoc:
     return ws.repo.open(resolve_project(ws, project_id))
 
 
+def effective(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> authority.EffectiveView:
+    """What counts in the project (members, records, settings): see `reliance.sync.authority`."""
+    return authority.view(doc, heads)
+
+
+def members(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> dict[str, pdoc.Member]:
+    """The effective members: a removal or a demotion is strong (docs/sync-protocol.md)."""
+    return effective(doc, heads).members
+
+
+def role_of(doc: StoredDoc, peer_id: str) -> str | None:
+    return effective(doc).role_of(peer_id)
+
+
+def project_meta(doc: StoredDoc, view: authority.EffectiveView | None = None) -> dict[str, str]:
+    """The project's meta fields, leaving out what changes that do not count wrote."""
+    return authority.effective_meta(doc.crdt, view or effective(doc))
+
+
+def project_visibility(doc: StoredDoc, view: authority.EffectiveView | None = None) -> str:
+    return authority.effective_visibility(doc.crdt, view or effective(doc))
+
+
 def summary(ws: Workspace, project_id: str) -> ProjectSummary:
     doc = open_project(ws, project_id)
-    meta = pdoc.meta(doc.crdt)
+    view = effective(doc)
+    meta = project_meta(doc, view)
     return ProjectSummary(
         doc.doc_id,
         meta.get("name", ""),
         meta.get("creator", ""),
         meta.get("created", ""),
-        pdoc.members(doc.crdt),
-        pdoc.visibility(doc.crdt),
+        view.members,
+        project_visibility(doc, view),
     )
 
 
-def list_projects(ws: Workspace) -> list[ProjectSummary]:
-    return sorted((summary(ws, pid) for pid in project_ids(ws)), key=lambda p: (p.name.lower(), p.id))
+def list_projects(
+    ws: Workspace, on_unreadable: Callable[[str, RelianceError], None] | None = None
+) -> list[ProjectSummary]:
+    """Every project held. One that cannot be read is left out and reported to `on_unreadable` (or
+    raised, without one)."""
+    found: list[ProjectSummary] = []
+    for pid in project_ids(ws):
+        try:
+            found.append(summary(ws, pid))
+        except RelianceError as exc:
+            if on_unreadable is None:
+                raise
+            on_unreadable(pid, exc)
+    return sorted(found, key=lambda p: (p.name.lower(), p.id))
 
 
 def check_visibility(visibility: str) -> str:
@@ -115,19 +160,19 @@ def set_visibility(ws: Workspace, project_id: str, visibility: str) -> bool:
     check_visibility(visibility)
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
-    if pdoc.visibility(doc.crdt) == visibility:
+    if project_visibility(doc) == visibility:
         return False
     doc.local_change(ws.identity.sign, lambda w: pdoc.set_visibility(w, visibility))
     return True
 
 
 def my_role(ws: Workspace, doc: StoredDoc) -> str | None:
-    return pdoc.role_of(doc.crdt, ws.peer_id)
+    return role_of(doc, ws.peer_id)
 
 
 def _require(ws: Workspace, doc: StoredDoc, role: str) -> None:
     mine = my_role(ws, doc)
-    name = pdoc.meta(doc.crdt).get("name", doc.doc_id)
+    name = project_meta(doc).get("name", doc.doc_id)
     if mine is None:
         raise ModelError(f"you are not a member of project {name!r}")
     if role == "steward" and mine != "steward":
@@ -140,7 +185,7 @@ def add_member(ws: Workspace, project_id: str, peer_id: str, role: str = "member
         raise ModelError(f"unknown role {role!r}; use member or steward")
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
-    current = pdoc.role_of(doc.crdt, peer_id.strip())
+    current = role_of(doc, peer_id.strip())
     if current == role:
         return
     doc.local_change(ws.identity.sign, lambda w: pdoc.set_member(w, peer_id.strip(), role, ws.peer_id))
@@ -150,7 +195,7 @@ def remove_member(ws: Workspace, project_id: str, peer_id: str) -> None:
     decode_peer_id(peer_id)
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
-    members = pdoc.members(doc.crdt)
+    members = effective(doc).members
     if peer_id.strip() not in members:
         raise ModelError(f"{peer_id.strip()[:14]}… is not a member of this project")
     stewards = [m for m in members.values() if m.role == "steward"]
@@ -191,28 +236,44 @@ class LedgerView:
     members: list[str]
     policy: economy.Policy
     limits: list[economy.CreditLimit]
-    issues: list[str]  # records that could not be read, reversals without effect
+    issues: list[str]  # records that could not be read, reversals without effect, records not counted
+    # entries made by changes that count for nothing (strong removal), with the reason; in no total
+    uncounted: list[tuple[economy.Entry, authority.Reason]] = field(default_factory=list)
 
 
 def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str = "en") -> LedgerView:
+    view = effective(doc, heads)
+    skipped = view.not_counted()
     issues: list[str] = []
     entries: list[economy.Entry] = []
+    uncounted: list[tuple[economy.Entry, authority.Reason]] = []
     for data in pdoc.entries(doc.crdt, heads):
         try:
-            entries.append(economy.entry_from_data(data))
+            entry = economy.entry_from_data(data)
         except economy.LedgerError as exc:
             issues.append(f"entry {data.get('id')} ignored: {exc}")
+            continue
+        reason = skipped.get(("ledger", entry.id))
+        if reason is not None:
+            uncounted.append((entry, reason))
+            issues.append(f"entry {entry.id} not counted: {reason.text(lang)}")
+            continue
+        entries.append(entry)
     acks: list[economy.Acknowledgement] = []
     for data in pdoc.acks(doc.crdt, heads):
+        reason = skipped.get(("acks", str(data.get("id"))))
+        if reason is not None:
+            issues.append(f"acknowledgement {data.get('id')} not counted: {reason.text(lang)}")
+            continue
         try:
             acks.append(economy.acknowledgement_from_data(data))
         except economy.LedgerError as exc:
             issues.append(f"acknowledgement {data.get('id')} ignored: {exc}")
-    policy, _, problem = _read_policy(doc, heads)
+    policy, _, problem = _read_policy(doc, heads, view)
     if problem:
         issues.append(problem)
     limits: list[economy.CreditLimit] = []
-    for key, floor in pdoc.limits(doc.crdt, heads):
+    for key, floor in _limits(doc, heads, view):
         member, _, unit = key.partition(" ")
         try:
             if floor is None:
@@ -221,13 +282,40 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
         except economy.LedgerError as exc:
             issues.append(f"credit limit {key!r} ignored: {exc}")
     issues.extend(i.message for i in economy.ledger_issues(entries, lang=lang))
-    members = sorted(pdoc.members(doc.crdt, heads))
-    return LedgerView(entries, acks, members, policy, limits, issues)
+    return LedgerView(entries, acks, sorted(view.members), policy, limits, issues, uncounted)
 
 
-def _read_policy(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> tuple[economy.Policy, bool, str]:
+def _limits(
+    doc: StoredDoc, heads: Sequence[bytes] | None, view: authority.EffectiveView
+) -> list[tuple[str, int | None]]:
+    """The stored credit limits, each as the changes that count set it."""
+    found = dict(pdoc.limits(doc.crdt, heads))
+    for key in view.voided_registers("limits"):
+        at = view.register_heads("limits", key)
+        found.pop(key, None)
+        if at:
+            for written, floor in pdoc.limits(doc.crdt, at):
+                if written == key:
+                    found[key] = floor
+    return sorted(found.items())
+
+
+def _policy_data(
+    doc: StoredDoc, heads: Sequence[bytes] | None, view: authority.EffectiveView
+) -> tuple[dict[str, Any] | None, int]:
+    """The recorded policy and its version, as the changes that count left them."""
+    voided = view.voided_registers("policy")
+    if not voided:
+        return pdoc.policy(doc.crdt, heads)
+    at = view.register_heads("policy", "data" if "data" in voided else voided[0])
+    return pdoc.policy(doc.crdt, at) if at else (None, 0)
+
+
+def _read_policy(
+    doc: StoredDoc, heads: Sequence[bytes] | None = None, view: authority.EffectiveView | None = None
+) -> tuple[economy.Policy, bool, str]:
     """The policy that applies, whether the project wrote one, and why the written one is unusable (or '')."""
-    data, version = pdoc.policy(doc.crdt, heads)
+    data, version = _policy_data(doc, heads, view or effective(doc, heads))
     if data is None:
         return economy.DEFAULT_POLICY, False, ""
     try:
@@ -383,6 +471,12 @@ def recognised_dimensions(doc: StoredDoc) -> set[str]:
     return {w for w in words if w and len(w) <= 32 and " " not in w}
 
 
+def written_policy(doc: StoredDoc) -> tuple[economy.Policy, bool]:
+    """The policy that applies, and whether the project wrote one (as the changes that count left it)."""
+    policy, written, _ = _read_policy(doc)
+    return policy, written
+
+
 def show_policy(ws: Workspace, project_id: str) -> tuple[economy.Policy, bool]:
     """The policy that applies, and whether the project wrote one."""
     policy, written, _ = _read_policy(open_project(ws, project_id))
@@ -392,7 +486,7 @@ def show_policy(ws: Workspace, project_id: str) -> tuple[economy.Policy, bool]:
 def set_policy(ws: Workspace, project_id: str, data: object) -> int:
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
-    _, version = pdoc.policy(doc.crdt)
+    _, version = _policy_data(doc, None, effective(doc))
     if not isinstance(data, dict):
         raise economy.PolicyError("a policy file holds a JSON object")
     policy = economy.policy_from_data(data | {"version": version + 1})
@@ -459,6 +553,9 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
     recorded_raw = pdoc.distributions(doc.crdt).get(dist_id.strip())
     if recorded_raw is None:
         raise ModelError(f"no distribution {dist_id.strip()!r} in this project")
+    reason = effective(doc).not_counted().get(("distributions", dist_id.strip()))
+    if reason is not None:
+        return [f"this distribution does not count: {reason.text(lang)}"]
     recorded = economy.distribution_from_data(recorded_raw["data"])
     try:
         heads = [bytes.fromhex(h) for h in recorded.heads]
@@ -478,18 +575,31 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
     return economy.verify_distribution(recorded, recomputed, lang=lang)
 
 
+def counted_distributions(doc: StoredDoc) -> dict[str, Any]:
+    """The recorded distributions that count (one a change that counts for nothing made is left out)."""
+    skipped = effective(doc).not_counted()
+    return {
+        k: v["data"] for k, v in pdoc.distributions(doc.crdt).items() if ("distributions", k) not in skipped
+    }
+
+
 def ledger(ws: Workspace, project_id: str) -> list[dict[str, Any]]:
     return _ledger_rows(ledger_view(open_project(ws, project_id)))
 
 
-def _ledger_rows(view: LedgerView) -> list[dict[str, Any]]:
+def _ledger_rows(view: LedgerView, lang: str = "en") -> list[dict[str, Any]]:
+    """Every entry, those that count and those that do not (`counted`, and `not_counted`: why)."""
     reversed_ = economy.effective_reversals(view.entries)
+    reasons = {entry.id: reason.text(lang) for entry, reason in view.uncounted}
     rows = []
-    for entry in sorted(view.entries, key=lambda e: (e.at, e.id)):
+    everything = [*view.entries, *(entry for entry, _ in view.uncounted)]
+    for entry in sorted(everything, key=lambda e: (e.at, e.id)):
         row = economy.entry_to_data(entry)
         row.setdefault("note", "")
         row.setdefault("dimensions", {})
         row["reversed_by"] = reversed_.get(entry.id)
+        row["counted"] = entry.id not in reasons
+        row["not_counted"] = reasons.get(entry.id)
         rows.append(row)
     return rows
 
@@ -506,7 +616,7 @@ def project_json(ws: Workspace, project_id: str) -> dict[str, Any]:
             "acknowledgements": [economy.acknowledgement_to_data(a) for a in view.acknowledgements],
             "policy": economy.policy_to_data(view.policy),
             "limits": [economy.credit_limit_to_data(limit) for limit in view.limits],
-            "distributions": {k: v["data"] for k, v in pdoc.distributions(doc.crdt).items()},
+            "distributions": counted_distributions(doc),
         }
     )
     return data

@@ -20,7 +20,6 @@ from reliance.errors import (
     ModelError,
     OwnDocumentMissing,
     RelianceError,
-    StoreError,
 )
 from reliance.home import tighten_home
 from reliance.identity import (
@@ -32,6 +31,7 @@ from reliance.identity import (
     load_identity,
     set_profile_name,
 )
+from reliance.limits import Limits
 from reliance.model.catalogue import (
     Answer,
     Item,
@@ -45,11 +45,15 @@ from reliance.model.catalogue import (
 )
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
+from reliance.sync import authority
 
 if TYPE_CHECKING:
     from reliance.sync.bundle_journal import ImportNotice
 
 logger = logging.getLogger(__name__)
+
+OnUnreadable = Callable[[str, RelianceError], None]
+"""Told of each document left out because it cannot be read: (its id, why)."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,15 @@ class ItemFilter:
 
 
 class Workspace:
-    def __init__(self, home: Path, identity: Identity) -> None:
+    def __init__(self, home: Path, identity: Identity, limits: Limits | None = None) -> None:
+        """`limits`: those of the home (config.json, environment) unless given."""
+        from reliance.settings import load_limits
+
         self.home = home
         self.identity = identity
         tighten_home(home)  # homes written by older versions were world-readable
-        self.repo = Repository(home, identity.public_key)
+        self.repo = Repository(home, identity.public_key, limits=limits or load_limits(home))
+        self.repo.on_open.append(authority.warm)
         self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
         self.notices: list[ImportNotice] = self._complete_interrupted_import()
 
@@ -177,22 +185,32 @@ class Workspace:
         return doc.local_change(self.identity.sign, edit) is not None
 
     # -- documents -----------------------------------------------------------------------------------------
-    def participant_docs(self) -> list[StoredDoc]:
+    def participant_docs(self, on_unreadable: OnUnreadable | None = None) -> list[StoredDoc]:
+        """Every participant document held. Another's that cannot be read is left out (and reported to
+        `on_unreadable` when given); our own unreadable is an error, never shown as empty."""
         docs = []
         for doc_id in self.repo.doc_ids():
             if doc_kind(doc_id) == DocKind.PARTICIPANT:
                 try:
                     docs.append(self.repo.open(doc_id))
-                except StoreError:
+                except RelianceError as exc:
                     if doc_id == self.peer_id:
-                        raise  # your own document unreadable: say so, never show it as empty
-                    continue
+                        raise
+                    if on_unreadable is not None:
+                        on_unreadable(doc_id, exc)
         return docs
 
-    def participant_name(self, peer_id: str) -> str:
+    def participant_name(self, peer_id: str, on_unreadable: OnUnreadable | None = None) -> str:
+        """The name a participant gives themself; "" when their document is not held or cannot be read
+        (reported to `on_unreadable` when given): a name never stops what shows it."""
         if not self.repo.exists(peer_id):
             return ""
-        return participant.name(self.repo.open(peer_id).crdt)
+        try:
+            return participant.name(self.repo.open(peer_id).crdt)
+        except RelianceError as exc:
+            if on_unreadable is not None:
+                on_unreadable(peer_id, exc)
+            return ""
 
     # -- social code ---------------------------------------------------------------------------------------
     def code(self, doc_id: str | None = None, heads: Sequence[bytes] | None = None) -> dict[str, str]:
@@ -261,12 +279,21 @@ class Workspace:
     def archive_item(self, item_id: str) -> Item:
         return self.update_item(item_id, status=Status.ARCHIVED)
 
-    def items(self, item_filter: ItemFilter | None = None, *, drafts: bool = True) -> list[Item]:
-        """Every item held, and (unless `drafts` is False) our own items never published."""
+    def items(
+        self,
+        item_filter: ItemFilter | None = None,
+        *,
+        drafts: bool = True,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> list[Item]:
+        """Every item held, and (unless `drafts` is False) our own items never published. The items of a
+        participant document that cannot be read are left out (see `participant_docs`)."""
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
-        for doc in self.participant_docs():
-            found.extend(item for item in participant.read_items(doc.crdt) if chosen.matches(item))
+        for doc in self.participant_docs(on_unreadable):
+            found.extend(
+                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item)
+            )
         if drafts:
             mine = {item.id for item in found if item.author == self.peer_id}
             found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i))
@@ -275,7 +302,7 @@ class Workspace:
 
     def find_item(self, item_id: str) -> Item | None:
         for doc in self.participant_docs():
-            item = participant.read_item(doc.crdt, item_id, participant.owner(doc.crdt))
+            item = participant.read_item(doc.crdt, item_id, doc.doc_id)
             if item is not None:
                 return replace(item, answers=tuple(self.answers_to(item_id)))
         return self.drafts.get(item_id)
@@ -301,13 +328,15 @@ class Workspace:
     def answers_to(self, item_id: str) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_id == item_id)
+            out.extend(a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_id == item_id)
         return sorted(out, key=lambda a: (a.created, a.id))
 
     def answers_to_me(self) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt) if a.item_author == self.peer_id)
+            out.extend(
+                a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_author == self.peer_id
+            )
         return sorted(out, key=lambda a: (a.created, a.id))
 
     def rename(self, name: str) -> None:

@@ -151,7 +151,7 @@ def test_a_javascript_document_is_read_defensively() -> None:
     assert doc.scalar(ROOT_ID, "visits") is None
     assert doc.scalar(ROOT_ID, "title") == "Atelier vélo"  # JavaScript strings are Text objects
     assert not doc.poisoned
-    assert participant.owner(doc) == ""  # no owner field: read as empty, not a crash
+    assert participant.owner_field(doc) == ""  # no owner field: read as empty, not a crash
 
 
 def test_a_javascript_document_stays_writable_with_our_actor() -> None:
@@ -215,7 +215,7 @@ def test_a_panic_poisons_the_document_and_a_reload_restores_it(workspace: Worksp
         lambda: stored.crdt.effects([], heads),
         lambda: stored.crdt.read(),
         lambda: stored.crdt.scalar(ROOT_ID, "owner"),  # never an empty-looking None
-        lambda: participant.read_items(stored.crdt),
+        lambda: participant.read_items(stored.crdt, stored.doc_id),
         lambda: stored.signed_changes(),
     ):
         with pytest.raises(CrdtPanic, match="reload"):

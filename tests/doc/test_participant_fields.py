@@ -41,7 +41,7 @@ def test_repetition_and_capacity_are_stored_and_read_back() -> None:
     item = workshop(repeat=Repeat(Frequency.WEEKLY, "2026-08-25"), capacity=12)
     doc.change(lambda w: participant.write_item(w, item, new=True))
     assert participant.read_item(doc, item.id, OWNER) == item
-    assert participant.read_items(doc) == [item]
+    assert participant.read_items(doc, OWNER) == [item]
     loaded = CrdtDoc.load(doc.save(), ACTOR)
     assert participant.read_item(loaded, item.id, OWNER) == item
 
@@ -96,7 +96,7 @@ def write_old_item(w: Writer) -> None:
 def test_a_document_from_before_reads_as_before() -> None:
     doc = fresh()
     doc.change(write_old_item)
-    (item,) = participant.read_items(doc)
+    (item,) = participant.read_items(doc, OWNER)
     assert item.title == "Bal" and item.repeat is None and item.capacity is None
 
 
@@ -137,13 +137,13 @@ def hostile(key: str, write: object) -> CrdtDoc:
     ],
 )
 def test_a_repetition_that_cannot_be_reads_as_none_and_the_item_still_shows(value: object) -> None:
-    (item,) = participant.read_items(hostile("repeat", value))
+    (item,) = participant.read_items(hostile("repeat", value), OWNER)
     assert item.title == "Bal" and item.repeat is None
 
 
 @pytest.mark.parametrize("value", ["12", -5, 0, True, 10**12, 2.5, ["12"]])
 def test_a_capacity_that_cannot_be_reads_as_none(value: object) -> None:
-    (item,) = participant.read_items(hostile("capacity", value))
+    (item,) = participant.read_items(hostile("capacity", value), OWNER)
     assert item.title == "Bal" and item.capacity is None
 
 
@@ -164,16 +164,16 @@ def answer(**fields: object) -> Answer:
 def test_answers_are_updated_and_withdrawn_in_place() -> None:
     doc = fresh()
     doc.change(lambda w: participant.write_answer(w, answer()))
-    assert participant.read_answers(doc) == [answer()]
+    assert participant.read_answers(doc, OWNER) == [answer()]
     doc.change(lambda w: participant.update_answer(w, "a1", "seule finalement"))
-    assert participant.read_answers(doc) == [answer(message="seule finalement")]
+    assert participant.read_answers(doc, OWNER) == [answer(message="seule finalement")]
     doc.change(lambda w: participant.withdraw_answer(w, "a1", "2026-07-03T08:00:00+00:00"))
-    assert participant.read_answers(doc) == [
+    assert participant.read_answers(doc, OWNER) == [
         answer(message="seule finalement", withdrawn="2026-07-03T08:00:00+00:00")
     ]
     written_withdrawn = answer(id="a2", kind=AnswerKind.CAN_HELP, withdrawn="2026-07-03T09:00:00+00:00")
     doc.change(lambda w: participant.write_answer(w, written_withdrawn))
-    assert written_withdrawn in participant.read_answers(doc)
+    assert written_withdrawn in participant.read_answers(doc, OWNER)
 
 
 def test_changing_an_answer_that_is_not_there_is_an_error() -> None:
@@ -182,4 +182,4 @@ def test_changing_an_answer_that_is_not_there_is_an_error() -> None:
         doc.change(lambda w: participant.withdraw_answer(w, "nope", "2026-07-03T08:00:00+00:00"))
     with pytest.raises(Exception, match="no answer"):
         doc.change(lambda w: participant.update_answer(w, "nope", "x"))
-    assert participant.read_answers(doc) == []
+    assert participant.read_answers(doc, OWNER) == []

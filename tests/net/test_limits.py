@@ -492,3 +492,31 @@ async def test_strangers_that_left_an_address_are_not_dialled_beyond_the_cap(tmp
         for server in servers:
             server.close()
             await server.wait_closed()
+
+
+# -- one source for the largest message: the home's limits ------------------------------------------------
+
+
+async def test_the_limits_of_the_home_bound_every_message_the_node_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`RELIANCE_LIMIT_MAX_FRAME` (like config.json's `limits`) reaches the node that `serve` and the app
+    start without limits of their own: its transport drops a peer that announces a larger message."""
+    monkeypatch.setenv("RELIANCE_LIMIT_MAX_FRAME", str(64 * 1024))
+    workspace = Workspace.create(tmp_path / "nora", "Nora")
+    node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, write_state=False))
+    await node.start()
+    try:
+        honest = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="honest")
+        assert msgpack.unpackb(await honest.recv())["t"] == "digest"
+        mallory = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="mallory")
+        assert msgpack.unpackb(await mallory.recv())["t"] == "digest"
+        await mallory.send(pack({"t": "digest", "d": b"\xff" * 32, "pad": bytes(128 * 1024)}))
+        with pytest.raises(transport.ConnectionLost):
+            await asyncio.wait_for(mallory.recv(), 10)
+        await honest.send(pack({"t": "digest", "d": b"\xff" * 32}))  # the node opens with it
+        assert msgpack.unpackb(await asyncio.wait_for(honest.recv(), 10))["t"] == "summary"
+        await honest.close()
+        await mallory.close()
+    finally:
+        await node.stop()

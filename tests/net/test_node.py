@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.sync.node import Node, NodeConfig, parse_address, read_peers_file, remember_typed_address
+from reliance.identity import PROFILE_FILE
+from reliance.sync import transport
+from reliance.sync.node import (
+    Node,
+    NodeConfig,
+    parse_address,
+    read_peers_file,
+    remember_typed_address,
+    sync_once,
+)
 from reliance.workspace import Workspace
+from tests.conftest import run_cli
+from tests.test_foreign_text import assert_inert
 
 
 def sync_threads() -> list[str]:
@@ -45,3 +58,59 @@ def test_a_typed_address_reads_back_as_it_was_typed(tmp_path: Path, host: str, p
     node = Node(workspace, NodeConfig(mdns=False))
     node._load_peers_file()
     assert node.typed == [(host, port)]  # what the node will dial
+
+
+OLD_NAME = "Eve\x1b]52;c;cm0K\x07\nfake\u202e\u200d" + "e" * 70
+"""A name an older version let into a profile: escape codes, a newline, a bidi override, a zero-width joiner
+(the handshake refuses them all in a name), and longer than a name may be in a handshake."""
+
+
+def with_an_old_name(home: Path) -> Workspace:
+    Workspace.create(home, "Eve")
+    profile = home / "identity" / PROFILE_FILE
+    data = json.loads(profile.read_text("utf-8"))
+    profile.write_text(json.dumps(data | {"name": OLD_NAME}), "utf-8")
+    workspace = Workspace.open(home)
+    assert workspace.identity.name == OLD_NAME
+    return workspace
+
+
+async def test_a_name_written_by_an_older_version_still_serves_and_dials(tmp_path: Path) -> None:
+    """The node sends its name inert and within the handshake's bounds, when it listens and when it dials."""
+    eve = with_an_old_name(tmp_path / "eve")
+    node = Node(eve, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False))
+    await node.start()
+    try:
+        assert node.listen_address is not None
+        client = await transport.connect(
+            "127.0.0.1", node.listen_address[1], Ed25519PrivateKey.generate(), name="c"
+        )
+        shown = client.remote_name
+        await client.close()
+        camille = Workspace.create(tmp_path / "camille", "Camille")
+        summary = await sync_once(camille, "127.0.0.1", node.listen_address[1], idle=0.5)
+    finally:
+        await node.stop()
+    assert summary["peer_name"] == shown
+    assert shown.startswith("Eve␛]52;c;cm0K␇␊fake\ufffd\ufffd") and len(shown) == transport.MAX_NAME_LENGTH
+
+    other = Node(camille, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False))
+    await other.start()
+    try:
+        assert other.listen_address is not None
+        summary = await sync_once(eve, "127.0.0.1", other.listen_address[1], idle=0.5)
+        assert summary["peer_name"] == "Camille"
+        assert other.peers_by_key[eve.identity.public_key].name == shown
+    finally:
+        await other.stop()
+
+
+def test_whoami_shows_a_name_written_by_an_older_version_inert(tmp_path: Path) -> None:
+    with_an_old_name(tmp_path / "eve")
+    code, out, err = run_cli(tmp_path / "eve", "whoami")
+    assert code == 0, err
+    assert_inert(out)
+    name_line, *rest = out.splitlines()
+    assert name_line.startswith("name:        Eve␛]52;c;cm0K␇␊fake\ufffd") and rest[0].startswith("peer id:")
+    code, out, err = run_cli(tmp_path / "eve", "whoami", "--json")
+    assert code == 0 and json.loads(out)["name"] == OLD_NAME, err

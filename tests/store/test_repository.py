@@ -46,10 +46,12 @@ def materialised(ws: Workspace) -> dict[str, Any]:
         "heads": doc.heads(),
         "known": dict(doc.known),
         "pending": sorted(doc.pending),
-        "items": sorted((i.to_json() for i in participant.read_items(doc.crdt)), key=lambda d: d["id"]),
+        "items": sorted(
+            (i.to_json() for i in participant.read_items(doc.crdt, doc.doc_id)), key=lambda d: d["id"]
+        ),
         "code": participant.read_code(doc.crdt),
         "history": [(a.to_json(), a.before_heads) for a in participant.read_history(doc.crdt)],
-        "answers": sorted(a.id for a in participant.read_answers(doc.crdt)),
+        "answers": sorted(a.id for a in participant.read_answers(doc.crdt, doc.doc_id)),
     }
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reliance import projects
+from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
@@ -523,3 +524,179 @@ def test_reading_operations_gives_the_same_verdict_as_the_diff(
         except Rejected:
             verdicts.append("rejected")
     assert verdicts[0] == verdicts[1], (script, verdicts)
+
+
+# -- authorship: a participant document's author is the owner its id names ----------------------------------
+
+
+def spoofing_document(author: Workspace, named: str) -> StoredDoc:
+    """`author`'s own document as a hostile client writes it: its `owner` field names someone else."""
+    doc = author.repo.open(author.peer_id)
+    doc.local_change(author.identity.sign, lambda w: w.put(ROOT_ID, "owner", named))
+    return doc
+
+
+def test_a_participant_document_naming_another_owner_is_refused(cast: Cast) -> None:
+    # At its creation: a genesis whose `owner` is not the document's id.
+    fresh = cast.mallory.repo.scratch(cast.mallory.peer_id)
+    info = fresh.crdt.change(lambda w: participant.genesis(w, cast.alice.peer_id, "Alice"))
+    assert info is not None
+    genesis = [SignedChange(info, cast.mallory.identity.sign(info.hash))]
+    with pytest.raises(Rejected, match="owner"):
+        accept_batch(cast.judge, cast.mallory.peer_id, genesis)
+    assert not cast.judge.exists(cast.mallory.peer_id)
+    # Later: a change that rewrites the field.
+    accept_batch(cast.judge, cast.mallory.peer_id, cast.mallory.my_doc().signed_changes())
+    held = cast.judge.open(cast.mallory.peer_id).heads()
+    rewrite = spoofing_document(cast.mallory, cast.alice.peer_id).signed_changes(held)
+    with pytest.raises(Rejected, match="owner"):
+        accept_batch(cast.judge, cast.mallory.peer_id, rewrite)
+    assert cast.judge.open(cast.mallory.peer_id).heads() == held
+
+
+def test_items_and_answers_are_authored_by_the_owner_the_document_id_names(cast: Cast) -> None:
+    """Mallory's own copy of her document says Alice owns it: her items and answers stay hers."""
+    from reliance.model.catalogue import Item, ItemKind
+
+    offer = cast.alice.add_item(Item(id="", kind=ItemKind.OFFER, title="Soupe", author=""))
+    accept_batch(cast.mallory.repo, cast.alice.peer_id, cast.alice.my_doc().signed_changes())
+    spoofing_document(cast.mallory, cast.alice.peer_id)
+    mine = cast.mallory.add_item(Item(id="", kind=ItemKind.NEED, title="Vélo", author=""))
+    answer = cast.mallory.answer(offer.id, "interested", "moi")
+    found = {item.id: item.author for item in cast.mallory.items()}
+    assert found[mine.id] == cast.mallory.peer_id
+    assert found[offer.id] == cast.alice.peer_id
+    item = cast.mallory.find_item(mine.id)
+    assert item is not None and item.author == cast.mallory.peer_id
+    assert [a.author for a in cast.mallory.answers_to(offer.id)] == [cast.mallory.peer_id]
+    assert answer.author == cast.mallory.peer_id
+
+
+# -- each author's history is linear -------------------------------------------------------------------------
+
+
+def renumbered(chunk: bytes, deps: list[bytes], seq: int) -> bytes:
+    """The same change with other dependencies and sequence number (its hash changes: its author signs
+    it again), as a hostile client may write it."""
+    body = wire.split_chunks(chunk)[0].change_body
+    n_deps, pos = wire.read_uleb128(body, 0)
+    pos += 32 * n_deps
+    actor_len, after_actor = wire.read_uleb128(body, pos)
+    after_actor += actor_len
+    _, after_seq = wire.read_uleb128(body, after_actor)
+    head = wire.write_uleb128(len(deps)) + b"".join(sorted(deps)) + body[pos:after_actor]
+    return wire.build_chunk("change", head + wire.write_uleb128(seq) + body[after_seq:])
+
+
+def fork_of_own_history(
+    ws: Workspace, base: StoredDoc, upto: bytes, seq: int, write: Callable[[Writer], None]
+) -> list[SignedChange]:
+    """A change by `ws` that depends on `upto` only, numbered `seq`: it leaves out the author's changes
+    after `upto` (made on the whole document, so its operation counters are fresh)."""
+    whole = CrdtDoc.load(base.crdt.save(), ws.identity.public_key)
+    info = whole.change(write)
+    assert info is not None
+    forked = change_info(renumbered(info.chunk, [upto], seq))
+    return [SignedChange(forked, ws.identity.sign(forked.hash))]
+
+
+def test_an_author_cannot_fork_their_own_history_to_rewrite_a_ledger_entry(cast: Cast) -> None:
+    """Bob records an entry; then he signs, on the state before it, a change that makes the same entry
+    again with another amount. Accepted, it would merge as a conflict on the entry: a rewrite."""
+    entry_id = pdoc.new_record_id(cast.bob.peer_id)
+    first = edit(cast.bob, cast.pid, put_code("valeurs", "soin"))
+    recorded = edit(cast.bob, cast.pid, entry(cast.bob, entry_id))
+    accept_batch(cast.judge, cast.pid, first + recorded)
+    bob_doc = cast.bob.repo.open(cast.pid)
+
+    def rewrite(w: Writer) -> None:
+        entry(cast.bob, entry_id)(w)
+        ledger = w.child(ROOT_ID, "ledger")
+        assert ledger is not None
+        obj = w.child(ledger, entry_id)
+        assert obj is not None
+        w.put(obj, "amount", 3000)
+
+    forked = fork_of_own_history(cast.bob, bob_doc, first[0].info.hash, recorded[0].info.seq + 1, rewrite)
+    assert recorded[0].info.hash not in forked[0].info.deps
+    refused(cast, forked, "previous change")
+    (kept,) = [e for e in pdoc.entries(cast.judge.open(cast.pid).crdt) if e["id"] == entry_id]
+    assert kept["amount"] == 30
+
+
+def test_a_participant_document_refuses_a_fork_of_its_owners_history(cast: Cast) -> None:
+    cast.alice.set_code("valeurs", "entraide")
+    cast.alice.set_code("valeurs", "entraide et soin")
+    accept_batch(cast.judge, cast.alice.peer_id, cast.alice.my_doc().signed_changes())
+    doc = cast.alice.my_doc()
+    changes = doc.signed_changes()
+    genesis, last = changes[0].info, changes[-1].info
+    forked = fork_of_own_history(
+        cast.alice, doc, genesis.hash, last.seq + 1, lambda w: w.put(ROOT_ID, "x", 1)
+    )
+    held = cast.judge.open(cast.alice.peer_id).heads()
+    with pytest.raises(Rejected, match="previous change"):
+        accept_batch(cast.judge, cast.alice.peer_id, forked)
+    assert cast.judge.open(cast.alice.peer_id).heads() == held
+
+
+def test_a_fork_hidden_in_a_batch_out_of_causal_order_is_refused(cast: Cast) -> None:
+    cast.alice.set_code("valeurs", "entraide")
+    cast.alice.set_code("valeurs", "entraide et soin")
+    doc = cast.alice.my_doc()
+    genesis, *later = doc.signed_changes()
+    accept_batch(cast.judge, cast.alice.peer_id, [genesis])
+    forked = fork_of_own_history(cast.alice, doc, genesis.info.hash, later[-1].info.seq + 1, put_root("x"))
+    # (Judged in the order it would apply, the fork comes right after the creation: numbered as the
+    # author's fourth change there, it is refused by the canonical check as well.)
+    with pytest.raises(Rejected, match=r"previous change|numbered"):
+        accept_batch(cast.judge, cast.alice.peer_id, list(reversed([*later, *forked])))
+    assert cast.judge.open(cast.alice.peer_id).heads() == [genesis.info.hash]
+
+
+def put_root(key: str) -> Callable[[Writer], None]:
+    return lambda w: w.put(ROOT_ID, key, 1)
+
+
+# -- the project's first change passes the per-record rules -------------------------------------------------
+
+
+def test_the_first_change_cannot_write_records_by_other_members(cast: Cast, tmp_path: Path) -> None:
+    """Alice creates a project whose first change already holds a ledger entry and an acknowledgement
+    "by" Bob: the creation is refused like any other change that writes records under another name."""
+    nonce = pdoc.new_nonce()
+    pid = pdoc.project_id_for(cast.alice.identity.public_key, nonce)
+    bob_tag_entry = pdoc.new_record_id(cast.bob.peer_id)
+    alice_tag_entry = pdoc.new_record_id(cast.alice.peer_id)
+
+    def genesis_with(extra: Callable[[Writer], None]) -> list[SignedChange]:
+        doc = cast.alice.repo.scratch(pid)
+
+        def write(w: Writer) -> None:
+            pdoc.genesis(w, project_id=pid, name="piège", creator=cast.alice.peer_id, nonce=nonce)
+            extra(w)
+
+        info = doc.crdt.change(write)
+        assert info is not None
+        return [SignedChange(info, cast.alice.identity.sign(info.hash))]
+
+    def ack_by_bob(w: Writer) -> None:
+        acks = w.child(ROOT_ID, "acks")
+        assert acks is not None
+        obj = w.put_map(acks, pdoc.new_record_id(cast.alice.peer_id))
+        w.put(obj, "entry", alice_tag_entry)
+        w.put(obj, "by", cast.bob.peer_id)
+
+    judge = Workspace.create(tmp_path / "first", "First").repo
+    for extra, words in (
+        (entry(cast.bob, bob_tag_entry), "under another author's id"),
+        (entry(cast.alice, alice_tag_entry, named=cast.bob.peer_id), "does not name its author"),
+        (ack_by_bob, "does not name its author"),
+        (lambda w: w.put(ROOT_ID, "extra", 1), "unknown part"),
+    ):
+        with pytest.raises(Rejected, match=words):
+            accept_batch(judge, pid, genesis_with(extra))
+        assert not judge.exists(pid)
+    # The same creation with Alice's own entry is fine.
+    accept_batch(judge, pid, genesis_with(entry(cast.alice, alice_tag_entry)))
+    assert [e["id"] for e in pdoc.entries(judge.open(pid).crdt)] == [alice_tag_entry]

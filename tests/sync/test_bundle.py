@@ -225,16 +225,40 @@ def test_incomplete_bundle_buffers_what_waits_for_earlier_changes(
     alice, bob = homes
     first = tmp_path / "first.bundle"
     export_bundle(alice.repo, first, [alice.peer_id], alice.peer_id)
+    alice.add_item(offer("second"))
+    alice.add_item(offer("third"))
+    later = tmp_path / "later.bundle"
+    export_bundle(alice.repo, later, [alice.peer_id], alice.peer_id)
+    rewrite(later, lambda data: data["docs"][0]["changes"].pop(1))  # "second" stays behind
+    assert run(capsys, bob.home, "bundle", "import", str(first))[0] == 0
+    code, out, err = run(capsys, bob.home, "bundle", "import", str(later))
+    assert code == 0, err
+    assert "1 waiting for earlier changes" in out
+    assert holdings(bob)[alice.peer_id][1] == 1  # buffered, on disk
+    export_bundle(alice.repo, later, [alice.peer_id], alice.peer_id)
+    code, out, _ = run(capsys, bob.home, "bundle", "import", str(later))
+    assert code == 0 and "imported 2 new changes" in out
+    assert holdings(bob)[alice.peer_id][:2] == (holdings(alice)[alice.peer_id][0], 0)
+
+
+def test_a_bundle_that_can_only_wait_creates_no_document(
+    homes: tuple[Workspace, Workspace], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing in it applies to a document Bob does not hold: nothing authorises creating it."""
+    alice, bob = homes
+    first = tmp_path / "first.bundle"
+    export_bundle(alice.repo, first, [alice.peer_id], alice.peer_id)
     alice.add_item(offer("later"))
     later = tmp_path / "later.bundle"
     export_bundle(alice.repo, later, [alice.peer_id], alice.peer_id)
     rewrite(later, lambda data: data["docs"][0]["changes"].pop(0))  # the genesis stays behind
     code, out, err = run(capsys, bob.home, "bundle", "import", str(later))
     assert code == 0, err
-    assert "1 waiting for earlier changes" in out
-    assert holdings(bob)[alice.peer_id][1] == 1  # buffered, on disk
-    code, out, _ = run(capsys, bob.home, "bundle", "import", str(first))
-    assert code == 0 and "imported 2 new changes" in out
+    assert "1 waiting change not kept" in out and "imported 0 new changes" in out
+    assert alice.peer_id not in holdings(bob)
+    assert run(capsys, bob.home, "bundle", "import", str(first))[0] == 0
+    code, out, _ = run(capsys, bob.home, "bundle", "import", str(later))
+    assert code == 0 and "imported 1 new changes" in out
     assert holdings(bob)[alice.peer_id][:2] == (holdings(alice)[alice.peer_id][0], 0)
 
 

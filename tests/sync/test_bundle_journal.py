@@ -12,20 +12,25 @@ import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 
 import msgpack
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reliance import projects
 from reliance.cli import main
 from reliance.errors import StoreError
+from reliance.limits import MIB
 from reliance.model.catalogue import Item, ItemKind
-from reliance.store.repository import Repository
+from reliance.store.repository import Repository, change_info, change_size
 from reliance.sync import auth, bundle
 from reliance.sync.bundle import export_bundle
-from reliance.sync.bundle_journal import JOURNAL_FILE
+from reliance.sync.bundle_journal import JOURNAL_FILE, JOURNAL_FORMAT, complete_interrupted
 from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.sync.hostile import hand_made_entry
@@ -286,3 +291,120 @@ def test_messages_follow_the_configured_language(scene: Scene, tmp_path: Path) -
     (home / JOURNAL_FILE).write_bytes(b"not a journal")
     code, _, err = run_cli(home, "whoami")
     assert code == 0 and "illisible" in err and not (home / JOURNAL_FILE).exists(), err
+
+
+# -- a damaged or hostile journal ---------------------------------------------------------------------------
+
+
+def journal_bytes(docs: object, source: str = "stick.bundle") -> bytes:
+    journal = {
+        "format": JOURNAL_FORMAT,
+        "source": source,
+        "started": "2026-07-01T10:00:00+00:00",
+        "docs": docs,
+    }
+    packed: bytes = msgpack.packb(journal, use_bin_type=True)
+    return packed
+
+
+def assert_dropped_as_damaged(home: Path) -> str:
+    """The next command says, in one warning line, that the journal was unreadable and removed."""
+    code, _, err = run_cli(home, "whoami")
+    assert code == 0, err
+    (line,) = err.splitlines()
+    assert line.startswith("reliance: warning: the journal of an interrupted bundle import was unreadable")
+    assert not (home / JOURNAL_FILE).exists()
+    return line
+
+
+def test_a_journal_of_empty_maps_is_refused_before_it_costs_memory(home: Path) -> None:
+    """1 MiB of empty maps would be some 70 MiB of Python objects: refused while it is still bytes."""
+    ws = Workspace.create(home, "Alice")
+    (home / JOURNAL_FILE).write_bytes(journal_bytes([{}] * (1 << 20)))
+    tracemalloc.start()
+    try:
+        notices = complete_interrupted(ws.repo)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [n.outcome for n in notices] == ["damaged"]
+    assert peak < 8 * MIB, f"reading a 1 MiB journal took {peak >> 20} MiB"
+    assert not (home / JOURNAL_FILE).exists()
+
+
+@pytest.mark.parametrize("over", ["as carried", "inflated"])
+def test_a_journal_is_read_within_the_limits_of_the_home(home: Path, tmp_path: Path, over: str) -> None:
+    """A change larger than this home takes (its limits were lowered since, or the journal was forged),
+    as carried or once inflated: the journal is damaged, and nothing of it is stored."""
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    bob.add_item(Item(id="", kind=ItemKind.OFFER, title="vélo", author="", description=token_hex(1500)))
+    chunks = [[c.info.chunk, c.signature] for c in bob.repo.open(bob.peer_id).signed_changes()]
+    largest = max(len(chunk) for chunk, _ in chunks)
+    inflated = max(change_size(change_info(chunk), None) for chunk, _ in chunks)
+    assert largest + 100 < inflated  # the big change is carried compressed
+    limit = largest // 2 if over == "as carried" else largest + 50
+    Workspace.create(home, "Alice")
+    (home / "config.json").write_text(json.dumps({"limits": {"max_change_bytes": limit}}))
+    (home / JOURNAL_FILE).write_bytes(journal_bytes([[bob.peer_id, chunks]]))
+    why = "a bin of" if over == "as carried" else f"inflates beyond {limit} bytes"
+    assert why in assert_dropped_as_damaged(home)
+    assert not Repository(home, bytes(32)).exists(bob.peer_id)
+
+
+def test_a_journal_larger_than_a_bundle_is_not_read(home: Path) -> None:
+    Workspace.create(home, "Alice")
+    (home / "config.json").write_text('{"limits": {"max_bundle_bytes": 4096}}')
+    (home / JOURNAL_FILE).write_bytes(journal_bytes([], source="s" * 4000) + b"\x00" * 4096)
+    assert "larger than" in assert_dropped_as_damaged(home)
+
+
+def test_a_journal_naming_a_participant_id_that_fails_its_check_is_damaged_not_retried_for_ever(
+    home: Path, tmp_path: Path
+) -> None:
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    chunks = [[c.info.chunk, c.signature] for c in bob.repo.open(bob.peer_id).signed_changes()]
+    typo = bob.peer_id[:-1] + ("a" if bob.peer_id[-1] != "a" else "b")  # its check characters fail
+    Workspace.create(home, "Alice")
+    (home / JOURNAL_FILE).write_bytes(journal_bytes([[typo, chunks]]))
+    assert "peer id check failed" in assert_dropped_as_damaged(home)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, 1 << 16), st.integers(0, 255), st.sampled_from("sdi")), max_size=4
+    )
+)
+def test_any_damage_to_a_journal_ends_in_a_notice_and_no_journal(
+    journal_home: tuple[Workspace, bytes], edits: list[tuple[int, int, str]]
+) -> None:
+    """Bytes changed, dropped or added anywhere: the next open completes the import, refuses part of it,
+    or says the journal was damaged; never an exception, and never a journal left to be retried for ever."""
+    ws, good = journal_home
+    data = bytearray(good)
+    for where, value, how in edits:
+        at = where % len(data)
+        if how == "s":
+            data[at] = value
+        elif how == "d":
+            del data[at]
+        else:
+            data.insert(at, value)
+    (ws.home / JOURNAL_FILE).write_bytes(bytes(data))
+    notices = complete_interrupted(ws.repo)
+    assert [n.outcome for n in notices] in (["completed"], ["incomplete"], ["damaged"])
+    assert not (ws.home / JOURNAL_FILE).exists()
+
+
+@pytest.fixture(scope="module")
+def journal_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, bytes]:
+    """A home, and the journal of an import of Bob's document and of a project he created into it."""
+    root = tmp_path_factory.mktemp("damaged-journal")
+    bob = Workspace.create(root / "bob", "Bob")
+    bob.add_item(offer("vélo"))
+    pid = projects.create_project(bob, "atelier")
+    docs = [
+        [d, [[c.info.chunk, c.signature] for c in bob.repo.open(d).signed_changes()]]
+        for d in (bob.peer_id, pid)
+    ]
+    return Workspace.create(root / "alice", "Alice"), journal_bytes(docs)

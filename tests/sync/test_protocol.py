@@ -19,9 +19,10 @@ from reliance import projects
 from reliance.doc import project as pdoc
 from reliance.doc.crdt import ROOT_ID, ChangeInfo, Writer
 from reliance.errors import ModelError
+from reliance.limits import DEFAULT_LIMITS
 from reliance.model.catalogue import Item, ItemKind
 from reliance.store.repository import SignedChange
-from reliance.sync import wire
+from reliance.sync import canonical, wire
 from reliance.sync.protocol import (
     BatchRefused,
     ChangesReceived,
@@ -520,7 +521,25 @@ def test_change_whose_dependencies_never_arrive_is_buffered_and_kept(tmp_path: P
     assert_still_working(bob, net, alice.peer_id)
 
 
-def test_change_that_panics_automerge_reloads_the_document_and_reports_the_peer(tmp_path: Path) -> None:
+def test_change_that_panics_automerge_is_refused_before_automerge_reads_it(tmp_path: Path) -> None:
+    """The panicking change of the fixture is not automerge's own encoding of itself: the door refuses
+    it, and the document is never poisoned."""
+    case = find_panic_change()
+    net = MemNet(tmp_path)
+    bob = net.node("Bob")
+    attack(bob, [sync_frame(case.doc_id, case.base, [case.sign(case.base[-1])])])
+    held = bob.doc(case.doc_id)
+    replies, events = attack(bob, [sync_frame(case.doc_id, [case.panic], [case.sign(case.panic)])])
+    assert_refused(replies, events, "automerge's encoding")
+    assert bob.doc(case.doc_id) is held and not held.crdt.poisoned
+
+
+def test_change_that_panics_automerge_reloads_the_document_and_reports_the_peer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should automerge panic on a change that passes every check, the document is reloaded from disk
+    and the peer reported. No such change is known: the check that refuses the fixture is switched off."""
+    monkeypatch.setattr(canonical, "refusal", lambda stored, fresh: None)
     case = find_panic_change()
     net = MemNet(tmp_path)
     bob = net.node("Bob")
@@ -564,7 +583,9 @@ def test_message_over_the_size_limit_is_refused_before_any_decompression(
 
     monkeypatch.setattr(msgpack, "unpackb", spy_unpackb)
     monkeypatch.setattr(zlib, "decompressobj", no_inflate)
-    session = Session(bob.host, peer_key=secrets.token_bytes(32), max_frame=4096)
+    session = Session(
+        bob.host, peer_key=secrets.token_bytes(32), limits=DEFAULT_LIMITS.replace(max_frame=4096)
+    )
     replies = session.receive(frame)
     assert calls == []
     (refused,) = session.pop_events()
@@ -579,14 +600,32 @@ def test_compressed_change_is_inflated_only_up_to_the_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, alice, bob = pair(tmp_path)
-    bomb_body = (
-        zlib.compressobj(9, zlib.DEFLATED, -15).compress(bytes(5_000_000))
-        + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    )
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb_body = compressor.compress(bytes(5_000_000)) + compressor.flush()
     bomb = wire.CHUNK_MAGIC + b"\0\0\0\0" + bytes([2]) + wire.write_uleb128(len(bomb_body)) + bomb_body
-    monkeypatch.setattr("reliance.sync.protocol.MAX_INFLATED", 64 * 1024)
-    replies, events = attack(bob, [sync_frame(alice.peer_id, [bomb], heads=[])])
-    assert_refused(replies, events, "inflates beyond")
+    inflated: list[int] = []
+    real_decompressobj = zlib.decompressobj
+
+    def spy_decompressobj(*args: object, **kwargs: object) -> object:
+        inflater = real_decompressobj(*args, **kwargs)  # type: ignore[arg-type]
+
+        class Spy:
+            def __getattr__(self, name: str) -> object:
+                return getattr(inflater, name)
+
+            def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+                out = inflater.decompress(data, max_length)
+                inflated.append(len(out))
+                return out
+
+        return Spy()
+
+    monkeypatch.setattr(zlib, "decompressobj", spy_decompressobj)
+    limits = DEFAULT_LIMITS.replace(max_change_bytes=64 * 1024)
+    session = Session(bob.host, peer_key=secrets.token_bytes(32), limits=limits)
+    replies = session.receive(sync_frame(alice.peer_id, [bomb], heads=[]))
+    assert_refused(replies, session.pop_events(), "inflates beyond")
+    assert inflated and max(inflated) <= 64 * 1024 + 1
     assert not bob.holds(alice.peer_id)
 
 
@@ -634,7 +673,8 @@ def test_unknown_frame_types_are_ignored(tmp_path: Path) -> None:
 def test_member_removed_concurrently_with_their_own_change_is_accepted_everywhere(tmp_path: Path) -> None:
     """Authorisation looks at the state at the change's dependencies: Bob's entry was made while he
     was a member as far as its history goes, so every node accepts it, whatever the order in which
-    they learn of the removal. Once Bob has seen his removal, his new changes are refused."""
+    they learn of the removal; and every node shows it as not counted (strong removal). Once Bob has
+    seen his removal, his new changes are refused."""
     cast = project_with_member(tmp_path)
     alice, bob, pid = cast.alice, cast.bob, cast.pid
     projects.remove_member(alice.ws, pid, bob.peer_id)  # Alice removes Bob...
@@ -649,6 +689,8 @@ def test_member_removed_concurrently_with_their_own_change_is_accepted_everywher
     for node in (alice, bob, chloe):
         ledger = projects.ledger(node.ws, pid)
         assert [row["id"] for row in ledger] == [entry]
+        assert not ledger[0]["counted"] and "removed" in ledger[0]["not_counted"]
+        assert projects.balances(node.ws, pid)[0] == {}
         assert pdoc.role_of(node.doc(pid).crdt, bob.peer_id) is None
     assert_same([alice, bob, chloe], [pid])
     # Bob now knows he was removed: the library refuses, and a hand-made change is refused by peers.
@@ -659,6 +701,33 @@ def test_member_removed_concurrently_with_their_own_change_is_accepted_everywher
     cast.net.pump()
     assert any(isinstance(e, BatchRefused) and "is not a member" in e.reason for e in link.events_b)
     assert [row["id"] for row in projects.ledger(alice.ws, pid)] == [entry]
+
+
+def test_a_removed_stewards_puppet_travels_between_honest_nodes_and_changes_nothing(tmp_path: Path) -> None:
+    """Bob, a steward, is removed by Alice. His node, on the state before, makes Mallory a steward, and
+    Mallory removes Alice. Their changes are signed and authorised at their dependencies: honest nodes
+    relay them without refusing anyone, and every node shows Alice as the only steward."""
+    cast = project_with_member(tmp_path)
+    alice, bob, mallory, pid, net = cast.alice, cast.bob, cast.mallory, cast.pid, cast.net
+    projects.add_member(alice.ws, pid, bob.peer_id, "steward")
+    sync_once(alice, bob, net)
+    sync_once(bob, mallory, net)
+    projects.remove_member(alice.ws, pid, bob.peer_id)
+    raw_edit(bob.ws, pid, lambda w: pdoc.set_member(w, mallory.peer_id, "steward", bob.peer_id))
+    sync_once(bob, mallory, net)
+    raw_edit(mallory.ws, pid, lambda w: pdoc.remove_member(w, alice.peer_id))
+    chloe = net.node("Chloé")
+    sync_once(mallory, chloe, net)  # Chloé hears of the takeover first,
+    sync_once(alice, chloe, net)  # then of the removal
+    sync_once(chloe, alice, net)
+    sync_once(chloe, bob, net)
+    for node in (alice, bob, chloe):
+        assert {p: m.role for p, m in projects.members(node.doc(pid)).items()} == {alice.peer_id: "steward"}
+    assert_same([alice, bob, chloe], [pid])
+    # Alice is still a steward everywhere: her next change is accepted by all.
+    projects.add_member(alice.ws, pid, chloe.peer_id)
+    sync_once(alice, chloe, net)
+    assert projects.role_of(chloe.doc(pid), chloe.peer_id) == "member"
 
 
 # -- the fast header reader agrees with the strict one -------------------------------------------------------

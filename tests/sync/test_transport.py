@@ -1040,3 +1040,15 @@ def test_payload_validator_only_raises_handshake_failed_on_maps(fields: dict[str
 async def test_measure_handshake_ms() -> None:
     median = await measure_handshake_ms(rounds=5)
     assert 0 < median < 1000
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=200))
+def test_any_profile_name_becomes_a_name_the_handshake_takes(name: str) -> None:
+    """`hello_name` turns whatever an older version let into a profile into a name every peer accepts;
+    a name the handshake takes already is sent as it is."""
+    sent = transport.hello_name(name)
+    assert transport._check_name(sent) == sent
+    if name == name.strip() and len(name) <= transport.MAX_NAME_LENGTH:
+        with contextlib.suppress(ValueError):
+            assert transport.hello_name(transport._check_name(name)) == name

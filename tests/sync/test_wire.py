@@ -16,6 +16,7 @@ from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncSta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reliance.limits import DEFAULT_LIMITS
 from reliance.sync import wire
 from reliance.sync.wire import (
     ChangeHeader,
@@ -273,7 +274,7 @@ def test_v2_carries_all_changes_in_one_entry_to_a_peer_that_spoke_second() -> No
     assert msg.version == 0x43
     assert len(msg.changes) == 1
     assert len(split_chunks(msg.changes[0])) == len(hashes)
-    headers, documents = changes_in_message(msg, max_inflated=wire.DEFAULT_MAX_INFLATED)
+    headers, documents = changes_in_message(msg, max_inflated=DEFAULT_LIMITS.max_change_bytes)
     assert documents == []
     assert {h.hash for h in headers} == hashes
     assert all(h.chunk[8] == 1 for h in headers)  # sync sends uncompressed chunks
@@ -572,7 +573,7 @@ def _compressed_chunk(inflated: bytes, *, checksum: bytes | None = None) -> byte
 
 
 def test_deflate_bomb_is_stopped_at_the_cap() -> None:
-    bomb = _compressed_chunk(b"\x00" * (wire.DEFAULT_MAX_INFLATED + 1))
+    bomb = _compressed_chunk(b"\x00" * (DEFAULT_LIMITS.max_change_bytes + 1))
     assert len(bomb) < 40_000
     with pytest.raises(WireError, match="inflates beyond"):
         split_chunks(bomb)
@@ -580,7 +581,7 @@ def test_deflate_bomb_is_stopped_at_the_cap() -> None:
         parse_change(bomb)
     msg = decode_sync_message(apply_message([bomb]))
     with pytest.raises(WireError, match="inflates beyond"):
-        changes_in_message(msg, max_inflated=wire.DEFAULT_MAX_INFLATED)
+        changes_in_message(msg, max_inflated=DEFAULT_LIMITS.max_change_bytes)
 
 
 def test_inflate_cap_applies_to_real_changes_and_to_a_whole_message() -> None:

@@ -243,3 +243,29 @@ async def test_every_screen_shows_a_peers_text_inert(
         assert "[b]x[/b]" in shown and MARKUP[:9] in shown, shown
         await go_to(app, pilot, "1")
         assert_screen_inert(app)
+
+
+def test_the_apps_log_file_holds_a_peers_text_inert(tmp_path: Path) -> None:
+    """While the app runs, the node's log lines (a peer's name and reasons are in them) go to
+    HOME/logs/tui.log, which someone will `cat`: inert there too, one line each."""
+    import logging
+
+    from reliance.sync import events as ev
+    from reliance.sync.node import Node, NodeConfig
+    from reliance.tui import app as tui_app
+
+    workspace = Workspace.create(tmp_path / "home", "Victor")
+    root = logging.getLogger()
+    before = list(root.handlers)
+    tui_app._log_to_file(workspace.home)
+    try:
+        node = Node(workspace, NodeConfig(mdns=False, write_state=False))
+        node._emit(ev.REJECTED, f"rejected a batch from Mallory: {HOSTILE}")
+    finally:
+        for handler in root.handlers[len(before) :]:
+            root.removeHandler(handler)
+            handler.close()
+    log = (workspace.home / "logs" / "tui.log").read_text("utf-8")
+    assert_inert(log)
+    (line,) = [line for line in log.splitlines() if "rejected a batch" in line]
+    assert VISIBLE_ESCAPE in line and line.endswith("FAKE"), line

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState, Transaction
 
@@ -39,7 +39,7 @@ class CrdtError(DocumentError):
     """The binding refused an operation or could not decode bytes."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeInfo:
     """What reliance needs to know about one change."""
 
@@ -48,6 +48,21 @@ class ChangeInfo:
     deps: tuple[bytes, ...]
     actor: bytes
     seq: int
+
+
+class HistoryEntry(NamedTuple):
+    """Where a change sits in its author's history; `chunk()` reads its bytes when needed."""
+
+    hash: bytes
+    actor: bytes
+    seq: int
+    start_op: int
+    max_op: int  # counter of its last operation (start_op - 1 if it has none)
+    handle: Any  # the binding's change object
+
+    def chunk(self) -> bytes:
+        data: bytes = self.handle.bytes
+        return data
 
 
 @dataclass(frozen=True)
@@ -237,6 +252,12 @@ class CrdtDoc:
         with _guard("list changes", self):
             raw = self._doc.get_changes(list(heads))
         return [ChangeInfo(c.hash, c.bytes, tuple(c.deps), c.actor_id, c.seq) for c in raw]
+
+    def history_since(self, heads: Sequence[bytes]) -> list[HistoryEntry]:
+        """Like `changes_since`, in the order automerge applied them, without copying their bytes."""
+        with _guard("list changes", self):
+            raw = self._doc.get_changes(list(heads))
+            return [HistoryEntry(c.hash, c.actor_id, c.seq, c.start_op, c.max_op, c) for c in raw]
 
     def child(self, obj: ObjId, key: str, heads: Sequence[bytes] | None = None) -> ObjId | None:
         return _object_id(self._get(obj, key, heads))

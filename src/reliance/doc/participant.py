@@ -1,7 +1,7 @@
 """Typed read and write of a participant document.
 
 Schema (root map):
-  schema = "reliance/participant", version = 1, owner = peer id
+  schema = "reliance/participant", version = 1, owner = peer id (the document's id; never read as the author)
   profile: {name, updated}
   code: {section id: Text}
   code_history: [{section, at, by, before_heads: [hex], added, removed}]
@@ -199,7 +199,9 @@ def _int(doc: CrdtDoc, obj: ObjId, key: str) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def owner(doc: CrdtDoc) -> str:
+def owner_field(doc: CrdtDoc) -> str:
+    """What the document's `owner` field says. Never an author: the owner is the one its id names (the
+    door refuses a document whose field says otherwise; an older copy may still hold one)."""
     return _str(doc, ROOT_ID, "owner")
 
 
@@ -332,8 +334,8 @@ def _read_capacity(doc: CrdtDoc, obj: ObjId) -> int | None:
         return None
 
 
-def read_items(doc: CrdtDoc) -> list[Item]:
-    author = owner(doc)
+def read_items(doc: CrdtDoc, author: str) -> list[Item]:
+    """Every item, authored by `author`: the owner the document's id names."""
     items = doc.child(ROOT_ID, "items")
     if items is None:
         return []
@@ -341,8 +343,8 @@ def read_items(doc: CrdtDoc) -> list[Item]:
     return [item for item in found if item is not None]
 
 
-def read_answers(doc: CrdtDoc) -> list[Answer]:
-    author = owner(doc)
+def read_answers(doc: CrdtDoc, author: str) -> list[Answer]:
+    """Every answer, authored by `author`: the owner the document's id names."""
     answers = doc.child(ROOT_ID, "answers")
     if answers is None:
         return []

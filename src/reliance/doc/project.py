@@ -129,7 +129,13 @@ def set_visibility(writer: Writer, visibility: str) -> None:
 
 
 def remove_member(writer: Writer, peer_id: str) -> None:
-    writer.delete(_child(writer, "members"), peer_id)
+    """Remove a member: delete their entry, or, when this copy has none (a removal that does not count
+    deleted it: see `reliance.sync.authority`), write one with no role, so the removal is an event."""
+    members = _child(writer, "members")
+    if peer_id in writer.keys(members):
+        writer.delete(members, peer_id)
+    else:
+        writer.put(writer.put_map(members, peer_id), "role", "removed")
 
 
 def set_code_section(writer: Writer, section: str, text: str, by: str, before: Sequence[bytes]) -> bool:

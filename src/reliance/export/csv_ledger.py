@@ -1,6 +1,7 @@
 """CSV export of one project's ledger, for a spreadsheet (RFC 4180: header row, CRLF, quoted as needed).
 
-One row per ledger entry, oldest first (by time, then id). Amounts stay integers in minor units
+One row per ledger entry, oldest first (by time, then id); `not_counted` gives the reason an entry counts in
+no total (strong removal, docs/sync-protocol.md), empty for the others. Amounts stay integers in minor units
 (`amount`); `amount_display` shows them for people (`31.07 EUR`). Text written by people (names, notes)
 that a spreadsheet would take for a formula (starting with =, +, -, @, tab or carriage return) is prefixed
 with an apostrophe.
@@ -13,7 +14,7 @@ import io
 
 from reliance import projects
 from reliance.economy import PROJECT_ACCOUNT, format_amount
-from reliance.workspace import Workspace
+from reliance.workspace import OnUnreadable, Workspace
 
 COLUMNS = (
     "id",
@@ -33,6 +34,7 @@ COLUMNS = (
     "note",
     "dimensions",
     "lines",
+    "not_counted",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,7 +44,12 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(ws: Workspace, project_ref: str) -> str:
+def export_csv(ws: Workspace, project_ref: str, on_unreadable: OnUnreadable | None = None) -> str:
+    """The ledger of one project. A participant document that cannot be read leaves its name blank and
+    is reported to `on_unreadable` (logged without one)."""
+    from reliance.export.exporters import once_each
+
+    skip = once_each(on_unreadable)
     project_id = projects.resolve_project(ws, project_ref)
     names: dict[str, str] = {}
 
@@ -52,7 +59,7 @@ def export_csv(ws: Workspace, project_ref: str) -> str:
         if account == PROJECT_ACCOUNT:
             return "project"
         if account not in names:
-            names[account] = ws.participant_name(account)
+            names[account] = ws.participant_name(account, skip)
         return names[account]
 
     out = io.StringIO()
@@ -80,6 +87,7 @@ def export_csv(ws: Workspace, project_ref: str) -> str:
                 safe_text(row.get("note") or ""),
                 ";".join(f"{k}={dims[k]}" for k in sorted(dims)),
                 ";".join(f"{line['member']}={line['amount']}" for line in lines),
+                row.get("not_counted") or "",
             ]
         )
     return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from reliance.doc import participant
@@ -10,9 +11,28 @@ from reliance.errors import RelianceError
 from reliance.model.catalogue import KIND_LABELS, STATUS_LABELS, Item, now_iso
 from reliance.model.codesocial import GROUP_LABELS, SECTIONS
 from reliance.store.repository import DocKind, doc_kind
-from reliance.workspace import Workspace
+from reliance.workspace import OnUnreadable, Workspace
 
 EXPORT_FORMAT = "reliance-export/1"
+
+logger = logging.getLogger(__name__)
+
+
+def once_each(on_unreadable: OnUnreadable | None) -> OnUnreadable:
+    """`on_unreadable` told once per document however often it is met (a member's name and their
+    document, say); logged without one. One unreadable document never stops an export."""
+    told: set[str] = set()
+
+    def tell(doc_id: str, exc: RelianceError) -> None:
+        if doc_id in told:
+            return
+        told.add(doc_id)
+        if on_unreadable is None:
+            logger.warning("export: left out %s: %s", doc_id, exc)
+        else:
+            on_unreadable(doc_id, exc)
+
+    return tell
 
 
 def participant_json(ws: Workspace, doc_id: str) -> dict[str, Any]:
@@ -22,21 +42,26 @@ def participant_json(ws: Workspace, doc_id: str) -> dict[str, Any]:
         "name": participant.name(doc),
         "code": participant.read_code(doc),
         "code_history": [a.to_json() for a in participant.read_history(doc)],
-        "items": [i.to_json() for i in sorted(participant.read_items(doc), key=lambda i: i.id)],
-        "answers": [a.to_json() for a in sorted(participant.read_answers(doc), key=lambda a: a.id)],
+        "items": [i.to_json() for i in sorted(participant.read_items(doc, doc_id), key=lambda i: i.id)],
+        "answers": [a.to_json() for a in sorted(participant.read_answers(doc, doc_id), key=lambda a: a.id)],
     }
 
 
-def export_json(ws: Workspace) -> dict[str, Any]:
+def export_json(ws: Workspace, on_unreadable: OnUnreadable | None = None) -> dict[str, Any]:
+    """Every document held; one that cannot be read is left out and reported to `on_unreadable`."""
     from reliance.projects import project_json
 
+    skip = once_each(on_unreadable)
     participants = []
     projects = []
     for doc_id in ws.repo.doc_ids():
-        if doc_kind(doc_id) == DocKind.PARTICIPANT:
-            participants.append(participant_json(ws, doc_id))
-        else:
-            projects.append(project_json(ws, doc_id))
+        try:
+            if doc_kind(doc_id) == DocKind.PARTICIPANT:
+                participants.append(participant_json(ws, doc_id))
+            else:
+                projects.append(project_json(ws, doc_id))
+        except RelianceError as exc:
+            skip(doc_id, exc)
     return {
         "format": EXPORT_FORMAT,
         "exported_at": now_iso(),
@@ -98,31 +123,46 @@ def export_markdown(ws: Workspace, lang: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def export_ics(ws: Workspace, *, include_archived: bool = False) -> bytes:
-    """Every item on the programme that this node holds, anyone's, as an RFC 5545 calendar."""
+def export_ics(
+    ws: Workspace, *, include_archived: bool = False, on_unreadable: OnUnreadable | None = None
+) -> bytes:
+    """Every item on the programme that this node holds, anyone's, as an RFC 5545 calendar. The items of
+    a participant document that cannot be read are left out (reported to `on_unreadable`)."""
     from reliance.export.ics import calendar_ics
 
-    items = ws.items(drafts=False)  # a calendar is for others: drafts stay on this device
-    names = {author: ws.participant_name(author) for author in {i.author for i in items}}
+    skip = once_each(on_unreadable)
+    items = ws.items(drafts=False, on_unreadable=skip)  # a calendar is for others: drafts stay here
+    names = {author: ws.participant_name(author, skip) for author in {i.author for i in items}}
     return calendar_ics(items, names=names, name="Programme", include_archived=include_archived)
 
 
-def export(ws: Workspace, fmt: str, *, project: str | None = None, lang: str = "fr") -> str:
+def export(
+    ws: Workspace,
+    fmt: str,
+    *,
+    project: str | None = None,
+    lang: str = "fr",
+    on_unreadable: OnUnreadable | None = None,
+) -> str:
+    """`ws` in format `fmt`. A document that cannot be read is left out of it and reported, once, to
+    `on_unreadable` (logged without one); the rest is exported."""
     if fmt == "json":
-        return json.dumps(export_json(ws), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        data = export_json(ws, on_unreadable)
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if fmt == "markdown":
-        return export_markdown(ws, lang)
+        return export_markdown(ws, lang)  # only our own document: an unreadable one is an error
     if fmt == "jsonld":
         from reliance.export.jsonld import export_jsonld
 
-        return json.dumps(export_jsonld(ws), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        data = export_jsonld(ws, on_unreadable)
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if fmt == "ics":
         # CRLF line ends, as RFC 5545 requires: write it with newline="" (or as bytes) to keep them.
-        return export_ics(ws).decode("utf-8")
+        return export_ics(ws, on_unreadable=on_unreadable).decode("utf-8")
     if fmt == "csv":
         from reliance.export.csv_ledger import export_csv
 
         if not project:
             raise RelianceError("--format csv exports a project's ledger: give --project P")
-        return export_csv(ws, project)
+        return export_csv(ws, project, on_unreadable)
     raise RelianceError(f"unknown export format {fmt!r}")

@@ -18,16 +18,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from reliance import economy
+from reliance import economy, projects
 from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.economy.format import MONEY_DIGITS, split_minor
+from reliance.errors import RelianceError
 from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
 from reliance.projects import ledger_view
 from reliance.store.repository import DocKind, doc_kind
-from reliance.workspace import Workspace
+from reliance.workspace import OnUnreadable, Workspace
 
 JSONLD_FORMAT = "reliance-jsonld/1"
 
@@ -354,8 +355,8 @@ def participant_nodes(ws: Workspace, doc_id: str) -> list[dict[str, Any]]:
             "rel:amendment": amendments(participant.read_history(doc)),
         }
     )
-    items = sorted(participant.read_items(doc), key=lambda i: i.id)
-    answers = sorted(participant.read_answers(doc), key=lambda a: a.id)
+    items = sorted(participant.read_items(doc, doc_id), key=lambda i: i.id)
+    answers = sorted(participant.read_answers(doc, doc_id), key=lambda a: a.id)
     return [agent, *(item_node(i) for i in items), *(answer_node(a) for a in answers)]
 
 
@@ -440,10 +441,10 @@ def entry_node(
 def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]], set[str]]:
     """The project's nodes, and the units its ledger uses."""
     doc = ws.repo.open(project_id)
-    meta = pdoc.meta(doc.crdt)
+    meta = projects.project_meta(doc)
     view = ledger_view(doc)
-    policy_data, _ = pdoc.policy(doc.crdt)
-    members = pdoc.members(doc.crdt)
+    _, policy_written = projects.written_policy(doc)
+    members = projects.members(doc)
     org = _tidy(
         {
             "@id": project_iri(project_id),
@@ -451,7 +452,7 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
             "vf:name": meta.get("name", ""),
             "schema:name": meta.get("name", ""),
             "rel:projectId": project_id,
-            "rel:visibility": pdoc.visibility(doc.crdt),
+            "rel:visibility": projects.project_visibility(doc),
             "schema:founder": peer_iri(meta["creator"]) if meta.get("creator") else None,
             "dcterms:created": _time(meta.get("created", "")),
             "schema:member": [
@@ -468,7 +469,7 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
             "rel:codeSection": code_sections(pdoc.code(doc.crdt)),
             "rel:amendment": amendments(pdoc.history(doc.crdt)),
             "rel:policy": economy.policy_to_data(view.policy),
-            "rel:policyIsDefault": policy_data is None,
+            "rel:policyIsDefault": not policy_written,
             "rel:creditLimit": [
                 {
                     "@type": "rel:CreditLimit",
@@ -486,7 +487,7 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
     )
     index = economy.index_entries(view.entries)
     reversed_by = economy.effective_reversals(view.entries)
-    distributions = {k: v["data"] for k, v in pdoc.distributions(doc.crdt).items()}
+    distributions = projects.counted_distributions(doc)
     entries = [
         entry_node(e, project_id, index, reversed_by, distributions)
         for e in sorted(view.entries, key=lambda e: (e.at, e.id))
@@ -509,8 +510,12 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
 # ----------------------------------------------------------------------------------------- document
 
 
-def export_jsonld(ws: Workspace) -> dict[str, Any]:
-    """Everything this workspace holds, as one JSON-LD document (`@context` + `@graph`)."""
+def export_jsonld(ws: Workspace, on_unreadable: OnUnreadable | None = None) -> dict[str, Any]:
+    """Everything this workspace holds, as one JSON-LD document (`@context` + `@graph`). A document that
+    cannot be read is left out and reported to `on_unreadable` (logged without one)."""
+    from reliance.export.exporters import once_each
+
+    skip = once_each(on_unreadable)
     graph: list[dict[str, Any]] = [
         {
             "@type": "schema:Dataset",
@@ -522,11 +527,14 @@ def export_jsonld(ws: Workspace) -> dict[str, Any]:
     ]
     units: set[str] = set()
     for doc_id in ws.repo.doc_ids():
-        if doc_kind(doc_id) == DocKind.PARTICIPANT:
-            graph.extend(participant_nodes(ws, doc_id))
-        else:
-            nodes, used = project_nodes(ws, doc_id)
-            graph.extend(nodes)
-            units |= used
+        try:
+            if doc_kind(doc_id) == DocKind.PARTICIPANT:
+                graph.extend(participant_nodes(ws, doc_id))
+            else:
+                nodes, used = project_nodes(ws, doc_id)
+                graph.extend(nodes)
+                units |= used
+        except RelianceError as exc:
+            skip(doc_id, exc)
     graph.extend(unit_node(u) for u in sorted(units))
     return {"@context": CONTEXT, "@graph": graph}

@@ -3,6 +3,10 @@
 A record is `b"RL"`, a 4-byte big-endian payload length, a 4-byte CRC-32 of the payload, then
 the payload. A crash mid-append leaves at worst one incomplete or corrupt record at the end; it
 is found on open and cut off, never fatal.
+
+Records are at most `Limits.max_record` bytes when written. When read, a complete record with a good
+checksum is returned whatever its length (the file is in memory already): a limit lowered since it
+was written must not make the reader cut it, and everything after it, as a torn tail.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reliance.fsutil import open_private
+from reliance.limits import DEFAULT_LIMITS
 
 MAGIC = b"RL"
 HEADER = struct.Struct(">2sII")
-MAX_RECORD = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,9 @@ class ScanResult:
     damaged: bool  # bytes after `end` are not a complete, valid record
 
 
-def encode_record(payload: bytes) -> bytes:
-    if len(payload) > MAX_RECORD:
-        raise ValueError("record too large")
+def encode_record(payload: bytes, max_record: int = DEFAULT_LIMITS.max_record) -> bytes:
+    if len(payload) > max_record:
+        raise ValueError(f"a record of {len(payload)} bytes is over the {max_record}-byte limit")
     return HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 
@@ -42,7 +46,7 @@ def scan(data: bytes, start: int = 0) -> ScanResult:
             return ScanResult(payloads, offset, True)
         magic, length, crc = HEADER.unpack_from(data, offset)
         body_start = offset + HEADER.size
-        if magic != MAGIC or length > MAX_RECORD or body_start + length > len(data):
+        if magic != MAGIC or body_start + length > len(data):
             return ScanResult(payloads, offset, True)
         payload = data[body_start : body_start + length]
         if zlib.crc32(payload) != crc:
@@ -52,9 +56,9 @@ def scan(data: bytes, start: int = 0) -> ScanResult:
     return ScanResult(payloads, offset, False)
 
 
-def append(path: Path, payloads: list[bytes]) -> int:
+def append(path: Path, payloads: list[bytes], *, max_record: int = DEFAULT_LIMITS.max_record) -> int:
     """Append records and fsync before returning: the caller may then report success."""
-    data = b"".join(encode_record(p) for p in payloads)
+    data = b"".join(encode_record(p, max_record) for p in payloads)
     fd = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         view = memoryview(data)

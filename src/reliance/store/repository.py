@@ -9,6 +9,11 @@ Layout of `HOME/docs/DOC_ID/`:
 
 Only changes that were verified (signed by their author, authorised) reach this module, either
 made here (`local_change`) or received (`add_verified`). Nothing is acknowledged before fsync.
+
+Everything is read back with the same `Limits` the door applied, so that what was let in can be read
+again; and one record or waiting change that cannot be read (a damaged disk, limits lowered since) is
+dropped with a warning in `StoredDoc.warnings`, never the whole document. Changes waiting for their
+dependencies carry the time they came, and are forgotten after `pending_ttl_seconds`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -30,10 +36,13 @@ import msgpack
 from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
+from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.packing import PackError, Shape, unpack
 from reliance.store import log
 from reliance.sync import wire
 
 logger = logging.getLogger(__name__)
+Clock = Callable[[], float]
 
 SNAPSHOT_FORMAT = 1
 COMPACT_AFTER_RECORDS = 2000
@@ -51,29 +60,66 @@ def doc_kind(doc_id: str) -> DocKind:
     return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignedChange:
     """A change and its author's signature over its hash (None: covered by a signed descendant)."""
 
     info: ChangeInfo
     signature: bytes | None
 
-    def to_record(self) -> bytes:
-        packed: bytes = msgpack.packb({"c": self.info.chunk, "s": self.signature}, use_bin_type=True)
-        return packed
+
+def change_info(
+    chunk: bytes, limits: Limits = DEFAULT_LIMITS, actors: dict[bytes, bytes] | None = None
+) -> ChangeInfo:
+    """Read a change chunk's header, within the limits of a change (as carried and inflated). `actors`
+    shares one bytes object per author among many changes read together."""
+    if len(chunk) > limits.max_change_bytes:
+        limit = limits.max_change_bytes
+        raise wire.WireError(f"change chunk of {len(chunk)} bytes is larger than the {limit}-byte limit")
+    header = wire.parse_change(chunk, max_inflated=limits.max_change_bytes)
+    actor = header.actor if actors is None else actors.setdefault(header.actor, header.actor)
+    return ChangeInfo(header.hash, chunk, header.deps, actor, header.seq)
 
 
-def change_info(chunk: bytes) -> ChangeInfo:
-    header = wire.parse_change(chunk)
-    return ChangeInfo(header.hash, chunk, header.deps, header.actor, header.seq)
+def _record(change: SignedChange, received: float) -> bytes:
+    packed: bytes = msgpack.packb(
+        {"c": change.info.chunk, "s": change.signature, "t": int(received)}, use_bin_type=True
+    )
+    return packed
 
 
-def _record_to_change(payload: bytes) -> SignedChange | None:
-    record = msgpack.unpackb(payload, raw=False)
-    if not isinstance(record, dict) or "c" not in record:
-        return None
+def _record_to_change(payload: bytes, limits: Limits) -> tuple[SignedChange, float | None]:
+    """A log record: a change, its signature, and (since the buffer expires) when it was received."""
+    record = unpack(payload, Shape.record(limits))
+    if not isinstance(record, dict) or not isinstance(record.get("c"), bytes):
+        raise ValueError("not a change record")
     signature = record.get("s")
-    return SignedChange(change_info(record["c"]), signature if isinstance(signature, bytes) else None)
+    received = record.get("t")
+    return (
+        SignedChange(change_info(record["c"], limits), signature if isinstance(signature, bytes) else None),
+        float(received) if isinstance(received, int) and not isinstance(received, bool) else None,
+    )
+
+
+def change_size(info: ChangeInfo, limits: Limits | None) -> int:
+    """What a change that was read before weighs (`wire.change_size`), within `limits` (None: ours)."""
+    chunk = info.chunk
+    if chunk[8] == 1 and chunk[9] < 0x80:  # on the path of every change: a small plain chunk
+        return len(chunk) - 10
+    return wire.change_size(chunk, max_inflated=1 << 62 if limits is None else limits.max_change_bytes)
+
+
+def _waiting_entry(entry: object, limits: Limits) -> tuple[SignedChange, float | None]:
+    """One waiting change of a snapshot: [chunk, signature or nil] and, since they expire, its time."""
+    if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[0], bytes):
+        raise ValueError("malformed entry")
+    signature = entry[1]
+    if signature is not None and not (isinstance(signature, bytes) and len(signature) == 64):
+        raise ValueError("malformed signature")
+    received = entry[2] if len(entry) == 3 else None
+    if received is not None and (type(received) is not int or received <= 0):
+        received = None
+    return SignedChange(change_info(entry[0], limits), signature), received
 
 
 @dataclass
@@ -101,14 +147,26 @@ def _torn_header(data: bytes) -> bool:
 class StoredDoc:
     """One document on disk and in memory."""
 
-    def __init__(self, folder: Path, doc_id: str, actor: bytes) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        doc_id: str,
+        actor: bytes,
+        limits: Limits = DEFAULT_LIMITS,
+        clock: Clock = time.time,
+    ) -> None:
         self.folder = folder
         self.doc_id = doc_id
         self.kind = doc_kind(doc_id)
         self.actor = actor
+        self.limits = limits
+        self.clock = clock
         self.crdt = CrdtDoc.new(actor)
         self.known: dict[bytes, bytes | None] = {}
         self.pending: dict[bytes, SignedChange] = {}
+        self.received: dict[bytes, float] = {}  # when each waiting change came (it expires)
+        self._pending_sizes: dict[bytes, int] = {}
+        self._known_bytes: int | None = 0  # uncompressed bytes of the applied changes; None: not counted yet
         self.generation = 0
         self.records_since_snapshot = 0
         self.warnings: list[str] = []
@@ -149,6 +207,9 @@ class StoredDoc:
         self.crdt = CrdtDoc.new(self.actor)
         self.known = {}
         self.pending = {}
+        self.received = {}
+        self._pending_sizes = {}
+        self._known_bytes = 0
         self.generation = 0
         self._snapshot_inode = _inode(self.snapshot_path)
         if self.snapshot_path.exists():
@@ -158,21 +219,39 @@ class StoredDoc:
         if not self.log_path.exists():
             self._start_log()
         self._catch_up(repair=True)
+        self.expire_pending()
 
     def _read_snapshot(self) -> None:
         try:
-            snap = msgpack.unpackb(self.snapshot_path.read_bytes(), raw=False)
+            data = self.snapshot_path.read_bytes()
+            snap = unpack(data, Shape.snapshot(self.limits, len(data)))
             if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
                 raise ValueError("unknown snapshot format")
             self.generation = int(snap["gen"])
             if snap["am"]:
                 self.crdt = CrdtDoc.load(snap["am"], self.actor)
             self.known = {bytes(h): (bytes(s) if s is not None else None) for h, s in snap["known"]}
-            for chunk, signature in snap["pending"]:
-                info = change_info(chunk)
-                self.pending[info.hash] = SignedChange(info, signature)
+            size = snap.get("size")
+            self._known_bytes = size if type(size) is int and size >= 0 else (None if self.known else 0)
+            waiting = snap["pending"]
+            if not isinstance(waiting, list):
+                raise ValueError("malformed list of waiting changes")
         except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException, DocumentError) as exc:
             raise StoreError(f"the snapshot of document {self.doc_id} is unreadable: {exc}") from None
+        now = self.clock()
+        for entry in waiting:
+            try:
+                change, received = _waiting_entry(entry, self.limits)
+            except (ValueError, TypeError) as exc:  # WireError is a ValueError
+                self._warn(
+                    f"document {self.doc_id}: dropped a waiting change that cannot be read back ({exc})"
+                )
+                continue
+            self._hold(change, now if received is None else received)
+
+    def _warn(self, message: str) -> None:
+        logger.warning(message)
+        self.warnings.append(message)
 
     def _start_log(self) -> None:
         header = msgpack.packb({"gen": self.generation, "doc": self.doc_id}, use_bin_type=True)
@@ -209,7 +288,10 @@ class StoredDoc:
                     self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
                     self._start_log()
                 return []
-            header = msgpack.unpackb(payloads[0], raw=False)
+            try:
+                header = unpack(payloads[0], Shape.record(self.limits))
+            except PackError:
+                header = None  # as a log of another generation: its records are not read
             payloads = payloads[1:]
             if not isinstance(header, dict) or header.get("gen") != self.generation:
                 # A log older than the snapshot: everything in it is already in the snapshot.
@@ -229,15 +311,18 @@ class StoredDoc:
         self._log_inode = stat.st_ino
         self._log_offset = result.end
         changes: list[SignedChange] = []
+        times: dict[bytes, float] = {}
         for payload in payloads:
             try:
-                change = _record_to_change(payload)
-            except (ValueError, TypeError, msgpack.UnpackException, wire.WireError):
-                change = None
-            if change is not None:
-                changes.append(change)
+                change, received = _record_to_change(payload, self.limits)
+            except (ValueError, TypeError) as exc:  # PackError and WireError are ValueErrors
+                self._warn(f"document {self.doc_id}: skipped a log record that cannot be read back ({exc})")
+                continue
+            changes.append(change)
+            if received is not None:
+                times[change.info.hash] = received
         self.records_since_snapshot += len(changes)
-        return self._integrate(changes).applied
+        return self._integrate(changes, received=times).applied
 
     def refresh(self) -> list[bytes]:
         """Pick up changes other processes wrote; returns the hashes newly applied."""
@@ -251,26 +336,129 @@ class StoredDoc:
     def has(self, change_hash: bytes) -> bool:
         return change_hash in self.known
 
-    def _integrate(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
-        """Apply what can be applied, in causal order; buffer the rest. Caller holds the lock."""
+    def _integrate(
+        self,
+        changes: Sequence[SignedChange],
+        prepared: CrdtDoc | None = None,
+        received: dict[bytes, float] | None = None,
+    ) -> AddResult:
+        """Apply what can be applied, in causal order; buffer the rest (received now, or at the time
+        given). Caller holds the lock."""
         result = AddResult()
-        for change in changes:
-            if change.info.hash in self.known or change.info.hash in self.pending:
+        now = self.clock()
+        known, pending, received_at = self.known, self.pending, self.received
+        for change in changes:  # `_hold`, inline: this runs for every change
+            change_hash = change.info.hash
+            if change_hash in known or change_hash in pending:
                 result.duplicate += 1
                 continue
-            self.pending[change.info.hash] = change
+            pending[change_hash] = change
+            received_at[change_hash] = received.get(change_hash, now) if received else now
         ready = self._ready_in_causal_order()
         if ready:
             if prepared is not None:
                 self.crdt = prepared
             else:
                 self.crdt.apply([c.info.chunk for c in ready])
-            for change in ready:
-                self.known[change.info.hash] = change.signature
-                del self.pending[change.info.hash]
-                result.applied.append(change.info.hash)
-        result.pending = [h for h in (c.info.hash for c in changes) if h in self.pending]
+            applied_bytes = 0
+            sizes = self._pending_sizes
+            for change in ready:  # `_release`, inline
+                change_hash = change.info.hash
+                known[change_hash] = change.signature
+                size = sizes.pop(change_hash, None)
+                applied_bytes += change_size(change.info, self.limits) if size is None else size
+                del pending[change_hash]
+                received_at.pop(change_hash, None)
+                result.applied.append(change_hash)
+            if self._known_bytes is not None:
+                self._known_bytes += applied_bytes
+        result.pending = [h for h in (c.info.hash for c in changes) if h in pending]
         return result
+
+    # -- the buffer of changes waiting for their dependencies ---------------------------------------------
+    def _hold(self, change: SignedChange, received: float) -> None:
+        self.pending[change.info.hash] = change
+        self.received[change.info.hash] = received
+
+    def _release(self, change_hash: bytes) -> None:
+        del self.pending[change_hash]
+        self.received.pop(change_hash, None)
+        self._pending_sizes.pop(change_hash, None)
+
+    def _pending_size(self, change_hash: bytes) -> int:
+        size = self._pending_sizes.get(change_hash)
+        if size is None:
+            size = self._pending_sizes[change_hash] = change_size(self.pending[change_hash].info, self.limits)
+        return size
+
+    def expire_pending(self) -> list[bytes]:
+        """Forget waiting changes older than `pending_ttl_seconds`, and those waiting on them (in memory:
+        the next snapshot leaves them out, and every load forgets them again until then)."""
+        deadline = self.clock() - self.limits.pending_ttl_seconds
+        expired = [h for h, at in self.received.items() if at < deadline]
+        if not expired:
+            return []
+        doomed = self._with_dependents(expired)
+        for change_hash in doomed:
+            self._release(change_hash)
+        logger.info("document %s: forgot %d changes that waited too long", self.doc_id, len(doomed))
+        return sorted(doomed)
+
+    def _with_dependents(self, hashes: Sequence[bytes]) -> set[bytes]:
+        doomed = {h for h in hashes if h in self.pending}
+        grew = bool(doomed)
+        while grew:
+            grew = False
+            for change_hash, change in self.pending.items():
+                if change_hash not in doomed and any(dep in doomed for dep in change.info.deps):
+                    doomed.add(change_hash)
+                    grew = True
+        return doomed
+
+    def room_for(self, waiting: Sequence[SignedChange]) -> tuple[list[SignedChange], int]:
+        """Of new changes that would wait for their dependencies, those the buffer has room for, in
+        order (caps per document and per author, in count and uncompressed bytes), and how many were
+        turned away. A change waiting on one turned away is turned away too."""
+        limits = self.limits
+        count = len(self.pending)
+        total = sum(self._pending_size(h) for h in self.pending)
+        by_author: dict[bytes, list[int]] = {}
+        for change_hash, change in self.pending.items():
+            tally = by_author.setdefault(change.info.actor, [0, 0])
+            tally[0] += 1
+            tally[1] += self._pending_size(change_hash)
+        admitted: list[SignedChange] = []
+        turned_away: set[bytes] = set()
+        for change in waiting:
+            info = change.info
+            size = change_size(info, limits)
+            tally = by_author.setdefault(info.actor, [0, 0])
+            if (
+                any(dep in turned_away for dep in info.deps)
+                or count + 1 > limits.max_pending_changes
+                or total + size > limits.max_pending_bytes
+                or tally[0] + 1 > limits.max_pending_changes_per_author
+                or tally[1] + size > limits.max_pending_bytes_per_author
+            ):
+                turned_away.add(info.hash)
+                continue
+            count += 1
+            total += size
+            tally[0] += 1
+            tally[1] += size
+            admitted.append(change)
+        if turned_away:
+            logger.info("document %s: no room for %d more waiting changes", self.doc_id, len(turned_away))
+        return admitted, len(turned_away)
+
+    def size(self) -> int:
+        """What the document weighs: the uncompressed bytes of its changes, applied and waiting."""
+        return self._applied_bytes() + sum(self._pending_size(h) for h in self.pending)
+
+    def _applied_bytes(self) -> int:
+        if self._known_bytes is None:  # a snapshot from before sizes were kept: count once
+            self._known_bytes = sum(change_size(c, None) for c in self.crdt.changes_since([]))
+        return self._known_bytes
 
     def _ready_in_causal_order(self) -> list[SignedChange]:
         """Pending changes whose dependencies are (or become) known, each after its dependencies.
@@ -323,16 +511,9 @@ class StoredDoc:
         without them): they were found to break a rule once their dependencies arrived."""
         with self.locked():
             self._catch_up(repair=False)
-            doomed = {h for h in hashes if h in self.pending}
-            grew = bool(doomed)
-            while grew:
-                grew = False
-                for change_hash, change in self.pending.items():
-                    if change_hash not in doomed and any(dep in doomed for dep in change.info.deps):
-                        doomed.add(change_hash)
-                        grew = True
+            doomed = self._with_dependents(hashes)
             for change_hash in doomed:
-                del self.pending[change_hash]
+                self._release(change_hash)
             if doomed:
                 # Under the same lock: a compaction by another process in between would bring them back.
                 self._write_snapshot()
@@ -355,8 +536,11 @@ class StoredDoc:
             except (CrdtPanic, CrdtError):
                 self._load_locked()  # applying is not atomic: start again from what is on disk
                 raise
+            now = self.clock()
             try:
-                self._log_offset = log.append(self.log_path, [c.to_record() for c in fresh])
+                self._log_offset = log.append(
+                    self.log_path, [_record(c, now) for c in fresh], max_record=self.limits.max_record
+                )
             except OSError as exc:
                 self._load_locked()
                 raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
@@ -380,17 +564,43 @@ class StoredDoc:
                 raise
             if info is None:
                 return None
+            size = self._check_own_change(info)
             signed = SignedChange(info, sign(info.hash))
             try:
-                self._log_offset = log.append(self.log_path, [signed.to_record()])
+                self._log_offset = log.append(
+                    self.log_path, [_record(signed, self.clock())], max_record=self.limits.max_record
+                )
             except OSError as exc:
                 self._load_locked()
                 raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
             self.known[info.hash] = signed.signature
+            if self._known_bytes is not None:
+                self._known_bytes += size
             self.records_since_snapshot += 1
         self._notify([info.hash])
         self.maybe_compact()
         return info
+
+    def _check_own_change(self, info: ChangeInfo) -> int:
+        """The size of a change just made here; over a limit, it is undone (the document is read again
+        from disk) and refused: every peer would refuse it, and all that follows it, for ever."""
+        limits = self.limits
+        size = change_size(info, None)
+        problem = ""
+        if size > limits.max_change_bytes or len(info.chunk) > limits.max_change_bytes:
+            problem = (
+                f"this change is {size} bytes, over the {limits.max_change_bytes}-byte limit of a change"
+            )
+        elif self._known_bytes is not None and self.size() + size > limits.max_document_bytes:
+            # (not counted yet: a snapshot from before sizes were kept; a peer's batch counts it once)
+            problem = (
+                f"document {self.doc_id} would hold {self.size() + size} bytes, "
+                f"over its limit of {limits.max_document_bytes} bytes"
+            )
+        if problem:
+            self._load_locked()
+            raise StoreError(f"{problem}: nothing was written")
+        return size
 
     # -- compaction ----------------------------------------------------------------------------------------
     def maybe_compact(self) -> None:
@@ -404,14 +614,27 @@ class StoredDoc:
             self._write_snapshot()
 
     def _write_snapshot(self) -> None:
-        """The body of `compact`; caller holds the lock and has caught up."""
+        """The body of `compact`; caller holds the lock and has caught up.
+
+        The old snapshot is replaced only by one that loads back with the same heads: automerge's
+        `save()` if it does, else the changes themselves (which `load()` applies as they are); if
+        neither does, the old snapshot and the log stay, and the next attempt waits for as many new
+        records as a compaction does."""
+        self.expire_pending()
+        saved = self._verified_save() if self.known else b""
+        if saved is None:
+            self.records_since_snapshot = 0
+            return
         snapshot: dict[str, Any] = {
             "format": SNAPSHOT_FORMAT,
             "doc": self.doc_id,
             "gen": self.generation + 1,
-            "am": self.crdt.save() if self.known else b"",
+            "am": saved,
             "known": [[h, s] for h, s in self.known.items()],
-            "pending": [[c.info.chunk, c.signature] for c in self.pending.values()],
+            "pending": [
+                [c.info.chunk, c.signature, int(self.received.get(h, 0))] for h, c in self.pending.items()
+            ],
+            "size": self._applied_bytes(),
         }
         atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
         self._snapshot_inode = _inode(self.snapshot_path)
@@ -420,6 +643,31 @@ class StoredDoc:
         stat = os.stat(self.log_path)
         self._log_inode, self._log_offset = stat.st_ino, stat.st_size
         self.records_since_snapshot = 0
+
+    def _verified_save(self) -> bytes | None:
+        heads = self.crdt.heads()
+        saved = self.crdt.save()
+        if self._loads_back(saved, heads):
+            return saved
+        changes = b"".join(c.chunk for c in self.crdt.changes_since([]))
+        if self._loads_back(changes, heads):
+            self._warn(
+                f"document {self.doc_id}: automerge's save() of it does not load back with the same heads "
+                "(it holds a change automerge does not encode as it came); its snapshot keeps the changes "
+                "as they are"
+            )
+            return changes
+        self._warn(
+            f"document {self.doc_id}: neither automerge's save() of it nor its changes load back with the "
+            "same heads; its snapshot was not replaced"
+        )
+        return None
+
+    def _loads_back(self, data: bytes, heads: list[bytes]) -> bool:
+        try:
+            return CrdtDoc.load(data, self.actor).heads() == heads
+        except (CrdtError, CrdtPanic):
+            return False
 
     # -- reading -------------------------------------------------------------------------------------------
     def signed_changes(self, since: Sequence[bytes] = ()) -> list[SignedChange]:
@@ -447,15 +695,22 @@ class StoredDoc:
 
 
 class Repository:
-    """Every document held in one home."""
+    """Every document held in one home, read and written within one set of `limits`; `clock` tells
+    when a waiting change came (tests give their own)."""
 
-    def __init__(self, home: Path, actor: bytes) -> None:
+    def __init__(
+        self, home: Path, actor: bytes, *, limits: Limits = DEFAULT_LIMITS, clock: Clock = time.time
+    ) -> None:
         self.home = home
         self.actor = actor
+        self.limits = limits
+        self.clock = clock
         self.docs_dir = home / "docs"
         self._open: dict[str, StoredDoc] = {}
         # The node's sync thread and the app's store thread may open documents at the same time.
         self._opening = threading.RLock()
+        # Called with each document once it is loaded, to build what is derived from it (indexes).
+        self.on_open: list[Callable[[StoredDoc], None]] = []
 
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
@@ -481,14 +736,16 @@ class Repository:
                 raise StoreError(f"no document {doc_id} in this store")
             private_dir(folder)
             fsync_dir(folder.parent)
-        stored = StoredDoc(folder, doc_id, self.actor)
+        stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock)
         stored.load()
         self._open[doc_id] = stored
+        for hook in self.on_open:
+            hook(stored)
         return stored
 
     def scratch(self, doc_id: str) -> StoredDoc:
         """An empty, unsaved document, to check a batch for a document not held yet."""
-        return StoredDoc(self.docs_dir / doc_id, doc_id, self.actor)
+        return StoredDoc(self.docs_dir / doc_id, doc_id, self.actor, self.limits, self.clock)
 
     def reload(self, doc_id: str) -> StoredDoc:
         """Drop the in-memory document (e.g. after an automerge panic) and read it again from disk."""

@@ -19,15 +19,22 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 from reliance.doc import project
-from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic
+from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Effect
 from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
-from reliance.store.repository import AddResult, DocKind, Repository, SignedChange, StoredDoc, doc_kind
-from reliance.sync import wire
-from reliance.sync.wire import read_sleb128_fast as _sleb
-from reliance.sync.wire import read_uleb128_fast as _uleb
+from reliance.store.repository import (
+    AddResult,
+    DocKind,
+    Repository,
+    SignedChange,
+    StoredDoc,
+    change_size,
+    doc_kind,
+)
+from reliance.sync import authority, canonical, ops
+from reliance.sync.causal import CausalGraph
+from reliance.sync.ops import ObjKey
 
 
 class Rejected(Exception):
@@ -49,6 +56,7 @@ class BatchOutcome:
     blocked: int
     created: bool
     dropped: tuple[bytes, ...] = ()  # buffered changes found to break a rule once completed
+    turned_away: int = 0  # changes that could only wait, not kept (no room, or no document to wait in)
 
 
 def _short(change_hash: bytes) -> str:
@@ -127,6 +135,34 @@ def authorize_participant(doc_id: str, changes: Sequence[SignedChange]) -> None:
                 f"change {_short(change.info.hash)} by {encode_peer_id(change.info.actor)[:14]}… "
                 f"in a document only its owner may write"
             )
+        _check_owner_field(doc_id, change.info)
+
+
+_OWNER_KEY = b"owner"
+
+
+def _check_owner_field(doc_id: str, info: ChangeInfo) -> None:
+    """A participant document's `owner` field, if a change writes it, is the document's own id.
+
+    Readers take the author from the id anyway; this keeps a document from claiming otherwise. Only a
+    change whose body holds the key's bytes is decoded (column strings are stored as they are).
+    """
+    if info.chunk[8] == 1:  # stored as is: the key's bytes would be in the chunk
+        if _OWNER_KEY not in info.chunk:
+            return
+    else:
+        try:
+            body = ops.change_body(info)
+        except (IndexError, ValueError):
+            raise Rejected(f"change {_short(info.hash)} is not readable", info.hash) from None
+        if _OWNER_KEY not in body:
+            return
+    writes = ops.root_writes(info)
+    if writes is None:
+        raise Rejected(f"change {_short(info.hash)} may write the owner field and cannot be read", info.hash)
+    for key, action, value in writes:
+        if key == "owner" and (action != 1 or value != doc_id.encode()):
+            raise Rejected(f"change {_short(info.hash)} names another owner than the document's id {doc_id}")
 
 
 def authorize_project(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDoc:
@@ -136,7 +172,8 @@ def authorize_project(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDo
     whole plan is applied at once. Most changes (new ledger entries, puts into the project's maps)
     are judged from their own operations, decoded from the change; the others through automerge's
     diff between the change's dependencies and the change, which costs time in proportion to the
-    whole document.
+    whole document. Roles come from the project's authority index (`authority`): the effective roles
+    in the history at the change's dependencies, as every node computes them from that history alone.
     """
     fork = stored.crdt.fork()
     try:
@@ -150,23 +187,95 @@ def authorize_project(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDo
         missing = sorted(expected - set(fork.heads()))
         culprit = missing[0] if missing else None
         raise Rejected(f"automerge did not apply every change of the batch to {stored.doc_id}", culprit)
+    index = authority.index_for(stored)
+    with index.lock:
+        mark = index.checkpoint()
+        try:
+            _judge_plan(stored, plan, fork, index)
+        except BaseException:
+            index.rollback(mark)  # a refused batch leaves nothing behind, in the index either
+            raise
+    return fork
+
+
+def _judge_plan(
+    stored: StoredDoc, plan: Sequence[SignedChange], fork: CrdtDoc, index: authority.ProjectIndex
+) -> None:
     has_genesis = bool(stored.known)
     # The project's top-level maps, as made at its creation (read before this plan: a hostile change
     # in it may try to replace one, and is refused when its turn comes).
     containers = _containers(fork, stored.heads()) if has_genesis else {}
     created: dict[ObjKey, tuple[str, str | None]] = {}  # objects made by earlier changes of the plan
-    roles = _Roles(fork)
     for change in plan:
-        if containers and FAST_PATH and _fast_accept(fork, change, containers, created, roles):
-            continue
-        had_genesis = has_genesis
-        try:
-            has_genesis = _check_project_change(stored.doc_id, fork, change, has_genesis)
-        except Rejected as exc:
-            raise Rejected(exc.reason, change.info.hash) from None
-        if not had_genesis:
-            containers = _containers(fork, [change.info.hash])
-    return fork
+        info = change.info
+        if info.hash in index.graph:
+            continue  # judged in an earlier check of this batch (when some buffered change was dropped)
+        position, follows = index.begin(info)
+        if not follows:
+            raise Rejected(
+                f"change {_short(info.hash)} by {_peer_id(info.actor)[:14]}… does not follow its author's "
+                f"previous change in {stored.doc_id} (each author's history is one line)",
+                info.hash,
+            )
+        role = index.role_before(position, _peer_id(info.actor))
+        touches = None
+        if containers and FAST_PATH:
+            touches = _fast_accept(fork, change, containers, created, role)
+        if touches is None:
+            had_genesis = has_genesis
+            try:
+                has_genesis, touches = _check_project_change(stored.doc_id, fork, change, has_genesis, role)
+            except Rejected as exc:
+                raise Rejected(exc.reason, info.hash) from None
+            if not had_genesis:
+                containers = _containers(fork, [info.hash])
+        index.finish(position, info, touches, fork)
+
+
+def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
+    """Each author's history is one line: every change reaches its author's previous change.
+
+    For a participant document (one author), checked from sequence numbers alone when the stored
+    history ends in one head (then numbered by how many changes it holds); otherwise from the causal
+    graph of the document. A change whose dependencies are not all here yet is checked when they are.
+    """
+    seqs: dict[bytes, int] = {}
+    heads: list[bytes] | None = None
+    tip: tuple[bytes, int] | None = None
+    graph: CausalGraph | None = None
+    for change in plan:
+        info = change.info
+        last = 0
+        for dep in info.deps:
+            seq = seqs.get(dep)
+            if seq is None:
+                if not stored.has(dep):
+                    break  # it waits for its dependencies
+                if heads is None:
+                    heads = stored.heads()
+                    tip = (heads[0], len(stored.known)) if len(heads) == 1 else None
+                if tip is not None and dep == tip[0]:
+                    seq = tip[1]
+                else:
+                    if graph is None:
+                        graph = _history(stored)
+                    seq = graph.last_seq(info.actor, graph.clock_of([dep]))
+            last = max(last, seq)
+        else:
+            if last != info.seq - 1:
+                raise Rejected(
+                    f"change {_short(info.hash)} does not follow its author's previous change in "
+                    f"{stored.doc_id} (each author's history is one line)",
+                    info.hash,
+                )
+            seqs[info.hash] = info.seq
+
+
+def _history(stored: StoredDoc) -> CausalGraph:
+    graph = CausalGraph()
+    for info in stored.crdt.changes_since([]):
+        graph.add(info.hash, info.deps, info.actor, info.seq)
+    return graph
 
 
 def _apply_one_by_one(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDoc:
@@ -190,7 +299,9 @@ def _record_author(fork: CrdtDoc, top: str, record: str, at: Sequence[bytes]) ->
     return value if isinstance(value, str) else ""
 
 
-def _check_project_change(doc_id: str, fork: CrdtDoc, change: SignedChange, has_genesis: bool) -> bool:
+def _check_project_change(
+    doc_id: str, fork: CrdtDoc, change: SignedChange, has_genesis: bool, role: str | None
+) -> tuple[bool, authority.Touches]:
     info = change.info
     author = encode_peer_id(info.actor)
     at = [info.hash]
@@ -209,16 +320,39 @@ def _check_project_change(doc_id: str, fork: CrdtDoc, change: SignedChange, has_
             or project.role_of(fork, author, at) != "steward"
         ):
             raise Rejected(f"change {_short(info.hash)} is not a valid creation of project {doc_id}")
-        return True
-    role = project.role_of(fork, author, info.deps)
+        # The creation passes the same per-record rules as any later change, by a steward.
+        _check_effects(doc_id, fork, info, author, "steward", fork.effects([], at), creation=True)
+        return True, authority.genesis_touches(fork, info.hash)
     if role is None:
         raise Rejected(f"{author[:14]}… is not a member of project {doc_id}")
+    effects = fork.effects(list(info.deps), at)
+    _check_effects(doc_id, fork, info, author, role, effects, creation=False)
+    return has_genesis, authority.touches_from_effects(effects)
+
+
+def _check_effects(
+    doc_id: str,
+    fork: CrdtDoc,
+    info: ChangeInfo,
+    author: str,
+    role: str,
+    effects: Sequence[Effect],
+    *,
+    creation: bool,
+) -> None:
+    at = [info.hash]
     new_records: set[tuple[str, str]] = set()
-    for effect in fork.effects(list(info.deps), at):
+    for effect in effects:
         if effect.forbidden_scalar:
             raise Rejected(f"change {_short(info.hash)} writes a counter or unknown value type")
         if not effect.path:
-            raise Rejected(f"change {_short(info.hash)} rewrites the root of project {doc_id}")
+            if not creation:
+                raise Rejected(f"change {_short(info.hash)} rewrites the root of project {doc_id}")
+            if effect.key not in project.ROOT_KEYS or effect.action != "PutMap":
+                raise Rejected(
+                    f"change {_short(info.hash)} writes an unknown part of the project: {effect.key!r}"
+                )
+            continue
         top = effect.path[0]
         if top not in project.ROOT_KEYS or top in ("schema", "version"):
             raise Rejected(f"change {_short(info.hash)} writes an unknown part of the project: {top!r}")
@@ -232,13 +366,12 @@ def _check_project_change(doc_id: str, fork: CrdtDoc, change: SignedChange, has_
                 raise Rejected(
                     f"change {_short(info.hash)} writes a '{top}' record under another author's id"
                 )
-            if project.entry_exists(fork, top, record, info.deps):
+            if not creation and project.entry_exists(fork, top, record, info.deps):
                 raise Rejected(f"change {_short(info.hash)} modifies existing '{top}' record {record}")
             new_records.add((top, record))
     for top, record in new_records:
         if top != "distributions" and _record_author(fork, top, record, at) != author:
             raise Rejected(f"record {record} in '{top}' does not name its author")
-    return has_genesis
 
 
 # -- judging a change from its own operations ----------------------------------------------------------------
@@ -251,8 +384,9 @@ def _check_project_change(doc_id: str, fork: CrdtDoc, change: SignedChange, has_
 
 FAST_PATH = True
 _APPEND_ONLY = (*project.APPEND_ONLY_KEYS, "distributions")
-_MAX_OPS = 65_536
-ObjKey = tuple[int, bytes]  # (counter, actor) of the operation that made an object
+_MAKES = ops.MAKES
+_change_ops = ops.change_ops
+_obj_key = ops.obj_key
 
 
 def _containers(fork: CrdtDoc, heads: Sequence[bytes]) -> dict[ObjKey, tuple[str, str | None]]:
@@ -266,192 +400,8 @@ def _containers(fork: CrdtDoc, heads: Sequence[bytes]) -> dict[ObjKey, tuple[str
     return found
 
 
-def _obj_key(obj: bytes) -> ObjKey | None:
-    """Parse the binding's object id: 0x10, actor length, actor, actor index, counter."""
-    try:
-        if obj[0] != 0x10:
-            return None
-        length, pos = wire.read_uleb128(obj, 1)
-        actor = obj[pos : pos + length]
-        _index, pos = wire.read_uleb128(obj, pos + length)
-        counter, pos = wire.read_uleb128(obj, pos)
-    except (IndexError, wire.WireError):
-        return None
-    return (counter, actor) if pos == len(obj) and len(actor) == length else None
-
-
-class _Op(NamedTuple):
-    obj: ObjKey | None  # None: the root map
-    key: str | None  # map key; None for list and text positions
-    action: int  # 0 make map, 1 put, 2 make list, 3 delete, 4 make text, 6 make table (5, 7: not here)
-    value_type: int  # 0 null … 7 bytes, 8 counter, 9 timestamp, 10+ unknown
-
-
-def _rle(data: bytes, strings: bool, limit: int) -> list[int | str | None]:
-    """Automerge's run-length column: runs of one value, literal runs, and runs of nulls."""
-    end = len(data)
-    if end >= 2 and data[0] == 0x7F:  # the usual column of a one-operation change: one literal
-        if not strings and end == 2 and data[1] < 0x80:
-            return [data[1]]
-        if strings and data[1] < 0x80 and end == 2 + data[1]:
-            return [data[2:].decode("utf-8")]
-    out: list[int | str | None] = []
-    count_out = 0
-    pos = 0
-    while pos < end:
-        run, pos = _sleb(data, pos)
-        if run == 0:
-            nulls, pos = _uleb(data, pos)
-            count_out += nulls
-            if count_out > limit:
-                raise wire.WireError("column too long")
-            out.extend([None] * nulls)
-            continue
-        count = run if run > 0 else -run
-        count_out += count
-        if count_out > limit:
-            raise wire.WireError("column too long")
-        for _ in range(1 if run > 0 else count):
-            value: int | str
-            if strings:
-                length, pos = _uleb(data, pos)
-                if pos + length > end:
-                    raise wire.WireError("truncated string")
-                value = data[pos : pos + length].decode("utf-8")
-                pos += length
-            else:
-                value, pos = _uleb(data, pos)
-            if run > 0:
-                out.extend([value] * count)
-            else:
-                out.append(value)
-    return out
-
-
-def _booleans(data: bytes, limit: int) -> list[bool]:
-    out: list[bool] = []
-    pos = 0
-    value = False
-    while pos < len(data):
-        run, pos = _uleb(data, pos)
-        if len(out) + run > limit:
-            raise wire.WireError("column too long")
-        out.extend([value] * run)
-        value = not value
-    return out
-
-
-def _change_ops(info: ChangeInfo) -> tuple[int, list[_Op]] | None:
-    """(start op, operations) of a change, or None if its encoding is not one this reader knows."""
-    try:
-        if info.chunk[8] == 1:
-            length, pos = _uleb(info.chunk, 9)
-            body = info.chunk[pos : pos + length]
-        else:
-            body = wire.split_chunks(info.chunk)[0].change_body
-        n_deps, pos = _uleb(body, 0)
-        pos += 32 * n_deps
-        actor_len, pos = _uleb(body, pos)
-        actors = [body[pos : pos + actor_len]]
-        pos += actor_len
-        _seq, pos = _uleb(body, pos)
-        start_op, pos = _uleb(body, pos)
-        while body[pos] & 0x80:  # the time (SLEB128): skipped; automerge applied this change already
-            pos += 1
-        message_len, pos = _uleb(body, pos + 1)
-        pos += message_len
-        n_others, pos = _uleb(body, pos)
-        if n_others > 1024:
-            return None
-        for _ in range(n_others):
-            length, pos = _uleb(body, pos)
-            actors.append(body[pos : pos + length])
-            pos += length
-        n_columns, pos = _uleb(body, pos)
-        if n_columns > 64:
-            return None
-        raw_specs = body[pos : pos + 2 * n_columns]
-        if len(raw_specs) == 2 * n_columns and max(raw_specs, default=0) < 0x80:
-            specs = list(zip(raw_specs[0::2], raw_specs[1::2], strict=True))  # all one-byte LEB128
-            pos += 2 * n_columns
-        else:
-            specs = []
-            for _ in range(n_columns):
-                spec, pos = _uleb(body, pos)
-                length, pos = _uleb(body, pos)
-                specs.append((spec, length))
-        columns: dict[int, bytes] = {}
-        end = len(body)
-        for spec, length in specs:
-            following = pos + length
-            if spec & 0x08 or following > end or spec not in _KNOWN_COLUMNS:
-                return None  # a deflated or unknown column, or a truncated one
-            if spec in _READ_COLUMNS:
-                columns[spec] = body[pos:following]
-            pos = following
-        limit = _MAX_OPS
-        actions = _rle(columns.get(0x42, b""), False, limit)
-        n = len(actions)
-        obj_actor = _rle(columns.get(0x01, b""), False, limit) or [None] * n
-        obj_ctr = _rle(columns.get(0x02, b""), False, limit) or [None] * n
-        key_str = _rle(columns.get(0x15, b""), True, limit) or [None] * n
-        meta = _rle(columns.get(0x56, b""), False, limit) or [0] * n
-        if columns.get(0x94) and any(_booleans(columns[0x94], limit)):  # marks that expand: not here
-            return None
-        if not (len(obj_actor) == len(obj_ctr) == len(key_str) == len(meta) == n):
-            return None
-    except (IndexError, UnicodeDecodeError, wire.WireError):
-        return None
-    ops: list[_Op] = []
-    for action, a, c, k, m in zip(actions, obj_actor, obj_ctr, key_str, meta, strict=True):
-        if not isinstance(action, int) or not isinstance(m, int):
-            return None
-        if a is None and c is None:
-            obj: ObjKey | None = None
-        elif isinstance(a, int) and isinstance(c, int) and a < len(actors):
-            obj = (c, actors[a])
-        else:
-            return None
-        ops.append(_Op(obj, k if isinstance(k, str) else None, action, m & 0x0F))
-    return start_op, ops
-
-
-_KNOWN_COLUMNS = {0x01, 0x02, 0x11, 0x13, 0x15, 0x34, 0x42, 0x56, 0x57, 0x70, 0x71, 0x73, 0x94, 0xA5}
-# object (actor, counter), key string, action, value metadata, expand
-_READ_COLUMNS = {0x01, 0x02, 0x15, 0x42, 0x56, 0x94}
-_MAKES = {0, 2, 4, 6}
-
-
-class _Roles:
-    """Roles at a change's dependencies, read once per chain of changes that leave members alone.
-
-    The state at a change is the state at its dependencies plus its own operations: when none of
-    them touches `members`, membership at the change is membership at its dependencies. A run of
-    such changes, each on top of the previous one, is read at the run's first dependencies.
-    """
-
-    def __init__(self, fork: CrdtDoc) -> None:
-        self.fork = fork
-        self.basis: dict[bytes, tuple[bytes, ...]] = {}
-        self.memo: dict[tuple[str, tuple[bytes, ...]], str | None] = {}
-
-    def _basis_of(self, deps: tuple[bytes, ...]) -> tuple[bytes, ...]:
-        if len(deps) == 1 and deps[0] in self.basis:
-            return self.basis[deps[0]]
-        return deps
-
-    def role(self, author: str, deps: tuple[bytes, ...]) -> str | None:
-        key = (author, self._basis_of(deps))
-        if key not in self.memo:
-            self.memo[key] = project.role_of(self.fork, author, list(key[1]))
-        return self.memo[key]
-
-    def passed(self, info: ChangeInfo) -> None:
-        """`info` was accepted and none of its operations touched `members`."""
-        self.basis[info.hash] = self._basis_of(info.deps)
-
-
 _peer_id = lru_cache(maxsize=4096)(encode_peer_id)
+_REGISTER_PARTS = frozenset(authority.REGISTER_PARTS)
 
 
 def _fast_accept(
@@ -459,56 +409,64 @@ def _fast_accept(
     change: SignedChange,
     containers: dict[ObjKey, tuple[str, str | None]],
     created: dict[ObjKey, tuple[str, str | None]],
-    roles: _Roles,
-) -> bool:
-    """True if the change's operations alone show it is allowed; False: let the diff decide."""
+    role: str | None,
+) -> authority.Touches | None:
+    """What the change writes in steward-only parts if its operations alone show it is allowed; None:
+    let the diff decide."""
     info = change.info
     if not info.deps:
-        return False
+        return None
     decoded = _change_ops(info)
     if decoded is None:
-        return False
-    start_op, ops = decoded
-    author = _peer_id(info.actor)
-    role = roles.role(author, info.deps)
+        return None
+    start_op, operations = decoded
     if role is None:
-        return False
+        return None
+    author = _peer_id(info.actor)
     tag = project.author_tag(author) + "-"
     mine: dict[ObjKey, tuple[str, str | None]] = {}
     new_records: set[tuple[str, str]] = set()
-    members = False
-    for index, op in enumerate(ops):
+    parts: set[str] = set()
+    members: set[str] = set()
+    registers: set[tuple[str, str]] = set()
+    for index_in_change, op in enumerate(operations):
         if op.action not in (0, 1, 2, 3, 4, 6) or op.value_type == 8 or op.value_type > 9 or op.obj is None:
-            return False
-        if op.obj in containers:
+            return None
+        direct = op.obj in containers
+        if direct:
             top, record = containers[op.obj][0], op.key
         elif op.obj in mine or op.obj in created:
             top, record = mine.get(op.obj) or created[op.obj]
             if top in _APPEND_ONLY and (top, record) not in new_records:
-                return False  # only records this very change creates
+                return None  # only records this very change creates
         else:
-            return False  # an object made before this batch: the diff knows where it is
+            return None  # an object made before this batch: the diff knows where it is
         if top not in project.ROOT_KEYS or top in ("schema", "version"):
-            return False
-        if top in project.STEWARD_KEYS and role != "steward":
-            return False
-        members = members or top == "members"
-        if top in _APPEND_ONLY and op.obj in containers:
+            return None
+        if top in project.STEWARD_KEYS:
+            if role != "steward":
+                return None
+            parts.add(top)
+            if top == "members" and record is not None and (direct or op.key == "role"):
+                members.add(record)
+            elif direct and top in _REGISTER_PARTS and record is not None:
+                registers.add((top, record))
+        if top in _APPEND_ONLY and direct:
             if op.action == 3 or record is None or not record.startswith(tag):
-                return False
+                return None
             if project.entry_exists(fork, top, record, info.deps):
-                return False
+                return None
             new_records.add((top, record))
         if op.action in _MAKES:
-            mine[(start_op + index, info.actor)] = (top, record)
+            mine[(start_op + index_in_change, info.actor)] = (top, record)
     at = [info.hash]
     for top, record in new_records:
         if top != "distributions" and _record_author(fork, top, record, at) != author:
-            return False
+            return None
     created.update(mine)
-    if not members:
-        roles.passed(info)
-    return True
+    if not parts:
+        return authority.NOTHING
+    return authority.Touches(frozenset(parts), frozenset(members), frozenset(registers))
 
 
 @dataclass
@@ -521,6 +479,7 @@ class CheckedBatch:
     skipped: int
     blocked: int
     dropped: tuple[bytes, ...] = ()
+    turned_away: int = 0
 
 
 def check_batch(
@@ -539,13 +498,17 @@ def check_batch(
     store and the batch is checked again; without, the batch is refused.
     """
     dropped: list[bytes] = []
-    fresh_hashes = {c.info.hash for c in changes}
     for _ in range(_MAX_DROPS):
         try:
             checked = _check_batch(repo, doc_id, changes, blocked=blocked)
         except Rejected as exc:
             culprit = exc.change
-            if not drop_bad_buffered or culprit is None or culprit in fresh_hashes or not repo.exists(doc_id):
+            if (
+                not drop_bad_buffered
+                or culprit is None
+                or not repo.exists(doc_id)
+                or any(c.info.hash == culprit for c in changes)
+            ):
                 raise
             stored = repo.open(doc_id)
             if culprit not in stored.pending:
@@ -574,17 +537,89 @@ def _check_batch(
     authenticate(kept)
     if kind == DocKind.PARTICIPANT:
         authorize_participant(doc_id, kept)
-    if repo.exists(doc_id):
+    held = repo.exists(doc_id)
+    if held:
         stored = repo.open(doc_id)
         stored.refresh()
+        stored.expire_pending()
     else:
         stored = repo.scratch(doc_id)
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    if (refusal := canonical.refusal(stored, fresh)) is not None:
+        raise Rejected(refusal.reason, refusal.change)
+    if kind == DocKind.PARTICIPANT and _applies_in_order(stored, fresh):
+        plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, no authorisation to plan
+    else:
+        plan = stored.plan(fresh) if fresh else []
+    fresh, turned_away = _room_to_wait(stored, fresh, plan, held)
+    _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
-    if kind == DocKind.PROJECT and fresh:
-        plan = stored.plan(fresh)
-        prepared = authorize_project(stored, plan) if plan else None
-    return CheckedBatch(doc_id, fresh, prepared, len(kept) - len(fresh), len(changes) - len(kept))
+    if kind == DocKind.PROJECT and plan:
+        prepared = authorize_project(stored, plan)
+    elif plan:
+        authorize_history(stored, plan)  # each author's history is one line
+    return CheckedBatch(
+        doc_id,
+        fresh,
+        prepared,
+        len(kept) - len(fresh) - turned_away,
+        len(changes) - len(kept),
+        (),
+        turned_away,
+    )
+
+
+def _applies_in_order(stored: StoredDoc, fresh: Sequence[SignedChange]) -> bool:
+    """Whether every change's dependencies are applied already or come before it in `fresh`."""
+    known = stored.known
+    seen: set[bytes] = set()
+    for change in fresh:
+        for dep in change.info.deps:
+            if dep not in known and dep not in seen:
+                return False
+        seen.add(change.info.hash)
+    return True
+
+
+def _room_to_wait(
+    stored: StoredDoc, fresh: list[SignedChange], plan: Sequence[SignedChange], held: bool
+) -> tuple[list[SignedChange], int]:
+    """`fresh` without the changes that would wait for their dependencies and may not: all of them when
+    nothing of the batch applies to a document not held (nothing authorises creating it), else those
+    the buffer has no room for. Nothing that applies is held back."""
+    ready = {c.info.hash for c in plan}
+    waiting = [c for c in fresh if c.info.hash not in ready and c.info.hash not in stored.pending]
+    if not waiting:
+        return fresh, 0
+    if not held and not any(c.info.hash in ready for c in fresh):
+        admitted: list[SignedChange] = []
+    else:
+        admitted, _ = stored.room_for(waiting)
+    if len(admitted) == len(waiting):
+        return fresh, 0
+    refused = {c.info.hash for c in waiting} - {c.info.hash for c in admitted}
+    return [c for c in fresh if c.info.hash not in refused], len(refused)
+
+
+def _check_size(stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
+    """Refuse a batch that would take the document over `max_document_bytes`, before it is applied."""
+    if not fresh:
+        return
+    limits = stored.limits
+    pending = stored.pending
+    added = 0
+    for change in fresh:
+        chunk = change.info.chunk
+        if chunk[8] == 1 and chunk[9] < 0x80:  # `change_size` of a small plain chunk, on every change's path
+            added += len(chunk) - 10
+        else:
+            added += change_size(change.info, limits)
+    if pending:
+        added -= sum(change_size(c.info, limits) for c in fresh if c.info.hash in pending)
+    total = stored.size() + added
+    if total > limits.max_document_bytes:
+        limit = limits.max_document_bytes
+        raise Rejected(f"document {stored.doc_id} would hold {total} bytes, over its limit of {limit} bytes")
 
 
 def accept_batch(
@@ -602,7 +637,9 @@ def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
     """Store and apply a batch that passed `check_batch`; raise Rejected if automerge fails on it."""
     doc_id = checked.doc_id
     if not checked.fresh:
-        return BatchOutcome(doc_id, [], [], checked.skipped, checked.blocked, False, checked.dropped)
+        return BatchOutcome(
+            doc_id, [], [], checked.skipped, checked.blocked, False, checked.dropped, checked.turned_away
+        )
     created = not repo.exists(doc_id)
     stored = repo.open(doc_id, create=True)
     try:
@@ -620,4 +657,5 @@ def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
         checked.blocked,
         created,
         checked.dropped,
+        checked.turned_away,
     )

@@ -4,11 +4,14 @@ Format (msgpack map): {"format": "reliance-bundle/1", "created": ISO time, "by":
 "docs": [{"id": document id, "changes": [[change chunk, signature or nil], ...]}]}.
 Importing checks every document exactly like a network batch, all before applying any, then applies them
 all through a journal that the next open completes if the process dies midway (`bundle_journal`).
+Reading is bounded like a frame: the file's size first, then its msgpack (`packing`), then each change
+(`max_change_bytes`), so a bundle costs a few times its size in memory at most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,14 +20,17 @@ import msgpack
 from reliance.doc.crdt import CrdtError, CrdtPanic
 from reliance.errors import RelianceError
 from reliance.i18n import t
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import now_iso
+from reliance.packing import PackError, Shape, unpack
 from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
 from reliance.sync import bundle_journal, wire
 from reliance.sync.auth import BatchOutcome, Rejected, check_batch, store_batch
 from reliance.sync.bundle_journal import ImportNotice
 
 BUNDLE_FORMAT = "reliance-bundle/1"
-MAX_BUNDLE_BYTES = 1 << 30
+
+logger = logging.getLogger(__name__)
 
 
 class BundleError(RelianceError):
@@ -65,12 +71,26 @@ class ImportSummary:
 
 
 def export_bundle(
-    repo: Repository, path: Path, doc_ids: Sequence[str], by: str, blocked: Collection[bytes] = ()
+    repo: Repository,
+    path: Path,
+    doc_ids: Sequence[str],
+    by: str,
+    blocked: Collection[bytes] = (),
+    on_unreadable: Callable[[str, RelianceError], None] | None = None,
 ) -> int:
+    """Write the documents' changes to `path`; return how many. A document that cannot be read is left
+    out and reported to `on_unreadable` (or logged): one damaged document never stops the others."""
     docs = []
     total = 0
     for doc_id in doc_ids:
-        stored = repo.open(doc_id)
+        try:
+            stored = repo.open(doc_id)
+        except RelianceError as exc:
+            if on_unreadable is None:
+                logger.warning("bundle: left out %s: %s", doc_id, exc)
+            else:
+                on_unreadable(doc_id, exc)
+            continue
         changes = [c for c in stored.signed_changes() if c.info.actor not in blocked]
         changes += [c for c in stored.pending.values() if c.info.actor not in blocked]
         docs.append({"id": doc_id, "changes": [[c.info.chunk, c.signature] for c in changes]})
@@ -85,18 +105,18 @@ def export_bundle(
     return total
 
 
-def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
+def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[SignedChange]]]:
     try:
         size = path.stat().st_size
-        if size > MAX_BUNDLE_BYTES:
-            raise BundleError(f"{path} is larger than {MAX_BUNDLE_BYTES >> 20} MiB")
+        if size > limits.max_bundle_bytes:
+            raise BundleError(f"{path} is larger than {limits.max_bundle_bytes >> 20} MiB")
         raw = path.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        data = msgpack.unpackb(raw, raw=False, strict_map_key=True)
-    except (ValueError, msgpack.UnpackException):
-        raise BundleError(f"{path} is not a reliance bundle") from None
+        data = unpack(raw, Shape.bundle(limits))
+    except PackError as exc:
+        raise BundleError(f"{path} is not a reliance bundle ({exc})") from None
     if (
         not isinstance(data, dict)
         or data.get("format") != BUNDLE_FORMAT
@@ -104,6 +124,7 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
     ):
         raise BundleError(f"{path} is not a reliance bundle (format {BUNDLE_FORMAT} expected)")
     merged: dict[str, list[SignedChange]] = {}  # a document listed twice is one batch, checked once
+    actors: dict[bytes, bytes] = {}
     for entry in data["docs"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise BundleError("bundle: malformed document entry")
@@ -125,7 +146,7 @@ def read_bundle(path: Path) -> list[tuple[str, list[SignedChange]]]:
             ):
                 raise BundleError(f"bundle: malformed change in document {doc_id}")
             try:
-                changes.append(SignedChange(change_info(item[0]), item[1]))
+                changes.append(SignedChange(change_info(item[0], limits, actors), item[1]))
             except wire.WireError as exc:
                 raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
     return list(merged.items())
@@ -135,7 +156,7 @@ def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ())
     """Check every document of the bundle, then store them all, through a journal (`bundle_journal`):
     a refusal writes nothing (BundleRefused); a crash is completed at the next open; a store that fails
     midway keeps the journal for the next open (BundleInterrupted)."""
-    docs = read_bundle(path)
+    docs = read_bundle(path, repo.limits)
     with bundle_journal.import_lock(repo.home, wait=True):
         earlier = bundle_journal.complete_locked(repo, blocked)  # a crash left one: finish it first
         try:

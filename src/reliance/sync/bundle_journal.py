@@ -26,8 +26,11 @@ import msgpack
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, fsync_dir, open_private
 from reliance.i18n import t
+from reliance.identity import decode_peer_id
+from reliance.limits import Limits
 from reliance.model.catalogue import now_iso
-from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
+from reliance.packing import Shape, unpack
+from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
 from reliance.sync import wire
 from reliance.sync.auth import Rejected, check_batch, store_batch
 
@@ -108,28 +111,43 @@ class _Journal:
     docs: list[tuple[str, list[SignedChange]]]
 
 
-def _read(home: Path) -> _Journal:
-    """The journal as written by `write`; ValueError if it is not."""
+def _read(home: Path, limits: Limits) -> _Journal:
+    """The journal as written by `write`, read like the bundle it came from (no larger than one, bounded
+    msgpack, changes within `limits`); ValueError (or a RelianceError, a WireError) if it is not."""
     fd = open_private(home / JOURNAL_FILE, os.O_RDONLY)
     with open(fd, "rb") as handle:
-        data = msgpack.unpackb(handle.read(), raw=False)
+        size = os.fstat(fd).st_size
+        if size > limits.max_bundle_bytes:
+            raise ValueError(f"the journal is larger than a bundle may be ({limits.max_bundle_bytes} bytes)")
+        raw = handle.read(size + 1)  # what was there when measured: not what a writer adds meanwhile
+    if len(raw) > size:
+        raise ValueError("the journal grew while it was read")
+    data = unpack(raw, Shape.bundle(limits))
     if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
         raise ValueError("not a bundle import journal")
     source, started, entries = data.get("source"), data.get("started"), data.get("docs")
     if not isinstance(source, str) or not isinstance(started, str) or not isinstance(entries, list):
         raise ValueError("damaged journal")
     docs: list[tuple[str, list[SignedChange]]] = []
+    actors: dict[bytes, bytes] = {}
     for entry in entries:
         if not isinstance(entry, list) or len(entry) != 2 or not isinstance(entry[1], list):
             raise ValueError("damaged journal entry")
         doc_id, items = entry
-        doc_kind(doc_id)  # StoreError (a RelianceError) for anything else
+        if not isinstance(doc_id, str):
+            raise ValueError("damaged journal entry")
+        if doc_kind(doc_id) == DocKind.PARTICIPANT:  # StoreError (a RelianceError) for anything else
+            decode_peer_id(doc_id)  # PeerIdError for a typo: no store would ever take it
         changes = []
         for item in items:
-            if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], bytes):
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not isinstance(item[0], bytes)
+                or not (item[1] is None or (isinstance(item[1], bytes) and len(item[1]) == 64))
+            ):
                 raise ValueError("damaged journal change")
-            signature = item[1] if isinstance(item[1], bytes) else None
-            changes.append(SignedChange(change_info(item[0]), signature))
+            changes.append(SignedChange(change_info(item[0], limits, actors), item[1]))
         docs.append((doc_id, changes))
     return _Journal(source, started, docs)
 
@@ -148,7 +166,7 @@ def complete_interrupted(repo: Repository, blocked: Collection[bytes] = ()) -> l
 def complete_locked(repo: Repository, blocked: Collection[bytes] = ()) -> list[ImportNotice]:
     """`complete_interrupted` for a caller that holds the import lock."""
     try:
-        journal = _read(repo.home)
+        journal = _read(repo.home, repo.limits)
     except FileNotFoundError:
         return []
     except OSError as exc:

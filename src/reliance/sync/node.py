@@ -43,12 +43,11 @@ from reliance import settings
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id, encode_peer_id
-from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.limits import Limits
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
 from reliance.sync.protocol import (
-    MAX_FRAME,
     BatchRefused,
     ChangesReceived,
     Declined,
@@ -97,9 +96,10 @@ class NodeConfig:
     redial_min: float = 1.0
     redial_max: float = 60.0
     poll_interval: float = 0.5
-    max_message: int = MAX_FRAME
     write_state: bool = True
-    limits: Limits = DEFAULT_LIMITS
+    # Every limit the node enforces, the largest message (`max_frame`) included; None: the workspace's,
+    # which are the home's (config.json's `limits`, then `RELIANCE_LIMIT_*`): the door and the store agree.
+    limits: Limits | None = None
 
 
 def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None) -> NodeConfig:
@@ -367,7 +367,7 @@ class Node:
     ) -> None:
         self.ws = workspace
         self.config = config or NodeConfig()
-        self.limits = self.config.limits
+        self.limits = self.config.limits or workspace.repo.limits
         if port is not None:
             self.config.port = port
         if listen is not None:
@@ -387,23 +387,27 @@ class Node:
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
         self._worker = _SyncWorker("reliance-sync")
-        self._send_budget = _SendBudget(self.config.limits.connections_outbox_total_bytes)
+        self._send_budget = _SendBudget(self.limits.connections_outbox_total_bytes)
         self._server: transport.Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._peers_mtime = 0.0
         self._settings_mtime = 0.0
-        self.quotas = Quotas(workspace.repo, workspace.peer_id, self.config.limits)
+        self.quotas = Quotas(workspace.repo, workspace.peer_id, self.limits)
         self._host = SyncHost(
-            workspace.repo, blocked=lambda: self._blocked, limits=self.config.limits, quotas=self.quotas
+            workspace.repo, blocked=lambda: self._blocked, limits=self.limits, quotas=self.quotas
         )
         self._transport_config = transport.TransportConfig(
-            max_message=self.config.max_message,
+            max_message=self.limits.max_frame,
             heartbeat_interval=self.config.heartbeat_interval,
             handshake_timeout=self.config.handshake_timeout,
             read_timeout=max(30.0, self.config.heartbeat_interval * 3),
         )
+
+    def _hello_name(self) -> str:
+        """Our name as we send it: renamed while we run, or with controls an older version let in."""
+        return transport.hello_name(self.ws.identity.name)
 
     # -- public API ------------------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
@@ -424,11 +428,11 @@ class Node:
             self.config.listen,
             self.config.port,
             self.ws.identity.private_key,
-            name=self.ws.identity.name[:64],
+            name=self._hello_name(),
             on_connection=self._on_incoming,
             accept=self._accept,
             config=self._transport_config,
-            limits=self.config.limits,
+            limits=self.limits,
             known=self._is_known,
         )
         self.listen_address = (self.config.listen, self._server.port)
@@ -588,7 +592,7 @@ class Node:
                 host,
                 port,
                 self.ws.identity.private_key,
-                name=self.ws.identity.name[:64],
+                name=self._hello_name(),
                 listen_port=self._server.port if self._server else None,
                 expected_key=expected,
                 config=self._transport_config,
@@ -659,11 +663,11 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, peer_key=conn.remote_key, max_frame=self.config.max_message)
+        session = Session(self._host, peer_key=conn.remote_key)
         outbox = _Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
-            limit=2 * self.config.max_message + (1 << 20),
+            limit=2 * self.limits.max_frame + (1 << 20),
             budget=self._send_budget,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
@@ -770,7 +774,7 @@ class Node:
         assert self._server is not None
         self._discovery = Discovery(
             peer_id=self.ws.peer_id,
-            name=self.ws.identity.name[:64],
+            name=self._hello_name(),
             port=self._server.port,
             protocol_version=transport.PROTOCOL_VERSION,
             on_found=self._on_found,
@@ -874,7 +878,7 @@ class Node:
                 continue
             if peer.state == PeerState.PENDING or now < peer.next_dial:
                 continue
-            if (self._policy == "known" or busy >= self.config.limits.connections_max) and not peer.accepted:
+            if (self._policy == "known" or busy >= self.limits.connections_max) and not peer.accepted:
                 continue
             busy += 1
             host, port = peer.addresses[0]
@@ -913,7 +917,7 @@ class Node:
                 continue
             if self._policy == "known" and advert.claimed is not None and not (claimed and claimed.accepted):
                 continue
-            if busy >= self.config.limits.connections_max:
+            if busy >= self.limits.connections_max:
                 return
             busy += 1
             advert.dialing = True
@@ -1170,10 +1174,15 @@ async def sync_once(
 ) -> dict[str, Any]:
     """Connect to one peer, sync until nothing moves, and return a summary (for scripts and cron)."""
     blocked = settings.blocked_keys(workspace.home)
-    config = transport.TransportConfig(max_message=MAX_FRAME)
+    limits = workspace.repo.limits  # the home's: what the store reads back is what the door lets in
+    config = transport.TransportConfig(max_message=limits.max_frame)
     try:
         conn = await transport.connect(
-            host, port, workspace.identity.private_key, name=workspace.identity.name[:64], config=config
+            host,
+            port,
+            workspace.identity.private_key,
+            name=transport.hello_name(workspace.identity.name),
+            config=config,
         )
     except transport.HandshakeRefused as exc:
         raise RelianceError(f"{host}:{port} refused: {exc.reason}") from None
@@ -1182,7 +1191,6 @@ async def sync_once(
     if conn.remote_key in blocked:
         await conn.close()
         raise RelianceError("that peer is blocked")
-    limits = settings.load_limits(workspace.home)
     quotas = Quotas(workspace.repo, workspace.peer_id, limits)
     session = Session(
         SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),

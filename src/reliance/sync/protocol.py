@@ -18,8 +18,9 @@ not checked.
 
 What a session shows the peer depends on who the peer is (the key the transport authenticated):
 participant documents go to anyone, a project whose visibility is "members" only to a member in the
-state this node holds now (`doc.project.readable_by`). Such a project is left out of the digest and
-the summary for anyone else, never offered, and a request for it is answered from an empty copy,
+state this node holds now (`authority.readable_by`: the effective members, and the effective
+visibility). Such a project is left out of the digest and the summary for anyone else, never
+offered, and a request for it is answered from an empty copy,
 exactly as for an id this node never heard of; changes the peer sends for it are still checked and
 kept (signatures make relaying safe), but nothing of ours goes back.
 
@@ -47,13 +48,13 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc import project as pdoc
 from reliance.doc.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle, changes_in_document_chunk
 from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.packing import PackError, Shape, unpack
 from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
-from reliance.sync import wire
+from reliance.sync import authority, wire
 from reliance.sync.auth import (
     BatchOutcome,
     Rejected,
@@ -66,10 +67,13 @@ from reliance.sync.auth import (
 from reliance.sync.quota import OverQuota, Quotas
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
-MAX_FRAME = 64 * 1024 * 1024
-MAX_DOCUMENT_CHUNK = 64 * 1024 * 1024
-MAX_INFLATED = 256 * 1024 * 1024
 MAX_WANTED = 256  # missing dependencies asked for in one message
+
+#: Every frame type of the protocol (`t`). tests/hostile runs hostile variants of each one: add one there too.
+FRAME_TYPES = ("digest", "summary", "sync", "reject")
+
+
+_UNBOUNDED = 1 << 62  # our own messages: what automerge wrote from what we hold
 
 
 class ProtocolError(Exception):
@@ -143,15 +147,21 @@ def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
     return needed
 
 
-def _plain_change_headers(entry: bytes) -> list[ChangeInfo] | None:
+def _plain_change_headers(
+    entry: bytes, max_change: int = _UNBOUNDED, actors: dict[bytes, bytes] | None = None
+) -> list[ChangeInfo] | None:
     """The headers of an entry made only of uncompressed change chunks, read fast; None otherwise.
 
     Accepts exactly what `wire.split_chunks` + `wire.parse_change` accept for such chunks (same
     checks: magic, checksum, lengths, canonical LEB128, non-empty actor, non-zero start op, time,
-    UTF-8 message); on anything else it returns None and the caller uses the strict parser, which
-    also produces the error message. This runs for every change sent and received.
+    UTF-8 message, at most `max_change` bytes a chunk); on anything else it returns None and the
+    caller uses the strict parser, which also produces the error message. This runs for every
+    change sent and received. `actors` shares one bytes object per author across entries (a message
+    of many small changes would otherwise hold a copy of the 32-byte key for each).
     """
     out: list[ChangeInfo] = []
+    if actors is None:
+        actors = {}
     sha256 = hashlib.sha256
     end = len(entry)
     if not end:
@@ -168,7 +178,7 @@ def _plain_change_headers(entry: bytes) -> list[ChangeInfo] | None:
             else:
                 length, body_at = _uleb(entry, pos + 9)
             body_end = body_at + length
-            if body_end > end:
+            if body_end > end or body_end - pos > max_change:
                 return None
             change_hash = sha256(entry[pos + 8 : body_end]).digest()
             if not entry.startswith(change_hash[:4], pos + 4):
@@ -194,6 +204,7 @@ def _plain_change_headers(entry: bytes) -> list[ChangeInfo] | None:
             at += actor_len
             if not actor or at > body_end:
                 return None
+            actor = actors.setdefault(actor, actor)
             seq, at = _uleb(entry, at)
             start_op, at = _uleb(entry, at)
             _time, at = wire.read_sleb128(entry, at)
@@ -223,24 +234,41 @@ def _plain_chunks(entry: bytes) -> list[bytes]:
     return chunks if pos == len(entry) else []
 
 
-def changes_of_message(message: wire.SyncMessage) -> list[ChangeInfo]:
+def changes_of_message(message: wire.SyncMessage, limits: Limits | None) -> list[ChangeInfo]:
+    """Every change a sync message carries, read before any of it is applied.
+
+    With `limits` (a peer's message), each change is at most `max_change_bytes` as carried and
+    inflated, and the message inflates to at most `max_document_bytes` in all (whole-document
+    chunks included); a message of our own (`None`) is not bounded.
+    """
+    max_change = _UNBOUNDED if limits is None else limits.max_change_bytes
+    max_inflated = _UNBOUNDED if limits is None else limits.max_document_bytes
     fast: list[ChangeInfo] = []
+    actors: dict[bytes, bytes] = {}
     for entry in message.changes:
-        plain = _plain_change_headers(entry)
+        plain = _plain_change_headers(entry, max_change, actors)
         if plain is None:
             break
         fast.extend(plain)
     else:
         return fast
-    headers, documents = wire.changes_in_message(message, max_inflated=MAX_INFLATED)
+    headers, documents = wire.changes_in_message(message, max_inflated=max_inflated, max_change=max_change)
     infos = [ChangeInfo(h.hash, h.chunk, h.deps, h.actor, h.seq) for h in headers]
     for chunk in documents:
-        if len(chunk) > MAX_DOCUMENT_CHUNK:
-            raise ProtocolError("document chunk too large")
         try:
-            infos.extend(changes_in_document_chunk(chunk))
+            max_inflated -= wire.check_document_chunk(chunk, max_inflated=max_inflated)
+            found = changes_in_document_chunk(chunk)
         except (CrdtError, CrdtPanic) as exc:
             raise ProtocolError(f"unreadable document chunk: {exc}") from None
+        for info in found:
+            if (
+                len(info.chunk) > max_change
+                or wire.change_size(info.chunk, max_inflated=max_change) > max_change
+            ):
+                raise ProtocolError(
+                    f"a change of the document chunk is larger than the {max_change}-byte limit"
+                )
+        infos.extend(found)
     return infos
 
 
@@ -299,7 +327,7 @@ def readable_by(stored: StoredDoc, peer_id: str) -> bool:
     if not stored.doc_id.startswith("pj"):
         return True
     try:
-        return pdoc.readable_by(stored.crdt, peer_id)
+        return authority.readable_by(stored, peer_id)  # effective members: strong removal
     except (CrdtError, CrdtPanic):
         return False  # unreadable here: shown to nobody
 
@@ -322,11 +350,13 @@ def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
 class Session:
     """One peer's session. `peer_key`: the key its transport authenticated; what it may read depends on it."""
 
-    def __init__(self, host: SyncHost, *, peer_key: bytes, max_frame: int = MAX_FRAME) -> None:
+    def __init__(self, host: SyncHost, *, peer_key: bytes, limits: Limits | None = None) -> None:
+        """`limits`: the host's, unless given (a node may take larger frames than its default)."""
         self.host = host
         self.peer_key = peer_key
         self.peer_id = encode_peer_id(peer_key)
-        self.max_frame = max_frame
+        self.limits = host.limits if limits is None else limits
+        self._frame_shape = Shape.frame(self.limits)
         self.states: dict[str, SyncStateHandle] = {}
         self.refused = False  # we refused a batch from this peer: ignore everything further
         self.refused_by_peer = False
@@ -378,12 +408,13 @@ class Session:
         self.bytes_in += len(frame)
         if self.refused:
             return []
-        if len(frame) > self.max_frame:
-            return self._refuse("", f"frame of {len(frame)} bytes is over the {self.max_frame}-byte limit")
+        max_frame = self.limits.max_frame
+        if len(frame) > max_frame:
+            return self._refuse("", f"frame of {len(frame)} bytes is over the {max_frame}-byte limit")
         try:
-            message = msgpack.unpackb(frame, raw=False, strict_map_key=True, max_bin_len=self.max_frame)
-        except (ValueError, msgpack.UnpackException) as exc:
-            return self._refuse("", f"unreadable frame ({type(exc).__name__})")
+            message = unpack(frame, self._frame_shape)
+        except PackError as exc:
+            return self._refuse("", f"unreadable frame ({exc})")
         if not isinstance(message, dict) or not isinstance(message.get("t"), str):
             return self._refuse("", "frame without a type")
         kind = message["t"]
@@ -544,8 +575,8 @@ class Session:
                 raise ProtocolError("malformed signature list")
             sig_by_hash[pair[0]] = pair[1]
         try:
-            parsed = wire.decode_sync_message(raw, max_bytes=self.max_frame)
-            infos = changes_of_message(parsed)
+            parsed = wire.decode_sync_message(raw, max_bytes=self.limits.max_frame)
+            infos = changes_of_message(parsed, self.limits)
         except wire.WireError as exc:
             raise ProtocolError(f"malformed sync message: {exc}") from None
         # Feed automerge the message without its changes *before* applying them ourselves: if it saw
@@ -754,7 +785,7 @@ class Session:
             for chunk in _plain_chunks(entry):
                 info = by_chunk.get(chunk)
                 if info is None:
-                    return changes_of_message(message)
+                    return changes_of_message(message, None)
                 found.append(info)
         return found
 
@@ -810,12 +841,12 @@ class Session:
     def _without_blocked(message: wire.SyncMessage, blocked: Collection[bytes]) -> wire.SyncMessage:
         kept: list[bytes] = []
         for entry in message.changes:
-            for chunk in wire.split_chunks(entry, max_inflated=MAX_INFLATED):
+            for chunk in wire.split_chunks(entry, max_inflated=_UNBOUNDED):
                 if chunk.kind == "document":
                     kept.extend(
                         c.chunk for c in changes_in_document_chunk(chunk.data) if c.actor not in blocked
                     )
-                elif wire.parse_change(chunk).actor not in blocked:
+                elif wire.parse_change(chunk, max_inflated=_UNBOUNDED).actor not in blocked:
                     kept.append(chunk.data)
         return dataclasses.replace(message, changes=tuple(kept))
 
@@ -848,7 +879,9 @@ class Session:
         self.refused = True
         self._work = None
         self._events.append(BatchRefused(doc_id, reason))
-        return [_pack({"t": "reject", "reason": reason if told is None else told})]
+        told = reason if told is None else told
+        told = told[: self.limits.max_packed_string // 4]  # UTF-8: within what the peer reads as a string
+        return [_pack({"t": "reject", "reason": told})]
 
     def _out(self, frames: list[bytes]) -> list[bytes]:
         self.bytes_out += sum(len(f) for f in frames)

@@ -56,6 +56,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from noise.connection import Keypair, NoiseConnection
 
+from reliance.display import REPLACEMENT, clean
 from reliance.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
@@ -168,7 +169,7 @@ class TransportConfig:
     - ``protocol_version``: sent in the handshake payload; the responder refuses any other version.
     """
 
-    max_message: int = 16 * 1024 * 1024
+    max_message: int = DEFAULT_LIMITS.max_frame  # a node gives its own: `Limits.max_frame`, the one source
     handshake_timeout: float = 10.0
     read_timeout: float = 30.0
     heartbeat_interval: float = 5.0
@@ -219,6 +220,16 @@ def _check_name(name: object) -> str:
     if any(unicodedata.category(ch)[0] == "C" for ch in name):
         raise ValueError("name must not contain control or format characters")
     return name
+
+
+def hello_name(name: str) -> str:
+    """A display name as a handshake may carry it, for a name an older version let into a profile: shown
+    inert (`display.clean`: escape codes as visible symbols, bidi overrides as U+FFFD), any other character
+    the handshake refuses (format, private-use, unassigned) as U+FFFD, cut to MAX_NAME_LENGTH characters."""
+    shown = clean(name)
+    if any(unicodedata.category(ch)[0] == "C" for ch in shown):
+        shown = "".join(REPLACEMENT if unicodedata.category(ch)[0] == "C" else ch for ch in shown)
+    return shown.strip()[:MAX_NAME_LENGTH]
 
 
 def _check_port(port: object) -> int | None:

@@ -34,11 +34,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from reliance.limits import DEFAULT_LIMITS
+
 __all__ = [
     "CHUNK_MAGIC",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_ENTRIES",
-    "DEFAULT_MAX_INFLATED",
     "HASH_LEN",
     "MESSAGE_V1",
     "MESSAGE_V2",
@@ -50,7 +51,9 @@ __all__ = [
     "WireError",
     "apply_message",
     "build_chunk",
+    "change_size",
     "changes_in_message",
+    "check_document_chunk",
     "chunk_hash",
     "decode_sync_message",
     "encode_sync_message",
@@ -68,9 +71,8 @@ MESSAGE_V1 = 0x42
 MESSAGE_V2 = 0x43
 HASH_LEN = 32
 CHUNK_MAGIC = b"\x85\x6f\x4a\x83"
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULT_LIMITS.max_frame
 DEFAULT_MAX_ENTRIES = 1_000_000
-DEFAULT_MAX_INFLATED = 16 * 1024 * 1024
 
 #: Largest Bloom filter parameters accepted. Automerge writes 10 bits per entry and 7 probes; a zero makes its
 #: probe computation divide by zero (a panic) and a huge probe count makes it allocate without bound.
@@ -461,7 +463,7 @@ class RawChunk:
         return self.data
 
 
-def _inflate(body: bytes, max_inflated: int) -> bytes:
+def _inflate(body: bytes, max_inflated: int, what: str = "compressed change") -> bytes:
     """Inflate a raw deflate stream, never producing more than ``max_inflated`` bytes."""
     if max_inflated < 0:
         raise WireError("negative inflate limit")
@@ -471,7 +473,7 @@ def _inflate(body: bytes, max_inflated: int) -> bytes:
     except zlib.error as exc:
         raise WireError(f"invalid deflate data: {exc}") from None
     if len(out) > max_inflated or inflater.unconsumed_tail:
-        raise WireError(f"compressed change inflates beyond {max_inflated} bytes")
+        raise WireError(f"{what} inflates beyond {max_inflated} bytes")
     if not inflater.eof:
         raise WireError("truncated deflate data")
     if inflater.unused_data:
@@ -503,10 +505,13 @@ def _read_chunk(reader: _Reader, max_inflated: int) -> tuple[RawChunk, int]:
     return chunk, 0 if inflated is None else len(inflated)
 
 
-def split_chunks(entry: bytes, *, max_inflated: int = DEFAULT_MAX_INFLATED) -> list[RawChunk]:
+def split_chunks(
+    entry: bytes, *, max_inflated: int = DEFAULT_LIMITS.max_change_bytes, max_change: int | None = None
+) -> list[RawChunk]:
     """Split one change entry (or a saved file) into its chunks, verifying magic, lengths and checksums.
 
     Compressed chunks are inflated to check their checksum; ``max_inflated`` bounds the total inflated size.
+    ``max_change``, when given, bounds each change chunk: as carried, and inflated.
     """
     entry = _as_bytes(entry, "entry")
     if not entry:
@@ -517,10 +522,60 @@ def split_chunks(entry: bytes, *, max_inflated: int = DEFAULT_MAX_INFLATED) -> l
     while reader.remaining:
         if reader.remaining < _MIN_CHUNK_LEN:
             raise WireError("trailing bytes after the last chunk")
-        chunk, used = _read_chunk(reader, budget)
+        chunk, used = _read_chunk(reader, budget if max_change is None else min(budget, max_change))
+        if max_change is not None and chunk.kind != "document" and len(chunk.data) > max_change:
+            raise WireError(
+                f"change chunk of {len(chunk.data)} bytes is larger than the {max_change}-byte limit"
+            )
         budget -= used
         chunks.append(chunk)
     return chunks
+
+
+def change_size(chunk: bytes, *, max_inflated: int = DEFAULT_LIMITS.max_change_bytes) -> int:
+    """What a change chunk that was checked before weighs once applied: the length of its uncompressed
+    body (what ``max_change_bytes`` bounds). A deflated body is inflated, at most ``max_inflated``."""
+    length, at = read_uleb128(chunk, 9, "chunk length")
+    if chunk[8] != _CHUNK_TYPE_BYTES["compressed"]:
+        return length
+    return len(_inflate(chunk[at : at + length], max_inflated))
+
+
+def check_document_chunk(chunk: bytes, *, max_inflated: int) -> int:
+    """Check that a whole-document chunk inflates to at most ``max_inflated`` bytes before automerge
+    loads it; return the inflated size of its columns.
+
+    A document chunk's body: actors (count, each length + bytes), heads (count + hashes), the change
+    and operation column metadata (count, each spec + length; spec bit 0x08: deflated), then the column
+    data in that order, then the heads' indices. Deflated columns are inflated here, within the budget.
+    """
+    chunk = _as_bytes(chunk, "document chunk")
+    reader = _Reader(chunk)
+    if reader.take(4, "chunk magic") != CHUNK_MAGIC:
+        raise WireError("bad chunk magic")
+    reader.take(4, "chunk checksum")
+    if reader.byte("chunk type") != _CHUNK_TYPE_BYTES["document"]:
+        raise WireError("not a document chunk")
+    body = _Reader(reader.length_prefixed("chunk body"))
+    for _ in range(body.count("actors", 1, len(chunk))):
+        body.length_prefixed("actor id")
+    body.hashes("heads", len(chunk))
+    columns: list[tuple[int, int]] = []
+    for what in ("change columns", "operation columns"):
+        for _ in range(body.count(what, 2, len(chunk))):
+            spec = body.uleb("column spec")
+            columns.append((spec, body.uleb("column length")))
+    total = 0
+    for spec, length in columns:
+        data = body.take(length, "column data")
+        if spec & 0x08:
+            length = len(
+                _inflate(data, max(0, max_inflated - total), f"document chunk of {len(chunk)} bytes")
+            )
+        total += length
+        if total > max_inflated:
+            raise WireError(f"document chunk of {len(chunk)} bytes inflates beyond {max_inflated} bytes")
+    return total
 
 
 # -------------------------------------------------------------------------------------------------- changes
@@ -544,7 +599,9 @@ class ChangeHeader:
     chunk: bytes
 
 
-def parse_change(chunk: RawChunk | bytes, *, max_inflated: int = DEFAULT_MAX_INFLATED) -> ChangeHeader:
+def parse_change(
+    chunk: RawChunk | bytes, *, max_inflated: int = DEFAULT_LIMITS.max_change_bytes
+) -> ChangeHeader:
     """Read the header of a change chunk (type 1) or deflated change chunk (type 2).
 
     Given bytes, they must hold exactly one such chunk. Compressed bodies are inflated with a hard cap of
@@ -590,16 +647,17 @@ def parse_change(chunk: RawChunk | bytes, *, max_inflated: int = DEFAULT_MAX_INF
 
 
 def changes_in_message(
-    msg: SyncMessage, *, max_inflated: int = DEFAULT_MAX_INFLATED
+    msg: SyncMessage, *, max_inflated: int = DEFAULT_LIMITS.max_change_bytes, max_change: int | None = None
 ) -> tuple[list[ChangeHeader], list[bytes]]:
     """The headers of every change chunk in ``msg`` and the raw document chunks it carries.
 
-    ``max_inflated`` bounds the total inflated size of all compressed chunks in the message."""
+    ``max_inflated`` bounds the total inflated size of all compressed chunks in the message;
+    ``max_change``, when given, each change chunk as carried and inflated."""
     headers: list[ChangeHeader] = []
     documents: list[bytes] = []
     budget = max_inflated
     for entry in msg.changes:
-        for chunk in split_chunks(entry, max_inflated=budget):
+        for chunk in split_chunks(entry, max_inflated=budget, max_change=max_change):
             if chunk.kind == "document":
                 documents.append(chunk.data)
                 continue

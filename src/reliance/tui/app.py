@@ -27,7 +27,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
 from reliance import settings
-from reliance.display import clean
+from reliance.display import InertFormatter, clean
 from reliance.errors import IdentityError, RelianceError
 from reliance.fsutil import open_private, private_dir
 from reliance.i18n import resolve_lang, t, tn
@@ -789,7 +789,8 @@ def _log_to_file(home: Path) -> None:
         private_dir(home / "logs")
         fd = open_private(home / "logs" / "tui.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         handler: logging.Handler = logging.StreamHandler(open(fd, "a", encoding="utf-8"))  # noqa: SIM115
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        # Peers' names and reasons are in the node's lines: inert in a file someone will `cat`.
+        handler.setFormatter(InertFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     except OSError:
         handler = logging.NullHandler()
     root.addHandler(handler)

@@ -138,7 +138,7 @@ class StoreReader:
             stored = self._open(doc_id)
             crdt = stored.crdt
             if doc_id.startswith("rl"):
-                items = participant.read_items(crdt)
+                items = participant.read_items(crdt, doc_id)
                 if self.drafts is not None and doc_id == self.drafts.author:
                     published = {item.id for item in items}
                     items += [i for i in self.drafts.items() if i.id not in published]
@@ -147,20 +147,21 @@ class StoreReader:
                     sig,
                     participant.name(crdt),
                     tuple(items),
-                    tuple(participant.read_answers(crdt)),
+                    tuple(participant.read_answers(crdt, doc_id)),
                     tuple((a.section, a.at, a.by) for a in participant.read_history(crdt)),
                 )
             from reliance import projects
 
-            meta = pdoc.meta(crdt)
+            effective = projects.effective(stored)
+            meta = projects.project_meta(stored, effective)
             return ProjectView(
                 doc_id,
                 sig,
                 meta.get("name", ""),
-                pdoc.members(crdt),
+                effective.members,
                 projects.ledger_view(stored),
                 tuple((a.section, a.at, a.by) for a in pdoc.history(crdt)),
-                pdoc.visibility(crdt),
+                projects.project_visibility(stored, effective),
             )
         except RelianceError as exc:
             logger.warning("cannot read document %s: %s", doc_id, exc)

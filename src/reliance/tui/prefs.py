@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, Switch
 
 from reliance import settings
+from reliance.i18n import tn
 from reliance.tui.base import RelianceScreen
 from reliance.tui.widgets import plain, plain_options
 from reliance.workspace import Workspace
@@ -27,23 +28,36 @@ def tilde(path: Path) -> str:
         return str(path)
 
 
-def write_export(ws: Workspace, fmt: str, path: str, project: str | None, lang: str) -> Path:
-    """Store thread: export and write the file."""
+def write_export(
+    ws: Workspace, fmt: str, path: str, project: str | None, lang: str
+) -> tuple[Path, list[str]]:
+    """Store thread: export and write the file. Returns it and the documents left out, unreadable."""
     from reliance.export import exporters
 
-    text = exporters.export(ws, fmt, project=project, lang=lang)
+    left_out: list[str] = []
+    text = exporters.export(
+        ws, fmt, project=project, lang=lang, on_unreadable=lambda doc_id, _: left_out.append(doc_id)
+    )
     target = Path(path).expanduser()
     target.write_text(text, "utf-8")
-    return target
+    return target, left_out
 
 
-def write_bundle(ws: Workspace, path: str) -> int:
+def write_bundle(ws: Workspace, path: str) -> tuple[int, list[str]]:
+    """Store thread: every document held in a bundle. Returns the changes written and the documents left
+    out, unreadable."""
     from reliance.sync.bundle import export_bundle
 
-    doc_ids = ws.repo.doc_ids()
-    return export_bundle(
-        ws.repo, Path(path).expanduser(), doc_ids, ws.peer_id, settings.blocked_keys(ws.home)
+    left_out: list[str] = []
+    count = export_bundle(
+        ws.repo,
+        Path(path).expanduser(),
+        ws.repo.doc_ids(),
+        ws.peer_id,
+        settings.blocked_keys(ws.home),
+        on_unreadable=lambda doc_id, _: left_out.append(doc_id),
     )
+    return count, left_out
 
 
 def read_bundle(ws: Workspace, path: str) -> tuple[int, list[str]]:
@@ -166,12 +180,19 @@ class SettingsScreen(RelianceScreen):
         self.rapp.perform(self._export(fmt, path, None if project is Select.NULL else str(project)))
 
     async def _export(self, fmt: str, path: str, project: str | None) -> None:
-        target = await self.rapp.io(write_export, self.ws, fmt, path, project, self.lang)
+        target, left_out = await self.rapp.io(write_export, self.ws, fmt, path, project, self.lang)
         self.notify(self.t("done.exported", path=str(target)))
+        self._tell_left_out(left_out)
 
     async def _bundle_export(self, path: str) -> None:
-        count = await self.rapp.io(write_bundle, self.ws, path)
+        count, left_out = await self.rapp.io(write_bundle, self.ws, path)
         self.notify(self.t("done.bundle_written", count=count, path=path))
+        self._tell_left_out(left_out)
+
+    def _tell_left_out(self, doc_ids: list[str]) -> None:
+        if doc_ids:
+            text = tn("done.left_out", len(doc_ids), self.rapp.lang, docs=", ".join(doc_ids))
+            self.notify(text, severity="warning")
 
     async def _bundle_import(self, path: str) -> None:
         applied, changed = await self.rapp.io(read_bundle, self.ws, path)

@@ -124,6 +124,7 @@ class ProjectsScreen(RelianceScreen):
         self.preview: economy.Distribution | None = None
         self.extras: Extras | None = None
         self._reversed_ids: set[str] = set()
+        self._uncounted: dict[str, str] = {}  # entries that count for nothing, with the reason
         self._stand_in = False
         self._listed: list[str] = []
         self._labels: list[tuple[str, str, bool]] | None = None
@@ -253,7 +254,9 @@ class ProjectsScreen(RelianceScreen):
         text.append(" · " + (self.t(f"role.{role}") if role else self.t("projects.not_member")), style="dim")
         text.append(" · " + self.t(f"visibility.{view.visibility}"), style="dim")
         head.update(text)
-        entries = sorted(view.ledger.entries, key=lambda e: (e.at, e.id), reverse=True)
+        self._uncounted = {entry.id: reason.text(self.lang) for entry, reason in view.ledger.uncounted}
+        everything = [*view.ledger.entries, *(entry for entry, _ in view.ledger.uncounted)]
+        entries = sorted(everything, key=lambda e: (e.at, e.id), reverse=True)
         self._reversed_ids = set(economy.effective_reversals(view.ledger.entries))
         ledger.set_rows(entries)
         rows = sorted(
@@ -273,6 +276,8 @@ class ProjectsScreen(RelianceScreen):
             note = f"→ {self._account(entry.counterparty)} {note}".strip()
         if entry.id in self._reversed_ids:
             note = f"[{self.t('projects.reversed')}] {note}"
+        if entry.id in self._uncounted:
+            note = f"[{self.t('projects.not_counted', reason=self._uncounted[entry.id])}] {note}"
         return [
             entry.at.replace("T", " ")[:16],
             kind,

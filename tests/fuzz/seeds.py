@@ -1,0 +1,202 @@
+"""Seed material for the fuzz targets: real documents, frames and a bundle, made once by real code.
+
+Automerge stamps every change with the time it was made, so the seeds cannot be rebuilt identically:
+they are made once and kept in `corpus/seeds.msgpack`, so that a saved failing input replays against
+exactly the state it was found with. Rebuild them (after a change of format) with
+
+    .venv/bin/python -m tests.fuzz.seeds
+
+and re-run the fuzz suite: the saved reproducers under `corpus/` then need to be found again.
+
+Who is who: Alice (steward of project P), Bob (member of P, the victim whose node receives hostile
+input) and Mallory (a member of P too, whose key the apply target uses to re-sign mutated changes).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import msgpack
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reliance import projects
+from reliance.model.catalogue import Item, ItemKind
+from reliance.store.repository import Repository, SignedChange, change_info
+from reliance.sync.bundle import export_bundle
+from reliance.sync.protocol import Session, SyncHost
+from reliance.workspace import Workspace
+
+SEEDS_PATH = Path(__file__).resolve().parent / "corpus" / "seeds.msgpack"
+SEEDS_FORMAT = 1
+
+# The victim holds these many first changes of each document (by name); the frames carry the rest.
+VICTIM_PREFIX = {"alice": 2, "bob": None, "project": 4}
+
+
+@dataclass(frozen=True)
+class Seeds:
+    keys: dict[str, bytes]  # name -> raw Ed25519 private key
+    docs: dict[str, str]  # name (alice, bob, mallory, project) -> document id
+    histories: dict[str, list[tuple[bytes, bytes | None]]]  # document id -> (chunk, signature), causal order
+    victim: dict[str, int]  # document id -> number of first changes the victim holds
+    frames_to_victim: list[bytes]  # frames a full node sent to the victim, in order
+    frames_from_victim: list[bytes]
+    frames_to_empty: list[bytes]  # frames a full node sent to a node holding nothing
+    bundle: bytes  # a bundle of every document
+
+    def key(self, name: str) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.keys[name])
+
+    def public(self, name: str) -> bytes:
+        return self.key(name).public_key().public_bytes_raw()
+
+    def signed(self, doc_id: str) -> list[SignedChange]:
+        return [SignedChange(change_info(chunk), sig) for chunk, sig in self.histories[doc_id]]
+
+    def messages(self) -> list[bytes]:
+        """Every automerge sync message the recorded frames carry."""
+        out: list[bytes] = []
+        for frame in self.frames_to_victim + self.frames_from_victim + self.frames_to_empty:
+            decoded = msgpack.unpackb(frame, raw=False)
+            if decoded.get("t") == "sync":
+                out.append(decoded["m"])
+        return out
+
+
+def fill(repo: Repository, seeds: Seeds, prefix: dict[str, int]) -> None:
+    """Give `repo` the first `prefix[doc_id]` changes of each document (verified: they are ours)."""
+    for doc_id, count in prefix.items():
+        if count:
+            repo.open(doc_id, create=True).add_verified(seeds.signed(doc_id)[:count])
+
+
+@cache
+def load() -> Seeds:
+    data = msgpack.unpackb(SEEDS_PATH.read_bytes(), raw=False)
+    if data.get("format") != SEEDS_FORMAT:
+        raise RuntimeError(f"{SEEDS_PATH} is of another format: rebuild it with python -m tests.fuzz.seeds")
+    return Seeds(
+        keys=data["keys"],
+        docs=data["docs"],
+        histories={k: [(c, s) for c, s in v] for k, v in data["histories"].items()},
+        victim=data["victim"],
+        frames_to_victim=data["frames_to_victim"],
+        frames_from_victim=data["frames_from_victim"],
+        frames_to_empty=data["frames_to_empty"],
+        bundle=data["bundle"],
+    )
+
+
+def _private(ws: Workspace) -> bytes:
+    return ws.identity.private_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def exchange(a: Session, b: Session) -> tuple[list[bytes], list[bytes]]:
+    """Run two sessions against each other until quiet; return the frames each one sent."""
+    sent_a: list[bytes] = []
+    sent_b: list[bytes] = []
+    to_b = a.start()
+    to_a = b.start()
+    for _ in range(1000):
+        if not to_a and not to_b:
+            return sent_a, sent_b
+        sent_a.extend(to_b)
+        sent_b.extend(to_a)
+        next_to_a = [reply for frame in to_b for reply in b.receive(frame)]
+        next_to_b = [reply for frame in to_a for reply in a.receive(frame)]
+        to_a, to_b = next_to_a, next_to_b
+    raise RuntimeError("the sessions did not settle")
+
+
+def build(root: Path) -> dict[str, object]:
+    from tests.sync.memnet import MemNet, sync_once
+
+    net = MemNet(root)
+    alice, bob, mallory = net.node("Alice"), net.node("Bob"), net.node("Mallory")
+    alice.ws.add_item(Item(id="", kind=ItemKind.OFFER, title="pain", author="", description="au levain"))
+    long_text = (
+        "Une description assez longue pour que la modification dépasse quelques centaines d'octets. " * 6
+    )
+    alice.ws.add_item(Item(id="", kind=ItemKind.NEED, title="vélo", author="", description=long_text))
+    alice.ws.set_code("contexte", "On partage ce qu'on a.")
+    bob.ws.add_item(
+        Item(id="", kind=ItemKind.OFFER, title="cours de guitare", author="", description="le mardi")
+    )
+    mallory.ws.add_item(Item(id="", kind=ItemKind.OFFER, title="conseils", author="", description="gratuits"))
+    pid = projects.create_project(alice.ws, "atelier")
+    projects.add_member(alice.ws, pid, bob.peer_id)
+    projects.add_member(alice.ws, pid, mallory.peer_id)
+    sync_once(alice, bob, net)
+    sync_once(alice, mallory, net)
+    projects.contribute(bob.ws, pid, "time", 90, "min", note="rangement")
+    projects.contribute(mallory.ws, pid, "time", 30, "min", note="affiches")
+    mallory.ws.add_item(Item(id="", kind=ItemKind.NEED, title="outils", author="", description="prêt"))
+    sync_once(bob, alice, net)
+    sync_once(mallory, alice, net)
+    projects.contribute(mallory.ws, pid, "money", 12, "EUR", note="colle")
+    projects.set_project_code(alice.ws, pid, "contexte", "L'atelier est ouvert à tous.")
+    sync_once(mallory, alice, net)
+    names = {"alice": alice.peer_id, "bob": bob.peer_id, "mallory": mallory.peer_id, "project": pid}
+    histories: dict[str, list[list[bytes | None]]] = {}
+    for doc_id in names.values():
+        stored = alice.ws.repo.open(doc_id)
+        assert not stored.pending
+        histories[doc_id] = [[c.info.chunk, c.signature] for c in stored.signed_changes()]
+    victim = {
+        names[n]: (len(histories[names[n]]) if count is None else count) for n, count in VICTIM_PREFIX.items()
+    }
+    seeds = Seeds(
+        keys={"alice": _private(alice.ws), "bob": _private(bob.ws), "mallory": _private(mallory.ws)},
+        docs=names,
+        histories={k: [(bytes(c), s) for c, s in v] for k, v in histories.items()},  # type: ignore[arg-type]
+        victim=victim,
+        frames_to_victim=[],
+        frames_from_victim=[],
+        frames_to_empty=[],
+        bundle=b"",
+    )
+    victim_repo = Repository(root / "victim", seeds.public("bob"))
+    fill(victim_repo, seeds, victim)
+    alice_key, bob_key = seeds.public("alice"), seeds.public("bob")
+    from_full, to_full = exchange(
+        Session(SyncHost(alice.ws.repo), peer_key=bob_key), Session(SyncHost(victim_repo), peer_key=alice_key)
+    )
+    for doc_id in names.values():
+        assert victim_repo.open(doc_id).heads() == alice.ws.repo.open(doc_id).heads(), doc_id
+    empty_repo = Repository(root / "empty", seeds.public("bob"))
+    to_empty, _ = exchange(
+        Session(SyncHost(alice.ws.repo), peer_key=bob_key), Session(SyncHost(empty_repo), peer_key=alice_key)
+    )
+    bundle_path = root / "all.bundle"
+    export_bundle(alice.ws.repo, bundle_path, list(names.values()), alice.peer_id)
+    return {
+        "format": SEEDS_FORMAT,
+        "keys": seeds.keys,
+        "docs": names,
+        "histories": histories,
+        "victim": victim,
+        "frames_to_victim": from_full,
+        "frames_from_victim": to_full,
+        "frames_to_empty": to_empty,
+        "bundle": bundle_path.read_bytes(),
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        data = build(Path(directory))
+    SEEDS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    SEEDS_PATH.write_bytes(msgpack.packb(data, use_bin_type=True))
+    print(f"wrote {SEEDS_PATH} ({SEEDS_PATH.stat().st_size} bytes)")
+    for name, doc_id in data["docs"].items():  # type: ignore[attr-defined]
+        print(f"  {name}: {doc_id}, {len(data['histories'][doc_id])} changes")  # type: ignore[index]
+
+
+if __name__ == "__main__":
+    main()
