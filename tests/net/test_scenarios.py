@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from reliance.identity import encode_peer_id
-from tests.net.cluster import HANDSHAKE_TIMEOUT, HEARTBEAT, Cluster, bulk_changes
+from reliance.model.catalogue import Item, ItemKind
+from reliance.workspace import Workspace
+from tests.net.cluster import HANDSHAKE_TIMEOUT, HEARTBEAT, Cluster, ServeNode, bulk_changes
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +26,11 @@ pytestmark = pytest.mark.slow
 PATIENCE = 60.0
 # Why a node drops a peer that went silent: 3 heartbeats without a frame (not TCP, not a read timeout).
 SILENT = f"peer silent: no complete frame for {3 * HEARTBEAT:g} s"
+
+
+def offer_now(node: ServeNode, title: str) -> None:
+    """An offer written into the node's home beside it, as the CLI does, without starting a process."""
+    Workspace.open(node.home).add_item(Item(id="", kind=ItemKind.OFFER, title=title, author=""))
 
 
 def disconnect_lines(node_log: str, name: str) -> list[str]:
@@ -209,10 +216,12 @@ def test_hostile_clients_are_dropped_while_the_node_serves_others(tmp_path: Path
         )
         assert proc.stdout is not None
         assert json.loads(proc.stdout.readline()) == {"event": "slow_reader_stalled"}, attacker.log()
-        # While a peer that does not read holds its outbox, gossip to and from everyone else goes on.
-        target.add_offer("Made during the attack")
-        target.add_offer("Made during the attack, twice")
-        honest.add_offer("Sent during the attack")
+        # While a peer that does not read holds its outbox, gossip to and from everyone else goes on. Written
+        # from here rather than by the CLI, so that they are written at once, well before the slow reader is
+        # dropped (a few seconds), however busy the machine.
+        offer_now(target, "Made during the attack")
+        offer_now(target, "Made during the attack, twice")
+        offer_now(honest, "Sent during the attack")
         during = {"Made during the attack", "Made during the attack, twice", "Sent during the attack"}
         held_on: list[bool] = []
 
@@ -223,11 +232,14 @@ def test_hostile_clients_are_dropped_while_the_node_serves_others(tmp_path: Path
             held_on.append("peer does not read" not in target.log())
             return True
 
-        cluster.wait(
+        took = cluster.wait(
             arrived_while_held, PATIENCE, f"items {sorted(during)} on the target and the honest peer"
         )
+        print(f"\n{cluster.mode}: gossip during the attack in {took:.2f} s")
         if cluster.net is not None:  # (on loopback the slow reader never stalls the node's sends)
-            assert held_on == [True], "gossip waited for the slow reader to be dropped"
+            assert held_on == [True], (
+                f"gossip waited for the slow reader to be dropped:\n{cluster.diagnostics()}"
+            )
         line = proc.stdout.readline()
         assert proc.wait(timeout=PATIENCE) == 0, attacker.log()
         cases = json.loads(line)["results"]
