@@ -32,7 +32,6 @@ class KnownFinding:
 
 STORE_LOG_HEADER = "new: store log header"
 STORE_SNAPSHOT_FIELDS = "new: store snapshot fields"
-BUNDLE_PEER_ID = "new: bundle peer id"
 
 KNOWN: tuple[KnownFinding, ...] = (
     KnownFinding(
@@ -61,14 +60,6 @@ KNOWN: tuple[KnownFinding, ...] = (
         "a snapshot whose fields have the wrong types or disagree (a signature that is not bytes, an empty "
         "`known` beside a full automerge save) opens, and the next compaction writes a snapshot that does "
         "not load, or drops the document's content",
-    ),
-    KnownFinding(
-        "bundle",
-        "PeerIdError",
-        r"identity\.py:\d+ in decode_peer_id",
-        BUNDLE_PEER_ID,
-        "a bundle naming a participant document whose id fails its check characters raises PeerIdError "
-        "out of import_bundle instead of BundleError (still a one-line error in the CLI)",
     ),
 )
 

@@ -20,10 +20,11 @@ import msgpack
 from reliance.doc.crdt import CrdtError, CrdtPanic
 from reliance.errors import RelianceError
 from reliance.i18n import t
+from reliance.identity import decode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import now_iso
 from reliance.packing import PackError, Shape, unpack
-from reliance.store.repository import Repository, SignedChange, change_info, doc_kind
+from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
 from reliance.sync import bundle_journal, wire
 from reliance.sync.auth import BatchOutcome, Rejected, check_batch, store_batch
 from reliance.sync.bundle_journal import ImportNotice
@@ -130,7 +131,8 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
             raise BundleError("bundle: malformed document entry")
         doc_id = entry["id"]
         try:
-            doc_kind(doc_id)
+            if doc_kind(doc_id) == DocKind.PARTICIPANT:
+                decode_peer_id(doc_id)  # the form of an id is not enough: its check digits must hold
         except RelianceError as exc:
             raise BundleError(f"bundle: {exc}") from None
         items = entry.get("changes", [])
