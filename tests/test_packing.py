@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import tracemalloc
+from collections.abc import Callable
 
 import msgpack
 import pytest
@@ -46,20 +47,25 @@ def test_what_passes_costs_what_was_estimated_at_most(value: object, copies: int
     more than the multiple of its size that the reader allows."""
     data = msgpack.packb([value] * copies, use_bin_type=True)
     try:
-        unpack(data, FRAME)
+        decoded = unpack(data, FRAME)
     except PackError:
         return
-    # Measured on a second decoding: the first one may fill interpreter caches (interned strings, free
-    # lists) that belong to no decoded value and would make the measure depend on earlier examples.
+    assert decoded == [value] * copies
+    # Measured after a first decoding: it may fill interpreter caches (interned strings, free lists) that
+    # belong to no decoded value. The least of three: tracemalloc also counts what threads left running by
+    # other tests allocate meanwhile, which can only add to the figure.
+    peak = min(traced_peak(lambda: unpack(data, FRAME)) for _ in range(3))
+    assert peak <= FRAME.memory_multiple * len(data) + MEMORY_ALLOWANCE
+
+
+def traced_peak(action: Callable[[], object]) -> int:
     gc.collect()
     tracemalloc.start()
     try:
-        decoded = unpack(data, FRAME)
+        action()
+        return tracemalloc.get_traced_memory()[1]
     finally:
-        peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    assert decoded == [value] * copies
-    assert peak <= FRAME.memory_multiple * len(data) + MEMORY_ALLOWANCE
 
 
 @settings(max_examples=400, deadline=None)
