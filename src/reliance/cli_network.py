@@ -77,14 +77,30 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
 @click.command("sync")
 @click.argument("address")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=86400),
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole exchange; unfinished by then: exit status 1 and what was left.",
+)
 @pass_ctx
 def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
-    """Sync once with the node at ADDRESS (HOST:PORT) and exit with a summary."""
-    from reliance.sync.node import parse_address, sync_once
+    """Sync once with the node at ADDRESS (HOST:PORT) until both hold the same, and exit with a summary.
+
+    Exits 1 with one line saying what was left (the peer not reached, documents not in sync) when the
+    exchange cannot end within --timeout seconds."""
+    from reliance.sync.node import SyncFailed, SyncUnfinished, parse_address, sync_once
 
     host, port = parse_address(address)
-    summary = asyncio.run(sync_once(ctx.workspace(), host, port, timeout=timeout))
+    try:
+        summary = asyncio.run(sync_once(ctx.workspace(), host, port, timeout=timeout))
+    except SyncUnfinished as exc:
+        if as_json:
+            emit_json(exc.summary)
+        fail(exc.message(ctx.lang()))
+    except SyncFailed as exc:
+        fail(exc.message(ctx.lang()))
     if as_json:
         emit_json(summary)
         return

@@ -739,6 +739,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{reason}.",
         "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
     ),
+    # settings files that cannot be read
+    "settings.config_damaged": (
+        "{file} est illisible ({reason}) : réglages par défaut, et la politique « known » tant qu'il n'est "
+        "pas réparé",
+        "{file} cannot be read ({reason}): default settings, and the policy 'known' until it is fixed",
+    ),
+    "settings.blocks_damaged": (
+        "{file} est illisible ({reason}) : les {count} blocages déjà connus restent en vigueur",
+        "{file} cannot be read ({reason}): the {count} blocks known already stay in force",
+    ),
+    "settings.damaged_kept": (
+        "{file} était illisible ({reason}) : mis de côté sous le nom {kept}, un nouveau est écrit",
+        "{file} could not be read ({reason}): kept aside as {kept}, a new one is written",
+    ),
+    # one-shot sync (reliance sync)
+    "sync.unreachable": (
+        "impossible de joindre {address} : {reason}",
+        "could not reach {address}: {reason}",
+    ),
+    "sync.unfinished": (
+        "synchronisation avec {peer} inachevée ({why}) : {count} document(s) pas encore à jour{docs}",
+        "sync with {peer} unfinished ({why}): {count} document(s) not in sync{docs}",
+    ),
+    "sync.unfinished_timeout": ("délai de {seconds} s dépassé", "no end within {seconds} s"),
+    "sync.unfinished_closed": ("le pair a fermé la connexion", "the peer closed the connection"),
+    "sync.unfinished_not_started": (
+        "le pair n'a pas comparé ses documents aux nôtres",
+        "the peer never compared its documents with ours",
+    ),
+    "sync.refused": ("synchronisation refusée : {reason}", "sync refused: {reason}"),
+    "sync.blocked": ("ce pair est bloqué", "that peer is blocked"),
 }
 # Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
 MESSAGES.update(MODEL_MESSAGES)

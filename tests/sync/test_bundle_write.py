@@ -81,7 +81,7 @@ def test_an_export_is_fsynced_renamed_into_place_and_private(
 
     assert count == 1
     assert len(read_bundle(target)) == 1
-    ((temporary, final),) = [(s, d) for s, d in renamed if d == str(target)]
+    (temporary,) = [s for s, d in renamed if d == str(target)]
     assert Path(temporary).parent == target.parent and Path(temporary).name != target.name
     assert synced.index(temporary) < synced.index(str(target.parent))  # the data, then the directory entry
     assert target.stat().st_mode & 0o777 == 0o600
