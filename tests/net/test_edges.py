@@ -120,7 +120,8 @@ async def test_documents_the_peer_declines_are_named_as_not_in_sync(tmp_path: Pa
             await sync_once(camille, HOST, port_of(node), timeout=3.0)
         held = set(node.ws.repo.doc_ids())
     left = caught.value.not_in_sync
-    assert left and set(left) <= {s.peer_id for s in strangers} and not set(left) & held
+    offered = {s.peer_id for s in strangers} | {camille.peer_id}
+    assert len(left) == 2 and set(left) <= offered and not set(left) & held  # the node kept one of three
     assert caught.value.why == "timeout"
     assert caught.value.summary["complete"] is False and caught.value.summary["not_in_sync"] == left
 
@@ -180,3 +181,106 @@ def test_serve_starts_beside_a_damaged_config_with_one_warning(tmp_path: Path) -
         warnings = [line for line in node.log().splitlines() if "config.json" in line]
         assert len(warnings) == 1, node.log()
         assert "policy 'known'" in warnings[0]
+
+
+# -- node-state.json, file I/O off the loop, a bounded stop ----------------------------------------------
+
+
+def spy_state_writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every write of node-state.json from now on, in order."""
+    from reliance.sync import node as node_module
+
+    writes: list[bytes] = []
+    real = node_module.atomic_write
+
+    def spy(path: Path, data: bytes, *args: Any, **kwargs: Any) -> None:
+        if path.name == node_module.STATE_FILE:
+            writes.append(data)
+        real(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(node_module, "atomic_write", spy)
+    return writes
+
+
+def count_maintenance_rounds(node: Node) -> threading.Semaphore:
+    """Released once per round of the node's maintenance (each ends by dialling whoever is due)."""
+    rounds = threading.Semaphore(0)
+    redial_due = node._redial_due
+
+    def counted() -> None:
+        redial_due()
+        rounds.release()
+
+    node._redial_due = counted  # type: ignore[method-assign]
+    return rounds
+
+
+async def test_node_state_is_written_only_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes = spy_state_writes(monkeypatch)
+    async with running_node(tmp_path / "nora", poll_interval=0.05) as node:
+        rounds = count_maintenance_rounds(node)
+        for _ in range(30):  # 1.5 s of the node's own maintenance: it used to rewrite the file every second
+            assert await asyncio.to_thread(rounds.acquire, True, 10)
+        await asyncio.to_thread(node._files.submit(lambda: None).result, 10)  # writes queued are done
+        assert len(writes) == 1, "an idle node rewrote node-state.json"
+        assert json.loads(writes[0])["listen"] == f"{HOST}:{port_of(node)}"
+
+        camille = Workspace.create(tmp_path / "camille", "Camille")
+        await sync_once(camille, HOST, port_of(node), timeout=30)  # a peer came and went: it changed
+        for _ in range(3):
+            assert await asyncio.to_thread(rounds.acquire, True, 10)
+        await asyncio.to_thread(node._files.submit(lambda: None).result, 10)
+        assert len(writes) >= 2
+        assert camille.peer_id in writes[-1].decode()
+        assert writes[-1] == (tmp_path / "nora" / "node-state.json").read_bytes()
+
+
+async def test_the_loop_keeps_answering_while_a_state_write_is_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write of node-state.json that takes long (an SD card, a busy disk) must not stall the loop that
+    the connections and the app share: a peer completes its handshake while the write is still running."""
+    from reliance.sync import node as node_module
+
+    writing = threading.Event()
+    release = threading.Event()
+    real = node_module.atomic_write
+
+    def slow(path: Path, data: bytes, *args: Any, **kwargs: Any) -> None:
+        if path.name == node_module.STATE_FILE and not release.is_set():
+            writing.set()
+            release.wait(5)  # bounded, so that a loop blocked by this write only makes the test fail
+            writing.clear()
+        real(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(node_module, "atomic_write", slow)
+    async with running_node(tmp_path / "nora") as node:
+        try:
+            assert await asyncio.to_thread(writing.wait, 10)  # the first state write is in progress
+            conn = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="Camille")
+            still_writing = writing.is_set()
+            await conn.close()
+        finally:
+            release.set()
+    assert still_writing, "the handshake waited for the file write: the loop was blocked"
+
+
+async def test_stop_is_bounded_when_the_sync_worker_is_stuck(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    workspace = Workspace.create(tmp_path / "nora", "Nora")
+    node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, stop_timeout=0.5))
+    await node.start()
+    stuck = threading.Event()
+    node._worker.submit(stuck.wait, 5)  # a store write that never ends (released after 5 s at most)
+    try:
+        with caplog.at_level("WARNING", logger="reliance.node"):
+            await node.stop()
+        returned_while_stuck = not stuck.is_set()
+    finally:
+        stuck.set()
+    assert returned_while_stuck, "stop waited for the stuck worker"
+    assert any("did not stop within 0.5 s" in r.getMessage() for r in caplog.records), caplog.text
+    assert not (workspace.home / "node-state.json").exists()

@@ -425,7 +425,9 @@ async def test_other_peoples_documents_are_held_within_quotas_and_no_more_is_rel
 
         # `reliance doctor` beside the running node: the node's own count.
         node.config.write_state = True
-        node._write_state()
+        written = node._write_state()
+        assert written is not None
+        await asyncio.wrap_future(written)
         beside = {f.code: f for f in await asyncio.to_thread(diagnose_home, node.ws.home, 0)}
         assert beside["quota_declined"].level == "warning"
 
