@@ -112,6 +112,12 @@ class Limits:
     max_advertised_addresses: int = 64  # mDNS-advertised addresses waiting to be dialled, each with a backoff
     max_discovered_services: int = 128  # mDNS service instances tracked at once; further ones are ignored
 
+    # -- the store: documents in memory ---------------------------------------------------------------------
+    # Documents kept open in memory (an automerge document, its signatures and waiting changes each); the
+    # least recently used is closed beyond this and read again from disk when needed (never one that is
+    # being written). Memory then follows the documents in use, not every document held.
+    max_open_documents: int = 512
+
     # -- bundles ---------------------------------------------------------------------------------------------
 
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).

@@ -445,7 +445,7 @@ class Node:
 
     async def _start(self) -> None:
         self._apply_peers_data(await self._in_files(self._peers_file.read))
-        await self._in_worker(self._open_all)
+        await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
         self._server = await transport.serve(
             self.config.listen,
@@ -1136,11 +1136,6 @@ class Node:
         future.add_done_callback(report)
 
     # -- plumbing --------------------------------------------------------------------------------------------
-    def _open_all(self) -> None:
-        for doc_id in self.ws.repo.doc_ids():
-            with contextlib.suppress(RelianceError):
-                self.ws.repo.open(doc_id)
-
     def _refresh_all(self) -> dict[str, list[bytes]]:
         """What other processes wrote (the CLI beside us), counted in the quotas too."""
         changed = self.ws.repo.refresh_all()
