@@ -1,4 +1,4 @@
-"""The local API's protocol without sockets: frames, messages, the table, and the operations on a real store."""
+"""The local API's protocol without sockets: frames, messages, the table, the operations on a real store."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def bodies(stream: bytes, cuts: list[int], cap: int = 1 << 20) -> list[bytes]:
     decoder = FrameDecoder(cap)
     out: list[bytes] = []
     start = 0
-    for cut in sorted(c % (len(stream) + 1) for c in cuts) + [len(stream)]:
+    for cut in [*sorted(c % (len(stream) + 1) for c in cuts), len(stream)]:
         out += decoder.feed(stream[start:cut])
         start = cut
     assert not decoder.partial
