@@ -9,8 +9,10 @@
 - Every connection runs a sans-IO `Session`. Sessions and the store are driven from one worker
   thread, so a large batch never stalls heartbeats or the terminal UI sharing the loop.
 - Changes that arrive from one peer are offered to every other connected peer (gossip); changes
-  written by another process on the same home (the CLI beside `serve`) are picked up by polling
-  the store's logs, which are shared safely through `flock` (see docs/storage.md).
+  written by another process on the same home are announced through the local API (`refresh_from_disk`,
+  see reliance.localapi): the CLI and the app beside `serve` tell the owner at once. The store's logs
+  are shared safely through `flock` (docs/storage.md) and read again every `poll_interval` (30 s), a
+  safety net for writers that do not speak the API.
 - Liveness comes from transport heartbeats, never from mDNS.
 - `HOME/peers.json` keeps known peers (addresses, accepted): those accepted by hand or typed, and
   up to `Limits.max_remembered_peers` others this node connected with. A stranger refused by the
@@ -44,6 +46,7 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import Limits
+from reliance.store.repository import doc_kind
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
@@ -95,7 +98,8 @@ class NodeConfig:
     handshake_timeout: float = 10.0
     redial_min: float = 1.0
     redial_max: float = 60.0
-    poll_interval: float = 0.5
+    poll_interval: float = 30.0  # the store is read again for writers outside the local API
+    tick_interval: float = 0.5  # redials and settings are looked at this often
     write_state: bool = True
     # Seconds `stop` waits for the connections, then as long for the sync worker (a store write under way),
     # then as long for the last file writes; past each, it logs what it leaves behind and goes on.
@@ -564,6 +568,19 @@ class Node:
         """A document was written in this process: offer it to every connected peer now."""
         self._spawn(self._fan_out(doc_id, except_key=None))
 
+    async def in_store(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func` where the node's store work runs (its worker), in turn with the peers' sessions."""
+        return await self._in_worker(func, *args)
+
+    async def refresh_from_disk(self, doc_ids: list[str] | None = None) -> list[str]:
+        """Read what another process wrote to the store (these documents, or all), and announce each
+        changed document once: a LOCAL_CHANGE event, and an offer to every connected peer."""
+        changed = await self._in_worker(self._refresh, doc_ids)
+        for doc_id in changed:
+            self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
+            await self._fan_out(doc_id, except_key=None)
+        return changed
+
     def diagnose(self) -> list[Any]:
         from reliance.sync.doctor import diagnose
 
@@ -892,14 +909,14 @@ class Node:
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
         last_state = 0.0
+        last_refresh = time.monotonic()
         while not self._stopping:
-            await asyncio.sleep(self.config.poll_interval)
+            await asyncio.sleep(min(self.config.tick_interval, self.config.poll_interval))
             try:
                 await self._reload_settings()
-                changed = await self._in_worker(self._refresh_all)
-                for doc_id in changed:
-                    self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
-                    await self._fan_out(doc_id, except_key=None)
+                if time.monotonic() - last_refresh >= self.config.poll_interval:
+                    last_refresh = time.monotonic()
+                    await self.refresh_from_disk()
                 self._redial_due()
                 if time.monotonic() - last_state > 1.0:
                     self._write_state()
@@ -1141,6 +1158,25 @@ class Node:
         changed = self.ws.repo.refresh_all()
         for doc_id in changed:
             self.quotas.note(doc_id)
+        return changed
+
+    def _refresh(self, doc_ids: list[str] | None) -> list[str]:
+        if doc_ids is None:
+            return list(self._refresh_all())
+        repo, changed = self.ws.repo, []
+        loaded = {stored.doc_id: stored for stored in repo.loaded()}
+        for doc_id in dict.fromkeys(doc_ids):
+            with contextlib.suppress(RelianceError):
+                doc_kind(doc_id)  # a document id, or StoreError: never a path
+                if doc_id in loaded:
+                    if not loaded[doc_id].refresh():
+                        continue
+                elif repo.exists(doc_id):
+                    repo.open(doc_id)  # created by the other process
+                else:
+                    continue
+                self.quotas.note(doc_id)
+                changed.append(doc_id)
         return changed
 
     async def _in_worker(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> T:
