@@ -1,19 +1,48 @@
-"""A small translation layer: every user-visible string of the app, in French and English.
+"""The catalogue: every user-visible text of the app, in French and English, and the one function that
+looks them up.
 
-`t(key, lang, **params)` returns the text for `key` in `lang` ("fr" or "en") with `{params}` filled in.
-An unknown key is returned as is (a test checks that every key the app uses exists in both languages).
-French is the users' language; the default follows the locale (French when it says fr, else English).
+`t(key, lang, **params)` returns the text for `key` in `lang` ("fr" or "en") with `{params}` filled in; a
+parameter that has a `describe(lang)` method (a date, an answer's kind, a structured explanation) is shown
+in the same language. `tn` adds a plural. An unknown key is returned as is (a test checks that every key
+the code uses exists in both languages, with the same placeholders). French is the users' language; the
+default follows the locale (French when it says fr, else English).
+
+This module is the only place that knows which language is which: the rest of the code passes `lang`
+through and never compares it (tests/test_catalogue.py scans the sources for that). It imports nothing
+from the rest of reliance, so any layer may use it. To add a text: one entry below, French first, both
+sides with the same `{placeholders}`; see docs/i18n.md.
 """
 
 from __future__ import annotations
 
 import os
-
-from reliance.model.catalogue import ANSWER_LABELS, KIND_LABELS, STATUS_LABELS, AnswerKind, ItemKind, Status
-from reliance.model.codesocial import GROUP_LABELS, SECTIONS
-from reliance.model.messages import MESSAGES as MODEL_MESSAGES
+from typing import Protocol, runtime_checkable
 
 LANGS = ("fr", "en")
+
+WEEKDAYS = (
+    ("lundi", "Monday"),
+    ("mardi", "Tuesday"),
+    ("mercredi", "Wednesday"),
+    ("jeudi", "Thursday"),
+    ("vendredi", "Friday"),
+    ("samedi", "Saturday"),
+    ("dimanche", "Sunday"),
+)
+MONTHS = (
+    ("janvier", "January"),
+    ("février", "February"),
+    ("mars", "March"),
+    ("avril", "April"),
+    ("mai", "May"),
+    ("juin", "June"),
+    ("juillet", "July"),
+    ("août", "August"),
+    ("septembre", "September"),
+    ("octobre", "October"),
+    ("novembre", "November"),
+    ("décembre", "December"),
+)
 
 # key: (French, English)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -675,6 +704,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
+    # the Markdown export
+    "export.md.code_title": ("Code social de {name}", "Social code of {name}"),
+    "export.md.catalogue": ("Catalogue contributif", "Contributive catalogue"),
+    "export.md.fact": ("- **{label}** : {value}", "- **{label}**: {value}"),
+    "export.md.place": ("Lieu", "Place"),
+    "export.md.begins": ("Début", "Begins"),
+    "export.md.ends": ("Fin", "Ends"),
+    "export.md.reciprocity": ("Réciprocité", "Reciprocity"),
+    "export.md.tags": ("Étiquettes", "Tags"),
     # short kind labels for tables
     "kind.offer": ("Offres", "Offers"),
     "kind.need": ("Besoins", "Needs"),
@@ -688,6 +726,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_short.seed": ("Graine", "Seed"),
     "answer.can_help": ("Je peux aider", "I can help"),
     "answer.interested": ("Ça m'intéresse", "I'm interested"),
+    # numbers: the thousands separator (a no-break space in French) and the decimal point
+    "number.thousands": ("\u00a0", ","),
+    "number.point": (",", "."),
     # dates
     "day.0": ("lun.", "Mon"),
     "day.1": ("mar.", "Tue"),
@@ -739,9 +780,238 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{reason}.",
         "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
     ),
+    # what people type (dates, amounts), the programme and answers: the errors the model raises, the dates it
+    # shows (reliance.model.messages.InputError carries one of these keys)
+    **{f"when.weekday.{n}": pair for n, pair in enumerate(WEEKDAYS)},
+    **{f"when.month.{n}": pair for n, pair in enumerate(MONTHS, start=1)},
+    "when.first_of_month": ("1er", "1"),
+    "when.date": ("{weekday} {day} {month} {year}", "{weekday} {day} {month} {year}"),
+    "when.datetime": ("{date} à {time}", "{date} at {time}"),
+    "when.with_offset": ("{when} (UTC{offset})", "{when} (UTC{offset})"),
+    "when.same_day": ("{date}, {begins}–{ends}", "{date}, {begins}–{ends}"),
+    "when.span": ("du {begins} au {ends}", "from {begins} to {ends}"),
+    "when.error.empty": ("Indiquez une date.", "Give a date."),
+    "when.error.too_long": (
+        "C'est trop long pour une date (au plus {limit} caractères).",
+        "That is too long for a date (at most {limit} characters).",
+    ),
+    "when.error.unknown": (
+        "« {text} » : date non comprise. Par ex. 14/07/2026 10h, 14 juillet 10:00, demain 18h, samedi 14h.",
+        "“{text}”: not understood as a date. E.g. 14/07/2026 10:00, 14 July 10am, tomorrow 6pm, "
+        "next saturday 2pm.",
+    ),
+    "when.error.vague": (
+        "« {text} » : précisez le jour, par ex. 14 juillet ou 14/07/2026.",
+        "“{text}”: say which day, e.g. 14 July or 14/07/2026.",
+    ),
+    "when.error.iso": (
+        "« {text} » n'est pas une date ISO 8601 (par ex. 2026-07-14 ou 2026-07-14T18:00).",
+        "“{text}” is not an ISO 8601 date (e.g. 2026-07-14 or 2026-07-14T18:00).",
+    ),
+    "when.error.ends_before": (
+        "La fin ({ends}) est avant le début ({begins}).",
+        "The end ({ends}) is before the beginning ({begins}).",
+    ),
+    "when.error.ends_alone": (
+        "Une fin sans début : indiquez aussi quand cela commence.",
+        "An end without a beginning: say when it begins too.",
+    ),
+    "repeat.daily": ("tous les jours jusqu'au {until}", "every day until {until}"),
+    "repeat.weekly": ("chaque {weekday} jusqu'au {until}", "every {weekday} until {until}"),
+    "repeat.error.freq": (
+        "Répétition « {value} » inconnue : daily (tous les jours) ou weekly (chaque semaine).",
+        "Unknown repetition “{value}”: daily or weekly.",
+    ),
+    "repeat.error.until": (
+        "« {value} » : une répétition s'arrête un jour donné (AAAA-MM-JJ).",
+        "“{value}”: a repetition stops on a given day (YYYY-MM-DD).",
+    ),
+    "repeat.error.needs_begins": (
+        "Une répétition a besoin d'une date de début.",
+        "A repetition needs a beginning date.",
+    ),
+    "repeat.error.until_before": (
+        "La répétition s'arrête ({until}) avant le début ({begins}).",
+        "The repetition stops ({until}) before it begins ({begins}).",
+    ),
+    "capacity.error": (
+        "Le nombre de places est un nombre entier de 1 à {max}.",
+        "The number of places is a whole number from 1 to {max}.",
+    ),
+    "rsvp.full": (
+        "Complet : les {capacity} places de « {title} » sont prises. Vous pouvez dire que ça vous intéresse.",
+        "Full: the {capacity} places of “{title}” are taken. You can say you are interested.",
+    ),
+    "rsvp.full_short": ("Complet", "Full"),
+    "rsvp.places_left.one": ("{count} place restante", "{count} place left"),
+    "rsvp.places_left.other": ("{count} places restantes", "{count} places left"),
+    "rsvp.waiting.one": ("{count} en liste d'attente", "{count} on the waiting list"),
+    "rsvp.waiting.other": ("{count} en liste d'attente", "{count} on the waiting list"),
+    "rsvp.nothing_to_withdraw": (
+        "Rien à retirer : vous n'avez pas répondu « {answer} » à cet élément.",
+        "Nothing to withdraw: you have not answered “{answer}” to this item.",
+    ),
+    "amount.error.empty": ("Indiquez un montant.", "Give an amount."),
+    "amount.error.too_long": (
+        "C'est trop long pour un montant (au plus {limit} caractères).",
+        "That is too long for an amount (at most {limit} characters).",
+    ),
+    "amount.error.unknown": (
+        "« {text} » n'est pas un montant. Par ex. 250, 250,00 ou 1 250,50.",
+        "“{text}” is not an amount. E.g. 250, 250.00 or 1,250.50.",
+    ),
+    "amount.error.ambiguous": (
+        "« {text} » est ambigu : écrivez {whole} ou {integer},{fraction}.",
+        "“{text}” is ambiguous: write {whole} or {integer}.{fraction}.",
+    ),
+    "amount.error.grouping": (
+        "« {text} » : les milliers se groupent par trois chiffres (par ex. 1 250 000,50).",
+        "“{text}”: thousands are grouped by three digits (e.g. 1,250,000.50).",
+    ),
+    "amount.error.decimals": (
+        "« {text} » : en {unit}, au plus {digits} chiffres après la virgule.",
+        "“{text}”: in {unit}, at most {digits} digits after the decimal point.",
+    ),
+    "amount.error.whole": (
+        "« {text} » : un montant en {unit} est un nombre entier.",
+        "“{text}”: an amount in {unit} is a whole number.",
+    ),
+    "amount.error.unit": (
+        "« {text} » est en {found}, mais l'unité est {unit}.",
+        "“{text}” is in {found}, but the unit is {unit}.",
+    ),
+    "amount.error.negative": (
+        "« {text} » : un montant est positif.",
+        "“{text}”: an amount is positive.",
+    ),
+    "amount.error.range": (
+        "« {text} » est trop grand.",
+        "“{text}” is too large.",
+    ),
+    # the ledger (reliance.economy.ledger)
+    "ledger.breach": (
+        "{account} : solde {balance} sous la limite de crédit {floor}",
+        "{account}: balance {balance} is below the credit limit {floor}",
+    ),
+    "ledger.issue.missing": (
+        "annule {target}, absente du registre : sans effet",
+        "reverses {target}, which is not in the ledger: no effect",
+    ),
+    "ledger.issue.of_reversal": (
+        "annule {target}, qui est elle-même une annulation : sans effet",
+        "reverses {target}, itself a reversal: no effect",
+    ),
+    "ledger.issue.mismatch": (
+        "ne reprend pas le montant et l'unité de {target} : sans effet",
+        "does not repeat the amount and unit of {target}: no effect",
+    ),
+    "ledger.issue.already": (
+        "{target} est déjà annulée par {by} : sans effet",
+        "{target} is already reversed by {by}: no effect",
+    ),
+    # the dividend's explanations (reliance.economy.dividend), worded from the data stored with a distribution
+    "dividend.line": ("{who} : {amount} sur {pool} — {body}", "{who}: {amount} of {pool} — {body}"),
+    "dividend.equal": (
+        "part égale {amount} (1/{members} de {bucket})",
+        "equal share {amount} (1/{members} of {bucket})",
+    ),
+    "dividend.by_contribution": (
+        "{amount} pour {points} points pondérés sur {total} ({details})",
+        "{amount} for {points} weighted points of {total} ({details})",
+    ),
+    "dividend.quantity": ("{action} {amount}", "{action} {amount}"),
+    "dividend.acknowledged": ("{quantity} à {percent} %", "{quantity} at {percent}%"),
+    "dividend.no_share": ("aucune part", "no share"),
+    "dividend.no_weighted": (
+        " ; aucune contribution pondérée sur la période",
+        "; no weighted contribution in the period",
+    ),
+    "dividend.unweighted": (
+        " ; non pondéré par la politique : {quantities}",
+        "; not weighted by the policy: {quantities}",
+    ),
+    "dividend.note.reserve": (
+        "réserve : {reserve} sur {pool} — {detail}",
+        "reserve: {reserve} of {pool} — {detail}",
+    ),
+    "dividend.note.bucket": ("{amount} ({name}, {percent} %)", "{amount} ({name}, {percent}%)"),
+    "dividend.note.kept_equal": (
+        "{amount} de la part égale (aucun membre)",
+        "{amount} of the equal share (no members)",
+    ),
+    "dividend.note.kept_contribution": (
+        "{amount} de la part contributive (aucune contribution pondérée sur la période)",
+        "{amount} of the contribution share (nobody has weighted points)",
+    ),
+    "dividend.note.nothing": ("rien", "nothing"),
+    "dividend.note.policy": (
+        "politique v{version} ; {points} points pondérés au total",
+        "policy v{version}; {points} weighted points in all",
+    ),
+    "dividend.verify.differs": (
+        "{what} : enregistré {recorded}, recalculé {recomputed}",
+        "{what}: recorded {recorded}, recomputed {recomputed}",
+    ),
+    "dividend.verify.sum": (
+        "les versements et la réserve font {total}, pas {pool}",
+        "payouts and reserve sum to {total}, not to {pool}",
+    ),
+    "dividend.verify.policy_version": ("version de la politique", "policy version"),
+    "dividend.verify.unit": ("unité", "unit"),
+    "dividend.verify.pool": ("montant à répartir", "pool"),
+    "dividend.verify.period_from": ("début de période", "period start"),
+    "dividend.verify.period_to": ("fin de période", "period end"),
+    "dividend.verify.heads": ("têtes du document", "heads"),
+    "dividend.verify.reserve": ("réserve", "reserve"),
+    "dividend.verify.none": ("aucun", "none"),
+    # the words for the model's values
+    "item_kind.offer": ("Offre", "Offer"),
+    "item_kind.need": ("Besoin", "Need"),
+    "item_kind.call": ("Appel à contribution", "Call for contribution"),
+    "item_kind.event": ("Événement", "Event"),
+    "item_kind.seed": ("Graine de connaissance", "Knowledge seed"),
+    "status.draft": ("Brouillon", "Draft"),
+    "status.published": ("Publié", "Published"),
+    "status.matched": ("Pourvu", "Matched"),
+    "status.archived": ("Archivé", "Archived"),
+    "answer.coming": ("Je viens", "I'm coming"),
+    # #CodeSocial sections and their groups (ids in reliance.model.codesocial.SECTIONS)
+    "section.histoire": ("Histoire", "History"),
+    "section.contexte": ("Contexte", "Context"),
+    "section.enjeux": ("Enjeux", "Stakes"),
+    "section.objectifs": ("Objectifs", "Objectives"),
+    "section.missions": ("Missions", "Missions"),
+    "section.valeurs": ("Valeurs", "Values"),
+    "section.regles": ("Règles du jeu", "Rules of the game"),
+    "section.gouvernance": ("Gouvernance", "Governance"),
+    "section.mediation": ("Médiation", "Mediation"),
+    "section.modele_social": ("Modèle social et humain", "Social and human model"),
+    "section.modele_culturel": ("Modèle culturel et artistique", "Cultural and artistic model"),
+    "section.modele_ecologique": ("Modèle écologique", "Ecological model"),
+    "section.modele_economique": ("Modèle économique", "Economic model"),
+    "section.modele_technologique": ("Modèle technologique", "Technological model"),
+    "section.modele_juridique_financier": ("Modèle juridique et financier", "Legal and financial model"),
+    "section.richesses": ("Richesses reconnues", "Recognised wealth"),
+    "section_group.raison_d_etre": ("Raison d'être", "Purpose"),
+    "section_group.modeles": ("Modèles systémiques", "Systemic models"),
+    # ledger actions, as words in explanations
+    "action.work": ("travail", "work"),
+    "action.transfer": ("argent", "money"),
+    "action.use": ("ressources", "resources"),
+    "action.cite": ("connaissances", "knowledge"),
+    "action.produce": ("production", "production"),
+    "action.consume": ("consommation", "consumption"),
+    # each language's name, in itself (the language choice)
+    "lang_name.fr": ("Français", "Français"),
+    "lang_name.en": ("English", "English"),
 }
-# Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
-MESSAGES.update(MODEL_MESSAGES)
+
+
+@runtime_checkable
+class Describable(Protocol):
+    """A parameter shown differently in each language (a date: « samedi 11 juillet », "Saturday 11 July")."""
+
+    def describe(self, lang: str) -> str: ...
 
 
 class _Params(dict[str, object]):
@@ -754,14 +1024,27 @@ def t(key: str, lang: str = "fr", **params: object) -> str:
     pair = MESSAGES.get(key)
     if pair is None:
         return key
-    text = _pick(pair, lang)
-    return text.format_map(_Params(params)) if params else text
+    text = pair[0] if lang == "fr" else pair[1]
+    if not params:
+        return text
+    shown = {name: v.describe(lang) if isinstance(v, Describable) else v for name, v in params.items()}
+    return text.format_map(_Params(shown))
+
+
+def plural_key(key: str, count: int, lang: str) -> str:
+    """`key.one` or `key.other` for `count` (French treats 0 and 1 as singular)."""
+    one = count in (0, 1) if lang == "fr" else count == 1
+    return f"{key}.{'one' if one else 'other'}"
 
 
 def tn(key: str, count: int, lang: str = "fr", **params: object) -> str:
-    """`t` with a plural: `key.one` or `key.other` (French treats 0 and 1 as singular)."""
-    one = count in (0, 1) if lang == "fr" else count == 1
-    return t(f"{key}.{'one' if one else 'other'}", lang, count=count, **params)
+    """`t` with a plural: `key.one` or `key.other`, with `{count}` filled in."""
+    return t(plural_key(key, count, lang), lang, count=count, **params)
+
+
+def other_lang(lang: str) -> str:
+    """The language to switch to from `lang` (the app's toggle)."""
+    return LANGS[1] if lang == LANGS[0] else LANGS[0]
 
 
 def locale_lang(environ: dict[str, str] | None = None) -> str:
@@ -782,15 +1065,14 @@ def resolve_lang(*choices: str | None) -> str:
     return locale_lang()
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "fr" else pair[1]
+def _label(prefix: str, value: str, lang: str) -> str:
+    key = f"{prefix}.{value}"
+    return t(key, lang) if key in MESSAGES else str(value)
 
 
 def kind_label(kind: str, lang: str) -> str:
-    try:
-        return _pick(KIND_LABELS[ItemKind(kind)], lang)
-    except ValueError:
-        return str(kind)
+    """An item's kind, singular: « Offre », "Offer"."""
+    return _label("item_kind", kind, lang)
 
 
 def kind_short(kind: str, lang: str) -> str:
@@ -798,26 +1080,22 @@ def kind_short(kind: str, lang: str) -> str:
 
 
 def status_label(status: str, lang: str) -> str:
-    try:
-        return _pick(STATUS_LABELS[Status(status)], lang)
-    except ValueError:
-        return str(status)
+    return _label("status", status, lang)
 
 
 def answer_label(kind: str, lang: str) -> str:
-    try:
-        return _pick(ANSWER_LABELS[AnswerKind(kind)], lang)
-    except ValueError:
-        return str(kind)
+    return _label("answer", kind, lang)
 
 
 def section_label(section: str, lang: str) -> str:
-    for candidate in SECTIONS:
-        if candidate.id == section:
-            return candidate.label(lang)
-    return section
+    """A #CodeSocial section's name; an unknown id is shown as is."""
+    return _label("section", section, lang)
 
 
 def group_label(group: str, lang: str) -> str:
-    pair = GROUP_LABELS.get(group)
-    return _pick(pair, lang) if pair else group
+    return _label("section_group", group, lang)
+
+
+def action_label(action: str, lang: str) -> str:
+    """The word for a ledger action in explanations (« travail », "work")."""
+    return _label("action", action, lang)

@@ -23,8 +23,7 @@ from reliance import economy
 from reliance import projects as plib
 from reliance.display import clean
 from reliance.doc import project as pdoc
-from reliance.economy.ledger import action_label
-from reliance.i18n import tn
+from reliance.i18n import action_label, tn
 from reliance.tui.base import RelianceScreen
 from reliance.tui.data import ProjectView, short_id
 from reliance.tui.dialogs import (
