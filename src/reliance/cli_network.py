@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import signal
 import sys
@@ -213,7 +212,7 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) 
     lang = resolve_lang(lang, str(config.get("lang") or ""))
     findings = diagnose_home(ctx.home, port if port is not None else config["port"])
     if as_json:
-        emit_json([dataclasses.asdict(f) for f in findings])
+        emit_json([f.to_json() for f in findings])
         return
     marks = {"ok": "✓", "warning": "!", "problem": "✗"}
     for finding in findings:

@@ -16,6 +16,8 @@ sides with the same `{placeholders}`; see docs/i18n.md.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 LANGS = ("fr", "en")
@@ -749,6 +751,126 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.10": ("oct.", "Oct"),
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
+    # the network diagnosis (reliance doctor, the Peers screen): reliance.sync.doctor
+    "doctor.typed_address": (
+        "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
+        "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic).{own}",
+        "You can still connect by typing the address of another participant: `reliance peer add HOST:PORT` "
+        "(they can read it in their own diagnosis).{own}",
+    ),
+    "doctor.own_address": (
+        " Votre adresse, à donner aux autres : {address} (ils tapent `reliance peer add {address}`).",
+        " Your address, to give to the others: {address} (they type `reliance peer add {address}`).",
+    ),
+    "doctor.detail": (" (détail technique : {detail})", " (technical detail: {detail})"),
+    "doctor.no_network": (
+        "Cet ordinateur n'est connecté à aucun réseau.",
+        "This computer is not connected to any network.",
+    ),
+    "doctor.no_network_advice": (
+        "Connectez-vous au Wi-Fi (ou au partage de connexion d'un téléphone, ou à un câble) "
+        "utilisé par les autres, puis réessayez.",
+        "Connect to the Wi-Fi (or a phone hotspot, or a cable) that the others use, then try again.",
+    ),
+    "doctor.no_address": (
+        "Cet ordinateur est connecté, mais le réseau ne lui a pas donné d'adresse (seulement {addresses}).",
+        "This computer is connected, but the network gave it no address (only {addresses}).",
+    ),
+    "doctor.no_address_advice": (
+        "Déconnectez-vous puis reconnectez-vous au Wi-Fi. Les appareils branchés sur le même câble "
+        "ou le même partage de connexion peuvent quand même se trouver.",
+        "Disconnect and reconnect to the Wi-Fi. Devices on the same cable or hotspot may still find "
+        "each other.",
+    ),
+    "doctor.network": (
+        "Connecté à un réseau (adresse {addresses}).",
+        "Connected to a network (address {addresses}).",
+    ),
+    "doctor.multicast": (
+        "La découverte automatique des participants proches est possible sur cet ordinateur.",
+        "Automatic discovery of nearby participants is possible on this computer.",
+    ),
+    "doctor.multicast_unsure": (
+        "La découverte automatique risque de ne pas fonctionner sur cet ordinateur{detail}.",
+        "Automatic discovery may not work on this computer{detail}.",
+    ),
+    "doctor.no_multicast": (
+        "Cet ordinateur ne peut pas utiliser la découverte automatique (le multicast / mDNS n'est pas "
+        "disponible ici) : personne n'apparaîtra tout seul{detail}.",
+        "This computer cannot use automatic discovery (multicast / mDNS is not available here), "
+        "so nobody will appear by themselves{detail}.",
+    ),
+    "doctor.port_invalid": (
+        "{port} n'est pas un numéro de port valable.",
+        "{port} is not a valid port number.",
+    ),
+    "doctor.port_invalid_advice": (
+        "Choisissez un nombre entre 1024 et 65535, par exemple `--port 7070`.",
+        "Choose a number between 1024 and 65535, for example `--port 7070`.",
+    ),
+    "doctor.port_in_use": (
+        "Le port {port} est déjà utilisé par un autre programme (peut-être reliance est-il déjà lancé).",
+        "Port {port} is already used by another program (perhaps reliance is already running).",
+    ),
+    "doctor.port_in_use_advice": (
+        "Fermez l'autre programme, ou lancez reliance sur un autre port, par exemple `--port {other}`.",
+        "Close the other program, or start reliance on another port, for example `--port {other}`.",
+    ),
+    "doctor.port_forbidden": (
+        "Cet ordinateur n'autorise pas reliance à utiliser le port {port}.",
+        "This computer does not allow reliance to use port {port}.",
+    ),
+    "doctor.port_forbidden_advice": (
+        "Utilisez un port au-dessus de 1024, par exemple `--port 7070`.",
+        "Use a port above 1024, for example `--port 7070`.",
+    ),
+    "doctor.port_unknown": (
+        "Impossible de vérifier le port {port} ({error}).",
+        "Could not check port {port} ({error}).",
+    ),
+    "doctor.port_unknown_advice": (
+        "Si reliance ne démarre pas, essayez un autre port, par exemple `--port {other}`.",
+        "If reliance does not start, try another port, for example `--port {other}`.",
+    ),
+    "doctor.port_free": ("Le port {port} est libre pour reliance.", "Port {port} is free for reliance."),
+    "doctor.firewall_advice": (
+        "Un pare-feu ou un logiciel de sécurité bloque probablement reliance. Autorisez reliance (ou Python) "
+        "à recevoir des connexions dans ses réglages, ou demandez à la personne qui gère cet ordinateur.",
+        "A firewall or security program is probably blocking reliance. Allow reliance (or Python) to accept "
+        "incoming connections in its settings, or ask whoever manages this computer.",
+    ),
+    "doctor.self_connect_failed": (
+        "Même cet ordinateur ne peut pas se connecter à lui-même sur le port {port}.",
+        "Even this computer cannot connect to itself on port {port}.",
+    ),
+    "doctor.firewall": (
+        "Les connexions au port {port} par {addresses} sont refusées : les autres ne "
+        "pourront sans doute pas se connecter à vous.",
+        "Connections to port {port} through {addresses} are refused: others will "
+        "probably not be able to connect to you.",
+    ),
+    "doctor.self_connect": (
+        "Cet ordinateur accepte les connexions sur le port {port}.",
+        "This computer accepts connections on port {port}.",
+    ),
+    "doctor.peers_found": (
+        "{count} autre(s) nœud(s) reliance visible(s) sur ce réseau.",
+        "{count} other reliance node(s) visible on this network.",
+    ),
+    "doctor.no_peers": (
+        "Personne d'autre utilisant reliance n'est visible sur ce réseau pour l'instant.",
+        "Nobody else running reliance is visible on this network right now.",
+    ),
+    "doctor.no_peers_advice": (
+        "Vérifiez que les autres ont ouvert reliance et sont sur le même réseau Wi-Fi (même nom). "
+        "Beaucoup de Wi-Fi de festival, d'hôtel ou « invités », et certains partages de connexion de "
+        "téléphone, empêchent les appareils de se voir ; on ne peut pas le détecter d'ici. {typed} "
+        "Ou bien connectez-vous tous au même partage de connexion d'un téléphone.",
+        "Check that the others have reliance open and are on the same Wi-Fi network (same name). "
+        "Many festival, hotel and guest Wi-Fi networks, and some phone hotspots, stop devices from "
+        "seeing each other; this cannot be detected from here. {typed} "
+        "Or all join the same phone hotspot.",
+    ),
     # quotas on other people's documents (reliance doctor)
     "doctor.quota": (
         "Documents d'autres personnes gardés ici : {documents} sur {max_documents}, "
@@ -1012,6 +1134,22 @@ class Describable(Protocol):
     """A parameter shown differently in each language (a date: « samedi 11 juillet », "Saturday 11 July")."""
 
     def describe(self, lang: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A catalogue entry with its parameters, not yet worded: put it in a message's parameters (or keep it
+    for later) and it is shown in the language of whatever shows it."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def describe(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
+
+
+def phrase(key: str, **params: object) -> Phrase:
+    return Phrase(key, params)
 
 
 class _Params(dict[str, object]):
