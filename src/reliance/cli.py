@@ -16,6 +16,7 @@ import click
 from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
+from reliance.i18n import LANGS, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags, parse_kind, parse_status
 from reliance.model.codesocial import SECTIONS, section_id
@@ -28,6 +29,7 @@ class Context:
         self.passphrase_file = passphrase_file
         self.ask_passphrase = ask_passphrase
         self._workspace: Workspace | None = None
+        self._lang: str | None = None
 
     def passphrase_from_file(self) -> bytes | None:
         """The passphrase given with --passphrase-file, or None without one."""
@@ -60,20 +62,20 @@ class Context:
 
     def warn(self, text: str) -> None:
         """One line on stderr that does not stop the command."""
-        from reliance.i18n import t
-
         click.echo(t("cli.warning", self.lang(), text=clean(text)), err=True)
 
     def lang(self) -> str:
         """The language of messages: the configured one, else the locale's."""
         from reliance import settings
-        from reliance.i18n import resolve_lang
 
-        try:
-            configured = str(settings.load_config(self.home).get("lang") or "")
-        except RelianceError:
-            configured = ""
-        return resolve_lang(configured)
+        if self._lang is None:
+            try:
+                configured = str(settings.load_config(self.home).get("lang") or "")
+            except RelianceError:
+                configured = ""
+            self._lang = resolve_lang(configured)
+            _LAST_LANG[:] = [self._lang]
+        return self._lang
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -97,8 +99,6 @@ class WarningLines(logging.Handler):
         if ours is not None:
             ours.warn(text)
         else:
-            from reliance.i18n import resolve_lang, t
-
             click.echo(t("cli.warning", resolve_lang(""), text=clean(text)), err=True)
 
 
@@ -120,10 +120,26 @@ def fail(message: str) -> NoReturn:
     raise RelianceError(message)
 
 
+# The language of the last command's messages, for the lines `main` prints once its context is gone.
+_LAST_LANG: list[str] = []
+
+
+def message_lang() -> str:
+    """The language of this command's messages: the home's configured one, else the locale's."""
+    current = click.get_current_context(silent=True)
+    ours = current.find_object(Context) if current is not None else None
+    if ours is not None:
+        return ours.lang()
+    return _LAST_LANG[0] if _LAST_LANG else resolve_lang()
+
+
+def say(key: str, **params: object) -> str:
+    """The catalogue's text `key` in the language of this command's messages."""
+    return t(key, message_lang(), **params)
+
+
 def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
     """A document left out of a listing or an export because it cannot be read: one line on stderr."""
-    from reliance.i18n import t
-
     ctx.warn(t("cli.unreadable_skipped", ctx.lang(), doc=doc_id, reason=error))
 
 
@@ -163,20 +179,17 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
         _start_new_history(ctx)
         return
     if not name:
-        fail("--name NAME is required: the name others will see")
+        fail(say("cli.init.name_required"))
     workspace = Workspace.create(ctx.home, name, ctx.passphrase(confirm=True))
-    echo(f"created identity for {workspace.identity.name}")
-    echo(f"peer id:     {workspace.peer_id}")
-    echo(f"fingerprint: {workspace.identity.fingerprint}")
+    echo(say("cli.init.created", name=workspace.identity.name))
+    echo(say("cli.init.peer_id", peer_id=workspace.peer_id))
+    echo(say("cli.init.fingerprint", fingerprint=workspace.identity.fingerprint))
 
 
 def _start_new_history(ctx: Context) -> None:
     ws = ctx.workspace()
     ws.start_my_document()
-    echo(
-        f"started a new history of your document ({ws.peer_id[:14]}…); "
-        "peers still holding the old one will refuse it"
-    )
+    echo(say("cli.init.new_history", peer=ws.peer_id[:14]))
 
 
 @cli.command()
@@ -220,7 +233,7 @@ def _resolve_doc(ws: Workspace, project: str | None) -> str | None:
 @click.option("--project", help="A project's social code.")
 @click.option("--peer", help="Someone else's social code (peer id).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
 @pass_ctx
 def code_show(
     ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
@@ -248,12 +261,12 @@ def code_show(
 
 def _read_text_arg(text: str | None, file: str | None) -> str:
     if (text is None) == (file is None):
-        fail("give the text, or --file FILE (one of them)")
+        fail(say("cli.code.text_or_file"))
     if file is not None:
         try:
             return Path(file).read_text("utf-8") if file != "-" else sys.stdin.read()
         except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+            fail(say("cli.cannot_read", file=file, reason=getattr(exc, "strerror", None) or exc))
     return text or ""
 
 
@@ -274,7 +287,7 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
         changed = set_project_code(ws, _resolve_doc(ws, project) or "", sid, content)
     else:
         changed = ws.set_code(sid, content)
-    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    echo(say("cli.code.saved" if changed else "cli.code.unchanged", section=sid))
 
 
 @code.command("edit")
@@ -300,14 +313,14 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
         try:
             status = subprocess.call([*editor.split(), path])
         except OSError as exc:
-            fail(f"cannot start the editor {editor!r}: {exc.strerror}")
+            fail(say("cli.code.editor_failed", editor=repr(editor), reason=exc.strerror))
         if status != 0:
-            fail(f"the editor exited with status {status}; nothing saved")
+            fail(say("cli.code.editor_status", status=status))
         content = Path(path).read_text("utf-8")
     finally:
         os.unlink(path)
     changed = set_project_code(ws, doc_id, sid, content) if project else ws.set_code(sid, content)
-    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    echo(say("cli.code.saved" if changed else "cli.code.unchanged", section=sid))
 
 
 @code.command("history")
@@ -328,7 +341,7 @@ def code_history(ctx: Context, project: str | None, peer: str | None, as_json: b
         emit_json([a.to_json() | {"by_name": ws.participant_name(a.by)} for a in history])
         return
     if not history:
-        echo("no amendment yet")
+        echo(say("cli.code.no_amendment"))
     for amendment in history:
         who = clean(ws.participant_name(amendment.by) or amendment.by[:14])
         section, at = clean(amendment.section), clean(amendment.at)
@@ -357,7 +370,7 @@ def _item_options(func: F) -> F:
 
 def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     if not fields.get("title"):
-        fail("an item needs a title (--title)")
+        fail(say("cli.item.needs_title"))
     ws = ctx.workspace()
     draft = Item(
         id="",
@@ -444,7 +457,7 @@ def _list_items(
         emit_json([i.to_json() | {"author_name": ws.participant_name(i.author)} for i in items])
         return
     if not items:
-        echo("nothing found")
+        echo(say("cli.item.nothing_found"))
     for found in items:
         who = clean(ws.participant_name(found.author) or found.author[:14])
         tags_text = clean(" ".join("#" + t for t in found.tags))
@@ -482,7 +495,7 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
     ws = ctx.workspace()
     found = ws.find_item(item_id.strip())
     if found is None:
-        fail(f"no item {item_id}")
+        fail(say("cli.item.none", item=item_id))
     if as_json:
         emit_json(found.to_json() | {"author_name": ws.participant_name(found.author)})
         return
@@ -530,7 +543,7 @@ def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
         else:
             changes[key] = value
     if not changes:
-        fail("nothing to update: give at least one option (e.g. --title)")
+        fail(say("cli.item.nothing_to_update"))
     updated = ctx.workspace().update_item(item_id.strip(), **changes)
     echo(updated.id)
 
@@ -566,7 +579,7 @@ def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
 @click.option("--project", help="For csv: the project whose ledger to export.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
 @pass_ctx
 def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, lang: str) -> None:
     """Export everything you hold (json), your social code and items (markdown), and more."""
@@ -580,8 +593,8 @@ def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, 
         try:
             Path(output).write_text(text, "utf-8")
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
-        echo(f"wrote {output}")
+            fail(say("cli.cannot_write", file=output, reason=exc.strerror))
+        echo(say("cli.wrote", file=output))
     elif fmt in ("json", "jsonld"):
         click.echo(escape_json(text), nl=not text.endswith("\n"))  # exact text, escaped
     else:
@@ -604,21 +617,21 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(result, int):  # click returns an Exit's code instead of raising it here
             return result
     except click.exceptions.Abort:
-        click.echo("reliance: aborted", err=True)
+        click.echo(say("cli.aborted"), err=True)
         return 130
     except click.ClickException as exc:
-        click.echo(f"reliance: error: {clean(exc.format_message())}", err=True)
+        click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
     except RelianceError as exc:
-        click.echo(f"reliance: error: {clean(str(exc))}", err=True)
+        click.echo(say("cli.error", text=clean(str(exc))), err=True)
         return 1
     except KeyboardInterrupt:
-        click.echo("reliance: interrupted", err=True)
+        click.echo(say("cli.interrupted"), err=True)
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        click.echo(f"reliance: unexpected error: {type(exc).__name__}: {clean(str(exc))}", err=True)
+        click.echo(say("cli.unexpected", kind=type(exc).__name__, text=clean(str(exc))), err=True)
         return 1
     finally:
         logging.lastResort = last_resort

@@ -109,6 +109,171 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "document {doc} laissé de côté, illisible : {reason}",
         "left out document {doc}, which cannot be read: {reason}",
     ),
+    "cli.error": ("reliance : erreur : {text}", "reliance: error: {text}"),
+    "cli.unexpected": (
+        "reliance : erreur inattendue : {kind} : {text}",
+        "reliance: unexpected error: {kind}: {text}",
+    ),
+    "cli.aborted": ("reliance : abandon", "reliance: aborted"),
+    "cli.interrupted": ("reliance : interrompu", "reliance: interrupted"),
+    "cli.cannot_read": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),
+    "cli.cannot_write": ("impossible d'écrire {file} : {reason}", "cannot write {file}: {reason}"),
+    "cli.not_json": ("{file} n'est pas du JSON : {reason}", "{file} is not JSON: {reason}"),
+    "cli.wrote": ("{file} écrit", "wrote {file}"),
+    "cli.no_home": (
+        "pas de dossier reliance dans {home} : lancez d'abord 'reliance init --name NOM'",
+        "no home at {home}: run 'reliance init --name NAME' first",
+    ),
+    "cli.init.name_required": (
+        "--name NOM est obligatoire : le nom que les autres verront",
+        "--name NAME is required: the name others will see",
+    ),
+    "cli.init.created": ("identité créée pour {name}", "created identity for {name}"),
+    "cli.init.peer_id": ("identifiant : {peer_id}", "peer id:     {peer_id}"),
+    "cli.init.fingerprint": ("empreinte :   {fingerprint}", "fingerprint: {fingerprint}"),
+    "cli.init.new_history": (
+        "nouvel historique de votre document commencé ({peer}…) ; "
+        "les pairs qui gardent l'ancien refuseront celui-ci",
+        "started a new history of your document ({peer}…); peers still holding the old one will refuse it",
+    ),
+    "cli.code.text_or_file": (
+        "donnez le texte, ou --file FICHIER (l'un des deux)",
+        "give the text, or --file FILE (one of them)",
+    ),
+    "cli.code.saved": ("{section} : enregistrée", "{section}: saved"),
+    "cli.code.unchanged": ("{section} : inchangée", "{section}: unchanged"),
+    "cli.code.editor_failed": (
+        "impossible de lancer l'éditeur {editor} : {reason}",
+        "cannot start the editor {editor}: {reason}",
+    ),
+    "cli.code.editor_status": (
+        "l'éditeur s'est arrêté avec le code {status} ; rien n'est enregistré",
+        "the editor exited with status {status}; nothing saved",
+    ),
+    "cli.code.no_amendment": ("pas encore de modification", "no amendment yet"),
+    "cli.item.needs_title": ("un élément a besoin d'un titre (--title)", "an item needs a title (--title)"),
+    "cli.item.nothing_found": ("rien trouvé", "nothing found"),
+    "cli.item.none": ("pas d'élément {item}", "no item {item}"),
+    "cli.item.nothing_to_update": (
+        "rien à modifier : donnez au moins une option (par ex. --title)",
+        "nothing to update: give at least one option (e.g. --title)",
+    ),
+    "cli.serve.started": (
+        "nœud reliance {name} ({peer}) — Ctrl+C pour l'arrêter",
+        "reliance node {name} ({peer}) — stop with Ctrl+C",
+    ),
+    "cli.peers.no_node": (
+        "aucun nœud ne tourne sur ce dossier (lancez-en un avec 'reliance serve') ; pairs connus :",
+        "no node is running on this home (start one with 'reliance serve'); known peers:",
+    ),
+    "cli.peers.listening": ("nœud en écoute sur {address}", "node listening on {address}"),
+    "cli.peers.none": (
+        "pas encore de pair — 'reliance doctor' explique pourquoi personne n'est trouvé",
+        "no peer yet — 'reliance doctor' explains why nobody is found",
+    ),
+    "cli.peers.never": ("jamais", "never"),
+    "cli.peers.in_sync": ("{synced}/{total} documents à jour", "{synced}/{total} docs in sync"),
+    "cli.peers.row": (
+        "{state} {name} {address} vu {seen} {sync}  {peer}",
+        "{state} {name} {address} seen {seen} {sync}  {peer}",
+    ),
+    "cli.sync.done": (
+        "synchronisé avec {name} ({peer}…) : {received} changements reçus dans {documents} documents, "
+        "{sent} changements envoyés, {seconds} s",
+        "synced with {name} ({peer}…): received {received} changes in {documents} documents, "
+        "sent {sent} changes, {seconds} s",
+    ),
+    "cli.peer.added": (
+        "{address} ajoutée ; un nœud lancé l'appelle dans la seconde ('reliance sync {address}' synchronise "
+        "une fois tout de suite)",
+        "added {address}; a running node dials it within a second ('reliance sync {address}' syncs once now)",
+    ),
+    "cli.peer.accepted": ("{peer} accepté", "accepted {peer}"),
+    "cli.project.visibility.members": ("réservé aux membres", "members only"),
+    "cli.project.visibility.public": ("public", "public"),
+    "cli.project.visibility_now": ("{name} est maintenant {visibility}", "{name} is now {visibility}"),
+    "cli.project.none": ("pas encore de projet", "no project yet"),
+    "cli.project.row": (
+        "{id}  {name}  — {visibility}, {members} membre(s){role}",
+        "{id}  {name}  — {visibility}, {members} members{role}",
+    ),
+    "cli.project.created": ("créé le {at} par {by}", "created {at} by {by}"),
+    "cli.project.public": (
+        "visibilité : public (son document va à quiconque se synchronise)",
+        "visibility: public (its document goes to anyone who syncs)",
+    ),
+    "cli.project.members_only": (
+        "visibilité : réservé aux membres (son document ne va qu'aux appareils de ses membres)",
+        "visibility: members only (its document goes only to its members' devices)",
+    ),
+    "cli.project.role_now": ("{peer}… est maintenant {role}", "{peer}… is now {role}"),
+    "cli.project.removed": ("{peer}… retiré·e", "{peer}… removed"),
+    "cli.project.bad_dimension": (
+        "--dim attend NOM=ENTIER, pas {text}",
+        "--dim takes NAME=INTEGER, not {text}",
+    ),
+    "cli.project.transfer_needs_to": (
+        "un transfert a besoin de --to IDENTIFIANT (ou --to @project)",
+        "a transfer needs --to PEER_ID (or --to @project)",
+    ),
+    "cli.project.no_entry": ("pas encore d'écriture", "no entry yet"),
+    "cli.project.reversed": ("  (annulée)", "  (reversed)"),
+    "cli.project.not_counted": ("  (non comptée : {reason})", "  (not counted: {reason})"),
+    "cli.project.no_balance": ("pas encore de solde", "no balance yet"),
+    "cli.project.account": ("projet", "project"),
+    "cli.project.limit_set": (
+        "plancher de crédit de {member} en {unit} : {floor}",
+        "credit floor of {member} in {unit}: {floor}",
+    ),
+    "cli.project.no_dimension": (
+        "aucune richesse enregistrée (ajoutez-en avec 'project contribute ... --dim joie=3')",
+        "no dimension recorded yet (record some with 'project contribute ... --dim joy=3')",
+    ),
+    "cli.policy.saved": ("politique version {version} enregistrée", "policy version {version} saved"),
+    "cli.policy.version": ("politique version {version}", "policy version {version}"),
+    "cli.policy.default": (
+        "politique version {version} (politique par défaut)",
+        "policy version {version} (default policy)",
+    ),
+    "cli.policy.weight": ("  poids {action}/{unit} : {weight}", "  weight {action}/{unit}: {weight}"),
+    "cli.policy.factors": (
+        "  facteurs de reconnaissance {min}–{max} %",
+        "  acknowledgement factors {min}–{max} %",
+    ),
+    "cli.dividend.head": (
+        "somme {pool}, réserve {reserve}, politique v{version}",
+        "pool {pool}, reserve {reserve}, policy v{version}",
+    ),
+    "cli.dividend.note": ("  note : {note}", "  note: {note}"),
+    "cli.dividend.recorded": ("enregistrée sous {id}", "recorded as {id}"),
+    "cli.dividend.confirmed": (
+        "✓ confirmée : le recalcul donne les mêmes versements",
+        "✓ confirmed: recomputing gives the same payouts",
+    ),
+    "cli.block.done": ("bloqué", "blocked"),
+    "cli.block.already": ("déjà bloqué", "already blocked"),
+    "cli.unblock.done": ("débloqué", "unblocked"),
+    "cli.unblock.not_blocked": ("n'était pas bloqué", "was not blocked"),
+    "cli.blocks.none": ("personne n'est bloqué", "nobody is blocked"),
+    "cli.blocks.row": ("{peer}  depuis {since}{reason}", "{peer}  since {since}{reason}"),
+    "cli.bundle.wrote": (
+        "{changes} changements de {documents} documents écrits dans {file}",
+        "wrote {changes} changes of {documents} documents to {file}",
+    ),
+    "cli.bundle.waiting": (
+        ", {count} en attente de changements antérieurs",
+        ", {count} waiting for earlier changes",
+    ),
+    "cli.bundle.not_kept.one": (
+        ", {count} changement en attente non gardé",
+        ", {count} waiting change not kept",
+    ),
+    "cli.bundle.not_kept.other": (
+        ", {count} changements en attente non gardés",
+        ", {count} waiting changes not kept",
+    ),
+    "cli.bundle.added": ("{doc} : {count} changements ajoutés{extra}", "{doc}: {count} changes added{extra}"),
+    "cli.bundle.imported": ("{count} nouveaux changements importés", "imported {count} new changes"),
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),
