@@ -756,10 +756,10 @@ def fraction_from_data(value: object) -> Fraction:
     before any arithmetic."""
     if not isinstance(value, str) or _FRACTION.fullmatch(value) is None:
         raise ValueError("not a fraction")
-    fraction = Fraction(value)
-    if fraction.denominator == 0:
-        raise ValueError("not a fraction")
-    return fraction
+    try:
+        return Fraction(value)
+    except ZeroDivisionError:
+        raise ValueError("not a fraction") from None
 
 
 def _quantity_to_data(q: Quantity) -> list[Any]:
