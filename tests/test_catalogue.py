@@ -23,6 +23,7 @@ CATALOGUE = SRC / "i18n.py"
 # Faces: what people read. A string with words in it, given to one of these calls, belongs in the catalogue.
 FACES = ("cli.py", "cli_network.py", "cli_projects.py", "tui", "sync/doctor.py", "export/exporters.py")
 SHOWING_CALLS = {"echo", "fail", "warn", "notify", "Finding", "Static", "Label", "Button", "RadioButton"}
+SHOWING_CALLS |= {"RelianceError", "ModelError", "PolicyError", "InputError"}  # their text reaches people
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 TOKEN = re.compile(r"[a-z0-9_.\-]*")  # an id, a code, a key, a program name: not a sentence
 KEY_LITERAL = re.compile(r"""["']([a-z_]+\.[a-z_0-9.]+)["']""")

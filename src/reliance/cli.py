@@ -20,6 +20,7 @@ from reliance.i18n import LANGS, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags, parse_kind, parse_status
 from reliance.model.codesocial import SECTIONS, section_id
+from reliance.model.messages import InputError
 from reliance.workspace import ItemFilter, Workspace
 
 
@@ -38,9 +39,9 @@ class Context:
         try:
             text = Path(self.passphrase_file).read_text("utf-8").strip("\r\n")
         except OSError as exc:
-            raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
+            raise RelianceError(say("cli.passphrase.unreadable", reason=exc.strerror)) from None
         if not text:
-            raise RelianceError("the passphrase file is empty")
+            raise RelianceError(say("cli.passphrase.empty"))
         return text.encode()
 
     def passphrase(self, *, confirm: bool = False) -> bytes | None:
@@ -48,7 +49,7 @@ class Context:
             return self.passphrase_from_file()
         if self.ask_passphrase or (not confirm and key_is_encrypted(self.home)):
             if not sys.stdin.isatty() and not self.ask_passphrase:
-                raise RelianceError("the key is protected by a passphrase: give --passphrase-file FILE")
+                raise RelianceError(say("cli.passphrase.needed"))
             value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
             return str(value).encode() or None
         return None
@@ -623,7 +624,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
     except RelianceError as exc:
-        click.echo(say("cli.error", text=clean(str(exc))), err=True)
+        text = exc.text(message_lang()) if isinstance(exc, InputError) else str(exc)
+        click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:
         click.echo(say("cli.interrupted"), err=True)

@@ -508,7 +508,7 @@ def bundle_documents(
         return ws.repo.doc_ids()
     for doc_id in docs:
         if not ws.repo.exists(doc_id):
-            raise ModelError(f"no document {doc_id} in this store")
+            raise ModelError(say("cli.bundle.no_document", doc=doc_id))
 
     def public(doc_id: str) -> bool:
         try:
@@ -527,10 +527,7 @@ def bundle_documents(
         if doc_kind(doc_id) == DocKind.PROJECT:
             summary = projects.summary(ws, doc_id)
             if summary.visibility != "public" and ws.peer_id not in summary.members:
-                raise ModelError(
-                    f"project {clean(summary.name)!r} is for its members only and you are not one of them: "
-                    "it is not yours to hand on"
-                )
+                raise ModelError(say("cli.bundle.not_yours", name=repr(clean(summary.name))))
     return picked
 
 

@@ -124,6 +124,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "pas de dossier reliance dans {home} : lancez d'abord 'reliance init --name NOM'",
         "no home at {home}: run 'reliance init --name NAME' first",
     ),
+    "cli.passphrase.unreadable": (
+        "impossible de lire le fichier de la phrase secrète : {reason}",
+        "cannot read the passphrase file: {reason}",
+    ),
+    "cli.passphrase.empty": ("le fichier de la phrase secrète est vide", "the passphrase file is empty"),
+    "cli.passphrase.needed": (
+        "la clé est protégée par une phrase secrète : donnez --passphrase-file FICHIER",
+        "the key is protected by a passphrase: give --passphrase-file FILE",
+    ),
+    "cli.bundle.not_yours": (
+        "le projet {name} est réservé à ses membres et vous n'en êtes pas : "
+        "ce n'est pas à vous de le transmettre",
+        "project {name} is for its members only and you are not one of them: it is not yours to hand on",
+    ),
+    "cli.bundle.no_document": ("pas de document {doc} ici", "no document {doc} in this store"),
+    "error.no_identity": ("aucune identité n'est encore ouverte", "no identity is open yet"),
+    "export.csv_needs_project": (
+        "--format csv exporte le grand livre d'un projet : donnez --project P",
+        "--format csv exports a project's ledger: give --project P",
+    ),
+    "export.unknown_format": ("format d'export {format} inconnu", "unknown export format {format}"),
     "cli.init.name_required": (
         "--name NOM est obligatoire : le nom que les autres verront",
         "--name NAME is required: the name others will see",

@@ -11,6 +11,7 @@ from reliance.errors import RelianceError
 from reliance.i18n import group_label, kind_label, status_label, t
 from reliance.model.catalogue import Item, now_iso
 from reliance.model.codesocial import SECTIONS
+from reliance.model.messages import InputError
 from reliance.store.repository import DocKind, doc_kind
 from reliance.workspace import OnUnreadable, Workspace
 
@@ -157,6 +158,6 @@ def export(
         from reliance.export.csv_ledger import export_csv
 
         if not project:
-            raise RelianceError("--format csv exports a project's ledger: give --project P")
+            raise InputError("export.csv_needs_project", field="project")
         return export_csv(ws, project, on_unreadable)
-    raise RelianceError(f"unknown export format {fmt!r}")
+    raise InputError("export.unknown_format", field="format", format=repr(fmt))

@@ -149,13 +149,13 @@ class RelianceApp(App[None]):
     @property
     def workspace(self) -> Workspace:
         if self.ws is None:
-            raise RelianceError("no identity is open yet")
+            raise RelianceError(t("error.no_identity", self.lang))
         return self.ws
 
     @property
     def data(self) -> AppData:
         if self._data is None:
-            raise RelianceError("no identity is open yet")
+            raise RelianceError(t("error.no_identity", self.lang))
         return self._data
 
     def t(self, key: str, **params: Any) -> str:

@@ -703,7 +703,7 @@ class ProjectsScreen(RelianceScreen):
             try:
                 data = json.loads(Path(path).expanduser().read_text("utf-8"))
             except (OSError, ValueError) as exc:
-                raise economy.PolicyError(f"cannot read {path}: {exc}") from None
+                raise economy.PolicyError(self.t("cli.cannot_read", file=path, reason=exc)) from None
             return plib.set_policy(self.ws, project_id, data)
 
         await self.rapp.write(project_id, load_and_set)
