@@ -23,7 +23,14 @@ CATALOGUE = SRC / "i18n.py"
 # Faces: what people read. A string with words in it, given to one of these calls, belongs in the catalogue.
 FACES = ("cli.py", "cli_network.py", "cli_projects.py", "tui", "sync/doctor.py", "export/exporters.py")
 SHOWING_CALLS = {"echo", "fail", "warn", "notify", "Finding", "Static", "Label", "Button", "RadioButton"}
-SHOWING_CALLS |= {"RelianceError", "ModelError", "PolicyError", "InputError"}  # their text reaches people
+SHOWING_CALLS |= {
+    "RelianceError",
+    "ModelError",
+    "PolicyError",
+    "InputError",
+    "ClickException",
+    "UsageError",
+}  # their text reaches people
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 TOKEN = re.compile(r"[a-z0-9_.\-]*")  # an id, a code, a key, a program name: not a sentence
 KEY_LITERAL = re.compile(r"""["']([a-z_]+\.[a-z_0-9.]+)["']""")
@@ -131,13 +138,32 @@ def test_the_scan_sees_a_hard_coded_text() -> None:
     assert list(hard_coded_texts(ast.parse('echo(t("cli.wrote", lang, path=p))\necho(f"{a}  {b}")'))) == []
 
 
+def operation_names(tree: ast.AST) -> set[str]:
+    """Names of local API operations (`ctx.call("code.set", ...)`): dotted like keys, but not texts."""
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and _call_name(node) == "call"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+
+
 def used_keys() -> set[str]:
     """Every literal in the sources that looks like a catalogue key (a known namespace, a dot)."""
     found: set[str] = set()
     for path in sources():
-        for literal in KEY_LITERAL.findall(path.read_text("utf-8")):
-            if literal.split(".", 1)[0] in NAMESPACES and not literal.endswith(
-                (".py", ".tcss", ".json", ".md", ".lock")
+        if "localapi" in path.parts:  # its operations are named like keys (code.set)
+            continue
+        text = path.read_text("utf-8")
+        operations = operation_names(ast.parse(text))
+        for literal in KEY_LITERAL.findall(text):
+            if (
+                literal.split(".", 1)[0] in NAMESPACES
+                and literal not in operations
+                and not literal.endswith((".py", ".tcss", ".json", ".md", ".lock"))
             ):
                 found.add(literal)
     return found
