@@ -927,6 +927,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
+    "export.ics": ("iCalendar (le programme)", "iCalendar (the programme)"),
     # the Markdown export
     "export.md.code_title": ("Code social de {name}", "Social code of {name}"),
     "export.md.catalogue": ("Catalogue contributif", "Contributive catalogue"),

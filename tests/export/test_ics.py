@@ -327,3 +327,15 @@ def test_the_command_line_calendar_handles_offsets_and_days(
     assert workshop.decoded("DTEND") == datetime(2026, 7, 15, 12, 0)
     assert all(str(e["LOCATION"]) == "Grange" for e in found.values())
     assert str(camp["DESCRIPTION"]) == "Camp au village"
+
+
+def test_the_app_writes_the_same_calendar(shared_world: World, tmp_path: Path) -> None:
+    from reliance.tui.prefs import EXPORT_FORMATS, write_export
+
+    assert "ics" in EXPORT_FORMATS
+    target, left_out = write_export(shared_world.bob, "ics", str(tmp_path / "p.ics"), None, "fr")
+    assert left_out == [] and target.read_bytes() == exporters.export(shared_world.bob, "ics").encode()
+    assert {str(e["SUMMARY"]) for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")} == {
+        "Cours de vélo",
+        "Fête des semences",
+    }
