@@ -769,6 +769,22 @@ def warm(stored: StoredDoc) -> None:
         index_for(stored)
 
 
+def view_of(doc: CrdtDoc, stored: StoredDoc | None = None) -> EffectiveView:
+    """The effective state of a project document at its heads: `doc` may be a fork of `stored` holding a
+    batch the door has just checked (the index of `stored` has its changes), or a document of its own
+    (a first batch: its index is built here)."""
+    heads = doc.heads()
+    if stored is not None:
+        index = index_for(stored)
+        with index.lock:
+            if all(h in index.graph for h in heads):
+                return index.view(doc, heads)
+    index = ProjectIndex()
+    for info in doc.changes_since([]):
+        index.add(info, index.classify(doc, info), doc)
+    return index.view(doc, heads)
+
+
 def view(stored: StoredDoc, heads: Sequence[bytes] | None = None) -> EffectiveView:
     """The effective state of a project document, now or at some known heads."""
     index = index_for(stored)
