@@ -123,12 +123,14 @@ def test_a_node_over_quota_still_relays_what_it_keeps_and_serves_the_owners_docu
     assert set(ana.repo.doc_ids()) == {ana.peer_id, ben.peer_id}
 
 
-def added_by_a_removed_steward(tmp_path: Path) -> tuple[Workspace, Workspace, str, list[SignedChange]]:
+def added_by_a_removed_steward(
+    tmp_path: Path, visibility: str = "public"
+) -> tuple[Workspace, Workspace, str, list[SignedChange]]:
     """Ana removes Ben, a steward; Ben, on the state before, adds Dan as a member. Dan is in the project's
     members map, but Ben's change is concurrent with his removal and counts for nothing (strong removal):
     Dan is not a member. Returns Ana, Dan, the project and every change of it (in causal order)."""
     ana, ben, dan = (Workspace.create(tmp_path / n, n) for n in ("Ana", "Ben", "Dan"))
-    project_id = projects.create_project(ana, "atelier", visibility="public")
+    project_id = projects.create_project(ana, "atelier", visibility=visibility)
     projects.add_member(ana, project_id, ben.peer_id, "steward")
     accept_batch(ben.repo, project_id, ana.repo.open(project_id).signed_changes())
     removal = ana.repo.open(project_id).local_change(
