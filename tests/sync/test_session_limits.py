@@ -5,7 +5,9 @@ tests/net/test_limits.py)."""
 from __future__ import annotations
 
 import random
+import secrets
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from reliance import projects
 from reliance.limits import DEFAULT_LIMITS
-from reliance.sync.protocol import BatchRefused
+from reliance.sync.protocol import BatchRefused, Session, SyncHost
 from reliance.workspace import Workspace
 from tests.sync.sessions import opened_by_peer, pack, pump, session_of
 
@@ -147,3 +149,32 @@ def test_sync_completes_whatever_the_bound_on_unknown_documents(
     assert set(ana.repo.doc_ids()) == set(ben.repo.doc_ids()) == everything
     for doc_id in everything:
         assert ana.repo.open(doc_id).heads() == ben.repo.open(doc_id).heads()
+
+
+def test_comparing_a_summary_with_what_is_held_goes_in_turns_too(tmp_path: Path) -> None:
+    """The side that does not open the syncs compares every entry with what it holds and sends nothing:
+    that comparison too is cut into turns (seen from the order of the work, not from its time)."""
+    ws = Workspace.create(tmp_path / "a", "Ana")
+    asked_in_turn: list[int] = []
+    turn = [0]
+
+    class CountingHost(SyncHost):
+        def wants(self, doc_id: str) -> bool:
+            asked_in_turn.append(turn[0])
+            return super().wants(doc_id)
+
+    limits = DEFAULT_LIMITS.replace(session_turn_ms=0)  # every turn ends at its first chance
+    session = Session(CountingHost(ws.repo, limits=limits), peer_key=secrets.token_bytes(32))
+    session.start()
+    session.receive(pack({"t": "digest", "d": b"\x00" * 32}))  # the peer's is smaller: it opens
+    produced = session.receive(
+        pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(3000)]}), one_turn=True
+    )
+    while session.pending_work:
+        turn[0] += 1
+        produced += session.work()
+    assert produced == []  # not the opener: nothing to send
+    assert len(asked_in_turn) == 3000  # every entry is a document we lack: each was weighed
+    per_turn = Counter(asked_in_turn)
+    assert max(per_turn.values()) <= 64, f"one turn compared {max(per_turn.values())} entries"
+    assert session.settled is False and not session.pending_work
