@@ -54,12 +54,16 @@ class Shape:
 
     @classmethod
     def frame(cls, limits: Limits = DEFAULT_LIMITS) -> Shape:
+        """A sync frame. Its long arrays are a summary's entries and a sync frame's signatures (one per
+        author in the usual case): at most `summary_max_documents` items, checked from an array's header,
+        so that a summary over the limit is refused before its entries are walked or decoded."""
         return cls(
             max_str=limits.max_packed_string,
             max_bin=limits.max_frame,
             max_map=limits.max_packed_map,
             max_depth=limits.max_packed_depth,
             memory_multiple=limits.packed_memory_multiple,
+            max_array=limits.summary_max_documents,
         )
 
     @classmethod
@@ -191,7 +195,7 @@ def check(data: bytes, shape: Shape) -> None:
                 if is_map and count > max_map:
                     raise PackError(f"a map of {count} entries")
                 if not is_map and count > max_array:
-                    raise PackError(f"an array of {count} items")
+                    raise PackError(f"an array of {count} items (at most {max_array})")
                 budget -= _container_cost(count, is_map)
                 if count:
                     if len(remaining) > max_depth:
@@ -230,7 +234,7 @@ def check(data: bytes, shape: Shape) -> None:
             if is_map and count > max_map:
                 raise PackError(f"a map of {count} entries")
             if not is_map and count > max_array:
-                raise PackError(f"an array of {count} items")
+                raise PackError(f"an array of {count} items (at most {max_array})")
             items = count * 2 if is_map else count
             budget -= _container_cost(count, is_map)
             if items * _SLOT > budget:  # announces more than the bytes can pay for: no need to walk it

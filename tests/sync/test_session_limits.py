@@ -39,9 +39,26 @@ def test_a_summary_over_the_limit_is_refused_before_any_work(tmp_path: Path) -> 
     opened_by_peer(session)
     reply = session.receive(pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(101)]}))
     assert [msgpack.unpackb(f)["t"] for f in reply] == ["reject"]
-    assert "101 documents is over the limit of 100" in msgpack.unpackb(reply[0])["reason"]
+    assert "array of 101 items (at most 100)" in msgpack.unpackb(reply[0])["reason"]
     assert session.unknown_documents == 0 and not session.pending_work
     assert session.receive(pack({"t": "summary", "docs": []})) == []  # refused: nothing more
+
+
+def test_a_summary_over_the_limit_is_refused_from_its_header_before_its_entries_are_read(
+    tmp_path: Path,
+) -> None:
+    """The count is checked while the frame is still bytes: a header announcing 100,000 entries, followed
+    by bytes that are no msgpack at all, is refused for its count (the entries were never walked nor
+    decoded), however long the frame."""
+    ws = Workspace.create(tmp_path / "a", "Ana")
+    session = session_of(ws)
+    opened_by_peer(session)
+    header = b"\x82\xa1t\xa7summary\xa4docs\xdd" + (100_000).to_bytes(4, "big")
+    reply = session.receive(header + b"\xc1" * 1_000_000)
+    assert [msgpack.unpackb(f)["t"] for f in reply] == ["reject"]
+    reason = msgpack.unpackb(reply[0])["reason"]
+    assert "array of 100000 items" in reason and str(DEFAULT_LIMITS.summary_max_documents) in reason
+    assert session.unknown_documents == 0 and not session.pending_work
 
 
 def test_a_summary_at_the_limit_is_taken() -> None:
