@@ -9,17 +9,23 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
+from reliance.i18n import LANGS, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
-from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags, parse_kind, parse_status
+from reliance.model.catalogue import ItemKind
 from reliance.model.codesocial import SECTIONS, section_id
-from reliance.workspace import ItemFilter, Workspace
+from reliance.model.messages import InputError
+from reliance.workspace import Workspace
+
+if TYPE_CHECKING:
+    from reliance.localapi.client import ApiClient
+    from reliance.localapi.ops import LocalApi
 
 
 class Context:
@@ -28,6 +34,53 @@ class Context:
         self.passphrase_file = passphrase_file
         self.ask_passphrase = ask_passphrase
         self._workspace: Workspace | None = None
+        self._lang: str | None = None
+        self._owner: ApiClient | None = None
+        self._owner_checked = False
+        self._local: LocalApi | None = None
+        self.direct_writes = False  # this command wrote the store itself: a running owner is told after
+
+    def owner(self) -> ApiClient | None:
+        """The running owner of this home (`reliance serve` or the app), through the local API; None when
+        no process owns it."""
+        if not self._owner_checked:
+            from reliance import settings
+            from reliance.localapi.client import connect_owner
+
+            self._owner_checked = True
+            self._owner = connect_owner(self.home, settings.load_limits(self.home))
+        return self._owner
+
+    def call(self, op: str, **args: Any) -> Any:
+        """A local API operation: run by the owner when one runs, else here on the store itself."""
+        owner = self.owner()
+        if owner is not None:
+            return owner.call(op, args)
+        if self._local is None:
+            from reliance.localapi.ops import LocalApi
+
+            self._local = LocalApi(self.workspace())
+        return self._local.call(op, args)
+
+    def writing_workspace(self) -> Workspace:
+        """The store itself, for a command that writes it directly (not through the local API)."""
+        self.direct_writes = True
+        return self.workspace()
+
+    def finish(self) -> None:
+        """After the command: an owner beside us reads again what we wrote directly, and announces it."""
+        if self.direct_writes and self._workspace is not None:
+            from reliance.i18n import t
+            from reliance.localapi.client import connect_owner
+
+            try:
+                owner = self._owner if self._owner_checked else connect_owner(self.home)
+                if owner is not None:
+                    owner.call("refresh", {})
+            except RelianceError as exc:
+                self.warn(t("localapi.direct_after", self.lang(), error=str(exc)))
+        if self._owner is not None:
+            self._owner.close()
 
     def passphrase_from_file(self) -> bytes | None:
         """The passphrase given with --passphrase-file, or None without one."""
@@ -36,9 +89,9 @@ class Context:
         try:
             text = Path(self.passphrase_file).read_text("utf-8").strip("\r\n")
         except OSError as exc:
-            raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
+            raise RelianceError(say("cli.passphrase.unreadable", reason=exc.strerror)) from None
         if not text:
-            raise RelianceError("the passphrase file is empty")
+            raise RelianceError(say("cli.passphrase.empty"))
         return text.encode()
 
     def passphrase(self, *, confirm: bool = False) -> bytes | None:
@@ -46,7 +99,7 @@ class Context:
             return self.passphrase_from_file()
         if self.ask_passphrase or (not confirm and key_is_encrypted(self.home)):
             if not sys.stdin.isatty() and not self.ask_passphrase:
-                raise RelianceError("the key is protected by a passphrase: give --passphrase-file FILE")
+                raise RelianceError(say("cli.passphrase.needed"))
             value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
             return str(value).encode() or None
         return None
@@ -60,20 +113,20 @@ class Context:
 
     def warn(self, text: str) -> None:
         """One line on stderr that does not stop the command."""
-        from reliance.i18n import t
-
         click.echo(t("cli.warning", self.lang(), text=clean(text)), err=True)
 
     def lang(self) -> str:
         """The language of messages: the configured one, else the locale's."""
         from reliance import settings
-        from reliance.i18n import resolve_lang
 
-        try:
-            configured = str(settings.load_config(self.home).get("lang") or "")
-        except RelianceError:
-            configured = ""
-        return resolve_lang(configured)
+        if self._lang is None:
+            try:
+                configured = str(settings.load_config(self.home).get("lang") or "")
+            except RelianceError:
+                configured = ""
+            self._lang = resolve_lang(configured)
+            _LAST_LANG[:] = [self._lang]
+        return self._lang
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -97,8 +150,6 @@ class WarningLines(logging.Handler):
         if ours is not None:
             ours.warn(text)
         else:
-            from reliance.i18n import resolve_lang, t
-
             click.echo(t("cli.warning", resolve_lang(""), text=clean(text)), err=True)
 
 
@@ -120,10 +171,26 @@ def fail(message: str) -> NoReturn:
     raise RelianceError(message)
 
 
+# The language of the last command's messages, for the lines `main` prints once its context is gone.
+_LAST_LANG: list[str] = []
+
+
+def message_lang() -> str:
+    """The language of this command's messages: the home's configured one, else the locale's."""
+    current = click.get_current_context(silent=True)
+    ours = current.find_object(Context) if current is not None else None
+    if ours is not None:
+        return ours.lang()
+    return _LAST_LANG[0] if _LAST_LANG else resolve_lang()
+
+
+def say(key: str, **params: object) -> str:
+    """The catalogue's text `key` in the language of this command's messages."""
+    return t(key, message_lang(), **params)
+
+
 def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
     """A document left out of a listing or an export because it cannot be read: one line on stderr."""
-    from reliance.i18n import t
-
     ctx.warn(t("cli.unreadable_skipped", ctx.lang(), doc=doc_id, reason=error))
 
 
@@ -140,6 +207,7 @@ def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
 def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_passphrase: bool) -> None:
     """reliance: your social code, offers and needs, and project ledgers, shared peer to peer."""
     ctx.obj = Context(resolve_home(home), passphrase_file, ask_passphrase)
+    ctx.call_on_close(ctx.obj.finish)
     if ctx.invoked_subcommand is None:
         from reliance.tui.app import run_app
 
@@ -163,20 +231,17 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
         _start_new_history(ctx)
         return
     if not name:
-        fail("--name NAME is required: the name others will see")
+        fail(say("cli.init.name_required"))
     workspace = Workspace.create(ctx.home, name, ctx.passphrase(confirm=True))
-    echo(f"created identity for {workspace.identity.name}")
-    echo(f"peer id:     {workspace.peer_id}")
-    echo(f"fingerprint: {workspace.identity.fingerprint}")
+    echo(say("cli.init.created", name=workspace.identity.name))
+    echo(say("cli.init.peer_id", peer_id=workspace.peer_id))
+    echo(say("cli.init.fingerprint", fingerprint=workspace.identity.fingerprint))
 
 
 def _start_new_history(ctx: Context) -> None:
-    ws = ctx.workspace()
+    ws = ctx.writing_workspace()
     ws.start_my_document()
-    echo(
-        f"started a new history of your document ({ws.peer_id[:14]}…); "
-        "peers still holding the old one will refuse it"
-    )
+    echo(say("cli.init.new_history", peer=ws.peer_id[:14]))
 
 
 @cli.command()
@@ -184,14 +249,7 @@ def _start_new_history(ctx: Context) -> None:
 @pass_ctx
 def whoami(ctx: Context, as_json: bool) -> None:
     """Show your name, peer id and fingerprint."""
-    ws = ctx.workspace()
-    info = {
-        "name": ws.identity.name,
-        "peer_id": ws.peer_id,
-        "fingerprint": ws.identity.fingerprint,
-        "created": ws.identity.created,
-        "home": str(ws.home),
-    }
+    info = ctx.call("whoami")
     if as_json:
         emit_json(info)
         return
@@ -220,21 +278,13 @@ def _resolve_doc(ws: Workspace, project: str | None) -> str | None:
 @click.option("--project", help="A project's social code.")
 @click.option("--peer", help="Someone else's social code (peer id).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
 @pass_ctx
 def code_show(
     ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
 ) -> None:
     """Print the social code."""
-    ws = ctx.workspace()
-    if peer:
-        texts = ws.code(canonical_peer(peer))
-    elif project:
-        from reliance.projects import project_code
-
-        texts = project_code(ws, _resolve_doc(ws, project) or "")
-    else:
-        texts = ws.code()
+    texts = ctx.call("code.show", project=project, peer=canonical_peer(peer) if peer else None)
     chosen = [section_id(section)] if section else [s.id for s in SECTIONS]
     if as_json:
         emit_json({sid: texts.get(sid, "") for sid in chosen})
@@ -248,12 +298,12 @@ def code_show(
 
 def _read_text_arg(text: str | None, file: str | None) -> str:
     if (text is None) == (file is None):
-        fail("give the text, or --file FILE (one of them)")
+        fail(say("cli.code.text_or_file"))
     if file is not None:
         try:
             return Path(file).read_text("utf-8") if file != "-" else sys.stdin.read()
         except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+            fail(say("cli.cannot_read", file=file, reason=getattr(exc, "strerror", None) or exc))
     return text or ""
 
 
@@ -267,14 +317,8 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
     """Write SECTION's text."""
     sid = section_id(section)
     content = _read_text_arg(text, file)
-    ws = ctx.workspace()
-    if project:
-        from reliance.projects import set_project_code
-
-        changed = set_project_code(ws, _resolve_doc(ws, project) or "", sid, content)
-    else:
-        changed = ws.set_code(sid, content)
-    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    changed = ctx.call("code.set", section=sid, text=content, project=project)["changed"]
+    echo(say("cli.code.saved" if changed else "cli.code.unchanged", section=sid))
 
 
 @code.command("edit")
@@ -284,14 +328,7 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
 def code_edit(ctx: Context, section: str, project: str | None) -> None:
     """Edit SECTION in $EDITOR."""
     sid = section_id(section)
-    ws = ctx.workspace()
-    if project:
-        from reliance.projects import project_code, set_project_code
-
-        doc_id = _resolve_doc(ws, project) or ""
-        current = project_code(ws, doc_id).get(sid, "")
-    else:
-        current = ws.code().get(sid, "")
+    current = str(ctx.call("code.show", project=project).get(sid, ""))
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w+", suffix=f"-{sid}.md", encoding="utf-8", delete=False) as handle:
         handle.write(current)
@@ -300,14 +337,14 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
         try:
             status = subprocess.call([*editor.split(), path])
         except OSError as exc:
-            fail(f"cannot start the editor {editor!r}: {exc.strerror}")
+            fail(say("cli.code.editor_failed", editor=repr(editor), reason=exc.strerror))
         if status != 0:
-            fail(f"the editor exited with status {status}; nothing saved")
+            fail(say("cli.code.editor_status", status=status))
         content = Path(path).read_text("utf-8")
     finally:
         os.unlink(path)
-    changed = set_project_code(ws, doc_id, sid, content) if project else ws.set_code(sid, content)
-    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    changed = ctx.call("code.set", section=sid, text=content, project=project)["changed"]
+    echo(say("cli.code.saved" if changed else "cli.code.unchanged", section=sid))
 
 
 @code.command("history")
@@ -328,7 +365,7 @@ def code_history(ctx: Context, project: str | None, peer: str | None, as_json: b
         emit_json([a.to_json() | {"by_name": ws.participant_name(a.by)} for a in history])
         return
     if not history:
-        echo("no amendment yet")
+        echo(say("cli.code.no_amendment"))
     for amendment in history:
         who = clean(ws.participant_name(amendment.by) or amendment.by[:14])
         section, at = clean(amendment.section), clean(amendment.at)
@@ -355,26 +392,17 @@ def _item_options(func: F) -> F:
     return func
 
 
+def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The item options as the local API takes them (unset ones left out)."""
+    out = {("project" if k == "linked_project" else k): v for k, v in fields.items()}
+    out["tags"] = list(out.get("tags") or ()) or None
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     if not fields.get("title"):
-        fail("an item needs a title (--title)")
-    ws = ctx.workspace()
-    draft = Item(
-        id="",
-        kind=parse_kind(kind),
-        title=fields["title"],
-        author=ws.peer_id,
-        description=fields.get("description") or "",
-        tags=tuple(fields.get("tags") or ()),
-        place=fields.get("place") or "",
-        begins=fields.get("begins") or "",
-        ends=fields.get("ends") or "",
-        status=parse_status(fields["status"]) if fields.get("status") else Status.PUBLISHED,
-        reciprocity=fields.get("reciprocity") or "",
-        project=fields.get("linked_project") or "",
-    )
-    item = ws.add_item(draft)
-    echo(item.id)
+        fail(say("cli.item.needs_title"))
+    echo(ctx.call("item.add", kind=kind, **_item_fields(fields))["id"])
 
 
 @cli.group()
@@ -420,6 +448,11 @@ for _kind in ItemKind:
     _make_shortcut(_kind)
 
 
+def _plain_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer as `--json` has always shown it (the author's name is for the text output)."""
+    return {k: v for k, v in answer.items() if k != "author_name"}
+
+
 def _list_items(
     ctx: Context,
     kinds: tuple[str, ...],
@@ -429,27 +462,25 @@ def _list_items(
     search: str | None,
     as_json: bool,
 ) -> None:
-    ws = ctx.workspace()
-    if author:
-        author = canonical_peer(author)
-    item_filter = ItemFilter(
-        kinds=tuple(parse_kind(k) for k in kinds),
-        tags=normalise_tags(tags),
-        author=author or None,
-        statuses=(parse_status(status),) if status else (),
-        text=search or "",
+    items = ctx.call(
+        "item.list",
+        kinds=list(kinds),
+        tags=list(tags),
+        author=canonical_peer(author) if author else None,
+        status=status,
+        search=search,
     )
-    items = ws.items(item_filter)
     if as_json:
-        emit_json([i.to_json() | {"author_name": ws.participant_name(i.author)} for i in items])
+        emit_json([i | {"answers": [_plain_answer(a) for a in i["answers"]]} for i in items])
         return
     if not items:
-        echo("nothing found")
+        echo(say("cli.item.nothing_found"))
     for found in items:
-        who = clean(ws.participant_name(found.author) or found.author[:14])
-        tags_text = clean(" ".join("#" + t for t in found.tags))
-        title = clean(found.title)
-        echo(f"{clean(found.id)}  {found.kind.value:6} {found.status.value:9} {title}  — {who} {tags_text}")
+        who = clean(found["author_name"] or found["author"][:14])
+        tags_text = clean(" ".join("#" + t for t in found["tags"]))
+        title = clean(found["title"])
+        kind, status_text = clean(found["kind"]), clean(found["status"])
+        echo(f"{clean(found['id'])}  {kind:6} {status_text:9} {title}  — {who} {tags_text}")
 
 
 @item.command("list")
@@ -479,14 +510,11 @@ def item_list(
 @pass_ctx
 def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
     """Show one item and the answers it received."""
-    ws = ctx.workspace()
-    found = ws.find_item(item_id.strip())
-    if found is None:
-        fail(f"no item {item_id}")
+    data = ctx.call("item.show", item_id=item_id.strip())
+    answers = data["answers"]
     if as_json:
-        emit_json(found.to_json() | {"author_name": ws.participant_name(found.author)})
+        emit_json(data | {"answers": [_plain_answer(a) for a in answers]})
         return
-    data = found.to_json()
     for key in (
         "id",
         "kind",
@@ -501,14 +529,14 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
     ):
         if data.get(key):
             echo(f"{key + ':':13}{clean(str(data[key]))}")
-    if found.tags:
-        echo(f"{'tags:':13}{clean(' '.join('#' + t for t in found.tags))}")
-    if found.description:
+    if data["tags"]:
+        echo(f"{'tags:':13}{clean(' '.join('#' + t for t in data['tags']))}")
+    if data["description"]:
         echo()
-        echo(found.description)
-    for answer in found.answers:
-        who = clean(ws.participant_name(answer.author) or answer.author[:14])
-        echo(f"  ↳ {answer.kind.value} — {who}: {clean(answer.message)}")
+        echo(data["description"])
+    for answer in answers:
+        who = clean(answer["author_name"] or answer["author"][:14])
+        echo(f"  ↳ {clean(answer['kind'])} — {who}: {clean(answer['message'])}")
 
 
 @item.command("update")
@@ -517,22 +545,10 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
 @pass_ctx
 def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     """Change fields of one of your items."""
-    changes: dict[str, Any] = {}
-    for key, value in fields.items():
-        if value is None or (key == "tags" and not value):
-            continue
-        if key == "linked_project":
-            changes["project"] = value
-        elif key == "status":
-            changes["status"] = parse_status(value)
-        elif key == "tags":
-            changes["tags"] = tuple(value)
-        else:
-            changes[key] = value
+    changes = _item_fields(fields)
     if not changes:
-        fail("nothing to update: give at least one option (e.g. --title)")
-    updated = ctx.workspace().update_item(item_id.strip(), **changes)
-    echo(updated.id)
+        fail(say("cli.item.nothing_to_update"))
+    echo(ctx.call("item.update", item_id=item_id.strip(), **changes)["id"])
 
 
 @item.command("archive")
@@ -540,7 +556,7 @@ def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
 @pass_ctx
 def item_archive(ctx: Context, item_id: str) -> None:
     """Archive one of your items."""
-    echo(ctx.workspace().archive_item(item_id.strip()).id)
+    echo(ctx.call("item.archive", item_id=item_id.strip())["id"])
 
 
 @item.command("answer")
@@ -550,7 +566,7 @@ def item_archive(ctx: Context, item_id: str) -> None:
 @pass_ctx
 def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
     """Answer someone's item ("I can help", "I'm interested"); it reaches its author by sync."""
-    echo(ctx.workspace().answer(item_id.strip(), kind, message).id)
+    echo(ctx.call("item.answer", item_id=item_id.strip(), kind=kind, message=message)["id"])
 
 
 # -- export --------------------------------------------------------------------------------------------------
@@ -566,7 +582,7 @@ def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
 @click.option("--project", help="For csv: the project whose ledger to export.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
 @pass_ctx
 def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, lang: str) -> None:
     """Export everything you hold (json), your social code and items (markdown), and more."""
@@ -580,8 +596,8 @@ def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, 
         try:
             Path(output).write_text(text, "utf-8")
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
-        echo(f"wrote {output}")
+            fail(say("cli.cannot_write", file=output, reason=exc.strerror))
+        echo(say("cli.wrote", file=output))
     elif fmt in ("json", "jsonld"):
         click.echo(escape_json(text), nl=not text.endswith("\n"))  # exact text, escaped
     else:
@@ -604,21 +620,22 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(result, int):  # click returns an Exit's code instead of raising it here
             return result
     except click.exceptions.Abort:
-        click.echo("reliance: aborted", err=True)
+        click.echo(say("cli.aborted"), err=True)
         return 130
     except click.ClickException as exc:
-        click.echo(f"reliance: error: {clean(exc.format_message())}", err=True)
+        click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
     except RelianceError as exc:
-        click.echo(f"reliance: error: {clean(str(exc))}", err=True)
+        text = exc.text(message_lang()) if isinstance(exc, InputError) else str(exc)
+        click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:
-        click.echo("reliance: interrupted", err=True)
+        click.echo(say("cli.interrupted"), err=True)
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        click.echo(f"reliance: unexpected error: {type(exc).__name__}: {clean(str(exc))}", err=True)
+        click.echo(say("cli.unexpected", kind=type(exc).__name__, text=clean(str(exc))), err=True)
         return 1
     finally:
         logging.lastResort = last_resort

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import signal
 import sys
@@ -13,8 +12,9 @@ from typing import Any
 import click
 
 from reliance import settings
-from reliance.cli import Context, echo, emit_json, fail, pass_ctx
+from reliance.cli import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import InertFormatter, clean
+from reliance.i18n import LANGS
 from reliance.identity import canonical_peer, encode_peer_id
 
 
@@ -56,19 +56,24 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     async def run() -> None:
-        node = Node(ws, node_config)
+        from reliance.localapi.owner import Owner
+
+        # The owner of the home: the node, and the local API the CLI and the app beside it talk to.
+        owner = Owner(ws, Node(ws, node_config), "serve")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await node.start()
+            await owner.start()
         except OSError as exc:
-            raise click.ClickException(f"cannot listen on {listen}:{chosen_port}: {exc.strerror}") from None
-        echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
+            raise click.ClickException(
+                say("cli.serve.cannot_listen", address=f"{listen}:{chosen_port}", reason=exc.strerror)
+            ) from None
+        echo(say("cli.serve.started", name=ws.identity.name, peer=ws.peer_id), err=False)
         await stop.wait()
         logging.getLogger("reliance.node").info("stopping")
-        await node.stop()
+        await owner.stop()
         logging.getLogger("reliance.node").info("stopped cleanly")
 
     asyncio.run(run())
@@ -77,33 +82,59 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
 @click.command("sync")
 @click.argument("address")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=86400),
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole exchange; unfinished by then: exit status 1 and what was left.",
+)
 @pass_ctx
 def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
-    """Sync once with the node at ADDRESS (HOST:PORT) and exit with a summary."""
-    from reliance.sync.node import parse_address, sync_once
+    """Sync once with the node at ADDRESS (HOST:PORT) until both hold the same, and exit with a summary.
+
+    Exits 1 with one line saying what was left (the peer not reached, documents not in sync) when the
+    exchange cannot end within --timeout seconds."""
+    from reliance.sync.node import SyncFailed, SyncUnfinished, parse_address, sync_once
 
     host, port = parse_address(address)
-    summary = asyncio.run(sync_once(ctx.workspace(), host, port, timeout=timeout))
+    try:
+        # Directly on the store (the owner beside us, if any, is told what arrived when the command ends).
+        summary = asyncio.run(sync_once(ctx.writing_workspace(), host, port, timeout=timeout))
+    except SyncUnfinished as exc:
+        if as_json:
+            emit_json(exc.summary)
+        fail(exc.message(ctx.lang()))
+    except SyncFailed as exc:
+        fail(exc.message(ctx.lang()))
     if as_json:
         emit_json(summary)
         return
     echo(
-        f"synced with {clean(summary['peer_name'] or '?')} ({clean(summary['peer_id'][:14])}…): "
-        f"received {summary['received_changes']} changes in {len(summary['documents_changed'])} documents, "
-        f"sent {summary['sent_changes']} changes, {summary['seconds']} s"
+        say(
+            "cli.sync.done",
+            name=clean(summary["peer_name"] or "?"),
+            peer=clean(summary["peer_id"][:14]),
+            received=summary["received_changes"],
+            documents=len(summary["documents_changed"]),
+            sent=summary["sent_changes"],
+            seconds=summary["seconds"],
+        )
     )
 
 
 def _require_home(ctx: Context) -> None:
     if not ctx.home.exists():
-        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+        fail(say("cli.no_home", home=ctx.home))
 
 
 def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     from reliance.sync.events import PeerInfo, PeerState
     from reliance.sync.node import read_peers_file, read_state_file
 
+    owner = ctx.owner()
+    if owner is not None:  # the running node's own view, through the local API
+        return list(owner.call("peers")), owner.call("status")
     state = read_state_file(ctx.home)
     blocked = {encode_peer_id(k) for k in settings.blocked_keys(ctx.home)}
     if state is not None:
@@ -141,21 +172,32 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
         emit_json(rows)
         return
     if state is None:
-        echo("no node is running on this home (start one with 'reliance serve'); known peers:")
+        echo(say("cli.peers.no_node"))
     else:
-        echo(f"node listening on {state.get('listen')}")
+        echo(say("cli.peers.listening", address=state.get("listen")))
     if not rows:
-        echo("no peer yet — 'reliance doctor' explains why nobody is found")
+        echo(say("cli.peers.none"))
     for row in rows:
         seen = (
-            time.strftime("%H:%M:%S", time.localtime(row["last_seen"])) if row.get("last_seen") else "never"
+            time.strftime("%H:%M:%S", time.localtime(row["last_seen"]))
+            if row.get("last_seen")
+            else say("cli.peers.never")
         )
         docs = row.get("docs_in_sync") or {}
-        sync_text = f"{sum(docs.values())}/{len(docs)} docs in sync" if docs else ""
+        sync_text = say("cli.peers.in_sync", synced=sum(docs.values()), total=len(docs)) if docs else ""
         name, address = clean(str(row.get("name") or "?")), clean(str(row.get("address") or "-"))
+        peer_state = clean(str(row["state"]))
+        peer = clean(str(row["peer_id"]))
         echo(
-            f"{clean(str(row['state'])):11} {name:16} {address:22} seen {seen:8} "
-            f"{sync_text}  {clean(str(row['peer_id']))}"
+            say(
+                "cli.peers.row",
+                state=f"{peer_state:11}",
+                name=f"{name:16}",
+                address=f"{address:22}",
+                seen=f"{seen:8}",
+                sync=sync_text,
+                peer=peer,
+            )
         )
 
 
@@ -173,8 +215,12 @@ def peer_add(ctx: Context, address: str) -> None:
 
     host, port = parse_address(address)
     _require_home(ctx)
-    text = remember_typed_address(ctx.home, host, port)
-    echo(f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)")
+    owner = ctx.owner()
+    if owner is not None:
+        text = owner.call("peer.add", {"address": address})["address"]  # dialled now by the running node
+    else:
+        text = remember_typed_address(ctx.home, host, port)
+    echo(say("cli.peer.added", address=text))
 
 
 @peer_group.command("accept")
@@ -186,13 +232,18 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 
     text = canonical_peer(peer_id)
     _require_home(ctx)
+    owner = ctx.owner()
+    if owner is not None:
+        owner.call("peer.accept", {"peer_id": text})
+        echo(say("cli.peer.accepted", peer=text))
+        return
     with peers_file_lock(ctx.home):  # a running node rewrites this file too
         data = read_peers_file(ctx.home)
         peers = data.setdefault("peers", {})
         entry = peers.setdefault(text, {"name": "", "addresses": [], "source": "accepted"})
         entry["accepted"] = True
         write_peers_file(ctx.home, data)
-    echo(f"accepted {text}")
+    echo(say("cli.peer.accepted", peer=text))
 
 
 @click.command("doctor")
@@ -200,7 +251,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option(
     "--lang",
-    type=click.Choice(["fr", "en"]),
+    type=click.Choice(LANGS),
     help="Language (default: the configured one, else the locale's).",
 )
 @pass_ctx
@@ -213,7 +264,7 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) 
     lang = resolve_lang(lang, str(config.get("lang") or ""))
     findings = diagnose_home(ctx.home, port if port is not None else config["port"])
     if as_json:
-        emit_json([dataclasses.asdict(f) for f in findings])
+        emit_json([f.to_json() for f in findings])
         return
     marks = {"ok": "✓", "warning": "!", "problem": "✗"}
     for finding in findings:
@@ -250,6 +301,59 @@ def config_set(ctx: Context, key: str, value: str) -> None:
     echo(f"{key} = {value}")
 
 
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def status_cmd(ctx: Context, as_json: bool) -> None:
+    """Who owns this home (reliance serve, or the app), where it listens, its peers and last sync."""
+    from reliance.i18n import t
+
+    lang = ctx.lang()
+    owner = ctx.owner()
+    status = owner.call("status") if owner is not None else None
+    if as_json:
+        emit_json(status or {"owner": None})
+        return
+    if status is None:
+        echo(t("status.no_owner", lang))
+        return
+    echo(t(f"status.owner_{'app' if status.get('owner') == 'app' else 'serve'}", lang, pid=status.get("pid")))
+    listen = status.get("listen")
+    echo(
+        t("status.listening", lang, address=clean(str(listen))) if listen else t("status.not_listening", lang)
+    )
+    peers = [p for p in status.get("peers") or [] if isinstance(p, dict)]
+    connected = sum(1 for p in peers if p.get("state") == "connected")
+    echo(t("status.peers", lang, connected=connected, known=len(peers)))
+    last = status.get("last_sync")
+    when = time.strftime("%H:%M:%S", time.localtime(last)) if isinstance(last, int | float) else None
+    echo(t("status.last_sync", lang, when=when or t("status.never", lang)))
+
+
+@click.command("events")
+@pass_ctx
+def events_cmd(ctx: Context) -> None:
+    """Print the running node's events as JSON lines until it stops (documents changed, peers, sync)."""
+    from reliance.i18n import t
+
+    owner = ctx.owner()
+    if owner is None:
+        fail(t("status.no_owner", ctx.lang()))
+    owner.call("subscribe")
+    for event in owner.events():
+        emit_json({"event": event.kind, "data": event.data})
+        sys.stdout.flush()
+
+
 def register(cli: click.Group) -> None:
-    for command in (serve_cmd, sync_cmd, peers_cmd, peer_group, doctor_cmd, config_group):
+    for command in (
+        serve_cmd,
+        sync_cmd,
+        peers_cmd,
+        peer_group,
+        doctor_cmd,
+        config_group,
+        status_cmd,
+        events_cmd,
+    ):
         cli.add_command(command)

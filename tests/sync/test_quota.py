@@ -187,7 +187,11 @@ def test_usage_reads_back_from_json_and_gives_findings_in_both_languages(
     assert findings[0].code == "quota" and findings[0].level == "ok"
     assert ("quota_full" in {f.code for f in findings}) == usage.full
     for finding in findings:
-        assert finding.message_en and finding.message_fr and finding.message_en != finding.message_fr
-        assert "{" not in finding.message_en + finding.message_fr + finding.advice_en + finding.advice_fr
+        assert (
+            finding.message("en") and finding.message("fr") and finding.message("en") != finding.message("fr")
+        )
+        assert "{" not in finding.message("en") + finding.message("fr") + finding.advice(
+            "en"
+        ) + finding.advice("fr")
         if finding.level != "ok":
-            assert finding.advice_en and finding.advice_fr
+            assert finding.advice("en") and finding.advice("fr")

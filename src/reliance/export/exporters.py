@@ -8,8 +8,10 @@ from typing import Any
 
 from reliance.doc import participant
 from reliance.errors import RelianceError
-from reliance.model.catalogue import KIND_LABELS, STATUS_LABELS, Item, now_iso
-from reliance.model.codesocial import GROUP_LABELS, SECTIONS
+from reliance.i18n import group_label, kind_label, status_label, t
+from reliance.model.catalogue import Item, now_iso
+from reliance.model.codesocial import SECTIONS
+from reliance.model.messages import InputError
 from reliance.store.repository import DocKind, doc_kind
 from reliance.workspace import OnUnreadable, Workspace
 
@@ -78,44 +80,37 @@ def code_markdown(title: str, texts: dict[str, str], lang: str) -> list[str]:
         if section.group != current_group:
             current_group = section.group
             if section.group:
-                fr, en = GROUP_LABELS[section.group]
-                lines += [f"## {fr if lang == 'fr' else en}", ""]
+                lines += [f"## {group_label(section.group, lang)}", ""]
         level = "###" if section.group else "##"
         lines += [f"{level} {section.label(lang)}", "", texts.get(section.id, "").strip() or "—", ""]
     return lines
 
 
 def item_markdown(item: Item, lang: str) -> list[str]:
-    fr, en = KIND_LABELS[item.kind]
-    status_fr, status_en = STATUS_LABELS[item.status]
     lines = [
         f"### {item.title}",
         "",
-        f"*{fr if lang == 'fr' else en} — {status_fr if lang == 'fr' else status_en}*",
+        f"*{kind_label(item.kind.value, lang)} — {status_label(item.status.value, lang)}*",
         "",
     ]
     facts = [
-        ("Lieu" if lang == "fr" else "Place", item.place),
-        ("Début" if lang == "fr" else "Begins", item.begins),
-        ("Fin" if lang == "fr" else "Ends", item.ends),
-        ("Réciprocité" if lang == "fr" else "Reciprocity", item.reciprocity),
-        ("Étiquettes" if lang == "fr" else "Tags", " ".join("#" + t for t in item.tags)),
+        ("export.md.place", item.place),
+        ("export.md.begins", item.begins),
+        ("export.md.ends", item.ends),
+        ("export.md.reciprocity", item.reciprocity),
+        ("export.md.tags", " ".join("#" + tag for tag in item.tags)),
     ]
-    lines += [
-        f"- **{label}** : {value}" if lang == "fr" else f"- **{label}**: {value}"
-        for label, value in facts
-        if value
-    ]
+    lines += [t("export.md.fact", lang, label=t(key, lang), value=value) for key, value in facts if value]
     if item.description:
         lines += ["", item.description.strip()]
     return [*lines, ""]
 
 
 def export_markdown(ws: Workspace, lang: str) -> str:
-    title = ("Code social de " if lang == "fr" else "Social code of ") + ws.identity.name
+    title = t("export.md.code_title", lang, name=ws.identity.name)
     lines = code_markdown(title, ws.code(), lang)
     mine = [i for i in ws.items(drafts=False) if i.author == ws.peer_id]  # drafts stay on this device
-    lines += ["## " + ("Catalogue contributif" if lang == "fr" else "Contributive catalogue"), ""]
+    lines += ["## " + t("export.md.catalogue", lang), ""]
     if not mine:
         lines += ["—", ""]
     for item in sorted(mine, key=lambda i: (i.kind.value, i.title)):
@@ -163,6 +158,6 @@ def export(
         from reliance.export.csv_ledger import export_csv
 
         if not project:
-            raise RelianceError("--format csv exports a project's ledger: give --project P")
+            raise InputError("export.csv_needs_project", field="project")
         return export_csv(ws, project, on_unreadable)
-    raise RelianceError(f"unknown export format {fmt!r}")
+    raise InputError("export.unknown_format", field="format", format=repr(fmt))

@@ -13,7 +13,7 @@ Identifiers are stable URNs: `urn:reliance:peer:<peer id>`, `urn:reliance:projec
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +23,7 @@ from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.economy.format import MONEY_DIGITS, split_minor
 from reliance.errors import RelianceError
+from reliance.i18n import LANGS
 from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
@@ -174,8 +175,9 @@ def _tidy(node: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in node.items() if v not in (None, "", [], {})}
 
 
-def _labels(fr: str, en: str) -> list[dict[str, str]]:
-    return [{"@value": fr, "@language": "fr"}, {"@value": en, "@language": "en"}]
+def _labels(label: Callable[[str], str]) -> list[dict[str, str]]:
+    """A name in every language of the catalogue, tagged with its language."""
+    return [{"@value": label(lang), "@language": lang} for lang in LANGS]
 
 
 # ----------------------------------------------------------------------------------------- social code
@@ -186,7 +188,7 @@ def code_sections(texts: Mapping[str, str]) -> list[dict[str, Any]]:
         {
             "@type": "rel:CodeSection",
             "rel:section": section.id,
-            "schema:name": _labels(section.label_fr, section.label_en),
+            "schema:name": _labels(section.label),
             "schema:text": texts[section.id],
         }
         for section in SECTIONS

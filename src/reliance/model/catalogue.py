@@ -45,24 +45,6 @@ class Frequency(StrEnum):
     WEEKLY = "weekly"
 
 
-KIND_LABELS = {
-    ItemKind.OFFER: ("Offre", "Offer"),
-    ItemKind.NEED: ("Besoin", "Need"),
-    ItemKind.CALL: ("Appel à contribution", "Call for contribution"),
-    ItemKind.EVENT: ("Événement", "Event"),
-    ItemKind.SEED: ("Graine de connaissance", "Knowledge seed"),
-}
-STATUS_LABELS = {
-    Status.DRAFT: ("Brouillon", "Draft"),
-    Status.PUBLISHED: ("Publié", "Published"),
-    Status.MATCHED: ("Pourvu", "Matched"),
-    Status.ARCHIVED: ("Archivé", "Archived"),
-}
-ANSWER_LABELS = {
-    AnswerKind.CAN_HELP: ("Je peux aider", "I can help"),
-    AnswerKind.INTERESTED: ("Ça m'intéresse", "I'm interested"),
-    AnswerKind.COMING: ("Je viens", "I'm coming"),
-}
 # Reciprocity: one of these words, or free text describing the exchange.
 RECIPROCITY_WORDS = ("gift", "time", "money", "barter")
 
