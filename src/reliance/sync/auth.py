@@ -35,6 +35,7 @@ from reliance.store.repository import (
 from reliance.sync import authority, canonical, ops
 from reliance.sync.causal import CausalGraph
 from reliance.sync.ops import ObjKey
+from reliance.sync.wire import WireError
 
 
 class Rejected(Exception):
@@ -613,7 +614,10 @@ def _check_size(stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
         if chunk[8] == 1 and chunk[9] < 0x80:  # `change_size` of a small plain chunk, on every change's path
             added += len(chunk) - 10
         else:
-            added += change_size(change.info, limits)
+            try:
+                added += change_size(change.info, limits)
+            except WireError as exc:  # the session may take larger changes than this store keeps
+                raise Rejected(f"change {_short(change.info.hash)}: {exc}", change.info.hash) from None
     if pending:
         added -= sum(change_size(c.info, limits) for c in fresh if c.info.hash in pending)
     total = stored.size() + added
