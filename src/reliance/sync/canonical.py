@@ -269,24 +269,38 @@ def _history_of(stored: StoredDoc) -> _History:
         return history
 
 
+class Verdict(NamedTuple):
+    """What `check` found: why a change is refused (None: none is), and every change it read, by hash
+    (the door judges their operations next, without reading them again)."""
+
+    refusal: Refusal | None
+    decoded: dict[bytes, DecodedChange]
+
+
 def refusal(
     stored: StoredDoc, fresh: Sequence[SignedChange], *, limits: Limits = DEFAULT_LIMITS
 ) -> Refusal | None:
     """Why automerge would not give back one of `fresh` (new changes for `stored`) or of the buffered
     changes they complete as it came; None if it would give back every one."""
-    if not fresh:
-        return None
+    return check(stored, fresh, limits=limits).refusal
+
+
+def check(stored: StoredDoc, fresh: Sequence[SignedChange], *, limits: Limits = DEFAULT_LIMITS) -> Verdict:
+    """`refusal`, with the changes it read (those of `fresh`, and the buffered ones they complete)."""
     decoded: dict[bytes, DecodedChange] = {}
+    if not fresh:
+        return Verdict(None, decoded)
     for change in fresh:
         try:
             decoded[change.info.hash] = codec.check_change(
-                codec.change_body(change.info.chunk), max_ops=limits.change_ops
+                codec.change_body(change.info.chunk, max_inflated=limits.max_change_bytes),
+                max_ops=limits.change_ops,
             )
         except NonCanonical as exc:
-            return _not_canonical(change.info, exc)
+            return Verdict(_not_canonical(change.info, exc), decoded)
     plan = _plan(stored, fresh)
     if not plan:
-        return None
+        return Verdict(None, decoded)
     history = _history_of(stored)
     with history.lock:
         history.catch_up(stored)
@@ -296,16 +310,23 @@ def refusal(
             found = decoded.get(info.hash)
             if found is None:  # a buffered change: checked when it came, unless kept by an older version
                 try:
-                    found = codec.check_change(codec.change_body(info.chunk), max_ops=limits.change_ops)
+                    found = decoded[info.hash] = codec.check_change(
+                        codec.change_body(info.chunk, max_inflated=limits.max_change_bytes),
+                        max_ops=limits.change_ops,
+                    )
                 except NonCanonical as exc:
-                    return _not_canonical(info, exc)
+                    return Verdict(_not_canonical(info, exc), decoded)
             problem = batch.add(found, info.hash)
             if problem is not None:
-                return Refusal(
-                    f"change {_short(info.hash)} would not survive saving the document: {problem}", info.hash
+                return Verdict(
+                    Refusal(
+                        f"change {_short(info.hash)} would not survive saving the document: {problem}",
+                        info.hash,
+                    ),
+                    decoded,
                 )
         history.passed(batch.ops)
-    return None
+    return Verdict(None, decoded)
 
 
 def _plan(stored: StoredDoc, fresh: Sequence[SignedChange]) -> Sequence[SignedChange]:
