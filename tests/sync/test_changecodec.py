@@ -172,9 +172,13 @@ def verdict(body: bytes) -> codec.DecodedChange | str:
 
 
 def the_usual_change(body: bytes) -> bool:
-    """One operation by its author alone, on one dependency, without a message: the road's changes."""
+    """One operation on one dependency, without a message (nor predecessors whose order depends on
+    their actors): the road's changes."""
     change = codec.decode_change(body)
-    return len(change.ops) == 1 and len(change.deps) == 1 and not change.others and not change.message
+    if len(change.ops) != 1 or len(change.deps) != 1 or change.message:
+        return False
+    counters = [counter for counter, _ in change.ops[0].pred]
+    return len(set(counters)) == len(counters)
 
 
 def flip_tail(body: bytes, rng: random.Random) -> bytes:

@@ -181,9 +181,15 @@ class _Batch:
         self.history = history
         self.ops: dict[OpId, _OpInfo] = {}
         self.numbering: dict[bytes, tuple[int, int]] = {}
+        self.read: dict[OpId, _OpInfo] = {}  # operations of the document found so far (many name the same)
 
     def lookup(self, op_id: OpId) -> _OpInfo | None:
-        return self.ops.get(op_id) or self.history.op(op_id)
+        found = self.ops.get(op_id) or self.read.get(op_id)
+        if found is None:
+            found = self.history.op(op_id)
+            if found is not None:
+                self.read[op_id] = found
+        return found
 
     def add(self, change: DecodedChange, change_hash: bytes) -> str | None:
         """Take `change` in, or say why automerge would not give it back as it came. (A refused change

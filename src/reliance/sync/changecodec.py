@@ -1060,12 +1060,12 @@ def _check_value(action: int, code: int, insert: bool, expand: bool, mark: str |
 
 # ---------------------------------------------------------------------------------------- one operation
 #
-# Most changes are one operation by their author alone, on one dependency, without a message: a put, an
-# insertion, a deletion. `_check_one_op` takes those through a shorter road: the column bytes, key string
-# and value left out, name a template (the one `_template` reads, cached), and only the key string and the
-# value are read per change. It only ever *accepts*: anything else, or anything unusual, goes to
-# `_check_change`, which gives the verdict (and the reason). `tests/sync/test_changecodec.py` holds the
-# two to the same verdict and the same result on real and mutated changes.
+# Most changes are one operation on one dependency, without a message: a put, an insertion, a deletion.
+# `_check_one_op` takes those through a shorter road: their column bytes, key string and value left out,
+# name a template (the one `_template` reads, remembered), and only the key string and the value are read
+# per change. It only ever *accepts*: anything else, or anything unusual, goes to `_check_change`, which
+# gives the verdict (and the reason). `tests/sync/test_changecodec.py` holds the two to the same verdict
+# and the same result on real and mutated changes.
 
 
 class _Layout(NamedTuple):
@@ -1110,7 +1110,7 @@ def _layout(body: bytes, pos: int) -> _Layout | None:
     return layout
 
 
-def _one_op_template(body: bytes, pos: int, shape: bytes, max_ops: int) -> _OneOp | None:
+def _one_op_template(body: bytes, pos: int, shape: bytes, max_ops: int, n_actors: int) -> _OneOp | None:
     """Read and remember the operation of a one-operation shape (None: not one, or not canonical)."""
     table, at = _read_table(body, pos)
     columns: dict[int, bytes] = {}
@@ -1119,7 +1119,7 @@ def _one_op_template(body: bytes, pos: int, shape: bytes, max_ops: int) -> _OneO
             columns[spec] = body[at : at + length]
         at += length
     try:
-        template = _template(columns, max_ops, 1)
+        template = _template(columns, max_ops, n_actors)
     except NonCanonical:
         return None  # not remembered: `_check_change` refuses it, with its reason
     op = template.ops[0] if template.n == 1 and not template.pred_ties else None
@@ -1131,8 +1131,8 @@ def _one_op_template(body: bytes, pos: int, shape: bytes, max_ops: int) -> _OneO
 
 
 def _check_one_op(body: bytes, max_ops: int) -> DecodedChange | None:
-    """`_check_change` of the usual change (one dependency, no message, no other actor, one operation);
-    None if `body` is not such a change or anything about it is unusual."""
+    """`_check_change` of the usual change (one dependency, no message, one operation); None if `body`
+    is not such a change or anything about it is unusual."""
     try:
         if body[0] != 1 or max_ops < 1:
             return None
@@ -1148,20 +1148,36 @@ def _check_one_op(body: bytes, max_ops: int) -> DecodedChange | None:
             pos += 1
         else:
             time, pos = read_sleb128(body, pos)
-        if body[pos] or body[pos + 1] or not 0 < start_op < _COUNTER_LIMIT:
-            return None  # a message or other actors (or counters out of range): the full reader
+        n_others = body[pos + 1]
+        if body[pos] or n_others >= 0x80 or not 0 < start_op < _COUNTER_LIMIT:
+            return None  # a message (or counters out of range): the full reader
         pos += 2
+        others: tuple[bytes, ...] = ()
+        if n_others:
+            listed = []
+            for _ in range(n_others):
+                length = body[pos]
+                if not 0 < length < 0x80:
+                    return None
+                pos += 1 + length
+                listed.append(body[pos - length : pos])
+            others = tuple(listed)
+            if actor in others or (n_others > 1 and any(a >= b for a, b in pairwise(others))):
+                return None
         layout = _LAYOUTS.get(body[pos : pos + 1 + 2 * body[pos]]) or _layout(body, pos)
         if layout is None or pos + layout.end != len(body):
             return None
         strings, strings_end = pos + layout.strings, pos + layout.strings_end
         raw, raw_end = pos + layout.raw, pos + layout.raw_end
         shape = body[pos:strings] + body[strings_end:raw] + body[raw_end:]
+        if n_others:
+            # (0xFF: never a column count, which a shape without other actors starts with)
+            shape = bytes((0xFF, n_others)) + shape
         op = _ONE_OP.get(shape)
         if op is None:
             if shape in _ONE_OP:
                 return None
-            op = _one_op_template(body, pos, shape, max_ops)
+            op = _one_op_template(body, pos, shape, max_ops, n_others + 1)
             if op is None:
                 return None
         obj, elem, insert, action, code, size, preds, expand, mark = op
@@ -1192,7 +1208,7 @@ def _check_one_op(body: bytes, max_ops: int) -> DecodedChange | None:
             start_op,
             time,
             b"",
-            (),
+            others,
             [_new(ChangeOp, (obj, key, insert, action, (code, value), preds, expand, mark))],
         ),
     )

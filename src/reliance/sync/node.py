@@ -856,6 +856,7 @@ class Node:
             try:
                 self._reload_settings()
                 changed = await self._in_worker(self._refresh_all)
+                await self._in_worker(self.ws.repo.compact_due)  # what peers' batches left due
                 for doc_id in changed:
                     self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
                     await self._fan_out(doc_id, except_key=None)
@@ -1222,6 +1223,7 @@ async def sync_once(
         pass
     finally:
         await conn.close()
+        workspace.repo.compact_due()  # what the batches left due (they do not wait for it)
     if refused:
         raise RelianceError(f"sync refused: {refused}")
     return {
