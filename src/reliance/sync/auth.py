@@ -555,13 +555,13 @@ def _check_batch(
     else:
         stored = repo.scratch(doc_id)
     fresh = [c for c in kept if not stored.has(c.info.hash)]
-    verdict = canonical.check(stored, fresh, limits=stored.limits)
-    if verdict.refusal is not None:
-        raise Rejected(verdict.refusal.reason, verdict.refusal.change)
-    if kind == DocKind.PARTICIPANT and _applies_in_order(stored, fresh):
-        plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, no authorisation to plan
+    if not stored.pending and _applies_in_order(stored, fresh):
+        plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
         plan = stored.plan(fresh) if fresh else []
+    verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan)
+    if verdict.refusal is not None:
+        raise Rejected(verdict.refusal.reason, verdict.refusal.change)
     fresh, turned_away = _room_to_wait(stored, fresh, plan, held)
     _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
@@ -581,14 +581,18 @@ def _check_batch(
 
 
 def _applies_in_order(stored: StoredDoc, fresh: Sequence[SignedChange]) -> bool:
-    """Whether every change's dependencies are applied already or come before it in `fresh`."""
+    """Whether every change's dependencies are applied already or come before it in `fresh` (each
+    change once): then `fresh` is what `stored.plan(fresh)` gives, if nothing waits in the buffer."""
     known = stored.known
     seen: set[bytes] = set()
     for change in fresh:
-        for dep in change.info.deps:
+        info = change.info
+        for dep in info.deps:
             if dep not in known and dep not in seen:
                 return False
-        seen.add(change.info.hash)
+        if info.hash in seen:
+            return False
+        seen.add(info.hash)
     return True
 
 

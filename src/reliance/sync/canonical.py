@@ -200,7 +200,7 @@ class _Batch:
             return f"its author has {count} changes before it, but it is numbered {change.seq}"
         if start <= last:
             return f"its operations reuse counters (up to {last}) of its author's earlier changes"
-        actors = change.actors
+        actors = (actor, *change.others) if change.others else (actor,)
         lookup = self.lookup
         ops = self.ops
         counter = start - 1
@@ -291,20 +291,30 @@ def refusal(
     return check(stored, fresh, limits=limits).refusal
 
 
-def check(stored: StoredDoc, fresh: Sequence[SignedChange], *, limits: Limits = DEFAULT_LIMITS) -> Verdict:
-    """`refusal`, with the changes it read (those of `fresh`, and the buffered ones they complete)."""
+def check(
+    stored: StoredDoc,
+    fresh: Sequence[SignedChange],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    plan: Sequence[SignedChange] | None = None,
+) -> Verdict:
+    """`refusal`, with the changes it read (those of `fresh`, and the buffered ones they complete).
+    `plan`: `stored.plan(fresh)`, when the caller has it already."""
     decoded: dict[bytes, DecodedChange] = {}
     if not fresh:
         return Verdict(None, decoded)
+    check_change, change_body = codec.check_change, codec.change_body
+    max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     for change in fresh:
+        info = change.info
         try:
-            decoded[change.info.hash] = codec.check_change(
-                codec.change_body(change.info.chunk, max_inflated=limits.max_change_bytes),
-                max_ops=limits.change_ops,
+            decoded[info.hash] = check_change(
+                change_body(info.chunk, max_inflated=max_inflated), max_ops=max_ops
             )
         except NonCanonical as exc:
-            return Verdict(_not_canonical(change.info, exc), decoded)
-    plan = _plan(stored, fresh)
+            return Verdict(_not_canonical(info, exc), decoded)
+    if plan is None:
+        plan = _plan(stored, fresh)
     if not plan:
         return Verdict(None, decoded)
     history = _history_of(stored)

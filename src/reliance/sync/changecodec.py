@@ -1194,7 +1194,7 @@ def _check_one_op(body: bytes, max_ops: int) -> DecodedChange | None:
         if raw_end - raw != size:
             return None
         value = body[raw:raw_end]
-        if size:
+        if size and not (size == 1 and value[0] < 0x80):  # (one byte below 0x80: always as written)
             _check_value_bytes(code, value)
     except (IndexError, wire.WireError, UnicodeDecodeError, NonCanonical):
         return None
