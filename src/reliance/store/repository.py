@@ -24,6 +24,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -37,14 +38,14 @@ from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.packing import PackError, Shape, unpack
-from reliance.store import log
+from reliance.packing import Shape, unpack
+from reliance.store import files, log
 from reliance.sync import wire
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = files.SNAPSHOT_FORMAT
 COMPACT_AFTER_RECORDS = 2000
 # A peer's batch leaves a compaction it makes due to `Repository.compact_due` (the node's maintenance),
 # unless the log holds this many times `COMPACT_AFTER_RECORDS`.
@@ -91,16 +92,16 @@ def _record(change: SignedChange, received: float) -> bytes:
     return packed
 
 
-def _record_to_change(payload: bytes, limits: Limits) -> tuple[SignedChange, float | None]:
+def _record_to_change(payload: bytes, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
     """A log record: a change, its signature, and (since the buffer expires) when it was received."""
     record = unpack(payload, Shape.record(limits))
     if not isinstance(record, dict) or not isinstance(record.get("c"), bytes):
         raise ValueError("not a change record")
     signature = record.get("s")
-    received = record.get("t")
-    return (
-        SignedChange(change_info(record["c"], limits), signature if isinstance(signature, bytes) else None),
-        float(received) if isinstance(received, int) and not isinstance(received, bool) else None,
+    if not (isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES):
+        signature = None  # the change was verified when it came: kept, as one a descendant covers
+    return SignedChange(change_info(record["c"], limits), signature), files.received_time(
+        record.get("t"), now
     )
 
 
@@ -112,16 +113,16 @@ def change_size(info: ChangeInfo, limits: Limits | None) -> int:
     return wire.change_size(chunk, max_inflated=1 << 62 if limits is None else limits.max_change_bytes)
 
 
-def _waiting_entry(entry: object, limits: Limits) -> tuple[SignedChange, float | None]:
+def _waiting_entry(entry: object, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
     """One waiting change of a snapshot: [chunk, signature or nil] and, since they expire, its time."""
     if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[0], bytes):
         raise ValueError("malformed entry")
     signature = entry[1]
-    if signature is not None and not (isinstance(signature, bytes) and len(signature) == 64):
+    if signature is not None and not (
+        isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES
+    ):
         raise ValueError("malformed signature")
-    received = entry[2] if len(entry) == 3 else None
-    if received is not None and (type(received) is not int or received <= 0):
-        received = None
+    received = files.received_time(entry[2], now) if len(entry) == 3 else None
     return SignedChange(change_info(entry[0], limits), signature), received
 
 
@@ -177,6 +178,18 @@ class StoredDoc:
         self._log_inode = -1
         self._snapshot_inode = -1
         self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
+        self._writers = 0  # threads of this process holding `locked()`: never closed by the cache meanwhile
+        self._writers_lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """A write (or a catch-up) is under way in this process."""
+        return self._writers > 0
+
+    def disk_mark(self) -> tuple[int, int, int]:
+        """What this copy has read of its files (snapshot inode, log inode, log offset): the files differ
+        from it once another process wrote."""
+        return self._snapshot_inode, self._log_inode, self._log_offset
 
     # -- files ---------------------------------------------------------------------------------------------
     @property
@@ -193,11 +206,15 @@ class StoredDoc:
             fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
         except OSError as exc:
             raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
+        with self._writers_lock:
+            self._writers += 1
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
+            with self._writers_lock:
+                self._writers -= 1
 
     # -- opening -------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -225,26 +242,35 @@ class StoredDoc:
         self.expire_pending()
 
     def _read_snapshot(self) -> None:
+        """Every field is checked (`files.read_snapshot`) and the saved document against the list of
+        changes, before any is used: one that does not pass makes the document unreadable, its files
+        left as they are. Opened on the log alone, it would lose nothing at once, but its next change of
+        ours would reuse a sequence number its snapshot holds (a fork of our own history that every peer
+        refuses), and its next compaction would replace the snapshot. Waiting changes alone may be
+        dropped: their senders send them again."""
         try:
             data = self.snapshot_path.read_bytes()
-            snap = unpack(data, Shape.snapshot(self.limits, len(data)))
-            if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
-                raise ValueError("unknown snapshot format")
-            self.generation = int(snap["gen"])
-            if snap["am"]:
-                self.crdt = CrdtDoc.load(snap["am"], self.actor)
-            self.known = {bytes(h): (bytes(s) if s is not None else None) for h, s in snap["known"]}
-            size = snap.get("size")
-            self._known_bytes = size if type(size) is int and size >= 0 else (None if self.known else 0)
-            waiting = snap["pending"]
-            if not isinstance(waiting, list):
-                raise ValueError("malformed list of waiting changes")
-        except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException, DocumentError) as exc:
+            snap = files.read_snapshot(data, self.doc_id, self.limits)
+            crdt = CrdtDoc.load(snap.saved, self.actor) if snap.saved else CrdtDoc.new(self.actor)
+            heads = crdt.heads()
+            if bool(heads) != bool(snap.known) or any(head not in snap.known for head in heads):
+                raise files.Damaged("its saved document does not end with changes of its list")
+        except OSError as exc:
+            raise StoreError(
+                f"the snapshot of document {self.doc_id} is unreadable: {exc.strerror or exc}"
+            ) from None
+        except (files.Damaged, DocumentError) as exc:
             raise StoreError(f"the snapshot of document {self.doc_id} is unreadable: {exc}") from None
+        self.generation = snap.generation
+        self.crdt = crdt
+        self.known = snap.known
+        self._known_bytes = snap.size if snap.size is not None else (None if self.known else 0)
+        if snap.waiting is None:
+            self._warn(f"document {self.doc_id}: dropped the waiting changes of its snapshot (not a list)")
         now = self.clock()
-        for entry in waiting:
+        for entry in snap.waiting or ():
             try:
-                change, received = _waiting_entry(entry, self.limits)
+                change, received = _waiting_entry(entry, self.limits, now)
             except (ValueError, TypeError) as exc:  # WireError is a ValueError
                 self._warn(
                     f"document {self.doc_id}: dropped a waiting change that cannot be read back ({exc})"
@@ -291,18 +317,41 @@ class StoredDoc:
                     self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
                     self._start_log()
                 return []
-            try:
-                header = unpack(payloads[0], Shape.record(self.limits))
-            except PackError:
-                header = None  # as a log of another generation: its records are not read
             payloads = payloads[1:]
-            if not isinstance(header, dict) or header.get("gen") != self.generation:
-                # A log older than the snapshot: everything in it is already in the snapshot.
-                if repair:
-                    self._start_log()
-                    self._log_inode = os.stat(self.log_path).st_ino
-                    self._log_offset = os.stat(self.log_path).st_size
-                return []
+            try:
+                generation: int | None = files.read_log_header(
+                    result.payloads[0], self.doc_id, self.limits
+                ).generation
+            except files.Damaged as exc:
+                # Not understood: perhaps a log older than the snapshot, perhaps the current one. Its
+                # records are read all the same: a change the snapshot holds already is a duplicate.
+                generation = None
+                self._warn(
+                    f"document {self.doc_id}: the header of its log is not understood ({exc}); "
+                    f"its {len(payloads)} records were read all the same"
+                )
+            if generation is not None and generation > self.generation:
+                # Its records may follow changes the snapshot does not hold (lost, or put back from a
+                # copy): opened on half its history, the document's next change of ours would fork it.
+                raise StoreError(
+                    f"the log of document {self.doc_id} is of generation {generation}, its snapshot of "
+                    f"{self.generation}: the snapshot is missing or older than its log"
+                )
+            if generation is not None and generation < self.generation:
+                # A log older than the snapshot (a compaction stopped before it replaced the log): every
+                # change in it is in the snapshot already. If one is not, its header says so falsely.
+                stray = self._not_held(payloads)
+                if not stray:
+                    if repair:
+                        self._start_log()
+                        self._log_inode = os.stat(self.log_path).st_ino
+                        self._log_offset = os.stat(self.log_path).st_size
+                    return []
+                self._warn(
+                    f"document {self.doc_id}: its log names generation {generation}, before its "
+                    f"snapshot's {self.generation}, yet holds {stray} changes the snapshot does not hold: "
+                    f"its {len(payloads)} records were read all the same"
+                )
         if result.damaged:
             # Every caller holds the lock and writers append under it, so a damaged tail is never a write
             # in progress: cut it now, or the next append would land after it and be lost on the next open.
@@ -315,9 +364,10 @@ class StoredDoc:
         self._log_offset = result.end
         changes: list[SignedChange] = []
         times: dict[bytes, float] = {}
+        now = self.clock()
         for payload in payloads:
             try:
-                change, received = _record_to_change(payload, self.limits)
+                change, received = _record_to_change(payload, self.limits, now)
             except (ValueError, TypeError) as exc:  # PackError and WireError are ValueErrors
                 self._warn(f"document {self.doc_id}: skipped a log record that cannot be read back ({exc})")
                 continue
@@ -326,6 +376,19 @@ class StoredDoc:
                 times[change.info.hash] = received
         self.records_since_snapshot += len(changes)
         return self._integrate(changes, received=times).applied
+
+    def _not_held(self, payloads: Sequence[bytes]) -> int:
+        """How many records of a log hold a change that is neither applied nor waiting (those that
+        cannot be read do not count: they are not read from a current log either)."""
+        now = self.clock()
+        count = 0
+        for payload in payloads:
+            try:
+                change, _ = _record_to_change(payload, self.limits, now)
+            except (ValueError, TypeError):
+                continue
+            count += change.info.hash not in self.known and change.info.hash not in self.pending
+        return count
 
     def refresh(self) -> list[bytes]:
         """Pick up changes other processes wrote; returns the hashes newly applied."""
@@ -700,16 +763,32 @@ class StoredDoc:
         return total
 
     def subscribe(self, listener: Callable[[StoredDoc, list[bytes]], None]) -> None:
-        self._listeners.append(listener)
+        if listener not in self._listeners:  # a reader subscribing again after the document was reopened
+            self._listeners.append(listener)
 
     def _notify(self, hashes: list[bytes]) -> None:
         for listener in list(self._listeners):
             listener(self, hashes)
 
 
+def disk_mark(folder: Path) -> tuple[int, int, int]:
+    """The files of a document not in memory, as `StoredDoc.disk_mark` would see them once read."""
+    try:
+        log_stat = os.stat(folder / "log")
+    except OSError:
+        return _inode(folder / "snapshot"), -1, 0
+    return _inode(folder / "snapshot"), log_stat.st_ino, log_stat.st_size
+
+
 class Repository:
     """Every document held in one home, read and written within one set of `limits`; `clock` tells
-    when a waiting change came (tests give their own)."""
+    when a waiting change came (tests give their own).
+
+    Documents are opened on demand and kept in memory up to `limits.max_open_documents`, the least
+    recently used closed first (never one being written: `StoredDoc.busy`). A document closed and opened
+    again is read from disk, and keeps its listeners (`subscribe`): a caller may still hold the closed
+    copy, which stays correct, as a copy in another process does (every write takes the file lock and
+    catches up first)."""
 
     def __init__(
         self, home: Path, actor: bytes, *, limits: Limits = DEFAULT_LIMITS, clock: Clock = time.time
@@ -719,11 +798,15 @@ class Repository:
         self.limits = limits
         self.clock = clock
         self.docs_dir = home / "docs"
-        self._open: dict[str, StoredDoc] = {}
+        self._open: OrderedDict[str, StoredDoc] = OrderedDict()  # least recently used first
         # The node's sync thread and the app's store thread may open documents at the same time.
         self._opening = threading.RLock()
         # Called with each document once it is loaded, to build what is derived from it (indexes).
         self.on_open: list[Callable[[StoredDoc], None]] = []
+        # Of documents not in memory: their listeners (given back when reopened), and what was last read
+        # of their files (so that `refresh_all` tells what another process changed without opening them).
+        self._listeners_of: dict[str, list[Callable[[StoredDoc, list[bytes]], None]]] = {}
+        self._marks: dict[str, tuple[int, int, int]] = {}
 
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
@@ -735,14 +818,18 @@ class Repository:
 
     def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
         doc_kind(doc_id)
-        if doc_id in self._open:
-            return self._open[doc_id]
+        stored = self._open.get(doc_id)
+        if stored is not None:
+            with suppress(KeyError):  # closed by another thread meanwhile: this copy is still correct
+                self._open.move_to_end(doc_id)
+            return stored
         with self._opening:
             return self._open_locked(doc_id, create)
 
     def _open_locked(self, doc_id: str, create: bool) -> StoredDoc:
-        if doc_id in self._open:
-            return self._open[doc_id]
+        stored = self._open.get(doc_id)
+        if stored is not None:
+            return stored
         folder = self.docs_dir / doc_id
         if not folder.exists():
             if not create:
@@ -750,11 +837,36 @@ class Repository:
             private_dir(folder)
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock)
-        stored.load()
+        kept = self._listeners_of.pop(doc_id, None)
+        if kept is not None:
+            stored._listeners = kept  # the very list: a closed copy still written to notifies them too
+        try:
+            stored.load()
+        except BaseException:
+            if kept is not None:
+                self._listeners_of[doc_id] = kept
+            raise
         self._open[doc_id] = stored
         for hook in self.on_open:
             hook(stored)
+        self._close_least_used()
         return stored
+
+    def _close_least_used(self) -> None:
+        """Beyond `max_open_documents`, close the least recently used documents that no write holds."""
+        excess = len(self._open) - self.limits.max_open_documents
+        if excess <= 0:
+            return
+        for doc_id, stored in list(self._open.items())[:-1]:  # never the one just opened
+            if excess <= 0:
+                break
+            if stored.busy:
+                continue
+            del self._open[doc_id]
+            if stored._listeners:
+                self._listeners_of[doc_id] = stored._listeners
+            self._marks[doc_id] = stored.disk_mark()
+            excess -= 1
 
     def scratch(self, doc_id: str) -> StoredDoc:
         """An empty, unsaved document, to check a batch for a document not held yet."""
@@ -762,12 +874,11 @@ class Repository:
 
     def reload(self, doc_id: str) -> StoredDoc:
         """Drop the in-memory document (e.g. after an automerge panic) and read it again from disk."""
-        stale = self._open.pop(doc_id, None)
-        fresh = self.open(doc_id)
-        if stale is not None:
-            for listener in stale._listeners:
-                fresh.subscribe(listener)
-        return fresh
+        with self._opening:
+            stale = self._open.pop(doc_id, None)
+            if stale is not None and stale._listeners:
+                self._listeners_of[doc_id] = stale._listeners
+            return self.open(doc_id)
 
     def compact_due(self) -> list[str]:
         """Compact every open document whose log is due (a peer's batch leaves it); their ids. One that
@@ -788,14 +899,23 @@ class Repository:
         return list(self._open.values())
 
     def refresh_all(self) -> dict[str, list[bytes]]:
-        """Catch up on what other processes wrote, including documents they created."""
+        """Catch up on what other processes wrote, including documents they created: the hashes newly
+        applied per document. A document closed by the cache is opened again only when its files changed
+        since it was last read; one never opened here is opened (its hashes: all it holds)."""
         changed: dict[str, list[bytes]] = {}
+        marks = self._marks
         for doc_id in self.doc_ids():
-            if doc_id not in self._open:
-                self.open(doc_id)
-                changed[doc_id] = list(self._open[doc_id].known)
+            stored = self._open.get(doc_id)
+            if stored is not None:
+                applied = stored.refresh()
+                if applied:
+                    changed[doc_id] = applied
                 continue
-            applied = self._open[doc_id].refresh()
-            if applied:
-                changed[doc_id] = applied
+            if doc_id in marks and marks[doc_id] == disk_mark(self.docs_dir / doc_id):
+                continue
+            marks.pop(doc_id, None)
+            try:
+                changed[doc_id] = list(self.open(doc_id).known)
+            except StoreError:
+                continue  # removed meanwhile, or unreadable: the next open reports it
         return changed

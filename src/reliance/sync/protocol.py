@@ -388,6 +388,12 @@ class Session:
         """The digests or summaries were compared and every document they showed different is in sync."""
         return self._round_done
 
+    @property
+    def unsettled(self) -> list[str]:
+        """The documents the summaries showed different that are not in sync yet (empty before the
+        summaries were compared: see `settled`)."""
+        return sorted(self._differing)
+
     def start(self) -> list[bytes]:
         self._sent_digest = _digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
