@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from reliance import projects
+from reliance.app import projects
 from reliance.export.csv_ledger import COLUMNS, export_csv
 from tests.conftest import run_cli
 from tests.export.conftest import GOLDEN, World

@@ -16,16 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import CrdtDoc
 from reliance.doc import participant
-from reliance.doc.crdt import CrdtDoc
 from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
 from reliance.store import log, repository
 from reliance.store.repository import Repository, StoredDoc
-from reliance.sync import wire
-from reliance.workspace import Workspace
 
 STORE_SETTINGS = settings(
     max_examples=30,

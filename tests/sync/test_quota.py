@@ -9,13 +9,13 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync.doctor import quota_findings
-from reliance.sync.protocol import ChangesReceived, Declined
-from reliance.sync.quota import AuthorUsage, Quotas, QuotaUsage
-from reliance.workspace import Workspace
+from reliance.net.doctor import quota_findings
+from reliance.replication.protocol import ChangesReceived, Declined
+from reliance.replication.quota import AuthorUsage, Quotas, QuotaUsage
 from tests.sync.sessions import pump, session_of
 
 KIB = 1024

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
 from reliance.doc import project as pdoc
 from reliance.errors import ModelError
 from tests.sync.memnet import MemNet

@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import io
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import OnUnreadable, Workspace
 from reliance.economy import PROJECT_ACCOUNT, format_amount
-from reliance.workspace import OnUnreadable, Workspace
 
 COLUMNS = (
     "id",
