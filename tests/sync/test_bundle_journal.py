@@ -129,7 +129,7 @@ IMPORTER = textwrap.dedent(
         time.sleep(pause)
         return real_store(repo, checked)
 
-    bundle.store_batch = slow_store
+    auth.store_batch = slow_store
     print("ready", flush=True)
     sys.exit(main(["--home", home, "bundle", "import", stick]))
     """
@@ -201,7 +201,7 @@ def test_a_crash_between_documents_is_completed_at_the_next_open_and_said_so(
         stored.append(checked.doc_id)
         return real_store(repo, checked)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bundle, "store_batch", store_then_die)
+    monkeypatch.setattr(auth, "store_batch", store_then_die)
     with pytest.raises(Die):
         main(["--home", str(home), "bundle", "import", str(scene.stick)])
     monkeypatch.undo()
@@ -231,7 +231,7 @@ def test_a_store_failure_midway_says_how_far_it_went_and_the_next_open_finishes(
             raise StoreError(f"cannot write document {checked.doc_id}: No space left on device")
         return real_store(repo, checked)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bundle, "store_batch", failing_store)
+    monkeypatch.setattr(auth, "store_batch", failing_store)
     code = main(["--home", str(home), "bundle", "import", str(scene.stick)])
     _, err = capsys.readouterr()
     monkeypatch.undo()

@@ -10,6 +10,12 @@ Layout of `HOME/docs/DOC_ID/`:
 Only changes that were verified (signed by their author, authorised) reach this module, either
 made here (`local_change`) or received (`add_verified`). Nothing is acknowledged before fsync.
 
+Inside a process, every writer of a document holds its lock (`Repository.writing`, `StoredDoc.locked`,
+reentrant): the app's store thread and the node's sync worker share the documents in memory. A batch
+is checked and stored under that lock (`sync.auth.accept_batch`); it carries the `revision` of the
+document it was checked against, and `add_verified` refuses it (`Moved`) if the document changed since,
+so that it is checked again, never stored over a newer state.
+
 Everything is read back with the same `Limits` the door applied, so that what was let in can be read
 again; and one record or waiting change that cannot be read (a damaged disk, limits lowered since) is
 dropped with a warning in `StoredDoc.warnings`, never the whole document. Changes waiting for their
@@ -19,12 +25,14 @@ dependencies carry the time they came, and are forgotten after `pending_ttl_seco
 from __future__ import annotations
 
 import fcntl
+import itertools
 import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -44,6 +52,7 @@ from reliance.sync import wire
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
+_REVISIONS = itertools.count(1)  # `StoredDoc.revision`: never the same twice in a process
 SNAPSHOT_FORMAT = 1
 COMPACT_AFTER_RECORDS = 2000
 DOC_ID_RE = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")  # always fullmatch: `$` lets "\n" through
@@ -122,6 +131,20 @@ def _waiting_entry(entry: object, limits: Limits) -> tuple[SignedChange, float |
     return SignedChange(change_info(entry[0], limits), signature), received
 
 
+class Moved(StoreError):
+    """The document changed since the batch was checked (another thread or process wrote): check again."""
+
+
+class DocLock:
+    """The lock of one document in this process: reentrant, shared by every `StoredDoc` of that id."""
+
+    __slots__ = ("__weakref__", "files", "thread_lock")
+
+    def __init__(self) -> None:
+        self.thread_lock = threading.RLock()
+        self.files = 0  # nesting depth of `StoredDoc.locked` in the owning thread (flock taken once)
+
+
 @dataclass
 class AddResult:
     applied: list[bytes] = field(default_factory=list)
@@ -154,6 +177,7 @@ class StoredDoc:
         actor: bytes,
         limits: Limits = DEFAULT_LIMITS,
         clock: Clock = time.time,
+        lock: DocLock | None = None,
     ) -> None:
         self.folder = folder
         self.doc_id = doc_id
@@ -170,6 +194,10 @@ class StoredDoc:
         self.generation = 0
         self.records_since_snapshot = 0
         self.warnings: list[str] = []
+        self.lock = DocLock() if lock is None else lock
+        # Renewed by every change of what is held (applied, waiting, reloaded), unique in the process:
+        # a batch checked at one revision is stored only at that revision (`add_verified`).
+        self.revision = next(_REVISIONS)
         self._log_offset = 0
         self._log_inode = -1
         self._snapshot_inode = -1
@@ -185,16 +213,34 @@ class StoredDoc:
         return self.folder / "log"
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        try:
-            fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
-        except OSError as exc:
-            raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+    def writing(self) -> Iterator[None]:
+        """Hold the document against the other threads of this process (reentrant; no file lock)."""
+        with self.lock.thread_lock:
             yield
-        finally:
-            os.close(fd)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the document against other threads and other processes (reentrant in one thread)."""
+        lock = self.lock
+        with lock.thread_lock:
+            if lock.files:
+                lock.files += 1
+                try:
+                    yield
+                finally:
+                    lock.files -= 1
+                return
+            try:
+                fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
+            except OSError as exc:
+                raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                lock.files = 1
+                yield
+            finally:
+                lock.files = 0
+                os.close(fd)
 
     # -- opening -------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -204,6 +250,7 @@ class StoredDoc:
 
     def _load_locked(self) -> None:
         remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
+        self.revision = next(_REVISIONS)
         self.crdt = CrdtDoc.new(self.actor)
         self.known = {}
         self.pending = {}
@@ -354,6 +401,8 @@ class StoredDoc:
                 continue
             pending[change_hash] = change
             received_at[change_hash] = received.get(change_hash, now) if received else now
+        if result.duplicate < len(changes):
+            self.revision = next(_REVISIONS)
         ready = self._ready_in_causal_order()
         if ready:
             if prepared is not None:
@@ -381,6 +430,7 @@ class StoredDoc:
         self.received[change.info.hash] = received
 
     def _release(self, change_hash: bytes) -> None:
+        self.revision = next(_REVISIONS)
         del self.pending[change_hash]
         self.received.pop(change_hash, None)
         self._pending_sizes.pop(change_hash, None)
@@ -460,14 +510,18 @@ class StoredDoc:
             self._known_bytes = sum(change_size(c, None) for c in self.crdt.changes_since([]))
         return self._known_bytes
 
-    def _ready_in_causal_order(self) -> list[SignedChange]:
-        """Pending changes whose dependencies are (or become) known, each after its dependencies.
+    def _ready_in_causal_order(
+        self, pending: Mapping[bytes, SignedChange] | None = None
+    ) -> list[SignedChange]:
+        """Pending changes (those of the buffer, or `pending`) whose dependencies are (or become) known,
+        each after its dependencies.
 
         Linear in the number of pending changes and dependency links, whatever their order.
         """
         ready: list[SignedChange] = []
         known = self.known
-        pending = self.pending
+        if pending is None:
+            pending = self.pending
         seen: set[bytes] = set()
         for change_hash, change in pending.items():  # the usual case: already in causal order
             if not all(dep in known or dep in seen for dep in change.info.deps):
@@ -496,15 +550,14 @@ class StoredDoc:
         return ready
 
     def plan(self, changes: Sequence[SignedChange]) -> list[SignedChange]:
-        """The changes (new and buffered) that would be applied, in order, if `changes` were added."""
-        saved = dict(self.pending)
-        try:
-            for change in changes:
-                if change.info.hash not in self.known:
-                    self.pending.setdefault(change.info.hash, change)
-            return self._ready_in_causal_order()
-        finally:
-            self.pending = saved
+        """The changes (new and buffered) that would be applied, in order, if `changes` were added.
+
+        A question only: the buffer is read, never changed (another thread may be reading it)."""
+        would_wait = dict(self.pending)
+        for change in changes:
+            if change.info.hash not in self.known:
+                would_wait.setdefault(change.info.hash, change)
+        return self._ready_in_causal_order(would_wait)
 
     def drop_pending(self, hashes: Sequence[bytes]) -> list[bytes]:
         """Forget buffered changes and those waiting on them, on disk too (the snapshot is rewritten
@@ -519,15 +572,27 @@ class StoredDoc:
                 self._write_snapshot()
         return sorted(doomed)
 
-    def add_verified(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
+    def add_verified(
+        self,
+        changes: Sequence[SignedChange],
+        prepared: CrdtDoc | None = None,
+        *,
+        checked_at: int | None = None,
+    ) -> AddResult:
         """Store and apply changes that were authenticated and authorised by the caller.
 
+        `checked_at`: the `revision` they were checked at; if the document changed since (another
+        thread or process wrote), `Moved` is raised with nothing written, and the caller checks again.
         `prepared`, when given, is a fork on which exactly `plan(changes)` was applied (project
-        authorisation does that); it replaces the document instead of applying twice.
+        authorisation does that) at `checked_at`; it replaces the document instead of applying twice.
         """
         with self.locked():
-            if self._catch_up(repair=False):
+            if self._catch_up(repair=False) and checked_at is None:
                 prepared = None  # another process wrote meanwhile: apply onto the current state instead
+            if checked_at is not None and checked_at != self.revision:
+                raise Moved(f"document {self.doc_id} changed while a batch for it was checked")
+            if prepared is not None and checked_at is None:
+                raise ValueError("a prepared document is only stored at the revision it was made at")
             fresh = [c for c in changes if c.info.hash not in self.known and c.info.hash not in self.pending]
             if not fresh:
                 return AddResult(duplicate=len(changes))
@@ -574,6 +639,7 @@ class StoredDoc:
                 self._load_locked()
                 raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
             self.known[info.hash] = signed.signature
+            self.revision = next(_REVISIONS)
             if self._known_bytes is not None:
                 self._known_bytes += size
             self.records_since_snapshot += 1
@@ -707,8 +773,10 @@ class Repository:
         self.clock = clock
         self.docs_dir = home / "docs"
         self._open: dict[str, StoredDoc] = {}
-        # The node's sync thread and the app's store thread may open documents at the same time.
+        # The node's sync thread and the app's store thread may open and write documents at the same
+        # time: one lock per document id, alive while anything (an open document, a writer) holds it.
         self._opening = threading.RLock()
+        self._locks: weakref.WeakValueDictionary[str, DocLock] = weakref.WeakValueDictionary()
         # Called with each document once it is loaded, to build what is derived from it (indexes).
         self.on_open: list[Callable[[StoredDoc], None]] = []
 
@@ -720,23 +788,42 @@ class Repository:
     def exists(self, doc_id: str) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id / "log").exists()
 
+    def lock_of(self, doc_id: str) -> DocLock:
+        """The lock every writer of `doc_id` in this process holds (see `writing`)."""
+        with self._opening:
+            lock = self._locks.get(doc_id)
+            if lock is None:
+                lock = self._locks[doc_id] = DocLock()
+            return lock
+
+    @contextmanager
+    def writing(self, doc_id: str) -> Iterator[None]:
+        """Hold `doc_id` against the other threads of this process, held or not yet (reentrant): its
+        batches are checked and stored under it (`sync.auth.accept_batch`), local changes made."""
+        lock = self.lock_of(doc_id)
+        with lock.thread_lock:
+            yield
+
     def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
         doc_kind(doc_id)
-        if doc_id in self._open:
-            return self._open[doc_id]
-        with self._opening:
-            return self._open_locked(doc_id, create)
+        stored = self._open.get(doc_id)
+        if stored is not None:
+            return stored
+        lock = self.lock_of(doc_id)
+        with lock.thread_lock:  # never under `_opening`: a writer holding this lock may open it
+            return self._open_locked(doc_id, create, lock)
 
-    def _open_locked(self, doc_id: str, create: bool) -> StoredDoc:
-        if doc_id in self._open:
-            return self._open[doc_id]
+    def _open_locked(self, doc_id: str, create: bool, lock: DocLock) -> StoredDoc:
+        stored = self._open.get(doc_id)
+        if stored is not None:
+            return stored
         folder = self.docs_dir / doc_id
         if not folder.exists():
             if not create:
                 raise StoreError(f"no document {doc_id} in this store")
             private_dir(folder)
             fsync_dir(folder.parent)
-        stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock)
+        stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock, lock)
         stored.load()
         self._open[doc_id] = stored
         for hook in self.on_open:
@@ -749,8 +836,9 @@ class Repository:
 
     def reload(self, doc_id: str) -> StoredDoc:
         """Drop the in-memory document (e.g. after an automerge panic) and read it again from disk."""
-        stale = self._open.pop(doc_id, None)
-        fresh = self.open(doc_id)
+        with self.writing(doc_id):
+            stale = self._open.pop(doc_id, None)
+            fresh = self.open(doc_id)
         if stale is not None:
             for listener in stale._listeners:
                 fresh.subscribe(listener)

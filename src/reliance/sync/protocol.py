@@ -59,10 +59,8 @@ from reliance.sync.auth import (
     BatchOutcome,
     Rejected,
     accept_batch,
-    check_batch,
     covered_by_signatures,
     is_one_chain,
-    store_batch,
 )
 from reliance.sync.quota import OverQuota, Quotas
 from reliance.sync.wire import read_uleb128_fast as _uleb
@@ -299,9 +297,13 @@ class SyncHost:
         if quotas is None:
             return accept_batch(self.repo, doc_id, batch, blocked=self.blocked())
         quotas.admit_before_checking(doc_id, batch)  # spares checking what would be declined anyway
-        checked = check_batch(self.repo, doc_id, batch, blocked=self.blocked(), drop_bad_buffered=True)
-        quotas.admit(doc_id, checked.fresh, checked.prepared)
-        outcome = store_batch(self.repo, checked)
+        outcome = accept_batch(
+            self.repo,
+            doc_id,
+            batch,
+            blocked=self.blocked(),
+            admit=lambda checked: quotas.admit(doc_id, checked.fresh, checked.prepared),
+        )
         quotas.note(doc_id)
         return outcome
 
