@@ -195,6 +195,8 @@ class StoredDoc:
         self.records_since_snapshot = 0
         self.warnings: list[str] = []
         self.lock = DocLock() if lock is None else lock
+        self.unsynced = False  # written without fsync: `sync()` is due
+        self.on_unsynced: Callable[[StoredDoc], None] | None = None
         # Renewed by every change of what is held (applied, waiting, reloaded), unique in the process:
         # a batch checked at one revision is stored only at that revision (`add_verified`).
         self.revision = next(_REVISIONS)
@@ -248,8 +250,8 @@ class StoredDoc:
         with self.locked():
             self._load_locked()
 
-    def _load_locked(self) -> None:
-        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
+    def _forget_everything(self) -> None:
+        """Back to an empty document, before it is read again."""
         self.revision = next(_REVISIONS)
         self.crdt = CrdtDoc.new(self.actor)
         self.known = {}
@@ -258,6 +260,10 @@ class StoredDoc:
         self._pending_sizes = {}
         self._known_bytes = 0
         self.generation = 0
+
+    def _load_locked(self) -> None:
+        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
+        self._forget_everything()
         self._snapshot_inode = _inode(self.snapshot_path)
         if self.snapshot_path.exists():
             self._read_snapshot()
@@ -578,6 +584,7 @@ class StoredDoc:
         prepared: CrdtDoc | None = None,
         *,
         checked_at: int | None = None,
+        sync: bool = True,
     ) -> AddResult:
         """Store and apply changes that were authenticated and authorised by the caller.
 
@@ -585,6 +592,8 @@ class StoredDoc:
         thread or process wrote), `Moved` is raised with nothing written, and the caller checks again.
         `prepared`, when given, is a fork on which exactly `plan(changes)` was applied (project
         authorisation does that) at `checked_at`; it replaces the document instead of applying twice.
+        With `sync` False the log is not fsynced yet: the caller calls `sync()` (`Repository.flush`)
+        before it tells anyone the changes are stored.
         """
         with self.locked():
             if self._catch_up(repair=False) and checked_at is None:
@@ -601,20 +610,42 @@ class StoredDoc:
             except (CrdtPanic, CrdtError):
                 self._load_locked()  # applying is not atomic: start again from what is on disk
                 raise
-            now = self.clock()
-            try:
-                self._log_offset = log.append(
-                    self.log_path, [_record(c, now) for c in fresh], max_record=self.limits.max_record
-                )
-            except OSError as exc:
-                self._load_locked()
-                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            self._append(fresh, sync=sync)
             self.records_since_snapshot += len(fresh)
             result.duplicate += len(changes) - len(fresh)
         if result.applied:
             self._notify(result.applied)
-        self.maybe_compact()
+        if sync:
+            self.maybe_compact()
         return result
+
+    def _append(self, changes: Sequence[SignedChange], *, sync: bool = True) -> None:
+        """Write changes to the log (caller holds the lock); on failure the document is read again."""
+        now = self.clock()
+        try:
+            self._log_offset = log.append(
+                self.log_path,
+                [_record(c, now) for c in changes],
+                max_record=self.limits.max_record,
+                sync=sync,
+            )
+        except OSError as exc:
+            self._load_locked()
+            raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+        if not sync and not self.unsynced:
+            self.unsynced = True
+            if self.on_unsynced is not None:
+                self.on_unsynced(self)
+
+    def sync(self) -> None:
+        """Make durable what `add_verified(..., sync=False)` wrote, and compact if it is time."""
+        if self.unsynced:
+            self.unsynced = False
+            try:
+                log.sync_file(self.log_path)
+            except OSError as exc:
+                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+        self.maybe_compact()
 
     def local_change(
         self, sign: Callable[[bytes], bytes], edit: Callable[[Writer], object]
@@ -631,13 +662,7 @@ class StoredDoc:
                 return None
             size = self._check_own_change(info)
             signed = SignedChange(info, sign(info.hash))
-            try:
-                self._log_offset = log.append(
-                    self.log_path, [_record(signed, self.clock())], max_record=self.limits.max_record
-                )
-            except OSError as exc:
-                self._load_locked()
-                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            self._append([signed])
             self.known[info.hash] = signed.signature
             self.revision = next(_REVISIONS)
             if self._known_bytes is not None:
@@ -777,6 +802,7 @@ class Repository:
         # time: one lock per document id, alive while anything (an open document, a writer) holds it.
         self._opening = threading.RLock()
         self._locks: weakref.WeakValueDictionary[str, DocLock] = weakref.WeakValueDictionary()
+        self._unsynced: dict[str, StoredDoc] = {}  # written without fsync, waiting for `flush`
         # Called with each document once it is loaded, to build what is derived from it (indexes).
         self.on_open: list[Callable[[StoredDoc], None]] = []
 
@@ -787,6 +813,19 @@ class Repository:
 
     def exists(self, doc_id: str) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id / "log").exists()
+
+    def _note_unsynced(self, stored: StoredDoc) -> None:
+        with self._opening:
+            self._unsynced[stored.doc_id] = stored
+
+    def flush(self) -> None:
+        """Make durable every batch stored without fsync (`add_verified(..., sync=False)`): one fsync a
+        document however many batches it took. The node calls it before it answers the peers."""
+        with self._opening:
+            due, self._unsynced = self._unsynced, {}
+        for stored in due.values():
+            with stored.writing():
+                stored.sync()
 
     def lock_of(self, doc_id: str) -> DocLock:
         """The lock every writer of `doc_id` in this process holds (see `writing`)."""
@@ -824,6 +863,7 @@ class Repository:
             private_dir(folder)
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock, lock)
+        stored.on_unsynced = self._note_unsynced
         stored.load()
         self._open[doc_id] = stored
         for hook in self.on_open:

@@ -32,7 +32,6 @@ from reliance.store.repository import (
     AddResult,
     DocKind,
     Moved,
-    Repository,
     SignedChange,
     StoredDoc,
     change_size,
@@ -40,6 +39,7 @@ from reliance.store.repository import (
 )
 from reliance.sync import authority, canonical, ops
 from reliance.sync.causal import CausalGraph
+from reliance.sync.docstore import DocStore
 from reliance.sync.ops import ObjKey
 
 
@@ -490,7 +490,7 @@ class CheckedBatch:
 
 
 def check_batch(
-    repo: Repository,
+    repo: DocStore,
     doc_id: str,
     changes: Sequence[SignedChange],
     *,
@@ -531,7 +531,7 @@ _MAX_DROPS = 64
 
 
 def _check_batch(
-    repo: Repository,
+    repo: DocStore,
     doc_id: str,
     changes: Sequence[SignedChange],
     *,
@@ -632,13 +632,14 @@ def _check_size(stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
 
 
 def accept_batch(
-    repo: Repository,
+    repo: DocStore,
     doc_id: str,
     changes: Sequence[SignedChange],
     *,
     blocked: Collection[bytes] = (),
     admit: Callable[[CheckedBatch], None] | None = None,
     checked: CheckedBatch | None = None,
+    sync: bool = True,
 ) -> BatchOutcome:
     """Authenticate, authorise, then store and apply a batch; raise Rejected with nothing applied.
 
@@ -646,7 +647,8 @@ def accept_batch(
     change (which holds it too) lands before or after, never between. `admit` judges the checked batch
     before it is stored (quotas: raising keeps it out). `checked`: a check made earlier, outside the
     lock (a bundle checks every document before writing any); it is used if the document has not moved
-    since. A document another process wrote meanwhile is checked again."""
+    since. A document another process wrote meanwhile is checked again. `sync` False: the log is not
+    fsynced yet; the caller flushes the store (`Repository.flush`) before it answers anyone."""
     with repo.writing(doc_id):
         for _ in range(_MAX_RECHECKS):
             if checked is None:
@@ -654,7 +656,7 @@ def accept_batch(
                 if admit is not None:
                     admit(checked)
             try:
-                return store_batch(repo, checked)
+                return store_batch(repo, checked, sync=sync)
             except Moved:
                 checked = None
     raise StoreError(f"document {doc_id} kept changing while a batch for it was checked: try again later")
@@ -663,7 +665,7 @@ def accept_batch(
 _MAX_RECHECKS = 8
 
 
-def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
+def store_batch(repo: DocStore, checked: CheckedBatch, *, sync: bool = True) -> BatchOutcome:
     """Store and apply a batch that passed `check_batch`; raise Rejected if automerge fails on it, and
     `Moved` (nothing written) if the document changed since it was checked: `accept_batch` is the
     caller that checks again."""
@@ -678,7 +680,9 @@ def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
     stored = repo.open(doc_id, create=True)
     checked_at = stored.revision if checked.checked_at is None else checked.checked_at
     try:
-        result: AddResult = stored.add_verified(checked.fresh, checked.prepared, checked_at=checked_at)
+        result: AddResult = stored.add_verified(
+            checked.fresh, checked.prepared, checked_at=checked_at, sync=sync
+        )
     except (CrdtPanic, CrdtError) as exc:
         repo.reload(doc_id)
         raise Rejected(

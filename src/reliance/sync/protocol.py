@@ -30,6 +30,10 @@ document is not sent again: when a node cannot take some changes (blocked author
 nobody has), both automerges would otherwise answer each other forever. `docs/sync-protocol.md`
 describes the whole protocol.
 
+The session sees the documents only through a `DocStore` (`sync.docstore`: the home's `Repository`, or a
+store in memory for tests), and stores batches through the one write path (`auth.accept_batch`) without
+fsync: the node flushes the store before it sends what the session answered.
+
 What one peer can make a session do is bounded (`Limits`, section "sessions"): a summary's length;
 the documents not held here that the session keeps a scratch document and a sync state for (the least
 recently used is forgotten); and the work per call, with `receive(frame, one_turn=True)` and `work()`,
@@ -53,7 +57,7 @@ from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import PackError, Shape, unpack
-from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
+from reliance.store.repository import DOC_ID_RE, SignedChange, StoredDoc
 from reliance.sync import authority, wire
 from reliance.sync.auth import (
     BatchOutcome,
@@ -62,6 +66,7 @@ from reliance.sync.auth import (
     covered_by_signatures,
     is_one_chain,
 )
+from reliance.sync.docstore import DocStore
 from reliance.sync.quota import OverQuota, Quotas
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
@@ -280,7 +285,7 @@ def _pack(value: dict[str, Any]) -> bytes:
 
 @dataclass
 class SyncHost:
-    repo: Repository
+    repo: DocStore
     blocked: Callable[[], Collection[bytes]] = lambda: ()
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
@@ -292,10 +297,11 @@ class SyncHost:
 
     def accept(self, doc_id: str, batch: list[SignedChange]) -> BatchOutcome:
         """Check, store and apply a batch; raise Rejected (the peer is at fault) or OverQuota (declined),
-        with nothing of it applied."""
+        with nothing of it applied. It is stored without fsync: the node flushes the store
+        (`Repository.flush`) before it sends the frames the session answered with."""
         quotas = self.quotas
         if quotas is None:
-            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked())
+            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked(), sync=False)
         quotas.admit_before_checking(doc_id, batch)  # spares checking what would be declined anyway
         outcome = accept_batch(
             self.repo,
@@ -303,6 +309,7 @@ class SyncHost:
             batch,
             blocked=self.blocked(),
             admit=lambda checked: quotas.admit(doc_id, checked.fresh, checked.prepared),
+            sync=False,
         )
         quotas.note(doc_id)
         return outcome
