@@ -26,7 +26,7 @@ from tests.sync.memnet import MemNet, Node, pair, sync_once
 
 
 def _project_of_two(tmp_path: Path) -> tuple[MemNet, Node, Node, str]:
-    net, alice, bob = pair(tmp_path)
+    net, alice, bob = pair(tmp_path, on_disk=True)
     pid = projects.create_project(alice.ws, "four")
     projects.add_member(alice.ws, pid, bob.peer_id)
     sync_once(alice, bob, net)
