@@ -32,7 +32,8 @@ describes the whole protocol.
 
 The session sees the documents only through a `DocStore` (`sync.docstore`: the home's `Repository`, or a
 store in memory for tests), and stores batches through the one write path (`auth.accept_batch`) without
-fsync: the node flushes the store before it sends what the session answered.
+fsync: the node flushes the store before it sends what the session answered. Its states, and what moves
+it from one to the next, are one table (`sync.states`).
 
 What one peer can make a session do is bounded (`Limits`, section "sessions"): a summary's length;
 the documents not held here that the session keeps a scratch document and a sync state for (the least
@@ -68,6 +69,8 @@ from reliance.sync.auth import (
 )
 from reliance.sync.docstore import DocStore
 from reliance.sync.quota import OverQuota, Quotas
+from reliance.sync.states import Event as StateEvent
+from reliance.sync.states import State, next_state
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
 MAX_WANTED = 256  # missing dependencies asked for in one message
@@ -366,9 +369,8 @@ class Session:
         self.peer_id = encode_peer_id(peer_key)
         self.limits = host.limits if limits is None else limits
         self._frame_shape = Shape.frame(self.limits)
-        self.states: dict[str, SyncStateHandle] = {}
-        self.refused = False  # we refused a batch from this peer: ignore everything further
-        self.refused_by_peer = False
+        self.states: dict[str, SyncStateHandle] = {}  # automerge's, per document
+        self.state = State.IDLE  # the session's own (`sync.states`)
         self.received_changes = 0
         self.sent_changes = 0
         self.bytes_in = 0
@@ -380,7 +382,6 @@ class Session:
         # stand-in holding only what the peer itself sent, so nothing of ours ever goes out (bounded as
         # the scratch documents are, least recently used first).
         self._blind: OrderedDict[str, StoredDoc] = OrderedDict()
-        self._round_done = False  # the digests or summaries were compared and nothing differs any more
         self._work: Iterator[list[bytes]] | None = None  # what a frame asked for beyond one turn
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
@@ -395,9 +396,23 @@ class Session:
     @property
     def settled(self) -> bool:
         """The digests or summaries were compared and every document they showed different is in sync."""
-        return self._round_done
+        return self.state is State.IN_SYNC
+
+    @property
+    def refused(self) -> bool:
+        """We refused a batch or a frame of this peer: everything further from it is ignored."""
+        return self.state is State.REFUSED
+
+    @property
+    def refused_by_peer(self) -> bool:
+        """The peer refused us: nothing more is offered to it."""
+        return self.state is State.REFUSED_BY_PEER
+
+    def _fire(self, event: StateEvent) -> None:
+        self.state = next_state(self.state, event)
 
     def start(self) -> list[bytes]:
+        self._fire(StateEvent.START)
         self._sent_digest = _digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
@@ -436,7 +451,7 @@ class Session:
                 return self._on_sync(message)
             if kind == "reject":
                 reason = message.get("reason")
-                self.refused_by_peer = True
+                self._fire(StateEvent.REJECT)
                 self._events.append(RefusedByPeer(reason if isinstance(reason, str) else "no reason given"))
                 return []
         except ProtocolError as exc:
@@ -463,6 +478,7 @@ class Session:
             return []
         if self._hidden(doc_id):
             return []  # never volunteer anything about a document this peer may not read
+        self._fire(StateEvent.LOCAL_CHANGE)
         return self._out(self._generate(doc_id))
 
     def pop_events(self) -> list[Event]:
@@ -486,13 +502,14 @@ class Session:
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
+        self._differing = set()  # a comparison starts again
         held = self.host.holdings(self.peer_key)
         if digest == _digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
-            self._round_over()
+            self._round_over(StateEvent.DIGESTS_EQUAL)
             return []
-        self._round_done = False
+        self._fire(StateEvent.DIGESTS_DIFFER)
         own = encode_peer_id(self.host.repo.actor)
         listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
         most = self.host.limits.summary_max_documents
@@ -552,9 +569,9 @@ class Session:
             self._differing.add(doc_id)
             differing.append(doc_id)
         if not self._differing:
-            self._round_over()
+            self._round_over(StateEvent.SUMMARY_ALL_SAME)
         else:
-            self._round_done = False
+            self._fire(StateEvent.SUMMARY_SOME_DIFFER)
         for doc_id in differing:
             # A document we hold but could not list, that the peer did not list either: it may not
             # know we hold it, so we open its sync whoever the opener is.
@@ -569,6 +586,7 @@ class Session:
             raise ProtocolError("sync frame for a malformed document id")
         if not isinstance(raw, bytes) or not isinstance(signatures, list):
             raise ProtocolError("malformed sync frame")
+        self._fire(StateEvent.SYNC)
         if not self.host.wants(doc_id):
             return self._decline(doc_id, "over the quota of other people's documents")
         sig_by_hash: dict[bytes, bytes] = {}
@@ -646,8 +664,8 @@ class Session:
         self._work = None
         return frames
 
-    def _round_over(self) -> None:
-        self._round_done = True
+    def _round_over(self, event: StateEvent) -> None:
+        self._fire(event)
         self._events.append(InSync())
 
     def _hidden(self, doc_id: str) -> bool:
@@ -881,11 +899,11 @@ class Session:
         if doc_id in self._differing:
             self._differing.discard(doc_id)
             if not self._differing:
-                self._round_over()
+                self._round_over(StateEvent.ALL_SETTLED)
 
     def _refusal(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
         """Refuse the peer: `reason` is reported here, `told` (default: the same) is what it is told."""
-        self.refused = True
+        self._fire(StateEvent.BREACH)
         self._work = None
         self._events.append(BatchRefused(doc_id, reason))
         told = reason if told is None else told
