@@ -136,3 +136,30 @@ def test_plan_leaves_the_buffer_alone(tmp_path: Path) -> None:
     assert [c.info.hash for c in doc.plan(later)] == [c.info.hash for c in later]
     assert doc.plan(later[1:]) == []
     assert not seen and doc.pending == original
+
+
+def test_a_reader_does_not_wait_for_a_batch_being_checked(tmp_path: Path) -> None:
+    """The app's store thread refreshes what it shows while the node's worker holds the document for a
+    batch: it goes on with what is in memory, and the worker catches up with other processes itself."""
+    _net, alice, _bob, pid = _project_of_two(tmp_path)
+    doc = alice.doc(pid)
+    held, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with alice.ws.repo.writing(pid):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert held.wait(30)
+        refreshed: list[list[bytes]] = []
+        reader = threading.Thread(target=lambda: refreshed.append(doc.refresh()))
+        reader.start()
+        reader.join(30)
+        assert refreshed == [[]]
+    finally:
+        release.set()
+        thread.join(30)
+    assert doc.refresh() == []

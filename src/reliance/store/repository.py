@@ -378,9 +378,16 @@ class StoredDoc:
         return self._integrate(changes, received=times).applied
 
     def refresh(self) -> list[bytes]:
-        """Pick up changes other processes wrote; returns the hashes newly applied."""
-        with self.locked():
-            applied = self._catch_up(repair=False)
+        """Pick up changes other processes wrote; returns the hashes newly applied. A reader never waits
+        for a writer of this process (a peer's batch being checked): that writer catches up itself."""
+        lock = self.lock.thread_lock
+        if not lock.acquire(blocking=False):
+            return []
+        try:
+            with self.locked():
+                applied = self._catch_up(repair=False)
+        finally:
+            lock.release()
         if applied:
             self._notify(applied)
         return applied
