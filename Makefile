@@ -24,7 +24,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q -m 'not slow'
+	$(BIN)/python -m pytest -q -m 'not slow' -n auto --maxprocesses=4
 
 # Long scenarios, long property runs and fuzz runs: run before closing a change to the sync core.
 test-slow: $(STAMP)

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -17,9 +17,13 @@ from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
 from reliance.identity import canonical_peer, key_is_encrypted
-from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags, parse_kind, parse_status
+from reliance.model.catalogue import ItemKind
 from reliance.model.codesocial import SECTIONS, section_id
-from reliance.workspace import ItemFilter, Workspace
+from reliance.workspace import Workspace
+
+if TYPE_CHECKING:
+    from reliance.localapi.client import ApiClient
+    from reliance.localapi.ops import LocalApi
 
 
 class Context:
@@ -28,6 +32,52 @@ class Context:
         self.passphrase_file = passphrase_file
         self.ask_passphrase = ask_passphrase
         self._workspace: Workspace | None = None
+        self._owner: ApiClient | None = None
+        self._owner_checked = False
+        self._local: LocalApi | None = None
+        self.direct_writes = False  # this command wrote the store itself: a running owner is told after
+
+    def owner(self) -> ApiClient | None:
+        """The running owner of this home (`reliance serve` or the app), through the local API; None when
+        no process owns it."""
+        if not self._owner_checked:
+            from reliance import settings
+            from reliance.localapi.client import connect_owner
+
+            self._owner_checked = True
+            self._owner = connect_owner(self.home, settings.load_limits(self.home))
+        return self._owner
+
+    def call(self, op: str, **args: Any) -> Any:
+        """A local API operation: run by the owner when one runs, else here on the store itself."""
+        owner = self.owner()
+        if owner is not None:
+            return owner.call(op, args)
+        if self._local is None:
+            from reliance.localapi.ops import LocalApi
+
+            self._local = LocalApi(self.workspace())
+        return self._local.call(op, args)
+
+    def writing_workspace(self) -> Workspace:
+        """The store itself, for a command that writes it directly (not through the local API)."""
+        self.direct_writes = True
+        return self.workspace()
+
+    def finish(self) -> None:
+        """After the command: an owner beside us reads again what we wrote directly, and announces it."""
+        if self.direct_writes and self._workspace is not None:
+            from reliance.i18n import t
+            from reliance.localapi.client import connect_owner
+
+            try:
+                owner = self._owner if self._owner_checked else connect_owner(self.home)
+                if owner is not None:
+                    owner.call("refresh", {})
+            except RelianceError as exc:
+                self.warn(t("localapi.direct_after", self.lang(), error=str(exc)))
+        if self._owner is not None:
+            self._owner.close()
 
     def passphrase_from_file(self) -> bytes | None:
         """The passphrase given with --passphrase-file, or None without one."""
@@ -140,6 +190,7 @@ def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
 def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_passphrase: bool) -> None:
     """reliance: your social code, offers and needs, and project ledgers, shared peer to peer."""
     ctx.obj = Context(resolve_home(home), passphrase_file, ask_passphrase)
+    ctx.call_on_close(ctx.obj.finish)
     if ctx.invoked_subcommand is None:
         from reliance.tui.app import run_app
 
@@ -171,7 +222,7 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
 
 
 def _start_new_history(ctx: Context) -> None:
-    ws = ctx.workspace()
+    ws = ctx.writing_workspace()
     ws.start_my_document()
     echo(
         f"started a new history of your document ({ws.peer_id[:14]}…); "
@@ -184,14 +235,7 @@ def _start_new_history(ctx: Context) -> None:
 @pass_ctx
 def whoami(ctx: Context, as_json: bool) -> None:
     """Show your name, peer id and fingerprint."""
-    ws = ctx.workspace()
-    info = {
-        "name": ws.identity.name,
-        "peer_id": ws.peer_id,
-        "fingerprint": ws.identity.fingerprint,
-        "created": ws.identity.created,
-        "home": str(ws.home),
-    }
+    info = ctx.call("whoami")
     if as_json:
         emit_json(info)
         return
@@ -226,15 +270,7 @@ def code_show(
     ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
 ) -> None:
     """Print the social code."""
-    ws = ctx.workspace()
-    if peer:
-        texts = ws.code(canonical_peer(peer))
-    elif project:
-        from reliance.projects import project_code
-
-        texts = project_code(ws, _resolve_doc(ws, project) or "")
-    else:
-        texts = ws.code()
+    texts = ctx.call("code.show", project=project, peer=canonical_peer(peer) if peer else None)
     chosen = [section_id(section)] if section else [s.id for s in SECTIONS]
     if as_json:
         emit_json({sid: texts.get(sid, "") for sid in chosen})
@@ -267,13 +303,7 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
     """Write SECTION's text."""
     sid = section_id(section)
     content = _read_text_arg(text, file)
-    ws = ctx.workspace()
-    if project:
-        from reliance.projects import set_project_code
-
-        changed = set_project_code(ws, _resolve_doc(ws, project) or "", sid, content)
-    else:
-        changed = ws.set_code(sid, content)
+    changed = ctx.call("code.set", section=sid, text=content, project=project)["changed"]
     echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
 
 
@@ -284,14 +314,7 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
 def code_edit(ctx: Context, section: str, project: str | None) -> None:
     """Edit SECTION in $EDITOR."""
     sid = section_id(section)
-    ws = ctx.workspace()
-    if project:
-        from reliance.projects import project_code, set_project_code
-
-        doc_id = _resolve_doc(ws, project) or ""
-        current = project_code(ws, doc_id).get(sid, "")
-    else:
-        current = ws.code().get(sid, "")
+    current = str(ctx.call("code.show", project=project).get(sid, ""))
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w+", suffix=f"-{sid}.md", encoding="utf-8", delete=False) as handle:
         handle.write(current)
@@ -306,7 +329,7 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
         content = Path(path).read_text("utf-8")
     finally:
         os.unlink(path)
-    changed = set_project_code(ws, doc_id, sid, content) if project else ws.set_code(sid, content)
+    changed = ctx.call("code.set", section=sid, text=content, project=project)["changed"]
     echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
 
 
@@ -355,26 +378,17 @@ def _item_options(func: F) -> F:
     return func
 
 
+def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The item options as the local API takes them (unset ones left out)."""
+    out = {("project" if k == "linked_project" else k): v for k, v in fields.items()}
+    out["tags"] = list(out.get("tags") or ()) or None
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     if not fields.get("title"):
         fail("an item needs a title (--title)")
-    ws = ctx.workspace()
-    draft = Item(
-        id="",
-        kind=parse_kind(kind),
-        title=fields["title"],
-        author=ws.peer_id,
-        description=fields.get("description") or "",
-        tags=tuple(fields.get("tags") or ()),
-        place=fields.get("place") or "",
-        begins=fields.get("begins") or "",
-        ends=fields.get("ends") or "",
-        status=parse_status(fields["status"]) if fields.get("status") else Status.PUBLISHED,
-        reciprocity=fields.get("reciprocity") or "",
-        project=fields.get("linked_project") or "",
-    )
-    item = ws.add_item(draft)
-    echo(item.id)
+    echo(ctx.call("item.add", kind=kind, **_item_fields(fields))["id"])
 
 
 @cli.group()
@@ -420,6 +434,11 @@ for _kind in ItemKind:
     _make_shortcut(_kind)
 
 
+def _plain_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer as `--json` has always shown it (the author's name is for the text output)."""
+    return {k: v for k, v in answer.items() if k != "author_name"}
+
+
 def _list_items(
     ctx: Context,
     kinds: tuple[str, ...],
@@ -429,27 +448,25 @@ def _list_items(
     search: str | None,
     as_json: bool,
 ) -> None:
-    ws = ctx.workspace()
-    if author:
-        author = canonical_peer(author)
-    item_filter = ItemFilter(
-        kinds=tuple(parse_kind(k) for k in kinds),
-        tags=normalise_tags(tags),
-        author=author or None,
-        statuses=(parse_status(status),) if status else (),
-        text=search or "",
+    items = ctx.call(
+        "item.list",
+        kinds=list(kinds),
+        tags=list(tags),
+        author=canonical_peer(author) if author else None,
+        status=status,
+        search=search,
     )
-    items = ws.items(item_filter)
     if as_json:
-        emit_json([i.to_json() | {"author_name": ws.participant_name(i.author)} for i in items])
+        emit_json([i | {"answers": [_plain_answer(a) for a in i["answers"]]} for i in items])
         return
     if not items:
         echo("nothing found")
     for found in items:
-        who = clean(ws.participant_name(found.author) or found.author[:14])
-        tags_text = clean(" ".join("#" + t for t in found.tags))
-        title = clean(found.title)
-        echo(f"{clean(found.id)}  {found.kind.value:6} {found.status.value:9} {title}  — {who} {tags_text}")
+        who = clean(found["author_name"] or found["author"][:14])
+        tags_text = clean(" ".join("#" + t for t in found["tags"]))
+        title = clean(found["title"])
+        kind, status_text = clean(found["kind"]), clean(found["status"])
+        echo(f"{clean(found['id'])}  {kind:6} {status_text:9} {title}  — {who} {tags_text}")
 
 
 @item.command("list")
@@ -479,14 +496,11 @@ def item_list(
 @pass_ctx
 def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
     """Show one item and the answers it received."""
-    ws = ctx.workspace()
-    found = ws.find_item(item_id.strip())
-    if found is None:
-        fail(f"no item {item_id}")
+    data = ctx.call("item.show", item_id=item_id.strip())
+    answers = data["answers"]
     if as_json:
-        emit_json(found.to_json() | {"author_name": ws.participant_name(found.author)})
+        emit_json(data | {"answers": [_plain_answer(a) for a in answers]})
         return
-    data = found.to_json()
     for key in (
         "id",
         "kind",
@@ -501,14 +515,14 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
     ):
         if data.get(key):
             echo(f"{key + ':':13}{clean(str(data[key]))}")
-    if found.tags:
-        echo(f"{'tags:':13}{clean(' '.join('#' + t for t in found.tags))}")
-    if found.description:
+    if data["tags"]:
+        echo(f"{'tags:':13}{clean(' '.join('#' + t for t in data['tags']))}")
+    if data["description"]:
         echo()
-        echo(found.description)
-    for answer in found.answers:
-        who = clean(ws.participant_name(answer.author) or answer.author[:14])
-        echo(f"  ↳ {answer.kind.value} — {who}: {clean(answer.message)}")
+        echo(data["description"])
+    for answer in answers:
+        who = clean(answer["author_name"] or answer["author"][:14])
+        echo(f"  ↳ {clean(answer['kind'])} — {who}: {clean(answer['message'])}")
 
 
 @item.command("update")
@@ -517,22 +531,10 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
 @pass_ctx
 def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     """Change fields of one of your items."""
-    changes: dict[str, Any] = {}
-    for key, value in fields.items():
-        if value is None or (key == "tags" and not value):
-            continue
-        if key == "linked_project":
-            changes["project"] = value
-        elif key == "status":
-            changes["status"] = parse_status(value)
-        elif key == "tags":
-            changes["tags"] = tuple(value)
-        else:
-            changes[key] = value
+    changes = _item_fields(fields)
     if not changes:
         fail("nothing to update: give at least one option (e.g. --title)")
-    updated = ctx.workspace().update_item(item_id.strip(), **changes)
-    echo(updated.id)
+    echo(ctx.call("item.update", item_id=item_id.strip(), **changes)["id"])
 
 
 @item.command("archive")
@@ -540,7 +542,7 @@ def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
 @pass_ctx
 def item_archive(ctx: Context, item_id: str) -> None:
     """Archive one of your items."""
-    echo(ctx.workspace().archive_item(item_id.strip()).id)
+    echo(ctx.call("item.archive", item_id=item_id.strip())["id"])
 
 
 @item.command("answer")
@@ -550,7 +552,7 @@ def item_archive(ctx: Context, item_id: str) -> None:
 @pass_ctx
 def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
     """Answer someone's item ("I can help", "I'm interested"); it reaches its author by sync."""
-    echo(ctx.workspace().answer(item_id.strip(), kind, message).id)
+    echo(ctx.call("item.answer", item_id=item_id.strip(), kind=kind, message=message)["id"])
 
 
 # -- export --------------------------------------------------------------------------------------------------

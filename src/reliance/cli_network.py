@@ -56,19 +56,22 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     async def run() -> None:
-        node = Node(ws, node_config)
+        from reliance.localapi.owner import Owner
+
+        # The owner of the home: the node, and the local API the CLI and the app beside it talk to.
+        owner = Owner(ws, Node(ws, node_config), "serve")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await node.start()
+            await owner.start()
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {listen}:{chosen_port}: {exc.strerror}") from None
         echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
         await stop.wait()
         logging.getLogger("reliance.node").info("stopping")
-        await node.stop()
+        await owner.stop()
         logging.getLogger("reliance.node").info("stopped cleanly")
 
     asyncio.run(run())
@@ -77,14 +80,31 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
 @click.command("sync")
 @click.argument("address")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=86400),
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole exchange; unfinished by then: exit status 1 and what was left.",
+)
 @pass_ctx
 def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
-    """Sync once with the node at ADDRESS (HOST:PORT) and exit with a summary."""
-    from reliance.sync.node import parse_address, sync_once
+    """Sync once with the node at ADDRESS (HOST:PORT) until both hold the same, and exit with a summary.
+
+    Exits 1 with one line saying what was left (the peer not reached, documents not in sync) when the
+    exchange cannot end within --timeout seconds."""
+    from reliance.sync.node import SyncFailed, SyncUnfinished, parse_address, sync_once
 
     host, port = parse_address(address)
-    summary = asyncio.run(sync_once(ctx.workspace(), host, port, timeout=timeout))
+    try:
+        # Directly on the store (the owner beside us, if any, is told what arrived when the command ends).
+        summary = asyncio.run(sync_once(ctx.writing_workspace(), host, port, timeout=timeout))
+    except SyncUnfinished as exc:
+        if as_json:
+            emit_json(exc.summary)
+        fail(exc.message(ctx.lang()))
+    except SyncFailed as exc:
+        fail(exc.message(ctx.lang()))
     if as_json:
         emit_json(summary)
         return
@@ -104,6 +124,9 @@ def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | Non
     from reliance.sync.events import PeerInfo, PeerState
     from reliance.sync.node import read_peers_file, read_state_file
 
+    owner = ctx.owner()
+    if owner is not None:  # the running node's own view, through the local API
+        return list(owner.call("peers")), owner.call("status")
     state = read_state_file(ctx.home)
     blocked = {encode_peer_id(k) for k in settings.blocked_keys(ctx.home)}
     if state is not None:
@@ -173,7 +196,11 @@ def peer_add(ctx: Context, address: str) -> None:
 
     host, port = parse_address(address)
     _require_home(ctx)
-    text = remember_typed_address(ctx.home, host, port)
+    owner = ctx.owner()
+    if owner is not None:
+        text = owner.call("peer.add", {"address": address})["address"]  # dialled now by the running node
+    else:
+        text = remember_typed_address(ctx.home, host, port)
     echo(f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)")
 
 
@@ -186,6 +213,11 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 
     text = canonical_peer(peer_id)
     _require_home(ctx)
+    owner = ctx.owner()
+    if owner is not None:
+        owner.call("peer.accept", {"peer_id": text})
+        echo(f"accepted {text}")
+        return
     with peers_file_lock(ctx.home):  # a running node rewrites this file too
         data = read_peers_file(ctx.home)
         peers = data.setdefault("peers", {})
@@ -250,6 +282,59 @@ def config_set(ctx: Context, key: str, value: str) -> None:
     echo(f"{key} = {value}")
 
 
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def status_cmd(ctx: Context, as_json: bool) -> None:
+    """Who owns this home (reliance serve, or the app), where it listens, its peers and last sync."""
+    from reliance.i18n import t
+
+    lang = ctx.lang()
+    owner = ctx.owner()
+    status = owner.call("status") if owner is not None else None
+    if as_json:
+        emit_json(status or {"owner": None})
+        return
+    if status is None:
+        echo(t("status.no_owner", lang))
+        return
+    echo(t(f"status.owner_{'app' if status.get('owner') == 'app' else 'serve'}", lang, pid=status.get("pid")))
+    listen = status.get("listen")
+    echo(
+        t("status.listening", lang, address=clean(str(listen))) if listen else t("status.not_listening", lang)
+    )
+    peers = [p for p in status.get("peers") or [] if isinstance(p, dict)]
+    connected = sum(1 for p in peers if p.get("state") == "connected")
+    echo(t("status.peers", lang, connected=connected, known=len(peers)))
+    last = status.get("last_sync")
+    when = time.strftime("%H:%M:%S", time.localtime(last)) if isinstance(last, int | float) else None
+    echo(t("status.last_sync", lang, when=when or t("status.never", lang)))
+
+
+@click.command("events")
+@pass_ctx
+def events_cmd(ctx: Context) -> None:
+    """Print the running node's events as JSON lines until it stops (documents changed, peers, sync)."""
+    from reliance.i18n import t
+
+    owner = ctx.owner()
+    if owner is None:
+        fail(t("status.no_owner", ctx.lang()))
+    owner.call("subscribe")
+    for event in owner.events():
+        emit_json({"event": event.kind, "data": event.data})
+        sys.stdout.flush()
+
+
 def register(cli: click.Group) -> None:
-    for command in (serve_cmd, sync_cmd, peers_cmd, peer_group, doctor_cmd, config_group):
+    for command in (
+        serve_cmd,
+        sync_cmd,
+        peers_cmd,
+        peer_group,
+        doctor_cmd,
+        config_group,
+        status_cmd,
+        events_cmd,
+    ):
         cli.add_command(command)

@@ -38,7 +38,7 @@ VISIBILITY_TEXT = {"members": "members only", "public": "public"}
 @pass_ctx
 def project_create(ctx: Context, name: str, visibility: str) -> None:
     """Create a project (you are its steward); prints its id."""
-    echo(projects.create_project(ctx.workspace(), name, visibility))
+    echo(ctx.call("project.create", name=name, visibility=visibility)["id"])
 
 
 @project.command("visibility")
@@ -50,10 +50,8 @@ def project_visibility(ctx: Context, project_ref: str, visibility: str) -> None:
 
     Copies already sent to others stay with them: making a public project members-only stops further
     sending, it cannot take back what was sent."""
-    ws = ctx.workspace()
-    projects.set_visibility(ws, project_ref, visibility)
-    summary = projects.summary(ws, project_ref)
-    echo(f"{clean(summary.name)} is now {VISIBILITY_TEXT[visibility]}")
+    done = ctx.call("project.visibility", project=project_ref, visibility=visibility)
+    echo(f"{clean(done['name'])} is now {VISIBILITY_TEXT[visibility]}")
 
 
 @project.command("list")
@@ -105,7 +103,7 @@ def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
 @pass_ctx
 def project_add_member(ctx: Context, project_ref: str, peer_id: str, role: str) -> None:
     """Add PEER_ID to the project, or change their role (stewards only)."""
-    projects.add_member(ctx.workspace(), project_ref, peer_id, role)
+    ctx.call("project.add_member", project=project_ref, peer_id=peer_id, role=role)
     echo(f"{peer_id.strip()[:14]}… is now {role}")
 
 
@@ -115,7 +113,7 @@ def project_add_member(ctx: Context, project_ref: str, peer_id: str, role: str) 
 @pass_ctx
 def project_remove_member(ctx: Context, project_ref: str, peer_id: str) -> None:
     """Remove PEER_ID from the project (stewards only)."""
-    projects.remove_member(ctx.workspace(), project_ref, peer_id)
+    ctx.call("project.remove_member", project=project_ref, peer_id=peer_id)
     echo(f"{peer_id.strip()[:14]}… removed")
 
 
@@ -132,10 +130,19 @@ def project_contribute(
 ) -> None:
     """Record a contribution of time, money, resource or knowledge; prints the entry id."""
     try:
-        dimensions = parse_dimensions(dims)
+        parse_dimensions(dims)
     except DimensionError as exc:
         fail(f"--dim takes NAME=INTEGER, not {exc.text!r}")
-    echo(projects.contribute(ctx.workspace(), project_ref, kind, amount, unit, note, dimensions))
+    done = ctx.call(
+        "project.contribute",
+        project=project_ref,
+        kind=kind,
+        amount=amount,
+        unit=unit,
+        note=note,
+        dims=list(dims),
+    )
+    echo(done["id"])
 
 
 @project.command("record")
@@ -160,9 +167,9 @@ def project_record(
     """Record an expense, a revenue or a transfer; prints the entry id."""
     if kind == "transfer" and not counterparty:
         fail("a transfer needs --to PEER_ID (or --to @project)")
-    entry_id = projects.record_entry(
-        ctx.workspace(),
-        project_ref,
+    done = ctx.call(
+        "project.record",
+        project=project_ref,
         kind=kind,
         amount=amount,
         unit=unit,
@@ -170,7 +177,7 @@ def project_record(
         member=member,
         counterparty=counterparty,
     )
-    echo(entry_id)
+    echo(done["id"])
 
 
 @project.command("ledger")
@@ -233,7 +240,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
 @pass_ctx
 def project_reverse(ctx: Context, project_ref: str, entry_id: str, note: str) -> None:
     """Cancel ENTRY with a reversing entry (entries are never edited); prints the reversal's id."""
-    echo(projects.reverse(ctx.workspace(), project_ref, entry_id, note))
+    echo(ctx.call("project.reverse", project=project_ref, entry_id=entry_id, note=note)["id"])
 
 
 @project.command("acknowledge")
@@ -245,7 +252,7 @@ def project_reverse(ctx: Context, project_ref: str, entry_id: str, note: str) ->
 @pass_ctx
 def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: int) -> None:
     """Acknowledge another member's contribution, optionally weighting it."""
-    echo(projects.acknowledge(ctx.workspace(), project_ref, entry_id, factor))
+    echo(ctx.call("project.acknowledge", project=project_ref, entry_id=entry_id, factor=factor)["id"])
 
 
 @project.command("limit", context_settings={"ignore_unknown_options": True})  # FLOOR is negative: -5000
@@ -256,7 +263,7 @@ def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: i
 @pass_ctx
 def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor: int) -> None:
     """Set MEMBER's (or '*' for everyone's) credit floor in UNIT (stewards)."""
-    projects.set_limit(ctx.workspace(), project_ref, member, unit, floor)
+    ctx.call("project.limit", project=project_ref, member=member, unit=unit, floor=floor)
     echo(f"credit floor of {member[:14]} in {unit}: {floor}")
 
 
@@ -288,17 +295,18 @@ def project_matrix(ctx: Context, project_ref: str, as_json: bool) -> None:
 @pass_ctx
 def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_json: bool) -> None:
     """Show the dividend policy, or replace it (stewards)."""
-    ws = ctx.workspace()
     if policy_file:
         try:
-            data = json.loads(Path(policy_file).read_text("utf-8"))
+            text = Path(policy_file).read_text("utf-8")
+            json.loads(text)
         except OSError as exc:
             fail(f"cannot read {policy_file}: {exc.strerror}")
         except ValueError as exc:
             fail(f"{policy_file} is not JSON: {exc}")
-        version = projects.set_policy(ws, project_ref, data)
+        version = ctx.call("project.policy", project=project_ref, policy=text)["version"]
         echo(f"policy version {version} saved")
         return
+    ws = ctx.workspace()
     policy, written = projects.show_policy(ws, project_ref)
     data = policy_to_data(policy)
     if as_json:
@@ -334,7 +342,7 @@ def project_dividend(
     as_json: bool,
 ) -> None:
     """Compute the contributive dividend of a period; every payout is explained."""
-    ws = ctx.workspace()
+    ws = ctx.writing_workspace() if record else ctx.workspace()
     dist = projects.dividend(ws, project_ref, period_from, period_to, pool, unit, lang)
     dist_id = projects.record_distribution(ws, project_ref, dist) if record else None
     if as_json:
@@ -508,7 +516,7 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify FILE and apply it; a tampered or unauthorised bundle changes nothing."""
     from reliance.sync.bundle import BundleInterrupted, BundleRefused, import_bundle
 
-    ws = ctx.workspace()
+    ws = ctx.writing_workspace()
     try:
         summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
     except (BundleRefused, BundleInterrupted) as exc:
@@ -555,7 +563,9 @@ def import_cmd(ctx: Context, file: str, dry_run: bool, as_json: bool) -> None:
     """
     from reliance.export.importer import import_export
 
-    summary = import_export(ctx.workspace(), Path(file), dry_run=dry_run)
+    summary = import_export(
+        ctx.workspace() if dry_run else ctx.writing_workspace(), Path(file), dry_run=dry_run
+    )
     if as_json:
         emit_json(summary.to_json())
         return

@@ -62,16 +62,20 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
 
 
-def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Write to a new temporary file, fsync it, rename it over `path`, fsync the directory.
+def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE, *, exact_mode: bool = True) -> None:
+    """Write to a new temporary file, fsync it, rename it over `path`, fsync the directory: `path` holds
+    either its old content or all of `data`, whatever happens midway (a full disk, a pulled USB stick).
 
     The rename replaces a symbolic link at `path` itself; it never writes where the link points.
+    `exact_mode=False` is for files outside the home (an export on a FAT stick, which refuses chmod):
+    the file is created with `mode` (less the umask) and not changed afterwards.
     """
     tmp = temporary_name(path)
     fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
-            os.fchmod(fd, mode)  # exactly `mode`, whatever the umask
+            if exact_mode:
+                os.fchmod(fd, mode)  # exactly `mode`, whatever the umask
             _write_all(fd, data)
             os.fsync(fd)
         finally:

@@ -178,6 +178,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "net.up_to_date": ("à jour", "up to date"),
     "net.last_sync": ("Dernière synchro", "Last sync"),
     "net.never": ("jamais", "never"),
+    "net.owner_gone": (
+        "Le nœud de ce dossier (reliance serve) s'est arrêté : l'application prend le relais.",
+        "The node of this home (reliance serve) stopped: the app takes over.",
+    ),
+    "localapi.owned_by_serve": (
+        "ce dossier est déjà tenu par « reliance serve » (pid {pid}) : un seul nœud par dossier",
+        "this home is already owned by 'reliance serve' (pid {pid}): one node per home",
+    ),
+    "localapi.owned_by_app": (
+        "ce dossier est déjà tenu par l'application reliance (pid {pid}) : quittez-la d'abord",
+        "this home is already owned by the reliance app (pid {pid}): quit it first",
+    ),
+    "localapi.owned": (
+        "ce dossier est déjà tenu par un autre processus reliance (pid {pid})",
+        "this home is already owned by another reliance process (pid {pid})",
+    ),
+    "localapi.direct_after": (
+        "le nœud de ce dossier n'a pas pu relire ce qui vient d'être écrit : {error}",
+        "the node of this home could not read again what was just written: {error}",
+    ),
+    "status.owner_serve": ("nœud : reliance serve (pid {pid})", "node: reliance serve (pid {pid})"),
+    "status.owner_app": ("nœud : l'application reliance (pid {pid})", "node: the reliance app (pid {pid})"),
+    "status.no_owner": (
+        "aucun nœud ne tourne sur ce dossier (lancez « reliance serve » ou l'application)",
+        "no node runs on this home (start 'reliance serve' or the app)",
+    ),
+    "status.listening": ("à l'écoute sur {address}", "listening on {address}"),
+    "status.not_listening": ("pas à l'écoute", "not listening"),
+    "status.peers": ("pairs connectés : {connected} sur {known}", "connected peers: {connected} of {known}"),
+    "status.last_sync": ("dernière synchronisation : {when}", "last sync: {when}"),
+    "status.never": ("jamais", "never"),
     "net.start_failed": (
         "Le nœud réseau n'a pas démarré : {error}",
         "The network node did not start: {error}",
@@ -739,6 +770,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{reason}.",
         "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
     ),
+    # settings files that cannot be read
+    "settings.config_damaged": (
+        "{file} est illisible ({reason}) : réglages par défaut, et la politique « known » tant qu'il n'est "
+        "pas réparé",
+        "{file} cannot be read ({reason}): default settings, and the policy 'known' until it is fixed",
+    ),
+    "settings.blocks_damaged": (
+        "{file} est illisible ({reason}) : les {count} blocages déjà connus restent en vigueur",
+        "{file} cannot be read ({reason}): the {count} blocks known already stay in force",
+    ),
+    "settings.damaged_kept": (
+        "{file} était illisible ({reason}) : mis de côté sous le nom {kept}, un nouveau est écrit",
+        "{file} could not be read ({reason}): kept aside as {kept}, a new one is written",
+    ),
+    # one-shot sync (reliance sync)
+    "sync.unreachable": (
+        "impossible de joindre {address} : {reason}",
+        "could not reach {address}: {reason}",
+    ),
+    "sync.unfinished": (
+        "synchronisation avec {peer} inachevée ({why}) : {count} document(s) pas encore à jour{docs}",
+        "sync with {peer} unfinished ({why}): {count} document(s) not in sync{docs}",
+    ),
+    "sync.unfinished_timeout": ("délai de {seconds} s dépassé", "no end within {seconds} s"),
+    "sync.unfinished_closed": ("le pair a fermé la connexion", "the peer closed the connection"),
+    "sync.unfinished_not_started": (
+        "le pair n'a pas comparé ses documents aux nôtres",
+        "the peer never compared its documents with ours",
+    ),
+    "sync.refused": ("synchronisation refusée : {reason}", "sync refused: {reason}"),
+    "sync.blocked": ("ce pair est bloqué", "that peer is blocked"),
 }
 # Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
 MESSAGES.update(MODEL_MESSAGES)

@@ -112,10 +112,31 @@ class Limits:
     max_advertised_addresses: int = 64  # mDNS-advertised addresses waiting to be dialled, each with a backoff
     max_discovered_services: int = 128  # mDNS service instances tracked at once; further ones are ignored
 
+    # -- the store: documents in memory ---------------------------------------------------------------------
+    # Documents kept open in memory (an automerge document, its signatures and waiting changes each); the
+    # least recently used is closed beyond this and read again from disk when needed (never one that is
+    # being written). Memory then follows the documents in use, not every document held.
+    max_open_documents: int = 512
+
     # -- bundles ---------------------------------------------------------------------------------------------
 
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).
     max_bundle_bytes: int = 256 * MIB
+
+    # -- the local API (a Unix socket in the home: the CLI, the app, the web face beside the owner) ------
+    # Largest request frame the owner reads from a local client (a social-code section or an item's text
+    # fits many times); the header announcing more is refused before anything else is read.
+    localapi_max_request: int = 8 * MIB
+    # Largest response or event frame a local client reads from the owner (a whole catalogue listing).
+    localapi_max_response: int = 64 * MIB
+    # Local clients connected at once; one more is told the owner is busy and closed.
+    localapi_max_clients: int = 64
+    # Bytes of responses and events waiting for one client; a subscriber that does not read is dropped.
+    localapi_outbox_bytes: int = 8 * MIB
+    # Seconds a client may take to send the rest of a frame it started, or to take one frame we send.
+    localapi_frame_seconds: int = 10
+    # Seconds a connection that did not subscribe to events may stay silent between requests.
+    localapi_idle_seconds: int = 600
 
     # -- what a person types, and what the programme expands -------------------------------------------------
     # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.

@@ -14,6 +14,8 @@ after a compaction (a snapshot that cannot be loaded back bricks a document for 
 - `store`: opening a document whose log or snapshot file was damaged on disk.
 - `apply`: changes made by automerge, mutated, their checksum fixed and re-signed by their own author,
   delivered through `accept_batch` into a real store.
+- `localapi`: the local API's decoder (`reliance.localapi.protocol`): a byte stream of mutated real request
+  frames, cut into frames, decoded and checked against the table of operations.
 """
 
 from __future__ import annotations
@@ -739,7 +741,98 @@ def _header_end(body: bytes) -> int:
         return 0
 
 
-TARGETS = {t.name: t for t in (WireTarget, FrameTarget, BundleTarget, StoreTarget, ApplyTarget)}
+LOCALAPI_MAX_REQUEST = 64 * 1024  # the decoder under a small cap, so that the cap itself is reached
+
+
+def _localapi_seeds() -> list[Any]:
+    """Real requests, as the CLI sends them."""
+    return [
+        {
+            "id": 1,
+            "op": "item.add",
+            "args": {"kind": "offer", "title": "Vélo cargo", "tags": ["vélo", "prêt"]},
+        },
+        {"id": 2, "op": "item.update", "args": {"item_id": "0123456789abcdef", "status": "archived"}},
+        {
+            "id": 3,
+            "op": "item.answer",
+            "args": {"item_id": "0123456789abcdef", "kind": "can_help", "message": "oui"},
+        },
+        {"id": 4, "op": "code.set", "args": {"section": "values", "text": "Entraide " * 40}},
+        {"id": 5, "op": "item.list", "args": {"kinds": ["offer", "need"], "search": "vélo"}},
+        {
+            "id": 6,
+            "op": "project.contribute",
+            "args": {"project": "Jardin", "kind": "time", "amount": 90, "unit": "min", "dims": ["joy=3"]},
+        },
+        {"id": 7, "op": "refresh", "args": {"doc_ids": ["rl" + "a" * 56]}},
+        {"id": 8, "op": "subscribe", "args": {}},
+        {"id": 9, "op": "status"},
+    ]
+
+
+class LocalApiTarget:
+    """What a local client sends, through the owner's reader: frames cut from a stream, each decoded and
+    checked against the table. Only FrameError (the connection ends) or ApiError (the request is refused)
+    may come out; what passes has exactly the table's argument names and types."""
+
+    name = "localapi"
+
+    def setup(self, workdir: Path) -> None:
+        from reliance.localapi.protocol import encode_frame
+
+        self.messages = _localapi_seeds()
+        self.frames = [encode_frame(m) for m in self.messages]
+
+    def generate(self, rng: random.Random) -> bytes:
+        from reliance.localapi.protocol import encode_frame
+
+        stream = b""
+        for _ in range(rng.randint(1, 3)):
+            if rng.random() < 0.5:
+                body = pack(mutate_structure(rng, copy.deepcopy(rng.choice(self.messages))))
+                frame = len(body).to_bytes(4, "big") + body
+            else:
+                frame = rng.choice(self.frames)
+            stream += mutate_bytes(rng, frame, self.frames) if rng.random() < 0.5 else frame
+        if rng.random() < 0.05:
+            stream = encode_frame(
+                {
+                    "id": 1,
+                    "op": "code.set",
+                    "args": {"section": "x", "text": "y" * rng.randint(60_000, 70_000)},
+                }
+            )
+        return stream
+
+    def run(self, data: bytes) -> None:
+        from reliance.localapi import ops
+        from reliance.localapi.protocol import ApiError, FrameDecoder, FrameError, decode_body, parse_request
+
+        decoder = FrameDecoder(LOCALAPI_MAX_REQUEST)
+        try:
+            for cut in range(0, len(data), 7):  # fed in small pieces, as a socket may deliver them
+                for body in decoder.feed(data[cut : cut + 7]):
+                    if len(body) > LOCALAPI_MAX_REQUEST:
+                        raise Broken("a frame over the cap was let through")
+                    message = decode_body(body, LOCALAPI_MAX_REQUEST)
+                    try:
+                        operation, args = ops.TABLE.prepare(parse_request(message))
+                    except ApiError:
+                        continue
+                    if set(args) != set(operation.params):
+                        raise Broken("checked arguments are not the table's")
+                    for name, param in operation.params.items():
+                        value = args[name]
+                        if value is not None and value != param.default and not isinstance(value, param.kind):
+                            raise Broken(f"argument {name} of {operation.name} has the wrong type")
+        except FrameError:
+            return
+
+
+TARGETS = {
+    t.name: t for t in (WireTarget, FrameTarget, BundleTarget, StoreTarget, ApplyTarget, LocalApiTarget)
+}
 
 
 def make(name: str) -> Any:

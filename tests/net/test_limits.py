@@ -22,7 +22,7 @@ from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import Item, ItemKind
 from reliance.sync import transport
-from reliance.sync.node import Node, NodeConfig, diagnose_home, sync_once
+from reliance.sync.node import Node, NodeConfig, SyncUnfinished, diagnose_home, sync_once
 from reliance.sync.protocol import Session, SyncHost
 from reliance.sync.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
 from reliance.workspace import Workspace
@@ -403,7 +403,9 @@ async def test_other_peoples_documents_are_held_within_quotas_and_no_more_is_rel
         offered = set(mallory.repo.doc_ids())
         assert len(offered) == 1 + 8 + 6 + 1
 
-        await sync_once(mallory, HOST, port_of(node), idle=1.0)
+        with pytest.raises(SyncUnfinished) as unfinished:  # the node declines, and says nothing then
+            await sync_once(mallory, HOST, port_of(node), timeout=3.0)
+        assert unfinished.value.not_in_sync
 
         held = set(node.ws.repo.doc_ids())
         others = held - {node.ws.peer_id, ours}
@@ -415,13 +417,17 @@ async def test_other_peoples_documents_are_held_within_quotas_and_no_more_is_rel
         assert (usage.documents, usage.declined > 0) == (5, True)
 
         honest = Workspace.create(tmp_path / "honest", "Honest")
-        await sync_once(honest, HOST, port_of(node), idle=1.0)
+        with pytest.raises(SyncUnfinished) as unfinished:  # the node is full: it declines the newcomer's
+            await sync_once(honest, HOST, port_of(node), timeout=3.0)
+        assert unfinished.value.not_in_sync == [honest.peer_id]
         # The node relays what it keeps, except the project for its members (the honest peer is not one).
         assert set(honest.repo.doc_ids()) == (held - {ours}) | {honest.peer_id}
 
         # `reliance doctor` beside the running node: the node's own count.
         node.config.write_state = True
-        node._write_state()
+        written = node._write_state()
+        assert written is not None
+        await asyncio.wrap_future(written)
         beside = {f.code: f for f in await asyncio.to_thread(diagnose_home, node.ws.home, 0)}
         assert beside["quota_declined"].level == "warning"
 

@@ -88,7 +88,7 @@ async def test_a_name_written_by_an_older_version_still_serves_and_dials(tmp_pat
         shown = client.remote_name
         await client.close()
         camille = Workspace.create(tmp_path / "camille", "Camille")
-        summary = await sync_once(camille, "127.0.0.1", node.listen_address[1], idle=0.5)
+        summary = await sync_once(camille, "127.0.0.1", node.listen_address[1])
     finally:
         await node.stop()
     assert summary["peer_name"] == shown
@@ -98,7 +98,7 @@ async def test_a_name_written_by_an_older_version_still_serves_and_dials(tmp_pat
     await other.start()
     try:
         assert other.listen_address is not None
-        summary = await sync_once(eve, "127.0.0.1", other.listen_address[1], idle=0.5)
+        summary = await sync_once(eve, "127.0.0.1", other.listen_address[1])
         assert summary["peer_name"] == "Camille"
         assert other.peers_by_key[eve.identity.public_key].name == shown
     finally:

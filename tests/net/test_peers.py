@@ -192,10 +192,13 @@ async def test_refused_strangers_are_not_saved_and_pending_ones_are_bounded(guar
     stranger_ids = [encode_peer_id(k.public_key().public_bytes_raw()) for k in strangers]
     pending = [p.peer_id for p in guarded.peers() if p.state == "pending"]
     assert sorted(pending) == sorted(stranger_ids[-3:])  # the latest ones wait, within the limit
-    guarded._save_peers_file()
+    saved = guarded._save_peers_file()  # on the node's file thread
+    assert saved is not None
+    await asyncio.wrap_future(saved)
     assert read_peers_file(guarded.home)["peers"] == {}
 
     guarded.accept_peer(stranger_ids[-1])  # accepted by hand: remembered
+    await asyncio.wrap_future(guarded._files.submit(lambda: None))  # once the files queued are written
     assert set(read_peers_file(guarded.home)["peers"]) == {stranger_ids[-1]}
 
 
@@ -210,8 +213,11 @@ def test_a_peers_file_full_of_refused_strangers_is_cleaned_on_load(tmp_path: Pat
     (ws.home / "peers.json").write_text(json.dumps({"peers": junk, "typed": []}))
     node = Node(ws, NodeConfig(mdns=False, write_state=False))
     node._load_peers_file()
-    node._save_peers_file()
+    saved = node._save_peers_file()
+    assert saved is not None
+    saved.result(10)
     node._worker.shutdown()
+    node._files.shutdown()
     assert set(read_peers_file(ws.home)["peers"]) == {friend}
 
 

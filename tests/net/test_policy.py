@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from reliance.sync.node import Node
-from tests.net.cluster import Cluster, ServeNode
+from tests.net.cluster import Cluster, ServeNode, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -89,17 +89,19 @@ def test_blocked_peers_are_refused_at_handshake(tmp_path: Path) -> None:
         assert alice.peer_id not in carol.connected()
 
 
-def state_rewrites(*nodes: ServeNode) -> Iterator[int]:
-    """From now on, how many times every one of `nodes` rewrote its node-state.json (the least of them):
-    a running node rewrites it from its maintenance loop once a second, and when a peer comes or goes."""
-    seen: list[set[float]] = [set() for _ in nodes]
-    marks = [(node.state() or {}).get("updated") for node in nodes]
+def serve_maintenance_rounds(*nodes: ServeNode) -> Iterator[int]:
+    """Rounds of every one of `nodes`' maintenance seen from now on (the least of them): each call writes an
+    offer with the CLI and counts once the node's maintenance noticed it on disk (a node writes its state
+    only when it changes: an idle node leaves no other mark)."""
+    noticed = "changed on disk"
+    rounds = 0
     while True:
-        for node, mark, updates in zip(nodes, marks, seen, strict=True):
-            updated = (node.state() or {}).get("updated")
-            if updated is not None and updated != mark:
-                updates.add(updated)
-        yield min(len(updates) for updates in seen)
+        for node in nodes:
+            before = node.log().count(noticed)
+            node.add_offer(f"tick {rounds} of {node.name}")
+            wait_until(lambda node=node, before=before: node.log().count(noticed) > before, 30, "noticed")
+        rounds += 1
+        yield rounds
 
 
 def test_one_connection_per_pair_when_both_dial_at_once(tmp_path: Path) -> None:
@@ -119,16 +121,16 @@ def test_one_connection_per_pair_when_both_dial_at_once(tmp_path: Path) -> None:
                 "exactly one TCP connection between the pair",
             )
             before = (a.log().count("connected to"), b.log().count("connected to"))
-            # And it stays so, no churn, while both nodes rewrite their state three times: their maintenance
-            # (which dials whoever is due) ran for over two seconds of their own, above the longest redial
-            # backoff (1.5 s).
-            rewrites = state_rewrites(a, b)
+            # And it stays so, no churn, while the maintenance of both nodes (which dials whoever is due) runs
+            # three rounds seen from outside, each after a CLI process: over two seconds of their own, above
+            # the longest redial backoff (1.5 s).
+            rounds = serve_maintenance_rounds(a, b)
 
-            def rewritten_thrice_without_churn(rewrites: Iterator[int] = rewrites) -> bool:
+            def three_rounds_without_churn(rounds: Iterator[int] = rounds) -> bool:
                 assert cluster.established_between(a, b) == 1, "the pair has not exactly one connection"
-                return next(rewrites) >= 3
+                return next(rounds) >= 3
 
-            cluster.wait(rewritten_thrice_without_churn, PATIENCE, "both nodes rewrote their state")
+            cluster.wait(three_rounds_without_churn, PATIENCE, "both nodes' maintenance ran three rounds")
             assert cluster.established_between(a, b) == 1 and cluster.established_between(b, a) == 1
             assert (a.log().count("connected to"), b.log().count("connected to")) == before
             assert b.peer_id in a.connected() and a.peer_id in b.connected()

@@ -102,7 +102,14 @@ def hello_payload(identity: Ed25519PrivateKey, static_public: bytes, **overrides
     return packed
 
 
-_MISSING = object()
+class _Missing:
+    """A field left out of the hello (a named type so that test ids are the same in every process)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
 
 
 def prefixed(message: bytes) -> bytes:

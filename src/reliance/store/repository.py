@@ -32,6 +32,7 @@ import re
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -138,11 +139,24 @@ class Moved(StoreError):
 class DocLock:
     """The lock of one document in this process: reentrant, shared by every `StoredDoc` of that id."""
 
-    __slots__ = ("__weakref__", "files", "thread_lock")
+    __slots__ = ("__weakref__", "_users_lock", "files", "thread_lock", "users")
 
     def __init__(self) -> None:
         self.thread_lock = threading.RLock()
         self.files = 0  # nesting depth of `StoredDoc.locked` in the owning thread (flock taken once)
+        self.users = 0  # holds of this lock, and waits for it (the cache never closes such a document)
+        self._users_lock = threading.Lock()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._users_lock:
+            self.users += 1
+        try:
+            with self.thread_lock:
+                yield
+        finally:
+            with self._users_lock:
+                self.users -= 1
 
 
 @dataclass
@@ -205,6 +219,17 @@ class StoredDoc:
         self._snapshot_inode = -1
         self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
 
+    @property
+    def busy(self) -> bool:
+        """A write (or a catch-up, or a batch from its check to its store) is under way or waiting in this
+        process: the cache never closes the document meanwhile."""
+        return self.lock.users > 0
+
+    def disk_mark(self) -> tuple[int, int, int]:
+        """What this copy has read of its files (snapshot inode, log inode, log offset): the files differ
+        from it once another process wrote."""
+        return self._snapshot_inode, self._log_inode, self._log_offset
+
     # -- files ---------------------------------------------------------------------------------------------
     @property
     def snapshot_path(self) -> Path:
@@ -217,14 +242,14 @@ class StoredDoc:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the document against the other threads of this process (reentrant; no file lock)."""
-        with self.lock.thread_lock:
+        with self.lock.held():
             yield
 
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the document against other threads and other processes (reentrant in one thread)."""
         lock = self.lock
-        with lock.thread_lock:
+        with lock.held():
             if lock.files:
                 lock.files += 1
                 try:
@@ -785,16 +810,32 @@ class StoredDoc:
         return total
 
     def subscribe(self, listener: Callable[[StoredDoc, list[bytes]], None]) -> None:
-        self._listeners.append(listener)
+        if listener not in self._listeners:  # a reader subscribing again after the document was reopened
+            self._listeners.append(listener)
 
     def _notify(self, hashes: list[bytes]) -> None:
         for listener in list(self._listeners):
             listener(self, hashes)
 
 
+def disk_mark(folder: Path) -> tuple[int, int, int]:
+    """The files of a document not in memory, as `StoredDoc.disk_mark` would see them once read."""
+    try:
+        log_stat = os.stat(folder / "log")
+    except OSError:
+        return _inode(folder / "snapshot"), -1, 0
+    return _inode(folder / "snapshot"), log_stat.st_ino, log_stat.st_size
+
+
 class Repository:
     """Every document held in one home, read and written within one set of `limits`; `clock` tells
-    when a waiting change came (tests give their own)."""
+    when a waiting change came (tests give their own).
+
+    Documents are opened on demand and kept in memory up to `limits.max_open_documents`, the least
+    recently used closed first (never one being written: `StoredDoc.busy`). A document closed and opened
+    again is read from disk, and keeps its listeners (`subscribe`): a caller may still hold the closed
+    copy, which stays correct, as a copy in another process does (every write takes the file lock and
+    catches up first)."""
 
     def __init__(
         self, home: Path, actor: bytes, *, limits: Limits = DEFAULT_LIMITS, clock: Clock = time.time
@@ -804,14 +845,19 @@ class Repository:
         self.limits = limits
         self.clock = clock
         self.docs_dir = home / "docs"
-        self._open: dict[str, StoredDoc] = {}
+        self._open: OrderedDict[str, StoredDoc] = OrderedDict()  # least recently used first
         # The node's sync thread and the app's store thread may open and write documents at the same
         # time: one lock per document id, alive while anything (an open document, a writer) holds it.
+        # `_opening` guards the maps below and is never held while waiting for a document's lock.
         self._opening = threading.RLock()
         self._locks: weakref.WeakValueDictionary[str, DocLock] = weakref.WeakValueDictionary()
         self._unsynced: dict[str, StoredDoc] = {}  # written without fsync, waiting for `flush`
         # Called with each document once it is loaded, to build what is derived from it (indexes).
         self.on_open: list[Callable[[StoredDoc], None]] = []
+        # Of documents not in memory: their listeners (given back when reopened), and what was last read
+        # of their files (so that `refresh_all` tells what another process changed without opening them).
+        self._listeners_of: dict[str, list[Callable[[StoredDoc, list[bytes]], None]]] = {}
+        self._marks: dict[str, tuple[int, int, int]] = {}
 
     def doc_ids(self) -> list[str]:
         if not self.docs_dir.exists():
@@ -845,18 +891,20 @@ class Repository:
     @contextmanager
     def writing(self, doc_id: str) -> Iterator[None]:
         """Hold `doc_id` against the other threads of this process, held or not yet (reentrant): its
-        batches are checked and stored under it (`sync.auth.accept_batch`), local changes made."""
-        lock = self.lock_of(doc_id)
-        with lock.thread_lock:
+        batches are checked and stored under it (`sync.auth.accept_batch`), local changes made. The
+        cache never closes a document meanwhile."""
+        with self.lock_of(doc_id).held():
             yield
 
     def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
         doc_kind(doc_id)
         stored = self._open.get(doc_id)
         if stored is not None:
+            with suppress(KeyError):  # closed by another thread meanwhile: this copy is still correct
+                self._open.move_to_end(doc_id)
             return stored
         lock = self.lock_of(doc_id)
-        with lock.thread_lock:  # never under `_opening`: a writer holding this lock may open it
+        with lock.held():  # never under `_opening`: a writer holding this lock may open it
             return self._open_locked(doc_id, create, lock)
 
     def _open_locked(self, doc_id: str, create: bool, lock: DocLock) -> StoredDoc:
@@ -871,11 +919,40 @@ class Repository:
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock, lock)
         stored.on_unsynced = self._note_unsynced
-        stored.load()
-        self._open[doc_id] = stored
+        with self._opening:
+            kept = self._listeners_of.pop(doc_id, None)
+        if kept is not None:
+            stored._listeners = kept  # the very list: a closed copy still written to notifies them too
+        try:
+            stored.load()
+        except BaseException:
+            if kept is not None:
+                with self._opening:
+                    self._listeners_of[doc_id] = kept
+            raise
+        with self._opening:
+            self._open[doc_id] = stored
         for hook in self.on_open:
             hook(stored)
+        with self._opening:
+            self._close_least_used()
         return stored
+
+    def _close_least_used(self) -> None:
+        """Beyond `max_open_documents`, close the least recently used documents that no write holds."""
+        excess = len(self._open) - self.limits.max_open_documents
+        if excess <= 0:
+            return
+        for doc_id, stored in list(self._open.items())[:-1]:  # never the one just opened
+            if excess <= 0:
+                break
+            if stored.busy:
+                continue
+            del self._open[doc_id]
+            if stored._listeners:
+                self._listeners_of[doc_id] = stored._listeners
+            self._marks[doc_id] = stored.disk_mark()
+            excess -= 1
 
     def scratch(self, doc_id: str) -> StoredDoc:
         """An empty, unsaved document, to check a batch for a document not held yet."""
@@ -883,26 +960,33 @@ class Repository:
 
     def reload(self, doc_id: str) -> StoredDoc:
         """Drop the in-memory document (e.g. after an automerge panic) and read it again from disk."""
-        with self.writing(doc_id):
+        with self.writing(doc_id), self._opening:
             stale = self._open.pop(doc_id, None)
-            fresh = self.open(doc_id)
-        if stale is not None:
-            for listener in stale._listeners:
-                fresh.subscribe(listener)
-        return fresh
+            if stale is not None and stale._listeners:
+                self._listeners_of[doc_id] = stale._listeners
+        return self.open(doc_id)
 
     def loaded(self) -> list[StoredDoc]:
         return list(self._open.values())
 
     def refresh_all(self) -> dict[str, list[bytes]]:
-        """Catch up on what other processes wrote, including documents they created."""
+        """Catch up on what other processes wrote, including documents they created: the hashes newly
+        applied per document. A document closed by the cache is opened again only when its files changed
+        since it was last read; one never opened here is opened (its hashes: all it holds)."""
         changed: dict[str, list[bytes]] = {}
+        marks = self._marks
         for doc_id in self.doc_ids():
-            if doc_id not in self._open:
-                self.open(doc_id)
-                changed[doc_id] = list(self._open[doc_id].known)
+            stored = self._open.get(doc_id)
+            if stored is not None:
+                applied = stored.refresh()
+                if applied:
+                    changed[doc_id] = applied
                 continue
-            applied = self._open[doc_id].refresh()
-            if applied:
-                changed[doc_id] = applied
+            if doc_id in marks and marks[doc_id] == disk_mark(self.docs_dir / doc_id):
+                continue
+            marks.pop(doc_id, None)
+            try:
+                changed[doc_id] = list(self.open(doc_id).known)
+            except StoreError:
+                continue  # removed meanwhile, or unreadable: the next open reports it
         return changed

@@ -19,6 +19,7 @@ import msgpack
 
 from reliance.doc.crdt import CrdtError, CrdtPanic
 from reliance.errors import RelianceError
+from reliance.fsutil import atomic_write
 from reliance.i18n import t
 from reliance.identity import decode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -100,7 +101,8 @@ def export_bundle(
         {"format": BUNDLE_FORMAT, "created": now_iso(), "by": by, "docs": docs}, use_bin_type=True
     )
     try:
-        path.write_bytes(data)
+        # Whole or not at all (a stick pulled out early, a full disk): the last good bundle stays until then.
+        atomic_write(path, data, exact_mode=False)
     except OSError as exc:
         raise BundleError(f"cannot write {path}: {exc.strerror}") from None
     return total

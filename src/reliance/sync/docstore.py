@@ -83,7 +83,7 @@ class MemoryDoc(StoredDoc):
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        with self.lock.thread_lock:  # no other process to keep out
+        with self.lock.held():  # no other process to keep out
             yield
 
     def _load_locked(self) -> None:
@@ -144,7 +144,7 @@ class MemoryStore:
 
     @contextmanager
     def writing(self, doc_id: str) -> Iterator[None]:
-        with self._lock_of(doc_id).thread_lock:
+        with self._lock_of(doc_id).held():
             yield
 
     def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
@@ -155,7 +155,7 @@ class MemoryStore:
         if not create:
             raise StoreError(f"no document {doc_id} in this store")
         lock = self._lock_of(doc_id)
-        with lock.thread_lock:
+        with lock.held():
             stored = self._docs.get(doc_id)
             if stored is None:
                 stored = self._docs[doc_id] = MemoryDoc(doc_id, self.actor, self.limits, self.clock, lock)

@@ -59,4 +59,5 @@ REJECTED = "rejected"  # a batch from peer_id was refused (text says why)
 DECLINED = "declined"  # someone else's document from peer_id was not stored: over a quota (text says which)
 LOCAL_CHANGE = "local_change"  # another process (CLI) wrote doc_id
 LISTENING = "listening"
+OWNER_GONE = "owner_gone"  # the process that owns the home (reliance serve) stopped: the app may take over
 ERROR = "error"

@@ -9,8 +9,10 @@
 - Every connection runs a sans-IO `Session`. Sessions and the store are driven from one worker
   thread, so a large batch never stalls heartbeats or the terminal UI sharing the loop.
 - Changes that arrive from one peer are offered to every other connected peer (gossip); changes
-  written by another process on the same home (the CLI beside `serve`) are picked up by polling
-  the store's logs, which are shared safely through `flock` (see docs/storage.md).
+  written by another process on the same home are announced through the local API (`refresh_from_disk`,
+  see reliance.localapi): the CLI and the app beside `serve` tell the owner at once. The store's logs
+  are shared safely through `flock` (docs/storage.md) and read again every `poll_interval` (30 s), a
+  safety net for writers that do not speak the API.
 - Liveness comes from transport heartbeats, never from mDNS.
 - `HOME/peers.json` keeps known peers (addresses, accepted): those accepted by hand or typed, and
   up to `Limits.max_remembered_peers` others this node connected with. A stranger refused by the
@@ -44,6 +46,7 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import Limits
+from reliance.store.repository import doc_kind
 from reliance.sync import events as ev
 from reliance.sync import transport
 from reliance.sync.events import NodeEvent, PeerInfo, PeerState
@@ -95,8 +98,12 @@ class NodeConfig:
     handshake_timeout: float = 10.0
     redial_min: float = 1.0
     redial_max: float = 60.0
-    poll_interval: float = 0.5
+    poll_interval: float = 30.0  # the store is read again for writers outside the local API
+    tick_interval: float = 0.5  # redials and settings are looked at this often
     write_state: bool = True
+    # Seconds `stop` waits for the connections, then as long for the sync worker (a store write under way),
+    # then as long for the last file writes; past each, it logs what it leaves behind and goes on.
+    stop_timeout: float = 10.0
     # Every limit the node enforces, the largest message (`max_frame`) included; None: the workspace's,
     # which are the home's (config.json's `limits`, then `RELIANCE_LIMIT_*`): the door and the store agree.
     limits: Limits | None = None
@@ -314,12 +321,25 @@ class _SyncWorker:
         self._jobs.put((0 if urgent else 1, next(self._order), job))
         return future
 
-    def shutdown(self) -> None:
-        """Run what is queued, then stop the thread (and wait for it)."""
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Run what is queued, then stop the thread (`join` waits for it)."""
         if not self._closed:
             self._closed = True
             self._jobs.put((2, next(self._order), None))
-        self._thread.join()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds for the thread to end; whether it did."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def shutdown(self) -> None:
+        """Run what is queued, then stop the thread (and wait for it)."""
+        self.close()
+        self.join()
 
     def _serve(self) -> None:
         while True:
@@ -383,17 +403,24 @@ class Node:
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
         self.last_sync: float | None = None
-        self._blocked: set[bytes] = settings.blocked_keys(self.home)
+        self._blocked: set[bytes] = settings.blocked_keys_or(self.home, set())
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
         self._worker = _SyncWorker("reliance-sync")
+        # Every file the node reads or writes but the documents (peers.json, node-state.json, the settings),
+        # in order, on a thread of its own: a slow disk never stalls the loop the connections and the app
+        # share, nor the sync worker.
+        self._files = _SyncWorker("reliance-files")
+        self._peers_file = _PeersFile(self.home)
+        self._state_text = (
+            ""  # node-state.json as last written, but its time: written again only if it differs
+        )
         self._send_budget = _SendBudget(self.limits.connections_outbox_total_bytes)
         self._server: transport.Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
-        self._peers_mtime = 0.0
-        self._settings_mtime = 0.0
+        self._settings_mtime = 0.0  # the file thread's
         self.quotas = Quotas(workspace.repo, workspace.peer_id, self.limits)
         self._host = SyncHost(
             workspace.repo, blocked=lambda: self._blocked, limits=self.limits, quotas=self.quotas
@@ -421,8 +448,8 @@ class Node:
             raise
 
     async def _start(self) -> None:
-        self._load_peers_file()
-        await self._in_worker(self._open_all)
+        self._apply_peers_data(await self._in_files(self._peers_file.read))
+        await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
         self._server = await transport.serve(
             self.config.listen,
@@ -443,26 +470,44 @@ class Node:
             await self._start_discovery()
 
     async def stop(self) -> None:
+        """Close everything, each step bounded by `NodeConfig.stop_timeout`: a step that does not end in
+        time is logged and left behind (a stuck store write cannot keep the process from exiting)."""
         self._stopping = True
-        for task in list(self._tasks):
+        bound = self.config.stop_timeout
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            _, left = await asyncio.wait(tasks, timeout=bound)
+            if left:
+                log.warning("%d tasks did not end within %g s of the stop; leaving them", len(left), bound)
         if self._discovery is not None:
             with contextlib.suppress(Exception):
-                await self._discovery.stop()
-        for peer in self.peers_by_key.values():
-            if peer.conn is not None:
-                with contextlib.suppress(Exception):
-                    await peer.conn.close()
-        if self._server is not None:
-            await self._server.close()
-        self._worker.shutdown()
-        self._save_peers_file()
+                async with asyncio.timeout(bound):
+                    await self._discovery.stop()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(bound):
+                for peer in self.peers_by_key.values():
+                    if peer.conn is not None:
+                        with contextlib.suppress(Exception):
+                            await peer.conn.close()
+                if self._server is not None:
+                    await self._server.close()
+        self._worker.close()
+        if not await asyncio.to_thread(self._worker.join, bound):
+            log.warning(
+                "the sync worker did not stop within %g s (a document write still under way?); leaving it: "
+                "what it had not written yet is not stored",
+                bound,
+            )
+        saved = self._save_peers_file()
         if self.config.write_state:
-            with contextlib.suppress(OSError):
-                (self.home / STATE_FILE).unlink()
+            self._files.submit(_remove, self.home / STATE_FILE)
+        self._files.close()
+        if not await asyncio.to_thread(self._files.join, bound):
+            log.warning("the node's files were not written within %g s of the stop; leaving them", bound)
+        elif saved is not None and saved.done() and saved.exception() is None:
+            self._apply_peers_data(saved.result())
 
     def peers(self) -> list[PeerInfo]:
         out = []
@@ -504,7 +549,7 @@ class Node:
         self._save_peers_file()
 
     def block_peer(self, peer_id: str, reason: str = "") -> None:
-        settings.block(self.home, peer_id, reason)
+        self._in_background(self._files.submit(settings.block, self.home, peer_id, reason), "blocking")
         key = decode_peer_id(peer_id)
         self._blocked.add(key)
         peer = self.peers_by_key.get(key)
@@ -512,7 +557,7 @@ class Node:
             self._spawn(peer.conn.close())
 
     def unblock_peer(self, peer_id: str) -> None:
-        settings.unblock(self.home, peer_id)
+        self._in_background(self._files.submit(settings.unblock, self.home, peer_id), "unblocking")
         key = decode_peer_id(peer_id)
         self._blocked.discard(key)
         peer = self.peers_by_key.get(key)
@@ -522,6 +567,19 @@ class Node:
     def local_change(self, doc_id: str) -> None:
         """A document was written in this process: offer it to every connected peer now."""
         self._spawn(self._fan_out(doc_id, except_key=None))
+
+    async def in_store(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func` where the node's store work runs (its worker), in turn with the peers' sessions."""
+        return await self._in_worker(func, *args)
+
+    async def refresh_from_disk(self, doc_ids: list[str] | None = None) -> list[str]:
+        """Read what another process wrote to the store (these documents, or all), and announce each
+        changed document once: a LOCAL_CHANGE event, and an offer to every connected peer."""
+        changed = await self._in_worker(self._refresh, doc_ids)
+        for doc_id in changed:
+            self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
+            await self._fan_out(doc_id, except_key=None)
+        return changed
 
     def diagnose(self) -> list[Any]:
         from reliance.sync.doctor import diagnose
@@ -792,7 +850,7 @@ class Node:
             on_lost=self._on_lost,
             service_type=self.config.service_type or SERVICE_TYPE,
             interfaces=self.config.interfaces,
-            announce=bool(settings.load_config(self.home)["announce"]),
+            announce=bool((await self._in_files(settings.load_config, self.home))["announce"]),
             limits=self.limits,
         )
         try:
@@ -862,14 +920,14 @@ class Node:
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
         last_state = 0.0
+        last_refresh = time.monotonic()
         while not self._stopping:
-            await asyncio.sleep(self.config.poll_interval)
+            await asyncio.sleep(min(self.config.tick_interval, self.config.poll_interval))
             try:
-                self._reload_settings()
-                changed = await self._in_worker(self._refresh_all)
-                for doc_id in changed:
-                    self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
-                    await self._fan_out(doc_id, except_key=None)
+                await self._reload_settings()
+                if time.monotonic() - last_refresh >= self.config.poll_interval:
+                    last_refresh = time.monotonic()
+                    await self.refresh_from_disk()
                 self._redial_due()
                 if time.monotonic() - last_state > 1.0:
                     self._write_state()
@@ -948,20 +1006,31 @@ class Node:
         backoff = self._next_backoff(self._typed_retry.get(address, (0.0, 0.0))[0])
         self._typed_retry[address] = (backoff, time.monotonic() + backoff)
 
-    def _reload_settings(self) -> None:
+    async def _reload_settings(self) -> None:
+        """What another process changed in the settings (blocks, policy) or in peers.json (peer add,
+        peer accept), read on the file thread."""
+        reloaded = await self._in_files(self._settings_if_changed, set(self._blocked))
+        if reloaded is not None:
+            self._blocked, self._policy = reloaded
+            for peer in self.peers_by_key.values():
+                if peer.key in self._blocked and peer.conn is not None:
+                    self._spawn(peer.conn.close())
+        data = await self._in_files(self._peers_file.read_if_changed)
+        if data is not None:
+            self._apply_peers_data(data)
+
+    def _settings_if_changed(self, blocked: set[bytes]) -> tuple[set[bytes], str] | None:
+        """On the file thread: the blocks and the policy, if either file changed since last read."""
+        changed = False
         for name in ("blocks.json", "config.json"):
             with contextlib.suppress(OSError):
                 mtime = (self.home / name).stat().st_mtime
                 if mtime > self._settings_mtime:
                     self._settings_mtime = mtime
-                    self._blocked = settings.blocked_keys(self.home)
-                    self._policy = settings.load_config(self.home)["policy"]
-                    for peer in self.peers_by_key.values():
-                        if peer.key in self._blocked and peer.conn is not None:
-                            self._spawn(peer.conn.close())
-        with contextlib.suppress(OSError):
-            if (self.home / PEERS_FILE).stat().st_mtime != self._peers_mtime:
-                self._load_peers_file()
+                    changed = True
+        if not changed:
+            return None
+        return settings.blocked_keys_or(self.home, blocked), str(settings.load_config(self.home)["policy"])
 
     # -- persistence -----------------------------------------------------------------------------------------
     def _peer(self, key: bytes) -> _Peer:
@@ -984,12 +1053,13 @@ class Node:
             del self.peers_by_key[peer.key]
 
     def _load_peers_file(self) -> None:
-        with peers_file_lock(self.home):
-            self._load_peers_file_locked()
+        """Read peers.json now, on the calling thread (tools, tests); the node reads it on its file thread."""
+        self._apply_peers_data(self._peers_file.read())
 
-    def _load_peers_file_locked(self) -> None:
-        data = read_peers_file(self.home)
-        for peer_id, entry in data.get("peers", {}).items():
+    def _apply_peers_data(self, data: Mapping[str, Any]) -> None:
+        """Take what peers.json holds (written by another process: peer add, peer accept) into memory."""
+        peers = data.get("peers")
+        for peer_id, entry in (peers if isinstance(peers, dict) else {}).items():
             try:
                 key = decode_peer_id(peer_id)
             except RelianceError:
@@ -1001,38 +1071,51 @@ class Node:
             peer.name = peer.name or str(entry.get("name", ""))
             if entry.get("accepted") and not peer.accepted:
                 peer.accept()  # `reliance peer accept` in another process
-            for text in entry.get("addresses", []):
+            addresses = entry.get("addresses")
+            for text in addresses if isinstance(addresses, list) else []:
                 with contextlib.suppress(RelianceError):
                     address = parse_address(str(text))
                     if address not in peer.addresses:
                         peer.addresses.append(address)
             if peer.source == "known":
                 peer.source = str(entry.get("source", "known"))
-        for text in data.get("typed", []):
+        typed = data.get("typed")
+        for text in typed if isinstance(typed, list) else []:
             with contextlib.suppress(RelianceError):
                 address = parse_address(str(text))
                 # Kept even when a known peer has this address: that peer may be gone, and someone else
                 # (another key) may answer there now. `_redial_due` drops it once a connected peer has it.
                 if address not in self.typed:
                     self.typed.append(address)
-        with contextlib.suppress(OSError):
-            self._peers_mtime = (self.home / PEERS_FILE).stat().st_mtime
 
-    def _save_peers_file(self) -> None:
-        with contextlib.suppress(OSError), peers_file_lock(self.home):
-            # The CLI may have written since we last looked (peer add, peer accept): merge it first.
-            with contextlib.suppress(OSError):
-                if (self.home / PEERS_FILE).stat().st_mtime != self._peers_mtime:
-                    self._load_peers_file_locked()
-            self._save_peers_file_locked()
+    def _save_peers_file(self) -> Future[dict[str, Any]] | None:
+        """Save the peers (on the file thread, merged with what another process wrote meanwhile, which
+        comes back into memory too). None once the node's files are closed."""
+        if self._files.closed:
+            return None
+        future = self._files.submit(self._peers_file.save, self._peers_snapshot())
 
-    def _save_peers_file_locked(self) -> None:
+        def merge_back(done: Future[dict[str, Any]]) -> None:
+            if not done.cancelled() and done.exception() is None and done.result():
+                self._apply_peers_data(done.result())
+
+        def on_loop(done: Future[dict[str, Any]]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the node has stopped
+                loop.call_soon_threadsafe(merge_back, done)
+
+        with contextlib.suppress(RuntimeError):  # no loop (a tool saving once): nothing comes back then
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(on_loop)
+        self._in_background(future, "saving peers.json")
+        return future
+
+    def _peers_snapshot(self) -> dict[str, Any]:
         # Peers accepted by hand (or typed) always; others this node connected with, the latest first, up to
         # the limit; never a stranger that only knocked.
         accepted = [p for p in self.peers_by_key.values() if p.accepted]
         met = [p for p in self.peers_by_key.values() if not p.accepted and p.known]
         met.sort(key=lambda p: -(p.last_seen or 0.0))
-        data = {
+        return {
             "peers": {
                 p.peer_id: {
                     "name": p.name,
@@ -1045,35 +1128,66 @@ class Node:
             },
             "typed": [format_address(h, p) for h, p in self.typed],
         }
-        with contextlib.suppress(OSError):
-            write_peers_file(self.home, data)
-            self._peers_mtime = (self.home / PEERS_FILE).stat().st_mtime
 
-    def _write_state(self) -> None:
-        if not self.config.write_state or self._stopping:
-            return
+    def _write_state(self) -> Future[None] | None:
+        """Publish the node's state for `reliance peers` in other processes, on the file thread, and only
+        when it differs from what was last written (an idle node writes nothing). None: nothing to write."""
+        if not self.config.write_state or self._stopping or self._files.closed:
+            return None
         state = {
             "pid": os.getpid(),
-            "updated": time.time(),
             "listen": f"{self.listen_address[0]}:{self.listen_address[1]}" if self.listen_address else None,
             "last_sync": self.last_sync,
             "peers": [p.to_json() for p in self.peers()],
             "quota": self.quotas.usage().to_json(),
         }
-        with contextlib.suppress(OSError):
-            atomic_write(self.home / STATE_FILE, json.dumps(state, indent=2, sort_keys=True).encode())
+        text = json.dumps(state, sort_keys=True)
+        if text == self._state_text:
+            return None
+        self._state_text = text
+        data = json.dumps(state | {"updated": time.time()}, indent=2, sort_keys=True).encode()
+        future = self._files.submit(atomic_write, self.home / STATE_FILE, data)
+        self._in_background(future, "writing node-state.json")
+        return future
+
+    async def _in_files(self, func: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self._files.submit(func, *args))
+
+    @staticmethod
+    def _in_background(future: Future[Any], what: str) -> None:
+        """Log the failure of a file job nobody waits for (a full disk: the node goes on)."""
+
+        def report(done: Future[Any]) -> None:
+            if not done.cancelled() and (exc := done.exception()) is not None:
+                log.warning("%s failed: %s: %s", what, type(exc).__name__, exc)
+
+        future.add_done_callback(report)
 
     # -- plumbing --------------------------------------------------------------------------------------------
-    def _open_all(self) -> None:
-        for doc_id in self.ws.repo.doc_ids():
-            with contextlib.suppress(RelianceError):
-                self.ws.repo.open(doc_id)
-
     def _refresh_all(self) -> dict[str, list[bytes]]:
         """What other processes wrote (the CLI beside us), counted in the quotas too."""
         changed = self.ws.repo.refresh_all()
         for doc_id in changed:
             self.quotas.note(doc_id)
+        return changed
+
+    def _refresh(self, doc_ids: list[str] | None) -> list[str]:
+        if doc_ids is None:
+            return list(self._refresh_all())
+        repo, changed = self.ws.repo, []
+        loaded = {stored.doc_id: stored for stored in repo.loaded()}
+        for doc_id in dict.fromkeys(doc_ids):
+            with contextlib.suppress(RelianceError):
+                doc_kind(doc_id)  # a document id, or StoreError: never a path
+                if doc_id in loaded:
+                    if not loaded[doc_id].refresh():
+                        continue
+                elif repo.exists(doc_id):
+                    repo.open(doc_id)  # created by the other process
+                else:
+                    continue
+                self.quotas.note(doc_id)
+                changed.append(doc_id)
         return changed
 
     async def _in_worker(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> T:
@@ -1095,6 +1209,66 @@ class Node:
                 callback(event)
             except Exception as exc:  # a listener's bug must not stop the node
                 log.warning("event listener failed: %s", exc)
+
+
+class _PeersFile:
+    """peers.json as the node's file thread sees it: what changed since it last read or wrote it was
+    written by another process (the CLI), and is merged, never overwritten."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._mark: tuple[int, int] | None = None  # (inode, mtime) of the version last read or written
+
+    def _current(self) -> tuple[int, int] | None:
+        try:
+            info = (self.home / PEERS_FILE).stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    def read(self) -> dict[str, Any]:
+        with peers_file_lock(self.home):
+            self._mark = self._current()
+            return read_peers_file(self.home)
+
+    def read_if_changed(self) -> dict[str, Any] | None:
+        if self._current() == self._mark:
+            return None
+        return self.read()
+
+    def save(self, ours: dict[str, Any]) -> dict[str, Any]:
+        """Write `ours`, with what another process wrote since (returned, for the node to take in; empty
+        when nobody did)."""
+        with peers_file_lock(self.home):
+            theirs: dict[str, Any] = {}
+            if self._current() != self._mark:
+                theirs = read_peers_file(self.home)
+                _merge_peers(ours, theirs)
+            write_peers_file(self.home, ours)
+            self._mark = self._current()
+            return theirs
+
+
+def _merge_peers(ours: dict[str, Any], theirs: Mapping[str, Any]) -> None:
+    """Keep in `ours` what the CLI writes to peers.json: peers accepted (`peer accept`), addresses typed."""
+    peers = theirs.get("peers")
+    for peer_id, entry in (peers if isinstance(peers, dict) else {}).items():
+        if not isinstance(entry, dict) or not entry.get("accepted"):
+            continue
+        mine = ours["peers"].get(peer_id)
+        if mine is None:
+            ours["peers"][peer_id] = entry
+        else:
+            mine["accepted"] = True
+    typed = theirs.get("typed")
+    for text in typed if isinstance(typed, list) else []:
+        if isinstance(text, str) and text not in ours["typed"]:
+            ours["typed"].append(text)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def read_peers_file(home: Path) -> dict[str, Any]:
@@ -1180,28 +1354,80 @@ def read_state_file(home: Path) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-async def sync_once(
-    workspace: Workspace, host: str, port: int, *, timeout: float = 60.0, idle: float = 1.5
-) -> dict[str, Any]:
-    """Connect to one peer, sync until nothing moves, and return a summary (for scripts and cron)."""
+class SyncUnfinished(RelianceError):
+    """A one-shot sync that could not end with both sides in sync: `why` is "timeout", "closed" (the peer
+    ended the connection) or "not_started" (the peer never compared its documents with ours); `not_in_sync`
+    the documents the summaries showed different that are still so. `summary` is what was done."""
+
+    def __init__(self, why: str, summary: dict[str, Any], timeout: float) -> None:
+        self.why = why
+        self.summary = summary
+        self.not_in_sync: list[str] = list(summary["not_in_sync"])
+        self.timeout = timeout
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from reliance.display import clean
+        from reliance.i18n import t
+
+        peer = f"{clean(self.summary['peer_name'] or '?')} ({self.summary['peer_id'][:14]}…)"
+        if self.why == "not_started":
+            reason = t("sync.unfinished_not_started", lang)
+        elif self.why == "closed":
+            reason = t("sync.unfinished_closed", lang)
+        else:
+            reason = t("sync.unfinished_timeout", lang, seconds=f"{self.timeout:g}")
+        shown = ", ".join(d[:14] + "…" for d in self.not_in_sync[:3])
+        more = ", …" if len(self.not_in_sync) > 3 else ""
+        docs = f": {shown}{more}" if shown else ""
+        return t("sync.unfinished", lang, peer=peer, why=reason, count=len(self.not_in_sync), docs=docs)
+
+
+class SyncFailed(RelianceError):
+    """A one-shot sync that could not start (nobody answered, the peer refused) or that a side refused."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        from reliance.i18n import t
+
+        self.key, self.params = key, params
+        super().__init__(t(key, "en", **params))
+
+    def message(self, lang: str) -> str:
+        from reliance.i18n import t
+
+        return t(self.key, lang, **self.params)
+
+
+async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: float = 60.0) -> dict[str, Any]:
+    """Connect to one peer, sync until both sides hold the same, and return a summary (for scripts and
+    cron). The end is the session's: the digests or summaries were compared and every document they showed
+    different is in sync, with nothing left to send. Anything else within `timeout` seconds (the peer
+    went silent, closed, or declined a document over its quota: it says nothing then) raises
+    `SyncUnfinished`, which tells what was left; a peer that cannot be reached raises `SyncFailed`."""
     blocked = settings.blocked_keys(workspace.home)
     limits = workspace.repo.limits  # the home's: what the store reads back is what the door lets in
     config = transport.TransportConfig(max_message=limits.max_frame)
+    started = time.monotonic()
+    address = format_address(host, port)
     try:
-        conn = await transport.connect(
-            host,
-            port,
-            workspace.identity.private_key,
-            name=transport.hello_name(workspace.identity.name),
-            config=config,
-        )
+        async with asyncio.timeout(timeout):
+            conn = await transport.connect(
+                host,
+                port,
+                workspace.identity.private_key,
+                name=transport.hello_name(workspace.identity.name),
+                config=config,
+            )
+    except TimeoutError:
+        reason = f"no answer within {timeout:g} s"
+        raise SyncFailed("sync.unreachable", address=address, reason=reason) from None
     except transport.HandshakeRefused as exc:
-        raise RelianceError(f"{host}:{port} refused: {exc.reason}") from None
+        raise SyncFailed("sync.unreachable", address=address, reason=exc.reason) from None
     except transport.TransportError as exc:
-        raise RelianceError(str(exc)) from None
+        raise SyncFailed("sync.unreachable", address=address, reason=str(exc)) from None
     if conn.remote_key in blocked:
         await conn.close()
-        raise RelianceError("that peer is blocked")
+        raise SyncFailed("sync.blocked")
     quotas = Quotas(workspace.repo, workspace.peer_id, limits)
     session = Session(
         SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),
@@ -1209,37 +1435,37 @@ async def sync_once(
     )
     received: dict[str, int] = {}
     refused = ""
-    started = time.monotonic()
+    why = ""
     try:
-        for frame in session.start():
-            await conn.send(frame)
-        while time.monotonic() - started < timeout:
-            try:
-                data = await asyncio.wait_for(conn.recv(), idle)
-            except TimeoutError:
-                break
-            frames = session.receive(data)
-            workspace.repo.flush()  # what the session stored is durable before anything is answered
-            for frame in frames:
+        async with asyncio.timeout(max(0.0, timeout - (time.monotonic() - started))):
+            for frame in session.start():
                 await conn.send(frame)
-            done = False
-            for event in session.pop_events():
-                if isinstance(event, ChangesReceived):
-                    received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
-                elif isinstance(event, BatchRefused | RefusedByPeer):
-                    refused = event.reason
-                    done = True
-            if done:
-                break
+            while not session.settled:
+                data = await conn.recv()
+                frames = session.receive(data)
+                workspace.repo.flush()  # what the session stored is durable before anything is answered
+                for frame in frames:
+                    await conn.send(frame)
+                for event in session.pop_events():
+                    if isinstance(event, ChangesReceived):
+                        received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
+                    elif isinstance(event, BatchRefused | RefusedByPeer) and not refused:
+                        refused = event.reason
+                if refused:
+                    break
+    except TimeoutError:
+        why = "timeout"
     except transport.ConnectionLost:
-        pass
+        why = "closed"
     finally:
         await conn.close()
     if refused:
-        raise RelianceError(f"sync refused: {refused}")
-    return {
+        raise SyncFailed("sync.refused", reason=refused)
+    summary = {
         "peer_id": encode_peer_id(conn.remote_key),
         "peer_name": conn.remote_name,
+        "complete": session.settled,
+        "not_in_sync": session.unsettled,
         "received_changes": sum(received.values()),
         "documents_changed": sorted(d for d, n in received.items() if n),
         "sent_changes": session.sent_changes,
@@ -1247,3 +1473,8 @@ async def sync_once(
         "bytes_out": session.bytes_out,
         "seconds": round(time.monotonic() - started, 3),
     }
+    if not session.settled:
+        if not session.unsettled:
+            why = "not_started"  # no digest or summary from the peer: nothing was compared
+        raise SyncUnfinished(why or "closed", summary, timeout)
+    return summary

@@ -411,6 +411,12 @@ class Session:
     def _fire(self, event: StateEvent) -> None:
         self.state = next_state(self.state, event)
 
+    @property
+    def unsettled(self) -> list[str]:
+        """The documents the summaries showed different that are not in sync yet (empty before the
+        summaries were compared: see `settled`)."""
+        return sorted(self._differing)
+
     def start(self) -> list[bytes]:
         self._fire(StateEvent.START)
         self._sent_digest = _digest(self.host.holdings(self.peer_key))

@@ -3,6 +3,8 @@
 `create_app` builds the app for the CLI (`run_app`, used when `reliance` has no arguments) and for tests.
 Every read or write of the store runs in one dedicated thread (`io`), so disk work never blocks the UI;
 the network node, when there is one, runs in the app's own asyncio loop and reports through `subscribe`.
+Beside a running `reliance serve` the node is that process's, seen through the local API
+(reliance.localapi): the app is online with its peers, and its writes are announced at once.
 """
 
 from __future__ import annotations
@@ -399,7 +401,11 @@ class RelianceApp(App[None]):
             self.report(exc)
 
     def _poll(self) -> None:
-        """Notice what other processes (the CLI, a node) wrote: compare each document's file signature."""
+        """Offline only: notice what other processes (the CLI) wrote by comparing each document's file
+        signature. With a node (ours, or the owner's through the local API) every change arrives as an
+        event instead."""
+        if self._node_started:
+            return
         if self._data is None or not self.data.loaded or self._polling or self._shut_down:
             return
         self._polling = True
@@ -515,7 +521,9 @@ class RelianceApp(App[None]):
             return
         kind = event.kind
         name = self._peer_name(event.peer_id) if event.peer_id else ""
-        if kind in (ev.SYNCED, ev.LOCAL_CHANGE) and event.doc_id:
+        if kind == ev.OWNER_GONE:
+            self._owner_gone()
+        elif kind in (ev.SYNCED, ev.LOCAL_CHANGE) and event.doc_id:
             self.mark_dirty(event.doc_id)
         elif kind == ev.REJECTED:
             entry = FeedEntry("rejected", clock(), {"name": name, "reason": event.text}, doc_id=event.doc_id)
@@ -533,6 +541,14 @@ class RelianceApp(App[None]):
         elif kind == ev.ERROR:
             self.data.add_feed(FeedEntry("error", clock(), {"text": event.text}))
         self.refresh_network()
+
+    def _owner_gone(self) -> None:
+        """The `serve` whose node we showed stopped: start our own (we own the home now, if nobody else)."""
+        self.node = None
+        self._node_started = False
+        self.notify(self.t("net.owner_gone"), timeout=8)
+        if not self._shut_down:
+            self._start_node()
 
     def _peer_name(self, peer_id: str) -> str:
         if self.node is not None:

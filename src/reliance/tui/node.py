@@ -52,13 +52,22 @@ NodeFactory = Callable[["Workspace"], "NodeLike | None"]
 
 
 def default_node_factory(workspace: Workspace) -> NodeLike | None:
-    """The real node with this home's port and mDNS settings, and the RELIANCE_* tuning `serve` reads."""
+    """The node of this home: the running owner's (`reliance serve`) through the local API when there is
+    one; else a real node owned by the app, with this home's port and mDNS settings and the RELIANCE_*
+    tuning `serve` reads, serving the local API to the CLI."""
     from reliance import settings
+    from reliance.localapi.ownership import current_owner
+
+    if current_owner(workspace.home) is not None:
+        from reliance.localapi.remote import RemoteNode
+
+        return RemoteNode(workspace.home, workspace.repo.limits)
+    from reliance.localapi.owner import Owner
     from reliance.sync.node import Node, NodeConfig, config_from_env
 
     config = settings.load_config(workspace.home)
-    node: NodeLike = Node(workspace, config_from_env(NodeConfig(port=config["port"], mdns=config["mdns"])))
-    return node
+    node = Node(workspace, config_from_env(NodeConfig(port=config["port"], mdns=config["mdns"])))
+    return Owner(workspace, node, "app")
 
 
 def no_node_factory(workspace: Workspace) -> NodeLike | None:

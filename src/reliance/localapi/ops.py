@@ -1,0 +1,511 @@
+"""The operations of the local API: what the CLI (and later the web face) asks the owner of a home to do.
+
+Store operations (`READ`, `WRITE`) are plain functions of a `Workspace` and checked arguments, returning an
+`Outcome` (plain data, and the documents a write changed). The owner runs them where its store work runs
+and announces what they changed; without an owner the CLI runs the same functions on the store itself
+(`LocalApi`), so both ways give the same results and the same refusals. Node operations (`NODE`) need the
+running node and exist only at an owner (`NodeControl`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from reliance import projects
+from reliance.economy import DimensionError, parse_dimensions
+from reliance.errors import ModelError
+from reliance.identity import canonical_peer
+from reliance.localapi.protocol import (
+    NODE,
+    READ,
+    SESSION,
+    UNAVAILABLE,
+    WRITE,
+    ApiError,
+    Dispatcher,
+    Operation,
+    Outcome,
+    Param,
+)
+from reliance.model.catalogue import Item, Status, normalise_tags, parse_kind, parse_status
+from reliance.model.codesocial import SECTIONS, section_id
+from reliance.workspace import ItemFilter, Workspace
+
+TEXT = 4 * 1024 * 1024  # a social-code section or a description: the model applies its own bounds after
+SHORT = 4096
+AMOUNT = 2**62
+DOC_IDS = 10_000
+
+Args = dict[str, Any]
+
+
+class NodeControl(Protocol):
+    """What node operations need from the owner."""
+
+    async def status(self) -> dict[str, Any]: ...
+
+    async def peer_rows(self) -> list[dict[str, Any]]: ...
+
+    async def add_address_text(self, host: str, port: int) -> str: ...
+
+    async def set_accepted(self, peer_id: str) -> None: ...
+
+    async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None: ...
+
+    async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
+
+
+# -- reads ----------------------------------------------------------------------------------------------
+
+
+def whoami(ws: Workspace, args: Args) -> Outcome:
+    return Outcome(
+        {
+            "name": ws.identity.name,
+            "peer_id": ws.peer_id,
+            "fingerprint": ws.identity.fingerprint,
+            "created": ws.identity.created,
+            "home": str(ws.home),
+        }
+    )
+
+
+def _item_json(ws: Workspace, item: Item, names: dict[str, str]) -> dict[str, Any]:
+    def name(peer_id: str) -> str:
+        if peer_id not in names:
+            names[peer_id] = ws.participant_name(peer_id)
+        return names[peer_id]
+
+    data = item.to_json() | {"author_name": name(item.author)}
+    data["answers"] = [a | {"author_name": name(str(a.get("author", "")))} for a in data["answers"]]
+    return data
+
+
+def item_list(ws: Workspace, args: Args) -> Outcome:
+    author = canonical_peer(args["author"]) if args["author"] else None
+    item_filter = ItemFilter(
+        kinds=tuple(parse_kind(k) for k in args["kinds"] or ()),
+        tags=normalise_tags(args["tags"] or ()),
+        author=author,
+        statuses=(parse_status(args["status"]),) if args["status"] else (),
+        text=args["search"] or "",
+    )
+    names: dict[str, str] = {}
+    return Outcome([_item_json(ws, i, names) for i in ws.items(item_filter)])
+
+
+def item_show(ws: Workspace, args: Args) -> Outcome:
+    found = ws.find_item(args["item_id"].strip())
+    if found is None:
+        raise ModelError(f"no item {args['item_id']}")
+    return Outcome(_item_json(ws, found, {}))
+
+
+def code_show(ws: Workspace, args: Args) -> Outcome:
+    if args["peer"]:
+        texts = ws.code(canonical_peer(args["peer"]))
+    elif args["project"]:
+        texts = projects.project_code(ws, projects.resolve_project(ws, args["project"]))
+    else:
+        texts = ws.code()
+    return Outcome({s.id: texts.get(s.id, "") for s in SECTIONS})
+
+
+def project_list(ws: Workspace, args: Args) -> Outcome:
+    return Outcome([p.to_json() for p in projects.list_projects(ws)])
+
+
+# -- writes ---------------------------------------------------------------------------------------------
+
+ITEM_FIELDS = {
+    "title": Param(str, most=SHORT),
+    "description": Param(str, most=TEXT),
+    "tags": Param(list, most=256),
+    "place": Param(str, most=SHORT),
+    "begins": Param(str, most=SHORT),
+    "ends": Param(str, most=SHORT),
+    "reciprocity": Param(str, most=SHORT),
+    "status": Param(str, most=SHORT),
+    "project": Param(str, most=SHORT),
+}
+
+
+def _published(ws: Workspace, item: Item) -> tuple[str, ...]:
+    """The document an item write changed: ours, unless the item is a draft (kept on this device)."""
+    return () if ws.is_draft(item.id) else (ws.peer_id,)
+
+
+def item_add(ws: Workspace, args: Args) -> Outcome:
+    if not args["title"]:
+        raise ModelError("an item needs a title (--title)")
+    draft = Item(
+        id="",
+        kind=parse_kind(args["kind"]),
+        title=args["title"],
+        author=ws.peer_id,
+        description=args["description"] or "",
+        tags=tuple(args["tags"] or ()),
+        place=args["place"] or "",
+        begins=args["begins"] or "",
+        ends=args["ends"] or "",
+        status=parse_status(args["status"]) if args["status"] else Status.PUBLISHED,
+        reciprocity=args["reciprocity"] or "",
+        project=args["project"] or "",
+    )
+    item = ws.add_item(draft)
+    return Outcome(item.to_json(), _published(ws, item))
+
+
+def item_update(ws: Workspace, args: Args) -> Outcome:
+    changes: dict[str, Any] = {}
+    for key in ITEM_FIELDS:
+        value = args[key]
+        if value is None or (key == "tags" and not value):
+            continue
+        if key == "status":
+            changes["status"] = parse_status(value)
+        elif key == "tags":
+            changes["tags"] = tuple(value)
+        else:
+            changes[key] = value
+    if not changes:
+        raise ModelError("nothing to update: give at least one option (e.g. --title)")
+    item = ws.update_item(args["item_id"].strip(), **changes)
+    return Outcome(item.to_json(), _published(ws, item))
+
+
+def item_archive(ws: Workspace, args: Args) -> Outcome:
+    item = ws.archive_item(args["item_id"].strip())
+    return Outcome(item.to_json(), _published(ws, item))
+
+
+def item_answer(ws: Workspace, args: Args) -> Outcome:
+    answer = ws.answer(args["item_id"].strip(), args["kind"], args["message"])
+    return Outcome(answer.to_json(), (ws.peer_id,))
+
+
+def code_set(ws: Workspace, args: Args) -> Outcome:
+    sid = section_id(args["section"])
+    if args["project"]:
+        project_id = projects.resolve_project(ws, args["project"])
+        changed = projects.set_project_code(ws, project_id, sid, args["text"])
+        return Outcome({"section": sid, "changed": changed}, (project_id,) if changed else ())
+    changed = ws.set_code(sid, args["text"])
+    return Outcome({"section": sid, "changed": changed}, (ws.peer_id,) if changed else ())
+
+
+def project_create(ws: Workspace, args: Args) -> Outcome:
+    project_id = projects.create_project(ws, args["name"], args["visibility"])
+    return Outcome({"id": project_id}, (project_id,))
+
+
+def _project(ws: Workspace, args: Args) -> str:
+    return projects.resolve_project(ws, args["project"])
+
+
+def project_visibility(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    changed = projects.set_visibility(ws, project_id, args["visibility"])
+    name = projects.summary(ws, project_id).name
+    return Outcome({"id": project_id, "name": name, "changed": changed}, (project_id,) if changed else ())
+
+
+def project_add_member(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    projects.add_member(ws, project_id, args["peer_id"], args["role"])
+    return Outcome({"id": project_id}, (project_id,))
+
+
+def project_remove_member(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    projects.remove_member(ws, project_id, args["peer_id"])
+    return Outcome({"id": project_id}, (project_id,))
+
+
+def project_contribute(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    try:
+        dimensions = parse_dimensions(args["dims"] or ())
+    except DimensionError as exc:
+        raise ModelError(f"--dim takes NAME=INTEGER, not {exc.text!r}") from None
+    entry_id = projects.contribute(
+        ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], dimensions
+    )
+    return Outcome({"id": entry_id}, (project_id,))
+
+
+def project_record(ws: Workspace, args: Args) -> Outcome:
+    if args["kind"] == "transfer" and not args["counterparty"]:
+        raise ModelError("a transfer needs --to PEER_ID (or --to @project)")
+    if args["kind"] not in ("expense", "revenue", "transfer"):
+        raise ModelError(f"unknown entry kind {args['kind']!r}; use expense, revenue or transfer")
+    project_id = _project(ws, args)
+    entry_id = projects.record_entry(
+        ws,
+        project_id,
+        kind=args["kind"],
+        amount=args["amount"],
+        unit=args["unit"],
+        note=args["note"],
+        member=args["member"],
+        counterparty=args["counterparty"],
+    )
+    return Outcome({"id": entry_id}, (project_id,))
+
+
+def project_reverse(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    return Outcome({"id": projects.reverse(ws, project_id, args["entry_id"], args["note"])}, (project_id,))
+
+
+def project_acknowledge(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    entry_id = projects.acknowledge(ws, project_id, args["entry_id"], args["factor"])
+    return Outcome({"id": entry_id}, (project_id,))
+
+
+def project_limit(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
+    projects.set_limit(ws, project_id, args["member"], args["unit"], args["floor"])
+    return Outcome({"id": project_id}, (project_id,))
+
+
+def project_policy(ws: Workspace, args: Args) -> Outcome:
+    try:
+        data = json.loads(args["policy"])
+    except ValueError as exc:
+        raise ModelError(f"the policy is not JSON: {exc}") from None
+    project_id = _project(ws, args)
+    return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
+
+
+# -- node -----------------------------------------------------------------------------------------------
+
+
+async def node_status(node: NodeControl, args: Args) -> Outcome:
+    return Outcome(await node.status())
+
+
+async def node_peers(node: NodeControl, args: Args) -> Outcome:
+    return Outcome(await node.peer_rows())
+
+
+async def peer_add(node: NodeControl, args: Args) -> Outcome:
+    from reliance.sync.node import parse_address
+
+    host, port = parse_address(args["address"])
+    return Outcome({"address": await node.add_address_text(host, port)})
+
+
+async def peer_accept(node: NodeControl, args: Args) -> Outcome:
+    peer_id = canonical_peer(args["peer_id"])
+    await node.set_accepted(peer_id)
+    return Outcome({"peer_id": peer_id})
+
+
+async def peer_block(node: NodeControl, args: Args) -> Outcome:
+    peer_id = canonical_peer(args["peer_id"])
+    await node.set_blocked(peer_id, True, args["reason"])
+    return Outcome({"peer_id": peer_id})
+
+
+async def peer_unblock(node: NodeControl, args: Args) -> Outcome:
+    peer_id = canonical_peer(args["peer_id"])
+    await node.set_blocked(peer_id, False, "")
+    return Outcome({"peer_id": peer_id})
+
+
+async def refresh(node: NodeControl, args: Args) -> Outcome:
+    """Another process wrote to the store itself (these documents, or any): read it and announce it."""
+    changed = await node.refresh(args["doc_ids"])
+    return Outcome({"changed": changed})
+
+
+def _subscribe(_: Any, args: Args) -> Outcome:
+    return Outcome({"subscribed": True})
+
+
+def _describe(_: Any, args: Args) -> Outcome:
+    return Outcome(TABLE.describe())
+
+
+PROJECT = Param(str, required=True, most=SHORT)
+
+OPERATIONS = [
+    Operation("api.describe", SESSION, _describe, doc="the table of operations"),
+    Operation("subscribe", SESSION, _subscribe, doc="receive events on this connection"),
+    Operation("whoami", READ, whoami),
+    Operation(
+        "item.list",
+        READ,
+        item_list,
+        {
+            "kinds": Param(list, most=16),
+            "tags": Param(list, most=256),
+            "author": Param(str, most=SHORT),
+            "status": Param(str, most=SHORT),
+            "search": Param(str, most=SHORT),
+        },
+    ),
+    Operation("item.show", READ, item_show, {"item_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "code.show", READ, code_show, {"project": Param(str, most=SHORT), "peer": Param(str, most=SHORT)}
+    ),
+    Operation("project.list", READ, project_list),
+    Operation("item.add", WRITE, item_add, {"kind": Param(str, required=True, most=SHORT), **ITEM_FIELDS}),
+    Operation(
+        "item.update", WRITE, item_update, {"item_id": Param(str, required=True, most=SHORT), **ITEM_FIELDS}
+    ),
+    Operation("item.archive", WRITE, item_archive, {"item_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "item.answer",
+        WRITE,
+        item_answer,
+        {
+            "item_id": Param(str, required=True, most=SHORT),
+            "kind": Param(str, most=SHORT, default="can_help"),
+            "message": Param(str, most=TEXT, default=""),
+        },
+    ),
+    Operation(
+        "code.set",
+        WRITE,
+        code_set,
+        {
+            "section": Param(str, required=True, most=SHORT),
+            "text": Param(str, required=True, most=TEXT),
+            "project": Param(str, most=SHORT),
+        },
+    ),
+    Operation(
+        "project.create",
+        WRITE,
+        project_create,
+        {
+            "name": Param(str, required=True, most=SHORT),
+            "visibility": Param(str, most=SHORT, default="members"),
+        },
+    ),
+    Operation(
+        "project.visibility",
+        WRITE,
+        project_visibility,
+        {"project": PROJECT, "visibility": Param(str, required=True, most=SHORT)},
+    ),
+    Operation(
+        "project.add_member",
+        WRITE,
+        project_add_member,
+        {
+            "project": PROJECT,
+            "peer_id": Param(str, required=True, most=SHORT),
+            "role": Param(str, most=SHORT, default="member"),
+        },
+    ),
+    Operation(
+        "project.remove_member",
+        WRITE,
+        project_remove_member,
+        {"project": PROJECT, "peer_id": Param(str, required=True, most=SHORT)},
+    ),
+    Operation(
+        "project.contribute",
+        WRITE,
+        project_contribute,
+        {
+            "project": PROJECT,
+            "kind": Param(str, required=True, most=SHORT),
+            "amount": Param(int, required=True, most=AMOUNT),
+            "unit": Param(str, required=True, most=SHORT),
+            "note": Param(str, most=TEXT, default=""),
+            "dims": Param(list, most=64),
+        },
+    ),
+    Operation(
+        "project.record",
+        WRITE,
+        project_record,
+        {
+            "project": PROJECT,
+            "kind": Param(str, required=True, most=SHORT),
+            "amount": Param(int, required=True, most=AMOUNT),
+            "unit": Param(str, required=True, most=SHORT),
+            "counterparty": Param(str, most=SHORT),
+            "member": Param(str, most=SHORT, default=""),
+            "note": Param(str, most=TEXT, default=""),
+        },
+    ),
+    Operation(
+        "project.reverse",
+        WRITE,
+        project_reverse,
+        {
+            "project": PROJECT,
+            "entry_id": Param(str, required=True, most=SHORT),
+            "note": Param(str, most=TEXT, default=""),
+        },
+    ),
+    Operation(
+        "project.acknowledge",
+        WRITE,
+        project_acknowledge,
+        {
+            "project": PROJECT,
+            "entry_id": Param(str, required=True, most=SHORT),
+            "factor": Param(int, most=AMOUNT, default=100),
+        },
+    ),
+    Operation(
+        "project.limit",
+        WRITE,
+        project_limit,
+        {
+            "project": PROJECT,
+            "member": Param(str, required=True, most=SHORT),
+            "unit": Param(str, required=True, most=SHORT),
+            "floor": Param(int, required=True, most=AMOUNT),
+        },
+    ),
+    Operation(
+        "project.policy",
+        WRITE,
+        project_policy,
+        {"project": PROJECT, "policy": Param(str, required=True, most=TEXT)},
+    ),
+    Operation("status", NODE, node_status, doc="the owner, its listening address, last sync and peers"),
+    Operation("peers", NODE, node_peers, doc="every peer with its state"),
+    Operation("peer.add", NODE, peer_add, {"address": Param(str, required=True, most=SHORT)}),
+    Operation("peer.accept", NODE, peer_accept, {"peer_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "peer.block",
+        NODE,
+        peer_block,
+        {"peer_id": Param(str, required=True, most=SHORT), "reason": Param(str, most=SHORT, default="")},
+    ),
+    Operation("peer.unblock", NODE, peer_unblock, {"peer_id": Param(str, required=True, most=SHORT)}),
+    Operation("refresh", NODE, refresh, {"doc_ids": Param(list, most=DOC_IDS)}, doc="re-read the store"),
+]
+
+TABLE = Dispatcher(OPERATIONS)
+
+
+class LocalApi:
+    """The store operations run on the store itself, in this process: the CLI without a running owner."""
+
+    owner: dict[str, Any] | None = None
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def call(self, op: str, args: Mapping[str, Any] | None = None) -> Any:
+        from reliance.localapi.protocol import Request
+
+        operation, checked = TABLE.prepare(Request(0, op, dict(args or {})))
+        if operation.kind not in (READ, WRITE):
+            raise ApiError(UNAVAILABLE, f"{op}: no node runs on this home")
+        return operation.handler(self.workspace, checked).result
+
+    def close(self) -> None:
+        pass
