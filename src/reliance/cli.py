@@ -16,9 +16,11 @@ import click
 from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
 from reliance.home import resolve_home
+from reliance.i18n import LANGS, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import ItemKind
 from reliance.model.codesocial import SECTIONS, section_id
+from reliance.model.messages import InputError
 from reliance.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ class Context:
         self.passphrase_file = passphrase_file
         self.ask_passphrase = ask_passphrase
         self._workspace: Workspace | None = None
+        self._lang: str | None = None
         self._owner: ApiClient | None = None
         self._owner_checked = False
         self._local: LocalApi | None = None
@@ -86,9 +89,9 @@ class Context:
         try:
             text = Path(self.passphrase_file).read_text("utf-8").strip("\r\n")
         except OSError as exc:
-            raise RelianceError(f"cannot read the passphrase file: {exc.strerror}") from None
+            raise RelianceError(say("cli.passphrase.unreadable", reason=exc.strerror)) from None
         if not text:
-            raise RelianceError("the passphrase file is empty")
+            raise RelianceError(say("cli.passphrase.empty"))
         return text.encode()
 
     def passphrase(self, *, confirm: bool = False) -> bytes | None:
@@ -96,7 +99,7 @@ class Context:
             return self.passphrase_from_file()
         if self.ask_passphrase or (not confirm and key_is_encrypted(self.home)):
             if not sys.stdin.isatty() and not self.ask_passphrase:
-                raise RelianceError("the key is protected by a passphrase: give --passphrase-file FILE")
+                raise RelianceError(say("cli.passphrase.needed"))
             value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
             return str(value).encode() or None
         return None
@@ -110,20 +113,20 @@ class Context:
 
     def warn(self, text: str) -> None:
         """One line on stderr that does not stop the command."""
-        from reliance.i18n import t
-
         click.echo(t("cli.warning", self.lang(), text=clean(text)), err=True)
 
     def lang(self) -> str:
         """The language of messages: the configured one, else the locale's."""
         from reliance import settings
-        from reliance.i18n import resolve_lang
 
-        try:
-            configured = str(settings.load_config(self.home).get("lang") or "")
-        except RelianceError:
-            configured = ""
-        return resolve_lang(configured)
+        if self._lang is None:
+            try:
+                configured = str(settings.load_config(self.home).get("lang") or "")
+            except RelianceError:
+                configured = ""
+            self._lang = resolve_lang(configured)
+            _LAST_LANG[:] = [self._lang]
+        return self._lang
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -147,8 +150,6 @@ class WarningLines(logging.Handler):
         if ours is not None:
             ours.warn(text)
         else:
-            from reliance.i18n import resolve_lang, t
-
             click.echo(t("cli.warning", resolve_lang(""), text=clean(text)), err=True)
 
 
@@ -170,10 +171,26 @@ def fail(message: str) -> NoReturn:
     raise RelianceError(message)
 
 
+# The language of the last command's messages, for the lines `main` prints once its context is gone.
+_LAST_LANG: list[str] = []
+
+
+def message_lang() -> str:
+    """The language of this command's messages: the home's configured one, else the locale's."""
+    current = click.get_current_context(silent=True)
+    ours = current.find_object(Context) if current is not None else None
+    if ours is not None:
+        return ours.lang()
+    return _LAST_LANG[0] if _LAST_LANG else resolve_lang()
+
+
+def say(key: str, **params: object) -> str:
+    """The catalogue's text `key` in the language of this command's messages."""
+    return t(key, message_lang(), **params)
+
+
 def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
     """A document left out of a listing or an export because it cannot be read: one line on stderr."""
-    from reliance.i18n import t
-
     ctx.warn(t("cli.unreadable_skipped", ctx.lang(), doc=doc_id, reason=error))
 
 
@@ -214,20 +231,17 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
         _start_new_history(ctx)
         return
     if not name:
-        fail("--name NAME is required: the name others will see")
+        fail(say("cli.init.name_required"))
     workspace = Workspace.create(ctx.home, name, ctx.passphrase(confirm=True))
-    echo(f"created identity for {workspace.identity.name}")
-    echo(f"peer id:     {workspace.peer_id}")
-    echo(f"fingerprint: {workspace.identity.fingerprint}")
+    echo(say("cli.init.created", name=workspace.identity.name))
+    echo(say("cli.init.peer_id", peer_id=workspace.peer_id))
+    echo(say("cli.init.fingerprint", fingerprint=workspace.identity.fingerprint))
 
 
 def _start_new_history(ctx: Context) -> None:
     ws = ctx.writing_workspace()
     ws.start_my_document()
-    echo(
-        f"started a new history of your document ({ws.peer_id[:14]}…); "
-        "peers still holding the old one will refuse it"
-    )
+    echo(say("cli.init.new_history", peer=ws.peer_id[:14]))
 
 
 @cli.command()
@@ -264,7 +278,7 @@ def _resolve_doc(ws: Workspace, project: str | None) -> str | None:
 @click.option("--project", help="A project's social code.")
 @click.option("--peer", help="Someone else's social code (peer id).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
 @pass_ctx
 def code_show(
     ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
@@ -284,12 +298,12 @@ def code_show(
 
 def _read_text_arg(text: str | None, file: str | None) -> str:
     if (text is None) == (file is None):
-        fail("give the text, or --file FILE (one of them)")
+        fail(say("cli.code.text_or_file"))
     if file is not None:
         try:
             return Path(file).read_text("utf-8") if file != "-" else sys.stdin.read()
         except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+            fail(say("cli.cannot_read", file=file, reason=getattr(exc, "strerror", None) or exc))
     return text or ""
 
 
@@ -304,7 +318,7 @@ def code_set(ctx: Context, section: str, text: str | None, file: str | None, pro
     sid = section_id(section)
     content = _read_text_arg(text, file)
     changed = ctx.call("code.set", section=sid, text=content, project=project)["changed"]
-    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    echo(say("cli.code.saved" if changed else "cli.code.unchanged", section=sid))
 
 
 @code.command("edit")
@@ -323,14 +337,14 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
         try:
             status = subprocess.call([*editor.split(), path])
         except OSError as exc:
-            fail(f"cannot start the editor {editor!r}: {exc.strerror}")
+            fail(say("cli.code.editor_failed", editor=repr(editor), reason=exc.strerror))
         if status != 0:
-            fail(f"the editor exited with status {status}; nothing saved")
+            fail(say("cli.code.editor_status", status=status))
         content = Path(path).read_text("utf-8")
     finally:
         os.unlink(path)
     changed = ctx.call("code.set", section=sid, text=content, project=project)["changed"]
-    echo(f"{sid}: saved" if changed else f"{sid}: unchanged")
+    echo(say("cli.code.saved" if changed else "cli.code.unchanged", section=sid))
 
 
 @code.command("history")
@@ -351,7 +365,7 @@ def code_history(ctx: Context, project: str | None, peer: str | None, as_json: b
         emit_json([a.to_json() | {"by_name": ws.participant_name(a.by)} for a in history])
         return
     if not history:
-        echo("no amendment yet")
+        echo(say("cli.code.no_amendment"))
     for amendment in history:
         who = clean(ws.participant_name(amendment.by) or amendment.by[:14])
         section, at = clean(amendment.section), clean(amendment.at)
@@ -387,7 +401,7 @@ def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     if not fields.get("title"):
-        fail("an item needs a title (--title)")
+        fail(say("cli.item.needs_title"))
     echo(ctx.call("item.add", kind=kind, **_item_fields(fields))["id"])
 
 
@@ -460,7 +474,7 @@ def _list_items(
         emit_json([i | {"answers": [_plain_answer(a) for a in i["answers"]]} for i in items])
         return
     if not items:
-        echo("nothing found")
+        echo(say("cli.item.nothing_found"))
     for found in items:
         who = clean(found["author_name"] or found["author"][:14])
         tags_text = clean(" ".join("#" + t for t in found["tags"]))
@@ -533,7 +547,7 @@ def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     """Change fields of one of your items."""
     changes = _item_fields(fields)
     if not changes:
-        fail("nothing to update: give at least one option (e.g. --title)")
+        fail(say("cli.item.nothing_to_update"))
     echo(ctx.call("item.update", item_id=item_id.strip(), **changes)["id"])
 
 
@@ -562,28 +576,51 @@ def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "markdown", "jsonld", "csv"]),
+    type=click.Choice(["json", "markdown", "jsonld", "csv", "ics"]),
     default="json",
     show_default=True,
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
 @click.option("--project", help="For csv: the project whose ledger to export.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option(
+    "--content",
+    type=click.Choice(["code", "catalogue", "programme"]),
+    default="code",
+    show_default=True,
+    help="For markdown: your social code and items, or the catalogue or programme for printing.",
+)
+@click.option("--delimiter", help="For csv: the field separator (default: ; in French, , in English; tab).")
+@click.option("--lang", type=click.Choice(LANGS), help="The reader's language (default: yours).")
 @pass_ctx
-def export_cmd(ctx: Context, fmt: str, output: str | None, project: str | None, lang: str) -> None:
-    """Export everything you hold (json), your social code and items (markdown), and more."""
+def export_cmd(
+    ctx: Context,
+    fmt: str,
+    output: str | None,
+    project: str | None,
+    content: str,
+    delimiter: str | None,
+    lang: str | None,
+) -> None:
+    """Export everything you hold (json, jsonld), your social code and items or the catalogue or programme
+    (markdown), a project's ledger (csv), the programme as a calendar (ics)."""
     from reliance.export import exporters
 
     ws = ctx.workspace()
     text = exporters.export(
-        ws, fmt, project=project, lang=lang, on_unreadable=lambda d, e: warn_unreadable(ctx, d, e)
+        ws,
+        fmt,
+        project=project,
+        lang=lang or ctx.lang(),
+        content=content,
+        delimiter=delimiter,
+        on_unreadable=lambda d, e: warn_unreadable(ctx, d, e),
     )
     if output:
         try:
-            Path(output).write_text(text, "utf-8")
+            Path(output).write_bytes(text.encode("utf-8"))  # as is: CRLF for csv and ics, the BOM for csv
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
-        echo(f"wrote {output}")
+            fail(say("cli.cannot_write", file=output, reason=exc.strerror))
+        echo(say("cli.wrote", file=output))
     elif fmt in ("json", "jsonld"):
         click.echo(escape_json(text), nl=not text.endswith("\n"))  # exact text, escaped
     else:
@@ -606,21 +643,22 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(result, int):  # click returns an Exit's code instead of raising it here
             return result
     except click.exceptions.Abort:
-        click.echo("reliance: aborted", err=True)
+        click.echo(say("cli.aborted"), err=True)
         return 130
     except click.ClickException as exc:
-        click.echo(f"reliance: error: {clean(exc.format_message())}", err=True)
+        click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
     except RelianceError as exc:
-        click.echo(f"reliance: error: {clean(str(exc))}", err=True)
+        text = exc.text(message_lang()) if isinstance(exc, InputError) else str(exc)
+        click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:
-        click.echo("reliance: interrupted", err=True)
+        click.echo(say("cli.interrupted"), err=True)
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        click.echo(f"reliance: unexpected error: {type(exc).__name__}: {clean(str(exc))}", err=True)
+        click.echo(say("cli.unexpected", kind=type(exc).__name__, text=clean(str(exc))), err=True)
         return 1
     finally:
         logging.lastResort = last_resort

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import signal
 import sys
@@ -13,8 +12,9 @@ from typing import Any
 import click
 
 from reliance import settings
-from reliance.cli import Context, echo, emit_json, fail, pass_ctx
+from reliance.cli import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import InertFormatter, clean
+from reliance.i18n import LANGS
 from reliance.identity import canonical_peer, encode_peer_id
 
 
@@ -67,8 +67,10 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
         try:
             await owner.start()
         except OSError as exc:
-            raise click.ClickException(f"cannot listen on {listen}:{chosen_port}: {exc.strerror}") from None
-        echo(f"reliance node {ws.identity.name} ({ws.peer_id}) — stop with Ctrl+C", err=False)
+            raise click.ClickException(
+                say("cli.serve.cannot_listen", address=f"{listen}:{chosen_port}", reason=exc.strerror)
+            ) from None
+        echo(say("cli.serve.started", name=ws.identity.name, peer=ws.peer_id), err=False)
         await stop.wait()
         logging.getLogger("reliance.node").info("stopping")
         await owner.stop()
@@ -109,15 +111,21 @@ def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
         emit_json(summary)
         return
     echo(
-        f"synced with {clean(summary['peer_name'] or '?')} ({clean(summary['peer_id'][:14])}…): "
-        f"received {summary['received_changes']} changes in {len(summary['documents_changed'])} documents, "
-        f"sent {summary['sent_changes']} changes, {summary['seconds']} s"
+        say(
+            "cli.sync.done",
+            name=clean(summary["peer_name"] or "?"),
+            peer=clean(summary["peer_id"][:14]),
+            received=summary["received_changes"],
+            documents=len(summary["documents_changed"]),
+            sent=summary["sent_changes"],
+            seconds=summary["seconds"],
+        )
     )
 
 
 def _require_home(ctx: Context) -> None:
     if not ctx.home.exists():
-        fail(f"no home at {ctx.home}: run 'reliance init --name NAME' first")
+        fail(say("cli.no_home", home=ctx.home))
 
 
 def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -164,21 +172,32 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
         emit_json(rows)
         return
     if state is None:
-        echo("no node is running on this home (start one with 'reliance serve'); known peers:")
+        echo(say("cli.peers.no_node"))
     else:
-        echo(f"node listening on {state.get('listen')}")
+        echo(say("cli.peers.listening", address=state.get("listen")))
     if not rows:
-        echo("no peer yet — 'reliance doctor' explains why nobody is found")
+        echo(say("cli.peers.none"))
     for row in rows:
         seen = (
-            time.strftime("%H:%M:%S", time.localtime(row["last_seen"])) if row.get("last_seen") else "never"
+            time.strftime("%H:%M:%S", time.localtime(row["last_seen"]))
+            if row.get("last_seen")
+            else say("cli.peers.never")
         )
         docs = row.get("docs_in_sync") or {}
-        sync_text = f"{sum(docs.values())}/{len(docs)} docs in sync" if docs else ""
+        sync_text = say("cli.peers.in_sync", synced=sum(docs.values()), total=len(docs)) if docs else ""
         name, address = clean(str(row.get("name") or "?")), clean(str(row.get("address") or "-"))
+        peer_state = clean(str(row["state"]))
+        peer = clean(str(row["peer_id"]))
         echo(
-            f"{clean(str(row['state'])):11} {name:16} {address:22} seen {seen:8} "
-            f"{sync_text}  {clean(str(row['peer_id']))}"
+            say(
+                "cli.peers.row",
+                state=f"{peer_state:11}",
+                name=f"{name:16}",
+                address=f"{address:22}",
+                seen=f"{seen:8}",
+                sync=sync_text,
+                peer=peer,
+            )
         )
 
 
@@ -201,7 +220,7 @@ def peer_add(ctx: Context, address: str) -> None:
         text = owner.call("peer.add", {"address": address})["address"]  # dialled now by the running node
     else:
         text = remember_typed_address(ctx.home, host, port)
-    echo(f"added {text}; a running node dials it within a second ('reliance sync {text}' syncs once now)")
+    echo(say("cli.peer.added", address=text))
 
 
 @peer_group.command("accept")
@@ -216,7 +235,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
     owner = ctx.owner()
     if owner is not None:
         owner.call("peer.accept", {"peer_id": text})
-        echo(f"accepted {text}")
+        echo(say("cli.peer.accepted", peer=text))
         return
     with peers_file_lock(ctx.home):  # a running node rewrites this file too
         data = read_peers_file(ctx.home)
@@ -224,7 +243,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
         entry = peers.setdefault(text, {"name": "", "addresses": [], "source": "accepted"})
         entry["accepted"] = True
         write_peers_file(ctx.home, data)
-    echo(f"accepted {text}")
+    echo(say("cli.peer.accepted", peer=text))
 
 
 @click.command("doctor")
@@ -232,7 +251,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option(
     "--lang",
-    type=click.Choice(["fr", "en"]),
+    type=click.Choice(LANGS),
     help="Language (default: the configured one, else the locale's).",
 )
 @pass_ctx
@@ -245,7 +264,7 @@ def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) 
     lang = resolve_lang(lang, str(config.get("lang") or ""))
     findings = diagnose_home(ctx.home, port if port is not None else config["port"])
     if as_json:
-        emit_json([dataclasses.asdict(f) for f in findings])
+        emit_json([f.to_json() for f in findings])
         return
     marks = {"ok": "✓", "warning": "!", "problem": "✗"}
     for finding in findings:

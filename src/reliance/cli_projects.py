@@ -10,10 +10,11 @@ from typing import Any
 import click
 
 from reliance import projects, settings
-from reliance.cli import Context, echo, emit_json, fail, pass_ctx, warn_unreadable
+from reliance.cli import Context, echo, emit_json, fail, message_lang, pass_ctx, say, warn_unreadable
 from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 from reliance.errors import ModelError, RelianceError
+from reliance.i18n import LANGS, plural_key
 from reliance.store.repository import DocKind, doc_kind
 from reliance.workspace import Workspace
 
@@ -23,7 +24,7 @@ def project() -> None:
     """Shared projects: members, social code and ledger."""
 
 
-VISIBILITY_TEXT = {"members": "members only", "public": "public"}
+VISIBILITY_KEYS = {"members": "cli.project.visibility.members", "public": "cli.project.visibility.public"}
 
 
 @project.command("create")
@@ -51,7 +52,13 @@ def project_visibility(ctx: Context, project_ref: str, visibility: str) -> None:
     Copies already sent to others stay with them: making a public project members-only stops further
     sending, it cannot take back what was sent."""
     done = ctx.call("project.visibility", project=project_ref, visibility=visibility)
-    echo(f"{clean(done['name'])} is now {VISIBILITY_TEXT[visibility]}")
+    echo(
+        say(
+            "cli.project.visibility_now",
+            name=clean(done["name"]),
+            visibility=say(VISIBILITY_KEYS[visibility]),
+        )
+    )
 
 
 @project.command("list")
@@ -65,12 +72,22 @@ def project_list(ctx: Context, as_json: bool) -> None:
         emit_json([p.to_json() for p in found])
         return
     if not found:
-        echo("no project yet")
+        echo(say("cli.project.none"))
     for summary in found:
         role = summary.members.get(ws.peer_id)
         mine = f" ({role.role})" if role else ""
-        shown = VISIBILITY_TEXT[summary.visibility]
-        echo(f"{summary.id}  {clean(summary.name)}  — {shown}, {len(summary.members)} members{mine}")
+        shown = say(VISIBILITY_KEYS[summary.visibility])
+        members = len(summary.members)
+        echo(
+            say(
+                "cli.project.row",
+                id=summary.id,
+                name=clean(summary.name),
+                visibility=shown,
+                members=members,
+                role=mine,
+            )
+        )
 
 
 @project.command("show")
@@ -86,11 +103,11 @@ def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
         return
     echo(f"{clean(summary.name)}  ({summary.id})")
     creator = clean(ws.participant_name(summary.creator) or summary.creator)
-    echo(f"created {clean(summary.created)} by {creator}")
+    echo(say("cli.project.created", at=clean(summary.created), by=creator))
     if summary.visibility == "public":
-        echo("visibility: public (its document goes to anyone who syncs)")
+        echo(say("cli.project.public"))
     else:
-        echo("visibility: members only (its document goes only to its members' devices)")
+        echo(say("cli.project.members_only"))
     for member in sorted(summary.members.values(), key=lambda m: (m.role != "steward", m.peer_id)):
         name = clean(ws.participant_name(member.peer_id) or "?")
         echo(f"  {clean(member.role):8} {name:20} {clean(member.peer_id)}")
@@ -104,7 +121,7 @@ def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
 def project_add_member(ctx: Context, project_ref: str, peer_id: str, role: str) -> None:
     """Add PEER_ID to the project, or change their role (stewards only)."""
     ctx.call("project.add_member", project=project_ref, peer_id=peer_id, role=role)
-    echo(f"{peer_id.strip()[:14]}… is now {role}")
+    echo(say("cli.project.role_now", peer=peer_id.strip()[:14], role=role))
 
 
 @project.command("remove-member")
@@ -114,7 +131,7 @@ def project_add_member(ctx: Context, project_ref: str, peer_id: str, role: str) 
 def project_remove_member(ctx: Context, project_ref: str, peer_id: str) -> None:
     """Remove PEER_ID from the project (stewards only)."""
     ctx.call("project.remove_member", project=project_ref, peer_id=peer_id)
-    echo(f"{peer_id.strip()[:14]}… removed")
+    echo(say("cli.project.removed", peer=peer_id.strip()[:14]))
 
 
 @project.command("contribute")
@@ -132,7 +149,7 @@ def project_contribute(
     try:
         parse_dimensions(dims)
     except DimensionError as exc:
-        fail(f"--dim takes NAME=INTEGER, not {exc.text!r}")
+        fail(say("cli.project.bad_dimension", text=repr(exc.text)))
     done = ctx.call(
         "project.contribute",
         project=project_ref,
@@ -166,7 +183,7 @@ def project_record(
 ) -> None:
     """Record an expense, a revenue or a transfer; prints the entry id."""
     if kind == "transfer" and not counterparty:
-        fail("a transfer needs --to PEER_ID (or --to @project)")
+        fail(say("cli.project.transfer_needs_to"))
     done = ctx.call(
         "project.record",
         project=project_ref,
@@ -192,13 +209,13 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
         emit_json(rows)
         return
     if not rows:
-        echo("no entry yet")
+        echo(say("cli.project.no_entry"))
     for row in rows:
         who = clean(ws.participant_name(row["member"]) or row["member"][:14])
         note = f"  {clean(row['note'])}" if row.get("note") else ""
-        struck = "  (reversed)" if row.get("reversed_by") else ""
+        struck = say("cli.project.reversed") if row.get("reversed_by") else ""
         if not row.get("counted", True):
-            struck += f"  (not counted: {clean(str(row.get('not_counted')))})"
+            struck += say("cli.project.not_counted", reason=clean(str(row.get("not_counted"))))
         amount = clean(format_amount(row["amount"], row["unit"]))
         echo(f"{clean(row['at'])}  {clean(row['id'])}  {row['kind']:12} {amount:>14} {who}{note}{struck}")
 
@@ -221,14 +238,18 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
         )
         return
     if not result:
-        echo("no balance yet")
+        echo(say("cli.project.no_balance"))
     for unit, accounts in result.items():
         echo(f"{clean(unit)}:")
         for account, amount in accounts.items():
-            who = "project" if account.startswith("@") else (ws.participant_name(account) or account[:14])
+            who = (
+                say("cli.project.account")
+                if account.startswith("@")
+                else (ws.participant_name(account) or account[:14])
+            )
             echo(f"  {clean(who):24} {clean(format_amount(amount, unit)):>14}")
     for breach in breaches:
-        echo(f"! {clean(breach.message('en'))}")
+        echo(f"! {clean(breach.message(message_lang()))}")
     for issue in view.issues:
         echo(f"! {clean(issue)}")
 
@@ -264,7 +285,7 @@ def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: i
 def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor: int) -> None:
     """Set MEMBER's (or '*' for everyone's) credit floor in UNIT (stewards)."""
     ctx.call("project.limit", project=project_ref, member=member, unit=unit, floor=floor)
-    echo(f"credit floor of {member[:14]} in {unit}: {floor}")
+    echo(say("cli.project.limit_set", member=member[:14], unit=unit, floor=floor))
 
 
 @project.command("matrix")
@@ -280,7 +301,7 @@ def project_matrix(ctx: Context, project_ref: str, as_json: bool) -> None:
         return
     dims = sorted({d for row in table.values() for d in row})
     if not table or not dims:
-        echo("no dimension recorded yet (record some with 'project contribute ... --dim joy=3')")
+        echo(say("cli.project.no_dimension"))
         return
     echo(f"{'':20}" + "".join(f"{clean(d):>12}" for d in dims))
     for member, row in table.items():
@@ -300,11 +321,11 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
             text = Path(policy_file).read_text("utf-8")
             json.loads(text)
         except OSError as exc:
-            fail(f"cannot read {policy_file}: {exc.strerror}")
+            fail(say("cli.cannot_read", file=policy_file, reason=exc.strerror))
         except ValueError as exc:
-            fail(f"{policy_file} is not JSON: {exc}")
+            fail(say("cli.not_json", file=policy_file, reason=exc))
         version = ctx.call("project.policy", project=project_ref, policy=text)["version"]
-        echo(f"policy version {version} saved")
+        echo(say("cli.policy.saved", version=version))
         return
     ws = ctx.workspace()
     policy, written = projects.show_policy(ws, project_ref)
@@ -312,12 +333,19 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
     if as_json:
         emit_json(data | {"default": not written})
         return
-    echo(f"policy version {policy.version}{'' if written else ' (default policy)'}")
+    echo(say("cli.policy.version" if written else "cli.policy.default", version=policy.version))
     for bucket in data["buckets"]:
         echo(f"  {bucket['percent']:>3} %  {clean(bucket['name'])} ({bucket['rule']})")
     for weight in data["weights"]:
-        echo(f"  weight {clean(weight['action'])}/{clean(weight['unit'])}: {weight['weight']}")
-    echo(f"  acknowledgement factors {data['ack_factor_min']}–{data['ack_factor_max']} %")
+        echo(
+            say(
+                "cli.policy.weight",
+                action=clean(weight["action"]),
+                unit=clean(weight["unit"]),
+                weight=weight["weight"],
+            )
+        )
+    echo(say("cli.policy.factors", min=data["ack_factor_min"], max=data["ack_factor_max"]))
 
 
 @project.command("dividend")
@@ -327,7 +355,7 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
 @click.option("--pool", type=int, help="Amount to share, minor units (default: the period's net revenue).")
 @click.option("--unit", default="EUR", show_default=True)
 @click.option("--record", is_flag=True, help="Store the distribution (stewards).")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def project_dividend(
@@ -358,15 +386,20 @@ def project_dividend(
         emit_json({"id": dist_id, "reserve": dist.reserve, "lines": rows} if record else rows)
         return
     echo(
-        f"pool {format_amount(dist.pool, unit)}, reserve {format_amount(dist.reserve, unit)}, "
-        f"policy v{dist.policy_version}"
+        say(
+            "cli.dividend.head",
+            pool=format_amount(dist.pool, unit, message_lang()),
+            reserve=format_amount(dist.reserve, unit, message_lang()),
+            version=dist.policy_version,
+        )
     )
     for line in dist.lines:
-        echo(f"  {clean(format_amount(line.amount, unit)):>14}  {clean(line.explanation)}")
+        amount = format_amount(line.amount, unit, message_lang())
+        echo(f"  {clean(amount):>14}  {clean(line.explanation)}")  # computed just now, in --lang
     for note in dist.notes:
-        echo(f"  note: {clean(note)}")
+        echo(say("cli.dividend.note", note=clean(note)))
     if dist_id:
-        echo(f"recorded as {dist_id}")
+        echo(say("cli.dividend.recorded", id=dist_id))
 
 
 @project.command("verify-distribution")
@@ -380,7 +413,7 @@ def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
         for difference in differences:
             echo(f"✗ {clean(difference)}")
         click.get_current_context().exit(1)
-    echo("✓ confirmed: recomputing gives the same payouts")
+    echo(say("cli.dividend.confirmed"))
 
 
 # -- blocking --------------------------------------------------------------------------------------------
@@ -393,7 +426,7 @@ def project_verify(ctx: Context, project_ref: str, dist_id: str) -> None:
 def block_cmd(ctx: Context, peer_id: str, reason: str) -> None:
     """Refuse and stop relaying PEER_ID's changes."""
     changed = settings.block(ctx.home, peer_id, reason)
-    echo("blocked" if changed else "already blocked")
+    echo(say("cli.block.done" if changed else "cli.block.already"))
 
 
 @click.command("unblock")
@@ -402,7 +435,7 @@ def block_cmd(ctx: Context, peer_id: str, reason: str) -> None:
 def unblock_cmd(ctx: Context, peer_id: str) -> None:
     """Accept PEER_ID's changes again."""
     changed = settings.unblock(ctx.home, peer_id)
-    echo("unblocked" if changed else "was not blocked")
+    echo(say("cli.unblock.done" if changed else "cli.unblock.not_blocked"))
 
 
 @click.command("blocks")
@@ -415,10 +448,11 @@ def blocks_cmd(ctx: Context, as_json: bool) -> None:
         emit_json(entries)
         return
     if not entries:
-        echo("nobody is blocked")
+        echo(say("cli.blocks.none"))
     for entry in entries:
         reason = f"  ({clean(str(entry['reason']))})" if entry.get("reason") else ""
-        echo(f"{clean(str(entry['peer_id']))}  since {clean(str(entry.get('since', '?')))}{reason}")
+        since = clean(str(entry.get("since", "?")))
+        echo(say("cli.blocks.row", peer=clean(str(entry["peer_id"])), since=since, reason=reason))
 
 
 # -- bundles ---------------------------------------------------------------------------------------------
@@ -466,7 +500,7 @@ def bundle_export(
     count = export_bundle(
         ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home), on_unreadable=unreadable
     )
-    echo(f"wrote {count} changes of {len(chosen) - len(skipped)} documents to {file}")
+    echo(say("cli.bundle.wrote", changes=count, documents=len(chosen) - len(skipped), file=file))
 
 
 def bundle_documents(
@@ -482,7 +516,7 @@ def bundle_documents(
         return ws.repo.doc_ids()
     for doc_id in docs:
         if not ws.repo.exists(doc_id):
-            raise ModelError(f"no document {doc_id} in this store")
+            raise ModelError(say("cli.bundle.no_document", doc=doc_id))
 
     def public(doc_id: str) -> bool:
         try:
@@ -501,10 +535,7 @@ def bundle_documents(
         if doc_kind(doc_id) == DocKind.PROJECT:
             summary = projects.summary(ws, doc_id)
             if summary.visibility != "public" and ws.peer_id not in summary.members:
-                raise ModelError(
-                    f"project {clean(summary.name)!r} is for its members only and you are not one of them: "
-                    "it is not yours to hand on"
-                )
+                raise ModelError(say("cli.bundle.not_yours", name=repr(clean(summary.name))))
     return picked
 
 
@@ -540,11 +571,13 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
         return
     for row in rows:
         if row["added"] or row["waiting"] or row["new_document"] or row["not_kept"]:
-            extra = f", {row['waiting']} waiting for earlier changes" if row["waiting"] else ""
+            extra = say("cli.bundle.waiting", count=row["waiting"]) if row["waiting"] else ""
             if row["not_kept"]:
-                extra += f", {row['not_kept']} waiting change{'s' if row['not_kept'] > 1 else ''} not kept"
-            echo(f"{row['doc']}: {row['added']} changes added{extra}")
-    echo(f"imported {summary.applied} new changes")
+                extra += say(
+                    plural_key("cli.bundle.not_kept", row["not_kept"], message_lang()), count=row["not_kept"]
+                )
+            echo(say("cli.bundle.added", doc=row["doc"], count=row["added"], extra=extra))
+    echo(say("cli.bundle.imported", count=summary.applied))
 
 
 # -- import ---------------------------------------------------------------------------------------------

@@ -1,19 +1,51 @@
-"""A small translation layer: every user-visible string of the app, in French and English.
+"""The catalogue: every user-visible text of the app, in French and English, and the one function that
+looks them up.
 
-`t(key, lang, **params)` returns the text for `key` in `lang` ("fr" or "en") with `{params}` filled in.
-An unknown key is returned as is (a test checks that every key the app uses exists in both languages).
-French is the users' language; the default follows the locale (French when it says fr, else English).
+`t(key, lang, **params)` returns the text for `key` in `lang` ("fr" or "en") with `{params}` filled in; a
+parameter that has a `describe(lang)` method (a date, an answer's kind, a structured explanation) is shown
+in the same language. `tn` adds a plural. An unknown key is returned as is (a test checks that every key
+the code uses exists in both languages, with the same placeholders). French is the users' language; the
+default follows the locale (French when it says fr, else English).
+
+This module is the only place that knows which language is which: the rest of the code passes `lang`
+through and never compares it (tests/test_catalogue.py scans the sources for that). It imports nothing
+from the rest of reliance, so any layer may use it. To add a text: one entry below, French first, both
+sides with the same `{placeholders}`; see docs/i18n.md.
 """
 
 from __future__ import annotations
 
 import os
-
-from reliance.model.catalogue import ANSWER_LABELS, KIND_LABELS, STATUS_LABELS, AnswerKind, ItemKind, Status
-from reliance.model.codesocial import GROUP_LABELS, SECTIONS
-from reliance.model.messages import MESSAGES as MODEL_MESSAGES
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 LANGS = ("fr", "en")
+
+WEEKDAYS = (
+    ("lundi", "Monday"),
+    ("mardi", "Tuesday"),
+    ("mercredi", "Wednesday"),
+    ("jeudi", "Thursday"),
+    ("vendredi", "Friday"),
+    ("samedi", "Saturday"),
+    ("dimanche", "Sunday"),
+)
+MONTHS = (
+    ("janvier", "January"),
+    ("février", "February"),
+    ("mars", "March"),
+    ("avril", "April"),
+    ("mai", "May"),
+    ("juin", "June"),
+    ("juillet", "July"),
+    ("août", "August"),
+    ("septembre", "September"),
+    ("octobre", "October"),
+    ("novembre", "November"),
+    ("décembre", "December"),
+)
 
 # key: (French, English)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -78,6 +110,195 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "document {doc} laissé de côté, illisible : {reason}",
         "left out document {doc}, which cannot be read: {reason}",
     ),
+    "cli.error": ("reliance : erreur : {text}", "reliance: error: {text}"),
+    "cli.unexpected": (
+        "reliance : erreur inattendue : {kind} : {text}",
+        "reliance: unexpected error: {kind}: {text}",
+    ),
+    "cli.aborted": ("reliance : abandon", "reliance: aborted"),
+    "cli.interrupted": ("reliance : interrompu", "reliance: interrupted"),
+    "cli.cannot_read": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),
+    "cli.cannot_write": ("impossible d'écrire {file} : {reason}", "cannot write {file}: {reason}"),
+    "cli.not_json": ("{file} n'est pas du JSON : {reason}", "{file} is not JSON: {reason}"),
+    "cli.wrote": ("{file} écrit", "wrote {file}"),
+    "cli.no_home": (
+        "pas de dossier reliance dans {home} : lancez d'abord 'reliance init --name NOM'",
+        "no home at {home}: run 'reliance init --name NAME' first",
+    ),
+    "cli.passphrase.unreadable": (
+        "impossible de lire le fichier de la phrase secrète : {reason}",
+        "cannot read the passphrase file: {reason}",
+    ),
+    "cli.passphrase.empty": ("le fichier de la phrase secrète est vide", "the passphrase file is empty"),
+    "cli.passphrase.needed": (
+        "la clé est protégée par une phrase secrète : donnez --passphrase-file FICHIER",
+        "the key is protected by a passphrase: give --passphrase-file FILE",
+    ),
+    "cli.bundle.not_yours": (
+        "le projet {name} est réservé à ses membres et vous n'en êtes pas : "
+        "ce n'est pas à vous de le transmettre",
+        "project {name} is for its members only and you are not one of them: it is not yours to hand on",
+    ),
+    "cli.bundle.no_document": ("pas de document {doc} ici", "no document {doc} in this store"),
+    "error.no_identity": ("aucune identité n'est encore ouverte", "no identity is open yet"),
+    "export.csv_needs_project": (
+        "--format csv exporte le grand livre d'un projet : donnez --project P",
+        "--format csv exports a project's ledger: give --project P",
+    ),
+    "export.unknown_format": ("format d'export {format} inconnu", "unknown export format {format}"),
+    "cli.init.name_required": (
+        "--name NOM est obligatoire : le nom que les autres verront",
+        "--name NAME is required: the name others will see",
+    ),
+    "cli.init.created": ("identité créée pour {name}", "created identity for {name}"),
+    "cli.init.peer_id": ("identifiant : {peer_id}", "peer id:     {peer_id}"),
+    "cli.init.fingerprint": ("empreinte :   {fingerprint}", "fingerprint: {fingerprint}"),
+    "cli.init.new_history": (
+        "nouvel historique de votre document commencé ({peer}…) ; "
+        "les pairs qui gardent l'ancien refuseront celui-ci",
+        "started a new history of your document ({peer}…); peers still holding the old one will refuse it",
+    ),
+    "cli.code.text_or_file": (
+        "donnez le texte, ou --file FICHIER (l'un des deux)",
+        "give the text, or --file FILE (one of them)",
+    ),
+    "cli.code.saved": ("{section} : enregistrée", "{section}: saved"),
+    "cli.code.unchanged": ("{section} : inchangée", "{section}: unchanged"),
+    "cli.code.editor_failed": (
+        "impossible de lancer l'éditeur {editor} : {reason}",
+        "cannot start the editor {editor}: {reason}",
+    ),
+    "cli.code.editor_status": (
+        "l'éditeur s'est arrêté avec le code {status} ; rien n'est enregistré",
+        "the editor exited with status {status}; nothing saved",
+    ),
+    "cli.code.no_amendment": ("pas encore de modification", "no amendment yet"),
+    "cli.item.needs_title": ("un élément a besoin d'un titre (--title)", "an item needs a title (--title)"),
+    "cli.item.nothing_found": ("rien trouvé", "nothing found"),
+    "cli.item.nothing_to_update": (
+        "rien à modifier : donnez au moins une option (par ex. --title)",
+        "nothing to update: give at least one option (e.g. --title)",
+    ),
+    "cli.serve.started": (
+        "nœud reliance {name} ({peer}) — Ctrl+C pour l'arrêter",
+        "reliance node {name} ({peer}) — stop with Ctrl+C",
+    ),
+    "cli.serve.cannot_listen": (
+        "impossible d'écouter sur {address} : {reason}",
+        "cannot listen on {address}: {reason}",
+    ),
+    "cli.peers.no_node": (
+        "aucun nœud ne tourne sur ce dossier (lancez-en un avec 'reliance serve') ; pairs connus :",
+        "no node is running on this home (start one with 'reliance serve'); known peers:",
+    ),
+    "cli.peers.listening": ("nœud en écoute sur {address}", "node listening on {address}"),
+    "cli.peers.none": (
+        "pas encore de pair — 'reliance doctor' explique pourquoi personne n'est trouvé",
+        "no peer yet — 'reliance doctor' explains why nobody is found",
+    ),
+    "cli.peers.never": ("jamais", "never"),
+    "cli.peers.in_sync": ("{synced}/{total} documents à jour", "{synced}/{total} docs in sync"),
+    "cli.peers.row": (
+        "{state} {name} {address} vu {seen} {sync}  {peer}",
+        "{state} {name} {address} seen {seen} {sync}  {peer}",
+    ),
+    "cli.sync.done": (
+        "synchronisé avec {name} ({peer}…) : {received} changements reçus dans {documents} documents, "
+        "{sent} changements envoyés, {seconds} s",
+        "synced with {name} ({peer}…): received {received} changes in {documents} documents, "
+        "sent {sent} changes, {seconds} s",
+    ),
+    "cli.peer.added": (
+        "{address} ajoutée ; un nœud lancé l'appelle dans la seconde ('reliance sync {address}' synchronise "
+        "une fois tout de suite)",
+        "added {address}; a running node dials it within a second ('reliance sync {address}' syncs once now)",
+    ),
+    "cli.peer.accepted": ("{peer} accepté", "accepted {peer}"),
+    "cli.project.visibility.members": ("réservé aux membres", "members only"),
+    "cli.project.visibility.public": ("public", "public"),
+    "cli.project.visibility_now": ("{name} est maintenant {visibility}", "{name} is now {visibility}"),
+    "cli.project.none": ("pas encore de projet", "no project yet"),
+    "cli.project.row": (
+        "{id}  {name}  — {visibility}, {members} membre(s){role}",
+        "{id}  {name}  — {visibility}, {members} members{role}",
+    ),
+    "cli.project.created": ("créé le {at} par {by}", "created {at} by {by}"),
+    "cli.project.public": (
+        "visibilité : public (son document va à quiconque se synchronise)",
+        "visibility: public (its document goes to anyone who syncs)",
+    ),
+    "cli.project.members_only": (
+        "visibilité : réservé aux membres (son document ne va qu'aux appareils de ses membres)",
+        "visibility: members only (its document goes only to its members' devices)",
+    ),
+    "cli.project.role_now": ("{peer}… est maintenant {role}", "{peer}… is now {role}"),
+    "cli.project.removed": ("{peer}… retiré·e", "{peer}… removed"),
+    "cli.project.bad_dimension": (
+        "--dim attend NOM=ENTIER, pas {text}",
+        "--dim takes NAME=INTEGER, not {text}",
+    ),
+    "cli.project.transfer_needs_to": (
+        "un transfert a besoin de --to IDENTIFIANT (ou --to @project)",
+        "a transfer needs --to PEER_ID (or --to @project)",
+    ),
+    "cli.project.no_entry": ("pas encore d'écriture", "no entry yet"),
+    "cli.project.reversed": ("  (annulée)", "  (reversed)"),
+    "cli.project.not_counted": ("  (non comptée : {reason})", "  (not counted: {reason})"),
+    "cli.project.no_balance": ("pas encore de solde", "no balance yet"),
+    "cli.project.account": ("projet", "project"),
+    "cli.project.limit_set": (
+        "plancher de crédit de {member} en {unit} : {floor}",
+        "credit floor of {member} in {unit}: {floor}",
+    ),
+    "cli.project.no_dimension": (
+        "aucune richesse enregistrée (ajoutez-en avec 'project contribute ... --dim joie=3')",
+        "no dimension recorded yet (record some with 'project contribute ... --dim joy=3')",
+    ),
+    "cli.policy.saved": ("politique version {version} enregistrée", "policy version {version} saved"),
+    "cli.policy.version": ("politique version {version}", "policy version {version}"),
+    "cli.policy.default": (
+        "politique version {version} (politique par défaut)",
+        "policy version {version} (default policy)",
+    ),
+    "cli.policy.weight": ("  poids {action}/{unit} : {weight}", "  weight {action}/{unit}: {weight}"),
+    "cli.policy.factors": (
+        "  facteurs de reconnaissance {min}–{max} %",
+        "  acknowledgement factors {min}–{max} %",
+    ),
+    "cli.dividend.head": (
+        "somme {pool}, réserve {reserve}, politique v{version}",
+        "pool {pool}, reserve {reserve}, policy v{version}",
+    ),
+    "cli.dividend.note": ("  note : {note}", "  note: {note}"),
+    "cli.dividend.recorded": ("enregistrée sous {id}", "recorded as {id}"),
+    "cli.dividend.confirmed": (
+        "✓ confirmée : le recalcul donne les mêmes versements",
+        "✓ confirmed: recomputing gives the same payouts",
+    ),
+    "cli.block.done": ("bloqué", "blocked"),
+    "cli.block.already": ("déjà bloqué", "already blocked"),
+    "cli.unblock.done": ("débloqué", "unblocked"),
+    "cli.unblock.not_blocked": ("n'était pas bloqué", "was not blocked"),
+    "cli.blocks.none": ("personne n'est bloqué", "nobody is blocked"),
+    "cli.blocks.row": ("{peer}  depuis {since}{reason}", "{peer}  since {since}{reason}"),
+    "cli.bundle.wrote": (
+        "{changes} changements de {documents} documents écrits dans {file}",
+        "wrote {changes} changes of {documents} documents to {file}",
+    ),
+    "cli.bundle.waiting": (
+        ", {count} en attente de changements antérieurs",
+        ", {count} waiting for earlier changes",
+    ),
+    "cli.bundle.not_kept.one": (
+        ", {count} changement en attente non gardé",
+        ", {count} waiting change not kept",
+    ),
+    "cli.bundle.not_kept.other": (
+        ", {count} changements en attente non gardés",
+        ", {count} waiting changes not kept",
+    ),
+    "cli.bundle.added": ("{doc} : {count} changements ajoutés{extra}", "{doc}: {count} changes added{extra}"),
+    "cli.bundle.imported": ("{count} nouveaux changements importés", "imported {count} new changes"),
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),
@@ -706,6 +927,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
+    "export.ics": ("iCalendar (le programme)", "iCalendar (the programme)"),
+    # the Markdown export
+    "export.md.code_title": ("Code social de {name}", "Social code of {name}"),
+    "export.md.catalogue": ("Catalogue contributif", "Contributive catalogue"),
+    "export.md.fact": ("- **{label}** : {value}", "- **{label}**: {value}"),
+    "export.md.place": ("Lieu", "Place"),
+    "export.md.begins": ("Début", "Begins"),
+    "export.md.ends": ("Fin", "Ends"),
+    "export.md.reciprocity": ("Réciprocité", "Reciprocity"),
+    "export.md.tags": ("Étiquettes", "Tags"),
+    "export.md.when": ("Quand", "When"),
+    "export.md.repeat": ("Répétition", "Repeats"),
+    "export.md.byline": ("*{kind} — {status} — {author}*", "*{kind} — {status} — {author}*"),
+    "export.md.programme": ("Programme", "Programme"),
+    "export.md.programme_empty": ("Rien au programme.", "Nothing on the programme."),
+    "export.md.continued": ("suite", "continued"),
+    "export.md.entry": ("- **{when}** {what}", "- **{when}** {what}"),
+    "export.md.undated_entry": ("- {what}", "- {what}"),
+    "export.md.title_at": ("{title} — {place}", "{title} — {place}"),
+    # the CSV export
+    "export.csv.delimiter": (";", ","),
+    "export.csv.project_account": ("le projet", "the project"),
+    "export.csv.bad_delimiter": (
+        "séparateur {delimiter} impossible : donnez un seul signe (par ex. ; , | ou tab)",
+        "cannot separate fields with {delimiter}: give one sign (e.g. ; , | or tab)",
+    ),
+    "export.delimiter_only_csv": (
+        "--delimiter ne sert qu'à --format csv",
+        "--delimiter is only for --format csv",
+    ),
+    "export.content_only_markdown": (
+        "--content ne sert qu'à --format markdown",
+        "--content is only for --format markdown",
+    ),
     # short kind labels for tables
     "kind.offer": ("Offres", "Offers"),
     "kind.need": ("Besoins", "Needs"),
@@ -719,6 +974,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_short.seed": ("Graine", "Seed"),
     "answer.can_help": ("Je peux aider", "I can help"),
     "answer.interested": ("Ça m'intéresse", "I'm interested"),
+    # numbers: the thousands separator (a no-break space in French) and the decimal point
+    "number.thousands": ("\u00a0", ","),
+    "number.point": (",", "."),
     # dates
     "day.0": ("lun.", "Mon"),
     "day.1": ("mar.", "Tue"),
@@ -739,6 +997,126 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.10": ("oct.", "Oct"),
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
+    # the network diagnosis (reliance doctor, the Peers screen): reliance.sync.doctor
+    "doctor.typed_address": (
+        "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
+        "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic).{own}",
+        "You can still connect by typing the address of another participant: `reliance peer add HOST:PORT` "
+        "(they can read it in their own diagnosis).{own}",
+    ),
+    "doctor.own_address": (
+        " Votre adresse, à donner aux autres : {address} (ils tapent `reliance peer add {address}`).",
+        " Your address, to give to the others: {address} (they type `reliance peer add {address}`).",
+    ),
+    "doctor.detail": (" (détail technique : {detail})", " (technical detail: {detail})"),
+    "doctor.no_network": (
+        "Cet ordinateur n'est connecté à aucun réseau.",
+        "This computer is not connected to any network.",
+    ),
+    "doctor.no_network_advice": (
+        "Connectez-vous au Wi-Fi (ou au partage de connexion d'un téléphone, ou à un câble) "
+        "utilisé par les autres, puis réessayez.",
+        "Connect to the Wi-Fi (or a phone hotspot, or a cable) that the others use, then try again.",
+    ),
+    "doctor.no_address": (
+        "Cet ordinateur est connecté, mais le réseau ne lui a pas donné d'adresse (seulement {addresses}).",
+        "This computer is connected, but the network gave it no address (only {addresses}).",
+    ),
+    "doctor.no_address_advice": (
+        "Déconnectez-vous puis reconnectez-vous au Wi-Fi. Les appareils branchés sur le même câble "
+        "ou le même partage de connexion peuvent quand même se trouver.",
+        "Disconnect and reconnect to the Wi-Fi. Devices on the same cable or hotspot may still find "
+        "each other.",
+    ),
+    "doctor.network": (
+        "Connecté à un réseau (adresse {addresses}).",
+        "Connected to a network (address {addresses}).",
+    ),
+    "doctor.multicast": (
+        "La découverte automatique des participants proches est possible sur cet ordinateur.",
+        "Automatic discovery of nearby participants is possible on this computer.",
+    ),
+    "doctor.multicast_unsure": (
+        "La découverte automatique risque de ne pas fonctionner sur cet ordinateur{detail}.",
+        "Automatic discovery may not work on this computer{detail}.",
+    ),
+    "doctor.no_multicast": (
+        "Cet ordinateur ne peut pas utiliser la découverte automatique (le multicast / mDNS n'est pas "
+        "disponible ici) : personne n'apparaîtra tout seul{detail}.",
+        "This computer cannot use automatic discovery (multicast / mDNS is not available here), "
+        "so nobody will appear by themselves{detail}.",
+    ),
+    "doctor.port_invalid": (
+        "{port} n'est pas un numéro de port valable.",
+        "{port} is not a valid port number.",
+    ),
+    "doctor.port_invalid_advice": (
+        "Choisissez un nombre entre 1024 et 65535, par exemple `--port 7070`.",
+        "Choose a number between 1024 and 65535, for example `--port 7070`.",
+    ),
+    "doctor.port_in_use": (
+        "Le port {port} est déjà utilisé par un autre programme (peut-être reliance est-il déjà lancé).",
+        "Port {port} is already used by another program (perhaps reliance is already running).",
+    ),
+    "doctor.port_in_use_advice": (
+        "Fermez l'autre programme, ou lancez reliance sur un autre port, par exemple `--port {other}`.",
+        "Close the other program, or start reliance on another port, for example `--port {other}`.",
+    ),
+    "doctor.port_forbidden": (
+        "Cet ordinateur n'autorise pas reliance à utiliser le port {port}.",
+        "This computer does not allow reliance to use port {port}.",
+    ),
+    "doctor.port_forbidden_advice": (
+        "Utilisez un port au-dessus de 1024, par exemple `--port 7070`.",
+        "Use a port above 1024, for example `--port 7070`.",
+    ),
+    "doctor.port_unknown": (
+        "Impossible de vérifier le port {port} ({error}).",
+        "Could not check port {port} ({error}).",
+    ),
+    "doctor.port_unknown_advice": (
+        "Si reliance ne démarre pas, essayez un autre port, par exemple `--port {other}`.",
+        "If reliance does not start, try another port, for example `--port {other}`.",
+    ),
+    "doctor.port_free": ("Le port {port} est libre pour reliance.", "Port {port} is free for reliance."),
+    "doctor.firewall_advice": (
+        "Un pare-feu ou un logiciel de sécurité bloque probablement reliance. Autorisez reliance (ou Python) "
+        "à recevoir des connexions dans ses réglages, ou demandez à la personne qui gère cet ordinateur.",
+        "A firewall or security program is probably blocking reliance. Allow reliance (or Python) to accept "
+        "incoming connections in its settings, or ask whoever manages this computer.",
+    ),
+    "doctor.self_connect_failed": (
+        "Même cet ordinateur ne peut pas se connecter à lui-même sur le port {port}.",
+        "Even this computer cannot connect to itself on port {port}.",
+    ),
+    "doctor.firewall": (
+        "Les connexions au port {port} par {addresses} sont refusées : les autres ne "
+        "pourront sans doute pas se connecter à vous.",
+        "Connections to port {port} through {addresses} are refused: others will "
+        "probably not be able to connect to you.",
+    ),
+    "doctor.self_connect": (
+        "Cet ordinateur accepte les connexions sur le port {port}.",
+        "This computer accepts connections on port {port}.",
+    ),
+    "doctor.peers_found": (
+        "{count} autre(s) nœud(s) reliance visible(s) sur ce réseau.",
+        "{count} other reliance node(s) visible on this network.",
+    ),
+    "doctor.no_peers": (
+        "Personne d'autre utilisant reliance n'est visible sur ce réseau pour l'instant.",
+        "Nobody else running reliance is visible on this network right now.",
+    ),
+    "doctor.no_peers_advice": (
+        "Vérifiez que les autres ont ouvert reliance et sont sur le même réseau Wi-Fi (même nom). "
+        "Beaucoup de Wi-Fi de festival, d'hôtel ou « invités », et certains partages de connexion de "
+        "téléphone, empêchent les appareils de se voir ; on ne peut pas le détecter d'ici. {typed} "
+        "Ou bien connectez-vous tous au même partage de connexion d'un téléphone.",
+        "Check that the others have reliance open and are on the same Wi-Fi network (same name). "
+        "Many festival, hotel and guest Wi-Fi networks, and some phone hotspots, stop devices from "
+        "seeing each other; this cannot be detected from here. {typed} "
+        "Or all join the same phone hotspot.",
+    ),
     # quotas on other people's documents (reliance doctor)
     "doctor.quota": (
         "Documents d'autres personnes gardés ici : {documents} sur {max_documents}, "
@@ -770,6 +1148,230 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{reason}.",
         "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
     ),
+    # what people type (dates, amounts), the programme and answers: the errors the model raises, the dates it
+    # shows (reliance.model.messages.InputError carries one of these keys)
+    **{f"when.weekday.{n}": pair for n, pair in enumerate(WEEKDAYS)},
+    **{f"when.month.{n}": pair for n, pair in enumerate(MONTHS, start=1)},
+    "when.first_of_month": ("1er", "1"),
+    "when.date": ("{weekday} {day} {month} {year}", "{weekday} {day} {month} {year}"),
+    "when.datetime": ("{date} à {time}", "{date} at {time}"),
+    "when.with_offset": ("{when} (UTC{offset})", "{when} (UTC{offset})"),
+    "when.same_day": ("{date}, {begins}–{ends}", "{date}, {begins}–{ends}"),
+    "when.span": ("du {begins} au {ends}", "from {begins} to {ends}"),
+    "when.error.empty": ("Indiquez une date.", "Give a date."),
+    "when.error.too_long": (
+        "C'est trop long pour une date (au plus {limit} caractères).",
+        "That is too long for a date (at most {limit} characters).",
+    ),
+    "when.error.unknown": (
+        "« {text} » : date non comprise. Par ex. 14/07/2026 10h, 14 juillet 10:00, demain 18h, samedi 14h.",
+        "“{text}”: not understood as a date. E.g. 14/07/2026 10:00, 14 July 10am, tomorrow 6pm, "
+        "next saturday 2pm.",
+    ),
+    "when.error.vague": (
+        "« {text} » : précisez le jour, par ex. 14 juillet ou 14/07/2026.",
+        "“{text}”: say which day, e.g. 14 July or 14/07/2026.",
+    ),
+    "when.error.iso": (
+        "« {text} » n'est pas une date ISO 8601 (par ex. 2026-07-14 ou 2026-07-14T18:00).",
+        "“{text}” is not an ISO 8601 date (e.g. 2026-07-14 or 2026-07-14T18:00).",
+    ),
+    "when.error.ends_before": (
+        "La fin ({ends}) est avant le début ({begins}).",
+        "The end ({ends}) is before the beginning ({begins}).",
+    ),
+    "when.error.ends_alone": (
+        "Une fin sans début : indiquez aussi quand cela commence.",
+        "An end without a beginning: say when it begins too.",
+    ),
+    "repeat.daily": ("tous les jours jusqu'au {until}", "every day until {until}"),
+    "repeat.weekly": ("chaque {weekday} jusqu'au {until}", "every {weekday} until {until}"),
+    "repeat.error.freq": (
+        "Répétition « {value} » inconnue : daily (tous les jours) ou weekly (chaque semaine).",
+        "Unknown repetition “{value}”: daily or weekly.",
+    ),
+    "repeat.error.until": (
+        "« {value} » : une répétition s'arrête un jour donné (AAAA-MM-JJ).",
+        "“{value}”: a repetition stops on a given day (YYYY-MM-DD).",
+    ),
+    "repeat.error.needs_begins": (
+        "Une répétition a besoin d'une date de début.",
+        "A repetition needs a beginning date.",
+    ),
+    "repeat.error.until_before": (
+        "La répétition s'arrête ({until}) avant le début ({begins}).",
+        "The repetition stops ({until}) before it begins ({begins}).",
+    ),
+    "capacity.error": (
+        "Le nombre de places est un nombre entier de 1 à {max}.",
+        "The number of places is a whole number from 1 to {max}.",
+    ),
+    "rsvp.full": (
+        "Complet : les {capacity} places de « {title} » sont prises. Vous pouvez dire que ça vous intéresse.",
+        "Full: the {capacity} places of “{title}” are taken. You can say you are interested.",
+    ),
+    "rsvp.full_short": ("Complet", "Full"),
+    "rsvp.places_left.one": ("{count} place restante", "{count} place left"),
+    "rsvp.places_left.other": ("{count} places restantes", "{count} places left"),
+    "rsvp.waiting.one": ("{count} en liste d'attente", "{count} on the waiting list"),
+    "rsvp.waiting.other": ("{count} en liste d'attente", "{count} on the waiting list"),
+    "rsvp.nothing_to_withdraw": (
+        "Rien à retirer : vous n'avez pas répondu « {answer} » à cet élément.",
+        "Nothing to withdraw: you have not answered “{answer}” to this item.",
+    ),
+    "amount.error.empty": ("Indiquez un montant.", "Give an amount."),
+    "amount.error.too_long": (
+        "C'est trop long pour un montant (au plus {limit} caractères).",
+        "That is too long for an amount (at most {limit} characters).",
+    ),
+    "amount.error.unknown": (
+        "« {text} » n'est pas un montant. Par ex. 250, 250,00 ou 1 250,50.",
+        "“{text}” is not an amount. E.g. 250, 250.00 or 1,250.50.",
+    ),
+    "amount.error.ambiguous": (
+        "« {text} » est ambigu : écrivez {whole} ou {integer},{fraction}.",
+        "“{text}” is ambiguous: write {whole} or {integer}.{fraction}.",
+    ),
+    "amount.error.grouping": (
+        "« {text} » : les milliers se groupent par trois chiffres (par ex. 1 250 000,50).",
+        "“{text}”: thousands are grouped by three digits (e.g. 1,250,000.50).",
+    ),
+    "amount.error.decimals": (
+        "« {text} » : en {unit}, au plus {digits} chiffres après la virgule.",
+        "“{text}”: in {unit}, at most {digits} digits after the decimal point.",
+    ),
+    "amount.error.whole": (
+        "« {text} » : un montant en {unit} est un nombre entier.",
+        "“{text}”: an amount in {unit} is a whole number.",
+    ),
+    "amount.error.unit": (
+        "« {text} » est en {found}, mais l'unité est {unit}.",
+        "“{text}” is in {found}, but the unit is {unit}.",
+    ),
+    "amount.error.negative": (
+        "« {text} » : un montant est positif.",
+        "“{text}”: an amount is positive.",
+    ),
+    "amount.error.range": (
+        "« {text} » est trop grand.",
+        "“{text}” is too large.",
+    ),
+    # the ledger (reliance.economy.ledger)
+    "ledger.breach": (
+        "{account} : solde {balance} sous la limite de crédit {floor}",
+        "{account}: balance {balance} is below the credit limit {floor}",
+    ),
+    "ledger.issue.missing": (
+        "annule {target}, absente du registre : sans effet",
+        "reverses {target}, which is not in the ledger: no effect",
+    ),
+    "ledger.issue.of_reversal": (
+        "annule {target}, qui est elle-même une annulation : sans effet",
+        "reverses {target}, itself a reversal: no effect",
+    ),
+    "ledger.issue.mismatch": (
+        "ne reprend pas le montant et l'unité de {target} : sans effet",
+        "does not repeat the amount and unit of {target}: no effect",
+    ),
+    "ledger.issue.already": (
+        "{target} est déjà annulée par {by} : sans effet",
+        "{target} is already reversed by {by}: no effect",
+    ),
+    # the dividend's explanations (reliance.economy.dividend), worded from the data stored with a distribution
+    "dividend.line": ("{who} : {amount} sur {pool} — {body}", "{who}: {amount} of {pool} — {body}"),
+    "dividend.equal": (
+        "part égale {amount} (1/{members} de {bucket})",
+        "equal share {amount} (1/{members} of {bucket})",
+    ),
+    "dividend.by_contribution": (
+        "{amount} pour {points} points pondérés sur {total} ({details})",
+        "{amount} for {points} weighted points of {total} ({details})",
+    ),
+    "dividend.quantity": ("{action} {amount}", "{action} {amount}"),
+    "dividend.acknowledged": ("{quantity} à {percent} %", "{quantity} at {percent}%"),
+    "dividend.no_share": ("aucune part", "no share"),
+    "dividend.no_weighted": (
+        " ; aucune contribution pondérée sur la période",
+        "; no weighted contribution in the period",
+    ),
+    "dividend.unweighted": (
+        " ; non pondéré par la politique : {quantities}",
+        "; not weighted by the policy: {quantities}",
+    ),
+    "dividend.note.reserve": (
+        "réserve : {reserve} sur {pool} — {detail}",
+        "reserve: {reserve} of {pool} — {detail}",
+    ),
+    "dividend.note.bucket": ("{amount} ({name}, {percent} %)", "{amount} ({name}, {percent}%)"),
+    "dividend.note.kept_equal": (
+        "{amount} de la part égale (aucun membre)",
+        "{amount} of the equal share (no members)",
+    ),
+    "dividend.note.kept_contribution": (
+        "{amount} de la part contributive (aucune contribution pondérée sur la période)",
+        "{amount} of the contribution share (nobody has weighted points)",
+    ),
+    "dividend.note.nothing": ("rien", "nothing"),
+    "dividend.note.policy": (
+        "politique v{version} ; {points} points pondérés au total",
+        "policy v{version}; {points} weighted points in all",
+    ),
+    "dividend.verify.differs": (
+        "{what} : enregistré {recorded}, recalculé {recomputed}",
+        "{what}: recorded {recorded}, recomputed {recomputed}",
+    ),
+    "dividend.verify.sum": (
+        "les versements et la réserve font {total}, pas {pool}",
+        "payouts and reserve sum to {total}, not to {pool}",
+    ),
+    "dividend.verify.policy_version": ("version de la politique", "policy version"),
+    "dividend.verify.unit": ("unité", "unit"),
+    "dividend.verify.pool": ("montant à répartir", "pool"),
+    "dividend.verify.period_from": ("début de période", "period start"),
+    "dividend.verify.period_to": ("fin de période", "period end"),
+    "dividend.verify.heads": ("têtes du document", "heads"),
+    "dividend.verify.reserve": ("réserve", "reserve"),
+    "dividend.verify.none": ("aucun", "none"),
+    # the words for the model's values
+    "item_kind.offer": ("Offre", "Offer"),
+    "item_kind.need": ("Besoin", "Need"),
+    "item_kind.call": ("Appel à contribution", "Call for contribution"),
+    "item_kind.event": ("Événement", "Event"),
+    "item_kind.seed": ("Graine de connaissance", "Knowledge seed"),
+    "status.draft": ("Brouillon", "Draft"),
+    "status.published": ("Publié", "Published"),
+    "status.matched": ("Pourvu", "Matched"),
+    "status.archived": ("Archivé", "Archived"),
+    "answer.coming": ("Je viens", "I'm coming"),
+    # #CodeSocial sections and their groups (ids in reliance.model.codesocial.SECTIONS)
+    "section.histoire": ("Histoire", "History"),
+    "section.contexte": ("Contexte", "Context"),
+    "section.enjeux": ("Enjeux", "Stakes"),
+    "section.objectifs": ("Objectifs", "Objectives"),
+    "section.missions": ("Missions", "Missions"),
+    "section.valeurs": ("Valeurs", "Values"),
+    "section.regles": ("Règles du jeu", "Rules of the game"),
+    "section.gouvernance": ("Gouvernance", "Governance"),
+    "section.mediation": ("Médiation", "Mediation"),
+    "section.modele_social": ("Modèle social et humain", "Social and human model"),
+    "section.modele_culturel": ("Modèle culturel et artistique", "Cultural and artistic model"),
+    "section.modele_ecologique": ("Modèle écologique", "Ecological model"),
+    "section.modele_economique": ("Modèle économique", "Economic model"),
+    "section.modele_technologique": ("Modèle technologique", "Technological model"),
+    "section.modele_juridique_financier": ("Modèle juridique et financier", "Legal and financial model"),
+    "section.richesses": ("Richesses reconnues", "Recognised wealth"),
+    "section_group.raison_d_etre": ("Raison d'être", "Purpose"),
+    "section_group.modeles": ("Modèles systémiques", "Systemic models"),
+    # ledger actions, as words in explanations
+    "action.work": ("travail", "work"),
+    "action.transfer": ("argent", "money"),
+    "action.use": ("ressources", "resources"),
+    "action.cite": ("connaissances", "knowledge"),
+    "action.produce": ("production", "production"),
+    "action.consume": ("consommation", "consumption"),
+    # each language's name, in itself (the language choice)
+    "lang_name.fr": ("Français", "Français"),
+    "lang_name.en": ("English", "English"),
     # settings files that cannot be read
     "settings.config_damaged": (
         "{file} est illisible ({reason}) : réglages par défaut, et la politique « known » tant qu'il n'est "
@@ -802,8 +1404,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.refused": ("synchronisation refusée : {reason}", "sync refused: {reason}"),
     "sync.blocked": ("ce pair est bloqué", "that peer is blocked"),
 }
-# Dates, amounts, the programme and answers: the model's own entries (errors it raises, dates it shows).
-MESSAGES.update(MODEL_MESSAGES)
+
+
+@runtime_checkable
+class Describable(Protocol):
+    """A parameter shown differently in each language (a date: « samedi 11 juillet », "Saturday 11 July")."""
+
+    def describe(self, lang: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A catalogue entry with its parameters, not yet worded: put it in a message's parameters (or keep it
+    for later) and it is shown in the language of whatever shows it."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def describe(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
+
+
+def phrase(key: str, **params: object) -> Phrase:
+    return Phrase(key, params)
 
 
 class _Params(dict[str, object]):
@@ -816,14 +1439,27 @@ def t(key: str, lang: str = "fr", **params: object) -> str:
     pair = MESSAGES.get(key)
     if pair is None:
         return key
-    text = _pick(pair, lang)
-    return text.format_map(_Params(params)) if params else text
+    text = pair[0] if lang == "fr" else pair[1]
+    if not params:
+        return text
+    shown = {name: v.describe(lang) if isinstance(v, Describable) else v for name, v in params.items()}
+    return text.format_map(_Params(shown))
+
+
+def plural_key(key: str, count: int, lang: str) -> str:
+    """`key.one` or `key.other` for `count` (French treats 0 and 1 as singular)."""
+    one = count in (0, 1) if lang == "fr" else count == 1
+    return f"{key}.{'one' if one else 'other'}"
 
 
 def tn(key: str, count: int, lang: str = "fr", **params: object) -> str:
-    """`t` with a plural: `key.one` or `key.other` (French treats 0 and 1 as singular)."""
-    one = count in (0, 1) if lang == "fr" else count == 1
-    return t(f"{key}.{'one' if one else 'other'}", lang, count=count, **params)
+    """`t` with a plural: `key.one` or `key.other`, with `{count}` filled in."""
+    return t(plural_key(key, count, lang), lang, count=count, **params)
+
+
+def other_lang(lang: str) -> str:
+    """The language to switch to from `lang` (the app's toggle)."""
+    return LANGS[1] if lang == LANGS[0] else LANGS[0]
 
 
 def locale_lang(environ: dict[str, str] | None = None) -> str:
@@ -844,15 +1480,14 @@ def resolve_lang(*choices: str | None) -> str:
     return locale_lang()
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "fr" else pair[1]
+def _label(prefix: str, value: str, lang: str) -> str:
+    key = f"{prefix}.{value}"
+    return t(key, lang) if key in MESSAGES else str(value)
 
 
 def kind_label(kind: str, lang: str) -> str:
-    try:
-        return _pick(KIND_LABELS[ItemKind(kind)], lang)
-    except ValueError:
-        return str(kind)
+    """An item's kind, singular: « Offre », "Offer"."""
+    return _label("item_kind", kind, lang)
 
 
 def kind_short(kind: str, lang: str) -> str:
@@ -860,26 +1495,48 @@ def kind_short(kind: str, lang: str) -> str:
 
 
 def status_label(status: str, lang: str) -> str:
-    try:
-        return _pick(STATUS_LABELS[Status(status)], lang)
-    except ValueError:
-        return str(status)
+    return _label("status", status, lang)
 
 
 def answer_label(kind: str, lang: str) -> str:
-    try:
-        return _pick(ANSWER_LABELS[AnswerKind(kind)], lang)
-    except ValueError:
-        return str(kind)
+    return _label("answer", kind, lang)
 
 
 def section_label(section: str, lang: str) -> str:
-    for candidate in SECTIONS:
-        if candidate.id == section:
-            return candidate.label(lang)
-    return section
+    """A #CodeSocial section's name; an unknown id is shown as is."""
+    return _label("section", section, lang)
 
 
 def group_label(group: str, lang: str) -> str:
-    pair = GROUP_LABELS.get(group)
-    return _pick(pair, lang) if pair else group
+    return _label("section_group", group, lang)
+
+
+def reciprocity_label(code: str, lang: str) -> str:
+    """A reciprocity as a person reads it: « don » for `gift`; free text as it was written."""
+    return _label("reciprocity", code, lang)
+
+
+def _folded(text: str) -> str:
+    """`text` without case, accents or extra spaces: « Échange » and "echange" match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+_RECIPROCITY_PREFIX = "reciprocity."
+
+
+def reciprocity_code(text: str) -> str:
+    """A reciprocity as it is stored: its code (`gift`) when `text` is a code or one's label in any
+    language (« don », "Troc", whatever the case and accents); any other text as it was typed."""
+    wanted = _folded(text)
+    for key, labels in MESSAGES.items():
+        if key.startswith(_RECIPROCITY_PREFIX):
+            code = key.removeprefix(_RECIPROCITY_PREFIX)
+            if wanted == code or any(wanted == _folded(label) for label in labels):
+                return code
+    return text
+
+
+def action_label(action: str, lang: str) -> str:
+    """The word for a ledger action in explanations (« travail », "work")."""
+    return _label("action", action, lang)

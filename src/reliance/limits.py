@@ -52,6 +52,12 @@ class Limits:
     # whole-document chunk may inflate to, and what one sync message may inflate in total.
     max_document_bytes: int = 32 * MIB
 
+    # Removals and demotions of a project's members concurrent with one another (none in the past of
+    # another): beyond this many, a further one is refused at the door. Weighing them against each other
+    # (strong removal) costs more than linear time in their number; honest stewards rarely remove
+    # people at the same time on both sides of a partition.
+    project_concurrent_revocations: int = 64
+
     # -- the pending buffer ----------------------------------------------------------------------------------
 
     # Changes waiting for a dependency are kept, per document, up to these counts and uncompressed bytes;

@@ -51,15 +51,21 @@ class Shape:
     max_depth: int
     memory_multiple: int
     max_array: int | None = None  # None: as many as the memory budget allows
+    max_array_limit: str = ""  # the name of the `Limits` field `max_array` comes from, for refusals
 
     @classmethod
     def frame(cls, limits: Limits = DEFAULT_LIMITS) -> Shape:
+        """A sync frame. Its long arrays are a summary's entries and a sync frame's signatures (one per
+        author in the usual case): at most `summary_max_documents` items, checked from an array's header,
+        so that a summary over the limit is refused before its entries are walked or decoded."""
         return cls(
             max_str=limits.max_packed_string,
             max_bin=limits.max_frame,
             max_map=limits.max_packed_map,
             max_depth=limits.max_packed_depth,
             memory_multiple=limits.packed_memory_multiple,
+            max_array=limits.summary_max_documents,
+            max_array_limit="summary_max_documents",
         )
 
     @classmethod
@@ -157,6 +163,7 @@ def check(data: bytes, shape: Shape) -> None:
     over = f"would cost over {shape.memory_multiple} times its {end} bytes in memory"
     max_str, max_bin, max_map, max_depth = shape.max_str, shape.max_bin, shape.max_map, shape.max_depth
     max_array = end if shape.max_array is None else shape.max_array
+    named = f": {shape.max_array_limit}" if shape.max_array_limit else ""
     pair = _LIST + 2 * _SLOT if max_array >= 2 else -1  # a fixarray of two, its slot included
     remaining = [1]  # items still to read in each open container, outermost first
     pos = 0
@@ -191,7 +198,7 @@ def check(data: bytes, shape: Shape) -> None:
                 if is_map and count > max_map:
                     raise PackError(f"a map of {count} entries")
                 if not is_map and count > max_array:
-                    raise PackError(f"an array of {count} items")
+                    raise PackError(f"an array of {count} items (at most {max_array}{named})")
                 budget -= _container_cost(count, is_map)
                 if count:
                     if len(remaining) > max_depth:
@@ -230,7 +237,7 @@ def check(data: bytes, shape: Shape) -> None:
             if is_map and count > max_map:
                 raise PackError(f"a map of {count} entries")
             if not is_map and count > max_array:
-                raise PackError(f"an array of {count} items")
+                raise PackError(f"an array of {count} items (at most {max_array}{named})")
             items = count * 2 if is_map else count
             budget -= _container_cost(count, is_map)
             if items * _SLOT > budget:  # announces more than the bytes can pay for: no need to walk it

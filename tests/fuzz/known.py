@@ -30,38 +30,7 @@ class KnownFinding:
         )
 
 
-STORE_LOG_HEADER = "new: store log header"
-STORE_SNAPSHOT_FIELDS = "new: store snapshot fields"
-
-KNOWN: tuple[KnownFinding, ...] = (
-    KnownFinding(
-        "store",
-        "invariant",
-        r"^an intact log record was lost \(record\)",
-        STORE_LOG_HEADER,
-        "a log whose header record has a good CRC but does not read as the snapshot's generation "
-        "(unreadable msgpack, or no `gen`) is taken for a log older than the snapshot: its records are not "
-        "read and the log is rewritten, losing every change after the snapshot (a whole document when it "
-        "has no snapshot yet)",
-    ),
-    KnownFinding(
-        "store",
-        r"OverflowError|MemoryError|slow|memory",
-        r"repository\.py:\d+ in (<dictcomp>|_read_snapshot|_start_log|_load_locked)|^over ",
-        STORE_SNAPSHOT_FIELDS,
-        "the snapshot's fields are not checked for type: an integer where a hash is expected makes "
-        "`bytes(n)` allocate n bytes (4 GiB, 18 s for 2**32 - 1), a huge generation overflows msgpack",
-    ),
-    KnownFinding(
-        "store",
-        "invariant",
-        r"^(unreadable after compaction|compaction failed|other heads or buffer after compaction)",
-        STORE_SNAPSHOT_FIELDS,
-        "a snapshot whose fields have the wrong types or disagree (a signature that is not bytes, an empty "
-        "`known` beside a full automerge save) opens, and the next compaction writes a snapshot that does "
-        "not load, or drops the document's content",
-    ),
-)
+KNOWN: tuple[KnownFinding, ...] = ()
 
 
 def match(failure: Failure) -> KnownFinding | None:

@@ -41,9 +41,9 @@ def codes(findings: list[Finding]) -> dict[str, str]:
 def check_wording(findings: list[Finding]) -> None:
     for f in findings:
         assert f.level in ("ok", "warning", "problem")
-        assert f.message_en and f.message_fr and f.message_en != f.message_fr
+        assert f.message("en") and f.message("fr") and f.message("en") != f.message("fr")
         if f.level != "ok":
-            assert f.advice_en and f.advice_fr, f.code
+            assert f.advice("en") and f.advice("fr"), f.code
     assert len({f.code for f in findings}) == len(findings)
 
 
@@ -61,7 +61,7 @@ def test_healthy_machine() -> None:
         "peers_found": "ok",
     }
     assert findings[0].message("en") == "Connected to a network (address 192.168.1.20)."
-    assert findings[0].message() == findings[0].message_fr  # French is the default
+    assert findings[0].message("fr").startswith("Connecté à un réseau")
 
 
 def test_not_connected() -> None:
@@ -69,8 +69,8 @@ def test_not_connected() -> None:
     findings = interpret(replace(facts, multicast_joined=None, peers_found=0))
     check_wording(findings)
     assert findings[0].code == "no_network" and findings[0].level == "problem"
-    assert "not connected to any network" in findings[0].message_en
-    assert "connecté à aucun réseau" in findings[0].message_fr
+    assert "not connected to any network" in findings[0].message("en")
+    assert "connecté à aucun réseau" in findings[0].message("fr")
     assert "multicast" not in codes(findings) and "no_peers" not in codes(findings)
 
 
@@ -91,9 +91,9 @@ def test_no_multicast_advises_typing_an_address(changes: dict[str, Any]) -> None
     check_wording(findings)
     (finding,) = [f for f in findings if f.code == "no_multicast"]
     assert finding.level == "problem"
-    assert "reliance peer add HOST:PORT" in finding.advice_en
-    assert "reliance peer add HÔTE:PORT" in finding.advice_fr
-    assert "192.168.1.20:7070" in finding.advice_en and "192.168.1.20:7070" in finding.advice_fr
+    assert "reliance peer add HOST:PORT" in finding.advice("en")
+    assert "reliance peer add HÔTE:PORT" in finding.advice("fr")
+    assert "192.168.1.20:7070" in finding.advice("en") and "192.168.1.20:7070" in finding.advice("fr")
     assert "peers_found" not in codes(findings)  # discovery cannot work: no separate peer finding
 
 
@@ -102,7 +102,7 @@ def test_missing_multicast_route_is_only_a_hint() -> None:
     assert codes(interpret(facts))["multicast"] == "ok"  # joining worked: zeroconf picks the interface
     findings = interpret(replace(facts, multicast_joined=None))  # not probed
     assert codes(findings)["multicast_unsure"] == "warning"
-    assert "Network is unreachable" in findings[1].message_en
+    assert "Network is unreachable" in findings[1].message("en")
 
 
 def test_port_problems() -> None:
@@ -110,7 +110,7 @@ def test_port_problems() -> None:
     check_wording(in_use)
     (finding,) = [f for f in in_use if f.code == "port_in_use"]
     assert finding.level == "problem"
-    assert "--port 7071" in finding.advice_en and "--port 7071" in finding.advice_fr
+    assert "--port 7071" in finding.advice("en") and "--port 7071" in finding.advice("fr")
     assert codes(interpret(replace(HEALTHY, port_state="forbidden", port=80)))["port_forbidden"] == "problem"
     assert codes(interpret(replace(HEALTHY, port_state="invalid", port=0)))["port_invalid"] == "problem"
     assert codes(interpret(replace(HEALTHY, port_state="error", port_error="x")))["port_unknown"] == "warning"
@@ -130,8 +130,8 @@ def test_no_peers_gives_the_isolation_advice() -> None:
     check_wording(findings)
     (finding,) = [f for f in findings if f.code == "no_peers"]
     assert finding.level == "warning"
-    assert "hotspot" in finding.advice_en and "reliance peer add" in finding.advice_en
-    assert "partage de connexion" in finding.advice_fr and "reliance peer add" in finding.advice_fr
+    assert "hotspot" in finding.advice("en") and "reliance peer add" in finding.advice("en")
+    assert "partage de connexion" in finding.advice("fr") and "reliance peer add" in finding.advice("fr")
     assert "peers_found" not in codes(interpret(replace(HEALTHY, peers_found=None)))
 
 
@@ -153,8 +153,8 @@ def test_port_in_use(busy_port: int) -> None:
     assert found["port_in_use"] == "problem"
     assert "port_free" not in found and "self_connect" not in found
     (finding,) = [f for f in findings if f.code == "port_in_use"]
-    assert f"Port {busy_port} is already used by another program" in finding.message_en
-    assert "--port" in finding.advice_en and "--port" in finding.advice_fr
+    assert f"Port {busy_port} is already used by another program" in finding.message("en")
+    assert "--port" in finding.advice("en") and "--port" in finding.advice("fr")
 
 
 def test_the_port_a_running_node_holds_is_not_reported_as_taken(busy_port: int) -> None:
@@ -162,7 +162,7 @@ def test_the_port_a_running_node_holds_is_not_reported_as_taken(busy_port: int) 
     check_wording(findings)
     found = codes(findings)
     assert "port_in_use" not in found and "port_free" not in found
-    addresses = [f.advice_en for f in findings if ":" in f.advice_en and "peer add" in f.advice_en]
+    addresses = [f.advice("en") for f in findings if ":" in f.advice("en") and "peer add" in f.advice("en")]
     if "no_network" not in found:  # there is an address to give: it comes with the node's port
         assert addresses
     for advice in addresses:

@@ -5,7 +5,9 @@ tests/net/test_limits.py)."""
 from __future__ import annotations
 
 import random
+import secrets
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from reliance import projects
 from reliance.limits import DEFAULT_LIMITS
-from reliance.sync.protocol import BatchRefused
+from reliance.sync.protocol import BatchRefused, Session, SyncHost
 from reliance.workspace import Workspace
 from tests.sync.memnet import memory_workspace
 from tests.sync.sessions import opened_by_peer, pack, pump, session_of
@@ -38,9 +40,26 @@ def test_a_summary_over_the_limit_is_refused_before_any_work(tmp_path: Path) -> 
     opened_by_peer(session)
     reply = session.receive(pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(101)]}))
     assert [msgpack.unpackb(f)["t"] for f in reply] == ["reject"]
-    assert "101 documents is over the limit of 100" in msgpack.unpackb(reply[0])["reason"]
+    assert "array of 101 items (at most 100: summary_max_documents)" in msgpack.unpackb(reply[0])["reason"]
     assert session.unknown_documents == 0 and not session.pending_work
     assert session.receive(pack({"t": "summary", "docs": []})) == []  # refused: nothing more
+
+
+def test_a_summary_over_the_limit_is_refused_from_its_header_before_its_entries_are_read(
+    tmp_path: Path,
+) -> None:
+    """The count is checked while the frame is still bytes: a header announcing 100,000 entries, followed
+    by bytes that are no msgpack at all, is refused for its count (the entries were never walked nor
+    decoded), however long the frame."""
+    ws = Workspace.create(tmp_path / "a", "Ana")
+    session = session_of(ws)
+    opened_by_peer(session)
+    header = b"\x82\xa1t\xa7summary\xa4docs\xdd" + (100_000).to_bytes(4, "big")
+    reply = session.receive(header + b"\xc1" * 1_000_000)
+    assert [msgpack.unpackb(f)["t"] for f in reply] == ["reject"]
+    reason = msgpack.unpackb(reply[0])["reason"]
+    assert "array of 100000 items (at most 10000: summary_max_documents)" in reason
+    assert session.unknown_documents == 0 and not session.pending_work
 
 
 def test_a_summary_at_the_limit_is_taken() -> None:
@@ -148,3 +167,32 @@ def test_sync_completes_whatever_the_bound_on_unknown_documents(
     assert set(ana.repo.doc_ids()) == set(ben.repo.doc_ids()) == everything
     for doc_id in everything:
         assert ana.repo.open(doc_id).heads() == ben.repo.open(doc_id).heads()
+
+
+def test_comparing_a_summary_with_what_is_held_goes_in_turns_too(tmp_path: Path) -> None:
+    """The side that does not open the syncs compares every entry with what it holds and sends nothing:
+    that comparison too is cut into turns (seen from the order of the work, not from its time)."""
+    ws = Workspace.create(tmp_path / "a", "Ana")
+    asked_in_turn: list[int] = []
+    turn = [0]
+
+    class CountingHost(SyncHost):
+        def wants(self, doc_id: str) -> bool:
+            asked_in_turn.append(turn[0])
+            return super().wants(doc_id)
+
+    limits = DEFAULT_LIMITS.replace(session_turn_ms=0)  # every turn ends at its first chance
+    session = Session(CountingHost(ws.repo, limits=limits), peer_key=secrets.token_bytes(32))
+    session.start()
+    session.receive(pack({"t": "digest", "d": b"\x00" * 32}))  # the peer's is smaller: it opens
+    produced = session.receive(
+        pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(3000)]}), one_turn=True
+    )
+    while session.pending_work:
+        turn[0] += 1
+        produced += session.work()
+    assert produced == []  # not the opener: nothing to send
+    assert len(asked_in_turn) == 3000  # every entry is a document we lack: each was weighed
+    per_turn = Counter(asked_in_turn)
+    assert max(per_turn.values()) <= 64, f"one turn compared {max(per_turn.values())} entries"
+    assert session.settled is False and not session.pending_work

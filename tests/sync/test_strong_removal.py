@@ -24,6 +24,7 @@ from reliance import projects
 from reliance.doc import project as pdoc
 from reliance.doc.crdt import ROOT_ID, Writer
 from reliance.errors import RelianceError
+from reliance.limits import DEFAULT_LIMITS
 from reliance.store.repository import SignedChange
 from reliance.sync.auth import Rejected, accept_batch
 from reliance.sync.protocol import readable_by
@@ -311,6 +312,35 @@ def test_authority_granted_concurrently_cannot_undo_a_removal(world: World) -> N
     for number, order in enumerate(every_order([removal, promotion, counter])):
         judge = world.judge(f"judge-{number}", order)
         assert roles(judge, world.pid) == {world.alice.peer_id: "steward", world.carol.peer_id: "member"}
+
+
+def test_concurrent_removals_beyond_the_limit_are_refused_with_a_reason(world: World) -> None:
+    """Weighing concurrent removals against each other costs more than linear time in their number (a
+    ring of 1,280 stewards removing each other: about a second per view), so a project takes at most
+    `project_concurrent_revocations` at once; the next is refused at the door, with the limit named. A
+    removal made after seeing the others is not concurrent with them and is taken."""
+    stewards = [Workspace.create(world.root / f"s{i}", f"s{i}") for i in range(4)]
+    for steward in stewards:
+        projects.add_member(world.alice, world.pid, steward.peer_id, "steward")
+    base = world.alice.repo.open(world.pid).signed_changes()
+    for steward in stewards:
+        accept_batch(steward.repo, world.pid, base)
+    ring = [world.write(s, remove(stewards[(i + 1) % 4])) for i, s in enumerate(stewards)]
+    judge_home = Workspace.create(world.root / "judge", "judge")
+    judge = Workspace(
+        judge_home.home, judge_home.identity, DEFAULT_LIMITS.replace(project_concurrent_revocations=3)
+    )
+    accept_batch(judge.repo, world.pid, base)
+    for removal in ring[:3]:
+        accept_batch(judge.repo, world.pid, removal)
+    with pytest.raises(Rejected, match=r"concurrently with 3 other removals .* at most 3"):
+        accept_batch(judge.repo, world.pid, ring[3])
+    assert not judge.repo.open(world.pid).has(ring[3][0].info.hash)
+    for removal in ring[:3]:
+        world.hand(removal, world.alice)
+    after = world.write(world.alice, remove(world.carol))  # on the three it knows: not concurrent
+    accept_batch(judge.repo, world.pid, after)
+    assert world.carol.peer_id not in roles(judge, world.pid)
 
 
 def test_a_change_the_removed_member_makes_after_seeing_the_removal_is_refused(world: World) -> None:

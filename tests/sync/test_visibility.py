@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from reliance import projects
 from reliance.doc import project as pdoc
 from reliance.errors import ModelError
+from reliance.sync.auth import accept_batch
+from reliance.sync.protocol import SyncHost, readable_by
 from tests.sync.memnet import MemNet
+from tests.sync.test_quota import added_by_a_removed_steward
 
 OPS = st.lists(
     st.tuples(
@@ -76,3 +79,17 @@ def test_a_members_project_reaches_members_only_in_any_order(
                 assert node.heads(pid) == alice.heads(pid)
             assert node.heads(node.peer_id) == alice.heads(node.peer_id)  # public documents went round
         assert dana.heads(alice.peer_id) == alice.heads(alice.peer_id)
+
+
+def test_who_may_read_has_one_definition_the_effective_members(tmp_path: Path) -> None:
+    """Dan is in the raw members map of a members-only project, put there by a steward concurrently
+    with the steward's removal: that change counts for nothing, so Dan may not read the project, and no
+    other definition of "who may read" (one from the raw members) is left to disagree."""
+    ana, dan, project_id, changes = added_by_a_removed_steward(tmp_path, visibility="members")
+    assert not hasattr(pdoc, "readable_by")
+    stored = ana.repo.open(project_id)
+    assert not readable_by(stored, dan.peer_id)
+    assert readable_by(stored, ana.peer_id)
+    assert project_id not in SyncHost(ana.repo).holdings(dan.identity.public_key)
+    accept_batch(dan.repo, project_id, changes)  # Dan's own node holds it, relayed to it
+    assert project_id not in SyncHost(dan.repo).holdings(dan.identity.public_key)

@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 
 from reliance import economy, projects, settings
 from reliance.doc import project as pdoc
+from reliance.i18n import t
 from reliance.identity import has_identity
 from reliance.model.catalogue import ItemKind, Status
 from reliance.sync.events import SYNCED, NodeEvent, PeerState
@@ -305,7 +306,7 @@ async def test_accept_and_block_a_peer(home: Path, node: FakeNode) -> None:
         assert settings.blocks(home) == []
         await pilot.press("d")
         await settle(app, pilot)
-        assert "Nobody found yet." in str(screen.query_one("#doctor-text").render())
+        assert t("doctor.no_peers", app.lang) in str(screen.query_one("#doctor-text").render())
         await fill_dialog(app, pilot, "n", "10.0.0.7:7447")
         assert node.addresses == [("10.0.0.7", 7447)]
 

@@ -343,15 +343,8 @@ class FakeNode:
         from reliance.sync.doctor import Finding
 
         return [
-            Finding("ok", "port", "Port 7447 is free.", "Le port 7447 est libre."),
-            Finding(
-                "warning",
-                "isolation",
-                "Nobody found yet.",
-                "Personne pour l'instant.",
-                "Type a peer's address (n).",
-                "Tapez l'adresse d'un pair (n).",
-            ),
+            Finding("ok", "port_free", "doctor.port_free", {"port": 7447}),
+            Finding("warning", "no_peers", "doctor.no_peers", {"typed": ""}, "doctor.no_peers_advice"),
         ]
 
 

@@ -208,15 +208,10 @@ def meta(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, str]:
 
 def visibility(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> str:
     """ "public" only when the project says so in words; anything else (absent: projects made before
-    visibilities existed; a value from a newer version; junk) keeps the document to its members."""
+    visibilities existed; a value from a newer version; junk) keeps the document to its members. The raw
+    value: who may read a project is `sync.authority.readable_by` (effective members and visibility)."""
     obj = doc.child(ROOT_ID, "meta", heads)
     return "public" if obj is not None and _str(doc, obj, "visibility", heads) == "public" else "members"
-
-
-def readable_by(doc: CrdtDoc, peer_id: str) -> bool:
-    """Whether this node may send its copy of the project to `peer_id`: a public project to anyone, a
-    members project only to a member in the state this node holds now."""
-    return visibility(doc) == "public" or role_of(doc, peer_id) is not None
 
 
 def members(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, Member]:

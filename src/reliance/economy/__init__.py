@@ -42,7 +42,6 @@ from reliance.economy.ledger import (
     PayoutLine,
     acknowledgement_from_data,
     acknowledgement_to_data,
-    action_label,
     balances,
     check_credit_limits,
     credit_limit_from_data,
@@ -62,6 +61,7 @@ from reliance.economy.ledger import (
     validate_entry,
 )
 from reliance.economy.matrix import wealth_matrix
+from reliance.i18n import action_label  # the word for an action in explanations
 
 __all__ = [
     "ANY_MEMBER",

@@ -30,11 +30,14 @@ from reliance.economy.ledger import (
     EntryKind,
     LedgerError,
     PayoutLine,
-    action_label,
+    PayoutWhy,
+    Quantity,
     check_account_name,
     check_amount,
     check_unit,
     effective_reversals,
+    fraction_from_data,
+    fraction_to_data,
     index_entries,
     is_int,
     parse_instant,
@@ -43,6 +46,7 @@ from reliance.economy.ledger import (
     payout_lines_to_data,
 )
 from reliance.errors import ModelError
+from reliance.i18n import action_label, t
 
 MAX_BUCKETS = 8
 MAX_WEIGHTS = 256
@@ -385,6 +389,17 @@ def net_revenue(entries: Iterable[Entry], unit: str, period_from: str, period_to
 
 
 @dataclass(frozen=True)
+class NotesWhy:
+    """What a distribution's notes say, as data: each reader words them in their own language
+    (`distribution_notes`); the stored `notes` are the author's sentences, shown when this is absent."""
+
+    reserve_bucket: tuple[str, int, int] | None  # (name, percent, amount) of the reserve bucket, if any
+    kept_equal: int  # the equal bucket, kept when there is nobody to share it
+    kept_contribution: int  # the contribution bucket, kept when nobody has weighted points
+    total_points: Fraction
+
+
+@dataclass(frozen=True)
 class Distribution:
     """A computed (or recorded) dividend: who gets what, and what it was computed from.
 
@@ -403,6 +418,7 @@ class Distribution:
     reserve: int
     lines: tuple[PayoutLine, ...]
     notes: tuple[str, ...] = ()
+    why: NotesWhy | None = None
 
     def __post_init__(self) -> None:
         check_amount(self.pool, "the pool", minimum=0)
@@ -483,7 +499,6 @@ def compute_dividend(
     display name) only change the explanation texts.
     """
     check_lang(lang)
-    fr = lang == "fr"
     check_amount(pool, "the pool", minimum=0)
     unit = check_unit(unit, "the pool's unit")
     start, stop = parse_period(period_from, period_to)
@@ -537,52 +552,44 @@ def compute_dividend(
         kept_contribution = contribution_total
     reserve += kept_equal + kept_contribution
 
-    def fmt(amount: int) -> str:
-        return format_amount(amount, unit, lang)
-
     equal_bucket = policy.bucket(Rule.EQUAL)
     contribution_bucket = policy.bucket(Rule.CONTRIBUTION)
+    shares_by_contribution = contribution_bucket is not None and contribution_bucket.percent > 0
     lines: list[PayoutLine] = []
     for member in people:
         share = shares[member]
+        why = PayoutWhy(
+            equal=(
+                (share.equal, equal_total, len(people))
+                if equal_bucket is not None and equal_bucket.percent > 0
+                else None
+            ),
+            contribution=share.contribution,
+            points=share.points,
+            total_points=total_points,
+            counted=tuple(
+                Quantity(a, u, raw, points / (raw * weight))
+                for (a, u), (raw, points, weight) in _sorted_cells(share.counted)
+            ),
+            unweighted=tuple(Quantity(a, u, q) for (a, u), q in _sorted_cells(share.unweighted)),
+            no_weighted=share.points == 0 and shares_by_contribution,
+        )
         amount = share.equal + share.contribution
-        who = (names or {}).get(member, member)
-        parts: list[str] = []
-        if equal_bucket is not None and equal_bucket.percent > 0:
-            of = "de" if fr else "of"
-            label = "part égale" if fr else "equal share"
-            parts.append(f"{label} {fmt(share.equal)} (1/{len(people)} {of} {fmt(equal_total)})")
-        if share.points > 0:
-            details = ", ".join(_detail(k, v, lang) for k, v in _sorted_cells(share.counted))
-            pts, tot = format_points(share.points, lang), format_points(total_points, lang)
-            if fr:
-                parts.append(f"{fmt(share.contribution)} pour {pts} points pondérés sur {tot} ({details})")
-            else:
-                parts.append(f"{fmt(share.contribution)} for {pts} weighted points of {tot} ({details})")
-        body = " + ".join(parts) or ("aucune part" if fr else "no share")
-        if share.points == 0 and contribution_bucket is not None and contribution_bucket.percent > 0:
-            body += (
-                " ; aucune contribution pondérée sur la période"
-                if fr
-                else "; no weighted contribution in the period"
-            )
-        if share.unweighted:
-            skipped = ", ".join(
-                f"{action_label(a, lang)} {format_amount(q, u, lang)}"
-                for (a, u), q in _sorted_cells(share.unweighted)
-            )
-            body += (
-                f" ; non pondéré par la politique : {skipped}"
-                if fr
-                else f"; not weighted by the policy: {skipped}"
-            )
-        head = f"{who} : {fmt(amount)} sur {fmt(pool)}" if fr else f"{who}: {fmt(amount)} of {fmt(pool)}"
-        text = f"{head} — {body}"
-        if len(text) > MAX_EXPLANATION:
-            text = text[: MAX_EXPLANATION - 1] + "…"
-        lines.append(PayoutLine(member, amount, text))
+        text = _line_text(member, amount, why, pool, unit, lang, names)
+        lines.append(PayoutLine(member, amount, text, why))
 
-    notes = _notes(policy, pool, unit, by_bucket, kept_equal, kept_contribution, reserve, total_points, lang)
+    reserve_bucket = policy.bucket(Rule.RESERVE)
+    notes_why = NotesWhy(
+        reserve_bucket=(
+            (reserve_bucket.name, reserve_bucket.percent, by_bucket[Rule.RESERVE.value])
+            if reserve_bucket is not None and reserve_bucket.percent > 0
+            else None
+        ),
+        kept_equal=kept_equal,
+        kept_contribution=kept_contribution,
+        total_points=total_points,
+    )
+    notes = _notes_text(notes_why, pool, unit, reserve, policy.version, lang)
     return Distribution(
         pool=pool,
         unit=unit,
@@ -593,6 +600,7 @@ def compute_dividend(
         reserve=reserve,
         lines=tuple(lines),
         notes=notes,
+        why=notes_why,
     )
 
 
@@ -601,68 +609,101 @@ def _sorted_cells(cells: Mapping[tuple[str, str], Any]) -> list[tuple[tuple[str,
     return sorted(items, key=lambda kv: (_ACTION_ORDER.index(kv[0][0]), kv[0][1]))
 
 
-def _detail(key: tuple[str, str], cell: list[Any], lang: str) -> str:
-    action, unit = key
-    raw, points, weight = cell
-    text = f"{action_label(action, lang)} {format_amount(raw, unit, lang)}"
-    factor = points / (raw * weight)
-    if factor != 1:
-        pct = format_points(factor * 100, lang)
-        text += f" à {pct} %" if lang == "fr" else f" at {pct}%"
-    return text
+def _quantity(q: Quantity, lang: str) -> str:
+    return t(
+        "dividend.quantity",
+        lang,
+        action=action_label(q.action, lang),
+        amount=format_amount(q.amount, q.unit, lang),
+    )
 
 
-def _notes(
-    policy: Policy,
+def _line_text(
+    member: str,
+    amount: int,
+    why: PayoutWhy,
     pool: int,
     unit: str,
-    by_bucket: Mapping[str, int],
-    kept_equal: int,
-    kept_contribution: int,
-    reserve: int,
-    total_points: Fraction,
     lang: str,
-) -> tuple[str, ...]:
-    fr = lang == "fr"
+    names: Mapping[str, str] | None,
+) -> str:
+    def fmt(value: int) -> str:
+        return format_amount(value, unit, lang)
 
+    parts: list[str] = []
+    if why.equal is not None:
+        share, bucket, members = why.equal
+        parts.append(t("dividend.equal", lang, amount=fmt(share), members=members, bucket=fmt(bucket)))
+    if why.points > 0:
+        details = []
+        for q in why.counted:
+            detail = _quantity(q, lang)
+            if q.factor != 1:
+                detail = t(
+                    "dividend.acknowledged",
+                    lang,
+                    quantity=detail,
+                    percent=format_points(q.factor * 100, lang),
+                )
+            details.append(detail)
+        parts.append(
+            t(
+                "dividend.by_contribution",
+                lang,
+                amount=fmt(why.contribution),
+                points=format_points(why.points, lang),
+                total=format_points(why.total_points, lang),
+                details=", ".join(details),
+            )
+        )
+    body = " + ".join(parts) or t("dividend.no_share", lang)
+    if why.no_weighted:
+        body += t("dividend.no_weighted", lang)
+    if why.unweighted:
+        body += t(
+            "dividend.unweighted", lang, quantities=", ".join(_quantity(q, lang) for q in why.unweighted)
+        )
+    who = (names or {}).get(member, member)
+    text = t("dividend.line", lang, who=who, amount=fmt(amount), pool=fmt(pool), body=body)
+    return text if len(text) <= MAX_EXPLANATION else text[: MAX_EXPLANATION - 1] + "…"
+
+
+def _notes_text(
+    why: NotesWhy, pool: int, unit: str, reserve: int, version: int, lang: str
+) -> tuple[str, ...]:
     def fmt(amount: int) -> str:
         return format_amount(amount, unit, lang)
 
-    notes: list[str] = []
     parts: list[str] = []
-    bucket = policy.bucket(Rule.RESERVE)
-    if bucket is not None and bucket.percent > 0:
-        amount = by_bucket[Rule.RESERVE.value]
-        parts.append(
-            f"{fmt(amount)} ({bucket.name}, {bucket.percent} %)"
-            if fr
-            else f"{fmt(amount)} ({bucket.name}, {bucket.percent}%)"
-        )
-    if kept_equal:
-        parts.append(
-            f"{fmt(kept_equal)} de la part égale (aucun membre)"
-            if fr
-            else f"{fmt(kept_equal)} of the equal share (no members)"
-        )
-    if kept_contribution:
-        parts.append(
-            f"{fmt(kept_contribution)} de la part contributive (aucune contribution pondérée sur la période)"
-            if fr
-            else f"{fmt(kept_contribution)} of the contribution share (nobody has weighted points)"
-        )
-    detail = " + ".join(parts) if parts else ("rien" if fr else "nothing")
-    notes.append(
-        f"réserve : {fmt(reserve)} sur {fmt(pool)} — {detail}"
-        if fr
-        else f"reserve: {fmt(reserve)} of {fmt(pool)} — {detail}"
+    if why.reserve_bucket is not None:
+        name, percent, amount = why.reserve_bucket
+        parts.append(t("dividend.note.bucket", lang, amount=fmt(amount), name=name, percent=percent))
+    if why.kept_equal:
+        parts.append(t("dividend.note.kept_equal", lang, amount=fmt(why.kept_equal)))
+    if why.kept_contribution:
+        parts.append(t("dividend.note.kept_contribution", lang, amount=fmt(why.kept_contribution)))
+    detail = " + ".join(parts) or t("dividend.note.nothing", lang)
+    return (
+        t("dividend.note.reserve", lang, reserve=fmt(reserve), pool=fmt(pool), detail=detail),
+        t("dividend.note.policy", lang, version=version, points=format_points(why.total_points, lang)),
     )
-    pts = format_points(total_points, lang)
-    notes.append(
-        f"politique v{policy.version} ; {pts} points pondérés au total"
-        if fr
-        else f"policy v{policy.version}; {pts} weighted points in all"
-    )
-    return tuple(notes)
+
+
+def explain_line(
+    line: PayoutLine, dist: Distribution, lang: str, names: Mapping[str, str] | None = None
+) -> str:
+    """A payout line's explanation in `lang`, with the reader's `names` for members: worded from its data
+    when it has some, else its stored sentence as is (lines written before the data existed)."""
+    if line.why is None:
+        return line.explanation
+    return _line_text(line.member, line.amount, line.why, dist.pool, dist.unit, lang, names)
+
+
+def distribution_notes(dist: Distribution, lang: str) -> tuple[str, ...]:
+    """The notes of a distribution in `lang`; its stored sentences when it has no data for them."""
+    if dist.why is None:
+        return dist.notes
+    return _notes_text(dist.why, dist.pool, dist.unit, dist.reserve, dist.policy_version, lang)
 
 
 # ----------------------------------------------------------------------------------------- verification
@@ -702,37 +743,31 @@ def verify_distribution(recorded: Distribution, recomputed: Distribution, lang: 
     not (they depend on the language).
     """
     check_lang(lang)
-    fr = lang == "fr"
     out: list[str] = []
 
-    def differ(label_en: str, label_fr: str, a: object, b: object) -> None:
+    def differ(label: str, a: object, b: object) -> None:
         if a != b:
-            label = label_fr if fr else label_en
-            if fr:
-                out.append(f"{label} : enregistré {a}, recalculé {b}")
-            else:
-                out.append(f"{label}: recorded {a}, recomputed {b}")
+            out.append(t("dividend.verify.differs", lang, what=label, recorded=a, recomputed=b))
 
-    differ("policy version", "version de la politique", recorded.policy_version, recomputed.policy_version)
-    differ("unit", "unité", recorded.unit, recomputed.unit)
-    differ("pool", "montant à répartir", group(recorded.pool, lang), group(recomputed.pool, lang))
-    differ("period start", "début de période", recorded.period_from, recomputed.period_from)
-    differ("period end", "fin de période", recorded.period_to, recomputed.period_to)
-    differ("heads", "têtes du document", ", ".join(recorded.heads), ", ".join(recomputed.heads))
+    def field(name: str) -> str:
+        return t(f"dividend.verify.{name}", lang)
+
+    differ(field("policy_version"), recorded.policy_version, recomputed.policy_version)
+    differ(field("unit"), recorded.unit, recomputed.unit)
+    differ(field("pool"), group(recorded.pool, lang), group(recomputed.pool, lang))
+    differ(field("period_from"), recorded.period_from, recomputed.period_from)
+    differ(field("period_to"), recorded.period_to, recomputed.period_to)
+    differ(field("heads"), ", ".join(recorded.heads), ", ".join(recomputed.heads))
     total = recorded.paid_out + recorded.reserve
     if total != recorded.pool:
-        out.append(
-            f"les versements et la réserve font {group(total, lang)}, pas {group(recorded.pool, lang)}"
-            if fr
-            else f"payouts and reserve sum to {group(total, lang)}, not to {group(recorded.pool, lang)}"
-        )
-    differ("reserve", "réserve", group(recorded.reserve, lang), group(recomputed.reserve, lang))
+        out.append(t("dividend.verify.sum", lang, total=group(total, lang), pool=group(recorded.pool, lang)))
+    differ(field("reserve"), group(recorded.reserve, lang), group(recomputed.reserve, lang))
     mine, theirs = recorded.payouts, recomputed.payouts
-    none = "aucun" if fr else "none"
+    none = field("none")
     for member in sorted(set(mine) | set(theirs)):
         a = group(mine[member], lang) if member in mine else none
         b = group(theirs[member], lang) if member in theirs else none
-        differ(member, member, a, b)
+        differ(member, a, b)
     return out
 
 
@@ -750,7 +785,44 @@ def distribution_to_data(dist: Distribution) -> dict[str, Any]:
         "reserve": dist.reserve,
         "lines": payout_lines_to_data(dist.lines),
         "notes": list(dist.notes),
+        **({"notes_why": notes_why_to_data(dist.why)} if dist.why is not None else {}),
     }
+
+
+def notes_why_to_data(why: NotesWhy) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kept_equal": why.kept_equal,
+        "kept_contribution": why.kept_contribution,
+        "total_points": fraction_to_data(why.total_points),
+    }
+    if why.reserve_bucket is not None:
+        data["reserve_bucket"] = list(why.reserve_bucket)
+    return data
+
+
+def notes_why_from_data(raw: object) -> NotesWhy | None:
+    """The data of a distribution's notes from untrusted data; None when absent or unreadable (the stored
+    sentences are shown then)."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        bucket_raw = raw.get("reserve_bucket")
+        bucket: tuple[str, int, int] | None = None
+        if bucket_raw is not None:
+            if not isinstance(bucket_raw, list | tuple) or len(bucket_raw) != 3:
+                raise ValueError("not a bucket")
+            name, percent, amount = bucket_raw
+            if not is_int(percent) or not 0 <= percent <= 100:
+                raise ValueError("not a percent")
+            bucket = (_name(name, "a bucket's name"), percent, check_amount(amount, "an amount", minimum=0))
+        return NotesWhy(
+            reserve_bucket=bucket,
+            kept_equal=check_amount(raw.get("kept_equal"), "an amount", minimum=0),
+            kept_contribution=check_amount(raw.get("kept_contribution"), "an amount", minimum=0),
+            total_points=fraction_from_data(raw.get("total_points")),
+        )
+    except (ValueError, ModelError):
+        return None
 
 
 def distribution_from_data(data: object) -> Distribution:
@@ -774,6 +846,7 @@ def distribution_from_data(data: object) -> Distribution:
         reserve=data["reserve"],
         lines=lines,
         notes=tuple(notes),
+        why=notes_why_from_data(data.get("notes_why")),
     )
 
 

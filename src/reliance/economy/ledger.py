@@ -25,11 +25,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
 from reliance.economy.format import check_lang, format_amount
 from reliance.errors import ModelError
+from reliance.i18n import t
 
 PROJECT_ACCOUNT = "@project"
 """The project's own account. Names starting with '@' are reserved and cannot be members."""
@@ -85,28 +87,10 @@ DEFAULT_ACTIONS: Mapping[EntryKind, str] = MappingProxyType(
         EntryKind.REVERSAL: "",  # a reversal repeats the action of the entry it reverses (see make_reversal)
     }
 )
-# Words used in explanations for each action (English, French).
-ACTION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {
-        Action.WORK: ("work", "travail"),
-        Action.TRANSFER: ("money", "argent"),
-        Action.USE: ("resources", "ressources"),
-        Action.CITE: ("knowledge", "connaissances"),
-        Action.PRODUCE: ("production", "production"),
-        Action.CONSUME: ("consumption", "consommation"),
-    }
-)
 _ACTIONS = frozenset(a.value for a in Action)
 _POSITIVE_KINDS = frozenset(
     {EntryKind.CONTRIBUTION, EntryKind.EXPENSE, EntryKind.REVENUE, EntryKind.TRANSFER}
 )
-
-
-def action_label(action: str, lang: str = "en") -> str:
-    labels = ACTION_LABELS.get(action)
-    if labels is None:
-        return action
-    return labels[1] if lang == "fr" else labels[0]
 
 
 # --------------------------------------------------------------------------------------------- checks
@@ -278,12 +262,41 @@ class Dimensions(Mapping[str, int]):
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """An amount of one action and unit in an explanation; `factor` is the acknowledgement factor."""
+
+    action: str
+    unit: str
+    amount: int
+    factor: Fraction = Fraction(1)
+
+
+@dataclass(frozen=True)
+class PayoutWhy:
+    """Why a member gets their payout, as data: each reader words it in their own language
+    (`reliance.economy.dividend.explain_line`). Stored beside the author's sentence, which older versions
+    show and which is shown as is when this is absent (lines written before it existed)."""
+
+    equal: (
+        tuple[int, int, int] | None
+    )  # (the member's equal share, the equal bucket, members); None: no bucket
+    contribution: int  # their share of the contribution bucket
+    points: Fraction  # their weighted points
+    total_points: Fraction  # everybody's
+    counted: tuple[Quantity, ...] = ()  # their weighted contributions, by action and unit
+    unweighted: tuple[Quantity, ...] = ()  # contributions the policy gives no weight
+    no_weighted: bool = False  # the policy shares by contribution, but they have no weighted points
+
+
+@dataclass(frozen=True)
 class PayoutLine:
-    """One member's payout in a distribution, with the sentence that explains it."""
+    """One member's payout in a distribution, with the sentence that explains it (in its author's language)
+    and, since it exists, the same explanation as data (`why`)."""
 
     member: str
     amount: int
     explanation: str = ""
+    why: PayoutWhy | None = None
 
     def __post_init__(self) -> None:
         check_account_name(self.member, "a payout line's member")
@@ -446,9 +459,7 @@ class Breach:
     def message(self, lang: str = "en") -> str:
         check_lang(lang)
         bal, flo = format_amount(self.balance, self.unit, lang), format_amount(self.floor, self.unit, lang)
-        if lang == "fr":
-            return f"{self.account} : solde {bal} sous la limite de crédit {flo}"
-        return f"{self.account}: balance {bal} is below the credit limit {flo}"
+        return t("ledger.breach", lang, account=self.account, balance=bal, floor=flo)
 
 
 @dataclass(frozen=True)
@@ -667,7 +678,6 @@ def ledger_issues(entries: Iterable[Entry], lang: str = "en") -> list[LedgerIssu
     """Entries without effect that users must be told about: reversals of missing entries, of reversals,
     duplicate reversals (concurrent on two peers), reversals that do not repeat their entry. Sorted by id."""
     check_lang(lang)
-    fr = lang == "fr"
     index = index_entries(entries)
     effective = _effective(index)
     issues: list[LedgerIssue] = []
@@ -677,29 +687,13 @@ def ledger_issues(entries: Iterable[Entry], lang: str = "en") -> list[LedgerIssu
         rid, tid = entry.id, entry.reverses
         target = index.get(tid)
         if target is None:
-            text = (
-                f"annule {tid}, absente du registre : sans effet"
-                if fr
-                else f"reverses {tid}, which is not in the ledger: no effect"
-            )
+            text = t("ledger.issue.missing", lang, target=tid)
         elif target.kind is EntryKind.REVERSAL:
-            text = (
-                f"annule {tid}, qui est elle-même une annulation : sans effet"
-                if fr
-                else f"reverses {tid}, itself a reversal: no effect"
-            )
+            text = t("ledger.issue.of_reversal", lang, target=tid)
         elif not _reversal_matches(entry, target):
-            text = (
-                f"ne reprend pas le montant et l'unité de {tid} : sans effet"
-                if fr
-                else f"does not repeat the amount and unit of {tid}: no effect"
-            )
+            text = t("ledger.issue.mismatch", lang, target=tid)
         elif effective.get(tid) != rid:
-            text = (
-                f"{tid} est déjà annulée par {effective[tid]} : sans effet"
-                if fr
-                else f"{tid} is already reversed by {effective[tid]}: no effect"
-            )
+            text = t("ledger.issue.already", lang, target=tid, by=effective[tid])
         else:
             continue
         issues.append(LedgerIssue(rid, text))
@@ -741,7 +735,97 @@ def entry_to_data(entry: Entry) -> dict[str, Any]:
 
 
 def payout_lines_to_data(lines: Iterable[PayoutLine]) -> list[dict[str, Any]]:
-    return [{"member": x.member, "amount": x.amount, "explanation": x.explanation} for x in lines]
+    out: list[dict[str, Any]] = []
+    for x in lines:
+        data: dict[str, Any] = {"member": x.member, "amount": x.amount, "explanation": x.explanation}
+        if x.why is not None:
+            data["why"] = payout_why_to_data(x.why)
+        out.append(data)
+    return out
+
+
+def fraction_to_data(value: Fraction) -> str:
+    return str(value)
+
+
+_FRACTION = re.compile(r"-?[0-9]{1,40}(/[0-9]{1,40})?")
+
+
+def fraction_from_data(value: object) -> Fraction:
+    """A fraction written by fraction_to_data; anything else (a huge exponent, say) raises ValueError
+    before any arithmetic."""
+    if not isinstance(value, str) or _FRACTION.fullmatch(value) is None:
+        raise ValueError("not a fraction")
+    try:
+        return Fraction(value)
+    except ZeroDivisionError:
+        raise ValueError("not a fraction") from None
+
+
+def _quantity_to_data(q: Quantity) -> list[Any]:
+    return [q.action, q.unit, q.amount, fraction_to_data(q.factor)]
+
+
+def payout_why_to_data(why: PayoutWhy) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "contribution": why.contribution,
+        "points": fraction_to_data(why.points),
+        "total_points": fraction_to_data(why.total_points),
+        "counted": [_quantity_to_data(q) for q in why.counted],
+        "unweighted": [_quantity_to_data(q) for q in why.unweighted],
+        "no_weighted": why.no_weighted,
+    }
+    if why.equal is not None:
+        data["equal"] = list(why.equal)
+    return data
+
+
+def _quantities_from_data(raw: object) -> tuple[Quantity, ...]:
+    if not isinstance(raw, list | tuple) or len(raw) > len(Action) * MAX_DIMENSIONS:
+        raise ValueError("not a list of quantities")
+    out: list[Quantity] = []
+    for cell in raw:
+        if not isinstance(cell, list | tuple) or len(cell) != 4 or cell[0] not in _ACTIONS:
+            raise ValueError("not a quantity")
+        factor = fraction_from_data(cell[3])
+        if not 0 <= factor <= MAX_FACTOR_PCT:
+            raise ValueError("factor out of range")
+        out.append(
+            Quantity(cell[0], check_unit(cell[1]), check_amount(cell[2], "an amount", minimum=0), factor)
+        )
+    return tuple(out)
+
+
+def payout_why_from_data(raw: object) -> PayoutWhy | None:
+    """The `why` of a payout line from untrusted data; None when it is absent or cannot be read (the line's
+    sentence is shown then, as for lines written before it existed)."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        equal_raw = raw.get("equal")
+        equal: tuple[int, int, int] | None = None
+        if equal_raw is not None:
+            if not isinstance(equal_raw, list | tuple) or len(equal_raw) != 3:
+                raise ValueError("not an equal share")
+            share, bucket = (check_amount(v, "an amount", minimum=0) for v in equal_raw[:2])
+            members = check_amount(equal_raw[2], "a count", minimum=1)
+            if members > MAX_LINES:
+                raise ValueError("too many members")
+            equal = (share, bucket, members)
+        no_weighted = raw.get("no_weighted", False)
+        if not isinstance(no_weighted, bool):
+            raise ValueError("not a flag")
+        return PayoutWhy(
+            equal=equal,
+            contribution=check_amount(raw.get("contribution"), "an amount", minimum=0),
+            points=fraction_from_data(raw.get("points")),
+            total_points=fraction_from_data(raw.get("total_points")),
+            counted=_quantities_from_data(raw.get("counted", [])),
+            unweighted=_quantities_from_data(raw.get("unweighted", [])),
+            no_weighted=no_weighted,
+        )
+    except (ValueError, LedgerError):
+        return None
 
 
 def payout_lines_from_data(raw_lines: object, what: str) -> tuple[PayoutLine, ...]:
@@ -759,6 +843,7 @@ def payout_lines_from_data(raw_lines: object, what: str) -> tuple[PayoutLine, ..
                 member=_get(raw, "member", what),
                 amount=_get(raw, "amount", what),
                 explanation=raw.get("explanation") or "",
+                why=payout_why_from_data(raw.get("why")),
             )
         )
     return tuple(lines)

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from reliance.economy.format import MONEY_DIGITS
 from reliance.economy.ledger import MAX_AMOUNT
+from reliance.i18n import t
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.messages import InputError, shown
 
@@ -173,4 +174,4 @@ def format_amount_input(amount: int, unit: str, lang: str = "fr") -> str:
     whole, minor = divmod(abs(amount), 10**digits)
     if not digits:
         return f"{sign}{whole}"
-    return f"{sign}{whole}{',' if lang == 'fr' else '.'}{minor:0{digits}d}"
+    return f"{sign}{whole}{t('number.point', lang)}{minor:0{digits}d}"

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from reliance.errors import ModelError
+from reliance.i18n import LANGS, section_label
 from reliance.model.catalogue import check_encodable
 
 MAX_SECTION_CHARS = 100_000
@@ -14,41 +15,36 @@ MAX_SECTION_CHARS = 100_000
 @dataclass(frozen=True)
 class Section:
     id: str
-    label_fr: str
-    label_en: str
     group: str  # sections of one group are shown together (raison d'être, modèles)
 
     def label(self, lang: str) -> str:
-        return self.label_fr if lang == "fr" else self.label_en
+        """The section's name in `lang` (the catalogue's `section.<id>`)."""
+        return section_label(self.id, lang)
 
 
+# Their names are in the catalogue (`section.<id>`, `section_group.<group>`).
 SECTIONS: tuple[Section, ...] = (
-    Section("histoire", "Histoire", "History", ""),
-    Section("contexte", "Contexte", "Context", "raison_d_etre"),
-    Section("enjeux", "Enjeux", "Stakes", "raison_d_etre"),
-    Section("objectifs", "Objectifs", "Objectives", "raison_d_etre"),
-    Section("missions", "Missions", "Missions", "raison_d_etre"),
-    Section("valeurs", "Valeurs", "Values", ""),
-    Section("regles", "Règles du jeu", "Rules of the game", ""),
-    Section("gouvernance", "Gouvernance", "Governance", ""),
-    Section("mediation", "Médiation", "Mediation", ""),
-    Section("modele_social", "Modèle social et humain", "Social and human model", "modeles"),
-    Section("modele_culturel", "Modèle culturel et artistique", "Cultural and artistic model", "modeles"),
-    Section("modele_ecologique", "Modèle écologique", "Ecological model", "modeles"),
-    Section("modele_economique", "Modèle économique", "Economic model", "modeles"),
-    Section("modele_technologique", "Modèle technologique", "Technological model", "modeles"),
-    Section(
-        "modele_juridique_financier", "Modèle juridique et financier", "Legal and financial model", "modeles"
-    ),
-    Section("richesses", "Richesses reconnues", "Recognised wealth", ""),
+    Section("histoire", ""),
+    Section("contexte", "raison_d_etre"),
+    Section("enjeux", "raison_d_etre"),
+    Section("objectifs", "raison_d_etre"),
+    Section("missions", "raison_d_etre"),
+    Section("valeurs", ""),
+    Section("regles", ""),
+    Section("gouvernance", ""),
+    Section("mediation", ""),
+    Section("modele_social", "modeles"),
+    Section("modele_culturel", "modeles"),
+    Section("modele_ecologique", "modeles"),
+    Section("modele_economique", "modeles"),
+    Section("modele_technologique", "modeles"),
+    Section("modele_juridique_financier", "modeles"),
+    Section("richesses", ""),
 )
 
 SECTION_IDS: tuple[str, ...] = tuple(s.id for s in SECTIONS)
 _BY_ID = {s.id: s for s in SECTIONS}
-GROUP_LABELS = {
-    "raison_d_etre": ("Raison d'être", "Purpose"),
-    "modeles": ("Modèles systémiques", "Systemic models"),
-}
+GROUPS: tuple[str, ...] = ("raison_d_etre", "modeles")
 
 
 def _fold(text: str) -> str:
@@ -67,7 +63,7 @@ def section_id(name: str) -> str:
     if folded in _BY_ID:
         return folded
     for section in SECTIONS:
-        if folded in (_fold(section.label_fr), _fold(section.label_en)):
+        if folded in {_fold(section.label(lang)) for lang in LANGS}:
             return section.id
     raise ModelError(f"unknown section {name!r}; known sections: {', '.join(SECTION_IDS)}")
 

@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Literal
 
+from reliance.i18n import LANGS, t
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.model.messages import InputError, render, shown
+from reliance.model.messages import InputError, shown
 
 WhenKind = Literal["date", "floating", "offset"]
 DateOrder = Literal["DMY", "MDY", "YMD"]
 
-LANGS = ("fr", "en")
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
@@ -273,18 +273,14 @@ def _instant(when: When) -> datetime:
 # -- showing back ----------------------------------------------------------------------------------------
 
 
-def _t(key: str, lang: str, **params: object) -> str:
-    return render(key, lang, params)
-
-
 def describe_day(day: date, lang: str) -> str:
     """« samedi 11 juillet 2026 », "Saturday 11 July 2026" (French says « 1er » for the first)."""
-    return _t(
+    return t(
         "when.date",
         lang,
-        weekday=_t(f"when.weekday.{day.weekday()}", lang),
-        day=_t("when.first_of_month", lang) if day.day == 1 else str(day.day),
-        month=_t(f"when.month.{day.month}", lang),
+        weekday=t(f"when.weekday.{day.weekday()}", lang),
+        day=t("when.first_of_month", lang) if day.day == 1 else str(day.day),
+        month=t(f"when.month.{day.month}", lang),
         year=str(day.year),
     )
 
@@ -305,8 +301,8 @@ def describe_when(when: When, lang: str) -> str:
     value = when.value
     if not isinstance(value, datetime):
         return describe_day(value, lang)
-    text = _t("when.datetime", lang, date=describe_day(value.date(), lang), time=describe_clock(value))
-    return _t("when.with_offset", lang, when=text, offset=_offset(value)) if value.tzinfo else text
+    text = t("when.datetime", lang, date=describe_day(value.date(), lang), time=describe_clock(value))
+    return t("when.with_offset", lang, when=text, offset=_offset(value)) if value.tzinfo else text
 
 
 def describe_span(begins: When | None, ends: When | None, lang: str) -> str:
@@ -322,15 +318,15 @@ def describe_span(begins: When | None, ends: When | None, lang: str) -> str:
         and first.date() == last.date()
         and first.utcoffset() == last.utcoffset()
     ):
-        text = _t(
+        text = t(
             "when.same_day",
             lang,
             date=describe_day(first.date(), lang),
             begins=describe_clock(first),
             ends=describe_clock(last),
         )
-        return _t("when.with_offset", lang, when=text, offset=_offset(first)) if first.tzinfo else text
-    return _t("when.span", lang, begins=describe_when(begins, lang), ends=describe_when(ends, lang))
+        return t("when.with_offset", lang, when=text, offset=_offset(first)) if first.tzinfo else text
+    return t("when.span", lang, begins=describe_when(begins, lang), ends=describe_when(ends, lang))
 
 
 def warm_up(lang: str = "fr") -> None:

@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from reliance.model.catalogue import ANSWER_LABELS, Answer, AnswerKind, Item
-from reliance.model.messages import InputError, render
+from reliance.i18n import answer_label, t, tn
+from reliance.model.catalogue import Answer, AnswerKind, Item
+from reliance.model.messages import InputError
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -127,16 +128,11 @@ def attendance_text(seen: Attendance, lang: str) -> str:
     if seen.places_left is None:
         return ""
     if not seen.full:
-        return _plural("rsvp.places_left", seen.places_left, lang)
-    text = render("rsvp.full_short", lang, {})
+        return tn("rsvp.places_left", seen.places_left, lang)
+    text = t("rsvp.full_short", lang)
     if seen.waiting:
-        text += ", " + _plural("rsvp.waiting", len(seen.waiting), lang)
+        text += ", " + tn("rsvp.waiting", len(seen.waiting), lang)
     return text
-
-
-def _plural(key: str, count: int, lang: str) -> str:
-    one = count in (0, 1) if lang == "fr" else count == 1
-    return render(f"{key}.{'one' if one else 'other'}", lang, {"count": count})
 
 
 @dataclass(frozen=True)
@@ -144,8 +140,7 @@ class _AnswerLabel:
     kind: AnswerKind
 
     def describe(self, lang: str) -> str:
-        fr, en = ANSWER_LABELS[self.kind]
-        return fr if lang == "fr" else en
+        return answer_label(self.kind.value, lang)
 
     def __str__(self) -> str:
         return self.describe("en")

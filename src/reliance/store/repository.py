@@ -46,15 +46,15 @@ from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.packing import PackError, Shape, unpack
-from reliance.store import log
+from reliance.packing import Shape, unpack
+from reliance.store import files, log
 from reliance.sync import wire
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 _REVISIONS = itertools.count(1)  # `StoredDoc.revision`: never the same twice in a process
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = files.SNAPSHOT_FORMAT
 COMPACT_AFTER_RECORDS = 2000
 DOC_ID_RE = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")  # always fullmatch: `$` lets "\n" through
 
@@ -98,16 +98,16 @@ def _record(change: SignedChange, received: float) -> bytes:
     return packed
 
 
-def _record_to_change(payload: bytes, limits: Limits) -> tuple[SignedChange, float | None]:
+def _record_to_change(payload: bytes, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
     """A log record: a change, its signature, and (since the buffer expires) when it was received."""
     record = unpack(payload, Shape.record(limits))
     if not isinstance(record, dict) or not isinstance(record.get("c"), bytes):
         raise ValueError("not a change record")
     signature = record.get("s")
-    received = record.get("t")
-    return (
-        SignedChange(change_info(record["c"], limits), signature if isinstance(signature, bytes) else None),
-        float(received) if isinstance(received, int) and not isinstance(received, bool) else None,
+    if not (isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES):
+        signature = None  # the change was verified when it came: kept, as one a descendant covers
+    return SignedChange(change_info(record["c"], limits), signature), files.received_time(
+        record.get("t"), now
     )
 
 
@@ -119,16 +119,16 @@ def change_size(info: ChangeInfo, limits: Limits | None) -> int:
     return wire.change_size(chunk, max_inflated=1 << 62 if limits is None else limits.max_change_bytes)
 
 
-def _waiting_entry(entry: object, limits: Limits) -> tuple[SignedChange, float | None]:
+def _waiting_entry(entry: object, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
     """One waiting change of a snapshot: [chunk, signature or nil] and, since they expire, its time."""
     if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[0], bytes):
         raise ValueError("malformed entry")
     signature = entry[1]
-    if signature is not None and not (isinstance(signature, bytes) and len(signature) == 64):
+    if signature is not None and not (
+        isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES
+    ):
         raise ValueError("malformed signature")
-    received = entry[2] if len(entry) == 3 else None
-    if received is not None and (type(received) is not int or received <= 0):
-        received = None
+    received = files.received_time(entry[2], now) if len(entry) == 3 else None
     return SignedChange(change_info(entry[0], limits), signature), received
 
 
@@ -300,26 +300,35 @@ class StoredDoc:
         self.expire_pending()
 
     def _read_snapshot(self) -> None:
+        """Every field is checked (`files.read_snapshot`) and the saved document against the list of
+        changes, before any is used: one that does not pass makes the document unreadable, its files
+        left as they are. Opened on the log alone, it would lose nothing at once, but its next change of
+        ours would reuse a sequence number its snapshot holds (a fork of our own history that every peer
+        refuses), and its next compaction would replace the snapshot. Waiting changes alone may be
+        dropped: their senders send them again."""
         try:
             data = self.snapshot_path.read_bytes()
-            snap = unpack(data, Shape.snapshot(self.limits, len(data)))
-            if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
-                raise ValueError("unknown snapshot format")
-            self.generation = int(snap["gen"])
-            if snap["am"]:
-                self.crdt = CrdtDoc.load(snap["am"], self.actor)
-            self.known = {bytes(h): (bytes(s) if s is not None else None) for h, s in snap["known"]}
-            size = snap.get("size")
-            self._known_bytes = size if type(size) is int and size >= 0 else (None if self.known else 0)
-            waiting = snap["pending"]
-            if not isinstance(waiting, list):
-                raise ValueError("malformed list of waiting changes")
-        except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException, DocumentError) as exc:
+            snap = files.read_snapshot(data, self.doc_id, self.limits)
+            crdt = CrdtDoc.load(snap.saved, self.actor) if snap.saved else CrdtDoc.new(self.actor)
+            heads = crdt.heads()
+            if bool(heads) != bool(snap.known) or any(head not in snap.known for head in heads):
+                raise files.Damaged("its saved document does not end with changes of its list")
+        except OSError as exc:
+            raise StoreError(
+                f"the snapshot of document {self.doc_id} is unreadable: {exc.strerror or exc}"
+            ) from None
+        except (files.Damaged, DocumentError) as exc:
             raise StoreError(f"the snapshot of document {self.doc_id} is unreadable: {exc}") from None
+        self.generation = snap.generation
+        self.crdt = crdt
+        self.known = snap.known
+        self._known_bytes = snap.size if snap.size is not None else (None if self.known else 0)
+        if snap.waiting is None:
+            self._warn(f"document {self.doc_id}: dropped the waiting changes of its snapshot (not a list)")
         now = self.clock()
-        for entry in waiting:
+        for entry in snap.waiting or ():
             try:
-                change, received = _waiting_entry(entry, self.limits)
+                change, received = _waiting_entry(entry, self.limits, now)
             except (ValueError, TypeError) as exc:  # WireError is a ValueError
                 self._warn(
                     f"document {self.doc_id}: dropped a waiting change that cannot be read back ({exc})"
@@ -366,18 +375,41 @@ class StoredDoc:
                     self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
                     self._start_log()
                 return []
-            try:
-                header = unpack(payloads[0], Shape.record(self.limits))
-            except PackError:
-                header = None  # as a log of another generation: its records are not read
             payloads = payloads[1:]
-            if not isinstance(header, dict) or header.get("gen") != self.generation:
-                # A log older than the snapshot: everything in it is already in the snapshot.
-                if repair:
-                    self._start_log()
-                    self._log_inode = os.stat(self.log_path).st_ino
-                    self._log_offset = os.stat(self.log_path).st_size
-                return []
+            try:
+                generation: int | None = files.read_log_header(
+                    result.payloads[0], self.doc_id, self.limits
+                ).generation
+            except files.Damaged as exc:
+                # Not understood: perhaps a log older than the snapshot, perhaps the current one. Its
+                # records are read all the same: a change the snapshot holds already is a duplicate.
+                generation = None
+                self._warn(
+                    f"document {self.doc_id}: the header of its log is not understood ({exc}); "
+                    f"its {len(payloads)} records were read all the same"
+                )
+            if generation is not None and generation > self.generation:
+                # Its records may follow changes the snapshot does not hold (lost, or put back from a
+                # copy): opened on half its history, the document's next change of ours would fork it.
+                raise StoreError(
+                    f"the log of document {self.doc_id} is of generation {generation}, its snapshot of "
+                    f"{self.generation}: the snapshot is missing or older than its log"
+                )
+            if generation is not None and generation < self.generation:
+                # A log older than the snapshot (a compaction stopped before it replaced the log): every
+                # change in it is in the snapshot already. If one is not, its header says so falsely.
+                stray = self._not_held(payloads)
+                if not stray:
+                    if repair:
+                        self._start_log()
+                        self._log_inode = os.stat(self.log_path).st_ino
+                        self._log_offset = os.stat(self.log_path).st_size
+                    return []
+                self._warn(
+                    f"document {self.doc_id}: its log names generation {generation}, before its "
+                    f"snapshot's {self.generation}, yet holds {stray} changes the snapshot does not hold: "
+                    f"its {len(payloads)} records were read all the same"
+                )
         if result.damaged:
             # Every caller holds the lock and writers append under it, so a damaged tail is never a write
             # in progress: cut it now, or the next append would land after it and be lost on the next open.
@@ -390,9 +422,10 @@ class StoredDoc:
         self._log_offset = result.end
         changes: list[SignedChange] = []
         times: dict[bytes, float] = {}
+        now = self.clock()
         for payload in payloads:
             try:
-                change, received = _record_to_change(payload, self.limits)
+                change, received = _record_to_change(payload, self.limits, now)
             except (ValueError, TypeError) as exc:  # PackError and WireError are ValueErrors
                 self._warn(f"document {self.doc_id}: skipped a log record that cannot be read back ({exc})")
                 continue
@@ -401,6 +434,19 @@ class StoredDoc:
                 times[change.info.hash] = received
         self.records_since_snapshot += len(changes)
         return self._integrate(changes, received=times).applied
+
+    def _not_held(self, payloads: Sequence[bytes]) -> int:
+        """How many records of a log hold a change that is neither applied nor waiting (those that
+        cannot be read do not count: they are not read from a current log either)."""
+        now = self.clock()
+        count = 0
+        for payload in payloads:
+            try:
+                change, _ = _record_to_change(payload, self.limits, now)
+            except (ValueError, TypeError):
+                continue
+            count += change.info.hash not in self.known and change.info.hash not in self.pending
+        return count
 
     def refresh(self) -> list[bytes]:
         """Pick up changes other processes wrote; returns the hashes newly applied. A reader never waits

@@ -39,6 +39,7 @@ from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Effect, ObjId
 from reliance.errors import PeerIdError
 from reliance.i18n import t
 from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.sync import ops
 from reliance.sync.causal import CausalGraph
 from reliance.sync.ops import ObjKey
@@ -116,7 +117,8 @@ class _Labels:
 class ProjectIndex:
     """The causal graph of one project document with its membership events; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
         self.lock = threading.RLock()
         self.graph = CausalGraph()
         self.synced: tuple[bytes, ...] = ()  # heads of the stored document covered
@@ -128,6 +130,7 @@ class ProjectIndex:
         self._by_peer: dict[str, list[int]] = {}
         self._revocations: dict[str, list[tuple[int, int]]] = {}  # target → (position, rank lost)
         self._revokers: dict[int, set[str]] = {}  # position → peers it revokes
+        self._taking = 0  # bits of the membership changes that remove or demote someone (see `finish`)
         self._touches: dict[int, Touches] = {}  # only for changes that touch steward-only parts
         self._writers: dict[tuple[str, str], list[int]] = {}
         self._places: dict[ObjKey, tuple[str, str | None]] = {}  # steward parts and the objects under them
@@ -163,6 +166,7 @@ class ProjectIndex:
                 self._bit.pop(position)
             del self._authority[authority:]
             del self._mask_of_bit[authority:]
+            self._taking &= (1 << authority) - 1
             self._labels.clear()
             self._views.clear()
         del self._masks[length:]
@@ -173,7 +177,7 @@ class ProjectIndex:
         if info.hash in self.graph:
             return self.graph.position(info.hash)
         position, _ = self.begin(info)
-        self.finish(position, info, touches, doc)
+        self.finish(position, info, touches, doc, bounded=False)  # stored already: judged when it came
         return position
 
     def begin(self, info: ChangeInfo) -> tuple[int, bool]:
@@ -200,10 +204,20 @@ class ProjectIndex:
         found = labels.roles.get((peer, mask), _UNSET)
         return self._role(peer, mask, labels) if found is _UNSET else found  # type: ignore[return-value]
 
-    def finish(self, position: int, info: ChangeInfo, touches: Touches, doc: CrdtDoc) -> None:
-        """Record what the change at `position` writes in steward-only parts."""
+    def finish(
+        self, position: int, info: ChangeInfo, touches: Touches, doc: CrdtDoc, *, bounded: bool = True
+    ) -> None:
+        """Record what the change at `position` writes in steward-only parts. `bounded` (a change at the
+        door): a removal or demotion beyond `project_concurrent_revocations` concurrent ones is refused
+        (Rejected, before anything of it is recorded)."""
         if touches.members:
             events = {peer: project.role_of(doc, peer, [info.hash]) for peer in sorted(touches.members)}
+            taking = any(
+                role is None or (RANK[role] < STEWARD and peer in self._stewards_ever)
+                for peer, role in events.items()
+            )
+            if taking and bounded:
+                self._bound_revocations(position, info)
             bit = len(self._authority)
             self._authority.append(position)
             self._bit[position] = bit
@@ -222,11 +236,28 @@ class ProjectIndex:
             mask = self._interned.setdefault(mask, mask)
             self._masks[position] = mask
             self._mask_of_bit.append(mask)
+            if taking:
+                self._taking |= 1 << bit
         if touches.parts:
             self._touches[position] = touches
             for key in touches.registers:
                 self._writers.setdefault(key, []).append(position)
             self._note_places(doc, info, touches)
+
+    def _bound_revocations(self, position: int, info: ChangeInfo) -> None:
+        """Refuse a removal or demotion that would make more than `project_concurrent_revocations`
+        concurrent ones: weighing them against each other costs more than linear time in their number."""
+        most = self.limits.project_concurrent_revocations
+        concurrent = (self._taking & ~self._masks[position]).bit_count()  # none follows a newcomer
+        if concurrent + 1 > most:
+            from reliance.sync.auth import Rejected  # auth imports this module
+
+            raise Rejected(
+                f"change {info.hash.hex()[:12]} by {_peer_id(info.actor)[:14]}… removes or demotes a member "
+                f"concurrently with {concurrent} other removals or demotions; a project takes at most "
+                f"{most} at once (project_concurrent_revocations)",
+                info.hash,
+            )
 
     def _note_places(self, doc: CrdtDoc, info: ChangeInfo, touches: Touches) -> None:
         """Remember the objects under steward-only parts as of this change, to classify later changes."""
@@ -669,20 +700,26 @@ def _find_records(
     found: dict[tuple[str, str], Reason] = {}
     graph, at = index.graph, list(heads)
     clock = graph.clock_of(at)
+    # Reading at past heads costs automerge time in proportion to the document: each part's records are
+    # read once, not once per author (a thousand voided authors would otherwise cost a thousand reads).
+    records: list[tuple[str, str]] = []
+    for part in RECORD_PARTS:
+        container = doc.child(ROOT_ID, part, at)
+        if container is not None:
+            records.extend((part, record) for record in doc.keys(container, at))
+    if not records:
+        return found
     authors = {graph.author_at(position) for position in void}
     for actor in sorted(authors):
-        chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
         tag = project.author_tag(_peer_id(actor)) + "-"
-        for part in RECORD_PARTS:
-            container = doc.child(ROOT_ID, part, at)
-            if container is None:
-                continue
-            for record in doc.keys(container, at):
-                if not record.startswith(tag):
-                    continue
-                maker = _first_holding(doc, part, record, chain, graph)
-                if maker is not None and maker in void:
-                    found[(part, record)] = void[maker]
+        theirs = [(part, record) for part, record in records if record.startswith(tag)]
+        if not theirs:
+            continue
+        chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
+        for part, record in theirs:
+            maker = _first_holding(doc, part, record, chain, graph)
+            if maker is not None and maker in void:
+                found[(part, record)] = void[maker]
     return found
 
 
@@ -750,7 +787,7 @@ def index_for(stored: StoredDoc) -> ProjectIndex:
     with _indexes_lock:
         index = _indexes.get(stored)
         if index is None:
-            index = ProjectIndex()
+            index = ProjectIndex(stored.limits)
             _indexes[stored] = index
     with index.lock:
         index.sync(stored)
@@ -761,6 +798,22 @@ def warm(stored: StoredDoc) -> None:
     """Build a project document's index as it is opened (`Repository.on_open`): it is part of loading."""
     if stored.doc_id.startswith("pj") and stored.known:
         index_for(stored)
+
+
+def view_of(doc: CrdtDoc, stored: StoredDoc | None = None) -> EffectiveView:
+    """The effective state of a project document at its heads: `doc` may be a fork of `stored` holding a
+    batch the door has just checked (the index of `stored` has its changes), or a document of its own
+    (a first batch: its index is built here)."""
+    heads = doc.heads()
+    if stored is not None:
+        index = index_for(stored)
+        with index.lock:
+            if all(h in index.graph for h in heads):
+                return index.view(doc, heads)
+    index = ProjectIndex()
+    for info in doc.changes_since([]):
+        index.add(info, index.classify(doc, info), doc)
+    return index.view(doc, heads)
 
 
 def view(stored: StoredDoc, heads: Sequence[bytes] | None = None) -> EffectiveView:

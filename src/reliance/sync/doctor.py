@@ -1,7 +1,8 @@
 """Network diagnosis in plain words: why does nobody show up?
 
 :func:`diagnose` looks at the local machine only and returns :class:`Finding` objects with a message and an
-advice in English and French, written for people who are not network specialists. It works in two steps:
+advice (catalogue entries, worded in the reader's language), written for people who are not network
+specialists. It works in two steps:
 
 1. :func:`gather_facts` runs a few small probes, each bounded in time. They only touch the local machine:
    interface list, a route lookup for the mDNS group (no packet sent), joining the mDNS group 224.0.0.251 on
@@ -31,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from reliance.i18n import t
+from reliance.i18n import LANGS, Phrase, phrase, t
 from reliance.sync.discovery import SERVICE_TYPE, InterfaceAddress, list_ipv4_interfaces
 from reliance.sync.quota import QuotaUsage
 
@@ -58,18 +59,30 @@ PortState = Literal["free", "in_use", "forbidden", "invalid", "error"]
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing the diagnosis found: a catalogue entry (`key`, with `params`) and an advice (`advice_key`,
+    same parameters), worded in the language of whoever shows it."""
+
     level: Level
     code: str
-    message_en: str
-    message_fr: str
-    advice_en: str = ""
-    advice_fr: str = ""
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    advice_key: str = ""
 
-    def message(self, lang: str = "fr") -> str:
-        return self.message_fr if lang.startswith("fr") else self.message_en
+    def message(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
 
-    def advice(self, lang: str = "fr") -> str:
-        return self.advice_fr if lang.startswith("fr") else self.advice_en
+    def advice(self, lang: str) -> str:
+        return t(self.advice_key, lang, **self.params) if self.advice_key else ""
+
+    def to_json(self) -> dict[str, str]:
+        """Level, code, and the message and advice in every language (`reliance doctor --json`)."""
+        languages = sorted(LANGS)  # the order of the fields before the catalogue had them
+        return {
+            "level": self.level,
+            "code": self.code,
+            **{f"message_{lang}": self.message(lang) for lang in languages},
+            **{f"advice_{lang}": self.advice(lang) for lang in languages},
+        }
 
 
 @dataclass(frozen=True)
@@ -262,61 +275,31 @@ def _best_address(facts: Facts) -> str | None:
     return ordered[0].address if ordered else None
 
 
-def _typed_address_advice(facts: Facts) -> tuple[str, str]:
+def _typed_address(facts: Facts) -> Phrase:
     mine = _best_address(facts)
     if mine is not None and facts.port is not None:
-        address = f"{mine}:{facts.port}"
-        own_en = f" Your address, to give to the others: {address} (they type `reliance peer add {address}`)."
-        own_fr = (
-            f" Votre adresse, à donner aux autres : {address} (ils tapent `reliance peer add {address}`)."
+        return phrase(
+            "doctor.typed_address", own=phrase("doctor.own_address", address=f"{mine}:{facts.port}")
         )
-    else:
-        own_en = own_fr = ""
-    return (
-        "You can still connect by typing the address of another participant: `reliance peer add HOST:PORT` "
-        "(they can read it in their own diagnosis)." + own_en,
-        "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
-        "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic)." + own_fr,
-    )
+    return phrase("doctor.typed_address", own="")
 
 
 def _network_findings(facts: Facts) -> list[Finding]:
     usable = _usable(facts.interfaces)
     if not usable:
-        return [
-            Finding(
-                "problem",
-                "no_network",
-                "This computer is not connected to any network.",
-                "Cet ordinateur n'est connecté à aucun réseau.",
-                "Connect to the Wi-Fi (or a phone hotspot, or a cable) that the others use, then try again.",
-                "Connectez-vous au Wi-Fi (ou au partage de connexion d'un téléphone, ou à un câble) "
-                "utilisé par les autres, puis réessayez.",
-            )
-        ]
+        return [Finding("problem", "no_network", "doctor.no_network", advice_key="doctor.no_network_advice")]
     addresses = ", ".join(i.address for i in usable)
     if all(i.is_link_local for i in usable):
         return [
             Finding(
                 "warning",
                 "no_address",
-                f"This computer is connected, but the network gave it no address (only {addresses}).",
-                "Cet ordinateur est connecté, mais le réseau ne lui a pas donné d'adresse "
-                f"(seulement {addresses}).",
-                "Disconnect and reconnect to the Wi-Fi. Devices on the same cable or hotspot may still find "
-                "each other.",
-                "Déconnectez-vous puis reconnectez-vous au Wi-Fi. Les appareils branchés sur le même câble "
-                "ou le même partage de connexion peuvent quand même se trouver.",
+                "doctor.no_address",
+                {"addresses": addresses},
+                "doctor.no_address_advice",
             )
         ]
-    return [
-        Finding(
-            "ok",
-            "network",
-            f"Connected to a network (address {addresses}).",
-            f"Connecté à un réseau (adresse {addresses}).",
-        )
-    ]
+    return [Finding("ok", "network", "doctor.network", {"addresses": addresses})]
 
 
 def _multicast_findings(facts: Facts) -> list[Finding]:
@@ -327,119 +310,41 @@ def _multicast_findings(facts: Facts) -> list[Finding]:
     # joining the group was not tried.
     unsure = facts.multicast_joined is None and facts.multicast_route is None
     if not (no_flag or join_failed or unsure):
-        return [
-            Finding(
-                "ok",
-                "multicast",
-                "Automatic discovery of nearby participants is possible on this computer.",
-                "La découverte automatique des participants proches est possible sur cet ordinateur.",
-            )
-        ]
-    advice_en, advice_fr = _typed_address_advice(facts)
+        return [Finding("ok", "multicast", "doctor.multicast")]
     detail = facts.multicast_error or facts.multicast_route_error
-    detail_en = f" (technical detail: {detail})" if detail else ""
-    detail_fr = f" (détail technique : {detail})" if detail else ""
+    params = {
+        "detail": phrase("doctor.detail", detail=detail) if detail else "",
+        "own": _typed_address(facts).params["own"],
+    }
     if unsure and not (no_flag or join_failed):
         return [
-            Finding(
-                "warning",
-                "multicast_unsure",
-                f"Automatic discovery may not work on this computer{detail_en}.",
-                f"La découverte automatique risque de ne pas fonctionner sur cet ordinateur{detail_fr}.",
-                advice_en,
-                advice_fr,
-            )
+            Finding("warning", "multicast_unsure", "doctor.multicast_unsure", params, "doctor.typed_address")
         ]
-    return [
-        Finding(
-            "problem",
-            "no_multicast",
-            "This computer cannot use automatic discovery (multicast / mDNS is not available here), "
-            f"so nobody will appear by themselves{detail_en}.",
-            "Cet ordinateur ne peut pas utiliser la découverte automatique (le multicast / mDNS n'est pas "
-            f"disponible ici) : personne n'apparaîtra tout seul{detail_fr}.",
-            advice_en,
-            advice_fr,
-        )
-    ]
+    return [Finding("problem", "no_multicast", "doctor.no_multicast", params, "doctor.typed_address")]
 
 
 def _port_findings(facts: Facts) -> list[Finding]:
     port = facts.port
     if port is None or facts.port_state is None:
         return []
-    other = port + 1 if port < 65535 else 7000
-    if facts.port_state == "invalid":
+    params = {"port": port, "other": port + 1 if port < 65535 else 7000, "error": facts.port_error}
+    state = facts.port_state
+    if state in ("invalid", "in_use", "forbidden"):
+        key = f"doctor.port_{state}"
+        return [Finding("problem", f"port_{state}", key, params, key + "_advice")]
+    if state == "error":
         return [
-            Finding(
-                "problem",
-                "port_invalid",
-                f"{port} is not a valid port number.",
-                f"{port} n'est pas un numéro de port valable.",
-                "Choose a number between 1024 and 65535, for example `--port 7070`.",
-                "Choisissez un nombre entre 1024 et 65535, par exemple `--port 7070`.",
-            )
+            Finding("warning", "port_unknown", "doctor.port_unknown", params, "doctor.port_unknown_advice")
         ]
-    if facts.port_state == "in_use":
-        return [
-            Finding(
-                "problem",
-                "port_in_use",
-                f"Port {port} is already used by another program (perhaps reliance is already running).",
-                f"Le port {port} est déjà utilisé par un autre programme (peut-être reliance est-il déjà "
-                "lancé).",
-                f"Close the other program, or start reliance on another port, for example `--port {other}`.",
-                f"Fermez l'autre programme, ou lancez reliance sur un autre port, par exemple "
-                f"`--port {other}`.",
-            )
-        ]
-    if facts.port_state == "forbidden":
-        return [
-            Finding(
-                "problem",
-                "port_forbidden",
-                f"This computer does not allow reliance to use port {port}.",
-                f"Cet ordinateur n'autorise pas reliance à utiliser le port {port}.",
-                "Use a port above 1024, for example `--port 7070`.",
-                "Utilisez un port au-dessus de 1024, par exemple `--port 7070`.",
-            )
-        ]
-    if facts.port_state == "error":
-        return [
-            Finding(
-                "warning",
-                "port_unknown",
-                f"Could not check port {port} ({facts.port_error}).",
-                f"Impossible de vérifier le port {port} ({facts.port_error}).",
-                f"If reliance does not start, try another port, for example `--port {other}`.",
-                f"Si reliance ne démarre pas, essayez un autre port, par exemple `--port {other}`.",
-            )
-        ]
-    findings = [
-        Finding(
-            "ok",
-            "port_free",
-            f"Port {port} is free for reliance.",
-            f"Le port {port} est libre pour reliance.",
-        )
-    ]
-    firewall_en = (
-        "A firewall or security program is probably blocking reliance. Allow reliance (or Python) to accept "
-        "incoming connections in its settings, or ask whoever manages this computer."
-    )
-    firewall_fr = (
-        "Un pare-feu ou un logiciel de sécurité bloque probablement reliance. Autorisez reliance (ou Python) "
-        "à recevoir des connexions dans ses réglages, ou demandez à la personne qui gère cet ordinateur."
-    )
+    findings = [Finding("ok", "port_free", "doctor.port_free", params)]
     if facts.self_connect.get("127.0.0.1") is False:
         findings.append(
             Finding(
                 "problem",
                 "self_connect_failed",
-                f"Even this computer cannot connect to itself on port {port}.",
-                f"Même cet ordinateur ne peut pas se connecter à lui-même sur le port {port}.",
-                firewall_en,
-                firewall_fr,
+                "doctor.self_connect_failed",
+                params,
+                "doctor.firewall_advice",
             )
         )
     elif blocked := sorted(a for a, ok in facts.self_connect.items() if not ok):
@@ -447,23 +352,13 @@ def _port_findings(facts: Facts) -> list[Finding]:
             Finding(
                 "warning",
                 "firewall",
-                f"Connections to port {port} through {', '.join(blocked)} are refused: others will "
-                "probably not be able to connect to you.",
-                f"Les connexions au port {port} par {', '.join(blocked)} sont refusées : les autres ne "
-                "pourront sans doute pas se connecter à vous.",
-                firewall_en,
-                firewall_fr,
+                "doctor.firewall",
+                {**params, "addresses": ", ".join(blocked)},
+                "doctor.firewall_advice",
             )
         )
     elif facts.self_connect:
-        findings.append(
-            Finding(
-                "ok",
-                "self_connect",
-                f"This computer accepts connections on port {port}.",
-                f"Cet ordinateur accepte les connexions sur le port {port}.",
-            )
-        )
+        findings.append(Finding("ok", "self_connect", "doctor.self_connect", params))
     return findings
 
 
@@ -471,30 +366,14 @@ def _peer_findings(facts: Facts) -> list[Finding]:
     if facts.peers_found is None:
         return []
     if facts.peers_found > 0:
-        count = facts.peers_found
-        return [
-            Finding(
-                "ok",
-                "peers_found",
-                f"{count} other reliance node(s) visible on this network.",
-                f"{count} autre(s) nœud(s) reliance visible(s) sur ce réseau.",
-            )
-        ]
-    advice_en, advice_fr = _typed_address_advice(facts)
+        return [Finding("ok", "peers_found", "doctor.peers_found", {"count": facts.peers_found})]
     return [
         Finding(
             "warning",
             "no_peers",
-            "Nobody else running reliance is visible on this network right now.",
-            "Personne d'autre utilisant reliance n'est visible sur ce réseau pour l'instant.",
-            "Check that the others have reliance open and are on the same Wi-Fi network (same name). "
-            "Many festival, hotel and guest Wi-Fi networks, and some phone hotspots, stop devices from "
-            f"seeing each other; this cannot be detected from here. {advice_en} "
-            "Or all join the same phone hotspot.",
-            "Vérifiez que les autres ont ouvert reliance et sont sur le même réseau Wi-Fi (même nom). "
-            "Beaucoup de Wi-Fi de festival, d'hôtel ou « invités », et certains partages de connexion de "
-            f"téléphone, empêchent les appareils de se voir ; on ne peut pas le détecter d'ici. {advice_fr} "
-            "Ou bien connectez-vous tous au même partage de connexion d'un téléphone.",
+            "doctor.no_peers",
+            {"typed": _typed_address(facts)},
+            "doctor.no_peers_advice",
         )
     ]
 
@@ -503,21 +382,14 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}"
 
 
-def _bilingual(level: Level, code: str, key: str, advice: str = "", **params: object) -> Finding:
-    return Finding(
-        level,
-        code,
-        t(key, "en", **params),
-        t(key, "fr", **params),
-        t(advice, "en", **params) if advice else "",
-        t(advice, "fr", **params) if advice else "",
-    )
+def _finding(level: Level, code: str, key: str, advice: str = "", **params: object) -> Finding:
+    return Finding(level, code, key, params, advice)
 
 
 def quota_findings(usage: QuotaUsage) -> list[Finding]:
     """What the quotas on other people's documents hold, and whether one is reached. Pure."""
     findings = [
-        _bilingual(
+        _finding(
             "ok",
             "quota",
             "doctor.quota",
@@ -530,7 +402,7 @@ def quota_findings(usage: QuotaUsage) -> list[Finding]:
     if usage.full:
         largest = usage.largest[0] if usage.largest else None
         findings.append(
-            _bilingual(
+            _finding(
                 "warning",
                 "quota_full",
                 "doctor.quota_full",
@@ -542,7 +414,7 @@ def quota_findings(usage: QuotaUsage) -> list[Finding]:
         )
     if usage.at_limit:
         findings.append(
-            _bilingual(
+            _finding(
                 "warning",
                 "quota_author",
                 "doctor.quota_author",
@@ -555,7 +427,7 @@ def quota_findings(usage: QuotaUsage) -> list[Finding]:
         )
     if usage.declined:
         findings.append(
-            _bilingual(
+            _finding(
                 "warning",
                 "quota_declined",
                 "doctor.quota_declined",

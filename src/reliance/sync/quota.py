@@ -19,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reliance.doc import project
 from reliance.doc.crdt import CrdtDoc, CrdtError, CrdtPanic
 from reliance.errors import RelianceError
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.store.repository import DocKind, Repository, SignedChange, doc_kind
+from reliance.store.repository import DocKind, Repository, SignedChange, StoredDoc, doc_kind
+from reliance.sync import authority
 
 SIGNATURE_AND_RECORD = 96  # what storing a change costs beside its chunk: signature, record framing
 MIB = 1024 * 1024
@@ -195,23 +195,32 @@ class Quotas:
             return
         if not stored.known and not stored.pending:
             return
-        author, counted = self._judge(doc_id, stored.crdt if stored.known else None)
+        author, counted = self._judge(doc_id, stored.crdt if stored.known else None, stored)
         entry = _Entry(author, stored.size_on_disk(), counted)
         self._entries[doc_id] = entry
         self._totals.add(entry, +1)
 
-    def _judge(self, doc_id: str, state: CrdtDoc | None) -> tuple[str, bool]:
-        """(author, counted) of a document, from its state (None: not known yet)."""
+    def _judge(self, doc_id: str, state: CrdtDoc | None, stored: StoredDoc | None) -> tuple[str, bool]:
+        """(author, counted) of a document, from its state (None: not known yet; `stored`: the stored
+        document it is, or forks). The owner's membership is the effective one: a member removed, or
+        added by a change that counts for nothing (strong removal), holds the project as a stranger."""
         if doc_kind(doc_id) == DocKind.PARTICIPANT:
             return doc_id, doc_id != self.owner
         if state is None:
             return "", True
         try:
-            creator = project.meta(state).get("creator", "")
-            member = project.role_of(state, self.owner) is not None
+            current = authority.view_of(state, stored)
+            creator = authority.effective_meta(state, current).get("creator", "")
+            member = current.role_of(self.owner) is not None
         except (CrdtError, CrdtPanic, RelianceError):
             return "", True
         return creator, not member
+
+    def _held(self, doc_id: str) -> StoredDoc | None:
+        try:
+            return self.repo.open(doc_id) if self.repo.exists(doc_id) else None
+        except RelianceError:
+            return None
 
     def _entries_locked(self) -> dict[str, _Entry]:
         if self._entries is None:
@@ -253,10 +262,11 @@ class Quotas:
             if held is not None:
                 author, counted, new = held.author, held.counted, False
                 if doc_kind(doc_id) == DocKind.PROJECT and prepared is not None:
-                    author, counted = self._judge(doc_id, prepared)  # the batch may add the owner
+                    # the batch may add the owner (or remove them)
+                    author, counted = self._judge(doc_id, prepared, self._held(doc_id))
             else:
                 new = True
-                author, counted = self._judge(doc_id, prepared)
+                author, counted = self._judge(doc_id, prepared, None)
                 if not author and fresh:  # a project whose creation is not in the batch
                     author = encode_peer_id(fresh[0].info.actor)
             if counted:

@@ -32,7 +32,7 @@ from reliance import settings
 from reliance.display import InertFormatter, clean
 from reliance.errors import IdentityError, RelianceError
 from reliance.fsutil import open_private, private_dir
-from reliance.i18n import resolve_lang, t, tn
+from reliance.i18n import other_lang, resolve_lang, t, tn
 from reliance.identity import has_identity, key_is_encrypted
 from reliance.sync import events as ev
 from reliance.tui.base import RelianceScreen
@@ -151,13 +151,13 @@ class RelianceApp(App[None]):
     @property
     def workspace(self) -> Workspace:
         if self.ws is None:
-            raise RelianceError("no identity is open yet")
+            raise RelianceError(t("error.no_identity", self.lang))
         return self.ws
 
     @property
     def data(self) -> AppData:
         if self._data is None:
-            raise RelianceError("no identity is open yet")
+            raise RelianceError(t("error.no_identity", self.lang))
         return self._data
 
     def t(self, key: str, **params: Any) -> str:
@@ -709,7 +709,7 @@ class RelianceApp(App[None]):
         self.set_theme_choice("light" if self.theme_choice == "dark" else "dark")
 
     async def action_toggle_lang(self) -> None:
-        await self.set_lang("en" if self.lang == "fr" else "fr")
+        await self.set_lang(other_lang(self.lang))
 
     # -- command palette -----------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

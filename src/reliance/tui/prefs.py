@@ -11,13 +11,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, Switch
 
 from reliance import settings
-from reliance.i18n import tn
+from reliance.i18n import LANGS, t, tn
 from reliance.tui.base import RelianceScreen
 from reliance.tui.widgets import plain, plain_options
 from reliance.workspace import Workspace
 
-EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv")
-EXTENSIONS = {"json": "json", "markdown": "md", "jsonld": "jsonld", "csv": "csv"}
+EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv", "ics")
+EXTENSIONS = {"json": "json", "markdown": "md", "jsonld": "jsonld", "csv": "csv", "ics": "ics"}
 
 
 def tilde(path: Path) -> str:
@@ -39,7 +39,7 @@ def write_export(
         ws, fmt, project=project, lang=lang, on_unreadable=lambda doc_id, _: left_out.append(doc_id)
     )
     target = Path(path).expanduser()
-    target.write_text(text, "utf-8")
+    target.write_bytes(text.encode("utf-8"))  # as is: CRLF for csv and ics
     return target, left_out
 
 
@@ -84,8 +84,10 @@ class SettingsScreen(RelianceScreen):
                 yield Button(self.t("settings.rename"), id="rename", compact=True)
             yield Static(self.t("settings.language"), classes="section-title")
             with RadioSet(id="lang", classes="choices"):
-                yield RadioButton("Français", value=lang == "fr", id="lang-fr")
-                yield RadioButton("English", value=lang == "en", id="lang-en")
+                for choice in LANGS:
+                    yield RadioButton(
+                        t(f"lang_name.{choice}", choice), value=choice == lang, id=f"lang-{choice}"
+                    )
             yield Static(self.t("settings.theme"), classes="section-title")
             dark = self.rapp.theme_choice == "dark"
             with RadioSet(id="theme", classes="choices"):
@@ -134,7 +136,8 @@ class SettingsScreen(RelianceScreen):
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         pressed = event.pressed.id or ""
         if event.radio_set.id == "lang":
-            await self.rapp.set_lang("fr" if pressed == "lang-fr" else "en")
+            if (lang := pressed.removeprefix("lang-")) in LANGS:
+                await self.rapp.set_lang(lang)
         elif event.radio_set.id == "theme":
             self.rapp.set_theme_choice("dark" if pressed == "theme-dark" else "light")
         elif event.radio_set.id == "policy":

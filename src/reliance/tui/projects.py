@@ -23,8 +23,7 @@ from reliance import economy
 from reliance import projects as plib
 from reliance.display import clean
 from reliance.doc import project as pdoc
-from reliance.economy.ledger import action_label
-from reliance.i18n import tn
+from reliance.i18n import action_label, tn
 from reliance.tui.base import RelianceScreen
 from reliance.tui.data import ProjectView, short_id
 from reliance.tui.dialogs import (
@@ -704,7 +703,7 @@ class ProjectsScreen(RelianceScreen):
             try:
                 data = json.loads(Path(path).expanduser().read_text("utf-8"))
             except (OSError, ValueError) as exc:
-                raise economy.PolicyError(f"cannot read {path}: {exc}") from None
+                raise economy.PolicyError(self.t("cli.cannot_read", file=path, reason=exc)) from None
             return plib.set_policy(self.ws, project_id, data)
 
         await self.rapp.write(project_id, load_and_set)

@@ -10,7 +10,7 @@ from textual.containers import Center, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from reliance.i18n import t
+from reliance.i18n import LANGS, t
 from reliance.tui.widgets import AppFooter, localize_bindings
 
 if TYPE_CHECKING:
@@ -55,8 +55,10 @@ class WelcomeScreen(_FormScreen):
             yield Input(id="passphrase2", password=True, placeholder=t("welcome.passphrase_again", lang))
             yield Label(t("welcome.language", lang), classes="field-label")
             with RadioSet(id="lang"):
-                yield RadioButton("Français", value=lang == "fr", id="lang-fr")
-                yield RadioButton("English", value=lang == "en", id="lang-en")
+                for choice in LANGS:
+                    yield RadioButton(
+                        t(f"lang_name.{choice}", choice), value=choice == lang, id=f"lang-{choice}"
+                    )
             yield Button(t("welcome.create", lang), variant="primary", id="create")
             yield Static(t("welcome.privacy", lang), id="welcome-privacy")
         yield AppFooter()
@@ -65,8 +67,8 @@ class WelcomeScreen(_FormScreen):
         self.query_one("#name", Input).focus()
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        lang = "fr" if event.pressed.id == "lang-fr" else "en"
-        if lang == self.rapp.lang:
+        lang = (event.pressed.id or "").removeprefix("lang-")
+        if lang == self.rapp.lang or lang not in LANGS:
             return
         values = {w.id: w.value for w in self.query(Input) if w.id}
         self.rapp.lang = lang

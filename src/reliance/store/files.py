@@ -1,0 +1,127 @@
+"""Typed readers for what the store wrote itself: a document's snapshot and its log's header.
+
+The files are ours, but a disk, a copy by hand or a bug can change them, and a CRC only says that a
+record is whole, not that it means anything. So every field is checked for type, size and agreement
+with the others before it is used (nothing is allocated or packed from a number read here), and what
+does not pass is `Damaged`, with the reason, for the repository to decide what may still be used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reliance.limits import Limits
+from reliance.packing import PackError, Shape, unpack
+
+SNAPSHOT_FORMAT = 1
+HASH_BYTES = 32
+SIGNATURE_BYTES = 64
+# One more per compaction: far beyond any real count, and its successor still packs as a msgpack integer
+# and is exact as a float.
+MAX_GENERATION = 2**53
+# A time read back (seconds since 1970) is at most this: its successor packs, and it is exact as a float.
+MAX_TIME = 2**53
+
+
+class Damaged(ValueError):
+    """A file of the store whose content is not what the store writes; says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogHeader:
+    """The first record of a log: the generation of the snapshot it follows."""
+
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A snapshot whose fields were checked: they have the types the store writes and agree."""
+
+    generation: int  # 1 or more: the first compaction writes 1
+    saved: bytes  # automerge's save of the document (empty: no change yet)
+    known: dict[bytes, bytes | None]  # every change's hash, and its signature (None: covered)
+    waiting: list[object] | None  # entries checked one by one; None: not a list (dropped alone)
+    size: int | None  # uncompressed bytes of the changes; None: to be counted again
+
+
+def is_count(value: object, most: int) -> bool:
+    """An integer (not a boolean) from 0 to `most`."""
+    return type(value) is int and 0 <= value <= most
+
+
+def read_log_header(payload: bytes, doc_id: str, limits: Limits) -> LogHeader:
+    try:
+        header = unpack(payload, Shape.record(limits))
+    except PackError as exc:
+        raise Damaged(str(exc)) from None
+    if not isinstance(header, dict):
+        raise Damaged("not a map")
+    generation = header.get("gen")
+    if not is_count(generation, MAX_GENERATION):
+        raise Damaged(f"its generation is not a number from 0 to {MAX_GENERATION}")
+    if header.get("doc") != doc_id:
+        raise Damaged("it names another document")
+    assert type(generation) is int
+    return LogHeader(generation)
+
+
+def read_snapshot(data: bytes, doc_id: str, limits: Limits) -> Snapshot:
+    """The fields of a snapshot, checked one by one and against each other; whether the saved document
+    agrees with `known` (its heads are among them) needs automerge, and is the caller's to check."""
+    try:
+        snap = unpack(data, Shape.snapshot(limits, len(data)))
+    except PackError as exc:
+        raise Damaged(str(exc)) from None
+    if not isinstance(snap, dict):
+        raise Damaged("not a map")
+    if type(snap.get("format")) is not int or snap["format"] != SNAPSHOT_FORMAT:
+        raise Damaged("unknown snapshot format")
+    if snap.get("doc") != doc_id:
+        raise Damaged("it is not this document's")
+    generation = snap.get("gen")
+    if not is_count(generation, MAX_GENERATION) or generation == 0:
+        raise Damaged(f"its generation is not a number from 1 to {MAX_GENERATION}")
+    assert type(generation) is int
+    saved = snap.get("am")
+    if not isinstance(saved, bytes):
+        raise Damaged("its saved document is not bytes")
+    known = _known(snap.get("known"))
+    if bool(saved) != bool(known):
+        raise Damaged("its saved document and its list of changes disagree")
+    waiting = snap.get("pending")
+    size = snap.get("size")
+    return Snapshot(
+        generation,
+        saved,
+        known,
+        waiting if isinstance(waiting, list) else None,
+        size if is_count(size, limits.max_document_bytes) else None,
+    )
+
+
+def _known(entries: object) -> dict[bytes, bytes | None]:
+    if not isinstance(entries, list):
+        raise Damaged("its list of changes is not a list")
+    known: dict[bytes, bytes | None] = {}
+    for entry in entries:
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise Damaged("an entry of its list of changes is not a pair")
+        change_hash, signature = entry
+        if not isinstance(change_hash, bytes) or len(change_hash) != HASH_BYTES:
+            raise Damaged(f"a change hash is not {HASH_BYTES} bytes")
+        if signature is not None and not (isinstance(signature, bytes) and len(signature) == SIGNATURE_BYTES):
+            raise Damaged(f"a signature is not {SIGNATURE_BYTES} bytes")
+        if change_hash in known:
+            raise Damaged("a change is listed twice")
+        known[change_hash] = signature
+    return known
+
+
+def received_time(value: object, now: float) -> float | None:
+    """When a waiting change came, as read back: a positive integer, no later than now (a time in the
+    future would keep it from ever expiring); None if it is not one."""
+    if not is_count(value, MAX_TIME) or value == 0:
+        return None
+    assert type(value) is int
+    return float(min(value, now))
