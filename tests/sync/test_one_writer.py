@@ -40,8 +40,8 @@ def between_fork_and_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Cal
     steps: list[Callable[[], None]] = []
     authorise = auth.authorize_project
 
-    def authorise_then_step(stored: StoredDoc, plan: Any) -> CrdtDoc:
-        fork = authorise(stored, plan)
+    def authorise_then_step(stored: StoredDoc, plan: Any, *args: Any) -> CrdtDoc:
+        fork = authorise(stored, plan, *args)
         if steps:
             steps.pop(0)()
         return fork
