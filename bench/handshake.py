@@ -13,7 +13,10 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.net.transport import SecureConnection, TransportError, connect, measure_handshake_ms, serve
+from reliance.net.connection import SecureConnection
+from reliance.net.errors import TransportError
+from reliance.net.handshake import connect
+from reliance.net.server import measure_handshake_ms, serve
 
 
 async def throughput_mib_s(megabytes: int) -> float:

@@ -3,7 +3,7 @@
 Usage: python bench/network.py [--quick] [--rounds N] [--cases a,b] [--repeat N]
 
 Prints one JSON object:
-- handshake_ms: median Noise XX connect + handshake + ACCEPT on loopback (transport.measure_handshake_ms);
+- handshake_ms: median Noise XX connect + handshake + ACCEPT on loopback (measure_handshake_ms);
 - changes_10k / changes_100k: two Nodes in this process on 127.0.0.1, connected and in sync; node A's store
   receives N signed one-key changes of its participant document (made on a copy, signed one by one and
   stored with StoredDoc.add_verified in batches of 5,000; local_change would fsync each change, ~3 ms here,
@@ -65,8 +65,8 @@ from reliance.app.workspace import Workspace  # noqa: E402
 from reliance.limits import DEFAULT_LIMITS, Limits  # noqa: E402
 from reliance.model.catalogue import Item, ItemKind  # noqa: E402
 from reliance.net import events as ev  # noqa: E402
-from reliance.net import transport  # noqa: E402
 from reliance.net.node import Node, NodeConfig  # noqa: E402
+from reliance.net.server import measure_handshake_ms  # noqa: E402
 
 HOST = "127.0.0.1"
 
@@ -426,7 +426,7 @@ CASES = ("handshake", "changes", "fanout", "idle_resync", "first_frame", "discov
 async def run(quick: bool, rounds: int, cases: set[str], repeat: int) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if "handshake" in cases:
-        result["handshake_ms"] = round(await transport.measure_handshake_ms(rounds), 3)
+        result["handshake_ms"] = round(await measure_handshake_ms(rounds), 3)
     if "changes" in cases:
         result["changes_10k"] = await changes_case(10_000)
         result["changes_100k"] = None if quick else await changes_case(100_000)

@@ -27,8 +27,7 @@ from typing import Any
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.net import transport
-from reliance.net.transport import (
+from reliance.net.frames import (
     FLAG_MORE,
     KIND_ACCEPT,
     KIND_CLOSE,
@@ -36,9 +35,9 @@ from reliance.net.transport import (
     KIND_PING,
     KIND_PONG,
     KIND_REFUSE,
-    PROTOCOL_VERSION,
-    STATIC_KEY_CONTEXT,
 )
+from reliance.net.handshake import new_noise
+from reliance.net.hello import HELLO_KEYS, PROTOCOL_VERSION, STATIC_KEY_CONTEXT
 from tests.hostile.frames import Category
 from tests.net.hostile import Raw, prefixed
 
@@ -140,7 +139,7 @@ def _raw_bytes(data: Callable[[], bytes], eof: bool = False) -> Attack:
 
 async def _no_third_message(attacker: Attacker) -> Raw:
     raw = await attacker.raw()
-    noise, _ = transport._new_noise(initiator=True)
+    noise, _ = new_noise(initiator=True)
     raw.writer.write(prefixed(noise.write_message(b"")))
     await raw.read_prefixed()
     return raw
@@ -149,7 +148,7 @@ async def _no_third_message(attacker: Attacker) -> Raw:
 async def _replayed_handshake(attacker: Attacker) -> Raw:
     """The messages of a finished handshake, sent again on a new connection (new keys on the other side)."""
     first = await attacker.raw()
-    noise, static_public = transport._new_noise(initiator=True)
+    noise, static_public = new_noise(initiator=True)
     message_1 = noise.write_message(b"")
     first.writer.write(prefixed(message_1))
     noise.read_message(await first.read_prefixed())
@@ -251,7 +250,7 @@ def hello_variants() -> list[KindVariant]:
         ),
     ]
     wrong = {"key": b"\0" * 31, "sig": "signature", "name": 7, "port": 70_000}
-    for field_name in sorted(transport._HELLO_KEYS):
+    for field_name in sorted(HELLO_KEYS):
 
         def drop(fields: dict[str, Any], name: str = field_name) -> None:
             del fields[name]

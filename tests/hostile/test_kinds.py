@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.net import events as ev
-from reliance.net import transport
+from reliance.net.frames import FLAG_MORE, KIND_DATA, KIND_PING, KIND_PONG, KIND_REFUSE
+from reliance.net.handshake import connect
 from reliance.net.node import Node, NodeConfig
-from reliance.net.transport import FLAG_MORE, KIND_DATA, KIND_PING, KIND_PONG, KIND_REFUSE
 from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import Repository
 from tests.fuzz import seeds as fuzz_seeds
@@ -115,7 +115,7 @@ async def honest_sync(port: int, tmp_path: Path, node: Node) -> None:
     host = SyncHost(repo)
     # Everything this peer may give the node (a project of visibility "members" goes to members only).
     wanted = {doc_id: stored.heads() for doc_id, stored in host.holdings(node.my_key).items()}
-    conn = await transport.connect(HOST, port, key, name="honest")
+    conn = await connect(HOST, port, key, name="honest")
     session = Session(host, peer_key=node.my_key)
 
     def held() -> dict[str, list[bytes]]:

@@ -10,7 +10,8 @@ import ast
 import inspect
 from collections.abc import Collection, Iterable, Mapping
 
-from reliance.net import transport
+from reliance.net import frames
+from reliance.net.hello import HELLO_KEYS
 from reliance.replication import protocol
 from tests.fuzz import seeds as fuzz_seeds
 from tests.hostile.frames import SPECS, Category, variants
@@ -32,9 +33,9 @@ def frame_types_in_code() -> set[str]:
 
 
 def transport_kinds() -> set[str]:
-    """The handshake hello, and every frame kind the transport module names (`KIND_*`)."""
+    """The handshake hello, and every frame kind the frames module names (`KIND_*`)."""
     return {"hello"} | {
-        name.removeprefix("KIND_").lower() for name in vars(transport) if name.startswith("KIND_")
+        name.removeprefix("KIND_").lower() for name in vars(frames) if name.startswith("KIND_")
     }
 
 
@@ -85,7 +86,7 @@ def test_every_transport_kind_has_hostile_variants_in_every_category() -> None:
 def test_every_hello_field_is_dropped_by_some_variant() -> None:
     make, _ = KINDS["hello"]
     names = {v.name for v in make()}
-    assert {f"no-{field}" for field in transport._HELLO_KEYS} <= names
+    assert {f"no-{field}" for field in HELLO_KEYS} <= names
 
 
 def test_a_frame_type_without_variants_is_caught() -> None:

@@ -13,7 +13,8 @@ from typing import Any
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.net import transport
+from reliance.net.connection import SecureConnection
+from reliance.net.handshake import connect
 from reliance.net.node import Node
 from reliance.replication.protocol import Session
 
@@ -52,10 +53,10 @@ def summary_of(ids: list[str]) -> bytes:
     return pack({"t": "summary", "docs": [[doc_id, b"\x01" * 8] for doc_id in ids]})
 
 
-async def hostile_opener(node: Node) -> tuple[transport.SecureConnection, Session]:
+async def hostile_opener(node: Node) -> tuple[SecureConnection, Session]:
     """A hostile peer that made the node the opener (its digest is larger), past the summaries."""
     mallory = Ed25519PrivateKey.generate()
-    conn = await transport.connect(HOST, port_of(node), mallory, name="mallory")
+    conn = await connect(HOST, port_of(node), mallory, name="mallory")
     assert msgpack.unpackb(await conn.recv())["t"] == "digest"
     await conn.send(pack({"t": "digest", "d": b"\xff" * 32}))
     assert msgpack.unpackb(await conn.recv())["t"] == "summary"
@@ -64,7 +65,7 @@ async def hostile_opener(node: Node) -> tuple[transport.SecureConnection, Sessio
     return conn, session
 
 
-async def send_heavy_summary(node: Node, ids: list[str]) -> tuple[transport.SecureConnection, Session]:
+async def send_heavy_summary(node: Node, ids: list[str]) -> tuple[SecureConnection, Session]:
     """A hostile peer that makes the node the opener, then lists `ids`; returns once the node's sync
     worker has started on that summary (the session counted its bytes)."""
     conn, session = await hostile_opener(node)
@@ -80,7 +81,7 @@ async def first_frame(
 ) -> tuple[dict[str, Any], float]:
     """An honest peer connects: the node's first frame to it, and the seconds between the end of its
     handshake and that frame."""
-    conn = await transport.connect(HOST, port_of(node), key or Ed25519PrivateKey.generate(), name="honest")
+    conn = await connect(HOST, port_of(node), key or Ed25519PrivateKey.generate(), name="honest")
     try:
         start = time.monotonic()
         first = msgpack.unpackb(await asyncio.wait_for(conn.recv(), timeout))

@@ -27,16 +27,10 @@ import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.identity import decode_peer_id
-from reliance.net import transport
-from reliance.net.transport import (
-    FLAG_MORE,
-    KIND_ACCEPT,
-    KIND_DATA,
-    KIND_PING,
-    KIND_REFUSE,
-    PROTOCOL_VERSION,
-    STATIC_KEY_CONTEXT,
-)
+from reliance.net.errors import PeerMismatch
+from reliance.net.frames import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
+from reliance.net.handshake import connect, new_noise
+from reliance.net.hello import PROTOCOL_VERSION, STATIC_KEY_CONTEXT
 from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import Repository
 
@@ -113,7 +107,7 @@ class Raw:
             return 7
 
     async def handshake(self, payload: Callable[[bytes], bytes]) -> tuple[int, bytes] | None:
-        noise, static_public = transport._new_noise(initiator=True)
+        noise, static_public = new_noise(initiator=True)
         self.noise = noise
         self.writer.write(prefixed(noise.write_message(b"")))
         noise.read_message(await self.read_prefixed())
@@ -224,8 +218,8 @@ async def run_cases(
     async def wrong_pin() -> Result:
         start = time.monotonic()
         try:
-            conn = await transport.connect(host, port, mallory, name="pinned", expected_key=os.urandom(32))
-        except transport.PeerMismatch as exc:
+            conn = await connect(host, port, mallory, name="pinned", expected_key=os.urandom(32))
+        except PeerMismatch as exc:
             return {"outcome": "mismatch", "seconds": round(time.monotonic() - start, 3), "detail": str(exc)}
         await conn.close()
         return {"outcome": "accepted", "seconds": round(time.monotonic() - start, 3)}

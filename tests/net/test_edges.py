@@ -17,8 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
-from reliance.net import transport
+from reliance.net.connection import SecureConnection
+from reliance.net.errors import TransportError
+from reliance.net.handshake import connect
 from reliance.net.node import Node, NodeConfig, SyncUnfinished, sync_once
+from reliance.net.server import serve
 from tests.conftest import run_cli
 from tests.net.cluster import Cluster
 
@@ -49,14 +52,12 @@ def port_of(node: Node) -> int:
 async def silent_peer() -> AsyncIterator[int]:
     """A peer that completes the handshake and then never says a word (its port)."""
 
-    async def listen_only(conn: transport.SecureConnection) -> None:
-        with contextlib.suppress(transport.TransportError):
+    async def listen_only(conn: SecureConnection) -> None:
+        with contextlib.suppress(TransportError):
             while True:
                 await conn.recv()
 
-    server = await transport.serve(
-        HOST, 0, Ed25519PrivateKey.generate(), name="Silent", on_connection=listen_only
-    )
+    server = await serve(HOST, 0, Ed25519PrivateKey.generate(), name="Silent", on_connection=listen_only)
     try:
         yield server.port
     finally:
@@ -259,7 +260,7 @@ async def test_the_loop_keeps_answering_while_a_state_write_is_slow(
     async with running_node(tmp_path / "nora") as node:
         try:
             assert await asyncio.to_thread(writing.wait, 10)  # the first state write is in progress
-            conn = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="Camille")
+            conn = await connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="Camille")
             still_writing = writing.is_set()
             await conn.close()
         finally:

@@ -22,9 +22,12 @@ from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import Item, ItemKind
-from reliance.net import transport
+from reliance.net.connection import SecureConnection
+from reliance.net.errors import ConnectionLost
+from reliance.net.frames import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
+from reliance.net.handshake import connect
 from reliance.net.node import Node, NodeConfig, SyncUnfinished, diagnose_home, sync_once
-from reliance.net.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
+from reliance.net.server import Server
 from reliance.replication.protocol import Session, SyncHost
 from tests.conftest import run_cli
 from tests.net.busy import (
@@ -114,10 +117,10 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> WorkerSpy:
     return WorkerSpy(monkeypatch)
 
 
-async def newcomer_while_held(node: Node, hold: WorkerHold) -> tuple[transport.SecureConnection, bytes]:
+async def newcomer_while_held(node: Node, hold: WorkerHold) -> tuple[SecureConnection, bytes]:
     """A newcomer's handshake while the worker is held: returns once its first frame waits in the queue."""
     key = Ed25519PrivateKey.generate()
-    conn = await transport.connect(HOST, port_of(node), key, name="newcomer")
+    conn = await connect(HOST, port_of(node), key, name="newcomer")
     # The node sets the session and submits its first frame in one step of the event loop.
     await wait_for(
         lambda: (p := node.peers_by_key.get(public(key))) is not None and p.session is not None,
@@ -238,7 +241,7 @@ async def stranger_from(node: Node, source: str) -> tuple[Raw, tuple[int, bytes]
     return raw, await raw.handshake(lambda static: hello(key, static))
 
 
-def server_of(node: Node) -> transport.Server:
+def server_of(node: Node) -> Server:
     assert node._server is not None
     return node._server
 
@@ -351,7 +354,7 @@ async def test_bytes_strangers_leave_half_sent_are_bounded_in_total_known_peers_
                 assert server.budget.peak <= 1 << 20
                 # A known peer is served meanwhile, whatever the strangers hold.
                 key = await known_peer(node, tmp_path)
-                conn = await transport.connect(HOST, port_of(node), key, name="friend")
+                conn = await connect(HOST, port_of(node), key, name="friend")
                 try:
                     await conn.send(pack({"t": "digest", "d": b"\x00" * 32}))
                     kinds = {msgpack.unpackb(await asyncio.wait_for(conn.recv(), 60))["t"] for _ in range(2)}
@@ -513,12 +516,12 @@ async def test_the_limits_of_the_home_bound_every_message_the_node_reads(
     node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, write_state=False))
     await node.start()
     try:
-        honest = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="honest")
+        honest = await connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="honest")
         assert msgpack.unpackb(await honest.recv())["t"] == "digest"
-        mallory = await transport.connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="mallory")
+        mallory = await connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="mallory")
         assert msgpack.unpackb(await mallory.recv())["t"] == "digest"
         await mallory.send(pack({"t": "digest", "d": b"\xff" * 32, "pad": bytes(128 * 1024)}))
-        with pytest.raises(transport.ConnectionLost):
+        with pytest.raises(ConnectionLost):
             await asyncio.wait_for(mallory.recv(), 10)
         await honest.send(pack({"t": "digest", "d": b"\xff" * 32}))  # the node opens with it
         assert msgpack.unpackb(await asyncio.wait_for(honest.recv(), 10))["t"] == "summary"

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app.workspace import Workspace
 from reliance.identity import PROFILE_FILE
-from reliance.net import transport
+from reliance.net.handshake import connect
+from reliance.net.hello import MAX_NAME_LENGTH
 from reliance.net.node import (
     Node,
     NodeConfig,
@@ -82,9 +83,7 @@ async def test_a_name_written_by_an_older_version_still_serves_and_dials(tmp_pat
     await node.start()
     try:
         assert node.listen_address is not None
-        client = await transport.connect(
-            "127.0.0.1", node.listen_address[1], Ed25519PrivateKey.generate(), name="c"
-        )
+        client = await connect("127.0.0.1", node.listen_address[1], Ed25519PrivateKey.generate(), name="c")
         shown = client.remote_name
         await client.close()
         camille = Workspace.create(tmp_path / "camille", "Camille")
@@ -92,7 +91,7 @@ async def test_a_name_written_by_an_older_version_still_serves_and_dials(tmp_pat
     finally:
         await node.stop()
     assert summary["peer_name"] == shown
-    assert shown.startswith("Eve␛]52;c;cm0K␇␊fake\ufffd\ufffd") and len(shown) == transport.MAX_NAME_LENGTH
+    assert shown.startswith("Eve␛]52;c;cm0K␇␊fake\ufffd\ufffd") and len(shown) == MAX_NAME_LENGTH
 
     other = Node(camille, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False))
     await other.start()

@@ -18,8 +18,10 @@ from reliance.app import settings
 from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.limits import Limits
-from reliance.net import transport
 from reliance.net.discovery import DiscoveredPeer
+from reliance.net.errors import HandshakeRefused
+from reliance.net.handshake import connect
+from reliance.net.hello import PROTOCOL_VERSION
 from reliance.net.node import Node, NodeConfig, read_peers_file
 from tests.net.cluster import random_service_type
 from tests.net.test_privacy import eventually, fast_node, running
@@ -54,7 +56,7 @@ def advert(peer_id: str, name: str, port: int) -> DiscoveredPeer:
         name=name,
         addresses=["127.0.0.1"],
         port=port,
-        protocol_version=transport.PROTOCOL_VERSION,
+        protocol_version=PROTOCOL_VERSION,
         seen_at=time.time(),
         instance=f"fake-{secrets.token_hex(4)}",
     )
@@ -123,7 +125,7 @@ async def test_an_advert_never_renames_a_peer_nor_gives_it_an_address(tmp_path: 
                 service_type,
                 f"impostor.{service_type}",
                 port=impostor.port,
-                properties={"id": bob.peer_id, "name": "Impostor", "pv": str(transport.PROTOCOL_VERSION)},
+                properties={"id": bob.peer_id, "name": "Impostor", "pv": str(PROTOCOL_VERSION)},
                 server=f"impostor-{secrets.token_hex(3)}.local.",
                 parsed_addresses=["127.0.0.1"],
             )
@@ -187,8 +189,8 @@ async def test_refused_strangers_are_not_saved_and_pending_ones_are_bounded(guar
     assert guarded.listen_address is not None
     strangers = [Ed25519PrivateKey.generate() for _ in range(8)]
     for key in strangers:
-        with pytest.raises(transport.HandshakeRefused):
-            await transport.connect(*guarded.listen_address, key, name="Inconnu")
+        with pytest.raises(HandshakeRefused):
+            await connect(*guarded.listen_address, key, name="Inconnu")
     stranger_ids = [encode_peer_id(k.public_key().public_bytes_raw()) for k in strangers]
     pending = [p.peer_id for p in guarded.peers() if p.state == "pending"]
     assert sorted(pending) == sorted(stranger_ids[-3:])  # the latest ones wait, within the limit

@@ -21,7 +21,7 @@ from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.automerge import wire
 from reliance.model.catalogue import Item, ItemKind, Status
-from reliance.net import transport
+from reliance.net.handshake import connect
 from reliance.net.node import Node, NodeConfig
 from tests.conftest import stored_text
 
@@ -145,7 +145,7 @@ async def test_a_stranger_asking_for_a_members_project_by_id_learns_nothing(tmp_
     unknown = "pj" + secrets.token_hex(16)
     async with running(alice) as (node_a,):
         assert node_a.listen_address is not None
-        conn = await transport.connect(*node_a.listen_address, Ed25519PrivateKey.generate(), name="Mallory")
+        conn = await connect(*node_a.listen_address, Ed25519PrivateKey.generate(), name="Mallory")
         try:
             await conn.send(_frame({"t": "digest", "d": secrets.token_bytes(32)}))
             # Then a summary claiming both ids with made-up heads, and a bare request for each.

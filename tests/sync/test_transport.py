@@ -1,4 +1,5 @@
-"""Tests of reliance.net.transport: real TCP on 127.0.0.1, real Noise, hostile peers written by hand."""
+"""Tests of the transport (net/ hello, frames, handshake, connection, server): real TCP on 127.0.0.1,
+real Noise, hostile peers written by hand."""
 
 from __future__ import annotations
 
@@ -21,17 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reliance.limits import DEFAULT_LIMITS
-from reliance.net import transport
-from reliance.net.transport import (
-    FLAG_MORE,
-    KIND_ACCEPT,
-    KIND_CLOSE,
-    KIND_DATA,
-    KIND_PING,
-    KIND_PONG,
-    KIND_REFUSE,
-    PROTOCOL_VERSION,
-    STATIC_KEY_CONTEXT,
+from reliance.net.connection import SecureConnection, TransportConfig
+from reliance.net.errors import (
     ConnectFailed,
     ConnectionClosed,
     ConnectionLost,
@@ -39,14 +31,29 @@ from reliance.net.transport import (
     HandshakeFailed,
     HandshakeRefused,
     PeerMismatch,
-    SecureConnection,
-    Server,
-    TransportConfig,
     TransportError,
-    connect,
-    measure_handshake_ms,
-    serve,
 )
+from reliance.net.frames import (
+    FLAG_MORE,
+    KIND_ACCEPT,
+    KIND_CLOSE,
+    KIND_DATA,
+    KIND_PING,
+    KIND_PONG,
+    KIND_REFUSE,
+)
+from reliance.net.handshake import connect, new_noise
+from reliance.net.hello import (
+    MAX_NAME_LENGTH,
+    PROTOCOL_VERSION,
+    STATIC_KEY_CONTEXT,
+    check_name,
+    check_port,
+    hello_name,
+    unpack_hello,
+    validate_hello,
+)
+from reliance.net.server import Server, measure_handshake_ms, serve
 
 pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
 
@@ -134,7 +141,7 @@ class RawClient:
 
     async def handshake(self, payload: Callable[[bytes], bytes]) -> tuple[int, bytes] | None:
         """Run the initiator side with a chosen payload; the responder's reply frame, or None if dropped."""
-        noise, static_public = transport._new_noise(initiator=True)
+        noise, static_public = new_noise(initiator=True)
         self.noise = noise
         self.write(prefixed(noise.write_message(b"")))
         noise.read_message(await read_prefixed(self.reader))
@@ -213,7 +220,7 @@ class Net:
             assert task is not None
             self.fake_tasks.add(task)
             try:
-                noise, static_public = transport._new_noise(initiator=False)
+                noise, static_public = new_noise(initiator=False)
                 noise.read_message(await read_prefixed(reader))
                 writer.write(prefixed(noise.write_message(payload(static_public))))
                 async with asyncio.timeout(3):
@@ -1004,9 +1011,9 @@ def test_invalid_arguments() -> None:
     with pytest.raises(ValueError):
         TransportConfig(protocol_version=70_000)
     with pytest.raises(ValueError):
-        transport._check_name("x" * 65)
+        check_name("x" * 65)
     with pytest.raises(ValueError):
-        transport._check_port(0)
+        check_port(0)
 
 
 async def test_invalid_local_arguments_fail_before_connecting(bob: Ed25519PrivateKey) -> None:
@@ -1022,7 +1029,7 @@ async def test_invalid_local_arguments_fail_before_connecting(bob: Ed25519Privat
 @given(st.binary(max_size=300))
 def test_payload_parser_only_raises_handshake_failed_on_bytes(data: bytes) -> None:
     with contextlib.suppress(HandshakeFailed):
-        transport._validate_hello(transport._unpack_hello(data))
+        validate_hello(unpack_hello(data))
 
 
 _values = st.one_of(
@@ -1040,7 +1047,7 @@ _values = st.one_of(
 def test_payload_validator_only_raises_handshake_failed_on_maps(fields: dict[str, Any]) -> None:
     packed = msgpack.packb(fields, use_bin_type=True)
     with contextlib.suppress(HandshakeFailed):
-        hello = transport._validate_hello(transport._unpack_hello(packed))
+        hello = validate_hello(unpack_hello(packed))
         assert len(hello.key) == 32 and len(hello.sig) == 64 and len(hello.name) <= 64
 
 
@@ -1054,8 +1061,8 @@ async def test_measure_handshake_ms() -> None:
 def test_any_profile_name_becomes_a_name_the_handshake_takes(name: str) -> None:
     """`hello_name` turns whatever an older version let into a profile into a name every peer accepts;
     a name the handshake takes already is sent as it is."""
-    sent = transport.hello_name(name)
-    assert transport._check_name(sent) == sent
-    if name == name.strip() and len(name) <= transport.MAX_NAME_LENGTH:
+    sent = hello_name(name)
+    assert check_name(sent) == sent
+    if name == name.strip() and len(name) <= MAX_NAME_LENGTH:
         with contextlib.suppress(ValueError):
-            assert transport.hello_name(transport._check_name(name)) == name
+            assert hello_name(check_name(name)) == name

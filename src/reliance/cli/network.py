@@ -52,7 +52,8 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
     )
     for handler in logging.getLogger().handlers:  # peers' names and reasons reach the log: shown inert
         handler.setFormatter(InertFormatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
-    for noisy in ("reliance.net.transport", "reliance.net.discovery", "zeroconf", "asyncio"):
+    transport = ("reliance.net.connection", "reliance.net.handshake", "reliance.net.server")
+    for noisy in (*transport, "reliance.net.discovery", "zeroconf", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     async def run() -> None:

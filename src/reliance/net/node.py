@@ -48,8 +48,12 @@ from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import Limits
 from reliance.net import events as ev
-from reliance.net import transport
+from reliance.net.connection import SecureConnection, TransportConfig
+from reliance.net.errors import ConnectionClosed, ConnectionLost, HandshakeRefused, TransportError
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
+from reliance.net.handshake import connect
+from reliance.net.hello import PROTOCOL_VERSION, hello_name
+from reliance.net.server import Server, serve
 from reliance.replication.protocol import (
     BatchRefused,
     ChangesReceived,
@@ -147,7 +151,7 @@ class _Peer:
     state: PeerState = PeerState.DISCOVERED
     last_seen: float | None = None
     last_error: str = ""
-    conn: transport.SecureConnection | None = None
+    conn: SecureConnection | None = None
     conn_initiator: bytes = b""
     session: Session | None = None
     outbox: _Outbox | None = None
@@ -210,7 +214,7 @@ class _Outbox:
 
     def __init__(
         self,
-        conn: transport.SecureConnection,
+        conn: SecureConnection,
         *,
         stall: float,
         limit: int,
@@ -284,7 +288,7 @@ class _Outbox:
             except TimeoutError:
                 self._fail(f"peer does not read: a {len(frame)}-byte message not taken in time")
                 return
-            except transport.TransportError:
+            except TransportError:
                 return
             if self.frames and self.frames[0] is frame:
                 self.frames.popleft()
@@ -416,7 +420,7 @@ class Node:
             ""  # node-state.json as last written, but its time: written again only if it differs
         )
         self._send_budget = _SendBudget(self.limits.connections_outbox_total_bytes)
-        self._server: transport.Server | None = None
+        self._server: Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
@@ -425,7 +429,7 @@ class Node:
         self._host = SyncHost(
             workspace.repo, blocked=lambda: self._blocked, limits=self.limits, quotas=self.quotas
         )
-        self._transport_config = transport.TransportConfig(
+        self._transport_config = TransportConfig(
             max_message=self.limits.max_frame,
             heartbeat_interval=self.config.heartbeat_interval,
             handshake_timeout=self.config.handshake_timeout,
@@ -434,7 +438,7 @@ class Node:
 
     def _hello_name(self) -> str:
         """Our name as we send it: renamed while we run, or with controls an older version let in."""
-        return transport.hello_name(self.ws.identity.name)
+        return hello_name(self.ws.identity.name)
 
     # -- public API ------------------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
@@ -451,7 +455,7 @@ class Node:
         self._apply_peers_data(await self._in_files(self._peers_file.read))
         await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
-        self._server = await transport.serve(
+        self._server = await serve(
             self.config.listen,
             self.config.port,
             self.ws.identity.private_key,
@@ -625,7 +629,7 @@ class Node:
     def _forgettable(self, peer: _Peer) -> bool:
         return not peer.accepted and not peer.known and peer.conn is None and not peer.dialing
 
-    async def _on_incoming(self, conn: transport.SecureConnection) -> None:
+    async def _on_incoming(self, conn: SecureConnection) -> None:
         peer = self._peer(conn.remote_key)
         if conn.remote_port:
             address = (conn.remote_address[0], conn.remote_port)
@@ -646,7 +650,7 @@ class Node:
             peer.dialing = True
             peer.state = PeerState.CONNECTING
         try:
-            conn = await transport.connect(
+            conn = await connect(
                 host,
                 port,
                 self.ws.identity.private_key,
@@ -655,7 +659,7 @@ class Node:
                 expected_key=expected,
                 config=self._transport_config,
             )
-        except transport.HandshakeRefused as exc:
+        except HandshakeRefused as exc:
             if peer is not None:
                 peer.last_error = exc.reason
                 peer.state = PeerState.UNREACHABLE
@@ -664,7 +668,7 @@ class Node:
                 self._typed_failed((host, port))
             self._emit(ev.ERROR, f"{host}:{port} refused the connection: {exc.reason}")
             return
-        except (transport.TransportError, OSError) as exc:
+        except (TransportError, OSError) as exc:
             if peer is not None:
                 peer.last_error = str(exc)
                 peer.state = PeerState.UNREACHABLE
@@ -707,7 +711,7 @@ class Node:
         self._save_peers_file()
         await self._run(peer, conn, initiator_key=self.my_key)
 
-    async def _run(self, peer: _Peer, conn: transport.SecureConnection, *, initiator_key: bytes) -> None:
+    async def _run(self, peer: _Peer, conn: SecureConnection, *, initiator_key: bytes) -> None:
         if conn.remote_name:
             peer.name = conn.remote_name  # from its handshake: the only name a node takes for a peer
         if peer.conn is not None and not peer.conn.closed:
@@ -756,9 +760,9 @@ class Node:
                 if stop:
                     await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
                     break
-        except transport.ConnectionLost as exc:
+        except ConnectionLost as exc:
             reason = outbox.failure or str(exc)
-            if outbox.failure or not isinstance(exc, transport.ConnectionClosed):
+            if outbox.failure or not isinstance(exc, ConnectionClosed):
                 peer.last_error = reason
         except asyncio.CancelledError:
             raise
@@ -845,7 +849,7 @@ class Node:
             peer_id=self.ws.peer_id,
             name=self._hello_name(),
             port=self._server.port,
-            protocol_version=transport.PROTOCOL_VERSION,
+            protocol_version=PROTOCOL_VERSION,
             on_found=self._on_found,
             on_lost=self._on_lost,
             service_type=self.config.service_type or SERVICE_TYPE,
@@ -870,7 +874,7 @@ class Node:
                 return
             if claimed == self.my_key:
                 return
-        if found.protocol_version != transport.PROTOCOL_VERSION:
+        if found.protocol_version != PROTOCOL_VERSION:
             log.debug("advert at %s speaks protocol %s", found.addresses, found.protocol_version)
             return
         now = time.monotonic()
@@ -1407,24 +1411,24 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
     `SyncUnfinished`, which tells what was left; a peer that cannot be reached raises `SyncFailed`."""
     blocked = settings.blocked_keys(workspace.home)
     limits = workspace.repo.limits  # the home's: what the store reads back is what the door lets in
-    config = transport.TransportConfig(max_message=limits.max_frame)
+    config = TransportConfig(max_message=limits.max_frame)
     started = time.monotonic()
     address = format_address(host, port)
     try:
         async with asyncio.timeout(timeout):
-            conn = await transport.connect(
+            conn = await connect(
                 host,
                 port,
                 workspace.identity.private_key,
-                name=transport.hello_name(workspace.identity.name),
+                name=hello_name(workspace.identity.name),
                 config=config,
             )
     except TimeoutError:
         reason = f"no answer within {timeout:g} s"
         raise SyncFailed("sync.unreachable", address=address, reason=reason) from None
-    except transport.HandshakeRefused as exc:
+    except HandshakeRefused as exc:
         raise SyncFailed("sync.unreachable", address=address, reason=exc.reason) from None
-    except transport.TransportError as exc:
+    except TransportError as exc:
         raise SyncFailed("sync.unreachable", address=address, reason=str(exc)) from None
     if conn.remote_key in blocked:
         await conn.close()
@@ -1456,7 +1460,7 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
                     break
     except TimeoutError:
         why = "timeout"
-    except transport.ConnectionLost:
+    except ConnectionLost:
         why = "closed"
     finally:
         await conn.close()
