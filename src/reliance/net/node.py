@@ -49,10 +49,12 @@ from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import Limits
 from reliance.net import events as ev
 from reliance.net.connection import SecureConnection, TransportConfig
+from reliance.net.dialer import Clock, Dialer, Retry
 from reliance.net.errors import ConnectionClosed, ConnectionLost, HandshakeRefused, TransportError
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
 from reliance.net.handshake import connect
 from reliance.net.hello import PROTOCOL_VERSION, hello_name
+from reliance.net.peerbook import PeerEvent, next_state
 from reliance.net.server import Server, serve
 from reliance.replication.protocol import (
     BatchRefused,
@@ -164,10 +166,13 @@ class _Peer:
     def peer_id(self) -> str:
         return encode_peer_id(self.key)
 
+    def move(self, event: PeerEvent) -> None:
+        self.state = next_state(self.state, event)
+
     def accept(self) -> None:
         self.accepted = True
         if self.state == PeerState.PENDING:
-            self.state = PeerState.DISCOVERED
+            self.move(PeerEvent.ACCEPT)
             self.next_dial = 0.0
 
 
@@ -388,6 +393,7 @@ class Node:
         port: int | None = None,
         listen: str | None = None,
         mdns: bool | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.ws = workspace
         self.config = config or NodeConfig()
@@ -403,7 +409,10 @@ class Node:
         self.peers_by_key: dict[bytes, _Peer] = {}
         self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
         self._adverts: dict[tuple[str, int], _Advert] = {}  # advertised addresses not yet any peer's
-        self._typed_retry: dict[tuple[str, int], tuple[float, float]] = {}  # address -> (backoff, next dial)
+        self._typed_retry: dict[
+            tuple[str, int], Retry
+        ] = {}  # typed addresses that failed: when to dial again
+        self._dialer = Dialer(self.config.redial_min, self.config.redial_max, clock)
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
         self.last_sync: float | None = None
@@ -610,7 +619,7 @@ class Node:
             if known is None or not known.accepted:
                 # Shown as pending until accepted, never saved: any key can knock, a key costs nothing.
                 peer = known or self._pending_peer(remote_key)
-                peer.state = PeerState.PENDING
+                peer.move(PeerEvent.KNOCK)
                 peer.last_seen = time.time()
                 self._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
                 return "this node only syncs with accepted peers; ask its owner to accept your peer id"
@@ -648,7 +657,7 @@ class Node:
             if peer.dialing or peer.conn is not None or peer.key in self._blocked:
                 return
             peer.dialing = True
-            peer.state = PeerState.CONNECTING
+            peer.move(PeerEvent.DIAL)
         try:
             conn = await connect(
                 host,
@@ -662,7 +671,7 @@ class Node:
         except HandshakeRefused as exc:
             if peer is not None:
                 peer.last_error = exc.reason
-                peer.state = PeerState.UNREACHABLE
+                peer.move(PeerEvent.DIAL_FAILED)
                 self._schedule_redial(peer)
             elif source == "typed":
                 self._typed_failed((host, port))
@@ -671,7 +680,7 @@ class Node:
         except (TransportError, OSError) as exc:
             if peer is not None:
                 peer.last_error = str(exc)
-                peer.state = PeerState.UNREACHABLE
+                peer.move(PeerEvent.DIAL_FAILED)
                 self._schedule_redial(peer)
             elif source == "typed":
                 self._typed_failed((host, port))  # not there yet: it stays typed and is dialled again
@@ -736,9 +745,9 @@ class Node:
         if not peer.known:
             peer.known = True
             self._save_peers_file()  # met for the first time: remembered from now on
-        peer.state = PeerState.CONNECTED
+        peer.move(PeerEvent.CONNECT)
         peer.last_seen = time.time()
-        peer.backoff = 0.0
+        Dialer.succeeded(peer)
         peer.last_error = ""
         self._emit(ev.PEER_CONNECTED, f"connected to {peer.name or '?'} ({peer.peer_id[:14]}…)", peer.peer_id)
         self._write_state()
@@ -774,7 +783,7 @@ class Node:
                 peer.conn = None
                 peer.session = None
                 peer.outbox = None
-                peer.state = PeerState.DISCOVERED
+                peer.move(PeerEvent.DISCONNECT)
                 self._schedule_redial(peer)
                 self._emit(
                     ev.PEER_DISCONNECTED,
@@ -877,7 +886,7 @@ class Node:
         if found.protocol_version != PROTOCOL_VERSION:
             log.debug("advert at %s speaks protocol %s", found.addresses, found.protocol_version)
             return
-        now = time.monotonic()
+        now = self._dialer.now()
         for host in found.addresses[:4]:
             address = (host, found.port)
             advert = self._adverts.get(address)
@@ -943,14 +952,14 @@ class Node:
                 log.warning("maintenance step failed: %s: %s", type(exc).__name__, exc)
 
     def _redial_due(self) -> None:
-        now = time.monotonic()
+        now = self._dialer.now()
         # Strangers (peers not accepted) are dialled only while the connections, in and out, stay under
         # `connections_max`: those that came in once left an address, and must not make us open more.
         busy = sum(1 for p in self.peers_by_key.values() if p.conn is not None or p.dialing)
         for peer in list(self.peers_by_key.values()):
             if peer.conn is not None or peer.dialing or not peer.addresses or peer.key in self._blocked:
                 continue
-            if peer.state == PeerState.PENDING or now < peer.next_dial:
+            if peer.state == PeerState.PENDING or not self._dialer.due(peer, now):
                 continue
             if (self._policy == "known" or busy >= self.limits.connections_max) and not peer.accepted:
                 continue
@@ -965,7 +974,8 @@ class Node:
                 self.typed.remove(address)  # already connected through it
                 self._typed_retry.pop(address, None)
                 continue
-            if address in self._typed_dialing or now < self._typed_retry.get(address, (0.0, 0.0))[1]:
+            retry = self._typed_retry.get(address)
+            if address in self._typed_dialing or (retry is not None and not self._dialer.due(retry, now)):
                 continue
             self._typed_dialing.add(address)
             self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
@@ -984,7 +994,7 @@ class Node:
                 if owner.source in ("known", "incoming"):
                     owner.source = "mdns"
                 continue
-            if advert.dialing or now < advert.next_dial:
+            if advert.dialing or not self._dialer.due(advert, now):
                 continue
             claimed = self.peers_by_key.get(advert.claimed) if advert.claimed is not None else None
             if advert.claimed in self._blocked or (claimed is not None and claimed.conn is not None):
@@ -995,21 +1005,15 @@ class Node:
                 return
             busy += 1
             advert.dialing = True
-            advert.backoff = self._next_backoff(advert.backoff)
-            advert.next_dial = now + advert.backoff
+            self._dialer.failed(advert, now)  # due again after its backoff, whatever the dial gives
             host, port = advert.address
             self._spawn(self._dial_address(host, port, advert.claimed, source="mdns", advert=advert))
 
-    def _next_backoff(self, backoff: float) -> float:
-        return min(self.config.redial_max, max(self.config.redial_min, backoff * 2))
-
     def _schedule_redial(self, peer: _Peer) -> None:
-        peer.backoff = self._next_backoff(peer.backoff)
-        peer.next_dial = time.monotonic() + peer.backoff
+        self._dialer.failed(peer)
 
     def _typed_failed(self, address: tuple[str, int]) -> None:
-        backoff = self._next_backoff(self._typed_retry.get(address, (0.0, 0.0))[0])
-        self._typed_retry[address] = (backoff, time.monotonic() + backoff)
+        self._dialer.failed(self._typed_retry.setdefault(address, Retry()))
 
     async def _reload_settings(self) -> None:
         """What another process changed in the settings (blocks, policy) or in peers.json (peer add,
