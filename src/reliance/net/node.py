@@ -34,7 +34,6 @@ import os
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from reliance.net.errors import ConnectionClosed, ConnectionLost, HandshakeRefus
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
 from reliance.net.handshake import connect
 from reliance.net.hello import PROTOCOL_VERSION, hello_name
+from reliance.net.link import Link, Outbox, SendBudget
 from reliance.net.peerbook import PeerEvent, next_state
 from reliance.net.server import Server, serve
 from reliance.replication.protocol import (
@@ -156,7 +156,7 @@ class _Peer:
     conn: SecureConnection | None = None
     conn_initiator: bytes = b""
     session: Session | None = None
-    outbox: _Outbox | None = None
+    outbox: Outbox | None = None
     backoff: float = 0.0
     next_dial: float = 0.0
     dialing: bool = False
@@ -187,119 +187,6 @@ class _Advert:
     next_dial: float = 0.0
     dialing: bool = False
     seen: float = 0.0
-
-
-class _SendBudget:
-    """The bytes waiting in every outbox, against one limit (`connections_outbox_total_bytes`)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self.outboxes: set[_Outbox] = set()
-
-    def grew(self) -> None:
-        """Over the limit: drop the outbox whose peer has left its next frame unread the longest (a peer
-        that reads sees its frames leave at once, however many were queued in a burst)."""
-        if self.size > self.limit:
-            waiting = [o for o in self.outboxes if o.frames]
-            if waiting:
-                stalled = min(waiting, key=lambda o: o.head_since)
-                stalled._fail(f"peer does not read: {stalled.size} bytes waiting while the node's are full")
-
-
-class _Outbox:
-    """The frames waiting to be sent on one connection, sent in order by one task.
-
-    Nothing that produces frames (a peer's own session, the fan-out of another peer's changes, the poll of
-    the store) ever waits on a socket: a peer that stops reading can only stall its own outbox. It is
-    dropped when one frame is not taken within `stall` seconds plus one second per 64 KiB, when more
-    than `limit` bytes wait, or when it has the most waiting while all outboxes together are over the
-    shared budget.
-    """
-
-    def __init__(
-        self,
-        conn: SecureConnection,
-        *,
-        stall: float,
-        limit: int,
-        budget: _SendBudget | None = None,
-    ) -> None:
-        self.conn = conn
-        self.stall = stall
-        self.limit = limit
-        self.budget = budget or _SendBudget(limit)
-        self.budget.outboxes.add(self)
-        self.frames: deque[bytes] = deque()
-        self.size = 0
-        self.head_since = 0.0  # when the first frame waiting became first
-        self.failure = ""
-        self._ready = asyncio.Event()
-        self._task = asyncio.ensure_future(self._pump())
-        self._closing: asyncio.Future[None] | None = None
-
-    def put(self, frames: list[bytes]) -> None:
-        if self.failure or not frames:
-            return
-        if not self.frames:
-            self.head_since = time.monotonic()
-        for frame in frames:
-            self.frames.append(frame)
-            self.size += len(frame)
-            self.budget.size += len(frame)
-        self._ready.set()
-        if self.size > self.limit:
-            self._fail(f"peer does not read: {self.size} bytes waiting to be sent")
-        else:
-            self.budget.grew()
-
-    async def flush(self, timeout: float) -> None:
-        """Wait (up to `timeout`) until everything queued was handed to the transport."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                while self.frames and not self.failure and not self._task.done():
-                    await asyncio.sleep(0.01)
-
-    async def close(self) -> None:
-        self._task.cancel()
-        self._release()
-        for task in (self._task, self._closing):
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-
-    def _fail(self, reason: str) -> None:
-        if not self.failure:
-            self.failure = reason
-            self._release()  # nothing more is sent: the frames waiting are dropped
-            self._closing = asyncio.ensure_future(self.conn.close())  # recv() raises at once
-
-    def _release(self) -> None:
-        self.budget.size -= self.size
-        self.budget.outboxes.discard(self)
-        self.frames.clear()
-        self.size = 0
-
-    async def _pump(self) -> None:
-        while True:
-            if not self.frames:
-                self._ready.clear()
-                await self._ready.wait()
-                continue
-            frame = self.frames[0]
-            try:
-                async with asyncio.timeout(self.stall + len(frame) / 65536):
-                    await self.conn.send(frame)
-            except TimeoutError:
-                self._fail(f"peer does not read: a {len(frame)}-byte message not taken in time")
-                return
-            except TransportError:
-                return
-            if self.frames and self.frames[0] is frame:
-                self.frames.popleft()
-                self.size -= len(frame)
-                self.budget.size -= len(frame)
-                self.head_since = time.monotonic()
 
 
 class _SyncWorker:
@@ -428,7 +315,7 @@ class Node:
         self._state_text = (
             ""  # node-state.json as last written, but its time: written again only if it differs
         )
-        self._send_budget = _SendBudget(self.limits.connections_outbox_total_bytes)
+        self._send_budget = SendBudget(self.limits.connections_outbox_total_bytes)
         self._server: Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -735,7 +622,7 @@ class Node:
             old = peer.conn
             await old.close()
         session = Session(self._host, peer_key=conn.remote_key)
-        outbox = _Outbox(
+        outbox = Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
             limit=2 * self.limits.max_frame + (1 << 20),
@@ -752,23 +639,28 @@ class Node:
         self._emit(ev.PEER_CONNECTED, f"connected to {peer.name or '?'} ({peer.peer_id[:14]}…)", peer.peer_id)
         self._write_state()
         reason = ""
+
+        def seen() -> None:
+            peer.last_seen = time.time()
+
+        async def opening(start: Callable[[], list[bytes]]) -> list[bytes]:
+            return await self._in_worker(start, urgent=True)
+
+        async def step(produce: Callable[[], list[bytes]]) -> list[bytes]:
+            return await self._in_worker(self._durably, produce)
+
+        link = Link(
+            session,
+            conn,
+            outbox,
+            on_events=functools.partial(self._handle_events, peer, session),
+            opening=opening,
+            step=step,
+            on_message=seen,
+            flush_timeout=min(5.0, self._transport_config.frame_timeout),
+        )
         try:
-            outbox.put(await self._in_worker(session.start, urgent=True))
-            while True:
-                data = await conn.recv()
-                peer.last_seen = time.time()
-                outbox.put(
-                    await self._in_worker(
-                        self._durably, functools.partial(session.receive, data, one_turn=True)
-                    )
-                )
-                # A frame may ask for more than one turn of work: the rest goes in turns, each a new
-                # job behind the other peers' waiting ones, and this peer's next frame waits for it.
-                while not (stop := await self._handle_events(peer, session)) and session.pending_work:
-                    outbox.put(await self._in_worker(self._durably, session.work))
-                if stop:
-                    await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
-                    break
+            await link.run()
         except ConnectionLost as exc:
             reason = outbox.failure or str(exc)
             if outbox.failure or not isinstance(exc, ConnectionClosed):
