@@ -234,3 +234,26 @@ async def test_adverts_noted_at_once_are_bounded(tmp_path: Path) -> None:
         assert {a.address[1] for a in node._adverts.values()} <= set(range(9000, 9100))
     finally:
         await node.stop()
+
+
+async def test_an_advertised_address_is_dialled_again_when_the_nodes_clock_passes_its_backoff(
+    tmp_path: Path,
+) -> None:
+    """The node's dialer runs on the clock it is given: a fake one moves the redial, no sleeping."""
+    now = [1000.0]
+    ws = Workspace.create(tmp_path / "home", "Alice")
+    node = Node(
+        ws, NodeConfig(mdns=False, write_state=False, redial_min=30.0, redial_max=60.0), clock=lambda: now[0]
+    )
+    try:
+        async with CountingListener() as listener:
+            node._on_found(advert("", "", listener.port))
+            dialled = []
+            for step in (0.0, 29.9, 0.1, 59.9, 0.1):
+                now[0] += step
+                node._redial_due()
+                await asyncio.gather(*node._tasks)
+                dialled.append(listener.accepted)
+            assert dialled == [1, 1, 2, 2, 3]  # at once, after 30 s, then after 60 s
+    finally:
+        await node.stop()
