@@ -149,3 +149,12 @@ def test_control_frames_keep_their_kind_and_flag() -> None:
     assert reader.next_frame() == Frame(KIND_PING, True, b"ab")
     assert reader.next_frame() == Frame(KIND_PING, False, b"")
     assert reader.next_frame() is None
+
+
+def test_the_frames_before_a_bad_length_are_taken_first() -> None:
+    sender, receiver = cipher_pair()
+    reader = FrameReader(receiver)
+    reader.feed(FrameWriter(sender).frame(KIND_PING, b"1") + b"\x00\x03abc")
+    assert reader.next_frame() == Frame(KIND_PING, False, b"1")
+    with pytest.raises(ConnectionLost, match="frame of 3 bytes"):
+        reader.next_frame()

@@ -19,6 +19,7 @@ together within ``max_message``. None of them does I/O: the connection reads, wa
 from __future__ import annotations
 
 import struct
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -129,45 +130,68 @@ class FrameReader:
     """Authenticated frames from the bytes of the wire, fed as they come (cut anywhere).
 
     ``wanted`` says how many more bytes the next frame needs: a reader that feeds no more than that never
-    holds more than one frame (2 + 65,535 bytes). A frame length that cannot hold a tag, or a frame that
-    fails authentication, is a ConnectionLost.
+    holds more than one frame (2 + 65,535 bytes), and a frame fed whole in one piece is kept without a
+    copy. A frame length that cannot hold a tag, or a frame that fails authentication, is a ConnectionLost
+    (raised by :meth:`next_frame` once the frames before it were taken).
     """
 
     def __init__(self, cipher: Cipher) -> None:
         self._cipher = cipher
-        self._buffer = bytearray()
+        self._head = bytearray()  # the next frame's length prefix, until it has its 2 bytes
+        self._size = -1  # the next frame's length, once its prefix is complete
+        self._body = bytearray()  # the part of its ciphertext fed so far
+        self._complete: deque[bytes] = deque()  # whole frames' ciphertexts, not taken yet
+        self._error: ConnectionLost | None = None
 
     @property
     def buffered(self) -> int:
-        """Bytes held: the start of a frame not complete yet."""
-        return len(self._buffer)
+        """Bytes held: the start of a frame not complete yet, and whole frames not taken yet."""
+        return len(self._head) + len(self._body) + sum(len(c) for c in self._complete)
 
     @property
     def wanted(self) -> int:
         """Bytes still missing before the next frame is complete (at least 1)."""
-        have = len(self._buffer)
-        if have < 2:
-            return 2 - have
-        size: int = U16.unpack_from(self._buffer)[0]
-        return max(1, 2 + size - have)
+        if self._size < 0:
+            return 2 - len(self._head)
+        return self._size - len(self._body)
 
     def feed(self, data: bytes) -> None:
-        self._buffer += data
+        end, i = len(data), 0
+        while i < end and self._error is None:
+            if self._size < 0:
+                take = min(2 - len(self._head), end - i)
+                self._head += data[i : i + take]
+                i += take
+                if len(self._head) == 2:
+                    size: int = U16.unpack(self._head)[0]
+                    self._head.clear()
+                    if size <= TAG_LEN:
+                        self._error = ConnectionLost(f"protocol violation: frame of {size} bytes")
+                    self._size = size
+                continue
+            need = self._size - len(self._body)
+            take = min(need, end - i)
+            if take == need and not self._body:
+                whole = bytes(data) if take == end else data[i : i + take]  # no copy of a frame fed whole
+            else:
+                self._body += data[i : i + take]
+                whole = b""
+                if take == need:
+                    whole = bytes(self._body)
+                    self._body.clear()
+            i += take
+            if take == need:
+                self._complete.append(whole)
+                self._size = -1
 
     def next_frame(self) -> Frame | None:
         """The next complete frame, decrypted, or None until more bytes come."""
-        buffer = self._buffer
-        if len(buffer) < 2:
+        if not self._complete:
+            if self._error is not None:
+                raise self._error
             return None
-        size = U16.unpack_from(buffer)[0]
-        if size <= TAG_LEN:
-            raise ConnectionLost(f"protocol violation: frame of {size} bytes")
-        if len(buffer) < 2 + size:
-            return None
-        ciphertext = bytes(buffer[2 : 2 + size])
-        del buffer[: 2 + size]
         try:
-            plaintext = bytes(self._cipher.decrypt(ciphertext))
+            plaintext = bytes(self._cipher.decrypt(self._complete.popleft()))
         except Exception:
             raise ConnectionLost("frame failed authentication") from None
         header = plaintext[0]
