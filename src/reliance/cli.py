@@ -20,6 +20,7 @@ from reliance.i18n import LANGS, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import ItemKind
 from reliance.model.codesocial import SECTIONS, section_id
+from reliance.model.dates import describe_span, parse_span
 from reliance.model.messages import InputError
 from reliance.workspace import Workspace
 
@@ -381,8 +382,11 @@ def _item_options(func: F) -> F:
         click.option("--description"),
         click.option("--tag", "tags", multiple=True, help="Repeat for several tags."),
         click.option("--place"),
-        click.option("--begins", help="ISO 8601 date or time."),
-        click.option("--ends", help="ISO 8601 date or time."),
+        click.option(
+            "--begins",
+            help="When it begins, as people write it: '14/07/2026 10h', '14 July 10am', 'demain 18h'.",
+        ),
+        click.option("--ends", help="When it ends: a time alone ('12h') is on the day it begins."),
         click.option("--reciprocity", help="gift, time, money, barter, or free text."),
         click.option("--status", help="draft, published, matched, archived."),
         click.option("--project", "linked_project", help="Linked project id."),
@@ -399,10 +403,42 @@ def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _read_dates(ctx: Context, fields: dict[str, Any], item_id: str | None = None) -> None:
+    """--begins and --ends as people write them, replaced in `fields` by the ISO 8601 the catalogue stores;
+    what was understood is shown back on stderr (stdout stays the id, for scripts) unless it was typed as
+    stored. For an update, a missing one is the item's stored value (an end alone is read from its
+    beginning)."""
+    typed = {name: fields.get(name) for name in ("begins", "ends")}
+    if typed["begins"] is None and typed["ends"] is None:
+        return
+    stored = {"begins": "", "ends": ""}
+    if item_id is not None and None in typed.values():
+        current = ctx.call("item.show", item_id=item_id)
+        stored = {name: str(current.get(name) or "") for name in stored}
+    lang = ctx.lang()
+    begins, ends = parse_span(
+        typed["begins"] if typed["begins"] is not None else stored["begins"],
+        typed["ends"] if typed["ends"] is not None else stored["ends"],
+        lang,
+    )
+    understood = {"begins": begins.iso() if begins else "", "ends": ends.iso() if ends else ""}
+    for name, text in typed.items():
+        if text is not None:
+            fields[name] = understood[name]
+    if any(text is not None and text.strip() != understood[name] for name, text in typed.items()):
+        click.echo(say("cli.when.understood", when=clean(describe_span(begins, ends, lang))), err=True)
+
+
 def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     if not fields.get("title"):
         fail(say("cli.item.needs_title"))
+    _read_dates(ctx, fields)
     echo(ctx.call("item.add", kind=kind, **_item_fields(fields))["id"])
+
+
+SEARCH_HELP = (
+    "Words that must all appear (in the title, text, place, tags or author's name; 'velo' finds 'Vélo')."
+)
 
 
 @cli.group()
@@ -434,12 +470,18 @@ def _make_shortcut(kind: ItemKind) -> None:
     @click.option("--tag", "tags", multiple=True)
     @click.option("--author")
     @click.option("--status")
+    @click.option("--search", help=SEARCH_HELP)
     @click.option("--json", "as_json", is_flag=True)
     @pass_ctx
     def list_(
-        ctx: Context, tags: tuple[str, ...], author: str | None, status: str | None, as_json: bool
+        ctx: Context,
+        tags: tuple[str, ...],
+        author: str | None,
+        status: str | None,
+        search: str | None,
+        as_json: bool,
     ) -> None:
-        _list_items(ctx, (kind.value,), tags, author, status, None, as_json)
+        _list_items(ctx, (kind.value,), tags, author, status, search, as_json)
 
     cli.add_command(group)
 
@@ -488,7 +530,7 @@ def _list_items(
 @click.option("--tag", "tags", multiple=True)
 @click.option("--author", help="Peer id of the author.")
 @click.option("--status")
-@click.option("--search", help="Words that must all appear.")
+@click.option("--search", help=SEARCH_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def item_list(
@@ -545,10 +587,10 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
 @pass_ctx
 def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     """Change fields of one of your items."""
-    changes = _item_fields(fields)
-    if not changes:
+    if not _item_fields(fields):
         fail(say("cli.item.nothing_to_update"))
-    echo(ctx.call("item.update", item_id=item_id.strip(), **changes)["id"])
+    _read_dates(ctx, fields, item_id.strip())
+    echo(ctx.call("item.update", item_id=item_id.strip(), **_item_fields(fields))["id"])
 
 
 @item.command("archive")
@@ -625,8 +667,14 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
+    except InputError as exc:  # a value typed on the command line: its option named, in the language
+        text = exc.text(message_lang())
+        if exc.field:
+            text = say("cli.option_error", option="--" + exc.field, text=text)
+        click.echo(say("cli.error", text=clean(text)), err=True)
+        return 1
     except RelianceError as exc:
-        text = exc.text(message_lang()) if isinstance(exc, InputError) else str(exc)
+        text = str(exc)
         click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:

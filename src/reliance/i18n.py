@@ -174,6 +174,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.code.no_amendment": ("pas encore de modification", "no amendment yet"),
     "cli.item.needs_title": ("un élément a besoin d'un titre (--title)", "an item needs a title (--title)"),
     "cli.item.nothing_found": ("rien trouvé", "nothing found"),
+    "cli.when.understood": ("reliance : compris : {when}", "reliance: understood: {when}"),
+    "cli.option_error": ("{option} : {text}", "{option}: {text}"),
     "cli.item.nothing_to_update": (
         "rien à modifier : donnez au moins une option (par ex. --title)",
         "nothing to update: give at least one option (e.g. --title)",
@@ -566,6 +568,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field.factor": ("Facteur de reconnaissance (%)", "Acknowledgement factor (%)"),
     "field.pool": ("Somme à partager (EUR)", "Pool to share (EUR)"),
+    "hint.begins": ("14/07/2026 10h, samedi 14h, demain 18h", "14/07/2026 10am, saturday 2pm, tomorrow 6pm"),
+    "hint.ends": ("12h, ou 15/07/2026 2h", "noon, or 15/07/2026 2am"),
+    "hint.when_understood": ("Compris : {when}", "Understood: {when}"),
     "hint.tags": ("séparés par des espaces : pain solidarité", "separated by spaces: bread solidarity"),
     "hint.reciprocity": ("don, temps, argent, troc, ou en clair", "gift, time, money, barter, or in words"),
     "hint.message": ("un mot pour l'auteur", "a word for the author"),

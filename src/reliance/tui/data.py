@@ -27,6 +27,7 @@ from reliance.doc import project as pdoc
 from reliance.drafts import DraftStore
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, private_dir
+from reliance.model import search
 from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
@@ -287,7 +288,8 @@ def save_follows(home: Path, follows: Iterable[str]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One catalogue line: the item, its author's name, and the lower-case text searched as you type."""
+    """One catalogue line: the item, its author's name, and the folded text searched as you type
+    (`reliance.model.search`: without case or accents)."""
 
     item: Item
     author_name: str
@@ -295,8 +297,7 @@ class Row:
 
 
 def make_row(item: Item, author_name: str) -> Row:
-    hay = " ".join((item.title, item.description, item.place, " ".join(item.tags), author_name)).lower()
-    return Row(item, author_name, hay)
+    return Row(item, author_name, search.haystack(item, author_name))
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,8 @@ class CatalogueFilter:
     text: str = ""
 
     def words(self) -> list[str]:
-        return self.text.lower().split()
+        """The words typed, folded as `Row.hay` is: "Velo" finds "vélo"."""
+        return list(search.query_words(self.text))
 
     def apply(self, rows: list[Row]) -> list[Row]:
         """The rows that match, in order: one tight pass per criterion (about 1 µs per row)."""

@@ -19,6 +19,8 @@ from reliance.errors import RelianceError
 from reliance.i18n import kind_label, status_label, t
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags
+from reliance.model.dates import describe_span, parse_span
+from reliance.model.messages import InputError
 from reliance.tui.widgets import AppFooter, QrCode, localize_bindings, plain, plain_options
 
 if TYPE_CHECKING:
@@ -85,13 +87,32 @@ class Dialog(ModalScreen[T]):
         self.dismiss(None)
 
     def action_submit(self) -> None:
+        for shown in self.query(".field-error.shown"):
+            shown.remove_class("shown")
         try:
             result = self.result()
+        except InputError as exc:
+            self.show_input_error(exc)
+            return
         except (RelianceError, ValueError) as exc:
             self.notify(str(exc), title=self.t("error.title"), severity="error")
             return
         if result is not None:
             self.dismiss(result)
+
+    def show_input_error(self, error: InputError) -> None:
+        """The error in the interface's language, next to the field at fault, which gets the focus; a
+        notification when the form has no such field."""
+        text = error.text(self.rapp.lang)
+        fields = self.query(f"#{error.field}") if error.field else None
+        places = self.query(f"#{error.field}-error") if error.field else None
+        if not fields or not places:
+            self.notify(text, title=self.t("error.title"), severity="error")
+            return
+        place = places.first(Static)
+        place.update(plain(text, multiline=True))
+        place.add_class("shown")
+        fields.first().focus()
 
     def result(self) -> T | None:
         return None
@@ -102,6 +123,8 @@ class Dialog(ModalScreen[T]):
     def field(self, label_key: str, widget: Any, hint_key: str = "") -> ComposeResult:
         yield Label(self.t(label_key), classes="field-label")
         yield widget
+        if widget.id:  # where an error about this field goes (`show_input_error`); hidden until then
+            yield Static("", id=f"{widget.id}-error", classes="field-error")
         if hint_key:
             yield Static(self.t(hint_key), classes="field-hint")
 
@@ -285,14 +308,20 @@ class ItemForm(Dialog[Item]):
                 yield from self.field(
                     "field.begins",
                     Input(
-                        item.begins if item else "", id="begins", placeholder="2026-07-14T18:00", compact=True
+                        item.begins if item else "",
+                        id="begins",
+                        placeholder=self.t("hint.begins"),
+                        compact=True,
                     ),
                 )
             with Vertical():
                 yield from self.field(
                     "field.ends",
-                    Input(item.ends if item else "", id="ends", placeholder="2026-07-14T20:00", compact=True),
+                    Input(
+                        item.ends if item else "", id="ends", placeholder=self.t("hint.ends"), compact=True
+                    ),
                 )
+        yield Static(self._understood(), id="when-understood", classes="field-hint")
         yield from self.field(
             "field.reciprocity",
             Input(
@@ -331,11 +360,30 @@ class ItemForm(Dialog[Item]):
         event.prevent_default()  # not Dialog.on_input_submitted
         self.focus_next()
 
+    def _typed_dates(self) -> tuple[str, str]:
+        if self.is_mounted:
+            return self.value("begins"), self.value("ends")
+        return (self.item.begins, self.item.ends) if self.item else ("", "")
+
+    def _understood(self) -> str:
+        """What the date fields are understood as, in words, shown back as they are typed."""
+        begins, ends = self._typed_dates()
+        try:
+            span = describe_span(*parse_span(begins, ends, self.rapp.lang), self.rapp.lang)
+        except InputError:
+            return ""  # said when saving, next to the field
+        return self.t("hint.when_understood", when=span) if span else ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("begins", "ends"):
+            self.query_one("#when-understood", Static).update(plain(self._understood()))
+
     def result(self) -> Item:
         kind = self.query_one("#kind", Select).value
         status = self.query_one("#status", Select).value
         project = self.query_one("#project", Select).value
         raw_tags = self.value("tags").replace(",", " ").split()
+        begins, ends = parse_span(self.value("begins"), self.value("ends"), self.rapp.lang)
         draft = Item(
             id=self.item.id if self.item else "draft",
             kind=ItemKind(str(kind)),
@@ -344,8 +392,8 @@ class ItemForm(Dialog[Item]):
             description=self.query_one("#description", TextArea).text,
             tags=normalise_tags(raw_tags),
             place=self.value("place"),
-            begins=self.value("begins"),
-            ends=self.value("ends"),
+            begins=begins.iso() if begins else "",
+            ends=ends.iso() if ends else "",
             status=Status(str(status)),
             reciprocity=self.value("reciprocity"),
             project="" if project is Select.NULL else str(project),

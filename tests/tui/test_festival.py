@@ -1,0 +1,122 @@
+"""A festival day in the app, in French and in English: dates as people write them, the programme, search
+without accents, and amounts in the units people count in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from reliance.i18n import t
+from reliance.model.dates import parse_span
+from reliance.model.messages import InputError
+from reliance.tui.app import RelianceApp, create_app
+from reliance.tui.catalogue import CatalogueScreen
+from reliance.tui.dialogs import ItemForm
+from reliance.tui.node import no_node_factory
+from reliance.workspace import ItemFilter, Workspace
+from tests.tui.conftest import go_to, settle, shown_text
+
+SIZE = (120, 40)
+
+
+def offline(home: Path, lang: str) -> RelianceApp:
+    return create_app(home, node_factory=no_node_factory, lang=lang)
+
+
+def static_text(form: ItemForm, selector: str) -> str:
+    return str(form.query_one(selector, Static).render())
+
+
+async def open_new_item_form(app: RelianceApp, pilot: object) -> ItemForm:
+    await settle(app, pilot)  # type: ignore[arg-type]
+    await go_to(app, pilot, "3")  # type: ignore[arg-type]
+    await pilot.press("n")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    form = app.screen
+    assert isinstance(form, ItemForm)
+    return form
+
+
+# -- 1. dates as people write them -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "begins", "ends", "understood"),
+    [
+        ("fr", "14/07/2030 10h", "12h", "Compris : dimanche 14 juillet 2030, 10:00–12:00"),
+        ("en", "14 July 2030 10am", "noon", "Understood: Sunday 14 July 2030, 10:00–12:00"),
+    ],
+)
+async def test_the_item_form_reads_dates_as_people_write_them(
+    home: Path, lang: str, begins: str, ends: str, understood: str
+) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_new_item_form(app, pilot)
+        await pilot.press(*"Cours de soudure")
+        form.query_one("#begins", Input).value = begins
+        form.query_one("#ends", Input).value = ends
+        await pilot.pause()
+        assert static_text(form, "#when-understood") == understood  # shown back before saving
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CatalogueScreen)
+    [stored] = Workspace.open(home).items(ItemFilter(text="soudure"))
+    assert (stored.begins, stored.ends) == ("2030-07-14T10:00", "2030-07-14T12:00")  # ISO 8601 as before
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_a_date_not_understood_is_said_next_to_its_field_which_gets_the_focus(
+    home: Path, lang: str
+) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_new_item_form(app, pilot)
+        await pilot.press(*"Cours de soudure")
+        form.query_one("#begins", Input).value = "14/07/2030 10h"
+        form.query_one("#ends", Input).value = "n'importe quand"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # not saved
+        error = form.query_one("#ends-error", Static)
+        assert error.display and not form.query_one("#begins-error", Static).display
+        expected = t("when.error.unknown", lang, text="n'importe quand")
+        assert str(error.render()) == expected
+        assert app.focused is form.query_one("#ends", Input)
+        # corrected, the error goes and the item is saved
+        form.query_one("#ends", Input).value = "13/07/2030"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        with pytest.raises(InputError) as before:
+            parse_span("14/07/2030 10h", "13/07/2030", lang)
+        assert error.display and str(error.render()) == before.value.text(lang)
+        form.query_one("#ends", Input).value = "12h"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CatalogueScreen)
+    assert [i.ends for i in Workspace.open(home).items(ItemFilter(text="soudure"))] == ["2030-07-14T12:00"]
+
+
+# -- 7. search without case or accents --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_the_catalogue_search_ignores_case_and_accents(home: Path, lang: str) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await go_to(app, pilot, "3")
+        await pilot.press("slash", *"VELOS")
+        await pilot.pause()
+        table = app.screen.query_one("#items")
+        assert "Atelier réparation de vélos" in shown_text(table)
+        assert [r.item.title for r in table.rows] == ["Atelier réparation de vélos"]  # type: ignore[attr-defined]
+        await pilot.press(*["backspace"] * 5, *"petrir")
+        await pilot.pause()
+        assert [r.item.title for r in table.rows] == ["Bras pour pétrir le samedi"]  # type: ignore[attr-defined]
+        await pilot.press(*["backspace"] * 6, *"SACHA")  # an author's name
+        await pilot.pause()
+        assert len(table.rows) == 4  # type: ignore[attr-defined]
+        assert {r.author_name for r in table.rows} == {"Sacha"}  # type: ignore[attr-defined]
