@@ -139,3 +139,160 @@ def test_search_ignores_case_and_accents_over_every_field(fr: Cli) -> None:
     assert found("velo", shortcut="offer") == {velo}
     assert found("velo", shortcut="event") == set()
     assert "Réparation de VÉLO" in ok(fr("item", "list", "--search", "reparation"))
+
+
+# -- 2. the programme ------------------------------------------------------------------------------------
+
+
+def festival(run: Cli) -> dict[str, str]:
+    """A concert, a dated offer, a daily breakfast over three days, an undated event and an undated offer."""
+    ids = {
+        "concert": ok(
+            run(
+                "event", "add", "--title", "Concert", "--place", "Jardin",
+                "--begins", "2030-07-14T20:30", "--ends", "2030-07-14T22:00",
+            )
+        ),
+        "offer": ok(
+            run(
+                "offer", "add", "--title", "Atelier pain", "--place", "Fournil",
+                "--begins", "2030-07-14T10:00", "--ends", "2030-07-14T12:00",
+            )
+        ),
+        "breakfast": ok(
+            run(
+                "event", "add", "--title", "Petit-déjeuner", "--place", "Cour",
+                "--begins", "2030-07-13T08:00", "--ends", "2030-07-13T09:00",
+                "--repeat", "daily", "--until", "2030-07-15",
+            )
+        ),
+        "someday": ok(run("event", "add", "--title", "Bal un jour")),
+        "bread": ok(run("offer", "add", "--title", "Pain sans date")),
+    }  # fmt: skip
+    return {name: value.strip() for name, value in ids.items()}
+
+
+@pytest.fixture(scope="module")
+def programmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, dict[str, str]]:
+    """A French home holding `festival` (built once: the tests below only read it)."""
+    run = make_home(tmp_path_factory.mktemp("programme") / "fr", "Zoé", "fr")
+    return run, festival(run)
+
+
+def test_programme_lists_events_and_dated_items_by_day_with_time_and_place(
+    programmed: tuple[Cli, dict[str, str]],
+) -> None:
+    fr, ids = programmed
+    data = as_json(fr("programme", "--json"))
+    by_day = {
+        d["day"]: [(e["id"], e["starts_at"], e["ends_at"], e["place"]) for e in d["entries"]]
+        for d in data["days"]
+    }
+    assert by_day == {
+        "2030-07-13": [(ids["breakfast"], "08:00", "09:00", "Cour")],
+        "2030-07-14": [
+            (ids["breakfast"], "08:00", "09:00", "Cour"),
+            (ids["offer"], "10:00", "12:00", "Fournil"),  # a dated offer is on the programme
+            (ids["concert"], "20:30", "22:00", "Jardin"),
+        ],
+        "2030-07-15": [(ids["breakfast"], "08:00", "09:00", "Cour")],
+    }
+    assert [e["occurrence"] for d in data["days"] for e in d["entries"] if e["id"] == ids["breakfast"]] == [
+        0,
+        1,
+        2,
+    ]
+    assert [u["id"] for u in data["undated"]] == [ids["someday"]]  # undated events apart; offers not at all
+    assert data["days"][1]["entries"][1]["author_name"] == "Zoé"
+
+    text = ok(fr("programme"))
+    assert "dimanche 14 juillet 2030" in text and "samedi 13 juillet 2030" in text
+    day = text.split("dimanche 14 juillet 2030")[1].split("lundi")[0]
+    lines = [line.split() for line in day.strip().splitlines()]
+    assert [line[0] for line in lines] == ["08:00–09:00", "10:00–12:00", "20:30–22:00"]
+    assert "Fournil" in day and "Atelier pain" in day and "Jardin" in day
+    assert "Sans date" in text and "Bal un jour" in text
+
+
+def test_programme_of_one_day_as_people_write_it(programmed: tuple[Cli, dict[str, str]], en: Cli) -> None:
+    fr, ids = programmed
+    for day in ("14/07/2030", "2030-07-14", "14 juillet 2030"):
+        data = as_json(fr("programme", "--day", day, "--json"))
+        assert [d["day"] for d in data["days"]] == ["2030-07-14"], day
+        assert [e["id"] for e in data["days"][0]["entries"]] == [
+            ids["breakfast"],
+            ids["offer"],
+            ids["concert"],
+        ]
+        assert data["undated"] == []
+    assert ok(fr("programme", "--day", "16/07/2030")) == "Rien au programme ce jour-là.\n"
+    assert ok(en("programme", "--day", "16/07/2030")) == "Nothing on the programme that day.\n"
+    error = one_line_error(en("programme", "--day", "whenever"))
+    assert error.startswith("reliance: error: --day: “whenever”: not understood as a date.")
+
+
+def test_event_list_prints_date_time_and_place(programmed: tuple[Cli, dict[str, str]], en: Cli) -> None:
+    fr, _ = programmed
+    lines = ok(fr("event", "list")).splitlines()
+    [concert] = [line for line in lines if "Concert" in line]
+    assert "dimanche 14 juillet 2030, 20:30–22:00" in concert and "Jardin" in concert
+    [breakfast] = [line for line in lines if "Petit-déjeuner" in line]
+    assert "tous les jours jusqu'au" in breakfast
+    ok(
+        en(
+            "event",
+            "add",
+            "--title",
+            "Ball",
+            "--place",
+            "Barn",
+            "--begins",
+            "2030-07-14",
+            "--repeat",
+            "weekly",
+            "--until",
+            "2030-08-01",
+        )
+    )
+    [ball] = ok(en("event", "list")).splitlines()
+    assert "Sunday 14 July 2030" in ball and "Barn" in ball and "every Sunday until" in ball
+
+
+def test_a_repetition_in_words_and_its_errors(fr: Cli) -> None:
+    item_id = ok(
+        fr(
+            "event",
+            "add",
+            "--title",
+            "Yoga",
+            "--begins",
+            "14/07/2030 7h",
+            "--repeat",
+            "weekly",
+            "--until",
+            "4 août 2030",
+        )
+    ).strip()
+    assert as_json(fr("item", "show", item_id, "--json"))["repeat"] == {
+        "freq": "weekly",
+        "until": "2030-08-04",
+    }
+    error = one_line_error(fr("event", "add", "--title", "x", "--repeat", "daily", "--until", "2030-08-01"))
+    assert error.startswith("reliance : erreur : --repeat : Une répétition a besoin d'une date de début.")
+    error = one_line_error(
+        fr(
+            "event",
+            "add",
+            "--title",
+            "x",
+            "--begins",
+            "2030-07-14",
+            "--repeat",
+            "sometimes",
+            "--until",
+            "2030-08-01",
+        )
+    )
+    assert "--repeat" in error and "sometimes" in error
+    assert ok(fr("item", "update", item_id, "--repeat", "none")).strip() == item_id
+    assert as_json(fr("item", "show", item_id, "--json"))["repeat"] is None

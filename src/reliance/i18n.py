@@ -175,6 +175,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.item.needs_title": ("un élément a besoin d'un titre (--title)", "an item needs a title (--title)"),
     "cli.item.nothing_found": ("rien trouvé", "nothing found"),
     "cli.when.understood": ("reliance : compris : {when}", "reliance: understood: {when}"),
+    "cli.when.repeating": ("{when}, {repeat}", "{when}, {repeat}"),
+    "cli.programme.empty": ("Rien au programme.", "Nothing on the programme."),
+    "cli.programme.empty_day": ("Rien au programme ce jour-là.", "Nothing on the programme that day."),
+    "cli.programme.with_kind": ("{title} ({kind})", "{title} ({kind})"),
     "cli.option_error": ("{option} : {text}", "{option}: {text}"),
     "cli.item.nothing_to_update": (
         "rien à modifier : donnez au moins une option (par ex. --title)",
@@ -755,6 +759,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "programme.empty": ("Aucun événement ce jour-là.", "No event on that day."),
     "programme.no_date": ("Sans date", "No date"),
     "programme.all_day": ("journée", "all day"),
+    "programme.with_kind": ("{title} ({kind})", "{title} ({kind})"),
     # projects
     "projects.list": ("Projets", "Projects"),
     "projects.none": ("Aucun projet : n pour en créer un.", "No project: n creates one."),
@@ -1165,6 +1170,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "repeat.daily": ("tous les jours jusqu'au {until}", "every day until {until}"),
     "repeat.weekly": ("chaque {weekday} jusqu'au {until}", "every {weekday} until {until}"),
+    "repeat.error.until_alone": (
+        "Jusqu'à quand, sans répétition : ajoutez --repeat daily ou weekly.",
+        "An end of repetition without one: add --repeat daily or weekly.",
+    ),
     "repeat.error.freq": (
         "Répétition « {value} » inconnue : daily (tous les jours) ou weekly (chaque semaine).",
         "Unknown repetition “{value}”: daily or weekly.",

@@ -9,12 +9,15 @@ import pytest
 from textual.widgets import Input, Static
 
 from reliance.i18n import t
+from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat
 from reliance.model.dates import parse_span
 from reliance.model.messages import InputError
 from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.catalogue import CatalogueScreen
+from reliance.tui.data import ParticipantView, load_cache, save_cache
 from reliance.tui.dialogs import ItemForm
 from reliance.tui.node import no_node_factory
+from reliance.tui.widgets import VirtualTable
 from reliance.workspace import ItemFilter, Workspace
 from tests.tui.conftest import go_to, settle, shown_text
 
@@ -120,3 +123,80 @@ async def test_the_catalogue_search_ignores_case_and_accents(home: Path, lang: s
         await pilot.pause()
         assert len(table.rows) == 4  # type: ignore[attr-defined]
         assert {r.author_name for r in table.rows} == {"Sacha"}  # type: ignore[attr-defined]
+
+
+# -- 2. the programme ------------------------------------------------------------------------------------
+
+
+def add_dated_offer_and_breakfast(home: Path) -> None:
+    ws = Workspace.open(home)
+    ws.add_item(
+        Item(
+            "",
+            ItemKind.OFFER,
+            "Atelier pain",
+            "",
+            place="Fournil",
+            begins="2026-07-14T10:00",
+            ends="2026-07-14T12:00",
+        )
+    )
+    ws.add_item(
+        Item(
+            "",
+            ItemKind.EVENT,
+            "Petit-déjeuner",
+            "",
+            place="Cour",
+            begins="2026-07-14T08:00",
+            ends="2026-07-14T09:00",
+            repeat=Repeat(Frequency.DAILY, "2026-07-16"),
+        )
+    )
+
+
+@pytest.mark.parametrize(("lang", "offer"), [("fr", "Atelier pain (Offre)"), ("en", "Atelier pain (Offer)")])
+async def test_programme_shows_dated_items_beside_events_and_repetitions(
+    home: Path, lang: str, offer: str
+) -> None:
+    add_dated_offer_and_breakfast(home)
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await go_to(app, pilot, "4")
+        events = app.screen.query_one("#events", VirtualTable)
+        assert [r.item.title for r in events.rows] == [
+            "Petit-déjeuner",
+            "Atelier pain",  # a dated offer, beside the events
+            "Atelier réparation de vélos",
+            "Concert sous le tilleul",
+        ]
+        text = shown_text(events)
+        assert "08:00–09:00" in text and "10:00–12:00" in text and offer in text and "Fournil" in text
+        await pilot.press("right")
+        await pilot.pause()
+        assert [r.item.title for r in events.rows] == ["Petit-déjeuner", "Visite du jardin partagé"]
+        await pilot.press("right")
+        await pilot.pause()
+        assert [r.item.title for r in events.rows] == ["Petit-déjeuner"]  # its last occurrence
+        days = shown_text(app.screen.query_one("#days"))
+        assert ("jeu. 16 juil. 2026  1" if lang == "fr" else "Thu 16 Jul 2026  1") in days
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Petit-déjeuner" in str(app.screen.query_one("#details-text").render())
+
+
+def test_the_catalogue_cache_keeps_repetitions(home: Path) -> None:
+    """The app starts from its cache: a repeating item read from it still shows its occurrences."""
+    breakfast = Item(
+        "0123456789abcdef",
+        ItemKind.EVENT,
+        "Petit-déjeuner",
+        "rl",
+        begins="2026-07-14T08:00",
+        repeat=Repeat(Frequency.WEEKLY, "2026-08-01"),
+        capacity=12,
+    )
+    save_cache(home, [ParticipantView("rl", (1, 2, 3), "Zoé", (breakfast,), (), ())])
+    [view] = load_cache(home).values()
+    assert view.items == (breakfast,) and view.items[0].repeat == breakfast.repeat

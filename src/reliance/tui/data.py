@@ -28,7 +28,7 @@ from reliance.drafts import DraftStore
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, private_dir
 from reliance.model import search
-from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Status
+from reliance.model.catalogue import Answer, AnswerKind, Frequency, Item, ItemKind, Repeat, Status
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
 if TYPE_CHECKING:  # the economy is imported when the first project is read, after the first frame
@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the economy is imported when the first project is read, aft
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: items keep their repetition and capacity
 CACHE_FILE = Path("cache") / "tui-catalogue.msgpack"
 UI_FILE = "ui.json"
 FEED_LIMIT = 500
@@ -188,6 +188,8 @@ def _item_row(item: Item) -> list[Any]:
         item.project,
         item.created,
         item.updated,
+        item.repeat.to_json() if item.repeat is not None else None,
+        item.capacity,
     ]
 
 
@@ -207,6 +209,8 @@ def _item_from_row(row: list[Any]) -> Item:
         project=row[11],
         created=row[12],
         updated=row[13],
+        repeat=Repeat(Frequency(row[14]["freq"]), str(row[14]["until"])) if row[14] else None,
+        capacity=row[15],
     )
 
 
