@@ -4,6 +4,8 @@ programme, search without accents, and money in the units people count in."""
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from reliance import projects
 from reliance.i18n import t
 from reliance.model.dates import describe_span, parse_span
+from reliance.workspace import Workspace
 
-from .conftest import CliResult, run_cli
+from .conftest import RELIANCE, CliResult, run_cli
 
 Cli = Callable[..., CliResult]
 
@@ -296,3 +300,92 @@ def test_a_repetition_in_words_and_its_errors(fr: Cli) -> None:
     assert "--repeat" in error and "sometimes" in error
     assert ok(fr("item", "update", item_id, "--repeat", "none")).strip() == item_id
     assert as_json(fr("item", "show", item_id, "--json"))["repeat"] is None
+
+
+# -- 9. money as people write it ---------------------------------------------------------------------------
+
+
+def ledger_amounts(run: Cli, project: str) -> list[tuple[str, int, str]]:
+    return sorted(
+        (e["kind"], e["amount"], e["unit"]) for e in as_json(run("project", "ledger", project, "--json"))
+    )
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_amounts_are_typed_in_major_units_and_stored_in_minor_units(tmp_path: Path, lang: str) -> None:
+    run = make_home(tmp_path / lang, "Zoé", lang)
+    project = ok(run("project", "create", "Fournil")).strip()
+    for amount in ("250,00", "250.50 €"):
+        ok(run("project", "contribute", project, "--kind", "money", "--amount", amount, "--unit", "EUR"))
+    ok(run("project", "contribute", project, "--kind", "time", "--amount", "1h30", "--unit", "min"))
+    ok(run("project", "record", project, "--kind", "revenue", "--amount", "1 000", "--unit", "EUR"))
+    assert ledger_amounts(run, project) == [
+        ("contribution", 90, "min"),
+        ("contribution", 25000, "EUR"),
+        ("contribution", 25050, "EUR"),
+        ("revenue", 100000, "EUR"),
+    ]
+    # the credit floor too, and it is said back in major units
+    said = ok(run("project", "limit", project, "*", "EUR", "-50"))
+    assert ("-50,00 EUR" if lang == "fr" else "-50.00 EUR") in said
+    [limit] = projects.ledger_view(projects.open_project(Workspace.open(tmp_path / lang), project)).limits
+    assert (limit.unit, limit.floor) == ("EUR", -5000)
+
+    error = one_line_error(
+        run("project", "contribute", project, "--kind", "money", "--amount", "12,345", "--unit", "EUR")
+    )
+    if lang == "fr":
+        assert error == "reliance : erreur : --amount : « 12,345 » est ambigu : écrivez 12345 ou 12,345.\n"
+    else:
+        assert error == "reliance: error: --amount: “12,345” is ambiguous: write 12345 or 12.345.\n"
+    error = one_line_error(
+        run("project", "record", project, "--kind", "expense", "--amount", "3 $", "--unit", "EUR")
+    )
+    assert "--amount" in error and "USD" in error
+    assert len(ledger_amounts(run, project)) == 4  # nothing written
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_dividend_accounts_for_every_cent_and_an_empty_pool_asks_first(tmp_path: Path, lang: str) -> None:
+    run = make_home(tmp_path / lang, "Zoé", lang)
+    project = ok(run("project", "create", "Fournil")).strip()
+    ok(run("project", "contribute", project, "--kind", "time", "--amount", "90", "--unit", "min"))
+    data = as_json(run("project", "dividend", project, "--pool", "1000,01", "--json"))
+    assert data["pool"] == 100001 and data["unit"] == "EUR" and data["id"] is None
+    assert data["reserve"] + sum(line["amount"] for line in data["lines"]) == 100001  # every cent
+    # no revenue: an empty pool is not recorded without --yes
+    refused = one_line_error(run("project", "dividend", project, "--record"))
+    assert refused.startswith(
+        "reliance : erreur : rien à partager" if lang == "fr" else "reliance: error: nothing to share"
+    )
+    assert "--yes" in refused
+    assert ledger_amounts(run, project) == [("contribution", 90, "min")]
+    recorded = as_json(run("project", "dividend", project, "--record", "--yes", "--json"))
+    assert recorded["pool"] == 0 and recorded["id"]
+
+
+def readme_block(title: str) -> list[str]:
+    """The commands of the README's shell block that follows `title`, continuation lines joined."""
+    text = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    block = text.split(title, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [
+        line.split("  #", 1)[0].strip() for line in block.replace("\\\n", " ").splitlines() if line.strip()
+    ]
+
+
+def test_the_readme_dividend_example_works_on_a_fresh_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert run_cli(home, "init", "--name", "Camille").code == 0
+    commands = [c for c in readme_block("Projects and their ledger:") if "rl…" not in c and "<id>" not in c]
+    assert any("dividend" in c and "--record" in c for c in commands)
+    script = "\n".join(["set -e", *commands])
+    bindir = RELIANCE.parent
+    env = {
+        "PATH": f"{bindir}:/usr/bin:/bin",
+        "RELIANCE_HOME": str(home),
+        "LC_ALL": "C.UTF-8",
+        "HOME": str(tmp_path),
+    }
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr + "\n" + shlex.join(commands)
+    assert "recorded" in done.stdout or "enregistr" in done.stdout

@@ -209,6 +209,7 @@ def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
 def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_passphrase: bool) -> None:
     """reliance: your social code, offers and needs, and project ledgers, shared peer to peer."""
     ctx.obj = Context(resolve_home(home), passphrase_file, ask_passphrase)
+    ctx.obj.lang()  # now: an error raised before anything else asked is said in the home's language too
     ctx.call_on_close(ctx.obj.finish)
     if ctx.invoked_subcommand is None:
         from reliance.tui.app import run_app

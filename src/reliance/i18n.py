@@ -276,6 +276,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.dividend.note": ("  note : {note}", "  note: {note}"),
     "cli.dividend.recorded": ("enregistrée sous {id}", "recorded as {id}"),
+    "cli.dividend.empty_pool": (
+        "rien à partager ({pool}) : ajoutez --yes pour enregistrer quand même une distribution vide",
+        "nothing to share ({pool}): add --yes to record an empty distribution all the same",
+    ),
     "cli.dividend.confirmed": (
         "✓ confirmée : le recalcul donne les mêmes versements",
         "✓ confirmed: recomputing gives the same payouts",
