@@ -548,7 +548,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.id": ("Identifiant", "Id"),
     "field.message": ("Message (facultatif)", "Message (optional)"),
     "field.entry_kind": ("Nature", "Kind"),
-    "field.amount": ("Montant (entier)", "Amount (whole number)"),
+    "field.amount": ("Montant", "Amount"),
     "field.unit": ("Unité", "Unit"),
     "field.note": ("Note", "Note"),
     "field.counterparty": ("Vers", "To"),
@@ -587,8 +587,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The author will see your answer at the next sync.",
     ),
     "hint.amount": (
-        "en unités entières : minutes, centimes (1500 = 15,00 EUR)",
-        "in whole units: minutes, cents (1500 = 15.00 EUR)",
+        "dans l'unité ci-dessous, comme on l'écrit : 250, 250,00, 1 250,50 € ; du temps en min aussi 1h30",
+        "in the unit below, as people write it: 250, 250.00, €1,250.50; time in min also 1h30",
     ),
     "hint.dimensions": ("nom=entier, par ex. joie=2 kg=3", "name=integer, e.g. joy=2 kg=3"),
     "hint.address": (
@@ -631,6 +631,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "confirm.reverse": (
         "Annuler l'écriture de {amount} ({note}) par une écriture inverse ? Rien n'est effacé.",
         "Reverse the entry of {amount} ({note}) with an opposite entry? Nothing is erased.",
+    ),
+    "confirm.distribution_empty": (
+        "Rien à partager ({pool}) : enregistrer quand même une distribution vide dans {project} ?",
+        "Nothing to share ({pool}): record an empty distribution in {project} all the same?",
     ),
     "confirm.distribution": (
         "Enregistrer la distribution de {pool} dans {project} ? Tout le monde pourra la recalculer.",
@@ -825,6 +829,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Somme partagée : {pool} (politique v{version}) — d pour une autre somme",
         "Pool: {pool} (policy v{version}) — d for another amount",
     ),
+    "projects.stand_in_record": (
+        "Pas encore de recette : choisissez d'abord la somme à partager (d).",
+        "No revenue yet: choose the pool to share first (d).",
+    ),
     "projects.pool_stand_in": (
         "Pas encore de recette : aperçu avec {pool} (politique v{version}) — d pour une autre somme",
         "No revenue yet: preview with {pool} (policy v{version}) — d for another amount",
@@ -840,9 +848,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dialog.limit": ("Limite de crédit", "Credit limit"),
     "dialog.policy": ("Nouvelle politique de dividende", "New dividend policy"),
     "field.member": ("Membre", "Member"),
-    "field.floor": ("Plancher (≤ 0, en unités entières)", "Floor (≤ 0, whole units)"),
+    "field.floor": ("Plancher (≤ 0)", "Floor (≤ 0)"),
     "field.policy_file": ("Fichier JSON de la politique", "Policy JSON file"),
-    "hint.floor": ("par ex. -5000 = 50,00 EUR de dette au plus", "e.g. -5000 = at most 50.00 EUR of debt"),
+    "hint.floor": ("par ex. -50 = 50,00 EUR de dette au plus", "e.g. -50 = at most 50.00 EUR of debt"),
     "error.floor": (
         "Un plancher est un entier négatif ou nul.",
         "A floor is a whole number at or below zero.",
@@ -1243,6 +1251,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "amount.error.negative": (
         "« {text} » : un montant est positif.",
         "“{text}”: an amount is positive.",
+    ),
+    "amount.error.zero": (
+        "« {text} » : un montant est plus grand que zéro.",
+        "“{text}”: an amount is above zero.",
+    ),
+    "amount.error.floor": (
+        "« {text} » : un plancher de crédit est zéro ou en dessous (par ex. -50).",
+        "“{text}”: a credit floor is zero or below (e.g. -50).",
     ),
     "amount.error.range": (
         "« {text} » est trop grand.",

@@ -6,20 +6,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
 
+from reliance import projects
+from reliance.economy import format_amount
 from reliance.i18n import t
+from reliance.model.amounts import parse_amount
 from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat
 from reliance.model.dates import parse_span
 from reliance.model.messages import InputError
 from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.catalogue import CatalogueScreen
 from reliance.tui.data import ParticipantView, load_cache, save_cache
-from reliance.tui.dialogs import ItemForm
+from reliance.tui.dialogs import ConfirmDialog, EntryDialog, ItemForm
 from reliance.tui.node import no_node_factory
+from reliance.tui.projects import ProjectsScreen
 from reliance.tui.widgets import VirtualTable
 from reliance.workspace import ItemFilter, Workspace
 from tests.tui.conftest import go_to, settle, shown_text
+from tests.tui.world import World
 
 SIZE = (120, 40)
 
@@ -200,3 +206,81 @@ def test_the_catalogue_cache_keeps_repetitions(home: Path) -> None:
     save_cache(home, [ParticipantView("rl", (1, 2, 3), "Zoé", (breakfast,), (), ())])
     [view] = load_cache(home).values()
     assert view.items == (breakfast,) and view.items[0].repeat == breakfast.repeat
+
+
+# -- 9. money as people write it ---------------------------------------------------------------------------
+
+
+async def open_projects(app: RelianceApp, pilot: Pilot[None]) -> ProjectsScreen:
+    await settle(app, pilot)
+    await go_to(app, pilot, "5")
+    assert isinstance(app.screen, ProjectsScreen)
+    return app.screen
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_the_entry_form_takes_amounts_as_people_write_them(home: Path, world: World, lang: str) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_projects(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EntryDialog)
+        hint = " ".join(str(s.render()) for s in form.query(".field-hint"))
+        assert "cent" not in hint and ("250,00" if lang == "fr" else "250.00") in hint  # no minor units to type
+        form.query_one("#ckind", Select).value = "money"
+        await pilot.pause()
+        assert form.query_one("#unit", Input).value == "EUR"
+        form.query_one("#amount", Input).value = "12,345"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # refused, said next to the amount, which gets the focus
+        with pytest.raises(InputError) as ambiguous:
+            parse_amount("12,345", "EUR")
+        error = form.query_one("#amount-error", Static)
+        assert error.display and str(error.render()) == ambiguous.value.text(lang)
+        assert app.focused is form.query_one("#amount", Input)
+        form.query_one("#amount", Input).value = "250,00 €"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, EntryDialog)
+    entries = projects.ledger(Workspace.open(home), world.project_id)
+    assert (entries[-1]["amount"], entries[-1]["unit"]) == (25000, "EUR")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_a_credit_floor_and_a_pool_in_major_units_and_an_empty_pool_asks_first(
+    home: Path, world: World, lang: str
+) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_projects(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("L")
+        await pilot.pause()
+        await pilot.press(*"-50", "ctrl+s")
+        await settle(app, pilot)
+        assert app.data.projects[world.project_id].ledger.limits[0].floor == -5000
+        await pilot.press("d")
+        await pilot.pause()
+        app.screen.query_one("#prompt", Input).value = "0"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.preview is not None and screen.preview.pool == 0
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.message == t(
+            "confirm.distribution_empty", lang, pool=format_amount(0, "EUR", lang), project="Fournil partagé"
+        )
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert screen.extras is not None and screen.extras.distributions == []  # nothing recorded
+        await pilot.press("d")
+        await pilot.pause()
+        app.screen.query_one("#prompt", Input).value = "1 234,56" if lang == "fr" else "1,234.56"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.preview is not None and screen.preview.pool == 123456

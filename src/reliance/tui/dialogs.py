@@ -18,9 +18,10 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import RelianceError
 from reliance.i18n import kind_label, status_label, t
 from reliance.identity import decode_peer_id
+from reliance.model.amounts import parse_amount
 from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags
 from reliance.model.dates import describe_span, parse_span
-from reliance.model.messages import InputError
+from reliance.model.messages import InputError, shown
 from reliance.tui.widgets import AppFooter, QrCode, localize_bindings, plain, plain_options
 
 if TYPE_CHECKING:
@@ -87,8 +88,8 @@ class Dialog(ModalScreen[T]):
         self.dismiss(None)
 
     def action_submit(self) -> None:
-        for shown in self.query(".field-error.shown"):
-            shown.remove_class("shown")
+        for said in self.query(".field-error.shown"):
+            said.remove_class("shown")
         try:
             result = self.result()
         except InputError as exc:
@@ -468,7 +469,7 @@ class EntryDialog(Dialog[EntryDraft]):
             "field.entry_kind", Select(kinds, value="time", allow_blank=False, id="ckind", compact=True)
         )
         yield from self.field(
-            "field.amount", Input(id="amount", type="integer", placeholder="90", compact=True), "hint.amount"
+            "field.amount", Input(id="amount", placeholder="90", compact=True), "hint.amount"
         )
         yield from self.field("field.unit", Input("min", id="unit", compact=True))
         yield from self.field("field.note", Input(id="note", compact=True))
@@ -507,9 +508,10 @@ class EntryDialog(Dialog[EntryDraft]):
             self.focus_next()
 
     def result(self) -> EntryDraft:
-        raw = self.value("amount").strip()
-        if not raw.lstrip("-").isdigit() or int(raw) <= 0:
-            raise ValueError(self.t("error.amount"))
+        unit = self.value("unit").strip()
+        amount = parse_amount(self.value("amount"), unit)  # major units as typed; minor units stored
+        if amount == 0:
+            raise InputError("amount.error.zero", field="amount", text=shown(self.value("amount")))
         try:
             dimensions = parse_dimensions(self.value("dims").replace(",", " ").split())
         except DimensionError as exc:
@@ -520,8 +522,8 @@ class EntryDialog(Dialog[EntryDraft]):
             raise ValueError(self.t("error.counterparty"))
         return EntryDraft(
             kind,
-            int(raw),
-            self.value("unit").strip(),
+            amount,
+            unit,
             self.value("note").strip(),
             dimensions,
             "" if counterparty is Select.NULL else str(counterparty),
@@ -596,15 +598,17 @@ class LimitDialog(Dialog[LimitDraft]):
             ),
         )
         yield from self.field("field.unit", Input("EUR", id="unit", compact=True))
-        yield from self.field(
-            "field.floor", Input(id="floor", placeholder="-5000", compact=True), "hint.floor"
-        )
+        yield from self.field("field.floor", Input(id="floor", placeholder="-50", compact=True), "hint.floor")
 
     def result(self) -> LimitDraft:
-        raw = self.value("floor").strip()
-        if not raw.lstrip("-").isdigit() or int(raw) > 0:
-            raise ValueError(self.t("error.floor"))
-        return LimitDraft(str(self.query_one("#member", Select).value), self.value("unit").strip(), int(raw))
+        unit = self.value("unit").strip()
+        try:
+            floor = parse_amount(self.value("floor"), unit, signed=True)  # -50 EUR: -5000 cents
+        except InputError as error:
+            raise InputError(error.key, field="floor", **error.params) from None
+        if floor > 0:
+            raise InputError("amount.error.floor", field="floor", text=shown(self.value("floor")))
+        return LimitDraft(str(self.query_one("#member", Select).value), unit, floor)
 
 
 class AddressDialog(Dialog[tuple[str, int]]):
