@@ -168,3 +168,24 @@ def test_a_whole_document_chunk_is_bounded_before_automerge_loads_it(
     replies, events = deliver(victim.repo, [frame(stranger.peer_id, [saved], signature)])
     assert [(e.applied, e.created) for e in events if isinstance(e, ChangesReceived)] == [(1, True)]
     assert loaded == [saved]
+
+
+def test_a_change_the_store_could_not_weigh_is_refused_not_raised(home: Path) -> None:
+    """A node may take larger frames and changes than its store keeps: a change within the session's
+    limits but inflating beyond the store's is refused as a batch (a reason for the peer), never an
+    exception out of the session."""
+    from reliance.limits import KIB
+
+    victim = Workspace.create(home, "Alice")
+    small_store = Repository(
+        home, victim.repo.actor, limits=DEFAULT_LIMITS.replace(max_change_bytes=256 * KIB)
+    )
+    stranger = Stranger.new()
+    chunk = stranger.own_document_change(MIB)  # a valid change, inflating to 1 MiB
+    assert len(chunk) < 16 * KIB
+    session = Session(SyncHost(small_store), peer_key=secrets.token_bytes(32), limits=DEFAULT_LIMITS)
+    replies = session.receive(frame(stranger.peer_id, [chunk], [stranger.sign(chunk)]))
+
+    reason = refusal(replies, session.pop_events())
+    assert "inflates beyond" in reason
+    assert not small_store.exists(stranger.peer_id)

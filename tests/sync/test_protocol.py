@@ -539,7 +539,7 @@ def test_change_that_panics_automerge_reloads_the_document_and_reports_the_peer(
 ) -> None:
     """Should automerge panic on a change that passes every check, the document is reloaded from disk
     and the peer reported. No such change is known: the check that refuses the fixture is switched off."""
-    monkeypatch.setattr(canonical, "refusal", lambda stored, fresh: None)
+    monkeypatch.setattr(canonical, "check", lambda stored, fresh, **_: canonical.Verdict(None, {}))
     case = find_panic_change()
     net = MemNet(tmp_path)
     bob = net.node("Bob")

@@ -228,7 +228,7 @@ async def test_the_entry_form_takes_amounts_as_people_write_them(home: Path, wor
         form = app.screen
         assert isinstance(form, EntryDialog)
         hint = " ".join(str(s.render()) for s in form.query(".field-hint"))
-        assert "cent" not in hint and ("250,00" if lang == "fr" else "250.00") in hint  # no minor units to type
+        assert "cent" not in hint and ("250,00" if lang == "fr" else "250.00") in hint  # no minor units
         form.query_one("#ckind", Select).value = "money"
         await pilot.pause()
         assert form.query_one("#unit", Input).value == "EUR"

@@ -16,7 +16,7 @@ A batch that breaks a rule raises `Rejected`; nothing of it has been applied.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,7 +34,9 @@ from reliance.store.repository import (
 )
 from reliance.sync import authority, canonical, ops
 from reliance.sync.causal import CausalGraph
+from reliance.sync.changecodec import DecodedChange
 from reliance.sync.ops import ObjKey
+from reliance.sync.wire import WireError
 
 
 class Rejected(Exception):
@@ -165,8 +167,12 @@ def _check_owner_field(doc_id: str, info: ChangeInfo) -> None:
             raise Rejected(f"change {_short(info.hash)} names another owner than the document's id {doc_id}")
 
 
-def authorize_project(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDoc:
+def authorize_project(
+    stored: StoredDoc, plan: Sequence[SignedChange], decoded: Mapping[bytes, DecodedChange] | None = None
+) -> CrdtDoc:
     """Apply `plan` to a fork, then check each change in order; return the fork if all pass.
+
+    `decoded`: changes of the plan the canonical check read already, by hash (read here otherwise).
 
     Each change is judged in the state at its own dependencies, read from the fork by heads, so the
     whole plan is applied at once. Most changes (new ledger entries, puts into the project's maps)
@@ -191,7 +197,7 @@ def authorize_project(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDo
     with index.lock:
         mark = index.checkpoint()
         try:
-            _judge_plan(stored, plan, fork, index)
+            _judge_plan(stored, plan, fork, index, decoded or {})
         except BaseException:
             index.rollback(mark)  # a refused batch leaves nothing behind, in the index either
             raise
@@ -199,7 +205,11 @@ def authorize_project(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDo
 
 
 def _judge_plan(
-    stored: StoredDoc, plan: Sequence[SignedChange], fork: CrdtDoc, index: authority.ProjectIndex
+    stored: StoredDoc,
+    plan: Sequence[SignedChange],
+    fork: CrdtDoc,
+    index: authority.ProjectIndex,
+    decoded: Mapping[bytes, DecodedChange],
 ) -> None:
     has_genesis = bool(stored.known)
     # The project's top-level maps, as made at its creation (read before this plan: a hostile change
@@ -220,7 +230,7 @@ def _judge_plan(
         role = index.role_before(position, _peer_id(info.actor))
         touches = None
         if containers and FAST_PATH:
-            touches = _fast_accept(fork, change, containers, created, role)
+            touches = _fast_accept(fork, change, containers, created, role, decoded.get(info.hash))
         if touches is None:
             had_genesis = has_genesis
             try:
@@ -386,6 +396,7 @@ FAST_PATH = True
 _APPEND_ONLY = (*project.APPEND_ONLY_KEYS, "distributions")
 _MAKES = ops.MAKES
 _change_ops = ops.change_ops
+_checked_ops = ops.checked_ops
 _obj_key = ops.obj_key
 
 
@@ -410,18 +421,17 @@ def _fast_accept(
     containers: dict[ObjKey, tuple[str, str | None]],
     created: dict[ObjKey, tuple[str, str | None]],
     role: str | None,
+    checked: DecodedChange | None = None,
 ) -> authority.Touches | None:
     """What the change writes in steward-only parts if its operations alone show it is allowed; None:
-    let the diff decide."""
+    let the diff decide. `checked`: the change as the canonical check read it (read here otherwise)."""
     info = change.info
-    if not info.deps:
+    if not info.deps or role is None:
         return None
-    decoded = _change_ops(info)
-    if decoded is None:
+    found = _change_ops(info) if checked is None else _checked_ops(checked)
+    if found is None:
         return None
-    start_op, operations = decoded
-    if role is None:
-        return None
+    start_op, operations = found
     author = _peer_id(info.actor)
     tag = project.author_tag(author) + "-"
     mine: dict[ObjKey, tuple[str, str | None]] = {}
@@ -545,17 +555,18 @@ def _check_batch(
     else:
         stored = repo.scratch(doc_id)
     fresh = [c for c in kept if not stored.has(c.info.hash)]
-    if (refusal := canonical.refusal(stored, fresh)) is not None:
-        raise Rejected(refusal.reason, refusal.change)
-    if kind == DocKind.PARTICIPANT and _applies_in_order(stored, fresh):
-        plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, no authorisation to plan
+    if not stored.pending and _applies_in_order(stored, fresh):
+        plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
         plan = stored.plan(fresh) if fresh else []
+    verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan)
+    if verdict.refusal is not None:
+        raise Rejected(verdict.refusal.reason, verdict.refusal.change)
     fresh, turned_away = _room_to_wait(stored, fresh, plan, held)
     _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
     if kind == DocKind.PROJECT and plan:
-        prepared = authorize_project(stored, plan)
+        prepared = authorize_project(stored, plan, verdict.decoded)
     elif plan:
         authorize_history(stored, plan)  # each author's history is one line
     return CheckedBatch(
@@ -570,14 +581,18 @@ def _check_batch(
 
 
 def _applies_in_order(stored: StoredDoc, fresh: Sequence[SignedChange]) -> bool:
-    """Whether every change's dependencies are applied already or come before it in `fresh`."""
+    """Whether every change's dependencies are applied already or come before it in `fresh` (each
+    change once): then `fresh` is what `stored.plan(fresh)` gives, if nothing waits in the buffer."""
     known = stored.known
     seen: set[bytes] = set()
     for change in fresh:
-        for dep in change.info.deps:
+        info = change.info
+        for dep in info.deps:
             if dep not in known and dep not in seen:
                 return False
-        seen.add(change.info.hash)
+        if info.hash in seen:
+            return False
+        seen.add(info.hash)
     return True
 
 
@@ -613,7 +628,10 @@ def _check_size(stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
         if chunk[8] == 1 and chunk[9] < 0x80:  # `change_size` of a small plain chunk, on every change's path
             added += len(chunk) - 10
         else:
-            added += change_size(change.info, limits)
+            try:
+                added += change_size(change.info, limits)
+            except WireError as exc:  # the session may take larger changes than this store keeps
+                raise Rejected(f"change {_short(change.info.hash)}: {exc}", change.info.hash) from None
     if pending:
         added -= sum(change_size(c.info, limits) for c in fresh if c.info.hash in pending)
     total = stored.size() + added

@@ -185,6 +185,7 @@ def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ())
             raise BundleInterrupted(done, len(writing), reason) from None
         if writing:
             bundle_journal.clear(repo.home)
+    repo.compact_due()  # what the batches left due (they do not wait for it)
     return ImportSummary(outcomes, earlier)
 
 

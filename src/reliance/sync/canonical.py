@@ -181,9 +181,15 @@ class _Batch:
         self.history = history
         self.ops: dict[OpId, _OpInfo] = {}
         self.numbering: dict[bytes, tuple[int, int]] = {}
+        self.read: dict[OpId, _OpInfo] = {}  # operations of the document found so far (many name the same)
 
     def lookup(self, op_id: OpId) -> _OpInfo | None:
-        return self.ops.get(op_id) or self.history.op(op_id)
+        found = self.ops.get(op_id) or self.read.get(op_id)
+        if found is None:
+            found = self.history.op(op_id)
+            if found is not None:
+                self.read[op_id] = found
+        return found
 
     def add(self, change: DecodedChange, change_hash: bytes) -> str | None:
         """Take `change` in, or say why automerge would not give it back as it came. (A refused change
@@ -194,7 +200,7 @@ class _Batch:
             return f"its author has {count} changes before it, but it is numbered {change.seq}"
         if start <= last:
             return f"its operations reuse counters (up to {last}) of its author's earlier changes"
-        actors = change.actors
+        actors = (actor, *change.others) if change.others else (actor,)
         lookup = self.lookup
         ops = self.ops
         counter = start - 1
@@ -269,24 +275,48 @@ def _history_of(stored: StoredDoc) -> _History:
         return history
 
 
+class Verdict(NamedTuple):
+    """What `check` found: why a change is refused (None: none is), and every change it read, by hash
+    (the door judges their operations next, without reading them again)."""
+
+    refusal: Refusal | None
+    decoded: dict[bytes, DecodedChange]
+
+
 def refusal(
     stored: StoredDoc, fresh: Sequence[SignedChange], *, limits: Limits = DEFAULT_LIMITS
 ) -> Refusal | None:
     """Why automerge would not give back one of `fresh` (new changes for `stored`) or of the buffered
     changes they complete as it came; None if it would give back every one."""
-    if not fresh:
-        return None
+    return check(stored, fresh, limits=limits).refusal
+
+
+def check(
+    stored: StoredDoc,
+    fresh: Sequence[SignedChange],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    plan: Sequence[SignedChange] | None = None,
+) -> Verdict:
+    """`refusal`, with the changes it read (those of `fresh`, and the buffered ones they complete).
+    `plan`: `stored.plan(fresh)`, when the caller has it already."""
     decoded: dict[bytes, DecodedChange] = {}
+    if not fresh:
+        return Verdict(None, decoded)
+    check_change, change_body = codec.check_change, codec.change_body
+    max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     for change in fresh:
+        info = change.info
         try:
-            decoded[change.info.hash] = codec.check_change(
-                codec.change_body(change.info.chunk), max_ops=limits.change_ops
+            decoded[info.hash] = check_change(
+                change_body(info.chunk, max_inflated=max_inflated), max_ops=max_ops
             )
         except NonCanonical as exc:
-            return _not_canonical(change.info, exc)
-    plan = _plan(stored, fresh)
+            return Verdict(_not_canonical(info, exc), decoded)
+    if plan is None:
+        plan = _plan(stored, fresh)
     if not plan:
-        return None
+        return Verdict(None, decoded)
     history = _history_of(stored)
     with history.lock:
         history.catch_up(stored)
@@ -296,16 +326,23 @@ def refusal(
             found = decoded.get(info.hash)
             if found is None:  # a buffered change: checked when it came, unless kept by an older version
                 try:
-                    found = codec.check_change(codec.change_body(info.chunk), max_ops=limits.change_ops)
+                    found = decoded[info.hash] = codec.check_change(
+                        codec.change_body(info.chunk, max_inflated=limits.max_change_bytes),
+                        max_ops=limits.change_ops,
+                    )
                 except NonCanonical as exc:
-                    return _not_canonical(info, exc)
+                    return Verdict(_not_canonical(info, exc), decoded)
             problem = batch.add(found, info.hash)
             if problem is not None:
-                return Refusal(
-                    f"change {_short(info.hash)} would not survive saving the document: {problem}", info.hash
+                return Verdict(
+                    Refusal(
+                        f"change {_short(info.hash)} would not survive saving the document: {problem}",
+                        info.hash,
+                    ),
+                    decoded,
                 )
         history.passed(batch.ops)
-    return None
+    return Verdict(None, decoded)
 
 
 def _plan(stored: StoredDoc, fresh: Sequence[SignedChange]) -> Sequence[SignedChange]:

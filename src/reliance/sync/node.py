@@ -917,6 +917,7 @@ class Node:
                 if time.monotonic() - last_refresh >= self.config.poll_interval:
                     last_refresh = time.monotonic()
                     await self.refresh_from_disk()
+                    await self._in_worker(self.ws.repo.compact_due)  # what peers' batches left due
                 self._redial_due()
                 if time.monotonic() - last_state > 1.0:
                     self._write_state()
@@ -1446,6 +1447,7 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
         why = "closed"
     finally:
         await conn.close()
+        workspace.repo.compact_due()  # what the batches left due (they do not wait for it)
     if refused:
         raise SyncFailed("sync.refused", reason=refused)
     summary = {

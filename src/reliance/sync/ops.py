@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from reliance.doc.crdt import ChangeInfo
 from reliance.sync import wire
+from reliance.sync.changecodec import DecodedChange
 from reliance.sync.wire import read_sleb128_fast as _sleb
 from reliance.sync.wire import read_uleb128_fast as _uleb
 
@@ -182,6 +183,28 @@ def change_ops(info: ChangeInfo) -> tuple[int, list[Op]] | None:
             return None
         ops.append(Op(obj, k if isinstance(k, str) else None, action, m & 0x0F))
     return start_op, ops
+
+
+def checked_ops(change: DecodedChange) -> tuple[int, list[Op]] | None:
+    """`change_ops` of a change the canonical check read already (`changecodec.check_change`), without
+    reading its columns again: the same answer for every change that check accepts."""
+    operations = change.ops
+    if len(operations) > MAX_OPS:
+        return None
+    actors = change.actors
+    found: list[Op] = []
+    for op in operations:
+        if op.expand:
+            return None  # marks that expand: not here (as `change_ops`)
+        ref = op.obj
+        key = op.key
+        obj = None if ref is None else (ref[0], actors[ref[1]])
+        # (tuple.__new__: what Op(...) does, without its Python-level call)
+        found.append(_new(Op, (obj, key if key.__class__ is str else None, op.action, op.value[0])))
+    return change.start_op, found
+
+
+_new = tuple.__new__
 
 
 def object_counters(info: ChangeInfo) -> set[int | str | None] | None:
