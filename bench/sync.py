@@ -41,11 +41,11 @@ from typing import Any, NamedTuple
 
 from automerge.core import ROOT, Document, ObjType, ScalarType, SyncState
 
-from reliance import projects
-from reliance.doc.crdt import ROOT_ID, ObjId, Writer
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID, ObjId, Writer
+from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import StoredDoc
-from reliance.sync.protocol import Session, SyncHost
-from reliance.workspace import Workspace
 
 
 class Run(NamedTuple):

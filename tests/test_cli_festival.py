@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.i18n import t
 from reliance.model.dates import describe_span, parse_span
-from reliance.workspace import Workspace
 
 from .conftest import RELIANCE, CliResult, run_cli
 

@@ -9,7 +9,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import ItemFilter, Workspace
 from reliance.economy import format_amount
 from reliance.i18n import t
 from reliance.model.amounts import parse_amount
@@ -17,13 +18,12 @@ from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat
 from reliance.model.dates import parse_span
 from reliance.model.messages import InputError
 from reliance.tui.app import RelianceApp, create_app
-from reliance.tui.catalogue import CatalogueScreen
-from reliance.tui.data import ParticipantView, load_cache, save_cache
-from reliance.tui.dialogs import ConfirmDialog, EntryDialog, ItemForm
+from reliance.tui.catalogue.screen import CatalogueScreen
+from reliance.tui.common.data import ParticipantView, load_cache, save_cache
+from reliance.tui.common.dialogs import ConfirmDialog, EntryDialog, ItemForm
+from reliance.tui.common.widgets import VirtualTable
 from reliance.tui.node import no_node_factory
-from reliance.tui.projects import ProjectsScreen
-from reliance.tui.widgets import VirtualTable
-from reliance.workspace import ItemFilter, Workspace
+from reliance.tui.projects.screen import ProjectsScreen
 from tests.tui.conftest import go_to, settle, shown_text
 from tests.tui.world import World
 

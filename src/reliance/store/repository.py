@@ -34,13 +34,13 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
+from reliance.automerge import wire
+from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import Shape, unpack
 from reliance.store import files, log
-from reliance.sync import wire
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
