@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from reliance.app.workspace import Workspace
+from reliance.model.catalogue import Item, ItemKind
 from reliance.net.node import Node
 from tests.net.cluster import Cluster, ServeNode, wait_until
 
@@ -91,14 +93,16 @@ def test_blocked_peers_are_refused_at_handshake(tmp_path: Path) -> None:
 
 def serve_maintenance_rounds(*nodes: ServeNode) -> Iterator[int]:
     """Rounds of every one of `nodes`' maintenance seen from now on (the least of them): each call writes an
-    offer with the CLI and counts once the node's maintenance noticed it on disk (a node writes its state
-    only when it changes: an idle node leaves no other mark)."""
+    offer straight into the node's store, as a program that does not speak the local API would (the CLI
+    asks the owner, which announces at once), and counts once the node's maintenance noticed it on disk (a
+    node writes its state only when it changes: an idle node leaves no other mark)."""
     noticed = "changed on disk"
     rounds = 0
     while True:
         for node in nodes:
             before = node.log().count(noticed)
-            node.add_offer(f"tick {rounds} of {node.name}")
+            tick = Item(id="", kind=ItemKind.OFFER, title=f"tick {rounds} of {node.name}", author="")
+            Workspace.open(node.home).add_item(tick)
             wait_until(lambda node=node, before=before: node.log().count(noticed) > before, 30, "noticed")
         rounds += 1
         yield rounds
