@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Select
 from textual.widgets.option_list import Option
 
 from reliance.model.catalogue import ItemKind, Status
+from reliance.model.rsvp import attendance_text
 from reliance.tui import actions
 from reliance.tui.base import RelianceScreen
 from reliance.tui.data import Row
@@ -28,6 +29,7 @@ class ProgrammeScreen(RelianceScreen):
         Binding("n", "new_event", "key.new_event"),
         Binding("h", "answer('can_help')", "key.can_help"),
         Binding("i", "answer('interested')", "key.interested"),
+        Binding("c", "answer('coming')", "key.coming"),
         Binding("left", "day(-1)", "key.prev_day", show=False),
         Binding("right", "day(1)", "key.next_day", show=False),
     ]
@@ -68,7 +70,8 @@ class ProgrammeScreen(RelianceScreen):
         end = item.ends[11:16] if len(item.ends) > 10 and item.ends[:10] == item.begins[:10] else ""
         when = f"{start}–{end}" if start and end else start or self.t("programme.all_day")
         author = self.t("details.you") if item.author == self.data.me else row.author_name
-        return [when, item.place or "—", item.title, author]
+        places = attendance_text(self.data.attendance(item), self.lang)
+        return [when, item.place or "—", f"{item.title} · {places}" if places else item.title, author]
 
     def refresh_data(self, doc_ids: set[str] | None = None) -> None:
         events = [r for r in self.data.events() if r.item.status != Status.ARCHIVED]
