@@ -368,7 +368,7 @@ def test_export_json_and_markdown(cli: Cli, alice: str, tmp_path: Path) -> None:
     del written["exported_at"], data["exported_at"]
     assert written == data
 
-    markdown = ok(cli("export", "--format", "markdown"))
+    markdown = ok(cli("export", "--format", "markdown", "--lang", "fr"))
     assert markdown.startswith("# Code social de Alice\n")
     assert "### Contexte\n\nUn monde complexe\n" in markdown
     assert "## Catalogue contributif" in markdown and "### Vélo" in markdown and "#lyon" in markdown
@@ -376,7 +376,7 @@ def test_export_json_and_markdown(cli: Cli, alice: str, tmp_path: Path) -> None:
     assert english.startswith("# Social code of Alice\n") and "## Contributive catalogue" in english
     md_file = tmp_path / "code.md"
     ok(cli("export", "--format", "markdown", "--output", str(md_file)))
-    assert md_file.read_text("utf-8") == markdown
+    assert md_file.read_text("utf-8") == english  # without --lang: the home's language (here the locale's)
 
 
 # -- projects and blocking -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ sides with the same `{placeholders}`; see docs/i18n.md.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -926,6 +927,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
+    "export.ics": ("iCalendar (le programme)", "iCalendar (the programme)"),
     # the Markdown export
     "export.md.code_title": ("Code social de {name}", "Social code of {name}"),
     "export.md.catalogue": ("Catalogue contributif", "Contributive catalogue"),
@@ -935,6 +937,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.md.ends": ("Fin", "Ends"),
     "export.md.reciprocity": ("Réciprocité", "Reciprocity"),
     "export.md.tags": ("Étiquettes", "Tags"),
+    "export.md.when": ("Quand", "When"),
+    "export.md.repeat": ("Répétition", "Repeats"),
+    "export.md.byline": ("*{kind} — {status} — {author}*", "*{kind} — {status} — {author}*"),
+    "export.md.programme": ("Programme", "Programme"),
+    "export.md.programme_empty": ("Rien au programme.", "Nothing on the programme."),
+    "export.md.continued": ("suite", "continued"),
+    "export.md.entry": ("- **{when}** {what}", "- **{when}** {what}"),
+    "export.md.undated_entry": ("- {what}", "- {what}"),
+    "export.md.title_at": ("{title} — {place}", "{title} — {place}"),
+    # the CSV export
+    "export.csv.delimiter": (";", ","),
+    "export.csv.project_account": ("le projet", "the project"),
+    "export.csv.bad_delimiter": (
+        "séparateur {delimiter} impossible : donnez un seul signe (par ex. ; , | ou tab)",
+        "cannot separate fields with {delimiter}: give one sign (e.g. ; , | or tab)",
+    ),
+    "export.delimiter_only_csv": (
+        "--delimiter ne sert qu'à --format csv",
+        "--delimiter is only for --format csv",
+    ),
+    "export.content_only_markdown": (
+        "--content ne sert qu'à --format markdown",
+        "--content is only for --format markdown",
+    ),
     # short kind labels for tables
     "kind.offer": ("Offres", "Offers"),
     "kind.need": ("Besoins", "Needs"),
@@ -1570,6 +1596,32 @@ def section_label(section: str, lang: str) -> str:
 
 def group_label(group: str, lang: str) -> str:
     return _label("section_group", group, lang)
+
+
+def reciprocity_label(code: str, lang: str) -> str:
+    """A reciprocity as a person reads it: « don » for `gift`; free text as it was written."""
+    return _label("reciprocity", code, lang)
+
+
+def _folded(text: str) -> str:
+    """`text` without case, accents or extra spaces: « Échange » and "echange" match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+_RECIPROCITY_PREFIX = "reciprocity."
+
+
+def reciprocity_code(text: str) -> str:
+    """A reciprocity as it is stored: its code (`gift`) when `text` is a code or one's label in any
+    language (« don », "Troc", whatever the case and accents); any other text as it was typed."""
+    wanted = _folded(text)
+    for key, labels in MESSAGES.items():
+        if key.startswith(_RECIPROCITY_PREFIX):
+            code = key.removeprefix(_RECIPROCITY_PREFIX)
+            if wanted == code or any(wanted == _folded(label) for label in labels):
+                return code
+    return text
 
 
 def action_label(action: str, lang: str) -> str:

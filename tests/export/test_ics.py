@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from icalendar import Calendar, Event
 from reliance.export import exporters
 from reliance.export.ics import calendar_ics, item_uid
 from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat, Status
+from tests.conftest import CliResult, run_cli
 from tests.export.conftest import World
 
 ALICE = "rl" + "a" * 56
@@ -256,3 +259,83 @@ def test_a_workspace_exports_everything_on_its_programme(shared_world: World) ->
     assert party.decoded("DTSTART") == datetime(2026, 7, 14, 18, 0)
     assert party.decoded("DTEND") == datetime(2026, 7, 14, 23, 0)
     assert str(calendar["X-WR-CALNAME"]) == "Programme"
+
+
+def test_the_command_line_writes_the_calendar(shared_world: World, tmp_path: Path) -> None:
+    """`reliance export --format ics`: the same calendar to a file (bytes kept, CRLF) and to standard output,
+    in either language, read back with icalendar."""
+    world = shared_world
+    home = world.bob.home
+    target = tmp_path / "programme.ics"
+    code, out, err = run_cli(home, "export", "--format", "ics", "--output", str(target), "--lang", "fr")
+    assert code == 0, err
+    assert out.strip() == f"wrote {target}"  # messages in the home's language, the file in --lang's
+    data = target.read_bytes()
+    assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b""), "every line ends with CRLF (RFC 5545)"
+    calendar = Calendar.from_ical(data)
+    found = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    assert set(found) == {"Cours de vélo", "Fête des semences"}
+    bike, party = found["Cours de vélo"], found["Fête des semences"]
+    assert bike.decoded("DTSTART") == date(2026, 7, 1) and bike.decoded("DTEND") == date(2026, 7, 2)
+    assert str(bike["DESCRIPTION"]) == "Réparer et rouler en ville."
+    assert str(party["LOCATION"]) == "Parc de la Tête d'Or"
+    assert party.decoded("DTSTART") == datetime(2026, 7, 14, 18, 0)  # floating: 18:00 wherever one is
+    # The same UIDs from the other home, and from one export to the next: a subscribed calendar updates.
+    code, again, err = run_cli(world.alice.home, "export", "--format", "ics", "--lang", "en")
+    assert code == 0, err
+    other = Calendar.from_ical(again.replace("\n", "\r\n"))
+    assert {str(e["UID"]) for e in other.walk("VEVENT")} == {str(e["UID"]) for e in found.values()}
+    items = {i.title: i for i in world.alice.items()}
+    assert str(bike["UID"]) == item_uid(items["Cours de vélo"])
+
+
+def test_the_command_line_calendar_handles_offsets_and_days(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    code, _, err = cli("init", "--name", "Zoé")
+    assert code == 0, err
+    for title, begins, ends in (
+        ("Concert", "2026-07-14T21:00+02:00", "2026-07-14T23:30+02:00"),
+        ("Camp", "2026-07-14", "2026-07-16"),
+        ("Atelier", "2026-07-15T10:00", "2026-07-15T12:00"),
+    ):
+        code, _, err = cli(
+            "item",
+            "add",
+            "event",
+            "--title",
+            title,
+            "--begins",
+            begins,
+            "--ends",
+            ends,
+            "--place",
+            "Grange",
+            "--description",
+            f"{title} au village",
+        )
+        assert code == 0, err
+    target = tmp_path / "z.ics"
+    code, _, err = cli("export", "--format", "ics", "--output", str(target))
+    assert code == 0, err
+    found = {str(e["SUMMARY"]): e for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")}
+    concert, camp, workshop = found["Concert"], found["Camp"], found["Atelier"]
+    assert concert.decoded("DTSTART") == datetime(2026, 7, 14, 19, 0, tzinfo=UTC)
+    assert concert.decoded("DTEND") == datetime(2026, 7, 14, 21, 30, tzinfo=UTC)
+    assert (camp.decoded("DTSTART"), camp.decoded("DTEND")) == (date(2026, 7, 14), date(2026, 7, 17))
+    assert workshop.decoded("DTEND") == datetime(2026, 7, 15, 12, 0)
+    assert all(str(e["LOCATION"]) == "Grange" for e in found.values())
+    assert str(camp["DESCRIPTION"]) == "Camp au village"
+
+
+def test_the_app_writes_the_same_calendar(shared_world: World, tmp_path: Path) -> None:
+    from reliance.tui.prefs import EXPORT_FORMATS, write_export
+
+    assert "ics" in EXPORT_FORMATS
+    target, left_out = write_export(shared_world.bob, "ics", str(tmp_path / "p.ics"), None, "fr")
+    assert left_out == [] and target.read_bytes() == exporters.export(shared_world.bob, "ics").encode()
+    assert {str(e["SUMMARY"]) for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")} == {
+        "Cours de vélo",
+        "Fête des semences",
+    }

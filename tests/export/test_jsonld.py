@@ -254,3 +254,38 @@ def test_a_reversed_distribution_flows_back_to_the_project(world: World) -> None
     for line in node[REL + "payoutLine"]:
         assert first(line, VF + "receiver") == project
         assert first(line, VF + "provider").startswith("urn:reliance:peer:")
+
+
+# schema.org's domains of `keywords` (https://schema.org/keywords): not Offer, not Demand.
+KEYWORDS_DOMAINS = {SCHEMA + t for t in ("CreativeWork", "Event", "Organization", "Place", "Product")}
+
+
+def test_places_have_an_address_and_keywords_are_where_schema_allows_them(shared_world: World) -> None:
+    expanded = expand(export_jsonld(shared_world.alice))
+    places = [n for n in nodes(expanded) if SCHEMA + "Place" in n.get("@type", [])]
+    assert {first(p, SCHEMA + "address") for p in places} == {
+        "Atelier, 3 rue des Lilas, Lyon",
+        "Parc de la Tête d'Or",
+    }
+    for node in (n for n in nodes(expanded) if SCHEMA + "keywords" in n):
+        assert KEYWORDS_DOMAINS & set(node["@type"]), node["@type"]
+    [bike] = [n for n in by_type(expanded, VF + "Proposal").values() if first(n, REL + "kind") == "offer"]
+    assert SCHEMA + "keywords" not in bike
+    intent = by_type(expanded, VF + "Intent")[first(bike, VF + "publishes")]
+    assert {v["@value"] for v in intent[VF + "resourceClassifiedAs"]} == {"vélo", "réparation"}
+
+
+def test_events_have_a_start_and_a_location_only_when_known(world: World) -> None:
+    from reliance.model.catalogue import Item, ItemKind
+
+    world.alice.add_item(Item(id="", kind=ItemKind.EVENT, title="Sans lieu", author="", begins="2026-07-20"))
+    world.alice.add_item(
+        Item(id="", kind=ItemKind.EVENT, title="Ailleurs", author="", place="Grange", tags=("bal",))
+    )
+    expanded = expand(export_jsonld(world.alice))
+    events = {first(e, SCHEMA + "name"): e for e in by_type(expanded, SCHEMA + "Event").values()}
+    assert events["Sans lieu"][SCHEMA + "startDate"] == [{"@type": XSD + "date", "@value": "2026-07-20"}]
+    assert SCHEMA + "location" not in events["Sans lieu"]
+    assert SCHEMA + "startDate" not in events["Ailleurs"]
+    assert first(events["Ailleurs"][SCHEMA + "location"][0], SCHEMA + "address") == "Grange"
+    assert [v["@value"] for v in events["Ailleurs"][SCHEMA + "keywords"]] == ["bal"]

@@ -23,6 +23,7 @@ from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.economy.format import MONEY_DIGITS, split_minor
 from reliance.errors import RelianceError
+from reliance.export.order import causal_key
 from reliance.i18n import LANGS
 from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
@@ -216,12 +217,15 @@ def amendments(history: Iterable[participant.Amendment]) -> list[dict[str, Any]]
 
 
 def _place(item: Item) -> dict[str, Any] | None:
+    """Where an item happens, as its author wrote it: a schema:Place whose `address` is that text (the
+    vocabulary allows a PostalAddress or plain text), and a ValueFlows SpatialThing."""
     if not item.place:
         return None
     return {
         "@id": item_iri(item.id) + "#place",
         "@type": ["schema:Place", "vf:SpatialThing"],
         "schema:name": item.place,
+        "schema:address": item.place,
         "vf:mappableAddress": item.place,
     }
 
@@ -234,7 +238,6 @@ def _item_common(item: Item) -> dict[str, Any]:
         "rel:reciprocity": item.reciprocity,
         "rel:inProject": project_iri(linked) if _PROJECT_ID.fullmatch(linked) else None,
         "rel:projectLabel": linked if linked and not _PROJECT_ID.fullmatch(linked) else None,
-        "schema:keywords": list(item.tags),
         "dcterms:created": _time(item.created),
         "dcterms:modified": _time(item.updated),
     }
@@ -250,7 +253,8 @@ PROPOSAL_ACTIONS = {
 
 def proposal_node(item: Item) -> dict[str, Any]:
     """An offer, need or call: a vf:Proposal publishing one vf:Intent (provider = author for an offer,
-    receiver = author for a need or a call), also typed schema:Offer or schema:Demand."""
+    receiver = author for a need or a call), also typed schema:Offer or schema:Demand. Its tags classify
+    the intent (`vf:resourceClassifiedAs`): schema:keywords is not a property of an Offer or a Demand."""
     offer = item.kind is ItemKind.OFFER
     author = peer_iri(item.author)
     intent = _tidy(
@@ -287,6 +291,7 @@ def proposal_node(item: Item) -> dict[str, Any]:
 
 
 def event_node(item: Item) -> dict[str, Any]:
+    """A schema:Event, with its start, end and location when its author gave them."""
     return _tidy(
         {
             "@id": item_iri(item.id),
@@ -297,6 +302,7 @@ def event_node(item: Item) -> dict[str, Any]:
             "schema:endDate": _time(item.ends),
             "schema:location": _place(item),
             "schema:organizer": peer_iri(item.author),
+            "schema:keywords": list(item.tags),
             "rel:author": peer_iri(item.author),
             **_item_common(item),
         }
@@ -314,6 +320,7 @@ def seed_node(item: Item) -> dict[str, Any]:
             "schema:author": peer_iri(item.author),
             "schema:spatialCoverage": _place(item),
             "schema:temporalCoverage": "/".join(x for x in (item.begins, item.ends) if x) or None,
+            "schema:keywords": list(item.tags),
             "rel:author": peer_iri(item.author),
             **_item_common(item),
         }
@@ -490,9 +497,10 @@ def project_nodes(ws: Workspace, project_id: str) -> tuple[list[dict[str, Any]],
     index = economy.index_entries(view.entries)
     reversed_by = economy.effective_reversals(view.entries)
     distributions = projects.counted_distributions(doc)
+    position = causal_key(doc.crdt)  # a reversal after the entry it reverses, whatever the clocks said
     entries = [
         entry_node(e, project_id, index, reversed_by, distributions)
-        for e in sorted(view.entries, key=lambda e: (e.at, e.id))
+        for e in sorted(view.entries, key=lambda e: position(e.id, e.at))
     ]
     acks = [
         {

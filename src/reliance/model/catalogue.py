@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from reliance.errors import ModelError
+from reliance.i18n import reciprocity_code
 from reliance.model.messages import InputError, shown
 
 MAX_TITLE = 200
@@ -221,7 +222,8 @@ class Item:
             begins=begins,
             ends=ends,
             status=parse_status(self.status),
-            reciprocity=_text(self.reciprocity, "the reciprocity", MAX_FIELD),
+            # "don" or "Gift" typed in a form is the code `gift`, shown back in each reader's language.
+            reciprocity=reciprocity_code(_text(self.reciprocity, "the reciprocity", MAX_FIELD)),
             project=_text(self.project, "the project", MAX_FIELD),
             repeat=self.repeat.validated(begins) if self.repeat is not None else None,
             capacity=validate_capacity(self.capacity) if self.capacity is not None else None,

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from reliance.display import clean
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import RelianceError
-from reliance.i18n import kind_label, status_label, t
+from reliance.i18n import kind_label, reciprocity_label, status_label, t
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import MAX_CAPACITY, Item, ItemKind, Status, normalise_tags
 from reliance.model.messages import InputError
@@ -324,7 +324,7 @@ class ItemForm(Dialog[Item]):
         yield from self.field(
             "field.reciprocity",
             Input(
-                item.reciprocity if item else "",
+                reciprocity_label(item.reciprocity, lang) if item else "",  # stored as a code
                 id="reciprocity",
                 placeholder=self.t("hint.reciprocity"),
                 compact=True,

@@ -16,8 +16,8 @@ from reliance.tui.base import RelianceScreen
 from reliance.tui.widgets import plain, plain_options
 from reliance.workspace import Workspace
 
-EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv")
-EXTENSIONS = {"json": "json", "markdown": "md", "jsonld": "jsonld", "csv": "csv"}
+EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv", "ics")
+EXTENSIONS = {"json": "json", "markdown": "md", "jsonld": "jsonld", "csv": "csv", "ics": "ics"}
 
 
 def tilde(path: Path) -> str:
@@ -39,7 +39,7 @@ def write_export(
         ws, fmt, project=project, lang=lang, on_unreadable=lambda doc_id, _: left_out.append(doc_id)
     )
     target = Path(path).expanduser()
-    target.write_text(text, "utf-8")
+    target.write_bytes(text.encode("utf-8"))  # as is: CRLF for csv and ics
     return target, left_out
 
 

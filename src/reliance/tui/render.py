@@ -7,7 +7,7 @@ from datetime import date, datetime
 from rich.text import Text
 
 from reliance.display import clean
-from reliance.i18n import answer_label, kind_label, section_label, status_label, t, tn
+from reliance.i18n import answer_label, kind_label, reciprocity_label, section_label, status_label, t, tn
 from reliance.model.catalogue import AnswerKind, Item, ItemKind, Status
 from reliance.model.rsvp import attendance_text
 from reliance.tui.data import AppData, FeedEntry, short_id
@@ -131,12 +131,6 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
         text.append(t("details.hint_other", lang) + "\n", style="dim italic")
         text.append(t("details.hint_rsvp_other", lang), style="dim italic")
     return text
-
-
-def reciprocity_label(value: str, lang: str) -> str:
-    key = f"reciprocity.{value}"
-    label = t(key, lang)
-    return value if label == key else label
 
 
 def feed_text(entry: FeedEntry, lang: str) -> Text:
