@@ -103,6 +103,7 @@ def test_an_event_with_places_fills_up_and_refuses_one_more(people: dict[str, Pa
     assert "capacity" in bad or "places" in bad
 
 
+@pytest.mark.slow  # 20 runs of the command line; tests/tui/test_rsvp.py covers the same in-process
 def test_concurrent_answers_past_the_capacity_wait_in_the_same_order_everywhere(
     people: dict[str, Path], tmp_path: Path
 ) -> None:
