@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from reliance import economy, projects
+from reliance import economy
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID
 from reliance.export import exporters
-from reliance.workspace import Workspace
 
 from .conftest import CliResult, run_cli
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID
 from reliance.doc import participant
-from reliance.doc.crdt import ROOT_ID
 from reliance.limits import DEFAULT_LIMITS
 from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Reply
 from reliance.model.messages import InputError
 from reliance.model.rsvp import thread
-from reliance.workspace import Workspace
 from tests.tui.world import pump
 
 

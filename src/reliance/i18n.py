@@ -997,7 +997,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.10": ("oct.", "Oct"),
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
-    # the network diagnosis (reliance doctor, the Peers screen): reliance.sync.doctor
+    # the network diagnosis (reliance doctor, the Peers screen): reliance.net.doctor
     "doctor.typed_address": (
         "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
         "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic).{own}",

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance.app.workspace import Workspace
 from reliance.identity import PROFILE_FILE
-from reliance.sync import transport
-from reliance.sync.node import (
+from reliance.net import transport
+from reliance.net.node import (
     Node,
     NodeConfig,
     parse_address,
@@ -20,7 +21,6 @@ from reliance.sync.node import (
     remember_typed_address,
     sync_once,
 )
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_foreign_text import assert_inert
 
@@ -114,3 +114,35 @@ def test_whoami_shows_a_name_written_by_an_older_version_inert(tmp_path: Path) -
     assert name_line.startswith("name:        Eve␛]52;c;cm0K␇␊fake\ufffd") and rest[0].startswith("peer id:")
     code, out, err = run_cli(tmp_path / "eve", "whoami", "--json")
     assert code == 0 and json.loads(out)["name"] == OLD_NAME, err
+
+
+async def test_the_node_compacts_what_a_peers_batch_left_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer's batch does not wait for the compaction it makes due: the node's maintenance does it."""
+    import asyncio
+
+    from reliance.store import repository
+
+    monkeypatch.setattr(repository, "COMPACT_AFTER_RECORDS", 10)
+    eve = Workspace.create(tmp_path / "eve", "Eve")
+    camille = Workspace.create(tmp_path / "camille", "Camille")
+    for n in range(15):
+        camille.set_code("histoire", f"version {n}")
+    node = Node(
+        eve, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False, poll_interval=0.05)
+    )
+    await node.start()
+    try:
+        assert node.listen_address is not None
+        await sync_once(camille, "127.0.0.1", node.listen_address[1])
+        snapshot = eve.repo.open(camille.peer_id).snapshot_path
+        for _ in range(400):  # the positive cue: a snapshot written
+            if snapshot.exists():
+                break
+            await asyncio.sleep(0.05)
+        assert snapshot.exists()
+    finally:
+        await node.stop()
+    reopened = Workspace.open(tmp_path / "eve").repo.open(camille.peer_id)
+    assert reopened.generation == 1 and reopened.heads() == camille.my_doc().heads()

@@ -16,16 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import CrdtDoc
 from reliance.doc import participant
-from reliance.doc.crdt import CrdtDoc
 from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
 from reliance.store import log, repository
 from reliance.store.repository import Repository, StoredDoc
-from reliance.sync import wire
-from reliance.workspace import Workspace
 
 STORE_SETTINGS = settings(
     max_examples=30,
@@ -153,6 +153,34 @@ def test_automatic_compaction(home: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert doc.snapshot_path.exists() and doc.generation == 2
     assert len(log.scan(doc.log_path.read_bytes()).payloads) == 1 + 26 - 20  # header + records since
     assert materialised(Workspace.open(home)) == materialised(ws)
+
+
+def test_a_peers_batch_leaves_compaction_to_the_maintenance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compacting reads the new snapshot back, about the cost of loading the document: a batch from a
+    peer does not wait for it (unless the log is many times over), `Repository.compact_due` does it."""
+    from reliance.replication.auth import accept_batch
+
+    monkeypatch.setattr(repository, "COMPACT_AFTER_RECORDS", 10)
+    author = Workspace.create(tmp_path / "author", "Author")
+    for n in range(14):
+        author.set_code("histoire", f"version {n}")
+    reader = Workspace.create(tmp_path / "reader", "Reader")
+    changes = author.my_doc().signed_changes()
+    accept_batch(reader.repo, author.peer_id, changes[:12])
+    doc = reader.repo.open(author.peer_id)
+    assert doc.generation == 0 and not doc.snapshot_path.exists()  # due, not done
+    assert reader.repo.compact_due() == [author.peer_id]
+    assert doc.generation == 1 and doc.records_since_snapshot == 0
+    assert reader.repo.compact_due() == []
+    assert Workspace.open(tmp_path / "reader").repo.open(author.peer_id).heads() == doc.heads()
+
+    for n in range(80):
+        author.set_code("histoire", f"again {n}")
+    accept_batch(reader.repo, author.peer_id, author.my_doc().signed_changes(doc.heads()))
+    assert doc.generation == 2 and doc.records_since_snapshot == 0  # far over: compacted at once
+    assert doc.heads() == author.my_doc().heads()
 
 
 # -- a torn or corrupt log tail ------------------------------------------------------------------------------

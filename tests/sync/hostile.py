@@ -12,13 +12,13 @@ import msgpack
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.identity import encode_peer_id
 from reliance.store.repository import StoredDoc
-from reliance.sync import wire
-from reliance.workspace import Workspace
 from tests.sync.memnet import MemNet, Node, sync_once
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

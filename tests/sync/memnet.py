@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reliance.app.workspace import Workspace
+from reliance.replication.auth import BatchOutcome
+from reliance.replication.protocol import BatchRefused, Event, RefusedByPeer, Session, SyncHost
 from reliance.store.repository import StoredDoc
-from reliance.sync.auth import BatchOutcome
-from reliance.sync.protocol import BatchRefused, Event, RefusedByPeer, Session, SyncHost
-from reliance.workspace import Workspace
 
 
 class Node:

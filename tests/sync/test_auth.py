@@ -1,4 +1,4 @@
-"""Authentication and authorisation of batches, rule by rule, straight through `reliance.sync.auth`:
+"""Authentication and authorisation of batches, rule by rule, straight through `reliance.replication.auth`:
 a refused batch leaves the document, its buffer and its log exactly as they were."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
-from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
-from reliance.sync import auth, wire
-from reliance.sync.auth import (
+from reliance.replication import auth, canonical
+from reliance.replication.auth import (
     Rejected,
     accept_batch,
     authenticate,
@@ -25,7 +26,7 @@ from reliance.sync.auth import (
     authorize_project,
     check_batch,
 )
-from reliance.workspace import Workspace
+from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
 
 
 @dataclass
@@ -471,7 +472,11 @@ def test_ordinary_changes_are_judged_from_their_own_operations(
     def no_diff(*args: object) -> bool:
         raise AssertionError("judged through automerge's diff")
 
+    def no_second_reading(*args: object) -> None:
+        raise AssertionError("columns read again: the door has the canonical check's reading")
+
     monkeypatch.setattr(auth, "_check_project_change", no_diff)
+    monkeypatch.setattr(auth, "_change_ops", no_second_reading)
     batch = edit(cast.bob, cast.pid, put_code("valeurs", "soin"))
     batch += edit(cast.bob, cast.pid, entry(cast.bob))
     assert len(accept_batch(cast.judge, cast.pid, batch).applied) == 2
@@ -515,15 +520,16 @@ def test_reading_operations_gives_the_same_verdict_as_the_diff(
                 batch.append(SignedChange(info, author.identity.sign(info.hash)))
     if not batch:
         return
+    checked = canonical.check(stored, batch).decoded  # the door's reading of the operations
     verdicts = []
-    for fast in (True, False):
+    for fast, decoded in ((True, checked), (True, None), (False, None)):
         monkeypatch.setattr(auth, "FAST_PATH", fast)
         try:
-            authorize_project(stored, stored.plan(batch))
+            authorize_project(stored, stored.plan(batch), decoded)
             verdicts.append("accepted")
         except Rejected:
             verdicts.append("rejected")
-    assert verdicts[0] == verdicts[1], (script, verdicts)
+    assert verdicts[0] == verdicts[1] == verdicts[2], (script, verdicts)
 
 
 # -- authorship: a participant document's author is the owner its id names ----------------------------------

@@ -22,16 +22,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
-from reliance.cli import main
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.cli.main import main
 from reliance.errors import StoreError
 from reliance.limits import MIB
 from reliance.model.catalogue import Item, ItemKind
+from reliance.replication import auth, bundle
+from reliance.replication.bundle import export_bundle
+from reliance.replication.bundle_journal import JOURNAL_FILE, JOURNAL_FORMAT, complete_interrupted
 from reliance.store.repository import Repository, change_info, change_size
-from reliance.sync import auth, bundle
-from reliance.sync.bundle import export_bundle
-from reliance.sync.bundle_journal import JOURNAL_FILE, JOURNAL_FORMAT, complete_interrupted
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.sync.hostile import hand_made_entry
 
@@ -117,8 +117,8 @@ IMPORTER = textwrap.dedent(
     import sys
     import time
 
-    from reliance.cli import main
-    from reliance.sync import auth, bundle
+    from reliance.cli.main import main
+    from reliance.replication import auth, bundle
 
     home, stick, pause = sys.argv[1], sys.argv[2], float(sys.argv[3])
     real_store = auth.store_batch

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
-from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Writer
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import changecodec as codec
+from reliance.automerge import ops, wire
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Writer
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync import changecodec as codec
-from reliance.sync import wire
-from reliance.sync.auth import accept_batch
-from reliance.workspace import Workspace
+from reliance.replication.auth import accept_batch
 from tests.sync.noncanonical import (
     Columns,
     body_with,
@@ -154,6 +154,77 @@ def test_check_accepts_exactly_what_the_reference_accepts(history: list[ChangeIn
         for mutate in (flip_bytes, recode, recode):
             mutated = mutate(body, rng)
             assert checked_ok(mutated) == reference_ok(mutated), mutated.hex()
+
+
+def full_reader(body: bytes) -> codec.DecodedChange | str:
+    """What `check_change` answers without its one-operation road."""
+    try:
+        return codec._check_change(body, codec.DEFAULT_MAX_OPS)
+    except (codec.NonCanonical, IndexError, wire.WireError, UnicodeDecodeError):
+        return "refused"
+
+
+def verdict(body: bytes) -> codec.DecodedChange | str:
+    try:
+        return codec.check_change(body)
+    except codec.NonCanonical:
+        return "refused"
+
+
+def the_usual_change(body: bytes) -> bool:
+    """One operation on one dependency, without a message (nor predecessors whose order depends on
+    their actors): the road's changes."""
+    change = codec.decode_change(body)
+    if len(change.ops) != 1 or len(change.deps) != 1 or change.message:
+        return False
+    counters = [counter for counter, _ in change.ops[0].pred]
+    return len(set(counters)) == len(counters)
+
+
+def flip_tail(body: bytes, rng: random.Random) -> bytes:
+    """One byte of the last few changed: the key string, the value and the predecessors of the last
+    operation (what the one-operation road reads itself)."""
+    mutated = bytearray(body)
+    mutated[rng.randrange(max(0, len(body) - 8), len(body))] = rng.choice(
+        [0x00, 0x7F, 0x80, 0xC0, 0xFF, 0x41]
+    )
+    return bytes(mutated)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.integers(0, 2**32))
+def test_the_one_operation_road_agrees_with_the_full_reader(history: list[ChangeInfo], seed: int) -> None:
+    """Same verdict and same decoded change, on every real change and every mutation of one; each twice,
+    since the second time the road knows the shape."""
+    rng = random.Random(seed)
+    for body in bodies(history):
+        if the_usual_change(body):
+            assert codec._check_one_op(body, codec.DEFAULT_MAX_OPS) is not None  # the road is taken
+        mutants = [flip_bytes(body, rng), recode(body, rng), *(flip_tail(body, rng) for _ in range(4))]
+        for candidate in (body, *mutants):
+            for _ in range(2):
+                taken = codec._check_one_op(candidate, codec.DEFAULT_MAX_OPS)
+                assert taken is None or taken == full_reader(candidate), candidate.hex()
+                assert verdict(candidate) == full_reader(candidate), candidate.hex()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.integers(0, 2**32))
+def test_the_operations_the_check_read_are_those_the_door_would_read(
+    history: list[ChangeInfo], seed: int
+) -> None:
+    """The project door judges a change from the operations the canonical check read (`ops.checked_ops`)
+    instead of reading its columns again (`ops.change_ops`): the same, for every change the check takes."""
+    rng = random.Random(seed)
+    for body in bodies(history):
+        for candidate in (body, flip_bytes(body, rng), recode(body, rng)):
+            try:
+                checked = codec.check_change(candidate)
+            except codec.NonCanonical:
+                continue
+            chunk = wire.build_chunk("change", candidate)
+            info = ChangeInfo(wire.parse_change(chunk).hash, chunk, checked.deps, checked.actor, checked.seq)
+            assert ops.checked_ops(checked) == ops.change_ops(info), candidate.hex()
 
 
 # -- each way of writing the same thing otherwise: automerge takes it, then cannot load its own save ---------

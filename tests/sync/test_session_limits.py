@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.limits import DEFAULT_LIMITS
-from reliance.sync.protocol import BatchRefused, Session, SyncHost
-from reliance.workspace import Workspace
+from reliance.replication.protocol import BatchRefused, Session, SyncHost
 from tests.sync.sessions import opened_by_peer, pack, pump, session_of
 
 

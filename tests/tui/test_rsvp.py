@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from reliance.app.workspace import Workspace
 from reliance.doc import participant
 from reliance.i18n import t, tn
 from reliance.model.catalogue import AnswerKind, ItemKind, Reply
 from reliance.tui.app import RelianceApp, create_app
-from reliance.tui.catalogue import CatalogueScreen
-from reliance.tui.data import CatalogueFilter
-from reliance.tui.dialogs import ItemForm
+from reliance.tui.catalogue.screen import CatalogueScreen
+from reliance.tui.common.data import CatalogueFilter
+from reliance.tui.common.dialogs import ItemForm
+from reliance.tui.common.widgets import VirtualTable
 from reliance.tui.node import no_node_factory
-from reliance.tui.widgets import VirtualTable
-from reliance.workspace import Workspace
 from tests.tui.conftest import go_to, settle, shown_text
 from tests.tui.world import World, pump
 

@@ -13,7 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import ItemFilter, Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
@@ -41,7 +42,6 @@ from reliance.model.catalogue import (
 from reliance.model.codesocial import SECTIONS, section_id
 from reliance.model.messages import InputError
 from reliance.model.rsvp import attendance, standing_answers, thread
-from reliance.workspace import ItemFilter, Workspace
 
 TEXT = 4 * 1024 * 1024  # a social-code section or a description: the model applies its own bounds after
 SHORT = 4096
@@ -347,7 +347,7 @@ async def node_peers(node: NodeControl, args: Args) -> Outcome:
 
 
 async def peer_add(node: NodeControl, args: Args) -> Outcome:
-    from reliance.sync.node import parse_address
+    from reliance.net.node import parse_address
 
     host, port = parse_address(args["address"])
     return Outcome({"address": await node.add_address_text(host, port)})

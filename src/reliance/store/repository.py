@@ -34,19 +34,22 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
+from reliance.automerge import wire
+from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import Shape, unpack
 from reliance.store import files, log
-from reliance.sync import wire
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 SNAPSHOT_FORMAT = files.SNAPSHOT_FORMAT
 COMPACT_AFTER_RECORDS = 2000
+# A peer's batch leaves a compaction it makes due to `Repository.compact_due` (the node's maintenance),
+# unless the log holds this many times `COMPACT_AFTER_RECORDS`.
+COMPACT_DEFERRED_AT_MOST = 8
 DOC_ID_RE = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")  # always fullmatch: `$` lets "\n" through
 
 
@@ -611,7 +614,7 @@ class StoredDoc:
             result.duplicate += len(changes) - len(fresh)
         if result.applied:
             self._notify(result.applied)
-        self.maybe_compact()
+        self.maybe_compact(deferred=True)
         return result
 
     def local_change(
@@ -666,9 +669,19 @@ class StoredDoc:
         return size
 
     # -- compaction ----------------------------------------------------------------------------------------
-    def maybe_compact(self) -> None:
-        if self.records_since_snapshot >= COMPACT_AFTER_RECORDS:
+    def maybe_compact(self, *, deferred: bool = False) -> None:
+        """Compact once the log holds `COMPACT_AFTER_RECORDS` records. After a peer's batch (`deferred`),
+        only once it holds many times that: compacting reads the new snapshot back, which costs about as
+        much as loading the document, and the reply to the peer need not wait for it;
+        `Repository.compact_due` does it soon after."""
+        if self.records_since_snapshot >= COMPACT_AFTER_RECORDS * (
+            COMPACT_DEFERRED_AT_MOST if deferred else 1
+        ):
             self.compact()
+
+    @property
+    def compaction_due(self) -> bool:
+        return self.records_since_snapshot >= COMPACT_AFTER_RECORDS
 
     def compact(self) -> None:
         """Rewrite the snapshot with everything, atomically, then start an empty log."""
@@ -866,6 +879,21 @@ class Repository:
             if stale is not None and stale._listeners:
                 self._listeners_of[doc_id] = stale._listeners
             return self.open(doc_id)
+
+    def compact_due(self) -> list[str]:
+        """Compact every open document whose log is due (a peer's batch leaves it); their ids. One that
+        cannot be written is left for the next time, with a warning."""
+        done: list[str] = []
+        for stored in list(self._open.values()):
+            if not stored.compaction_due:
+                continue
+            try:
+                stored.compact()
+            except StoreError as exc:
+                logger.warning("document %s not compacted: %s", stored.doc_id, exc)
+                continue
+            done.append(stored.doc_id)
+        return done
 
     def loaded(self) -> list[StoredDoc]:
         return list(self._open.values())
