@@ -103,6 +103,44 @@ def test_an_event_with_places_fills_up_and_refuses_one_more(people: dict[str, Pa
     assert "capacity" in bad or "places" in bad
 
 
+def test_the_programme_gives_the_places_left_of_each_event(people: dict[str, Path], tmp_path: Path) -> None:
+    homes = copies(people, tmp_path)
+    alice, bob = homes["alice"], homes["bob"]
+    bal = ok(
+        run_cli(
+            alice, "event", "add", "--title", "Bal folk", "--begins", "2030-07-14T21:00",
+            "--repeat", "daily", "--until", "2030-07-15", "--capacity", "2",
+        )
+    ).strip()  # fmt: skip
+    concert = ok(run_cli(alice, "event", "add", "--title", "Concert", "--begins", "2030-07-14T18:00")).strip()
+    someday = ok(run_cli(alice, "event", "add", "--title", "Veillée", "--capacity", "1")).strip()
+    carry(alice, bob, tmp_path)
+    ok(run_cli(bob, "item", "answer", bal, "--kind", "coming"))
+    ok(run_cli(bob, "item", "answer", someday, "--kind", "coming"))
+    carry(bob, alice, tmp_path)
+
+    data = as_json(run_cli(alice, "programme", "--json"))
+    entries = {(e["id"], d["day"]): e for d in data["days"] for e in d["entries"]}
+    for day in ("2030-07-14", "2030-07-15"):  # the same places on each day the event repeats
+        assert entries[(bal, day)]["attendance"] == {
+            "capacity": 2, "places_left": 1, "coming": [peer_of(bob)], "waiting": [],
+        }  # fmt: skip
+    assert entries[(concert, "2030-07-14")]["attendance"]["capacity"] is None
+    undated = {u["id"]: u for u in data["undated"]}
+    assert undated[someday]["attendance"]["places_left"] == 0
+
+    text = ok(run_cli(alice, "programme"))
+    bal_lines = [line for line in text.splitlines() if "Bal folk" in line]
+    assert len(bal_lines) == 2
+    assert all(f"[{tn('rsvp.places_left', 1, 'en')}]" in line for line in bal_lines)
+    concert_line = next(line for line in text.splitlines() if "Concert" in line)
+    assert "[" not in concert_line  # no capacity, nothing said about places
+    veillee = next(line for line in text.splitlines() if "Veillée" in line)
+    assert f"[{t('rsvp.full_short', 'en')}]" in veillee
+    french = ok(run_cli(alice, "programme", "--day", "15/07/2030", env=FRENCH))
+    assert f"[{tn('rsvp.places_left', 1, 'fr')}]" in french
+
+
 @pytest.mark.slow  # 20 runs of the command line; tests/tui/test_rsvp.py covers the same in-process
 def test_concurrent_answers_past_the_capacity_wait_in_the_same_order_everywhere(
     people: dict[str, Path], tmp_path: Path

@@ -73,7 +73,7 @@ def assert_still_loads(ws: Workspace, doc_id: str, heads: list[bytes]) -> None:
 
 
 def test_a_members_re_encoded_change_sent_over_a_session_is_refused(tmp_path: Path) -> None:
-    cast = project_with_member(tmp_path)
+    cast = project_with_member(tmp_path, on_disk=True)
     alice, bob, pid = cast.alice, cast.bob, cast.pid
     stored = bob.doc(pid)
     bad = forge_change(bob.ws.identity, stored, code_edit(bob.peer_id, stored.heads()), single_as_run)
@@ -90,7 +90,7 @@ def test_a_members_re_encoded_change_sent_over_a_session_is_refused(tmp_path: Pa
 
 
 def test_a_members_re_encoded_change_in_a_bundle_is_refused(tmp_path: Path) -> None:
-    cast = project_with_member(tmp_path)
+    cast = project_with_member(tmp_path, on_disk=True)
     alice, bob, pid = cast.alice, cast.bob, cast.pid
     stored = bob.doc(pid)
     bad = forge_change(bob.ws.identity, stored, code_edit(bob.peer_id, stored.heads()), with_empty_column)

@@ -494,7 +494,7 @@ def test_replayed_batch_applies_nothing_twice(tmp_path: Path) -> None:
 
 
 def test_change_whose_dependencies_never_arrive_is_buffered_and_kept(tmp_path: Path) -> None:
-    net, alice, bob = pair(tmp_path)
+    net, alice, bob = pair(tmp_path, on_disk=True)  # a restart reads the buffer back from disk
     sync_once(alice, bob, net)
     alice.ws.add_item(offer("first"))
     alice.ws.add_item(offer("second"))

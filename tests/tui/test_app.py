@@ -641,7 +641,7 @@ async def test_record_and_verify_a_distribution_and_set_a_limit(home: Path, worl
         assert (pool, unit, issues) == (12000, "EUR", [])  # recomputed identically
         await pilot.press("L")
         await pilot.pause()
-        await pilot.press(*"-5000", "ctrl+s")
+        await pilot.press(*"-50", "ctrl+s")
         await settle(app, pilot)
         assert app.data.projects[world.project_id].ledger.limits[0].floor == -5000
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from reliance.app.workspace import Workspace
 from reliance.doc import participant
@@ -76,8 +76,10 @@ async def test_an_event_with_places_from_the_form_to_the_programme(home: Path, l
         form.query_one("#capacity", Input).value = "abc"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, ItemForm)  # what is wrong is said, in the app's language
-        assert any(t("capacity.error", lang, max=100_000) in n.message for n in app._notifications)
+        assert app.screen is form  # what is wrong is said under the field, in the app's language
+        error = form.query_one("#capacity-error", Static)
+        assert error.display and str(error.render()) == t("capacity.error", lang, max=100_000)
+        assert app.focused is form.query_one("#capacity", Input)
         form.query_one("#capacity", Input).value = "2"
         await pilot.press("ctrl+s")
         await settle(app, pilot)

@@ -32,6 +32,7 @@ from reliance.identity import (
     set_profile_name,
 )
 from reliance.limits import Limits
+from reliance.model import search
 from reliance.model.catalogue import (
     Answer,
     AnswerKind,
@@ -68,7 +69,9 @@ class ItemFilter:
     statuses: tuple[Status, ...] = ()
     text: str = ""
 
-    def matches(self, item: Item) -> bool:
+    def matches(self, item: Item, author_name: str = "") -> bool:
+        """Whether `item` passes; the text is searched whatever the case and accents, in the title, text,
+        place, tags and `author_name`."""
         if self.kinds and item.kind not in self.kinds:
             return False
         if self.tags and not set(self.tags) & set(item.tags):
@@ -77,11 +80,7 @@ class ItemFilter:
             return False
         if self.statuses and item.status not in self.statuses:
             return False
-        if self.text:
-            needle = self.text.lower()
-            haystack = " ".join((item.title, item.description, item.place, " ".join(item.tags))).lower()
-            return all(word in haystack for word in needle.split())
-        return True
+        return not self.text or search.matches(item, self.text, author_name)
 
 
 class Workspace:
@@ -295,12 +294,14 @@ class Workspace:
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
         for doc in self.participant_docs(on_unreadable):
+            name = participant.name(doc.crdt) if chosen.text else ""  # the text searches it too
             found.extend(
-                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item)
+                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item, name)
             )
         if drafts:
             mine = {item.id for item in found if item.author == self.peer_id}
-            found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i))
+            name = self.identity.name if chosen.text else ""
+            found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i, name))
         found.sort(key=lambda i: (i.created, i.id), reverse=True)
         return found
 

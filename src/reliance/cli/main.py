@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -17,10 +18,11 @@ from reliance.app.home import resolve_home
 from reliance.app.workspace import Workspace
 from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
-from reliance.i18n import LANGS, answer_label, resolve_lang, t
+from reliance.i18n import LANGS, answer_label, kind_short, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
-from reliance.model.catalogue import ItemKind
+from reliance.model.catalogue import ItemKind, parse_repeat
 from reliance.model.codesocial import SECTIONS, section_id
+from reliance.model.dates import When, describe_day, describe_repeat, describe_span, parse_span, parse_when
 from reliance.model.messages import InputError
 from reliance.model.rsvp import places_text
 
@@ -208,6 +210,7 @@ def warn_unreadable(ctx: Context, doc_id: str, error: Exception) -> None:
 def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_passphrase: bool) -> None:
     """reliance: your social code, offers and needs, and project ledgers, shared peer to peer."""
     ctx.obj = Context(resolve_home(home), passphrase_file, ask_passphrase)
+    ctx.obj.lang()  # now: an error raised before anything else asked is said in the home's language too
     ctx.call_on_close(ctx.obj.finish)
     if ctx.invoked_subcommand is None:
         from reliance.tui.app import run_app
@@ -382,8 +385,13 @@ def _item_options(func: F) -> F:
         click.option("--description"),
         click.option("--tag", "tags", multiple=True, help="Repeat for several tags."),
         click.option("--place"),
-        click.option("--begins", help="ISO 8601 date or time."),
-        click.option("--ends", help="ISO 8601 date or time."),
+        click.option(
+            "--begins",
+            help="When it begins, as people write it: '14/07/2026 10h', '14 July 10am', 'demain 18h'.",
+        ),
+        click.option("--ends", help="When it ends: a time alone ('12h') is on the day it begins."),
+        click.option("--repeat", help="daily or weekly, until --until (update: none stops it)."),
+        click.option("--until", help="The day it happens for the last time (with --repeat)."),
         click.option("--reciprocity", help="gift, time, money, barter, or free text."),
         click.option("--status", help="draft, published, matched, archived."),
         click.option("--project", "linked_project", help="Linked project id."),
@@ -401,10 +409,61 @@ def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _read_dates(ctx: Context, fields: dict[str, Any], item_id: str | None = None) -> None:
+    """--begins and --ends as people write them, replaced in `fields` by the ISO 8601 the catalogue stores;
+    what was understood is shown back on stderr (stdout stays the id, for scripts) unless it was typed as
+    stored. For an update, a missing one is the item's stored value (an end alone is read from its
+    beginning)."""
+    typed = {name: fields.get(name) for name in ("begins", "ends")}
+    repeat, until = fields.get("repeat"), fields.get("until")
+    if until is not None and repeat is None:
+        raise InputError("repeat.error.until_alone", field="until")
+    if typed["begins"] is None and typed["ends"] is None and repeat is None:
+        return
+    stored = {"begins": "", "ends": ""}
+    if item_id is not None and None in typed.values():
+        current = ctx.call("item.show", item_id=item_id)
+        stored = {name: str(current.get(name) or "") for name in stored}
+    lang = ctx.lang()
+    begins, ends = parse_span(
+        typed["begins"] if typed["begins"] is not None else stored["begins"],
+        typed["ends"] if typed["ends"] is not None else stored["ends"],
+        lang,
+    )
+    understood = {"begins": begins.iso() if begins else "", "ends": ends.iso() if ends else ""}
+    for name, text in typed.items():
+        if text is not None:
+            fields[name] = understood[name]
+    shown_back = describe_span(begins, ends, lang)
+    if repeat is not None and repeat.strip().lower() != "none":
+        last = ""
+        if until is not None:
+            try:
+                last = parse_when(until, lang).day.isoformat()
+            except InputError as error:
+                raise InputError(error.key, field="until", **error.params) from None
+        checked = parse_repeat(repeat, last, understood["begins"])  # here, for its error in our language
+        fields["until"] = checked.until
+        assert begins is not None  # parse_repeat refuses a repetition without a beginning
+        repeating = describe_repeat(checked.freq.value, checked.until, begins.day, lang)
+        shown_back = t("cli.when.repeating", lang, when=shown_back, repeat=repeating)
+    typed_otherwise = any(
+        text is not None and text.strip() != understood[name] for name, text in typed.items()
+    )
+    if typed_otherwise or (until is not None and until.strip() != fields["until"]):
+        click.echo(say("cli.when.understood", when=clean(shown_back)), err=True)
+
+
 def _add_item(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     if not fields.get("title"):
         fail(say("cli.item.needs_title"))
+    _read_dates(ctx, fields)
     echo(ctx.call("item.add", kind=kind, **_item_fields(fields))["id"])
+
+
+SEARCH_HELP = (
+    "Words that must all appear (in the title, text, place, tags or author's name; 'velo' finds 'Vélo')."
+)
 
 
 @cli.group()
@@ -436,12 +495,18 @@ def _make_shortcut(kind: ItemKind) -> None:
     @click.option("--tag", "tags", multiple=True)
     @click.option("--author")
     @click.option("--status")
+    @click.option("--search", help=SEARCH_HELP)
     @click.option("--json", "as_json", is_flag=True)
     @pass_ctx
     def list_(
-        ctx: Context, tags: tuple[str, ...], author: str | None, status: str | None, as_json: bool
+        ctx: Context,
+        tags: tuple[str, ...],
+        author: str | None,
+        status: str | None,
+        search: str | None,
+        as_json: bool,
     ) -> None:
-        _list_items(ctx, (kind.value,), tags, author, status, None, as_json)
+        _list_items(ctx, (kind.value,), tags, author, status, search, as_json)
 
     cli.add_command(group)
 
@@ -485,14 +550,36 @@ def _list_items(
         return
     if not items:
         echo(say("cli.item.nothing_found"))
+    lang = ctx.lang()
     for found in items:
         who = clean(found["author_name"] or found["author"][:14])
         tags_text = clean(" ".join("#" + t for t in found["tags"]))
-        title = clean(found["title"])
+        title = " · ".join(clean(part) for part in (found["title"], *_when_and_where(found, lang)))
         kind, status_text = clean(found["kind"]), clean(found["status"])
         places = _places_text(found["attendance"])
         places = f"  [{places}]" if places else ""
         echo(f"{clean(found['id'])}  {kind:6} {status_text:9} {title}{places}  — {who} {tags_text}")
+
+
+def _when_and_where(found: dict[str, Any], lang: str) -> list[str]:
+    """When an item happens (in words, with its repetition) and where, as far as they are known and can be
+    read (a peer's item may hold anything)."""
+    parts: list[str] = []
+    try:
+        begins = When.from_iso(found["begins"]) if found.get("begins") else None
+        ends = When.from_iso(found["ends"]) if found.get("ends") and begins else None
+    except InputError:
+        begins = ends = None
+    if begins is not None:
+        when = describe_span(begins, ends, lang)
+        repeat = found.get("repeat") or {}
+        repeating = describe_repeat(
+            str(repeat.get("freq", "")), str(repeat.get("until", "")), begins.day, lang
+        )
+        parts.append(t("cli.when.repeating", lang, when=when, repeat=repeating) if repeating else when)
+    if found.get("place"):
+        parts.append(str(found["place"]))
+    return parts
 
 
 @item.command("list")
@@ -500,7 +587,7 @@ def _list_items(
 @click.option("--tag", "tags", multiple=True)
 @click.option("--author", help="Peer id of the author.")
 @click.option("--status")
-@click.option("--search", help="Words that must all appear.")
+@click.option("--search", help=SEARCH_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def item_list(
@@ -574,10 +661,10 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
 @pass_ctx
 def item_update(ctx: Context, /, item_id: str, **fields: Any) -> None:
     """Change fields of one of your items."""
-    changes = _item_fields(fields)
-    if not changes:
+    if not _item_fields(fields):
         fail(say("cli.item.nothing_to_update"))
-    echo(ctx.call("item.update", item_id=item_id.strip(), **changes)["id"])
+    _read_dates(ctx, fields, item_id.strip())
+    echo(ctx.call("item.update", item_id=item_id.strip(), **_item_fields(fields))["id"])
 
 
 @item.command("archive")
@@ -638,6 +725,70 @@ def item_withdraw(ctx: Context, item_id: str, yes: bool) -> None:
             return
     ctx.call("item.withdraw", item_id=item_id.strip())
     echo(say("cli.item.withdrawn", title=title))
+
+
+# -- programme -----------------------------------------------------------------------------------------------
+
+
+@cli.command("programme")
+@click.option("--day", help="Only this day, as people write it: 14/07/2026, '14 juillet', samedi, demain.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (days, entries, undated events).")
+@pass_ctx
+def programme_cmd(ctx: Context, day: str | None, as_json: bool) -> None:
+    """Events, and offers, needs and calls with a date, day by day, with their time and place."""
+    lang = ctx.lang()
+    chosen = ""
+    if day is not None:
+        try:
+            chosen = parse_when(day, lang).day.isoformat()
+        except InputError as error:
+            raise InputError(error.key, field="day", **error.params) from None
+    data = ctx.call("programme", start=chosen or None, end=chosen or None)
+    if chosen:
+        data["undated"] = []  # a day was asked for: events without one are not on it
+    if as_json:
+        emit_json(data)
+        return
+    if not data["days"] and not data["undated"]:
+        echo(say("cli.programme.empty_day" if chosen else "cli.programme.empty"))
+    for index, listed in enumerate(data["days"]):
+        if index:
+            echo()
+        echo(describe_day(date.fromisoformat(listed["day"]), lang))
+        for entry in listed["entries"]:
+            echo("  " + _programme_line(entry, lang))
+    if data["undated"]:
+        if data["days"]:
+            echo()
+        echo(t("programme.no_date", lang))
+        for entry in data["undated"]:
+            echo("  " + _programme_line(entry, lang))
+
+
+def _programme_line(entry: dict[str, Any], lang: str) -> str:
+    """« 10:00–12:00  Atelier pain (Offre) · Fournil — Zoé »: the time on that day, what, where (and the
+    places left, for an item with a capacity), who."""
+    starts, ends = entry.get("starts_at"), entry.get("ends_at")
+    if starts and ends:
+        when = f"{starts}–{ends}"
+    elif starts:
+        when = starts
+    elif ends:
+        when = f"…–{ends}"
+    elif "day" in entry or "starts_at" in entry:
+        when = t("programme.all_day", lang)
+    else:
+        when = ""
+    title = clean(entry["title"])
+    if entry["kind"] != ItemKind.EVENT.value:
+        title = t("cli.programme.with_kind", lang, title=title, kind=kind_short(str(entry["kind"]), lang))
+    place = clean(entry.get("place") or "")
+    who = clean(entry.get("author_name") or entry["author"][:14])
+    what = f"{title} · {place}" if place else title
+    places = _places_text(entry["attendance"])
+    if places:
+        what += f"  [{places}]"
+    return f"{when:11}  {what}  — {who}" if when else f"{what}  — {who}"
 
 
 # -- export --------------------------------------------------------------------------------------------------
@@ -720,8 +871,14 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
+    except InputError as exc:  # a value typed on the command line: its option named, in the language
+        text = exc.text(message_lang())
+        if exc.field:
+            text = say("cli.option_error", option="--" + exc.field, text=text)
+        click.echo(say("cli.error", text=clean(text)), err=True)
+        return 1
     except RelianceError as exc:
-        text = exc.text(message_lang()) if isinstance(exc, InputError) else str(exc)
+        text = str(exc)
         click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,11 @@ from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 from reliance.errors import ModelError, RelianceError
 from reliance.i18n import LANGS, plural_key
+from reliance.model.amounts import parse_amount
+from reliance.model.messages import InputError
 from reliance.store.repository import DocKind, doc_kind
+
+BEGINNING = "2000-01-01"  # the start of a period not given: before any ledger entry
 
 
 @click.group()
@@ -134,18 +139,31 @@ def project_remove_member(ctx: Context, project_ref: str, peer_id: str) -> None:
     echo(say("cli.project.removed", peer=peer_id.strip()[:14]))
 
 
+AMOUNT_HELP = "As people write it, in UNIT: 250, 250,00, '1 250.50 €'; time in min also as 1h30."
+
+
+def typed_amount(text: str, unit: str, option: str, *, signed: bool = False) -> int:
+    """An amount typed on the command line, in major units of `unit`, as the minor units stored; an error
+    names `option`."""
+    try:
+        return parse_amount(text, unit.strip(), signed=signed)
+    except InputError as error:
+        raise InputError(error.key, field=option, **error.params) from None
+
+
 @project.command("contribute")
 @click.argument("project_ref")
 @click.option("--kind", required=True, type=click.Choice(sorted(projects.CONTRIBUTION_KINDS)))
-@click.option("--amount", required=True, type=int, help="Whole minor units: minutes, cents, grams…")
-@click.option("--unit", required=True, help="e.g. min, EUR-cent, kg.")
+@click.option("--amount", required=True, help=AMOUNT_HELP)
+@click.option("--unit", required=True, help="e.g. min, EUR, kg.")
 @click.option("--note", default="")
 @click.option("--dim", "dims", multiple=True, help="Wealth-matrix dimension NAME=INT (repeat).")
 @pass_ctx
 def project_contribute(
-    ctx: Context, project_ref: str, kind: str, amount: int, unit: str, note: str, dims: tuple[str, ...]
+    ctx: Context, project_ref: str, kind: str, amount: str, unit: str, note: str, dims: tuple[str, ...]
 ) -> None:
     """Record a contribution of time, money, resource or knowledge; prints the entry id."""
+    minor = typed_amount(amount, unit, "amount")
     try:
         parse_dimensions(dims)
     except DimensionError as exc:
@@ -154,7 +172,7 @@ def project_contribute(
         "project.contribute",
         project=project_ref,
         kind=kind,
-        amount=amount,
+        amount=minor,
         unit=unit,
         note=note,
         dims=list(dims),
@@ -165,8 +183,8 @@ def project_contribute(
 @project.command("record")
 @click.argument("project_ref")
 @click.option("--kind", required=True, type=click.Choice(["expense", "revenue", "transfer"]))
-@click.option("--amount", required=True, type=int, help="Whole minor units (cents, minutes…).")
-@click.option("--unit", required=True)
+@click.option("--amount", required=True, help=AMOUNT_HELP)
+@click.option("--unit", required=True, help="e.g. EUR, min.")
 @click.option("--to", "counterparty", help="For a transfer: the receiving member's peer id, or @project.")
 @click.option("--member", default="", help="Whose account (default: you).")
 @click.option("--note", default="")
@@ -175,7 +193,7 @@ def project_record(
     ctx: Context,
     project_ref: str,
     kind: str,
-    amount: int,
+    amount: str,
     unit: str,
     counterparty: str | None,
     member: str,
@@ -184,11 +202,12 @@ def project_record(
     """Record an expense, a revenue or a transfer; prints the entry id."""
     if kind == "transfer" and not counterparty:
         fail(say("cli.project.transfer_needs_to"))
+    minor = typed_amount(amount, unit, "amount")
     done = ctx.call(
         "project.record",
         project=project_ref,
         kind=kind,
-        amount=amount,
+        amount=minor,
         unit=unit,
         note=note,
         member=member,
@@ -280,12 +299,15 @@ def project_acknowledge(ctx: Context, project_ref: str, entry_id: str, factor: i
 @click.argument("project_ref")
 @click.argument("member")
 @click.argument("unit")
-@click.argument("floor", type=int)
+@click.argument("floor")
 @pass_ctx
-def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor: int) -> None:
-    """Set MEMBER's (or '*' for everyone's) credit floor in UNIT (stewards)."""
-    ctx.call("project.limit", project=project_ref, member=member, unit=unit, floor=floor)
-    echo(say("cli.project.limit_set", member=member[:14], unit=unit, floor=floor))
+def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor: str) -> None:
+    """Set MEMBER's (or '*' for everyone's) credit floor in UNIT (stewards): FLOOR as people write it, at or
+    below zero (-50 is at most 50.00 EUR of debt)."""
+    minor = typed_amount(floor, unit, "floor", signed=True)
+    ctx.call("project.limit", project=project_ref, member=member, unit=unit, floor=minor)
+    shown = format_amount(minor, unit, message_lang())
+    echo(say("cli.project.limit_set", member=member[:14], unit=unit, floor=shown))
 
 
 @project.command("matrix")
@@ -350,28 +372,36 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
 
 @project.command("dividend")
 @click.argument("project_ref")
-@click.option("--from", "period_from", required=True, help="Start date (ISO).")
-@click.option("--to", "period_to", required=True, help="End date (ISO, inclusive when a date).")
-@click.option("--pool", type=int, help="Amount to share, minor units (default: the period's net revenue).")
+@click.option("--from", "period_from", help="Start (ISO date or time; default: the beginning).")
+@click.option("--to", "period_to", help="End (ISO, inclusive when a date; default: now).")
+@click.option(
+    "--pool", help="Amount to share, as people write it in UNIT (default: the period's net revenue)."
+)
 @click.option("--unit", default="EUR", show_default=True)
 @click.option("--record", is_flag=True, help="Store the distribution (stewards).")
+@click.option("--yes", is_flag=True, help="With --record: record it even when there is nothing to share.")
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def project_dividend(
     ctx: Context,
     project_ref: str,
-    period_from: str,
-    period_to: str,
-    pool: int | None,
+    period_from: str | None,
+    period_to: str | None,
+    pool: str | None,
     unit: str,
     record: bool,
+    yes: bool,
     lang: str,
     as_json: bool,
 ) -> None:
     """Compute the contributive dividend of a period; every payout is explained."""
+    minor = typed_amount(pool, unit, "pool") if pool is not None else None
     ws = ctx.writing_workspace() if record else ctx.workspace()
-    dist = projects.dividend(ws, project_ref, period_from, period_to, pool, unit, lang)
+    period_to = period_to or datetime.now(UTC).isoformat(timespec="seconds")
+    dist = projects.dividend(ws, project_ref, period_from or BEGINNING, period_to, minor, unit, lang)
+    if record and dist.pool == 0 and not yes:
+        fail(say("cli.dividend.empty_pool", pool=format_amount(0, unit, message_lang())))
     dist_id = projects.record_distribution(ws, project_ref, dist) if record else None
     if as_json:
         rows: list[dict[str, Any]] = [
@@ -383,7 +413,10 @@ def project_dividend(
             }
             for line in dist.lines
         ]
-        emit_json({"id": dist_id, "reserve": dist.reserve, "lines": rows} if record else rows)
+        # Minor units (cents, minutes), as stored: the reserve and the lines add up to the pool exactly.
+        emit_json(
+            {"id": dist_id, "pool": dist.pool, "unit": dist.unit, "reserve": dist.reserve, "lines": rows}
+        )
         return
     echo(
         say(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Protocol
 
 from reliance.app import projects
@@ -19,6 +20,7 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.protocol import (
+    BAD_REQUEST,
     NODE,
     READ,
     SESSION,
@@ -34,13 +36,17 @@ from reliance.model.catalogue import (
     MAX_CAPACITY,
     Answer,
     Item,
+    Repeat,
     Status,
     normalise_tags,
     parse_kind,
+    parse_repeat,
     parse_status,
+    parse_time,
 )
 from reliance.model.codesocial import SECTIONS, section_id
 from reliance.model.messages import InputError
+from reliance.model.programme import programme
 from reliance.model.rsvp import attendance, standing_answers, thread
 
 TEXT = 4 * 1024 * 1024  # a social-code section or a description: the model applies its own bounds after
@@ -139,6 +145,31 @@ def item_show(ws: Workspace, args: Args) -> Outcome:
     return Outcome(data)
 
 
+def programme_days(ws: Workspace, args: Args) -> Outcome:
+    """Events, and offers, needs and calls with a date, by day (`reliance.model.programme`), each entry with
+    its author's name; `start`..`end` (ISO days, inclusive) bound it."""
+    try:
+        start = date.fromisoformat(args["start"]) if args["start"] else None
+        end = date.fromisoformat(args["end"]) if args["end"] else None
+    except ValueError:
+        raise ApiError(BAD_REQUEST, "start, end: ISO 8601 days (YYYY-MM-DD)") from None
+    found = programme(ws.items(), start=start, end=end, limits=ws.repo.limits)
+    result = found.to_json()
+    answers = ws.answers_by_item()
+    who_comes: dict[tuple[str, str], dict[str, Any]] = {}  # once per item, whatever its repetitions
+    names: dict[str, str] = {}
+    listed_items: list[tuple[Item, dict[str, Any]]] = list(zip(found.undated, result["undated"], strict=True))
+    for day, shown in zip(found.days, result["days"], strict=True):
+        listed_items += [(e.item, listed) for e, listed in zip(day.entries, shown["entries"], strict=True)]
+    for item, listed in listed_items:
+        key = (item.author, item.id)
+        if key not in who_comes:
+            who_comes[key] = attendance(item, answers.get(key, [])).to_json()
+        listed["attendance"] = who_comes[key]
+        listed["author_name"] = _name(ws, names, item.author)
+    return Outcome(result)
+
+
 def code_show(ws: Workspace, args: Args) -> Outcome:
     if args["peer"]:
         texts = ws.code(canonical_peer(args["peer"]))
@@ -166,7 +197,17 @@ ITEM_FIELDS = {
     "status": Param(str, most=SHORT),
     "project": Param(str, most=SHORT),
     "capacity": Param(int, most=MAX_CAPACITY + 1),  # the model says what is wrong with 0 or too many
+    "repeat": Param(str, most=SHORT),  # daily, weekly, or none (an update that stops the repetition)
+    "until": Param(str, most=SHORT),  # ISO 8601 day of the last occurrence
 }
+NO_REPEAT = "none"
+
+
+def _repeat(args: Args, begins: str) -> Repeat | None:
+    """The repetition the arguments ask for (None for none): its rules are the model's."""
+    if (args["repeat"] or NO_REPEAT).strip().lower() == NO_REPEAT:
+        return None
+    return parse_repeat(args["repeat"], args["until"] or "", begins)
 
 
 def _published(ws: Workspace, item: Item) -> tuple[str, ...]:
@@ -191,6 +232,7 @@ def item_add(ws: Workspace, args: Args) -> Outcome:
         reciprocity=args["reciprocity"] or "",
         project=args["project"] or "",
         capacity=args["capacity"],
+        repeat=_repeat(args, parse_time(args["begins"], "begins") if args["begins"] else ""),
     )
     item = ws.add_item(draft)
     return Outcome(item.to_json(), _published(ws, item))
@@ -200,9 +242,14 @@ def item_update(ws: Workspace, args: Args) -> Outcome:
     changes: dict[str, Any] = {}
     for key in ITEM_FIELDS:
         value = args[key]
-        if value is None or (key == "tags" and not value):
+        if value is None or (key == "tags" and not value) or key == "until":
             continue
-        if key == "status":
+        if key == "repeat":
+            begins = (
+                args["begins"] if args["begins"] is not None else ws.my_item(args["item_id"].strip()).begins
+            )
+            changes["repeat"] = _repeat(args, parse_time(begins, "begins") if begins else "")
+        elif key == "status":
             changes["status"] = parse_status(value)
         elif key == "tags":
             changes["tags"] = tuple(value)
@@ -404,6 +451,13 @@ OPERATIONS = [
         },
     ),
     Operation("item.show", READ, item_show, {"item_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "programme",
+        READ,
+        programme_days,
+        {"start": Param(str, most=SHORT), "end": Param(str, most=SHORT)},
+        doc="events and dated items by day",
+    ),
     Operation(
         "code.show", READ, code_show, {"project": Param(str, most=SHORT), "peer": Param(str, most=SHORT)}
     ),

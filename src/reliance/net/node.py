@@ -744,11 +744,15 @@ class Node:
             while True:
                 data = await conn.recv()
                 peer.last_seen = time.time()
-                outbox.put(await self._in_worker(functools.partial(session.receive, data, one_turn=True)))
+                outbox.put(
+                    await self._in_worker(
+                        self._durably, functools.partial(session.receive, data, one_turn=True)
+                    )
+                )
                 # A frame may ask for more than one turn of work: the rest goes in turns, each a new
                 # job behind the other peers' waiting ones, and this peer's next frame waits for it.
                 while not (stop := await self._handle_events(peer, session)) and session.pending_work:
-                    outbox.put(await self._in_worker(session.work))
+                    outbox.put(await self._in_worker(self._durably, session.work))
                 if stop:
                     await outbox.flush(min(5.0, self._transport_config.frame_timeout))  # the refusal
                     break
@@ -777,6 +781,13 @@ class Node:
             with contextlib.suppress(Exception):
                 await conn.close()
             self._write_state()
+
+    def _durably(self, produce: Callable[[], list[bytes]]) -> list[bytes]:
+        """A session call (in the worker), then what it stored made durable before its frames go out:
+        the session writes batches without fsync, one fsync a document covers all it stored."""
+        frames = produce()
+        self.ws.repo.flush()
+        return frames
 
     async def _handle_events(self, peer: _Peer, session: Session) -> bool:
         """Turn session events into node events; True when the connection must end."""
@@ -1432,7 +1443,9 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
                 await conn.send(frame)
             while not session.settled:
                 data = await conn.recv()
-                for frame in session.receive(data):
+                frames = session.receive(data)
+                workspace.repo.flush()  # what the session stored is durable before anything is answered
+                for frame in frames:
                     await conn.send(frame)
                 for event in session.pop_events():
                     if isinstance(event, ChangesReceived):

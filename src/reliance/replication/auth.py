@@ -12,11 +12,15 @@ Authorisation:
   peer id inside, and never modified or deleted; nothing else at the root changes after genesis.
 
 A batch that breaks a rule raises `Rejected`; nothing of it has been applied.
+
+`accept_batch` is the one write path of a batch in a process (sessions, bundle imports): the
+document's lock is held from the check to the store, and a batch checked against a state that has
+moved since (another process wrote) is checked again, never stored over the newer state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,13 +30,15 @@ from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, Crd
 from reliance.automerge.ops import ObjKey
 from reliance.automerge.wire import WireError
 from reliance.doc import project
+from reliance.errors import StoreError
 from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
 from reliance.replication import authority, canonical
 from reliance.replication.causal import CausalGraph
+from reliance.replication.docstore import DocStore
 from reliance.store.repository import (
     AddResult,
     DocKind,
-    Repository,
+    Moved,
     SignedChange,
     StoredDoc,
     change_size,
@@ -491,10 +497,11 @@ class CheckedBatch:
     blocked: int
     dropped: tuple[bytes, ...] = ()
     turned_away: int = 0
+    checked_at: int | None = None  # the revision of the document checked against; None: not held then
 
 
 def check_batch(
-    repo: Repository,
+    repo: DocStore,
     doc_id: str,
     changes: Sequence[SignedChange],
     *,
@@ -535,7 +542,7 @@ _MAX_DROPS = 64
 
 
 def _check_batch(
-    repo: Repository,
+    repo: DocStore,
     doc_id: str,
     changes: Sequence[SignedChange],
     *,
@@ -555,6 +562,7 @@ def _check_batch(
         stored.expire_pending()
     else:
         stored = repo.scratch(doc_id)
+    checked_at = stored.revision if held else None  # what the checks below read
     fresh = [c for c in kept if not stored.has(c.info.hash)]
     if not stored.pending and _applies_in_order(stored, fresh):
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
@@ -578,6 +586,7 @@ def _check_batch(
         len(changes) - len(kept),
         (),
         turned_away,
+        checked_at,
     )
 
 
@@ -642,27 +651,57 @@ def _check_size(stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
 
 
 def accept_batch(
-    repo: Repository,
+    repo: DocStore,
     doc_id: str,
     changes: Sequence[SignedChange],
     *,
     blocked: Collection[bytes] = (),
+    admit: Callable[[CheckedBatch], None] | None = None,
+    checked: CheckedBatch | None = None,
+    sync: bool = True,
 ) -> BatchOutcome:
-    """Authenticate, authorise, then store and apply a batch; raise Rejected with nothing applied."""
-    return store_batch(repo, check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True))
+    """Authenticate, authorise, then store and apply a batch; raise Rejected with nothing applied.
+
+    The one write path of a batch: the document's lock is held from the check to the store, so a local
+    change (which holds it too) lands before or after, never between. `admit` judges the checked batch
+    before it is stored (quotas: raising keeps it out). `checked`: a check made earlier, outside the
+    lock (a bundle checks every document before writing any); it is used if the document has not moved
+    since. A document another process wrote meanwhile is checked again. `sync` False: the log is not
+    fsynced yet; the caller flushes the store (`Repository.flush`) before it answers anyone."""
+    with repo.writing(doc_id):
+        for _ in range(_MAX_RECHECKS):
+            if checked is None:
+                checked = check_batch(repo, doc_id, changes, blocked=blocked, drop_bad_buffered=True)
+                if admit is not None:
+                    admit(checked)
+            try:
+                return store_batch(repo, checked, sync=sync)
+            except Moved:
+                checked = None
+    raise StoreError(f"document {doc_id} kept changing while a batch for it was checked: try again later")
 
 
-def store_batch(repo: Repository, checked: CheckedBatch) -> BatchOutcome:
-    """Store and apply a batch that passed `check_batch`; raise Rejected if automerge fails on it."""
+_MAX_RECHECKS = 8
+
+
+def store_batch(repo: DocStore, checked: CheckedBatch, *, sync: bool = True) -> BatchOutcome:
+    """Store and apply a batch that passed `check_batch`; raise Rejected if automerge fails on it, and
+    `Moved` (nothing written) if the document changed since it was checked: `accept_batch` is the
+    caller that checks again."""
     doc_id = checked.doc_id
     if not checked.fresh:
         return BatchOutcome(
             doc_id, [], [], checked.skipped, checked.blocked, False, checked.dropped, checked.turned_away
         )
     created = not repo.exists(doc_id)
+    if checked.checked_at is None and not created:
+        raise Moved(f"document {doc_id} was created while a batch for it was checked")
     stored = repo.open(doc_id, create=True)
+    checked_at = stored.revision if checked.checked_at is None else checked.checked_at
     try:
-        result: AddResult = stored.add_verified(checked.fresh, checked.prepared)
+        result: AddResult = stored.add_verified(
+            checked.fresh, checked.prepared, checked_at=checked_at, sync=sync
+        )
     except (CrdtPanic, CrdtError) as exc:
         repo.reload(doc_id)
         raise Rejected(

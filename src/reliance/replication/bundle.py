@@ -27,7 +27,7 @@ from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import now_iso
 from reliance.packing import PackError, Shape, unpack
 from reliance.replication import bundle_journal
-from reliance.replication.auth import BatchOutcome, Rejected, check_batch, store_batch
+from reliance.replication.auth import BatchOutcome, Rejected, accept_batch, check_batch
 from reliance.replication.bundle_journal import ImportNotice
 from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
 
@@ -178,8 +178,9 @@ def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ())
             bundle_journal.write(repo.home, str(path), [(c.doc_id, c.fresh) for c in writing])
         outcomes: list[BatchOutcome] = []
         try:
-            for checked in batches:
-                outcomes.append(store_batch(repo, checked))
+            for checked, (_, changes) in zip(batches, docs, strict=True):
+                # Stored as checked, or checked again if the document moved since (a local edit).
+                outcomes.append(accept_batch(repo, checked.doc_id, changes, blocked=blocked, checked=checked))
         except (Rejected, RelianceError, OSError) as exc:
             reason = exc.reason if isinstance(exc, Rejected) else str(exc)
             done = sum(1 for o in outcomes if o.applied or o.pending)

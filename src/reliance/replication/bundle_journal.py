@@ -31,7 +31,7 @@ from reliance.identity import decode_peer_id
 from reliance.limits import Limits
 from reliance.model.catalogue import now_iso
 from reliance.packing import Shape, unpack
-from reliance.replication.auth import Rejected, check_batch, store_batch
+from reliance.replication.auth import Rejected, accept_batch
 from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
 
 JOURNAL_FILE = "bundle-import.journal"
@@ -182,8 +182,7 @@ def complete_locked(repo: Repository, blocked: Collection[bytes] = ()) -> list[I
     refused: list[tuple[str, str]] = []
     for doc_id, batch in journal.docs:
         try:
-            checked = check_batch(repo, doc_id, batch, blocked=blocked, drop_bad_buffered=True)
-            outcome = store_batch(repo, checked)
+            outcome = accept_batch(repo, doc_id, batch, blocked=blocked)
         except Rejected as exc:  # checked once already; only a changed block list or a bug gets here
             refused.append((doc_id, exc.reason))
             continue

@@ -30,6 +30,11 @@ document is not sent again: when a node cannot take some changes (blocked author
 nobody has), both automerges would otherwise answer each other forever. `docs/sync-protocol.md`
 describes the whole protocol.
 
+The session sees the documents only through a `DocStore` (`sync.docstore`: the home's `Repository`, or a
+store in memory for tests), and stores batches through the one write path (`auth.accept_batch`) without
+fsync: the node flushes the store before it sends what the session answered. Its states, and what moves
+it from one to the next, are one table (`sync.states`).
+
 What one peer can make a session do is bounded (`Limits`, section "sessions"): a summary's length;
 the documents not held here that the session keeps a scratch document and a sync state for (the least
 recently used is forgotten); and the work per call, with `receive(frame, one_turn=True)` and `work()`,
@@ -66,13 +71,14 @@ from reliance.replication.auth import (
     BatchOutcome,
     Rejected,
     accept_batch,
-    check_batch,
     covered_by_signatures,
     is_one_chain,
-    store_batch,
 )
+from reliance.replication.docstore import DocStore
 from reliance.replication.quota import OverQuota, Quotas
-from reliance.store.repository import DOC_ID_RE, Repository, SignedChange, StoredDoc
+from reliance.replication.states import Event as StateEvent
+from reliance.replication.states import State, next_state
+from reliance.store.repository import DOC_ID_RE, SignedChange, StoredDoc
 
 MAX_WANTED = 256  # missing dependencies asked for in one message
 
@@ -289,7 +295,7 @@ def _pack(value: dict[str, Any]) -> bytes:
 
 @dataclass
 class SyncHost:
-    repo: Repository
+    repo: DocStore
     blocked: Callable[[], Collection[bytes]] = lambda: ()
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
@@ -301,14 +307,20 @@ class SyncHost:
 
     def accept(self, doc_id: str, batch: list[SignedChange]) -> BatchOutcome:
         """Check, store and apply a batch; raise Rejected (the peer is at fault) or OverQuota (declined),
-        with nothing of it applied."""
+        with nothing of it applied. It is stored without fsync: the node flushes the store
+        (`Repository.flush`) before it sends the frames the session answered with."""
         quotas = self.quotas
         if quotas is None:
-            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked())
+            return accept_batch(self.repo, doc_id, batch, blocked=self.blocked(), sync=False)
         quotas.admit_before_checking(doc_id, batch)  # spares checking what would be declined anyway
-        checked = check_batch(self.repo, doc_id, batch, blocked=self.blocked(), drop_bad_buffered=True)
-        quotas.admit(doc_id, checked.fresh, checked.prepared)
-        outcome = store_batch(self.repo, checked)
+        outcome = accept_batch(
+            self.repo,
+            doc_id,
+            batch,
+            blocked=self.blocked(),
+            admit=lambda checked: quotas.admit(doc_id, checked.fresh, checked.prepared),
+            sync=False,
+        )
         quotas.note(doc_id)
         return outcome
 
@@ -364,9 +376,8 @@ class Session:
         self.peer_id = encode_peer_id(peer_key)
         self.limits = host.limits if limits is None else limits
         self._frame_shape = Shape.frame(self.limits)
-        self.states: dict[str, SyncStateHandle] = {}
-        self.refused = False  # we refused a batch from this peer: ignore everything further
-        self.refused_by_peer = False
+        self.states: dict[str, SyncStateHandle] = {}  # automerge's, per document
+        self.state = State.IDLE  # the session's own (`sync.states`)
         self.received_changes = 0
         self.sent_changes = 0
         self.bytes_in = 0
@@ -378,7 +389,6 @@ class Session:
         # stand-in holding only what the peer itself sent, so nothing of ours ever goes out (bounded as
         # the scratch documents are, least recently used first).
         self._blind: OrderedDict[str, StoredDoc] = OrderedDict()
-        self._round_done = False  # the digests or summaries were compared and nothing differs any more
         self._work: Iterator[list[bytes]] | None = None  # what a frame asked for beyond one turn
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
@@ -393,7 +403,20 @@ class Session:
     @property
     def settled(self) -> bool:
         """The digests or summaries were compared and every document they showed different is in sync."""
-        return self._round_done
+        return self.state is State.IN_SYNC
+
+    @property
+    def refused(self) -> bool:
+        """We refused a batch or a frame of this peer: everything further from it is ignored."""
+        return self.state is State.REFUSED
+
+    @property
+    def refused_by_peer(self) -> bool:
+        """The peer refused us: nothing more is offered to it."""
+        return self.state is State.REFUSED_BY_PEER
+
+    def _fire(self, event: StateEvent) -> None:
+        self.state = next_state(self.state, event)
 
     @property
     def unsettled(self) -> list[str]:
@@ -402,6 +425,7 @@ class Session:
         return sorted(self._differing)
 
     def start(self) -> list[bytes]:
+        self._fire(StateEvent.START)
         self._sent_digest = _digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
@@ -440,7 +464,7 @@ class Session:
                 return self._on_sync(message)
             if kind == "reject":
                 reason = message.get("reason")
-                self.refused_by_peer = True
+                self._fire(StateEvent.REJECT)
                 self._events.append(RefusedByPeer(reason if isinstance(reason, str) else "no reason given"))
                 return []
         except ProtocolError as exc:
@@ -467,6 +491,7 @@ class Session:
             return []
         if self._hidden(doc_id):
             return []  # never volunteer anything about a document this peer may not read
+        self._fire(StateEvent.LOCAL_CHANGE)
         return self._out(self._generate(doc_id))
 
     def pop_events(self) -> list[Event]:
@@ -490,13 +515,14 @@ class Session:
         if not isinstance(digest, bytes) or len(digest) != 32:
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
+        self._differing = set()  # a comparison starts again
         held = self.host.holdings(self.peer_key)
         if digest == _digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
-            self._round_over()
+            self._round_over(StateEvent.DIGESTS_EQUAL)
             return []
-        self._round_done = False
+        self._fire(StateEvent.DIGESTS_DIFFER)
         own = encode_peer_id(self.host.repo.actor)
         listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
         most = self.host.limits.summary_max_documents
@@ -557,9 +583,9 @@ class Session:
             differing.append(doc_id)
         self._differing = set(differing)
         if not self._differing:
-            self._round_over()
+            self._round_over(StateEvent.SUMMARY_ALL_SAME)
         else:
-            self._round_done = False
+            self._fire(StateEvent.SUMMARY_SOME_DIFFER)
         for doc_id in differing:
             # A document we hold but could not list, that the peer did not list either: it may not
             # know we hold it, so we open its sync whoever the opener is.
@@ -574,6 +600,7 @@ class Session:
             raise ProtocolError("sync frame for a malformed document id")
         if not isinstance(raw, bytes) or not isinstance(signatures, list):
             raise ProtocolError("malformed sync frame")
+        self._fire(StateEvent.SYNC)
         if not self.host.wants(doc_id):
             return self._decline(doc_id, "over the quota of other people's documents")
         sig_by_hash: dict[bytes, bytes] = {}
@@ -651,8 +678,8 @@ class Session:
         self._work = None
         return frames
 
-    def _round_over(self) -> None:
-        self._round_done = True
+    def _round_over(self, event: StateEvent) -> None:
+        self._fire(event)
         self._events.append(InSync())
 
     def _hidden(self, doc_id: str) -> bool:
@@ -886,11 +913,11 @@ class Session:
         if doc_id in self._differing:
             self._differing.discard(doc_id)
             if not self._differing:
-                self._round_over()
+                self._round_over(StateEvent.ALL_SETTLED)
 
     def _refusal(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
         """Refuse the peer: `reason` is reported here, `told` (default: the same) is what it is told."""
-        self.refused = True
+        self._fire(StateEvent.BREACH)
         self._work = None
         self._events.append(BatchRefused(doc_id, reason))
         told = reason if told is None else told

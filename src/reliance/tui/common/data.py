@@ -27,7 +27,8 @@ from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, private_dir
-from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Reply, Status
+from reliance.model import search
+from reliance.model.catalogue import Answer, AnswerKind, Frequency, Item, ItemKind, Repeat, Reply, Status
 from reliance.model.rsvp import Attendance, attendance, standing_answers, thread
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # the economy is imported when the first project is read, aft
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # 2: items carry their capacity, answers their withdrawal and contact; replies
+CACHE_FORMAT = 3  # 2: items keep repetition and capacity; 3: answers withdrawal and contact; replies
 CACHE_FILE = Path("cache") / "tui-catalogue.msgpack"
 UI_FILE = "ui.json"
 FEED_LIMIT = 500
@@ -190,6 +191,7 @@ def _item_row(item: Item) -> list[Any]:
         item.project,
         item.created,
         item.updated,
+        item.repeat.to_json() if item.repeat is not None else None,
         item.capacity,
     ]
 
@@ -210,7 +212,8 @@ def _item_from_row(row: list[Any]) -> Item:
         project=row[11],
         created=row[12],
         updated=row[13],
-        capacity=row[14],
+        repeat=Repeat(Frequency(row[14]["freq"]), str(row[14]["until"])) if row[14] else None,
+        capacity=row[15],
     )
 
 
@@ -324,7 +327,8 @@ def save_follows(home: Path, follows: Iterable[str]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One catalogue line: the item, its author's name, and the lower-case text searched as you type."""
+    """One catalogue line: the item, its author's name, and the folded text searched as you type
+    (`reliance.model.search`: without case or accents)."""
 
     item: Item
     author_name: str
@@ -332,8 +336,7 @@ class Row:
 
 
 def make_row(item: Item, author_name: str) -> Row:
-    hay = " ".join((item.title, item.description, item.place, " ".join(item.tags), author_name)).lower()
-    return Row(item, author_name, hay)
+    return Row(item, author_name, search.haystack(item, author_name))
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,8 @@ class CatalogueFilter:
     text: str = ""
 
     def words(self) -> list[str]:
-        return self.text.lower().split()
+        """The words typed, folded as `Row.hay` is: "Velo" finds "vélo"."""
+        return list(search.query_words(self.text))
 
     def apply(self, rows: list[Row]) -> list[Row]:
         """The rows that match, in order: one tight pass per criterion (about 1 µs per row)."""

@@ -18,8 +18,10 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import RelianceError
 from reliance.i18n import kind_label, reciprocity_label, status_label, t
 from reliance.identity import decode_peer_id
+from reliance.model.amounts import parse_amount
 from reliance.model.catalogue import MAX_CAPACITY, Item, ItemKind, Status, normalise_tags
-from reliance.model.messages import InputError
+from reliance.model.dates import describe_span, parse_span
+from reliance.model.messages import InputError, shown
 from reliance.tui.common.widgets import AppFooter, QrCode, localize_bindings, plain, plain_options
 
 if TYPE_CHECKING:
@@ -106,14 +108,32 @@ class Dialog(ModalScreen[T]):
         self.app.push_screen(ConfirmDialog(self.t("confirm.discard")), answered)
 
     def action_submit(self) -> None:
+        for said in self.query(".field-error.shown"):
+            said.remove_class("shown")
         try:
             result = self.result()
+        except InputError as exc:
+            self.show_input_error(exc)
+            return
         except (RelianceError, ValueError) as exc:
-            text = exc.text(self.rapp.lang) if isinstance(exc, InputError) else str(exc)
-            self.notify(text, title=self.t("error.title"), severity="error")
+            self.notify(str(exc), title=self.t("error.title"), severity="error")
             return
         if result is not None:
             self.dismiss(result)
+
+    def show_input_error(self, error: InputError) -> None:
+        """The error in the interface's language, next to the field at fault, which gets the focus; a
+        notification when the form has no such field."""
+        text = error.text(self.rapp.lang)
+        fields = self.query(f"#{error.field}") if error.field else None
+        places = self.query(f"#{error.field}-error") if error.field else None
+        if not fields or not places:
+            self.notify(text, title=self.t("error.title"), severity="error")
+            return
+        place = places.first(Static)
+        place.update(plain(text, multiline=True))
+        place.add_class("shown")
+        fields.first().focus()
 
     def result(self) -> T | None:
         return None
@@ -124,6 +144,8 @@ class Dialog(ModalScreen[T]):
     def field(self, label_key: str, widget: Any, hint_key: str = "") -> ComposeResult:
         yield Label(self.t(label_key), classes="field-label")
         yield widget
+        if widget.id:  # where an error about this field goes (`show_input_error`); hidden until then
+            yield Static("", id=f"{widget.id}-error", classes="field-error")
         if hint_key:
             yield Static(self.t(hint_key), classes="field-hint")
 
@@ -308,14 +330,20 @@ class ItemForm(Dialog[Item]):
                 yield from self.field(
                     "field.begins",
                     Input(
-                        item.begins if item else "", id="begins", placeholder="2026-07-14T18:00", compact=True
+                        item.begins if item else "",
+                        id="begins",
+                        placeholder=self.t("hint.begins"),
+                        compact=True,
                     ),
                 )
             with Vertical():
                 yield from self.field(
                     "field.ends",
-                    Input(item.ends if item else "", id="ends", placeholder="2026-07-14T20:00", compact=True),
+                    Input(
+                        item.ends if item else "", id="ends", placeholder=self.t("hint.ends"), compact=True
+                    ),
                 )
+        yield Static(self._understood(), id="when-understood", classes="field-hint")
         capacity = str(item.capacity) if item and item.capacity is not None else ""
         yield from self.field(
             "field.capacity",
@@ -359,11 +387,30 @@ class ItemForm(Dialog[Item]):
         event.prevent_default()  # not Dialog.on_input_submitted
         self.focus_next()
 
+    def _typed_dates(self) -> tuple[str, str]:
+        if self.is_mounted:
+            return self.value("begins"), self.value("ends")
+        return (self.item.begins, self.item.ends) if self.item else ("", "")
+
+    def _understood(self) -> str:
+        """What the date fields are understood as, in words, shown back as they are typed."""
+        begins, ends = self._typed_dates()
+        try:
+            span = describe_span(*parse_span(begins, ends, self.rapp.lang), self.rapp.lang)
+        except InputError:
+            return ""  # said when saving, next to the field
+        return self.t("hint.when_understood", when=span) if span else ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("begins", "ends"):
+            self.query_one("#when-understood", Static).update(plain(self._understood()))
+
     def result(self) -> Item:
         kind = self.query_one("#kind", Select).value
         status = self.query_one("#status", Select).value
         project = self.query_one("#project", Select).value
         raw_tags = self.value("tags").replace(",", " ").split()
+        begins, ends = parse_span(self.value("begins"), self.value("ends"), self.rapp.lang)
         draft = Item(
             id=self.item.id if self.item else "draft",
             kind=ItemKind(str(kind)),
@@ -372,8 +419,8 @@ class ItemForm(Dialog[Item]):
             description=self.query_one("#description", TextArea).text,
             tags=normalise_tags(raw_tags),
             place=self.value("place"),
-            begins=self.value("begins"),
-            ends=self.value("ends"),
+            begins=begins.iso() if begins else "",
+            ends=ends.iso() if ends else "",
             status=Status(str(status)),
             reciprocity=self.value("reciprocity"),
             project="" if project is Select.NULL else str(project),
@@ -562,7 +609,7 @@ class EntryDialog(Dialog[EntryDraft]):
             "field.entry_kind", Select(kinds, value="time", allow_blank=False, id="ckind", compact=True)
         )
         yield from self.field(
-            "field.amount", Input(id="amount", type="integer", placeholder="90", compact=True), "hint.amount"
+            "field.amount", Input(id="amount", placeholder="90", compact=True), "hint.amount"
         )
         yield from self.field("field.unit", Input("min", id="unit", compact=True))
         yield from self.field("field.note", Input(id="note", compact=True))
@@ -601,9 +648,10 @@ class EntryDialog(Dialog[EntryDraft]):
             self.focus_next()
 
     def result(self) -> EntryDraft:
-        raw = self.value("amount").strip()
-        if not raw.lstrip("-").isdigit() or int(raw) <= 0:
-            raise ValueError(self.t("error.amount"))
+        unit = self.value("unit").strip()
+        amount = parse_amount(self.value("amount"), unit)  # major units as typed; minor units stored
+        if amount == 0:
+            raise InputError("amount.error.zero", field="amount", text=shown(self.value("amount")))
         try:
             dimensions = parse_dimensions(self.value("dims").replace(",", " ").split())
         except DimensionError as exc:
@@ -614,8 +662,8 @@ class EntryDialog(Dialog[EntryDraft]):
             raise ValueError(self.t("error.counterparty"))
         return EntryDraft(
             kind,
-            int(raw),
-            self.value("unit").strip(),
+            amount,
+            unit,
             self.value("note").strip(),
             dimensions,
             "" if counterparty is Select.NULL else str(counterparty),
@@ -690,15 +738,17 @@ class LimitDialog(Dialog[LimitDraft]):
             ),
         )
         yield from self.field("field.unit", Input("EUR", id="unit", compact=True))
-        yield from self.field(
-            "field.floor", Input(id="floor", placeholder="-5000", compact=True), "hint.floor"
-        )
+        yield from self.field("field.floor", Input(id="floor", placeholder="-50", compact=True), "hint.floor")
 
     def result(self) -> LimitDraft:
-        raw = self.value("floor").strip()
-        if not raw.lstrip("-").isdigit() or int(raw) > 0:
-            raise ValueError(self.t("error.floor"))
-        return LimitDraft(str(self.query_one("#member", Select).value), self.value("unit").strip(), int(raw))
+        unit = self.value("unit").strip()
+        try:
+            floor = parse_amount(self.value("floor"), unit, signed=True)  # -50 EUR: -5000 cents
+        except InputError as error:
+            raise InputError(error.key, field="floor", **error.params) from None
+        if floor > 0:
+            raise InputError("amount.error.floor", field="floor", text=shown(self.value("floor")))
+        return LimitDraft(str(self.query_one("#member", Select).value), unit, floor)
 
 
 class AddressDialog(Dialog[tuple[str, int]]):

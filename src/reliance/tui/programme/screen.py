@@ -1,8 +1,10 @@
-"""Programme: the festival's events, day by day and place by place."""
+"""Programme: the festival's events, and the offers, needs and calls that have a date, day by day and place
+by place; a repeating item appears on each day it happens (`reliance.model.programme`)."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,15 +14,38 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Select
 from textual.widgets.option_list import Option
 
-from reliance.model.catalogue import ItemKind, Status
+from reliance.i18n import kind_short
+from reliance.model.catalogue import Item, ItemKind
+from reliance.model.programme import Entry, programme
 from reliance.model.rsvp import attendance_text
+from reliance.model.search import fold
 from reliance.tui.common import actions
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import Row
-from reliance.tui.common.render import day_label, parse_day
+from reliance.tui.common.render import day_label
 from reliance.tui.common.widgets import Column, VirtualTable, plain_options
 
 NO_DAY = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeRow:
+    """One line of a day: a time an item happens (None for an event without a date) and its catalogue row."""
+
+    row: Row
+    entry: Entry | None
+
+    @property
+    def item(self) -> Item:
+        return self.row.item
+
+    @property
+    def author_name(self) -> str:
+        return self.row.author_name
+
+
+def describe_clock_of(value: time | None) -> str:
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M") if value is not None else ""
 
 
 class ProgrammeScreen(RelianceScreen):
@@ -38,7 +63,7 @@ class ProgrammeScreen(RelianceScreen):
         super().__init__()
         self.day = ""
         self.place = ""
-        self._days: list[tuple[str, list[Row]]] = []
+        self._days: list[tuple[str, list[ProgrammeRow]]] = []
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="programme"):
@@ -64,28 +89,41 @@ class ProgrammeScreen(RelianceScreen):
         self.query_one("#events", VirtualTable).focus()
 
     # -- data ----------------------------------------------------------------------------------------------
-    def _format(self, row: Row) -> list[str]:
-        item = row.item
-        start = item.begins[11:16] if len(item.begins) > 10 else ""
-        end = item.ends[11:16] if len(item.ends) > 10 and item.ends[:10] == item.begins[:10] else ""
-        when = f"{start}–{end}" if start and end else start or self.t("programme.all_day")
+    def _format(self, row: ProgrammeRow) -> list[str]:
+        item, entry = row.item, row.entry
+        if entry is None:
+            when = ""
+        else:
+            starts, ends = entry.starts_at, entry.ends_at
+            start = describe_clock_of(starts)
+            end = describe_clock_of(ends)
+            if start and end:
+                when = f"{start}–{end}"
+            elif start or end:
+                when = start or f"…–{end}"
+            else:
+                when = self.t("programme.all_day")
+        title = item.title
+        if item.kind != ItemKind.EVENT:
+            title = self.t("programme.with_kind", title=title, kind=kind_short(item.kind, self.lang))
         author = self.t("details.you") if item.author == self.data.me else row.author_name
         places = attendance_text(self.data.attendance(item), self.lang)
-        return [when, item.place or "—", f"{item.title} · {places}" if places else item.title, author]
+        return [when, item.place or "—", f"{title} · {places}" if places else title, author]
 
     def refresh_data(self, doc_ids: set[str] | None = None) -> None:
-        events = [r for r in self.data.events() if r.item.status != Status.ARCHIVED]
-        by_day: dict[str, list[Row]] = {}
-        for row in events:
-            day = parse_day(row.item.begins) if row.item.begins else None
-            by_day.setdefault(day.isoformat() if day else NO_DAY, []).append(row)
-        days = sorted(by_day.items(), key=lambda pair: (pair[0] == NO_DAY, pair[0]))
+        rows = {row.item.id: row for row in self.data.rows}
+        found = programme(row.item for row in rows.values())
+        days: list[tuple[str, list[ProgrammeRow]]] = [
+            (d.day.isoformat(), [ProgrammeRow(rows[e.item.id], e) for e in d.entries]) for d in found.days
+        ]
+        if found.undated:
+            days.append((NO_DAY, [ProgrammeRow(rows[i.id], None) for i in found.undated]))
         self._days = days
         days_list = self.query_one("#days", OptionList)
         with days_list.prevent(OptionList.OptionHighlighted):
             self._fill_days(days_list, days)
 
-    def _fill_days(self, days_list: OptionList, days: list[tuple[str, list[Row]]]) -> None:
+    def _fill_days(self, days_list: OptionList, days: list[tuple[str, list[ProgrammeRow]]]) -> None:
         days_list.clear_options()
         for key, rows in days:
             label = (
@@ -105,7 +143,7 @@ class ProgrammeScreen(RelianceScreen):
 
     def _show_day(self) -> None:
         rows = dict(self._days).get(self.day, [])
-        places = sorted({r.item.place for r in rows if r.item.place})
+        places = sorted({r.item.place for r in rows if r.item.place}, key=lambda p: (fold(p), p))
         select = self.query_one("#place", Select)
         with select.prevent(Select.Changed):
             select.set_options(plain_options([(p, p) for p in places]))
@@ -113,8 +151,7 @@ class ProgrammeScreen(RelianceScreen):
                 select.value = self.place
             else:
                 self.place = ""
-        chosen = [r for r in rows if not self.place or r.item.place == self.place]
-        chosen.sort(key=lambda r: (r.item.begins, r.item.place.lower(), r.item.title.lower()))
+        chosen = [r for r in rows if not self.place or r.item.place == self.place]  # in the day's order
         table = self.query_one("#events", VirtualTable)
         table.set_rows(chosen)
 
@@ -129,7 +166,7 @@ class ProgrammeScreen(RelianceScreen):
         self._show_day()
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        if isinstance(event.row, Row):
+        if isinstance(event.row, ProgrammeRow):
             self.rapp.show_item(event.row.item.id)
 
     # -- actions -------------------------------------------------------------------------------------------
@@ -145,7 +182,7 @@ class ProgrammeScreen(RelianceScreen):
 
     def action_answer(self, kind: str) -> None:
         row = self.query_one("#events", VirtualTable).current
-        if isinstance(row, Row):
+        if isinstance(row, ProgrammeRow):
             actions.answer_item(self.rapp, row.item, kind)
         else:
             self.notify(self.t("error.no_selection"), severity="warning")

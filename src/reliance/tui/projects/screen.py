@@ -25,6 +25,8 @@ from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.doc import project as pdoc
 from reliance.i18n import action_label, tn
+from reliance.model.amounts import parse_amount
+from reliance.model.messages import InputError
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import ProjectView, short_id
 from reliance.tui.common.dialogs import (
@@ -633,14 +635,10 @@ class ProjectsScreen(RelianceScreen):
         def done(value: str | None) -> None:
             if value is None:
                 return
-            text = value.replace(",", ".").strip()
             try:
-                cents = round(float(text) * 100)
-            except ValueError:
-                self.notify(self.t("error.amount"), severity="error")
-                return
-            if cents < 0:
-                self.notify(self.t("error.amount"), severity="error")
+                cents = parse_amount(value, "EUR")  # as people write it: 250, 250,00, 1 250,50 €
+            except InputError as error:
+                self.notify(error.text(self.lang), title=self.t("error.title"), severity="error")
                 return
             self.pool = cents
             self.preview = None
@@ -662,10 +660,12 @@ class ProjectsScreen(RelianceScreen):
                 work = self.rapp.write(view.doc_id, plib.record_distribution, self.ws, view.doc_id, dist)
                 self.rapp.perform(work, done=self.t("done.distribution"))
 
+        if self._stand_in:  # a preview's stand-in pool is no money the project has: say which first
+            self.notify(self.t("projects.stand_in_record"), severity="warning")
+            return
         pool = economy.format_amount(dist.pool, dist.unit, self.lang)
-        self.app.push_screen(
-            ConfirmDialog(self.t("confirm.distribution", pool=pool, project=view.name)), done
-        )
+        key = "confirm.distribution_empty" if dist.pool == 0 else "confirm.distribution"
+        self.app.push_screen(ConfirmDialog(self.t(key, pool=pool, project=view.name)), done)
 
     def action_limit(self) -> None:
         view = self.current
