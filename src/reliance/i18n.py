@@ -1245,6 +1245,93 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rien à retirer : vous n'avez pas répondu « {answer} » à cet élément.",
         "Nothing to withdraw: you have not answered “{answer}” to this item.",
     ),
+    # places, answers that become conversations, withdrawing an item (command line and app)
+    "rsvp.withdrawn": ("« {answer} » retiré", "withdrew “{answer}”"),
+    "rsvp.reply_not_allowed": (
+        "Seuls l'auteur de l'élément et l'auteur de la réponse écrivent dans cette conversation.",
+        "Only the item's author and the answer's author write in this conversation.",
+    ),
+    "rsvp.reply_empty": (
+        "Écrivez un message, ou un contact.",
+        "Write a message, or a contact.",
+    ),
+    "rsvp.no_answer": ("Pas de réponse {answer} ici.", "No answer {answer} here."),
+    "rsvp.thread_full": (
+        "Cette conversation a atteint {limit} messages : continuez ailleurs (contact, rendez-vous).",
+        "This conversation has reached {limit} messages: go on elsewhere (contact, meeting point).",
+    ),
+    "rsvp.too_long": (
+        "{what} : au plus {limit} caractères (ici {length}).",
+        "{what}: at most {limit} characters (here {length}).",
+    ),
+    "rsvp.field.message": ("Le message", "The message"),
+    "rsvp.field.contact": ("Le contact", "The contact"),
+    "rsvp.contact_one_line": (
+        "Le contact tient sur une ligne.",
+        "The contact fits on one line.",
+    ),
+    "rsvp.item_withdrawn": (
+        "« {item} » a été retiré par son auteur.",
+        "“{item}” was withdrawn by its author.",
+    ),
+    "cli.item.places": ("places :     {places}", "places:      {places}"),
+    "cli.item.waiting_position": ("liste d'attente n° {position}", "waiting list #{position}"),
+    "cli.item.contact": ("contact / rendez-vous : {contact}", "contact / meeting point: {contact}"),
+    "cli.item.withdraw_question": (
+        "Retirer « {title} » pour tout le monde ?",
+        "Withdraw “{title}” for everyone?",
+    ),
+    "cli.item.withdraw_needs_yes": (
+        "retirer « {title} » pour tout le monde : confirmez avec --yes",
+        "withdrawing “{title}” for everyone: confirm with --yes",
+    ),
+    "cli.item.withdrawn": ("« {title} » retiré pour tout le monde", "withdrew “{title}” for everyone"),
+    "cli.item.kept": ("rien n'est retiré", "nothing withdrawn"),
+    "cli.item.withdraw_needs_kind": (
+        "--withdraw retire une réponse : dites laquelle avec --kind",
+        "--withdraw takes back one answer: say which with --kind",
+    ),
+    "key.coming": ("Je viens", "I'm coming"),
+    "key.reply": ("Répondre", "Reply"),
+    "key.withdraw_answer": ("Retirer ma réponse", "Withdraw my answer"),
+    "key.withdraw": ("Retirer", "Withdraw"),
+    "field.capacity": ("Places", "Places"),
+    "hint.capacity": ("vide : sans limite de places", "empty: no limit on places"),
+    "field.contact": ("Contact ou point de rendez-vous", "Contact or meeting point"),
+    "hint.contact": ("facultatif ; visible par tous", "optional; everyone can read it"),
+    "field.reply_to": ("Répondre à", "Reply to"),
+    "field.answer_kind": ("Réponse", "Answer"),
+    "dialog.reply": ("Répondre — {title}", "Reply — {title}"),
+    "dialog.withdraw_answer": ("Retirer ma réponse — {title}", "Withdraw my answer — {title}"),
+    "confirm.withdraw": (
+        "Retirer « {title} » pour tout le monde ? Il disparaît chez chacun à sa prochaine synchronisation "
+        "(les copies déjà reçues gardent son historique).",
+        "Withdraw “{title}” for everyone? It disappears for each person at their next sync "
+        "(copies already received keep its history).",
+    ),
+    "confirm.discard": ("Abandonner ce qui a été saisi ?", "Throw away what you typed?"),
+    "done.item_withdrawn": ("« {title} » retiré pour tout le monde", "“{title}” withdrawn for everyone"),
+    "done.answer_withdrawn": ("Réponse retirée de « {title} »", "Answer to “{title}” withdrawn"),
+    "done.replied": ("Message envoyé — « {title} »", "Message sent — “{title}”"),
+    "details.places": ("Places", "Places"),
+    "details.waiting": ("liste d'attente n° {position}", "waiting list #{position}"),
+    "details.contact": ("contact : {contact}", "contact: {contact}"),
+    "details.hint_rsvp_mine": (
+        "r : répondre à une réponse · w : retirer pour tout le monde",
+        "r: reply to an answer · w: withdraw for everyone",
+    ),
+    "details.hint_rsvp_other": (
+        "c : je viens · r : écrire à l'auteur · u : retirer ma réponse",
+        "c: I'm coming · r: write to the author · u: withdraw my answer",
+    ),
+    "error.nothing_to_reply": (
+        "Rien à quoi répondre : pas encore de réponse à vous ici.",
+        "Nothing to reply to: no answer of yours or to you here yet.",
+    ),
+    "error.no_answer_to_withdraw": (
+        "Vous n'avez pas de réponse à retirer ici.",
+        "You have no answer to withdraw here.",
+    ),
     "amount.error.empty": ("Indiquez un montant.", "Give an amount."),
     "amount.error.too_long": (
         "C'est trop long pour un montant (au plus {limit} caractères).",

@@ -150,6 +150,16 @@ class Limits:
     # Occurrences of one repeating item in a programme or a calendar window (daily for more than a year).
     occurrences_per_item: int = 400
 
+    # -- answers and their conversations ------------------------------------------------------------------
+    # Longest message of an answer or a reply, in characters: refused when written, and an answer or reply
+    # holding a longer one is left out (never shown cut) when read from anyone's document.
+    answer_message_chars: int = 2_000
+    # Longest contact or meeting point on an answer or a reply (one line), the same way.
+    answer_contact_chars: int = 200
+    # Messages under one answer (its conversation) that are shown, the earliest first; one more is refused
+    # when written.
+    thread_max_replies: int = 50
+
     @property
     def max_record(self) -> int:
         """Largest log record the store writes: one change and its signature, received time and keys."""

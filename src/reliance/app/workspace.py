@@ -35,8 +35,10 @@ from reliance.limits import Limits
 from reliance.model import search
 from reliance.model.catalogue import (
     Answer,
+    AnswerKind,
     Item,
     ItemKind,
+    Reply,
     Status,
     check_encodable,
     new_id,
@@ -45,6 +47,8 @@ from reliance.model.catalogue import (
     validate_answer_message,
 )
 from reliance.model.codesocial import section_id, validate_section_text
+from reliance.model.messages import InputError
+from reliance.model.rsvp import checked_text, plan_answer, plan_reply, plan_withdrawal, standing_answers
 from reliance.replication import authority
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
 
@@ -302,41 +306,160 @@ class Workspace:
         return found
 
     def find_item(self, item_id: str) -> Item | None:
+        """One item, with the answers that stand (one per person and kind, not withdrawn; see
+        `model.rsvp`) in arrival order."""
         for doc in self.participant_docs():
             item = participant.read_item(doc.crdt, item_id, doc.doc_id)
             if item is not None:
-                return replace(item, answers=tuple(self.answers_to(item_id)))
+                return replace(item, answers=tuple(standing_answers(self.answers_to(item_id), item)))
         return self.drafts.get(item_id)
 
-    def answer(self, item_id: str, kind: str, message: str = "") -> Answer:
+    def answer(self, item_id: str, kind: str, message: str = "", contact: str | None = None) -> Answer:
+        """Answer an item: my standing answer of that kind is updated if there is one (one answer per
+        person and kind; its contact changes only when `contact` is given), else a new one is written.
+        `coming` to a full item is refused (`rsvp.full`)."""
         item = self.find_item(item_id)
         if item is None:
             raise ModelError(f"no item {item_id}")
         if self.is_draft(item_id):
             raise ModelError(f"item {item_id} is your draft: nobody else sees it (publish it first)")
+        answer_kind = parse_answer_kind(kind)
+        text, contact_text = checked_text(
+            validate_answer_message(message), validate_answer_message(contact or ""), self.repo.limits
+        )
+        held = self.answers_to(item_id)
+        standing = plan_answer(item, answer_kind, self.peer_id, held)
+        if standing is not None:
+            current = next(a for a in held if a.id == standing)
+            kept = contact_text if contact is not None else current.contact
+            new_contact = contact_text if contact is not None else None
+            self._write(self.my_doc(), lambda w: participant.update_answer(w, standing, text, new_contact))
+            return replace(current, message=text, contact=kept)
         answer = Answer(
             id=new_id(),
             item_id=item_id,
             item_author=item.author,
-            kind=parse_answer_kind(kind),
-            message=validate_answer_message(message),
+            kind=answer_kind,
+            message=text,
             author=self.peer_id,
             created=now_iso(),
+            contact=contact_text,
         )
         self._write(self.my_doc(), lambda w: participant.write_answer(w, answer))
         return answer
 
+    def withdraw_answer(self, item_id: str, kind: str | None = None) -> list[Answer]:
+        """Take back my standing answer of `kind` to an item (without `kind`: my only one). It stays in my
+        document, marked withdrawn (see `model.rsvp`); returns the answers withdrawn."""
+        item = self.find_item(item_id)
+        if item is None:
+            raise ModelError(f"no item {item_id}")
+        held = self.answers_to(item_id)
+        if kind is None:
+            kinds = {a.kind for a in item.answers if a.author == self.peer_id}
+            if len(kinds) > 1:
+                raise InputError("cli.item.withdraw_needs_kind", field="kind")
+            answer_kind = kinds.pop() if kinds else AnswerKind.CAN_HELP
+        else:
+            answer_kind = parse_answer_kind(kind)
+        ids = plan_withdrawal(item, answer_kind, self.peer_id, held)
+        at = now_iso()
+
+        def withdraw(writer: Writer) -> None:
+            for answer_id in ids:
+                participant.withdraw_answer(writer, answer_id, at)
+
+        self._write(self.my_doc(), withdraw)
+        return [replace(a, withdrawn=at) for a in held if a.id in ids]
+
+    def replies_to(self, item: Item) -> list[Reply]:
+        """Every reply held under the answers to `item` (`model.rsvp.thread` picks each conversation)."""
+        out: list[Reply] = []
+        for doc in self.participant_docs():
+            out.extend(
+                r
+                for r in participant.read_replies(doc.crdt, doc.doc_id, self.repo.limits)
+                if r.item_id == item.id and r.item_author == item.author
+            )
+        return out
+
+    def reply(self, answer_id: str, message: str, contact: str = "") -> Reply:
+        """Write under an answer: as the answered item's author, or as the answer's author."""
+        text, contact_text = checked_text(
+            validate_answer_message(message), validate_answer_message(contact), self.repo.limits
+        )
+        if not text and not contact_text:
+            raise InputError("rsvp.reply_empty", field="message")
+        found = [
+            a
+            for doc in self.participant_docs()
+            for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits)
+            if a.id == answer_id and not a.withdrawn
+        ]
+        # An answer id is chosen by its writer: of two answers with the same id, the one in my conversation.
+        mine = [a for a in found if self.peer_id in (a.author, a.item_author)]
+        if not found:
+            raise InputError("rsvp.no_answer", answer=answer_id)
+        answer = (mine or found)[0]
+        item = self.find_item(answer.item_id)
+        if item is None or item.author != answer.item_author:
+            raise ModelError(f"no item {answer.item_id}")
+        plan_reply(item, answer, self.peer_id, self.replies_to(item), self.repo.limits)
+        reply = Reply(
+            id=new_id(),
+            answer_id=answer.id,
+            answer_author=answer.author,
+            item_id=item.id,
+            item_author=item.author,
+            message=text,
+            author=self.peer_id,
+            created=now_iso(),
+            contact=contact_text,
+        )
+        self._write(self.my_doc(), lambda w: participant.write_reply(w, reply))
+        return reply
+
+    def withdraw_item(self, item_id: str) -> Item:
+        """Withdraw one of my items for everyone (a draft is simply deleted): see
+        `participant.withdraw_item`. Copies already received keep it in their history."""
+        item = self.my_item(item_id)
+        if self.is_draft(item_id):
+            self.drafts.remove(item_id)
+            return item
+        at = now_iso()
+        self._write(self.my_doc(), lambda w: participant.withdraw_item(w, item_id, at))
+        return item
+
+    def withdrawn_by_author(self, item_id: str) -> bool:
+        """Whether some author withdrew an item with this id (to say so instead of "no item")."""
+        return any(item_id in participant.read_withdrawn_items(d.crdt) for d in self.participant_docs())
+
     def answers_to(self, item_id: str) -> list[Answer]:
+        """Every answer held that names `item_id`, withdrawn ones and duplicates included."""
         out: list[Answer] = []
         for doc in self.participant_docs():
-            out.extend(a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_id == item_id)
+            out.extend(
+                a
+                for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits)
+                if a.item_id == item_id
+            )
         return sorted(out, key=lambda a: (a.created, a.id))
+
+    def answers_by_item(self) -> dict[tuple[str, str], list[Answer]]:
+        """Every answer held, by the (author, id) of the item it names: one pass over the documents."""
+        out: dict[tuple[str, str], list[Answer]] = {}
+        for doc in self.participant_docs():
+            for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits):
+                out.setdefault((a.item_author, a.item_id), []).append(a)
+        return out
 
     def answers_to_me(self) -> list[Answer]:
         out: list[Answer] = []
         for doc in self.participant_docs():
             out.extend(
-                a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_author == self.peer_id
+                a
+                for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits)
+                if a.item_author == self.peer_id
             )
         return sorted(out, key=lambda a: (a.created, a.id))
 

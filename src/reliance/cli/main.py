@@ -18,12 +18,13 @@ from reliance.app.home import resolve_home
 from reliance.app.workspace import Workspace
 from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
-from reliance.i18n import LANGS, kind_short, resolve_lang, t
+from reliance.i18n import LANGS, answer_label, kind_short, resolve_lang, t
 from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import ItemKind, parse_repeat
 from reliance.model.codesocial import SECTIONS, section_id
 from reliance.model.dates import When, describe_day, describe_repeat, describe_span, parse_span, parse_when
 from reliance.model.messages import InputError
+from reliance.model.rsvp import places_text
 
 if TYPE_CHECKING:
     from reliance.localapi.client import ApiClient
@@ -394,6 +395,7 @@ def _item_options(func: F) -> F:
         click.option("--reciprocity", help="gift, time, money, barter, or free text."),
         click.option("--status", help="draft, published, matched, archived."),
         click.option("--project", "linked_project", help="Linked project id."),
+        click.option("--capacity", type=int, help="Places for 'coming' answers (events)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -513,9 +515,17 @@ for _kind in ItemKind:
     _make_shortcut(_kind)
 
 
+def _places_text(seen: dict[str, Any]) -> str:
+    """« 2 places restantes », "Full, 1 on the waiting list"; "" for an item without a capacity."""
+    return places_text(seen["capacity"], len(seen["coming"]), len(seen["waiting"]), message_lang())
+
+
 def _plain_answer(answer: dict[str, Any]) -> dict[str, Any]:
     """An answer as `--json` has always shown it (the author's name is for the text output)."""
-    return {k: v for k, v in answer.items() if k != "author_name"}
+    plain = {k: v for k, v in answer.items() if k != "author_name"}
+    if "replies" in plain:
+        plain["replies"] = [{k: v for k, v in r.items() if k != "author_name"} for r in plain["replies"]]
+    return plain
 
 
 def _list_items(
@@ -546,7 +556,9 @@ def _list_items(
         tags_text = clean(" ".join("#" + t for t in found["tags"]))
         title = " · ".join(clean(part) for part in (found["title"], *_when_and_where(found, lang)))
         kind, status_text = clean(found["kind"]), clean(found["status"])
-        echo(f"{clean(found['id'])}  {kind:6} {status_text:9} {title}  — {who} {tags_text}")
+        places = _places_text(found["attendance"])
+        places = f"  [{places}]" if places else ""
+        echo(f"{clean(found['id'])}  {kind:6} {status_text:9} {title}{places}  — {who} {tags_text}")
 
 
 def _when_and_where(found: dict[str, Any], lang: str) -> list[str]:
@@ -618,12 +630,29 @@ def item_show(ctx: Context, item_id: str, as_json: bool) -> None:
             echo(f"{key + ':':13}{clean(str(data[key]))}")
     if data["tags"]:
         echo(f"{'tags:':13}{clean(' '.join('#' + t for t in data['tags']))}")
+    places = _places_text(data["attendance"])
+    if places:
+        echo(say("cli.item.places", places=places))
     if data["description"]:
         echo()
         echo(data["description"])
+    lang = message_lang()
+    waiting = {peer: n for n, peer in enumerate(data["attendance"]["waiting"], start=1)}
     for answer in answers:
         who = clean(answer["author_name"] or answer["author"][:14])
-        echo(f"  ↳ {clean(answer['kind'])} — {who}: {clean(answer['message'])}")
+        line = f"  ↳ {answer_label(clean(answer['kind']), lang)} — {who}"
+        if answer["message"]:
+            line += f": {clean(answer['message'])}"
+        if answer["kind"] == "coming" and answer["author"] in waiting:
+            line += "  (" + say("cli.item.waiting_position", position=waiting[answer["author"]]) + ")"
+        echo(f"{line}  [{clean(answer['id'])}]")
+        if answer.get("contact"):
+            echo("      " + say("cli.item.contact", contact=clean(answer["contact"])))
+        for reply in answer.get("replies", []):
+            who = clean(reply["author_name"] or reply["author"][:14])
+            echo(f"      ↪ {who}: {clean(reply['message'])}")
+            if reply.get("contact"):
+                echo("        " + say("cli.item.contact", contact=clean(reply["contact"])))
 
 
 @item.command("update")
@@ -648,12 +677,54 @@ def item_archive(ctx: Context, item_id: str) -> None:
 
 @item.command("answer")
 @click.argument("item_id")
-@click.option("--kind", default="can_help", show_default=True, help="can_help or interested.")
+@click.option("--kind", help="can_help (default), interested or coming.")
 @click.option("--message", default="")
+@click.option("--contact", help="How to reach you, or where to meet (one line).")
+@click.option("--withdraw", is_flag=True, help="Take back your answer (of --kind) instead.")
 @pass_ctx
-def item_answer(ctx: Context, item_id: str, kind: str, message: str) -> None:
-    """Answer someone's item ("I can help", "I'm interested"); it reaches its author by sync."""
-    echo(ctx.call("item.answer", item_id=item_id.strip(), kind=kind, message=message)["id"])
+def item_answer(
+    ctx: Context, item_id: str, kind: str | None, message: str, contact: str | None, withdraw: bool
+) -> None:
+    """Answer someone's item ("I can help", "I'm interested", "I'm coming"); it reaches its author by sync.
+    Answering again with the same kind updates your answer."""
+    result = ctx.call(
+        "item.answer", item_id=item_id.strip(), kind=kind, message=message, contact=contact, withdraw=withdraw
+    )
+    if withdraw:
+        for gone in result["withdrawn"][:1]:
+            echo(say("rsvp.withdrawn", answer=answer_label(gone["kind"], message_lang())))
+        return
+    echo(result["id"])
+
+
+@item.command("reply")
+@click.argument("answer_id")
+@click.option("--message", default="")
+@click.option("--contact", default="", help="How to reach you, or where to meet (one line).")
+@pass_ctx
+def item_reply(ctx: Context, answer_id: str, message: str, contact: str) -> None:
+    """Write under an answer (ids in 'item show'): as the item's author, or as the answer's author."""
+    echo(ctx.call("item.reply", answer_id=answer_id.strip(), message=message, contact=contact)["id"])
+
+
+@item.command("withdraw")
+@click.argument("item_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def item_withdraw(ctx: Context, item_id: str, yes: bool) -> None:
+    """Withdraw one of your items for everyone (it disappears at each peer's next sync)."""
+    shown = ctx.call("item.show", item_id=item_id.strip())
+    if shown["author"] != ctx.call("whoami")["peer_id"]:
+        fail(say("error.not_mine"))
+    title = clean(shown["title"])
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(say("cli.item.withdraw_needs_yes", title=title))
+        if not click.confirm(say("cli.item.withdraw_question", title=title), default=False):
+            echo(say("cli.item.kept"))
+            return
+    ctx.call("item.withdraw", item_id=item_id.strip())
+    echo(say("cli.item.withdrawn", title=title))
 
 
 # -- programme -----------------------------------------------------------------------------------------------
@@ -695,7 +766,8 @@ def programme_cmd(ctx: Context, day: str | None, as_json: bool) -> None:
 
 
 def _programme_line(entry: dict[str, Any], lang: str) -> str:
-    """« 10:00–12:00  Atelier pain (Offre) · Fournil — Zoé »: the time on that day, what, where, who."""
+    """« 10:00–12:00  Atelier pain (Offre) · Fournil — Zoé »: the time on that day, what, where (and the
+    places left, for an item with a capacity), who."""
     starts, ends = entry.get("starts_at"), entry.get("ends_at")
     if starts and ends:
         when = f"{starts}–{ends}"
@@ -713,6 +785,9 @@ def _programme_line(entry: dict[str, Any], lang: str) -> str:
     place = clean(entry.get("place") or "")
     who = clean(entry.get("author_name") or entry["author"][:14])
     what = f"{title} · {place}" if place else title
+    places = _places_text(entry["attendance"])
+    if places:
+        what += f"  [{places}]"
     return f"{when:11}  {what}  — {who}" if when else f"{what}  — {who}"
 
 

@@ -7,7 +7,9 @@ Schema (root map):
   code_history: [{section, at, by, before_heads: [hex], added, removed}]
   items: {item id: {kind, title, description: Text, tags: [str], place, begins, ends, status,
                     reciprocity, project, created, updated, repeat?: {freq, until}, capacity?: int}}
-  answers: {answer id: {item, item_author, kind, message, created, withdrawn?}}
+  answers: {answer id: {item, item_author, kind, message, created, withdrawn?, contact?}}
+  replies?: {reply id: {answer, answer_author, item, item_author, message, created, contact?}}
+  withdrawn_items?: {item id: ISO time}   (items withdrawn for everyone: deleted from `items`)
 
 Keys marked ? are absent from documents written before them, and read as absent when malformed; versions
 that do not know them ignore them (an item shows its first occurrence only, a withdrawn answer stays).
@@ -21,18 +23,21 @@ from typing import Any
 
 from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
 from reliance.errors import DocumentError, ModelError
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import (
     Answer,
     AnswerKind,
     Item,
     ItemKind,
     Repeat,
+    Reply,
     Status,
     now_iso,
     parse_repeat,
     validate_capacity,
 )
 from reliance.model.codesocial import SECTION_IDS
+from reliance.model.rsvp import fits
 
 SCHEMA = "reliance/participant"
 ITEM_FIELDS = (
@@ -86,6 +91,8 @@ def genesis(writer: Writer, owner: str, name: str, schema: str = SCHEMA) -> None
     writer.put_list(ROOT_ID, "code_history")
     writer.put_map(ROOT_ID, "items")
     writer.put_map(ROOT_ID, "answers")
+    writer.put_map(ROOT_ID, "replies")
+    writer.put_map(ROOT_ID, "withdrawn_items")
 
 
 def set_section(writer: Writer, section: str, text: str, by: str, before_heads: Sequence[bytes]) -> bool:
@@ -151,6 +158,32 @@ def delete_item(writer: Writer, item_id: str) -> None:
     writer.delete(_child(writer, "items"), item_id)
 
 
+def _child_made(writer: Writer, key: str) -> ObjId:
+    """A root map that `genesis` makes, made on first use in documents written before it. (Two devices of
+    one person making it concurrently in such a document: one map wins the key, the other's entries stay
+    in the history only.)"""
+    return writer.child(ROOT_ID, key) or writer.put_map(ROOT_ID, key)
+
+
+def withdraw_item(writer: Writer, item_id: str, at: str) -> None:
+    """Withdraw one of my items for everyone: it leaves `items` (older versions stop showing it too), and
+    `withdrawn_items` says when, so that those who answered it can be told."""
+    writer.delete(_child(writer, "items"), item_id)
+    writer.put(_child_made(writer, "withdrawn_items"), item_id, at)
+
+
+def write_reply(writer: Writer, reply: Reply) -> None:
+    obj = writer.put_map(_child_made(writer, "replies"), reply.id)
+    writer.put(obj, "answer", reply.answer_id)
+    writer.put(obj, "answer_author", reply.answer_author)
+    writer.put(obj, "item", reply.item_id)
+    writer.put(obj, "item_author", reply.item_author)
+    writer.put(obj, "message", reply.message)
+    writer.put(obj, "created", reply.created)
+    if reply.contact:
+        writer.put(obj, "contact", reply.contact)
+
+
 def write_answer(writer: Writer, answer: Answer) -> None:
     answers = _child(writer, "answers")
     obj = writer.put_map(answers, answer.id)
@@ -161,6 +194,8 @@ def write_answer(writer: Writer, answer: Answer) -> None:
     writer.put(obj, "created", answer.created)
     if answer.withdrawn:
         writer.put(obj, "withdrawn", answer.withdrawn)
+    if answer.contact:
+        writer.put(obj, "contact", answer.contact)
 
 
 def _answer_obj(writer: Writer, answer_id: str) -> ObjId:
@@ -170,9 +205,15 @@ def _answer_obj(writer: Writer, answer_id: str) -> ObjId:
     return found
 
 
-def update_answer(writer: Writer, answer_id: str, message: str) -> None:
-    """A new message for one of my answers; it keeps its id and its place (`created`)."""
-    writer.put(_answer_obj(writer, answer_id), "message", message)
+def update_answer(writer: Writer, answer_id: str, message: str, contact: str | None = None) -> None:
+    """A new message (and contact, unless None) for one of my answers; it keeps its id and its place
+    (`created`)."""
+    obj = _answer_obj(writer, answer_id)
+    writer.put(obj, "message", message)
+    if contact:
+        writer.put(obj, "contact", contact)
+    elif contact is not None and "contact" in writer.keys(obj):
+        writer.delete(obj, "contact")
 
 
 def withdraw_answer(writer: Writer, answer_id: str, at: str) -> None:
@@ -343,8 +384,9 @@ def read_items(doc: CrdtDoc, author: str) -> list[Item]:
     return [item for item in found if item is not None]
 
 
-def read_answers(doc: CrdtDoc, author: str) -> list[Answer]:
-    """Every answer, authored by `author`: the owner the document's id names."""
+def read_answers(doc: CrdtDoc, author: str, limits: Limits = DEFAULT_LIMITS) -> list[Answer]:
+    """Every answer, authored by `author`: the owner the document's id names. One whose message or
+    contact is past the limits is left out (see `model.rsvp`)."""
     answers = doc.child(ROOT_ID, "answers")
     if answers is None:
         return []
@@ -367,6 +409,42 @@ def read_answers(doc: CrdtDoc, author: str) -> list[Answer]:
                 author=author,
                 created=_str(doc, obj, "created"),
                 withdrawn=_str(doc, obj, "withdrawn"),
+                contact=_str(doc, obj, "contact"),
             )
         )
+    return [a for a in out if fits(a.message, a.contact, limits)]
+
+
+def read_replies(doc: CrdtDoc, author: str, limits: Limits = DEFAULT_LIMITS) -> list[Reply]:
+    """Every reply, authored by `author` (the owner the document's id names); those past the limits are
+    left out."""
+    replies = doc.child(ROOT_ID, "replies")
+    if replies is None:
+        return []
+    out: list[Reply] = []
+    for reply_id in doc.keys(replies):
+        obj = doc.child(replies, reply_id)
+        if obj is None:
+            continue
+        reply = Reply(
+            id=reply_id,
+            answer_id=_str(doc, obj, "answer"),
+            answer_author=_str(doc, obj, "answer_author"),
+            item_id=_str(doc, obj, "item"),
+            item_author=_str(doc, obj, "item_author"),
+            message=_str(doc, obj, "message"),
+            author=author,
+            created=_str(doc, obj, "created"),
+            contact=_str(doc, obj, "contact"),
+        )
+        if fits(reply.message, reply.contact, limits):
+            out.append(reply)
     return out
+
+
+def read_withdrawn_items(doc: CrdtDoc) -> dict[str, str]:
+    """The items its owner withdrew for everyone: id -> when."""
+    withdrawn = doc.child(ROOT_ID, "withdrawn_items")
+    if withdrawn is None:
+        return {}
+    return {item_id: _str(doc, withdrawn, item_id) for item_id in doc.keys(withdrawn)}

@@ -33,6 +33,8 @@ from reliance.localapi.protocol import (
     Param,
 )
 from reliance.model.catalogue import (
+    MAX_CAPACITY,
+    Answer,
     Item,
     Repeat,
     Status,
@@ -43,7 +45,9 @@ from reliance.model.catalogue import (
     parse_time,
 )
 from reliance.model.codesocial import SECTIONS, section_id
+from reliance.model.messages import InputError
 from reliance.model.programme import programme
+from reliance.model.rsvp import attendance, standing_answers, thread
 
 TEXT = 4 * 1024 * 1024  # a social-code section or a description: the model applies its own bounds after
 SHORT = 4096
@@ -84,14 +88,26 @@ def whoami(ws: Workspace, args: Args) -> Outcome:
     )
 
 
-def _item_json(ws: Workspace, item: Item, names: dict[str, str]) -> dict[str, Any]:
-    def name(peer_id: str) -> str:
-        if peer_id not in names:
-            names[peer_id] = ws.participant_name(peer_id)
-        return names[peer_id]
+def _name(ws: Workspace, names: dict[str, str], peer_id: str) -> str:
+    if peer_id not in names:
+        names[peer_id] = ws.participant_name(peer_id)
+    return names[peer_id]
 
+
+def _item_json(
+    ws: Workspace, item: Item, names: dict[str, str], answers: list[Answer] | None = None
+) -> dict[str, Any]:
+    """An item as the faces show it: its author's name, its standing answers, and who comes (`attendance`:
+    places left, and those coming and waiting, in arrival order; see `model.rsvp`). `answers`: every
+    answer held to it, when the item does not carry them."""
+
+    def name(peer_id: str) -> str:
+        return _name(ws, names, peer_id)
+
+    standing = list(item.answers) if answers is None else standing_answers(answers, item)
     data = item.to_json() | {"author_name": name(item.author)}
-    data["answers"] = [a | {"author_name": name(str(a.get("author", "")))} for a in data["answers"]]
+    data["answers"] = [a.to_json() | {"author_name": name(a.author)} for a in standing]
+    data["attendance"] = attendance(item, standing).to_json()
     return data
 
 
@@ -105,14 +121,28 @@ def item_list(ws: Workspace, args: Args) -> Outcome:
         text=args["search"] or "",
     )
     names: dict[str, str] = {}
-    return Outcome([_item_json(ws, i, names) for i in ws.items(item_filter)])
+    answers = ws.answers_by_item()
+    return Outcome(
+        [_item_json(ws, i, names, answers.get((i.author, i.id), [])) for i in ws.items(item_filter)]
+    )
 
 
 def item_show(ws: Workspace, args: Args) -> Outcome:
-    found = ws.find_item(args["item_id"].strip())
+    item_id = args["item_id"].strip()
+    found = ws.find_item(item_id)
     if found is None:
+        if ws.withdrawn_by_author(item_id):
+            raise InputError("rsvp.item_withdrawn", item=item_id)
         raise ModelError(f"no item {args['item_id']}")
-    return Outcome(_item_json(ws, found, {}))
+    names: dict[str, str] = {}
+    data = _item_json(ws, found, names)
+    replies = ws.replies_to(found)
+    for shown, answer in zip(data["answers"], found.answers, strict=True):
+        shown["replies"] = [
+            r.to_json() | {"author_name": _name(ws, names, r.author)}
+            for r in thread(answer, replies, ws.repo.limits)
+        ]
+    return Outcome(data)
 
 
 def programme_days(ws: Workspace, args: Args) -> Outcome:
@@ -123,13 +153,20 @@ def programme_days(ws: Workspace, args: Args) -> Outcome:
         end = date.fromisoformat(args["end"]) if args["end"] else None
     except ValueError:
         raise ApiError(BAD_REQUEST, "start, end: ISO 8601 days (YYYY-MM-DD)") from None
-    result = programme(ws.items(), start=start, end=end, limits=ws.repo.limits).to_json()
+    found = programme(ws.items(), start=start, end=end, limits=ws.repo.limits)
+    result = found.to_json()
+    answers = ws.answers_by_item()
+    who_comes: dict[tuple[str, str], dict[str, Any]] = {}  # once per item, whatever its repetitions
     names: dict[str, str] = {}
-    for listed in [*(e for d in result["days"] for e in d["entries"]), *result["undated"]]:
-        author = listed["author"]
-        if author not in names:
-            names[author] = ws.participant_name(author)
-        listed["author_name"] = names[author]
+    listed_items: list[tuple[Item, dict[str, Any]]] = list(zip(found.undated, result["undated"], strict=True))
+    for day, shown in zip(found.days, result["days"], strict=True):
+        listed_items += [(e.item, listed) for e, listed in zip(day.entries, shown["entries"], strict=True)]
+    for item, listed in listed_items:
+        key = (item.author, item.id)
+        if key not in who_comes:
+            who_comes[key] = attendance(item, answers.get(key, [])).to_json()
+        listed["attendance"] = who_comes[key]
+        listed["author_name"] = _name(ws, names, item.author)
     return Outcome(result)
 
 
@@ -159,6 +196,7 @@ ITEM_FIELDS = {
     "reciprocity": Param(str, most=SHORT),
     "status": Param(str, most=SHORT),
     "project": Param(str, most=SHORT),
+    "capacity": Param(int, most=MAX_CAPACITY + 1),  # the model says what is wrong with 0 or too many
     "repeat": Param(str, most=SHORT),  # daily, weekly, or none (an update that stops the repetition)
     "until": Param(str, most=SHORT),  # ISO 8601 day of the last occurrence
 }
@@ -193,6 +231,7 @@ def item_add(ws: Workspace, args: Args) -> Outcome:
         status=parse_status(args["status"]) if args["status"] else Status.PUBLISHED,
         reciprocity=args["reciprocity"] or "",
         project=args["project"] or "",
+        capacity=args["capacity"],
         repeat=_repeat(args, parse_time(args["begins"], "begins") if args["begins"] else ""),
     )
     item = ws.add_item(draft)
@@ -228,8 +267,24 @@ def item_archive(ws: Workspace, args: Args) -> Outcome:
 
 
 def item_answer(ws: Workspace, args: Args) -> Outcome:
-    answer = ws.answer(args["item_id"].strip(), args["kind"], args["message"])
+    item_id = args["item_id"].strip()
+    if args["withdraw"]:
+        gone = ws.withdraw_answer(item_id, args["kind"])
+        return Outcome({"withdrawn": [a.to_json() for a in gone]}, (ws.peer_id,))
+    answer = ws.answer(item_id, args["kind"] or "can_help", args["message"], args["contact"])
     return Outcome(answer.to_json(), (ws.peer_id,))
+
+
+def item_reply(ws: Workspace, args: Args) -> Outcome:
+    reply = ws.reply(args["answer_id"].strip(), args["message"], args["contact"])
+    return Outcome(reply.to_json(), (ws.peer_id,))
+
+
+def item_withdraw(ws: Workspace, args: Args) -> Outcome:
+    item_id = args["item_id"].strip()
+    draft = ws.is_draft(item_id)
+    item = ws.withdraw_item(item_id)
+    return Outcome(item.to_json(), () if draft else (ws.peer_id,))
 
 
 def code_set(ws: Workspace, args: Args) -> Outcome:
@@ -418,10 +473,23 @@ OPERATIONS = [
         item_answer,
         {
             "item_id": Param(str, required=True, most=SHORT),
-            "kind": Param(str, most=SHORT, default="can_help"),
+            "kind": Param(str, most=SHORT),
             "message": Param(str, most=TEXT, default=""),
+            "contact": Param(str, most=SHORT),
+            "withdraw": Param(bool, default=False),
         },
     ),
+    Operation(
+        "item.reply",
+        WRITE,
+        item_reply,
+        {
+            "answer_id": Param(str, required=True, most=SHORT),
+            "message": Param(str, most=TEXT, default=""),
+            "contact": Param(str, most=SHORT, default=""),
+        },
+    ),
+    Operation("item.withdraw", WRITE, item_withdraw, {"item_id": Param(str, required=True, most=SHORT)}),
     Operation(
         "code.set",
         WRITE,

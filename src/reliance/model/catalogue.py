@@ -263,6 +263,7 @@ class Answer:
     author: str
     created: str
     withdrawn: str = ""  # when its author took it back (ISO 8601); "" while it stands
+    contact: str = ""  # how to reach its author, or where to meet (one line, optional)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -274,6 +275,36 @@ class Answer:
             "author": self.author,
             "created": self.created,
             "withdrawn": self.withdrawn or None,
+            "contact": self.contact or None,
+        }
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message under an answer: from the answered item's author, or from the answer's author (a short
+    conversation). Stored in its writer's own document; shown only when its writer is one of those two."""
+
+    id: str
+    answer_id: str
+    answer_author: str
+    item_id: str
+    item_author: str
+    message: str
+    author: str
+    created: str
+    contact: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "answer": self.answer_id,
+            "answer_author": self.answer_author,
+            "item": self.item_id,
+            "item_author": self.item_author,
+            "message": self.message,
+            "author": self.author,
+            "created": self.created,
+            "contact": self.contact or None,
         }
 
 

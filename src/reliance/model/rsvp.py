@@ -9,6 +9,11 @@ append to: everything here is computed, by every peer alike, from the answers it
 - Withdrawal: an answer is never deleted, it is marked `withdrawn` with the time (a reply, a feed or an
   export can still say what happened). A withdrawn answer no longer counts; answering again afterwards
   writes a new answer, which arrives when it is written.
+- Conversations: under an answer, the item's author and the answer's author write short messages
+  (`Reply`, each in its writer's own document); anyone else's reply to it is never shown. An answer and a
+  reply may carry a contact or a meeting point. Messages and contacts are bounded (`Limits`): longer ones
+  are refused when written and left out, never shown cut, when read; a conversation shows its first
+  `thread_max_replies` messages.
 - Places: `coming` answers to an item with a `capacity` fill its places in arrival order; the rest wait,
   in the same order, and move up when someone withdraws. The answering side refuses `coming` to a full
   item (`plan_answer` raises `rsvp.full`); answers written concurrently on peers that had not yet seen
@@ -22,8 +27,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from reliance.i18n import answer_label, t, tn
-from reliance.model.catalogue import Answer, AnswerKind, Item
+from reliance.i18n import answer_label, phrase, t, tn
+from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.model.catalogue import Answer, AnswerKind, Item, Reply
 from reliance.model.messages import InputError
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -37,7 +43,7 @@ def _instant(value: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def arrival_key(answer: Answer, item: Item | None = None) -> tuple[datetime, str, str]:
+def arrival_key(answer: Answer | Reply, item: Item | None = None) -> tuple[datetime, str, str]:
     """Where an answer stands in arrival order: its time, then its author's peer id, then its id.
 
     There is no moment at which an answer "arrives" for everyone: answers are written in different
@@ -125,13 +131,19 @@ def attendance(item: Item, answers: Iterable[Answer]) -> Attendance:
 
 def attendance_text(seen: Attendance, lang: str) -> str:
     """« 3 places restantes », "Full, 2 on the waiting list"; "" when the item has no capacity."""
-    if seen.places_left is None:
+    return places_text(seen.capacity, len(seen.coming), len(seen.waiting), lang)
+
+
+def places_text(capacity: int | None, coming: int, waiting: int, lang: str) -> str:
+    """`attendance_text` from the counts (what `--json` and the local API give)."""
+    if capacity is None:
         return ""
-    if not seen.full:
-        return tn("rsvp.places_left", seen.places_left, lang)
+    left = max(0, capacity - coming)
+    if left:
+        return tn("rsvp.places_left", left, lang)
     text = t("rsvp.full_short", lang)
-    if seen.waiting:
-        text += ", " + tn("rsvp.waiting", len(seen.waiting), lang)
+    if waiting:
+        text += ", " + tn("rsvp.waiting", waiting, lang)
     return text
 
 
@@ -180,3 +192,56 @@ def plan_withdrawal(item: Item, kind: AnswerKind, me: str, answers: Iterable[Ans
     if not ids:
         raise InputError("rsvp.nothing_to_withdraw", field="kind", answer=_AnswerLabel(kind))
     return ids
+
+
+# -- conversations ---------------------------------------------------------------------------------------
+
+
+def checked_text(message: str, contact: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
+    """The message and contact of an answer or a reply as they will be written (trimmed), or InputError
+    when one is longer than its limit or the contact is not one line."""
+    message, contact = message.strip(), contact.strip()
+    for what, text, most in (
+        ("rsvp.field.message", message, limits.answer_message_chars),
+        ("rsvp.field.contact", contact, limits.answer_contact_chars),
+    ):
+        if len(text) > most:
+            field = what.rsplit(".", 1)[1]
+            raise InputError("rsvp.too_long", field=field, what=phrase(what), limit=most, length=len(text))
+    if any(c in contact for c in "\r\n\u2028\u2029"):
+        raise InputError("rsvp.contact_one_line", field="contact")
+    return message, contact
+
+
+def fits(message: str, contact: str, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether a message and a contact read from a document are within the limits (else it is not shown)."""
+    return len(message) <= limits.answer_message_chars and len(contact) <= limits.answer_contact_chars
+
+
+def _under(reply: Reply, answer: Answer) -> bool:
+    return (
+        reply.answer_id == answer.id
+        and reply.answer_author == answer.author
+        and reply.item_id == answer.item_id
+        and reply.item_author == answer.item_author
+        and reply.author in (answer.item_author, answer.author)
+    )
+
+
+def thread(answer: Answer, replies: Iterable[Reply], limits: Limits = DEFAULT_LIMITS) -> list[Reply]:
+    """The conversation under `answer`: the replies its item's author and its own author wrote to it (each
+    document says who wrote it, so nobody else can join), in arrival order, at most
+    `limits.thread_max_replies`."""
+    found = sorted((r for r in replies if _under(r, answer)), key=lambda r: arrival_key(r))
+    return found[: limits.thread_max_replies]
+
+
+def plan_reply(
+    item: Item, answer: Answer, me: str, replies: Iterable[Reply], limits: Limits = DEFAULT_LIMITS
+) -> None:
+    """Check that I may write under `answer` now: I am the item's author or the answer's author, and the
+    conversation has room. Raises InputError otherwise."""
+    if me not in (item.author, answer.author) or answer.item_author != item.author:
+        raise InputError("rsvp.reply_not_allowed")
+    if len(thread(answer, replies, limits)) >= limits.thread_max_replies:
+        raise InputError("rsvp.thread_full", limit=limits.thread_max_replies)

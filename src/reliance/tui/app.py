@@ -35,6 +35,7 @@ from reliance.errors import IdentityError, RelianceError
 from reliance.fsutil import open_private, private_dir
 from reliance.i18n import other_lang, resolve_lang, t, tn
 from reliance.identity import has_identity, key_is_encrypted
+from reliance.model.messages import InputError
 from reliance.net import events as ev
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import (
@@ -305,6 +306,8 @@ class RelianceApp(App[None]):
 
         if isinstance(exc, BundleRefused | BundleInterrupted):
             message = exc.message(self.lang)
+        elif isinstance(exc, InputError):  # the model's refusals are worded in the app's language
+            message = exc.text(self.lang)
         elif isinstance(exc, RelianceError):
             message = str(exc)
         else:

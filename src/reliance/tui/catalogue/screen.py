@@ -28,6 +28,10 @@ class CatalogueScreen(RelianceScreen):
         Binding("a", "archive", "key.archive"),
         Binding("h", "answer('can_help')", "key.can_help"),
         Binding("i", "answer('interested')", "key.interested"),
+        Binding("c", "answer('coming')", "key.coming"),
+        Binding("r", "reply", "key.reply", show=False),
+        Binding("u", "withdraw_answer", "key.withdraw_answer", show=False),
+        Binding("w", "withdraw", "key.withdraw", show=False),
         Binding("slash", "search", "key.search"),
         Binding("m", "mine", "key.mine"),
         Binding("escape", "escape", "key.clear_filters", show=False),
@@ -153,13 +157,13 @@ class CatalogueScreen(RelianceScreen):
         self.bindings_state(None if not isinstance(row, Row) else row.item.author == self.data.me)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "archive", "answer"):
+        if action in ("edit", "archive", "answer", "withdraw", "withdraw_answer"):
             found = list(self.query("#items").results(VirtualTable))
             row = found[0].current if found else None  # check_action may run before compose
             if not isinstance(row, Row):
                 return None  # shown, greyed out
             mine = row.item.author == self.data.me
-            return mine if action != "answer" else not mine
+            return mine if action in ("edit", "archive", "withdraw") else not mine
         return True
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
@@ -226,6 +230,21 @@ class CatalogueScreen(RelianceScreen):
         item = self.selected_item()
         if item is not None:
             actions.answer_item(self.rapp, item, kind)
+
+    def action_reply(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            actions.reply_to_answer(self.rapp, item)
+
+    def action_withdraw_answer(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            actions.withdraw_answer(self.rapp, item)
+
+    def action_withdraw(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            actions.withdraw_item(self.rapp, item)
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()

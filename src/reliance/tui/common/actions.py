@@ -10,8 +10,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from reliance.i18n import answer_label
 from reliance.model.catalogue import Item, ItemKind
-from reliance.tui.common.dialogs import AnswerDialog, ConfirmDialog, Dialog, ItemForm
+from reliance.tui.common.dialogs import (
+    AnswerDialog,
+    AnswerDraft,
+    ConfirmDialog,
+    Dialog,
+    ItemForm,
+    ReplyDialog,
+    ReplyDraft,
+    WithdrawAnswerDialog,
+)
 from reliance.tui.common.render import item_details
 from reliance.tui.common.widgets import AppFooter
 
@@ -58,6 +68,7 @@ def edit_item(app: RelianceApp, item: Item) -> None:
                 "status",
                 "reciprocity",
                 "project",
+                "capacity",
             )
         }
 
@@ -89,18 +100,87 @@ def answer_item(app: RelianceApp, item: Item, kind: str) -> None:
     if item.author == app.workspace.peer_id:
         app.notify(app.t("error.answer_own"), severity="warning")
         return
+    current = next((a for a in app.data.mine(item) if a.kind.value == kind), None)
 
-    def done(draft: object) -> None:
+    def done(draft: AnswerDraft | None) -> None:
         if draft is None:
             return
-        message = getattr(draft, "message", "")
         ws = app.workspace
         app.perform(
-            app.write(ws.peer_id, ws.answer, item.id, kind, message),
+            app.write(ws.peer_id, ws.answer, item.id, kind, draft.message, draft.contact),
             done=app.t("done.answered", title=item.title),
         )
 
-    app.push_screen(AnswerDialog(item.title, kind), done)
+    message, contact = (current.message, current.contact) if current else ("", "")
+    app.push_screen(AnswerDialog(item.title, kind, message, contact), done)
+
+
+def reply_choices(app: RelianceApp, item: Item) -> list[tuple[str, str]]:
+    """The answers I may write under: all of them on my item, mine on someone else's: (label, id)."""
+    data = app.data
+    mine = item.author == data.me
+    out: list[tuple[str, str]] = []
+    for answer in data.standing(item):
+        if not mine and answer.author != data.me:
+            continue
+        who = app.t("details.you") if answer.author == data.me else data.name(answer.author)
+        label = f"{answer_label(answer.kind, app.lang)} — {who}"
+        if answer.message:
+            label += f": {answer.message[:40]}"
+        out.append((label, answer.id))
+    return out
+
+
+def reply_to_answer(app: RelianceApp, item: Item) -> None:
+    choices = reply_choices(app, item)
+    if not choices:
+        app.notify(app.t("error.nothing_to_reply"), severity="warning")
+        return
+
+    def done(draft: ReplyDraft | None) -> None:
+        if draft is None:
+            return
+        ws = app.workspace
+        app.perform(
+            app.write(ws.peer_id, ws.reply, draft.answer_id, draft.message, draft.contact),
+            done=app.t("done.replied", title=item.title),
+        )
+
+    app.push_screen(ReplyDialog(item.title, choices), done)
+
+
+def withdraw_answer(app: RelianceApp, item: Item) -> None:
+    kinds = [a.kind.value for a in app.data.mine(item)]
+    if not kinds:
+        app.notify(app.t("error.no_answer_to_withdraw"), severity="warning")
+        return
+
+    def done(kind: str | None) -> None:
+        if kind is None:
+            return
+        ws = app.workspace
+        app.perform(
+            app.write(ws.peer_id, ws.withdraw_answer, item.id, kind),
+            done=app.t("done.answer_withdrawn", title=item.title),
+        )
+
+    app.push_screen(WithdrawAnswerDialog(item.title, kinds), done)
+
+
+def withdraw_item(app: RelianceApp, item: Item) -> None:
+    if item.author != app.workspace.peer_id:
+        app.notify(app.t("error.not_mine"), severity="warning")
+        return
+
+    def done(yes: bool | None) -> None:
+        if yes:
+            ws = app.workspace
+            app.perform(
+                app.write(ws.peer_id, ws.withdraw_item, item.id),
+                done=app.t("done.item_withdrawn", title=item.title),
+            )
+
+    app.push_screen(ConfirmDialog(app.t("confirm.withdraw", title=item.title)), done)
 
 
 class ItemDetailsDialog(Dialog[None]):
@@ -110,8 +190,12 @@ class ItemDetailsDialog(Dialog[None]):
         Binding("escape", "cancel", "key.close"),
         Binding("h", "answer('can_help')", "key.can_help"),
         Binding("i", "answer('interested')", "key.interested"),
+        Binding("c", "answer('coming')", "key.coming"),
+        Binding("r", "reply", "key.reply"),
+        Binding("u", "withdraw_answer", "key.withdraw_answer"),
         Binding("e", "edit", "key.edit"),
         Binding("a", "archive", "key.archive"),
+        Binding("w", "withdraw", "key.withdraw"),
     ]
 
     def __init__(self, item: Item) -> None:
@@ -127,9 +211,9 @@ class ItemDetailsDialog(Dialog[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         mine = self.item.author == self.rapp.workspace.peer_id
-        if action in ("edit", "archive"):
+        if action in ("edit", "archive", "withdraw"):
             return mine
-        if action == "answer":
+        if action in ("answer", "withdraw_answer"):
             return not mine
         return True
 
@@ -152,3 +236,15 @@ class ItemDetailsDialog(Dialog[None]):
     def action_archive(self) -> None:
         self.dismiss(None)
         archive_item(self.rapp, self.item)
+
+    def action_reply(self) -> None:
+        self.dismiss(None)
+        reply_to_answer(self.rapp, self.item)
+
+    def action_withdraw_answer(self) -> None:
+        self.dismiss(None)
+        withdraw_answer(self.rapp, self.item)
+
+    def action_withdraw(self) -> None:
+        self.dismiss(None)
+        withdraw_item(self.rapp, self.item)

@@ -28,7 +28,8 @@ from reliance.doc import project as pdoc
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, private_dir
 from reliance.model import search
-from reliance.model.catalogue import Answer, AnswerKind, Frequency, Item, ItemKind, Repeat, Status
+from reliance.model.catalogue import Answer, AnswerKind, Frequency, Item, ItemKind, Repeat, Reply, Status
+from reliance.model.rsvp import Attendance, attendance, standing_answers, thread
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
 if TYPE_CHECKING:  # the economy is imported when the first project is read, after the first frame
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # the economy is imported when the first project is read, aft
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # 2: items keep their repetition and capacity
+CACHE_FORMAT = 3  # 2: items keep repetition and capacity; 3: answers withdrawal and contact; replies
 CACHE_FILE = Path("cache") / "tui-catalogue.msgpack"
 UI_FILE = "ui.json"
 FEED_LIMIT = 500
@@ -70,6 +71,7 @@ class ParticipantView:
     items: tuple[Item, ...]
     answers: tuple[Answer, ...]
     amendments: tuple[Amend, ...]
+    replies: tuple[Reply, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,9 @@ class StoreReader:
                     sig,
                     participant.name(crdt),
                     tuple(items),
-                    tuple(participant.read_answers(crdt, doc_id)),
+                    tuple(participant.read_answers(crdt, doc_id, self.repo.limits)),
                     tuple((a.section, a.at, a.by) for a in participant.read_history(crdt)),
+                    tuple(participant.read_replies(crdt, doc_id, self.repo.limits)),
                 )
             from reliance.app import projects
 
@@ -215,11 +218,41 @@ def _item_from_row(row: list[Any]) -> Item:
 
 
 def _answer_row(a: Answer) -> list[Any]:
-    return [a.id, a.item_id, a.item_author, a.kind.value, a.message, a.author, a.created]
+    return [
+        a.id,
+        a.item_id,
+        a.item_author,
+        a.kind.value,
+        a.message,
+        a.author,
+        a.created,
+        a.withdrawn,
+        a.contact,
+    ]
 
 
 def _answer_from_row(row: list[Any]) -> Answer:
-    return Answer(row[0], row[1], row[2], AnswerKind(row[3]), row[4], row[5], row[6])
+    return Answer(
+        row[0], row[1], row[2], AnswerKind(row[3]), row[4], row[5], row[6], withdrawn=row[7], contact=row[8]
+    )
+
+
+def _reply_row(r: Reply) -> list[Any]:
+    return [
+        r.id,
+        r.answer_id,
+        r.answer_author,
+        r.item_id,
+        r.item_author,
+        r.message,
+        r.author,
+        r.created,
+        r.contact,
+    ]
+
+
+def _reply_from_row(row: list[Any]) -> Reply:
+    return Reply(*row[:9])
 
 
 def load_cache(home: Path) -> dict[str, ParticipantView]:
@@ -234,7 +267,7 @@ def load_cache(home: Path) -> dict[str, ParticipantView]:
             return {}
         views: dict[str, ParticipantView] = {}
         for doc_id, entry in data["docs"].items():
-            sig, name, items, answers, amendments = entry
+            sig, name, items, answers, amendments, replies = entry
             views[doc_id] = ParticipantView(
                 doc_id,
                 tuple(sig),
@@ -242,6 +275,7 @@ def load_cache(home: Path) -> dict[str, ParticipantView]:
                 tuple(_item_from_row(r) for r in items),
                 tuple(_answer_from_row(r) for r in answers),
                 tuple((a[0], a[1], a[2]) for a in amendments),
+                tuple(_reply_from_row(r) for r in replies),
             )
         return views
     except (ValueError, KeyError, TypeError, IndexError, msgpack.UnpackException) as exc:
@@ -257,6 +291,7 @@ def save_cache(home: Path, views: Iterable[ParticipantView]) -> None:
             [_item_row(i) for i in v.items],
             [_answer_row(a) for a in v.answers],
             [list(a) for a in v.amendments],
+            [_reply_row(r) for r in v.replies],
         ]
         for v in views
     }
@@ -407,6 +442,7 @@ class AppData:
         self._rows_by_doc: dict[str, list[Row]] = {}
         self.items_by_id: dict[str, Item] = {}
         self.answers_by_item: dict[str, list[Answer]] = {}
+        self.replies_by_item: dict[str, list[Reply]] = {}
         self.feed: deque[FeedEntry] = deque(maxlen=FEED_LIMIT)
         self.follows: set[str] = set()
         self.loaded = False
@@ -435,6 +471,22 @@ class AppData:
 
     def follows_doc(self, doc_id: str) -> bool:
         return doc_id in self.follows or (doc_id.startswith("pj") and self.is_member(doc_id))
+
+    def standing(self, item: Item) -> list[Answer]:
+        """The answers to `item` that stand (one per person and kind, not withdrawn), in arrival order."""
+        return standing_answers(self.answers_by_item.get(item.id, ()), item)
+
+    def thread(self, answer: Answer) -> list[Reply]:
+        """The conversation under one answer (its item's author and its own author only)."""
+        return thread(answer, self.replies_by_item.get(answer.item_id, ()))
+
+    def mine(self, item: Item) -> list[Answer]:
+        """My standing answers to `item`."""
+        return [a for a in self.standing(item) if a.author == self.me]
+
+    def attendance(self, item: Item) -> Attendance:
+        """Who comes to `item`: places taken and the waiting list, as every peer computes them."""
+        return attendance(item, self.standing(item))
 
     def answers_to_me(self) -> list[Answer]:
         out = [
@@ -507,6 +559,11 @@ class AppData:
         for found in answers.values():
             found.sort(key=lambda a: (a.created, a.id))
         self.answers_by_item = answers
+        replies: dict[str, list[Reply]] = {}
+        for view in self.participants.values():
+            for reply in view.replies:
+                replies.setdefault(reply.item_id, []).append(reply)
+        self.replies_by_item = replies
 
     def seed_feed(self) -> None:
         """At start: the answers already received, so the feed is not empty for no reason."""

@@ -19,7 +19,7 @@ from reliance.errors import RelianceError
 from reliance.i18n import kind_label, reciprocity_label, status_label, t
 from reliance.identity import decode_peer_id
 from reliance.model.amounts import parse_amount
-from reliance.model.catalogue import Item, ItemKind, Status, normalise_tags
+from reliance.model.catalogue import MAX_CAPACITY, Item, ItemKind, Status, normalise_tags
 from reliance.model.dates import describe_span, parse_span
 from reliance.model.messages import InputError, shown
 from reliance.tui.common.widgets import AppFooter, QrCode, localize_bindings, plain, plain_options
@@ -40,6 +40,7 @@ class Dialog(ModalScreen[T]):
     TITLE_KEY = ""
     OK_KEY = "button.ok"
     FOCUS: ClassVar[str] = ""  # what gets the focus first (default: the first field)
+    ASK_BEFORE_DISCARD: ClassVar[bool] = False  # a form: Escape asks before throwing away what was typed
 
     @property
     def rapp(self) -> RelianceApp:
@@ -72,6 +73,17 @@ class Dialog(ModalScreen[T]):
         fields = self.query(self.FOCUS or "Input, TextArea, Select")
         if fields:
             fields.first().focus()
+        self._initial = self.filled_values()
+
+    def filled_values(self) -> list[object]:
+        """What the fields hold now (to tell whether anything was typed since the form opened)."""
+        values: list[object] = []
+        for widget in self.query("Input, TextArea, Select"):
+            if isinstance(widget, Input | Select):
+                values.append(widget.value)
+            elif isinstance(widget, TextArea):
+                values.append(widget.text)
+        return values
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -85,7 +97,15 @@ class Dialog(ModalScreen[T]):
         self.action_submit()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.ASK_BEFORE_DISCARD or self.filled_values() == getattr(self, "_initial", None):
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(self.t("confirm.discard")), answered)
 
     def action_submit(self) -> None:
         for said in self.query(".field-error.shown"):
@@ -259,6 +279,7 @@ class ItemForm(Dialog[Item]):
     """Create or edit an item; returns a validated draft (id and author filled in by the workspace)."""
 
     FOCUS = "#title"
+    ASK_BEFORE_DISCARD = True
 
     TITLE_KEY = "dialog.item_new"
 
@@ -323,6 +344,11 @@ class ItemForm(Dialog[Item]):
                     ),
                 )
         yield Static(self._understood(), id="when-understood", classes="field-hint")
+        capacity = str(item.capacity) if item and item.capacity is not None else ""
+        yield from self.field(
+            "field.capacity",
+            Input(capacity, id="capacity", placeholder=self.t("hint.capacity"), compact=True),
+        )
         yield from self.field(
             "field.reciprocity",
             Input(
@@ -398,25 +424,42 @@ class ItemForm(Dialog[Item]):
             status=Status(str(status)),
             reciprocity=self.value("reciprocity"),
             project="" if project is Select.NULL else str(project),
+            capacity=places(self.value("capacity")),
         )
         return draft.validated()
+
+
+def places(typed: str) -> int | None:
+    """The capacity field: empty for no limit, else a whole number (the model checks its range)."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    if not typed.isascii() or not typed.isdigit() or len(typed) > 9:
+        raise InputError("capacity.error", field="capacity", max=MAX_CAPACITY)
+    return int(typed)
 
 
 @dataclass(frozen=True)
 class AnswerDraft:
     kind: str
     message: str
+    contact: str = ""
 
 
 class AnswerDialog(Dialog[AnswerDraft]):
+    """An answer (or, when I already gave one of this kind, its new wording: one answer per kind)."""
+
     FOCUS = "#message"
     TITLE_KEY = "dialog.answer"
     OK_KEY = "button.send"
+    ASK_BEFORE_DISCARD = True
 
-    def __init__(self, title: str, kind: str) -> None:
+    def __init__(self, title: str, kind: str, message: str = "", contact: str = "") -> None:
         super().__init__()
         self.item_title = title
         self.kind = kind
+        self.message = message
+        self.contact = contact
 
     def title_text(self) -> str:
         return self.t("dialog.answer_title", answer=self.t(f"answer.{self.kind}"), title=self.item_title)
@@ -424,12 +467,108 @@ class AnswerDialog(Dialog[AnswerDraft]):
     def compose_fields(self) -> ComposeResult:
         yield from self.field(
             "field.message",
-            Input(id="message", placeholder=self.t("hint.message"), compact=True),
+            Input(self.message, id="message", placeholder=self.t("hint.message"), compact=True),
             "hint.answer",
         )
+        yield from self.field(
+            "field.contact",
+            Input(self.contact, id="contact", placeholder=self.t("hint.contact"), compact=True),
+        )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()
+        if event.input.id == "message":
+            self.focus_next()
+        else:
+            self.action_submit()
 
     def result(self) -> AnswerDraft:
-        return AnswerDraft(self.kind, self.value("message").strip())
+        return AnswerDraft(self.kind, self.value("message").strip(), self.value("contact").strip())
+
+
+@dataclass(frozen=True)
+class ReplyDraft:
+    answer_id: str
+    message: str
+    contact: str = ""
+
+
+class ReplyDialog(Dialog[ReplyDraft]):
+    """A message under an answer: to whom (when there are several answers I may reply to), what, and
+    optionally a contact or a meeting point."""
+
+    FOCUS = "#message"
+    OK_KEY = "button.send"
+    ASK_BEFORE_DISCARD = True
+
+    def __init__(self, title: str, answers: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.item_title = title
+        self.answers = list(answers)  # (label, answer id)
+
+    def title_text(self) -> str:
+        return self.t("dialog.reply", title=self.item_title)
+
+    def compose_fields(self) -> ComposeResult:
+        yield from self.field(
+            "field.reply_to",
+            Select(
+                plain_options(self.answers),
+                value=self.answers[0][1],
+                allow_blank=False,
+                id="answer",
+                compact=True,
+            ),
+        )
+        yield from self.field(
+            "field.message", Input(id="message", placeholder=self.t("hint.message"), compact=True)
+        )
+        yield from self.field(
+            "field.contact", Input(id="contact", placeholder=self.t("hint.contact"), compact=True)
+        )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()
+        if event.input.id == "message":
+            self.focus_next()
+        else:
+            self.action_submit()
+
+    def result(self) -> ReplyDraft:
+        answer = str(self.query_one("#answer", Select).value)
+        return ReplyDraft(answer, self.value("message").strip(), self.value("contact").strip())
+
+
+class WithdrawAnswerDialog(Dialog[str]):
+    """Which of my answers to an item to take back (its kind)."""
+
+    FOCUS = "#kind"
+    OK_KEY = "key.withdraw"
+
+    def __init__(self, title: str, kinds: Sequence[str]) -> None:
+        super().__init__()
+        self.item_title = title
+        self.kinds = list(kinds)
+
+    def title_text(self) -> str:
+        return self.t("dialog.withdraw_answer", title=self.item_title)
+
+    def compose_fields(self) -> ComposeResult:
+        yield from self.field(
+            "field.answer_kind",
+            Select(
+                [(self.t(f"answer.{kind}"), kind) for kind in self.kinds],
+                value=self.kinds[0],
+                allow_blank=False,
+                id="kind",
+                compact=True,
+            ),
+        )
+
+    def result(self) -> str:
+        return str(self.query_one("#kind", Select).value)
 
 
 # -- projects ----------------------------------------------------------------------------------------------
@@ -454,6 +593,7 @@ class EntryDialog(Dialog[EntryDraft]):
     """A contribution (time, money, resource, knowledge), an expense, a revenue or a transfer."""
 
     TITLE_KEY = "dialog.contribute"
+    ASK_BEFORE_DISCARD = True
 
     def __init__(self, project: str, members: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -637,6 +777,7 @@ class SectionEditor(Dialog[str]):
     """A multi-line editor for one section of a social code."""
 
     FOCUS = "#editor"
+    ASK_BEFORE_DISCARD = True
 
     TITLE_KEY = "dialog.edit_section"
     OK_KEY = "button.save"

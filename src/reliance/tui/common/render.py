@@ -8,7 +8,8 @@ from rich.text import Text
 
 from reliance.display import clean
 from reliance.i18n import answer_label, kind_label, reciprocity_label, section_label, status_label, t, tn
-from reliance.model.catalogue import Item, ItemKind, Status
+from reliance.model.catalogue import AnswerKind, Item, ItemKind, Status
+from reliance.model.rsvp import attendance_text
 from reliance.tui.common.data import AppData, FeedEntry, short_id
 
 KIND_STYLE = {
@@ -78,6 +79,10 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
         rows.append((t("field.reciprocity", lang), reciprocity_label(item.reciprocity, lang)))
     if item.project:
         rows.append((t("field.project", lang), data.project_name(item.project)))
+    seen = data.attendance(item)
+    places = attendance_text(seen, lang)
+    if places:
+        rows.append((t("details.places", lang), places))
     if item.tags:
         rows.append((t("field.tags", lang), " ".join("#" + tag for tag in item.tags)))
     rows.append((t("field.created", lang), item.created.replace("T", " ")[:16]))
@@ -87,7 +92,8 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
         text.append(clean(value) + "\n")
     if item.description:
         text.append("\n" + clean(item.description, multiline=True) + "\n")
-    answers = data.answers_by_item.get(item.id, [])
+    answers = data.standing(item)
+    waiting = {a.author: n for n, a in enumerate(seen.waiting, start=1)}
     text.append("\n")
     text.append(t("details.answers", lang, count=len(answers)) + "\n", style="bold")
     for answer in answers:
@@ -97,14 +103,33 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
         text.append(f" — {clean(who)}")
         if answer.message:
             text.append(f": {clean(answer.message)}")
-        text.append(f"  ({answer.created.replace('T', ' ')[:16]})\n", style="dim")
+        text.append(f"  ({answer.created.replace('T', ' ')[:16]})", style="dim")
+        if answer.kind is AnswerKind.COMING and answer.author in waiting:
+            text.append("  " + t("details.waiting", lang, position=waiting[answer.author]), style="yellow")
+        text.append("\n")
+        if answer.contact:
+            text.append(
+                "      " + t("details.contact", lang, contact=clean(answer.contact)) + "\n", style="cyan"
+            )
+        for reply in data.thread(answer):
+            writer = t("details.you", lang) if reply.author == data.me else data.name(reply.author)
+            text.append("      ↪ ", style="magenta")
+            text.append(clean(writer), style="bold")
+            if reply.message:
+                text.append(f": {clean(reply.message)}")
+            text.append(f"  ({reply.created.replace('T', ' ')[:16]})\n", style="dim")
+            if reply.contact:
+                line = t("details.contact", lang, contact=clean(reply.contact))
+                text.append("        " + line + "\n", style="cyan")
     if not answers:
         text.append("  " + t("details.no_answers", lang) + "\n", style="dim")
     text.append("\n")
     if item.author == data.me:
-        text.append(t("details.hint_mine", lang), style="dim italic")
+        text.append(t("details.hint_mine", lang) + "\n", style="dim italic")
+        text.append(t("details.hint_rsvp_mine", lang), style="dim italic")
     else:
-        text.append(t("details.hint_other", lang), style="dim italic")
+        text.append(t("details.hint_other", lang) + "\n", style="dim italic")
+        text.append(t("details.hint_rsvp_other", lang), style="dim italic")
     return text
 
 

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from reliance.i18n import kind_short
 from reliance.model.catalogue import Item, ItemKind
 from reliance.model.programme import Entry, programme
+from reliance.model.rsvp import attendance_text
 from reliance.model.search import fold
 from reliance.tui.common import actions
 from reliance.tui.common.base import RelianceScreen
@@ -53,6 +54,7 @@ class ProgrammeScreen(RelianceScreen):
         Binding("n", "new_event", "key.new_event"),
         Binding("h", "answer('can_help')", "key.can_help"),
         Binding("i", "answer('interested')", "key.interested"),
+        Binding("c", "answer('coming')", "key.coming"),
         Binding("left", "day(-1)", "key.prev_day", show=False),
         Binding("right", "day(1)", "key.next_day", show=False),
     ]
@@ -105,7 +107,8 @@ class ProgrammeScreen(RelianceScreen):
         if item.kind != ItemKind.EVENT:
             title = self.t("programme.with_kind", title=title, kind=kind_short(item.kind, self.lang))
         author = self.t("details.you") if item.author == self.data.me else row.author_name
-        return [when, item.place or "—", title, author]
+        places = attendance_text(self.data.attendance(item), self.lang)
+        return [when, item.place or "—", f"{title} · {places}" if places else title, author]
 
     def refresh_data(self, doc_ids: set[str] | None = None) -> None:
         rows = {row.item.id: row for row in self.data.rows}
