@@ -559,7 +559,7 @@ def _check_batch(
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
         plan = stored.plan(fresh) if fresh else []
-    verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan)
+    verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan, keep=kind == DocKind.PROJECT)
     if verdict.refusal is not None:
         raise Rejected(verdict.refusal.reason, verdict.refusal.change)
     fresh, turned_away = _room_to_wait(stored, fresh, plan, held)
