@@ -13,7 +13,7 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.sync.transport import SecureConnection, TransportError, connect, measure_handshake_ms, serve
+from reliance.net.transport import SecureConnection, TransportError, connect, measure_handshake_ms, serve
 
 
 async def throughput_mib_s(megabytes: int) -> float:

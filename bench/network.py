@@ -60,13 +60,13 @@ from tests.net.busy import (  # noqa: E402
 )
 from tests.net.cluster import Cluster, bulk_changes, namespaces_usable  # noqa: E402
 
+from reliance.app.projects import create_project  # noqa: E402
+from reliance.app.workspace import Workspace  # noqa: E402
 from reliance.limits import DEFAULT_LIMITS, Limits  # noqa: E402
 from reliance.model.catalogue import Item, ItemKind  # noqa: E402
-from reliance.projects import create_project  # noqa: E402
-from reliance.sync import events as ev  # noqa: E402
-from reliance.sync import transport  # noqa: E402
-from reliance.sync.node import Node, NodeConfig  # noqa: E402
-from reliance.workspace import Workspace  # noqa: E402
+from reliance.net import events as ev  # noqa: E402
+from reliance.net import transport  # noqa: E402
+from reliance.net.node import Node, NodeConfig  # noqa: E402
 
 HOST = "127.0.0.1"
 

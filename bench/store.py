@@ -38,11 +38,11 @@ from typing import Any
 
 from automerge.core import Document
 
-from reliance.doc.crdt import ROOT_ID
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID
 from reliance.model.catalogue import Item, ItemKind
 from reliance.store import repository
 from reliance.store.repository import Repository
-from reliance.workspace import Workspace
 
 
 def ms(seconds: float) -> float:

@@ -41,11 +41,11 @@ from typing import Any, NamedTuple
 
 from automerge.core import ROOT, Document, ObjType, ScalarType, SyncState
 
-from reliance import projects
-from reliance.doc.crdt import ROOT_ID, ObjId, Writer
-from reliance.store.repository import StoredDoc
-from reliance.sync.protocol import Session, SyncHost
-from reliance.workspace import Workspace
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID, ObjId, Writer
+from reliance.replication.protocol import Session, SyncHost
+from reliance.store.repository import Repository, StoredDoc
 
 
 class Run(NamedTuple):
@@ -106,7 +106,8 @@ def raw_measure(docs: tuple[Document, Document]) -> Run:
 
 
 def pump(a: Session, b: Session) -> int:
-    """Deliver frames both ways, in order, until neither side has anything to say; return bytes moved."""
+    """Deliver frames both ways, in order, until neither side has anything to say; return bytes moved.
+    What a frame stored is made durable (`Repository.flush`) before its answers go, as the node does."""
     queue: collections.deque[tuple[Session, bytes]] = collections.deque()
     queue.extend((b, frame) for frame in a.start())
     queue.extend((a, frame) for frame in b.start())
@@ -115,12 +116,19 @@ def pump(a: Session, b: Session) -> int:
         target, frame = queue.popleft()
         total += len(frame)
         other = a if target is b else b
-        queue.extend((other, reply) for reply in target.receive(frame))
+        replies = target.receive(frame)
+        flush(target)
+        queue.extend((other, reply) for reply in replies)
     for session in (a, b):
         for event in session.pop_events():
             if type(event).__name__ in ("BatchRefused", "RefusedByPeer"):
                 raise SystemExit(f"sync refused: {event}")
     return total
+
+
+def flush(session: Session) -> None:
+    assert isinstance(session.host.repo, Repository)
+    session.host.repo.flush()
 
 
 def store_edits(

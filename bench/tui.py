@@ -33,11 +33,11 @@ def build_store(home: Path, peers: int, items: int) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from reliance.app.workspace import Workspace
     from reliance.doc import participant
     from reliance.identity import encode_peer_id
     from reliance.model.catalogue import Item, ItemKind
     from reliance.store.repository import Repository
-    from reliance.workspace import Workspace
 
     me = Workspace.create(home, "Camille")
     me.my_doc()
@@ -112,8 +112,8 @@ async def measure_filter(home: Path, keys: int) -> list[float]:
     from textual import events
 
     from reliance.tui.app import create_app
+    from reliance.tui.common.widgets import VirtualTable
     from reliance.tui.node import no_node_factory
-    from reliance.tui.widgets import VirtualTable
 
     app = create_app(home, node_factory=no_node_factory, lang="en")
     latencies: list[float] = []

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import pytest
 
-from reliance.sync import wire
-from reliance.workspace import Workspace
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
 
 
 def _find_console_script() -> Path:

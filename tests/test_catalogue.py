@@ -21,7 +21,7 @@ from reliance.i18n import LANGS, MESSAGES, Phrase, phrase, t, tn
 SRC = Path(reliance.__file__).parent
 CATALOGUE = SRC / "i18n.py"
 # Faces: what people read. A string with words in it, given to one of these calls, belongs in the catalogue.
-FACES = ("cli.py", "cli_network.py", "cli_projects.py", "tui", "sync/doctor.py", "export/exporters.py")
+FACES = ("cli", "tui", "net/doctor.py", "export/exporters.py")
 SHOWING_CALLS = {"echo", "fail", "warn", "notify", "Finding", "Static", "Label", "Button", "RadioButton"}
 SHOWING_CALLS |= {
     "RelianceError",

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from reliance.app.workspace import Workspace
 from reliance.export import exporters
 from reliance.identity import decode_peer_id, encode_peer_id
-from reliance.sync.bundle import read_bundle
-from reliance.workspace import Workspace
+from reliance.replication.bundle import read_bundle
 
 from .conftest import CliResult, readable_bytes, run_cli, stored_text
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from reliance import economy, projects
+from reliance import economy
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID
 from reliance.export import exporters
-from reliance.workspace import Workspace
 
 from .conftest import CliResult, run_cli
 
@@ -165,9 +166,11 @@ def test_matrix(base: Economy) -> None:
 def test_dividend_is_explained_and_sums_to_the_pool(base: Economy) -> None:
     rows = as_json(
         run_cli(
-            base.bob, "project", "dividend", "Jardin", "--from", FROM, "--to", TO, "--pool", "1000", "--json"
+            base.bob, "project", "dividend", "Jardin", "--from", FROM, "--to", TO, "--pool", "10", "--json"
         )
     )
+    assert (rows["pool"], rows["unit"], rows["reserve"], rows["id"]) == (1000, "EUR", 100, None)
+    rows = rows["lines"]
     assert [r["member"] for r in rows] == sorted([base.alice_id, base.bob_id])
     assert all(set(r) == {"member", "name", "amount", "explanation"} for r in rows)
     by_name = {r["name"]: r for r in rows}
@@ -261,12 +264,12 @@ BAD_INPUT: dict[str, tuple[str, Callable[[Economy], list[str]], str]] = {
     "negative pool": (
         "alice",
         lambda e: ["project", "dividend", e.project, "--from", FROM, "--to", TO, "--pool=-5", "--record"],
-        "the pool cannot be negative",
+        "--pool: “-5”: an amount is positive",
     ),
     "negative pool, spaced": (
         "alice",
         lambda e: ["project", "dividend", e.project, "--from", FROM, "--to", TO, "--pool", "-5"],
-        "the pool cannot be negative",
+        "--pool: “-5”: an amount is positive",
     ),
     "impossible date": (
         "alice",
@@ -447,17 +450,17 @@ def test_acknowledge_by_another_member_counts_in_the_dividend(fresh: Economy) ->
             "--to",
             TO,
             "--pool",
-            "1000",
+            "10",  # 10.00 EUR: amounts are typed in major units
             "--json",
         )
     )
-    alice = next(r for r in rows if r["member"] == fresh.alice_id)
+    alice = next(r for r in rows["lines"] if r["member"] == fresh.alice_id)
     assert "work 60 min at 120%" in alice["explanation"]
 
 
 def test_limit_and_breach(fresh: Economy) -> None:
-    out = ok(run_cli(fresh.alice, "project", "limit", "Jardin", fresh.alice_id, "EUR", "-1000"))
-    assert out.startswith(f"credit floor of {fresh.alice_id[:14]} in EUR: -1000")
+    out = ok(run_cli(fresh.alice, "project", "limit", "Jardin", fresh.alice_id, "EUR", "-10"))
+    assert out.startswith(f"credit floor of {fresh.alice_id[:14]} in EUR: -10.00 EUR")
     data = as_json(run_cli(fresh.alice, "project", "balances", "Jardin", "--json"))
     [breach] = data["breaches"]
     assert "-50.00 EUR" in breach and "-10.00 EUR" in breach, breach
@@ -466,7 +469,7 @@ def test_limit_and_breach(fresh: Economy) -> None:
 def test_a_malformed_credit_limit_is_reported_and_ignored(fresh: Economy) -> None:
     """A steward signs whatever limit keys and values their own software writes; `project limit` checks them,
     the document cannot. Each member's commands keep working, leave such a limit out and say why."""
-    ok(run_cli(fresh.alice, "project", "limit", "Jardin", fresh.alice_id, "EUR", "-1000"))
+    ok(run_cli(fresh.alice, "project", "limit", "Jardin", fresh.alice_id, "EUR", "-10"))
     exchange(fresh, fresh.alice, fresh.bob)
     before = {
         home: (as_json(run_cli(home, "project", "balances", "Jardin", "--json")), ledger(home, fresh.project))
@@ -530,12 +533,12 @@ def test_dividend_recorded_then_verified_by_both_members(fresh: Economy) -> None
             "--to",
             TO,
             "--pool",
-            "1000",
+            "10",  # 10.00 EUR: amounts are typed in major units
             "--record",
             "--json",
         )
     )
-    assert set(recorded) == {"id", "reserve", "lines"} and recorded["reserve"] == 100
+    assert set(recorded) == {"id", "pool", "unit", "reserve", "lines"} and recorded["reserve"] == 100
     assert sum(line["amount"] for line in recorded["lines"]) == 900
     rows = ledger(fresh.alice, fresh.project)
     entry = rows[recorded["id"]]

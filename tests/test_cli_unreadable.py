@@ -10,12 +10,12 @@ from pathlib import Path
 
 import msgpack
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.export import exporters
 from reliance.model.catalogue import Item, ItemKind
+from reliance.replication.bundle import export_bundle, import_bundle, read_bundle
 from reliance.store.repository import SNAPSHOT_FORMAT
-from reliance.sync.bundle import export_bundle, import_bundle, read_bundle
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.sync.forged import Stranger
 
@@ -185,7 +185,7 @@ def test_a_member_whose_document_cannot_be_read_does_not_stop_project_show(
 
 
 def test_the_app_exports_the_rest_and_names_what_it_left_out(home: Path, tmp_path: Path) -> None:
-    from reliance.tui.prefs import write_bundle, write_export
+    from reliance.tui.prefs.screen import write_bundle, write_export
 
     _, good, bad, bob = a_home_with_two_unreadable_documents(home, tmp_path)
     ws = Workspace.open(home)

@@ -6,10 +6,10 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
+from reliance.app.workspace import ItemFilter, Workspace
 from reliance.doc import participant
 from reliance.export import exporters
 from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat, Status, new_id, now_iso
-from reliance.workspace import ItemFilter, Workspace
 
 
 def offer(title: str, status: Status) -> Item:

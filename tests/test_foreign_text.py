@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.display import clean, json_text
 from reliance.doc import participant
 from reliance.errors import ModelError
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync.bundle import export_bundle
-from reliance.sync.node import write_peers_file
-from reliance.workspace import Workspace
+from reliance.net.node import write_peers_file
+from reliance.replication.bundle import export_bundle
 from tests.conftest import run_cli
 
 OSC52 = "\x1b]52;c;cm0K\x07"  # writes "rm\n" to the clipboard in xterm, kitty, tmux
@@ -73,7 +73,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Scene:
 
     mallory = Workspace.create(root / "mallory", "Mallory")
     give_a_hostile_name(mallory)
-    from reliance.sync.bundle import import_bundle
+    from reliance.replication.bundle import import_bundle
 
     import_bundle(mallory.repo, stick)
     item = mallory.add_item(

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reliance.app.workspace import Workspace
 from reliance.errors import IdentityError, PeerIdError
 from reliance.identity import (
     KEY_FILE,
@@ -30,7 +31,6 @@ from reliance.identity import (
     set_profile_name,
     verify_signature,
 )
-from reliance.workspace import Workspace
 
 BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 keys = st.binary(min_size=32, max_size=32)

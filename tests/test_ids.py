@@ -9,12 +9,12 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from reliance.app.workspace import Workspace
 from reliance.errors import StoreError
 from reliance.model.catalogue import Item, ItemKind
+from reliance.replication.bundle import export_bundle
+from reliance.replication.protocol import BatchRefused, Session
 from reliance.store.repository import DOC_ID_RE, doc_kind
-from reliance.sync.bundle import export_bundle
-from reliance.sync.protocol import BatchRefused, Session
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.sync.hostile import forge_sync_frame
 from tests.sync.memnet import MemNet

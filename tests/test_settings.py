@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reliance import settings
+from reliance.app import settings
 from reliance.errors import RelianceError
 
 
@@ -161,7 +161,7 @@ def test_a_damaged_config_gives_the_defaults_with_one_warning_and_the_stricter_p
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "config.json").write_text('{"port": 9000, "pol')  # cut short
-    with caplog.at_level("WARNING", logger="reliance.settings"):
+    with caplog.at_level("WARNING", logger="reliance.app.settings"):
         first = settings.load_config(tmp_path)
         again = settings.load_config(tmp_path)
     assert first == again == settings.DEFAULT_CONFIG | {"policy": "known"}  # never more open than meant

@@ -175,6 +175,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.code.no_amendment": ("pas encore de modification", "no amendment yet"),
     "cli.item.needs_title": ("un élément a besoin d'un titre (--title)", "an item needs a title (--title)"),
     "cli.item.nothing_found": ("rien trouvé", "nothing found"),
+    "cli.when.understood": ("reliance : compris : {when}", "reliance: understood: {when}"),
+    "cli.when.repeating": ("{when}, {repeat}", "{when}, {repeat}"),
+    "cli.programme.empty": ("Rien au programme.", "Nothing on the programme."),
+    "cli.programme.empty_day": ("Rien au programme ce jour-là.", "Nothing on the programme that day."),
+    "cli.programme.with_kind": ("{title} ({kind})", "{title} ({kind})"),
+    "cli.option_error": ("{option} : {text}", "{option}: {text}"),
     "cli.item.nothing_to_update": (
         "rien à modifier : donnez au moins une option (par ex. --title)",
         "nothing to update: give at least one option (e.g. --title)",
@@ -271,6 +277,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.dividend.note": ("  note : {note}", "  note: {note}"),
     "cli.dividend.recorded": ("enregistrée sous {id}", "recorded as {id}"),
+    "cli.dividend.empty_pool": (
+        "rien à partager ({pool}) : ajoutez --yes pour enregistrer quand même une distribution vide",
+        "nothing to share ({pool}): add --yes to record an empty distribution all the same",
+    ),
     "cli.dividend.confirmed": (
         "✓ confirmée : le recalcul donne les mêmes versements",
         "✓ confirmed: recomputing gives the same payouts",
@@ -539,7 +549,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.id": ("Identifiant", "Id"),
     "field.message": ("Message (facultatif)", "Message (optional)"),
     "field.entry_kind": ("Nature", "Kind"),
-    "field.amount": ("Montant (entier)", "Amount (whole number)"),
+    "field.amount": ("Montant", "Amount"),
     "field.unit": ("Unité", "Unit"),
     "field.note": ("Note", "Note"),
     "field.counterparty": ("Vers", "To"),
@@ -567,6 +577,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field.factor": ("Facteur de reconnaissance (%)", "Acknowledgement factor (%)"),
     "field.pool": ("Somme à partager (EUR)", "Pool to share (EUR)"),
+    "hint.begins": ("14/07/2026 10h, samedi 14h, demain 18h", "14/07/2026 10am, saturday 2pm, tomorrow 6pm"),
+    "hint.ends": ("12h, ou 15/07/2026 2h", "noon, or 15/07/2026 2am"),
+    "hint.when_understood": ("Compris : {when}", "Understood: {when}"),
     "hint.tags": ("séparés par des espaces : pain solidarité", "separated by spaces: bread solidarity"),
     "hint.reciprocity": ("don, temps, argent, troc, ou en clair", "gift, time, money, barter, or in words"),
     "hint.message": ("un mot pour l'auteur", "a word for the author"),
@@ -575,8 +588,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The author will see your answer at the next sync.",
     ),
     "hint.amount": (
-        "en unités entières : minutes, centimes (1500 = 15,00 EUR)",
-        "in whole units: minutes, cents (1500 = 15.00 EUR)",
+        "dans l'unité ci-dessous, comme on l'écrit : 250, 250,00, 1 250,50 € ; du temps en min aussi 1h30",
+        "in the unit below, as people write it: 250, 250.00, €1,250.50; time in min also 1h30",
     ),
     "hint.dimensions": ("nom=entier, par ex. joie=2 kg=3", "name=integer, e.g. joy=2 kg=3"),
     "hint.address": (
@@ -619,6 +632,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "confirm.reverse": (
         "Annuler l'écriture de {amount} ({note}) par une écriture inverse ? Rien n'est effacé.",
         "Reverse the entry of {amount} ({note}) with an opposite entry? Nothing is erased.",
+    ),
+    "confirm.distribution_empty": (
+        "Rien à partager ({pool}) : enregistrer quand même une distribution vide dans {project} ?",
+        "Nothing to share ({pool}): record an empty distribution in {project} all the same?",
     ),
     "confirm.distribution": (
         "Enregistrer la distribution de {pool} dans {project} ? Tout le monde pourra la recalculer.",
@@ -751,6 +768,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "programme.empty": ("Aucun événement ce jour-là.", "No event on that day."),
     "programme.no_date": ("Sans date", "No date"),
     "programme.all_day": ("journée", "all day"),
+    "programme.with_kind": ("{title} ({kind})", "{title} ({kind})"),
     # projects
     "projects.list": ("Projets", "Projects"),
     "projects.none": ("Aucun projet : n pour en créer un.", "No project: n creates one."),
@@ -812,6 +830,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Somme partagée : {pool} (politique v{version}) — d pour une autre somme",
         "Pool: {pool} (policy v{version}) — d for another amount",
     ),
+    "projects.stand_in_record": (
+        "Pas encore de recette : choisissez d'abord la somme à partager (d).",
+        "No revenue yet: choose the pool to share first (d).",
+    ),
     "projects.pool_stand_in": (
         "Pas encore de recette : aperçu avec {pool} (politique v{version}) — d pour une autre somme",
         "No revenue yet: preview with {pool} (policy v{version}) — d for another amount",
@@ -827,9 +849,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dialog.limit": ("Limite de crédit", "Credit limit"),
     "dialog.policy": ("Nouvelle politique de dividende", "New dividend policy"),
     "field.member": ("Membre", "Member"),
-    "field.floor": ("Plancher (≤ 0, en unités entières)", "Floor (≤ 0, whole units)"),
+    "field.floor": ("Plancher (≤ 0)", "Floor (≤ 0)"),
     "field.policy_file": ("Fichier JSON de la politique", "Policy JSON file"),
-    "hint.floor": ("par ex. -5000 = 50,00 EUR de dette au plus", "e.g. -5000 = at most 50.00 EUR of debt"),
+    "hint.floor": ("par ex. -50 = 50,00 EUR de dette au plus", "e.g. -50 = at most 50.00 EUR of debt"),
     "error.floor": (
         "Un plancher est un entier négatif ou nul.",
         "A floor is a whole number at or below zero.",
@@ -997,7 +1019,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.10": ("oct.", "Oct"),
     "month.11": ("nov.", "Nov"),
     "month.12": ("déc.", "Dec"),
-    # the network diagnosis (reliance doctor, the Peers screen): reliance.sync.doctor
+    # the network diagnosis (reliance doctor, the Peers screen): reliance.net.doctor
     "doctor.typed_address": (
         "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
         "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic).{own}",
@@ -1186,6 +1208,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "repeat.daily": ("tous les jours jusqu'au {until}", "every day until {until}"),
     "repeat.weekly": ("chaque {weekday} jusqu'au {until}", "every {weekday} until {until}"),
+    "repeat.error.until_alone": (
+        "Jusqu'à quand, sans répétition : ajoutez --repeat daily ou weekly.",
+        "An end of repetition without one: add --repeat daily or weekly.",
+    ),
     "repeat.error.freq": (
         "Répétition « {value} » inconnue : daily (tous les jours) ou weekly (chaque semaine).",
         "Unknown repetition “{value}”: daily or weekly.",
@@ -1251,6 +1277,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "amount.error.negative": (
         "« {text} » : un montant est positif.",
         "“{text}”: an amount is positive.",
+    ),
+    "amount.error.zero": (
+        "« {text} » : un montant est plus grand que zéro.",
+        "“{text}”: an amount is above zero.",
+    ),
+    "amount.error.floor": (
+        "« {text} » : un plancher de crédit est zéro ou en dessous (par ex. -50).",
+        "“{text}”: a credit floor is zero or below (e.g. -50).",
     ),
     "amount.error.range": (
         "« {text} » est trop grand.",

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reliance.doc import participant
-from reliance.doc.crdt import (
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import (
     ROOT_ID,
     CrdtDoc,
     CrdtError,
@@ -22,9 +23,8 @@ from reliance.doc.crdt import (
     Writer,
     parse_patch,
 )
+from reliance.doc import participant
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync import wire
-from reliance.workspace import Workspace
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ACTOR_A = bytes(range(32))
@@ -103,7 +103,7 @@ def test_failed_edits_never_leave_an_open_transaction_behind() -> None:
     script = textwrap.dedent(
         """
         import gc
-        from reliance.doc.crdt import ROOT_ID, CrdtDoc, CrdtError
+        from reliance.automerge.crdt import ROOT_ID, CrdtDoc, CrdtError
 
         def fail(w):
             w.put(ROOT_ID, "x", 1)

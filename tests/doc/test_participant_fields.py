@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Scalar, Writer
 from reliance.doc import participant
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, Scalar, Writer
 from reliance.model.catalogue import Answer, AnswerKind, Frequency, Item, ItemKind, Repeat
 
 ACTOR = bytes(range(32))

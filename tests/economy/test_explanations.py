@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from reliance import economy, projects
+from reliance import economy
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.doc import project as pdoc
 from reliance.economy.dividend import distribution_notes, explain_line
 from reliance.i18n import LANGS
-from reliance.workspace import Workspace
 
 FROM, TO = "2026-01-01", "2026-12-31"
 

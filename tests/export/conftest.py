@@ -18,13 +18,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.doc import project as pdoc
 from reliance.identity import KEY_FILE, PROFILE_FILE, identity_dir, load_identity
 from reliance.model import catalogue
 from reliance.model.catalogue import Item, ItemKind, Status
-from reliance.sync.bundle import export_bundle, import_bundle
-from reliance.workspace import Workspace
+from reliance.replication.bundle import export_bundle, import_bundle
 
 GOLDEN = Path(__file__).parent / "golden"
 FIXED_TIME = "2026-06-01T09:00:00+00:00"

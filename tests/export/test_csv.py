@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reliance import projects
+from reliance.app import projects
 from reliance.doc import project as pdoc
 from reliance.export.csv_ledger import COLUMNS, export_csv
 from tests.conftest import run_cli

@@ -330,7 +330,7 @@ def test_the_command_line_calendar_handles_offsets_and_days(
 
 
 def test_the_app_writes_the_same_calendar(shared_world: World, tmp_path: Path) -> None:
-    from reliance.tui.prefs import EXPORT_FORMATS, write_export
+    from reliance.tui.prefs.screen import EXPORT_FORMATS, write_export
 
     assert "ics" in EXPORT_FORMATS
     target, left_out = write_export(shared_world.bob, "ics", str(tmp_path / "p.ics"), None, "fr")

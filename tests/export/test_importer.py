@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from reliance.app.workspace import Workspace
 from reliance.export.exporters import export_json
 from reliance.export.importer import ImportRefused, import_export
 from reliance.identity import identity_dir, load_identity
 from reliance.model.catalogue import Item, ItemKind
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.export.conftest import World, exchange
 from tests.export.helpers import store_state

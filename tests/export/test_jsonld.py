@@ -10,7 +10,7 @@ from typing import Any
 
 from pyld import jsonld
 
-from reliance import projects
+from reliance.app import projects
 from reliance.export.jsonld import CONTEXT, NAMESPACES, OM2, export_jsonld
 from tests.conftest import run_cli
 from tests.export.conftest import GOLDEN, World

@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from reliance.sync import wire
+from reliance.automerge import wire
 
 INTERESTING_BYTES = (0x00, 0x01, 0x02, 0x7F, 0x80, 0x81, 0xC0, 0xC1, 0xFE, 0xFF)
 INTERESTING_INTS = (

@@ -23,12 +23,12 @@ import msgpack
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
+from reliance.replication.bundle import export_bundle
+from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import Repository, SignedChange, change_info
-from reliance.sync.bundle import export_bundle
-from reliance.sync.protocol import Session, SyncHost
-from reliance.workspace import Workspace
 
 SEEDS_PATH = Path(__file__).resolve().parent / "corpus" / "seeds.msgpack"
 SEEDS_FORMAT = 1

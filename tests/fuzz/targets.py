@@ -6,7 +6,7 @@ Every target checks, for each input: no exception other than the module's docume
 that what was accepted reads back: the document reopens from disk with the same heads, and still does
 after a compaction (a snapshot that cannot be loaded back bricks a document for good).
 
-- `wire`: the sync message and chunk decoders (`sync/wire.py`), fed mutated real messages and chunks.
+- `wire`: the sync message and chunk decoders (`automerge/wire.py`), fed mutated real messages and chunks.
 - `frame`: `Session.receive` on a real node (a real Repository on disk, quotas as the node has them, work
   done in turns as the node does), fed sequences of recorded
   frames with some mutated, replayed or reordered, and peers claiming odd heads, needs and Bloom filters.
@@ -34,17 +34,17 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc.crdt import CrdtDoc
+from reliance.automerge import wire
+from reliance.automerge.crdt import CrdtDoc
 from reliance.errors import StoreError
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS
+from reliance.replication.auth import Rejected, accept_batch
+from reliance.replication.bundle import BundleError, import_bundle
+from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
+from reliance.replication.quota import Quotas
 from reliance.store import log
 from reliance.store.repository import Repository, SignedChange, change_info
-from reliance.sync import wire
-from reliance.sync.auth import Rejected, accept_batch
-from reliance.sync.bundle import BundleError, import_bundle
-from reliance.sync.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
-from reliance.sync.quota import Quotas
 from tests.fuzz.engine import Broken
 from tests.fuzz.mutate import mutate_bytes, mutate_structure
 from tests.fuzz.seeds import Seeds, fill, load

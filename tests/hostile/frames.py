@@ -25,7 +25,7 @@ from typing import Any
 
 import msgpack
 
-from reliance.sync import wire
+from reliance.automerge import wire
 from tests.fuzz.seeds import Seeds
 from tests.fuzz.targets import inflated_body
 from tests.sync.hostile import find_panic_change

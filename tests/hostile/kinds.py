@@ -27,8 +27,8 @@ from typing import Any
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.sync import transport
-from reliance.sync.transport import (
+from reliance.net import transport
+from reliance.net.transport import (
     FLAG_MORE,
     KIND_ACCEPT,
     KIND_CLOSE,

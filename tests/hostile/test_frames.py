@@ -20,9 +20,9 @@ import pytest
 
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.replication.protocol import BatchRefused, Declined, Event, RefusedByPeer, Session, SyncHost
+from reliance.replication.quota import Quotas
 from reliance.store.repository import Repository
-from reliance.sync.protocol import BatchRefused, Declined, Event, RefusedByPeer, Session, SyncHost
-from reliance.sync.quota import Quotas
 from tests.fuzz import seeds as fuzz_seeds
 from tests.fuzz.targets import check_reads_back, check_untouched, repo_state
 from tests.hostile.frames import (

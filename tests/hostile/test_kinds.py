@@ -14,14 +14,14 @@ import msgpack
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
+from reliance.net import events as ev
+from reliance.net import transport
+from reliance.net.node import Node, NodeConfig
+from reliance.net.transport import FLAG_MORE, KIND_DATA, KIND_PING, KIND_PONG, KIND_REFUSE
+from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import Repository
-from reliance.sync import events as ev
-from reliance.sync import transport
-from reliance.sync.node import Node, NodeConfig
-from reliance.sync.protocol import Session, SyncHost
-from reliance.sync.transport import FLAG_MORE, KIND_DATA, KIND_PING, KIND_PONG, KIND_REFUSE
-from reliance.workspace import Workspace
 from tests.fuzz import seeds as fuzz_seeds
 from tests.fuzz.targets import repo_state
 from tests.hostile.kinds import KINDS, Attacker, KindVariant, Outcome

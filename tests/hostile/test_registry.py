@@ -10,7 +10,8 @@ import ast
 import inspect
 from collections.abc import Collection, Iterable, Mapping
 
-from reliance.sync import protocol, transport
+from reliance.net import transport
+from reliance.replication import protocol
 from tests.fuzz import seeds as fuzz_seeds
 from tests.hostile.frames import SPECS, Category, variants
 from tests.hostile.kinds import KINDS

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reliance.app.workspace import Workspace
 from reliance.localapi import ops
 from reliance.localapi.ops import LocalApi
 from reliance.localapi.protocol import (
@@ -30,7 +31,6 @@ from reliance.localapi.protocol import (
     request_frame,
     response_frame,
 )
-from reliance.workspace import Workspace
 
 
 def bodies(stream: bytes, cuts: list[int], cap: int = 1 << 20) -> list[bytes]:

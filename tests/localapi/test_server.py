@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from reliance.app.workspace import Workspace
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.localapi import unix
 from reliance.localapi.client import AsyncApiClient
@@ -33,8 +34,7 @@ from reliance.localapi.protocol import (
     parse_server_message,
     request_frame,
 )
-from reliance.sync.node import Node, NodeConfig
-from reliance.workspace import Workspace
+from reliance.net.node import Node, NodeConfig
 
 PATIENCE = 20.0  # only stops a test that hangs
 

@@ -13,9 +13,9 @@ from typing import Any
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.sync import transport
-from reliance.sync.node import Node
-from reliance.sync.protocol import Session
+from reliance.net import transport
+from reliance.net.node import Node
+from reliance.replication.protocol import Session
 
 HOST = "127.0.0.1"
 

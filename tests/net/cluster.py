@@ -34,11 +34,11 @@ from typing import Any
 
 from automerge.core import ROOT, Document, ScalarType
 
-from reliance.doc.crdt import CrdtDoc
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import CrdtDoc
 from reliance.identity import decode_peer_id
+from reliance.net.node import DEFAULT_PORT
 from reliance.store.repository import SignedChange
-from reliance.sync.node import DEFAULT_PORT
-from reliance.workspace import Workspace
 from tests.conftest import RELIANCE, CliResult
 from tests.netns import NetnsNetwork, can_create_namespaces, stop_processes
 

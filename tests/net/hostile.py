@@ -27,10 +27,8 @@ import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.identity import decode_peer_id
-from reliance.store.repository import Repository
-from reliance.sync import transport
-from reliance.sync.protocol import Session, SyncHost
-from reliance.sync.transport import (
+from reliance.net import transport
+from reliance.net.transport import (
     FLAG_MORE,
     KIND_ACCEPT,
     KIND_DATA,
@@ -39,6 +37,8 @@ from reliance.sync.transport import (
     PROTOCOL_VERSION,
     STATIC_KEY_CONTEXT,
 )
+from reliance.replication.protocol import Session, SyncHost
+from reliance.store.repository import Repository
 
 Result = dict[str, Any]
 

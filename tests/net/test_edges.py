@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync import transport
-from reliance.sync.node import Node, NodeConfig, SyncUnfinished, sync_once
-from reliance.workspace import Workspace
+from reliance.net import transport
+from reliance.net.node import Node, NodeConfig, SyncUnfinished, sync_once
 from tests.conftest import run_cli
 from tests.net.cluster import Cluster
 
@@ -128,7 +128,7 @@ async def test_documents_the_peer_declines_are_named_as_not_in_sync(tmp_path: Pa
 
 def _hand_over(source: Workspace, target: Workspace) -> None:
     """`source`'s documents into `target`, through two sessions in memory."""
-    from reliance.sync.protocol import Session, SyncHost
+    from reliance.replication.protocol import Session, SyncHost
 
     a = Session(SyncHost(source.repo), peer_key=target.identity.public_key)
     b = Session(SyncHost(target.repo), peer_key=source.identity.public_key)
@@ -188,7 +188,7 @@ def test_serve_starts_beside_a_damaged_config_with_one_warning(tmp_path: Path) -
 
 def spy_state_writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Every write of node-state.json from now on, in order."""
-    from reliance.sync import node as node_module
+    from reliance.net import node as node_module
 
     writes: list[bytes] = []
     real = node_module.atomic_write
@@ -242,7 +242,7 @@ async def test_the_loop_keeps_answering_while_a_state_write_is_slow(
 ) -> None:
     """A write of node-state.json that takes long (an SD card, a busy disk) must not stall the loop that
     the connections and the app share: a peer completes its handshake while the write is still running."""
-    from reliance.sync import node as node_module
+    from reliance.net import node as node_module
 
     writing = threading.Event()
     release = threading.Event()

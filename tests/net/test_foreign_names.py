@@ -10,7 +10,7 @@ import msgpack
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.sync.transport import KIND_ACCEPT
+from reliance.net.transport import KIND_ACCEPT
 from tests.net.cluster import Cluster
 from tests.net.hostile import Raw, hello
 from tests.test_foreign_text import HOSTILE, assert_inert, give_a_hostile_name

@@ -17,15 +17,15 @@ import msgpack
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects, settings
+from reliance.app import projects, settings
+from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync import transport
-from reliance.sync.node import Node, NodeConfig, SyncUnfinished, diagnose_home, sync_once
-from reliance.sync.protocol import Session, SyncHost
-from reliance.sync.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
-from reliance.workspace import Workspace
+from reliance.net import transport
+from reliance.net.node import Node, NodeConfig, SyncUnfinished, diagnose_home, sync_once
+from reliance.net.transport import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
+from reliance.replication.protocol import Session, SyncHost
 from tests.conftest import run_cli
 from tests.net.busy import (
     HOST,

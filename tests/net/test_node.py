@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance.app.workspace import Workspace
 from reliance.identity import PROFILE_FILE
-from reliance.sync import transport
-from reliance.sync.node import (
+from reliance.net import transport
+from reliance.net.node import (
     Node,
     NodeConfig,
     parse_address,
@@ -20,7 +21,6 @@ from reliance.sync.node import (
     remember_typed_address,
     sync_once,
 )
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_foreign_text import assert_inert
 

@@ -14,13 +14,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from reliance import settings
+from reliance.app import settings
+from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.limits import Limits
-from reliance.sync import transport
-from reliance.sync.discovery import DiscoveredPeer
-from reliance.sync.node import Node, NodeConfig, read_peers_file
-from reliance.workspace import Workspace
+from reliance.net import transport
+from reliance.net.discovery import DiscoveredPeer
+from reliance.net.node import Node, NodeConfig, read_peers_file
 from tests.net.cluster import random_service_type
 from tests.net.test_privacy import eventually, fast_node, running
 

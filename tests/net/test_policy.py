@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reliance.sync.node import Node
+from reliance.net.node import Node
 from tests.net.cluster import Cluster, ServeNode, wait_until
 
 pytestmark = pytest.mark.slow
@@ -162,8 +162,8 @@ async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
 ) -> None:
     """In one process, so that both dials really start in the same instant (three times over)."""
     caplog.set_level(logging.INFO, logger="reliance.node")
-    from reliance.sync.node import NodeConfig
-    from reliance.workspace import Workspace
+    from reliance.app.workspace import Workspace
+    from reliance.net.node import NodeConfig
 
     spaces = [Workspace.create(tmp_path / name, name) for name in ("Ana", "Ben")]
     for attempt in range(3):

@@ -17,11 +17,12 @@ import msgpack
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
 from reliance.model.catalogue import Item, ItemKind, Status
-from reliance.sync import transport, wire
-from reliance.sync.node import Node, NodeConfig
-from reliance.workspace import Workspace
+from reliance.net import transport
+from reliance.net.node import Node, NodeConfig
 from tests.conftest import stored_text
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.model.catalogue import Item, ItemKind
-from reliance.workspace import Workspace
 from tests.net.cluster import HANDSHAKE_TIMEOUT, HEARTBEAT, Cluster, ServeNode, bulk_changes
 
 pytestmark = pytest.mark.slow

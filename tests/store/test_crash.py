@@ -9,8 +9,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from reliance.app.workspace import Workspace
 from reliance.identity import verify_signature
-from reliance.workspace import Workspace
 
 KILLS = 56
 
@@ -21,7 +21,7 @@ WRITER = textwrap.dedent(
 
     from reliance.model.catalogue import Item, ItemKind
     from reliance.store import repository
-    from reliance.workspace import Workspace
+    from reliance.app.workspace import Workspace
 
     home, compact_after, round_ = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     # Compact often, so that some kills land in the middle of a compaction too.

@@ -11,12 +11,12 @@ from typing import Any
 import msgpack
 import pytest
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.errors import StoreError
 from reliance.model.catalogue import Item, ItemKind
 from reliance.store import log
 from reliance.store.repository import SignedChange, change_info
-from reliance.workspace import Workspace
 from tests.sync.forged import Stranger
 
 

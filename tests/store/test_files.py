@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from reliance import home as home_module
-from reliance import projects, settings
+from reliance.app import home as home_module
+from reliance.app import projects, settings
+from reliance.app.workspace import Workspace
 from reliance.fsutil import atomic_write
 from reliance.identity import encode_peer_id
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync.bundle import export_bundle, import_bundle
-from reliance.sync.node import remember_typed_address
+from reliance.net.node import remember_typed_address
+from reliance.replication.bundle import export_bundle, import_bundle
 from reliance.tui import app as tui_app
-from reliance.tui import data as tui_data
-from reliance.workspace import Workspace
+from reliance.tui.common import data as tui_data
 from tests.conftest import run_cli
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from reliance import projects
-from reliance.doc.crdt import ROOT_ID
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID
 from reliance.limits import DEFAULT_LIMITS
 from reliance.store.repository import Repository, StoredDoc
-from reliance.workspace import Workspace
 
 MOST = 3
 

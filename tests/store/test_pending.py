@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
 from reliance.limits import DEFAULT_LIMITS, KIB, Limits
+from reliance.replication.bundle import export_bundle, import_bundle, read_bundle
+from reliance.replication.protocol import BatchRefused, ChangesReceived, Session, SyncHost
 from reliance.store.repository import Repository, StoredDoc, change_size
-from reliance.sync import wire
-from reliance.sync.bundle import export_bundle, import_bundle, read_bundle
-from reliance.sync.protocol import BatchRefused, ChangesReceived, Session, SyncHost
-from reliance.workspace import Workspace
 from tests.sync.forged import Stranger, frame
 from tests.sync.memnet import pair, sync_once
 

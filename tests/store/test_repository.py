@@ -16,16 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import CrdtDoc
 from reliance.doc import participant
-from reliance.doc.crdt import CrdtDoc
 from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
 from reliance.store import log, repository
 from reliance.store.repository import Repository, StoredDoc
-from reliance.sync import wire
-from reliance.workspace import Workspace
 
 STORE_SETTINGS = settings(
     max_examples=30,
@@ -160,7 +160,7 @@ def test_a_peers_batch_leaves_compaction_to_the_maintenance(
 ) -> None:
     """Compacting reads the new snapshot back, about the cost of loading the document: a batch from a
     peer does not wait for it (unless the log is many times over), `Repository.compact_due` does it."""
-    from reliance.sync.auth import accept_batch
+    from reliance.replication.auth import accept_batch
 
     monkeypatch.setattr(repository, "COMPACT_AFTER_RECORDS", 10)
     author = Workspace.create(tmp_path / "author", "Author")

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import msgpack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance.doc.crdt import ROOT_ID, CrdtDoc
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc
 from reliance.identity import encode_peer_id
-from reliance.sync import wire
 
 
 @dataclass(frozen=True)

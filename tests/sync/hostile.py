@@ -12,13 +12,13 @@ import msgpack
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.identity import encode_peer_id
 from reliance.store.repository import StoredDoc
-from reliance.sync import wire
-from reliance.workspace import Workspace
 from tests.sync.memnet import MemNet, Node, sync_once
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -66,15 +66,13 @@ class Snapshot:
     heads: list[bytes]
     known: set[bytes]
     pending: set[bytes]
-    log_size: int
+    stored_size: int  # what its log and snapshot (or its records in memory) weigh
     content: object
 
 
 def snapshot(node: Node, doc_id: str) -> Snapshot:
     doc = node.doc(doc_id)
-    return Snapshot(
-        doc.heads(), set(doc.known), set(doc.pending), doc.log_path.stat().st_size, doc.crdt.read()
-    )
+    return Snapshot(doc.heads(), set(doc.known), set(doc.pending), doc.size_on_disk(), doc.crdt.read())
 
 
 @dataclass
@@ -86,9 +84,9 @@ class ProjectCast:
     pid: str
 
 
-def project_with_member(root: Path) -> ProjectCast:
+def project_with_member(root: Path, *, on_disk: bool = False) -> ProjectCast:
     net = MemNet(root)
-    alice, bob, mallory = net.node("Alice"), net.node("Bob"), net.node("Mallory")
+    alice, bob, mallory = (net.node(name, on_disk=on_disk) for name in ("Alice", "Bob", "Mallory"))
     pid = projects.create_project(alice.ws, "atelier", visibility="public")  # Mallory may hold a copy
     projects.add_member(alice.ws, pid, bob.peer_id)
     sync_once(alice, bob, net)

@@ -1,6 +1,7 @@
 """An in-memory network of reliance nodes for protocol tests: no sockets, no asyncio.
 
-A `Node` is a home (workspace, repository, block list) with a `SyncHost`. A `Link` joins two nodes
+A `Node` is a home (workspace, block list) with a `SyncHost`; its documents are held in memory
+(`docstore.MemoryStore`: no disk, no fsync) unless `on_disk`. A `Link` joins two nodes
 with one `Session` at each end and one ordered queue per direction, like a stream. `MemNet.pump`
 delivers frames until every queue is empty, in order, or in a random interleaving of links and
 directions with some frames delivered twice. When a node applies changes it tells its other links
@@ -15,16 +16,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reliance.app.workspace import Workspace
+from reliance.identity import create_identity
+from reliance.replication import authority
+from reliance.replication.auth import BatchOutcome
+from reliance.replication.docstore import MemoryStore
+from reliance.replication.protocol import BatchRefused, Event, RefusedByPeer, Session, SyncHost
 from reliance.store.repository import StoredDoc
-from reliance.sync.auth import BatchOutcome
-from reliance.sync.protocol import BatchRefused, Event, RefusedByPeer, Session, SyncHost
-from reliance.workspace import Workspace
+
+
+def memory_workspace(home: Path, name: str) -> Workspace:
+    """A participant whose identity is in `home` and whose documents are in memory (`MemoryStore`)."""
+    identity = create_identity(home, name)
+    ws = Workspace(home, identity)
+    store = MemoryStore(identity.public_key, limits=ws.repo.limits)
+    store.on_open.append(authority.warm)
+    ws.repo = store  # type: ignore[assignment]  # the workspace uses only what a DocStore offers
+    ws.start_my_document()
+    return ws
 
 
 class Node:
-    def __init__(self, home: Path, name: str) -> None:
+    def __init__(self, home: Path, name: str, *, on_disk: bool = False) -> None:
         self.name = name
-        self.ws = Workspace.create(home, name)
+        self.ws = Workspace.create(home, name) if on_disk else memory_workspace(home, name)
         self.blocked: set[bytes] = set()
         self.host = SyncHost(self.ws.repo, lambda: self.blocked)
         self.links: list[Link] = []
@@ -104,8 +119,8 @@ class MemNet:
         self.nodes: list[Node] = []
         self.links: list[Link] = []
 
-    def node(self, name: str) -> Node:
-        node = Node(self.root / f"{len(self.nodes)}-{name}", name)
+    def node(self, name: str, *, on_disk: bool = False) -> Node:
+        node = Node(self.root / f"{len(self.nodes)}-{name}", name, on_disk=on_disk)
         self.nodes.append(node)
         return node
 
@@ -156,9 +171,9 @@ class MemNet:
         return [e for link in self.links for e in link.refusals()]
 
 
-def pair(root: Path) -> tuple[MemNet, Node, Node]:
+def pair(root: Path, *, on_disk: bool = False) -> tuple[MemNet, Node, Node]:
     net = MemNet(root)
-    return net, net.node("Alice"), net.node("Bob")
+    return net, net.node("Alice", on_disk=on_disk), net.node("Bob", on_disk=on_disk)
 
 
 def sync_once(a: Node, b: Node, net: MemNet) -> Link:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reliance.doc.crdt import ChangeInfo, CrdtDoc, Writer
+from reliance.automerge import changecodec as codec
+from reliance.automerge import wire
+from reliance.automerge.crdt import ChangeInfo, CrdtDoc, Writer
+from reliance.automerge.wire import write_sleb128, write_uleb128
 from reliance.identity import Identity
 from reliance.store.repository import SignedChange, StoredDoc, change_info
-from reliance.sync import changecodec as codec
-from reliance.sync import wire
-from reliance.sync.wire import write_sleb128, write_uleb128
 
 Columns = list[tuple[int, bytes]]
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import msgpack
 
+from reliance.app.workspace import Workspace
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.sync.protocol import BatchRefused, Event, Session, SyncHost
-from reliance.sync.quota import Quotas
-from reliance.workspace import Workspace
+from reliance.replication.protocol import BatchRefused, Event, Session, SyncHost
+from reliance.replication.quota import Quotas
 
 
 def pack(value: dict[str, Any]) -> bytes:

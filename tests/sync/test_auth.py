@@ -1,4 +1,4 @@
-"""Authentication and authorisation of batches, rule by rule, straight through `reliance.sync.auth`:
+"""Authentication and authorisation of batches, rule by rule, straight through `reliance.replication.auth`:
 a refused batch leaves the document, its buffer and its log exactly as they were."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
-from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
-from reliance.sync import auth, canonical, wire
-from reliance.sync.auth import (
+from reliance.replication import auth, canonical
+from reliance.replication.auth import (
     Rejected,
     accept_batch,
     authenticate,
@@ -25,7 +26,7 @@ from reliance.sync.auth import (
     authorize_project,
     check_batch,
 )
-from reliance.workspace import Workspace
+from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
 
 
 @dataclass

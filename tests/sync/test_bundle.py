@@ -10,12 +10,12 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from reliance import projects
-from reliance.cli import main
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import wire
+from reliance.cli.main import main
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync import wire
-from reliance.sync.bundle import BUNDLE_FORMAT, BundleError, export_bundle, import_bundle, read_bundle
-from reliance.workspace import Workspace
+from reliance.replication.bundle import BUNDLE_FORMAT, BundleError, export_bundle, import_bundle, read_bundle
 from tests.sync.hostile import find_panic_change, hand_made_entry, tamper
 
 Home = tuple[Path, Workspace]

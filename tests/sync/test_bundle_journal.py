@@ -22,16 +22,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
-from reliance.cli import main
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.cli.main import main
 from reliance.errors import StoreError
 from reliance.limits import MIB
 from reliance.model.catalogue import Item, ItemKind
+from reliance.replication import auth, bundle
+from reliance.replication.bundle import export_bundle
+from reliance.replication.bundle_journal import JOURNAL_FILE, JOURNAL_FORMAT, complete_interrupted
 from reliance.store.repository import Repository, change_info, change_size
-from reliance.sync import auth, bundle
-from reliance.sync.bundle import export_bundle
-from reliance.sync.bundle_journal import JOURNAL_FILE, JOURNAL_FORMAT, complete_interrupted
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.sync.hostile import hand_made_entry
 
@@ -117,19 +117,19 @@ IMPORTER = textwrap.dedent(
     import sys
     import time
 
-    from reliance.cli import main
-    from reliance.sync import auth, bundle
+    from reliance.cli.main import main
+    from reliance.replication import auth, bundle
 
     home, stick, pause = sys.argv[1], sys.argv[2], float(sys.argv[3])
     real_store = auth.store_batch
 
-    def slow_store(repo, checked):
+    def slow_store(repo, checked, **options):
         # Widen the window between documents, so that random kills often land in the middle.
         print("storing", flush=True)
         time.sleep(pause)
-        return real_store(repo, checked)
+        return real_store(repo, checked, **options)
 
-    bundle.store_batch = slow_store
+    auth.store_batch = slow_store
     print("ready", flush=True)
     sys.exit(main(["--home", home, "bundle", "import", stick]))
     """
@@ -195,13 +195,13 @@ def test_a_crash_between_documents_is_completed_at_the_next_open_and_said_so(
     real_store = auth.store_batch
     stored: list[str] = []
 
-    def store_then_die(repo: object, checked: auth.CheckedBatch) -> auth.BatchOutcome:
+    def store_then_die(repo: object, checked: auth.CheckedBatch, sync: bool = True) -> auth.BatchOutcome:
         if len(stored) == 5:
             raise Die
         stored.append(checked.doc_id)
-        return real_store(repo, checked)  # type: ignore[arg-type]
+        return real_store(repo, checked, sync=sync)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bundle, "store_batch", store_then_die)
+    monkeypatch.setattr(auth, "store_batch", store_then_die)
     with pytest.raises(Die):
         main(["--home", str(home), "bundle", "import", str(scene.stick)])
     monkeypatch.undo()
@@ -225,13 +225,13 @@ def test_a_store_failure_midway_says_how_far_it_went_and_the_next_open_finishes(
     real_store = auth.store_batch
     calls: list[str] = []
 
-    def failing_store(repo: object, checked: auth.CheckedBatch) -> auth.BatchOutcome:
+    def failing_store(repo: object, checked: auth.CheckedBatch, sync: bool = True) -> auth.BatchOutcome:
         calls.append(checked.doc_id)
         if len(calls) == 4:
             raise StoreError(f"cannot write document {checked.doc_id}: No space left on device")
-        return real_store(repo, checked)  # type: ignore[arg-type]
+        return real_store(repo, checked, sync=sync)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bundle, "store_batch", failing_store)
+    monkeypatch.setattr(auth, "store_batch", failing_store)
     code = main(["--home", str(home), "bundle", "import", str(scene.stick)])
     _, err = capsys.readouterr()
     monkeypatch.undo()

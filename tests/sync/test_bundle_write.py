@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync.bundle import export_bundle, read_bundle
-from reliance.workspace import Workspace
+from reliance.replication.bundle import export_bundle, read_bundle
 from tests.conftest import RELIANCE, run_cli
 
 

@@ -18,16 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import changecodec as codec
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
+from reliance.replication import canonical
+from reliance.replication.auth import Rejected, accept_batch
+from reliance.replication.bundle import BundleError, export_bundle, import_bundle
+from reliance.replication.protocol import BatchRefused
 from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
-from reliance.sync import canonical, wire
-from reliance.sync import changecodec as codec
-from reliance.sync.auth import Rejected, accept_batch
-from reliance.sync.bundle import BundleError, export_bundle, import_bundle
-from reliance.sync.protocol import BatchRefused
-from reliance.workspace import Workspace
 from tests.sync.hostile import project_with_member
 from tests.sync.memnet import MemNet
 from tests.sync.noncanonical import forge_change, single_as_run, with_empty_column
@@ -72,7 +73,7 @@ def assert_still_loads(ws: Workspace, doc_id: str, heads: list[bytes]) -> None:
 
 
 def test_a_members_re_encoded_change_sent_over_a_session_is_refused(tmp_path: Path) -> None:
-    cast = project_with_member(tmp_path)
+    cast = project_with_member(tmp_path, on_disk=True)
     alice, bob, pid = cast.alice, cast.bob, cast.pid
     stored = bob.doc(pid)
     bad = forge_change(bob.ws.identity, stored, code_edit(bob.peer_id, stored.heads()), single_as_run)
@@ -89,7 +90,7 @@ def test_a_members_re_encoded_change_sent_over_a_session_is_refused(tmp_path: Pa
 
 
 def test_a_members_re_encoded_change_in_a_bundle_is_refused(tmp_path: Path) -> None:
-    cast = project_with_member(tmp_path)
+    cast = project_with_member(tmp_path, on_disk=True)
     alice, bob, pid = cast.alice, cast.bob, cast.pid
     stored = bob.doc(pid)
     bad = forge_change(bob.ws.identity, stored, code_edit(bob.peer_id, stored.heads()), with_empty_column)

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
-from reliance.doc.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Writer
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge import changecodec as codec
+from reliance.automerge import ops, wire
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Writer
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync import changecodec as codec
-from reliance.sync import ops, wire
-from reliance.sync.auth import accept_batch
-from reliance.workspace import Workspace
+from reliance.replication.auth import accept_batch
 from tests.sync.noncanonical import (
     Columns,
     body_with,

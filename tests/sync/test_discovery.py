@@ -21,8 +21,8 @@ from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 from reliance.limits import Limits
-from reliance.sync import discovery as discovery_module
-from reliance.sync.discovery import (
+from reliance.net import discovery as discovery_module
+from reliance.net.discovery import (
     SERVICE_TYPE,
     DiscoveredPeer,
     Discovery,
@@ -304,7 +304,7 @@ async def test_reannounce_recreates_zeroconf(cluster: Cluster) -> None:
 async def test_malformed_txt_is_ignored(
     cluster: Cluster, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="reliance.sync.discovery")
+    caplog.set_level(logging.DEBUG, logger="reliance.net.discovery")
     service_type = cluster.service_type
     (node,) = await cluster.start(1)
     own_id = node.peer_id
@@ -418,7 +418,7 @@ def test_three_hosts_in_namespaces() -> None:
 
         def selftest(i: int) -> list[str]:
             return [
-                *(sys.executable, "-m", "reliance.sync.discovery", "--selftest"),
+                *(sys.executable, "-m", "reliance.net.discovery", "--selftest"),
                 *("--peer-id", ids[i], "--name", f"Host {i}", "--port", str(7000 + i), "--announce"),
                 *("--service-type", service_type, "--reannounce-interval", "0.5", "--duration", "30"),
             ]

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from reliance.sync.discovery import InterfaceAddress
-from reliance.sync.doctor import Facts, Finding, diagnose, diagnose_async, interpret, probe_port
+from reliance.net.discovery import InterfaceAddress
+from reliance.net.doctor import Facts, Finding, diagnose, diagnose_async, interpret, probe_port
 from tests.net.cluster import free_port
 from tests.netns import netns_network, python_env, require_namespaces
 
@@ -194,7 +194,7 @@ async def test_diagnose_async(busy_port: int) -> None:
 
 DOCTOR_SCRIPT = (
     "import json, sys\n"
-    "from reliance.sync.doctor import diagnose\n"
+    "from reliance.net.doctor import diagnose\n"
     "findings = diagnose(int(sys.argv[1]), service_type=sys.argv[2], browse_seconds=float(sys.argv[3]))\n"
     "print(json.dumps({f.code: f.level for f in findings}))\n"
 )
@@ -221,7 +221,7 @@ def test_diagnosis_between_hosts() -> None:
             "no_peers": "warning",
         }
 
-        selftest = [sys.executable, "-m", "reliance.sync.discovery", "--selftest", "--peer-id", "other"]
+        selftest = [sys.executable, "-m", "reliance.net.discovery", "--selftest", "--peer-id", "other"]
         peer = net.popen(1, [*selftest, "--service-type", service_type], stdout=subprocess.PIPE, env=env)
         assert peer.stdout is not None
         assert b"started" in peer.stdout.readline()

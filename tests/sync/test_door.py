@@ -12,11 +12,11 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.limits import DEFAULT_LIMITS, MIB
+from reliance.replication.protocol import BatchRefused, ChangesReceived, Session, SyncHost
 from reliance.store.repository import Repository
-from reliance.sync.protocol import BatchRefused, ChangesReceived, Session, SyncHost
-from reliance.workspace import Workspace
 from tests.conftest import run_cli
 from tests.sync.forged import Stranger, frame
 
@@ -97,7 +97,7 @@ def test_a_compressed_change_bomb_is_refused_before_it_is_applied(home: Path, co
     stranger = Stranger.new()
     bomb = stranger.own_document_change(DEFAULT_LIMITS.max_change_bytes + 1)
     if not compressed:
-        from reliance.sync import wire
+        from reliance.automerge import wire
 
         bomb = wire.split_chunks(bomb, max_inflated=1 << 40)[0].uncompressed()
     replies, events = deliver(victim.repo, [frame(stranger.peer_id, [bomb], [stranger.sign(bomb)])])
@@ -112,7 +112,7 @@ def test_a_document_cannot_grow_beyond_its_limit(home: Path) -> None:
     victim = Workspace.create(home, "Alice")
     stranger = Stranger.new()
     per_change = DEFAULT_LIMITS.max_change_bytes - 64 * 1024
-    from reliance.doc.crdt import ROOT_ID, CrdtDoc
+    from reliance.automerge.crdt import ROOT_ID, CrdtDoc
 
     doc = CrdtDoc.new(stranger.actor)
     sent = 0
@@ -138,8 +138,8 @@ def test_a_whole_document_chunk_is_bounded_before_automerge_loads_it(
 ) -> None:
     """A saved document (what a first sync to an empty peer carries) whose compressed columns inflate
     beyond the document limit is refused before automerge sees it; within the limit it is taken."""
-    from reliance.doc.crdt import ROOT_ID, CrdtDoc
-    from reliance.sync import protocol
+    from reliance.automerge.crdt import ROOT_ID, CrdtDoc
+    from reliance.replication import protocol
 
     victim = Workspace.create(home, "Alice")
     stranger = Stranger.new()

@@ -12,13 +12,13 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.errors import RelianceError
 from reliance.limits import MIB
+from reliance.replication.bundle import BUNDLE_FORMAT, read_bundle
+from reliance.replication.protocol import BatchRefused, Session, SyncHost
 from reliance.store import log
-from reliance.sync.bundle import BUNDLE_FORMAT, read_bundle
-from reliance.sync.protocol import BatchRefused, Session, SyncHost
-from reliance.workspace import Workspace
 from tests.sync.forged import Stranger, frame
 
 SIZE = 2 * MIB

@@ -15,15 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.automerge import wire
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, Writer
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, ChangeInfo, Writer
 from reliance.errors import ModelError
 from reliance.limits import DEFAULT_LIMITS
 from reliance.model.catalogue import Item, ItemKind
-from reliance.store.repository import SignedChange
-from reliance.sync import canonical, wire
-from reliance.sync.protocol import (
+from reliance.replication import canonical
+from reliance.replication.protocol import (
     BatchRefused,
     ChangesReceived,
     InSync,
@@ -32,6 +32,7 @@ from reliance.sync.protocol import (
     _plain_change_headers,
     needed_signatures,
 )
+from reliance.store.repository import SignedChange
 from tests.sync.hostile import (
     find_panic_change,
     forge_sync_frame,
@@ -493,7 +494,7 @@ def test_replayed_batch_applies_nothing_twice(tmp_path: Path) -> None:
 
 
 def test_change_whose_dependencies_never_arrive_is_buffered_and_kept(tmp_path: Path) -> None:
-    net, alice, bob = pair(tmp_path)
+    net, alice, bob = pair(tmp_path, on_disk=True)  # a restart reads the buffer back from disk
     sync_once(alice, bob, net)
     alice.ws.add_item(offer("first"))
     alice.ws.add_item(offer("second"))
@@ -507,7 +508,7 @@ def test_change_whose_dependencies_never_arrive_is_buffered_and_kept(tmp_path: P
     assert set(doc.pending) == {second.info.hash}
     assert not any(i.title == "second" for i in bob.ws.items())
     # A restart (a new process opening the same home) still has it waiting.
-    from reliance.workspace import Workspace
+    from reliance.app.workspace import Workspace
 
     reopened = Workspace.open(bob.ws.home)
     assert set(reopened.repo.open(alice.peer_id).pending) == {second.info.hash}
@@ -775,7 +776,7 @@ _CHUNKS: list[bytes] = []
 
 def _sample_chunks() -> list[bytes]:
     if not _CHUNKS:
-        from reliance.doc.crdt import CrdtDoc
+        from reliance.automerge.crdt import CrdtDoc
 
         doc = CrdtDoc.new(b"\x05" * 32)
         for i in range(140):  # seq and start op past one LEB128 byte

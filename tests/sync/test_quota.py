@@ -9,16 +9,16 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.doc import project as pdoc
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import Item, ItemKind
+from reliance.net.doctor import quota_findings
+from reliance.replication.auth import accept_batch
+from reliance.replication.protocol import ChangesReceived, Declined, SyncHost
+from reliance.replication.quota import AuthorUsage, OverQuota, Quotas, QuotaUsage
 from reliance.store.repository import SignedChange
-from reliance.sync.auth import accept_batch
-from reliance.sync.doctor import quota_findings
-from reliance.sync.protocol import ChangesReceived, Declined, SyncHost
-from reliance.sync.quota import AuthorUsage, OverQuota, Quotas, QuotaUsage
-from reliance.workspace import Workspace
 from tests.sync.sessions import pump, session_of
 
 KIB = 1024

@@ -1,5 +1,5 @@
 """What one peer can make a session do: summaries, documents the node does not hold, work per turn.
-Real homes, real frames, the sans-IO session driven directly (the node-level fairness is in
+Documents in memory, real frames, the sans-IO session driven directly (the node-level fairness is in
 tests/net/test_limits.py)."""
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.limits import DEFAULT_LIMITS
-from reliance.sync.protocol import BatchRefused, Session, SyncHost
-from reliance.workspace import Workspace
+from reliance.replication.protocol import BatchRefused, Session, SyncHost
+from tests.sync.memnet import memory_workspace
 from tests.sync.sessions import opened_by_peer, pack, pump, session_of
 
 
 def with_projects(home: Path, name: str, count: int) -> tuple[Workspace, list[str]]:
-    ws = Workspace.create(home, name)
+    ws = memory_workspace(home, name)
     # public: these peers are not members, and every document must reach the other side
     return ws, [projects.create_project(ws, f"p{i}", visibility="public") for i in range(count)]
 
@@ -34,7 +35,7 @@ def project_ids(count: int) -> list[str]:
 
 
 def test_a_summary_over_the_limit_is_refused_before_any_work(tmp_path: Path) -> None:
-    ws = Workspace.create(tmp_path / "a", "Ana")
+    ws = memory_workspace(tmp_path / "a", "Ana")
     session = session_of(ws, DEFAULT_LIMITS.replace(summary_max_documents=100))
     opened_by_peer(session)
     reply = session.receive(pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(101)]}))
@@ -63,7 +64,7 @@ def test_a_summary_over_the_limit_is_refused_from_its_header_before_its_entries_
 
 def test_a_summary_at_the_limit_is_taken() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Workspace.create(Path(tmp) / "a", "Ana")
+        ws = memory_workspace(Path(tmp) / "a", "Ana")
         session = session_of(ws, DEFAULT_LIMITS.replace(summary_max_documents=100))
         opened_by_peer(session)
         reply = session.receive(pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(100)]}))
@@ -75,7 +76,7 @@ def test_a_summary_at_the_limit_is_taken() -> None:
 def test_our_own_summary_is_cut_to_the_limit_and_everything_still_syncs(tmp_path: Path, opener: str) -> None:
     limits = DEFAULT_LIMITS.replace(summary_max_documents=4)
     ana, held = with_projects(tmp_path / "a", "Ana", 9)
-    ben = Workspace.create(tmp_path / "b", "Ben")
+    ben = memory_workspace(tmp_path / "b", "Ben")
     a, b = session_of(ana, limits), session_of(ben, limits)
     a.start()
     summary = msgpack.unpackb(a.receive(pack({"t": "digest", "d": b"\x00" * 32}))[0])
@@ -88,7 +89,7 @@ def test_our_own_summary_is_cut_to_the_limit_and_everything_still_syncs(tmp_path
 
 
 def test_work_goes_in_turns_and_the_turns_give_what_one_call_gives(tmp_path: Path) -> None:
-    ws = Workspace.create(tmp_path / "a", "Ana")
+    ws = memory_workspace(tmp_path / "a", "Ana")
     summary = pack({"t": "summary", "docs": [[d, b"\x01" * 8] for d in project_ids(3000)]})
     whole = session_of(ws)
     opened_by_peer(whole)
@@ -108,7 +109,7 @@ def test_work_goes_in_turns_and_the_turns_give_what_one_call_gives(tmp_path: Pat
 
 
 def test_a_malformed_entry_late_in_a_summary_refuses_the_peer_in_its_turn(tmp_path: Path) -> None:
-    ws = Workspace.create(tmp_path / "a", "Ana")
+    ws = memory_workspace(tmp_path / "a", "Ana")
     session = session_of(ws, DEFAULT_LIMITS.replace(session_turn_ms=1))
     opened_by_peer(session)
     docs: list[Any] = [[d, b"\x01" * 8] for d in project_ids(3000)]
@@ -126,8 +127,8 @@ def test_a_malformed_entry_late_in_a_summary_refuses_the_peer_in_its_turn(tmp_pa
 
 def test_documents_a_peer_talks_about_that_we_do_not_hold_are_bounded(tmp_path: Path) -> None:
     """A peer sends sync frames for 500 documents nobody has: the session keeps at most the limit."""
-    ws = Workspace.create(tmp_path / "a", "Ana")
-    peer_home = Workspace.create(tmp_path / "m", "Mallory")
+    ws = memory_workspace(tmp_path / "a", "Ana")
+    peer_home = memory_workspace(tmp_path / "m", "Mallory")
     limits = DEFAULT_LIMITS.replace(session_max_unknown_documents=16)
     session = session_of(ws, limits)
     session.start()

@@ -20,15 +20,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID, Writer
 from reliance.doc import project as pdoc
-from reliance.doc.crdt import ROOT_ID, Writer
 from reliance.errors import RelianceError
 from reliance.limits import DEFAULT_LIMITS
+from reliance.replication.auth import Rejected, accept_batch
+from reliance.replication.protocol import readable_by
 from reliance.store.repository import SignedChange
-from reliance.sync.auth import Rejected, accept_batch
-from reliance.sync.protocol import readable_by
-from reliance.workspace import Workspace
 
 Batch = list[SignedChange]
 

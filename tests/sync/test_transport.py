@@ -1,4 +1,4 @@
-"""Tests of reliance.sync.transport: real TCP on 127.0.0.1, real Noise, hostile peers written by hand."""
+"""Tests of reliance.net.transport: real TCP on 127.0.0.1, real Noise, hostile peers written by hand."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reliance.limits import DEFAULT_LIMITS
-from reliance.sync import transport
-from reliance.sync.transport import (
+from reliance.net import transport
+from reliance.net.transport import (
     FLAG_MORE,
     KIND_ACCEPT,
     KIND_CLOSE,

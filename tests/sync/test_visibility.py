@@ -9,11 +9,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance import projects
+from reliance.app import projects
 from reliance.doc import project as pdoc
 from reliance.errors import ModelError
-from reliance.sync.auth import accept_batch
-from reliance.sync.protocol import SyncHost, readable_by
+from reliance.replication.auth import accept_batch
+from reliance.replication.protocol import SyncHost, readable_by
 from tests.sync.memnet import MemNet
 from tests.sync.test_quota import added_by_a_removed_steward
 

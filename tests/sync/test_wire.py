@@ -1,4 +1,4 @@
-"""Tests of reliance.sync.wire against real automerge messages and changes."""
+"""Tests of reliance.automerge.wire against real automerge messages and changes."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncSta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reliance.limits import DEFAULT_LIMITS
-from reliance.sync import wire
-from reliance.sync.wire import (
+from reliance.automerge import wire
+from reliance.automerge.wire import (
     ChangeHeader,
     Have,
     SyncMessage,
@@ -35,6 +34,7 @@ from reliance.sync.wire import (
     write_sleb128,
     write_uleb128,
 )
+from reliance.limits import DEFAULT_LIMITS
 
 ACTOR_A = bytes(range(32))
 ACTOR_B = bytes(range(100, 132))

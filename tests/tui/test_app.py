@@ -11,25 +11,32 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from reliance import economy, projects, settings
+from reliance import economy
+from reliance.app import projects, settings
+from reliance.app.workspace import ItemFilter, Workspace
 from reliance.doc import project as pdoc
 from reliance.i18n import t
 from reliance.identity import has_identity
 from reliance.model.catalogue import ItemKind, Status
-from reliance.sync.events import SYNCED, NodeEvent, PeerState
-from reliance.sync.node import read_peers_file
+from reliance.net.events import SYNCED, NodeEvent, PeerState
+from reliance.net.node import read_peers_file
 from reliance.tui.app import RelianceApp, create_app
-from reliance.tui.catalogue import CatalogueScreen
-from reliance.tui.code import CodeScreen
-from reliance.tui.data import CatalogueFilter, load_cache, make_row
-from reliance.tui.dialogs import AddressDialog, ItemForm, ProjectDialog, SectionEditor, VisibilityDialog
-from reliance.tui.home import HomeScreen
+from reliance.tui.catalogue.screen import CatalogueScreen
+from reliance.tui.code.screen import CodeScreen
+from reliance.tui.common.data import CatalogueFilter, load_cache, make_row
+from reliance.tui.common.dialogs import (
+    AddressDialog,
+    ItemForm,
+    ProjectDialog,
+    SectionEditor,
+    VisibilityDialog,
+)
+from reliance.tui.common.widgets import VirtualTable
+from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import no_node_factory
-from reliance.tui.peers import PeerRow, PeersScreen
-from reliance.tui.projects import ProjectsScreen
-from reliance.tui.welcome import UnlockScreen, WelcomeScreen
-from reliance.tui.widgets import VirtualTable
-from reliance.workspace import ItemFilter, Workspace
+from reliance.tui.peers.screen import PeerRow, PeersScreen
+from reliance.tui.projects.screen import ProjectsScreen
+from reliance.tui.welcome.screen import UnlockScreen, WelcomeScreen
 from tests.conftest import run_cli, stored_text
 from tests.tui.conftest import fill_dialog, go_to, settle, shown_text
 from tests.tui.world import FakeNode, World, item, peer_id_of, pump
@@ -634,7 +641,7 @@ async def test_record_and_verify_a_distribution_and_set_a_limit(home: Path, worl
         assert (pool, unit, issues) == (12000, "EUR", [])  # recomputed identically
         await pilot.press("L")
         await pilot.pause()
-        await pilot.press(*"-5000", "ctrl+s")
+        await pilot.press(*"-50", "ctrl+s")
         await settle(app, pilot)
         assert app.data.projects[world.project_id].ledger.limits[0].floor == -5000
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from reliance import settings
+from reliance.app import settings
 from reliance.localapi.ownership import current_owner
 from reliance.localapi.remote import RemoteNode
-from reliance.sync.events import PeerState
+from reliance.net.events import PeerState
 from reliance.tui.app import create_app
 from tests.net.cluster import Cluster, free_port
 from tests.tui.conftest import settle

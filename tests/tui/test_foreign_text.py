@@ -12,18 +12,18 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Select
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
-from reliance.sync.bundle import export_bundle, import_bundle
-from reliance.sync.events import REJECTED, NodeEvent, PeerInfo, PeerState
+from reliance.net.events import REJECTED, NodeEvent, PeerInfo, PeerState
+from reliance.replication.bundle import export_bundle, import_bundle
 from reliance.tui.app import RelianceApp, create_app
-from reliance.tui.catalogue import CatalogueScreen
-from reliance.tui.code import CodeScreen
-from reliance.tui.data import CatalogueFilter
-from reliance.tui.peers import PeersScreen
-from reliance.tui.projects import ProjectsScreen
-from reliance.tui.widgets import VirtualTable
-from reliance.workspace import Workspace
+from reliance.tui.catalogue.screen import CatalogueScreen
+from reliance.tui.code.screen import CodeScreen
+from reliance.tui.common.data import CatalogueFilter
+from reliance.tui.common.widgets import VirtualTable
+from reliance.tui.peers.screen import PeersScreen
+from reliance.tui.projects.screen import ProjectsScreen
 from tests.test_foreign_text import HOSTILE, MARKUP, SHORT, assert_inert, give_a_hostile_name
 from tests.tui.conftest import go_to, settle, shown_text
 from tests.tui.world import FakeNode, fake_peers
@@ -250,8 +250,8 @@ def test_the_apps_log_file_holds_a_peers_text_inert(tmp_path: Path) -> None:
     HOME/logs/tui.log, which someone will `cat`: inert there too, one line each."""
     import logging
 
-    from reliance.sync import events as ev
-    from reliance.sync.node import Node, NodeConfig
+    from reliance.net import events as ev
+    from reliance.net.node import Node, NodeConfig
     from reliance.tui import app as tui_app
 
     workspace = Workspace.create(tmp_path / "home", "Victor")

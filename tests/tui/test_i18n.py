@@ -16,7 +16,7 @@ TEMPLATE = re.compile(r"""f["']([a-z_]+)\.\{""")
 
 def used_keys() -> set[str]:
     found: set[str] = set()
-    for path in Path(reliance.tui.__file__).parent.glob("*.py"):
+    for path in Path(reliance.tui.__file__).parent.rglob("*.py"):
         for literal in KEY_LITERAL.findall(path.read_text("utf-8")):
             if literal.split(".", 1)[0] in NAMESPACES and not literal.endswith(
                 (".py", ".tcss", ".json", ".md")

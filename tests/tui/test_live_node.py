@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from reliance import settings
-from reliance.sync.events import PeerState
-from reliance.sync.node import Node, NodeConfig, config_from_env
+from reliance.app import settings
+from reliance.app.workspace import Workspace
+from reliance.net.events import PeerState
+from reliance.net.node import Node, NodeConfig, config_from_env
 from reliance.tui.app import RelianceApp, create_app
-from reliance.tui.peers import PeersScreen
-from reliance.tui.widgets import VirtualTable
-from reliance.workspace import Workspace
+from reliance.tui.common.widgets import VirtualTable
+from reliance.tui.peers.screen import PeersScreen
 from tests.net.cluster import FAST_ENV, Cluster, free_port
 from tests.tui.conftest import settle
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from reliance.app.workspace import ItemFilter, Workspace
 from reliance.tui.app import create_app
-from reliance.tui.dialogs import ItemForm
+from reliance.tui.common.dialogs import ItemForm
 from reliance.tui.node import no_node_factory
-from reliance.workspace import ItemFilter, Workspace
 from tests.tui.conftest import go_to, settle
 
 SIZE = (120, 40)

@@ -19,14 +19,14 @@ from unittest import mock
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import Workspace
 from reliance.fsutil import atomic_write, write_private
 from reliance.identity import KEY_FILE, PROFILE_FILE, encode_peer_id, identity_dir
 from reliance.model.catalogue import Item, ItemKind, Status
+from reliance.net.events import NodeEvent, PeerInfo, PeerState
+from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import Repository
-from reliance.sync.events import NodeEvent, PeerInfo, PeerState
-from reliance.sync.protocol import Session, SyncHost
-from reliance.workspace import Workspace
 
 SEEDS = {"camille": 1, "dominique": 2, "sacha": 3, "stranger": 4, "noor": 5}
 NAMES = {
@@ -85,11 +85,11 @@ class Clock:
 def frozen(clock: Clock) -> Iterator[Clock]:
     patches = [
         mock.patch("reliance.model.catalogue.now_iso", clock.now_iso),
-        mock.patch("reliance.workspace.now_iso", clock.now_iso),
-        mock.patch("reliance.workspace.new_id", clock.new_id),
+        mock.patch("reliance.app.workspace.now_iso", clock.now_iso),
+        mock.patch("reliance.app.workspace.new_id", clock.new_id),
         mock.patch("reliance.doc.participant.now_iso", clock.now_iso),
         mock.patch("reliance.doc.project.now_iso", clock.now_iso),
-        mock.patch("reliance.projects.now_iso", clock.now_iso),
+        mock.patch("reliance.app.projects.now_iso", clock.now_iso),
         mock.patch("reliance.doc.project.new_nonce", clock.new_nonce),
         mock.patch("reliance.doc.project.new_record_id", clock.new_record_id),
     ]
@@ -340,7 +340,7 @@ class FakeNode:
         self.changed.append(doc_id)
 
     def diagnose(self) -> list[object]:
-        from reliance.sync.doctor import Finding
+        from reliance.net.doctor import Finding
 
         return [
             Finding("ok", "port_free", "doctor.port_free", {"port": 7447}),

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
 from reliance.errors import DocumentError, ModelError
 from reliance.model.catalogue import (
     Answer,

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
 from reliance.doc.participant import Amendment, read_code, read_history, set_section
 from reliance.errors import DocumentError
 from reliance.model.catalogue import now_iso
@@ -130,7 +130,7 @@ def set_visibility(writer: Writer, visibility: str) -> None:
 
 def remove_member(writer: Writer, peer_id: str) -> None:
     """Remove a member: delete their entry, or, when this copy has none (a removal that does not count
-    deleted it: see `reliance.sync.authority`), write one with no role, so the removal is an event."""
+    deleted it: see `reliance.replication.authority`), write one with no role, so the removal is an event."""
     members = _child(writer, "members")
     if peer_id in writer.keys(members):
         writer.delete(members, peer_id)

@@ -22,13 +22,13 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import OnUnreadable, Workspace
 from reliance.economy import PROJECT_ACCOUNT, format_amount
 from reliance.economy.format import split_minor
 from reliance.export.order import causal_key
 from reliance.i18n import t
 from reliance.model.messages import InputError, shown
-from reliance.workspace import OnUnreadable, Workspace
 
 COLUMNS = (
     "id",

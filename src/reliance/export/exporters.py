@@ -8,6 +8,7 @@ import logging
 from datetime import date, datetime, time
 from typing import Any
 
+from reliance.app.workspace import OnUnreadable, Workspace
 from reliance.doc import participant
 from reliance.errors import RelianceError
 from reliance.i18n import group_label, kind_label, reciprocity_label, status_label, t
@@ -17,7 +18,6 @@ from reliance.model.messages import InputError
 from reliance.model.programme import Entry
 from reliance.model.search import fold
 from reliance.store.repository import DocKind, doc_kind
-from reliance.workspace import OnUnreadable, Workspace
 
 EXPORT_FORMAT = "reliance-export/1"
 
@@ -55,7 +55,7 @@ def participant_json(ws: Workspace, doc_id: str) -> dict[str, Any]:
 
 def export_json(ws: Workspace, on_unreadable: OnUnreadable | None = None) -> dict[str, Any]:
     """Every document held; one that cannot be read is left out and reported to `on_unreadable`."""
-    from reliance.projects import project_json
+    from reliance.app.projects import project_json
 
     skip = once_each(on_unreadable)
     participants = []

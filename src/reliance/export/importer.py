@@ -25,8 +25,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reliance.app.workspace import Workspace
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
-from reliance.doc.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.errors import ModelError, PeerIdError, RelianceError
 from reliance.export.exporters import EXPORT_FORMAT
 from reliance.identity import decode_peer_id
@@ -40,7 +41,6 @@ from reliance.model.catalogue import (
     validate_answer_message,
 )
 from reliance.model.codesocial import SECTION_IDS, validate_section_text
-from reliance.workspace import Workspace
 
 MAX_IMPORT_BYTES = 64 << 20
 _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch

@@ -18,7 +18,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from reliance import economy, projects
+from reliance import economy
+from reliance.app import projects
+from reliance.app.projects import ledger_view
+from reliance.app.workspace import OnUnreadable, Workspace
 from reliance.doc import participant
 from reliance.doc import project as pdoc
 from reliance.economy.format import MONEY_DIGITS, split_minor
@@ -28,9 +31,7 @@ from reliance.i18n import LANGS
 from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
-from reliance.projects import ledger_view
 from reliance.store.repository import DocKind, doc_kind
-from reliance.workspace import OnUnreadable, Workspace
 
 JSONLD_FORMAT = "reliance-jsonld/1"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reliance.doc.crdt import ROOT_ID, CrdtDoc
-from reliance.sync.ops import obj_key
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc
+from reliance.automerge.ops import obj_key
 
 Position = tuple[int, bytes, str, str]  # (counter, actor, time as written, id)
 _UNKNOWN = (2**63, b"")  # an entry whose object id cannot be read: after the others, by time then id

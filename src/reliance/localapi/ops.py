@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Protocol
 
-from reliance import projects
+from reliance.app import projects
+from reliance.app.workspace import ItemFilter, Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.protocol import (
+    BAD_REQUEST,
     NODE,
     READ,
     SESSION,
@@ -29,9 +32,18 @@ from reliance.localapi.protocol import (
     Outcome,
     Param,
 )
-from reliance.model.catalogue import Item, Status, normalise_tags, parse_kind, parse_status
+from reliance.model.catalogue import (
+    Item,
+    Repeat,
+    Status,
+    normalise_tags,
+    parse_kind,
+    parse_repeat,
+    parse_status,
+    parse_time,
+)
 from reliance.model.codesocial import SECTIONS, section_id
-from reliance.workspace import ItemFilter, Workspace
+from reliance.model.programme import programme
 
 TEXT = 4 * 1024 * 1024  # a social-code section or a description: the model applies its own bounds after
 SHORT = 4096
@@ -103,6 +115,24 @@ def item_show(ws: Workspace, args: Args) -> Outcome:
     return Outcome(_item_json(ws, found, {}))
 
 
+def programme_days(ws: Workspace, args: Args) -> Outcome:
+    """Events, and offers, needs and calls with a date, by day (`reliance.model.programme`), each entry with
+    its author's name; `start`..`end` (ISO days, inclusive) bound it."""
+    try:
+        start = date.fromisoformat(args["start"]) if args["start"] else None
+        end = date.fromisoformat(args["end"]) if args["end"] else None
+    except ValueError:
+        raise ApiError(BAD_REQUEST, "start, end: ISO 8601 days (YYYY-MM-DD)") from None
+    result = programme(ws.items(), start=start, end=end, limits=ws.repo.limits).to_json()
+    names: dict[str, str] = {}
+    for listed in [*(e for d in result["days"] for e in d["entries"]), *result["undated"]]:
+        author = listed["author"]
+        if author not in names:
+            names[author] = ws.participant_name(author)
+        listed["author_name"] = names[author]
+    return Outcome(result)
+
+
 def code_show(ws: Workspace, args: Args) -> Outcome:
     if args["peer"]:
         texts = ws.code(canonical_peer(args["peer"]))
@@ -129,7 +159,17 @@ ITEM_FIELDS = {
     "reciprocity": Param(str, most=SHORT),
     "status": Param(str, most=SHORT),
     "project": Param(str, most=SHORT),
+    "repeat": Param(str, most=SHORT),  # daily, weekly, or none (an update that stops the repetition)
+    "until": Param(str, most=SHORT),  # ISO 8601 day of the last occurrence
 }
+NO_REPEAT = "none"
+
+
+def _repeat(args: Args, begins: str) -> Repeat | None:
+    """The repetition the arguments ask for (None for none): its rules are the model's."""
+    if (args["repeat"] or NO_REPEAT).strip().lower() == NO_REPEAT:
+        return None
+    return parse_repeat(args["repeat"], args["until"] or "", begins)
 
 
 def _published(ws: Workspace, item: Item) -> tuple[str, ...]:
@@ -153,6 +193,7 @@ def item_add(ws: Workspace, args: Args) -> Outcome:
         status=parse_status(args["status"]) if args["status"] else Status.PUBLISHED,
         reciprocity=args["reciprocity"] or "",
         project=args["project"] or "",
+        repeat=_repeat(args, parse_time(args["begins"], "begins") if args["begins"] else ""),
     )
     item = ws.add_item(draft)
     return Outcome(item.to_json(), _published(ws, item))
@@ -162,9 +203,14 @@ def item_update(ws: Workspace, args: Args) -> Outcome:
     changes: dict[str, Any] = {}
     for key in ITEM_FIELDS:
         value = args[key]
-        if value is None or (key == "tags" and not value):
+        if value is None or (key == "tags" and not value) or key == "until":
             continue
-        if key == "status":
+        if key == "repeat":
+            begins = (
+                args["begins"] if args["begins"] is not None else ws.my_item(args["item_id"].strip()).begins
+            )
+            changes["repeat"] = _repeat(args, parse_time(begins, "begins") if begins else "")
+        elif key == "status":
             changes["status"] = parse_status(value)
         elif key == "tags":
             changes["tags"] = tuple(value)
@@ -293,7 +339,7 @@ async def node_peers(node: NodeControl, args: Args) -> Outcome:
 
 
 async def peer_add(node: NodeControl, args: Args) -> Outcome:
-    from reliance.sync.node import parse_address
+    from reliance.net.node import parse_address
 
     host, port = parse_address(args["address"])
     return Outcome({"address": await node.add_address_text(host, port)})
@@ -350,6 +396,13 @@ OPERATIONS = [
         },
     ),
     Operation("item.show", READ, item_show, {"item_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "programme",
+        READ,
+        programme_days,
+        {"start": Param(str, most=SHORT), "end": Param(str, most=SHORT)},
+        doc="events and dated items by day",
+    ),
     Operation(
         "code.show", READ, code_show, {"project": Param(str, most=SHORT), "peer": Param(str, most=SHORT)}
     ),

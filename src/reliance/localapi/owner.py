@@ -16,20 +16,20 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from reliance import settings
+from reliance.app import settings
 from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t
 from reliance.identity import encode_peer_id
 from reliance.localapi.ownership import OwnerLock, current_owner
 from reliance.localapi.protocol import API_VERSION, Operation, Outcome
 from reliance.localapi.server import ApiServer
-from reliance.sync import events as ev
-from reliance.sync.events import NodeEvent, PeerInfo, PeerState
+from reliance.net import events as ev
+from reliance.net.events import NodeEvent, PeerInfo, PeerState
 
 if TYPE_CHECKING:
-    from reliance.sync.doctor import Finding
-    from reliance.sync.node import Node
-    from reliance.workspace import Workspace
+    from reliance.app.workspace import Workspace
+    from reliance.net.doctor import Finding
+    from reliance.net.node import Node
 
 log = logging.getLogger("reliance.node")
 
@@ -165,7 +165,7 @@ class Owner:
         return rows
 
     async def add_address_text(self, host: str, port: int) -> str:
-        from reliance.sync.node import format_address
+        from reliance.net.node import format_address
 
         await self.node.add_address(host, port)
         return format_address(host, port)
@@ -184,7 +184,7 @@ class Owner:
 
     # -- events ----------------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        from reliance.sync.node import format_address
+        from reliance.net.node import format_address
 
         address = self.node.listen_address
         return {

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.localapi.client import AsyncApiClient
 from reliance.localapi.protocol import Event
-from reliance.sync import events as ev
-from reliance.sync.events import NodeEvent, PeerInfo, PeerState
+from reliance.net import events as ev
+from reliance.net.events import NodeEvent, PeerInfo, PeerState
 
 if TYPE_CHECKING:
-    from reliance.sync.doctor import Finding
+    from reliance.net.doctor import Finding
 
 log = logging.getLogger("reliance.localapi")
 
@@ -101,7 +101,7 @@ class RemoteNode:
         self._listeners.append(callback)
 
     async def add_address(self, host: str, port: int) -> None:
-        from reliance.sync.node import format_address
+        from reliance.net.node import format_address
 
         await self._client().call("peer.add", {"address": format_address(host, port)})
 
@@ -119,8 +119,8 @@ class RemoteNode:
         self._ask("refresh", {"doc_ids": [doc_id]})
 
     def diagnose(self) -> list[Finding]:
-        from reliance import settings
-        from reliance.sync.node import diagnose_home
+        from reliance.app import settings
+        from reliance.net.node import diagnose_home
 
         return diagnose_home(self.home, int(settings.load_config(self.home)["port"]))
 

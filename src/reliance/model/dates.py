@@ -329,6 +329,18 @@ def describe_span(begins: When | None, ends: When | None, lang: str) -> str:
     return t("when.span", lang, begins=describe_when(begins, lang), ends=describe_when(ends, lang))
 
 
+def describe_repeat(freq: str, until: str, begins: date, lang: str) -> str:
+    """« tous les jours jusqu'au mercredi 15 juillet 2026 », "every Sunday until …"; "" when unreadable."""
+    try:
+        last = date.fromisoformat(until)
+    except ValueError:
+        return ""
+    if freq not in ("daily", "weekly"):
+        return ""
+    weekday = t(f"when.weekday.{begins.weekday()}", lang)
+    return t(f"repeat.{freq}", lang, weekday=weekday, until=describe_day(last, lang))
+
+
 def warm_up(lang: str = "fr") -> None:
     """Load the parser and its language data now (~0.3 s) rather than on the first date a person types."""
     parse_when("demain 18h", lang, now=datetime(2026, 1, 1))

@@ -56,8 +56,11 @@ def scan(data: bytes, start: int = 0) -> ScanResult:
     return ScanResult(payloads, offset, False)
 
 
-def append(path: Path, payloads: list[bytes], *, max_record: int = DEFAULT_LIMITS.max_record) -> int:
-    """Append records and fsync before returning: the caller may then report success."""
+def append(
+    path: Path, payloads: list[bytes], *, max_record: int = DEFAULT_LIMITS.max_record, sync: bool = True
+) -> int:
+    """Append records and fsync before returning: the caller may then report success. With `sync`
+    False, the caller fsyncs later (`sync_file`), before it reports success."""
     data = b"".join(encode_record(p, max_record) for p in payloads)
     fd = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
@@ -65,8 +68,18 @@ def append(path: Path, payloads: list[bytes], *, max_record: int = DEFAULT_LIMIT
         while view:
             written = os.write(fd, view)
             view = view[written:]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
         return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+def sync_file(path: Path) -> None:
+    """Make what was appended to `path` without `sync` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -10,6 +10,12 @@ Layout of `HOME/docs/DOC_ID/`:
 Only changes that were verified (signed by their author, authorised) reach this module, either
 made here (`local_change`) or received (`add_verified`). Nothing is acknowledged before fsync.
 
+Inside a process, every writer of a document holds its lock (`Repository.writing`, `StoredDoc.locked`,
+reentrant): the app's store thread and the node's sync worker share the documents in memory. A batch
+is checked and stored under that lock (`sync.auth.accept_batch`); it carries the `revision` of the
+document it was checked against, and `add_verified` refuses it (`Moved`) if the document changed since,
+so that it is checked again, never stored over a newer state.
+
 Everything is read back with the same `Limits` the door applied, so that what was let in can be read
 again; and one record or waiting change that cannot be read (a damaged disk, limits lowered since) is
 dropped with a warning in `StoredDoc.warnings`, never the whole document. Changes waiting for their
@@ -19,13 +25,15 @@ dependencies carry the time they came, and are forgotten after `pending_ttl_seco
 from __future__ import annotations
 
 import fcntl
+import itertools
 import logging
 import os
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,17 +42,18 @@ from typing import Any
 
 import msgpack
 
-from reliance.doc.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
+from reliance.automerge import wire
+from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import Shape, unpack
 from reliance.store import files, log
-from reliance.sync import wire
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
+_REVISIONS = itertools.count(1)  # `StoredDoc.revision`: never the same twice in a process
 SNAPSHOT_FORMAT = files.SNAPSHOT_FORMAT
 COMPACT_AFTER_RECORDS = 2000
 # A peer's batch leaves a compaction it makes due to `Repository.compact_due` (the node's maintenance),
@@ -157,6 +166,33 @@ def _waiting_entry(entry: object, limits: Limits, now: float) -> tuple[SignedCha
     return SignedChange(change_info(entry[0], limits), signature), received
 
 
+class Moved(StoreError):
+    """The document changed since the batch was checked (another thread or process wrote): check again."""
+
+
+class DocLock:
+    """The lock of one document in this process: reentrant, shared by every `StoredDoc` of that id."""
+
+    __slots__ = ("__weakref__", "_users_lock", "files", "thread_lock", "users")
+
+    def __init__(self) -> None:
+        self.thread_lock = threading.RLock()
+        self.files = 0  # nesting depth of `StoredDoc.locked` in the owning thread (flock taken once)
+        self.users = 0  # holds of this lock, and waits for it (the cache never closes such a document)
+        self._users_lock = threading.Lock()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._users_lock:
+            self.users += 1
+        try:
+            with self.thread_lock:
+                yield
+        finally:
+            with self._users_lock:
+                self.users -= 1
+
+
 @dataclass
 class AddResult:
     applied: list[bytes] = field(default_factory=list)
@@ -189,6 +225,7 @@ class StoredDoc:
         actor: bytes,
         limits: Limits = DEFAULT_LIMITS,
         clock: Clock = time.time,
+        lock: DocLock | None = None,
     ) -> None:
         self.folder = folder
         self.doc_id = doc_id
@@ -205,17 +242,22 @@ class StoredDoc:
         self.generation = 0
         self.records_since_snapshot = 0
         self.warnings: list[str] = []
+        self.lock = DocLock() if lock is None else lock
+        self.unsynced = False  # written without fsync: `sync()` is due
+        self.on_unsynced: Callable[[StoredDoc], None] | None = None
+        # Renewed by every change of what is held (applied, waiting, reloaded), unique in the process:
+        # a batch checked at one revision is stored only at that revision (`add_verified`).
+        self.revision = next(_REVISIONS)
         self._log_offset = 0
         self._log_inode = -1
         self._snapshot_inode = -1
         self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
-        self._writers = 0  # threads of this process holding `locked()`: never closed by the cache meanwhile
-        self._writers_lock = threading.Lock()
 
     @property
     def busy(self) -> bool:
-        """A write (or a catch-up) is under way in this process."""
-        return self._writers > 0
+        """A write (or a catch-up, or a batch from its check to its store) is under way or waiting in this
+        process: the cache never closes the document meanwhile."""
+        return self.lock.users > 0
 
     def disk_mark(self) -> tuple[int, int, int]:
         """What this copy has read of its files (snapshot inode, log inode, log offset): the files differ
@@ -232,20 +274,34 @@ class StoredDoc:
         return self.folder / "log"
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        try:
-            fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
-        except OSError as exc:
-            raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
-        with self._writers_lock:
-            self._writers += 1
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+    def writing(self) -> Iterator[None]:
+        """Hold the document against the other threads of this process (reentrant; no file lock)."""
+        with self.lock.held():
             yield
-        finally:
-            os.close(fd)
-            with self._writers_lock:
-                self._writers -= 1
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the document against other threads and other processes (reentrant in one thread)."""
+        lock = self.lock
+        with lock.held():
+            if lock.files:
+                lock.files += 1
+                try:
+                    yield
+                finally:
+                    lock.files -= 1
+                return
+            try:
+                fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
+            except OSError as exc:
+                raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                lock.files = 1
+                yield
+            finally:
+                lock.files = 0
+                os.close(fd)
 
     # -- opening -------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -253,8 +309,9 @@ class StoredDoc:
         with self.locked():
             self._load_locked()
 
-    def _load_locked(self) -> None:
-        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
+    def _forget_everything(self) -> None:
+        """Back to an empty document, before it is read again."""
+        self.revision = next(_REVISIONS)
         self.crdt = CrdtDoc.new(self.actor)
         self.known = {}
         self.pending = {}
@@ -262,6 +319,10 @@ class StoredDoc:
         self._pending_sizes = {}
         self._known_bytes = 0
         self.generation = 0
+
+    def _load_locked(self) -> None:
+        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
+        self._forget_everything()
         self._snapshot_inode = _inode(self.snapshot_path)
         if self.snapshot_path.exists():
             self._read_snapshot()
@@ -422,9 +483,16 @@ class StoredDoc:
         return count
 
     def refresh(self) -> list[bytes]:
-        """Pick up changes other processes wrote; returns the hashes newly applied."""
-        with self.locked():
-            applied = self._catch_up(repair=False)
+        """Pick up changes other processes wrote; returns the hashes newly applied. A reader never waits
+        for a writer of this process (a peer's batch being checked): that writer catches up itself."""
+        lock = self.lock.thread_lock
+        if not lock.acquire(blocking=False):
+            return []
+        try:
+            with self.locked():
+                applied = self._catch_up(repair=False)
+        finally:
+            lock.release()
         if applied:
             self._notify(applied)
         return applied
@@ -451,6 +519,8 @@ class StoredDoc:
                 continue
             pending[change_hash] = change
             received_at[change_hash] = received.get(change_hash, now) if received else now
+        if result.duplicate < len(changes):
+            self.revision = next(_REVISIONS)
         ready = self._ready_in_causal_order()
         if ready:
             if prepared is not None:
@@ -478,6 +548,7 @@ class StoredDoc:
         self.received[change.info.hash] = received
 
     def _release(self, change_hash: bytes) -> None:
+        self.revision = next(_REVISIONS)
         del self.pending[change_hash]
         self.received.pop(change_hash, None)
         self._pending_sizes.pop(change_hash, None)
@@ -557,14 +628,18 @@ class StoredDoc:
             self._known_bytes = sum(change_size(c, None) for c in self.crdt.changes_since([]))
         return self._known_bytes
 
-    def _ready_in_causal_order(self) -> list[SignedChange]:
-        """Pending changes whose dependencies are (or become) known, each after its dependencies.
+    def _ready_in_causal_order(
+        self, pending: Mapping[bytes, SignedChange] | None = None
+    ) -> list[SignedChange]:
+        """Pending changes (those of the buffer, or `pending`) whose dependencies are (or become) known,
+        each after its dependencies.
 
         Linear in the number of pending changes and dependency links, whatever their order.
         """
         ready: list[SignedChange] = []
         known = self.known
-        pending = self.pending
+        if pending is None:
+            pending = self.pending
         seen: set[bytes] = set()
         for change_hash, change in pending.items():  # the usual case: already in causal order
             for dep in change.info.deps:
@@ -597,15 +672,14 @@ class StoredDoc:
         return ready
 
     def plan(self, changes: Sequence[SignedChange]) -> list[SignedChange]:
-        """The changes (new and buffered) that would be applied, in order, if `changes` were added."""
-        saved = dict(self.pending)
-        try:
-            for change in changes:
-                if change.info.hash not in self.known:
-                    self.pending.setdefault(change.info.hash, change)
-            return self._ready_in_causal_order()
-        finally:
-            self.pending = saved
+        """The changes (new and buffered) that would be applied, in order, if `changes` were added.
+
+        A question only: the buffer is read, never changed (another thread may be reading it)."""
+        would_wait = dict(self.pending)
+        for change in changes:
+            if change.info.hash not in self.known:
+                would_wait.setdefault(change.info.hash, change)
+        return self._ready_in_causal_order(would_wait)
 
     def drop_pending(self, hashes: Sequence[bytes]) -> list[bytes]:
         """Forget buffered changes and those waiting on them, on disk too (the snapshot is rewritten
@@ -620,15 +694,30 @@ class StoredDoc:
                 self._write_snapshot()
         return sorted(doomed)
 
-    def add_verified(self, changes: Sequence[SignedChange], prepared: CrdtDoc | None = None) -> AddResult:
+    def add_verified(
+        self,
+        changes: Sequence[SignedChange],
+        prepared: CrdtDoc | None = None,
+        *,
+        checked_at: int | None = None,
+        sync: bool = True,
+    ) -> AddResult:
         """Store and apply changes that were authenticated and authorised by the caller.
 
+        `checked_at`: the `revision` they were checked at; if the document changed since (another
+        thread or process wrote), `Moved` is raised with nothing written, and the caller checks again.
         `prepared`, when given, is a fork on which exactly `plan(changes)` was applied (project
-        authorisation does that); it replaces the document instead of applying twice.
+        authorisation does that) at `checked_at`; it replaces the document instead of applying twice.
+        With `sync` False the log is not fsynced yet: the caller calls `sync()` (`Repository.flush`)
+        before it tells anyone the changes are stored.
         """
         with self.locked():
-            if self._catch_up(repair=False):
+            if self._catch_up(repair=False) and checked_at is None:
                 prepared = None  # another process wrote meanwhile: apply onto the current state instead
+            if checked_at is not None and checked_at != self.revision:
+                raise Moved(f"document {self.doc_id} changed while a batch for it was checked")
+            if prepared is not None and checked_at is None:
+                raise ValueError("a prepared document is only stored at the revision it was made at")
             fresh = [c for c in changes if c.info.hash not in self.known and c.info.hash not in self.pending]
             if not fresh:
                 return AddResult(duplicate=len(changes))
@@ -637,20 +726,43 @@ class StoredDoc:
             except (CrdtPanic, CrdtError):
                 self._load_locked()  # applying is not atomic: start again from what is on disk
                 raise
-            now = self.clock()
-            try:
-                self._log_offset = log.append(
-                    self.log_path, _records(fresh, now), max_record=self.limits.max_record
-                )
-            except OSError as exc:
-                self._load_locked()
-                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            self._append(fresh, sync=sync)
             self.records_since_snapshot += len(fresh)
             result.duplicate += len(changes) - len(fresh)
         if result.applied:
             self._notify(result.applied)
-        self.maybe_compact(deferred=True)
+        if sync:
+            self.maybe_compact(deferred=True)
         return result
+
+    def _append(self, changes: Sequence[SignedChange], *, sync: bool = True) -> None:
+        """Write changes to the log (caller holds the lock); on failure the document is read again."""
+        now = self.clock()
+        try:
+            self._log_offset = log.append(
+                self.log_path,
+                _records(changes, now),
+                max_record=self.limits.max_record,
+                sync=sync,
+            )
+        except OSError as exc:
+            self._load_locked()
+            raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+        if not sync and not self.unsynced:
+            self.unsynced = True
+            if self.on_unsynced is not None:
+                self.on_unsynced(self)
+
+    def sync(self) -> None:
+        """Make durable what `add_verified(..., sync=False)` wrote, and compact if the log is far over (the
+        node's maintenance compacts the rest, `Repository.compact_due`)."""
+        if self.unsynced:
+            self.unsynced = False
+            try:
+                log.sync_file(self.log_path)
+            except OSError as exc:
+                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+        self.maybe_compact(deferred=True)
 
     def local_change(
         self, sign: Callable[[bytes], bytes], edit: Callable[[Writer], object]
@@ -667,14 +779,9 @@ class StoredDoc:
                 return None
             size = self._check_own_change(info)
             signed = SignedChange(info, sign(info.hash))
-            try:
-                self._log_offset = log.append(
-                    self.log_path, [_record(signed, self.clock())], max_record=self.limits.max_record
-                )
-            except OSError as exc:
-                self._load_locked()
-                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            self._append([signed])
             self.known[info.hash] = signed.signature
+            self.revision = next(_REVISIONS)
             if self._known_bytes is not None:
                 self._known_bytes += size
             self.records_since_snapshot += 1
@@ -834,8 +941,12 @@ class Repository:
         self.clock = clock
         self.docs_dir = home / "docs"
         self._open: OrderedDict[str, StoredDoc] = OrderedDict()  # least recently used first
-        # The node's sync thread and the app's store thread may open documents at the same time.
+        # The node's sync thread and the app's store thread may open and write documents at the same
+        # time: one lock per document id, alive while anything (an open document, a writer) holds it.
+        # `_opening` guards the maps below and is never held while waiting for a document's lock.
         self._opening = threading.RLock()
+        self._locks: weakref.WeakValueDictionary[str, DocLock] = weakref.WeakValueDictionary()
+        self._unsynced: dict[str, StoredDoc] = {}  # written without fsync, waiting for `flush`
         # Called with each document once it is loaded, to build what is derived from it (indexes).
         self.on_open: list[Callable[[StoredDoc], None]] = []
         # Of documents not in memory: their listeners (given back when reopened), and what was last read
@@ -851,6 +962,35 @@ class Repository:
     def exists(self, doc_id: str) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id / "log").exists()
 
+    def _note_unsynced(self, stored: StoredDoc) -> None:
+        with self._opening:
+            self._unsynced[stored.doc_id] = stored
+
+    def flush(self) -> None:
+        """Make durable every batch stored without fsync (`add_verified(..., sync=False)`): one fsync a
+        document however many batches it took. The node calls it before it answers the peers."""
+        with self._opening:
+            due, self._unsynced = self._unsynced, {}
+        for stored in due.values():
+            with stored.writing():
+                stored.sync()
+
+    def lock_of(self, doc_id: str) -> DocLock:
+        """The lock every writer of `doc_id` in this process holds (see `writing`)."""
+        with self._opening:
+            lock = self._locks.get(doc_id)
+            if lock is None:
+                lock = self._locks[doc_id] = DocLock()
+            return lock
+
+    @contextmanager
+    def writing(self, doc_id: str) -> Iterator[None]:
+        """Hold `doc_id` against the other threads of this process, held or not yet (reentrant): its
+        batches are checked and stored under it (`sync.auth.accept_batch`), local changes made. The
+        cache never closes a document meanwhile."""
+        with self.lock_of(doc_id).held():
+            yield
+
     def open(self, doc_id: str, *, create: bool = False) -> StoredDoc:
         doc_kind(doc_id)
         stored = self._open.get(doc_id)
@@ -858,10 +998,11 @@ class Repository:
             with suppress(KeyError):  # closed by another thread meanwhile: this copy is still correct
                 self._open.move_to_end(doc_id)
             return stored
-        with self._opening:
-            return self._open_locked(doc_id, create)
+        lock = self.lock_of(doc_id)
+        with lock.held():  # never under `_opening`: a writer holding this lock may open it
+            return self._open_locked(doc_id, create, lock)
 
-    def _open_locked(self, doc_id: str, create: bool) -> StoredDoc:
+    def _open_locked(self, doc_id: str, create: bool, lock: DocLock) -> StoredDoc:
         stored = self._open.get(doc_id)
         if stored is not None:
             return stored
@@ -871,20 +1012,25 @@ class Repository:
                 raise StoreError(f"no document {doc_id} in this store")
             private_dir(folder)
             fsync_dir(folder.parent)
-        stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock)
-        kept = self._listeners_of.pop(doc_id, None)
+        stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock, lock)
+        stored.on_unsynced = self._note_unsynced
+        with self._opening:
+            kept = self._listeners_of.pop(doc_id, None)
         if kept is not None:
             stored._listeners = kept  # the very list: a closed copy still written to notifies them too
         try:
             stored.load()
         except BaseException:
             if kept is not None:
-                self._listeners_of[doc_id] = kept
+                with self._opening:
+                    self._listeners_of[doc_id] = kept
             raise
-        self._open[doc_id] = stored
+        with self._opening:
+            self._open[doc_id] = stored
         for hook in self.on_open:
             hook(stored)
-        self._close_least_used()
+        with self._opening:
+            self._close_least_used()
         return stored
 
     def _close_least_used(self) -> None:
@@ -909,11 +1055,11 @@ class Repository:
 
     def reload(self, doc_id: str) -> StoredDoc:
         """Drop the in-memory document (e.g. after an automerge panic) and read it again from disk."""
-        with self._opening:
+        with self.writing(doc_id), self._opening:
             stale = self._open.pop(doc_id, None)
             if stale is not None and stale._listeners:
                 self._listeners_of[doc_id] = stale._listeners
-            return self.open(doc_id)
+        return self.open(doc_id)
 
     def compact_due(self) -> list[str]:
         """Compact every open document whose log is due (a peer's batch leaves it); their ids. One that

@@ -28,15 +28,16 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
-from reliance import settings
+from reliance.app import settings
+from reliance.app.workspace import Workspace
 from reliance.display import InertFormatter, clean
 from reliance.errors import IdentityError, RelianceError
 from reliance.fsutil import open_private, private_dir
 from reliance.i18n import other_lang, resolve_lang, t, tn
 from reliance.identity import has_identity, key_is_encrypted
-from reliance.sync import events as ev
-from reliance.tui.base import RelianceScreen
-from reliance.tui.data import (
+from reliance.net import events as ev
+from reliance.tui.common.base import RelianceScreen
+from reliance.tui.common.data import (
     AppData,
     FeedEntry,
     ParticipantView,
@@ -49,11 +50,10 @@ from reliance.tui.data import (
     save_cache,
     save_follows,
 )
-from reliance.tui.home import HomeScreen
+from reliance.tui.common.widgets import NAV, localize_bindings, spawn
+from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import NodeFactory, NodeLike, default_node_factory
-from reliance.tui.welcome import BootScreen, UnlockScreen, WelcomeScreen
-from reliance.tui.widgets import NAV, localize_bindings, spawn
-from reliance.workspace import Workspace
+from reliance.tui.welcome.screen import BootScreen, UnlockScreen, WelcomeScreen
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +91,12 @@ class RelianceApp(App[None]):
     TITLE = "reliance"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "home": HomeScreen,
-        "code": lazy_screen("reliance.tui.code", "CodeScreen"),
-        "catalogue": lazy_screen("reliance.tui.catalogue", "CatalogueScreen"),
-        "programme": lazy_screen("reliance.tui.programme", "ProgrammeScreen"),
-        "projects": lazy_screen("reliance.tui.projects", "ProjectsScreen"),
-        "peers": lazy_screen("reliance.tui.peers", "PeersScreen"),
-        "settings": lazy_screen("reliance.tui.prefs", "SettingsScreen"),
+        "code": lazy_screen("reliance.tui.code.screen", "CodeScreen"),
+        "catalogue": lazy_screen("reliance.tui.catalogue.screen", "CatalogueScreen"),
+        "programme": lazy_screen("reliance.tui.programme.screen", "ProgrammeScreen"),
+        "projects": lazy_screen("reliance.tui.projects.screen", "ProjectsScreen"),
+        "peers": lazy_screen("reliance.tui.peers.screen", "PeersScreen"),
+        "settings": lazy_screen("reliance.tui.prefs.screen", "SettingsScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "key.quit", priority=True),
@@ -301,7 +301,7 @@ class RelianceApp(App[None]):
         )
 
     def report(self, exc: BaseException) -> None:
-        from reliance.sync.bundle import BundleInterrupted, BundleRefused  # loaded by then: no cost
+        from reliance.replication.bundle import BundleInterrupted, BundleRefused  # loaded by then: no cost
 
         if isinstance(exc, BundleRefused | BundleInterrupted):
             message = exc.message(self.lang)
@@ -449,7 +449,7 @@ class RelianceApp(App[None]):
             refresh_item()
         for entry in entries:
             if entry.kind == "answer":  # rejections are announced when the node reports them
-                from reliance.tui.render import feed_text
+                from reliance.tui.common.render import feed_text
 
                 self.notify(feed_text(entry, self.lang).plain, timeout=6)
         if doc_ids:
@@ -576,7 +576,7 @@ class RelianceApp(App[None]):
         if self.node is not None:
             await self.node.add_address(host, port)
             return
-        from reliance.sync.node import remember_typed_address  # the node module loads after the first frame
+        from reliance.net.node import remember_typed_address  # the node module loads after the first frame
 
         await self.io(remember_typed_address, self.home, host, port)
 
@@ -659,14 +659,14 @@ class RelianceApp(App[None]):
         if item is None:
             self.notify(self.t("error.no_item"), severity="warning")
             return
-        from reliance.tui.actions import ItemDetailsDialog
+        from reliance.tui.common.actions import ItemDetailsDialog
 
         self.push_screen(ItemDetailsDialog(item))
 
     def open_code(self, doc_id: str) -> None:
         async def go() -> None:
             await self.switch_mode("code")
-            from reliance.tui.code import CodeScreen
+            from reliance.tui.code.screen import CodeScreen
 
             screen = self.screen
             if isinstance(screen, CodeScreen):
@@ -677,7 +677,7 @@ class RelianceApp(App[None]):
     def open_project(self, project_id: str) -> None:
         async def go() -> None:
             await self.switch_mode("projects")
-            from reliance.tui.projects import ProjectsScreen
+            from reliance.tui.projects.screen import ProjectsScreen
 
             screen = self.screen
             if isinstance(screen, ProjectsScreen):

@@ -1,7 +1,7 @@
 """What the app needs from a network node, and how it gets one.
 
 The app never imports the node directly: it receives a factory, so it runs offline (no node), with the
-real `reliance.sync.node.Node`, or with a fake in tests. Everything a node reports arrives through
+real `reliance.net.node.Node`, or with a fake in tests. Everything a node reports arrives through
 `subscribe`, in the event loop the app runs in.
 """
 
@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from reliance.sync.events import NodeEvent, PeerInfo
+from reliance.net.events import NodeEvent, PeerInfo
 
 if TYPE_CHECKING:
-    from reliance.sync.doctor import Finding
-    from reliance.workspace import Workspace
+    from reliance.app.workspace import Workspace
+    from reliance.net.doctor import Finding
 
 
 @runtime_checkable
 class NodeLike(Protocol):
-    """The surface of `reliance.sync.node.Node` that the app uses, and nothing more."""
+    """The surface of `reliance.net.node.Node` that the app uses, and nothing more."""
 
     @property
     def listen_address(self) -> tuple[str, int] | None: ...
@@ -55,7 +55,7 @@ def default_node_factory(workspace: Workspace) -> NodeLike | None:
     """The node of this home: the running owner's (`reliance serve`) through the local API when there is
     one; else a real node owned by the app, with this home's port and mDNS settings and the RELIANCE_*
     tuning `serve` reads, serving the local API to the CLI."""
-    from reliance import settings
+    from reliance.app import settings
     from reliance.localapi.ownership import current_owner
 
     if current_owner(workspace.home) is not None:
@@ -63,7 +63,7 @@ def default_node_factory(workspace: Workspace) -> NodeLike | None:
 
         return RemoteNode(workspace.home, workspace.repo.limits)
     from reliance.localapi.owner import Owner
-    from reliance.sync.node import Node, NodeConfig, config_from_env
+    from reliance.net.node import Node, NodeConfig, config_from_env
 
     config = settings.load_config(workspace.home)
     node = Node(workspace, config_from_env(NodeConfig(port=config["port"], mdns=config["mdns"])))

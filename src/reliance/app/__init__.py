@@ -1,0 +1,1 @@
+"""One home: its documents, projects, settings and drafts; what every face calls."""

@@ -1,0 +1,360 @@
+"""The library API: one participant's home, identity and documents.
+
+The CLI, the Textual app and the node all go through this class; it holds no UI and no network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reliance.app.drafts import DraftStore, is_published
+from reliance.app.home import tighten_home
+from reliance.automerge.crdt import Writer
+from reliance.doc import participant
+from reliance.errors import (
+    DocumentError,
+    IdentityError,
+    ModelError,
+    OwnDocumentMissing,
+    RelianceError,
+)
+from reliance.identity import (
+    CONTROL_IN_NAME,
+    Identity,
+    create_identity,
+    has_control_characters,
+    has_identity,
+    load_identity,
+    set_profile_name,
+)
+from reliance.limits import Limits
+from reliance.model import search
+from reliance.model.catalogue import (
+    Answer,
+    Item,
+    ItemKind,
+    Status,
+    check_encodable,
+    new_id,
+    now_iso,
+    parse_answer_kind,
+    validate_answer_message,
+)
+from reliance.model.codesocial import section_id, validate_section_text
+from reliance.replication import authority
+from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
+
+if TYPE_CHECKING:
+    from reliance.replication.bundle_journal import ImportNotice
+
+logger = logging.getLogger(__name__)
+
+OnUnreadable = Callable[[str, RelianceError], None]
+"""Told of each document left out because it cannot be read: (its id, why)."""
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    kinds: tuple[ItemKind, ...] = ()
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+    statuses: tuple[Status, ...] = ()
+    text: str = ""
+
+    def matches(self, item: Item, author_name: str = "") -> bool:
+        """Whether `item` passes; the text is searched whatever the case and accents, in the title, text,
+        place, tags and `author_name`."""
+        if self.kinds and item.kind not in self.kinds:
+            return False
+        if self.tags and not set(self.tags) & set(item.tags):
+            return False
+        if self.author and item.author != self.author:
+            return False
+        if self.statuses and item.status not in self.statuses:
+            return False
+        return not self.text or search.matches(item, self.text, author_name)
+
+
+class Workspace:
+    def __init__(self, home: Path, identity: Identity, limits: Limits | None = None) -> None:
+        """`limits`: those of the home (config.json, environment) unless given."""
+        from reliance.app.settings import load_limits
+
+        self.home = home
+        self.identity = identity
+        tighten_home(home)  # homes written by older versions were world-readable
+        self.repo = Repository(home, identity.public_key, limits=limits or load_limits(home))
+        self.repo.on_open.append(authority.warm)
+        self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
+        self.notices: list[ImportNotice] = self._complete_interrupted_import()
+
+    # -- opening -------------------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, home: Path, name: str, passphrase: bytes | None = None) -> Workspace:
+        identity = create_identity(home, name, passphrase)
+        workspace = cls(home, identity)
+        workspace.start_my_document()
+        return workspace
+
+    @classmethod
+    def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
+        if not has_identity(home):
+            raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+        workspace = cls(home, load_identity(home, passphrase))
+        workspace.move_drafts_out()
+        return workspace
+
+    def _complete_interrupted_import(self) -> list[ImportNotice]:
+        """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is
+        returned for the face to show. Never stops the home from opening."""
+        from reliance.app import settings
+        from reliance.replication.bundle_journal import ImportNotice, complete_interrupted
+
+        try:
+            blocked = settings.blocked_keys(self.home)
+        except RelianceError as exc:
+            return [ImportNotice("retry", "blocks.json", "", reason=str(exc))]
+        try:
+            return complete_interrupted(self.repo, blocked)
+        except Exception as exc:  # the journal stays for the next open; the home opens all the same
+            logger.exception("completing an interrupted bundle import failed")
+            return [ImportNotice("retry", "bundle-import.journal", "", reason=f"{type(exc).__name__}: {exc}")]
+
+    @property
+    def peer_id(self) -> str:
+        return self.identity.peer_id
+
+    def my_doc(self) -> StoredDoc:
+        """Our participant document, to write to.
+
+        `create` wrote its first change; a home holding the identity without that document was restored
+        from a saved identity. Writing there would start a second history under the same key, which
+        Automerge and every peer holding the first one refuse for ever: the document must come back first.
+        """
+        doc = self._my_doc_if_held()
+        if doc is None:
+            raise OwnDocumentMissing(
+                "your own document is not in this home (restored identity?): get it back first with "
+                "'reliance serve', 'reliance sync HOST:PORT' or 'reliance bundle import FILE'; "
+                "writing now would start a second history that your peers refuse (if nobody has it any "
+                "more: 'reliance init --new-history')"
+            )
+        return doc
+
+    def start_my_document(self) -> StoredDoc:
+        """Write the first change of our participant document: at `create`, or again on request when it is
+        lost everywhere. Refused while it is here (that would be a second history)."""
+        doc = self.repo.open(self.peer_id, create=True)
+        if doc.known:
+            raise DocumentError("your document is here: there is nothing to start again")
+        self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
+        return doc
+
+    def move_drafts_out(self) -> list[str]:
+        """Earlier versions kept drafts in the participant document, which is replicated: move them to the
+        drafts file and delete them from the document (copies already sent cannot be recalled, and the
+        document's history keeps their text). Returns the ids moved."""
+        doc = self._my_doc_if_held()
+        if doc is None:
+            return []
+        ids = participant.draft_ids(doc.crdt)
+        if not ids:
+            return []
+        found = [participant.read_item(doc.crdt, item_id, self.peer_id) for item_id in ids]
+        self.drafts.put_many([item for item in found if item is not None])  # kept before it is deleted
+
+        def delete(writer: Writer) -> None:
+            for item_id in ids:
+                participant.delete_item(writer, item_id)
+
+        self._write(doc, delete)
+        return ids
+
+    def _my_doc_if_held(self) -> StoredDoc | None:
+        if not self.repo.exists(self.peer_id):
+            return None
+        doc = self.repo.open(self.peer_id)
+        return doc if doc.known else None
+
+    def _write(self, doc: StoredDoc, edit: Callable[[Writer], object]) -> bool:
+        return doc.local_change(self.identity.sign, edit) is not None
+
+    # -- documents -----------------------------------------------------------------------------------------
+    def participant_docs(self, on_unreadable: OnUnreadable | None = None) -> list[StoredDoc]:
+        """Every participant document held. Another's that cannot be read is left out (and reported to
+        `on_unreadable` when given); our own unreadable is an error, never shown as empty."""
+        docs = []
+        for doc_id in self.repo.doc_ids():
+            if doc_kind(doc_id) == DocKind.PARTICIPANT:
+                try:
+                    docs.append(self.repo.open(doc_id))
+                except RelianceError as exc:
+                    if doc_id == self.peer_id:
+                        raise
+                    if on_unreadable is not None:
+                        on_unreadable(doc_id, exc)
+        return docs
+
+    def participant_name(self, peer_id: str, on_unreadable: OnUnreadable | None = None) -> str:
+        """The name a participant gives themself; "" when their document is not held or cannot be read
+        (reported to `on_unreadable` when given): a name never stops what shows it."""
+        if not self.repo.exists(peer_id):
+            return ""
+        try:
+            return participant.name(self.repo.open(peer_id).crdt)
+        except RelianceError as exc:
+            if on_unreadable is not None:
+                on_unreadable(peer_id, exc)
+            return ""
+
+    # -- social code ---------------------------------------------------------------------------------------
+    def code(self, doc_id: str | None = None, heads: Sequence[bytes] | None = None) -> dict[str, str]:
+        doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
+        return participant.read_code(doc.crdt, heads) if doc is not None else {}
+
+    def set_code(self, section: str, text: str) -> bool:
+        sid = section_id(section)
+        text = validate_section_text(text)
+        doc = self.my_doc()
+        before = doc.heads()
+        return self._write(doc, lambda w: participant.set_section(w, sid, text, self.peer_id, before))
+
+    def history(self, doc_id: str | None = None) -> list[participant.Amendment]:
+        doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
+        return participant.read_history(doc.crdt) if doc is not None else []
+
+    # -- catalogue -----------------------------------------------------------------------------------------
+    def add_item(self, draft: Item) -> Item:
+        """A new item: published (written to the participant document, so sent to peers) when its status
+        is published or matched; otherwise kept in the drafts file, on this device only."""
+        stamp = now_iso()
+        item = replace(draft, id=new_id(), author=self.peer_id, created=stamp, updated=stamp).validated()
+        if is_published(item.status):
+            self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
+        else:
+            self.my_doc()  # the same refusal as a published item when the document is not here
+            self.drafts.put(item)
+        return item
+
+    def my_item(self, item_id: str) -> Item:
+        item = participant.read_item(self.my_doc().crdt, item_id, self.peer_id)
+        if item is None:
+            item = self.drafts.get(item_id)
+        if item is None:
+            if self.find_item(item_id) is not None:
+                raise ModelError(f"item {item_id} belongs to someone else; only its author can change it")
+            raise ModelError(f"no item {item_id}")
+        return item
+
+    def is_draft(self, item_id: str) -> bool:
+        """Whether `item_id` is one of our items that was never published (it lives in the drafts file)."""
+        doc = self._my_doc_if_held()
+        in_document = doc is not None and participant.read_item(doc.crdt, item_id, self.peer_id) is not None
+        return not in_document and self.drafts.get(item_id) is not None
+
+    def update_item(self, item_id: str, **changes: object) -> Item:
+        current = self.my_item(item_id)
+        updated = replace(current, **changes, updated=now_iso()).validated()  # type: ignore[arg-type]
+        if updated == replace(current, updated=updated.updated):
+            return current
+        if self.is_draft(item_id):
+            if is_published(updated.status):  # published now: it leaves the device from here on
+                self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=True))
+                self.drafts.remove(item_id)
+            else:
+                self.drafts.put(updated)
+            return updated
+        if updated.status is Status.DRAFT:
+            raise ModelError(
+                f"item {item_id} is already published: it cannot become a draft again (archive it instead)"
+            )
+        self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=False))
+        return updated
+
+    def archive_item(self, item_id: str) -> Item:
+        return self.update_item(item_id, status=Status.ARCHIVED)
+
+    def items(
+        self,
+        item_filter: ItemFilter | None = None,
+        *,
+        drafts: bool = True,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> list[Item]:
+        """Every item held, and (unless `drafts` is False) our own items never published. The items of a
+        participant document that cannot be read are left out (see `participant_docs`)."""
+        chosen = item_filter or ItemFilter()
+        found: list[Item] = []
+        for doc in self.participant_docs(on_unreadable):
+            name = participant.name(doc.crdt) if chosen.text else ""  # the text searches it too
+            found.extend(
+                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item, name)
+            )
+        if drafts:
+            mine = {item.id for item in found if item.author == self.peer_id}
+            name = self.identity.name if chosen.text else ""
+            found.extend(i for i in self.drafts.items() if i.id not in mine and chosen.matches(i, name))
+        found.sort(key=lambda i: (i.created, i.id), reverse=True)
+        return found
+
+    def find_item(self, item_id: str) -> Item | None:
+        for doc in self.participant_docs():
+            item = participant.read_item(doc.crdt, item_id, doc.doc_id)
+            if item is not None:
+                return replace(item, answers=tuple(self.answers_to(item_id)))
+        return self.drafts.get(item_id)
+
+    def answer(self, item_id: str, kind: str, message: str = "") -> Answer:
+        item = self.find_item(item_id)
+        if item is None:
+            raise ModelError(f"no item {item_id}")
+        if self.is_draft(item_id):
+            raise ModelError(f"item {item_id} is your draft: nobody else sees it (publish it first)")
+        answer = Answer(
+            id=new_id(),
+            item_id=item_id,
+            item_author=item.author,
+            kind=parse_answer_kind(kind),
+            message=validate_answer_message(message),
+            author=self.peer_id,
+            created=now_iso(),
+        )
+        self._write(self.my_doc(), lambda w: participant.write_answer(w, answer))
+        return answer
+
+    def answers_to(self, item_id: str) -> list[Answer]:
+        out: list[Answer] = []
+        for doc in self.participant_docs():
+            out.extend(a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_id == item_id)
+        return sorted(out, key=lambda a: (a.created, a.id))
+
+    def answers_to_me(self) -> list[Answer]:
+        out: list[Answer] = []
+        for doc in self.participant_docs():
+            out.extend(
+                a for a in participant.read_answers(doc.crdt, doc.doc_id) if a.item_author == self.peer_id
+            )
+        return sorted(out, key=lambda a: (a.created, a.id))
+
+    def rename(self, name: str) -> None:
+        name = name.strip()
+        if not name or len(name) > 80:
+            raise ModelError("a name has 1 to 80 characters")
+        if has_control_characters(name):
+            raise ModelError(CONTROL_IN_NAME)
+        check_encodable(name, "the name")
+        self._write(self.my_doc(), lambda w: participant.set_name(w, name))
+        # `whoami` and a later `init --new-history` read the name from the profile
+        set_profile_name(self.home, name)
+        self.identity = replace(self.identity, name=name)
+
+
+def ensure_known_doc(workspace: Workspace, doc_ids: Iterable[str]) -> list[str]:
+    missing = [d for d in doc_ids if not workspace.repo.exists(d)]
+    if missing:
+        raise DocumentError(f"unknown document: {missing[0]}")
+    return list(doc_ids)

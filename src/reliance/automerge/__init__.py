@@ -1,0 +1,1 @@
+"""Automerge: the binding's wrapper and readers of its formats. Imports no reliance layer."""

@@ -1,0 +1,1 @@
+"""The `reliance` command line (entry point: `reliance.cli.main:main`)."""

@@ -1,0 +1,1 @@
+"""The network: Noise transport, mDNS discovery, diagnosis, and the node that wires them."""

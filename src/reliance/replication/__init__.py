@@ -1,0 +1,1 @@
+"""The replication core, sans-IO: sessions, the rules on changes, quotas, bundles."""

@@ -1,0 +1,823 @@
+"""Who may do what in a project: the effective state, a deterministic function of its changes.
+
+Automerge merges every change it is given, whatever order they arrive in. A steward's removal may thus
+arrive after the removed member's concurrent changes were applied: refusing at the door is not enough.
+What counts is computed here from the changes and their causal graph (docs/sync-protocol.md, "Strong
+removal"):
+
+- membership is a set of *events* (a change that sets a member's role, or removes them), kept with the
+  change that made them; a member's role at some point of history is the lowest role among the latest
+  valid events about them there;
+- a *revocation* is an event that takes a right away: a removal (every right) or a role set to "member"
+  (the steward's rights). It voids what its target signed concurrently with it (neither before nor after
+  it) that needs the lost right: their ledger entries, acknowledgements and membership, policy, limit,
+  distribution and meta changes count nowhere. They stay in the document, shown as not counted;
+- a change counts if it is not voided and its author held the right it needs in the valid state at its
+  own dependencies; so what a puppet added by a voided change signs counts nowhere either;
+- two stewards who remove (or demote) each other concurrently are both removed: neither removal voids
+  the other. A removal can only be voided by a concurrent revocation whose author already held the
+  steward's role in the history both share: authority granted concurrently cannot win the dispute.
+  Remaining undecidable cycles (three stewards removing each other in a ring) count for nothing.
+
+`ProjectIndex` holds the graph (`causal.CausalGraph`), which changes touch membership and the other
+steward-only parts, and memoised answers; it grows with the document and is built once per opened
+document. The door asks it for an author's role at a change's dependencies; readers ask it for the
+effective members, and for the records and settings that do not count.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from reliance.automerge import ops
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Effect, ObjId
+from reliance.automerge.ops import ObjKey
+from reliance.doc import project
+from reliance.errors import PeerIdError
+from reliance.i18n import t
+from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.replication.causal import CausalGraph
+
+if TYPE_CHECKING:
+    from reliance.store.repository import StoredDoc
+
+RANK: dict[str | None, int] = {None: 0, "member": 1, "steward": 2}
+_UNSET = object()
+_MAX_OPEN = 8  # undecided events about one member weighed one by one; beyond, the answer stays undecided
+MEMBER, STEWARD = 1, 2
+REGISTER_PARTS = tuple(k for k in project.STEWARD_KEYS if k not in ("members", "distributions"))
+RECORD_PARTS = ("ledger", "acks", "distributions")
+
+_peer_id = lru_cache(maxsize=4096)(encode_peer_id)
+
+
+@lru_cache(maxsize=4096)
+def _actor_of(peer: str) -> bytes | None:
+    try:
+        return decode_peer_id(peer)
+    except PeerIdError:
+        return None
+
+
+@dataclass(frozen=True)
+class Touches:
+    """What one change writes that only stewards may: the parts, the members whose entry or role it sets
+    (or removes), and the keys of the settings ("registers": policy, limits, meta…) it sets."""
+
+    parts: frozenset[str] = frozenset()
+    members: frozenset[str] = frozenset()
+    registers: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def need(self) -> int:
+        return STEWARD if self.parts else MEMBER
+
+
+NOTHING = Touches()
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a change counts for nothing: an `i18n` key ("removal.…"), whom it is about, which change."""
+
+    key: str
+    who: str = ""
+    change: str = ""
+
+    def text(self, lang: str = "en") -> str:
+        return t(self.key, lang, who=f"{self.who[:14]}…", change=self.change)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a change counts, and why not."""
+
+    counts: bool
+    reason: Reason | None = None
+
+
+@dataclass
+class _Labels:
+    """Which membership changes are valid, for one universe (a set of them closed under ancestry)."""
+
+    valid: dict[int, bool]
+    reasons: dict[int, Reason]
+    roles: dict[tuple[str, int], str | None] = field(default_factory=dict)
+
+
+class ProjectIndex:
+    """The causal graph of one project document with its membership events; see the module docstring."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.lock = threading.RLock()
+        self.graph = CausalGraph()
+        self.synced: tuple[bytes, ...] = ()  # heads of the stored document covered
+        self._masks: list[int] = []  # per position: bits of the membership changes in its past
+        self._mask_of_bit: list[int] = []
+        self._authority: list[int] = []  # positions of the changes with membership events; bit = index
+        self._bit: dict[int, int] = {}
+        self._events: dict[int, dict[str, str | None]] = {}
+        self._by_peer: dict[str, list[int]] = {}
+        self._revocations: dict[str, list[tuple[int, int]]] = {}  # target → (position, rank lost)
+        self._revokers: dict[int, set[str]] = {}  # position → peers it revokes
+        self._taking = 0  # bits of the membership changes that remove or demote someone (see `finish`)
+        self._touches: dict[int, Touches] = {}  # only for changes that touch steward-only parts
+        self._writers: dict[tuple[str, str], list[int]] = {}
+        self._places: dict[ObjKey, tuple[str, str | None]] = {}  # steward parts and the objects under them
+        self._place_counters: set[int] = set()  # their counters (never shrinks: only a quick filter)
+        self._place_journal: list[tuple[int, ObjKey]] = []
+        self._stewards_ever: set[str] = set()
+        self._labels: dict[int, _Labels] = {}
+        self._views: dict[tuple[bytes, ...], EffectiveView] = {}
+        self._interned: dict[int, int] = {}
+
+    # -- growing ---------------------------------------------------------------------------------------------
+
+    def checkpoint(self) -> tuple[int, int]:
+        return len(self.graph), len(self._authority)
+
+    def rollback(self, mark: tuple[int, int]) -> None:
+        """Forget the changes added since `mark` (a batch that was refused)."""
+        length, authority = mark
+        for position in range(len(self.graph) - 1, length - 1, -1):
+            touches = self._touches.pop(position, None)
+            if touches is not None:
+                for key in touches.registers:
+                    self._writers[key].remove(position)
+        while self._place_journal and self._place_journal[-1][0] >= length:
+            self._places.pop(self._place_journal.pop()[1], None)
+        if len(self._authority) > authority:
+            for position in self._authority[authority:]:
+                for peer, role in self._events.pop(position).items():
+                    self._by_peer[peer].remove(position)
+                    if RANK[role] < STEWARD:
+                        self._revocations[peer] = [r for r in self._revocations[peer] if r[0] != position]
+                self._revokers.pop(position, None)
+                self._bit.pop(position)
+            del self._authority[authority:]
+            del self._mask_of_bit[authority:]
+            self._taking &= (1 << authority) - 1
+            self._labels.clear()
+            self._views.clear()
+        del self._masks[length:]
+        self.graph.truncate(length)
+
+    def add(self, info: ChangeInfo, touches: Touches, doc: CrdtDoc) -> int:
+        """Record a change (its dependencies recorded before it) that `doc` holds; returns its position."""
+        if info.hash in self.graph:
+            return self.graph.position(info.hash)
+        position, _ = self.begin(info)
+        self.finish(position, info, touches, doc, bounded=False)  # stored already: judged when it came
+        return position
+
+    def begin(self, info: ChangeInfo) -> tuple[int, bool]:
+        """Record a new change, before knowing what it writes (then `finish` it, or roll back); returns its
+        position and whether it follows its author's previous change."""
+        position, last = self.graph.add_change(info.hash, info.deps, info.actor, info.seq)
+        masks = self._masks
+        deps = self.graph.deps_at(position)
+        if len(deps) == 1:
+            masks.append(masks[deps[0]])
+        else:
+            mask = 0
+            for dep in deps:
+                mask |= masks[dep]
+            masks.append(self._interned.setdefault(mask, mask))
+        return position, last == info.seq - 1
+
+    def role_before(self, position: int, peer: str) -> str | None:
+        """The peer's role in the state at the dependencies of the change at `position` (before `finish`)."""
+        if not self.graph.deps_at(position):
+            return None
+        mask = self._masks[position]
+        labels = self._labels.get(mask) or self.labels(mask)
+        found = labels.roles.get((peer, mask), _UNSET)
+        return self._role(peer, mask, labels) if found is _UNSET else found  # type: ignore[return-value]
+
+    def finish(
+        self, position: int, info: ChangeInfo, touches: Touches, doc: CrdtDoc, *, bounded: bool = True
+    ) -> None:
+        """Record what the change at `position` writes in steward-only parts. `bounded` (a change at the
+        door): a removal or demotion beyond `project_concurrent_revocations` concurrent ones is refused
+        (Rejected, before anything of it is recorded)."""
+        if touches.members:
+            events = {peer: project.role_of(doc, peer, [info.hash]) for peer in sorted(touches.members)}
+            taking = any(
+                role is None or (RANK[role] < STEWARD and peer in self._stewards_ever)
+                for peer, role in events.items()
+            )
+            if taking and bounded:
+                self._bound_revocations(position, info)
+            bit = len(self._authority)
+            self._authority.append(position)
+            self._bit[position] = bit
+            self._events[position] = events
+            mask = self._masks[position] | 1 << bit
+            revoked: set[str] = set()
+            for peer, role in events.items():
+                self._by_peer.setdefault(peer, []).append(position)
+                if RANK[role] < STEWARD:
+                    self._revocations.setdefault(peer, []).append((position, RANK[role] + 1))
+                    revoked.add(peer)
+                else:
+                    self._stewards_ever.add(peer)
+            if revoked:
+                self._revokers[position] = revoked
+            mask = self._interned.setdefault(mask, mask)
+            self._masks[position] = mask
+            self._mask_of_bit.append(mask)
+            if taking:
+                self._taking |= 1 << bit
+        if touches.parts:
+            self._touches[position] = touches
+            for key in touches.registers:
+                self._writers.setdefault(key, []).append(position)
+            self._note_places(doc, info, touches)
+
+    def _bound_revocations(self, position: int, info: ChangeInfo) -> None:
+        """Refuse a removal or demotion that would make more than `project_concurrent_revocations`
+        concurrent ones: weighing them against each other costs more than linear time in their number."""
+        most = self.limits.project_concurrent_revocations
+        concurrent = (self._taking & ~self._masks[position]).bit_count()  # none follows a newcomer
+        if concurrent + 1 > most:
+            from reliance.replication.auth import Rejected  # auth imports this module
+
+            raise Rejected(
+                f"change {info.hash.hex()[:12]} by {_peer_id(info.actor)[:14]}… removes or demotes a member "
+                f"concurrently with {concurrent} other removals or demotions; a project takes at most "
+                f"{most} at once (project_concurrent_revocations)",
+                info.hash,
+            )
+
+    def _note_places(self, doc: CrdtDoc, info: ChangeInfo, touches: Touches) -> None:
+        """Remember the objects under steward-only parts as of this change, to classify later changes."""
+        at = [info.hash]
+        position = self.graph.position(info.hash)
+        if not info.deps:
+            for key in project.ROOT_KEYS:
+                self._place(position, doc.child(ROOT_ID, key, at), (key, None))
+        for part in touches.parts:
+            container = doc.child(ROOT_ID, part, at)
+            if container is None:
+                continue
+            if part == "members":
+                keys: Iterable[str] = touches.members
+            elif part in REGISTER_PARTS:
+                keys = {key for top, key in touches.registers if top == part}
+            else:
+                keys = doc.keys(container, at)
+            for key in keys:
+                self._place(position, doc.child(container, key, at), (part, key))
+
+    def _place(self, position: int, obj: ObjId | None, place: tuple[str, str | None]) -> None:
+        ident = ops.obj_key(obj) if obj is not None else None
+        if ident is not None and ident not in self._places and place[0] in project.STEWARD_KEYS:
+            self._places[ident] = place
+            self._place_counters.add(ident[0])
+            self._place_journal.append((position, ident))
+
+    # -- classifying stored changes --------------------------------------------------------------------------
+
+    def classify(self, doc: CrdtDoc, info: ChangeInfo) -> Touches:
+        """What a stored change writes in steward-only parts (`doc` holds it and its past)."""
+        if not info.deps:
+            return genesis_touches(doc, info.hash)
+        if _peer_id(info.actor) not in self._stewards_ever:
+            return NOTHING  # nobody else may write there: the door refused it, or it is our own mistake
+        counters = ops.object_counters(info)
+        if counters is not None and None not in counters and counters.isdisjoint(self._place_counters):
+            return NOTHING  # none of its operations acts on the containers or objects of those parts
+        decoded = ops.change_ops(info)
+        if decoded is None:
+            return touches_from_effects(doc.effects(list(info.deps), [info.hash]))
+        start_op, operations = decoded
+        parts: set[str] = set()
+        members: set[str] = set()
+        registers: set[tuple[str, str]] = set()
+        made: dict[ObjKey, tuple[str, str | None]] = {}
+        for index, op in enumerate(operations):
+            if op.obj is None:
+                return touches_from_effects(doc.effects(list(info.deps), [info.hash]))
+            place = self._places.get(op.obj) or made.get(op.obj)
+            if place is None or place[0] not in project.STEWARD_KEYS:
+                continue
+            part, record = place
+            parts.add(part)
+            if record is None and op.key is not None:
+                if part == "members":
+                    members.add(op.key)
+                elif part in REGISTER_PARTS:
+                    registers.add((part, op.key))
+            elif record is not None and part == "members" and op.key == "role":
+                members.add(record)
+            if op.action in ops.MAKES:
+                made[(start_op + index, info.actor)] = (part, op.key if record is None else record)
+        return Touches(frozenset(parts), frozenset(members), frozenset(registers))
+
+    def sync(self, stored: StoredDoc) -> None:
+        """Take in the stored document's changes not recorded yet."""
+        heads = stored.heads()
+        graph = self.graph
+        if all(h in graph for h in heads):
+            self.synced = tuple(heads)
+            return
+        base = [h for h in self.synced if stored.has(h)]
+        for info in stored.crdt.changes_since(base):
+            if info.hash not in graph:
+                self.add(info, self.classify(stored.crdt, info), stored.crdt)
+        self.synced = tuple(heads)
+
+    # -- roles -----------------------------------------------------------------------------------------------
+
+    def mask_of(self, heads: Iterable[bytes]) -> int:
+        """The membership changes in the past of `heads` (all known to the index), as bits."""
+        mask = 0
+        graph, masks = self.graph, self._masks
+        for h in heads:
+            mask |= masks[graph.position(h)]
+        return mask
+
+    def role_at(self, peer: str, deps: Sequence[bytes]) -> str | None:
+        """The peer's role in the state at `deps`, judged from that history alone (as the door does)."""
+        if not deps:
+            return None
+        mask = self.mask_of(deps)
+        return self._role(peer, mask, self.labels(mask))
+
+    def labels(self, universe: int) -> _Labels:
+        found = self._labels.get(universe)
+        if found is None:
+            found = self._decide(universe)
+            if len(self._labels) > 256:
+                self._labels.clear()
+            self._labels[universe] = found
+        return found
+
+    def _role(self, peer: str, mask: int, labels: _Labels) -> str | None:
+        key = (peer, mask)
+        if key in labels.roles:
+            return labels.roles[key]
+        sure = [p for p in self._by_peer.get(peer, ()) if mask >> self._bit[p] & 1 and labels.valid.get(p)]
+        role = self._merge(peer, sure)
+        labels.roles[key] = role
+        return role
+
+    def _holds(self, peer: str, mask: int, need: int, state: Mapping[int, bool | None]) -> bool | None:
+        """Whether the peer holds a role of rank `need` from the events in `mask`: for every way the
+        undecided events may turn out (True), for none (False), or it depends (None)."""
+        sure: list[int] = []
+        open_: list[int] = []
+        for position in self._by_peer.get(peer, ()):
+            if not mask >> self._bit[position] & 1:
+                continue
+            verdict = state.get(position)
+            if verdict is True:
+                sure.append(position)
+            elif verdict is None:
+                open_.append(position)
+        if len(open_) > _MAX_OPEN:
+            return None
+        outcomes = set()
+        for chosen in range(1 << len(open_)):
+            picked = [p for bit, p in enumerate(open_) if chosen >> bit & 1]
+            outcomes.add(RANK[self._merge(peer, sure + picked)] >= need)
+            if len(outcomes) > 1:
+                return None
+        return outcomes.pop()
+
+    def _merge(self, peer: str, positions: list[int]) -> str | None:
+        """The lowest role among the latest events (those no other event in `positions` follows)."""
+        if not positions:
+            return None
+        latest = [
+            p
+            for p in positions
+            if not any(q != p and self._mask_of_bit[self._bit[q]] >> self._bit[p] & 1 for q in positions)
+        ]
+        return min((self._events[p][peer] for p in latest), key=lambda role: RANK[role])
+
+    # -- deciding which membership changes are valid ---------------------------------------------------------
+
+    def _decide(self, universe: int) -> _Labels:
+        # In an order every node shares (ancestors first, then by hash), whatever order changes came in.
+        members = sorted(
+            (p for p in self._authority if universe >> self._bit[p] & 1),
+            key=lambda p: (self._masks[p].bit_count(), self.graph.hash_at(p)),
+        )
+        if not any(self._takes_away(p, universe) for p in members):
+            return _Labels(dict.fromkeys(members, True), {})  # nothing was ever taken away: all stand
+        state: dict[int, bool | None] = dict.fromkeys(members)
+        reasons: dict[int, Reason] = {}
+        changed = True
+        while changed:
+            changed = False
+            for position in members:
+                if state[position] is not None:
+                    continue
+                verdict, reason = self._judge_event(position, universe, state)
+                if verdict is not None:
+                    state[position] = verdict
+                    if reason:
+                        reasons[position] = reason
+                    changed = True
+        valid: dict[int, bool] = {}
+        for position, verdict in state.items():
+            if verdict is None:
+                reasons[position] = Reason("removal.cycle")
+            valid[position] = bool(verdict)
+        return _Labels(valid, reasons)
+
+    def _takes_away(self, position: int, universe: int) -> bool:
+        """Whether a membership change removes someone, or sets the "member" role of someone who holds
+        (or is given, at some point of this history) the steward's role: adding a member takes nothing."""
+        for peer in self._revokers.get(position, ()):
+            if self._events[position][peer] is None or self._ever_steward(peer, universe):
+                return True
+        return False
+
+    def _ever_steward(self, peer: str, universe: int) -> bool:
+        return any(
+            universe >> self._bit[p] & 1 and self._events[p][peer] == "steward" for p in self._by_peer[peer]
+        )
+
+    def _judge_event(
+        self, position: int, universe: int, state: dict[int, bool | None]
+    ) -> tuple[bool | None, Reason | None]:
+        graph = self.graph
+        if not graph.deps_at(position):
+            return True, None  # the creation, checked at the door
+        author = _peer_id(graph.author_at(position))
+        deps_mask = self._deps_mask(position) & universe
+        authorised = self._holds(author, deps_mask, STEWARD, state)
+        if authorised is False:
+            return False, Reason("removal.not_steward", author)
+        attacked, reason = self._voided(position, author, STEWARD, universe, state)
+        if attacked is True:
+            return False, reason
+        if attacked is False and authorised is True:
+            return True, None
+        return None, None
+
+    def _deps_mask(self, position: int) -> int:
+        mask = 0
+        for dep in self.graph.deps_at(position):
+            mask |= self._masks[dep]
+        return mask
+
+    def _voided(
+        self,
+        position: int,
+        author: str,
+        need: int,
+        universe: int,
+        state: Mapping[int, bool | None],
+    ) -> tuple[bool | None, Reason | None]:
+        """Whether a valid revocation of `author`, concurrent with the change at `position`, takes away a
+        right it needs (True, with the reason), does not (False), or may (None: undecided yet)."""
+        graph = self.graph
+        revoking = self._revokers.get(position, set())
+        undecided = False
+        for revocation, lost in self._revocations.get(author, ()):
+            if lost > need or not universe >> self._bit[revocation] & 1:
+                continue
+            if revocation == position or not graph.concurrent(revocation, position):
+                continue
+            remover = _peer_id(graph.author_at(revocation))
+            if position in self._bit and remover in revoking:
+                continue  # mutual: each removes the other, and both removals stand
+            verdict = state.get(revocation)
+            if verdict is False:
+                continue
+            if position in self._revokers:
+                # a removal can only be undone by a remover who was a steward in the history both share
+                shared = self._masks[revocation] & self._masks[position] & universe
+                authority = self._holds(remover, shared, STEWARD, state)
+                if authority is False:
+                    continue
+                if authority is None:
+                    undecided = True
+                    continue
+            if verdict is None:
+                undecided = True
+                continue
+            key = "removal.removed" if lost == MEMBER else "removal.demoted"
+            return True, Reason(key, author, graph.hash_at(revocation).hex()[:12])
+        return (None, None) if undecided else (False, None)
+
+    # -- any change ------------------------------------------------------------------------------------------
+
+    def verdict(self, position: int, universe: int) -> Verdict:
+        """Whether the change at `position` counts, in the history `universe` describes."""
+        labels = self.labels(universe)
+        if position in self._bit:
+            if labels.valid.get(position, False):
+                return Verdict(True)
+            return Verdict(
+                False,
+                labels.reasons.get(
+                    position, Reason("removal.not_steward", _peer_id(self.graph.author_at(position)))
+                ),
+            )
+        graph = self.graph
+        author = _peer_id(graph.author_at(position))
+        need = self._touches.get(position, NOTHING).need
+        role = self._role(author, self._deps_mask(position) & universe, labels)
+        if RANK[role] < need:
+            return Verdict(
+                False, Reason("removal.not_steward" if need == STEWARD else "removal.not_member", author)
+            )
+        attacked, reason = self._voided(position, author, need, universe, labels.valid)
+        return Verdict(False, reason) if attacked else Verdict(True)
+
+    # -- the effective state ---------------------------------------------------------------------------------
+
+    def view(self, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:
+        """The effective members, and what does not count, in the history up to `heads` (memoised: it
+        depends on nothing else)."""
+        key = tuple(sorted(heads))
+        found = self._views.get(key)
+        if found is None:
+            found = self._view(doc, key)
+            if len(self._views) >= 16:
+                self._views.clear()
+            self._views[key] = found
+        return found
+
+    def _view(self, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:
+        graph = self.graph
+        universe = self.mask_of(heads)
+        clock = graph.clock_of(heads)
+        labels = self.labels(universe)
+        members: dict[str, project.Member] = {}
+        for peer in sorted(self._by_peer):
+            role = self._role(peer, universe, labels)
+            if role is None:
+                continue
+            source = self._source_event(peer, universe, labels.valid, role)
+            entry = doc.child(ROOT_ID, "members", [graph.hash_at(source)])
+            obj = doc.child(entry, peer, [graph.hash_at(source)]) if entry is not None else None
+            at = [graph.hash_at(source)]
+            added_by = doc.scalar(obj, "added_by", at) if obj is not None else ""
+            added_at = doc.scalar(obj, "added_at", at) if obj is not None else ""
+            members[peer] = project.Member(
+                peer,
+                role,
+                added_by if isinstance(added_by, str) else "",
+                added_at if isinstance(added_at, str) else "",
+            )
+        void: dict[int, Reason] = {}
+        for peer in sorted(self._troubled(universe, labels)):
+            actor = _actor_of(peer)
+            if actor is None:
+                continue
+            for position in graph.chain(actor):
+                if not graph.in_past(position, clock):
+                    continue
+                verdict = self.verdict(position, universe)
+                if not verdict.counts and verdict.reason is not None:
+                    void[position] = verdict.reason
+        records = _find_records(self, doc, heads, void) if void else {}
+        return EffectiveView(self, tuple(heads), universe, members, void, records)
+
+    def _source_event(self, peer: str, universe: int, valid: dict[int, bool], role: str) -> int:
+        positions = [p for p in self._by_peer[peer] if universe >> self._bit[p] & 1 and valid.get(p)]
+        latest = [
+            p
+            for p in positions
+            if not any(q != p and self._mask_of_bit[self._bit[q]] >> self._bit[p] & 1 for q in positions)
+        ]
+        return min((p for p in latest if self._events[p][peer] == role), key=self.graph.hash_at)
+
+    def _troubled(self, universe: int, labels: _Labels) -> set[str]:
+        """Authors whose changes may not all count: anyone a valid revocation targets, or whose role or
+        authority depends on a membership change that does not count."""
+        troubled: set[str] = set()
+        for position in self._authority:
+            if not universe >> self._bit[position] & 1:
+                continue
+            if labels.valid.get(position):
+                for peer in self._revokers.get(position, ()):
+                    if self._events[position][peer] is None or self._ever_steward(peer, universe):
+                        troubled.add(peer)
+            else:
+                troubled.update(self._events[position])
+                troubled.add(_peer_id(self.graph.author_at(position)))
+        return troubled
+
+    def writers(self, key: tuple[str, str]) -> list[int]:
+        return list(self._writers.get(key, ()))
+
+    def registers(self) -> list[tuple[str, str]]:
+        return sorted(self._writers)
+
+
+@dataclass
+class EffectiveView:
+    """The effective state of a project up to some heads."""
+
+    index: ProjectIndex
+    heads: tuple[bytes, ...]
+    universe: int
+    members: dict[str, project.Member]
+    void: dict[int, Reason]  # positions of the changes that count for nothing, with the reason
+    records: dict[tuple[str, str], Reason]  # (part, record id) made by those changes
+
+    def role_of(self, peer: str) -> str | None:
+        member = self.members.get(peer)
+        return member.role if member is not None else None
+
+    def not_counted(self) -> dict[tuple[str, str], Reason]:
+        """(part, record id) → reason, for the ledger entries, acknowledgements and distributions made by
+        changes that count for nothing."""
+        return self.records
+
+    def register_heads(self, part: str, key: str) -> list[bytes] | None:
+        """Heads to read a steward-only setting at, when some change that wrote it does not count (its
+        latest writers that count; [] when none does); None when the document's value is the effective
+        one."""
+        graph = self.index.graph
+        with self.index.lock:  # the door may be adding (or dropping) changes meanwhile
+            clock = graph.clock_of(self.heads)
+            writers = [p for p in self.index.writers((part, key)) if graph.in_past(p, clock)]
+            if not any(p in self.void for p in writers):
+                return None
+            valid = [p for p in writers if p not in self.void]
+            latest = [p for p in valid if not any(q != p and graph.precedes(p, q) for q in valid)]
+            return sorted(graph.hash_at(p) for p in latest)
+
+    def voided_registers(self, part: str) -> list[str]:
+        """Keys of `part` that some change which does not count wrote."""
+        if not self.void:
+            return []
+        return sorted(
+            key
+            for top, key in self.index.registers()
+            if top == part and self.register_heads(top, key) is not None
+        )
+
+
+def effective_meta(doc: CrdtDoc, view: EffectiveView) -> dict[str, str]:
+    """A project's meta fields (name, creator…) as the changes that count left them."""
+    found = project.meta(doc, list(view.heads))
+    for key in view.voided_registers("meta"):
+        at = view.register_heads("meta", key)
+        value = project.meta(doc, at).get(key, "") if at else ""
+        if key in found or value:
+            found[key] = value
+    return found
+
+
+def effective_visibility(doc: CrdtDoc, view: EffectiveView) -> str:
+    """A project's visibility as the changes that count left it (a removed steward's concurrent change
+    cannot make a project public)."""
+    if "visibility" not in view.voided_registers("meta"):
+        return project.visibility(doc, list(view.heads))
+    at = view.register_heads("meta", "visibility")
+    return project.visibility(doc, at) if at else project.DEFAULT_VISIBILITY
+
+
+def readable_by(stored: StoredDoc, peer_id: str) -> bool:
+    """Whether a node may send its copy of a project to `peer_id`: a public project to anyone, a members
+    project to its effective members only."""
+    current = view(stored)
+    return effective_visibility(stored.crdt, current) == "public" or peer_id in current.members
+
+
+def _find_records(
+    index: ProjectIndex, doc: CrdtDoc, heads: Sequence[bytes], void: dict[int, Reason]
+) -> dict[tuple[str, str], Reason]:
+    """The records (ledger entries, acknowledgements, distributions) that changes in `void` made."""
+    found: dict[tuple[str, str], Reason] = {}
+    graph, at = index.graph, list(heads)
+    clock = graph.clock_of(at)
+    # Reading at past heads costs automerge time in proportion to the document: each part's records are
+    # read once, not once per author (a thousand voided authors would otherwise cost a thousand reads).
+    records: list[tuple[str, str]] = []
+    for part in RECORD_PARTS:
+        container = doc.child(ROOT_ID, part, at)
+        if container is not None:
+            records.extend((part, record) for record in doc.keys(container, at))
+    if not records:
+        return found
+    authors = {graph.author_at(position) for position in void}
+    for actor in sorted(authors):
+        tag = project.author_tag(_peer_id(actor)) + "-"
+        theirs = [(part, record) for part, record in records if record.startswith(tag)]
+        if not theirs:
+            continue
+        chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
+        for part, record in theirs:
+            maker = _first_holding(doc, part, record, chain, graph)
+            if maker is not None and maker in void:
+                found[(part, record)] = void[maker]
+    return found
+
+
+def _first_holding(doc: CrdtDoc, part: str, record: str, chain: list[int], graph: CausalGraph) -> int | None:
+    """The author's change that made `record`: the first of their (linear) chain whose state holds it."""
+    low, high = 0, len(chain)
+    while low < high:
+        middle = (low + high) // 2
+        if project.entry_exists(doc, part, record, [graph.hash_at(chain[middle])]):
+            high = middle
+        else:
+            low = middle + 1
+    return chain[low] if low < len(chain) else None
+
+
+def genesis_touches(doc: CrdtDoc, at: bytes) -> Touches:
+    """What a project's first change writes in steward-only parts: everything it puts there."""
+    heads = [at]
+    parts: set[str] = set()
+    members: set[str] = set()
+    registers: set[tuple[str, str]] = set()
+    for part in project.STEWARD_KEYS:
+        container = doc.child(ROOT_ID, part, heads)
+        if container is None:
+            continue
+        parts.add(part)
+        keys = doc.keys(container, heads)
+        if part == "members":
+            members.update(keys)
+        elif part in REGISTER_PARTS:
+            registers.update((part, key) for key in keys)
+    return Touches(frozenset(parts), frozenset(members), frozenset(registers))
+
+
+def touches_from_effects(effects: Iterable[Effect]) -> Touches:
+    parts: set[str] = set()
+    members: set[str] = set()
+    registers: set[tuple[str, str]] = set()
+    for effect in effects:
+        if not effect.path:
+            continue
+        top = effect.path[0]
+        if not isinstance(top, str) or top not in project.STEWARD_KEYS:
+            continue
+        parts.add(top)
+        key = effect.key if len(effect.path) == 1 else effect.path[1]
+        if not isinstance(key, str):
+            continue
+        if top == "members":
+            if len(effect.path) == 1 or (len(effect.path) == 2 and effect.key == "role"):
+                members.add(key)
+        elif top in REGISTER_PARTS:
+            registers.add((top, key))
+    return Touches(frozenset(parts), frozenset(members), frozenset(registers))
+
+
+# -- one index per opened document ---------------------------------------------------------------------------
+
+_indexes: WeakKeyDictionary[StoredDoc, ProjectIndex] = WeakKeyDictionary()
+_indexes_lock = threading.Lock()
+
+
+def index_for(stored: StoredDoc) -> ProjectIndex:
+    """The document's index, brought up to date with what it holds."""
+    with _indexes_lock:
+        index = _indexes.get(stored)
+        if index is None:
+            index = ProjectIndex(stored.limits)
+            _indexes[stored] = index
+    with index.lock:
+        index.sync(stored)
+    return index
+
+
+def warm(stored: StoredDoc) -> None:
+    """Build a project document's index as it is opened (`Repository.on_open`): it is part of loading."""
+    if stored.doc_id.startswith("pj") and stored.known:
+        index_for(stored)
+
+
+def view_of(doc: CrdtDoc, stored: StoredDoc | None = None) -> EffectiveView:
+    """The effective state of a project document at its heads: `doc` may be a fork of `stored` holding a
+    batch the door has just checked (the index of `stored` has its changes), or a document of its own
+    (a first batch: its index is built here)."""
+    heads = doc.heads()
+    if stored is not None:
+        index = index_for(stored)
+        with index.lock:
+            if all(h in index.graph for h in heads):
+                return index.view(doc, heads)
+    index = ProjectIndex()
+    for info in doc.changes_since([]):
+        index.add(info, index.classify(doc, info), doc)
+    return index.view(doc, heads)
+
+
+def view(stored: StoredDoc, heads: Sequence[bytes] | None = None) -> EffectiveView:
+    """The effective state of a project document, now or at some known heads."""
+    index = index_for(stored)
+    with index.lock:
+        return index.view(stored.crdt, list(heads) if heads is not None else stored.heads())

@@ -1,0 +1,1 @@
+"""Catalogue screen: every item of every peer."""

@@ -1,0 +1,1 @@
+"""Home screen: who I am, the network, and what arrived."""

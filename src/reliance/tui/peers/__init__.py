@@ -1,0 +1,1 @@
+"""Peers screen: discovered, connected, pending and blocked peers."""

@@ -1,0 +1,215 @@
+"""Settings: name, language, theme, network policy, port and mDNS; exports and offline bundles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, Switch
+
+from reliance.app import settings
+from reliance.app.workspace import Workspace
+from reliance.i18n import LANGS, t, tn
+from reliance.tui.common.base import RelianceScreen
+from reliance.tui.common.widgets import plain, plain_options
+
+EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv", "ics")
+EXTENSIONS = {"json": "json", "markdown": "md", "jsonld": "jsonld", "csv": "csv", "ics": "ics"}
+
+
+def tilde(path: Path) -> str:
+    """The path with the user's home directory written ~."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
+def write_export(
+    ws: Workspace, fmt: str, path: str, project: str | None, lang: str
+) -> tuple[Path, list[str]]:
+    """Store thread: export and write the file. Returns it and the documents left out, unreadable."""
+    from reliance.export import exporters
+
+    left_out: list[str] = []
+    text = exporters.export(
+        ws, fmt, project=project, lang=lang, on_unreadable=lambda doc_id, _: left_out.append(doc_id)
+    )
+    target = Path(path).expanduser()
+    target.write_bytes(text.encode("utf-8"))  # as is: CRLF for csv and ics
+    return target, left_out
+
+
+def write_bundle(ws: Workspace, path: str) -> tuple[int, list[str]]:
+    """Store thread: every document held in a bundle. Returns the changes written and the documents left
+    out, unreadable."""
+    from reliance.replication.bundle import export_bundle
+
+    left_out: list[str] = []
+    count = export_bundle(
+        ws.repo,
+        Path(path).expanduser(),
+        ws.repo.doc_ids(),
+        ws.peer_id,
+        settings.blocked_keys(ws.home),
+        on_unreadable=lambda doc_id, _: left_out.append(doc_id),
+    )
+    return count, left_out
+
+
+def read_bundle(ws: Workspace, path: str) -> tuple[int, list[str]]:
+    from reliance.replication.bundle import import_bundle
+
+    summary = import_bundle(ws.repo, Path(path).expanduser(), settings.blocked_keys(ws.home))
+    changed = [o.doc_id for o in summary.outcomes if o.applied or o.created]
+    return summary.applied, changed
+
+
+class SettingsScreen(RelianceScreen):
+    MODE = "settings"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e", "export", "key.export"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        config = self.rapp.config
+        lang = self.lang
+        with VerticalScroll(id="settings"):
+            yield Static(self.t("settings.identity"), classes="section-title")
+            with Horizontal(classes="row"):
+                yield Input(self.ws.identity.name, id="name", compact=True)
+                yield Button(self.t("settings.rename"), id="rename", compact=True)
+            yield Static(self.t("settings.language"), classes="section-title")
+            with RadioSet(id="lang", classes="choices"):
+                for choice in LANGS:
+                    yield RadioButton(
+                        t(f"lang_name.{choice}", choice), value=choice == lang, id=f"lang-{choice}"
+                    )
+            yield Static(self.t("settings.theme"), classes="section-title")
+            dark = self.rapp.theme_choice == "dark"
+            with RadioSet(id="theme", classes="choices"):
+                yield RadioButton(self.t("settings.dark"), value=dark, id="theme-dark")
+                yield RadioButton(self.t("settings.light"), value=not dark, id="theme-light")
+            yield Static(self.t("settings.network"), classes="section-title")
+            policy = config.get("policy", "open")
+            with RadioSet(id="policy", classes="choices"):
+                yield RadioButton(self.t("policy.open"), value=policy == "open", id="policy-open")
+                yield RadioButton(self.t("policy.known"), value=policy == "known", id="policy-known")
+            yield Static(self.t("settings.policy_hint"), classes="hint")
+            with Horizontal(classes="row"):
+                yield Label(self.t("settings.port"), classes="row-label")
+                yield Input(str(config.get("port", 7447)), id="port", type="integer", compact=True)
+                yield Label(self.t("settings.mdns"), classes="row-label")
+                yield Switch(bool(config.get("mdns", True)), id="mdns")
+                yield Button(self.t("settings.save_network"), id="save-network", compact=True)
+            yield Static(self.t("settings.restart_hint"), classes="hint")
+            yield Static(self.t("settings.export"), classes="section-title")
+            with Horizontal(classes="row"):
+                yield Select(
+                    [(self.t(f"export.{f}"), f) for f in EXPORT_FORMATS],
+                    value="json",
+                    allow_blank=False,
+                    id="format",
+                    compact=True,
+                )
+                yield Select(
+                    plain_options([(v.name, pid) for pid, v in self.data.projects.items()]),
+                    prompt=self.t("settings.export_project"),
+                    id="export-project",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Input("reliance-export.json", id="export-path", compact=True)
+                yield Button(self.t("settings.export_button"), id="export", compact=True)
+            yield Static(self.t("settings.bundle"), classes="section-title")
+            yield Static(self.t("settings.bundle_hint"), classes="hint")
+            with Horizontal(classes="row"):
+                yield Input("reliance.bundle", id="bundle-path", compact=True)
+                yield Button(self.t("settings.bundle_export"), id="bundle-export", compact=True)
+                yield Button(self.t("settings.bundle_import"), id="bundle-import", compact=True)
+            yield Static(plain(self.t("settings.home", home=tilde(self.rapp.home))), classes="hint")
+
+    # -- events --------------------------------------------------------------------------------------------
+    async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        pressed = event.pressed.id or ""
+        if event.radio_set.id == "lang":
+            if (lang := pressed.removeprefix("lang-")) in LANGS:
+                await self.rapp.set_lang(lang)
+        elif event.radio_set.id == "theme":
+            self.rapp.set_theme_choice("dark" if pressed == "theme-dark" else "light")
+        elif event.radio_set.id == "policy":
+            value = "known" if pressed == "policy-known" else "open"
+            self.rapp.perform(self.rapp.save_config("policy", value), done=self.t("done.saved"))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "format" and event.value is not Select.NULL:
+            fmt = str(event.value)
+            path = self.query_one("#export-path", Input)
+            current = Path(path.value)
+            path.value = str(current.with_suffix("." + EXTENSIONS[fmt]))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "rename":
+            name = self.query_one("#name", Input).value.strip()
+            ws = self.ws
+            self.rapp.perform(
+                self.rapp.write(ws.peer_id, ws.rename, name), done=self.t("done.renamed", name=name)
+            )
+        elif button == "save-network":
+            self.rapp.perform(self._save_network(), done=self.t("done.saved_restart"))
+        elif button == "export":
+            self.action_export()
+        elif button == "bundle-export":
+            path = self.query_one("#bundle-path", Input).value.strip()
+            self.rapp.perform(self._bundle_export(path))
+        elif button == "bundle-import":
+            path = self.query_one("#bundle-path", Input).value.strip()
+            self.rapp.perform(self._bundle_import(path))
+
+    async def _save_network(self) -> None:
+        port = self.query_one("#port", Input).value.strip()
+        mdns = self.query_one("#mdns", Switch).value
+        await self.rapp.save_config("port", port)
+        await self.rapp.save_config("mdns", "on" if mdns else "off")
+
+    def action_export(self) -> None:
+        fmt = str(self.query_one("#format", Select).value)
+        project = self.query_one("#export-project", Select).value
+        path = self.query_one("#export-path", Input).value.strip()
+        self.rapp.perform(self._export(fmt, path, None if project is Select.NULL else str(project)))
+
+    async def _export(self, fmt: str, path: str, project: str | None) -> None:
+        target, left_out = await self.rapp.io(write_export, self.ws, fmt, path, project, self.lang)
+        self.notify(self.t("done.exported", path=str(target)))
+        self._tell_left_out(left_out)
+
+    async def _bundle_export(self, path: str) -> None:
+        count, left_out = await self.rapp.io(write_bundle, self.ws, path)
+        self.notify(self.t("done.bundle_written", count=count, path=path))
+        self._tell_left_out(left_out)
+
+    def _tell_left_out(self, doc_ids: list[str]) -> None:
+        if doc_ids:
+            text = tn("done.left_out", len(doc_ids), self.rapp.lang, docs=", ".join(doc_ids))
+            self.notify(text, severity="warning")
+
+    async def _bundle_import(self, path: str) -> None:
+        applied, changed = await self.rapp.io(read_bundle, self.ws, path)
+        await self.rapp.refresh_docs(set(changed))
+        for doc_id in changed:
+            self.rapp.tell_node(doc_id)
+        self.notify(self.t("done.bundle_read", count=applied))
+
+    def refresh_data(self, doc_ids: set[str] | None = None) -> None:
+        if self.query("#export-project"):
+            select = self.query_one("#export-project", Select)
+            options = [(v.name, pid) for pid, v in self.data.projects.items()]
+            with select.prevent(Select.Changed):
+                value = select.value
+                select.set_options(plain_options(options))
+                if value in {pid for _, pid in options}:
+                    select.value = value

@@ -1,0 +1,1 @@
+"""Programme screen: the festival's events."""

@@ -1,0 +1,1 @@
+"""Projects screen: members, ledger, balances and dividend."""

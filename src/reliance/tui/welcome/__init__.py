@@ -1,0 +1,1 @@
+"""First run, unlock and boot screens."""
