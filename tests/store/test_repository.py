@@ -510,3 +510,25 @@ def test_duplicates_are_counted_not_stored_twice(home: Path) -> None:
     size = stored.log_path.stat().st_size
     assert stored.add_verified(changes).duplicate == 2
     assert stored.log_path.stat().st_size == size
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 200, 255, 256, 300, 65_535, 65_536, 70_000]),
+            st.one_of(st.none(), st.binary(min_size=64, max_size=64), st.binary(max_size=300)),
+        ),
+        max_size=4,
+    ),
+    st.one_of(st.integers(0, 2**40), st.floats(0, 2**33, allow_nan=False)),
+)
+def test_the_log_records_of_a_batch_are_msgpacks_own(
+    changes: list[tuple[int, bytes | None]], received: float
+) -> None:
+    """A batch's log records are written without msgpack's call per change: the same bytes."""
+    batch = [
+        repository.SignedChange(repository.ChangeInfo(b"h" * 32, b"c" * size, (), b"a" * 32, 1), signature)
+        for size, signature in changes
+    ]
+    assert repository._records(batch, received) == [repository._record(c, received) for c in batch]

@@ -51,10 +51,14 @@ __all__ = [
     "DecodedChange",
     "NonCanonical",
     "OpRef",
+    "UsualChange",
+    "as_decoded",
     "change_body",
     "check_change",
+    "check_chunk",
     "decode_change",
     "encode_change",
+    "usual_change",
 ]
 
 #: Most operations one change may hold (the run-length columns could otherwise announce billions in a few
@@ -575,6 +579,7 @@ def encode_change(change: DecodedChange) -> bytes:
 # changes, that this accepts exactly the bodies `encode_change(decode_change(body))` gives back.
 
 _SIGNED = (V_INT, V_COUNTER, V_TIMESTAMP)
+_LEB_CODES = (V_UINT, *_SIGNED)  # values written as LEB128
 _CACHE_LIMIT = 4096  # column bytes remembered per column kind (most columns repeat from change to change)
 _CACHEABLE = 64  # longest column remembered
 _CACHEABLE_SHAPE = 512  # most column bytes of a change whose shape is remembered
@@ -761,9 +766,50 @@ _NO_OPS = _Template(0, (), None, False)
 def check_change(body: bytes, *, max_ops: int = DEFAULT_MAX_OPS) -> DecodedChange:
     """Read a change body, making sure it is byte for byte what automerge writes for what it says;
     raise :class:`NonCanonical` (with the part that differs) otherwise."""
-    found = _check_one_op(body, max_ops)
+    found = _check_one_op(body, 0, max_ops)
     if found is not None:
-        return found
+        return as_decoded(found)
+    return _check_full(body, max_ops)
+
+
+def usual_change(chunk: bytes, max_ops: int = DEFAULT_MAX_OPS) -> UsualChange | None:
+    """`check_change(change_body(chunk))` of the usual change (uncompressed, shorter than 16 KiB; one
+    dependency, no message, one operation), read where it lies, as a `UsualChange`; None for any other
+    change, or anything unusual: `check_chunk(chunk, usual=False)` gives the verdict then."""
+    at = _plain_body_at(chunk)
+    return _check_one_op(chunk, at, max_ops) if at else None
+
+
+def _plain_body_at(chunk: bytes) -> int:
+    """Where the body of an uncompressed change chunk shorter than 16 KiB starts (0: not such a chunk)."""
+    if len(chunk) < 12 or chunk[8] != 1 or not chunk.startswith(wire.CHUNK_MAGIC):
+        return 0
+    length = chunk[9]
+    if length < 0x80:
+        return 10 if length == len(chunk) - 10 else 0
+    second = chunk[10]
+    return 11 if 0 < second < 0x80 and (length & 0x7F | second << 7) == len(chunk) - 11 else 0
+
+
+def check_chunk(
+    chunk: bytes,
+    max_inflated: int = DEFAULT_LIMITS.max_change_bytes,
+    max_ops: int = DEFAULT_MAX_OPS,
+    *,
+    usual: bool = True,
+) -> DecodedChange:
+    """`check_change(change_body(chunk))`. `usual=False`: `usual_change` was tried and gave None."""
+    if usual:
+        found = usual_change(chunk, max_ops)
+        if found is not None:
+            return as_decoded(found)
+    at = _plain_body_at(chunk)
+    if at:
+        return _check_full(chunk[at:], max_ops)
+    return check_change(change_body(chunk, max_inflated=max_inflated), max_ops=max_ops)
+
+
+def _check_full(body: bytes, max_ops: int) -> DecodedChange:
     try:
         return _check_change(body, max_ops)
     except (IndexError, wire.WireError, UnicodeDecodeError) as exc:
@@ -1079,7 +1125,27 @@ class _Layout(NamedTuple):
     raw_end: int
 
 
-_OneOp = tuple[OpRef | None, OpRef | None, bool, int, int, int, tuple[OpRef, ...], bool, str | None]
+# (object, element key or None for a string key, insert, action, value type code, value length,
+# predecessors): a template operation without expand or mark name
+_OneOp = tuple[OpRef | None, OpRef | None, bool, int, int, int, tuple[OpRef, ...]]
+#: What the one-operation road reads of the usual change: (its dependency, actor, seq, start op, time,
+#: other actors, and its operation's object, key, insert, action, value type code, value bytes,
+#: predecessors). A plain tuple: it costs less to make than the named ones (`as_decoded` makes those).
+UsualChange = tuple[
+    bytes,
+    bytes,
+    int,
+    int,
+    int,
+    tuple[bytes, ...],
+    OpRef | None,
+    str | OpRef,
+    bool,
+    int,
+    int,
+    bytes,
+    tuple[OpRef, ...],
+]
 _LAYOUTS: dict[bytes, _Layout] = {}
 # by the column bytes of a one-operation change, key string and value left out: its operation (as in
 # `_Template.ops`), or None when that shape is not one `_check_one_op` takes
@@ -1122,7 +1188,11 @@ def _one_op_template(body: bytes, pos: int, shape: bytes, max_ops: int, n_actors
         template = _template(columns, max_ops, n_actors)
     except NonCanonical:
         return None  # not remembered: `_check_change` refuses it, with its reason
-    op = template.ops[0] if template.n == 1 and not template.pred_ties else None
+    op: _OneOp | None = None
+    if template.n == 1 and not template.pred_ties:
+        obj, elem, insert, action, code, size, preds, expand, mark = template.ops[0]
+        if not expand and mark is None:
+            op = (obj, elem, insert, action, code, size, preds)
     if len(shape) <= _CACHEABLE_SHAPE:
         if len(_ONE_OP) >= _CACHE_LIMIT:
             _ONE_OP.clear()
@@ -1130,46 +1200,61 @@ def _one_op_template(body: bytes, pos: int, shape: bytes, max_ops: int, n_actors
     return op
 
 
-def _check_one_op(body: bytes, max_ops: int) -> DecodedChange | None:
-    """`_check_change` of the usual change (one dependency, no message, one operation); None if `body`
-    is not such a change or anything about it is unusual."""
+def _check_one_op(data: bytes, at: int, max_ops: int) -> UsualChange | None:
+    """`_check_change` of the usual change (one dependency, no message, one operation) whose body is
+    `data[at:]`, as a `UsualChange`; None if it is not such a change or anything about it is unusual.
+    (Numbers of one or two bytes are read inline: this runs for every change received.)"""
     try:
-        if body[0] != 1 or max_ops < 1:
+        if data[at] != 1 or max_ops < 1:
             return None
-        length = body[33]
+        length = data[at + 33]
         if not 0 < length < 0x80:
             return None
-        pos = 34 + length
-        actor = body[34:pos]
-        seq, pos = _uleb_fast(body, pos)
-        start_op, pos = _uleb_fast(body, pos)
-        time = body[pos]
+        pos = at + 34 + length
+        actor = data[at + 34 : pos]
+        seq = data[pos]
+        if seq < 0x80:
+            pos += 1
+        elif 0 < data[pos + 1] < 0x80:
+            seq = (seq & 0x7F) | data[pos + 1] << 7
+            pos += 2
+        else:
+            seq, pos = read_uleb128(data, pos)
+        start_op = data[pos]
+        if start_op < 0x80:
+            pos += 1
+        elif 0 < data[pos + 1] < 0x80:
+            start_op = (start_op & 0x7F) | data[pos + 1] << 7
+            pos += 2
+        else:
+            start_op, pos = read_uleb128(data, pos)
+        time = data[pos]
         if time < 0x40:
             pos += 1
         else:
-            time, pos = read_sleb128(body, pos)
-        n_others = body[pos + 1]
-        if body[pos] or n_others >= 0x80 or not 0 < start_op < _COUNTER_LIMIT:
+            time, pos = read_sleb128(data, pos)
+        n_others = data[pos + 1]
+        if data[pos] or n_others >= 0x80 or not 0 < start_op < _COUNTER_LIMIT:
             return None  # a message (or counters out of range): the full reader
         pos += 2
         others: tuple[bytes, ...] = ()
         if n_others:
             listed = []
             for _ in range(n_others):
-                length = body[pos]
+                length = data[pos]
                 if not 0 < length < 0x80:
                     return None
                 pos += 1 + length
-                listed.append(body[pos - length : pos])
+                listed.append(data[pos - length : pos])
             others = tuple(listed)
             if actor in others or (n_others > 1 and any(a >= b for a, b in pairwise(others))):
                 return None
-        layout = _LAYOUTS.get(body[pos : pos + 1 + 2 * body[pos]]) or _layout(body, pos)
-        if layout is None or pos + layout.end != len(body):
+        layout = _LAYOUTS.get(data[pos : pos + 1 + 2 * data[pos]]) or _layout(data, pos)
+        if layout is None or pos + layout.end != len(data):
             return None
         strings, strings_end = pos + layout.strings, pos + layout.strings_end
         raw, raw_end = pos + layout.raw, pos + layout.raw_end
-        shape = body[pos:strings] + body[strings_end:raw] + body[raw_end:]
+        shape = data[pos:strings] + data[strings_end:raw] + data[raw_end:]
         if n_others:
             # (0xFF: never a column count, which a shape without other actors starts with)
             shape = bytes((0xFF, n_others)) + shape
@@ -1177,39 +1262,68 @@ def _check_one_op(body: bytes, max_ops: int) -> DecodedChange | None:
         if op is None:
             if shape in _ONE_OP:
                 return None
-            op = _one_op_template(body, pos, shape, max_ops, n_others + 1)
+            op = _one_op_template(data, pos, shape, max_ops, n_others + 1)
             if op is None:
                 return None
-        obj, elem, insert, action, code, size, preds, expand, mark = op
+        obj, elem, insert, action, code, size, preds = op
         key: str | OpRef
         if elem is None:  # a map key: its column is one literal string
             length = strings_end - strings - 2
-            if not 0 <= length < 0x80 or body[strings] != 0x7F or body[strings + 1] != length:
+            if not 0 <= length < 0x80 or data[strings] != 0x7F or data[strings + 1] != length:
                 return None
-            key = body[strings + 2 : strings_end].decode("utf-8")
+            key = data[strings + 2 : strings_end].decode("utf-8")
         elif strings != strings_end:
             return None
         else:
             key = elem
         if raw_end - raw != size:
             return None
-        value = body[raw:raw_end]
-        if size and not (size == 1 and value[0] < 0x80):  # (one byte below 0x80: always as written)
+        value = data[raw:raw_end]
+        if size == 2 and code in _LEB_CODES:  # the usual number: two bytes, canonical unless overlong
+            first, second = value
+            if first < 0x80 or second >= 0x80:
+                return None
+            if code == V_UINT:
+                if not second:
+                    return None
+            elif second == (0x7F if first & 0x40 else 0):
+                return None
+        elif size and not (size == 1 and value[0] < 0x80):  # (one byte below 0x80: always as written)
             _check_value_bytes(code, value)
     except (IndexError, wire.WireError, UnicodeDecodeError, NonCanonical):
         return None
+    return (
+        data[at + 1 : at + 33],
+        actor,
+        seq,
+        start_op,
+        time,
+        others,
+        obj,
+        key,
+        insert,
+        action,
+        code,
+        value,
+        preds,
+    )
+
+
+def as_decoded(usual: UsualChange) -> DecodedChange:
+    """The `DecodedChange` of a change the one-operation road read (what `check_change` gives for it)."""
+    dep, actor, seq, start_op, time, others, obj, key, insert, action, code, value, preds = usual
     # (tuple.__new__: what the named tuples' own constructors do, without their Python-level call)
     return _new(
         DecodedChange,
         (
-            (body[1:33],),
+            (dep,),
             actor,
             seq,
             start_op,
             time,
             b"",
             others,
-            [_new(ChangeOp, (obj, key, insert, action, (code, value), preds, expand, mark))],
+            [_new(ChangeOp, (obj, key, insert, action, (code, value), preds, False, None))],
         ),
     )
 

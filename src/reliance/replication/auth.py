@@ -139,12 +139,15 @@ def authenticate(changes: Sequence[SignedChange]) -> list[SignedChange]:
 def authorize_participant(doc_id: str, changes: Sequence[SignedChange]) -> None:
     owner = decode_peer_id(doc_id)
     for change in changes:
-        if change.info.actor != owner:
+        info = change.info
+        if info.actor != owner:
             raise Rejected(
-                f"change {_short(change.info.hash)} by {encode_peer_id(change.info.actor)[:14]}… "
+                f"change {_short(info.hash)} by {encode_peer_id(info.actor)[:14]}… "
                 f"in a document only its owner may write"
             )
-        _check_owner_field(doc_id, change.info)
+        chunk = info.chunk
+        if chunk[8] != 1 or _OWNER_KEY in chunk:  # (`_check_owner_field` returns at once otherwise)
+            _check_owner_field(doc_id, info)
 
 
 _OWNER_KEY = b"owner"
@@ -277,7 +280,8 @@ def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
                     if graph is None:
                         graph = _history(stored)
                     seq = graph.last_seq(info.actor, graph.clock_of([dep]))
-            last = max(last, seq)
+            if seq > last:
+                last = seq
         else:
             if last != info.seq - 1:
                 raise Rejected(
@@ -568,7 +572,7 @@ def _check_batch(
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
         plan = stored.plan(fresh) if fresh else []
-    verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan)
+    verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan, keep=kind == DocKind.PROJECT)
     if verdict.refusal is not None:
         raise Rejected(verdict.refusal.reason, verdict.refusal.change)
     fresh, turned_away = _room_to_wait(stored, fresh, plan, held)

@@ -43,6 +43,8 @@ from reliance.automerge.changecodec import (
     MARK,
     DecodedChange,
     NonCanonical,
+    OpRef,
+    UsualChange,
 )
 from reliance.automerge.crdt import ChangeInfo, HistoryEntry
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -201,65 +203,95 @@ class _Batch:
         if start <= last:
             return f"its operations reuse counters (up to {last}) of its author's earlier changes"
         actors = (actor, *change.others) if change.others else (actor,)
-        lookup = self.lookup
-        ops = self.ops
+        take = self._take
         counter = start - 1
         for op in change.ops:
             counter += 1
-            me = (counter, actor)
-            obj_ref = op.obj
-            obj: OpId | None = None
-            kind = 0
-            if obj_ref is not None:
-                if obj_ref[0] >= counter:
-                    return _NOT_EARLIER
-                obj = (obj_ref[0], actors[obj_ref[1]])
-                made = lookup(obj)
-                if made is None or made[_ACTION] not in MAKES:
-                    return "it writes into an object the document does not hold"
-                kind = made[_ACTION]
-            key = op.key
-            insert = op.insert
-            action = op.action
-            group: str | OpId
-            if key.__class__ is str:
-                if kind in _SEQUENCES or insert or action == MARK:
-                    return "it writes a map key where there is no map"
-                assert isinstance(key, str)
-                group = key
-            elif kind not in _SEQUENCES:
-                return "it writes a list position where there is no list"
-            elif key == HEAD:
-                if not insert:
-                    return "it writes the start of a list as if it were an element"
-                group = me
-            else:
-                assert isinstance(key, tuple)
-                if key[0] >= counter:
-                    return _NOT_EARLIER
-                elem = (key[0], actors[key[1]])
-                element = lookup(elem)
-                if element is None or not element[_INSERT] or element[_OBJ] != obj:
-                    return "it names an element the list does not hold"
-                group = me if insert else elem
-            if action == MARK and not insert:
-                return "a mark that is not inserted"
-            for pred_counter, pred_actor in op.pred:
-                if pred_counter >= counter:
-                    return _NOT_EARLIER
-                target = lookup((pred_counter, actors[pred_actor]))
-                if (
-                    target is None
-                    or target[_ACTION] == DELETE
-                    or target[_OBJ] != obj
-                    or target[_GROUP] != group
-                ):
-                    return "it overwrites an operation that is not on the same key"
-            if action != DELETE:
-                ops[me] = (obj, group, action, insert, change_hash)
-            elif not op.pred:
-                return "it deletes nothing"
+            problem = take(counter, actor, actors, op.obj, op.key, op.insert, op.action, op.pred, change_hash)
+            if problem is not None:
+                return problem
         self.numbering[actor] = (change.seq, counter)
+        return None
+
+    def add_usual(self, change: UsualChange, change_hash: bytes) -> str | None:
+        """`add` of a change the one-operation road read, without making its `DecodedChange` (held
+        to `add` by `tests/sync/test_canonical.py`)."""
+        _dep, actor, seq, start, _time, others, obj_ref, key, insert, action, _code, _value, preds = change
+        numbering = self.numbering
+        count, last = numbering.get(actor) or self.history.numbering(actor)
+        if seq != count + 1:
+            return f"its author has {count} changes before it, but it is numbered {seq}"
+        if start <= last:
+            return f"its operations reuse counters (up to {last}) of its author's earlier changes"
+        if obj_ref is None and key.__class__ is str and not preds and not insert and MARK != action != DELETE:
+            # a put or an increment of a root map key, naming nothing: what `_take` stores for it
+            self.ops[(start, actor)] = (None, key, action, False, change_hash)
+        else:
+            actors = (actor, *others) if others else (actor,)
+            problem = self._take(start, actor, actors, obj_ref, key, insert, action, preds, change_hash)
+            if problem is not None:
+                return problem
+        numbering[actor] = (seq, start)
+        return None
+
+    def _take(
+        self,
+        counter: int,
+        actor: bytes,
+        actors: tuple[bytes, ...],
+        obj_ref: OpRef | None,
+        key: str | OpRef,
+        insert: bool,
+        action: int,
+        preds: tuple[OpRef, ...],
+        change_hash: bytes,
+    ) -> str | None:
+        """Take in the operation numbered `counter` of a change by `actor`, or say what is wrong with it."""
+        lookup = self.lookup
+        me = (counter, actor)
+        obj: OpId | None = None
+        kind = 0
+        if obj_ref is not None:
+            if obj_ref[0] >= counter:
+                return _NOT_EARLIER
+            obj = (obj_ref[0], actors[obj_ref[1]])
+            made = lookup(obj)
+            if made is None or made[_ACTION] not in MAKES:
+                return "it writes into an object the document does not hold"
+            kind = made[_ACTION]
+        group: str | OpId
+        if key.__class__ is str:
+            if kind in _SEQUENCES or insert or action == MARK:
+                return "it writes a map key where there is no map"
+            assert isinstance(key, str)
+            group = key
+        elif kind not in _SEQUENCES:
+            return "it writes a list position where there is no list"
+        elif key == HEAD:
+            if not insert:
+                return "it writes the start of a list as if it were an element"
+            group = me
+        else:
+            assert isinstance(key, tuple)
+            if key[0] >= counter:
+                return _NOT_EARLIER
+            elem = (key[0], actors[key[1]])
+            element = lookup(elem)
+            if element is None or not element[_INSERT] or element[_OBJ] != obj:
+                return "it names an element the list does not hold"
+            group = me if insert else elem
+        if action == MARK and not insert:
+            return "a mark that is not inserted"
+        for pred_counter, pred_actor in preds:
+            if pred_counter >= counter:
+                return _NOT_EARLIER
+            target = lookup((pred_counter, actors[pred_actor]))
+            if target is None or target[_ACTION] == DELETE or target[_OBJ] != obj or target[_GROUP] != group:
+                return "it overwrites an operation that is not on the same key"
+        if action != DELETE:
+            self.ops[me] = (obj, group, action, insert, change_hash)
+        elif not preds:
+            return "it deletes nothing"
         return None
 
 
@@ -277,7 +309,7 @@ def _history_of(stored: StoredDoc) -> _History:
 
 class Verdict(NamedTuple):
     """What `check` found: why a change is refused (None: none is), and every change it read, by hash
-    (the door judges their operations next, without reading them again)."""
+    (the door judges their operations next, without reading them again), unless told not to keep them."""
 
     refusal: Refusal | None
     decoded: dict[bytes, DecodedChange]
@@ -297,24 +329,25 @@ def check(
     *,
     limits: Limits = DEFAULT_LIMITS,
     plan: Sequence[SignedChange] | None = None,
+    keep: bool = True,
 ) -> Verdict:
-    """`refusal`, with the changes it read (those of `fresh`, and the buffered ones they complete).
-    `plan`: `stored.plan(fresh)`, when the caller has it already."""
-    decoded: dict[bytes, DecodedChange] = {}
+    """`refusal`, with the changes it read (those of `fresh`, and the buffered ones they complete;
+    none with `keep=False`). `plan`: `stored.plan(fresh)`, when the caller has it already."""
     if not fresh:
-        return Verdict(None, decoded)
-    check_change, change_body = codec.check_change, codec.change_body
+        return Verdict(None, {})
+    if plan is None:
+        plan = _plan(stored, fresh)
+    if plan is fresh:
+        return _check_in_order(stored, fresh, limits, keep)
+    decoded: dict[bytes, DecodedChange] = {}
+    check_chunk = codec.check_chunk
     max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     for change in fresh:
         info = change.info
         try:
-            decoded[info.hash] = check_change(
-                change_body(info.chunk, max_inflated=max_inflated), max_ops=max_ops
-            )
+            decoded[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
         except NonCanonical as exc:
             return Verdict(_not_canonical(info, exc), decoded)
-    if plan is None:
-        plan = _plan(stored, fresh)
     if not plan:
         return Verdict(None, decoded)
     history = _history_of(stored)
@@ -326,21 +359,53 @@ def check(
             found = decoded.get(info.hash)
             if found is None:  # a buffered change: checked when it came, unless kept by an older version
                 try:
-                    found = decoded[info.hash] = codec.check_change(
-                        codec.change_body(info.chunk, max_inflated=limits.max_change_bytes),
-                        max_ops=limits.change_ops,
-                    )
+                    found = decoded[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
                 except NonCanonical as exc:
                     return Verdict(_not_canonical(info, exc), decoded)
             problem = batch.add(found, info.hash)
             if problem is not None:
-                return Verdict(
-                    Refusal(
-                        f"change {_short(info.hash)} would not survive saving the document: {problem}",
-                        info.hash,
-                    ),
-                    decoded,
-                )
+                return Verdict(_would_not_survive(info, problem), decoded)
+        history.passed(batch.ops)
+    return Verdict(None, decoded)
+
+
+def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Limits, keep: bool) -> Verdict:
+    """`check` of the usual batch, applied as it comes (nothing buffered, each change after its
+    dependencies): each change read and judged in one pass, the usual ones without their
+    `DecodedChange` unless kept. The verdict is `check`'s: a change that is not automerge's encoding
+    of itself is named before any other fault, as `check` reads every change before judging any."""
+    decoded: dict[bytes, DecodedChange] = {}
+    usual_change, as_decoded, check_chunk = codec.usual_change, codec.as_decoded, codec.check_chunk
+    max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
+    history = _history_of(stored)
+    with history.lock:
+        history.catch_up(stored)
+        batch = _Batch(history)
+        add, add_usual = batch.add, batch.add_usual
+        first_fault: Refusal | None = None
+        for change in fresh:
+            info = change.info
+            usual = usual_change(info.chunk, max_ops)
+            if usual is not None:
+                if keep:
+                    decoded[info.hash] = as_decoded(usual)
+                if first_fault is None:
+                    problem = add_usual(usual, info.hash)
+                    if problem is not None:
+                        first_fault = _would_not_survive(info, problem)
+                continue
+            try:
+                found = check_chunk(info.chunk, max_inflated, max_ops, usual=False)
+            except NonCanonical as exc:
+                return Verdict(_not_canonical(info, exc), decoded)
+            if keep:
+                decoded[info.hash] = found
+            if first_fault is None:
+                problem = add(found, info.hash)
+                if problem is not None:
+                    first_fault = _would_not_survive(info, problem)
+        if first_fault is not None:
+            return Verdict(first_fault, decoded)
         history.passed(batch.ops)
     return Verdict(None, decoded)
 
@@ -359,6 +424,10 @@ def _plan(stored: StoredDoc, fresh: Sequence[SignedChange]) -> Sequence[SignedCh
         else:
             return fresh
     return stored.plan(fresh)
+
+
+def _would_not_survive(info: ChangeInfo, problem: str) -> Refusal:
+    return Refusal(f"change {_short(info.hash)} would not survive saving the document: {problem}", info.hash)
 
 
 def _not_canonical(info: ChangeInfo, exc: NonCanonical) -> Refusal:

@@ -101,6 +101,37 @@ def _record(change: SignedChange, received: float) -> bytes:
     return packed
 
 
+def _records(changes: Sequence[SignedChange], received: float) -> list[bytes]:
+    """`[_record(c, received) for c in changes]`, byte for byte, without msgpack's call per change (this
+    runs for every change stored): the map's keys and its time are the same for all."""
+    tail = b"\xa1t" + msgpack.packb(int(received))
+    records = []
+    for change in changes:
+        chunk = change.info.chunk
+        signature = change.signature
+        records.append(
+            b"".join(
+                (
+                    b"\x83\xa1c",
+                    _bin_header(len(chunk)),
+                    chunk,
+                    b"\xa1s\xc0" if signature is None else b"\xa1s" + _bin_header(len(signature)) + signature,
+                    tail,
+                )
+            )
+        )
+    return records
+
+
+def _bin_header(length: int) -> bytes:
+    """msgpack's header of a bin of `length` bytes."""
+    if length < 0x100:
+        return bytes((0xC4, length))
+    if length < 0x10000:
+        return b"\xc5" + length.to_bytes(2, "big")
+    return b"\xc6" + length.to_bytes(4, "big")
+
+
 def _record_to_change(payload: bytes, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
     """A log record: a change, its signature, and (since the buffer expires) when it was received."""
     record = unpack(payload, Shape.record(limits))
@@ -611,10 +642,14 @@ class StoredDoc:
             pending = self.pending
         seen: set[bytes] = set()
         for change_hash, change in pending.items():  # the usual case: already in causal order
-            if not all(dep in known or dep in seen for dep in change.info.deps):
-                break
-            ready.append(change)
-            seen.add(change_hash)
+            for dep in change.info.deps:
+                if dep not in known and dep not in seen:
+                    break
+            else:
+                ready.append(change)
+                seen.add(change_hash)
+                continue
+            break
         else:
             return ready
         ready = []
@@ -706,7 +741,7 @@ class StoredDoc:
         try:
             self._log_offset = log.append(
                 self.log_path,
-                [_record(c, now) for c in changes],
+                _records(changes, now),
                 max_record=self.limits.max_record,
                 sync=sync,
             )
