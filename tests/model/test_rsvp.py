@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind
+from reliance.model.catalogue import Answer, AnswerKind, Item, ItemKind, Reply
 from reliance.model.messages import InputError
 from reliance.model.rsvp import (
     arrival_key,
@@ -17,7 +18,9 @@ from reliance.model.rsvp import (
     attendance_text,
     plan_answer,
     plan_withdrawal,
+    reply_time,
     standing_answers,
+    thread,
 )
 
 HOST = "rl" + "h" * 56
@@ -207,3 +210,24 @@ def test_places_in_words() -> None:
     assert attendance_text(crowded, "en") == "Full, 1 on the waiting list"
     assert attendance_text(attendance(BAL, [answer(ANA, 1), answer(BEN, 2)]), "en") == "Full"
     assert attendance_text(attendance(replace(BAL, capacity=None), [answer(ANA, 1)]), "fr") == ""
+
+
+def test_a_reply_comes_after_every_reply_its_writer_had_seen() -> None:
+    """Written in the same second as the reply it answers, or on a device whose clock is behind: still
+    shown after it, since its writer had seen it."""
+    answer = Answer(
+        id="a1", item_id="i1", item_author=HOST, kind=AnswerKind.CAN_HELP, message="", author=ANA,
+        created="2026-07-14T10:00:00+00:00",
+    )  # fmt: skip
+
+    def reply(author: str, created: str, rid: str) -> Reply:
+        return Reply(rid, "a1", ANA, "i1", HOST, "m", author, created)
+
+    # HOST's peer id sorts after ANA's: by the second alone, ANA's later reply would be shown first.
+    first = reply(HOST, "2026-07-14T10:05:00.900+00:00", "r1")
+    same_second = datetime(2026, 7, 14, 10, 5, 0, 100_000, tzinfo=UTC)
+    behind = datetime(2026, 7, 14, 9, 0, tzinfo=UTC)
+    for now in (same_second, behind):
+        second = reply(ANA, reply_time([first], now), "r2")
+        assert [r.id for r in thread(answer, [second, first])] == ["r1", "r2"]
+    assert reply_time([], same_second) == "2026-07-14T10:05:00.100+00:00"

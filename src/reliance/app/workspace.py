@@ -48,7 +48,15 @@ from reliance.model.catalogue import (
 )
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.model.messages import InputError
-from reliance.model.rsvp import checked_text, plan_answer, plan_reply, plan_withdrawal, standing_answers
+from reliance.model.rsvp import (
+    checked_text,
+    plan_answer,
+    plan_reply,
+    plan_withdrawal,
+    reply_time,
+    standing_answers,
+    thread,
+)
 from reliance.replication import authority
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
 
@@ -404,7 +412,8 @@ class Workspace:
         item = self.find_item(answer.item_id)
         if item is None or item.author != answer.item_author:
             raise ModelError(f"no item {answer.item_id}")
-        plan_reply(item, answer, self.peer_id, self.replies_to(item), self.repo.limits)
+        replies = self.replies_to(item)
+        plan_reply(item, answer, self.peer_id, replies, self.repo.limits)
         reply = Reply(
             id=new_id(),
             answer_id=answer.id,
@@ -413,7 +422,7 @@ class Workspace:
             item_author=item.author,
             message=text,
             author=self.peer_id,
-            created=now_iso(),
+            created=reply_time(thread(answer, replies, self.repo.limits)),
             contact=contact_text,
         )
         self._write(self.my_doc(), lambda w: participant.write_reply(w, reply))

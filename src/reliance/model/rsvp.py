@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from reliance.i18n import answer_label, phrase, t, tn
@@ -234,6 +234,17 @@ def thread(answer: Answer, replies: Iterable[Reply], limits: Limits = DEFAULT_LI
     `limits.thread_max_replies`."""
     found = sorted((r for r in replies if _under(r, answer)), key=lambda r: arrival_key(r))
     return found[: limits.thread_max_replies]
+
+
+def reply_time(seen: Iterable[Reply], now: datetime | None = None) -> str:
+    """The time of a new reply, to the millisecond, and later than every reply its writer has seen in the
+    conversation: it was written after them, so it is shown after them, even when the two devices' clocks
+    disagree or both replies fall in the same second."""
+    when = now or datetime.now(UTC)
+    for reply in seen:
+        if (earlier := _instant(reply.created)) is not None and earlier >= when:
+            when = earlier + timedelta(milliseconds=1)
+    return when.isoformat(timespec="milliseconds")
 
 
 def plan_reply(
