@@ -12,14 +12,15 @@ import re
 import string
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import reliance
-from reliance.i18n import LANGS, MESSAGES, Phrase, phrase, t, tn
+from reliance.i18n import AREAS, LANGS, MESSAGES, Phrase, merged, phrase, t, tn
 
 SRC = Path(reliance.__file__).parent
-CATALOGUE = SRC / "i18n.py"
+CATALOGUE = SRC / "i18n"  # the package: its __init__ and every area's table
 # Faces: what people read. A string with words in it, given to one of these calls, belongs in the catalogue.
 FACES = ("cli", "tui", "net/doctor.py", "export/exporters.py")
 SHOWING_CALLS = {"echo", "fail", "warn", "notify", "Finding", "Static", "Label", "Button", "RadioButton"}
@@ -39,7 +40,7 @@ NAMESPACES = {key.split(".", 1)[0] for key in MESSAGES}
 
 def sources() -> Iterator[Path]:
     for path in sorted(SRC.rglob("*.py")):
-        if path != CATALOGUE:
+        if not path.is_relative_to(CATALOGUE):
             yield path
 
 
@@ -81,7 +82,7 @@ def test_no_language_branch_outside_the_catalogue() -> None:
         for path in sources()
         for node in language_branches(ast.parse(path.read_text("utf-8")))
     ]
-    assert found == [], "compare languages only in reliance/i18n.py: " + ", ".join(found)
+    assert found == [], "compare languages only in reliance/i18n/: " + ", ".join(found)
 
 
 def test_the_scan_sees_a_language_branch() -> None:
@@ -130,7 +131,7 @@ def test_faces_show_no_hard_coded_text() -> None:
         for path in face_sources()
         for node in hard_coded_texts(ast.parse(path.read_text("utf-8")))
     ]
-    assert found == [], "put these texts in reliance/i18n.py: " + ", ".join(found)
+    assert found == [], "put these texts in reliance/i18n/: " + ", ".join(found)
 
 
 def test_the_scan_sees_a_hard_coded_text() -> None:
@@ -180,6 +181,43 @@ def test_every_entry_has_both_languages_with_the_same_placeholders() -> None:
         assert len(pair) == len(LANGS) and all(pair), key
         fields = [{f for _, f, _, _ in formatter.parse(text) if f} for text in pair]
         assert all(f == fields[0] for f in fields), key
+
+
+def test_every_area_of_the_catalogue_is_merged() -> None:
+    tables = sorted(path.stem for path in CATALOGUE.glob("messages_*.py"))
+    assert sorted(area.__name__.rpartition(".")[2] for area in AREAS) == tables
+    assert sum(len(area.MESSAGES) for area in AREAS) == len(MESSAGES)
+
+
+def test_no_table_repeats_a_key() -> None:
+    """Within one dict literal Python keeps the last value silently: read the tables' sources instead."""
+    for path in sorted(CATALOGUE.glob("messages_*.py")):
+        keys = [
+            key.value
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.Dict)
+            for key in node.keys
+            if isinstance(key, ast.Constant)
+        ]
+        assert sorted({k for k in keys if keys.count(k) > 1}) == [], relative(path)
+
+
+def _area(name: str, namespaces: tuple[str, ...], keys: list[str]) -> ModuleType:
+    area = ModuleType(name)
+    area.NAMESPACES = namespaces  # type: ignore[attr-defined]
+    area.MESSAGES = {key: ("fr", "en") for key in keys}  # type: ignore[attr-defined]
+    return area
+
+
+def test_the_merge_refuses_a_key_twice_or_out_of_place() -> None:
+    one = _area("one", ("x",), ["x.a"])
+    assert merged([one, _area("two", ("y",), ["y.a"])]) == {"x.a": ("fr", "en"), "y.a": ("fr", "en")}
+    with pytest.raises(ValueError, match="defined twice"):
+        merged([one, _area("two", ("y",), ["x.a"])])
+    with pytest.raises(ValueError, match="outside its NAMESPACES"):
+        merged([one, _area("two", ("y",), ["z.a"])])
+    with pytest.raises(ValueError, match="'x' is in one and in two"):
+        merged([one, _area("two", ("x",), ["x.b"])])
 
 
 def test_plurals_have_both_forms() -> None:

@@ -17,7 +17,8 @@ import reliance
 
 SRC = Path(reliance.__file__).parent
 
-# The parts, lowest first. A top-level module (i18n.py, limits.py, ...) is a shared utility.
+# The parts, lowest first. A top-level module (limits.py, ...) is a shared utility, and so is a package in
+# SHARED_PACKAGES (i18n: the catalogue, its texts split by area).
 UTILITIES = "utilities"
 PACKAGES = (
     "economy",
@@ -33,6 +34,7 @@ PACKAGES = (
     "cli",
     "tui",
 )
+SHARED_PACKAGES = {"i18n"}
 FACES = {"cli", "tui"}
 ABOVE_STORE = {"replication", "app", "export", "net", "localapi", "cli", "tui"}
 
@@ -135,6 +137,21 @@ def part(dotted: str) -> str | None:
     return parts[1] if parts[1] in PACKAGES else UTILITIES
 
 
+def test_a_shared_package_imports_nothing_of_reliance_but_itself() -> None:
+    """A shared package is one utility split into files: the same rule as a utility module, and the catalogue
+    (docs/i18n.md) imports no other module of reliance at all, not even a utility."""
+    for package in SHARED_PACKAGES:
+        assert part(f"reliance.{package}.any") == UTILITIES
+        outside = {
+            f"{imp.module}:{imp.line} imports {imp.target}"
+            for imp in all_imports()
+            if imp.module.split(".")[:2] == ["reliance", package]
+            and imp.target.split(".")[0] == "reliance"
+            and imp.target.split(".")[:2] != ["reliance", package]
+        }
+        assert outside == set()
+
+
 def violations(imports: list[Import]) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
     for imp in imports:
@@ -150,7 +167,7 @@ def violations(imports: list[Import]) -> dict[tuple[str, str], int]:
 
 def test_every_module_belongs_to_a_known_part() -> None:
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
-    assert folders == set(PACKAGES), (
+    assert folders == set(PACKAGES) | SHARED_PACKAGES, (
         "a new package: place it in PACKAGES and NEVER, and in docs/architecture.md"
     )
 

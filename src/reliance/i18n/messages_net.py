@@ -1,0 +1,229 @@
+"""The catalogue's texts for the network: its status, the local API and the network diagnosis (reliance
+doctor).
+
+Each entry is `key: (French, English)`, French first, both sides with the same `{placeholders}`, and its key
+in one of `NAMESPACES` (the part before the first dot): `reliance.i18n` merges this table with the other
+areas' and refuses a key outside them or defined twice (docs/i18n.md).
+"""
+
+from __future__ import annotations
+
+NAMESPACES = ("net", "localapi", "status", "doctor")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # network
+    "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
+    "net.offline_short": ("hors ligne", "offline"),
+    "net.offline_hint": (
+        "Tout fonctionne en local ; vos changements partiront au prochain lancement avec le réseau.",
+        "Everything works locally; your changes will leave with the next networked start.",
+    ),
+    "net.listening": ("Écoute", "Listening"),
+    "net.not_listening": ("pas encore", "not yet"),
+    "net.online": ("Pairs connectés", "Peers online"),
+    "net.peers_short.one": ("{count} en ligne", "{count} online"),
+    "net.peers_short.other": ("{count} en ligne", "{count} online"),
+    "net.pending_short.one": ("{count} en attente", "{count} waiting"),
+    "net.pending_short.other": ("{count} en attente", "{count} waiting"),
+    "net.sync": ("Synchronisation", "Syncing"),
+    "net.syncing.one": ("en cours avec {count} pair", "in progress with {count} peer"),
+    "net.syncing.other": ("en cours avec {count} pairs", "in progress with {count} peers"),
+    "net.up_to_date": ("à jour", "up to date"),
+    "net.last_sync": ("Dernière synchro", "Last sync"),
+    "net.never": ("jamais", "never"),
+    "net.owner_gone": (
+        "Le nœud de ce dossier (reliance serve) s'est arrêté : l'application prend le relais.",
+        "The node of this home (reliance serve) stopped: the app takes over.",
+    ),
+    "localapi.owned_by_serve": (
+        "ce dossier est déjà tenu par « reliance serve » (pid {pid}) : un seul nœud par dossier",
+        "this home is already owned by 'reliance serve' (pid {pid}): one node per home",
+    ),
+    "localapi.owned_by_app": (
+        "ce dossier est déjà tenu par l'application reliance (pid {pid}) : quittez-la d'abord",
+        "this home is already owned by the reliance app (pid {pid}): quit it first",
+    ),
+    "localapi.owned": (
+        "ce dossier est déjà tenu par un autre processus reliance (pid {pid})",
+        "this home is already owned by another reliance process (pid {pid})",
+    ),
+    "localapi.direct_after": (
+        "le nœud de ce dossier n'a pas pu relire ce qui vient d'être écrit : {error}",
+        "the node of this home could not read again what was just written: {error}",
+    ),
+    "status.owner_serve": ("nœud : reliance serve (pid {pid})", "node: reliance serve (pid {pid})"),
+    "status.owner_app": ("nœud : l'application reliance (pid {pid})", "node: the reliance app (pid {pid})"),
+    "status.no_owner": (
+        "aucun nœud ne tourne sur ce dossier (lancez « reliance serve » ou l'application)",
+        "no node runs on this home (start 'reliance serve' or the app)",
+    ),
+    "status.listening": ("à l'écoute sur {address}", "listening on {address}"),
+    "status.not_listening": ("pas à l'écoute", "not listening"),
+    "status.peers": ("pairs connectés : {connected} sur {known}", "connected peers: {connected} of {known}"),
+    "status.last_sync": ("dernière synchronisation : {when}", "last sync: {when}"),
+    "status.never": ("jamais", "never"),
+    "net.start_failed": (
+        "Le nœud réseau n'a pas démarré : {error}",
+        "The network node did not start: {error}",
+    ),
+    "net.pending": (
+        "{name} veut se connecter : acceptez dans Pairs (6)",
+        "{name} wants to connect: accept in Peers (6)",
+    ),
+    # the network diagnosis (reliance doctor, the Peers screen): reliance.net.doctor
+    "doctor.typed_address": (
+        "Vous pouvez quand même vous connecter en tapant l'adresse d'un autre participant : "
+        "`reliance peer add HÔTE:PORT` (il la trouve dans son propre diagnostic).{own}",
+        "You can still connect by typing the address of another participant: `reliance peer add HOST:PORT` "
+        "(they can read it in their own diagnosis).{own}",
+    ),
+    "doctor.own_address": (
+        " Votre adresse, à donner aux autres : {address} (ils tapent `reliance peer add {address}`).",
+        " Your address, to give to the others: {address} (they type `reliance peer add {address}`).",
+    ),
+    "doctor.detail": (" (détail technique : {detail})", " (technical detail: {detail})"),
+    "doctor.no_network": (
+        "Cet ordinateur n'est connecté à aucun réseau.",
+        "This computer is not connected to any network.",
+    ),
+    "doctor.no_network_advice": (
+        "Connectez-vous au Wi-Fi (ou au partage de connexion d'un téléphone, ou à un câble) "
+        "utilisé par les autres, puis réessayez.",
+        "Connect to the Wi-Fi (or a phone hotspot, or a cable) that the others use, then try again.",
+    ),
+    "doctor.no_address": (
+        "Cet ordinateur est connecté, mais le réseau ne lui a pas donné d'adresse (seulement {addresses}).",
+        "This computer is connected, but the network gave it no address (only {addresses}).",
+    ),
+    "doctor.no_address_advice": (
+        "Déconnectez-vous puis reconnectez-vous au Wi-Fi. Les appareils branchés sur le même câble "
+        "ou le même partage de connexion peuvent quand même se trouver.",
+        "Disconnect and reconnect to the Wi-Fi. Devices on the same cable or hotspot may still find "
+        "each other.",
+    ),
+    "doctor.network": (
+        "Connecté à un réseau (adresse {addresses}).",
+        "Connected to a network (address {addresses}).",
+    ),
+    "doctor.multicast": (
+        "La découverte automatique des participants proches est possible sur cet ordinateur.",
+        "Automatic discovery of nearby participants is possible on this computer.",
+    ),
+    "doctor.multicast_unsure": (
+        "La découverte automatique risque de ne pas fonctionner sur cet ordinateur{detail}.",
+        "Automatic discovery may not work on this computer{detail}.",
+    ),
+    "doctor.no_multicast": (
+        "Cet ordinateur ne peut pas utiliser la découverte automatique (le multicast / mDNS n'est pas "
+        "disponible ici) : personne n'apparaîtra tout seul{detail}.",
+        "This computer cannot use automatic discovery (multicast / mDNS is not available here), "
+        "so nobody will appear by themselves{detail}.",
+    ),
+    "doctor.port_invalid": (
+        "{port} n'est pas un numéro de port valable.",
+        "{port} is not a valid port number.",
+    ),
+    "doctor.port_invalid_advice": (
+        "Choisissez un nombre entre 1024 et 65535, par exemple `--port 7070`.",
+        "Choose a number between 1024 and 65535, for example `--port 7070`.",
+    ),
+    "doctor.port_in_use": (
+        "Le port {port} est déjà utilisé par un autre programme (peut-être reliance est-il déjà lancé).",
+        "Port {port} is already used by another program (perhaps reliance is already running).",
+    ),
+    "doctor.port_in_use_advice": (
+        "Fermez l'autre programme, ou lancez reliance sur un autre port, par exemple `--port {other}`.",
+        "Close the other program, or start reliance on another port, for example `--port {other}`.",
+    ),
+    "doctor.port_forbidden": (
+        "Cet ordinateur n'autorise pas reliance à utiliser le port {port}.",
+        "This computer does not allow reliance to use port {port}.",
+    ),
+    "doctor.port_forbidden_advice": (
+        "Utilisez un port au-dessus de 1024, par exemple `--port 7070`.",
+        "Use a port above 1024, for example `--port 7070`.",
+    ),
+    "doctor.port_unknown": (
+        "Impossible de vérifier le port {port} ({error}).",
+        "Could not check port {port} ({error}).",
+    ),
+    "doctor.port_unknown_advice": (
+        "Si reliance ne démarre pas, essayez un autre port, par exemple `--port {other}`.",
+        "If reliance does not start, try another port, for example `--port {other}`.",
+    ),
+    "doctor.port_free": ("Le port {port} est libre pour reliance.", "Port {port} is free for reliance."),
+    "doctor.firewall_advice": (
+        "Un pare-feu ou un logiciel de sécurité bloque probablement reliance. Autorisez reliance (ou Python) "
+        "à recevoir des connexions dans ses réglages, ou demandez à la personne qui gère cet ordinateur.",
+        "A firewall or security program is probably blocking reliance. Allow reliance (or Python) to accept "
+        "incoming connections in its settings, or ask whoever manages this computer.",
+    ),
+    "doctor.self_connect_failed": (
+        "Même cet ordinateur ne peut pas se connecter à lui-même sur le port {port}.",
+        "Even this computer cannot connect to itself on port {port}.",
+    ),
+    "doctor.firewall": (
+        "Les connexions au port {port} par {addresses} sont refusées : les autres ne "
+        "pourront sans doute pas se connecter à vous.",
+        "Connections to port {port} through {addresses} are refused: others will "
+        "probably not be able to connect to you.",
+    ),
+    "doctor.self_connect": (
+        "Cet ordinateur accepte les connexions sur le port {port}.",
+        "This computer accepts connections on port {port}.",
+    ),
+    "doctor.peers_found": (
+        "{count} autre(s) nœud(s) reliance visible(s) sur ce réseau.",
+        "{count} other reliance node(s) visible on this network.",
+    ),
+    "doctor.no_peers": (
+        "Personne d'autre utilisant reliance n'est visible sur ce réseau pour l'instant.",
+        "Nobody else running reliance is visible on this network right now.",
+    ),
+    "doctor.no_peers_advice": (
+        "Vérifiez que les autres ont ouvert reliance et sont sur le même réseau Wi-Fi (même nom). "
+        "Beaucoup de Wi-Fi de festival, d'hôtel ou « invités », et certains partages de connexion de "
+        "téléphone, empêchent les appareils de se voir ; on ne peut pas le détecter d'ici. {typed} "
+        "Ou bien connectez-vous tous au même partage de connexion d'un téléphone.",
+        "Check that the others have reliance open and are on the same Wi-Fi network (same name). "
+        "Many festival, hotel and guest Wi-Fi networks, and some phone hotspots, stop devices from "
+        "seeing each other; this cannot be detected from here. {typed} "
+        "Or all join the same phone hotspot.",
+    ),
+    # quotas on other people's documents (reliance doctor)
+    "doctor.quota": (
+        "Documents d'autres personnes gardés ici : {documents} sur {max_documents}, "
+        "{mib} Mio sur {max_mib} Mio.",
+        "Other people's documents kept here: {documents} of {max_documents}, {mib} MiB of {max_mib} MiB.",
+    ),
+    "doctor.quota_full": (
+        "Le quota des documents d'autres personnes est atteint : les nouveaux ne sont ni gardés ni relayés.",
+        "The quota for other people's documents is reached: new ones are neither kept nor passed on.",
+    ),
+    "doctor.quota_full_advice": (
+        "Le plus gros auteur : {author} ({documents} documents, {mib} Mio). Bloquez les auteurs "
+        "indésirables (reliance block ID), ou relevez les limites dans config.json (« limits »).",
+        "The largest author: {author} ({documents} documents, {mib} MiB). Block unwanted authors "
+        '(reliance block ID), or raise the limits in config.json ("limits").',
+    ),
+    "doctor.quota_author": (
+        "{count} auteur(s) ont atteint leur quota ({max_documents} documents ou {max_mib} Mio chacun) : "
+        "leurs nouveaux documents ne sont ni gardés ni relayés. Le premier : {author}.",
+        "{count} author(s) reached their quota ({max_documents} documents or {max_mib} MiB each): their new "
+        "documents are neither kept nor passed on. The first: {author}.",
+    ),
+    "doctor.quota_author_advice": (
+        "Normal pour quelqu'un de très actif ; sinon, bloquez-le (reliance block ID).",
+        "Expected for a very active person; otherwise, block them (reliance block ID).",
+    ),
+    "doctor.quota_declined": (
+        "{count} envoi(s) de documents d'autres personnes refusés depuis le démarrage (quota) ; le dernier : "
+        "{reason}.",
+        "{count} batch(es) of other people's documents not kept since the start (quota); the last: {reason}.",
+    ),
+    # the words for the model's values
+    "status.draft": ("Brouillon", "Draft"),
+    "status.published": ("Publié", "Published"),
+    "status.matched": ("Pourvu", "Matched"),
+    "status.archived": ("Archivé", "Archived"),
+}
