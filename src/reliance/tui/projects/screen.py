@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,7 +15,6 @@ from textual.widgets.option_list import Option
 
 from reliance import economy
 from reliance.app import projects as plib
-from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.doc import project as pdoc
 from reliance.i18n import action_label, tn
@@ -42,59 +35,11 @@ from reliance.tui.common.dialogs import (
     PromptDialog,
     VisibilityDialog,
 )
-from reliance.tui.common.widgets import Column, VirtualTable, bar_chart, plain, spawn
+from reliance.tui.common.widgets import Column, VirtualTable, plain, spawn
+from reliance.tui.projects.balances import balances_renderable
+from reliance.tui.projects.dividend import Extras, dividend_preview, project_extras
 
-ALL_TIME = "2000-01-01"
 R = TypeVar("R")
-
-
-def dividend_preview(
-    ws: Workspace, project_id: str, pool: int | None, lang: str
-) -> tuple[economy.Distribution, bool]:
-    """Store thread: the dividend of everything so far; the net revenue in EUR is the pool unless given.
-
-    Returns the distribution and whether the pool is a stand-in (no revenue yet).
-    """
-    today = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    stand_in = False
-    if pool is None:
-        view = plib.ledger_view(plib.open_project(ws, project_id))
-        pool = economy.net_revenue(view.entries, "EUR", ALL_TIME, today)
-        if pool <= 0:
-            pool, stand_in = 10_000, True
-    return plib.dividend(ws, project_id, ALL_TIME, today, pool, "EUR", lang), stand_in
-
-
-@dataclass(frozen=True)
-class Extras:
-    """What the balances tab shows besides balances: matrix, recorded distributions and their check."""
-
-    matrix: dict[str, dict[str, int]]
-    distributions: list[tuple[str, str, str, int, str, list[str]]]  # id, at, by, pool, unit, issues
-
-
-def project_extras(ws: Workspace, project_id: str, lang: str) -> Extras:
-    """Store thread: the wealth matrix and every recorded distribution, recomputed to check it."""
-    matrix = plib.matrix(ws, project_id)
-    recorded = pdoc.distributions(plib.open_project(ws, project_id).crdt)
-    checked = []
-    for dist_id, entry in sorted(recorded.items(), key=lambda kv: str(kv[1].get("at", ""))):
-        try:
-            issues = plib.verify_distribution(ws, project_id, dist_id, lang)
-        except Exception as exc:  # a damaged record is reported, not fatal
-            issues = [str(exc)]
-        data = entry.get("data", {})
-        checked.append(
-            (
-                dist_id,
-                str(entry.get("at", "")),
-                str(entry.get("by", "")),
-                int(data.get("pool", 0)),
-                str(data.get("unit", "")),
-                issues,
-            )
-        )
-    return Extras(matrix, checked)
 
 
 class ProjectsScreen(RelianceScreen):
@@ -306,125 +251,17 @@ class ProjectsScreen(RelianceScreen):
         view = self.current
         if view is None:
             return
-        parts: list[RenderableType] = []
-        lang = self.lang
-        entries = view.ledger.entries
-        balances = economy.balances(entries)
-        parts.append(Text(self.t("projects.balances"), style="bold"))
-        if balances:
-            units = list(balances)
-            table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), expand=False)
-            table.add_column(self.t("col.account"))
-            for unit in units:
-                table.add_column(plain(unit), justify="right")
-            accounts = sorted(
-                {a for per_unit in balances.values() for a in per_unit},
-                key=lambda a: (a.startswith("@"), self._account(a).lower()),
-            )
-            for account in accounts:
-                table.add_row(
-                    plain(self._account(account)),
-                    *(plain(economy.format_amount(balances[u].get(account, 0), u, lang)) for u in units),
-                )
-            parts.append(table)
-            parts.append(Text(self.t("projects.balances_hint"), style="dim"))
-        else:
-            parts.append(Text(self.t("projects.no_balance"), style="dim"))
-        breaches = economy.check_credit_limits(balances, view.ledger.limits)
-        for breach in breaches:
-            parts.append(plain("! " + breach.message(lang), style="yellow"))
-        # contributions per member
-        cancelled = economy.effective_reversals(entries)
-        sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for entry in entries:
-            if entry.kind is economy.EntryKind.CONTRIBUTION and entry.id not in cancelled:
-                sums[entry.unit][entry.member] += entry.amount
-        parts.append(Text("\n" + self.t("projects.chart"), style="bold"))
-        if sums:
-            for unit in sorted(sums):
-                values = sorted(sums[unit].items(), key=lambda pair: -pair[1])
-                parts.append(plain(unit, style="dim"))
-                parts.append(
-                    bar_chart(
-                        [
-                            (clean(self._account(m)), v, clean(economy.format_amount(v, unit, lang)))
-                            for m, v in values
-                        ],
-                        width=20,
-                    )
-                )
-        else:
-            parts.append(Text(self.t("projects.no_contribution"), style="dim"))
-        # dividend
-        parts.append(Text("\n" + self.t("projects.dividend"), style="bold"))
-        parts.append(self._preview_renderable())
-        parts.extend(self._extras_renderables(view))
-        for issue in view.ledger.issues:
-            parts.append(plain("! " + issue, style="yellow"))
-        self.query_one("#balances-text", Static).update(Group(*parts))
-
-    def _extras_renderables(self, view: ProjectView) -> list[RenderableType]:
-        parts: list[RenderableType] = []
-        lang = self.lang
-        policy = view.ledger.policy
-        parts.append(Text("\n" + self.t("projects.policy", version=policy.version), style="bold"))
-        buckets = ", ".join(f"{b.name} {b.percent} %" for b in policy.buckets)
-        weights = ", ".join(f"{w.action}/{w.unit} × {w.weight}" for w in policy.weights)
-        parts.append(plain(f"{buckets}\n{weights}", style="dim", multiline=True))
-        extras = self.extras
-        if extras is None:
-            return parts
-        columns = sorted({d for row in extras.matrix.values() for d in row})
-        if columns:
-            parts.append(Text("\n" + self.t("projects.matrix"), style="bold"))
-            table = Table(box=box.SIMPLE_HEAD, padding=(0, 1))
-            table.add_column(self.t("col.member"))
-            for column in columns:
-                table.add_column(plain(column), justify="right")
-            for member, row in extras.matrix.items():
-                table.add_row(plain(self._account(member)), *(str(row.get(c, 0)) for c in columns))
-            parts.append(table)
-        if extras.distributions:
-            parts.append(Text("\n" + self.t("projects.distributions"), style="bold"))
-            for dist_id, at, by, pool, unit, issues in extras.distributions:
-                line = plain(
-                    f"{at.replace('T', ' ')[:16]}  {economy.format_amount(pool, unit or 'EUR', lang)}  "
-                )
-                line.append(clean(self.data.name(by)) + "  ", style="dim")
-                if issues:
-                    line.append("✗ " + clean("; ".join(issues)), style="red")
-                else:
-                    line.append("✓ " + self.t("projects.verified"), style="green")
-                line.append(f"  {clean(dist_id)}", style="dim")
-                parts.append(line)
-        return parts
-
-    def _preview_renderable(self) -> RenderableType:
-        dist = self.preview
-        if dist is None:
-            return Text(self.t("projects.computing"), style="dim")
-        lang = self.lang
-        parts: list[RenderableType] = []
-        pool_text = economy.format_amount(dist.pool, dist.unit, lang)
-        key = "projects.pool_stand_in" if self._stand_in else "projects.pool"
-        parts.append(Text(self.t(key, pool=pool_text, version=dist.policy_version), style="dim"))
-        table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_header=True)
-        table.add_column(self.t("col.member"))
-        table.add_column(self.t("col.amount"), justify="right")
-        for line in dist.lines:
-            table.add_row(
-                plain(self._account(line.member)), plain(economy.format_amount(line.amount, dist.unit, lang))
-            )
-        table.add_row(
-            Text(self.t("projects.reserve"), style="dim"),
-            plain(economy.format_amount(dist.reserve, dist.unit, lang)),
+        shown = balances_renderable(
+            view,
+            self.preview,
+            self._stand_in,
+            self.extras,
+            t=self.t,
+            lang=self.lang,
+            account=self._account,
+            name=self.data.name,
         )
-        parts.append(table)
-        for line in dist.lines:
-            parts.append(plain("• " + line.explanation, style="dim"))
-        for note in dist.notes:
-            parts.append(plain("• " + note, style="dim italic"))
-        return Group(*parts)
+        self.query_one("#balances-text", Static).update(shown)
 
     async def _compute_preview(self) -> None:
         project_id = self.project_id

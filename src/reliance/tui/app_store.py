@@ -1,0 +1,331 @@
+"""The app's session state, its store thread, and what it shows of the store: loading, refreshing, caching.
+
+`StoreApp` is the base of `reliance.tui.app.RelianceApp`: every read or write of the store runs in one
+dedicated thread (`io`); a local write (`write`) tells the node and refreshes what is shown; documents are
+read again one by one (`refresh_docs`) and the screens told (`_after_change`); offline, other processes'
+writes are noticed by polling file signatures (`_poll`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual.app import App
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.timer import Timer
+
+from reliance.app import settings
+from reliance.app.workspace import Workspace
+from reliance.display import clean
+from reliance.errors import RelianceError
+from reliance.i18n import resolve_lang, t
+from reliance.model.messages import InputError
+from reliance.tui.common.base import RelianceScreen
+from reliance.tui.common.data import (
+    AppData,
+    FeedEntry,
+    ParticipantView,
+    Signature,
+    StoreReader,
+    View,
+    load_cache,
+    load_follows,
+    save_cache,
+    save_follows,
+)
+from reliance.tui.common.widgets import spawn
+from reliance.tui.node import NodeFactory, NodeLike, default_node_factory
+
+logger = logging.getLogger(__name__)
+
+R = TypeVar("R")
+LOAD_CHUNK = 16
+
+
+class StoreApp(App[None]):
+    """The session's state and the store thread, under the node bridge and the screens' app."""
+
+    CACHE_SAVE_SECONDS: ClassVar[float] = 10.0
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        passphrase: bytes | None = None,
+        node_factory: NodeFactory | None = None,
+        lang: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.home = Path(home)
+        self.passphrase = passphrase
+        self.node_factory: NodeFactory = node_factory or default_node_factory
+        try:
+            self.config: dict[str, Any] = settings.load_config(self.home)
+        except RelianceError as exc:
+            logger.warning("%s", exc)
+            self.config = dict(settings.DEFAULT_CONFIG)
+        self.lang = resolve_lang(lang, str(self.config.get("lang") or ""))
+        self.theme_choice = "light" if self.config.get("theme") == "light" else "dark"
+        self.theme = "textual-light" if self.theme_choice == "light" else "textual-dark"
+        self.ws: Workspace | None = None
+        self._data: AppData | None = None
+        self.reader: StoreReader | None = None
+        self.node: NodeLike | None = None
+        self._node_started = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-store")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._dirty: set[str] = set()
+        self._flush_scheduled = False
+        self._polling = False
+        self._unreadable: dict[str, Signature] = {}
+        self._cache_timer: Timer | None = None
+        self._network_pending = False
+        self._shut_down = False
+        self._pending_work: set[Awaitable[Any]] = set()
+        self.started_at = time.perf_counter()
+        self.first_frame_at: float | None = None
+        self._first_frame = asyncio.Event()
+        self.loaded_at: float | None = None
+
+    # -- typed access --------------------------------------------------------------------------------------
+    @property
+    def workspace(self) -> Workspace:
+        if self.ws is None:
+            raise RelianceError(t("error.no_identity", self.lang))
+        return self.ws
+
+    @property
+    def data(self) -> AppData:
+        if self._data is None:
+            raise RelianceError(t("error.no_identity", self.lang))
+        return self._data
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+    # -- store thread --------------------------------------------------------------------------------------
+    async def io(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """Run a store or disk call in the store thread; the UI keeps running."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def write(self, doc_id: str | None, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """A local write: run it, tell the node (peers get it live), refresh what is shown."""
+        result = await self.io(fn, *args, **kwargs)
+        target = doc_id if doc_id is not None else (result if isinstance(result, str) else None)
+        if target:
+            self.tell_node(target)
+            await self.refresh_docs({target})
+        return result
+
+    def tell_node(self, doc_id: str) -> None:
+        if self.node is not None and self._node_started:
+            try:
+                self.node.local_change(doc_id)
+            except Exception as exc:
+                logger.exception("node.local_change failed")
+                self.report(exc)
+
+    def perform(self, work: Awaitable[Any], *, done: str | None = None) -> None:
+        """Run an action in a worker; its errors become notifications, never a crash."""
+
+        self._pending_work.add(work)
+
+        async def runner() -> None:
+            self._pending_work.discard(work)
+            try:
+                await work
+            except Exception as exc:
+                self.report(exc)
+                return
+            if done:
+                self.notify(done)
+
+        spawn(self, runner, group="actions", exit_on_error=False)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification of the app (screens and dialogs call this too): names, titles and reasons
+        from peers are in them, so they are shown inert and never read as markup."""
+        super().notify(
+            clean(message, multiline=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def report(self, exc: BaseException) -> None:
+        from reliance.replication.bundle import BundleInterrupted, BundleRefused  # loaded by then: no cost
+
+        if isinstance(exc, BundleRefused | BundleInterrupted):
+            message = exc.message(self.lang)
+        elif isinstance(exc, InputError):  # the model's refusals are worded in the app's language
+            message = exc.text(self.lang)
+        elif isinstance(exc, RelianceError):
+            message = str(exc)
+        else:
+            logger.error("unexpected error", exc_info=exc)
+            message = f"{type(exc).__name__}: {exc}"
+        self.notify(message, title=self.t("error.title"), severity="error", timeout=8)
+
+    # -- loading and refreshing ----------------------------------------------------------------------------
+    def _scan(self) -> tuple[list[ParticipantView], list[str], set[str]]:
+        """Store thread: cached views still valid, documents to read, and the follow list."""
+        assert self.reader is not None
+        reader = self.reader
+        cache = load_cache(self.home)
+        hits: list[ParticipantView] = []
+        stale: list[str] = []
+        me = self.workspace.peer_id
+        for doc_id in reader.doc_ids():
+            cached = cache.get(doc_id)
+            if cached is not None and doc_id != me and cached.sig == reader.signature(doc_id):
+                hits.append(cached)
+            else:
+                stale.append(doc_id)
+        stale.sort(key=lambda d: (d != me, d.startswith("pj"), d))
+        return hits, stale, load_follows(self.home)
+
+    async def _initial_load(self) -> None:
+        data = self.data
+        try:
+            hits, stale, follows = await self.io(self._scan)
+        except Exception as exc:
+            self.report(exc)
+            hits, stale, follows = [], [], set()
+        data.follows = follows
+        data.apply(hits, quiet=True)
+        self._after_change(None, [])
+        for start in range(0, len(stale), LOAD_CHUNK):
+            chunk = stale[start : start + LOAD_CHUNK]
+            views, bad = await self.io(self._read_many, chunk)
+            self._unreadable.update(bad)
+            data.apply(views, quiet=True)
+            self._after_change(set(chunk), [])
+        data.loaded = True
+        data.seed_feed()
+        self.loaded_at = time.perf_counter()
+        self._after_change(None, [])
+        await self._save_cache()
+
+    def _read_many(self, doc_ids: Iterable[str]) -> tuple[list[View], dict[str, Signature]]:
+        assert self.reader is not None
+        views: list[View] = []
+        bad: dict[str, Signature] = {}
+        for doc_id in doc_ids:
+            view = self.reader.read(doc_id)
+            if view is None:
+                bad[doc_id] = self.reader.signature(doc_id)
+            else:
+                views.append(view)
+        return views, bad
+
+    async def refresh_docs(self, doc_ids: set[str]) -> None:
+        """Read these documents again and show what changed (and what arrived, in the feed)."""
+        if not doc_ids or self.reader is None:
+            return
+        views, bad = await self.io(self._read_many, sorted(doc_ids))
+        self._unreadable.update(bad)
+        entries = self.data.apply(views, quiet=not self.data.loaded)
+        self._after_change(set(doc_ids), entries)
+
+    def _poll(self) -> None:
+        """Offline only: notice what other processes (the CLI) wrote by comparing each document's file
+        signature. With a node (ours, or the owner's through the local API) every change arrives as an
+        event instead."""
+        if self._node_started:
+            return
+        if self._data is None or not self.data.loaded or self._polling or self._shut_down:
+            return
+        self._polling = True
+        known: dict[str, Signature] = {d: v.sig for d, v in self.data.participants.items()}
+        known.update({d: v.sig for d, v in self.data.projects.items()})
+        known.update(self._unreadable)
+        spawn(self, functools.partial(self._poll_once, known), group="poll", exit_on_error=False)
+
+    def _changed_signatures(self, known: dict[str, Signature]) -> set[str]:
+        assert self.reader is not None
+        return {d for d in self.reader.doc_ids() if known.get(d) != self.reader.signature(d)}
+
+    async def _poll_once(self, known: dict[str, Signature]) -> None:
+        try:
+            changed = await self.io(self._changed_signatures, known)
+            if changed:
+                await self.refresh_docs(changed)
+        except Exception:
+            logger.exception("polling the store failed")
+        finally:
+            self._polling = False
+
+    def _feature_screens(self) -> Iterator[Screen[Any]]:
+        for mode in self.MODES:
+            try:
+                stack = self.get_screen_stack(mode)
+            except KeyError:
+                continue
+            yield from stack
+
+    def _after_change(self, doc_ids: set[str] | None, entries: list[FeedEntry]) -> None:
+        for screen in self._feature_screens():
+            if isinstance(screen, RelianceScreen):
+                try:
+                    screen.data_changed(doc_ids)
+                except Exception as exc:  # one screen's bug must not take the app down
+                    self.report(exc)
+        top = self.screen
+        refresh_item = getattr(top, "refresh_item", None)  # an item's details dialog
+        if callable(refresh_item):
+            refresh_item()
+        for entry in entries:
+            if entry.kind == "answer":  # rejections are announced when the node reports them
+                from reliance.tui.common.render import feed_text
+
+                self.notify(feed_text(entry, self.lang).plain, timeout=6)
+        if doc_ids:
+            self._schedule_cache_save()
+
+    def _schedule_cache_save(self) -> None:
+        if self._cache_timer is None and not self._shut_down:
+            self._cache_timer = self.set_timer(self.CACHE_SAVE_SECONDS, self._cache_due)
+
+    def _cache_due(self) -> None:
+        self._cache_timer = None
+        spawn(self, self._save_cache, group="cache", exit_on_error=False)
+
+    async def _save_cache(self) -> None:
+        if self._data is None:
+            return
+        views = list(self.data.participants.values())
+        try:
+            await self.io(save_cache, self.home, views)
+        except Exception:
+            logger.exception("cannot save the catalogue cache")
+
+    def toggle_follow(self, doc_id: str) -> None:
+        follows = self.data.follows
+        if doc_id in follows:
+            follows.discard(doc_id)
+            self.notify(self.t("done.unfollowed", name=self._doc_name(doc_id)))
+        else:
+            follows.add(doc_id)
+            self.notify(self.t("done.followed", name=self._doc_name(doc_id)))
+        self.perform(self.io(save_follows, self.home, set(follows)))
+
+    def _doc_name(self, doc_id: str) -> str:
+        return self.data.project_name(doc_id) if doc_id.startswith("pj") else self.data.name(doc_id)
