@@ -65,7 +65,8 @@ from reliance.app.workspace import Workspace  # noqa: E402
 from reliance.limits import DEFAULT_LIMITS, Limits  # noqa: E402
 from reliance.model.catalogue import Item, ItemKind  # noqa: E402
 from reliance.net import events as ev  # noqa: E402
-from reliance.net.node import Node, NodeConfig  # noqa: E402
+from reliance.net.config import NodeConfig  # noqa: E402
+from reliance.net.node import Node  # noqa: E402
 from reliance.net.server import measure_handshake_ms  # noqa: E402
 
 HOST = "127.0.0.1"

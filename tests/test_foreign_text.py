@@ -19,7 +19,7 @@ from reliance.display import clean, json_text
 from reliance.doc import participant
 from reliance.errors import ModelError
 from reliance.model.catalogue import Item, ItemKind
-from reliance.net.node import write_peers_file
+from reliance.net.status import write_peers_file
 from reliance.replication.bundle import export_bundle
 from tests.conftest import run_cli
 

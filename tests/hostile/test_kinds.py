@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.net import events as ev
+from reliance.net.config import NodeConfig
 from reliance.net.frames import FLAG_MORE, KIND_DATA, KIND_PING, KIND_PONG, KIND_REFUSE
 from reliance.net.handshake import connect
-from reliance.net.node import Node, NodeConfig
+from reliance.net.node import Node
 from reliance.replication.protocol import Session, SyncHost
 from reliance.store.repository import Repository
 from tests.fuzz import seeds as fuzz_seeds

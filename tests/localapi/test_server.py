@@ -34,7 +34,8 @@ from reliance.localapi.protocol import (
     parse_server_message,
     request_frame,
 )
-from reliance.net.node import Node, NodeConfig
+from reliance.net.config import NodeConfig
+from reliance.net.node import Node
 
 PATIENCE = 20.0  # only stops a test that hangs
 

@@ -37,7 +37,7 @@ from automerge.core import ROOT, Document, ScalarType
 from reliance.app.workspace import Workspace
 from reliance.automerge.crdt import CrdtDoc
 from reliance.identity import decode_peer_id
-from reliance.net.node import DEFAULT_PORT
+from reliance.net.config import DEFAULT_PORT
 from reliance.store.repository import SignedChange
 from tests.conftest import RELIANCE, CliResult
 from tests.netns import NetnsNetwork, can_create_namespaces, stop_processes

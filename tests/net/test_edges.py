@@ -17,10 +17,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
+from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection
 from reliance.net.errors import TransportError
 from reliance.net.handshake import connect
-from reliance.net.node import Node, NodeConfig, SyncUnfinished, sync_once
+from reliance.net.node import Node
+from reliance.net.oneshot import SyncUnfinished, sync_once
 from reliance.net.server import serve
 from tests.conftest import run_cli
 from tests.net.cluster import Cluster

@@ -22,12 +22,15 @@ from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import Item, ItemKind
+from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection
 from reliance.net.errors import ConnectionLost
 from reliance.net.frames import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
 from reliance.net.handshake import connect
-from reliance.net.node import Node, NodeConfig, SyncUnfinished, diagnose_home, sync_once
+from reliance.net.node import Node
+from reliance.net.oneshot import SyncUnfinished, sync_once
 from reliance.net.server import Server
+from reliance.net.status import diagnose_home
 from reliance.replication.protocol import Session, SyncHost
 from tests.conftest import run_cli
 from tests.net.busy import (

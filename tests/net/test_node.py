@@ -12,16 +12,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app.workspace import Workspace
 from reliance.identity import PROFILE_FILE
+from reliance.net.config import NodeConfig, parse_address
 from reliance.net.handshake import connect
 from reliance.net.hello import MAX_NAME_LENGTH
-from reliance.net.node import (
-    Node,
-    NodeConfig,
-    parse_address,
-    read_peers_file,
-    remember_typed_address,
-    sync_once,
-)
+from reliance.net.node import Node
+from reliance.net.oneshot import sync_once
+from reliance.net.status import read_peers_file, remember_typed_address
 from tests.conftest import run_cli
 from tests.test_foreign_text import assert_inert
 

@@ -18,11 +18,13 @@ from reliance.app import settings
 from reliance.app.workspace import Workspace
 from reliance.identity import encode_peer_id
 from reliance.limits import Limits
+from reliance.net.config import NodeConfig
 from reliance.net.discovery import DiscoveredPeer
 from reliance.net.errors import HandshakeRefused
 from reliance.net.handshake import connect
 from reliance.net.hello import PROTOCOL_VERSION
-from reliance.net.node import Node, NodeConfig, read_peers_file
+from reliance.net.node import Node
+from reliance.net.status import read_peers_file
 from tests.net.cluster import random_service_type
 from tests.net.test_privacy import eventually, fast_node, running
 

@@ -167,7 +167,7 @@ async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
     """In one process, so that both dials really start in the same instant (three times over)."""
     caplog.set_level(logging.INFO, logger="reliance.node")
     from reliance.app.workspace import Workspace
-    from reliance.net.node import NodeConfig
+    from reliance.net.config import NodeConfig
 
     spaces = [Workspace.create(tmp_path / name, name) for name in ("Ana", "Ben")]
     for attempt in range(3):

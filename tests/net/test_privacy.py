@@ -21,8 +21,9 @@ from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.automerge import wire
 from reliance.model.catalogue import Item, ItemKind, Status
+from reliance.net.config import NodeConfig
 from reliance.net.handshake import connect
-from reliance.net.node import Node, NodeConfig
+from reliance.net.node import Node
 from tests.conftest import stored_text
 
 

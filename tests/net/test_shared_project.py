@@ -16,7 +16,8 @@ import pytest
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
-from reliance.net.node import Node, NodeConfig
+from reliance.net.config import NodeConfig
+from reliance.net.node import Node
 
 
 def _node(ws: Workspace) -> Node:

@@ -18,7 +18,7 @@ from reliance.app.workspace import Workspace
 from reliance.fsutil import atomic_write
 from reliance.identity import encode_peer_id
 from reliance.model.catalogue import Item, ItemKind
-from reliance.net.node import remember_typed_address
+from reliance.net.status import remember_typed_address
 from reliance.replication.bundle import export_bundle, import_bundle
 from reliance.tui import app as tui_app
 from reliance.tui.common import data as tui_data

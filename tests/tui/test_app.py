@@ -19,7 +19,7 @@ from reliance.i18n import t
 from reliance.identity import has_identity
 from reliance.model.catalogue import ItemKind, Status
 from reliance.net.events import SYNCED, NodeEvent, PeerState
-from reliance.net.node import read_peers_file
+from reliance.net.status import read_peers_file
 from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.catalogue.screen import CatalogueScreen
 from reliance.tui.code.screen import CodeScreen

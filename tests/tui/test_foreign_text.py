@@ -251,7 +251,8 @@ def test_the_apps_log_file_holds_a_peers_text_inert(tmp_path: Path) -> None:
     import logging
 
     from reliance.net import events as ev
-    from reliance.net.node import Node, NodeConfig
+    from reliance.net.config import NodeConfig
+    from reliance.net.node import Node
     from reliance.tui import app as tui_app
 
     workspace = Workspace.create(tmp_path / "home", "Victor")

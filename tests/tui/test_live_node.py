@@ -16,8 +16,9 @@ from textual.pilot import Pilot
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
+from reliance.net.config import NodeConfig, config_from_env
 from reliance.net.events import PeerState
-from reliance.net.node import Node, NodeConfig, config_from_env
+from reliance.net.node import Node
 from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.common.widgets import VirtualTable
 from reliance.tui.peers.screen import PeersScreen

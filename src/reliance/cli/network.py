@@ -31,7 +31,8 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
     RELIANCE_HANDSHAKE_TIMEOUT, RELIANCE_REDIAL_MIN, RELIANCE_REDIAL_MAX, RELIANCE_POLL_INTERVAL (seconds),
     RELIANCE_SERVICE_TYPE (e.g. _test123._tcp.local.) and RELIANCE_MDNS_INTERFACES (comma-separated).
     """
-    from reliance.net.node import Node, NodeConfig, config_from_env
+    from reliance.net.config import NodeConfig, config_from_env
+    from reliance.net.node import Node
 
     ws = ctx.workspace()
     config = settings.load_config(ctx.home)
@@ -96,7 +97,8 @@ def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
 
     Exits 1 with one line saying what was left (the peer not reached, documents not in sync) when the
     exchange cannot end within --timeout seconds."""
-    from reliance.net.node import SyncFailed, SyncUnfinished, parse_address, sync_once
+    from reliance.net.config import parse_address
+    from reliance.net.oneshot import SyncFailed, SyncUnfinished, sync_once
 
     host, port = parse_address(address)
     try:
@@ -131,7 +133,7 @@ def _require_home(ctx: Context) -> None:
 
 def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     from reliance.net.events import PeerInfo, PeerState
-    from reliance.net.node import read_peers_file, read_state_file
+    from reliance.net.status import read_peers_file, read_state_file
 
     owner = ctx.owner()
     if owner is not None:  # the running node's own view, through the local API
@@ -212,7 +214,8 @@ def peer_group() -> None:
 @pass_ctx
 def peer_add(ctx: Context, address: str) -> None:
     """Remember HOST:PORT; the node dials it now and after every disconnection."""
-    from reliance.net.node import parse_address, remember_typed_address
+    from reliance.net.config import parse_address
+    from reliance.net.status import remember_typed_address
 
     host, port = parse_address(address)
     _require_home(ctx)
@@ -229,7 +232,7 @@ def peer_add(ctx: Context, address: str) -> None:
 @pass_ctx
 def peer_accept(ctx: Context, peer_id: str) -> None:
     """Accept a pending peer (policy 'known')."""
-    from reliance.net.node import peers_file_lock, read_peers_file, write_peers_file
+    from reliance.net.status import peers_file_lock, read_peers_file, write_peers_file
 
     text = canonical_peer(peer_id)
     _require_home(ctx)
@@ -259,7 +262,7 @@ def peer_accept(ctx: Context, peer_id: str) -> None:
 def doctor_cmd(ctx: Context, port: int | None, as_json: bool, lang: str | None) -> None:
     """Explain in plain words why no peer is found, and what to try."""
     from reliance.i18n import resolve_lang
-    from reliance.net.node import diagnose_home
+    from reliance.net.status import diagnose_home
 
     config = settings.load_config(ctx.home)
     lang = resolve_lang(lang, str(config.get("lang") or ""))

@@ -394,7 +394,7 @@ async def node_peers(node: NodeControl, args: Args) -> Outcome:
 
 
 async def peer_add(node: NodeControl, args: Args) -> Outcome:
-    from reliance.net.node import parse_address
+    from reliance.net.config import parse_address
 
     host, port = parse_address(args["address"])
     return Outcome({"address": await node.add_address_text(host, port)})

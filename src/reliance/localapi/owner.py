@@ -165,7 +165,7 @@ class Owner:
         return rows
 
     async def add_address_text(self, host: str, port: int) -> str:
-        from reliance.net.node import format_address
+        from reliance.net.config import format_address
 
         await self.node.add_address(host, port)
         return format_address(host, port)
@@ -184,7 +184,7 @@ class Owner:
 
     # -- events ----------------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        from reliance.net.node import format_address
+        from reliance.net.config import format_address
 
         address = self.node.listen_address
         return {

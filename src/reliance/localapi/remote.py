@@ -101,7 +101,7 @@ class RemoteNode:
         self._listeners.append(callback)
 
     async def add_address(self, host: str, port: int) -> None:
-        from reliance.net.node import format_address
+        from reliance.net.config import format_address
 
         await self._client().call("peer.add", {"address": format_address(host, port)})
 
@@ -120,7 +120,7 @@ class RemoteNode:
 
     def diagnose(self) -> list[Finding]:
         from reliance.app import settings
-        from reliance.net.node import diagnose_home
+        from reliance.net.status import diagnose_home
 
         return diagnose_home(self.home, int(settings.load_config(self.home)["port"]))
 

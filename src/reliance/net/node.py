@@ -25,37 +25,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import functools
-import itertools
 import json
 import logging
 import os
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write, open_private
-from reliance.identity import decode_peer_id, encode_peer_id
-from reliance.limits import Limits
+from reliance.fsutil import atomic_write
+from reliance.identity import decode_peer_id
+from reliance.net import dialing
 from reliance.net import events as ev
+from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection, TransportConfig
 from reliance.net.dialer import Clock, Dialer, Retry
 from reliance.net.errors import ConnectionClosed, ConnectionLost, HandshakeRefused, TransportError
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
 from reliance.net.handshake import connect
-from reliance.net.hello import PROTOCOL_VERSION, hello_name
+from reliance.net.hello import hello_name
 from reliance.net.link import Link, Outbox, SendBudget
-from reliance.net.peerbook import PeerEvent, next_state
+from reliance.net.peerbook import PeerEvent
 from reliance.net.server import Server, serve
+from reliance.net.status import (
+    STATE_FILE,
+    PeersFile,
+    apply_peers_data,
+    peers_snapshot,
+    remove_file,
+    settings_if_changed,
+)
+from reliance.net.workers import Advert, Peer, SyncWorker, refresh
 from reliance.replication.protocol import (
     BatchRefused,
     ChangesReceived,
@@ -65,210 +69,13 @@ from reliance.replication.protocol import (
     Session,
     SyncHost,
 )
-from reliance.replication.quota import Quotas, QuotaUsage
-from reliance.store.repository import doc_kind
+from reliance.replication.quota import Quotas
 
 if TYPE_CHECKING:
     from reliance.net.discovery import DiscoveredPeer
-    from reliance.net.doctor import Finding
 
 log = logging.getLogger("reliance.node")
 T = TypeVar("T")
-
-DEFAULT_PORT = 7447
-PEERS_FILE = "peers.json"
-PEERS_LOCK = "peers.lock"
-STATE_FILE = "node-state.json"
-
-# Environment variables read by `reliance serve` (see docs/operations.md): tests and benchmarks shorten the
-# timers with them, and run each test on its own mDNS service type.
-ENV_TIMERS = {
-    "RELIANCE_HEARTBEAT": "heartbeat_interval",
-    "RELIANCE_HANDSHAKE_TIMEOUT": "handshake_timeout",
-    "RELIANCE_REDIAL_MIN": "redial_min",
-    "RELIANCE_REDIAL_MAX": "redial_max",
-    "RELIANCE_POLL_INTERVAL": "poll_interval",
-}
-ENV_SERVICE_TYPE = "RELIANCE_SERVICE_TYPE"
-ENV_MDNS_INTERFACES = "RELIANCE_MDNS_INTERFACES"
-
-
-@dataclass
-class NodeConfig:
-    port: int = DEFAULT_PORT
-    listen: str = "0.0.0.0"
-    mdns: bool = True
-    service_type: str | None = None  # None: the standard _reliance._tcp.local.
-    interfaces: list[str] | None = None
-    heartbeat_interval: float = 5.0
-    handshake_timeout: float = 10.0
-    redial_min: float = 1.0
-    redial_max: float = 60.0
-    poll_interval: float = 30.0  # the store is read again for writers outside the local API
-    tick_interval: float = 0.5  # redials and settings are looked at this often
-    write_state: bool = True
-    # Seconds `stop` waits for the connections, then as long for the sync worker (a store write under way),
-    # then as long for the last file writes; past each, it logs what it leaves behind and goes on.
-    stop_timeout: float = 10.0
-    # Every limit the node enforces, the largest message (`max_frame`) included; None: the workspace's,
-    # which are the home's (config.json's `limits`, then `RELIANCE_LIMIT_*`): the door and the store agree.
-    limits: Limits | None = None
-
-
-def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None) -> NodeConfig:
-    """Apply the RELIANCE_* overrides (timers in seconds, mDNS service type and interfaces) to `config`."""
-    env = os.environ if environ is None else environ
-    for name, attribute in ENV_TIMERS.items():
-        text = env.get(name, "").strip()
-        if not text:
-            continue
-        try:
-            value = float(text)
-        except ValueError:
-            value = -1.0
-        if not 0 < value <= 3600:
-            raise RelianceError(f"{name} must be a number of seconds between 0 and 3600, not {text!r}")
-        setattr(config, attribute, value)
-    config.redial_max = max(config.redial_max, config.redial_min)
-    service_type = env.get(ENV_SERVICE_TYPE, "").strip()
-    if service_type:
-        from reliance.net.discovery import _SERVICE_TYPE_RE
-
-        if not _SERVICE_TYPE_RE.fullmatch(service_type):
-            raise RelianceError(f"{ENV_SERVICE_TYPE} must look like _name._tcp.local., not {service_type!r}")
-        config.service_type = service_type
-    interfaces = [i.strip() for i in env.get(ENV_MDNS_INTERFACES, "").split(",") if i.strip()]
-    if interfaces:
-        config.interfaces = interfaces
-    return config
-
-
-@dataclass
-class _Peer:
-    key: bytes
-    name: str = ""
-    addresses: list[tuple[str, int]] = field(default_factory=list)
-    source: str = "known"
-    accepted: bool = False
-    state: PeerState = PeerState.DISCOVERED
-    last_seen: float | None = None
-    last_error: str = ""
-    conn: SecureConnection | None = None
-    conn_initiator: bytes = b""
-    session: Session | None = None
-    outbox: Outbox | None = None
-    backoff: float = 0.0
-    next_dial: float = 0.0
-    dialing: bool = False
-    known: bool = False  # a connection with it completed, or it was saved before: worth remembering
-
-    @property
-    def peer_id(self) -> str:
-        return encode_peer_id(self.key)
-
-    def move(self, event: PeerEvent) -> None:
-        self.state = next_state(self.state, event)
-
-    def accept(self) -> None:
-        self.accepted = True
-        if self.state == PeerState.PENDING:
-            self.move(PeerEvent.ACCEPT)
-            self.next_dial = 0.0
-
-
-@dataclass
-class _Advert:
-    """An address some mDNS advert gave, dialled with a backoff of its own until a handshake there proves
-    whose it is (an advert may claim any key: `claimed` is only what to expect)."""
-
-    address: tuple[str, int]
-    claimed: bytes | None
-    backoff: float = 0.0
-    next_dial: float = 0.0
-    dialing: bool = False
-    seen: float = 0.0
-
-
-class _SyncWorker:
-    """The one thread that runs the sessions and the store, jobs in order; except that a new peer's first
-    frame (`urgent`) goes before the work the other peers have waiting, so that a crowd of busy peers
-    (each with one turn waiting at a time) never delays a newcomer's first frame by more than a turn."""
-
-    def __init__(self, name: str) -> None:
-        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = queue.PriorityQueue()
-        self._order = itertools.count()
-        self._closed = False
-        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> Future[T]:
-        if self._closed:
-            raise RuntimeError("the sync worker has stopped")
-        future: Future[T] = Future()
-
-        def job() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                future.set_result(func(*args))
-            except BaseException as exc:  # an automerge panic too: the caller decides
-                future.set_exception(exc)
-
-        self._jobs.put((0 if urgent else 1, next(self._order), job))
-        return future
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def close(self) -> None:
-        """Run what is queued, then stop the thread (`join` waits for it)."""
-        if not self._closed:
-            self._closed = True
-            self._jobs.put((2, next(self._order), None))
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait up to `timeout` seconds for the thread to end; whether it did."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def shutdown(self) -> None:
-        """Run what is queued, then stop the thread (and wait for it)."""
-        self.close()
-        self.join()
-
-    def _serve(self) -> None:
-        while True:
-            job = self._jobs.get()[2]
-            if job is None:
-                return
-            job()
-
-
-def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
-    """`host:port`, `host` (default port) or `[v6]:port`."""
-    text = text.strip()
-    if not text:
-        raise RelianceError("an address is HOST:PORT, e.g. 192.168.1.20:7447")
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port_text = rest.lstrip(":")
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise RelianceError(f"no host in address {text!r}")
-    if not port_text:
-        return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise RelianceError(f"bad port in address {text!r}")
-    return host, int(port_text)
-
-
-def format_address(host: str, port: int) -> str:
-    """The text `parse_address` reads back: an IPv6 host goes in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class Node:
@@ -293,9 +100,9 @@ class Node:
             self.config.mdns = mdns
         self.home = workspace.home
         self.my_key = workspace.identity.public_key
-        self.peers_by_key: dict[bytes, _Peer] = {}
+        self.peers_by_key: dict[bytes, Peer] = {}
         self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
-        self._adverts: dict[tuple[str, int], _Advert] = {}  # advertised addresses not yet any peer's
+        self._adverts: dict[tuple[str, int], Advert] = {}  # advertised addresses not yet any peer's
         self._typed_retry: dict[
             tuple[str, int], Retry
         ] = {}  # typed addresses that failed: when to dial again
@@ -306,12 +113,12 @@ class Node:
         self._blocked: set[bytes] = settings.blocked_keys_or(self.home, set())
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
-        self._worker = _SyncWorker("reliance-sync")
+        self._worker = SyncWorker("reliance-sync")
         # Every file the node reads or writes but the documents (peers.json, node-state.json, the settings),
         # in order, on a thread of its own: a slow disk never stalls the loop the connections and the app
         # share, nor the sync worker.
-        self._files = _SyncWorker("reliance-files")
-        self._peers_file = _PeersFile(self.home)
+        self._files = SyncWorker("reliance-files")
+        self._peers_file = PeersFile(self.home)
         self._state_text = (
             ""  # node-state.json as last written, but its time: written again only if it differs
         )
@@ -348,7 +155,7 @@ class Node:
             raise
 
     async def _start(self) -> None:
-        self._apply_peers_data(await self._in_files(self._peers_file.read))
+        apply_peers_data(self, await self._in_files(self._peers_file.read))
         await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
         self._server = await serve(
@@ -367,7 +174,7 @@ class Node:
         self._write_state()
         self._spawn(self._maintenance())  # typed and known peers are dialled while mDNS still probes
         if self.config.mdns:
-            await self._start_discovery()
+            await dialing.start_discovery(self)
 
     async def stop(self) -> None:
         """Close everything, each step bounded by `NodeConfig.stop_timeout`: a step that does not end in
@@ -402,12 +209,12 @@ class Node:
             )
         saved = self._save_peers_file()
         if self.config.write_state:
-            self._files.submit(_remove, self.home / STATE_FILE)
+            self._files.submit(remove_file, self.home / STATE_FILE)
         self._files.close()
         if not await asyncio.to_thread(self._files.join, bound):
             log.warning("the node's files were not written within %g s of the stop; leaving them", bound)
         elif saved is not None and saved.done() and saved.exception() is None:
-            self._apply_peers_data(saved.result())
+            apply_peers_data(self, saved.result())
 
     def peers(self) -> list[PeerInfo]:
         out = []
@@ -475,7 +282,7 @@ class Node:
     async def refresh_from_disk(self, doc_ids: list[str] | None = None) -> list[str]:
         """Read what another process wrote to the store (these documents, or all), and announce each
         changed document once: a LOCAL_CHANGE event, and an offer to every connected peer."""
-        changed = await self._in_worker(self._refresh, doc_ids)
+        changed = await self._in_worker(refresh, self.ws.repo, self.quotas, doc_ids)
         for doc_id in changed:
             self._emit(ev.LOCAL_CHANGE, f"document {doc_id[:14]}… changed on disk", doc_id=doc_id)
             await self._fan_out(doc_id, except_key=None)
@@ -512,7 +319,7 @@ class Node:
                 return "this node only syncs with accepted peers; ask its owner to accept your peer id"
         return None
 
-    def _pending_peer(self, key: bytes) -> _Peer:
+    def _pending_peer(self, key: bytes) -> Peer:
         """A new pending stranger; the oldest ones are forgotten beyond `Limits.max_pending_peers`."""
         waiting = [
             p for p in self.peers_by_key.values() if self._forgettable(p) and p.state == PeerState.PENDING
@@ -522,7 +329,7 @@ class Node:
             del self.peers_by_key[peer.key]
         return self._peer(key)
 
-    def _forgettable(self, peer: _Peer) -> bool:
+    def _forgettable(self, peer: Peer) -> bool:
         return not peer.accepted and not peer.known and peer.conn is None and not peer.dialing
 
     async def _on_incoming(self, conn: SecureConnection) -> None:
@@ -536,7 +343,7 @@ class Node:
         await self._run(peer, conn, initiator_key=conn.remote_key)
 
     async def _dial_address(
-        self, host: str, port: int, expected: bytes | None, *, source: str, advert: _Advert | None = None
+        self, host: str, port: int, expected: bytes | None, *, source: str, advert: Advert | None = None
     ) -> None:
         # An advert's claim is only checked: its failure must not push back the real peer's own redial.
         peer = self.peers_by_key.get(expected) if expected and advert is None else None
@@ -607,7 +414,7 @@ class Node:
         self._save_peers_file()
         await self._run(peer, conn, initiator_key=self.my_key)
 
-    async def _run(self, peer: _Peer, conn: SecureConnection, *, initiator_key: bytes) -> None:
+    async def _run(self, peer: Peer, conn: SecureConnection, *, initiator_key: bytes) -> None:
         if conn.remote_name:
             peer.name = conn.remote_name  # from its handshake: the only name a node takes for a peer
         if peer.conn is not None and not peer.conn.closed:
@@ -694,7 +501,7 @@ class Node:
         self.ws.repo.flush()
         return frames
 
-    async def _handle_events(self, peer: _Peer, session: Session) -> bool:
+    async def _handle_events(self, peer: Peer, session: Session) -> bool:
         """Turn session events into node events; True when the connection must end."""
         stop = False
         for event in session.pop_events():
@@ -741,86 +548,15 @@ class Node:
             session, outbox = peer.session, peer.outbox
             outbox.put(await self._in_worker(session.local_change, doc_id))
 
-    # -- discovery -------------------------------------------------------------------------------------------
-    async def _start_discovery(self) -> None:
-        from reliance.net.discovery import SERVICE_TYPE, Discovery
-
-        assert self._server is not None
-        self._discovery = Discovery(
-            peer_id=self.ws.peer_id,
-            name=self._hello_name(),
-            port=self._server.port,
-            protocol_version=PROTOCOL_VERSION,
-            on_found=self._on_found,
-            on_lost=self._on_lost,
-            service_type=self.config.service_type or SERVICE_TYPE,
-            interfaces=self.config.interfaces,
-            announce=bool((await self._in_files(settings.load_config, self.home))["announce"]),
-            limits=self.limits,
-        )
-        try:
-            await self._discovery.start()
-        except Exception as exc:  # no multicast here: typed addresses still work
-            self._discovery = None
-            self._emit(ev.ERROR, f"mDNS discovery is unavailable ({exc}); use 'reliance peer add HOST:PORT'")
-
+    # -- discovery and redials (reliance.net.dialing) --------------------------------------------------------
     def _on_found(self, found: DiscoveredPeer) -> None:
-        """An advert (new, or its data changed): note its addresses to dial. Nothing here names a peer,
-        gives it an address or resets a backoff: an advert is a rumour until a handshake proves it."""
-        claimed: bytes | None = None
-        if found.peer_id:
-            try:
-                claimed = decode_peer_id(found.peer_id)
-            except RelianceError:
-                return
-            if claimed == self.my_key:
-                return
-        if found.protocol_version != PROTOCOL_VERSION:
-            log.debug("advert at %s speaks protocol %s", found.addresses, found.protocol_version)
-            return
-        now = self._dialer.now()
-        for host in found.addresses[:4]:
-            address = (host, found.port)
-            advert = self._adverts.get(address)
-            if advert is None:
-                if (
-                    len(self._adverts) >= self.limits.max_advertised_addresses
-                    and not self._forget_an_advert()
-                ):
-                    log.debug(
-                        "ignoring advert at %s: %d addresses noted already", address, len(self._adverts)
-                    )
-                    return
-                advert = _Advert(address, claimed, next_dial=now + self._first_delay(address, claimed))
-                self._adverts[address] = advert
-                self._emit(ev.PEER_FOUND, f"found a node at {format_address(*address)} by mDNS")
-            advert.claimed = claimed
-            advert.seen = now
-
-    def _first_delay(self, address: tuple[str, int], claimed: bytes | None) -> float:
-        """Seconds before the first dial of a new advert: when both nodes can tell which of them dials first
-        (the smaller key, else the smaller address), the other waits a little, so both rarely dial at once."""
-        if claimed is not None:
-            return 0.0 if self.my_key < claimed else 1.5
-        mine = self._discovery.addresses if self._discovery is not None else []
-        if not mine or self._server is None:
-            return 0.0
-        return 0.0 if (min(mine), self._server.port) < address else 1.5
-
-    def _forget_an_advert(self) -> bool:
-        """Make room for a new advert by dropping the least recently seen one not being dialled."""
-        idle = [a for a in self._adverts.values() if not a.dialing]
-        if not idle:
-            return False
-        del self._adverts[min(idle, key=lambda a: a.seen).address]
-        return True
+        dialing.on_found(self, found)
 
     def _on_lost(self, found: DiscoveredPeer) -> None:
-        """A goodbye (unauthenticated too): forget the advert's addresses, nothing more."""
-        for host in found.addresses:
-            advert = self._adverts.get((host, found.port))
-            if advert is not None and not advert.dialing:
-                del self._adverts[(host, found.port)]
+        dialing.on_lost(self, found)
+
+    def _redial_due(self) -> None:
+        dialing.redial_due(self)
 
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
@@ -843,65 +579,7 @@ class Node:
             except Exception as exc:
                 log.warning("maintenance step failed: %s: %s", type(exc).__name__, exc)
 
-    def _redial_due(self) -> None:
-        now = self._dialer.now()
-        # Strangers (peers not accepted) are dialled only while the connections, in and out, stay under
-        # `connections_max`: those that came in once left an address, and must not make us open more.
-        busy = sum(1 for p in self.peers_by_key.values() if p.conn is not None or p.dialing)
-        for peer in list(self.peers_by_key.values()):
-            if peer.conn is not None or peer.dialing or not peer.addresses or peer.key in self._blocked:
-                continue
-            if peer.state == PeerState.PENDING or not self._dialer.due(peer, now):
-                continue
-            if (self._policy == "known" or busy >= self.limits.connections_max) and not peer.accepted:
-                continue
-            busy += 1
-            host, port = peer.addresses[0]
-            peer.addresses.append(peer.addresses.pop(0))  # next time, try the next address
-            self._schedule_redial(peer)
-            self._spawn(self._dial_address(host, port, peer.key, source=peer.source))
-        self._dial_adverts(now, busy)
-        for address in list(self.typed):
-            if any(p.conn is not None and address in p.addresses for p in self.peers_by_key.values()):
-                self.typed.remove(address)  # already connected through it
-                self._typed_retry.pop(address, None)
-                continue
-            retry = self._typed_retry.get(address)
-            if address in self._typed_dialing or (retry is not None and not self._dialer.due(retry, now)):
-                continue
-            self._typed_dialing.add(address)
-            self._spawn(self._dial_address(address[0], address[1], None, source="typed"))
-
-    def _dial_adverts(self, now: float, busy: int) -> None:
-        """Dial advertised addresses that are nobody's yet, each at most once per its own backoff (however
-        often it is advertised again): a flood of adverts costs one dial per address and backoff period.
-        Like strangers, only while the connections stay under `connections_max`."""
-        owned = {a: p for p in self.peers_by_key.values() for a in p.addresses}
-        for advert in list(self._adverts.values()):
-            owner = owned.get(advert.address)
-            if owner is not None and not advert.dialing:
-                # A peer proved this address in a handshake (it dialled us, or we it): its own redial
-                # takes over, and it was found by mDNS too (a label for `reliance peers`).
-                del self._adverts[advert.address]
-                if owner.source in ("known", "incoming"):
-                    owner.source = "mdns"
-                continue
-            if advert.dialing or not self._dialer.due(advert, now):
-                continue
-            claimed = self.peers_by_key.get(advert.claimed) if advert.claimed is not None else None
-            if advert.claimed in self._blocked or (claimed is not None and claimed.conn is not None):
-                continue
-            if self._policy == "known" and advert.claimed is not None and not (claimed and claimed.accepted):
-                continue
-            if busy >= self.limits.connections_max:
-                return
-            busy += 1
-            advert.dialing = True
-            self._dialer.failed(advert, now)  # due again after its backoff, whatever the dial gives
-            host, port = advert.address
-            self._spawn(self._dial_address(host, port, advert.claimed, source="mdns", advert=advert))
-
-    def _schedule_redial(self, peer: _Peer) -> None:
+    def _schedule_redial(self, peer: Peer) -> None:
         self._dialer.failed(peer)
 
     def _typed_failed(self, address: tuple[str, int]) -> None:
@@ -910,7 +588,7 @@ class Node:
     async def _reload_settings(self) -> None:
         """What another process changed in the settings (blocks, policy) or in peers.json (peer add,
         peer accept), read on the file thread."""
-        reloaded = await self._in_files(self._settings_if_changed, set(self._blocked))
+        reloaded = await self._in_files(settings_if_changed, self, set(self._blocked))
         if reloaded is not None:
             self._blocked, self._policy = reloaded
             for peer in self.peers_by_key.values():
@@ -918,26 +596,13 @@ class Node:
                     self._spawn(peer.conn.close())
         data = await self._in_files(self._peers_file.read_if_changed)
         if data is not None:
-            self._apply_peers_data(data)
-
-    def _settings_if_changed(self, blocked: set[bytes]) -> tuple[set[bytes], str] | None:
-        """On the file thread: the blocks and the policy, if either file changed since last read."""
-        changed = False
-        for name in ("blocks.json", "config.json"):
-            with contextlib.suppress(OSError):
-                mtime = (self.home / name).stat().st_mtime
-                if mtime > self._settings_mtime:
-                    self._settings_mtime = mtime
-                    changed = True
-        if not changed:
-            return None
-        return settings.blocked_keys_or(self.home, blocked), str(settings.load_config(self.home)["policy"])
+            apply_peers_data(self, data)
 
     # -- persistence -----------------------------------------------------------------------------------------
-    def _peer(self, key: bytes) -> _Peer:
+    def _peer(self, key: bytes) -> Peer:
         if key not in self.peers_by_key:
             self._forget_old_strangers()
-            self.peers_by_key[key] = _Peer(key)
+            self.peers_by_key[key] = Peer(key)
         return self.peers_by_key[key]
 
     def _forget_old_strangers(self) -> None:
@@ -955,50 +620,18 @@ class Node:
 
     def _load_peers_file(self) -> None:
         """Read peers.json now, on the calling thread (tools, tests); the node reads it on its file thread."""
-        self._apply_peers_data(self._peers_file.read())
-
-    def _apply_peers_data(self, data: Mapping[str, Any]) -> None:
-        """Take what peers.json holds (written by another process: peer add, peer accept) into memory."""
-        peers = data.get("peers")
-        for peer_id, entry in (peers if isinstance(peers, dict) else {}).items():
-            try:
-                key = decode_peer_id(peer_id)
-            except RelianceError:
-                continue
-            if not isinstance(entry, dict) or (not entry.get("accepted") and not entry.get("addresses")):
-                continue  # a refused stranger an earlier version saved: nothing to dial, nothing to keep
-            peer = self._peer(key)
-            peer.known = True
-            peer.name = peer.name or str(entry.get("name", ""))
-            if entry.get("accepted") and not peer.accepted:
-                peer.accept()  # `reliance peer accept` in another process
-            addresses = entry.get("addresses")
-            for text in addresses if isinstance(addresses, list) else []:
-                with contextlib.suppress(RelianceError):
-                    address = parse_address(str(text))
-                    if address not in peer.addresses:
-                        peer.addresses.append(address)
-            if peer.source == "known":
-                peer.source = str(entry.get("source", "known"))
-        typed = data.get("typed")
-        for text in typed if isinstance(typed, list) else []:
-            with contextlib.suppress(RelianceError):
-                address = parse_address(str(text))
-                # Kept even when a known peer has this address: that peer may be gone, and someone else
-                # (another key) may answer there now. `_redial_due` drops it once a connected peer has it.
-                if address not in self.typed:
-                    self.typed.append(address)
+        apply_peers_data(self, self._peers_file.read())
 
     def _save_peers_file(self) -> Future[dict[str, Any]] | None:
         """Save the peers (on the file thread, merged with what another process wrote meanwhile, which
         comes back into memory too). None once the node's files are closed."""
         if self._files.closed:
             return None
-        future = self._files.submit(self._peers_file.save, self._peers_snapshot())
+        future = self._files.submit(self._peers_file.save, peers_snapshot(self))
 
         def merge_back(done: Future[dict[str, Any]]) -> None:
             if not done.cancelled() and done.exception() is None and done.result():
-                self._apply_peers_data(done.result())
+                apply_peers_data(self, done.result())
 
         def on_loop(done: Future[dict[str, Any]]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the node has stopped
@@ -1009,26 +642,6 @@ class Node:
             future.add_done_callback(on_loop)
         self._in_background(future, "saving peers.json")
         return future
-
-    def _peers_snapshot(self) -> dict[str, Any]:
-        # Peers accepted by hand (or typed) always; others this node connected with, the latest first, up to
-        # the limit; never a stranger that only knocked.
-        accepted = [p for p in self.peers_by_key.values() if p.accepted]
-        met = [p for p in self.peers_by_key.values() if not p.accepted and p.known]
-        met.sort(key=lambda p: -(p.last_seen or 0.0))
-        return {
-            "peers": {
-                p.peer_id: {
-                    "name": p.name,
-                    "addresses": [format_address(h, port) for h, port in p.addresses[:8]],
-                    "accepted": p.accepted,
-                    "source": p.source,
-                    "last_seen": p.last_seen,
-                }
-                for p in accepted + met[: self.limits.max_remembered_peers]
-            },
-            "typed": [format_address(h, p) for h, p in self.typed],
-        }
 
     def _write_state(self) -> Future[None] | None:
         """Publish the node's state for `reliance peers` in other processes, on the file thread, and only
@@ -1065,32 +678,6 @@ class Node:
         future.add_done_callback(report)
 
     # -- plumbing --------------------------------------------------------------------------------------------
-    def _refresh_all(self) -> dict[str, list[bytes]]:
-        """What other processes wrote (the CLI beside us), counted in the quotas too."""
-        changed = self.ws.repo.refresh_all()
-        for doc_id in changed:
-            self.quotas.note(doc_id)
-        return changed
-
-    def _refresh(self, doc_ids: list[str] | None) -> list[str]:
-        if doc_ids is None:
-            return list(self._refresh_all())
-        repo, changed = self.ws.repo, []
-        loaded = {stored.doc_id: stored for stored in repo.loaded()}
-        for doc_id in dict.fromkeys(doc_ids):
-            with contextlib.suppress(RelianceError):
-                doc_kind(doc_id)  # a document id, or StoreError: never a path
-                if doc_id in loaded:
-                    if not loaded[doc_id].refresh():
-                        continue
-                elif repo.exists(doc_id):
-                    repo.open(doc_id)  # created by the other process
-                else:
-                    continue
-                self.quotas.note(doc_id)
-                changed.append(doc_id)
-        return changed
-
     async def _in_worker(self, func: Callable[..., T], *args: Any, urgent: bool = False) -> T:
         return await asyncio.wrap_future(self._worker.submit(func, *args, urgent=urgent))
 
@@ -1110,273 +697,3 @@ class Node:
                 callback(event)
             except Exception as exc:  # a listener's bug must not stop the node
                 log.warning("event listener failed: %s", exc)
-
-
-class _PeersFile:
-    """peers.json as the node's file thread sees it: what changed since it last read or wrote it was
-    written by another process (the CLI), and is merged, never overwritten."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self._mark: tuple[int, int] | None = None  # (inode, mtime) of the version last read or written
-
-    def _current(self) -> tuple[int, int] | None:
-        try:
-            info = (self.home / PEERS_FILE).stat()
-        except OSError:
-            return None
-        return info.st_ino, info.st_mtime_ns
-
-    def read(self) -> dict[str, Any]:
-        with peers_file_lock(self.home):
-            self._mark = self._current()
-            return read_peers_file(self.home)
-
-    def read_if_changed(self) -> dict[str, Any] | None:
-        if self._current() == self._mark:
-            return None
-        return self.read()
-
-    def save(self, ours: dict[str, Any]) -> dict[str, Any]:
-        """Write `ours`, with what another process wrote since (returned, for the node to take in; empty
-        when nobody did)."""
-        with peers_file_lock(self.home):
-            theirs: dict[str, Any] = {}
-            if self._current() != self._mark:
-                theirs = read_peers_file(self.home)
-                _merge_peers(ours, theirs)
-            write_peers_file(self.home, ours)
-            self._mark = self._current()
-            return theirs
-
-
-def _merge_peers(ours: dict[str, Any], theirs: Mapping[str, Any]) -> None:
-    """Keep in `ours` what the CLI writes to peers.json: peers accepted (`peer accept`), addresses typed."""
-    peers = theirs.get("peers")
-    for peer_id, entry in (peers if isinstance(peers, dict) else {}).items():
-        if not isinstance(entry, dict) or not entry.get("accepted"):
-            continue
-        mine = ours["peers"].get(peer_id)
-        if mine is None:
-            ours["peers"][peer_id] = entry
-        else:
-            mine["accepted"] = True
-    typed = theirs.get("typed")
-    for text in typed if isinstance(typed, list) else []:
-        if isinstance(text, str) and text not in ours["typed"]:
-            ours["typed"].append(text)
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
-
-
-def read_peers_file(home: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((home / PEERS_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {"peers": {}, "typed": []}
-    return data if isinstance(data, dict) else {"peers": {}, "typed": []}
-
-
-def write_peers_file(home: Path, data: dict[str, Any]) -> None:
-    atomic_write(home / PEERS_FILE, json.dumps(data, indent=2, sort_keys=True).encode())
-
-
-@contextlib.contextmanager
-def peers_file_lock(home: Path) -> Iterator[None]:
-    """Serialise read-modify-write of peers.json between the node and the CLI (`flock`)."""
-    fd = open_private(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def remember_typed_address(home: Path, host: str, port: int) -> str:
-    """Note HOST:PORT in peers.json so that a node on this home dials it (now if it runs, else at start)."""
-    text = format_address(host, port)
-    with peers_file_lock(home):  # a running node rewrites this file too
-        data = read_peers_file(home)
-        typed = list(data.get("typed", []))
-        if text not in typed:
-            typed.append(text)
-        data["typed"] = typed
-        data.setdefault("peers", {})
-        write_peers_file(home, data)
-    return text
-
-
-def diagnose_home(home: Path, port: int) -> list[Finding]:
-    """The doctor for this home. Beside a `reliance serve` running on it, the peers are that node's and
-    its port, which it holds, is not probed (it would only look taken) but given in the advice. Then
-    the quotas on other people's documents (the running node's count, else this home's)."""
-    from reliance.net.doctor import diagnose, quota_findings
-
-    state = read_state_file(home)
-    if state is None:
-        findings = diagnose(port)
-    else:
-        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
-        listening = str(state.get("listen")).rpartition(":")[2]
-        held = int(listening) if listening.isdigit() else port
-        findings = diagnose(port, peers_found=connected, listening_port=held)
-    usage = home_quota_usage(home, state)
-    return findings + (quota_findings(usage) if usage is not None else [])
-
-
-def home_quota_usage(home: Path, state: Mapping[str, Any] | None = None) -> QuotaUsage | None:
-    """Other people's documents held in `home`: from the running node, else counted on disk (None when
-    it cannot be: no identity, or a key behind a passphrase)."""
-    from reliance.identity import has_identity, key_is_encrypted
-
-    if state is not None and isinstance(state.get("quota"), dict):
-        with contextlib.suppress(ValueError):
-            return QuotaUsage.from_json(state["quota"])
-    if not has_identity(home) or key_is_encrypted(home):
-        return None
-    try:
-        workspace = Workspace.open(home)
-    except RelianceError:
-        return None
-    return Quotas(workspace.repo, workspace.peer_id, settings.load_limits(home)).usage()
-
-
-def read_state_file(home: Path) -> dict[str, Any] | None:
-    """The running node's last published state, or None when no node runs on this home."""
-    try:
-        state = json.loads((home / STATE_FILE).read_text("utf-8"))
-        pid = int(state["pid"])
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return state if isinstance(state, dict) else None
-
-
-class SyncUnfinished(RelianceError):
-    """A one-shot sync that could not end with both sides in sync: `why` is "timeout", "closed" (the peer
-    ended the connection) or "not_started" (the peer never compared its documents with ours); `not_in_sync`
-    the documents the summaries showed different that are still so. `summary` is what was done."""
-
-    def __init__(self, why: str, summary: dict[str, Any], timeout: float) -> None:
-        self.why = why
-        self.summary = summary
-        self.not_in_sync: list[str] = list(summary["not_in_sync"])
-        self.timeout = timeout
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str) -> str:
-        from reliance.display import clean
-        from reliance.i18n import t
-
-        peer = f"{clean(self.summary['peer_name'] or '?')} ({self.summary['peer_id'][:14]}…)"
-        if self.why == "not_started":
-            reason = t("sync.unfinished_not_started", lang)
-        elif self.why == "closed":
-            reason = t("sync.unfinished_closed", lang)
-        else:
-            reason = t("sync.unfinished_timeout", lang, seconds=f"{self.timeout:g}")
-        shown = ", ".join(d[:14] + "…" for d in self.not_in_sync[:3])
-        more = ", …" if len(self.not_in_sync) > 3 else ""
-        docs = f": {shown}{more}" if shown else ""
-        return t("sync.unfinished", lang, peer=peer, why=reason, count=len(self.not_in_sync), docs=docs)
-
-
-class SyncFailed(RelianceError):
-    """A one-shot sync that could not start (nobody answered, the peer refused) or that a side refused."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        from reliance.i18n import t
-
-        self.key, self.params = key, params
-        super().__init__(t(key, "en", **params))
-
-    def message(self, lang: str) -> str:
-        from reliance.i18n import t
-
-        return t(self.key, lang, **self.params)
-
-
-async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: float = 60.0) -> dict[str, Any]:
-    """Connect to one peer, sync until both sides hold the same, and return a summary (for scripts and
-    cron). The end is the session's: the digests or summaries were compared and every document they showed
-    different is in sync, with nothing left to send. Anything else within `timeout` seconds (the peer
-    went silent, closed, or declined a document over its quota: it says nothing then) raises
-    `SyncUnfinished`, which tells what was left; a peer that cannot be reached raises `SyncFailed`."""
-    blocked = settings.blocked_keys(workspace.home)
-    limits = workspace.repo.limits  # the home's: what the store reads back is what the door lets in
-    config = TransportConfig(max_message=limits.max_frame)
-    started = time.monotonic()
-    address = format_address(host, port)
-    try:
-        async with asyncio.timeout(timeout):
-            conn = await connect(
-                host,
-                port,
-                workspace.identity.private_key,
-                name=hello_name(workspace.identity.name),
-                config=config,
-            )
-    except TimeoutError:
-        reason = f"no answer within {timeout:g} s"
-        raise SyncFailed("sync.unreachable", address=address, reason=reason) from None
-    except HandshakeRefused as exc:
-        raise SyncFailed("sync.unreachable", address=address, reason=exc.reason) from None
-    except TransportError as exc:
-        raise SyncFailed("sync.unreachable", address=address, reason=str(exc)) from None
-    if conn.remote_key in blocked:
-        await conn.close()
-        raise SyncFailed("sync.blocked")
-    quotas = Quotas(workspace.repo, workspace.peer_id, limits)
-    session = Session(
-        SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),
-        peer_key=conn.remote_key,
-    )
-    received: dict[str, int] = {}
-    refused = ""
-    why = ""
-    try:
-        async with asyncio.timeout(max(0.0, timeout - (time.monotonic() - started))):
-            for frame in session.start():
-                await conn.send(frame)
-            while not session.settled:
-                data = await conn.recv()
-                frames = session.receive(data)
-                workspace.repo.flush()  # what the session stored is durable before anything is answered
-                for frame in frames:
-                    await conn.send(frame)
-                for event in session.pop_events():
-                    if isinstance(event, ChangesReceived):
-                        received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
-                    elif isinstance(event, BatchRefused | RefusedByPeer) and not refused:
-                        refused = event.reason
-                if refused:
-                    break
-    except TimeoutError:
-        why = "timeout"
-    except ConnectionLost:
-        why = "closed"
-    finally:
-        await conn.close()
-        workspace.repo.compact_due()  # what the batches left due (they do not wait for it)
-    if refused:
-        raise SyncFailed("sync.refused", reason=refused)
-    summary = {
-        "peer_id": encode_peer_id(conn.remote_key),
-        "peer_name": conn.remote_name,
-        "complete": session.settled,
-        "not_in_sync": session.unsettled,
-        "received_changes": sum(received.values()),
-        "documents_changed": sorted(d for d, n in received.items() if n),
-        "sent_changes": session.sent_changes,
-        "bytes_in": session.bytes_in,
-        "bytes_out": session.bytes_out,
-        "seconds": round(time.monotonic() - started, 3),
-    }
-    if not session.settled:
-        if not session.unsettled:
-            why = "not_started"  # no digest or summary from the peer: nothing was compared
-        raise SyncUnfinished(why or "closed", summary, timeout)
-    return summary

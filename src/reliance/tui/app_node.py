@@ -148,7 +148,7 @@ class NodeApp(StoreApp):
         if self.node is not None:
             await self.node.add_address(host, port)
             return
-        from reliance.net.node import remember_typed_address  # the node module loads after the first frame
+        from reliance.net.status import remember_typed_address  # the node module loads after the first frame
 
         await self.io(remember_typed_address, self.home, host, port)
 

@@ -63,7 +63,8 @@ def default_node_factory(workspace: Workspace) -> NodeLike | None:
 
         return RemoteNode(workspace.home, workspace.repo.limits)
     from reliance.localapi.owner import Owner
-    from reliance.net.node import Node, NodeConfig, config_from_env
+    from reliance.net.config import NodeConfig, config_from_env
+    from reliance.net.node import Node
 
     config = settings.load_config(workspace.home)
     node = Node(workspace, config_from_env(NodeConfig(port=config["port"], mdns=config["mdns"])))

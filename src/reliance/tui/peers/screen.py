@@ -243,7 +243,7 @@ class PeersScreen(RelianceScreen):
             if node is not None:
                 findings: list[Finding] = list(await self.rapp.io(node.diagnose))
             else:  # a `reliance serve` may run on this home: the doctor then speaks of that node
-                from reliance.net.node import diagnose_home
+                from reliance.net.status import diagnose_home
 
                 findings = await self.rapp.io(diagnose_home, self.rapp.home, self.rapp.config["port"])
         except Exception as exc:
@@ -322,7 +322,7 @@ class PeersScreen(RelianceScreen):
         self.rapp.refresh_network()
 
     def action_add_address(self) -> None:
-        from reliance.net.node import format_address  # the node module loads after the first frame
+        from reliance.net.config import format_address  # the node module loads after the first frame
 
         def done(address: tuple[str, int] | None) -> None:
             if address is not None:

@@ -27,7 +27,7 @@ class AddressDialog(Dialog[tuple[str, int]]):
         )
 
     def result(self) -> tuple[str, int]:
-        from reliance.net.node import parse_address  # as `reliance peer add`; loads after the first frame
+        from reliance.net.config import parse_address  # as `reliance peer add`; loads after the first frame
 
         text = self.value("address").strip()
         try:

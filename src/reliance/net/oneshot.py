@@ -1,0 +1,146 @@
+"""`reliance sync HOST:PORT`: one connection, one session until both sides hold the same, and a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from reliance.app import settings
+from reliance.app.workspace import Workspace
+from reliance.errors import RelianceError
+from reliance.identity import encode_peer_id
+from reliance.net.config import format_address
+from reliance.net.connection import TransportConfig
+from reliance.net.errors import ConnectionLost, HandshakeRefused, TransportError
+from reliance.net.handshake import connect
+from reliance.net.hello import hello_name
+from reliance.replication.protocol import BatchRefused, ChangesReceived, RefusedByPeer, Session, SyncHost
+from reliance.replication.quota import Quotas
+
+
+class SyncUnfinished(RelianceError):
+    """A one-shot sync that could not end with both sides in sync: `why` is "timeout", "closed" (the peer
+    ended the connection) or "not_started" (the peer never compared its documents with ours); `not_in_sync`
+    the documents the summaries showed different that are still so. `summary` is what was done."""
+
+    def __init__(self, why: str, summary: dict[str, Any], timeout: float) -> None:
+        self.why = why
+        self.summary = summary
+        self.not_in_sync: list[str] = list(summary["not_in_sync"])
+        self.timeout = timeout
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from reliance.display import clean
+        from reliance.i18n import t
+
+        peer = f"{clean(self.summary['peer_name'] or '?')} ({self.summary['peer_id'][:14]}…)"
+        if self.why == "not_started":
+            reason = t("sync.unfinished_not_started", lang)
+        elif self.why == "closed":
+            reason = t("sync.unfinished_closed", lang)
+        else:
+            reason = t("sync.unfinished_timeout", lang, seconds=f"{self.timeout:g}")
+        shown = ", ".join(d[:14] + "…" for d in self.not_in_sync[:3])
+        more = ", …" if len(self.not_in_sync) > 3 else ""
+        docs = f": {shown}{more}" if shown else ""
+        return t("sync.unfinished", lang, peer=peer, why=reason, count=len(self.not_in_sync), docs=docs)
+
+
+class SyncFailed(RelianceError):
+    """A one-shot sync that could not start (nobody answered, the peer refused) or that a side refused."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        from reliance.i18n import t
+
+        self.key, self.params = key, params
+        super().__init__(t(key, "en", **params))
+
+    def message(self, lang: str) -> str:
+        from reliance.i18n import t
+
+        return t(self.key, lang, **self.params)
+
+
+async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: float = 60.0) -> dict[str, Any]:
+    """Connect to one peer, sync until both sides hold the same, and return a summary (for scripts and
+    cron). The end is the session's: the digests or summaries were compared and every document they showed
+    different is in sync, with nothing left to send. Anything else within `timeout` seconds (the peer
+    went silent, closed, or declined a document over its quota: it says nothing then) raises
+    `SyncUnfinished`, which tells what was left; a peer that cannot be reached raises `SyncFailed`."""
+    blocked = settings.blocked_keys(workspace.home)
+    limits = workspace.repo.limits  # the home's: what the store reads back is what the door lets in
+    config = TransportConfig(max_message=limits.max_frame)
+    started = time.monotonic()
+    address = format_address(host, port)
+    try:
+        async with asyncio.timeout(timeout):
+            conn = await connect(
+                host,
+                port,
+                workspace.identity.private_key,
+                name=hello_name(workspace.identity.name),
+                config=config,
+            )
+    except TimeoutError:
+        reason = f"no answer within {timeout:g} s"
+        raise SyncFailed("sync.unreachable", address=address, reason=reason) from None
+    except HandshakeRefused as exc:
+        raise SyncFailed("sync.unreachable", address=address, reason=exc.reason) from None
+    except TransportError as exc:
+        raise SyncFailed("sync.unreachable", address=address, reason=str(exc)) from None
+    if conn.remote_key in blocked:
+        await conn.close()
+        raise SyncFailed("sync.blocked")
+    quotas = Quotas(workspace.repo, workspace.peer_id, limits)
+    session = Session(
+        SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),
+        peer_key=conn.remote_key,
+    )
+    received: dict[str, int] = {}
+    refused = ""
+    why = ""
+    try:
+        async with asyncio.timeout(max(0.0, timeout - (time.monotonic() - started))):
+            for frame in session.start():
+                await conn.send(frame)
+            while not session.settled:
+                data = await conn.recv()
+                frames = session.receive(data)
+                workspace.repo.flush()  # what the session stored is durable before anything is answered
+                for frame in frames:
+                    await conn.send(frame)
+                for event in session.pop_events():
+                    if isinstance(event, ChangesReceived):
+                        received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
+                    elif isinstance(event, BatchRefused | RefusedByPeer) and not refused:
+                        refused = event.reason
+                if refused:
+                    break
+    except TimeoutError:
+        why = "timeout"
+    except ConnectionLost:
+        why = "closed"
+    finally:
+        await conn.close()
+        workspace.repo.compact_due()  # what the batches left due (they do not wait for it)
+    if refused:
+        raise SyncFailed("sync.refused", reason=refused)
+    summary = {
+        "peer_id": encode_peer_id(conn.remote_key),
+        "peer_name": conn.remote_name,
+        "complete": session.settled,
+        "not_in_sync": session.unsettled,
+        "received_changes": sum(received.values()),
+        "documents_changed": sorted(d for d, n in received.items() if n),
+        "sent_changes": session.sent_changes,
+        "bytes_in": session.bytes_in,
+        "bytes_out": session.bytes_out,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    if not session.settled:
+        if not session.unsettled:
+            why = "not_started"  # no digest or summary from the peer: nothing was compared
+        raise SyncUnfinished(why or "closed", summary, timeout)
+    return summary

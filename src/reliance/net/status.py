@@ -1,0 +1,241 @@
+"""The files a node keeps in its home beside the store: `peers.json` (known peers, typed addresses; shared
+with the CLI under `peers.lock`) and `node-state.json` (the running node's state, for `reliance peers`
+and the doctor in other processes)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reliance.app import settings
+from reliance.app.workspace import Workspace
+from reliance.errors import RelianceError
+from reliance.fsutil import atomic_write, open_private
+from reliance.identity import decode_peer_id
+from reliance.net.config import format_address, parse_address
+from reliance.replication.quota import Quotas, QuotaUsage
+
+if TYPE_CHECKING:
+    from reliance.net.doctor import Finding
+    from reliance.net.node import Node
+
+PEERS_FILE = "peers.json"
+PEERS_LOCK = "peers.lock"
+STATE_FILE = "node-state.json"
+
+
+class PeersFile:
+    """peers.json as the node's file thread sees it: what changed since it last read or wrote it was
+    written by another process (the CLI), and is merged, never overwritten."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._mark: tuple[int, int] | None = None  # (inode, mtime) of the version last read or written
+
+    def _current(self) -> tuple[int, int] | None:
+        try:
+            info = (self.home / PEERS_FILE).stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    def read(self) -> dict[str, Any]:
+        with peers_file_lock(self.home):
+            self._mark = self._current()
+            return read_peers_file(self.home)
+
+    def read_if_changed(self) -> dict[str, Any] | None:
+        if self._current() == self._mark:
+            return None
+        return self.read()
+
+    def save(self, ours: dict[str, Any]) -> dict[str, Any]:
+        """Write `ours`, with what another process wrote since (returned, for the node to take in; empty
+        when nobody did)."""
+        with peers_file_lock(self.home):
+            theirs: dict[str, Any] = {}
+            if self._current() != self._mark:
+                theirs = read_peers_file(self.home)
+                _merge_peers(ours, theirs)
+            write_peers_file(self.home, ours)
+            self._mark = self._current()
+            return theirs
+
+
+def _merge_peers(ours: dict[str, Any], theirs: Mapping[str, Any]) -> None:
+    """Keep in `ours` what the CLI writes to peers.json: peers accepted (`peer accept`), addresses typed."""
+    peers = theirs.get("peers")
+    for peer_id, entry in (peers if isinstance(peers, dict) else {}).items():
+        if not isinstance(entry, dict) or not entry.get("accepted"):
+            continue
+        mine = ours["peers"].get(peer_id)
+        if mine is None:
+            ours["peers"][peer_id] = entry
+        else:
+            mine["accepted"] = True
+    typed = theirs.get("typed")
+    for text in typed if isinstance(typed, list) else []:
+        if isinstance(text, str) and text not in ours["typed"]:
+            ours["typed"].append(text)
+
+
+def remove_file(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def read_peers_file(home: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((home / PEERS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {"peers": {}, "typed": []}
+    return data if isinstance(data, dict) else {"peers": {}, "typed": []}
+
+
+def write_peers_file(home: Path, data: dict[str, Any]) -> None:
+    atomic_write(home / PEERS_FILE, json.dumps(data, indent=2, sort_keys=True).encode())
+
+
+@contextlib.contextmanager
+def peers_file_lock(home: Path) -> Iterator[None]:
+    """Serialise read-modify-write of peers.json between the node and the CLI (`flock`)."""
+    fd = open_private(home / PEERS_LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remember_typed_address(home: Path, host: str, port: int) -> str:
+    """Note HOST:PORT in peers.json so that a node on this home dials it (now if it runs, else at start)."""
+    text = format_address(host, port)
+    with peers_file_lock(home):  # a running node rewrites this file too
+        data = read_peers_file(home)
+        typed = list(data.get("typed", []))
+        if text not in typed:
+            typed.append(text)
+        data["typed"] = typed
+        data.setdefault("peers", {})
+        write_peers_file(home, data)
+    return text
+
+
+def diagnose_home(home: Path, port: int) -> list[Finding]:
+    """The doctor for this home. Beside a `reliance serve` running on it, the peers are that node's and
+    its port, which it holds, is not probed (it would only look taken) but given in the advice. Then
+    the quotas on other people's documents (the running node's count, else this home's)."""
+    from reliance.net.doctor import diagnose, quota_findings
+
+    state = read_state_file(home)
+    if state is None:
+        findings = diagnose(port)
+    else:
+        connected = sum(1 for p in state.get("peers", []) if p.get("state") == "connected")
+        listening = str(state.get("listen")).rpartition(":")[2]
+        held = int(listening) if listening.isdigit() else port
+        findings = diagnose(port, peers_found=connected, listening_port=held)
+    usage = home_quota_usage(home, state)
+    return findings + (quota_findings(usage) if usage is not None else [])
+
+
+def home_quota_usage(home: Path, state: Mapping[str, Any] | None = None) -> QuotaUsage | None:
+    """Other people's documents held in `home`: from the running node, else counted on disk (None when
+    it cannot be: no identity, or a key behind a passphrase)."""
+    from reliance.identity import has_identity, key_is_encrypted
+
+    if state is not None and isinstance(state.get("quota"), dict):
+        with contextlib.suppress(ValueError):
+            return QuotaUsage.from_json(state["quota"])
+    if not has_identity(home) or key_is_encrypted(home):
+        return None
+    try:
+        workspace = Workspace.open(home)
+    except RelianceError:
+        return None
+    return Quotas(workspace.repo, workspace.peer_id, settings.load_limits(home)).usage()
+
+
+def read_state_file(home: Path) -> dict[str, Any] | None:
+    """The running node's last published state, or None when no node runs on this home."""
+    try:
+        state = json.loads((home / STATE_FILE).read_text("utf-8"))
+        pid = int(state["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+# -- the node's side of these files (run on its file thread, or its loop) ------------------------------
+def settings_if_changed(node: Node, blocked: set[bytes]) -> tuple[set[bytes], str] | None:
+    """On the file thread: the blocks and the policy, if either file changed since last read."""
+    changed = False
+    for name in ("blocks.json", "config.json"):
+        with contextlib.suppress(OSError):
+            mtime = (node.home / name).stat().st_mtime
+            if mtime > node._settings_mtime:
+                node._settings_mtime = mtime
+                changed = True
+    if not changed:
+        return None
+    return settings.blocked_keys_or(node.home, blocked), str(settings.load_config(node.home)["policy"])
+
+
+def apply_peers_data(node: Node, data: Mapping[str, Any]) -> None:
+    """Take what peers.json holds (written by another process: peer add, peer accept) into memory."""
+    peers = data.get("peers")
+    for peer_id, entry in (peers if isinstance(peers, dict) else {}).items():
+        try:
+            key = decode_peer_id(peer_id)
+        except RelianceError:
+            continue
+        if not isinstance(entry, dict) or (not entry.get("accepted") and not entry.get("addresses")):
+            continue  # a refused stranger an earlier version saved: nothing to dial, nothing to keep
+        peer = node._peer(key)
+        peer.known = True
+        peer.name = peer.name or str(entry.get("name", ""))
+        if entry.get("accepted") and not peer.accepted:
+            peer.accept()  # `reliance peer accept` in another process
+        addresses = entry.get("addresses")
+        for text in addresses if isinstance(addresses, list) else []:
+            with contextlib.suppress(RelianceError):
+                address = parse_address(str(text))
+                if address not in peer.addresses:
+                    peer.addresses.append(address)
+        if peer.source == "known":
+            peer.source = str(entry.get("source", "known"))
+    typed = data.get("typed")
+    for text in typed if isinstance(typed, list) else []:
+        with contextlib.suppress(RelianceError):
+            address = parse_address(str(text))
+            # Kept even when a known peer has this address: that peer may be gone, and someone else
+            # (another key) may answer there now. `_redial_due` drops it once a connected peer has it.
+            if address not in node.typed:
+                node.typed.append(address)
+
+
+def peers_snapshot(node: Node) -> dict[str, Any]:
+    # Peers accepted by hand (or typed) always; others this node connected with, the latest first, up to
+    # the limit; never a stranger that only knocked.
+    accepted = [p for p in node.peers_by_key.values() if p.accepted]
+    met = [p for p in node.peers_by_key.values() if not p.accepted and p.known]
+    met.sort(key=lambda p: -(p.last_seen or 0.0))
+    return {
+        "peers": {
+            p.peer_id: {
+                "name": p.name,
+                "addresses": [format_address(h, port) for h, port in p.addresses[:8]],
+                "accepted": p.accepted,
+                "source": p.source,
+                "last_seen": p.last_seen,
+            }
+            for p in accepted + met[: node.limits.max_remembered_peers]
+        },
+        "typed": [format_address(h, p) for h, p in node.typed],
+    }
