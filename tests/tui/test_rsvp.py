@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from reliance.app.workspace import Workspace
@@ -57,6 +58,14 @@ async def show_in_catalogue(app: RelianceApp, pilot: object, words: str) -> Cata
     return screen
 
 
+async def open_new_item_form(app: RelianceApp, pilot: Pilot[None]) -> None:
+    """From the start, the catalogue's form for a new item."""
+    await settle(app, pilot)
+    await go_to(app, pilot, "3")
+    await pilot.press("n")
+    await pilot.pause()
+
+
 # -- 4. places ----------------------------------------------------------------------------------------------
 
 
@@ -64,10 +73,7 @@ async def show_in_catalogue(app: RelianceApp, pilot: object, words: str) -> Cata
 async def test_an_event_with_places_from_the_form_to_the_programme(home: Path, lang: str) -> None:
     app = offline(home, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await go_to(app, pilot, "3")
-        await pilot.press("n")
-        await pilot.pause()
+        await open_new_item_form(app, pilot)
         form = app.screen
         assert isinstance(form, ItemForm)
         form.query_one("#kind").value = "event"  # type: ignore[attr-defined]
@@ -278,10 +284,7 @@ async def test_withdraw_my_item_after_confirming(home: Path, lang: str) -> None:
 async def test_escape_on_a_filled_form_asks_before_throwing_it_away(home: Path, lang: str) -> None:
     app = offline(home, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await go_to(app, pilot, "3")
-        await pilot.press("n")
-        await pilot.pause()
+        await open_new_item_form(app, pilot)
         await pilot.press("escape")  # nothing typed: it simply closes
         await pilot.pause()
         assert isinstance(app.screen, CatalogueScreen)

@@ -402,6 +402,24 @@ def _item_options(func: F) -> F:
     return func
 
 
+def _list_options(author_help: str | None = None) -> Callable[[F], F]:
+    """The options of the item lists (`item list` and its shortcuts), as `_list_items` takes them."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option("--tag", "tags", multiple=True),
+            click.option("--author", help=author_help),
+            click.option("--status"),
+            click.option("--search", help=SEARCH_HELP),
+            click.option("--json", "as_json", is_flag=True),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """The item options as the local API takes them (unset ones left out)."""
     out = {("project" if k == "linked_project" else k): v for k, v in fields.items()}
@@ -492,21 +510,10 @@ def _make_shortcut(kind: ItemKind) -> None:
         _add_item(ctx, kind.value, fields)
 
     @group.command("list", help=f"List {kind.value} items.")
-    @click.option("--tag", "tags", multiple=True)
-    @click.option("--author")
-    @click.option("--status")
-    @click.option("--search", help=SEARCH_HELP)
-    @click.option("--json", "as_json", is_flag=True)
+    @_list_options()
     @pass_ctx
-    def list_(
-        ctx: Context,
-        tags: tuple[str, ...],
-        author: str | None,
-        status: str | None,
-        search: str | None,
-        as_json: bool,
-    ) -> None:
-        _list_items(ctx, (kind.value,), tags, author, status, search, as_json)
+    def list_(ctx: Context, /, **filters: Any) -> None:
+        _list_items(ctx, (kind.value,), **filters)
 
     cli.add_command(group)
 
@@ -584,23 +591,11 @@ def _when_and_where(found: dict[str, Any], lang: str) -> list[str]:
 
 @item.command("list")
 @click.option("--kind", "kinds", multiple=True)
-@click.option("--tag", "tags", multiple=True)
-@click.option("--author", help="Peer id of the author.")
-@click.option("--status")
-@click.option("--search", help=SEARCH_HELP)
-@click.option("--json", "as_json", is_flag=True)
+@_list_options(author_help="Peer id of the author.")
 @pass_ctx
-def item_list(
-    ctx: Context,
-    kinds: tuple[str, ...],
-    tags: tuple[str, ...],
-    author: str | None,
-    status: str | None,
-    search: str | None,
-    as_json: bool,
-) -> None:
+def item_list(ctx: Context, /, kinds: tuple[str, ...], **filters: Any) -> None:
     """List items of everyone you know, newest first."""
-    _list_items(ctx, kinds, tags, author, status, search, as_json)
+    _list_items(ctx, kinds, **filters)
 
 
 @item.command("show")

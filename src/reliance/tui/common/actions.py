@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -80,20 +81,26 @@ def edit_item(app: RelianceApp, item: Item) -> None:
     app.push_screen(ItemForm(item, app.workspace.peer_id, project_choices(app)), done)
 
 
-def archive_item(app: RelianceApp, item: Item) -> None:
+def _confirm_own(
+    app: RelianceApp, item: Item, write: Callable[[str], Item], confirm: str, finished: str
+) -> None:
+    """Ask to confirm, then `write(item.id)` as me: only on my own item."""
     if item.author != app.workspace.peer_id:
         app.notify(app.t("error.not_mine"), severity="warning")
         return
 
     def done(yes: bool | None) -> None:
         if yes:
-            ws = app.workspace
             app.perform(
-                app.write(ws.peer_id, ws.archive_item, item.id),
-                done=app.t("done.item_archived", title=item.title),
+                app.write(app.workspace.peer_id, write, item.id),
+                done=app.t(finished, title=item.title),
             )
 
-    app.push_screen(ConfirmDialog(app.t("confirm.archive", title=item.title)), done)
+    app.push_screen(ConfirmDialog(app.t(confirm, title=item.title)), done)
+
+
+def archive_item(app: RelianceApp, item: Item) -> None:
+    _confirm_own(app, item, app.workspace.archive_item, "confirm.archive", "done.item_archived")
 
 
 def answer_item(app: RelianceApp, item: Item, kind: str) -> None:
@@ -168,19 +175,7 @@ def withdraw_answer(app: RelianceApp, item: Item) -> None:
 
 
 def withdraw_item(app: RelianceApp, item: Item) -> None:
-    if item.author != app.workspace.peer_id:
-        app.notify(app.t("error.not_mine"), severity="warning")
-        return
-
-    def done(yes: bool | None) -> None:
-        if yes:
-            ws = app.workspace
-            app.perform(
-                app.write(ws.peer_id, ws.withdraw_item, item.id),
-                done=app.t("done.item_withdrawn", title=item.title),
-            )
-
-    app.push_screen(ConfirmDialog(app.t("confirm.withdraw", title=item.title)), done)
+    _confirm_own(app, item, app.workspace.withdraw_item, "confirm.withdraw", "done.item_withdrawn")
 
 
 class ItemDetailsDialog(Dialog[None]):
