@@ -12,7 +12,7 @@ from reliance.app.workspace import Workspace
 from reliance.automerge.crdt import Writer
 from reliance.doc import project as pdoc
 from reliance.doc.participant import Amendment
-from reliance.economy.ledger import parse_instant
+from reliance.economy.checks import parse_instant
 from reliance.errors import ModelError, RelianceError
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso

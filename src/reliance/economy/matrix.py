@@ -11,14 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reliance.economy.ledger import (
-    Entry,
-    EntryKind,
-    LedgerError,
-    effective_reversals,
-    index_entries,
-    parse_period,
-)
+from reliance.economy.checks import LedgerError, parse_period
+from reliance.economy.entries import Entry, EntryKind
+from reliance.economy.ledger import effective_reversals, index_entries
 
 
 def wealth_matrix(

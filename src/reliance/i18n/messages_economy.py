@@ -25,7 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "entry_kind.expense": ("Dépense payée pour le projet", "Expense paid for the project"),
     "entry_kind.revenue": ("Recette reçue pour le projet", "Revenue received for the project"),
     "entry_kind.transfer": ("Transfert vers un membre", "Transfer to a member"),
-    # the ledger (reliance.economy.ledger)
+    # the ledger (reliance.economy.entries, reliance.economy.ledger)
     "ledger.breach": (
         "{account} : solde {balance} sous la limite de crédit {floor}",
         "{account}: balance {balance} is below the credit limit {floor}",
@@ -46,7 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{target} est déjà annulée par {by} : sans effet",
         "{target} is already reversed by {by}: no effect",
     ),
-    # the dividend's explanations (reliance.economy.dividend), worded from the data stored with a distribution
+    # the dividend's explanations (reliance.economy.explain), worded from the data stored with a distribution
     "dividend.line": ("{who} : {amount} sur {pool} — {body}", "{who}: {amount} of {pool} — {body}"),
     "dividend.equal": (
         "part égale {amount} (1/{members} de {bucket})",
