@@ -81,7 +81,7 @@ class Context:
                 if owner is not None:
                     owner.call("refresh", {})
             except RelianceError as exc:
-                self.warn(t("localapi.direct_after", self.lang(), error=str(exc)))
+                self.warn(t("localapi.direct_after", self.lang(), error=exc.text(self.lang())))
         if self._owner is not None:
             self._owner.close()
 
@@ -866,14 +866,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
-    except InputError as exc:  # a value typed on the command line: its option named, in the language
+    except (
+        RelianceError
+    ) as exc:  # worded in the language; a value typed on the command line: its option named
         text = exc.text(message_lang())
         if exc.field:
             text = say("cli.option_error", option="--" + exc.field, text=text)
-        click.echo(say("cli.error", text=clean(text)), err=True)
-        return 1
-    except RelianceError as exc:
-        text = str(exc)
         click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:

@@ -167,7 +167,7 @@ def project_contribute(
     try:
         parse_dimensions(dims)
     except DimensionError as exc:
-        fail(say("cli.project.bad_dimension", text=repr(exc.text)))
+        fail(say("cli.project.bad_dimension", text=repr(exc.typed)))
     done = ctx.call(
         "project.contribute",
         project=project_ref,

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from reliance.errors import ModelError
+from reliance.i18n import Phrase, phrase
 
 PROJECT_ACCOUNT = "@project"
 """The project's own account. Names starting with '@' are reserved and cannot be members."""
@@ -28,7 +29,26 @@ MAX_FACTOR_PCT = 1_000
 
 
 class LedgerError(ModelError):
-    """An entry, acknowledgement or credit limit that breaks a ledger rule (one readable sentence)."""
+    """An entry, acknowledgement or credit limit that breaks a ledger rule (keys `ledger.error.…`)."""
+
+
+What = Phrase | str
+"""What a check is about, as it is named in its error: a phrase (`what("amount")`, worded in the reader's
+language), or a name that is the same in every language (a member id, a unit)."""
+
+
+def what(key: str, **params: object) -> Phrase:
+    """The name of a checked field, from the catalogue's `ledger.what.…` entries."""
+    return phrase(f"ledger.what.{key}", **params)
+
+
+def in_entry(eid: str, key: str, **params: object) -> Phrase:
+    """A field of entry `eid` (« écriture e1 : le montant », "entry e1: the amount")."""
+    return phrase("ledger.what.in_entry", id=eid, field=what(key, **params))
+
+
+def in_acknowledgement(aid: str, key: str) -> Phrase:
+    return phrase("ledger.what.in_acknowledgement", id=aid, field=what(key))
 
 
 # --------------------------------------------------------------------------------------------- checks
@@ -39,58 +59,61 @@ def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_text(value: object, what: str, limit: int, *, required: bool = True) -> str:
+def check_text(value: object, what: What, limit: int, *, required: bool = True) -> str:
     if not isinstance(value, str):
-        raise LedgerError(f"{what} must be text, got {type(value).__name__}")
+        raise LedgerError("ledger.error.not_text", what=what, type=type(value).__name__)
     if required and not value.strip():
-        raise LedgerError(f"{what} is empty")
+        raise LedgerError("ledger.error.empty", what=what)
     if len(value) > limit:
-        raise LedgerError(f"{what} is longer than {limit} characters")
+        raise LedgerError("ledger.error.too_long", what=what, limit=limit)
     if "\x00" in value:
-        raise LedgerError(f"{what} cannot contain NUL characters")
+        raise LedgerError("ledger.error.nul", what=what)
     return value
 
 
-def check_account_name(value: object, what: str) -> str:
+def check_account_name(value: object, what: What) -> str:
     """A member id usable as an account: non-empty text, not reserved ('@…' or '*')."""
     name = check_text(value, what, MAX_ID)
     if name != name.strip():
-        raise LedgerError(f"{what} {name!r} has leading or trailing spaces")
+        raise LedgerError("ledger.error.spaces_around", what=what, name=name)
     if name.startswith("@") or name == ANY_MEMBER:
-        raise LedgerError(f"{what} {name!r} is reserved (names starting with '@', and '*')")
+        raise LedgerError("ledger.error.reserved_name", what=what, name=name)
     return name
 
 
-def check_unit(value: object, what: str = "the unit") -> str:
+def check_unit(value: object, what: What | None = None) -> str:
+    what = what or phrase("ledger.what.unit")
     unit = check_text(value, what, MAX_UNIT)
     if unit != unit.strip() or any(c.isspace() for c in unit):
-        raise LedgerError(f"{what} {unit!r} cannot contain spaces")
+        raise LedgerError("ledger.error.unit_spaces", what=what, unit=unit)
     return unit
 
 
-def check_amount(value: object, what: str, *, minimum: int) -> int:
+def check_amount(value: object, what: What, *, minimum: int) -> int:
     if not is_int(value):
         shown = repr(value) if isinstance(value, float | str) else type(value).__name__
-        raise LedgerError(f"{what} must be a whole number of minor units (cents, minutes…), got {shown}")
+        raise LedgerError("ledger.error.not_whole", what=what, value=shown)
     assert isinstance(value, int)
     if value < minimum:
-        rule = "positive" if minimum == 1 else "zero or more" if minimum == 0 else f"at least {minimum}"
-        raise LedgerError(f"{what} must be {rule}, got {value}")
+        if minimum in (0, 1):
+            raise LedgerError(f"ledger.error.below_{minimum}", what=what, value=value)
+        raise LedgerError("ledger.error.below", what=what, minimum=minimum, value=value)
     if abs(value) > MAX_AMOUNT:
-        raise LedgerError(f"{what} is out of range (at most {MAX_AMOUNT:,} in absolute value)")
+        raise LedgerError("ledger.error.out_of_range", what=what, max=f"{MAX_AMOUNT:,}")
     return value
 
 
-def parse_instant(value: object, what: str = "the time") -> datetime:
+def parse_instant(value: object, what: What | None = None) -> datetime:
     """Parse an ISO 8601 time with an offset (e.g. 2025-06-14T10:00:00Z) into an aware UTC datetime."""
+    what = what or phrase("ledger.what.time")
     if not isinstance(value, str) or not value.strip():
-        raise LedgerError(f"{what} must be an ISO 8601 time such as 2025-06-14T10:00:00Z")
+        raise LedgerError("ledger.error.no_instant", what=what)
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise LedgerError(f"{what}: not an ISO 8601 time: {value!r} (e.g. 2025-06-14T10:00:00Z)") from None
+        raise LedgerError("ledger.error.not_instant", what=what, value=value) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise LedgerError(f"{what}: {value!r} has no UTC offset (write it as 2025-06-14T10:00:00Z)")
+        raise LedgerError("ledger.error.no_offset", what=what, value=value)
     return parsed.astimezone(UTC)
 
 
@@ -103,21 +126,21 @@ def parse_period(period_from: str, period_to: str) -> tuple[datetime, datetime]:
     A bare date covers its whole day (UTC): from 2025-06-01 to 2025-06-30 is all of June. A time without an
     offset is taken as UTC.
     """
-    start = _period_bound(period_from, "the start of the period", end=False)
-    stop = _period_bound(period_to, "the end of the period", end=True)
+    start = _period_bound(period_from, what("period_start"), end=False)
+    stop = _period_bound(period_to, what("period_end"), end=True)
     if stop <= start:
-        raise LedgerError(f"the period ends ({period_to}) before it starts ({period_from})")
+        raise LedgerError("ledger.error.period_backwards", start=period_from, end=period_to)
     return start, stop
 
 
-def _period_bound(value: object, what: str, *, end: bool) -> datetime:
+def _period_bound(value: object, what: What, *, end: bool) -> datetime:
     if not isinstance(value, str):
-        raise LedgerError(f"{what} must be an ISO 8601 date or time, got {type(value).__name__}")
+        raise LedgerError("ledger.error.period_type", what=what, type=type(value).__name__)
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise LedgerError(f"{what}: not an ISO 8601 date or time: {value!r} (e.g. 2025-06-30)") from None
+        raise LedgerError("ledger.error.not_date", what=what, value=value) from None
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     if end:
         parsed += timedelta(days=1) if _DATE_ONLY.fullmatch(text) else timedelta(microseconds=1)
@@ -125,11 +148,11 @@ def _period_bound(value: object, what: str, *, end: bool) -> datetime:
 
 
 class DimensionError(LedgerError):
-    """A typed dimension that is not NAME=INTEGER; `text` is the part as typed, for the caller's message."""
+    """A typed dimension that is not NAME=INTEGER; `typed` is the part as typed, for the caller's message."""
 
-    def __init__(self, text: str, reason: str) -> None:
-        super().__init__(f"dimension {text!r}: {reason} (write NAME=INTEGER, e.g. joy=2)")
-        self.text = text
+    def __init__(self, text: str, reason: str, **params: object) -> None:
+        super().__init__("ledger.error.dimension", text=text, reason=phrase(reason, **params))
+        self.typed = text
 
 
 _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: int() also takes '+1', '1_000', '٣'
@@ -144,13 +167,13 @@ def parse_dimension(text: str) -> tuple[str, int]:
     name, sep, number = text.partition("=")
     name, number = name.strip().lower(), number.strip()
     if not sep:
-        raise DimensionError(text, "no '='")
+        raise DimensionError(text, "ledger.dimension.no_equals")
     if not name:
-        raise DimensionError(text, "no name before '='")
+        raise DimensionError(text, "ledger.dimension.no_name")
     if not _WHOLE.fullmatch(number):
-        raise DimensionError(text, f"{number!r} is not a whole number")
+        raise DimensionError(text, "ledger.dimension.not_whole", number=number)
     if len(number.lstrip("-")) > len(str(MAX_AMOUNT)):  # before int(): its digit limit raises ValueError
-        raise DimensionError(text, "the number is out of range")
+        raise DimensionError(text, "ledger.dimension.out_of_range")
     return name, int(number)
 
 

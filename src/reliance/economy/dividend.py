@@ -26,6 +26,7 @@ from reliance.economy.checks import (
     is_int,
     parse_instant,
     parse_period,
+    what,
 )
 from reliance.economy.entries import Acknowledgement, Entry, EntryKind, PayoutLine, PayoutWhy, Quantity
 from reliance.economy.explain import NotesWhy, line_text, notes_text
@@ -39,7 +40,7 @@ from reliance.economy.ledger_data import (
 )
 from reliance.economy.policy import ACTION_ORDER, Policy, Rule, check_name
 from reliance.errors import ModelError
-from reliance.i18n import t
+from reliance.i18n import phrase, t
 
 MAX_MEMBERS = 10_000
 MAX_HEADS = 1_000
@@ -91,7 +92,7 @@ def acknowledgement_factors(
     for ack in acknowledgements:
         seen = by_id.get(ack.id)
         if seen is not None and seen != ack:
-            raise LedgerError(f"two different acknowledgements share the id {ack.id}")
+            raise LedgerError("dividend.error.ack_id_shared", id=ack.id)
         by_id[ack.id] = ack
     latest: dict[tuple[str, str], Acknowledgement] = {}
     for ack in by_id.values():
@@ -151,26 +152,26 @@ class Distribution:
     why: NotesWhy | None = None
 
     def __post_init__(self) -> None:
-        check_amount(self.pool, "the pool", minimum=0)
-        check_unit(self.unit, "the pool's unit")
+        check_amount(self.pool, what("pool"), minimum=0)
+        check_unit(self.unit, what("pool_unit"))
         parse_period(self.period_from, self.period_to)
         if not is_int(self.policy_version) or self.policy_version < 0:
-            raise LedgerError(f"the policy version must be a whole number, got {self.policy_version!r}")
+            raise LedgerError("dividend.error.version", value=self.policy_version)
         heads = tuple(self.heads)
         if len(heads) > MAX_HEADS or not all(isinstance(h, str) and 0 < len(h) <= MAX_ID for h in heads):
-            raise LedgerError("the heads must be a list of document head hashes")
+            raise LedgerError("dividend.error.heads")
         object.__setattr__(self, "heads", tuple(sorted(set(heads))))
-        check_amount(self.reserve, "the reserve", minimum=0)
+        check_amount(self.reserve, what("reserve"), minimum=0)
         lines = tuple(self.lines)
         if len(lines) > MAX_LINES or not all(isinstance(x, PayoutLine) for x in lines):
-            raise LedgerError("the payout lines must be PayoutLine values")
+            raise LedgerError("dividend.error.lines")
         members = [x.member for x in lines]
         if len(set(members)) != len(members):
-            raise LedgerError("a member appears twice in the payout lines")
+            raise LedgerError("dividend.error.member_twice")
         object.__setattr__(self, "lines", tuple(sorted(lines, key=lambda x: x.member)))
         notes = tuple(self.notes)
         if not all(isinstance(n, str) and len(n) <= MAX_NOTE for n in notes):
-            raise LedgerError("notes must be short texts")
+            raise LedgerError("dividend.error.notes")
         object.__setattr__(self, "notes", notes)
 
     @property
@@ -196,9 +197,9 @@ class _Share:
 def _check_members(members: Iterable[str]) -> list[str]:
     unique: set[str] = set()
     for member in members:
-        unique.add(check_account_name(member, "a member"))
+        unique.add(check_account_name(member, what("a_member")))
         if len(unique) > MAX_MEMBERS:
-            raise LedgerError(f"more than {MAX_MEMBERS} members")
+            raise LedgerError("dividend.error.too_many_members", max=MAX_MEMBERS)
     return sorted(unique)
 
 
@@ -229,8 +230,8 @@ def compute_dividend(
     display name) only change the explanation texts.
     """
     check_lang(lang)
-    check_amount(pool, "the pool", minimum=0)
-    unit = check_unit(unit, "the pool's unit")
+    check_amount(pool, what("pool"), minimum=0)
+    unit = check_unit(unit, what("pool_unit"))
     start, stop = parse_period(period_from, period_to)
     people = _check_members(members)
     member_set = set(people)
@@ -465,14 +466,14 @@ def notes_why_from_data(raw: object) -> NotesWhy | None:
             if not is_int(percent) or not 0 <= percent <= 100:
                 raise ValueError("not a percent")
             bucket = (
-                check_name(name, "a bucket's name"),
+                check_name(name, phrase("dividend.policy.bucket_name")),
                 percent,
-                check_amount(amount, "an amount", minimum=0),
+                check_amount(amount, what("an_amount"), minimum=0),
             )
         return NotesWhy(
             reserve_bucket=bucket,
-            kept_equal=check_amount(raw.get("kept_equal"), "an amount", minimum=0),
-            kept_contribution=check_amount(raw.get("kept_contribution"), "an amount", minimum=0),
+            kept_equal=check_amount(raw.get("kept_equal"), what("an_amount"), minimum=0),
+            kept_contribution=check_amount(raw.get("kept_contribution"), what("an_amount"), minimum=0),
             total_points=fraction_from_data(raw.get("total_points")),
         )
     except (ValueError, ModelError):
@@ -482,14 +483,14 @@ def notes_why_from_data(raw: object) -> NotesWhy | None:
 def distribution_from_data(data: object) -> Distribution:
     """Build a Distribution from untrusted plain data; wrong shapes raise LedgerError."""
     if not isinstance(data, Mapping):
-        raise LedgerError("a distribution must be a mapping")
+        raise LedgerError("ledger.error.not_mapping", what=what("a_distribution"))
     for key in ("pool", "unit", "period_from", "period_to", "policy_version", "heads", "reserve", "lines"):
         if key not in data:
-            raise LedgerError(f"a distribution needs {key!r}")
+            raise LedgerError("dividend.error.needs", name=key)
     heads, notes = data["heads"], data.get("notes") or []
     if not isinstance(heads, list | tuple) or not isinstance(notes, list | tuple):
-        raise LedgerError("a distribution's heads and notes must be lists")
-    lines = payout_lines_from_data(data["lines"], "a distribution")
+        raise LedgerError("dividend.error.lists")
+    lines = payout_lines_from_data(data["lines"], what("a_distribution"))
     return Distribution(
         pool=data["pool"],
         unit=data["unit"],

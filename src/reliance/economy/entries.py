@@ -30,8 +30,11 @@ from reliance.economy.checks import (
     check_amount,
     check_text,
     check_unit,
+    in_acknowledgement,
+    in_entry,
     is_int,
     parse_instant,
+    what,
 )
 from reliance.economy.format import check_lang, format_amount
 from reliance.i18n import t
@@ -148,9 +151,9 @@ class PayoutLine:
     why: PayoutWhy | None = None
 
     def __post_init__(self) -> None:
-        check_account_name(self.member, "a payout line's member")
-        check_amount(self.amount, f"the payout of {self.member}", minimum=0)
-        check_text(self.explanation, "a payout explanation", MAX_EXPLANATION, required=False)
+        check_account_name(self.member, what("line_member"))
+        check_amount(self.amount, what("line_payout", member=self.member), minimum=0)
+        check_text(self.explanation, what("explanation"), MAX_EXPLANATION, required=False)
 
 
 @dataclass(frozen=True)
@@ -177,61 +180,59 @@ class Entry:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        eid = check_text(self.id, "an entry id", MAX_ID)
+        eid = check_text(self.id, what("entry_id"), MAX_ID)
         try:
             kind = EntryKind(self.kind)
         except ValueError:
             known = ", ".join(k.value for k in EntryKind)
-            raise LedgerError(f"entry {eid}: unknown kind {self.kind!r}; use one of: {known}") from None
+            raise LedgerError("ledger.error.unknown_kind", id=eid, kind=self.kind, known=known) from None
         set_(self, "kind", kind)
-        check_account_name(self.author, f"entry {eid}: the author")
-        set_(self, "member", check_account_name(self.member or self.author, f"entry {eid}: the member"))
+        check_account_name(self.author, in_entry(eid, "author"))
+        set_(self, "member", check_account_name(self.member or self.author, in_entry(eid, "member")))
         minimum = 1 if kind in _POSITIVE_KINDS else 0
-        check_amount(self.amount, f"entry {eid}: the amount", minimum=minimum)
-        check_unit(self.unit, f"entry {eid}: the unit")
-        parse_instant(self.at, f"entry {eid}: the time")
+        check_amount(self.amount, in_entry(eid, "amount"), minimum=minimum)
+        check_unit(self.unit, in_entry(eid, "unit"))
+        parse_instant(self.at, in_entry(eid, "time"))
         action = self.action or DEFAULT_ACTIONS[kind]
         if action not in ACTION_NAMES and not (kind is EntryKind.REVERSAL and action == ""):
             known = ", ".join(a.value for a in Action)
-            raise LedgerError(f"entry {eid}: unknown action {action!r}; use one of: {known}")
+            raise LedgerError("ledger.error.unknown_action", id=eid, action=action, known=known)
         set_(self, "action", Action(action) if action else "")
-        check_text(self.note, f"entry {eid}: the note", MAX_NOTE, required=False)
+        check_text(self.note, in_entry(eid, "note"), MAX_NOTE, required=False)
         set_(self, "dimensions", _check_dimensions(self.dimensions, eid, self.unit))
         self._check_links(eid, kind)
 
     def _check_links(self, eid: str, kind: EntryKind) -> None:
         if kind is EntryKind.TRANSFER:
             if self.counterparty is None:
-                raise LedgerError(f"entry {eid}: a transfer needs a counterparty (who receives it)")
+                raise LedgerError("ledger.error.no_counterparty", id=eid)
             if self.counterparty != PROJECT_ACCOUNT:  # a transfer to the project gives a claim up
-                check_account_name(self.counterparty, f"entry {eid}: the counterparty")
+                check_account_name(self.counterparty, in_entry(eid, "counterparty"))
             if self.counterparty == self.member:
-                raise LedgerError(f"entry {eid}: a transfer cannot go from {self.member} to themselves")
+                raise LedgerError("ledger.error.self_transfer", id=eid, member=self.member)
         elif self.counterparty is not None:
-            raise LedgerError(f"entry {eid}: only a transfer has a counterparty")
+            raise LedgerError("ledger.error.only_transfer", id=eid)
         if kind is EntryKind.REVERSAL:
             if self.reverses is None:
-                raise LedgerError(f"entry {eid}: a reversal must name the entry it reverses")
-            check_text(self.reverses, f"entry {eid}: the reversed entry id", MAX_ID)
+                raise LedgerError("ledger.error.reversal_target", id=eid)
+            check_text(self.reverses, in_entry(eid, "reversed_id"), MAX_ID)
             if self.reverses == self.id:
-                raise LedgerError(f"entry {eid}: an entry cannot reverse itself")
+                raise LedgerError("ledger.error.reverses_itself", id=eid)
         elif self.reverses is not None:
-            raise LedgerError(f"entry {eid}: only a reversal names an entry to reverse")
+            raise LedgerError("ledger.error.only_reversal", id=eid)
         if not isinstance(self.lines, tuple) or not all(isinstance(x, PayoutLine) for x in self.lines):
-            raise LedgerError(f"entry {eid}: payout lines must be a tuple of PayoutLine")
+            raise LedgerError("ledger.error.lines_type", id=eid)
         if kind is EntryKind.DISTRIBUTION or (kind is EntryKind.REVERSAL and self.lines):
             if len(self.lines) > MAX_LINES:
-                raise LedgerError(f"entry {eid}: more than {MAX_LINES} payout lines")
+                raise LedgerError("ledger.error.too_many_lines", what=what("entry_n", id=eid), max=MAX_LINES)
             members = [line.member for line in self.lines]
             if len(set(members)) != len(members):
-                raise LedgerError(f"entry {eid}: a member appears twice in the payout lines")
+                raise LedgerError("ledger.error.member_twice", id=eid)
             paid = sum(line.amount for line in self.lines)
             if paid != self.amount:
-                raise LedgerError(
-                    f"entry {eid}: the payout lines sum to {paid}, not to the amount {self.amount}"
-                )
+                raise LedgerError("ledger.error.lines_sum", id=eid, paid=paid, amount=self.amount)
         elif self.lines:
-            raise LedgerError(f"entry {eid}: only a distribution has payout lines")
+            raise LedgerError("ledger.error.only_distribution", id=eid)
 
     @property
     def instant(self) -> datetime:
@@ -240,21 +241,19 @@ class Entry:
 
 def _check_dimensions(value: object, eid: str, unit: str) -> Mapping[str, int]:
     if not isinstance(value, Mapping):
-        raise LedgerError(f"entry {eid}: dimensions must be a mapping of name to whole number")
+        raise LedgerError("ledger.error.dimensions_type", id=eid)
     if len(value) > MAX_DIMENSIONS:
-        raise LedgerError(f"entry {eid}: more than {MAX_DIMENSIONS} dimensions")
+        raise LedgerError("ledger.error.too_many_dimensions", id=eid, max=MAX_DIMENSIONS)
     checked: dict[str, int] = {}
     for name in sorted(value, key=str):
-        check_text(name, f"entry {eid}: a dimension name", MAX_DIMENSION_NAME)
+        check_text(name, in_entry(eid, "dimension_name"), MAX_DIMENSION_NAME)
         if name == unit:
-            raise LedgerError(
-                f"entry {eid}: dimension {name!r} repeats the unit (the amount already counts it)"
-            )
+            raise LedgerError("ledger.error.dimension_is_unit", id=eid, name=name)
         amount = value[name]
         if not is_int(amount):
-            raise LedgerError(f"entry {eid}: dimension {name!r} must be a whole number, got {amount!r}")
+            raise LedgerError("ledger.error.dimension_not_whole", id=eid, name=name, value=amount)
         if abs(amount) > MAX_AMOUNT:
-            raise LedgerError(f"entry {eid}: dimension {name!r} is out of range")
+            raise LedgerError("ledger.error.dimension_range", id=eid, name=name)
         checked[name] = amount
     return Dimensions(checked)
 
@@ -270,15 +269,12 @@ class Acknowledgement:
     at: str
 
     def __post_init__(self) -> None:
-        aid = check_text(self.id, "an acknowledgement id", MAX_ID)
-        check_text(self.entry_id, f"acknowledgement {aid}: the entry id", MAX_ID)
-        check_account_name(self.by, f"acknowledgement {aid}: who acknowledges")
+        aid = check_text(self.id, what("acknowledgement_id"), MAX_ID)
+        check_text(self.entry_id, in_acknowledgement(aid, "entry_ref"), MAX_ID)
+        check_account_name(self.by, in_acknowledgement(aid, "acknowledger"))
         if not is_int(self.factor_pct) or not 0 <= self.factor_pct <= MAX_FACTOR_PCT:
-            raise LedgerError(
-                f"acknowledgement {aid}: the factor must be a whole percentage between 0 and "
-                f"{MAX_FACTOR_PCT}, got {self.factor_pct!r}"
-            )
-        parse_instant(self.at, f"acknowledgement {aid}: the time")
+            raise LedgerError("ledger.error.factor", id=aid, max=MAX_FACTOR_PCT, value=self.factor_pct)
+        parse_instant(self.at, in_acknowledgement(aid, "time"))
 
 
 @dataclass(frozen=True)
@@ -291,9 +287,9 @@ class CreditLimit:
 
     def __post_init__(self) -> None:
         if self.member not in (ANY_MEMBER, PROJECT_ACCOUNT):
-            check_account_name(self.member, "a credit limit's member")
-        check_unit(self.unit, "a credit limit's unit")
-        check_amount(self.floor, f"the credit limit of {self.member} in {self.unit}", minimum=-MAX_AMOUNT)
+            check_account_name(self.member, what("limit_member"))
+        check_unit(self.unit, what("limit_unit"))
+        check_amount(self.floor, what("limit_floor", member=self.member, unit=self.unit), minimum=-MAX_AMOUNT)
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,13 @@ from datetime import datetime
 from reliance.economy.checks import ANY_MEMBER, MAX_FACTOR_PCT, PROJECT_ACCOUNT, LedgerError
 from reliance.economy.entries import Acknowledgement, Breach, CreditLimit, Entry, EntryKind, LedgerIssue
 from reliance.economy.format import check_lang
-from reliance.i18n import t
+from reliance.i18n import phrase, t
 
 
 def make_reversal(original: Entry, *, id: str, author: str, at: str, note: str = "") -> Entry:
     """The entry that cancels `original` exactly (same amount, unit, member, counterparty, action, lines)."""
     if original.kind is EntryKind.REVERSAL:
-        raise LedgerError(
-            f"entry {original.id} is itself a reversal: record the original entry again instead"
-        )
+        raise LedgerError("ledger.error.reverse_reversal", id=original.id)
     return Entry(
         id=id,
         kind=EntryKind.REVERSAL,
@@ -60,7 +58,7 @@ def index_entries(entries: Iterable[Entry]) -> dict[str, Entry]:
         if seen is None:
             index[entry.id] = entry
         elif seen != entry:
-            raise LedgerError(f"two different entries share the id {entry.id} (entries are never edited)")
+            raise LedgerError("ledger.error.id_shared", id=entry.id)
     return {eid: index[eid] for eid in sorted(index)}
 
 
@@ -111,26 +109,18 @@ def validate_entry(entry: Entry, existing: Iterable[Entry]) -> Entry:
     """Check `entry` against the entries already recorded; returns it, or raises LedgerError."""
     index = index_entries(existing)
     if entry.id in index:
-        raise LedgerError(
-            f"entry id {entry.id} is already used (entries are never edited: record a reversal)"
-        )
+        raise LedgerError("ledger.error.id_used", id=entry.id)
     if entry.kind is EntryKind.REVERSAL:
         assert entry.reverses is not None
         target = index.get(entry.reverses)
         if target is None:
-            raise LedgerError(f"entry {entry.id} reverses {entry.reverses}, which is not in the ledger")
+            raise LedgerError("ledger.error.reverses_missing", id=entry.id, target=entry.reverses)
         if target.kind is EntryKind.REVERSAL:
-            raise LedgerError(
-                f"entry {entry.reverses} is a reversal and cannot be reversed: "
-                "record the original entry again"
-            )
+            raise LedgerError("ledger.error.reverse_reversal", id=entry.reverses)
         if entry.reverses in _effective(index):
-            raise LedgerError(f"entry {entry.reverses} is already reversed")
+            raise LedgerError("ledger.error.already_reversed", id=entry.reverses)
         if not _reversal_matches(entry, target):
-            raise LedgerError(
-                f"entry {entry.id} must repeat the amount, unit, member, action and lines of {target.id} "
-                "(use make_reversal)"
-            )
+            raise LedgerError("ledger.error.reversal_mismatch", id=entry.id, target=target.id)
     return entry
 
 
@@ -141,17 +131,16 @@ def validate_acknowledgement(
     index = index_entries(entries)
     target = index.get(ack.entry_id)
     if target is None:
-        raise LedgerError(f"acknowledgement {ack.id}: entry {ack.entry_id} is not in the ledger")
+        raise LedgerError("ledger.error.ack_missing", id=ack.id, entry=ack.entry_id)
     if target.kind is not EntryKind.CONTRIBUTION:
         raise LedgerError(
-            f"acknowledgement {ack.id}: only contributions are acknowledged, {target.id} is a {target.kind}"
+            "ledger.error.ack_kind", id=ack.id, entry=target.id, kind=phrase(f"entry.{target.kind}")
         )
     if ack.by in (target.member, target.author):
-        raise LedgerError(f"acknowledgement {ack.id}: you cannot acknowledge your own entry")
+        raise LedgerError("ledger.error.ack_own", id=ack.id)
     if not factor_min <= ack.factor_pct <= factor_max:
         raise LedgerError(
-            f"acknowledgement {ack.id}: the factor {ack.factor_pct} % is outside the policy's bounds "
-            f"({factor_min} % to {factor_max} %)"
+            "ledger.error.ack_bounds", id=ack.id, factor=ack.factor_pct, min=factor_min, max=factor_max
         )
     return ack
 

@@ -14,8 +14,10 @@ from reliance.economy.checks import (
     MAX_FACTOR_PCT,
     MAX_LINES,
     LedgerError,
+    What,
     check_amount,
     check_unit,
+    what,
 )
 from reliance.economy.entries import (
     ACTION_NAMES,
@@ -29,9 +31,9 @@ from reliance.economy.entries import (
 )
 
 
-def _get(data: Mapping[str, Any], key: str, what: str) -> Any:
+def _get(data: Mapping[str, Any], key: str, what: What) -> Any:
     if key not in data:
-        raise LedgerError(f"{what}: missing field {key!r}")
+        raise LedgerError("ledger.error.missing_field", what=what, name=key)
     return data[key]
 
 
@@ -117,7 +119,9 @@ def _quantities_from_data(raw: object) -> tuple[Quantity, ...]:
         if not 0 <= factor <= MAX_FACTOR_PCT:
             raise ValueError("factor out of range")
         out.append(
-            Quantity(cell[0], check_unit(cell[1]), check_amount(cell[2], "an amount", minimum=0), factor)
+            Quantity(
+                cell[0], check_unit(cell[1]), check_amount(cell[2], what("an_amount"), minimum=0), factor
+            )
         )
     return tuple(out)
 
@@ -133,8 +137,8 @@ def payout_why_from_data(raw: object) -> PayoutWhy | None:
         if equal_raw is not None:
             if not isinstance(equal_raw, list | tuple) or len(equal_raw) != 3:
                 raise ValueError("not an equal share")
-            share, bucket = (check_amount(v, "an amount", minimum=0) for v in equal_raw[:2])
-            members = check_amount(equal_raw[2], "a count", minimum=1)
+            share, bucket = (check_amount(v, what("an_amount"), minimum=0) for v in equal_raw[:2])
+            members = check_amount(equal_raw[2], what("a_count"), minimum=1)
             if members > MAX_LINES:
                 raise ValueError("too many members")
             equal = (share, bucket, members)
@@ -143,7 +147,7 @@ def payout_why_from_data(raw: object) -> PayoutWhy | None:
             raise ValueError("not a flag")
         return PayoutWhy(
             equal=equal,
-            contribution=check_amount(raw.get("contribution"), "an amount", minimum=0),
+            contribution=check_amount(raw.get("contribution"), what("an_amount"), minimum=0),
             points=fraction_from_data(raw.get("points")),
             total_points=fraction_from_data(raw.get("total_points")),
             counted=_quantities_from_data(raw.get("counted", [])),
@@ -154,20 +158,20 @@ def payout_why_from_data(raw: object) -> PayoutWhy | None:
         return None
 
 
-def payout_lines_from_data(raw_lines: object, what: str) -> tuple[PayoutLine, ...]:
+def payout_lines_from_data(raw_lines: object, owner: What) -> tuple[PayoutLine, ...]:
     """Payout lines from untrusted plain data; `what` names their owner in the error messages."""
     if not isinstance(raw_lines, list | tuple):
-        raise LedgerError(f"{what}: lines must be a list")
+        raise LedgerError("ledger.error.lines_not_list", what=owner)
     if len(raw_lines) > MAX_LINES:
-        raise LedgerError(f"{what}: more than {MAX_LINES} payout lines")
+        raise LedgerError("ledger.error.too_many_lines", what=owner, max=MAX_LINES)
     lines: list[PayoutLine] = []
     for raw in raw_lines:
         if not isinstance(raw, Mapping):
-            raise LedgerError(f"{what}: a payout line must be a mapping")
+            raise LedgerError("ledger.error.line_not_mapping", what=owner)
         lines.append(
             PayoutLine(
-                member=_get(raw, "member", what),
-                amount=_get(raw, "amount", what),
+                member=_get(raw, "member", owner),
+                amount=_get(raw, "amount", owner),
                 explanation=raw.get("explanation") or "",
                 why=payout_why_from_data(raw.get("why")),
             )
@@ -179,17 +183,17 @@ def entry_from_data(data: object) -> Entry:
     """Build and check an Entry from untrusted plain data. Unknown fields are ignored (newer peers may add
     some); wrong types raise LedgerError."""
     if not isinstance(data, Mapping):
-        raise LedgerError("an entry must be a mapping")
-    what = f"entry {data.get('id', '?')}"
-    lines = payout_lines_from_data(data.get("lines") or [], what)
+        raise LedgerError("ledger.error.not_mapping", what=what("an_entry"))
+    owner = what("entry_n", id=data.get("id", "?"))
+    lines = payout_lines_from_data(data.get("lines") or [], owner)
     return Entry(
-        id=_get(data, "id", "an entry"),
-        kind=_get(data, "kind", what),
-        author=_get(data, "author", what),
+        id=_get(data, "id", what("an_entry")),
+        kind=_get(data, "kind", owner),
+        author=_get(data, "author", owner),
         member=data.get("member") or "",
-        amount=_get(data, "amount", what),
-        unit=_get(data, "unit", what),
-        at=_get(data, "at", what),
+        amount=_get(data, "amount", owner),
+        unit=_get(data, "unit", owner),
+        at=_get(data, "at", owner),
         action=data.get("action") or "",
         note=data.get("note") or "",
         dimensions=data.get("dimensions") or {},
@@ -205,14 +209,14 @@ def acknowledgement_to_data(ack: Acknowledgement) -> dict[str, Any]:
 
 def acknowledgement_from_data(data: object) -> Acknowledgement:
     if not isinstance(data, Mapping):
-        raise LedgerError("an acknowledgement must be a mapping")
-    what = f"acknowledgement {data.get('id', '?')}"
+        raise LedgerError("ledger.error.not_mapping", what=what("an_acknowledgement"))
+    owner = what("acknowledgement_n", id=data.get("id", "?"))
     return Acknowledgement(
-        id=_get(data, "id", "an acknowledgement"),
-        entry_id=_get(data, "entry_id", what),
-        by=_get(data, "by", what),
-        factor_pct=_get(data, "factor_pct", what),
-        at=_get(data, "at", what),
+        id=_get(data, "id", what("an_acknowledgement")),
+        entry_id=_get(data, "entry_id", owner),
+        by=_get(data, "by", owner),
+        factor_pct=_get(data, "factor_pct", owner),
+        at=_get(data, "at", owner),
     )
 
 
@@ -222,8 +226,8 @@ def credit_limit_to_data(limit: CreditLimit) -> dict[str, Any]:
 
 def credit_limit_from_data(data: object) -> CreditLimit:
     if not isinstance(data, Mapping):
-        raise LedgerError("a credit limit must be a mapping")
-    what = "a credit limit"
+        raise LedgerError("ledger.error.not_mapping", what=what("a_credit_limit"))
+    owner = what("a_credit_limit")
     return CreditLimit(
-        member=_get(data, "member", what), unit=_get(data, "unit", what), floor=_get(data, "floor", what)
+        member=_get(data, "member", owner), unit=_get(data, "unit", owner), floor=_get(data, "floor", owner)
     )

@@ -32,7 +32,7 @@ def wealth_matrix(
     columns: list[str] = []
     for name in dimensions:
         if not isinstance(name, str) or not name:
-            raise LedgerError(f"a dimension must be a non-empty name, got {name!r}")
+            raise LedgerError("ledger.error.dimension_name", name=name)
         if name not in columns:
             columns.append(name)
     wanted = set(columns)

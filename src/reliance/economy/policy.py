@@ -12,9 +12,10 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from reliance.economy.checks import MAX_FACTOR_PCT, LedgerError, check_unit, is_int
+from reliance.economy.checks import MAX_FACTOR_PCT, LedgerError, What, check_unit, is_int
 from reliance.economy.entries import Action
 from reliance.errors import ModelError
+from reliance.i18n import Phrase, phrase
 
 MAX_BUCKETS = 8
 MAX_WEIGHTS = 256
@@ -39,11 +40,11 @@ RULE_ORDER = (Rule.RESERVE, Rule.EQUAL, Rule.CONTRIBUTION)
 ACTION_ORDER = tuple(a.value for a in Action)
 
 
-def check_name(value: object, what: str) -> str:
+def check_name(value: object, what: What) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise PolicyError(f"{what} must be a non-empty name")
+        raise PolicyError("dividend.policy.no_name", what=what)
     if len(value) > MAX_NAME:
-        raise PolicyError(f"{what} is longer than {MAX_NAME} characters")
+        raise PolicyError("ledger.error.too_long", what=what, limit=MAX_NAME)
     return value
 
 
@@ -56,16 +57,13 @@ class Bucket:
     rule: Rule
 
     def __post_init__(self) -> None:
-        check_name(self.name, "a bucket's name")
-        label = f"bucket {self.name!r}"
+        check_name(self.name, phrase("dividend.policy.bucket_name"))
         try:
             object.__setattr__(self, "rule", Rule(self.rule))
         except ValueError:
-            raise PolicyError(
-                f"{label}: unknown rule {self.rule!r}; use reserve, equal or contribution"
-            ) from None
+            raise PolicyError("dividend.policy.unknown_rule", name=self.name, rule=self.rule) from None
         if not is_int(self.percent) or not 0 <= self.percent <= 100:
-            raise PolicyError(f"{label}: percent must be a whole number from 0 to 100, got {self.percent!r}")
+            raise PolicyError("dividend.policy.percent", name=self.name, value=self.percent)
 
 
 @dataclass(frozen=True)
@@ -79,23 +77,23 @@ class Weight:
     def __post_init__(self) -> None:
         if self.action not in ACTION_ORDER:
             known = ", ".join(ACTION_ORDER)
-            raise PolicyError(f"weight: unknown action {self.action!r}; use one of: {known}")
+            raise PolicyError("dividend.policy.unknown_action", action=self.action, known=known)
         object.__setattr__(self, "action", Action(self.action))
         if self.unit != ANY_UNIT:
             try:
-                check_unit(self.unit, f"the unit of the weight for {self.action}")
+                check_unit(self.unit, phrase("dividend.policy.weight_unit", action=self.action))
             except LedgerError as exc:
-                raise PolicyError(str(exc)) from None
-        label = f"weight for {self.action}/{self.unit}"
+                raise PolicyError(exc.key, field=exc.field, **exc.params) from None
+        label = phrase("dividend.policy.weight_for", action=self.action, unit=self.unit)
         value = self.weight
         if is_int(value):
             value = Fraction(value)
         if not isinstance(value, Fraction):
-            raise PolicyError(f"{label} must be a whole number or a fraction, got {value!r}")
+            raise PolicyError("dividend.policy.weight_type", what=label, value=value)
         if value < 0 or value > MAX_WEIGHT:
-            raise PolicyError(f"{label} must be between 0 and {MAX_WEIGHT:,}, got {value}")
+            raise PolicyError("dividend.policy.weight_range", what=label, max=f"{MAX_WEIGHT:,}", value=value)
         if value.denominator > MAX_WEIGHT:
-            raise PolicyError(f"{label}: denominator larger than {MAX_WEIGHT:,}")
+            raise PolicyError("dividend.policy.denominator", what=label, max=f"{MAX_WEIGHT:,}")
         object.__setattr__(self, "weight", value)
 
 
@@ -112,40 +110,37 @@ class Policy:
 
     def __post_init__(self) -> None:
         if not is_int(self.version) or not 0 <= self.version <= MAX_VERSION:
-            raise PolicyError(f"version must be a whole number from 0 to {MAX_VERSION}, got {self.version!r}")
+            raise PolicyError("dividend.policy.version", max=MAX_VERSION, value=self.version)
         buckets = tuple(self.buckets)
         if not buckets:
-            raise PolicyError("a policy needs at least one bucket")
+            raise PolicyError("dividend.policy.no_bucket")
         if len(buckets) > MAX_BUCKETS:
-            raise PolicyError(f"at most {MAX_BUCKETS} buckets, got {len(buckets)}")
+            raise PolicyError("dividend.policy.too_many_buckets", max=MAX_BUCKETS, count=len(buckets))
         names = [b.name for b in buckets]
         for name in names:
             if names.count(name) > 1:
-                raise PolicyError(f"two buckets are named {name!r}")
+                raise PolicyError("dividend.policy.bucket_twice", name=name)
         rules = [b.rule for b in buckets]
         for rule in rules:
             if rules.count(rule) > 1:
-                raise PolicyError(f"two buckets use the rule {rule.value!r}: merge them into one")
+                raise PolicyError("dividend.policy.rule_twice", rule=rule.value)
         total = sum(b.percent for b in buckets)
         if total != 100:
-            raise PolicyError(f"bucket percentages sum to {total}, not 100")
+            raise PolicyError("dividend.policy.sum", total=total)
         object.__setattr__(self, "buckets", tuple(sorted(buckets, key=lambda b: RULE_ORDER.index(b.rule))))
         weights = tuple(self.weights)
         if len(weights) > MAX_WEIGHTS:
-            raise PolicyError(f"at most {MAX_WEIGHTS} weights, got {len(weights)}")
+            raise PolicyError("dividend.policy.too_many_weights", max=MAX_WEIGHTS, count=len(weights))
         keys = [(w.action, w.unit) for w in weights]
         for key in keys:
             if keys.count(key) > 1:
-                raise PolicyError(f"two weights for {key[0]}/{key[1]}")
+                raise PolicyError("dividend.policy.weight_twice", action=key[0], unit=key[1])
         object.__setattr__(self, "weights", tuple(sorted(weights, key=lambda w: (w.action, w.unit))))
         low, high = self.ack_factor_min, self.ack_factor_max
         if not is_int(low) or not is_int(high):
-            raise PolicyError("ack_factor_min and ack_factor_max must be whole percentages")
+            raise PolicyError("dividend.policy.bounds_type")
         if not 0 <= low <= 100 <= high <= MAX_FACTOR_PCT:
-            raise PolicyError(
-                f"acknowledgement bounds must satisfy 0 <= min <= 100 <= max <= {MAX_FACTOR_PCT}, "
-                f"got min {low} and max {high}"
-            )
+            raise PolicyError("dividend.policy.bounds", max_factor=MAX_FACTOR_PCT, low=low, high=high)
 
     def weight(self, action: str, unit: str) -> Fraction:
         """Points per minor unit: the weight for (action, unit), else (action, '*'), else 0."""
@@ -187,20 +182,18 @@ _DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")  # fullmatch
 _RATIO = re.compile(r"[0-9]{1,12}/[0-9]{1,12}")  # fullmatch
 
 
-def _parse_weight(value: object, label: str) -> Fraction:
+def _parse_weight(value: object, label: Phrase) -> Fraction:
     if isinstance(value, bool | float):
-        raise PolicyError(
-            f"{label}: {value!r} is not allowed; write a whole number or a text such as '0.5' or '1/25'"
-        )
+        raise PolicyError("dividend.policy.weight_float", what=label, value=value)
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, str):
         text = value.strip()
         if _DECIMAL.fullmatch(text) or _RATIO.fullmatch(text):
             if _RATIO.fullmatch(text) and int(text.split("/")[1]) == 0:
-                raise PolicyError(f"{label}: division by zero in {value!r}")
+                raise PolicyError("dividend.policy.division_by_zero", what=label, value=value)
             return Fraction(text)
-    raise PolicyError(f"{label} must be a whole number or a text such as '0.5' or '1/25', got {value!r}")
+    raise PolicyError("dividend.policy.weight_text", what=label, value=value)
 
 
 def policy_from_data(data: object) -> Policy:
@@ -212,37 +205,43 @@ def policy_from_data(data: object) -> Policy:
     since a field this version does not know could change the result.
     """
     if not isinstance(data, Mapping):
-        raise PolicyError("a policy must be a mapping of fields")
+        raise PolicyError("dividend.policy.not_mapping")
     unknown = sorted(str(k) for k in data if k not in _POLICY_KEYS)
     if unknown:
-        raise PolicyError(f"unknown policy field(s): {', '.join(unknown)}")
+        raise PolicyError("dividend.policy.unknown_fields", fields=", ".join(unknown))
     for key in ("version", "buckets"):
         if key not in data:
-            raise PolicyError(f"a policy needs {key!r}")
+            raise PolicyError("dividend.policy.needs", name=key)
     raw_buckets = data["buckets"]
     if not isinstance(raw_buckets, list | tuple):
-        raise PolicyError("'buckets' must be a list")
+        raise PolicyError("dividend.policy.not_list", name="buckets")
     if len(raw_buckets) > MAX_BUCKETS:
-        raise PolicyError(f"at most {MAX_BUCKETS} buckets, got {len(raw_buckets)}")
+        raise PolicyError("dividend.policy.too_many_buckets", max=MAX_BUCKETS, count=len(raw_buckets))
     buckets: list[Bucket] = []
     for number, raw in enumerate(raw_buckets, 1):
         if not isinstance(raw, Mapping) or set(raw) != {"name", "percent", "rule"}:
-            raise PolicyError(f"bucket {number} must have exactly the fields name, percent and rule")
-        name = check_name(raw["name"], f"bucket {number}'s name")
+            raise PolicyError("dividend.policy.bucket_fields", number=number)
+        name = check_name(raw["name"], phrase("dividend.policy.bucket_n_name", number=number))
         buckets.append(Bucket(name, raw["percent"], raw["rule"]))
     raw_weights = data.get("weights", [])
     if not isinstance(raw_weights, list | tuple):
-        raise PolicyError("'weights' must be a list")
+        raise PolicyError("dividend.policy.not_list", name="weights")
     if len(raw_weights) > MAX_WEIGHTS:
-        raise PolicyError(f"at most {MAX_WEIGHTS} weights, got {len(raw_weights)}")
+        raise PolicyError("dividend.policy.too_many_weights", max=MAX_WEIGHTS, count=len(raw_weights))
     weights: list[Weight] = []
     for number, raw in enumerate(raw_weights, 1):
         if not isinstance(raw, Mapping) or set(raw) != {"action", "unit", "weight"}:
-            raise PolicyError(f"weight {number} must have exactly the fields action, unit and weight")
+            raise PolicyError("dividend.policy.weight_fields", number=number)
         action, unit = raw["action"], raw["unit"]
         if not isinstance(action, str) or not isinstance(unit, str):
-            raise PolicyError(f"weight {number}: action and unit must be text")
-        weights.append(Weight(action, unit, _parse_weight(raw["weight"], f"weight for {action}/{unit}")))
+            raise PolicyError("dividend.policy.weight_text_fields", number=number)
+        weights.append(
+            Weight(
+                action,
+                unit,
+                _parse_weight(raw["weight"], phrase("dividend.policy.weight_for", action=action, unit=unit)),
+            )
+        )
     return Policy(
         version=data["version"],
         buckets=tuple(buckets),

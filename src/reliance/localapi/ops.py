@@ -330,7 +330,7 @@ def project_contribute(ws: Workspace, args: Args) -> Outcome:
     try:
         dimensions = parse_dimensions(args["dims"] or ())
     except DimensionError as exc:
-        raise ModelError(f"--dim takes NAME=INTEGER, not {exc.text!r}") from None
+        raise ModelError(f"--dim takes NAME=INTEGER, not {exc.typed!r}") from None
     entry_id = projects.contribute(
         ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], dimensions
     )

@@ -112,7 +112,7 @@ class RelianceApp(NodeApp):
         try:
             ws = await self.io(Workspace.open, self.home, passphrase)
         except IdentityError as exc:
-            self.notify(str(exc), title=self.t("error.title"), severity="error")
+            self.notify(exc.text(self.lang), title=self.t("error.title"), severity="error")
             if not isinstance(self.screen, UnlockScreen):
                 self.push_screen(UnlockScreen())
             return

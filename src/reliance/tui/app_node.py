@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
+from reliance.errors import worded
 from reliance.i18n import tn
 from reliance.net import events as ev
 from reliance.tui.app_store import StoreApp
@@ -76,8 +77,10 @@ class NodeApp(StoreApp):
             await node.start()
         except Exception as exc:
             self.node = None
-            self.notify(self.t("net.start_failed", error=str(exc)), severity="error", timeout=10)
-            self.data.add_feed(FeedEntry("error", clock(), {"text": str(exc)}))
+            self.notify(
+                self.t("net.start_failed", error=worded(exc, self.lang)), severity="error", timeout=10
+            )
+            self.data.add_feed(FeedEntry("error", clock(), {"text": worded(exc, self.lang)}))
         else:
             self._node_started = True
         self.refresh_network()

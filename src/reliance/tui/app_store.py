@@ -27,7 +27,6 @@ from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t
-from reliance.model.messages import InputError
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import (
     AppData,
@@ -175,10 +174,8 @@ class StoreApp(App[None]):
 
         if isinstance(exc, BundleRefused | BundleInterrupted):
             message = exc.message(self.lang)
-        elif isinstance(exc, InputError):  # the model's refusals are worded in the app's language
+        elif isinstance(exc, RelianceError):  # worded in the app's language
             message = exc.text(self.lang)
-        elif isinstance(exc, RelianceError):
-            message = str(exc)
         else:
             logger.error("unexpected error", exc_info=exc)
             message = f"{type(exc).__name__}: {exc}"
