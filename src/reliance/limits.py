@@ -143,6 +143,9 @@ class Limits:
     localapi_frame_seconds: int = 10
     # Seconds a connection that did not subscribe to events may stay silent between requests.
     localapi_idle_seconds: int = 600
+    # Characters of a refusal's text, and of each of its parameters, that a client keeps from the owner
+    # (and the owner sends): a longer one is cut before it is cleaned and shown.
+    localapi_error_chars: int = 1_000
 
     # -- what a person types, and what the programme expands -------------------------------------------------
     # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.

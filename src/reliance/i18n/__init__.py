@@ -76,6 +76,17 @@ class Phrase:
         return t(self.key, lang, **self.params)
 
 
+@dataclass(frozen=True)
+class Worded:
+    """A value already worded in each language (`LANGS` order): a date or a kind that came from elsewhere
+    (the local API's owner), shown in the language of whatever shows it."""
+
+    texts: tuple[str, ...]
+
+    def describe(self, lang: str) -> str:
+        return self.texts[LANGS.index(lang)] if lang in LANGS and len(self.texts) == len(LANGS) else ""
+
+
 def phrase(key: str, **params: object) -> Phrase:
     return Phrase(key, params)
 

@@ -415,7 +415,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dividend.policy.bounds": (
         "les bornes des reconnaissances doivent respecter 0 <= min <= 100 <= max <= {max_factor}, "
         "pas min {low} et max {high}",
-        "acknowledgement bounds must satisfy 0 <= min <= 100 <= max <= {max_factor}, got min {low} and max {high}",
+        "acknowledgement bounds must satisfy 0 <= min <= 100 <= max <= {max_factor}, "
+        "got min {low} and max {high}",
     ),
     "dividend.policy.weight_float": (
         "{what} : {value!r} n'est pas permis ; écrivez un nombre entier ou un texte comme '0.5' ou '1/25'",

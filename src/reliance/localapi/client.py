@@ -31,6 +31,7 @@ from reliance.localapi.protocol import (
     FrameError,
     Response,
     decode_body,
+    error_from_wire,
     parse_server_message,
     request_frame,
 )
@@ -48,7 +49,7 @@ def _decode(body: bytes, limits: Limits) -> Response | Event:
 
 def _check_hello(message: Response | Event) -> dict[str, Any]:
     if isinstance(message, Response) and not message.ok:
-        raise ApiError(message.code, message.message)
+        raise error_from_wire(message)
     if not isinstance(message, Event) or message.kind != "hello":
         raise NoOwner("the owner did not greet")
     if message.data.get("api") != API_VERSION:
@@ -118,7 +119,7 @@ class ApiClient:
                     events.append(message)  # kept for `events()`, in order
                 elif message.id == request_id or (message.id == 0 and not message.ok):
                     if not message.ok:
-                        raise ApiError(message.code, message.message)
+                        raise error_from_wire(message, self.limits)
                     return message.result
         finally:
             self._pending.extendleft(reversed(events))
@@ -253,4 +254,4 @@ class AsyncApiClient:
         if message.ok:
             future.set_result(message.result)
         else:
-            future.set_exception(ApiError(message.code, message.message))
+            future.set_exception(error_from_wire(message, self.limits))
