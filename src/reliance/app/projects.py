@@ -60,8 +60,8 @@ def resolve_project(ws: Workspace, ref: str) -> str:
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1 or len(by_prefix) > 1:
-        raise ModelError(f"several projects match {ref!r}: use the project id")
-    raise ModelError(f"no project {ref!r}")
+        raise ModelError("app.project.ambiguous", ref=ref)
+    raise ModelError("app.project.none", ref=ref)
 
 
 def _name_if_readable(ws: Workspace, project_id: str) -> str:
@@ -131,7 +131,7 @@ def list_projects(
 
 def check_visibility(visibility: str) -> str:
     if visibility not in pdoc.VISIBILITIES:
-        raise ModelError(f"unknown visibility {visibility!r}; use members or public")
+        raise ModelError("app.project.visibility", value=visibility)
     return visibility
 
 
@@ -140,7 +140,7 @@ def create_project(ws: Workspace, name: str, visibility: str = pdoc.DEFAULT_VISI
     only to its members' devices) or "public" (to anyone who syncs)."""
     name = name.strip()
     if not name or len(name) > 120:
-        raise ModelError("a project name has 1 to 120 characters")
+        raise ModelError("app.project.name_length", field="name", most=120)
     check_visibility(visibility)
     nonce = pdoc.new_nonce()
     project_id = pdoc.project_id_for(ws.identity.public_key, nonce)
@@ -174,15 +174,15 @@ def _require(ws: Workspace, doc: StoredDoc, role: str) -> None:
     mine = my_role(ws, doc)
     name = project_meta(doc).get("name", doc.doc_id)
     if mine is None:
-        raise ModelError(f"you are not a member of project {name!r}")
+        raise ModelError("app.project.not_member", name=name)
     if role == "steward" and mine != "steward":
-        raise ModelError(f"only stewards of project {name!r} can do this")
+        raise ModelError("app.project.stewards_only", name=name)
 
 
 def add_member(ws: Workspace, project_id: str, peer_id: str, role: str = "member") -> None:
     decode_peer_id(peer_id)
     if role not in pdoc.ROLES:
-        raise ModelError(f"unknown role {role!r}; use member or steward")
+        raise ModelError("app.project.role", value=role)
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
     current = role_of(doc, peer_id.strip())
@@ -197,10 +197,10 @@ def remove_member(ws: Workspace, project_id: str, peer_id: str) -> None:
     _require(ws, doc, "steward")
     members = effective(doc).members
     if peer_id.strip() not in members:
-        raise ModelError(f"{peer_id.strip()[:14]}… is not a member of this project")
+        raise ModelError("app.project.not_a_member", peer=peer_id.strip()[:14])
     stewards = [m for m in members.values() if m.role == "steward"]
     if members[peer_id.strip()].role == "steward" and len(stewards) == 1:
-        raise ModelError("a project keeps at least one steward: name another steward first")
+        raise ModelError("app.project.last_steward")
     doc.local_change(ws.identity.sign, lambda w: pdoc.remove_member(w, peer_id.strip()))
 
 
@@ -277,7 +277,7 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
         member, _, unit = key.partition(" ")
         try:
             if floor is None:
-                raise economy.LedgerError("its floor is not an integer")
+                raise economy.LedgerError("app.project.floor_not_integer")
             limits.append(economy.CreditLimit(member, unit, floor))
         except economy.LedgerError as exc:
             issues.append(f"credit limit {key!r} ignored: {exc}")
@@ -377,7 +377,7 @@ def contribute(
     dimensions: dict[str, int] | None = None,
 ) -> str:
     if kind not in CONTRIBUTION_KINDS:
-        raise ModelError(f"unknown contribution kind {kind!r}; use one of: {', '.join(CONTRIBUTION_KINDS)}")
+        raise ModelError("app.project.contribution_kind", value=kind, known=", ".join(CONTRIBUTION_KINDS))
     return record_entry(
         ws,
         project_id,
@@ -394,7 +394,7 @@ def find_entry(view: LedgerView, entry_id: str) -> economy.Entry:
     for entry in view.entries:
         if entry.id == entry_id.strip():
             return entry
-    raise ModelError(f"no entry {entry_id.strip()!r} in this project's ledger")
+    raise ModelError("app.project.no_entry", id=entry_id.strip())
 
 
 def reverse(ws: Workspace, project_id: str, entry_id: str, note: str = "") -> str:
@@ -422,7 +422,7 @@ def acknowledge(ws: Workspace, project_id: str, entry_id: str, factor_pct: int =
     at = now_iso()
     if previous is not None:
         if previous.factor_pct == factor_pct:
-            raise ModelError(f"you already acknowledged entry {entry_id} at {factor_pct} %")
+            raise ModelError("app.project.acknowledged", id=entry_id, factor=factor_pct)
         earliest = parse_instant(previous.at) + timedelta(seconds=1)
         if parse_instant(at) < earliest:
             at = earliest.isoformat(timespec="seconds")
@@ -442,7 +442,7 @@ def set_limit(ws: Workspace, project_id: str, member: str, unit: str, floor: int
     if member != economy.ANY_MEMBER:
         decode_peer_id(member)
     if floor > 0:
-        raise ModelError("a credit limit is a floor at or below zero (e.g. -5000)")
+        raise ModelError("app.project.floor", field="floor")
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
     economy.CreditLimit(member, unit, floor)
@@ -488,7 +488,7 @@ def set_policy(ws: Workspace, project_id: str, data: object) -> int:
     _require(ws, doc, "steward")
     _, version = _policy_data(doc, None, effective(doc))
     if not isinstance(data, dict):
-        raise economy.PolicyError("a policy file holds a JSON object")
+        raise economy.PolicyError("app.project.policy_object")
     policy = economy.policy_from_data(data | {"version": version + 1})
     stored = economy.policy_to_data(policy)
     stored.pop("version", None)
@@ -511,9 +511,9 @@ def dividend(
     if pool is None:
         pool = economy.net_revenue(view.entries, unit, period_from, period_to)
         if pool < 0:
-            raise ModelError(f"the project spent more than it earned in {unit} over this period: give --pool")
+            raise ModelError("app.project.spent_more", field="pool", unit=unit)
     if pool < 0:
-        raise ModelError("the pool cannot be negative")
+        raise ModelError("app.project.pool_negative", field="pool")
     names = {m: ws.participant_name(m) for m in view.members}
     return economy.compute_dividend(
         view.entries,
@@ -552,7 +552,7 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
     doc = open_project(ws, project_id)
     recorded_raw = pdoc.distributions(doc.crdt).get(dist_id.strip())
     if recorded_raw is None:
-        raise ModelError(f"no distribution {dist_id.strip()!r} in this project")
+        raise ModelError("app.project.no_distribution", id=dist_id.strip())
     reason = effective(doc).not_counted().get(("distributions", dist_id.strip()))
     if reason is not None:
         return [f"this distribution does not count: {reason.text(lang)}"]

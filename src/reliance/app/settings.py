@@ -48,7 +48,7 @@ _warned: set[tuple[str, int, int]] = set()  # damaged files already reported: (p
 
 class DamagedFile(RelianceError):
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"cannot read {path.name}: {reason}")
+        super().__init__("app.settings.damaged", file=path.name, reason=reason)
         self.path = path
         self.reason = reason
 
@@ -135,18 +135,20 @@ def _valid(key: str, value: Any) -> bool:
 
 def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
     if key not in DEFAULT_CONFIG:
-        raise RelianceError(f"unknown setting {key!r}; settings: {', '.join(sorted(DEFAULT_CONFIG))}")
+        raise RelianceError("app.settings.unknown", setting=key, known=", ".join(sorted(DEFAULT_CONFIG)))
     parsed: Any = value
     if key == "port":
         if not value.isdigit() or not 0 < int(value) < 65536:
-            raise RelianceError("port is a number from 1 to 65535")
+            raise RelianceError("app.settings.port")
         parsed = int(value)
     elif key in SWITCHES:
         if value.lower() not in ("on", "off", "true", "false", "yes", "no"):
-            raise RelianceError(f"{key} is on or off")
+            raise RelianceError("app.settings.switch", setting=key)
         parsed = value.lower() in ("on", "true", "yes")
     elif key in CONFIG_CHOICES and value not in CONFIG_CHOICES[key]:
-        raise RelianceError(f"{key} is one of: {', '.join(v or repr('') for v in CONFIG_CHOICES[key])}")
+        raise RelianceError(
+            "app.settings.choice", setting=key, known=", ".join(v or repr("") for v in CONFIG_CHOICES[key])
+        )
     with settings_lock(home):
         stored = _read_for_update(home / "config.json", {})
         stored = stored if isinstance(stored, dict) else {}

@@ -25,6 +25,7 @@ NAMESPACES = (
     "number",
     "removal",
     "role",
+    "model",
 )
 
 WEEKDAYS = (
@@ -292,4 +293,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "section.richesses": ("Richesses reconnues", "Recognised wealth"),
     "section_group.raison_d_etre": ("Raison d'être", "Purpose"),
     "section_group.modeles": ("Modèles systémiques", "Systemic models"),
+    # ---- the model's refusals (reliance.model.catalogue, codesocial): InputError keys
+    "model.what.title": ("le titre", "the title"),
+    "model.what.description": ("la description", "the description"),
+    "model.what.place": ("le lieu", "the place"),
+    "model.what.reciprocity": ("la réciprocité", "the reciprocity"),
+    "model.what.project": ("le projet", "the project"),
+    "model.what.message": ("le message", "the message"),
+    "model.what.contact": ("le contact", "the contact"),
+    "model.what.tag": ("une étiquette", "a tag"),
+    "model.what.section": ("la section", "the section"),
+    "model.what.name": ("le nom", "the name"),
+    "model.what.begins": ("le début", "begins"),
+    "model.what.ends": ("la fin", "ends"),
+    "model.error.unknown_kind": (
+        "type inconnu {value!r} ; types possibles : {known}",
+        "unknown kind {value!r}; use one of: {known}",
+    ),
+    "model.error.unknown_status": (
+        "état inconnu {value!r} ; états possibles : {known}",
+        "unknown status {value!r}; use one of: {known}",
+    ),
+    "model.error.unknown_answer": (
+        "réponse inconnue {value!r} ; réponses possibles : {known}",
+        "unknown answer {value!r}; use one of: {known}",
+    ),
+    "model.error.not_iso": (
+        "{what} : pas une date ou une heure ISO 8601 : {value!r} (par exemple 2026-07-14T18:00)",
+        "{what}: not an ISO 8601 date or time: {value!r} (e.g. 2026-07-14T18:00)",
+    ),
+    "model.error.too_long": ("{what} dépasse {limit} caractères", "{what} is longer than {limit} characters"),
+    "model.error.nul": (
+        "{what} ne peut pas contenir de caractère NUL",
+        "{what} cannot contain NUL characters",
+    ),
+    "model.error.not_text": (
+        "{what} contient des caractères qui ne sont pas du texte valide",
+        "{what} contains characters that are not valid text",
+    ),
+    "model.error.tag_too_long": (
+        "l'étiquette {tag!r}… dépasse {limit} caractères",
+        "tag {tag!r}… is longer than {limit} characters",
+    ),
+    "model.error.too_many_tags": ("au plus {limit} étiquettes", "at most {limit} tags"),
+    "model.error.no_title": ("une annonce a besoin d'un titre", "an item needs a title"),
+    "model.error.ends_before": (
+        "la fin ({ends}) précède le début ({begins})",
+        "ends ({ends}) is before begins ({begins})",
+    ),
+    "model.error.unknown_section": (
+        "section inconnue {name!r} ; sections connues : {known}",
+        "unknown section {name!r}; known sections: {known}",
+    ),
+    "model.error.section_too_long": (
+        "une section contient au plus {limit} caractères",
+        "a section holds at most {limit} characters",
+    ),
+    # ---- end of the model's refusals
 }
