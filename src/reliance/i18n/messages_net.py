@@ -226,4 +226,123 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.published": ("Publié", "Published"),
     "status.matched": ("Pourvu", "Matched"),
     "status.archived": ("Archivé", "Archived"),
+    # ---- the local API's refusals (reliance.localapi): ApiError, NoOwner and ModelError keys
+    "localapi.error.no_greeting": ("le propriétaire n'a pas salué", "the owner did not greet"),
+    "localapi.error.version": (
+        "le propriétaire parle l'API locale {theirs}, pas {ours}",
+        "the owner speaks local API {theirs}, not {ours}",
+    ),
+    "localapi.error.closed": (
+        "la connexion au propriétaire est fermée",
+        "the connection to the owner is closed",
+    ),
+    "localapi.error.owner_closed": (
+        "le propriétaire a fermé la connexion",
+        "the owner closed the connection",
+    ),
+    "localapi.error.went_away": (
+        "le propriétaire de ce dossier est parti",
+        "the owner of this home went away",
+    ),
+    "localapi.error.went_away_because": (
+        "le propriétaire est parti : {reason}",
+        "the owner went away: {reason}",
+    ),
+    "localapi.error.timeout": (
+        "le propriétaire de ce dossier n'a pas répondu à temps",
+        "the owner of this home did not answer in time",
+    ),
+    "localapi.error.unreadable": (
+        "le propriétaire a envoyé quelque chose d'illisible : {reason}",
+        "the owner sent something unreadable: {reason}",
+    ),
+    "localapi.error.nothing_to_update": (
+        "rien à modifier : donnez au moins une option (par exemple --title)",
+        "nothing to update: give at least one option (e.g. --title)",
+    ),
+    "localapi.error.transfer_needs_to": (
+        "un transfert a besoin de --to ID_PAIR (ou --to @project)",
+        "a transfer needs --to PEER_ID (or --to @project)",
+    ),
+    "localapi.error.entry_kind": (
+        "type d'écriture inconnu {value!r} ; choisissez expense, revenue ou transfer",
+        "unknown entry kind {value!r}; use expense, revenue or transfer",
+    ),
+    "localapi.error.days": (
+        "start, end : des jours ISO 8601 (AAAA-MM-JJ)",
+        "start, end: ISO 8601 days (YYYY-MM-DD)",
+    ),
+    "localapi.error.dim": ("--dim prend NOM=ENTIER, pas {text!r}", "--dim takes NAME=INTEGER, not {text!r}"),
+    "localapi.error.policy_json": (
+        "la politique n'est pas du JSON : {reason}",
+        "the policy is not JSON: {reason}",
+    ),
+    "localapi.error.no_node_for": (
+        "{op} : aucun nœud ne tourne sur ce dossier",
+        "{op}: no node runs on this home",
+    ),
+    "localapi.error.no_node": (
+        "le propriétaire de ce dossier ne fait pas tourner de nœud réseau",
+        "the owner of this home runs no network node",
+    ),
+    "localapi.error.cannot_run": (
+        "l'opération {op} ne peut pas tourner ici",
+        "operation {op} cannot run here",
+    ),
+    "localapi.error.request_id": ("une requête a un identifiant entier", "a request has an integer id"),
+    "localapi.error.request_op": (
+        "une requête nomme son opération (op)",
+        "a request names its operation (op)",
+    ),
+    "localapi.error.request_args": (
+        "les arguments d'une requête sont un dictionnaire",
+        "a request's args are a map",
+    ),
+    "localapi.error.request_fields": (
+        "une requête n'a que id, op et args",
+        "a request has only id, op and args",
+    ),
+    "localapi.error.arg_text": (
+        "{name} : un texte d'au plus {most} caractères",
+        "{name}: a text of at most {most} characters",
+    ),
+    "localapi.error.arg_unknown": ("{op} : argument inconnu {name!r}", "{op}: unknown argument {name!r}"),
+    "localapi.error.no_operation": ("pas d'opération {op!r}", "no operation {op!r}"),
+    "localapi.error.arg_list": (
+        "{name} : une liste d'au plus {most} textes",
+        "{name}: a list of at most {most} texts",
+    ),
+    "localapi.error.arg_texts": ("{name} : une liste de textes", "{name}: a list of texts"),
+    "localapi.error.arg_bool": ("{name} : vrai ou faux", "{name}: true or false"),
+    "localapi.error.arg_int": ("{name} : un entier d'au plus {most}", "{name}: an integer of at most {most}"),
+    "localapi.error.arg_required": ("{op} : {name} est obligatoire", "{op}: {name} is required"),
+    "localapi.error.home_mode": (
+        "{path} doit être un dossier que vous seul pouvez ouvrir (mode 0700)",
+        "{path} must be a directory only you can open (mode 0700)",
+    ),
+    "localapi.error.not_our_socket": (
+        "{path} n'est pas une prise de cet utilisateur : pas utilisée",
+        "{path} is not this user's socket: not used",
+    ),
+    "localapi.error.in_the_way": (
+        "{path} gêne : ce n'est pas une prise",
+        "{path} is in the way: it is not a socket",
+    ),
+    "localapi.error.replaced": (
+        "{path} a été remplacé pendant sa création",
+        "{path} was replaced while it was made",
+    ),
+    "localapi.error.no_owner": (
+        "aucun propriétaire n'écoute sur ce dossier",
+        "no owner listens on this home",
+    ),
+    "localapi.error.other_user": (
+        "le processus derrière la prise de ce dossier appartient à un autre utilisateur",
+        "the process behind this home's socket is another user's",
+    ),
+    "localapi.error.no_answer": (
+        "le propriétaire ne répond pas : {reason}",
+        "the owner does not answer: {reason}",
+    ),
+    # ---- end of the local API's refusals
 }

@@ -133,7 +133,7 @@ def item_show(ws: Workspace, args: Args) -> Outcome:
     if found is None:
         if ws.withdrawn_by_author(item_id):
             raise InputError("rsvp.item_withdrawn", item=item_id)
-        raise ModelError(f"no item {args['item_id']}")
+        raise ModelError("app.workspace.no_item", id=args["item_id"])
     names: dict[str, str] = {}
     data = _item_json(ws, found, names)
     replies = ws.replies_to(found)
@@ -152,7 +152,7 @@ def programme_days(ws: Workspace, args: Args) -> Outcome:
         start = date.fromisoformat(args["start"]) if args["start"] else None
         end = date.fromisoformat(args["end"]) if args["end"] else None
     except ValueError:
-        raise ApiError(BAD_REQUEST, "start, end: ISO 8601 days (YYYY-MM-DD)") from None
+        raise ApiError(BAD_REQUEST, "localapi.error.days") from None
     found = programme(ws.items(), start=start, end=end, limits=ws.repo.limits)
     result = found.to_json()
     answers = ws.answers_by_item()
@@ -217,7 +217,7 @@ def _published(ws: Workspace, item: Item) -> tuple[str, ...]:
 
 def item_add(ws: Workspace, args: Args) -> Outcome:
     if not args["title"]:
-        raise ModelError("an item needs a title (--title)")
+        raise ModelError("model.error.no_title", field="title")
     draft = Item(
         id="",
         kind=parse_kind(args["kind"]),
@@ -256,7 +256,7 @@ def item_update(ws: Workspace, args: Args) -> Outcome:
         else:
             changes[key] = value
     if not changes:
-        raise ModelError("nothing to update: give at least one option (e.g. --title)")
+        raise ModelError("localapi.error.nothing_to_update")
     item = ws.update_item(args["item_id"].strip(), **changes)
     return Outcome(item.to_json(), _published(ws, item))
 
@@ -330,7 +330,7 @@ def project_contribute(ws: Workspace, args: Args) -> Outcome:
     try:
         dimensions = parse_dimensions(args["dims"] or ())
     except DimensionError as exc:
-        raise ModelError(f"--dim takes NAME=INTEGER, not {exc.typed!r}") from None
+        raise ModelError("localapi.error.dim", field="dim", text=exc.typed) from None
     entry_id = projects.contribute(
         ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], dimensions
     )
@@ -339,9 +339,9 @@ def project_contribute(ws: Workspace, args: Args) -> Outcome:
 
 def project_record(ws: Workspace, args: Args) -> Outcome:
     if args["kind"] == "transfer" and not args["counterparty"]:
-        raise ModelError("a transfer needs --to PEER_ID (or --to @project)")
+        raise ModelError("localapi.error.transfer_needs_to", field="to")
     if args["kind"] not in ("expense", "revenue", "transfer"):
-        raise ModelError(f"unknown entry kind {args['kind']!r}; use expense, revenue or transfer")
+        raise ModelError("localapi.error.entry_kind", field="kind", value=args["kind"])
     project_id = _project(ws, args)
     entry_id = projects.record_entry(
         ws,
@@ -377,7 +377,7 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
     try:
         data = json.loads(args["policy"])
     except ValueError as exc:
-        raise ModelError(f"the policy is not JSON: {exc}") from None
+        raise ModelError("localapi.error.policy_json", reason=exc) from None
     project_id = _project(ws, args)
     return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
 
@@ -625,7 +625,7 @@ class LocalApi:
 
         operation, checked = TABLE.prepare(Request(0, op, dict(args or {})))
         if operation.kind not in (READ, WRITE):
-            raise ApiError(UNAVAILABLE, f"{op}: no node runs on this home")
+            raise ApiError(UNAVAILABLE, "localapi.error.no_node_for", op=op)
         return operation.handler(self.workspace, checked).result
 
     def close(self) -> None:

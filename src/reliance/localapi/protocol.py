@@ -261,15 +261,15 @@ def parse_request(message: Mapping[str, Any]) -> Request:
     lets the owner answer it)."""
     request_id = message.get("id")
     if type(request_id) is not int or not 0 <= request_id <= MAX_REQUEST_ID:
-        raise ApiError(BAD_REQUEST, "a request has an integer id")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_id")
     op = message.get("op")
     if not isinstance(op, str) or not 0 < len(op) <= MAX_OP_NAME:
-        raise ApiError(BAD_REQUEST, "a request names its operation (op)")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_op")
     args = message.get("args", {})
     if not isinstance(args, dict):
-        raise ApiError(BAD_REQUEST, "a request's args are a map")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_args")
     if set(message) - {"id", "op", "args"}:
-        raise ApiError(BAD_REQUEST, "a request has only id, op and args")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_fields")
     return Request(request_id, op, args)
 
 
@@ -344,20 +344,20 @@ class Param:
     def check(self, name: str, value: Any) -> Any:
         if self.kind is list:
             if not isinstance(value, list) or len(value) > self.most:
-                raise ApiError(BAD_REQUEST, f"{name}: a list of at most {self.most} texts")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_list", name=name, most=self.most)
             if not all(isinstance(v, str) and len(v) <= 4096 for v in value):
-                raise ApiError(BAD_REQUEST, f"{name}: a list of texts")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_texts", name=name)
             return list(value)
         if self.kind is bool:
             if type(value) is not bool:
-                raise ApiError(BAD_REQUEST, f"{name}: true or false")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_bool", name=name)
             return value
         if self.kind is int:
             if type(value) is not int or abs(value) > self.most:
-                raise ApiError(BAD_REQUEST, f"{name}: an integer of at most {self.most}")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_int", name=name, most=self.most)
             return value
         if not isinstance(value, str) or len(value) > self.most:
-            raise ApiError(BAD_REQUEST, f"{name}: a text of at most {self.most} characters")
+            raise ApiError(BAD_REQUEST, "localapi.error.arg_text", name=name, most=self.most)
         return value
 
 
@@ -380,13 +380,13 @@ class Operation:
     def check_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
         unknown = set(args) - set(self.params)
         if unknown:
-            raise ApiError(BAD_REQUEST, f"{self.name}: unknown argument {sorted(unknown)[0]!r}")
+            raise ApiError(BAD_REQUEST, "localapi.error.arg_unknown", op=self.name, name=sorted(unknown)[0])
         checked: dict[str, Any] = {}
         for name, param in self.params.items():
             if name in args and args[name] is not None:
                 checked[name] = param.check(name, args[name])
             elif param.required:
-                raise ApiError(BAD_REQUEST, f"{self.name}: {name} is required")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_required", op=self.name, name=name)
             else:
                 checked[name] = param.default
         return checked
@@ -401,7 +401,7 @@ class Dispatcher:
     def prepare(self, request: Request) -> tuple[Operation, dict[str, Any]]:
         op = self.operations.get(request.op)
         if op is None:
-            raise ApiError(BAD_REQUEST, f"no operation {request.op[:MAX_OP_NAME]!r}")
+            raise ApiError(BAD_REQUEST, "localapi.error.no_operation", op=request.op[:MAX_OP_NAME])
         return op, op.check_args(request.args)
 
     def describe(self) -> list[dict[str, Any]]:

@@ -295,7 +295,7 @@ class ApiServer:
         if op.kind == NODE:
             control = self.backend.control
             if control is None:
-                raise ApiError(UNAVAILABLE, "the owner of this home runs no network node")
+                raise ApiError(UNAVAILABLE, "localapi.error.no_node")
             node_result: Outcome = await op.handler(control, args)
             return node_result
-        raise ApiError(BAD_REQUEST, f"operation {op.name} cannot run here")
+        raise ApiError(BAD_REQUEST, "localapi.error.cannot_run", op=op.name)
