@@ -124,3 +124,12 @@ def test_unreadable_data_falls_back_to_the_sentence(garden: tuple[Path, str], wh
     assert dist.lines[0].why is None and dist.why is None
     assert explain_line(dist.lines[0], dist, "en") == data["lines"][0]["explanation"]
     assert distribution_notes(dist, "en") == tuple(data["notes"])
+
+
+def test_the_ledger_entry_of_a_distribution_stores_no_sentence(garden: tuple[Path, str]) -> None:
+    """Its period and policy are in the distribution record beside it, as data: the entry's note is what a
+    person typed (nothing here), never a sentence in its author's language."""
+    home, project = garden
+    ws = Workspace.open(home)
+    [paid] = [e for e in projects.ledger(ws, project) if e["kind"] == "distribution"]
+    assert paid.get("note", "") == ""

@@ -515,6 +515,6 @@ def distribution_entry(dist: Distribution, *, id: str, author: str, at: str, not
         amount=dist.paid_out,
         unit=dist.unit,
         at=at,
-        note=note or f"dividend {dist.period_from} … {dist.period_to}, policy v{dist.policy_version}",
+        note=note,  # the period and the policy are in the distribution record, as data: no sentence here
         lines=dist.lines,
     )
