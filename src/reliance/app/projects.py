@@ -14,6 +14,7 @@ from reliance.doc import project as pdoc
 from reliance.doc.participant import Amendment
 from reliance.economy.checks import parse_instant
 from reliance.errors import ModelError, RelianceError
+from reliance.i18n import LANGS, Phrase, Worded, phrase, t
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso
 from reliance.model.codesocial import section_id, validate_section_text
@@ -236,41 +237,47 @@ class LedgerView:
     members: list[str]
     policy: economy.Policy
     limits: list[economy.CreditLimit]
-    issues: list[str]  # records that could not be read, reversals without effect, records not counted
+    # records that could not be read, reversals without effect, records not counted: worded by who shows them
+    issues: list[Phrase]
     # entries made by changes that count for nothing (strong removal), with the reason; in no total
     uncounted: list[tuple[economy.Entry, authority.Reason]] = field(default_factory=list)
 
 
-def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str = "en") -> LedgerView:
+def _worded(reason: authority.Reason) -> Worded:
+    """Why a change counts for nothing, in each language (`Reason` words itself, it is not a phrase)."""
+    return Worded(tuple(reason.text(lang) for lang in LANGS))
+
+
+def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> LedgerView:
     view = effective(doc, heads)
     skipped = view.not_counted()
-    issues: list[str] = []
+    issues: list[Phrase] = []
     entries: list[economy.Entry] = []
     uncounted: list[tuple[economy.Entry, authority.Reason]] = []
     for data in pdoc.entries(doc.crdt, heads):
         try:
             entry = economy.entry_from_data(data)
         except economy.LedgerError as exc:
-            issues.append(f"entry {data.get('id')} ignored: {exc}")
+            issues.append(phrase("app.ledger.entry_ignored", id=data.get("id"), reason=exc))
             continue
         reason = skipped.get(("ledger", entry.id))
         if reason is not None:
             uncounted.append((entry, reason))
-            issues.append(f"entry {entry.id} not counted: {reason.text(lang)}")
+            issues.append(phrase("app.ledger.entry_not_counted", id=entry.id, reason=_worded(reason)))
             continue
         entries.append(entry)
     acks: list[economy.Acknowledgement] = []
     for data in pdoc.acks(doc.crdt, heads):
         reason = skipped.get(("acks", str(data.get("id"))))
         if reason is not None:
-            issues.append(f"acknowledgement {data.get('id')} not counted: {reason.text(lang)}")
+            issues.append(phrase("app.ledger.ack_not_counted", id=data.get("id"), reason=_worded(reason)))
             continue
         try:
             acks.append(economy.acknowledgement_from_data(data))
         except economy.LedgerError as exc:
-            issues.append(f"acknowledgement {data.get('id')} ignored: {exc}")
+            issues.append(phrase("app.ledger.ack_ignored", id=data.get("id"), reason=exc))
     policy, _, problem = _read_policy(doc, heads, view)
-    if problem:
+    if problem is not None:
         issues.append(problem)
     limits: list[economy.CreditLimit] = []
     for key, floor in _limits(doc, heads, view):
@@ -280,8 +287,8 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
                 raise economy.LedgerError("app.project.floor_not_integer")
             limits.append(economy.CreditLimit(member, unit, floor))
         except economy.LedgerError as exc:
-            issues.append(f"credit limit {key!r} ignored: {exc}")
-    issues.extend(i.message for i in economy.ledger_issues(entries, lang=lang))
+            issues.append(phrase("app.ledger.limit_ignored", limit=key, reason=exc))
+    issues.extend(i.why or phrase(i.message) for i in economy.ledger_issues(entries))
     return LedgerView(entries, acks, sorted(view.members), policy, limits, issues, uncounted)
 
 
@@ -313,16 +320,15 @@ def _policy_data(
 
 def _read_policy(
     doc: StoredDoc, heads: Sequence[bytes] | None = None, view: authority.EffectiveView | None = None
-) -> tuple[economy.Policy, bool, str]:
-    """The policy that applies, whether the project wrote one, and why the written one is unusable (or '')."""
+) -> tuple[economy.Policy, bool, Phrase | None]:
+    """The policy that applies, whether the project wrote one, and why the written one is unusable."""
     data, version = _policy_data(doc, heads, view or effective(doc, heads))
     if data is None:
-        return economy.DEFAULT_POLICY, False, ""
+        return economy.DEFAULT_POLICY, False, None
     try:
-        return economy.policy_from_data(data | {"version": version}), True, ""
+        return economy.policy_from_data(data | {"version": version}), True, None
     except economy.PolicyError as exc:
-        problem = f"the recorded policy is unusable ({exc}); the default policy applies"
-        return economy.DEFAULT_POLICY, True, problem
+        return economy.DEFAULT_POLICY, True, phrase("app.ledger.policy_unusable", reason=exc)
 
 
 def _append_entry(ws: Workspace, doc: StoredDoc, entry: economy.Entry) -> str:
@@ -506,7 +512,7 @@ def dividend(
     lang: str = "en",
 ) -> economy.Distribution:
     doc = open_project(ws, project_id)
-    view = ledger_view(doc, lang=lang)
+    view = ledger_view(doc)
     economy.parse_period(period_from, period_to)
     if pool is None:
         pool = economy.net_revenue(view.entries, unit, period_from, period_to)
@@ -555,19 +561,19 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
         raise ModelError("app.project.no_distribution", id=dist_id.strip())
     reason = effective(doc).not_counted().get(("distributions", dist_id.strip()))
     if reason is not None:
-        return [f"this distribution does not count: {reason.text(lang)}"]
+        return [t("app.ledger.distribution_not_counted", lang, reason=reason.text(lang))]
     recorded = economy.distribution_from_data(recorded_raw["data"])
     try:
         heads = [bytes.fromhex(h) for h in recorded.heads]
     except ValueError:
-        return ["the recorded heads are not valid hashes"]
+        return [t("app.ledger.bad_heads", lang)]
     missing = [h.hex()[:12] for h in heads if not doc.has(h)]
     if missing:
-        return [f"this copy lacks the changes the distribution was computed from: {', '.join(missing)}"]
-    view = ledger_view(doc, heads, lang=lang)
+        return [t("app.ledger.missing_changes", lang, changes=", ".join(missing))]
+    view = ledger_view(doc, heads)
     if view.policy.version != recorded.policy_version:
         return [
-            f"policy version {recorded.policy_version} was recorded, the document had {view.policy.version}"
+            t("app.ledger.policy_version", lang, recorded=recorded.policy_version, had=view.policy.version)
         ]
     recomputed = economy.recompute_distribution(
         recorded, view.entries, view.acknowledgements, view.members, view.policy, lang=lang

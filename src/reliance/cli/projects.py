@@ -252,7 +252,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
             {
                 "balances": result,
                 "breaches": [b.message("en") for b in breaches],
-                "issues": view.issues,
+                "issues": [issue.describe("en") for issue in view.issues],
             }
         )
         return
@@ -270,7 +270,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
     for breach in breaches:
         echo(f"! {clean(breach.message(message_lang()))}")
     for issue in view.issues:
-        echo(f"! {clean(issue)}")
+        echo(f"! {clean(issue.describe(message_lang()))}")
 
 
 @project.command("reverse")

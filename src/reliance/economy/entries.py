@@ -37,7 +37,7 @@ from reliance.economy.checks import (
     what,
 )
 from reliance.economy.format import check_lang, format_amount
-from reliance.i18n import t
+from reliance.i18n import Phrase, t
 
 
 class EntryKind(StrEnum):
@@ -309,10 +309,12 @@ class Breach:
 
 @dataclass(frozen=True)
 class LedgerIssue:
-    """An entry that has no effect on balances, and why (shown to users, never dropped silently)."""
+    """An entry that has no effect on balances, and why (shown to users, never dropped silently): `message`
+    in the language asked for, `why` the same to word in any other."""
 
     entry_id: str
     message: str
+    why: Phrase | None = None
 
 
 # --------------------------------------------------------------------------------------------- building

@@ -26,7 +26,7 @@ from datetime import datetime
 from reliance.economy.checks import ANY_MEMBER, MAX_FACTOR_PCT, PROJECT_ACCOUNT, LedgerError
 from reliance.economy.entries import Acknowledgement, Breach, CreditLimit, Entry, EntryKind, LedgerIssue
 from reliance.economy.format import check_lang
-from reliance.i18n import phrase, t
+from reliance.i18n import phrase
 
 
 def make_reversal(original: Entry, *, id: str, author: str, at: str, note: str = "") -> Entry:
@@ -232,16 +232,16 @@ def ledger_issues(entries: Iterable[Entry], lang: str = "en") -> list[LedgerIssu
         rid, tid = entry.id, entry.reverses
         target = index.get(tid)
         if target is None:
-            text = t("ledger.issue.missing", lang, target=tid)
+            why = phrase("ledger.issue.missing", target=tid)
         elif target.kind is EntryKind.REVERSAL:
-            text = t("ledger.issue.of_reversal", lang, target=tid)
+            why = phrase("ledger.issue.of_reversal", target=tid)
         elif not _reversal_matches(entry, target):
-            text = t("ledger.issue.mismatch", lang, target=tid)
+            why = phrase("ledger.issue.mismatch", target=tid)
         elif effective.get(tid) != rid:
-            text = t("ledger.issue.already", lang, target=tid, by=effective[tid])
+            why = phrase("ledger.issue.already", target=tid, by=effective[tid])
         else:
             continue
-        issues.append(LedgerIssue(rid, text))
+        issues.append(LedgerIssue(rid, why.describe(lang), why))
     return issues
 
 

@@ -137,4 +137,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "marques de direction)",
         "a name cannot contain control or formatting characters (escape codes, direction marks)",
     ),
+    # what a ledger shows beside its balances (reliance.app.projects.ledger_view, verify_distribution)
+    "app.ledger.entry_ignored": ("écriture {id} ignorée : {reason}", "entry {id} ignored: {reason}"),
+    "app.ledger.entry_not_counted": (
+        "écriture {id} non comptée : {reason}",
+        "entry {id} not counted: {reason}",
+    ),
+    "app.ledger.ack_not_counted": (
+        "reconnaissance {id} non comptée : {reason}",
+        "acknowledgement {id} not counted: {reason}",
+    ),
+    "app.ledger.ack_ignored": (
+        "reconnaissance {id} ignorée : {reason}",
+        "acknowledgement {id} ignored: {reason}",
+    ),
+    "app.ledger.limit_ignored": (
+        "limite de crédit {limit!r} ignorée : {reason}",
+        "credit limit {limit!r} ignored: {reason}",
+    ),
+    "app.ledger.policy_unusable": (
+        "la politique enregistrée est inutilisable ({reason}) ; la politique par défaut s'applique",
+        "the recorded policy is unusable ({reason}); the default policy applies",
+    ),
+    "app.ledger.distribution_not_counted": (
+        "cette distribution ne compte pas : {reason}",
+        "this distribution does not count: {reason}",
+    ),
+    "app.ledger.bad_heads": (
+        "les têtes enregistrées ne sont pas des empreintes valides",
+        "the recorded heads are not valid hashes",
+    ),
+    "app.ledger.missing_changes": (
+        "il manque à cette copie les changements d'après lesquels la distribution a été calculée : {changes}",
+        "this copy lacks the changes the distribution was computed from: {changes}",
+    ),
+    "app.ledger.policy_version": (
+        "la version {recorded} de la politique a été enregistrée, le document avait la {had}",
+        "policy version {recorded} was recorded, the document had {had}",
+    ),
 }

@@ -83,7 +83,7 @@ def balances_renderable(
     parts.append(preview_renderable(preview, stand_in, t=t, lang=lang, account=account))
     parts.extend(extras_renderables(view, extras, t=t, lang=lang, account=account, name=name))
     for issue in view.ledger.issues:
-        parts.append(plain("! " + issue, style="yellow"))
+        parts.append(plain("! " + issue.describe(lang), style="yellow"))
     return Group(*parts)
 
 
