@@ -33,7 +33,6 @@ NOT_YET: dict[str, int] = {
     "automerge/crdt.py": 6,
     "doc/participant.py": 3,
     "doc/project.py": 4,
-    "export/importer.py": 8,
     "identity.py": 19,
     "net/config.py": 5,
     "replication/auth.py": 2,
