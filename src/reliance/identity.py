@@ -32,7 +32,7 @@ PROFILE_FILE = "profile.json"
 def encode_peer_id(key: bytes) -> str:
     """Text form of a public key: prefix, base32 of the key and a 3-byte check."""
     if len(key) != 32:
-        raise PeerIdError("a peer key has 32 bytes")
+        raise PeerIdError("identity.error.key_length")
     check = hashlib.sha256(b"reliance-peer-id" + key).digest()[:_CHECK_LEN]
     return PEER_ID_PREFIX + base64.b32encode(key + check).decode("ascii").rstrip("=").lower()
 
@@ -41,17 +41,17 @@ def decode_peer_id(text: str) -> bytes:
     """Parse a peer id (spaces, dashes and case are forgiven); a typo fails the check."""
     cleaned = "".join(text.split()).replace("-", "").lower()
     if not cleaned.startswith(PEER_ID_PREFIX):
-        raise PeerIdError(f"not a peer id (it should start with '{PEER_ID_PREFIX}'): {text!r}")
+        raise PeerIdError("identity.error.prefix", prefix=PEER_ID_PREFIX, text=text[:120])
     body = cleaned[len(PEER_ID_PREFIX) :].upper()
     try:
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
     except ValueError:
-        raise PeerIdError(f"not a peer id (bad characters): {text!r}") from None
+        raise PeerIdError("identity.error.characters", text=text[:120]) from None
     if len(raw) != 32 + _CHECK_LEN:
-        raise PeerIdError(f"not a peer id (wrong length): {text!r}")
+        raise PeerIdError("identity.error.length", text=text[:120])
     key, check = raw[:32], raw[32:]
     if hashlib.sha256(b"reliance-peer-id" + key).digest()[:_CHECK_LEN] != check:
-        raise PeerIdError(f"peer id check failed, probably a typo: {text!r}")
+        raise PeerIdError("identity.error.check", text=text[:120])
     return key
 
 
@@ -108,9 +108,6 @@ def has_identity(home: Path) -> bool:
     return (identity_dir(home) / KEY_FILE).exists()
 
 
-CONTROL_IN_NAME = "a name cannot contain control or formatting characters (escape codes, direction marks)"
-
-
 def has_control_characters(text: str) -> bool:
     """Control, format (bidi overrides among them), private-use or unassigned characters: what the
     handshake refuses in a name, and what would let a name show other than it is."""
@@ -120,15 +117,15 @@ def has_control_characters(text: str) -> bool:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise IdentityError("a name is needed (--name)")
+        raise IdentityError("identity.error.no_name", field="name")
     if len(name) > 80:
-        raise IdentityError("the name is longer than 80 characters")
+        raise IdentityError("identity.error.name_length", field="name", most=80)
     if has_control_characters(name):
-        raise IdentityError(CONTROL_IN_NAME)
+        raise IdentityError("app.workspace.control_in_name", field="name")
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        raise IdentityError("the name contains characters that are not valid text") from None
+        raise IdentityError("identity.error.name_text", field="name") from None
     return name
 
 
@@ -137,7 +134,7 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
     name = _check_name(name)
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
-        raise IdentityError(f"an identity already exists in {home}; it is never replaced")
+        raise IdentityError("identity.error.exists", home=home)
     private_dir(directory)  # the home too, when this creates it
     os.chmod(directory, 0o700)
     key = Ed25519PrivateKey.generate()
@@ -163,16 +160,18 @@ def set_profile_name(home: Path, name: str) -> None:
         profile = json.loads(path.read_text("utf-8"))
         mode = stat.S_IMODE(path.stat().st_mode)
     except (OSError, ValueError) as exc:
-        raise IdentityError(f"cannot read the identity in {path.parent}: {exc}") from None
+        raise IdentityError("identity.error.cannot_read", directory=path.parent, reason=exc) from None
     if not isinstance(profile, dict):
-        raise IdentityError(f"the profile in {path.parent} is damaged")
+        raise IdentityError("identity.error.damaged", directory=path.parent)
     if profile.get("name") == name:
         return
     profile["name"] = name
     try:
         atomic_write(path, json.dumps(profile, indent=2).encode(), mode)
     except OSError as exc:
-        raise IdentityError(f"cannot write the profile in {path.parent}: {exc.strerror or exc}") from None
+        raise IdentityError(
+            "identity.error.cannot_write", directory=path.parent, reason=exc.strerror or exc
+        ) from None
 
 
 def key_is_encrypted(home: Path) -> bool:
@@ -187,26 +186,24 @@ def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
     directory = identity_dir(home)
     key_path = directory / KEY_FILE
     if not key_path.exists():
-        raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+        raise IdentityError("app.workspace.no_identity", home=home)
     try:
         pem = key_path.read_bytes()
         profile = json.loads((directory / PROFILE_FILE).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise IdentityError(f"cannot read the identity in {directory}: {exc}") from None
+        raise IdentityError("identity.error.cannot_read", directory=directory, reason=exc) from None
     try:
         key = serialization.load_pem_private_key(pem, password=passphrase or None)
     except TypeError:
         if passphrase:
-            raise IdentityError("this key is not protected by a passphrase") from None
-        raise IdentityError(
-            "the key is protected by a passphrase: give --passphrase or --passphrase-file"
-        ) from None
+            raise IdentityError("identity.error.not_protected") from None
+        raise IdentityError("identity.error.protected") from None
     except ValueError:
-        raise IdentityError("wrong passphrase, or the key file is damaged") from None
+        raise IdentityError("identity.error.wrong_passphrase") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise IdentityError("the key file does not hold an Ed25519 key")
+        raise IdentityError("identity.error.not_ed25519")
     name = profile.get("name")
     created = profile.get("created", "")
     if not isinstance(name, str) or not isinstance(created, str):
-        raise IdentityError(f"the profile in {directory} is damaged")
+        raise IdentityError("identity.error.damaged", directory=directory)
     return Identity(key, name, created)
