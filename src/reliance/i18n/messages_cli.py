@@ -388,4 +388,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "answer id {id} appears twice among your answers in {file}",
     ),
     # ---- end of the import's refusals
+    # ---- a bundle that cannot be read (reliance.replication.bundle): BundleError keys
+    "bundle.error.format": (
+        "{file} n'est pas un paquet reliance (format {wanted} attendu)",
+        "{file} is not a reliance bundle (format {wanted} expected)",
+    ),
+    "bundle.error.too_large": ("{file} dépasse {mib} Mio", "{file} is larger than {mib} MiB"),
+    "bundle.error.unreadable": (
+        "{file} n'est pas un paquet reliance ({reason})",
+        "{file} is not a reliance bundle ({reason})",
+    ),
+    "bundle.error.entry": ("paquet : entrée de document mal formée", "bundle: malformed document entry"),
+    "bundle.error.change_list": (
+        "paquet : liste de changements mal formée dans le document {doc}",
+        "bundle: malformed change list in document {doc}",
+    ),
+    "bundle.error.other": ("paquet : {reason}", "bundle: {reason}"),
+    "bundle.error.change": (
+        "paquet : changement mal formé dans le document {doc}",
+        "bundle: malformed change in document {doc}",
+    ),
+    "bundle.error.damaged_change": (
+        "paquet : changement abîmé dans le document {doc} : {reason}",
+        "bundle: damaged change in document {doc}: {reason}",
+    ),
+    # ---- end of the bundle's refusals
 }
