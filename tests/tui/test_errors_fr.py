@@ -7,10 +7,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from reliance.tui.common.dialogs import EntryDialog
-from tests.tui.test_festival import SIZE, offline, open_projects
+from tests.tui.test_festival import SIZE, offline, open_new_item_form, open_projects
 from tests.tui.world import World
 
 PATIENCE = 20.0
@@ -44,3 +44,21 @@ async def test_the_ledgers_refusal_is_shown_in_the_apps_language(
                 await pilot.pause(0.05)
         [message] = [n.message for n in app._notifications if n.severity == "error"]
         assert reason in message, message
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason"), [("fr", "une annonce a besoin d'un titre"), ("en", "an item needs a title")]
+)
+async def test_the_models_refusal_is_said_next_to_its_field_in_the_apps_language(
+    home: Path, lang: str, reason: str
+) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_new_item_form(app, pilot)
+        form.query_one("#place", Input).value = "Grange"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # refused: said next to the title, which gets the focus
+        said = form.query_one("#title-error", Static)
+        assert said.display and str(said.render()) == reason
+        assert app.focused is form.query_one("#title", Input)
