@@ -41,6 +41,7 @@ from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id
 from reliance.net import dialing
 from reliance.net import events as ev
+from reliance.net.channel import Channel
 from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection, TransportConfig
 from reliance.net.dialer import Clock, Dialer, Retry
@@ -158,6 +159,11 @@ class Node:
         apply_peers_data(self, await self._in_files(self._peers_file.read))
         await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
+        if not self.config.serve:
+            self._emit(ev.LISTENING, "not listening: peers come through attach() only")
+            self._write_state()
+            self._spawn(self._maintenance())
+            return
         self._server = await serve(
             self.config.listen,
             self.config.port,
@@ -288,6 +294,36 @@ class Node:
             await self._fan_out(doc_id, except_key=None)
         return changed
 
+    async def attach(
+        self, channel: Channel, remote_key: bytes, *, name: str = "", initiator: bool = False
+    ) -> str | None:
+        """Run a peer over `channel`, whose far end is already known to hold `remote_key` (two nodes in one
+        process joined by `memory_pair`): the admission of a connection (blocked keys, ourselves, and the
+        policy for the side that did not open it), then the same session, link and events. Returns the
+        refusal (the channel is closed with it), or None: the peer runs until the channel ends or `stop`.
+        `initiator`: this side opened the channel (the smaller key's opener is kept when both do)."""
+        refusal = self._refuse_dialled(remote_key) if initiator else self._accept(remote_key)
+        if refusal is not None:
+            await channel.close(refusal)
+            return refusal
+        peer = self._peer(remote_key)
+        peer.known = peer.known or initiator
+        if peer.source == "known" and not peer.name and not initiator:
+            peer.source = "incoming"
+        initiator_key = self.my_key if initiator else remote_key
+        self._spawn(
+            self._run(peer, channel, remote_key=remote_key, remote_name=name, initiator_key=initiator_key)
+        )
+        return None
+
+    def _refuse_dialled(self, remote_key: bytes) -> str | None:
+        """Why a connection this node opened must end at once (the key it met is blocked, or its own)."""
+        if remote_key in self._blocked:
+            return "you are blocked by this node"
+        if remote_key == self.my_key:
+            return "this is the same identity (another device must have its own key)"
+        return None
+
     def diagnose(self) -> list[Any]:
         from reliance.net.doctor import diagnose
 
@@ -304,10 +340,9 @@ class Node:
         return peer is not None and peer.accepted and remote_key not in self._blocked
 
     def _accept(self, remote_key: bytes) -> str | None:
-        if remote_key in self._blocked:
-            return "you are blocked by this node"
-        if remote_key == self.my_key:
-            return "this is the same identity (another device must have its own key)"
+        refusal = self._refuse_dialled(remote_key)
+        if refusal is not None:
+            return refusal
         if self._policy == "known":
             known = self.peers_by_key.get(remote_key)
             if known is None or not known.accepted:
@@ -340,7 +375,13 @@ class Node:
                 peer.addresses.insert(0, address)
         if peer.source == "known" and not peer.name:
             peer.source = "incoming"
-        await self._run(peer, conn, initiator_key=conn.remote_key)
+        await self._run(
+            peer,
+            conn,
+            remote_key=conn.remote_key,
+            remote_name=conn.remote_name,
+            initiator_key=conn.remote_key,
+        )
 
     async def _dial_address(
         self, host: str, port: int, expected: bytes | None, *, source: str, advert: Advert | None = None
@@ -412,23 +453,25 @@ class Node:
         if peer.source in ("known", "incoming"):
             peer.source = source
         self._save_peers_file()
-        await self._run(peer, conn, initiator_key=self.my_key)
+        await self._run(
+            peer, conn, remote_key=conn.remote_key, remote_name=conn.remote_name, initiator_key=self.my_key
+        )
 
-    async def _run(self, peer: Peer, conn: SecureConnection, *, initiator_key: bytes) -> None:
-        if conn.remote_name:
-            peer.name = conn.remote_name  # from its handshake: the only name a node takes for a peer
+    async def _run(
+        self, peer: Peer, conn: Channel, *, remote_key: bytes, remote_name: str, initiator_key: bytes
+    ) -> None:
+        if remote_name:
+            peer.name = remote_name  # from its handshake: the only name a node takes for a peer
         if peer.conn is not None and not peer.conn.closed:
             # Both dialled at once: keep the connection opened by the smaller key, on both sides.
-            keep_new = (
-                initiator_key == min(self.my_key, conn.remote_key) and peer.conn_initiator != initiator_key
-            )
+            keep_new = initiator_key == min(self.my_key, remote_key) and peer.conn_initiator != initiator_key
             log.info("second connection with %s: keeping only one", peer.peer_id[:14])
             if not keep_new:
                 await conn.close()
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, peer_key=conn.remote_key)
+        session = Session(self._host, peer_key=remote_key)
         outbox = Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
