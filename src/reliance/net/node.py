@@ -49,7 +49,7 @@ from reliance.net.errors import ConnectionClosed, ConnectionLost, HandshakeRefus
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
 from reliance.net.handshake import connect
 from reliance.net.hello import hello_name
-from reliance.net.link import Link, Outbox, SendBudget
+from reliance.net.link import Link, Outbox, SendBudget, durably
 from reliance.net.peerbook import PeerEvent
 from reliance.net.server import Server, serve
 from reliance.net.status import (
@@ -497,7 +497,7 @@ class Node:
             return await self._in_worker(start, urgent=True)
 
         async def step(produce: Callable[[], list[bytes]]) -> list[bytes]:
-            return await self._in_worker(self._durably, produce)
+            return await self._in_worker(durably, produce, self.ws.repo.flush)
 
         link = Link(
             session,
@@ -536,13 +536,6 @@ class Node:
             with contextlib.suppress(Exception):
                 await conn.close()
             self._write_state()
-
-    def _durably(self, produce: Callable[[], list[bytes]]) -> list[bytes]:
-        """A session call (in the worker), then what it stored made durable before its frames go out:
-        the session writes batches without fsync, one fsync a document covers all it stored."""
-        frames = produce()
-        self.ws.repo.flush()
-        return frames
 
     async def _handle_events(self, peer: Peer, session: Session) -> bool:
         """Turn session events into node events; True when the connection must end."""
