@@ -43,6 +43,7 @@ from reliance.tui.common.data import (
 )
 from reliance.tui.common.widgets import spawn
 from reliance.tui.node import NodeFactory, NodeLike, default_node_factory
+from reliance.tui.node_bridge import BridgeMessage, NodeBridge
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,13 @@ class StoreApp(App[None]):
         self.ws: Workspace | None = None
         self._data: AppData | None = None
         self.reader: StoreReader | None = None
-        self.node: NodeLike | None = None
-        self._node_started = False
+        # The node of the home and what the app hears of it: plain code (tui/node_bridge.py), its messages
+        # carried to the screens by `_on_bridge_message` (tui/app_node.py).
+        self.bridge = NodeBridge(
+            self.node_factory,
+            lambda message: self._on_bridge_message(message),
+            name_of=lambda peer_id: self._data.name(peer_id) if self._data is not None else peer_id[:14],
+        )
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-store")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dirty: set[str] = set()
@@ -96,6 +102,25 @@ class StoreApp(App[None]):
         self.loaded_at: float | None = None
 
     # -- typed access --------------------------------------------------------------------------------------
+    @property
+    def node(self) -> NodeLike | None:
+        return self.bridge.node
+
+    @node.setter
+    def node(self, node: NodeLike | None) -> None:
+        self.bridge.node = node
+
+    @property
+    def _node_started(self) -> bool:
+        return self.bridge.started
+
+    @_node_started.setter
+    def _node_started(self, started: bool) -> None:
+        self.bridge.started = started
+
+    def _on_bridge_message(self, message: BridgeMessage) -> None:
+        """What the node bridge says; the node layer of the app (`NodeApp`) handles it."""
+
     @property
     def workspace(self) -> Workspace:
         if self.ws is None:
@@ -129,7 +154,7 @@ class StoreApp(App[None]):
     def tell_node(self, doc_id: str) -> None:
         if self.node is not None and self._node_started:
             try:
-                self.node.local_change(doc_id)
+                self.bridge.local_change(doc_id)
             except Exception as exc:
                 logger.exception("node.local_change failed")
                 self.report(exc)
