@@ -75,8 +75,10 @@ class Outbox:
         stall: float,
         limit: int,
         budget: SendBudget | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.conn = conn
+        self.clock = clock  # when a frame became first in line: the budget drops the longest-stalled
         self.stall = stall
         self.limit = limit
         self.budget = budget or SendBudget(limit)
@@ -93,7 +95,7 @@ class Outbox:
         if self.failure or not frames:
             return
         if not self.frames:
-            self.head_since = time.monotonic()
+            self.head_since = self.clock()
         for frame in frames:
             self.frames.append(frame)
             self.size += len(frame)
@@ -150,7 +152,7 @@ class Outbox:
                 self.frames.popleft()
                 self.size -= len(frame)
                 self.budget.size -= len(frame)
-                self.head_since = time.monotonic()
+                self.head_since = self.clock()
 
 
 class Link:

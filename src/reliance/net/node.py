@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reliance.app import settings
@@ -84,7 +85,10 @@ class Node:
         listen: str | None = None,
         mdns: bool | None = None,
         clock: Clock = time.monotonic,
+        write_file: Callable[[Path, bytes], None] = atomic_write,
     ) -> None:
+        """`clock` times redials, maintenance and outboxes (a fake one in tests); `write_file` writes the
+        node's status files, atomically (node-state.json: tests watch or slow it)."""
         self.ws = workspace
         self.config = config or NodeConfig()
         self.limits = self.config.limits or workspace.repo.limits
@@ -102,6 +106,8 @@ class Node:
         self._typed_retry: dict[
             tuple[str, int], Retry
         ] = {}  # typed addresses that failed: when to dial again
+        self._clock = clock
+        self._write_file = write_file
         self._dialer = Dialer(self.config.redial_min, self.config.redial_max, clock)
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
@@ -349,6 +355,7 @@ class Node:
             stall=self._transport_config.frame_timeout,
             limit=2 * self.limits.max_frame + (1 << 20),
             budget=self._send_budget,
+            clock=self._clock,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
         if not peer.known:
@@ -443,20 +450,21 @@ class Node:
 
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
-        last_state = 0.0
-        last_refresh = time.monotonic()
+        clock = self._clock
+        last_state = clock() - 2.0
+        last_refresh = clock()
         while not self._stopping:
             await asyncio.sleep(min(self.config.tick_interval, self.config.poll_interval))
             try:
                 await self._reload_settings()
-                if time.monotonic() - last_refresh >= self.config.poll_interval:
-                    last_refresh = time.monotonic()
+                if clock() - last_refresh >= self.config.poll_interval:
+                    last_refresh = clock()
                     await self.refresh_from_disk()
                     await self._in_worker(self.ws.repo.compact_due)  # what peers' batches left due
                 self._redial_due()
-                if time.monotonic() - last_state > 1.0:
+                if clock() - last_state > 1.0:
                     self._write_state()
-                    last_state = time.monotonic()
+                    last_state = clock()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -521,7 +529,7 @@ class Node:
             return None
         self._state_text = text
         data = json.dumps(state | {"updated": time.time()}, indent=2, sort_keys=True).encode()
-        future = self._files.submit(atomic_write, self.home / STATE_FILE, data)
+        future = self._files.submit(self._write_file, self.home / STATE_FILE, data)
         self._in_background(future, "writing node-state.json")
         return future
 

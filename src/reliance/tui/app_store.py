@@ -55,6 +55,7 @@ class StoreApp(App[None]):
     """The session's state and the store thread, under the node bridge and the screens' app."""
 
     CACHE_SAVE_SECONDS: ClassVar[float] = 10.0
+    POLL_SECONDS: ClassVar[float] = 3.0  # offline, other processes' writes are looked for this often
 
     def __init__(
         self,
@@ -63,9 +64,11 @@ class StoreApp(App[None]):
         passphrase: bytes | None = None,
         node_factory: NodeFactory | None = None,
         lang: str | None = None,
+        poll_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.home = Path(home)
+        self.poll_seconds = self.POLL_SECONDS if poll_seconds is None else poll_seconds
         self.passphrase = passphrase
         self.node_factory: NodeFactory = node_factory or default_node_factory
         try:
