@@ -93,10 +93,9 @@ async def bridged(workspace: Workspace, node: FakeNode) -> tuple[NodeBridge, lis
     return bridge, posted
 
 
-def test_the_bridge_never_loads_textual() -> None:
-    code = (
-        "import sys, reliance.tui.node_bridge; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
-    )
+@pytest.mark.parametrize("module", ["reliance.tui.node_bridge", "reliance.tui.store_bridge"])
+def test_the_bridges_never_load_textual(module: str) -> None:
+    code = f"import sys, {module}; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -147,6 +147,7 @@ class RelianceApp(NodeApp):
             self.notify(notice.message(self.lang), severity="warning", timeout=12)
         self._data = AppData(ws.peer_id)
         self.reader = StoreReader(ws.repo, self._changed_threadsafe, ws.drafts)
+        self.store.open(ws.peer_id, self.reader, self._data)
         try:
             await self.io(ws.my_doc)
         except Exception as exc:
@@ -306,7 +307,7 @@ class RelianceApp(NodeApp):
             if close is not None:
                 close()  # an action that never got to run: no "never awaited" warning
         self._pending_work.clear()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
 
     async def on_unmount(self) -> None:
         await self.shutdown()
