@@ -25,7 +25,7 @@ from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
-from reliance.store import log, repository
+from reliance.store import log, records, repository
 from reliance.store.repository import Repository, StoredDoc
 
 STORE_SETTINGS = settings(
@@ -531,10 +531,10 @@ def test_the_log_records_of_a_batch_are_msgpacks_own(
         repository.SignedChange(repository.ChangeInfo(b"h" * 32, b"c" * size, (), b"a" * 32, 1), signature)
         for size, signature in changes
     ]
-    assert repository._records(batch, received) == [repository._record(c, received) for c in batch]
+    assert records.records(batch, received) == [records.record(c, received) for c in batch]
 
 
-def compact_after(home: Path, records: int) -> None:
-    """The home compacts a document once its log holds `records` records (config.json's `limits`)."""
+def compact_after(home: Path, count: int) -> None:
+    """The home compacts a document once its log holds `count` records (config.json's `limits`)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.json").write_text(json.dumps({"limits": {"compact_after_records": records}}))
+    (home / "config.json").write_text(json.dumps({"limits": {"compact_after_records": count}}))
