@@ -28,7 +28,8 @@ from reliance.replication import canonical
 from reliance.replication.auth import Rejected, accept_batch
 from reliance.replication.bundle import BundleError, export_bundle, import_bundle
 from reliance.replication.protocol import BatchRefused
-from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange, StoredDoc
 from tests.sync.hostile import project_with_member
 from tests.sync.memnet import MemNet
 from tests.sync.noncanonical import forge_change, single_as_run, with_empty_column
