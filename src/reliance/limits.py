@@ -129,6 +129,21 @@ class Limits:
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).
     max_bundle_bytes: int = 256 * MIB
 
+    # -- linking a device (`reliance device invite` / `join`) ------------------------------------------------
+    # Seconds an invitation stays open; past it the inviter stops listening and a joiner is told it expired.
+    link_invitation_seconds: int = 600
+    # Seconds one side of a link may take for its next message (a slow or silent joiner is dropped; the
+    # inviter keeps listening for others until the invitation is claimed or expires).
+    link_step_seconds: int = 30
+    # Connections to one invitation at once, before any of them claimed it; more are closed at once.
+    link_max_connections: int = 8
+    # Largest message of the link's exchange but the grant (hello, SPAKE2 messages, confirmations).
+    link_max_message: int = 4 * KIB
+    # Largest grant the joiner accepts: the device's certificate and the documents it starts with.
+    link_max_grant_bytes: int = 64 * MIB
+    # Longest device name, in characters.
+    link_device_name_chars: int = 64
+
     # -- the local API (a Unix socket in the home: the CLI, the app, the web face beside the owner) ------
     # Largest request frame the owner reads from a local client (a social-code section or an item's text
     # fits many times); the header announcing more is refused before anything else is read.
