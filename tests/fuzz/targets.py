@@ -16,6 +16,8 @@ after a compaction (a snapshot that cannot be loaded back bricks a document for 
   delivered through `accept_batch` into a real store.
 - `localapi`: the local API's decoder (`reliance.localapi.protocol`): a byte stream of mutated real request
   frames, cut into frames, decoded and checked against the table of operations.
+- `link`: the device-link exchange (`reliance.net.pairing.protocol`), either side, fed a stream of mutated
+  real messages of a recorded run, cut anywhere.
 """
 
 from __future__ import annotations
@@ -830,8 +832,98 @@ class LocalApiTarget:
             return
 
 
+def _recorded_link() -> tuple[Any, dict[str, list[bytes]]]:
+    """One real run of the exchange with a fixed code: the messages each side sent, one by one."""
+    from reliance.net.pairing.codes import Code
+    from reliance.net.pairing.protocol import (
+        DeviceRequest,
+        Granted,
+        Invitation,
+        InviterSession,
+        JoinerSession,
+    )
+
+    code = Code(7, ("guitar", "ocean"))
+    inviter = InviterSession(Invitation(code))
+    joiner = JoinerSession(code, "laptop", bytes(range(32)))
+    sent: dict[str, list[bytes]] = {"inviter": [], "joiner": []}
+    joiner.start()
+    for _ in range(4):
+        data = joiner.data_to_send()
+        sent["joiner"].append(data)
+        for event in inviter.receive_data(data):
+            if isinstance(event, DeviceRequest):
+                inviter.send_grant(b"a grant" * 20)
+        data = inviter.data_to_send()
+        sent["inviter"].append(data)
+        for event in joiner.receive_data(data):
+            if isinstance(event, Granted):
+                joiner.finish()
+    return code, {side: [m for m in messages if m] for side, messages in sent.items()}
+
+
+class LinkTarget:
+    """What a stranger on the LAN sends to an invitation, or a fake inviter to a joiner: a stream of the
+    real run's messages, some mutated or replaced by random structures. The session only ever ends in one
+    `Failed` (never an exception), never asks for a grant or hands one over for bytes that were not the
+    real ones, and never answers more than a refusal or its own next message."""
+
+    name = "link"
+
+    def setup(self, workdir: Path) -> None:
+        self.code, self.sent = _recorded_link()
+
+    def generate(self, rng: random.Random) -> bytes:
+        side = rng.choice(("inviter", "joiner"))
+        messages = self.sent["joiner" if side == "inviter" else "inviter"]
+        stream = b""
+        for message in messages[: rng.randint(1, len(messages))]:
+            if rng.random() < 0.3:
+                body = pack(mutate_structure(rng, unpack(message[4:])))
+                message = len(body).to_bytes(4, "big") + body
+            if rng.random() < 0.6:
+                message = mutate_bytes(rng, message, messages)
+            stream += message
+        return pack({"side": side, "stream": stream, "step": rng.randint(1, 64)})
+
+    def parts(self, data: bytes) -> tuple[bytes | None, bytes, Any]:
+        spec = unpack(data)
+        return None, spec["stream"], lambda stream: pack({**spec, "stream": stream})
+
+    def run(self, data: bytes) -> None:
+        from reliance.net.pairing.protocol import (
+            DeviceRequest,
+            Failed,
+            Granted,
+            Invitation,
+            InviterSession,
+            JoinerSession,
+        )
+
+        spec = unpack(data)
+        stream, step = spec["stream"], max(1, int(spec["step"]))
+        session: InviterSession | JoinerSession
+        if spec["side"] == "inviter":
+            session = InviterSession(Invitation(self.code))
+        else:
+            session = JoinerSession(self.code, "laptop", bytes(range(32)))
+            session.start()
+            session.data_to_send()
+        events: list[Any] = []
+        for cut in range(0, len(stream), step):
+            events += session.receive_data(stream[cut : cut + step])
+            if len(session.data_to_send()) > 1024:
+                raise Broken("answered more than a refusal or its next message")
+        failures = [e for e in events if isinstance(e, Failed)]
+        if len(failures) > 1 or (failures and events[-1] is not failures[0]):
+            raise Broken("events after a failure")
+        if any(isinstance(e, DeviceRequest | Granted) for e in events):
+            raise Broken("a fresh session trusted recorded or mutated bytes")
+
+
 TARGETS = {
-    t.name: t for t in (WireTarget, FrameTarget, BundleTarget, StoreTarget, ApplyTarget, LocalApiTarget)
+    t.name: t
+    for t in (WireTarget, FrameTarget, BundleTarget, StoreTarget, ApplyTarget, LocalApiTarget, LinkTarget)
 }
 
 
