@@ -124,6 +124,13 @@ class Limits:
     # being written). Memory then follows the documents in use, not every document held.
     max_open_documents: int = 512
 
+    # -- identity: devices and their certificates -----------------------------------------------------------
+    # Devices of one participant read from their participant document (by device key; more are ignored),
+    # and certified by `device invite` (beyond, it refuses: revoke one first).
+    devices_per_participant: int = 64
+    # Largest device grant (certificate, names and the bundle of documents handed to a new device) read.
+    device_grant_bytes: int = 256 * MIB
+
     # -- bundles ---------------------------------------------------------------------------------------------
 
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).

@@ -29,6 +29,7 @@ from typing import Protocol, runtime_checkable
 from reliance.i18n import (
     messages_cli,
     messages_economy,
+    messages_identity,
     messages_link,
     messages_model,
     messages_net,
@@ -37,7 +38,15 @@ from reliance.i18n import (
 
 LANGS = ("fr", "en")
 
-AREAS = (messages_tui, messages_cli, messages_net, messages_model, messages_economy, messages_link)
+AREAS = (
+    messages_tui,
+    messages_cli,
+    messages_net,
+    messages_model,
+    messages_economy,
+    messages_identity,
+    messages_link,
+)
 
 
 def merged(areas: Iterable[ModuleType]) -> dict[str, tuple[str, str]]:

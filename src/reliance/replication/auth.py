@@ -23,17 +23,20 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from reliance.automerge import ops
 from reliance.automerge.changecodec import DecodedChange
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Effect
 from reliance.automerge.ops import ObjKey
 from reliance.automerge.wire import WireError
+from reliance.certificate import SIGNATURE_BYTES, proof_participant, verify_proof
 from reliance.doc import project
 from reliance.errors import StoreError
-from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
+from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.replication import authority, canonical
 from reliance.replication.causal import CausalGraph
+from reliance.replication.devices import revoked_among, revoked_of
 from reliance.replication.docstore import DocStore
 from reliance.store.repository import (
     AddResult,
@@ -112,38 +115,63 @@ def is_one_chain(changes: Sequence[ChangeInfo]) -> bool:
     return True
 
 
-def authenticate(changes: Sequence[SignedChange]) -> list[SignedChange]:
-    """Check signatures and ancestry; return the changes, each unsigned one paired with no signature."""
+Authors = dict[bytes, bytes]
+"""actor (device key) → the participant key it writes for, as the batch's proofs say."""
+
+
+def authenticate(changes: Sequence[SignedChange]) -> Authors:
+    """Check proofs and ancestry; return whom each actor of the batch writes for.
+
+    A proof is a signature, and for a certified device its certificate (`reliance.certificate`): its actor
+    writes for the certificate's participant, and otherwise for itself. Every change of one actor in a
+    batch writes for the same participant; an unsigned change writes for whoever its signed descendant
+    does."""
     signed: list[bytes] = []
+    authors: Authors = {}
     for change in changes:
         info = change.info
         if len(info.actor) != 32:
             raise Rejected(f"change {_short(info.hash)} has an actor that is not a device key")
-        if change.signature is None:
+        proof = change.signature
+        if proof is None:
             continue
-        if not verify_signature(info.actor, change.signature, info.hash):
+        participant = verify_proof(info.actor, proof, info.hash)
+        if participant is None:
             raise Rejected(f"forged signature on change {_short(info.hash)}")
+        known = authors.setdefault(info.actor, participant)
+        if known != participant:
+            raise Rejected(f"change {_short(info.hash)}: one device key writing for two participants")
         signed.append(info.hash)
     infos = [change.info for change in changes]
     if infos and changes[-1].signature is not None and is_one_chain(infos):
-        return list(changes)  # the usual batch: the verified last signature covers the whole chain
+        return authors  # the usual batch: the verified last signature covers the whole chain
     covered = covered_by_signatures(infos, signed)
     for change in changes:
         if change.signature is None and change.info.hash not in covered:
             raise Rejected(
                 f"change {_short(change.info.hash)} is neither signed nor covered by a signed later change"
             )
-    return list(changes)
+    return authors
 
 
-def authorize_participant(doc_id: str, changes: Sequence[SignedChange]) -> None:
+def authorize_participant(
+    doc_id: str,
+    changes: Sequence[SignedChange],
+    authors: Mapping[bytes, bytes],
+    revoked: Collection[bytes] = (),
+) -> None:
+    """Every change is by the owner's key, or by a device the owner certified (its proof says so) and did
+    not revoke (`revoked`: the owner's devices revoked in the document as held)."""
     owner = decode_peer_id(doc_id)
     for change in changes:
         info = change.info
-        if info.actor != owner:
+        actor = info.actor
+        if actor != owner and (authors.get(actor) != owner or actor in revoked):
+            reason = "was revoked by" if actor in revoked else "is not a device of"
             raise Rejected(
-                f"change {_short(info.hash)} by {encode_peer_id(info.actor)[:14]}… "
-                f"in a document only its owner may write"
+                f"change {_short(info.hash)} by {encode_peer_id(actor)[:14]}… "
+                f"in a document only its owner may write: that key {reason} its owner",
+                info.hash if actor in revoked else None,
             )
         chunk = info.chunk
         if chunk[8] != 1 or _OWNER_KEY in chunk:  # (`_check_owner_field` returns at once otherwise)
@@ -178,11 +206,16 @@ def _check_owner_field(doc_id: str, info: ChangeInfo) -> None:
 
 
 def authorize_project(
-    stored: StoredDoc, plan: Sequence[SignedChange], decoded: Mapping[bytes, DecodedChange] | None = None
+    stored: StoredDoc,
+    plan: Sequence[SignedChange],
+    decoded: Mapping[bytes, DecodedChange] | None = None,
+    authors: Mapping[bytes, bytes] | None = None,
 ) -> CrdtDoc:
     """Apply `plan` to a fork, then check each change in order; return the fork if all pass.
 
     `decoded`: changes of the plan the canonical check read already, by hash (read here otherwise).
+    `authors`: whom each actor of the batch writes for (`authenticate`); a change's author is that
+    participant, its device key being only the actor.
 
     Each change is judged in the state at its own dependencies, read from the fork by heads, so the
     whole plan is applied at once. Most changes (new ledger entries, puts into the project's maps)
@@ -207,11 +240,29 @@ def authorize_project(
     with index.lock:
         mark = index.checkpoint()
         try:
+            _learn_authors(index, plan, authors or {})
             _judge_plan(stored, plan, fork, index, decoded or {})
         except BaseException:
             index.rollback(mark)  # a refused batch leaves nothing behind, in the index either
             raise
     return fork
+
+
+def _learn_authors(
+    index: authority.ProjectIndex, plan: Sequence[SignedChange], authors: Mapping[bytes, bytes]
+) -> None:
+    """Tell the index whom the plan's actors write for: the batch's proofs, or those of buffered changes."""
+    for change in plan:
+        actor = change.info.actor
+        participant = authors.get(actor)
+        if participant is None:
+            participant = proof_participant(actor, change.signature)
+        if participant is not None and not index.learn_author(actor, participant):
+            raise Rejected(
+                f"change {_short(change.info.hash)}: device {_peer_id(actor)[:14]}… writes for another "
+                f"participant here already",
+                change.info.hash,
+            )
 
 
 def _judge_plan(
@@ -233,18 +284,22 @@ def _judge_plan(
         position, follows = index.begin(info)
         if not follows:
             raise Rejected(
-                f"change {_short(info.hash)} by {_peer_id(info.actor)[:14]}… does not follow its author's "
+                f"change {_short(info.hash)} by {index.author_of(info.actor)[:14]}… does not follow its "
+                f"author's "
                 f"previous change in {stored.doc_id} (each author's history is one line)",
                 info.hash,
             )
-        role = index.role_before(position, _peer_id(info.actor))
+        author = index.author_of(info.actor)
+        role = index.role_before(position, author)
         touches = None
         if containers and FAST_PATH:
-            touches = _fast_accept(fork, change, containers, created, role, decoded.get(info.hash))
+            touches = _fast_accept(fork, change, containers, created, role, author, decoded.get(info.hash))
         if touches is None:
             had_genesis = has_genesis
             try:
-                has_genesis, touches = _check_project_change(stored.doc_id, fork, change, has_genesis, role)
+                has_genesis, touches = _check_project_change(
+                    stored.doc_id, fork, change, has_genesis, role, author
+                )
             except Rejected as exc:
                 raise Rejected(exc.reason, info.hash) from None
             if not had_genesis:
@@ -262,6 +317,7 @@ def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
     seqs: dict[bytes, int] = {}
     heads: list[bytes] | None = None
     tip: tuple[bytes, int] | None = None
+    sole: bytes | None = None
     graph: CausalGraph | None = None
     for change in plan:
         info = change.info
@@ -274,7 +330,8 @@ def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
                 if heads is None:
                     heads = stored.heads()
                     tip = (heads[0], len(stored.known)) if len(heads) == 1 else None
-                if tip is not None and dep == tip[0]:
+                    sole = _sole_author(stored)
+                if tip is not None and dep == tip[0] and sole in (info.actor, b""):
                     seq = tip[1]
                 else:
                     if graph is None:
@@ -290,6 +347,22 @@ def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
                     info.hash,
                 )
             seqs[info.hash] = info.seq
+
+
+_authors_seen: WeakKeyDictionary[StoredDoc, tuple[int, frozenset[bytes]]] = WeakKeyDictionary()
+
+
+def _sole_author(stored: StoredDoc) -> bytes | None:
+    """The one key that wrote every change of the document (then a change's sequence number is its rank;
+    b"": its owner's own key), None if several did: known from the proofs kept with the changes, one look
+    per revision of the document."""
+    found = _authors_seen.get(stored)
+    if found is None or found[0] != stored.revision:
+        proofs = [p for p in stored.known.values() if p is not None]
+        authors = frozenset(p[SIGNATURE_BYTES + 37 : SIGNATURE_BYTES + 69] for p in proofs)
+        found = (stored.revision, authors)
+        _authors_seen[stored] = found
+    return next(iter(found[1])) if len(found[1]) == 1 else None
 
 
 def _history(stored: StoredDoc) -> CausalGraph:
@@ -321,10 +394,9 @@ def _record_author(fork: CrdtDoc, top: str, record: str, at: Sequence[bytes]) ->
 
 
 def _check_project_change(
-    doc_id: str, fork: CrdtDoc, change: SignedChange, has_genesis: bool, role: str | None
+    doc_id: str, fork: CrdtDoc, change: SignedChange, has_genesis: bool, role: str | None, author: str
 ) -> tuple[bool, authority.Touches]:
     info = change.info
-    author = encode_peer_id(info.actor)
     at = [info.hash]
     if not info.deps:
         if has_genesis:
@@ -432,6 +504,7 @@ def _fast_accept(
     containers: dict[ObjKey, tuple[str, str | None]],
     created: dict[ObjKey, tuple[str, str | None]],
     role: str | None,
+    author: str,
     checked: DecodedChange | None = None,
 ) -> authority.Touches | None:
     """What the change writes in steward-only parts if its operations alone show it is allowed; None:
@@ -443,7 +516,6 @@ def _fast_accept(
     if found is None:
         return None
     start_op, operations = found
-    author = _peer_id(info.actor)
     tag = project.author_tag(author) + "-"
     mine: dict[ObjKey, tuple[str, str | None]] = {}
     new_records: set[tuple[str, str]] = set()
@@ -556,9 +628,9 @@ def _check_batch(
     if kind == DocKind.PARTICIPANT and decode_peer_id(doc_id) in blocked:
         return CheckedBatch(doc_id, [], None, 0, len(changes))
     kept = [c for c in changes if c.info.actor not in blocked]
-    authenticate(kept)
+    authors = authenticate(kept)
     if kind == DocKind.PARTICIPANT:
-        authorize_participant(doc_id, kept)
+        authorize_participant(doc_id, kept, authors)  # revocations: below, once the document is read
     held = repo.exists(doc_id)
     if held:
         stored = repo.open(doc_id)
@@ -568,6 +640,7 @@ def _check_batch(
         stored = repo.scratch(doc_id)
     checked_at = stored.revision if held else None  # what the checks below read
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    _check_revoked(repo, doc_id, kind, stored, fresh, authors)
     if not stored.pending and _applies_in_order(stored, fresh):
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
@@ -579,7 +652,7 @@ def _check_batch(
     _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
     if kind == DocKind.PROJECT and plan:
-        prepared = authorize_project(stored, plan, verdict.decoded)
+        prepared = authorize_project(stored, plan, verdict.decoded, authors)
     elif plan:
         authorize_history(stored, plan)  # each author's history is one line
     return CheckedBatch(
@@ -592,6 +665,32 @@ def _check_batch(
         turned_away,
         checked_at,
     )
+
+
+def _check_revoked(
+    repo: DocStore,
+    doc_id: str,
+    kind: DocKind,
+    stored: StoredDoc,
+    fresh: Sequence[SignedChange],
+    authors: Mapping[bytes, bytes],
+) -> None:
+    """Refuse a new change by a device its participant revoked, once this node knows of the revocation
+    (strong revocation: what it signs after is never causally before it)."""
+    devices = {actor: p for actor, p in authors.items() if actor != p}
+    if not devices or not fresh:
+        return
+    if kind == DocKind.PARTICIPANT:
+        revoked = revoked_of(stored) if stored.known else frozenset()
+    else:
+        revoked = frozenset(revoked_among(repo, devices))
+    for change in fresh:
+        if change.info.actor in revoked:
+            raise Rejected(
+                f"change {_short(change.info.hash)} by device {encode_peer_id(change.info.actor)[:14]}…, "
+                f"which its owner revoked",
+                change.info.hash,
+            )
 
 
 def _applies_in_order(stored: StoredDoc, fresh: Sequence[SignedChange]) -> bool:

@@ -37,6 +37,7 @@ from weakref import WeakKeyDictionary
 from reliance.automerge import ops
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Effect, ObjId
 from reliance.automerge.ops import ObjKey
+from reliance.certificate import proof_participant
 from reliance.doc import project
 from reliance.errors import PeerIdError
 from reliance.i18n import t
@@ -140,6 +141,43 @@ class ProjectIndex:
         self._labels: dict[int, _Labels] = {}
         self._views: dict[tuple[bytes, ...], EffectiveView] = {}
         self._interned: dict[int, int] = {}
+        # actor → participant peer id, for the certified devices among the authors (any other actor writes
+        # for itself): what their proofs say (`reliance.certificate`), learned as their changes come.
+        self.authors: dict[bytes, str] = {}
+        self._devices: dict[str, set[bytes]] = {}
+
+    # -- who wrote a change ----------------------------------------------------------------------------
+
+    def author_of(self, actor: bytes) -> str:
+        """The participant an actor writes for."""
+        found = self.authors.get(actor)
+        return found if found is not None else _peer_id(actor)
+
+    def author_at(self, position: int) -> str:
+        actor = self.graph.author_at(position)
+        found = self.authors.get(actor)
+        return found if found is not None else _peer_id(actor)
+
+    def learn_author(self, actor: bytes, participant: bytes) -> bool:
+        """Record that `actor` writes for `participant`; False if it was known to write for another."""
+        peer = _peer_id(participant)
+        if actor == participant:
+            return actor not in self.authors
+        if actor not in self.authors and self.graph.chain(actor):
+            return False  # its changes here were judged as its own
+        known = self.authors.setdefault(actor, peer)
+        if known != peer:
+            return False
+        self._devices.setdefault(peer, set()).add(actor)
+        return True
+
+    def actors_of(self, peer: str) -> list[bytes]:
+        """The keys that write for `peer`: their own, and their certified devices seen here."""
+        found = sorted(self._devices.get(peer, ()))
+        own = _actor_of(peer)
+        if own is not None and own not in self.authors:
+            found.append(own)
+        return found
 
     # -- growing ---------------------------------------------------------------------------------------------
 
@@ -292,7 +330,7 @@ class ProjectIndex:
         """What a stored change writes in steward-only parts (`doc` holds it and its past)."""
         if not info.deps:
             return genesis_touches(doc, info.hash)
-        if _peer_id(info.actor) not in self._stewards_ever:
+        if self.author_of(info.actor) not in self._stewards_ever:
             return NOTHING  # nobody else may write there: the door refused it, or it is our own mistake
         counters = ops.object_counters(info)
         if counters is not None and None not in counters and counters.isdisjoint(self._place_counters):
@@ -332,9 +370,14 @@ class ProjectIndex:
             self.synced = tuple(heads)
             return
         base = [h for h in self.synced if stored.has(h)]
-        for info in stored.crdt.changes_since(base):
-            if info.hash not in graph:
-                self.add(info, self.classify(stored.crdt, info), stored.crdt)
+        new = [info for info in stored.crdt.changes_since(base) if info.hash not in graph]
+        for info in new:  # whom each author writes for, from the proofs kept with the changes
+            if info.actor not in self.authors:
+                participant = proof_participant(info.actor, stored.known.get(info.hash))
+                if participant is not None and participant != info.actor:
+                    self.learn_author(info.actor, participant)
+        for info in new:
+            self.add(info, self.classify(stored.crdt, info), stored.crdt)
         self.synced = tuple(heads)
 
     # -- roles -----------------------------------------------------------------------------------------------
@@ -456,7 +499,7 @@ class ProjectIndex:
         graph = self.graph
         if not graph.deps_at(position):
             return True, None  # the creation, checked at the door
-        author = _peer_id(graph.author_at(position))
+        author = self.author_at(position)
         deps_mask = self._deps_mask(position) & universe
         authorised = self._holds(author, deps_mask, STEWARD, state)
         if authorised is False:
@@ -492,7 +535,7 @@ class ProjectIndex:
                 continue
             if revocation == position or not graph.concurrent(revocation, position):
                 continue
-            remover = _peer_id(graph.author_at(revocation))
+            remover = self.author_at(revocation)
             if position in self._bit and remover in revoking:
                 continue  # mutual: each removes the other, and both removals stand
             verdict = state.get(revocation)
@@ -524,12 +567,9 @@ class ProjectIndex:
                 return Verdict(True)
             return Verdict(
                 False,
-                labels.reasons.get(
-                    position, Reason("removal.not_steward", _peer_id(self.graph.author_at(position)))
-                ),
+                labels.reasons.get(position, Reason("removal.not_steward", self.author_at(position))),
             )
-        graph = self.graph
-        author = _peer_id(graph.author_at(position))
+        author = self.author_at(position)
         need = self._touches.get(position, NOTHING).need
         role = self._role(author, self._deps_mask(position) & universe, labels)
         if RANK[role] < need:
@@ -577,15 +617,13 @@ class ProjectIndex:
             )
         void: dict[int, Reason] = {}
         for peer in sorted(self._troubled(universe, labels)):
-            actor = _actor_of(peer)
-            if actor is None:
-                continue
-            for position in graph.chain(actor):
-                if not graph.in_past(position, clock):
-                    continue
-                verdict = self.verdict(position, universe)
-                if not verdict.counts and verdict.reason is not None:
-                    void[position] = verdict.reason
+            for actor in self.actors_of(peer):
+                for position in graph.chain(actor):
+                    if not graph.in_past(position, clock):
+                        continue
+                    verdict = self.verdict(position, universe)
+                    if not verdict.counts and verdict.reason is not None:
+                        void[position] = verdict.reason
         records = _find_records(self, doc, heads, void) if void else {}
         return EffectiveView(self, tuple(heads), universe, members, void, records)
 
@@ -611,7 +649,7 @@ class ProjectIndex:
                         troubled.add(peer)
             else:
                 troubled.update(self._events[position])
-                troubled.add(_peer_id(self.graph.author_at(position)))
+                troubled.add(self.author_at(position))
         return troubled
 
     def writers(self, key: tuple[str, str]) -> list[int]:
@@ -709,17 +747,26 @@ def _find_records(
             records.extend((part, record) for record in doc.keys(container, at))
     if not records:
         return found
-    authors = {graph.author_at(position) for position in void}
-    for actor in sorted(authors):
-        tag = project.author_tag(_peer_id(actor)) + "-"
+    authors = {index.author_at(position) for position in void}
+    for peer in sorted(authors):
+        tag = project.author_tag(peer) + "-"
         theirs = [(part, record) for part, record in records if record.startswith(tag)]
         if not theirs:
             continue
-        chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
+        chains = [
+            [p for p in graph.chain(actor) if graph.in_past(p, clock)] for actor in index.actors_of(peer)
+        ]
         for part, record in theirs:
-            maker = _first_holding(doc, part, record, chain, graph)
-            if maker is not None and maker in void:
-                found[(part, record)] = void[maker]
+            for chain in chains:  # the one change that made it, on whichever device's line it is
+                maker = _first_holding(doc, part, record, chain, graph)
+                if maker is None:
+                    continue
+                deps = [graph.hash_at(d) for d in graph.deps_at(maker)]
+                if len(chains) > 1 and deps and project.entry_exists(doc, part, record, deps):
+                    continue  # made on another device's line before this one saw it
+                if maker in void:
+                    found[(part, record)] = void[maker]
+                break
     return found
 
 

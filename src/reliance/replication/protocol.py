@@ -62,6 +62,7 @@ from reliance.automerge.crdt import (
     changes_in_document_chunk,
 )
 from reliance.automerge.wire import read_uleb128_fast as _uleb
+from reliance.certificate import is_proof
 from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -610,8 +611,7 @@ class Session:
                 or len(pair) != 2
                 or not isinstance(pair[0], bytes)
                 or len(pair[0]) != 32
-                or not isinstance(pair[1], bytes)
-                or len(pair[1]) != 64
+                or not is_proof(pair[1])
             ):
                 raise ProtocolError("malformed signature list")
             sig_by_hash[pair[0]] = pair[1]

@@ -44,6 +44,7 @@ import msgpack
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
+from reliance.certificate import is_proof
 from reliance.errors import DocumentError, StoreError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -138,7 +139,7 @@ def _record_to_change(payload: bytes, limits: Limits, now: float) -> tuple[Signe
     if not isinstance(record, dict) or not isinstance(record.get("c"), bytes):
         raise ValueError("not a change record")
     signature = record.get("s")
-    if not (isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES):
+    if not is_proof(signature):
         signature = None  # the change was verified when it came: kept, as one a descendant covers
     return SignedChange(change_info(record["c"], limits), signature), files.received_time(
         record.get("t"), now
@@ -158,9 +159,7 @@ def _waiting_entry(entry: object, limits: Limits, now: float) -> tuple[SignedCha
     if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[0], bytes):
         raise ValueError("malformed entry")
     signature = entry[1]
-    if signature is not None and not (
-        isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES
-    ):
+    if signature is not None and not is_proof(signature):
         raise ValueError("malformed signature")
     received = files.received_time(entry[2], now) if len(entry) == 3 else None
     return SignedChange(change_info(entry[0], limits), signature), received

@@ -1,0 +1,49 @@
+"""Which device keys their participants revoked, as the participant documents held here say.
+
+Read from a participant document's `devices` map (`doc.devices`), once per revision of that document: the
+door asks for every batch that holds a certified device's changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from weakref import WeakKeyDictionary
+
+from reliance.doc.devices import revoked_devices
+from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.replication.docstore import DocStore
+from reliance.store.repository import StoredDoc
+
+_cache: WeakKeyDictionary[StoredDoc, tuple[int, frozenset[bytes]]] = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def revoked_of(stored: StoredDoc) -> frozenset[bytes]:
+    """The devices the owner of this participant document revoked, in the document as held."""
+    with _lock:
+        found = _cache.get(stored)
+    if found is not None and found[0] == stored.revision:
+        return found[1]
+    revision = stored.revision
+    revoked = (
+        revoked_devices(stored.crdt, decode_peer_id(stored.doc_id), stored.limits)
+        if stored.known
+        else frozenset()
+    )
+    with _lock:
+        _cache[stored] = (revision, revoked)
+    return revoked
+
+
+def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> set[bytes]:
+    """The actors of `authors` (actor → participant) whose participant revoked them, as far as the
+    participant documents held here say."""
+    found: set[bytes] = set()
+    for actor, participant in authors.items():
+        if actor == participant:
+            continue
+        doc_id = encode_peer_id(participant)
+        if repo.exists(doc_id) and actor in revoked_of(repo.open(doc_id)):
+            found.add(actor)
+    return found
