@@ -146,8 +146,7 @@ class Limits:
     link_max_connections: int = 8
     # Largest message of the link's exchange but the grant (hello, SPAKE2 messages, confirmations).
     link_max_message: int = 4 * KIB
-    # Largest grant the joiner accepts: the device's certificate and the documents it starts with.
-    link_max_grant_bytes: int = 64 * MIB
+    # (The grant itself is bounded by `device_grant_bytes`, in the identity section.)
     # Longest device name, in characters.
     link_device_name_chars: int = 64
 

@@ -265,7 +265,7 @@ def test_an_oversized_header_is_refused_before_its_body_comes() -> None:
 
 
 def test_an_oversized_grant_is_refused_by_the_joiner_from_its_header() -> None:
-    limits = DEFAULT_LIMITS.replace(link_max_grant_bytes=1000)
+    limits = DEFAULT_LIMITS.replace(device_grant_bytes=1000)
     _, inviter, joiner, _ = pair(limits=limits)
     joiner.start()
     inviter.receive_data(joiner.data_to_send())
@@ -276,7 +276,7 @@ def test_an_oversized_grant_is_refused_by_the_joiner_from_its_header() -> None:
 
 
 def test_the_inviter_will_not_send_a_grant_over_the_limit() -> None:
-    limits = DEFAULT_LIMITS.replace(link_max_grant_bytes=10)
+    limits = DEFAULT_LIMITS.replace(device_grant_bytes=10)
     invitation, inviter, joiner, _ = pair(limits=limits)
     joiner.start()
     inviter.receive_data(joiner.data_to_send())

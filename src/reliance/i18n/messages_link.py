@@ -119,8 +119,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "several invitations {number} on the network: give --address HOST:PORT",
     ),
     "link.join.unreachable": (
-        "l'invitation ne répond pas à {addresses}",
-        "the invitation does not answer at {addresses}",
+        "l'invitation ne répond pas à {addresses} : elle a peut-être expiré ou servi ; demandez-en une nouvelle",
+        "the invitation does not answer at {addresses}: it may have expired or been used; ask for a new one",
     ),
     "link.join.grant_refused": (
         "l'invitation reçue ne peut pas être utilisée : {reason}",

@@ -382,6 +382,18 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
     return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
 
 
+def device_grant(ws: Workspace, args: Args) -> Outcome:
+    """Certify a device that proved it has an invitation's code (`reliance device invite`): the grant's
+    bytes for the joiner, made here so that the certificate is written by the home's one owner."""
+    from reliance.app import linking
+
+    key_text = args["key"]
+    if len(key_text) != 64 or not all(c in "0123456789abcdef" for c in key_text):
+        raise ApiError(BAD_REQUEST, "key: 64 lower-case hexadecimal digits")
+    made = linking.grant_bytes(ws, args["name"], bytes.fromhex(key_text))
+    return Outcome({"grant": made.grant}, made.changed)
+
+
 # -- node -----------------------------------------------------------------------------------------------
 
 
@@ -594,6 +606,13 @@ OPERATIONS = [
         WRITE,
         project_policy,
         {"project": PROJECT, "policy": Param(str, required=True, most=TEXT)},
+    ),
+    Operation(
+        "device.grant",
+        WRITE,
+        device_grant,
+        {"name": Param(str, required=True, most=SHORT), "key": Param(str, required=True, most=64)},
+        doc="certify a device that proved it has an invitation's code; its grant",
     ),
     Operation("status", NODE, node_status, doc="the owner, its listening address, last sync and peers"),
     Operation("peers", NODE, node_peers, doc="every peer with its state"),

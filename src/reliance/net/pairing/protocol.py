@@ -2,7 +2,7 @@
 turn bytes into events and events into bytes; the transport (`transport.py`) only moves them.
 
 Every message is ``[u32 length][msgpack map]``, the length checked against what the state allows before a
-byte of the body is kept (`Limits.link_max_message`; the grant: `link_max_grant_bytes`), the map checked
+byte of the body is kept (`Limits.link_max_message`; the grant: `device_grant_bytes`), the map checked
 field by field before use. In order (docs/identity.md, "Linking a device")::
 
     joiner  -> inviter  hello    {t, v, n: invitation number, pake: SPAKE2 B message}
@@ -478,7 +478,7 @@ class InviterSession(_Session):
         """The application made the grant for the `DeviceRequest`: send it, sealed."""
         if self.state is not State.MAKING_GRANT or self.keys is None:
             raise RuntimeError(f"send_grant in state {self.state.value}")
-        if len(grant) > self.limits.link_max_grant_bytes:
+        if len(grant) > self.limits.device_grant_bytes:
             self._fail(Reason.TOO_LARGE, tell=True)
             return
         self._send({"t": "grant", "box": self.keys.to_joiner.encrypt(_nonce(0), grant, b"grant")})
@@ -525,7 +525,7 @@ class JoinerSession(_Session):
 
     def _allowed(self) -> int:
         if self.state is State.AWAIT_GRANT:  # the grant, sealed, and its message's keys
-            return self.limits.link_max_grant_bytes + self.limits.link_max_message
+            return self.limits.device_grant_bytes + self.limits.link_max_message
         return self.limits.link_max_message
 
     def _handle(self, body: bytes) -> list[Event]:
@@ -537,7 +537,7 @@ class JoinerSession(_Session):
             }
             return self._pake(_decode(body, shape, "pake", fields))
         if self.state is State.AWAIT_GRANT:
-            shape = _shape(self.limits, self.limits.link_max_grant_bytes + 16)
+            shape = _shape(self.limits, self.limits.device_grant_bytes + 16)
             return self._grant(_decode(body, shape, "grant", {"box": bytes}))
         raise _Refusal(Reason.MALFORMED)  # START, USING_GRANT: the inviter speaks out of turn
 
@@ -558,7 +558,7 @@ class JoinerSession(_Session):
         if (peer_says := _refusal_reason(message)) is not None:
             return [self._fail(peer_says, tell=False, from_peer=True)]
         grant = _open(self.keys.to_joiner, 0, message["box"], b"grant")
-        if len(grant) > self.limits.link_max_grant_bytes:
+        if len(grant) > self.limits.device_grant_bytes:
             raise _Refusal(Reason.TOO_LARGE)
         self.state = State.USING_GRANT
         return [Granted(grant)]

@@ -1,0 +1,192 @@
+"""Command-line commands for this person's devices: `device invite` and `device join` link a new device
+with a short code (docs/identity.md, "Linking a device")."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import unicodedata
+
+import click
+
+from reliance.app import settings
+from reliance.cli.main import Context, echo, fail, pass_ctx, say
+from reliance.display import clean, json_text
+from reliance.errors import RelianceError
+from reliance.limits import Limits
+
+__all__ = ["device_group", "register"]
+
+
+@click.group("device")
+def device_group() -> None:
+    """Your devices: link a new one with a short code, list them, rename or revoke one."""
+
+
+def json_line(value: object) -> None:
+    """One JSON object on one line, at once: a program reads the invitation while the command waits."""
+    click.echo(json_text(value, indent=None))
+
+
+def _inviter_reason(reason_value: str) -> str:
+    """The inviter's line for how its invitation ended (some reasons read differently on each side)."""
+    if reason_value in ("wrong-code", "expired"):
+        return say(f"link.why.{reason_value}.inviter")
+    return say(f"link.why.{reason_value}")
+
+
+def print_qr(text: str) -> None:
+    """`text` as a QR code drawn with block characters (segno), for a phone's camera."""
+    import io
+
+    import segno
+
+    out = io.StringIO()
+    segno.make(text, error="m").terminal(out=out, compact=True)
+    click.echo(out.getvalue(), nl=False)
+
+
+@device_group.command("invite")
+@click.option("--json", "as_json", is_flag=True, help="Print the code and addresses as JSON at once.")
+@click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="TCP port (default: any free one).")
+@click.option("--no-mdns", is_flag=True, help="Do not advertise the invitation on the local network.")
+@click.option("--minutes", type=click.IntRange(1, 24 * 60), help="How long the invitation stays open.")
+@pass_ctx
+def invite_cmd(
+    ctx: Context, as_json: bool, listen: str, port: int, no_mdns: bool, minutes: int | None
+) -> None:
+    """Invite a new device: print a short code (and a QR code), then wait for it to join.
+
+    On the new device: `reliance device join CODE --name DEVICE`. The code works once: a wrong try ends
+    the invitation. It expires after 10 minutes (--minutes, or the limit `link_invitation_seconds`).
+    """
+    from reliance.net.pairing.codes import new_code
+    from reliance.net.pairing.protocol import DeviceRequest, Invitation, Linked
+    from reliance.net.pairing.transport import InvitationServer
+
+    limits: Limits = settings.load_limits(ctx.home)
+    if minutes is not None:
+        limits = limits.replace(link_invitation_seconds=minutes * 60)
+    if ctx.owner() is None:
+        ctx.workspace()  # its passphrase asked here, before the wait; the grant is made on this store
+    ctx.call("whoami")
+    mdns = not no_mdns and bool(settings.load_config(ctx.home).get("mdns", True))
+    code = new_code()
+    invitation = Invitation(code, limits=limits)
+
+    async def make_grant(request: DeviceRequest) -> bytes:
+        result = await asyncio.to_thread(
+            ctx.call, "device.grant", name=request.name, key=request.public_key.hex()
+        )
+        grant = result.get("grant") if isinstance(result, dict) else None
+        if not isinstance(grant, bytes):
+            raise RelianceError(say("link.why.refused"))
+        return grant
+
+    async def run() -> object:
+        server = InvitationServer(invitation, make_grant, host=listen, port=port, mdns=mdns)
+        try:
+            addresses = await server.start()
+        except OSError as exc:
+            fail(say("link.invite.listen_failed", address=f"{listen}:{port}", reason=exc.strerror or exc))
+        try:
+            if as_json:
+                opened = {
+                    "code": str(code),
+                    "addresses": addresses,
+                    "expires_in": limits.link_invitation_seconds,
+                }
+                json_line(opened)
+            else:
+                echo(say("link.invite.code", code=str(code)))
+                if sys.stdout.isatty():
+                    print_qr(str(code))
+                echo(say("link.invite.addresses", addresses=", ".join(addresses)))
+                minutes_left = max(1, limits.link_invitation_seconds // 60)
+                echo(say("link.invite.waiting", code=str(code), minutes=minutes_left))
+            return await server.wait()
+        finally:
+            await server.close()
+
+    outcome = asyncio.run(run())
+    if isinstance(outcome, Linked):
+        if as_json:
+            json_line({"linked": outcome.name})
+        else:
+            echo(say("link.invite.linked", name=clean(outcome.name)))
+        return
+    reason = getattr(outcome, "reason", None)
+    fail(_inviter_reason(reason.value if reason is not None else "closed"))
+
+
+def _device_name(name: str, limits: Limits) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= limits.link_device_name_chars or any(
+        unicodedata.category(ch)[0] == "C" for ch in name
+    ):
+        fail(say("link.join.bad_name", most=limits.link_device_name_chars))
+    return name
+
+
+@device_group.command("join")
+@click.argument("code")
+@click.option("--name", "device_name", required=True, help="This device's name, e.g. laptop.")
+@click.option("--address", help="The inviter's HOST:PORT, when the local network does not find it.")
+@pass_ctx
+def join_cmd(ctx: Context, code: str, device_name: str, address: str | None) -> None:
+    """Join your identity from this new device with the code the other device shows."""
+    from reliance.app import linking
+    from reliance.net.pairing.codes import CodeError, parse_code
+    from reliance.net.pairing.transport import LinkFailed, find_inviter, join, parse_address
+
+    limits: Limits = settings.load_limits(ctx.home)
+    try:
+        parsed = parse_code(code)
+    except CodeError as exc:
+        fail(say(exc.reason))
+    name = _device_name(device_name, limits)
+    if not linking.can_join(ctx.home):
+        fail(say("link.join.has_identity", home=str(ctx.home)))
+    if address is not None:
+        try:
+            targets = [parse_address(address)]
+        except ValueError:
+            fail(say("link.join.bad_address", address=clean(address)))
+    else:
+        click.echo(say("link.join.searching", number=parsed.number), err=True)
+        found = asyncio.run(find_inviter(parsed.number))
+        if not found:
+            fail(say("link.join.not_found", number=parsed.number))
+        if len(found) > 1:
+            fail(say("link.join.several", number=parsed.number))
+        targets = found[0]
+    passphrase = ctx.passphrase(confirm=True)
+    public_key = linking.start_join(ctx.home, passphrase)
+    joined: list[object] = []
+    refused: list[RelianceError] = []
+
+    async def take(grant: bytes) -> None:
+        try:
+            joined.append(await asyncio.to_thread(linking.take_grant, ctx.home, grant, name, passphrase))
+        except RelianceError as exc:
+            refused.append(exc)
+            raise
+
+    try:
+        asyncio.run(join(parsed, name, public_key, targets, take, limits=limits))
+    except LinkFailed as exc:
+        if exc.reason.value == "closed" and not exc.from_peer and not joined:
+            fail(say("link.join.unreachable", addresses=", ".join(f"{h}:{p}" for h, p in targets)))
+        fail(say(f"link.why.{exc.reason.value}"))
+    except RelianceError as exc:
+        fail(say("link.join.grant_refused", reason=refused[0] if refused else exc))
+    from reliance.app.workspace import Workspace
+
+    ws = joined[0]
+    assert isinstance(ws, Workspace)
+    echo(say("link.join.joined", device=name, name=clean(ws.identity.name), peer_id=ws.peer_id))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(device_group)
