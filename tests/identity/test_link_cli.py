@@ -110,6 +110,21 @@ def test_link_write_revoke_through_the_cli(tmp_path: Path) -> None:
     listed = json.loads(ok(run_cli(laptop, "item", "list", "--json")))
     assert {i["author"] for i in listed if i["title"] == "Bread from the phone"} == {laptop_me["peer_id"]}
 
+    # the phone does not hold the participant key: it cannot certify a third device, and says so
+    with inviting(phone) as inviter:
+        third = run_cli(
+            tmp_path / "tablet",
+            "device",
+            "join",
+            inviter.code,
+            "--name",
+            "tablet",
+            "--address",
+            inviter.address,
+        )
+        assert "could not finish" in one_error_line(third)
+        assert "cannot certify" in one_error_line(inviter.result())
+
     # revoked: what the phone signs afterwards is refused by the laptop
     revoke_phone(laptop)
     ok(run_cli(phone, "offer", "add", "--title", "Written after the revocation"))
@@ -171,3 +186,35 @@ def test_join_refuses_bad_input_with_one_line(tmp_path: Path) -> None:
     assert "already has an identity" in one_error_line(result)
     result = run_cli(phone, "device", "join", "7-guitar-ocean", "--name", "bad\x07name", "--address", "h:1")
     assert "invalid device name" in one_error_line(result)
+
+
+def test_beside_a_running_serve_the_owner_makes_the_grant(tmp_path: Path) -> None:
+    """The laptop's key is encrypted and `serve` holds it: `device invite` has no passphrase, so the grant
+    can only come from the owner (through the local API)."""
+    from tests.net.cluster import clean_env, free_port, wait_until
+
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    secret = tmp_path / "passphrase"
+    secret.write_text("correct horse")
+    ok(run_cli(laptop, "--passphrase-file", str(secret), "init", "--name", "Alice"))
+    log_path = tmp_path / "serve.log"
+    argv = [str(RELIANCE), "--home", str(laptop), "--passphrase-file", str(secret), "serve"]
+    argv += ["--listen", "127.0.0.1", "--port", str(free_port()), "--no-mdns"]
+    with open(log_path, "wb") as log:
+        serve = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    try:
+        wait_until(lambda: "listening on" in log_path.read_text(), PATIENCE, "serve listening")
+        with inviting(laptop) as inviter:
+            joined = run_cli(
+                phone, "device", "join", inviter.code, "--name", "phone", "--address", inviter.address
+            )
+            assert "now writes for Alice" in ok(joined)
+            invited = inviter.result()
+            assert invited.code == 0, invited.err
+    finally:
+        serve.terminate()
+        serve.wait(timeout=PATIENCE)
+    # the certificate the owner wrote is in the laptop's document, which the phone got
+    phone_me = json.loads(ok(run_cli(phone, "whoami", "--json")))
+    laptop_me = json.loads(ok(run_cli(laptop, "--passphrase-file", str(secret), "whoami", "--json")))
+    assert phone_me["peer_id"] == laptop_me["peer_id"]

@@ -61,6 +61,7 @@ def invite_cmd(
     On the new device: `reliance device join CODE --name DEVICE`. The code works once: a wrong try ends
     the invitation. It expires after 10 minutes (--minutes, or the limit `link_invitation_seconds`).
     """
+    from reliance.app import linking
     from reliance.net.pairing.codes import new_code
     from reliance.net.pairing.protocol import DeviceRequest, Invitation, Linked
     from reliance.net.pairing.transport import InvitationServer
@@ -75,15 +76,24 @@ def invite_cmd(
     code = new_code()
     invitation = Invitation(code, limits=limits)
 
+    refused: list[tuple[str, Exception]] = []
+
     async def make_grant(request: DeviceRequest) -> bytes:
+        try:
+            return await certified(request)
+        except Exception as exc:
+            refused.append((request.name, exc))
+            raise
+
+    async def certified(request: DeviceRequest) -> bytes:
         def certify() -> object:  # by the owner when one runs, else on this store
             return ctx.call("device.grant", name=request.name, key=request.public_key.hex())
 
         result = await asyncio.to_thread(certify)
-        grant = result.get("grant") if isinstance(result, dict) else None
-        if not isinstance(grant, bytes):
+        grant_file = result.get("grant_file") if isinstance(result, dict) else None
+        if not isinstance(grant_file, str):
             raise RelianceError(say("link.why.refused"))
-        return grant
+        return linking.take_grant_file(ctx.home, grant_file)
 
     async def run() -> object:
         server = InvitationServer(invitation, make_grant, host=listen, port=port, mdns=mdns)
@@ -117,6 +127,9 @@ def invite_cmd(
         else:
             echo(say("link.invite.linked", name=clean(outcome.name)))
         return
+    if refused:
+        name, error = refused[0]
+        fail(say("link.invite.grant_failed", name=clean(name), reason=error))
     reason = getattr(outcome, "reason", None)
     fail(_inviter_reason(reason.value if reason is not None else "closed"))
 

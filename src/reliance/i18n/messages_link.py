@@ -85,9 +85,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "appareil « {name} » lié : il écrit pour vous dès maintenant",
         "device '{name}' linked: it writes for you from now on",
     ),
-    "link.invite.no_identity": (
-        "cet appareil ne peut pas inviter : {reason}",
-        "this device cannot invite: {reason}",
+    "link.invite.grant_failed": (
+        "l'appareil « {name} » a le bon code, mais cet appareil ne peut pas le certifier : {reason}",
+        "device '{name}' has the right code, but this device cannot certify it: {reason}",
     ),
     "link.invite.listen_failed": (
         "impossible d'écouter sur {address} : {reason}",
@@ -119,7 +119,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "several invitations {number} on the network: give --address HOST:PORT",
     ),
     "link.join.unreachable": (
-        "l'invitation ne répond pas à {addresses} : elle a peut-être expiré ou servi ; demandez-en une nouvelle",
+        "l'invitation ne répond pas à {addresses} : elle a peut-être expiré ou servi ; "
+        "demandez-en une nouvelle",
         "the invitation does not answer at {addresses}: it may have expired or been used; ask for a new one",
     ),
     "link.join.grant_refused": (

@@ -383,15 +383,16 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
 
 
 def device_grant(ws: Workspace, args: Args) -> Outcome:
-    """Certify a device that proved it has an invitation's code (`reliance device invite`): the grant's
-    bytes for the joiner, made here so that the certificate is written by the home's one owner."""
+    """Certify a device that proved it has an invitation's code (`reliance device invite`), here so that
+    the certificate is written by the home's one owner; the grant is left in a private file of the home
+    (`linking.write_grant`: it may be larger than a response), named in the result."""
     from reliance.app import linking
 
     key_text = args["key"]
     if len(key_text) != 64 or not all(c in "0123456789abcdef" for c in key_text):
         raise ApiError(BAD_REQUEST, "key: 64 lower-case hexadecimal digits")
-    made = linking.grant_bytes(ws, args["name"], bytes.fromhex(key_text))
-    return Outcome({"grant": made.grant}, made.changed)
+    grant_file, changed = linking.write_grant(ws, args["name"], bytes.fromhex(key_text))
+    return Outcome({"grant_file": grant_file}, changed)
 
 
 # -- node -----------------------------------------------------------------------------------------------

@@ -206,8 +206,8 @@ class InvitationServer:
                 if isinstance(event, DeviceRequest):
                     try:
                         grant = await self.make_grant(event)
-                    except Exception as exc:
-                        log.warning("the grant could not be made: %s", exc)
+                    except Exception as exc:  # the caller's to report: it knows why
+                        log.info("the grant could not be made: %s", exc)
                         session.refuse_grant()
                     else:
                         session.send_grant(grant)
