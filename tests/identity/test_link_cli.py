@@ -109,6 +109,8 @@ def test_link_write_revoke_through_the_cli(tmp_path: Path) -> None:
     assert "Bread from the phone" in titles(laptop)
     listed = json.loads(ok(run_cli(laptop, "item", "list", "--json")))
     assert {i["author"] for i in listed if i["title"] == "Bread from the phone"} == {laptop_me["peer_id"]}
+    devices = {row["name"]: row for row in json.loads(ok(run_cli(laptop, "device", "list", "--json")))}
+    assert devices["phone"]["revoked"] is False and not devices["phone"]["this_one"]
 
     # the phone does not hold the participant key: it cannot certify a third device, and says so
     with inviting(phone) as inviter:
@@ -126,19 +128,14 @@ def test_link_write_revoke_through_the_cli(tmp_path: Path) -> None:
         assert "cannot certify" in one_error_line(inviter.result())
 
     # revoked: what the phone signs afterwards is refused by the laptop
-    revoke_phone(laptop)
+    assert "revoked" in ok(run_cli(laptop, "device", "revoke", "phone"))
     ok(run_cli(phone, "offer", "add", "--title", "Written after the revocation"))
     carry(phone, laptop, tmp_path / "second.bundle")
     after = titles(laptop)
     assert "Written after the revocation" not in after
     assert {"Soup", "Bread from the phone"} <= after
-
-
-def revoke_phone(home: Path) -> None:
-    from reliance.app.devices import revoke_device
-    from reliance.app.workspace import Workspace
-
-    revoke_device(Workspace.open(home), "phone")
+    devices = {row["name"]: row for row in json.loads(ok(run_cli(laptop, "device", "list", "--json")))}
+    assert devices["phone"]["revoked"] is True
 
 
 def test_a_wrong_code_fails_on_both_sides_with_one_line_each(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from reliance.automerge.crdt import Writer
 from reliance.certificate import decode_certificate
 from reliance.doc import devices, participant
 from reliance.errors import (
+    DeviceError,
     DocumentError,
     IdentityError,
     ModelError,
@@ -29,6 +30,7 @@ from reliance.identity import (
     create_identity_with_phrase,
     has_control_characters,
     has_identity,
+    identity_dir,
     load_identity,
     set_profile_name,
 )
@@ -59,6 +61,7 @@ from reliance.model.rsvp import (
     thread,
 )
 from reliance.replication import authority
+from reliance.replication.auth import CLONED_MARK
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
 
 if TYPE_CHECKING:
@@ -124,6 +127,8 @@ class Workspace:
     def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
         if not has_identity(home):
             raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+        if (identity_dir(home) / CLONED_MARK).exists():
+            raise DeviceError("device.cloned")
         workspace = cls(home, load_identity(home, passphrase))
         workspace.move_drafts_out()
         return workspace

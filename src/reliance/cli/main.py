@@ -228,9 +228,17 @@ def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_p
     is_flag=True,
     help="Identity restored but its document lost everywhere: start the document again.",
 )
+@click.option(
+    "--recover", is_flag=True, help="Rebuild your identity from its recovery phrase (--name: this device)."
+)
 @pass_ctx
-def init(ctx: Context, name: str | None, new_history: bool) -> None:
+def init(ctx: Context, name: str | None, new_history: bool, recover: bool) -> None:
     """Create this device's identity (never replaces an existing one)."""
+    from reliance.cli import device as cli_device
+
+    if recover:
+        cli_device.recover(ctx, name)
+        return
     if new_history:
         _start_new_history(ctx)
         return
@@ -240,6 +248,7 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
     echo(say("cli.init.created", name=workspace.identity.name))
     echo(say("cli.init.peer_id", peer_id=workspace.peer_id))
     echo(say("cli.init.fingerprint", fingerprint=workspace.identity.fingerprint))
+    cli_device.show_new_identity(ctx, workspace)
 
 
 def _start_new_history(ctx: Context) -> None:

@@ -19,6 +19,7 @@ from reliance.app.workspace import ItemFilter, Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
+from reliance.localapi.devices import DEVICE_OPERATIONS
 from reliance.localapi.protocol import (
     BAD_REQUEST,
     NODE,
@@ -382,19 +383,6 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
     return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
 
 
-def device_grant(ws: Workspace, args: Args) -> Outcome:
-    """Certify a device that proved it has an invitation's code (`reliance device invite`), here so that
-    the certificate is written by the home's one owner; the grant is left in a private file of the home
-    (`linking.write_grant`: it may be larger than a response), named in the result."""
-    from reliance.app import linking
-
-    key_text = args["key"]
-    if len(key_text) != 64 or not all(c in "0123456789abcdef" for c in key_text):
-        raise ApiError(BAD_REQUEST, "key: 64 lower-case hexadecimal digits")
-    grant_file, changed = linking.write_grant(ws, args["name"], bytes.fromhex(key_text))
-    return Outcome({"grant_file": grant_file}, changed)
-
-
 # -- node -----------------------------------------------------------------------------------------------
 
 
@@ -608,13 +596,6 @@ OPERATIONS = [
         project_policy,
         {"project": PROJECT, "policy": Param(str, required=True, most=TEXT)},
     ),
-    Operation(
-        "device.grant",
-        WRITE,
-        device_grant,
-        {"name": Param(str, required=True, most=SHORT), "key": Param(str, required=True, most=64)},
-        doc="certify a device that proved it has an invitation's code; its grant",
-    ),
     Operation("status", NODE, node_status, doc="the owner, its listening address, last sync and peers"),
     Operation("peers", NODE, node_peers, doc="every peer with its state"),
     Operation("peer.add", NODE, peer_add, {"address": Param(str, required=True, most=SHORT)}),
@@ -627,6 +608,7 @@ OPERATIONS = [
     ),
     Operation("peer.unblock", NODE, peer_unblock, {"peer_id": Param(str, required=True, most=SHORT)}),
     Operation("refresh", NODE, refresh, {"doc_ids": Param(list, most=DOC_IDS)}, doc="re-read the store"),
+    *DEVICE_OPERATIONS,
 ]
 
 TABLE = Dispatcher(OPERATIONS)

@@ -20,9 +20,11 @@ moved since (another process wrote) is checked again, never stored over the newe
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from reliance.automerge import ops
@@ -33,6 +35,8 @@ from reliance.automerge.wire import WireError
 from reliance.certificate import SIGNATURE_BYTES, proof_participant, verify_proof
 from reliance.doc import project
 from reliance.errors import StoreError
+from reliance.fsutil import write_private
+from reliance.i18n import t
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.replication import authority, canonical
 from reliance.replication.causal import CausalGraph
@@ -629,6 +633,8 @@ def _check_batch(
         return CheckedBatch(doc_id, [], None, 0, len(changes))
     kept = [c for c in changes if c.info.actor not in blocked]
     authors = authenticate(kept)
+    if blocked and any(p in blocked for p in authors.values()):  # a blocked participant's devices
+        kept = [c for c in kept if authors.get(c.info.actor) not in blocked]
     if kind == DocKind.PARTICIPANT:
         authorize_participant(doc_id, kept, authors)  # revocations: below, once the document is read
     held = repo.exists(doc_id)
@@ -640,6 +646,8 @@ def _check_batch(
         stored = repo.scratch(doc_id)
     checked_at = stored.revision if held else None  # what the checks below read
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    if held and any(c.info.actor == repo.actor for c in fresh):
+        _check_not_cloned(repo, stored, fresh)
     _check_revoked(repo, doc_id, kind, stored, fresh, authors)
     if not stored.pending and _applies_in_order(stored, fresh):
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
@@ -665,6 +673,26 @@ def _check_batch(
         turned_away,
         checked_at,
     )
+
+
+CLONED_MARK = "cloned"
+
+
+def _check_not_cloned(repo: DocStore, stored: StoredDoc, fresh: Sequence[SignedChange]) -> None:
+    """Changes signed with this device's own key that it does not hold, numbered like changes it holds:
+    another device uses this key (an `identity/` copied by hand). Automerge would refuse them with
+    "duplicate seq" for ever; the home is marked so that it writes no more (`Workspace.open` says how
+    to link the machine as a device of its own instead)."""
+    mine = {c.info.seq: c.info.hash for c in fresh if c.info.actor == repo.actor}
+    held = {info.seq: info.hash for info in stored.crdt.changes_since([]) if info.actor == repo.actor}
+    clash = [seq for seq, change_hash in mine.items() if held.get(seq, change_hash) != change_hash]
+    if not clash:
+        return
+    home = getattr(repo, "home", None)
+    if isinstance(home, Path):
+        with contextlib.suppress(OSError):
+            write_private(home / "identity" / CLONED_MARK, stored.doc_id.encode(), exclusive=False)
+    raise Rejected(t("device.cloned", "en"), mine[clash[0]])
 
 
 def _check_revoked(

@@ -30,6 +30,7 @@ from reliance.packing import PackError, Shape, unpack
 from reliance.replication import bundle_journal
 from reliance.replication.auth import BatchOutcome, Rejected, accept_batch, check_batch
 from reliance.replication.bundle_journal import ImportNotice
+from reliance.replication.devices import blocked_actors
 from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
 
 BUNDLE_FORMAT = "reliance-bundle/1"
@@ -112,8 +113,9 @@ def bundle_bytes(
             else:
                 on_unreadable(doc_id, exc)
             continue
-        changes = [c for c in stored.signed_changes() if c.info.actor not in blocked]
-        changes += [c for c in stored.pending.values() if c.info.actor not in blocked]
+        left_out = blocked_actors(stored, blocked)
+        changes = [c for c in stored.signed_changes() if c.info.actor not in left_out]
+        changes += [c for c in stored.pending.values() if c.info.actor not in left_out]
         docs.append({"id": doc_id, "changes": [[c.info.chunk, c.signature] for c in changes]})
         total += len(changes)
     data: bytes = msgpack.packb(

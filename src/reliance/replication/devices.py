@@ -7,7 +7,7 @@ door asks for every batch that holds a certified device's changes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from weakref import WeakKeyDictionary
 
 from reliance.doc.devices import revoked_devices
@@ -47,3 +47,18 @@ def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> set[bytes]:
         if repo.exists(doc_id) and actor in revoked_of(repo.open(doc_id)):
             found.add(actor)
     return found
+
+
+def blocked_actors(stored: StoredDoc, blocked: Collection[bytes]) -> Collection[bytes]:
+    """The keys whose changes to `stored` are left out when `blocked` (participant keys) are: those keys,
+    and the devices that write for one of them in this document (as its proofs say)."""
+    if not blocked or not stored.doc_id.startswith("pj") or not stored.known:
+        return blocked
+    from reliance.replication import authority
+
+    index = authority.index_for(stored)
+    if not index.authors:
+        return blocked
+    ids = {encode_peer_id(key) for key in blocked}
+    extra = {actor for actor, peer in index.authors.items() if peer in ids}
+    return set(blocked) | extra if extra else blocked

@@ -75,6 +75,7 @@ from reliance.replication.auth import (
     covered_by_signatures,
     is_one_chain,
 )
+from reliance.replication.devices import blocked_actors
 from reliance.replication.docstore import DocStore
 from reliance.replication.quota import OverQuota, Quotas
 from reliance.replication.states import Event as StateEvent
@@ -764,7 +765,7 @@ class Session:
             # The stand-in holds only the peer's own changes, without their signatures: never send them.
             message = dataclasses.replace(message, changes=())
         infos = self._own_changes(doc_id, stored, message)
-        blocked = self.host.blocked()
+        blocked = blocked_actors(stored, self.host.blocked())
         if blocked and any(info.actor in blocked for info in infos):
             message = self._without_blocked(message, blocked)
             infos = [i for i in infos if i.actor not in blocked]
