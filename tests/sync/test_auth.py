@@ -166,9 +166,10 @@ def test_change_without_a_device_key_as_actor_is_rejected() -> None:
 def test_participant_document_accepts_only_its_owner(cast: Cast) -> None:
     cast.alice.set_code("valeurs", "entraide")
     owned = cast.alice.my_doc().signed_changes()
-    authorize_participant(cast.alice.peer_id, owned)
+    authors = authenticate(owned)  # Alice's device, certified by her participant key
+    authorize_participant(cast.alice.peer_id, owned, authors)
     with pytest.raises(Rejected, match="only its owner may write"):
-        authorize_participant(cast.bob.peer_id, owned)
+        authorize_participant(cast.bob.peer_id, owned, authors)
     with pytest.raises(Rejected, match="only its owner may write"):
         check_batch(cast.judge, cast.bob.peer_id, owned)
     assert not cast.judge.exists(cast.bob.peer_id)

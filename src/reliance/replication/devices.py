@@ -52,8 +52,12 @@ def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> set[bytes]:
 def blocked_actors(stored: StoredDoc, blocked: Collection[bytes]) -> Collection[bytes]:
     """The keys whose changes to `stored` are left out when `blocked` (participant keys) are: those keys,
     and the devices that write for one of them in this document (as its proofs say)."""
-    if not blocked or not stored.doc_id.startswith("pj") or not stored.known:
+    if not blocked or not stored.known:
         return blocked
+    if stored.doc_id.startswith("rl"):
+        if decode_peer_id(stored.doc_id) not in blocked:
+            return blocked
+        return set(blocked) | {c.info.actor for c in stored.signed_changes()}  # the owner's devices
     from reliance.replication import authority
 
     index = authority.index_for(stored)
