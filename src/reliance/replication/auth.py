@@ -314,43 +314,60 @@ def _judge_plan(
 def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
     """Each author's history is one line: every change reaches its author's previous change.
 
-    For a participant document (one author), checked from sequence numbers alone when the stored
-    history ends in one head (then numbered by how many changes it holds); otherwise from the causal
-    graph of the document. A change whose dependencies are not all here yet is checked when they are.
+    Each change of the plan gets the clock of its past (author → highest sequence number), from its
+    dependencies: those of the plan, or stored ones. A stored dependency that is the document's one head,
+    in a document one key wrote (a participant document with one device), is numbered by how many changes
+    it holds; otherwise its clock comes from the causal graph of the document. A change whose dependencies
+    are not all here yet is checked when they are.
     """
-    seqs: dict[bytes, int] = {}
-    heads: list[bytes] | None = None
-    tip: tuple[bytes, int] | None = None
-    sole: bytes | None = None
+    clocks: dict[bytes, dict[bytes, int]] = {}
+    tip: tuple[bytes, dict[bytes, int]] | bool | None = False  # False: not looked at yet
     graph: CausalGraph | None = None
     for change in plan:
         info = change.info
-        last = 0
+        past: dict[bytes, int] = {}
         for dep in info.deps:
-            seq = seqs.get(dep)
-            if seq is None:
+            clock = clocks.get(dep)
+            if clock is None:
                 if not stored.has(dep):
                     break  # it waits for its dependencies
-                if heads is None:
-                    heads = stored.heads()
-                    tip = (heads[0], len(stored.known)) if len(heads) == 1 else None
-                    sole = _sole_author(stored)
-                if tip is not None and dep == tip[0] and sole in (info.actor, b""):
-                    seq = tip[1]
+                if tip is False:
+                    tip = _tip_clock(stored)
+                if tip is not None and not isinstance(tip, bool) and dep == tip[0]:
+                    clock = tip[1]
                 else:
                     if graph is None:
                         graph = _history(stored)
-                    seq = graph.last_seq(info.actor, graph.clock_of([dep]))
-            if seq > last:
-                last = seq
+                    position_clock = graph.clock_of([dep])
+                    clock = {a: graph.last_seq(a, position_clock) for a in graph.authors()}
+            if not past:
+                past = dict(clock)
+            else:
+                for author, seq in clock.items():
+                    if seq > past.get(author, 0):
+                        past[author] = seq
         else:
-            if last != info.seq - 1:
+            if past.get(info.actor, 0) != info.seq - 1:
                 raise Rejected(
                     f"change {_short(info.hash)} does not follow its author's previous change in "
                     f"{stored.doc_id} (each author's history is one line)",
                     info.hash,
                 )
-            seqs[info.hash] = info.seq
+            past[info.actor] = info.seq
+            clocks[info.hash] = past
+
+
+def _tip_clock(stored: StoredDoc) -> tuple[bytes, dict[bytes, int]] | None:
+    """The document's one head and the clock of its past, when one key wrote every change (its number
+    of changes is then the head's sequence number); None otherwise."""
+    heads = stored.heads()
+    if len(heads) != 1:
+        return None
+    sole = _sole_author(stored)
+    if sole is None:
+        return None
+    actor = sole if sole else decode_peer_id(stored.doc_id)  # b"": bare signatures, by the owner's key
+    return heads[0], {actor: len(stored.known)}
 
 
 _authors_seen: WeakKeyDictionary[StoredDoc, tuple[int, frozenset[bytes]]] = WeakKeyDictionary()
@@ -648,11 +665,11 @@ def _check_batch(
     fresh = [c for c in kept if not stored.has(c.info.hash)]
     if held and any(c.info.actor == repo.actor for c in fresh):
         _check_not_cloned(repo, stored, fresh)
-    _check_revoked(repo, doc_id, kind, stored, fresh, authors)
     if not stored.pending and _applies_in_order(stored, fresh):
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
         plan = stored.plan(fresh) if fresh else []
+    _check_revoked(repo, kind, stored, fresh, plan, authors)
     verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan, keep=kind == DocKind.PROJECT)
     if verdict.refusal is not None:
         raise Rejected(verdict.refusal.reason, verdict.refusal.change)
@@ -697,22 +714,31 @@ def _check_not_cloned(repo: DocStore, stored: StoredDoc, fresh: Sequence[SignedC
 
 def _check_revoked(
     repo: DocStore,
-    doc_id: str,
     kind: DocKind,
     stored: StoredDoc,
     fresh: Sequence[SignedChange],
+    plan: Sequence[SignedChange],
     authors: Mapping[bytes, bytes],
 ) -> None:
-    """Refuse a new change by a device its participant revoked, once this node knows of the revocation
-    (strong revocation: what it signs after is never causally before it)."""
+    """Refuse a change by a device its participant revoked, once this node knows of the revocation
+    (strong revocation: what it signs after is never causally before it): a new one, or a buffered one that
+    this batch completes (with `drop_bad_buffered`, the caller drops it and checks again)."""
     devices = {actor: p for actor, p in authors.items() if actor != p}
-    if not devices or not fresh:
+    pending = stored.pending
+    completed = [c for c in plan if c.info.hash in pending] if pending else []
+    for change in completed:
+        participant = proof_participant(change.info.actor, change.signature)
+        if participant is not None and participant != change.info.actor:
+            devices.setdefault(change.info.actor, participant)
+    if not devices:
         return
     if kind == DocKind.PARTICIPANT:
         revoked = revoked_of(stored) if stored.known else frozenset()
     else:
         revoked = frozenset(revoked_among(repo, devices))
-    for change in fresh:
+    if not revoked:
+        return
+    for change in [*fresh, *completed]:
         if change.info.actor in revoked:
             raise Rejected(
                 f"change {_short(change.info.hash)} by device {encode_peer_id(change.info.actor)[:14]}…, "
