@@ -294,12 +294,12 @@ def test_a_second_history_or_a_false_creation_is_refused(cast: Cast) -> None:
 
 def test_blocked_authors_are_dropped_not_rejected(cast: Cast) -> None:
     batch = edit(cast.bob, cast.pid, entry(cast.bob))
-    outcome = accept_batch(cast.judge, cast.pid, batch, blocked={cast.bob.identity.public_key})
+    outcome = accept_batch(cast.judge, cast.pid, batch, blocked={cast.bob.identity.participant_key})
     assert outcome.blocked == 1 and not outcome.applied
     assert batch[0].info.hash not in cast.judge.open(cast.pid).known
     # A blocked participant's own document is not even opened.
     owned = cast.bob.my_doc().signed_changes()
-    outcome = accept_batch(cast.judge, cast.bob.peer_id, owned, blocked={cast.bob.identity.public_key})
+    outcome = accept_batch(cast.judge, cast.bob.peer_id, owned, blocked={cast.bob.identity.participant_key})
     assert outcome.blocked == len(owned) and not cast.judge.exists(cast.bob.peer_id)
 
 
