@@ -14,6 +14,8 @@ after a compaction (a snapshot that cannot be loaded back bricks a document for 
 - `store`: opening a document whose log or snapshot file was damaged on disk.
 - `apply`: changes made by automerge, mutated, their checksum fixed and re-signed by their own author,
   delivered through `accept_batch` into a real store.
+- `identity`: the decoders of what links devices (`reliance.certificate`, `reliance.app.devices`): device
+  certificates, revocations, change proofs and device grants, fed mutated real ones.
 - `localapi`: the local API's decoder (`reliance.localapi.protocol`): a byte stream of mutated real request
   frames, cut into frames, decoded and checked against the table of operations.
 - `link`: the device-link exchange (`reliance.net.pairing.protocol`), either side, fed a stream of mutated
@@ -46,7 +48,8 @@ from reliance.replication.bundle import BundleError, import_bundle
 from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
 from reliance.replication.quota import Quotas
 from reliance.store import log
-from reliance.store.repository import Repository, SignedChange, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange
 from tests.fuzz.engine import Broken
 from tests.fuzz.mutate import mutate_bytes, mutate_structure
 from tests.fuzz.seeds import Seeds, fill, load
@@ -921,9 +924,86 @@ class LinkTarget:
             raise Broken("a fresh session trusted recorded or mutated bytes")
 
 
+class IdentityTarget:
+    """Mutated certificates, revocations, proofs and grants: only CertificateError / DeviceError may come
+    out; what is accepted is exactly an original (one encoding per content, signatures that hold)."""
+
+    name = "identity"
+
+    def setup(self, workdir: Path) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from reliance.app.devices import DeviceGrant, encode_grant
+        from reliance.certificate import make_certificate, make_revocation, sign_change
+        from reliance.identity import public_bytes
+
+        participant = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+        device = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+        self.device = public_bytes(device)
+        self.hash = bytes(32)
+        self.certificates = [
+            make_certificate(participant, self.device, name, 1_780_000_000)
+            for name in ("laptop", "téléphone de Zoé", "x" * 80)
+        ]
+        self.revocation = make_revocation(participant, self.device, 1_780_000_100)
+        self.proofs = [sign_change(device, c, self.hash) for c in self.certificates] + [
+            device.sign(self.hash)
+        ]
+        self.grants = [
+            encode_grant(DeviceGrant(c, public_bytes(participant), "Zoé", b"\x80" * n))
+            for n, c in enumerate(self.certificates)
+        ]
+        self.originals = {*self.certificates, self.revocation, *self.proofs, *self.grants}
+        self.seeds = [*self.certificates, self.revocation, *self.proofs, *self.grants]
+
+    def generate(self, rng: random.Random) -> bytes:
+        kind = rng.randrange(4)
+        data = rng.choice(self.seeds)
+        if rng.random() < 0.3 and data in self.grants:
+            data = pack(mutate_structure(rng, unpack(data)))
+        elif rng.random() < 0.9:
+            data = mutate_bytes(rng, data, self.seeds)
+        return bytes([kind]) + data
+
+    def run(self, data: bytes) -> None:
+        from reliance.app.devices import decode_grant, encode_grant
+        from reliance.certificate import decode_certificate, decode_revocation, verify_proof
+        from reliance.errors import DeviceError
+
+        if not data:
+            return
+        kind, body = data[0] % 4, data[1:]
+        try:
+            if kind == 0:
+                found = decode_certificate(body)
+                if found.raw != body or body not in self.originals:
+                    raise Broken("a certificate that is not an original was accepted")
+            elif kind == 1:
+                if decode_revocation(body).raw != body or body not in self.originals:
+                    raise Broken("a revocation that is not an original was accepted")
+            elif kind == 2:
+                if verify_proof(self.device, body, self.hash) is not None and body not in self.originals:
+                    raise Broken("a proof that is not an original was accepted")
+            else:
+                grant = decode_grant(body, DEFAULT_LIMITS.replace(device_grant_bytes=64 * 1024))
+                if decode_grant(encode_grant(grant)) != grant or grant.certificate not in self.originals:
+                    raise Broken("a grant does not read back as itself")
+        except DeviceError:
+            return
+
+
 TARGETS = {
     t.name: t
-    for t in (WireTarget, FrameTarget, BundleTarget, StoreTarget, ApplyTarget, LocalApiTarget, LinkTarget)
+    for t in (
+        WireTarget,
+        FrameTarget,
+        BundleTarget,
+        StoreTarget,
+        ApplyTarget,
+        LocalApiTarget,
+        IdentityTarget,
+        LinkTarget,
+    )
 }
 
 

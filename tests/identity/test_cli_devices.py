@@ -102,8 +102,9 @@ def test_recover_then_revoke_the_lost_device(
     assert {row["name"]: row["revoked"] for row in json.loads(listed)}[lost] is True
     # What the lost laptop signs after the revocation is refused where the revocation is known.
     laptop.add_item(offer("thief's offer"))
-    with pytest.raises(BundleRefused, match="revoked"):
-        carry(laptop, tablet, tmp_path / "b2")
+    carry(
+        laptop, tablet, tmp_path / "b2"
+    )  # left out silently, like a blocked key's: the carrier is not at fault
     assert all(item.title != "thief's offer" for item in tablet.items())
 
 

@@ -137,3 +137,45 @@ def test_an_oversized_grant_is_refused_before_it_is_read(tmp_path: Path) -> None
     small = DEFAULT_LIMITS.replace(device_grant_bytes=len(raw) - 1)
     with pytest.raises(DeviceError):
         decode_grant(raw, small)
+
+
+def _sync(a: Workspace, b: Workspace) -> None:
+    """Two sessions over memory, each side knowing the other by the key its handshake shows."""
+    import collections
+
+    from reliance.replication.protocol import Session, SyncHost
+
+    left = Session(SyncHost(a.repo), peer_key=b.identity.network_key)
+    right = Session(SyncHost(b.repo), peer_key=a.identity.network_key)
+    queue: collections.deque[tuple[Session, bytes]] = collections.deque()
+    queue.extend((right, f) for f in left.start())
+    queue.extend((left, f) for f in right.start())
+    while queue:
+        target, frame = queue.popleft()
+        other = left if target is right else right
+        queue.extend((other, reply) for reply in target.receive(frame))
+
+
+def test_a_linked_device_reads_its_participants_members_only_projects(tmp_path: Path) -> None:
+    laptop = Workspace.create(tmp_path / "laptop", "Alice")
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    pid = projects.create_project(bob, "private")  # members only
+    projects.add_member(bob, pid, laptop.peer_id)
+    _sync(bob, laptop)
+    phone = link(tmp_path, laptop)
+    assert phone.identity.network_key != laptop.peer_id  # it shows its own key: it keeps no participant key
+    _sync(laptop, bob)  # Bob learns of the phone from Alice's document
+    projects.contribute(bob, pid, "time", 20, "min", note="from Bob")
+    _sync(bob, phone)
+    assert "from Bob" in {row["note"] for row in projects.ledger(phone, pid)}
+    projects.contribute(phone, pid, "time", 5, "min", note="from the phone")
+    _sync(phone, bob)
+    assert "from the phone" in {row["note"] for row in projects.ledger(bob, pid)}
+    # Once revoked, the phone reads nothing more of it.
+    from reliance.app.devices import revoke_device
+
+    revoke_device(laptop, "phone")
+    _sync(laptop, bob)
+    projects.contribute(bob, pid, "time", 1, "min", note="after the revocation")
+    _sync(bob, phone)
+    assert "after the revocation" not in {row["note"] for row in projects.ledger(phone, pid)}

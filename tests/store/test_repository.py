@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from reliance.app.workspace import Workspace
 from reliance.automerge import wire
 from reliance.automerge.crdt import CrdtDoc
+from reliance.certificate import verify_proof
 from reliance.doc import participant
 from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
-from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
-from reliance.store import log, repository
+from reliance.store import log, records, repository
 from reliance.store.repository import Repository, StoredDoc
 
 STORE_SETTINGS = settings(
@@ -64,7 +64,8 @@ def assert_well_signed(ws: Workspace) -> None:
     assert seqs == list(range(1, len(seqs) + 1))
     for change in changes:
         assert change.signature is not None
-        assert verify_signature(ws.identity.public_key, change.signature, change.info.hash)
+        me = ws.identity
+        assert verify_proof(me.public_key, change.signature, change.info.hash) == me.participant_key
 
 
 # -- reopening gives back exactly what was written -----------------------------------------------------------
@@ -531,4 +532,4 @@ def test_the_log_records_of_a_batch_are_msgpacks_own(
         repository.SignedChange(repository.ChangeInfo(b"h" * 32, b"c" * size, (), b"a" * 32, 1), signature)
         for size, signature in changes
     ]
-    assert repository._records(batch, received) == [repository._record(c, received) for c in batch]
+    assert records.records(batch, received) == [records.record(c, received) for c in batch]

@@ -26,7 +26,8 @@ from reliance.replication.auth import (
     authorize_project,
     check_batch,
 )
-from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange, StoredDoc
 
 
 @dataclass
@@ -166,9 +167,10 @@ def test_change_without_a_device_key_as_actor_is_rejected() -> None:
 def test_participant_document_accepts_only_its_owner(cast: Cast) -> None:
     cast.alice.set_code("valeurs", "entraide")
     owned = cast.alice.my_doc().signed_changes()
-    authorize_participant(cast.alice.peer_id, owned)
+    authors = authenticate(owned)  # Alice's device, certified by her participant key
+    authorize_participant(cast.alice.peer_id, owned, authors)
     with pytest.raises(Rejected, match="only its owner may write"):
-        authorize_participant(cast.bob.peer_id, owned)
+        authorize_participant(cast.bob.peer_id, owned, authors)
     with pytest.raises(Rejected, match="only its owner may write"):
         check_batch(cast.judge, cast.bob.peer_id, owned)
     assert not cast.judge.exists(cast.bob.peer_id)
@@ -292,12 +294,12 @@ def test_a_second_history_or_a_false_creation_is_refused(cast: Cast) -> None:
 
 def test_blocked_authors_are_dropped_not_rejected(cast: Cast) -> None:
     batch = edit(cast.bob, cast.pid, entry(cast.bob))
-    outcome = accept_batch(cast.judge, cast.pid, batch, blocked={cast.bob.identity.public_key})
+    outcome = accept_batch(cast.judge, cast.pid, batch, blocked={cast.bob.identity.participant_key})
     assert outcome.blocked == 1 and not outcome.applied
     assert batch[0].info.hash not in cast.judge.open(cast.pid).known
     # A blocked participant's own document is not even opened.
     owned = cast.bob.my_doc().signed_changes()
-    outcome = accept_batch(cast.judge, cast.bob.peer_id, owned, blocked={cast.bob.identity.public_key})
+    outcome = accept_batch(cast.judge, cast.bob.peer_id, owned, blocked={cast.bob.identity.participant_key})
     assert outcome.blocked == len(owned) and not cast.judge.exists(cast.bob.peer_id)
 
 

@@ -15,7 +15,7 @@ import click
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
-from reliance.cli.main import Context, echo, emit_json, fail, pass_ctx, say
+from reliance.cli.context import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import clean, json_text
 from reliance.errors import DeviceError, RelianceError
 from reliance.i18n import t
@@ -84,7 +84,7 @@ def device_group() -> None:
     """Your devices: each has its own key, certified by your participant key."""
 
 
-def _call(ctx: Context, op: str, **args: Any) -> Any:
+def call(op: str, ctx: Context, **args: Any) -> Any:
     try:
         return ctx.call(op, **args)
     except DeviceError as exc:
@@ -102,7 +102,7 @@ def _day(seconds: int | None) -> str:
 @pass_ctx
 def device_list(ctx: Context, as_json: bool) -> None:
     """Every device: name, short fingerprint, created, last seen, this one, revoked."""
-    rows = _call(ctx, "device.list")
+    rows = call("device.list", ctx)
     if as_json:
         emit_json(rows)
         return
@@ -124,7 +124,7 @@ def device_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def device_revoke(ctx: Context, device: str) -> None:
     """Revoke a device (NAME or FINGERPRINT): nothing it signs is accepted any more once peers know."""
-    result = _call(ctx, "device.revoke", device=device)
+    result = call("device.revoke", ctx, device=device)
     echo(say("device.revoked", name=clean(str(result["name"]))))
 
 
@@ -134,7 +134,7 @@ def device_revoke(ctx: Context, device: str) -> None:
 @pass_ctx
 def device_rename(ctx: Context, old: str, new: str) -> None:
     """Rename a device."""
-    result = _call(ctx, "device.rename", device=old, name=new)
+    result = call("device.rename", ctx, device=old, name=new)
     echo(say("device.renamed", old=clean(str(result["old"])), new=clean(str(result["name"]))))
 
 

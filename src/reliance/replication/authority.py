@@ -288,7 +288,7 @@ class ProjectIndex:
         most = self.limits.project_concurrent_revocations
         concurrent = (self._taking & ~self._masks[position]).bit_count()  # none follows a newcomer
         if concurrent + 1 > most:
-            from reliance.replication.auth import Rejected  # auth imports this module
+            from reliance.replication.signatures import Rejected  # which imports this module
 
             raise Rejected(
                 f"change {info.hash.hex()[:12]} by {_peer_id(info.actor)[:14]}… removes or demotes a member "

@@ -52,8 +52,12 @@ def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> set[bytes]:
 def blocked_actors(stored: StoredDoc, blocked: Collection[bytes]) -> Collection[bytes]:
     """The keys whose changes to `stored` are left out when `blocked` (participant keys) are: those keys,
     and the devices that write for one of them in this document (as its proofs say)."""
-    if not blocked or not stored.doc_id.startswith("pj") or not stored.known:
+    if not blocked or not stored.known:
         return blocked
+    if stored.doc_id.startswith("rl"):
+        if decode_peer_id(stored.doc_id) not in blocked:
+            return blocked
+        return set(blocked) | {c.info.actor for c in stored.signed_changes()}  # the owner's devices
     from reliance.replication import authority
 
     index = authority.index_for(stored)
@@ -62,3 +66,29 @@ def blocked_actors(stored: StoredDoc, blocked: Collection[bytes]) -> Collection[
     ids = {encode_peer_id(key) for key in blocked}
     extra = {actor for actor, peer in index.authors.items() if peer in ids}
     return set(blocked) | extra if extra else blocked
+
+
+def reader_of(repo: DocStore, peer: bytes) -> str:
+    """Whom a peer's key reads for: the participant of a held participant document that records it as a
+    certified device, not revoked (a linked device shows its own key in the handshake); else itself."""
+    from reliance.automerge.crdt import ROOT_ID
+    from reliance.doc.devices import DEVICES, read_devices
+    from reliance.errors import RelianceError
+
+    device_id = encode_peer_id(peer)
+    for doc_id in repo.doc_ids():
+        if not doc_id.startswith("rl") or doc_id == device_id:
+            continue
+        try:
+            stored = repo.open(doc_id)
+            devices = stored.crdt.child(ROOT_ID, DEVICES) if stored.known else None
+            if devices is None or stored.crdt.child(devices, device_id) is None:
+                continue
+            owner = decode_peer_id(doc_id)
+            if any(
+                r.device == peer and not r.revoked for r in read_devices(stored.crdt, owner, stored.limits)
+            ):
+                return doc_id
+        except RelianceError:
+            continue
+    return device_id

@@ -75,7 +75,7 @@ from reliance.replication.auth import (
     covered_by_signatures,
     is_one_chain,
 )
-from reliance.replication.devices import blocked_actors
+from reliance.replication.devices import blocked_actors, reader_of
 from reliance.replication.docstore import DocStore
 from reliance.replication.quota import OverQuota, Quotas
 from reliance.replication.states import Event as StateEvent
@@ -329,7 +329,7 @@ class SyncHost:
     def holdings(self, peer: bytes) -> dict[str, StoredDoc]:
         """The documents held that the peer with key `peer` may read."""
         blocked = self.blocked()
-        peer_id = encode_peer_id(peer)
+        peer_id = reader_of(self.repo, peer)  # a linked device reads what its participant may
         held: dict[str, StoredDoc] = {}
         for doc_id in self.repo.doc_ids():
             try:
@@ -365,6 +365,8 @@ def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
     return doc_id.startswith("rl") and decode_peer_id(doc_id) in blocked
 
 
+_READER_SECONDS = 30.0
+
 # -- the session ---------------------------------------------------------------------------------------------
 
 
@@ -376,6 +378,7 @@ class Session:
         self.host = host
         self.peer_key = peer_key
         self.peer_id = encode_peer_id(peer_key)
+        self._reader: tuple[float, str] | None = None
         self.limits = host.limits if limits is None else limits
         self._frame_shape = Shape.frame(self.limits)
         self.states: dict[str, SyncStateHandle] = {}  # automerge's, per document
@@ -691,7 +694,15 @@ class Session:
             stored = self.host.repo.open(doc_id)
         except RelianceError:
             return True
-        return not readable_by(stored, self.peer_id)
+        return not readable_by(stored, self.peer_id) and not readable_by(stored, self._reader_id())
+
+    def _reader_id(self) -> str:
+        """Whom the peer reads for (`devices.reader_of`), looked up again every `_READER_SECONDS`: a device
+        linked or revoked meanwhile is seen then."""
+        now = time.monotonic()
+        if self._reader is None or now - self._reader[0] > _READER_SECONDS:
+            self._reader = (now, reader_of(self.host.repo, self.peer_key))
+        return self._reader[1]
 
     def _doc(self, doc_id: str) -> StoredDoc:
         """The copy this conversation is about: ours; an empty one for a document we do not hold; or,
