@@ -142,6 +142,9 @@ class Limits:
     # Seconds one side of a link may take for its next message (a slow or silent joiner is dropped; the
     # inviter keeps listening for others until the invitation is claimed or expires).
     link_step_seconds: int = 30
+    # Seconds the joiner waits for its grant once it proved the code: the inviter certifies it and bundles
+    # the documents handed over (a large home takes a while).
+    link_grant_seconds: int = 300
     # Connections to one invitation at once, before any of them claimed it; more are closed at once.
     link_max_connections: int = 8
     # Largest message of the link's exchange but the grant (hello, SPAKE2 messages, confirmations).

@@ -366,3 +366,14 @@ def test_the_exchange_cut_anywhere_gives_the_same_link(step: int) -> None:
                 if isinstance(event, Granted):
                     joiner.finish()
     assert invitation.state is InvitationState.LINKED
+
+
+def test_the_joiner_waits_longer_for_its_grant_than_for_a_step() -> None:
+    limits = DEFAULT_LIMITS.replace(link_step_seconds=5, link_grant_seconds=120)
+    _, inviter, joiner, _ = pair(limits=limits)
+    joiner.start()
+    assert joiner.patience() == 5
+    inviter.receive_data(joiner.data_to_send())
+    joiner.receive_data(inviter.data_to_send())
+    assert joiner.state is State.AWAIT_GRANT and joiner.patience() == 120
+    assert inviter.patience() == 5

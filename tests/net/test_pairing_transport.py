@@ -10,7 +10,7 @@ import pytest
 from reliance.limits import DEFAULT_LIMITS
 from reliance.net.pairing.codes import Code, new_code
 from reliance.net.pairing.protocol import DeviceRequest, Failed, Invitation, InvitationState, Linked, Reason
-from reliance.net.pairing.transport import InvitationServer, LinkFailed, join, parse_address
+from reliance.net.pairing.transport import InvitationServer, LinkFailed, find_inviter, join, parse_address
 
 KEY = bytes(range(32))
 LIMITS = DEFAULT_LIMITS.replace(link_step_seconds=2, link_max_connections=3)
@@ -118,3 +118,37 @@ async def test_an_expired_invitation_ends_the_server_and_refuses_a_late_joiner()
 def test_a_typed_address_is_checked(text: str) -> None:
     with pytest.raises(ValueError):
         parse_address(text)
+
+
+async def test_the_joiner_finds_the_invitation_by_its_number_and_the_advert_names_nobody() -> None:
+    import secrets
+
+    service_type = f"_rl{secrets.token_hex(3)}._tcp.local."
+    code = new_code()
+    server = InvitationServer(
+        Invitation(code, limits=LIMITS),
+        granting,
+        host="127.0.0.1",
+        service_type=service_type,
+        mdns_interfaces=["127.0.0.1"],
+    )
+    await server.start()
+    try:
+        found = await find_inviter(
+            code.number, timeout=10, service_type=service_type, interfaces=["127.0.0.1"]
+        )
+        if not found:
+            pytest.skip("no multicast on loopback here")
+        assert found == [[("127.0.0.1", server.port)]]
+        assert (
+            await find_inviter(
+                code.number % 99 + 1, timeout=2, service_type=service_type, interfaces=["127.0.0.1"]
+            )
+            == []
+        )
+        assert server.zeroconf is not None
+        [info] = server.zeroconf.zeroconf.registry.async_get_infos_type(service_type)
+        assert set(info.properties) == {b"inv", b"pv"}  # no peer id, no name
+        assert info.name.startswith("reliance-link-")  # then random: nothing that outlives the invitation
+    finally:
+        await server.close()

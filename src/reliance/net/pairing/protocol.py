@@ -395,8 +395,12 @@ class _Session:
             return []
         return [self._fail(Reason.CLOSED, tell=False)]
 
+    def patience(self) -> float:
+        """Seconds the other side has for its next message (`timed_out` after that)."""
+        return float(self.limits.link_step_seconds)
+
     def timed_out(self) -> list[Event]:
-        """The other side did not send its next message in time (`Limits.link_step_seconds`)."""
+        """The other side did not send its next message in time (`patience`)."""
         if self.finished:
             return []
         return [self._fail(Reason.TIMEOUT, tell=True)]
@@ -522,6 +526,11 @@ class JoinerSession(_Session):
         ours = bytes(self.side.start())
         self._send({"t": "hello", "v": PROTOCOL_VERSION, "n": self.code.number, "pake": ours})
         self.state = State.AWAIT_PAKE
+
+    def patience(self) -> float:
+        if self.state is State.AWAIT_GRANT:  # the inviter certifies and bundles the documents first
+            return float(max(self.limits.link_grant_seconds, self.limits.link_step_seconds))
+        return float(self.limits.link_step_seconds)
 
     def _allowed(self) -> int:
         if self.state is State.AWAIT_GRANT:  # the grant, sealed, and its message's keys

@@ -100,6 +100,7 @@ class InvitationServer:
         mdns: bool = True,
         service_type: str = LINK_SERVICE_TYPE,
         on_linked: Callable[[Linked], None] | None = None,
+        mdns_interfaces: list[str] | None = None,
     ) -> None:
         self.invitation = invitation
         self.limits = invitation.limits
@@ -114,6 +115,7 @@ class InvitationServer:
         self.zeroconf: AsyncZeroconf | None = None
         self.addresses: list[str] = []
         self.on_linked = on_linked
+        self.mdns_interfaces = mdns_interfaces  # None: the addresses it listens on, but loopback
 
     async def start(self) -> list[str]:
         """Listen (and advertise); the `HOST:PORT` addresses a joiner may type."""
@@ -122,7 +124,10 @@ class InvitationServer:
         self.port = port
         hosts = list(advertised_addresses(None)) if self.host in ("0.0.0.0", "") else [self.host]
         self.addresses = [f"{h}:{port}" for h in hosts]
-        routable = [h for h in hosts if not ipaddress.IPv4Address(h).is_loopback] if self.mdns else []
+        routable = [h for h in hosts if not ipaddress.IPv4Address(h).is_loopback]
+        if self.mdns_interfaces is not None:
+            routable = list(self.mdns_interfaces)
+        routable = routable if self.mdns else []
         if routable:
             try:
                 await self._advertise(routable, port)
@@ -196,7 +201,7 @@ class InvitationServer:
         step = self.limits.link_step_seconds
         while not session.finished:
             try:
-                data = await asyncio.wait_for(reader.read(READ_CHUNK), timeout=step)
+                data = await asyncio.wait_for(reader.read(READ_CHUNK), timeout=session.patience())
             except TimeoutError:
                 session.timed_out()
                 await _flush(session, writer, step)
@@ -253,7 +258,7 @@ async def join(
         await _flush(session, writer, step)
         while not session.finished:
             try:
-                data = await asyncio.wait_for(reader.read(READ_CHUNK), timeout=step)
+                data = await asyncio.wait_for(reader.read(READ_CHUNK), timeout=session.patience())
             except TimeoutError:
                 session.timed_out()
                 await _flush(session, writer, step)
