@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,12 +31,23 @@ def one_error_line(result: CliResult) -> str:
 
 
 class Inviter:
-    """`reliance device invite --json` running in its own process, on loopback, without mDNS."""
+    """`reliance device invite` running in its own process, on loopback, without mDNS."""
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
+    def __init__(self, proc: subprocess.Popen[str], as_json: bool) -> None:
         self.proc = proc
         assert proc.stdout is not None
-        self.opened: dict[str, Any] = json.loads(proc.stdout.readline())  # printed at once
+        self.text: list[str] = []
+        if as_json:
+            self.opened: dict[str, Any] = json.loads(proc.stdout.readline())  # printed at once
+            return
+        while not (line := proc.stdout.readline()).startswith("address: "):  # code, QR code, address
+            assert line, "the invitation ended before saying where it listens"
+            self.text.append(line.rstrip("\n"))
+        self.text.append(line.rstrip("\n"))
+        self.opened = {
+            "code": self.text[0].removeprefix("code: "),
+            "addresses": [line.removeprefix("address: ").strip()],
+        }
 
     @property
     def code(self) -> str:
@@ -52,10 +64,11 @@ class Inviter:
 
 
 @contextmanager
-def inviting(home: Path, env: dict[str, str] | None = None) -> Iterator[Inviter]:
+def inviting(home: Path, env: dict[str, str] | None = None, *, as_json: bool = True) -> Iterator[Inviter]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RELIANCE_")}
     environ.update({"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", **(env or {})})
-    argv = [str(RELIANCE), "--home", str(home), "device", "invite", "--json", "--listen", "127.0.0.1"]
+    argv = [str(RELIANCE), "--home", str(home), "device", "invite", "--listen", "127.0.0.1"]
+    argv += ["--json"] if as_json else []
     proc = subprocess.Popen(
         [*argv, "--no-mdns"],
         stdout=subprocess.PIPE,
@@ -66,7 +79,7 @@ def inviting(home: Path, env: dict[str, str] | None = None) -> Iterator[Inviter]
         env=environ,
     )
     try:
-        yield Inviter(proc)
+        yield Inviter(proc, as_json)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -155,8 +168,9 @@ def test_a_wrong_code_fails_on_both_sides_with_one_line_each(tmp_path: Path) -> 
 def test_an_expired_invitation_ends_clearly_and_a_late_joiner_is_told(tmp_path: Path) -> None:
     laptop, phone = tmp_path / "laptop", tmp_path / "phone"
     ok(run_cli(laptop, "init", "--name", "Alice"))
-    with inviting(laptop, env={"RELIANCE_LIMIT_LINK_INVITATION_SECONDS": "1"}) as inviter:
-        assert inviter.opened["expires_in"] == 1
+    with inviting(laptop, env={"RELIANCE_LIMIT_LINK_INVITATION_SECONDS": "1"}, as_json=False) as inviter:
+        assert re.fullmatch(r"code: [0-9]{1,2}-[a-z]+-[a-z]+", inviter.text[0])
+        assert any("█" in line or "▀" in line or "▄" in line for line in inviter.text[1:-1])  # the QR code
         invited = inviter.result()
         assert "expired" in one_error_line(invited)
         joined = run_cli(

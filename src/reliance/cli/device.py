@@ -229,8 +229,7 @@ def invite_cmd(
                 json_line(opened)
             else:
                 echo(say("link.invite.code", code=str(code)))
-                if sys.stdout.isatty():
-                    print_qr(str(code))
+                print_qr(str(code))
                 echo(say("link.invite.addresses", addresses=", ".join(addresses)))
                 minutes_left = max(1, limits.link_invitation_seconds // 60)
                 echo(say("link.invite.waiting", code=str(code), minutes=minutes_left))
