@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hmac
 import struct
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -183,6 +184,9 @@ class Invitation:
         self.expires_at = clock() + limits.link_invitation_seconds
         self.state = InvitationState.OPEN
         self.outcome: Event | None = None  # Linked or Failed, once the invitation is over
+        # Sessions may run in worker threads (SPAKE2 in pure Python takes tens of milliseconds, kept off an
+        # event loop): checking that the invitation is open and claiming it happen under this lock.
+        self.lock = threading.Lock()
 
     @property
     def expired(self) -> bool:
@@ -193,6 +197,10 @@ class Invitation:
         return self.state in (InvitationState.LINKED, InvitationState.SPENT) or self.expired
 
     def _end(self, outcome: Linked | Failed) -> None:
+        with self.lock:
+            self._end_locked(outcome)
+
+    def _end_locked(self, outcome: Linked | Failed) -> None:
         if self.state is InvitationState.CLAIMED:
             self.state = InvitationState.LINKED if isinstance(outcome, Linked) else InvitationState.SPENT
             self.outcome = outcome
@@ -446,15 +454,16 @@ class InviterSession(_Session):
             raise _Refusal(Reason.UNKNOWN_NUMBER)
         if len(message["pake"]) != PAKE_MESSAGE_BYTES:
             raise _Refusal(Reason.MALFORMED)
-        if self.invitation.expired:
-            raise _Refusal(Reason.EXPIRED)
-        if self.invitation.state is not InvitationState.OPEN:
-            raise _Refusal(Reason.SPENT)
-        side = SPAKE2_A(self.invitation.code.password, idA=ID_INVITER, idB=ID_JOINER)
-        ours = bytes(side.start())
-        self.keys = _derive(_finish_pake(side, message["pake"]))  # a point off the curve claims nothing
-        self.invitation.state = InvitationState.CLAIMED
-        self.claimed = True
+        with self.invitation.lock:
+            if self.invitation.expired:
+                raise _Refusal(Reason.EXPIRED)
+            if self.invitation.state is not InvitationState.OPEN:
+                raise _Refusal(Reason.SPENT)
+            side = SPAKE2_A(self.invitation.code.password, idA=ID_INVITER, idB=ID_JOINER)
+            ours = bytes(side.start())
+            self.keys = _derive(_finish_pake(side, message["pake"]))  # a point off the curve claims nothing
+            self.invitation.state = InvitationState.CLAIMED
+            self.claimed = True
         self._send({"t": "pake", "pake": ours, "confirm": self.keys.inviter_confirm})
         self.state = State.AWAIT_REQUEST
         return []

@@ -19,7 +19,6 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
@@ -82,9 +81,12 @@ def parse_address(text: str) -> tuple[str, int]:
     return host, port
 
 
-@dataclass
-class _Outcome:
-    event: Linked | Failed | None = None
+def _routable(host: str) -> bool:
+    """An IPv4 address other machines may reach (a host name, or loopback, is not advertised)."""
+    try:
+        return not ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class InvitationServer:
@@ -124,7 +126,7 @@ class InvitationServer:
         self.port = port
         hosts = list(advertised_addresses(None)) if self.host in ("0.0.0.0", "") else [self.host]
         self.addresses = [f"{h}:{port}" for h in hosts]
-        routable = [h for h in hosts if not ipaddress.IPv4Address(h).is_loopback]
+        routable = [h for h in hosts if _routable(h)]
         if self.mdns_interfaces is not None:
             routable = list(self.mdns_interfaces)
         routable = routable if self.mdns else []
@@ -206,7 +208,12 @@ class InvitationServer:
                 session.timed_out()
                 await _flush(session, writer, step)
                 return
-            events = session.receive_data(data) if data else session.connection_lost()
+            # SPAKE2 and sealing a large grant take CPU time: in a thread, so that the loop (the node, the
+            # app, the other connections) goes on meanwhile.
+            if data:
+                events = await asyncio.to_thread(session.receive_data, data)
+            else:
+                events = session.connection_lost()
             for event in events:
                 if isinstance(event, DeviceRequest):
                     try:
@@ -215,7 +222,7 @@ class InvitationServer:
                         log.info("the grant could not be made: %s", exc)
                         session.refuse_grant()
                     else:
-                        session.send_grant(grant)
+                        await asyncio.to_thread(session.send_grant, grant)
                 elif isinstance(event, Linked) and self.on_linked is not None:
                     self.on_linked(event)
             await _flush(session, writer, step)
@@ -254,7 +261,7 @@ async def join(
     session = JoinerSession(code, device_name, public_key, limits=limits)
     step = limits.link_step_seconds
     try:
-        session.start()
+        await asyncio.to_thread(session.start)
         await _flush(session, writer, step)
         while not session.finished:
             try:
@@ -265,7 +272,9 @@ async def join(
                 break
             except OSError:
                 data = b""
-            events: list[Event] = session.receive_data(data) if data else session.connection_lost()
+            events: list[Event] = (
+                await asyncio.to_thread(session.receive_data, data) if data else session.connection_lost()
+            )
             for event in events:
                 if isinstance(event, Granted):
                     try:
