@@ -18,7 +18,7 @@ not checked.
 
 What a session shows the peer depends on who the peer is (the key the transport authenticated):
 participant documents go to anyone, a project whose visibility is "members" only to a member in the
-state this node holds now (`authority.readable_by`: the effective members, and the effective
+state this node holds now (`effective.readable_by`: the effective members, and the effective
 visibility). Such a project is left out of the digest and the summary for anyone else, never
 offered, and a request for it is answered from an empty copy,
 exactly as for an id this node never heard of; changes the peer sends for it are still checked and
@@ -67,7 +67,7 @@ from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import PackError, Shape, unpack
-from reliance.replication import authority
+from reliance.replication import effective
 from reliance.replication.auth import (
     BatchOutcome,
     Rejected,
@@ -302,6 +302,14 @@ class SyncHost:
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
     quotas: Quotas | None = None  # None: no quota (tests, tools); the node always has them
+    _own: str | None = field(default=None, init=False, repr=False)
+
+    def own_id(self) -> str:
+        """The peer id of this node's participant (whose document this device writes)."""
+        if self._own is None:
+            quotas = self.quotas
+            self._own = quotas.owner if quotas is not None else reader_of(self.repo, self.repo.actor)
+        return self._own
 
     def wants(self, doc_id: str) -> bool:
         """Whether a document not held here may be taken at all (False: certainly over a quota)."""
@@ -348,7 +356,7 @@ def readable_by(stored: StoredDoc, peer_id: str) -> bool:
     if not stored.doc_id.startswith("pj"):
         return True
     try:
-        return authority.readable_by(stored, peer_id)  # effective members: strong removal
+        return effective.readable_by(stored, peer_id)  # effective members: strong removal
     except (CrdtError, CrdtPanic):
         return False  # unreadable here: shown to nobody
 
@@ -528,7 +536,7 @@ class Session:
             self._round_over(StateEvent.DIGESTS_EQUAL)
             return []
         self._fire(StateEvent.DIGESTS_DIFFER)
-        own = encode_peer_id(self.host.repo.actor)
+        own = self.host.own_id()
         listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
         most = self.host.limits.summary_max_documents
         self._unlisted = set(listed[most:])  # we open their syncs ourselves (see `_summary_work`)
