@@ -106,6 +106,9 @@ class Identity:
     participant_private: Ed25519PrivateKey | None = None
     certificate: bytes | None = None
     device_name: str = ""
+    shows_participant: bool = (
+        True  # in the handshake, where it keeps the participant key (not a recovered one)
+    )
 
     @property
     def public_key(self) -> bytes:
@@ -144,9 +147,11 @@ class Identity:
 
     @property
     def network_private_key(self) -> Ed25519PrivateKey:
-        """The key this device shows peers in the handshake: the participant key where this device keeps it
-        (peers know the participant by it), its own key otherwise."""
-        return self.participant_signer or self.private_key
+        """The key this device shows peers in the handshake: the participant key on the device that made the
+        identity (peers know the participant by it), its own key on any other (a linked or recovered device:
+        two live devices showing one key would take each other for themselves)."""
+        signer = self.participant_signer
+        return signer if signer is not None and self.shows_participant else self.private_key
 
     @property
     def network_key(self) -> bytes:
@@ -257,9 +262,11 @@ def write_identity(
     participant_private: Ed25519PrivateKey | None = None,
     certificate: bytes | None = None,
     device_name: str = "",
+    shows_participant: bool = True,
 ) -> Identity:
     """Write a new identity's files (never over an existing one). `participant` None: the device key is the
-    participant key (the layout of homes made before participant keys)."""
+    participant key (the layout of homes made before participant keys). `shows_participant` False: the
+    handshake shows the device's own key even where the participant key is kept (a recovered device)."""
     name = _check_name(name)
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
@@ -277,10 +284,21 @@ def write_identity(
     if participant is not None:
         profile["participant"] = encode_peer_id(participant)
         profile["device_name"] = device_name
+        if not shows_participant:
+            profile["handshake"] = "device"
     atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode())
     # The device key last: its presence is what says an identity is here.
     write_private(directory / KEY_FILE, _key_pem(device_key, passphrase), exclusive=True)
-    return Identity(device_key, name, created, participant, participant_private, certificate, device_name)
+    return Identity(
+        device_key,
+        name,
+        created,
+        participant,
+        participant_private,
+        certificate,
+        device_name,
+        shows_participant,
+    )
 
 
 def default_device_name() -> str:
@@ -442,4 +460,5 @@ def _load_device_identity(
         participant_private = _load_key(directory / PARTICIPANT_KEY_FILE, passphrase)
         if public_bytes(participant_private) != participant:
             raise IdentityError(f"the participant key in {directory} is not this identity's")
-    return Identity(key, name, created, participant, participant_private, certificate.raw, device_name)
+    shows = profile.get("handshake") != "device"
+    return Identity(key, name, created, participant, participant_private, certificate.raw, device_name, shows)

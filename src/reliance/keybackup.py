@@ -122,6 +122,7 @@ def restore_bytes(
         participant_private=participant if isinstance(participant, Ed25519PrivateKey) else None,
         certificate=certificate,
         device_name=device_name,
+        shows_participant=profile.get("handshake") != "device",
     )
     from reliance.identity import load_identity
 

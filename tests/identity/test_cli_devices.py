@@ -221,3 +221,21 @@ def test_an_identity_copied_by_hand_is_found_out_and_pointed_to_device_join(
         carry(copy, first, tmp_path / "b2")
     code, _, err = run(capsys, monkeypatch, tmp_path / "a", "offer", "list")
     assert code == 1 and len(err.strip().splitlines()) == 1 and "device join" in err, err
+
+
+def test_a_recovered_device_gets_its_document_back_from_the_first_one_over_a_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.identity.test_grant import _sync
+
+    _, out, _ = run(capsys, monkeypatch, tmp_path / "laptop", "init", "--name", "Alice")
+    laptop = Workspace.open(tmp_path / "laptop")
+    laptop.add_item(offer("soup"))
+    run(capsys, monkeypatch, tmp_path / "new", "init", "--recover", "--name", "tablet", stdin=phrase_of(out))
+    tablet = Workspace.open(tmp_path / "new")
+    assert tablet.identity.holds_participant_key
+    assert tablet.identity.network_key != laptop.identity.network_key  # each shows its own in the handshake
+    _sync(laptop, tablet)
+    tablet.add_item(offer("bread"))
+    _sync(tablet, laptop)
+    assert {"soup", "bread"} <= {item.title for item in laptop.items()}

@@ -179,3 +179,35 @@ def test_a_linked_device_reads_its_participants_members_only_projects(tmp_path: 
     projects.contribute(bob, pid, "time", 1, "min", note="after the revocation")
     _sync(bob, phone)
     assert "after the revocation" not in {row["note"] for row in projects.ledger(phone, pid)}
+
+
+async def test_device_operations_through_the_owner(tmp_path: Path) -> None:
+    """`device list|rename|revoke` go through the running owner of the home, over its local API."""
+    from reliance.app.devices import grant_device as grant
+    from reliance.localapi.client import AsyncApiClient
+    from reliance.localapi.owner import Owner
+    from reliance.localapi.protocol import ApiError
+    from reliance.net.config import NodeConfig
+    from reliance.net.node import Node
+
+    ws = Workspace.create(tmp_path / "home", "Alice", device_name="laptop")
+    grant(ws, start_join(tmp_path / "phone"), "phone")
+    owner = Owner(
+        ws, Node(ws, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False)), "serve"
+    )
+    await owner.start()
+    try:
+        client = await AsyncApiClient.connect(ws.home, lambda e: None, lambda: None)
+        try:
+            rows = await client.call("device.list")
+            assert sorted(r["name"] for r in rows) == ["laptop", "phone"]
+            await client.call("device.rename", {"device": "phone", "name": "old phone"})
+            await client.call("device.revoke", {"device": "old phone"})
+            with pytest.raises(ApiError):
+                await client.call("device.revoke", {"device": "laptop"})  # the one it runs on
+            rows = await client.call("device.list")
+            assert {r["name"]: r["revoked"] for r in rows} == {"laptop": False, "old phone": True}
+        finally:
+            await client.close()
+    finally:
+        await owner.stop()

@@ -17,7 +17,7 @@ from reliance.automerge import wire
 from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
 from reliance.doc import project as pdoc
-from reliance.replication import auth, canonical
+from reliance.replication import canonical, project_rules
 from reliance.replication.auth import (
     Rejected,
     accept_batch,
@@ -479,8 +479,8 @@ def test_ordinary_changes_are_judged_from_their_own_operations(
     def no_second_reading(*args: object) -> None:
         raise AssertionError("columns read again: the door has the canonical check's reading")
 
-    monkeypatch.setattr(auth, "_check_project_change", no_diff)
-    monkeypatch.setattr(auth, "_change_ops", no_second_reading)
+    monkeypatch.setattr(project_rules, "_check_project_change", no_diff)
+    monkeypatch.setattr(project_rules, "_change_ops", no_second_reading)
     batch = edit(cast.bob, cast.pid, put_code("valeurs", "soin"))
     batch += edit(cast.bob, cast.pid, entry(cast.bob))
     assert len(accept_batch(cast.judge, cast.pid, batch).applied) == 2
@@ -527,7 +527,7 @@ def test_reading_operations_gives_the_same_verdict_as_the_diff(
     checked = canonical.check(stored, batch).decoded  # the door's reading of the operations
     verdicts = []
     for fast, decoded in ((True, checked), (True, None), (False, None)):
-        monkeypatch.setattr(auth, "FAST_PATH", fast)
+        monkeypatch.setattr(project_rules, "FAST_PATH", fast)
         try:
             authorize_project(stored, stored.plan(batch), decoded)
             verdicts.append("accepted")

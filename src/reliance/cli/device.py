@@ -71,6 +71,7 @@ def recover(ctx: Context, device_name: str | None) -> None:
         participant_private=participant,
         certificate=certificate,
         device_name=device_name.strip(),
+        shows_participant=False,
     )
     echo(say("identity.recovered", name=clean(identity.name), device=clean(identity.device_name)))
     echo(say("cli.init.peer_id", peer_id=identity.peer_id))

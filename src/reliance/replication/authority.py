@@ -22,7 +22,9 @@ removal"):
 `ProjectIndex` holds the graph (`causal.CausalGraph`), which changes touch membership and the other
 steward-only parts, and memoised answers; it grows with the document and is built once per opened
 document. The door asks it for an author's role at a change's dependencies; readers ask it for the
-effective members, and for the records and settings that do not count.
+effective members, and for the records and settings that do not count (`effective`). What a change writes
+in steward-only parts is told by `touches`. An author is a participant: a certified device's changes count
+as its participant's (`author_of`, from the proofs kept with the changes).
 """
 
 from __future__ import annotations
@@ -35,25 +37,49 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from reliance.automerge import ops
-from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Effect, ObjId
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, ObjId
 from reliance.automerge.ops import ObjKey
 from reliance.certificate import proof_participant
 from reliance.doc import project
 from reliance.errors import PeerIdError
-from reliance.i18n import t
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.replication.causal import CausalGraph
+from reliance.replication.touches import (
+    MEMBER,
+    NOTHING,
+    RECORD_PARTS,
+    REGISTER_PARTS,
+    STEWARD,
+    Reason,
+    Touches,
+    Verdict,
+    genesis_touches,
+    touches_from_effects,
+)
+
+__all__ = [
+    "NOTHING",
+    "RANK",
+    "RECORD_PARTS",
+    "REGISTER_PARTS",
+    "ProjectIndex",
+    "Reason",
+    "Touches",
+    "Verdict",
+    "genesis_touches",
+    "index_for",
+    "touches_from_effects",
+    "warm",
+]
 
 if TYPE_CHECKING:
+    from reliance.replication.effective import EffectiveView
     from reliance.store.repository import StoredDoc
 
 RANK: dict[str | None, int] = {None: 0, "member": 1, "steward": 2}
 _UNSET = object()
 _MAX_OPEN = 8  # undecided events about one member weighed one by one; beyond, the answer stays undecided
-MEMBER, STEWARD = 1, 2
-REGISTER_PARTS = tuple(k for k in project.STEWARD_KEYS if k not in ("members", "distributions"))
-RECORD_PARTS = ("ledger", "acks", "distributions")
 
 _peer_id = lru_cache(maxsize=4096)(encode_peer_id)
 
@@ -64,46 +90,6 @@ def _actor_of(peer: str) -> bytes | None:
         return decode_peer_id(peer)
     except PeerIdError:
         return None
-
-
-@dataclass(frozen=True)
-class Touches:
-    """What one change writes that only stewards may: the parts, the members whose entry or role it sets
-    (or removes), and the keys of the settings ("registers": policy, limits, meta…) it sets."""
-
-    parts: frozenset[str] = frozenset()
-    members: frozenset[str] = frozenset()
-    registers: frozenset[tuple[str, str]] = frozenset()
-
-    @property
-    def need(self) -> int:
-        return STEWARD if self.parts else MEMBER
-
-
-NOTHING = Touches()
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a change counts for nothing: an `i18n` key ("removal.…"), whom it is about, which change."""
-
-    key: str
-    who: str = ""
-    change: str = ""
-
-    def text(self, lang: str = "en") -> str:
-        return t(self.key, lang, who=f"{self.who[:14]}…", change=self.change)
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether a change counts, and why not."""
-
-    counts: bool
-    reason: Reason | None = None
 
 
 @dataclass
@@ -587,240 +573,19 @@ class ProjectIndex:
         key = tuple(sorted(heads))
         found = self._views.get(key)
         if found is None:
-            found = self._view(doc, key)
+            from reliance.replication.effective import compute_view  # which imports this module
+
+            found = compute_view(self, doc, key)
             if len(self._views) >= 16:
                 self._views.clear()
             self._views[key] = found
         return found
-
-    def _view(self, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:
-        graph = self.graph
-        universe = self.mask_of(heads)
-        clock = graph.clock_of(heads)
-        labels = self.labels(universe)
-        members: dict[str, project.Member] = {}
-        for peer in sorted(self._by_peer):
-            role = self._role(peer, universe, labels)
-            if role is None:
-                continue
-            source = self._source_event(peer, universe, labels.valid, role)
-            entry = doc.child(ROOT_ID, "members", [graph.hash_at(source)])
-            obj = doc.child(entry, peer, [graph.hash_at(source)]) if entry is not None else None
-            at = [graph.hash_at(source)]
-            added_by = doc.scalar(obj, "added_by", at) if obj is not None else ""
-            added_at = doc.scalar(obj, "added_at", at) if obj is not None else ""
-            members[peer] = project.Member(
-                peer,
-                role,
-                added_by if isinstance(added_by, str) else "",
-                added_at if isinstance(added_at, str) else "",
-            )
-        void: dict[int, Reason] = {}
-        for peer in sorted(self._troubled(universe, labels)):
-            for actor in self.actors_of(peer):
-                for position in graph.chain(actor):
-                    if not graph.in_past(position, clock):
-                        continue
-                    verdict = self.verdict(position, universe)
-                    if not verdict.counts and verdict.reason is not None:
-                        void[position] = verdict.reason
-        records = _find_records(self, doc, heads, void) if void else {}
-        return EffectiveView(self, tuple(heads), universe, members, void, records)
-
-    def _source_event(self, peer: str, universe: int, valid: dict[int, bool], role: str) -> int:
-        positions = [p for p in self._by_peer[peer] if universe >> self._bit[p] & 1 and valid.get(p)]
-        latest = [
-            p
-            for p in positions
-            if not any(q != p and self._mask_of_bit[self._bit[q]] >> self._bit[p] & 1 for q in positions)
-        ]
-        return min((p for p in latest if self._events[p][peer] == role), key=self.graph.hash_at)
-
-    def _troubled(self, universe: int, labels: _Labels) -> set[str]:
-        """Authors whose changes may not all count: anyone a valid revocation targets, or whose role or
-        authority depends on a membership change that does not count."""
-        troubled: set[str] = set()
-        for position in self._authority:
-            if not universe >> self._bit[position] & 1:
-                continue
-            if labels.valid.get(position):
-                for peer in self._revokers.get(position, ()):
-                    if self._events[position][peer] is None or self._ever_steward(peer, universe):
-                        troubled.add(peer)
-            else:
-                troubled.update(self._events[position])
-                troubled.add(self.author_at(position))
-        return troubled
 
     def writers(self, key: tuple[str, str]) -> list[int]:
         return list(self._writers.get(key, ()))
 
     def registers(self) -> list[tuple[str, str]]:
         return sorted(self._writers)
-
-
-@dataclass
-class EffectiveView:
-    """The effective state of a project up to some heads."""
-
-    index: ProjectIndex
-    heads: tuple[bytes, ...]
-    universe: int
-    members: dict[str, project.Member]
-    void: dict[int, Reason]  # positions of the changes that count for nothing, with the reason
-    records: dict[tuple[str, str], Reason]  # (part, record id) made by those changes
-
-    def role_of(self, peer: str) -> str | None:
-        member = self.members.get(peer)
-        return member.role if member is not None else None
-
-    def not_counted(self) -> dict[tuple[str, str], Reason]:
-        """(part, record id) → reason, for the ledger entries, acknowledgements and distributions made by
-        changes that count for nothing."""
-        return self.records
-
-    def register_heads(self, part: str, key: str) -> list[bytes] | None:
-        """Heads to read a steward-only setting at, when some change that wrote it does not count (its
-        latest writers that count; [] when none does); None when the document's value is the effective
-        one."""
-        graph = self.index.graph
-        with self.index.lock:  # the door may be adding (or dropping) changes meanwhile
-            clock = graph.clock_of(self.heads)
-            writers = [p for p in self.index.writers((part, key)) if graph.in_past(p, clock)]
-            if not any(p in self.void for p in writers):
-                return None
-            valid = [p for p in writers if p not in self.void]
-            latest = [p for p in valid if not any(q != p and graph.precedes(p, q) for q in valid)]
-            return sorted(graph.hash_at(p) for p in latest)
-
-    def voided_registers(self, part: str) -> list[str]:
-        """Keys of `part` that some change which does not count wrote."""
-        if not self.void:
-            return []
-        return sorted(
-            key
-            for top, key in self.index.registers()
-            if top == part and self.register_heads(top, key) is not None
-        )
-
-
-def effective_meta(doc: CrdtDoc, view: EffectiveView) -> dict[str, str]:
-    """A project's meta fields (name, creator…) as the changes that count left them."""
-    found = project.meta(doc, list(view.heads))
-    for key in view.voided_registers("meta"):
-        at = view.register_heads("meta", key)
-        value = project.meta(doc, at).get(key, "") if at else ""
-        if key in found or value:
-            found[key] = value
-    return found
-
-
-def effective_visibility(doc: CrdtDoc, view: EffectiveView) -> str:
-    """A project's visibility as the changes that count left it (a removed steward's concurrent change
-    cannot make a project public)."""
-    if "visibility" not in view.voided_registers("meta"):
-        return project.visibility(doc, list(view.heads))
-    at = view.register_heads("meta", "visibility")
-    return project.visibility(doc, at) if at else project.DEFAULT_VISIBILITY
-
-
-def readable_by(stored: StoredDoc, peer_id: str) -> bool:
-    """Whether a node may send its copy of a project to `peer_id`: a public project to anyone, a members
-    project to its effective members only."""
-    current = view(stored)
-    return effective_visibility(stored.crdt, current) == "public" or peer_id in current.members
-
-
-def _find_records(
-    index: ProjectIndex, doc: CrdtDoc, heads: Sequence[bytes], void: dict[int, Reason]
-) -> dict[tuple[str, str], Reason]:
-    """The records (ledger entries, acknowledgements, distributions) that changes in `void` made."""
-    found: dict[tuple[str, str], Reason] = {}
-    graph, at = index.graph, list(heads)
-    clock = graph.clock_of(at)
-    # Reading at past heads costs automerge time in proportion to the document: each part's records are
-    # read once, not once per author (a thousand voided authors would otherwise cost a thousand reads).
-    records: list[tuple[str, str]] = []
-    for part in RECORD_PARTS:
-        container = doc.child(ROOT_ID, part, at)
-        if container is not None:
-            records.extend((part, record) for record in doc.keys(container, at))
-    if not records:
-        return found
-    authors = {index.author_at(position) for position in void}
-    for peer in sorted(authors):
-        tag = project.author_tag(peer) + "-"
-        theirs = [(part, record) for part, record in records if record.startswith(tag)]
-        if not theirs:
-            continue
-        chains = [
-            [p for p in graph.chain(actor) if graph.in_past(p, clock)] for actor in index.actors_of(peer)
-        ]
-        for part, record in theirs:
-            for chain in chains:  # the one change that made it, on whichever device's line it is
-                maker = _first_holding(doc, part, record, chain, graph)
-                if maker is None:
-                    continue
-                deps = [graph.hash_at(d) for d in graph.deps_at(maker)]
-                if len(chains) > 1 and deps and project.entry_exists(doc, part, record, deps):
-                    continue  # made on another device's line before this one saw it
-                if maker in void:
-                    found[(part, record)] = void[maker]
-                break
-    return found
-
-
-def _first_holding(doc: CrdtDoc, part: str, record: str, chain: list[int], graph: CausalGraph) -> int | None:
-    """The author's change that made `record`: the first of their (linear) chain whose state holds it."""
-    low, high = 0, len(chain)
-    while low < high:
-        middle = (low + high) // 2
-        if project.entry_exists(doc, part, record, [graph.hash_at(chain[middle])]):
-            high = middle
-        else:
-            low = middle + 1
-    return chain[low] if low < len(chain) else None
-
-
-def genesis_touches(doc: CrdtDoc, at: bytes) -> Touches:
-    """What a project's first change writes in steward-only parts: everything it puts there."""
-    heads = [at]
-    parts: set[str] = set()
-    members: set[str] = set()
-    registers: set[tuple[str, str]] = set()
-    for part in project.STEWARD_KEYS:
-        container = doc.child(ROOT_ID, part, heads)
-        if container is None:
-            continue
-        parts.add(part)
-        keys = doc.keys(container, heads)
-        if part == "members":
-            members.update(keys)
-        elif part in REGISTER_PARTS:
-            registers.update((part, key) for key in keys)
-    return Touches(frozenset(parts), frozenset(members), frozenset(registers))
-
-
-def touches_from_effects(effects: Iterable[Effect]) -> Touches:
-    parts: set[str] = set()
-    members: set[str] = set()
-    registers: set[tuple[str, str]] = set()
-    for effect in effects:
-        if not effect.path:
-            continue
-        top = effect.path[0]
-        if not isinstance(top, str) or top not in project.STEWARD_KEYS:
-            continue
-        parts.add(top)
-        key = effect.key if len(effect.path) == 1 else effect.path[1]
-        if not isinstance(key, str):
-            continue
-        if top == "members":
-            if len(effect.path) == 1 or (len(effect.path) == 2 and effect.key == "role"):
-                members.add(key)
-        elif top in REGISTER_PARTS:
-            registers.add((top, key))
-    return Touches(frozenset(parts), frozenset(members), frozenset(registers))
 
 
 # -- one index per opened document ---------------------------------------------------------------------------
@@ -845,26 +610,3 @@ def warm(stored: StoredDoc) -> None:
     """Build a project document's index as it is opened (`Repository.on_open`): it is part of loading."""
     if stored.doc_id.startswith("pj") and stored.known:
         index_for(stored)
-
-
-def view_of(doc: CrdtDoc, stored: StoredDoc | None = None) -> EffectiveView:
-    """The effective state of a project document at its heads: `doc` may be a fork of `stored` holding a
-    batch the door has just checked (the index of `stored` has its changes), or a document of its own
-    (a first batch: its index is built here)."""
-    heads = doc.heads()
-    if stored is not None:
-        index = index_for(stored)
-        with index.lock:
-            if all(h in index.graph for h in heads):
-                return index.view(doc, heads)
-    index = ProjectIndex()
-    for info in doc.changes_since([]):
-        index.add(info, index.classify(doc, info), doc)
-    return index.view(doc, heads)
-
-
-def view(stored: StoredDoc, heads: Sequence[bytes] | None = None) -> EffectiveView:
-    """The effective state of a project document, now or at some known heads."""
-    index = index_for(stored)
-    with index.lock:
-        return index.view(stored.crdt, list(heads) if heads is not None else stored.heads())
