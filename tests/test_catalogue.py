@@ -164,7 +164,7 @@ def used_keys() -> set[str]:
             if (
                 literal.split(".", 1)[0] in NAMESPACES
                 and literal not in operations
-                and not literal.endswith((".py", ".tcss", ".json", ".md", ".lock"))
+                and not literal.endswith((".py", ".tcss", ".json", ".md", ".lock", ".key"))
             ):
                 found.add(literal)
     return found

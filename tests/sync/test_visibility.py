@@ -91,6 +91,6 @@ def test_who_may_read_has_one_definition_the_effective_members(tmp_path: Path) -
     stored = ana.repo.open(project_id)
     assert not readable_by(stored, dan.peer_id)
     assert readable_by(stored, ana.peer_id)
-    assert project_id not in SyncHost(ana.repo).holdings(dan.identity.public_key)
+    assert project_id not in SyncHost(ana.repo).holdings(dan.identity.network_key)
     accept_batch(dan.repo, project_id, changes)  # Dan's own node holds it, relayed to it
-    assert project_id not in SyncHost(dan.repo).holdings(dan.identity.public_key)
+    assert project_id not in SyncHost(dan.repo).holdings(dan.identity.network_key)

@@ -30,6 +30,8 @@ from reliance.i18n import (
     messages_app,
     messages_cli,
     messages_economy,
+    messages_identity,
+    messages_link,
     messages_model,
     messages_net,
     messages_tui,
@@ -37,7 +39,16 @@ from reliance.i18n import (
 
 LANGS = ("fr", "en")
 
-AREAS = (messages_tui, messages_cli, messages_net, messages_model, messages_economy, messages_app)
+AREAS = (
+    messages_tui,
+    messages_cli,
+    messages_net,
+    messages_model,
+    messages_economy,
+    messages_identity,
+    messages_link,
+    messages_app,
+)
 
 
 def merged(areas: Iterable[ModuleType]) -> dict[str, tuple[str, str]]:

@@ -344,5 +344,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "le propriétaire ne répond pas : {reason}",
         "the owner does not answer: {reason}",
     ),
+    "localapi.error.hex_key": (
+        "key : 64 chiffres hexadécimaux en minuscules",
+        "key: 64 lower-case hexadecimal digits",
+    ),
     # ---- end of the local API's refusals
 }

@@ -19,6 +19,7 @@ from reliance.app.workspace import ItemFilter, Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
+from reliance.localapi.devices import DEVICE_OPERATIONS
 from reliance.localapi.protocol import (
     BAD_REQUEST,
     NODE,
@@ -607,6 +608,7 @@ OPERATIONS = [
     ),
     Operation("peer.unblock", NODE, peer_unblock, {"peer_id": Param(str, required=True, most=SHORT)}),
     Operation("refresh", NODE, refresh, {"doc_ids": Param(list, most=DOC_IDS)}, doc="re-read the store"),
+    *DEVICE_OPERATIONS,
 ]
 
 TABLE = Dispatcher(OPERATIONS)

@@ -5,13 +5,18 @@ not held here is forgotten."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from reliance.automerge.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle
-from reliance.errors import RelianceError
+from reliance.errors import PeerIdError, RelianceError
+from reliance.identity import decode_peer_id
+from reliance.replication.devices import reader_of
 from reliance.replication.visibility import readable_by
 from reliance.store.repository import StoredDoc
+
+READER_SECONDS = 30.0
 
 if TYPE_CHECKING:
     from reliance.replication.protocol import SyncHost
@@ -33,6 +38,7 @@ class DocumentCopies:
         self._last_sent: dict[str, bytes] = {}
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self.peer_heads: dict[str, tuple[bytes, ...]] = {}
+        self._reader: tuple[float, str] | None = None
 
     @property
     def unknown_documents(self) -> int:
@@ -57,7 +63,19 @@ class DocumentCopies:
             stored = self.host.repo.open(doc_id)
         except RelianceError:
             return True
-        return not readable_by(stored, self.peer_id)
+        return not readable_by(stored, self.peer_id) and not readable_by(stored, self._reader_id())
+
+    def _reader_id(self) -> str:
+        """Whom the peer reads for (`devices.reader_of`: a linked device, its participant), looked up again
+        every `READER_SECONDS`: a device linked or revoked meanwhile is seen then."""
+        now = time.monotonic()
+        if self._reader is None or now - self._reader[0] > READER_SECONDS:
+            try:
+                key = decode_peer_id(self.peer_id)
+            except PeerIdError:
+                return self.peer_id
+            self._reader = (now, reader_of(self.host.repo, key))
+        return self._reader[1]
 
     def _doc(self, doc_id: str) -> StoredDoc:
         """The copy this conversation is about: ours; an empty one for a document we do not hold; or,

@@ -18,7 +18,7 @@ not checked.
 
 What a session shows the peer depends on who the peer is (the key the transport authenticated):
 participant documents go to anyone, a project whose visibility is "members" only to a member in the
-state this node holds now (`authority.readable_by`: the effective members, and the effective
+state this node holds now (`effective.readable_by`: the effective members, and the effective
 visibility). Such a project is left out of the digest and the summary for anyone else, never
 offered, and a request for it is answered from an empty copy,
 exactly as for an id this node never heard of; changes the peer sends for it are still checked and
@@ -57,6 +57,7 @@ import msgpack
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import CrdtError, CrdtPanic, SyncStateHandle
+from reliance.certificate import is_proof
 from reliance.errors import PeerIdError, RelianceError
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -67,6 +68,7 @@ from reliance.replication.auth import (
     accept_batch,
 )
 from reliance.replication.copies import DocumentCopies
+from reliance.replication.devices import blocked_actors, reader_of
 from reliance.replication.docstore import DocStore
 from reliance.replication.quota import OverQuota, Quotas
 from reliance.replication.states import Event as StateEvent
@@ -143,6 +145,14 @@ class SyncHost:
     listeners: list[Callable[[str, BatchOutcome], None]] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
     quotas: Quotas | None = None  # None: no quota (tests, tools); the node always has them
+    _own: str | None = field(default=None, init=False, repr=False)
+
+    def own_id(self) -> str:
+        """The peer id of this node's participant (whose document this device writes)."""
+        if self._own is None:
+            quotas = self.quotas
+            self._own = quotas.owner if quotas is not None else reader_of(self.repo, self.repo.actor)
+        return self._own
 
     def wants(self, doc_id: str) -> bool:
         """Whether a document not held here may be taken at all (False: certainly over a quota)."""
@@ -170,7 +180,7 @@ class SyncHost:
     def holdings(self, peer: bytes) -> dict[str, StoredDoc]:
         """The documents held that the peer with key `peer` may read."""
         blocked = self.blocked()
-        peer_id = encode_peer_id(peer)
+        peer_id = reader_of(self.repo, peer)  # a linked device reads what its participant may
         held: dict[str, StoredDoc] = {}
         for doc_id in self.repo.doc_ids():
             try:
@@ -318,7 +328,7 @@ class Session(DocumentCopies):
             self._round_over(StateEvent.DIGESTS_EQUAL)
             return []
         self._fire(StateEvent.DIGESTS_DIFFER)
-        own = encode_peer_id(self.host.repo.actor)
+        own = self.host.own_id()
         listed = sorted(held, key=lambda doc_id: (doc_id != own, doc_id))
         most = self.host.limits.summary_max_documents
         self._unlisted = set(listed[most:])  # we open their syncs ourselves (see `_summary_work`)
@@ -405,8 +415,7 @@ class Session(DocumentCopies):
                 or len(pair) != 2
                 or not isinstance(pair[0], bytes)
                 or len(pair[0]) != 32
-                or not isinstance(pair[1], bytes)
-                or len(pair[1]) != 64
+                or not is_proof(pair[1])
             ):
                 raise ProtocolError("malformed signature list")
             sig_by_hash[pair[0]] = pair[1]
@@ -498,7 +507,7 @@ class Session(DocumentCopies):
             message = dataclasses.replace(message, changes=())
         since = set(self.peer_heads.get(doc_id, ())) | self._peer_synced.get(doc_id, set())
         infos = own_changes(stored, message, since)
-        blocked = self.host.blocked()
+        blocked = blocked_actors(stored, self.host.blocked())
         if blocked and any(info.actor in blocked for info in infos):
             message = without_blocked(message, blocked)
             infos = [i for i in infos if i.actor not in blocked]

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 
 from reliance.automerge.crdt import CrdtError, CrdtPanic
 from reliance.identity import decode_peer_id
-from reliance.replication import authority
+from reliance.replication import effective
 from reliance.store.repository import StoredDoc
 
 
@@ -21,7 +21,7 @@ def readable_by(stored: StoredDoc, peer_id: str) -> bool:
     if not stored.doc_id.startswith("pj"):
         return True
     try:
-        return authority.readable_by(stored, peer_id)  # effective members: strong removal
+        return effective.readable_by(stored, peer_id)  # effective members: strong removal
     except (CrdtError, CrdtPanic):
         return False  # unreadable here: shown to nobody
 
