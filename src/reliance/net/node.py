@@ -32,7 +32,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
@@ -76,6 +76,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reliance.node")
 T = TypeVar("T")
+
+
+class Component(Protocol):
+    """Something served beside the node in its loop (the web face): started once the node listens, stopped
+    first when it stops. `stop` may be called without `start` (a start that failed)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Node:
@@ -126,6 +135,7 @@ class Node:
         self._server: Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._components: list[Component] = []
         self._stopping = False
         self._settings_mtime = 0.0  # the file thread's
         self.quotas = Quotas(workspace.repo, workspace.peer_id, self.limits)
@@ -146,6 +156,10 @@ class Node:
     # -- public API ------------------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
         self._listeners.append(callback)
+
+    def add_component(self, component: Component) -> None:
+        """Serve `component` with the node (call before `start`)."""
+        self._components.append(component)
 
     async def start(self) -> None:
         try:
@@ -175,12 +189,20 @@ class Node:
         self._spawn(self._maintenance())  # typed and known peers are dialled while mDNS still probes
         if self.config.mdns:
             await dialing.start_discovery(self)
+        for component in self._components:
+            await component.start()
 
     async def stop(self) -> None:
         """Close everything, each step bounded by `NodeConfig.stop_timeout`: a step that does not end in
         time is logged and left behind (a stuck store write cannot keep the process from exiting)."""
         self._stopping = True
         bound = self.config.stop_timeout
+        for component in self._components:
+            try:
+                async with asyncio.timeout(bound):
+                    await component.stop()
+            except Exception as exc:  # one component's failure must not keep the node running
+                log.warning("a component did not stop cleanly: %s", exc)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
