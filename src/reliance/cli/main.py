@@ -851,6 +851,7 @@ def register_extensions() -> None:
 
     cli_projects.register(cli)
     cli_network.register(cli)
+    __import__("reliance.cli.web", fromlist=["register"]).register(cli)  # the web face's commands
 
 
 def main(argv: list[str] | None = None) -> int:
