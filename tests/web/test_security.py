@@ -371,4 +371,4 @@ async def test_the_language_follows_the_browser_and_the_switch(served: Served) -
     ):
         assert '<html lang="fr">' in await response.text()
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
