@@ -4,8 +4,8 @@ Public pages show only the public commons (`app.public`); a browser paired with 
 write through the owner. Every response carries a strict Content-Security-Policy (no external resource, no
 inline script), `Referrer-Policy: same-origin` (a pairing link never leaks to another site), and no
 access log is kept (tokens are never logged). Pages follow changes through server-sent events
-(`/events`): a change the node receives is read once (`PublicView`), the rendered pages of the last version are dropped, and every
-subscriber is told; its page fetches itself again.
+(`/events`): a change the node receives is read once (`PublicView`), the rendered pages of the last
+version are dropped, and every subscriber is told; its page fetches itself again.
 """
 
 from __future__ import annotations
