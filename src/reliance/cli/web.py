@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from reliance.app import settings
 from reliance.cli.main import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import clean
 from reliance.errors import RelianceError
@@ -41,16 +40,12 @@ def _web_info(ctx: Context) -> dict[str, Any]:
         if info.get("error"):
             fail(say("web.cli.not_serving", reason=info["error"]))
         return info
-    from reliance.net.config import format_url, reachable_hosts
-    from reliance.web.tls import read_fingerprint
+    from reliance.web.addresses import configured
 
-    config = settings.load_config(ctx.home)
-    if not config["web"]:
+    info = configured(ctx.home)
+    if not info.pop("on"):
         fail(say("web.cli.off"))
-    scheme = "https" if config["web_tls"] else "http"
-    urls = [format_url(scheme, host, config["web_port"]) for host in reachable_hosts("0.0.0.0")]
-    fingerprint = read_fingerprint(ctx.home) if config["web_tls"] else ""
-    return {"urls": urls, "fingerprint": fingerprint, "error": ""}
+    return info
 
 
 def _show_fingerprint(info: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ areas' and refuses a key outside them or defined twice (docs/i18n.md).
 
 from __future__ import annotations
 
-NAMESPACES = ("web",)
+NAMESPACES = ("web", "web_dialog")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # navigation and common words
@@ -193,4 +193,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "web.cli.revoked": ("Session {id} révoquée.", "Session {id} revoked."),
     "web.cli.no_such_session": ("aucune session {id}", "no session {id}"),
+    # the app's dialogs
+    "web_dialog.pair_title": ("Associer un téléphone", "Pair a phone"),
+    "web_dialog.pair_help": (
+        "Scannez avec le téléphone à associer : il pourra publier en votre nom (lien valable 10 minutes, "
+        "une seule fois).",
+        "Scan with the phone to pair: it will be able to publish in your name (link valid 10 minutes, once).",
+    ),
+    "web_dialog.fingerprint": (
+        "Empreinte du certificat : {fingerprint}",
+        "Certificate fingerprint: {fingerprint}",
+    ),
+    "web_dialog.plain_http": (
+        "En HTTP simple, le Wi-Fi voit ce que le téléphone envoie : préférez web_tls.",
+        "Over plain HTTP the Wi-Fi sees what the phone sends: prefer web_tls.",
+    ),
+    "web_dialog.sessions_title": ("Navigateurs associés", "Paired browsers"),
+    "web_dialog.sessions_help": (
+        "Choisissez un navigateur pour le révoquer.",
+        "Choose a browser to revoke it.",
+    ),
+    "web_dialog.no_sessions": ("Aucun navigateur associé.", "No paired browser."),
+    "web_dialog.revoke": ("Révoquer", "Revoke"),
+    "web_dialog.revoked": ("Navigateur {id} révoqué.", "Browser {id} revoked."),
+    "web_dialog.unavailable": ("Interface web indisponible : {reason}", "Web face unavailable: {reason}"),
 }
