@@ -20,7 +20,15 @@ from tests.fuzz import engine, known, targets
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 # Inputs per target in `make test`: a few seconds each on a quiet machine.
-BOUNDED = {"wire": 6_000, "frame": 600, "bundle": 1_000, "store": 800, "apply": 1_000, "localapi": 3_000}
+BOUNDED = {
+    "wire": 6_000,
+    "frame": 600,
+    "bundle": 1_000,
+    "store": 800,
+    "apply": 1_000,
+    "localapi": 3_000,
+    "web": 200,
+}
 SEED = 0
 
 

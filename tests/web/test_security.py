@@ -372,3 +372,14 @@ async def test_the_language_follows_the_browser_and_the_switch(served: Served) -
         assert '<html lang="fr">' in await response.text()
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
         assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+async def test_a_form_that_is_not_utf8_is_refused_not_a_crash(served: Served) -> None:
+    """Found by the `web` fuzz target: aiohttp's form parser raised UnicodeDecodeError (a 500)."""
+    async with served.client() as session:
+        csrf = await served.pair(session)
+        body = f"csrf={csrf}&kind=offer&title=\xc0".encode("latin-1")
+        headers = {"Origin": served.base, "Content-Type": "application/x-www-form-urlencoded"}
+        async with session.post("/act/item.add", data=body, headers=headers) as response:
+            assert response.status == 400
+    assert await written_titles(served) == []

@@ -425,7 +425,7 @@ async def pair_post(request: web.Request) -> web.Response:
     from reliance.web.server import SESSION_COOKIE
 
     face = request.app[FACE]
-    form = await request.post()
+    form = await form_of(request)
     token = str(form.get("token", ""))[:100]
     try:
         session_token = face.use_pairing(request, token)
@@ -448,11 +448,19 @@ async def unpair(request: web.Request) -> web.Response:
     from reliance.web.server import SESSION_COOKIE
 
     face = request.app[FACE]
-    token = _checked_session(request, await request.post())
+    token = _checked_session(request, await form_of(request))
     face.sessions.end(token)
     response = web.HTTPSeeOther("/")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
+
+
+async def form_of(request: web.Request) -> Any:
+    """The posted form; a body that is not one (bytes that are not UTF-8, a broken multipart) is a 400."""
+    try:
+        return await request.post()
+    except (UnicodeDecodeError, ValueError, AssertionError):
+        raise web.HTTPBadRequest() from None
 
 
 def _checked_session(request: web.Request, form: Any) -> str:
@@ -532,7 +540,7 @@ async def act(request: web.Request) -> web.Response:
     op = request.match_info["op"]
     if op not in FORM_FIELDS:
         raise web.HTTPNotFound()
-    form = await request.post()
+    form = await form_of(request)
     _checked_session(request, form)
     back = _local_path(str(form.get("next", "/me"))[:2000])
     try:
