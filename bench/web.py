@@ -58,7 +58,9 @@ def build_store(home: Path, peers: int, items: int) -> None:
             for i in range(items):
                 word = WORDS[(p + i) % len(WORDS)]
                 kind = kinds[(p + i) % len(kinds)]
-                begins = f"{DAYS[(p + i) % len(DAYS)]}T{8 + (i % 12):02d}:00" if kind == ItemKind.EVENT else ""
+                begins = (
+                    f"{DAYS[(p + i) % len(DAYS)]}T{8 + (i % 12):02d}:00" if kind == ItemKind.EVENT else ""
+                )
                 item = Item(
                     id=f"{p:06d}{i:010d}",
                     kind=kind,
@@ -180,7 +182,9 @@ async def wait_serving(base: str, proc: subprocess.Popen[bytes]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--peers", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--clients", type=int, default=20)

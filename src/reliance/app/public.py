@@ -56,6 +56,8 @@ class _Part:
     person: Person
     items: tuple[Item, ...]
     answers: tuple[Answer, ...]
+    searchable: dict[ItemKey, str]  # each item's folded text, with its author's name (read once)
+    tags: dict[ItemKey, tuple[str, ...]]  # each item's tags, folded
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Snapshot:
     programme: Programme
     searchable: dict[ItemKey, str] = field(default_factory=dict)  # folded text of each item and its author
     tags: tuple[str, ...] = ()
+    folded_tags: dict[ItemKey, tuple[str, ...]] = field(default_factory=dict)
 
     def name(self, peer_id: str) -> str:
         person = self.people.get(peer_id)
@@ -134,7 +137,9 @@ class PublicView:
             answers = tuple(participant.read_answers(crdt, doc_id, ws.repo.limits))
         except RelianceError:
             return self._parts.pop(doc_id, None) is not None  # unreadable: shown as absent
-        self._parts[doc_id] = (heads, _Part(person, items, answers))
+        searchable = {(i.author, i.id): haystack(i, person.name) for i in items}
+        tags = {(i.author, i.id): tuple(fold(tag) for tag in i.tags) for i in items}
+        self._parts[doc_id] = (heads, _Part(person, items, answers, searchable, tags))
         return True
 
     def _read_project(self, ws: Workspace, doc_id: str) -> bool:
@@ -168,9 +173,8 @@ class PublicView:
             if key in held:
                 ordered = sorted(held[key], key=lambda a: (a.created, a.id))
                 answers[key] = tuple(standing_answers(ordered, item))
-        searchable = {
-            (i.author, i.id): haystack(i, people[i.author].name if i.author in people else "") for i in items
-        }
+        searchable = {key: text for _, part in self._parts.values() for key, text in part.searchable.items()}
+        folded_tags = {key: tags for _, part in self._parts.values() for key, tags in part.tags.items()}
         tags = tuple(sorted({tag for i in items for tag in i.tags}, key=lambda tag: (fold(tag), tag)))
         shown_projects = tuple(
             sorted(
@@ -187,6 +191,7 @@ class PublicView:
             programme=programme(items, limits=ws.repo.limits),
             searchable=searchable,
             tags=tags,
+            folded_tags=folded_tags,
         )
 
 

@@ -10,6 +10,7 @@ The forms post to `/act/<operation>` with exactly the arguments of that local AP
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -69,6 +70,26 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "code.set": ("section", "text"),
     "project.contribute": ("project", "kind", "amount", "unit", "note"),
 }
+
+
+TEMPLATE_NAMES = (
+    "programme.html",
+    "catalogue.html",
+    "item.html",
+    "person.html",
+    "projects.html",
+    "project.html",
+    "pair.html",
+    "unpaired.html",
+    "me.html",
+    "error.html",
+)
+
+
+def warm_templates() -> None:
+    """Compile every template once (at start, not during the first visitor's request)."""
+    for name in TEMPLATE_NAMES:
+        ENV.get_template(name)
 
 
 def _inert(value: Any) -> Any:
@@ -163,9 +184,15 @@ def error_page(request: web.Request, status: int, key: str, detail: str = "") ->
 
 
 def item_when(item: Item, lang: str) -> str:
+    return _span_text(item.begins, item.ends, lang) if item.begins else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_text(begins_text: str, ends_text: str, lang: str) -> str:
+    """When an item happens, in words (kept: a page of the catalogue shows fifty)."""
     try:
-        begins = When.from_iso(item.begins) if item.begins else None
-        ends = When.from_iso(item.ends) if item.ends else None
+        begins = When.from_iso(begins_text) if begins_text else None
+        ends = When.from_iso(ends_text) if ends_text else None
     except RelianceError:
         return ""
     return describe_span(begins, ends, lang)
@@ -258,7 +285,7 @@ async def catalogue_page(request: web.Request) -> web.Response:
             item
             for item in snapshot.items
             if (not kind or item.kind.value == kind)
-            and (not tag or any(fold(it) == folded_tag for it in item.tags))
+            and (not tag or folded_tag in snapshot.folded_tags.get((item.author, item.id), ()))
             and (not author or item.author == author)
             and (not words or words_match(snapshot.searchable.get((item.author, item.id), ""), words))
         ]

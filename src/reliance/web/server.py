@@ -97,6 +97,7 @@ class WebFace:
             context, self.fingerprint = await asyncio.to_thread(
                 server_context, self.backend.home, reachable_hosts(self.host)
             )
+        await asyncio.to_thread(pages.warm_templates)
         runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, ssl_context=context, reuse_address=True)
