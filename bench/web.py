@@ -96,7 +96,7 @@ def start_serve(home: Path, web_port: int) -> subprocess.Popen[bytes]:
 
 def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"median": round(statistics.median(ordered), 1), "p95": round(p95, 1), "count": len(ordered)}
 
 
@@ -138,7 +138,7 @@ async def load(base: str, clients: int, requests: int) -> dict[str, list[float]]
 
 
 async def change_to_page(home: Path, base: str, changes: int) -> list[float]:
-    """Per change: a write through the owner's local API, until the open page (following the events) has it."""
+    """Per change: a write through the local API, until the open page (following the events) shows it."""
     import aiohttp
 
     from reliance.localapi.client import ApiClient
