@@ -252,7 +252,7 @@ def test_the_calendar_feed_and_an_event_file_parse_back(
         context.close()
 
 
-def test_a_page_follows_a_change_within_a_second(
+def test_a_page_follows_a_change_made_on_another_node(
     homes: tuple[ServeNode, ServeNode, dict[str, str]], browser: Any
 ) -> None:
     alice, bob, _ = homes
@@ -262,9 +262,8 @@ def test_a_page_follows_a_change_within_a_second(
         page.goto(f"{base(alice)}/catalogue")
         page.wait_for_function("document.body.dataset.seen !== undefined")  # following the events
         bob.cli("offer", "add", "--title", "Soupe au potiron")  # on Bob's node, reaching Alice's by sync
-        started = time.monotonic()
-        page.get_by_text("Soupe au potiron").wait_for(timeout=PATIENCE * 1000)
-        assert time.monotonic() - started < PATIENCE
+        page.get_by_text("Soupe au potiron").wait_for(timeout=PATIENCE * 1000)  # no reload: the events
+        assert page.evaluate("document.body.dataset.seen") != "0"  # (the time it takes: bench/web.py)
     finally:
         context.close()
 

@@ -383,3 +383,30 @@ async def test_a_form_that_is_not_utf8_is_refused_not_a_crash(served: Served) ->
         async with session.post("/act/item.add", data=body, headers=headers) as response:
             assert response.status == 400
     assert await written_titles(served) == []
+
+
+async def test_live_pages_are_bounded_and_told_of_each_change(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    served = await start_served(tmp_path / "alice")
+    try:
+        served.face.limits = replace(served.face.limits, web_max_subscribers=2)
+        async with served.client() as session:
+            first = await session.get("/events")
+            second = await session.get("/events")
+            assert (await first.content.readline()).startswith(b"retry:")
+            await second.content.readline()
+            async with session.get("/events") as third:
+                assert third.status == 503  # told to reload by hand; the two others go on
+            await in_home(
+                served,
+                served.ws.add_item,
+                Item(id="", kind=ItemKind.OFFER, title="Ladder", author=served.ws.peer_id),
+            )
+            async with asyncio.timeout(10):
+                while not (line := await first.content.readline()).startswith(b"event: change"):
+                    assert line  # the stream goes on until the change
+            first.close()
+            second.close()
+    finally:
+        await served.owner.stop()
