@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from reliance.cli.main import Context, echo, emit_json, fail, pass_ctx, say
+from reliance.cli.context import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import clean
 from reliance.errors import RelianceError
 from reliance.localapi.protocol import ApiError
