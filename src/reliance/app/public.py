@@ -73,6 +73,7 @@ class Snapshot:
     searchable: dict[ItemKey, str] = field(default_factory=dict)  # folded text of each item and its author
     tags: tuple[str, ...] = ()
     folded_tags: dict[ItemKey, tuple[str, ...]] = field(default_factory=dict)
+    people_by_name: tuple[Person, ...] = ()  # whatever the case and accents
 
     def name(self, peer_id: str) -> str:
         person = self.people.get(peer_id)
@@ -192,6 +193,7 @@ class PublicView:
             searchable=searchable,
             tags=tags,
             folded_tags=folded_tags,
+            people_by_name=tuple(sorted(people.values(), key=lambda p: (fold(p.name), p.peer_id))),
         )
 
 

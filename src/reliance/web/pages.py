@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,17 +281,17 @@ async def catalogue_page(request: web.Request) -> web.Response:
     def build(snapshot: Snapshot) -> str:
         words = query_words(query)
         folded_tag = fold(tag)
-        found = [
-            item
-            for item in snapshot.items
-            if (not kind or item.kind.value == kind)
-            and (not tag or folded_tag in snapshot.folded_tags.get((item.author, item.id), ()))
-            and (not author or item.author == author)
-            and (not words or words_match(snapshot.searchable.get((item.author, item.id), ""), words))
-        ]
+        found: Sequence[Item] = snapshot.items
+        if kind:
+            found = [item for item in found if item.kind.value == kind]
+        if author:
+            found = [item for item in found if item.author == author]
+        if tag:
+            found = [i for i in found if folded_tag in snapshot.folded_tags.get((i.author, i.id), ())]
+        if words:
+            found = [i for i in found if words_match(snapshot.searchable.get((i.author, i.id), ""), words)]
         size = request.app[FACE].limits.web_page_items
         pages = max(1, -(-len(found) // size))
-        authors = sorted(snapshot.people.values(), key=lambda p: (fold(p.name), p.peer_id))
         return render_text(
             request,
             "catalogue.html",
@@ -305,7 +305,7 @@ async def catalogue_page(request: web.Request) -> web.Response:
             tag=tag,
             tags=snapshot.tags[:500],
             author=author,
-            authors=authors[:500],
+            authors=snapshot.people_by_name[:500],
             page=page,
             pages=pages,
             name=snapshot.name,
