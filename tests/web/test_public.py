@@ -8,9 +8,14 @@ from reliance.app import projects
 from reliance.app.public import PublicView
 from reliance.app.workspace import Workspace
 from reliance.doc import participant
+from reliance.limits import DEFAULT_LIMITS
+from reliance.localapi.client import AsyncApiClient
+from reliance.localapi.owner import Owner
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.net.config import NodeConfig
 from reliance.net.node import Node
+from reliance.web.server import serve_web
+from tests.web.conftest import start_served
 
 
 def test_an_item_written_as_a_draft_in_a_document_is_not_public(tmp_path: Path) -> None:
@@ -63,3 +68,23 @@ async def test_a_component_starts_once_the_node_listens_and_stops_with_it(tmp_pa
     assert recorder.calls == ["start listening=True"]
     await node.stop()
     assert recorder.calls == ["start listening=True", "stop"]
+
+
+async def test_a_taken_web_port_leaves_the_node_running_and_says_why(tmp_path: Path) -> None:
+    first = await start_served(tmp_path / "a")
+    ws = Workspace.create(tmp_path / "b", "Bob")
+    owner = Owner(
+        ws, Node(ws, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False)), "serve"
+    )
+    face = serve_web(owner, host="127.0.0.1", port=first.face.bound_port or 0)
+    try:
+        await owner.start()
+        assert owner.listen_address is not None and face.error and face.bound_port is None
+        client = await AsyncApiClient.connect(ws.home, lambda e: None, lambda: None, DEFAULT_LIMITS)
+        try:
+            assert (await client.call("web.url"))["error"] == face.error
+        finally:
+            await client.close()
+    finally:
+        await owner.stop()
+        await first.owner.stop()
