@@ -11,6 +11,9 @@ Prints one JSON object:
   an open browser showing it (its server-sent event, then the page fetched again), median and max over
   `changes` writes. Goal: <= 1,000 ms.
 - first_page_s: the first page after the start (every document read once).
+- server_cpu_ms_per_page: CPU time the serve process spent during the load, per page served (Linux /proc):
+  what a page costs the node whatever else runs on the machine (latencies depend on that too).
+- load_average: the machine's one-minute load average at the end (other jobs make latencies longer).
 """
 
 from __future__ import annotations
@@ -92,6 +95,15 @@ def start_serve(home: Path, web_port: int) -> subprocess.Popen[bytes]:
     argv = [str(reliance), "--home", str(home), "serve", "--listen", "127.0.0.1", "--port", str(free_port())]
     argv += ["--no-mdns", "--web-port", str(web_port), "--quiet"]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux), 0 where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -199,7 +211,10 @@ def main() -> None:
         proc = start_serve(home, web_port)
         try:
             first_page = asyncio.run(wait_serving(base, proc))
+            cpu_before = cpu_seconds(proc.pid)
             timings = asyncio.run(load(base, args.clients, args.requests))
+            served = len(timings["programme"]) + len(timings["catalogue"])
+            cpu_per_page = (cpu_seconds(proc.pid) - cpu_before) * 1000 / max(served, 1)
             changes = asyncio.run(change_to_page(home, base, args.changes))
         finally:
             proc.terminate()
@@ -212,6 +227,8 @@ def main() -> None:
                 "clients": args.clients,
                 "cores": os.cpu_count(),
                 "first_page_s": round(first_page, 2),
+                "server_cpu_ms_per_page": round(cpu_per_page, 2),
+                "load_average": round(os.getloadavg()[0], 1),
                 "programme_ms": percentiles(timings["programme"]),
                 "catalogue_ms": percentiles(timings["catalogue"]),
                 "change_to_page_ms": {
