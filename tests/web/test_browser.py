@@ -102,6 +102,7 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServeNode,
         bob.start(mdns=False)
         alice.wait_listening()
         bob.wait_listening()
+        cluster.wait(lambda: "web face on" in alice.log(), PATIENCE, "alice's web face")
         cluster.wait(lambda: alice.peer_id in bob.connected(), PATIENCE, "bob connected to alice")
         bob.cli("item", "answer", fete.id, "--kind", "coming", "--message", "J'apporte une guitare")
         yield alice, bob, {"fete": fete.id}

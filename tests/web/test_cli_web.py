@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.net.cluster import Cluster
+from tests.net.cluster import Cluster, ServeNode
 
 PATIENCE = 15.0
 
@@ -50,11 +50,17 @@ def me_status(base: str, cookie: str) -> int:
         return exc.code
 
 
+def wait_web(cluster: Cluster, node: ServeNode) -> None:
+    """The node listens first; its web face starts right after (HTTPS: once its certificate is made)."""
+    cluster.wait(lambda: "web face on" in node.log(), PATIENCE, f"{node.name}'s web face")
+
+
 def test_pair_list_and_revoke_a_browser_beside_serve(tmp_path: Path) -> None:
     with Cluster(tmp_path, 1, mode="loopback") as cluster:
         (alice,) = cluster.nodes
         alice.start(mdns=False)
         alice.wait_listening()
+        wait_web(cluster, alice)
         base = f"http://127.0.0.1:{alice.web_port}"
         assert alice.cli("web", "url").out.split() == [f"{base}/"]
         qr = alice.cli("web", "qr").out
@@ -97,6 +103,7 @@ def test_web_tls_serves_https_with_the_fingerprint_shown(tmp_path: Path) -> None
         (alice,) = cluster.nodes
         alice.start("--web-tls", mdns=False)
         alice.wait_listening()
+        wait_web(cluster, alice)
         info = json.loads(alice.cli("web", "url", "--json").out)
         assert info["urls"] == [f"https://127.0.0.1:{alice.web_port}/"]
         context = ssl.create_default_context()

@@ -39,6 +39,8 @@ def _web_info(ctx: Context) -> dict[str, Any]:
             fail(say("web.cli.not_serving", reason=str(exc)))
         if info.get("error"):
             fail(say("web.cli.not_serving", reason=info["error"]))
+        if not info.get("urls"):  # the node listens; its web face is still starting (a certificate to make)
+            fail(say("web.cli.starting"))
         return info
     from reliance.web.addresses import configured
 

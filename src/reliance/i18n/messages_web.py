@@ -169,6 +169,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "l'interface web ne tourne pas : {reason}",
         "the web face is not running: {reason}",
     ),
+    "web.cli.starting": (
+        "l'interface web démarre : réessayez dans un instant",
+        "the web face is starting: try again in a moment",
+    ),
     "web.cli.off": (
         "l'interface web est désactivée (reliance config set web on)",
         "the web face is off (reliance config set web on)",
