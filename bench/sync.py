@@ -152,8 +152,8 @@ def reliance_setup(name: str, n: int, root: Path) -> str:
         doc_id = projects.create_project(alice, "bench")
         projects.add_member(alice, doc_id, bob.peer_id)
     pump(
-        Session(SyncHost(alice.repo), peer_key=bob.repo.actor),
-        Session(SyncHost(bob.repo), peer_key=alice.repo.actor),
+        Session(SyncHost(alice.repo), peer_key=bob.identity.network_key),
+        Session(SyncHost(bob.repo), peer_key=alice.identity.network_key),
     )
 
     def code(writer: Writer) -> ObjId:
@@ -187,8 +187,8 @@ def reliance_measure(root: Path, doc_id: str, attempt: int, profile: cProfile.Pr
         profile.enable()
     start, cpu = time.perf_counter(), time.process_time()
     total = pump(
-        Session(SyncHost(alice.repo), peer_key=bob.repo.actor),
-        Session(SyncHost(bob.repo), peer_key=alice.repo.actor),
+        Session(SyncHost(alice.repo), peer_key=bob.identity.network_key),
+        Session(SyncHost(bob.repo), peer_key=alice.identity.network_key),
     )
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profile is not None:

@@ -172,7 +172,9 @@ def used_keys() -> set[str]:
                 literal.split(".", 1)[0] in NAMESPACES
                 and literal not in operations
                 and literal not in api_names
-                and not literal.endswith((".py", ".tcss", ".json", ".md", ".lock", ".html", ".ics", ".pem"))
+                and not literal.endswith(
+                    (".py", ".tcss", ".json", ".md", ".lock", ".html", ".ics", ".pem", ".key")
+                )
             ):
                 found.add(literal)
     return found

@@ -15,9 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reliance.app.workspace import Workspace
+from reliance.certificate import verify_proof
 from reliance.errors import IdentityError, PeerIdError
 from reliance.identity import (
+    CERTIFICATE_FILE,
     KEY_FILE,
+    PARTICIPANT_KEY_FILE,
     PROFILE_FILE,
     canonical_peer,
     create_identity,
@@ -201,9 +204,14 @@ def test_load_round_trip_and_signatures(home: Path) -> None:
     created = create_identity(home, "Alice")
     loaded = load_identity(home)
     assert loaded.public_key == created.public_key
-    assert loaded.peer_id == encode_peer_id(created.public_key)
-    assert loaded.fingerprint == fingerprint(created.public_key)
-    signature = loaded.sign(b"change hash")
+    assert loaded.participant == created.participant != created.public_key
+    assert loaded.peer_id == encode_peer_id(created.participant_key)
+    assert loaded.fingerprint == fingerprint(created.participant_key)
+    assert loaded.certificate == created.certificate
+    proof = loaded.sign(b"change hash")
+    assert verify_proof(created.public_key, proof, b"change hash") == created.participant
+    assert verify_proof(created.public_key, proof, b"other hash") is None
+    signature = loaded.private_key.sign(b"change hash")
     assert verify_signature(created.public_key, signature, b"change hash")
     assert not verify_signature(created.public_key, signature, b"other hash")
     assert not verify_signature(created.public_key, bytes(64), b"change hash")
@@ -269,7 +277,9 @@ def test_set_profile_name_keeps_the_rest_and_the_mode(home: Path, permissive_uma
     set_profile_name(home, "  Alice Martin ")
     assert json.loads(profile.read_text("utf-8")) == before | {"name": "Alice Martin"}
     assert stat.S_IMODE(profile.stat().st_mode) == 0o600
-    assert sorted(p.name for p in identity_dir(home).iterdir()) == [KEY_FILE, PROFILE_FILE]
+    assert sorted(p.name for p in identity_dir(home).iterdir()) == sorted(
+        [CERTIFICATE_FILE, KEY_FILE, PARTICIPANT_KEY_FILE, PROFILE_FILE]
+    )
     loaded = load_identity(home, b"correct horse")
     assert loaded.name == "Alice Martin" and loaded.created == created.created
     assert key_is_encrypted(home)

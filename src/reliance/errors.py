@@ -27,3 +27,23 @@ class DocumentError(RelianceError):
 
 class OwnDocumentMissing(DocumentError):
     """The identity is here but not its participant document (a home restored from a saved identity)."""
+
+
+class DeviceError(IdentityError):
+    """An identity or device error worded by the catalogue (`key`, its parameters), in the reader's language:
+    `message(lang)`, or the locale's language as `str`."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str) -> str:
+        from reliance.i18n import t
+
+        return t(self.key, lang, **self.params)
+
+    def __str__(self) -> str:
+        from reliance.i18n import resolve_lang
+
+        return self.message(resolve_lang())

@@ -1,7 +1,17 @@
-"""Device identity: an Ed25519 key on disk, its peer id and its fingerprint.
+"""Identity: a participant key, this device's key, their peer ids and fingerprints.
 
-For now the participant key is the first device's key, so a participant is named by
-the same 32 bytes that sign their changes and serve as their Automerge actor id.
+A participant is named by their participant key (its peer id names them everywhere). Each device has its own
+key, the Automerge actor of what it writes, certified by the participant key (`reliance.certificate`).
+Files in `identity/` (docs/identity.md):
+
+- `device.key`: this device's Ed25519 key (PEM, encrypted with the passphrase if one was given);
+- `participant.key`: the participant key's secret, on the devices that keep it (the first one, a recovered
+  one), encrypted like `device.key`; a linked device has none;
+- `certificate`: this device's certificate, signed by the participant key;
+- `profile.json`: {name, created, encrypted, participant?: peer id, device_name?}.
+
+A home made before participant keys has `device.key` only: its key is its participant key too (an identity
+with one device, no certificate, no recovery phrase).
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from reliance.errors import IdentityError, PeerIdError
+from reliance.errors import DeviceError, IdentityError, PeerIdError
 from reliance.fsutil import atomic_write, private_dir, write_private
 
 PEER_ID_PREFIX = "rl"
 _CHECK_LEN = 3
 KEY_FILE = "device.key"
+PARTICIPANT_KEY_FILE = "participant.key"
+CERTIFICATE_FILE = "certificate"
 PROFILE_FILE = "profile.json"
 
 
@@ -66,6 +78,10 @@ def fingerprint(key: bytes) -> str:
     return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
 
 
+def public_bytes(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 def verify_signature(key: bytes, signature: bytes, message: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
@@ -76,28 +92,78 @@ def verify_signature(key: bytes, signature: bytes, message: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Identity:
-    """This device's key pair and the participant's display name."""
+    """This device's key pair, the participant it writes for, and the participant's display name.
+
+    `participant` is None when the device key is the participant key (a home made before participant keys,
+    or a test identity); `participant_private` is the participant key's secret where this device keeps it;
+    `certificate` the participant key's certificate of this device (None for a device that is its
+    participant)."""
 
     private_key: Ed25519PrivateKey
     name: str
     created: str
+    participant: bytes | None = None
+    participant_private: Ed25519PrivateKey | None = None
+    certificate: bytes | None = None
+    device_name: str = ""
+    shows_participant: bool = (
+        True  # in the handshake, where it keeps the participant key (not a recovered one)
+    )
 
     @property
     def public_key(self) -> bytes:
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        """This device's key: the Automerge actor of its changes."""
+        return public_bytes(self.private_key)
+
+    @property
+    def participant_key(self) -> bytes:
+        return self.participant if self.participant is not None else self.public_key
 
     @property
     def peer_id(self) -> str:
+        """The participant's peer id (the same on every device of theirs)."""
+        return encode_peer_id(self.participant_key)
+
+    @property
+    def device_id(self) -> str:
         return encode_peer_id(self.public_key)
 
     @property
     def fingerprint(self) -> str:
+        return fingerprint(self.participant_key)
+
+    @property
+    def device_fingerprint(self) -> str:
         return fingerprint(self.public_key)
 
-    def sign(self, message: bytes) -> bytes:
-        return self.private_key.sign(message)
+    @property
+    def holds_participant_key(self) -> bool:
+        return self.participant is None or self.participant_private is not None
+
+    @property
+    def participant_signer(self) -> Ed25519PrivateKey | None:
+        """The participant key's secret, if this device holds it."""
+        return self.private_key if self.participant is None else self.participant_private
+
+    @property
+    def network_private_key(self) -> Ed25519PrivateKey:
+        """The key this device shows peers in the handshake: the participant key on the device that made the
+        identity (peers know the participant by it), its own key on any other (a linked or recovered device:
+        two live devices showing one key would take each other for themselves)."""
+        signer = self.participant_signer
+        return signer if signer is not None and self.shows_participant else self.private_key
+
+    @property
+    def network_key(self) -> bytes:
+        return public_bytes(self.network_private_key)
+
+    def sign(self, change_hash: bytes) -> bytes:
+        """The proof of a change made on this device: its signature, with the certificate if any."""
+        if self.certificate is None:
+            return self.private_key.sign(change_hash)
+        from reliance.certificate import sign_change
+
+        return sign_change(self.private_key, self.certificate, change_hash)
 
 
 def identity_dir(home: Path) -> Path:
@@ -132,24 +198,167 @@ def _check_name(name: str) -> str:
     return name
 
 
-def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> Identity:
-    """Create the device key. Never replaces an existing one."""
+PHRASE_WORDS = 24
+_PHRASE_KEY_INFO = b"reliance participant key v1"
+
+
+def new_phrase() -> str:
+    """A fresh recovery phrase: 24 BIP-39 English words (256 bits of entropy)."""
+    from mnemonic import Mnemonic
+
+    return str(Mnemonic("english").generate(strength=256))
+
+
+def normalise_phrase(text: str) -> str:
+    """The phrase as typed (any case, spaces, line breaks), checked: 24 known words and their checksum."""
+    from mnemonic import Mnemonic
+
+    words = text.lower().split()
+    if len(text) > 1024 or len(words) != PHRASE_WORDS:
+        raise DeviceError("identity.phrase_words", count=PHRASE_WORDS)
+    phrase = " ".join(words)
+    mnemo = Mnemonic("english")
+    unknown = [word for word in words if word not in mnemo.wordlist]
+    if unknown:
+        raise DeviceError("identity.phrase_unknown_word", word=unknown[0][:20])
+    if not mnemo.check(phrase):
+        raise DeviceError("identity.phrase_checksum")
+    return phrase
+
+
+def participant_key_from_phrase(text: str) -> Ed25519PrivateKey:
+    """The participant key a recovery phrase stands for: BIP-39's seed (PBKDF2-HMAC-SHA512), then HKDF-SHA256
+    to the 32 bytes of an Ed25519 secret."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from mnemonic import Mnemonic
+
+    seed = Mnemonic.to_seed(normalise_phrase(text))
+    secret = HKDF(hashes.SHA256(), 32, salt=None, info=_PHRASE_KEY_INFO).derive(seed)
+    return Ed25519PrivateKey.from_private_bytes(secret)
+
+
+def _encryption(passphrase: bytes | None) -> serialization.KeySerializationEncryption:
+    return serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+
+
+def _key_pem(key: Ed25519PrivateKey, passphrase: bytes | None) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, _encryption(passphrase)
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def write_identity(
+    home: Path,
+    name: str,
+    device_key: Ed25519PrivateKey,
+    passphrase: bytes | None,
+    *,
+    participant: bytes | None = None,
+    participant_private: Ed25519PrivateKey | None = None,
+    certificate: bytes | None = None,
+    device_name: str = "",
+    shows_participant: bool = True,
+) -> Identity:
+    """Write a new identity's files (never over an existing one). `participant` None: the device key is the
+    participant key (the layout of homes made before participant keys). `shows_participant` False: the
+    handshake shows the device's own key even where the participant key is kept (a recovered device)."""
     name = _check_name(name)
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
         raise IdentityError(f"an identity already exists in {home}; it is never replaced")
     private_dir(directory)  # the home too, when this creates it
     os.chmod(directory, 0o700)
-    key = Ed25519PrivateKey.generate()
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
-    )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    write_private(directory / KEY_FILE, pem, exclusive=True)
-    profile = {"name": name, "created": created, "encrypted": bool(passphrase)}
+    created = _now().isoformat(timespec="seconds")
+    if participant_private is not None:
+        write_private(
+            directory / PARTICIPANT_KEY_FILE, _key_pem(participant_private, passphrase), exclusive=True
+        )
+    if certificate is not None:
+        write_private(directory / CERTIFICATE_FILE, certificate, exclusive=True)
+    profile: dict[str, object] = {"name": name, "created": created, "encrypted": bool(passphrase)}
+    if participant is not None:
+        profile["participant"] = encode_peer_id(participant)
+        profile["device_name"] = device_name
+        if not shows_participant:
+            profile["handshake"] = "device"
     atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode())
-    return Identity(key, name, created)
+    # The device key last: its presence is what says an identity is here.
+    write_private(directory / KEY_FILE, _key_pem(device_key, passphrase), exclusive=True)
+    return Identity(
+        device_key,
+        name,
+        created,
+        participant,
+        participant_private,
+        certificate,
+        device_name,
+        shows_participant,
+    )
+
+
+def default_device_name() -> str:
+    import socket
+
+    name = "".join(ch for ch in socket.gethostname() if not unicodedata.category(ch).startswith("C"))
+    return name.strip()[:80] or "device"
+
+
+def check_name(name: str) -> str:
+    """A participant's name as stored: trimmed, 1..80 characters, no control characters (IdentityError)."""
+    return _check_name(name)
+
+
+def create_identity_with_phrase(
+    home: Path,
+    name: str,
+    passphrase: bytes | None = None,
+    *,
+    device_name: str | None = None,
+    phrase: str = "",
+) -> tuple[Identity, str]:
+    """A new participant: a recovery phrase, the participant key it stands for, this device's own key and
+    its certificate. Returns the identity and the phrase (shown once, never stored)."""
+    from reliance.certificate import make_certificate
+
+    _check_name(name)
+    if (identity_dir(home) / KEY_FILE).exists():
+        raise IdentityError(f"an identity already exists in {home}; it is never replaced")
+    phrase = phrase or new_phrase()
+    participant_private = participant_key_from_phrase(phrase)
+    device_key = Ed25519PrivateKey.generate()
+    device = device_name or default_device_name()
+    certificate = make_certificate(
+        participant_private, public_bytes(device_key), device, int(_now().timestamp())
+    )
+    identity = write_identity(
+        home,
+        name,
+        device_key,
+        passphrase,
+        participant=public_bytes(participant_private),
+        participant_private=participant_private,
+        certificate=certificate,
+        device_name=device.strip(),
+    )
+    return identity, phrase
+
+
+def create_identity(
+    home: Path, name: str, passphrase: bytes | None = None, *, device_name: str | None = None
+) -> Identity:
+    """Create the identity (participant key, device key, certificate). Never replaces an existing one."""
+    return create_identity_with_phrase(home, name, passphrase, device_name=device_name)[0]
+
+
+def create_single_key_identity(home: Path, name: str, passphrase: bytes | None = None) -> Identity:
+    """An identity whose one key is device and participant key at once: the layout of homes made before
+    participant keys (kept for tests that build such a home, and what those homes still are)."""
+    return write_identity(home, name, Ed25519PrivateKey.generate(), passphrase)
 
 
 def set_profile_name(home: Path, name: str) -> None:
@@ -183,16 +392,11 @@ def key_is_encrypted(home: Path) -> bool:
     return bool(profile.get("encrypted"))
 
 
-def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
-    directory = identity_dir(home)
-    key_path = directory / KEY_FILE
-    if not key_path.exists():
-        raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+def _load_key(path: Path, passphrase: bytes | None) -> Ed25519PrivateKey:
     try:
-        pem = key_path.read_bytes()
-        profile = json.loads((directory / PROFILE_FILE).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IdentityError(f"cannot read the identity in {directory}: {exc}") from None
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise IdentityError(f"cannot read the identity in {path.parent}: {exc}") from None
     try:
         key = serialization.load_pem_private_key(pem, password=passphrase or None)
     except TypeError:
@@ -205,8 +409,56 @@ def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
         raise IdentityError("wrong passphrase, or the key file is damaged") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise IdentityError("the key file does not hold an Ed25519 key")
+    return key
+
+
+def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
+    directory = identity_dir(home)
+    key_path = directory / KEY_FILE
+    if not key_path.exists():
+        raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+    try:
+        profile = json.loads((directory / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IdentityError(f"cannot read the identity in {directory}: {exc}") from None
+    key = _load_key(key_path, passphrase)
+    if not isinstance(profile, dict):
+        raise IdentityError(f"the profile in {directory} is damaged")
     name = profile.get("name")
     created = profile.get("created", "")
     if not isinstance(name, str) or not isinstance(created, str):
         raise IdentityError(f"the profile in {directory} is damaged")
-    return Identity(key, name, created)
+    participant_id = profile.get("participant")
+    if participant_id is None:
+        return Identity(key, name, created)
+    return _load_device_identity(directory, key, name, created, profile, passphrase)
+
+
+def _load_device_identity(
+    directory: Path,
+    key: Ed25519PrivateKey,
+    name: str,
+    created: str,
+    profile: dict[str, object],
+    passphrase: bytes | None,
+) -> Identity:
+    from reliance.certificate import CertificateError, decode_certificate
+
+    participant_id = profile.get("participant")
+    device_name = profile.get("device_name", "")
+    try:
+        if not isinstance(participant_id, str) or not isinstance(device_name, str):
+            raise PeerIdError("damaged")
+        participant = decode_peer_id(participant_id)
+        certificate = decode_certificate((directory / CERTIFICATE_FILE).read_bytes())
+    except (OSError, PeerIdError, CertificateError):
+        raise IdentityError(f"the profile in {directory} is damaged") from None
+    if certificate.participant != participant or certificate.device != public_bytes(key):
+        raise IdentityError(f"the certificate in {directory} is not this device's")
+    participant_private = None
+    if (directory / PARTICIPANT_KEY_FILE).exists():
+        participant_private = _load_key(directory / PARTICIPANT_KEY_FILE, passphrase)
+        if public_bytes(participant_private) != participant:
+            raise IdentityError(f"the participant key in {directory} is not this identity's")
+    shows = profile.get("handshake") != "device"
+    return Identity(key, name, created, participant, participant_private, certificate.raw, device_name, shows)

@@ -127,10 +127,34 @@ class Limits:
     # node's maintenance does it, unless the log holds 8 times as many).
     compact_after_records: int = 2000
 
+    # -- identity: devices and their certificates -----------------------------------------------------------
+    # Devices of one participant read from their participant document (by device key; more are ignored),
+    # and certified by `device invite` (beyond, it refuses: revoke one first).
+    devices_per_participant: int = 64
+    # Largest device grant (certificate, names and the bundle of documents handed to a new device) read.
+    device_grant_bytes: int = 256 * MIB
+
     # -- bundles ---------------------------------------------------------------------------------------------
 
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).
     max_bundle_bytes: int = 256 * MIB
+
+    # -- linking a device (`reliance device invite` / `join`) ------------------------------------------------
+    # Seconds an invitation stays open; past it the inviter stops listening and a joiner is told it expired.
+    link_invitation_seconds: int = 600
+    # Seconds one side of a link may take for its next message (a slow or silent joiner is dropped; the
+    # inviter keeps listening for others until the invitation is claimed or expires).
+    link_step_seconds: int = 30
+    # Seconds the joiner waits for its grant once it proved the code: the inviter certifies it and bundles
+    # the documents handed over (a large home takes a while).
+    link_grant_seconds: int = 300
+    # Connections to one invitation at once, before any of them claimed it; more are closed at once.
+    link_max_connections: int = 8
+    # Largest message of the link's exchange but the grant (hello, SPAKE2 messages, confirmations).
+    link_max_message: int = 4 * KIB
+    # (The grant itself is bounded by `device_grant_bytes`, in the identity section.)
+    # Longest device name, in characters.
+    link_device_name_chars: int = 64
 
     # -- the local API (a Unix socket in the home: the CLI, the app, the web face beside the owner) ------
     # Largest request frame the owner reads from a local client (a social-code section or an item's text

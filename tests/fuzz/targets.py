@@ -14,8 +14,12 @@ after a compaction (a snapshot that cannot be loaded back bricks a document for 
 - `store`: opening a document whose log or snapshot file was damaged on disk.
 - `apply`: changes made by automerge, mutated, their checksum fixed and re-signed by their own author,
   delivered through `accept_batch` into a real store.
+- `identity`: the decoders of what links devices (`reliance.certificate`, `reliance.app.devices`): device
+  certificates, revocations, change proofs and device grants, fed mutated real ones.
 - `localapi`: the local API's decoder (`reliance.localapi.protocol`): a byte stream of mutated real request
   frames, cut into frames, decoded and checked against the table of operations.
+- `link`: the device-link exchange (`reliance.net.pairing.protocol`), either side, fed a stream of mutated
+  real messages of a recorded run, cut anywhere.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS
 from reliance.replication.auth import Rejected, accept_batch
 from reliance.replication.bundle import BundleError, import_bundle
-from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
+from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost
 from reliance.replication.quota import Quotas
+from reliance.replication.syncmessages import _plain_change_headers
 from reliance.store import log
 from reliance.store.records import change_info
 from reliance.store.repository import Repository, SignedChange
@@ -960,9 +965,176 @@ class WebTarget:
             raise Broken("the web face stopped serving after a request", alive[:80].decode("latin-1"))
 
 
+def _recorded_link() -> tuple[Any, dict[str, list[bytes]]]:
+    """One real run of the exchange with a fixed code: the messages each side sent, one by one."""
+    from reliance.net.pairing.codes import Code
+    from reliance.net.pairing.protocol import (
+        DeviceRequest,
+        Granted,
+        Invitation,
+        InviterSession,
+        JoinerSession,
+    )
+
+    code = Code(7, ("guitar", "ocean"))
+    inviter = InviterSession(Invitation(code))
+    joiner = JoinerSession(code, "laptop", bytes(range(32)))
+    sent: dict[str, list[bytes]] = {"inviter": [], "joiner": []}
+    joiner.start()
+    for _ in range(4):
+        data = joiner.data_to_send()
+        sent["joiner"].append(data)
+        for event in inviter.receive_data(data):
+            if isinstance(event, DeviceRequest):
+                inviter.send_grant(b"a grant" * 20)
+        data = inviter.data_to_send()
+        sent["inviter"].append(data)
+        for event in joiner.receive_data(data):
+            if isinstance(event, Granted):
+                joiner.finish()
+    return code, {side: [m for m in messages if m] for side, messages in sent.items()}
+
+
+class LinkTarget:
+    """What a stranger on the LAN sends to an invitation, or a fake inviter to a joiner: a stream of the
+    real run's messages, some mutated or replaced by random structures. The session only ever ends in one
+    `Failed` (never an exception), never asks for a grant or hands one over for bytes that were not the
+    real ones, and never answers more than a refusal or its own next message."""
+
+    name = "link"
+
+    def setup(self, workdir: Path) -> None:
+        self.code, self.sent = _recorded_link()
+
+    def generate(self, rng: random.Random) -> bytes:
+        side = rng.choice(("inviter", "joiner"))
+        messages = self.sent["joiner" if side == "inviter" else "inviter"]
+        stream = b""
+        for message in messages[: rng.randint(1, len(messages))]:
+            if rng.random() < 0.3:
+                body = pack(mutate_structure(rng, unpack(message[4:])))
+                message = len(body).to_bytes(4, "big") + body
+            if rng.random() < 0.6:
+                message = mutate_bytes(rng, message, messages)
+            stream += message
+        return pack({"side": side, "stream": stream, "step": rng.randint(1, 64)})
+
+    def parts(self, data: bytes) -> tuple[bytes | None, bytes, Any]:
+        spec = unpack(data)
+        return None, spec["stream"], lambda stream: pack({**spec, "stream": stream})
+
+    def run(self, data: bytes) -> None:
+        from reliance.net.pairing.protocol import (
+            DeviceRequest,
+            Failed,
+            Granted,
+            Invitation,
+            InviterSession,
+            JoinerSession,
+        )
+
+        spec = unpack(data)
+        stream, step = spec["stream"], max(1, int(spec["step"]))
+        session: InviterSession | JoinerSession
+        if spec["side"] == "inviter":
+            session = InviterSession(Invitation(self.code))
+        else:
+            session = JoinerSession(self.code, "laptop", bytes(range(32)))
+            session.start()
+            session.data_to_send()
+        events: list[Any] = []
+        for cut in range(0, len(stream), step):
+            events += session.receive_data(stream[cut : cut + step])
+            if len(session.data_to_send()) > 1024:
+                raise Broken("answered more than a refusal or its next message")
+        failures = [e for e in events if isinstance(e, Failed)]
+        if len(failures) > 1 or (failures and events[-1] is not failures[0]):
+            raise Broken("events after a failure")
+        if any(isinstance(e, DeviceRequest | Granted) for e in events):
+            raise Broken("a fresh session trusted recorded or mutated bytes")
+
+
+class IdentityTarget:
+    """Mutated certificates, revocations, proofs and grants: only CertificateError / DeviceError may come
+    out; what is accepted is exactly an original (one encoding per content, signatures that hold)."""
+
+    name = "identity"
+
+    def setup(self, workdir: Path) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from reliance.app.devices import DeviceGrant, encode_grant
+        from reliance.certificate import make_certificate, make_revocation, sign_change
+        from reliance.identity import public_bytes
+
+        participant = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+        device = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+        self.device = public_bytes(device)
+        self.hash = bytes(32)
+        self.certificates = [
+            make_certificate(participant, self.device, name, 1_780_000_000)
+            for name in ("laptop", "téléphone de Zoé", "x" * 80)
+        ]
+        self.revocation = make_revocation(participant, self.device, 1_780_000_100)
+        self.proofs = [sign_change(device, c, self.hash) for c in self.certificates] + [
+            device.sign(self.hash)
+        ]
+        self.grants = [
+            encode_grant(DeviceGrant(c, public_bytes(participant), "Zoé", b"\x80" * n))
+            for n, c in enumerate(self.certificates)
+        ]
+        self.originals = {*self.certificates, self.revocation, *self.proofs, *self.grants}
+        self.seeds = [*self.certificates, self.revocation, *self.proofs, *self.grants]
+
+    def generate(self, rng: random.Random) -> bytes:
+        kind = rng.randrange(4)
+        data = rng.choice(self.seeds)
+        if rng.random() < 0.3 and data in self.grants:
+            data = pack(mutate_structure(rng, unpack(data)))
+        elif rng.random() < 0.9:
+            data = mutate_bytes(rng, data, self.seeds)
+        return bytes([kind]) + data
+
+    def run(self, data: bytes) -> None:
+        from reliance.app.devices import decode_grant, encode_grant
+        from reliance.certificate import decode_certificate, decode_revocation, verify_proof
+        from reliance.errors import DeviceError
+
+        if not data:
+            return
+        kind, body = data[0] % 4, data[1:]
+        try:
+            if kind == 0:
+                found = decode_certificate(body)
+                if found.raw != body or body not in self.originals:
+                    raise Broken("a certificate that is not an original was accepted")
+            elif kind == 1:
+                if decode_revocation(body).raw != body or body not in self.originals:
+                    raise Broken("a revocation that is not an original was accepted")
+            elif kind == 2:
+                if verify_proof(self.device, body, self.hash) is not None and body not in self.originals:
+                    raise Broken("a proof that is not an original was accepted")
+            else:
+                grant = decode_grant(body, DEFAULT_LIMITS.replace(device_grant_bytes=64 * 1024))
+                if decode_grant(encode_grant(grant)) != grant or grant.certificate not in self.originals:
+                    raise Broken("a grant does not read back as itself")
+        except DeviceError:
+            return
+
+
 TARGETS = {
     t.name: t
-    for t in (WireTarget, FrameTarget, BundleTarget, StoreTarget, ApplyTarget, LocalApiTarget, WebTarget)
+    for t in (
+        WireTarget,
+        FrameTarget,
+        BundleTarget,
+        StoreTarget,
+        ApplyTarget,
+        LocalApiTarget,
+        IdentityTarget,
+        LinkTarget,
+        WebTarget,
+    )
 }
 
 

@@ -28,6 +28,8 @@ BOUNDED = {
     "apply": 1_000,
     "localapi": 3_000,
     "web": 200,
+    "identity": 3_000,
+    "link": 300,
 }
 SEED = 0
 

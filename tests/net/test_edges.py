@@ -137,8 +137,8 @@ def _hand_over(source: Workspace, target: Workspace) -> None:
     """`source`'s documents into `target`, through two sessions in memory."""
     from reliance.replication.protocol import Session, SyncHost
 
-    a = Session(SyncHost(source.repo), peer_key=target.identity.public_key)
-    b = Session(SyncHost(target.repo), peer_key=source.identity.public_key)
+    a = Session(SyncHost(source.repo), peer_key=target.identity.network_key)
+    b = Session(SyncHost(target.repo), peer_key=source.identity.network_key)
     to_b, to_a = a.start(), b.start()
     while to_a or to_b:
         to_a, to_b = (

@@ -382,8 +382,8 @@ def stranger_with_junk(root: Path, own_projects: int, strangers: int) -> Workspa
     for i in range(strangers):
         puppet = Workspace.create(root / f"puppet{i}", f"Puppet {i}")
         puppet.add_item(Item(id="", kind=ItemKind.OFFER, title=f"junk {i}", author=""))
-        a = Session(SyncHost(puppet.repo), peer_key=mallory.identity.public_key)
-        b = Session(SyncHost(mallory.repo), peer_key=puppet.identity.public_key)
+        a = Session(SyncHost(puppet.repo), peer_key=mallory.identity.network_key)
+        b = Session(SyncHost(mallory.repo), peer_key=puppet.identity.network_key)
         to_b, to_a = a.start(), b.start()
         while to_a or to_b:
             to_a, to_b = (

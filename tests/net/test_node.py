@@ -95,7 +95,7 @@ async def test_a_name_written_by_an_older_version_still_serves_and_dials(tmp_pat
         assert other.listen_address is not None
         summary = await sync_once(eve, "127.0.0.1", other.listen_address[1])
         assert summary["peer_name"] == "Camille"
-        assert other.peers_by_key[eve.identity.public_key].name == shown
+        assert other.peers_by_key[eve.identity.network_key].name == shown
     finally:
         await other.stop()
 

@@ -115,7 +115,7 @@ async def test_a_forged_batch_is_refused_and_its_sender_dropped_while_others_syn
         message = wire.SyncMessage(wire.MESSAGE_V1, (change.hash,), (), (), (change.chunk,))
         forged = {"t": "sync", "d": bob.ws.peer_id, "m": wire.encode_sync_message(message)}
         end_m, end_nora = memory_pair()
-        assert await nora.attach(end_nora, mallory.identity.public_key, name="Mallory") is None
+        assert await nora.attach(end_nora, mallory.identity.network_key, name="Mallory") is None
         await end_m.send(msgpack.packb({"t": "digest", "d": b"\x00" * 32}))
         await end_m.send(msgpack.packb(forged | {"s": [[change.hash, signature]]}))
         frames = []
@@ -263,7 +263,7 @@ async def test_a_one_shot_sync_runs_the_nodes_link_over_any_channel(tmp_path: Pa
         camille = Workspace.create(tmp_path / "camille", "Camille")
         camille.add_item(offer("From the one-shot"))
         mine, theirs = memory_pair()
-        assert await nora.attach(theirs, camille.identity.public_key, name="Camille") is None
+        assert await nora.attach(theirs, camille.identity.network_key, name="Camille") is None
         summary = await sync_over(camille, mine, nora.my_key, remote_name="Nora", timeout=30)
         assert summary["complete"] and summary["not_in_sync"] == []
         assert summary["peer_id"] == nora.ws.peer_id and summary["peer_name"] == "Nora"

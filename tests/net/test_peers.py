@@ -114,7 +114,7 @@ async def test_an_advertised_address_is_dialled_with_backoff_however_often_it_is
 ) -> None:
     ws = Workspace.create(tmp_path / "home", "Alice")
     node = Node(ws, NodeConfig(mdns=False, write_state=False, redial_min=30.0, redial_max=60.0))
-    peer_id = encode_peer_id(key_above(ws.identity.public_key)) if claimed else ""
+    peer_id = encode_peer_id(key_above(ws.identity.network_key)) if claimed else ""
     try:
         async with CountingListener() as listener:
             for round_ in range(5):
@@ -151,7 +151,7 @@ async def test_an_advert_never_renames_a_peer_nor_gives_it_an_address(tmp_path: 
         await node_b.start()
         assert node_a.listen_address is not None
         await node_b.add_address(*node_a.listen_address)
-        bob_key = bob.identity.public_key
+        bob_key = bob.identity.network_key
         await eventually(
             lambda: bob_key in node_a.peers_by_key and node_a.peers_by_key[bob_key].conn is not None,
             15,
@@ -190,7 +190,7 @@ async def test_an_advertised_address_is_saved_once_the_handshake_proves_the_key(
         assert node_b.listen_address is not None
         node_a._on_found(advert("", "", node_b.listen_address[1]))  # anonymous, as every node advertises
         node_a._redial_due()
-        bob_key = bob.identity.public_key
+        bob_key = bob.identity.network_key
         await eventually(
             lambda: bob_key in node_a.peers_by_key and node_a.peers_by_key[bob_key].conn is not None,
             15,

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from reliance.app.workspace import Workspace
-from reliance.identity import verify_signature
+from reliance.certificate import verify_proof
 
 KILLS = 56
 
@@ -111,7 +111,8 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_acknowledged(tmp_pat
     assert seqs == list(range(1, len(changes) + 1))
     for change in changes:
         assert change.signature is not None
-        assert verify_signature(ws.identity.public_key, change.signature, change.info.hash)
+        me = ws.identity
+        assert verify_proof(me.public_key, change.signature, change.info.hash) == me.participant_key
 
 
 def _edit_number(text: str) -> tuple[int, int]:

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from reliance.app.workspace import Workspace
 from reliance.automerge import wire
 from reliance.automerge.crdt import CrdtDoc
+from reliance.certificate import verify_proof
 from reliance.doc import participant
 from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
-from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
 from reliance.store import log, records, repository
@@ -65,7 +65,8 @@ def assert_well_signed(ws: Workspace) -> None:
     assert seqs == list(range(1, len(seqs) + 1))
     for change in changes:
         assert change.signature is not None
-        assert verify_signature(ws.identity.public_key, change.signature, change.info.hash)
+        me = ws.identity
+        assert verify_proof(me.public_key, change.signature, change.info.hash) == me.participant_key
 
 
 # -- reopening gives back exactly what was written -----------------------------------------------------------

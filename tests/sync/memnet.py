@@ -51,7 +51,7 @@ class Node:
 
     @property
     def key(self) -> bytes:
-        return self.ws.identity.public_key
+        return self.ws.identity.network_key
 
     def doc(self, doc_id: str) -> StoredDoc:
         return self.ws.repo.open(doc_id)

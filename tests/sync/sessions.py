@@ -26,7 +26,7 @@ def session_of(
     """A session of `ws`'s node (with quotas on other people's documents, as a node has, if `quotas`),
     with `peer` at the other end (default: a stranger, who may read only what is public)."""
     counted = Quotas(ws.repo, ws.peer_id, limits) if quotas else None
-    peer_key = peer.identity.public_key if peer is not None else secrets.token_bytes(32)
+    peer_key = peer.identity.network_key if peer is not None else secrets.token_bytes(32)
     return Session(SyncHost(ws.repo, limits=limits, quotas=counted), peer_key=peer_key)
 
 

@@ -17,7 +17,7 @@ from reliance.automerge import wire
 from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
 from reliance.doc import project as pdoc
-from reliance.replication import auth, canonical
+from reliance.replication import canonical, project_rules
 from reliance.replication.auth import (
     Rejected,
     accept_batch,
@@ -120,7 +120,8 @@ def entry(
 def test_signed_changes_authenticate(cast: Cast) -> None:
     batch = cast.alice.repo.open(cast.pid).signed_changes()
     assert all(c.signature is not None for c in batch)
-    assert authenticate(batch) == batch
+    me = cast.alice.identity
+    assert authenticate(batch) == {me.public_key: me.participant_key}  # whom each actor writes for
 
 
 def test_forged_signature_is_rejected(cast: Cast) -> None:
@@ -135,7 +136,8 @@ def test_unsigned_change_is_covered_by_a_later_signed_change_of_the_same_author(
     first = edit(cast.alice, cast.pid, put_code("a", "1"))
     second = edit(cast.alice, cast.pid, put_code("b", "2"))
     batch = [SignedChange(first[0].info, None), second[0]]
-    assert authenticate(batch) == batch
+    me = cast.alice.identity
+    assert authenticate(batch) == {me.public_key: me.participant_key}  # whom each actor writes for
     outcome = accept_batch(cast.judge, cast.pid, batch)
     assert outcome.applied == [first[0].info.hash, second[0].info.hash]
     assert cast.judge.open(cast.pid).known[first[0].info.hash] is None  # stored as received
@@ -165,9 +167,10 @@ def test_change_without_a_device_key_as_actor_is_rejected() -> None:
 def test_participant_document_accepts_only_its_owner(cast: Cast) -> None:
     cast.alice.set_code("valeurs", "entraide")
     owned = cast.alice.my_doc().signed_changes()
-    authorize_participant(cast.alice.peer_id, owned)
+    authors = authenticate(owned)  # Alice's device, certified by her participant key
+    authorize_participant(cast.alice.peer_id, owned, authors)
     with pytest.raises(Rejected, match="only its owner may write"):
-        authorize_participant(cast.bob.peer_id, owned)
+        authorize_participant(cast.bob.peer_id, owned, authors)
     with pytest.raises(Rejected, match="only its owner may write"):
         check_batch(cast.judge, cast.bob.peer_id, owned)
     assert not cast.judge.exists(cast.bob.peer_id)
@@ -291,12 +294,12 @@ def test_a_second_history_or_a_false_creation_is_refused(cast: Cast) -> None:
 
 def test_blocked_authors_are_dropped_not_rejected(cast: Cast) -> None:
     batch = edit(cast.bob, cast.pid, entry(cast.bob))
-    outcome = accept_batch(cast.judge, cast.pid, batch, blocked={cast.bob.identity.public_key})
+    outcome = accept_batch(cast.judge, cast.pid, batch, blocked={cast.bob.identity.participant_key})
     assert outcome.blocked == 1 and not outcome.applied
     assert batch[0].info.hash not in cast.judge.open(cast.pid).known
     # A blocked participant's own document is not even opened.
     owned = cast.bob.my_doc().signed_changes()
-    outcome = accept_batch(cast.judge, cast.bob.peer_id, owned, blocked={cast.bob.identity.public_key})
+    outcome = accept_batch(cast.judge, cast.bob.peer_id, owned, blocked={cast.bob.identity.participant_key})
     assert outcome.blocked == len(owned) and not cast.judge.exists(cast.bob.peer_id)
 
 
@@ -476,8 +479,8 @@ def test_ordinary_changes_are_judged_from_their_own_operations(
     def no_second_reading(*args: object) -> None:
         raise AssertionError("columns read again: the door has the canonical check's reading")
 
-    monkeypatch.setattr(auth, "_check_project_change", no_diff)
-    monkeypatch.setattr(auth, "_change_ops", no_second_reading)
+    monkeypatch.setattr(project_rules, "_check_project_change", no_diff)
+    monkeypatch.setattr(project_rules, "_change_ops", no_second_reading)
     batch = edit(cast.bob, cast.pid, put_code("valeurs", "soin"))
     batch += edit(cast.bob, cast.pid, entry(cast.bob))
     assert len(accept_batch(cast.judge, cast.pid, batch).applied) == 2
@@ -524,7 +527,7 @@ def test_reading_operations_gives_the_same_verdict_as_the_diff(
     checked = canonical.check(stored, batch).decoded  # the door's reading of the operations
     verdicts = []
     for fast, decoded in ((True, checked), (True, None), (False, None)):
-        monkeypatch.setattr(auth, "FAST_PATH", fast)
+        monkeypatch.setattr(project_rules, "FAST_PATH", fast)
         try:
             authorize_project(stored, stored.plan(batch), decoded)
             verdicts.append("accepted")

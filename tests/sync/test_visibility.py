@@ -13,7 +13,8 @@ from reliance.app import projects
 from reliance.doc import project as pdoc
 from reliance.errors import ModelError
 from reliance.replication.auth import accept_batch
-from reliance.replication.protocol import SyncHost, readable_by
+from reliance.replication.protocol import SyncHost
+from reliance.replication.visibility import readable_by
 from tests.sync.memnet import MemNet
 from tests.sync.test_quota import added_by_a_removed_steward
 
@@ -90,6 +91,6 @@ def test_who_may_read_has_one_definition_the_effective_members(tmp_path: Path) -
     stored = ana.repo.open(project_id)
     assert not readable_by(stored, dan.peer_id)
     assert readable_by(stored, ana.peer_id)
-    assert project_id not in SyncHost(ana.repo).holdings(dan.identity.public_key)
+    assert project_id not in SyncHost(ana.repo).holdings(dan.identity.network_key)
     accept_batch(dan.repo, project_id, changes)  # Dan's own node holds it, relayed to it
-    assert project_id not in SyncHost(dan.repo).holdings(dan.identity.public_key)
+    assert project_id not in SyncHost(dan.repo).holdings(dan.identity.network_key)

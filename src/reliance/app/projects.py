@@ -18,6 +18,7 @@ from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.replication import authority
+from reliance.replication import effective as effective_state
 from reliance.store.repository import DocKind, StoredDoc, doc_kind
 
 CONTRIBUTION_KINDS = {k: str(v) for k, v in economy.CONTRIBUTION_ACTIONS.items()}
@@ -76,9 +77,9 @@ def open_project(ws: Workspace, project_id: str) -> StoredDoc:
     return ws.repo.open(resolve_project(ws, project_id))
 
 
-def effective(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> authority.EffectiveView:
+def effective(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> effective_state.EffectiveView:
     """What counts in the project (members, records, settings): see `reliance.replication.authority`."""
-    return authority.view(doc, heads)
+    return effective_state.view(doc, heads)
 
 
 def members(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> dict[str, pdoc.Member]:
@@ -90,13 +91,13 @@ def role_of(doc: StoredDoc, peer_id: str) -> str | None:
     return effective(doc).role_of(peer_id)
 
 
-def project_meta(doc: StoredDoc, view: authority.EffectiveView | None = None) -> dict[str, str]:
+def project_meta(doc: StoredDoc, view: effective_state.EffectiveView | None = None) -> dict[str, str]:
     """The project's meta fields, leaving out what changes that do not count wrote."""
-    return authority.effective_meta(doc.crdt, view or effective(doc))
+    return effective_state.effective_meta(doc.crdt, view or effective(doc))
 
 
-def project_visibility(doc: StoredDoc, view: authority.EffectiveView | None = None) -> str:
-    return authority.effective_visibility(doc.crdt, view or effective(doc))
+def project_visibility(doc: StoredDoc, view: effective_state.EffectiveView | None = None) -> str:
+    return effective_state.effective_visibility(doc.crdt, view or effective(doc))
 
 
 def summary(ws: Workspace, project_id: str) -> ProjectSummary:
@@ -286,7 +287,7 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str 
 
 
 def _limits(
-    doc: StoredDoc, heads: Sequence[bytes] | None, view: authority.EffectiveView
+    doc: StoredDoc, heads: Sequence[bytes] | None, view: effective_state.EffectiveView
 ) -> list[tuple[str, int | None]]:
     """The stored credit limits, each as the changes that count set it."""
     found = dict(pdoc.limits(doc.crdt, heads))
@@ -301,7 +302,7 @@ def _limits(
 
 
 def _policy_data(
-    doc: StoredDoc, heads: Sequence[bytes] | None, view: authority.EffectiveView
+    doc: StoredDoc, heads: Sequence[bytes] | None, view: effective_state.EffectiveView
 ) -> tuple[dict[str, Any] | None, int]:
     """The recorded policy and its version, as the changes that count left them."""
     voided = view.voided_registers("policy")
@@ -312,7 +313,7 @@ def _policy_data(
 
 
 def _read_policy(
-    doc: StoredDoc, heads: Sequence[bytes] | None = None, view: authority.EffectiveView | None = None
+    doc: StoredDoc, heads: Sequence[bytes] | None = None, view: effective_state.EffectiveView | None = None
 ) -> tuple[economy.Policy, bool, str]:
     """The policy that applies, whether the project wrote one, and why the written one is unusable (or '')."""
     data, version = _policy_data(doc, heads, view or effective(doc, heads))

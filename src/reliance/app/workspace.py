@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from reliance.app.drafts import DraftStore, is_published
 from reliance.app.home import tighten_home
 from reliance.automerge.crdt import Writer
-from reliance.doc import participant
+from reliance.certificate import decode_certificate
+from reliance.doc import devices, participant
 from reliance.errors import (
+    DeviceError,
     DocumentError,
     IdentityError,
     ModelError,
@@ -25,9 +27,10 @@ from reliance.errors import (
 from reliance.identity import (
     CONTROL_IN_NAME,
     Identity,
-    create_identity,
+    create_identity_with_phrase,
     has_control_characters,
     has_identity,
+    identity_dir,
     load_identity,
     set_profile_name,
 )
@@ -58,6 +61,7 @@ from reliance.model.rsvp import (
     thread,
 )
 from reliance.replication import authority
+from reliance.replication.auth import CLONED_MARK
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
 
 if TYPE_CHECKING:
@@ -105,10 +109,17 @@ class Workspace:
         self.notices: list[ImportNotice] = self._complete_interrupted_import()
 
     # -- opening -------------------------------------------------------------------------------------------
+    recovery_phrase = ""  # set by `create` only: shown once, never stored
+
     @classmethod
-    def create(cls, home: Path, name: str, passphrase: bytes | None = None) -> Workspace:
-        identity = create_identity(home, name, passphrase)
+    def create(
+        cls, home: Path, name: str, passphrase: bytes | None = None, *, device_name: str | None = None
+    ) -> Workspace:
+        """A new participant on this device: its recovery phrase (in `recovery_phrase`), the participant
+        key it stands for, this device's key and certificate, and the first change of its document."""
+        identity, phrase = create_identity_with_phrase(home, name, passphrase, device_name=device_name)
         workspace = cls(home, identity)
+        workspace.recovery_phrase = phrase
         workspace.start_my_document()
         return workspace
 
@@ -116,6 +127,8 @@ class Workspace:
     def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
         if not has_identity(home):
             raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+        if (identity_dir(home) / CLONED_MARK).exists():
+            raise DeviceError("device.cloned")
         workspace = cls(home, load_identity(home, passphrase))
         workspace.move_drafts_out()
         return workspace
@@ -163,7 +176,14 @@ class Workspace:
         doc = self.repo.open(self.peer_id, create=True)
         if doc.known:
             raise DocumentError("your document is here: there is nothing to start again")
-        self._write(doc, lambda w: participant.genesis(w, self.peer_id, self.identity.name))
+        certificate = self.identity.certificate
+
+        def start(writer: Writer) -> None:
+            participant.genesis(writer, self.peer_id, self.identity.name)
+            if certificate is not None:
+                devices.record_device(writer, decode_certificate(certificate))
+
+        self._write(doc, start)
         return doc
 
     def move_drafts_out(self) -> list[str]:
@@ -192,7 +212,25 @@ class Workspace:
         doc = self.repo.open(self.peer_id)
         return doc if doc.known else None
 
+    def my_doc_if_held(self) -> StoredDoc | None:
+        """Our participant document, or None while it is not here (a recovered identity)."""
+        return self._my_doc_if_held()
+
+    def write_own(self, doc: StoredDoc, edit: Callable[[Writer], object]) -> bool:
+        """One local change to a document of ours (the participant document's one write path)."""
+        return self._write(doc, edit)
+
     def _write(self, doc: StoredDoc, edit: Callable[[Writer], object]) -> bool:
+        certificate = self.identity.certificate
+        if certificate is not None and doc.doc_id == self.peer_id and doc.known:
+            record = devices.unrecorded(doc.crdt, certificate)
+            if record is not None:  # a recovered device: its certificate goes in with its first write
+
+                def edit_and_record(writer: Writer) -> object:
+                    devices.record_device(writer, record)
+                    return edit(writer)
+
+                return doc.local_change(self.identity.sign, edit_and_record) is not None
         return doc.local_change(self.identity.sign, edit) is not None
 
     # -- documents -----------------------------------------------------------------------------------------

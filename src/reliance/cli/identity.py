@@ -16,9 +16,17 @@ from reliance.display import clean
     is_flag=True,
     help="Identity restored but its document lost everywhere: start the document again.",
 )
+@click.option(
+    "--recover", is_flag=True, help="Rebuild your identity from its recovery phrase (--name: this device)."
+)
 @pass_ctx
-def init(ctx: Context, name: str | None, new_history: bool) -> None:
+def init(ctx: Context, name: str | None, new_history: bool, recover: bool) -> None:
     """Create this device's identity (never replaces an existing one)."""
+    from reliance.cli import device
+
+    if recover:
+        device.recover(ctx, name)
+        return
     if new_history:
         _start_new_history(ctx)
         return
@@ -28,6 +36,7 @@ def init(ctx: Context, name: str | None, new_history: bool) -> None:
     echo(say("cli.init.created", name=workspace.identity.name))
     echo(say("cli.init.peer_id", peer_id=workspace.peer_id))
     echo(say("cli.init.fingerprint", fingerprint=workspace.identity.fingerprint))
+    device.show_new_identity(ctx, workspace)
 
 
 def _start_new_history(ctx: Context) -> None:

@@ -209,7 +209,7 @@ def meta(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> dict[str, str]:
 def visibility(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> str:
     """ "public" only when the project says so in words; anything else (absent: projects made before
     visibilities existed; a value from a newer version; junk) keeps the document to its members. The raw
-    value: who may read a project is `sync.authority.readable_by` (effective members and visibility)."""
+    value: who may read a project is `effective.readable_by` (effective members and visibility)."""
     obj = doc.child(ROOT_ID, "meta", heads)
     return "public" if obj is not None and _str(doc, obj, "visibility", heads) == "public" else "members"
 

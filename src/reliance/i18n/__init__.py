@@ -29,6 +29,8 @@ from typing import Protocol, runtime_checkable
 from reliance.i18n import (
     messages_cli,
     messages_economy,
+    messages_identity,
+    messages_link,
     messages_model,
     messages_net,
     messages_tui,
@@ -37,7 +39,16 @@ from reliance.i18n import (
 
 LANGS = ("fr", "en")
 
-AREAS = (messages_tui, messages_cli, messages_net, messages_model, messages_economy, messages_web)
+AREAS = (
+    messages_tui,
+    messages_cli,
+    messages_net,
+    messages_model,
+    messages_economy,
+    messages_identity,
+    messages_link,
+    messages_web,
+)
 
 
 def merged(areas: Iterable[ModuleType]) -> dict[str, tuple[str, str]]:

@@ -19,6 +19,7 @@ from reliance.app.workspace import ItemFilter, Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
+from reliance.localapi.devices import DEVICE_OPERATIONS
 from reliance.localapi.protocol import (
     BAD_REQUEST,
     NODE,
@@ -658,6 +659,7 @@ OPERATIONS = [
         {"session_id": Param(str, required=True, most=SHORT)},
         doc="end a paired browser's session",
     ),
+    *DEVICE_OPERATIONS,
 ]
 
 TABLE = Dispatcher(OPERATIONS)

@@ -184,7 +184,7 @@ async def dial_address(
         conn = await connect(
             host,
             port,
-            node.ws.identity.private_key,
+            node.ws.identity.network_private_key,
             name=node._hello_name(),
             listen_port=node._server.port if node._server else None,
             expected_key=expected,

@@ -108,7 +108,7 @@ class Node:
         if mdns is not None:
             self.config.mdns = mdns
         self.home = workspace.home
-        self.my_key = workspace.identity.public_key
+        self.my_key = workspace.identity.network_key
         self.peers_by_key: dict[bytes, Peer] = {}
         self.typed: list[tuple[str, int]] = []  # typed addresses whose key we do not know yet
         self._adverts: dict[tuple[str, int], Advert] = {}  # advertised addresses not yet any peer's
@@ -183,7 +183,7 @@ class Node:
         self._server = await serve(
             self.config.listen,
             self.config.port,
-            self.ws.identity.private_key,
+            self.ws.identity.network_private_key,
             name=self._hello_name(),
             on_connection=self._on_incoming,
             accept=self._accept,

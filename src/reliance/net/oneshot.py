@@ -84,7 +84,7 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
             conn = await connect(
                 host,
                 port,
-                workspace.identity.private_key,
+                workspace.identity.network_private_key,
                 name=hello_name(workspace.identity.name),
                 config=config,
             )

@@ -1,17 +1,7 @@
 """Authentication and authorisation of a batch of changes, before any of it is applied.
 
-Authentication: every change either carries a valid Ed25519 signature by its actor over its hash,
-or is an ancestor, through the batch's own dependency links, of a change by the same actor whose
-signature is valid (that signature commits to the hash chain down to it).
-
-Authorisation:
-- participant document: every change is by the owner's key (the document id is the owner's peer id);
-- project document: the author was a member in the state at the change's dependencies; only
-  stewards touch members, policy, limits, distributions and meta; ledger entries and
-  acknowledgements are created once, under an id carrying their author's tag, with the author's own
-  peer id inside, and never modified or deleted; nothing else at the root changes after genesis.
-
-A batch that breaks a rule raises `Rejected`; nothing of it has been applied.
+Authentication, participant documents, history and device rules: `signatures`; project documents:
+`project_rules`. A batch that breaks a rule raises `Rejected`; nothing of it has been applied.
 
 `accept_batch` is the one write path of a batch in a process (sessions, bundle imports): the
 document's lock is held from the check to the store, and a batch checked against a state that has
@@ -20,21 +10,30 @@ moved since (another process wrote) is checked again, never stored over the newe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from reliance.automerge import ops
-from reliance.automerge.changecodec import DecodedChange
-from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Effect
-from reliance.automerge.ops import ObjKey
+from reliance.automerge.crdt import CrdtDoc, CrdtError, CrdtPanic
 from reliance.automerge.wire import WireError
-from reliance.doc import project
 from reliance.errors import StoreError
-from reliance.identity import decode_peer_id, encode_peer_id, verify_signature
-from reliance.replication import authority, canonical
-from reliance.replication.causal import CausalGraph
+from reliance.identity import decode_peer_id
+from reliance.replication import canonical
 from reliance.replication.docstore import DocStore
+from reliance.replication.project_rules import authorize_project
+from reliance.replication.signatures import (
+    CLONED_MARK,
+    Authors,
+    Rejected,
+    _check_not_cloned,
+    _short,
+    authenticate,
+    authorize_history,
+    authorize_participant,
+    check_revoked_buffered,
+    covered_by_signatures,
+    is_one_chain,
+    revoked_devices,
+)
 from reliance.store.repository import (
     AddResult,
     DocKind,
@@ -45,15 +44,21 @@ from reliance.store.repository import (
     doc_kind,
 )
 
-
-class Rejected(Exception):
-    """A batch broke a rule. `reason` is a sentence for logs and the activity feed; `change` is the
-    hash of the change that broke it, when one change did."""
-
-    def __init__(self, reason: str, change: bytes | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.change = change
+__all__ = [
+    "CLONED_MARK",
+    "Authors",
+    "BatchOutcome",
+    "CheckedBatch",
+    "Rejected",
+    "accept_batch",
+    "authenticate",
+    "authorize_participant",
+    "authorize_project",
+    "check_batch",
+    "covered_by_signatures",
+    "is_one_chain",
+    "store_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -66,428 +71,6 @@ class BatchOutcome:
     created: bool
     dropped: tuple[bytes, ...] = ()  # buffered changes found to break a rule once completed
     turned_away: int = 0  # changes that could only wait, not kept (no room, or no document to wait in)
-
-
-def _short(change_hash: bytes) -> str:
-    return change_hash.hex()[:12]
-
-
-def covered_by_signatures(changes: Sequence[ChangeInfo], signed: Collection[bytes]) -> set[bytes]:
-    """Hashes authenticated by the `signed` ones: themselves and their same-actor ancestors, following
-    the dependency links inside `changes` only."""
-    by_hash = {c.hash: c for c in changes}
-    starts: dict[bytes, list[bytes]] = {}
-    for change_hash in signed:
-        change = by_hash.get(change_hash)
-        if change is not None:
-            starts.setdefault(change.actor, []).append(change_hash)
-    covered: set[bytes] = set()
-    for actor, hashes in starts.items():
-        seen: set[bytes] = set()
-        stack = list(hashes)
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            change = by_hash.get(current)
-            if change is None:
-                continue
-            if change.actor == actor:
-                covered.add(current)
-            stack.extend(dep for dep in change.deps if dep in by_hash)
-    return covered
-
-
-def is_one_chain(changes: Sequence[ChangeInfo]) -> bool:
-    """One author's changes, each depending on the one before it: the last one's signature covers all."""
-    if not changes:
-        return False
-    actor = changes[0].actor
-    previous: bytes | None = None
-    for change in changes:
-        if change.actor != actor or (previous is not None and previous not in change.deps):
-            return False
-        previous = change.hash
-    return True
-
-
-def authenticate(changes: Sequence[SignedChange]) -> list[SignedChange]:
-    """Check signatures and ancestry; return the changes, each unsigned one paired with no signature."""
-    signed: list[bytes] = []
-    for change in changes:
-        info = change.info
-        if len(info.actor) != 32:
-            raise Rejected(f"change {_short(info.hash)} has an actor that is not a device key")
-        if change.signature is None:
-            continue
-        if not verify_signature(info.actor, change.signature, info.hash):
-            raise Rejected(f"forged signature on change {_short(info.hash)}")
-        signed.append(info.hash)
-    infos = [change.info for change in changes]
-    if infos and changes[-1].signature is not None and is_one_chain(infos):
-        return list(changes)  # the usual batch: the verified last signature covers the whole chain
-    covered = covered_by_signatures(infos, signed)
-    for change in changes:
-        if change.signature is None and change.info.hash not in covered:
-            raise Rejected(
-                f"change {_short(change.info.hash)} is neither signed nor covered by a signed later change"
-            )
-    return list(changes)
-
-
-def authorize_participant(doc_id: str, changes: Sequence[SignedChange]) -> None:
-    owner = decode_peer_id(doc_id)
-    for change in changes:
-        info = change.info
-        if info.actor != owner:
-            raise Rejected(
-                f"change {_short(info.hash)} by {encode_peer_id(info.actor)[:14]}… "
-                f"in a document only its owner may write"
-            )
-        chunk = info.chunk
-        if chunk[8] != 1 or _OWNER_KEY in chunk:  # (`_check_owner_field` returns at once otherwise)
-            _check_owner_field(doc_id, info)
-
-
-_OWNER_KEY = b"owner"
-
-
-def _check_owner_field(doc_id: str, info: ChangeInfo) -> None:
-    """A participant document's `owner` field, if a change writes it, is the document's own id.
-
-    Readers take the author from the id anyway; this keeps a document from claiming otherwise. Only a
-    change whose body holds the key's bytes is decoded (column strings are stored as they are).
-    """
-    if info.chunk[8] == 1:  # stored as is: the key's bytes would be in the chunk
-        if _OWNER_KEY not in info.chunk:
-            return
-    else:
-        try:
-            body = ops.change_body(info)
-        except (IndexError, ValueError):
-            raise Rejected(f"change {_short(info.hash)} is not readable", info.hash) from None
-        if _OWNER_KEY not in body:
-            return
-    writes = ops.root_writes(info)
-    if writes is None:
-        raise Rejected(f"change {_short(info.hash)} may write the owner field and cannot be read", info.hash)
-    for key, action, value in writes:
-        if key == "owner" and (action != 1 or value != doc_id.encode()):
-            raise Rejected(f"change {_short(info.hash)} names another owner than the document's id {doc_id}")
-
-
-def authorize_project(
-    stored: StoredDoc, plan: Sequence[SignedChange], decoded: Mapping[bytes, DecodedChange] | None = None
-) -> CrdtDoc:
-    """Apply `plan` to a fork, then check each change in order; return the fork if all pass.
-
-    `decoded`: changes of the plan the canonical check read already, by hash (read here otherwise).
-
-    Each change is judged in the state at its own dependencies, read from the fork by heads, so the
-    whole plan is applied at once. Most changes (new ledger entries, puts into the project's maps)
-    are judged from their own operations, decoded from the change; the others through automerge's
-    diff between the change's dependencies and the change, which costs time in proportion to the
-    whole document. Roles come from the project's authority index (`authority`): the effective roles
-    in the history at the change's dependencies, as every node computes them from that history alone.
-    """
-    fork = stored.crdt.fork()
-    try:
-        fork.apply([change.info.chunk for change in plan])
-    except (CrdtError, CrdtPanic):
-        fork = _apply_one_by_one(stored, plan)
-    # Automerge may skip a malformed change without a word: every change of the plan must be there.
-    expected = set(stored.heads()) | {c.info.hash for c in plan}
-    expected -= {dep for c in plan for dep in c.info.deps}
-    if set(fork.heads()) != expected:
-        missing = sorted(expected - set(fork.heads()))
-        culprit = missing[0] if missing else None
-        raise Rejected(f"automerge did not apply every change of the batch to {stored.doc_id}", culprit)
-    index = authority.index_for(stored)
-    with index.lock:
-        mark = index.checkpoint()
-        try:
-            _judge_plan(stored, plan, fork, index, decoded or {})
-        except BaseException:
-            index.rollback(mark)  # a refused batch leaves nothing behind, in the index either
-            raise
-    return fork
-
-
-def _judge_plan(
-    stored: StoredDoc,
-    plan: Sequence[SignedChange],
-    fork: CrdtDoc,
-    index: authority.ProjectIndex,
-    decoded: Mapping[bytes, DecodedChange],
-) -> None:
-    has_genesis = bool(stored.known)
-    # The project's top-level maps, as made at its creation (read before this plan: a hostile change
-    # in it may try to replace one, and is refused when its turn comes).
-    containers = _containers(fork, stored.heads()) if has_genesis else {}
-    created: dict[ObjKey, tuple[str, str | None]] = {}  # objects made by earlier changes of the plan
-    for change in plan:
-        info = change.info
-        if info.hash in index.graph:
-            continue  # judged in an earlier check of this batch (when some buffered change was dropped)
-        position, follows = index.begin(info)
-        if not follows:
-            raise Rejected(
-                f"change {_short(info.hash)} by {_peer_id(info.actor)[:14]}… does not follow its author's "
-                f"previous change in {stored.doc_id} (each author's history is one line)",
-                info.hash,
-            )
-        role = index.role_before(position, _peer_id(info.actor))
-        touches = None
-        if containers and FAST_PATH:
-            touches = _fast_accept(fork, change, containers, created, role, decoded.get(info.hash))
-        if touches is None:
-            had_genesis = has_genesis
-            try:
-                has_genesis, touches = _check_project_change(stored.doc_id, fork, change, has_genesis, role)
-            except Rejected as exc:
-                raise Rejected(exc.reason, info.hash) from None
-            if not had_genesis:
-                containers = _containers(fork, [info.hash])
-        index.finish(position, info, touches, fork)
-
-
-def authorize_history(stored: StoredDoc, plan: Sequence[SignedChange]) -> None:
-    """Each author's history is one line: every change reaches its author's previous change.
-
-    For a participant document (one author), checked from sequence numbers alone when the stored
-    history ends in one head (then numbered by how many changes it holds); otherwise from the causal
-    graph of the document. A change whose dependencies are not all here yet is checked when they are.
-    """
-    seqs: dict[bytes, int] = {}
-    heads: list[bytes] | None = None
-    tip: tuple[bytes, int] | None = None
-    graph: CausalGraph | None = None
-    for change in plan:
-        info = change.info
-        last = 0
-        for dep in info.deps:
-            seq = seqs.get(dep)
-            if seq is None:
-                if not stored.has(dep):
-                    break  # it waits for its dependencies
-                if heads is None:
-                    heads = stored.heads()
-                    tip = (heads[0], len(stored.known)) if len(heads) == 1 else None
-                if tip is not None and dep == tip[0]:
-                    seq = tip[1]
-                else:
-                    if graph is None:
-                        graph = _history(stored)
-                    seq = graph.last_seq(info.actor, graph.clock_of([dep]))
-            if seq > last:
-                last = seq
-        else:
-            if last != info.seq - 1:
-                raise Rejected(
-                    f"change {_short(info.hash)} does not follow its author's previous change in "
-                    f"{stored.doc_id} (each author's history is one line)",
-                    info.hash,
-                )
-            seqs[info.hash] = info.seq
-
-
-def _history(stored: StoredDoc) -> CausalGraph:
-    graph = CausalGraph()
-    for info in stored.crdt.changes_since([]):
-        graph.add(info.hash, info.deps, info.actor, info.seq)
-    return graph
-
-
-def _apply_one_by_one(stored: StoredDoc, plan: Sequence[SignedChange]) -> CrdtDoc:
-    fork = stored.crdt.fork()
-    for change in plan:
-        try:
-            fork.apply([change.info.chunk])
-        except (CrdtError, CrdtPanic) as exc:
-            raise Rejected(
-                f"change {_short(change.info.hash)} could not be applied: {exc}", change.info.hash
-            ) from None
-    return fork
-
-
-def _record_author(fork: CrdtDoc, top: str, record: str, at: Sequence[bytes]) -> str:
-    container = fork.child(ROOT_ID, top, at)
-    entry = fork.child(container, record, at) if container is not None else None
-    if entry is None:
-        return ""
-    value = fork.scalar(entry, "author" if top == "ledger" else "by", at)
-    return value if isinstance(value, str) else ""
-
-
-def _check_project_change(
-    doc_id: str, fork: CrdtDoc, change: SignedChange, has_genesis: bool, role: str | None
-) -> tuple[bool, authority.Touches]:
-    info = change.info
-    author = encode_peer_id(info.actor)
-    at = [info.hash]
-    if not info.deps:
-        if has_genesis:
-            raise Rejected(f"change {_short(info.hash)} starts a second history in project {doc_id}")
-        meta = project.meta(fork, at)
-        nonce = meta.get("nonce", "")
-        try:
-            nonce_bytes = bytes.fromhex(nonce)
-        except ValueError:
-            nonce_bytes = b""
-        if (
-            meta.get("creator") != author
-            or project.project_id_for(info.actor, nonce_bytes) != doc_id
-            or project.role_of(fork, author, at) != "steward"
-        ):
-            raise Rejected(f"change {_short(info.hash)} is not a valid creation of project {doc_id}")
-        # The creation passes the same per-record rules as any later change, by a steward.
-        _check_effects(doc_id, fork, info, author, "steward", fork.effects([], at), creation=True)
-        return True, authority.genesis_touches(fork, info.hash)
-    if role is None:
-        raise Rejected(f"{author[:14]}… is not a member of project {doc_id}")
-    effects = fork.effects(list(info.deps), at)
-    _check_effects(doc_id, fork, info, author, role, effects, creation=False)
-    return has_genesis, authority.touches_from_effects(effects)
-
-
-def _check_effects(
-    doc_id: str,
-    fork: CrdtDoc,
-    info: ChangeInfo,
-    author: str,
-    role: str,
-    effects: Sequence[Effect],
-    *,
-    creation: bool,
-) -> None:
-    at = [info.hash]
-    new_records: set[tuple[str, str]] = set()
-    for effect in effects:
-        if effect.forbidden_scalar:
-            raise Rejected(f"change {_short(info.hash)} writes a counter or unknown value type")
-        if not effect.path:
-            if not creation:
-                raise Rejected(f"change {_short(info.hash)} rewrites the root of project {doc_id}")
-            if effect.key not in project.ROOT_KEYS or effect.action != "PutMap":
-                raise Rejected(
-                    f"change {_short(info.hash)} writes an unknown part of the project: {effect.key!r}"
-                )
-            continue
-        top = effect.path[0]
-        if top not in project.ROOT_KEYS or top in ("schema", "version"):
-            raise Rejected(f"change {_short(info.hash)} writes an unknown part of the project: {top!r}")
-        if top in project.STEWARD_KEYS and role != "steward":
-            raise Rejected(f"{author[:14]}… changed '{top}' of project {doc_id} but is not a steward")
-        if top in _APPEND_ONLY:
-            record = effect.path[1] if len(effect.path) >= 2 else effect.key
-            if len(effect.path) == 1 and effect.action != "PutMap":
-                raise Rejected(f"change {_short(info.hash)} deletes from '{top}', which is append-only")
-            if not isinstance(record, str) or not record.startswith(project.author_tag(author) + "-"):
-                raise Rejected(
-                    f"change {_short(info.hash)} writes a '{top}' record under another author's id"
-                )
-            if not creation and project.entry_exists(fork, top, record, info.deps):
-                raise Rejected(f"change {_short(info.hash)} modifies existing '{top}' record {record}")
-            new_records.add((top, record))
-    for top, record in new_records:
-        if top != "distributions" and _record_author(fork, top, record, at) != author:
-            raise Rejected(f"record {record} in '{top}' does not name its author")
-
-
-# -- judging a change from its own operations ----------------------------------------------------------------
-#
-# A fast path that may only *accept*: when a change's operations all land where its author may write
-# (and it writes no counter), the diff would show the same and the change passes. Anything it does not
-# fully understand (operations on objects made before this batch, unusual actions or columns) goes to
-# `_check_project_change`, which gives the verdict and the reason. Both paths judge a change by itself
-# and its history only, so every node reaches the same verdict whatever batch the change came in.
-
-FAST_PATH = True
-_APPEND_ONLY = (*project.APPEND_ONLY_KEYS, "distributions")
-_MAKES = ops.MAKES
-_change_ops = ops.change_ops
-_checked_ops = ops.checked_ops
-_obj_key = ops.obj_key
-
-
-def _containers(fork: CrdtDoc, heads: Sequence[bytes]) -> dict[ObjKey, tuple[str, str | None]]:
-    """The project's top-level maps and lists (made at its creation, never replaced)."""
-    found: dict[ObjKey, tuple[str, str | None]] = {}
-    for key in project.ROOT_KEYS:
-        obj = fork.child(ROOT_ID, key, heads)
-        ident = _obj_key(obj) if obj is not None else None
-        if ident is not None:
-            found[ident] = (key, None)
-    return found
-
-
-_peer_id = lru_cache(maxsize=4096)(encode_peer_id)
-_REGISTER_PARTS = frozenset(authority.REGISTER_PARTS)
-
-
-def _fast_accept(
-    fork: CrdtDoc,
-    change: SignedChange,
-    containers: dict[ObjKey, tuple[str, str | None]],
-    created: dict[ObjKey, tuple[str, str | None]],
-    role: str | None,
-    checked: DecodedChange | None = None,
-) -> authority.Touches | None:
-    """What the change writes in steward-only parts if its operations alone show it is allowed; None:
-    let the diff decide. `checked`: the change as the canonical check read it (read here otherwise)."""
-    info = change.info
-    if not info.deps or role is None:
-        return None
-    found = _change_ops(info) if checked is None else _checked_ops(checked)
-    if found is None:
-        return None
-    start_op, operations = found
-    author = _peer_id(info.actor)
-    tag = project.author_tag(author) + "-"
-    mine: dict[ObjKey, tuple[str, str | None]] = {}
-    new_records: set[tuple[str, str]] = set()
-    parts: set[str] = set()
-    members: set[str] = set()
-    registers: set[tuple[str, str]] = set()
-    for index_in_change, op in enumerate(operations):
-        if op.action not in (0, 1, 2, 3, 4, 6) or op.value_type == 8 or op.value_type > 9 or op.obj is None:
-            return None
-        direct = op.obj in containers
-        if direct:
-            top, record = containers[op.obj][0], op.key
-        elif op.obj in mine or op.obj in created:
-            top, record = mine.get(op.obj) or created[op.obj]
-            if top in _APPEND_ONLY and (top, record) not in new_records:
-                return None  # only records this very change creates
-        else:
-            return None  # an object made before this batch: the diff knows where it is
-        if top not in project.ROOT_KEYS or top in ("schema", "version"):
-            return None
-        if top in project.STEWARD_KEYS:
-            if role != "steward":
-                return None
-            parts.add(top)
-            if top == "members" and record is not None and (direct or op.key == "role"):
-                members.add(record)
-            elif direct and top in _REGISTER_PARTS and record is not None:
-                registers.add((top, record))
-        if top in _APPEND_ONLY and direct:
-            if op.action == 3 or record is None or not record.startswith(tag):
-                return None
-            if project.entry_exists(fork, top, record, info.deps):
-                return None
-            new_records.add((top, record))
-        if op.action in _MAKES:
-            mine[(start_op + index_in_change, info.actor)] = (top, record)
-    at = [info.hash]
-    for top, record in new_records:
-        if top != "distributions" and _record_author(fork, top, record, at) != author:
-            return None
-    created.update(mine)
-    if not parts:
-        return authority.NOTHING
-    return authority.Touches(frozenset(parts), frozenset(members), frozenset(registers))
 
 
 @dataclass
@@ -556,9 +139,11 @@ def _check_batch(
     if kind == DocKind.PARTICIPANT and decode_peer_id(doc_id) in blocked:
         return CheckedBatch(doc_id, [], None, 0, len(changes))
     kept = [c for c in changes if c.info.actor not in blocked]
-    authenticate(kept)
+    authors = authenticate(kept)
+    if blocked and any(p in blocked for p in authors.values()):  # a blocked participant's devices
+        kept = [c for c in kept if authors.get(c.info.actor) not in blocked]
     if kind == DocKind.PARTICIPANT:
-        authorize_participant(doc_id, kept)
+        authorize_participant(doc_id, kept, authors)  # revocations: below, once the document is read
     held = repo.exists(doc_id)
     if held:
         stored = repo.open(doc_id)
@@ -568,10 +153,20 @@ def _check_batch(
         stored = repo.scratch(doc_id)
     checked_at = stored.revision if held else None  # what the checks below read
     fresh = [c for c in kept if not stored.has(c.info.hash)]
+    if held and any(c.info.actor == repo.actor for c in fresh):
+        _check_not_cloned(repo, stored, fresh)
     if not stored.pending and _applies_in_order(stored, fresh):
         plan: Sequence[SignedChange] = fresh  # the usual batch: nothing waits, nothing to plan
     else:
         plan = stored.plan(fresh) if fresh else []
+    revoked = revoked_devices(repo, kind, stored, plan, authors)
+    if revoked:
+        # What a revoked device signs is left out, silently, like a blocked key's: the peer that relays
+        # it may have taken it before it knew of the revocation, and is not at fault.
+        kept = [c for c in kept if c.info.actor not in revoked]
+        fresh = [c for c in fresh if c.info.actor not in revoked]
+        plan = stored.plan(fresh) if fresh else []
+        check_revoked_buffered(stored, plan, revoked)
     verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan, keep=kind == DocKind.PROJECT)
     if verdict.refusal is not None:
         raise Rejected(verdict.refusal.reason, verdict.refusal.change)
@@ -579,7 +174,7 @@ def _check_batch(
     _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
     if kind == DocKind.PROJECT and plan:
-        prepared = authorize_project(stored, plan, verdict.decoded)
+        prepared = authorize_project(stored, plan, verdict.decoded, authors)
     elif plan:
         authorize_history(stored, plan)  # each author's history is one line
     return CheckedBatch(

@@ -22,7 +22,9 @@ removal"):
 `ProjectIndex` holds the graph (`causal.CausalGraph`), which changes touch membership and the other
 steward-only parts, and memoised answers; it grows with the document and is built once per opened
 document. The door asks it for an author's role at a change's dependencies; readers ask it for the
-effective members, and for the records and settings that do not count.
+effective members, and for the records and settings that do not count (`effective`). What a change writes
+in steward-only parts is told by `touches`. An author is a participant: a certified device's changes count
+as its participant's (`author_of`, from the proofs kept with the changes).
 """
 
 from __future__ import annotations
@@ -35,24 +37,49 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from reliance.automerge import ops
-from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Effect, ObjId
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, ObjId
 from reliance.automerge.ops import ObjKey
+from reliance.certificate import proof_participant
 from reliance.doc import project
 from reliance.errors import PeerIdError
-from reliance.i18n import t
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.replication.causal import CausalGraph
+from reliance.replication.touches import (
+    MEMBER,
+    NOTHING,
+    RECORD_PARTS,
+    REGISTER_PARTS,
+    STEWARD,
+    Reason,
+    Touches,
+    Verdict,
+    genesis_touches,
+    touches_from_effects,
+)
+
+__all__ = [
+    "NOTHING",
+    "RANK",
+    "RECORD_PARTS",
+    "REGISTER_PARTS",
+    "ProjectIndex",
+    "Reason",
+    "Touches",
+    "Verdict",
+    "genesis_touches",
+    "index_for",
+    "touches_from_effects",
+    "warm",
+]
 
 if TYPE_CHECKING:
+    from reliance.replication.effective import EffectiveView
     from reliance.store.repository import StoredDoc
 
 RANK: dict[str | None, int] = {None: 0, "member": 1, "steward": 2}
 _UNSET = object()
 _MAX_OPEN = 8  # undecided events about one member weighed one by one; beyond, the answer stays undecided
-MEMBER, STEWARD = 1, 2
-REGISTER_PARTS = tuple(k for k in project.STEWARD_KEYS if k not in ("members", "distributions"))
-RECORD_PARTS = ("ledger", "acks", "distributions")
 
 _peer_id = lru_cache(maxsize=4096)(encode_peer_id)
 
@@ -63,46 +90,6 @@ def _actor_of(peer: str) -> bytes | None:
         return decode_peer_id(peer)
     except PeerIdError:
         return None
-
-
-@dataclass(frozen=True)
-class Touches:
-    """What one change writes that only stewards may: the parts, the members whose entry or role it sets
-    (or removes), and the keys of the settings ("registers": policy, limits, meta…) it sets."""
-
-    parts: frozenset[str] = frozenset()
-    members: frozenset[str] = frozenset()
-    registers: frozenset[tuple[str, str]] = frozenset()
-
-    @property
-    def need(self) -> int:
-        return STEWARD if self.parts else MEMBER
-
-
-NOTHING = Touches()
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a change counts for nothing: an `i18n` key ("removal.…"), whom it is about, which change."""
-
-    key: str
-    who: str = ""
-    change: str = ""
-
-    def text(self, lang: str = "en") -> str:
-        return t(self.key, lang, who=f"{self.who[:14]}…", change=self.change)
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether a change counts, and why not."""
-
-    counts: bool
-    reason: Reason | None = None
 
 
 @dataclass
@@ -140,6 +127,43 @@ class ProjectIndex:
         self._labels: dict[int, _Labels] = {}
         self._views: dict[tuple[bytes, ...], EffectiveView] = {}
         self._interned: dict[int, int] = {}
+        # actor → participant peer id, for the certified devices among the authors (any other actor writes
+        # for itself): what their proofs say (`reliance.certificate`), learned as their changes come.
+        self.authors: dict[bytes, str] = {}
+        self._devices: dict[str, set[bytes]] = {}
+
+    # -- who wrote a change ----------------------------------------------------------------------------
+
+    def author_of(self, actor: bytes) -> str:
+        """The participant an actor writes for."""
+        found = self.authors.get(actor)
+        return found if found is not None else _peer_id(actor)
+
+    def author_at(self, position: int) -> str:
+        actor = self.graph.author_at(position)
+        found = self.authors.get(actor)
+        return found if found is not None else _peer_id(actor)
+
+    def learn_author(self, actor: bytes, participant: bytes) -> bool:
+        """Record that `actor` writes for `participant`; False if it was known to write for another."""
+        peer = _peer_id(participant)
+        if actor == participant:
+            return actor not in self.authors
+        if actor not in self.authors and self.graph.chain(actor):
+            return False  # its changes here were judged as its own
+        known = self.authors.setdefault(actor, peer)
+        if known != peer:
+            return False
+        self._devices.setdefault(peer, set()).add(actor)
+        return True
+
+    def actors_of(self, peer: str) -> list[bytes]:
+        """The keys that write for `peer`: their own, and their certified devices seen here."""
+        found = sorted(self._devices.get(peer, ()))
+        own = _actor_of(peer)
+        if own is not None and own not in self.authors:
+            found.append(own)
+        return found
 
     # -- growing ---------------------------------------------------------------------------------------------
 
@@ -250,7 +274,7 @@ class ProjectIndex:
         most = self.limits.project_concurrent_revocations
         concurrent = (self._taking & ~self._masks[position]).bit_count()  # none follows a newcomer
         if concurrent + 1 > most:
-            from reliance.replication.auth import Rejected  # auth imports this module
+            from reliance.replication.signatures import Rejected  # which imports this module
 
             raise Rejected(
                 f"change {info.hash.hex()[:12]} by {_peer_id(info.actor)[:14]}… removes or demotes a member "
@@ -292,7 +316,7 @@ class ProjectIndex:
         """What a stored change writes in steward-only parts (`doc` holds it and its past)."""
         if not info.deps:
             return genesis_touches(doc, info.hash)
-        if _peer_id(info.actor) not in self._stewards_ever:
+        if self.author_of(info.actor) not in self._stewards_ever:
             return NOTHING  # nobody else may write there: the door refused it, or it is our own mistake
         counters = ops.object_counters(info)
         if counters is not None and None not in counters and counters.isdisjoint(self._place_counters):
@@ -332,9 +356,14 @@ class ProjectIndex:
             self.synced = tuple(heads)
             return
         base = [h for h in self.synced if stored.has(h)]
-        for info in stored.crdt.changes_since(base):
-            if info.hash not in graph:
-                self.add(info, self.classify(stored.crdt, info), stored.crdt)
+        new = [info for info in stored.crdt.changes_since(base) if info.hash not in graph]
+        for info in new:  # whom each author writes for, from the proofs kept with the changes
+            if info.actor not in self.authors:
+                participant = proof_participant(info.actor, stored.known.get(info.hash))
+                if participant is not None and participant != info.actor:
+                    self.learn_author(info.actor, participant)
+        for info in new:
+            self.add(info, self.classify(stored.crdt, info), stored.crdt)
         self.synced = tuple(heads)
 
     # -- roles -----------------------------------------------------------------------------------------------
@@ -456,7 +485,7 @@ class ProjectIndex:
         graph = self.graph
         if not graph.deps_at(position):
             return True, None  # the creation, checked at the door
-        author = _peer_id(graph.author_at(position))
+        author = self.author_at(position)
         deps_mask = self._deps_mask(position) & universe
         authorised = self._holds(author, deps_mask, STEWARD, state)
         if authorised is False:
@@ -492,7 +521,7 @@ class ProjectIndex:
                 continue
             if revocation == position or not graph.concurrent(revocation, position):
                 continue
-            remover = _peer_id(graph.author_at(revocation))
+            remover = self.author_at(revocation)
             if position in self._bit and remover in revoking:
                 continue  # mutual: each removes the other, and both removals stand
             verdict = state.get(revocation)
@@ -524,12 +553,9 @@ class ProjectIndex:
                 return Verdict(True)
             return Verdict(
                 False,
-                labels.reasons.get(
-                    position, Reason("removal.not_steward", _peer_id(self.graph.author_at(position)))
-                ),
+                labels.reasons.get(position, Reason("removal.not_steward", self.author_at(position))),
             )
-        graph = self.graph
-        author = _peer_id(graph.author_at(position))
+        author = self.author_at(position)
         need = self._touches.get(position, NOTHING).need
         role = self._role(author, self._deps_mask(position) & universe, labels)
         if RANK[role] < need:
@@ -547,233 +573,19 @@ class ProjectIndex:
         key = tuple(sorted(heads))
         found = self._views.get(key)
         if found is None:
-            found = self._view(doc, key)
+            from reliance.replication.effective import compute_view  # which imports this module
+
+            found = compute_view(self, doc, key)
             if len(self._views) >= 16:
                 self._views.clear()
             self._views[key] = found
         return found
-
-    def _view(self, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:
-        graph = self.graph
-        universe = self.mask_of(heads)
-        clock = graph.clock_of(heads)
-        labels = self.labels(universe)
-        members: dict[str, project.Member] = {}
-        for peer in sorted(self._by_peer):
-            role = self._role(peer, universe, labels)
-            if role is None:
-                continue
-            source = self._source_event(peer, universe, labels.valid, role)
-            entry = doc.child(ROOT_ID, "members", [graph.hash_at(source)])
-            obj = doc.child(entry, peer, [graph.hash_at(source)]) if entry is not None else None
-            at = [graph.hash_at(source)]
-            added_by = doc.scalar(obj, "added_by", at) if obj is not None else ""
-            added_at = doc.scalar(obj, "added_at", at) if obj is not None else ""
-            members[peer] = project.Member(
-                peer,
-                role,
-                added_by if isinstance(added_by, str) else "",
-                added_at if isinstance(added_at, str) else "",
-            )
-        void: dict[int, Reason] = {}
-        for peer in sorted(self._troubled(universe, labels)):
-            actor = _actor_of(peer)
-            if actor is None:
-                continue
-            for position in graph.chain(actor):
-                if not graph.in_past(position, clock):
-                    continue
-                verdict = self.verdict(position, universe)
-                if not verdict.counts and verdict.reason is not None:
-                    void[position] = verdict.reason
-        records = _find_records(self, doc, heads, void) if void else {}
-        return EffectiveView(self, tuple(heads), universe, members, void, records)
-
-    def _source_event(self, peer: str, universe: int, valid: dict[int, bool], role: str) -> int:
-        positions = [p for p in self._by_peer[peer] if universe >> self._bit[p] & 1 and valid.get(p)]
-        latest = [
-            p
-            for p in positions
-            if not any(q != p and self._mask_of_bit[self._bit[q]] >> self._bit[p] & 1 for q in positions)
-        ]
-        return min((p for p in latest if self._events[p][peer] == role), key=self.graph.hash_at)
-
-    def _troubled(self, universe: int, labels: _Labels) -> set[str]:
-        """Authors whose changes may not all count: anyone a valid revocation targets, or whose role or
-        authority depends on a membership change that does not count."""
-        troubled: set[str] = set()
-        for position in self._authority:
-            if not universe >> self._bit[position] & 1:
-                continue
-            if labels.valid.get(position):
-                for peer in self._revokers.get(position, ()):
-                    if self._events[position][peer] is None or self._ever_steward(peer, universe):
-                        troubled.add(peer)
-            else:
-                troubled.update(self._events[position])
-                troubled.add(_peer_id(self.graph.author_at(position)))
-        return troubled
 
     def writers(self, key: tuple[str, str]) -> list[int]:
         return list(self._writers.get(key, ()))
 
     def registers(self) -> list[tuple[str, str]]:
         return sorted(self._writers)
-
-
-@dataclass
-class EffectiveView:
-    """The effective state of a project up to some heads."""
-
-    index: ProjectIndex
-    heads: tuple[bytes, ...]
-    universe: int
-    members: dict[str, project.Member]
-    void: dict[int, Reason]  # positions of the changes that count for nothing, with the reason
-    records: dict[tuple[str, str], Reason]  # (part, record id) made by those changes
-
-    def role_of(self, peer: str) -> str | None:
-        member = self.members.get(peer)
-        return member.role if member is not None else None
-
-    def not_counted(self) -> dict[tuple[str, str], Reason]:
-        """(part, record id) → reason, for the ledger entries, acknowledgements and distributions made by
-        changes that count for nothing."""
-        return self.records
-
-    def register_heads(self, part: str, key: str) -> list[bytes] | None:
-        """Heads to read a steward-only setting at, when some change that wrote it does not count (its
-        latest writers that count; [] when none does); None when the document's value is the effective
-        one."""
-        graph = self.index.graph
-        with self.index.lock:  # the door may be adding (or dropping) changes meanwhile
-            clock = graph.clock_of(self.heads)
-            writers = [p for p in self.index.writers((part, key)) if graph.in_past(p, clock)]
-            if not any(p in self.void for p in writers):
-                return None
-            valid = [p for p in writers if p not in self.void]
-            latest = [p for p in valid if not any(q != p and graph.precedes(p, q) for q in valid)]
-            return sorted(graph.hash_at(p) for p in latest)
-
-    def voided_registers(self, part: str) -> list[str]:
-        """Keys of `part` that some change which does not count wrote."""
-        if not self.void:
-            return []
-        return sorted(
-            key
-            for top, key in self.index.registers()
-            if top == part and self.register_heads(top, key) is not None
-        )
-
-
-def effective_meta(doc: CrdtDoc, view: EffectiveView) -> dict[str, str]:
-    """A project's meta fields (name, creator…) as the changes that count left them."""
-    found = project.meta(doc, list(view.heads))
-    for key in view.voided_registers("meta"):
-        at = view.register_heads("meta", key)
-        value = project.meta(doc, at).get(key, "") if at else ""
-        if key in found or value:
-            found[key] = value
-    return found
-
-
-def effective_visibility(doc: CrdtDoc, view: EffectiveView) -> str:
-    """A project's visibility as the changes that count left it (a removed steward's concurrent change
-    cannot make a project public)."""
-    if "visibility" not in view.voided_registers("meta"):
-        return project.visibility(doc, list(view.heads))
-    at = view.register_heads("meta", "visibility")
-    return project.visibility(doc, at) if at else project.DEFAULT_VISIBILITY
-
-
-def readable_by(stored: StoredDoc, peer_id: str) -> bool:
-    """Whether a node may send its copy of a project to `peer_id`: a public project to anyone, a members
-    project to its effective members only."""
-    current = view(stored)
-    return effective_visibility(stored.crdt, current) == "public" or peer_id in current.members
-
-
-def _find_records(
-    index: ProjectIndex, doc: CrdtDoc, heads: Sequence[bytes], void: dict[int, Reason]
-) -> dict[tuple[str, str], Reason]:
-    """The records (ledger entries, acknowledgements, distributions) that changes in `void` made."""
-    found: dict[tuple[str, str], Reason] = {}
-    graph, at = index.graph, list(heads)
-    clock = graph.clock_of(at)
-    # Reading at past heads costs automerge time in proportion to the document: each part's records are
-    # read once, not once per author (a thousand voided authors would otherwise cost a thousand reads).
-    records: list[tuple[str, str]] = []
-    for part in RECORD_PARTS:
-        container = doc.child(ROOT_ID, part, at)
-        if container is not None:
-            records.extend((part, record) for record in doc.keys(container, at))
-    if not records:
-        return found
-    authors = {graph.author_at(position) for position in void}
-    for actor in sorted(authors):
-        tag = project.author_tag(_peer_id(actor)) + "-"
-        theirs = [(part, record) for part, record in records if record.startswith(tag)]
-        if not theirs:
-            continue
-        chain = [p for p in graph.chain(actor) if graph.in_past(p, clock)]
-        for part, record in theirs:
-            maker = _first_holding(doc, part, record, chain, graph)
-            if maker is not None and maker in void:
-                found[(part, record)] = void[maker]
-    return found
-
-
-def _first_holding(doc: CrdtDoc, part: str, record: str, chain: list[int], graph: CausalGraph) -> int | None:
-    """The author's change that made `record`: the first of their (linear) chain whose state holds it."""
-    low, high = 0, len(chain)
-    while low < high:
-        middle = (low + high) // 2
-        if project.entry_exists(doc, part, record, [graph.hash_at(chain[middle])]):
-            high = middle
-        else:
-            low = middle + 1
-    return chain[low] if low < len(chain) else None
-
-
-def genesis_touches(doc: CrdtDoc, at: bytes) -> Touches:
-    """What a project's first change writes in steward-only parts: everything it puts there."""
-    heads = [at]
-    parts: set[str] = set()
-    members: set[str] = set()
-    registers: set[tuple[str, str]] = set()
-    for part in project.STEWARD_KEYS:
-        container = doc.child(ROOT_ID, part, heads)
-        if container is None:
-            continue
-        parts.add(part)
-        keys = doc.keys(container, heads)
-        if part == "members":
-            members.update(keys)
-        elif part in REGISTER_PARTS:
-            registers.update((part, key) for key in keys)
-    return Touches(frozenset(parts), frozenset(members), frozenset(registers))
-
-
-def touches_from_effects(effects: Iterable[Effect]) -> Touches:
-    parts: set[str] = set()
-    members: set[str] = set()
-    registers: set[tuple[str, str]] = set()
-    for effect in effects:
-        if not effect.path:
-            continue
-        top = effect.path[0]
-        if not isinstance(top, str) or top not in project.STEWARD_KEYS:
-            continue
-        parts.add(top)
-        key = effect.key if len(effect.path) == 1 else effect.path[1]
-        if not isinstance(key, str):
-            continue
-        if top == "members":
-            if len(effect.path) == 1 or (len(effect.path) == 2 and effect.key == "role"):
-                members.add(key)
-        elif top in REGISTER_PARTS:
-            registers.add((top, key))
-    return Touches(frozenset(parts), frozenset(members), frozenset(registers))
 
 
 # -- one index per opened document ---------------------------------------------------------------------------
@@ -798,26 +610,3 @@ def warm(stored: StoredDoc) -> None:
     """Build a project document's index as it is opened (`Repository.on_open`): it is part of loading."""
     if stored.doc_id.startswith("pj") and stored.known:
         index_for(stored)
-
-
-def view_of(doc: CrdtDoc, stored: StoredDoc | None = None) -> EffectiveView:
-    """The effective state of a project document at its heads: `doc` may be a fork of `stored` holding a
-    batch the door has just checked (the index of `stored` has its changes), or a document of its own
-    (a first batch: its index is built here)."""
-    heads = doc.heads()
-    if stored is not None:
-        index = index_for(stored)
-        with index.lock:
-            if all(h in index.graph for h in heads):
-                return index.view(doc, heads)
-    index = ProjectIndex()
-    for info in doc.changes_since([]):
-        index.add(info, index.classify(doc, info), doc)
-    return index.view(doc, heads)
-
-
-def view(stored: StoredDoc, heads: Sequence[bytes] | None = None) -> EffectiveView:
-    """The effective state of a project document, now or at some known heads."""
-    index = index_for(stored)
-    with index.lock:
-        return index.view(stored.crdt, list(heads) if heads is not None else stored.heads())

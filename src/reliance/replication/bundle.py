@@ -19,6 +19,7 @@ import msgpack
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import CrdtError, CrdtPanic
+from reliance.certificate import is_proof
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.i18n import t
@@ -29,6 +30,7 @@ from reliance.packing import PackError, Shape, unpack
 from reliance.replication import bundle_journal
 from reliance.replication.auth import BatchOutcome, Rejected, accept_batch, check_batch
 from reliance.replication.bundle_journal import ImportNotice
+from reliance.replication.devices import blocked_actors
 from reliance.store.records import change_info
 from reliance.store.repository import DocKind, Repository, SignedChange, doc_kind
 
@@ -84,6 +86,23 @@ def export_bundle(
 ) -> int:
     """Write the documents' changes to `path`; return how many. A document that cannot be read is left
     out and reported to `on_unreadable` (or logged): one damaged document never stops the others."""
+    data, total = bundle_bytes(repo, doc_ids, by, blocked, on_unreadable)
+    try:
+        # Whole or not at all (a stick pulled out early, a full disk): the last good bundle stays until then.
+        atomic_write(path, data, exact_mode=False)
+    except OSError as exc:
+        raise BundleError(f"cannot write {path}: {exc.strerror}") from None
+    return total
+
+
+def bundle_bytes(
+    repo: Repository,
+    doc_ids: Sequence[str],
+    by: str,
+    blocked: Collection[bytes] = (),
+    on_unreadable: Callable[[str, RelianceError], None] | None = None,
+) -> tuple[bytes, int]:
+    """The bundle of the documents' changes, as bytes, and how many changes it holds."""
     docs = []
     total = 0
     for doc_id in doc_ids:
@@ -95,19 +114,15 @@ def export_bundle(
             else:
                 on_unreadable(doc_id, exc)
             continue
-        changes = [c for c in stored.signed_changes() if c.info.actor not in blocked]
-        changes += [c for c in stored.pending.values() if c.info.actor not in blocked]
+        left_out = blocked_actors(stored, blocked)
+        changes = [c for c in stored.signed_changes() if c.info.actor not in left_out]
+        changes += [c for c in stored.pending.values() if c.info.actor not in left_out]
         docs.append({"id": doc_id, "changes": [[c.info.chunk, c.signature] for c in changes]})
         total += len(changes)
-    data = msgpack.packb(
+    data: bytes = msgpack.packb(
         {"format": BUNDLE_FORMAT, "created": now_iso(), "by": by, "docs": docs}, use_bin_type=True
     )
-    try:
-        # Whole or not at all (a stick pulled out early, a full disk): the last good bundle stays until then.
-        atomic_write(path, data, exact_mode=False)
-    except OSError as exc:
-        raise BundleError(f"cannot write {path}: {exc.strerror}") from None
-    return total
+    return data, total
 
 
 def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[SignedChange]]]:
@@ -118,6 +133,15 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
         raw = path.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+    return read_bundle_bytes(raw, limits, str(path))
+
+
+def read_bundle_bytes(
+    raw: bytes, limits: Limits = DEFAULT_LIMITS, path: str = "bundle"
+) -> list[tuple[str, list[SignedChange]]]:
+    """A bundle's documents and changes, from its bytes (every field checked; BundleError otherwise)."""
+    if len(raw) > limits.max_bundle_bytes:
+        raise BundleError(f"{path} is larger than {limits.max_bundle_bytes >> 20} MiB")
     try:
         data = unpack(raw, Shape.bundle(limits))
     except PackError as exc:
@@ -148,7 +172,7 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
                 not isinstance(item, list)
                 or len(item) != 2
                 or not isinstance(item[0], bytes)
-                or not (item[1] is None or (isinstance(item[1], bytes) and len(item[1]) == 64))
+                or not (item[1] is None or is_proof(item[1]))
             ):
                 raise BundleError(f"bundle: malformed change in document {doc_id}")
             try:
@@ -162,7 +186,19 @@ def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ())
     """Check every document of the bundle, then store them all, through a journal (`bundle_journal`):
     a refusal writes nothing (BundleRefused); a crash is completed at the next open; a store that fails
     midway keeps the journal for the next open (BundleInterrupted)."""
-    docs = read_bundle(path, repo.limits)
+    return import_docs(repo, read_bundle(path, repo.limits), str(path), blocked)
+
+
+def import_bundle_bytes(
+    repo: Repository, raw: bytes, label: str, blocked: Collection[bytes] = ()
+) -> ImportSummary:
+    """`import_bundle` of a bundle received as bytes (`label` names it in the journal and messages)."""
+    return import_docs(repo, read_bundle_bytes(raw, repo.limits, label), label, blocked)
+
+
+def import_docs(
+    repo: Repository, docs: list[tuple[str, list[SignedChange]]], label: str, blocked: Collection[bytes] = ()
+) -> ImportSummary:
     with bundle_journal.import_lock(repo.home, wait=True):
         earlier = bundle_journal.complete_locked(repo, blocked)  # a crash left one: finish it first
         try:
@@ -176,7 +212,7 @@ def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ())
             raise BundleRefused(exc.reason) from None
         writing = [checked for checked in batches if checked.fresh]
         if writing:
-            bundle_journal.write(repo.home, str(path), [(c.doc_id, c.fresh) for c in writing])
+            bundle_journal.write(repo.home, label, [(c.doc_id, c.fresh) for c in writing])
         outcomes: list[BatchOutcome] = []
         try:
             for checked, (_, changes) in zip(batches, docs, strict=True):

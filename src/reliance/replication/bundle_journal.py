@@ -24,6 +24,7 @@ from pathlib import Path
 import msgpack
 
 from reliance.automerge import wire
+from reliance.certificate import is_proof
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, fsync_dir, open_private
 from reliance.i18n import t
@@ -145,7 +146,7 @@ def _read(home: Path, limits: Limits) -> _Journal:
                 not isinstance(item, list)
                 or len(item) != 2
                 or not isinstance(item[0], bytes)
-                or not (item[1] is None or (isinstance(item[1], bytes) and len(item[1]) == 64))
+                or not (item[1] is None or is_proof(item[1]))
             ):
                 raise ValueError("damaged journal change")
             changes.append(SignedChange(change_info(item[0], limits, actors), item[1]))

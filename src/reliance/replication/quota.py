@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reliance.automerge.crdt import CrdtDoc, CrdtError, CrdtPanic
+from reliance.certificate import proof_participant
 from reliance.errors import RelianceError
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.replication import authority
+from reliance.replication import effective
 from reliance.store.repository import DocKind, Repository, SignedChange, StoredDoc, doc_kind
 
 SIGNATURE_AND_RECORD = 96  # what storing a change costs beside its chunk: signature, record framing
@@ -200,7 +201,13 @@ class Quotas:
         self._entries[doc_id] = entry
         self._totals.add(entry, +1)
 
-    def _judge(self, doc_id: str, state: CrdtDoc | None, stored: StoredDoc | None) -> tuple[str, bool]:
+    def _judge(
+        self,
+        doc_id: str,
+        state: CrdtDoc | None,
+        stored: StoredDoc | None,
+        proofs: Mapping[bytes, bytes | None] | None = None,
+    ) -> tuple[str, bool]:
         """(author, counted) of a document, from its state (None: not known yet; `stored`: the stored
         document it is, or forks). The owner's membership is the effective one: a member removed, or
         added by a change that counts for nothing (strong removal), holds the project as a stranger."""
@@ -209,8 +216,8 @@ class Quotas:
         if state is None:
             return "", True
         try:
-            current = authority.view_of(state, stored)
-            creator = authority.effective_meta(state, current).get("creator", "")
+            current = effective.view_of(state, stored, proofs)
+            creator = effective.effective_meta(state, current).get("creator", "")
             member = current.role_of(self.owner) is not None
         except (CrdtError, CrdtPanic, RelianceError):
             return "", True
@@ -266,9 +273,12 @@ class Quotas:
                     author, counted = self._judge(doc_id, prepared, self._held(doc_id))
             else:
                 new = True
-                author, counted = self._judge(doc_id, prepared, None)
+                proofs = {c.info.hash: c.signature for c in fresh}  # whom the batch's devices write for
+                author, counted = self._judge(doc_id, prepared, None, proofs)
                 if not author and fresh:  # a project whose creation is not in the batch
-                    author = encode_peer_id(fresh[0].info.actor)
+                    first = fresh[0]
+                    writer = proof_participant(first.info.actor, first.signature) or first.info.actor
+                    author = encode_peer_id(writer)
             if counted:
                 self._raise_if(self._over(doc_id, author, new=new, incoming=incoming))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reliance.certificate import is_proof
 from reliance.limits import Limits
 from reliance.packing import PackError, Shape, unpack
 
@@ -110,8 +111,8 @@ def _known(entries: object) -> dict[bytes, bytes | None]:
         change_hash, signature = entry
         if not isinstance(change_hash, bytes) or len(change_hash) != HASH_BYTES:
             raise Damaged(f"a change hash is not {HASH_BYTES} bytes")
-        if signature is not None and not (isinstance(signature, bytes) and len(signature) == SIGNATURE_BYTES):
-            raise Damaged(f"a signature is not {SIGNATURE_BYTES} bytes")
+        if signature is not None and not is_proof(signature):
+            raise Damaged(f"a signature is not {SIGNATURE_BYTES} bytes (with its author's certificate)")
         if change_hash in known:
             raise Damaged("a change is listed twice")
         known[change_hash] = signature

@@ -11,6 +11,7 @@ import msgpack
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import ChangeInfo
+from reliance.certificate import is_proof
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import Shape, unpack
 from reliance.store import files
@@ -76,7 +77,7 @@ def read_record(payload: bytes, limits: Limits, now: float) -> tuple[ChangeInfo,
     if not isinstance(record, dict) or not isinstance(record.get("c"), bytes):
         raise ValueError("not a change record")
     signature = record.get("s")
-    if not (isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES):
+    if not is_proof(signature):
         signature = None  # the change was verified when it came: kept, as one a descendant covers
     return change_info(record["c"], limits), signature, files.received_time(record.get("t"), now)
 
@@ -86,9 +87,7 @@ def read_waiting(entry: object, limits: Limits, now: float) -> tuple[ChangeInfo,
     if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[0], bytes):
         raise ValueError("malformed entry")
     signature = entry[1]
-    if signature is not None and not (
-        isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES
-    ):
+    if signature is not None and not is_proof(signature):
         raise ValueError("malformed signature")
     received = files.received_time(entry[2], now) if len(entry) == 3 else None
     return change_info(entry[0], limits), signature, received

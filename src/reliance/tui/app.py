@@ -39,6 +39,7 @@ from reliance.tui.app_node import NodeApp
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import AppData, StoreReader
 from reliance.tui.common.widgets import NAV, localize_bindings, spawn
+from reliance.tui.devices.screen import Joined
 from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import NodeFactory
 from reliance.tui.welcome.screen import BootScreen, UnlockScreen, WelcomeScreen
@@ -71,6 +72,7 @@ class RelianceApp(NodeApp):
         "projects.tcss",
         "peers.tcss",
         "prefs.tcss",
+        "devices.tcss",
         "dialogs.tcss",
     ]
     TITLE = "reliance"
@@ -140,6 +142,14 @@ class RelianceApp(NodeApp):
             self.notify(self.t("welcome.done", name=ws.identity.name), timeout=8)
 
         spawn(self, create, group="session", exit_on_error=False)
+
+    async def on_joined(self, message: Joined) -> None:
+        """This new home joined an identity (Welcome → Join with a code): open it as if just created."""
+        self.config = await self.io(settings.set_config, self.home, "lang", self.lang)
+        if isinstance(self.screen, WelcomeScreen):
+            self.pop_screen()
+        await self.start_session(message.workspace)
+        self.notify(self.t("welcome.done", name=message.workspace.identity.name), timeout=8)
 
     async def start_session(self, ws: Workspace) -> None:
         self.ws = ws

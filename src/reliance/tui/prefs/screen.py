@@ -82,6 +82,7 @@ class SettingsScreen(RelianceScreen):
             with Horizontal(classes="row"):
                 yield Input(self.ws.identity.name, id="name", compact=True)
                 yield Button(self.t("settings.rename"), id="rename", compact=True)
+                yield Button(t("link.tui.title", lang), id="devices", compact=True)
             yield Static(self.t("settings.language"), classes="section-title")
             with RadioSet(id="lang", classes="choices"):
                 for choice in LANGS:
@@ -153,7 +154,11 @@ class SettingsScreen(RelianceScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id
-        if button == "rename":
+        if button == "devices":
+            from reliance.tui.devices.screen import DevicesDialog
+
+            self.app.push_screen(DevicesDialog())
+        elif button == "rename":
             name = self.query_one("#name", Input).value.strip()
             ws = self.ws
             self.rapp.perform(

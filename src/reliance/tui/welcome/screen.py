@@ -60,6 +60,7 @@ class WelcomeScreen(_FormScreen):
                         t(f"lang_name.{choice}", choice), value=choice == lang, id=f"lang-{choice}"
                     )
             yield Button(t("welcome.create", lang), variant="primary", id="create")
+            yield Button(t("link.tui.join", lang), id="join")
             yield Static(t("welcome.privacy", lang), id="welcome-privacy")
         yield AppFooter()
 
@@ -90,6 +91,8 @@ class WelcomeScreen(_FormScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":
             self.action_create()
+        elif event.button.id == "join":
+            self.action_join()
 
     def action_create(self) -> None:
         if self.busy:
@@ -108,6 +111,19 @@ class WelcomeScreen(_FormScreen):
             return
         self.busy = True
         self.rapp.create_identity(name, first.encode() if first else None, lang, on_error=self._failed)
+
+    def action_join(self) -> None:
+        """This person already has an identity on another device: join it with the code that one shows
+        (the passphrase typed here, if any, protects this device's key)."""
+        from reliance.tui.devices.screen import JoinDialog
+
+        first = self.query_one("#passphrase", Input).value
+        second = self.query_one("#passphrase2", Input).value
+        if first != second:
+            self.notify(t("welcome.passphrase_mismatch", self.rapp.lang), severity="error")
+            self.query_one("#passphrase2", Input).focus()
+            return
+        self.app.push_screen(JoinDialog(first.encode() if first else None))
 
     def _failed(self) -> None:
         self.busy = False

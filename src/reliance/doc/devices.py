@@ -1,0 +1,143 @@
+"""The devices of a participant, as their participant document records them.
+
+Schema (a root map of the participant document, absent from documents written before devices):
+  devices: {device peer id: {cert: certificate, name: str, revocation?: revocation}}
+(certificate and revocation in base64 text: the binding reads byte values back as lists of numbers)
+
+`cert` and `revocation` are signed by the participant key (`reliance.certificate`), so a device that writes
+the document cannot certify another key nor lift a revocation: a reader keeps only the entries whose
+certificate holds for the document's owner, and a revocation only if it holds too. `name` is what `device
+rename` wrote (any device may), the certificate's name until then.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.certificate import (
+    MAX_CERTIFICATE_BYTES,
+    REVOCATION_BYTES,
+    CertificateError,
+    DeviceCertificate,
+    decode_certificate,
+    decode_revocation,
+)
+from reliance.identity import encode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
+
+DEVICES = "devices"
+
+
+@dataclass(frozen=True)
+class DeviceRecord:
+    device: bytes
+    name: str
+    certificate: DeviceCertificate
+    revoked_at: int | None
+
+    @property
+    def device_id(self) -> str:
+        return encode_peer_id(self.device)
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+def _text(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _bytes(value: object, most: int) -> bytes | None:
+    """Base64 text back to bytes, if it is that and holds at most `most` bytes."""
+    if not isinstance(value, str) or len(value) > (most + 2) // 3 * 4:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _devices(writer: Writer) -> ObjId:
+    found = writer.child(ROOT_ID, DEVICES)
+    return found if found is not None else writer.put_map(ROOT_ID, DEVICES)
+
+
+def record_device(writer: Writer, certificate: DeviceCertificate) -> None:
+    """Write a device's certificate (and its name) into the participant document."""
+    devices = _devices(writer)
+    key = encode_peer_id(certificate.device)
+    entry = writer.child(devices, key)
+    if entry is None:
+        entry = writer.put_map(devices, key)
+    writer.put(entry, "cert", _text(certificate.raw))
+    writer.put(entry, "name", certificate.name)
+
+
+def unrecorded(doc: CrdtDoc, certificate: bytes) -> DeviceCertificate | None:
+    """The certificate, if the document does not record it yet."""
+    devices = doc.child(ROOT_ID, DEVICES)
+    found = decode_certificate(certificate)
+    entry = doc.child(devices, encode_peer_id(found.device)) if devices is not None else None
+    if entry is not None and doc.scalar(entry, "cert") == _text(certificate):
+        return None
+    return found
+
+
+def record_revocation(writer: Writer, device: bytes, revocation: bytes) -> None:
+    devices = _devices(writer)
+    entry = writer.child(devices, encode_peer_id(device))
+    if entry is None:
+        raise CertificateError("device.unknown", device=encode_peer_id(device)[:14])
+    writer.put(entry, "revocation", _text(revocation))
+
+
+def rename_device(writer: Writer, device: bytes, name: str) -> None:
+    devices = _devices(writer)
+    entry = writer.child(devices, encode_peer_id(device))
+    if entry is None:
+        raise CertificateError("device.unknown", device=encode_peer_id(device)[:14])
+    writer.put(entry, "name", name)
+
+
+def read_devices(doc: CrdtDoc, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> list[DeviceRecord]:
+    """The owner's devices the document records with a valid certificate (at most `devices_per_participant`
+    of them, by device key), each with its valid revocation if any."""
+    devices = doc.child(ROOT_ID, DEVICES)
+    if devices is None:
+        return []
+    found: list[DeviceRecord] = []
+    for key in sorted(doc.keys(devices))[: limits.devices_per_participant]:
+        entry = doc.child(devices, key)
+        if entry is None:
+            continue
+        try:
+            certificate = decode_certificate(_bytes(doc.scalar(entry, "cert"), MAX_CERTIFICATE_BYTES))
+        except CertificateError:
+            continue
+        if certificate.participant != owner or encode_peer_id(certificate.device) != key:
+            continue
+        revoked_at: int | None = None
+        raw = _bytes(doc.scalar(entry, "revocation"), REVOCATION_BYTES)
+        if raw is not None:
+            try:
+                revocation = decode_revocation(raw)
+            except CertificateError:
+                revocation = None
+            if (
+                revocation is not None
+                and revocation.participant == owner
+                and revocation.device == certificate.device
+            ):
+                revoked_at = revocation.at
+        name = doc.scalar(entry, "name")
+        shown = name if isinstance(name, str) and 0 < len(name) <= 80 else certificate.name
+        found.append(DeviceRecord(certificate.device, shown, certificate, revoked_at))
+    return found
+
+
+def revoked_devices(doc: CrdtDoc, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> frozenset[bytes]:
+    return frozenset(r.device for r in read_devices(doc, owner, limits) if r.revoked)
