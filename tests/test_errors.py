@@ -36,6 +36,8 @@ NOT_YET: dict[str, int] = {
     "store/docfiles.py": 6,
     "store/doclock.py": 1,
     "store/repository.py": 4,
+    "web/auth.py": 2,
+    "web/backend.py": 1,
 }
 
 

@@ -627,3 +627,8 @@ def project_json(ws: Workspace, project_id: str) -> dict[str, Any]:
         }
     )
     return data
+
+
+def ledger_rows(view: LedgerView, lang: str = "en") -> list[dict[str, Any]]:
+    """Every entry of a ledger view as rows, those that count and those that do not (`not_counted`: why)."""
+    return _ledger_rows(view, lang)

@@ -30,8 +30,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "theme": "dark",
     "mdns": True,
     "announce": False,  # put one's peer id and name in the mDNS advert (off: no name, no stable identifier)
+    "web": True,  # the node serves its web face to phones on the network (docs/web.md)
+    "web_port": 7448,
+    "web_tls": False,  # HTTPS with a self-signed certificate (its fingerprint is shown beside the QR)
 }
-SWITCHES = ("mdns", "announce")
+SWITCHES = ("mdns", "announce", "web", "web_tls")
+PORTS = ("port", "web_port")
 CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("open", "known"),
     "lang": ("", "fr", "en"),
@@ -128,7 +132,7 @@ def _valid(key: str, value: Any) -> bool:
     default = DEFAULT_CONFIG[key]
     if type(value) is not type(default):  # bool is not int here
         return False
-    if key == "port":
+    if key in PORTS:
         return bool(0 < value < 65536)
     return key not in CONFIG_CHOICES or value in CONFIG_CHOICES[key]
 
@@ -137,9 +141,9 @@ def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
     if key not in DEFAULT_CONFIG:
         raise RelianceError("app.settings.unknown", setting=key, known=", ".join(sorted(DEFAULT_CONFIG)))
     parsed: Any = value
-    if key == "port":
+    if key in PORTS:
         if not value.isdigit() or not 0 < int(value) < 65536:
-            raise RelianceError("app.settings.port")
+            raise RelianceError("app.settings.port", setting=key)
         parsed = int(value)
     elif key in SWITCHES:
         if value.lower() not in ("on", "off", "true", "false", "yes", "no"):

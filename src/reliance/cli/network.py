@@ -23,8 +23,20 @@ from reliance.identity import canonical_peer, encode_peer_id
 @click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--no-mdns", is_flag=True, help="Do not advertise or browse with mDNS.")
 @click.option("--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option("--web-port", type=click.IntRange(1, 65535), help="Port of the web face (default: 7448).")
+@click.option("--no-web", is_flag=True, help="Do not serve the web face to phones.")
+@click.option("--web-tls", is_flag=True, help="Serve the web face over HTTPS (self-signed certificate).")
 @pass_ctx
-def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet: bool) -> None:
+def serve_cmd(
+    ctx: Context,
+    port: int | None,
+    listen: str,
+    no_mdns: bool,
+    quiet: bool,
+    web_port: int | None,
+    no_web: bool,
+    web_tls: bool,
+) -> None:
     """Run the headless node until SIGTERM or Ctrl+C.
 
     Timers and mDNS can be tuned with environment variables (docs/operations.md): RELIANCE_HEARTBEAT,
@@ -62,6 +74,15 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
 
         # The owner of the home: the node, and the local API the CLI and the app beside it talk to.
         owner = Owner(ws, Node(ws, node_config), "serve")
+        if config["web"] and not no_web:
+            from reliance.web.server import serve_web
+
+            serve_web(
+                owner,
+                host=listen,
+                port=web_port if web_port is not None else config["web_port"],
+                tls=web_tls or bool(config["web_tls"]),
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

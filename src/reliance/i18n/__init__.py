@@ -35,6 +35,7 @@ from reliance.i18n import (
     messages_model,
     messages_net,
     messages_tui,
+    messages_web,
 )
 
 LANGS = ("fr", "en")
@@ -48,6 +49,7 @@ AREAS = (
     messages_identity,
     messages_link,
     messages_app,
+    messages_web,
 )
 
 

@@ -94,7 +94,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "réglage inconnu {setting!r} ; réglages : {known}",
         "unknown setting {setting!r}; settings: {known}",
     ),
-    "app.settings.port": ("le port est un nombre de 1 à 65535", "port is a number from 1 to 65535"),
+    "app.settings.port": ("{setting} est un nombre de 1 à 65535", "{setting} is a number from 1 to 65535"),
     "app.settings.switch": ("{setting} vaut on ou off", "{setting} is on or off"),
     "app.settings.choice": ("{setting} vaut l'un de : {known}", "{setting} is one of: {known}"),
     "app.settings.damaged": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),

@@ -348,5 +348,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "key : 64 chiffres hexadécimaux en minuscules",
         "key: 64 lower-case hexadecimal digits",
     ),
+    "localapi.error.no_web": (
+        "ce nœud ne sert pas de face web (reliance serve --no-web, ou web désactivé)",
+        "this node serves no web face (reliance serve --no-web, or web off)",
+    ),
+    "localapi.error.no_session": ("pas de session {id}", "no session {id}"),
     # ---- end of the local API's refusals
 }

@@ -58,6 +58,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.close": ("Fermer", "Close"),
     "key.create": ("Créer", "Create"),
     "key.qr": ("QR code", "QR code"),
+    "key.pair_phone": ("Associer un téléphone", "Pair a phone"),
+    "key.web_sessions": ("Navigateurs associés", "Paired browsers"),
     "key.copy_id": ("Copier l'identifiant", "Copy peer id"),
     "key.new_offer": ("Nouvelle offre", "New offer"),
     "key.new_item": ("Nouveau", "New"),
@@ -161,6 +163,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.qr_caption": (
         "Montrez ce code pour être ajouté·e (w : en grand)",
         "Show this code to be added (w: full size)",
+    ),
+    "home.web_caption": (
+        "Scannez pour ouvrir le programme sur un téléphone du même Wi-Fi : {url} (w : mon identifiant)",
+        "Scan to open the programme on a phone on the same Wi-Fi: {url} (w: my peer id)",
     ),
     "home.network": ("Réseau", "Network"),
     "home.activity": ("Ce qui est arrivé", "What arrived"),

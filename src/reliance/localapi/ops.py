@@ -73,6 +73,20 @@ class NodeControl(Protocol):
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
 
+    def web_control(self) -> WebControl | None: ...
+
+
+class WebControl(Protocol):
+    """The web face an owner serves (`reliance.web.server.WebFace`): its addresses, pairing, sessions."""
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def pair(self) -> dict[str, Any]: ...
+
+    def list_sessions(self) -> list[dict[str, Any]]: ...
+
+    def revoke(self, session_id: str) -> bool: ...
+
 
 # -- reads ----------------------------------------------------------------------------------------------
 
@@ -425,6 +439,33 @@ async def refresh(node: NodeControl, args: Args) -> Outcome:
     return Outcome({"changed": changed})
 
 
+def _web(node: NodeControl) -> WebControl:
+    web = node.web_control()
+    if web is None:
+        raise ApiError(UNAVAILABLE, "localapi.error.no_web")
+    return web
+
+
+async def web_url(node: NodeControl, args: Args) -> Outcome:
+    return Outcome(_web(node).describe())
+
+
+async def web_pair(node: NodeControl, args: Args) -> Outcome:
+    """A one-time pairing link (docs/web.md); its token is in the result only, never in a log."""
+    return Outcome(_web(node).pair())
+
+
+async def web_sessions(node: NodeControl, args: Args) -> Outcome:
+    return Outcome(_web(node).list_sessions())
+
+
+async def web_revoke(node: NodeControl, args: Args) -> Outcome:
+    session_id = args["session_id"].strip()
+    if not _web(node).revoke(session_id):
+        raise ModelError("localapi.error.no_session", id=session_id)
+    return Outcome({"revoked": session_id})
+
+
 def _subscribe(_: Any, args: Args) -> Outcome:
     return Outcome({"subscribed": True})
 
@@ -608,6 +649,16 @@ OPERATIONS = [
     ),
     Operation("peer.unblock", NODE, peer_unblock, {"peer_id": Param(str, required=True, most=SHORT)}),
     Operation("refresh", NODE, refresh, {"doc_ids": Param(list, most=DOC_IDS)}, doc="re-read the store"),
+    Operation("web.url", NODE, web_url, doc="the web face's addresses and certificate fingerprint"),
+    Operation("web.pair", NODE, web_pair, doc="a one-time pairing link for a browser"),
+    Operation("web.sessions", NODE, web_sessions, doc="the paired browsers"),
+    Operation(
+        "web.revoke",
+        NODE,
+        web_revoke,
+        {"session_id": Param(str, required=True, most=SHORT)},
+        doc="end a paired browser's session",
+    ),
     *DEVICE_OPERATIONS,
 ]
 

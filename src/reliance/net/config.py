@@ -101,3 +101,22 @@ def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int
 def format_address(host: str, port: int) -> str:
     """The text `parse_address` reads back: an IPv6 host goes in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def reachable_hosts(listen: str) -> list[str]:
+    """The addresses other machines can open for a server listening on `listen`: that address itself, or,
+    for every address (0.0.0.0), each usable LAN address (127.0.0.1 when the machine has none). Never
+    0.0.0.0, which nobody can open."""
+    if listen.strip() not in ANY_ADDRESS:
+        return [listen.strip()]
+    from reliance.net.discovery import advertised_addresses
+
+    return list(advertised_addresses(None))
+
+
+def format_url(scheme: str, host: str, port: int, path: str = "/") -> str:
+    """`scheme://host:port/path`, an IPv6 host in brackets."""
+    return f"{scheme}://{format_address(host, port)}{path}"
