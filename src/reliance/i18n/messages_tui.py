@@ -189,6 +189,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} répond « {answer} » à « {title} » {message}",
         "{name} answered “{answer}” to “{title}” {message}",
     ),
+    "feed.reply": (
+        "{name} vous répond sous « {title} » {message}",
+        "{name} replied to you under “{title}” {message}",
+    ),
+    "home.unread.one": ("{count} nouveau", "{count} new"),
+    "home.unread.other": ("{count} nouveaux", "{count} new"),
+    "home.mark_read": ("Tout est lu", "All read"),
+    "key.mark_read": ("Tout lu", "Mark all read"),
+    "feed.more_to_me.one": ("Et {count} autre réponse pour vous", "And {count} more answer to you"),
+    "feed.more_to_me.other": ("Et {count} autres réponses pour vous", "And {count} more answers to you"),
     "feed.ledger": ("{project} : {name} — {entry} {amount}", "{project}: {name} — {entry} {amount}"),
     "feed.amend": (
         "Code social de {name} : {section} modifiée par {by}",

@@ -163,10 +163,15 @@ class NodeApp(StoreApp):
         return len(connected), pending, syncing
 
     def status_text(self) -> Text:
-        if self.node is None or not self._node_started:
-            return Text("○ " + self.t("net.offline_short"), style="dim")
-        connected, pending, syncing = self._peers_online()
         text = Text()
+        unread = self._data.unread if self._data is not None else 0
+        if unread:  # what arrived and was not seen yet (Home lists it)
+            text.append("✉ " + tn("home.unread", unread, self.lang), style="bold yellow")
+            text.append(" · ", style="dim")
+        if self.node is None or not self._node_started:
+            text.append("○ " + self.t("net.offline_short"), style="dim")
+            return text
+        connected, pending, syncing = self._peers_online()
         text.append("● ", style="green" if connected else "yellow")
         text.append(tn("net.peers_short", connected, self.lang))
         if syncing:

@@ -23,15 +23,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from reliance.app import settings
+from reliance.app.arrivals import Arrival, ArrivalBook, describe, to_me
 from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.errors import RelianceError
-from reliance.i18n import resolve_lang, t
+from reliance.i18n import resolve_lang, t, tn
 from reliance.model.messages import InputError
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import (
     AppData,
-    FeedEntry,
     ParticipantView,
     Signature,
     StoreReader,
@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
 LOAD_CHUNK = 16
+ANNOUNCED = 3  # answers to my items announced one by one at once; past these, how many more
 
 
 class StoreApp(App[None]):
@@ -210,19 +211,48 @@ class StoreApp(App[None]):
             self.report(exc)
             hits, stale, follows = [], [], set()
         data.follows = follows
-        data.apply(hits, quiet=True)
+        data.apply(hits)
         self._after_change(None, [])
         for start in range(0, len(stale), LOAD_CHUNK):
             chunk = stale[start : start + LOAD_CHUNK]
             views, bad = await self.io(self._read_many, chunk)
             self._unreadable.update(bad)
-            data.apply(views, quiet=True)
+            data.apply(views)
             self._after_change(set(chunk), [])
         data.loaded = True
         data.seed_feed()
+        arrived: list[Arrival] = []
+        try:
+            kept, arrived = await self.io(self._catch_up_all, set(follows))
+            data.add_arrivals(kept)
+        except Exception:
+            logger.exception("cannot look at what arrived")
         self.loaded_at = time.perf_counter()
-        self._after_change(None, [])
+        self._after_change(None, arrived)
         await self._save_cache()
+
+    def arrival_book(self) -> ArrivalBook:
+        ws = self.workspace
+        return ArrivalBook(ws.home, ws.peer_id, ws.repo.limits)
+
+    def _catch_up_all(self, follows: set[str]) -> tuple[list[Arrival], list[Arrival]]:
+        """Store thread: what arrived since the app was last open, and every arrival kept (the latest
+        first), unread ones with them."""
+        book = self.arrival_book()
+        arrived = book.catch_up(self.workspace.repo, follows=follows)
+        return book.state().entries, arrived
+
+    def mark_read(self, keys: set[str] | None) -> None:
+        """These arrivals (None: all of them) were seen: their marks go, here and in the home."""
+        if self._data is None:
+            return
+        if keys is not None:
+            keys = {k for k in keys if k}
+            if not keys:
+                return
+        self.data.mark_read(keys)
+        self._after_change(None, [])
+        self.perform(self.io(self.arrival_book().mark_read, keys))
 
     def _read_many(self, doc_ids: Iterable[str]) -> tuple[list[View], dict[str, Signature]]:
         assert self.reader is not None
@@ -242,8 +272,17 @@ class StoreApp(App[None]):
             return
         views, bad = await self.io(self._read_many, sorted(doc_ids))
         self._unreadable.update(bad)
-        entries = self.data.apply(views, quiet=not self.data.loaded)
-        self._after_change(set(doc_ids), entries)
+        self.data.apply(views)
+        arrived: list[Arrival] = []
+        if self.data.loaded:  # before, the first load looks at every document itself
+            try:
+                arrived = await self.io(
+                    self.arrival_book().catch_up, self.workspace.repo, doc_ids, follows=set(self.data.follows)
+                )
+            except Exception:
+                logger.exception("cannot look at what arrived")
+            self.data.add_arrivals(arrived)
+        self._after_change(set(doc_ids), arrived)
 
     def _poll(self) -> None:
         """Offline only: notice what other processes (the CLI) wrote by comparing each document's file
@@ -281,7 +320,7 @@ class StoreApp(App[None]):
                 continue
             yield from stack
 
-    def _after_change(self, doc_ids: set[str] | None, entries: list[FeedEntry]) -> None:
+    def _after_change(self, doc_ids: set[str] | None, arrived: list[Arrival]) -> None:
         for screen in self._feature_screens():
             if isinstance(screen, RelianceScreen):
                 try:
@@ -292,13 +331,20 @@ class StoreApp(App[None]):
         refresh_item = getattr(top, "refresh_item", None)  # an item's details dialog
         if callable(refresh_item):
             refresh_item()
-        for entry in entries:
-            if entry.kind == "answer":  # rejections are announced when the node reports them
-                from reliance.tui.common.render import feed_text
-
-                self.notify(feed_text(entry, self.lang).plain, timeout=6)
+        self._announce(to_me(arrived))
+        for screen in self._feature_screens():
+            if isinstance(screen, RelianceScreen) and screen.is_current:
+                screen.update_status()  # the count of unread arrivals in the top bar
         if doc_ids:
             self._schedule_cache_save()
+
+    def _announce(self, answers: list[Arrival]) -> None:
+        """Answers and replies to my items: a notification each (a few), then how many more."""
+        shown = answers[:ANNOUNCED]
+        for arrival in shown:
+            self.notify(describe(arrival.kind, arrival.params, self.lang, clean), timeout=8)
+        if len(answers) > len(shown):
+            self.notify(tn("feed.more_to_me", len(answers) - len(shown), self.lang), timeout=8)
 
     def _schedule_cache_save(self) -> None:
         if self._cache_timer is None and not self._shut_down:

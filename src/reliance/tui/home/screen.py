@@ -12,6 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from reliance.display import clean
+from reliance.i18n import tn
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.dialogs import QrDialog
 from reliance.tui.common.render import feed_text
@@ -24,6 +25,7 @@ class HomeScreen(RelianceScreen):
         Binding("w", "qr", "key.qr"),
         Binding("c", "copy_id", "key.copy_id"),
         Binding("n", "new_offer", "key.new_offer"),
+        Binding("r", "mark_read", "key.mark_read"),
     ]
 
     def __init__(self) -> None:
@@ -39,6 +41,9 @@ class HomeScreen(RelianceScreen):
         network.border_title = self.t("home.network")
         feed = Vertical(id="feed-panel", classes="panel")
         feed.border_title = self.t("home.activity")
+        unread = self.data.unread if self.rapp._data is not None else 0
+        if unread:
+            feed.border_subtitle = tn("home.unread", unread, self.lang)
         steps = Static("", id="next-steps", classes="panel")
         steps.border_title = self.t("home.next_steps")
         with Horizontal(id="home-columns"):
@@ -92,6 +97,8 @@ class HomeScreen(RelianceScreen):
         feed.add_options(Option(feed_text(entry, self.lang), id=f"f{i}") for i, entry in enumerate(data.feed))
         if highlighted is not None and highlighted < feed.option_count:
             feed.highlighted = highlighted
+        unread = data.unread
+        self.query_one("#feed-panel").border_subtitle = tn("home.unread", unread, self.lang) if unread else ""
 
     def _refresh_next_steps(self) -> None:
         data = self.data
@@ -122,6 +129,8 @@ class HomeScreen(RelianceScreen):
         if not 0 <= index < len(feed):
             return
         entry = feed[index]
+        if entry.unread:
+            self.rapp.mark_read({entry.key})
         if entry.item_id:
             self.rapp.show_item(entry.item_id)
         elif entry.doc_id.startswith("pj"):
@@ -130,6 +139,11 @@ class HomeScreen(RelianceScreen):
             self.rapp.action_go("peers")
         elif entry.doc_id.startswith("rl"):
             self.rapp.open_code(entry.doc_id)
+
+    def action_mark_read(self) -> None:
+        if self.data.unread:
+            self.rapp.mark_read(None)
+            self.notify(self.t("home.mark_read"))
 
     def action_qr(self) -> None:
         identity = self.ws.identity
