@@ -846,11 +846,13 @@ def export_cmd(
 
 def register_extensions() -> None:
     """Commands defined beside their features (projects, sync, network)."""
+    from reliance.cli import arrived as cli_arrived
     from reliance.cli import network as cli_network
     from reliance.cli import projects as cli_projects
 
     cli_projects.register(cli)
     cli_network.register(cli)
+    cli_arrived.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.cannot_read": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),
     "cli.cannot_write": ("impossible d'écrire {file} : {reason}", "cannot write {file}: {reason}"),
     "cli.not_json": ("{file} n'est pas du JSON : {reason}", "{file} is not JSON: {reason}"),
+    "cli.arrived.nothing": ("rien de nouveau", "nothing new"),
+    "cli.arrived.marked": ("tout est marqué lu", "everything is marked read"),
     "cli.wrote": ("{file} écrit", "wrote {file}"),
     "cli.no_home": (
         "pas de dossier reliance dans {home} : lancez d'abord 'reliance init --name NOM'",

@@ -127,6 +127,19 @@ def item_list(ws: Workspace, args: Args) -> Outcome:
     )
 
 
+def arrived(ws: Workspace, args: Args) -> Outcome:
+    """What arrived since the home was last looked at (see `app.arrivals`), with every arrival kept, the
+    latest first; `mark_read`: all of them are read after this answer."""
+    from reliance.app.arrivals import ArrivalBook
+
+    book = ArrivalBook(ws.home, ws.peer_id, ws.repo.limits)
+    fresh = book.catch_up(ws.repo)
+    entries = book.state().entries
+    if args["mark_read"]:
+        book.mark_read()
+    return Outcome({"new": len(fresh), "entries": [e.to_json() for e in entries]})
+
+
 def item_show(ws: Workspace, args: Args) -> Outcome:
     item_id = args["item_id"].strip()
     found = ws.find_item(item_id)
@@ -462,6 +475,13 @@ OPERATIONS = [
         "code.show", READ, code_show, {"project": Param(str, most=SHORT), "peer": Param(str, most=SHORT)}
     ),
     Operation("project.list", READ, project_list),
+    Operation(
+        "arrived",
+        READ,
+        arrived,
+        {"mark_read": Param(bool, default=False)},
+        doc="what arrived since last looked at, and every arrival kept",
+    ),
     Operation("item.add", WRITE, item_add, {"kind": Param(str, required=True, most=SHORT), **ITEM_FIELDS}),
     Operation(
         "item.update", WRITE, item_update, {"item_id": Param(str, required=True, most=SHORT), **ITEM_FIELDS}
