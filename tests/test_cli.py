@@ -138,8 +138,9 @@ def test_a_passphrase_protected_key(cli: Cli, tmp_path: Path) -> None:
     wrong.write_text("battery staple\n", "utf-8")
     ok(cli("--passphrase-file", str(secret), "init", "--name", "Alice"))
     assert as_json(cli("--passphrase-file", str(secret), "whoami", "--json"))["name"] == "Alice"
+    assert as_json(cli("whoami", "--json"))["name"] == "Alice"  # reading never asks for it
     for args, message in (
-        (("whoami",), "protected by a passphrase"),
+        (("offer", "add", "--title", "Pain"), "protected by a passphrase"),
         (("--passphrase-file", str(wrong), "whoami"), "wrong passphrase"),
         (("--passphrase-file", str(tmp_path / "missing"), "whoami"), "cannot read the passphrase file"),
     ):

@@ -7,6 +7,7 @@ the same 32 bytes that sign their changes and serve as their Automerge actor id.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -66,6 +67,14 @@ def fingerprint(key: bytes) -> str:
     return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
 
 
+def peer_fingerprint(peer_id: str) -> str:
+    """The fingerprint of a peer id (what a person compares with the other's screen); "" if it is none."""
+    try:
+        return fingerprint(decode_peer_id(peer_id))
+    except PeerIdError:
+        return ""
+
+
 def verify_signature(key: bytes, signature: bytes, message: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
@@ -76,17 +85,34 @@ def verify_signature(key: bytes, signature: bytes, message: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Identity:
-    """This device's key pair and the participant's display name."""
+    """This device's key pair and the participant's display name.
 
-    private_key: Ed25519PrivateKey
+    A locked identity (`key` None, `public` given) is what a key behind a passphrase shows without it: who
+    I am, enough to read the home, never to write, sign or connect (`private_key` and `sign` raise
+    `IdentityLocked`)."""
+
+    key: Ed25519PrivateKey | None
     name: str
     created: str
+    public: bytes = b""
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        if self.key is None:
+            raise IdentityLocked(
+                "the key is protected by a passphrase: give --passphrase or --passphrase-file to write"
+            )
+        return self.key
 
     @property
     def public_key(self) -> bytes:
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        if self.key is None:
+            return self.public
+        return self.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def locked(self) -> bool:
+        return self.key is None
 
     @property
     def peer_id(self) -> str:
@@ -98,6 +124,10 @@ class Identity:
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
+
+
+class IdentityLocked(IdentityError):
+    """A write or a connection asked of an identity opened without its passphrase."""
 
 
 def identity_dir(home: Path) -> Path:
@@ -147,9 +177,11 @@ def create_identity(home: Path, name: str, passphrase: bytes | None = None) -> I
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     write_private(directory / KEY_FILE, pem, exclusive=True)
-    profile = {"name": name, "created": created, "encrypted": bool(passphrase)}
+    identity = Identity(key, name, created)
+    # The peer id is public: kept beside the name so that reading the home never needs the passphrase.
+    profile = {"name": name, "created": created, "encrypted": bool(passphrase), "peer_id": identity.peer_id}
     atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode())
-    return Identity(key, name, created)
+    return identity
 
 
 def set_profile_name(home: Path, name: str) -> None:
@@ -209,4 +241,51 @@ def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
     created = profile.get("created", "")
     if not isinstance(name, str) or not isinstance(created, str):
         raise IdentityError(f"the profile in {directory} is damaged")
-    return Identity(key, name, created)
+    identity = Identity(key, name, created)
+    if isinstance(profile, dict) and profile.get("peer_id") != identity.peer_id:
+        # A profile written by an older version (or edited): the key says who this is.
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE((directory / PROFILE_FILE).stat().st_mode)
+            profile["peer_id"] = identity.peer_id
+            atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode(), mode)
+    return identity
+
+
+def load_public_identity(home: Path) -> Identity | None:
+    """Who this home belongs to, read without the key: a locked identity from the profile's peer id and
+    name; None when the profile does not say (written by an older version: the key must be opened once)."""
+    try:
+        profile = json.loads((identity_dir(home) / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(profile, dict):
+        return None
+    name, created, peer_id = profile.get("name"), profile.get("created", ""), profile.get("peer_id")
+    if not isinstance(name, str) or not isinstance(created, str) or not isinstance(peer_id, str):
+        return None
+    try:
+        public = decode_peer_id(peer_id)
+    except PeerIdError:
+        return None
+    return Identity(None, name, created, public)
+
+
+def change_passphrase(home: Path, current: bytes | None, new: bytes | None) -> None:
+    """Protect the key with `new` (None or empty: no passphrase), opened with `current`. The key file is
+    replaced atomically and stays 0600; the key itself, hence the peer id, does not change."""
+    identity = load_identity(home, current)
+    key = identity.private_key
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(new) if new else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    directory = identity_dir(home)
+    path = directory / PROFILE_FILE
+    try:
+        profile = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IdentityError(f"cannot read the identity in {directory}: {exc}") from None
+    atomic_write(directory / KEY_FILE, pem)
+    profile["encrypted"] = bool(new)
+    profile["peer_id"] = identity.peer_id
+    atomic_write(path, json.dumps(profile, indent=2).encode())

@@ -133,6 +133,15 @@ def _valid(key: str, value: Any) -> bool:
     return key not in CONFIG_CHOICES or value in CONFIG_CHOICES[key]
 
 
+def config_text(key: str, value: Any) -> str:
+    """A setting's value as `set_config` (and `reliance config set KEY VALUE`) takes it back: switches as
+    on/off, an empty choice as '' (quoted as a shell reads it)."""
+    if key in SWITCHES:
+        return "on" if value else "off"
+    text = str(value)
+    return text if text else "''"
+
+
 def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
     if key not in DEFAULT_CONFIG:
         raise RelianceError(f"unknown setting {key!r}; settings: {', '.join(sorted(DEFAULT_CONFIG))}")

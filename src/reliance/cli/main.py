@@ -59,6 +59,12 @@ class Context:
         owner = self.owner()
         if owner is not None:
             return owner.call(op, args)
+        if self._workspace is None:
+            from reliance.cli.reading import reading_api
+
+            reading = reading_api(self, op)  # a read never asks for the passphrase
+            if reading is not None:
+                return reading.call(op, args)
         if self._local is None:
             from reliance.localapi.ops import LocalApi
 
@@ -848,11 +854,13 @@ def register_extensions() -> None:
     """Commands defined beside their features (projects, sync, network)."""
     from reliance.cli import arrived as cli_arrived
     from reliance.cli import network as cli_network
+    from reliance.cli import passphrase as cli_passphrase
     from reliance.cli import projects as cli_projects
 
     cli_projects.register(cli)
     cli_network.register(cli)
     cli_arrived.register(cli)
+    cli_passphrase.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "impossible de lire le fichier de la phrase secrète : {reason}",
         "cannot read the passphrase file: {reason}",
     ),
+    "cli.passphrase.new_prompt": ("Nouvelle phrase secrète", "New passphrase"),
+    "cli.passphrase.new_needed": (
+        "sans terminal, donnez la nouvelle phrase secrète avec --new-passphrase-file FICHIER (ou --remove)",
+        "without a terminal, give the new passphrase with --new-passphrase-file FILE (or --remove)",
+    ),
+    "cli.passphrase.remove_or_new": (
+        "--remove ou --new-passphrase-file, pas les deux",
+        "--remove or --new-passphrase-file, not both",
+    ),
+    "cli.passphrase.changed": (
+        "phrase secrète changée ; votre identifiant reste le même",
+        "passphrase changed; your peer id stays the same",
+    ),
+    "cli.passphrase.removed": (
+        "la clé n'a plus de phrase secrète : protégez ce dossier",
+        "the key has no passphrase any more: keep this folder safe",
+    ),
     "cli.passphrase.empty": ("le fichier de la phrase secrète est vide", "the passphrase file is empty"),
     "cli.passphrase.needed": (
         "la clé est protégée par une phrase secrète : donnez --passphrase-file FICHIER",

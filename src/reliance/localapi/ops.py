@@ -68,6 +68,8 @@ class NodeControl(Protocol):
 
     async def set_accepted(self, peer_id: str) -> None: ...
 
+    async def forget(self, text: str) -> bool: ...
+
     async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None: ...
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
@@ -413,6 +415,13 @@ async def peer_add(node: NodeControl, args: Args) -> Outcome:
     return Outcome({"address": await node.add_address_text(host, port)})
 
 
+async def peer_remove(node: NodeControl, args: Args) -> Outcome:
+    from reliance.net.status import forget_target
+
+    shown, _ = forget_target(args["target"])
+    return Outcome({"forgotten": shown, "found": await node.forget(args["target"])})
+
+
 async def peer_accept(node: NodeControl, args: Args) -> Outcome:
     peer_id = canonical_peer(args["peer_id"])
     await node.set_accepted(peer_id)
@@ -619,6 +628,13 @@ OPERATIONS = [
     Operation("peers", NODE, node_peers, doc="every peer with its state"),
     Operation("peer.add", NODE, peer_add, {"address": Param(str, required=True, most=SHORT)}),
     Operation("peer.accept", NODE, peer_accept, {"peer_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "peer.remove",
+        NODE,
+        peer_remove,
+        {"target": Param(str, required=True, most=SHORT)},
+        doc="forget a typed address or a peer",
+    ),
     Operation(
         "peer.block",
         NODE,
