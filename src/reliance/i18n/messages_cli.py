@@ -271,6 +271,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # settings
     "export.json": ("JSON (tout)", "JSON (everything)"),
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
+    "export.markdown_catalogue": (
+        "Markdown : le catalogue, à imprimer",
+        "Markdown: the catalogue, for printing",
+    ),
+    "export.markdown_programme": (
+        "Markdown : le programme, à imprimer",
+        "Markdown: the programme, for printing",
+    ),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
     "export.ics": ("iCalendar (le programme)", "iCalendar (the programme)"),

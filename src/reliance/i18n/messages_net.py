@@ -41,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Everything works locally; your changes will leave with the next networked start.",
     ),
     "net.listening": ("Écoute", "Listening"),
+    "net.your_address": ("Votre adresse (à taper chez l'autre)", "Your address (for others to type)"),
     "net.not_listening": ("pas encore", "not yet"),
     "net.online": ("Pairs connectés", "Peers online"),
     "net.peers_short.one": ("{count} en ligne", "{count} online"),

@@ -600,6 +600,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.export": ("Exporter", "Export"),
     "settings.export_project": ("projet (pour csv)", "project (for csv)"),
     "settings.export_button": ("Exporter", "Export"),
+    "settings.export_folder": ("Dossier", "Folder"),
+    "settings.export_no_name": ("un nom de fichier est nécessaire", "a file name is needed"),
+    "settings.export_no_folder": (
+        "ce dossier n'existe pas : {folder}",
+        "this folder does not exist: {folder}",
+    ),
     "settings.bundle": ("Paquet hors ligne", "Offline bundle"),
     "settings.bundle_hint": (
         "Un fichier qui transporte tous vos documents signés (clé USB) ; "

@@ -24,10 +24,13 @@ from reliance.tui.common.widgets import spawn
 from reliance.tui.node import NodeLike
 
 logger = logging.getLogger(__name__)
+ADDRESSES_SECONDS = 10.0  # this machine's addresses are read again after this long
 
 
 class NodeApp(StoreApp):
     """The node bridge of the app: what the node says, and what the app shows of the network."""
+
+    _typeable: tuple[tuple[str, int], float, list[str]] | None = None  # listening, when read, addresses
 
     # -- documents changed ---------------------------------------------------------------------------------
     def documents_changed(self, doc_ids: Iterable[str]) -> None:
@@ -180,6 +183,21 @@ class NodeApp(StoreApp):
             text.append(f" · {tn('net.pending_short', pending, self.lang)}", style="yellow")
         return text
 
+    def typeable_addresses(self, listening: tuple[str, int]) -> list[str]:
+        """The addresses others can type to reach this node (read again at most every few seconds)."""
+        now = time.monotonic()
+        cached = self._typeable
+        if cached is not None and cached[0] == listening and now - cached[1] < ADDRESSES_SECONDS:
+            return list(cached[2])
+        from reliance.net.config import typeable_addresses
+
+        try:
+            found = typeable_addresses(*listening)
+        except OSError:
+            found = []
+        self._typeable = (listening, now, found)
+        return list(found)
+
     def network_text(self) -> Text:
         text = Text()
         node = self.node
@@ -189,11 +207,12 @@ class NodeApp(StoreApp):
             return text
         address = node.listen_address
         connected, pending, syncing = self._peers_online()
+        if address is None:
+            reach = self.t("net.not_listening")
+        else:  # what another machine types: this machine's LAN addresses, never 0.0.0.0
+            reach = ", ".join(self.typeable_addresses(address)) or self.t("net.address.none")
         rows = [
-            (
-                self.t("net.listening"),
-                f"{address[0]}:{address[1]}" if address else self.t("net.not_listening"),
-            ),
+            (self.t("net.your_address"), reach),
             (
                 self.t("net.online"),
                 str(connected) + (f" · {tn('net.pending_short', pending, self.lang)}" if pending else ""),

@@ -313,6 +313,19 @@ def load_follows(home: Path) -> set[str]:
 
 
 def save_follows(home: Path, follows: Iterable[str]) -> None:
+    save_ui(home, "follow", sorted(follows))
+
+
+def load_ui(home: Path, key: str) -> object:
+    """One of the app's own settings (ui.json), or None."""
+    try:
+        data = json.loads((home / UI_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def save_ui(home: Path, key: str, value: object) -> None:
     path = home / UI_FILE
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -320,7 +333,7 @@ def save_follows(home: Path, follows: Iterable[str]) -> None:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    data["follow"] = sorted(follows)
+    data[key] = value
     atomic_write(path, (json.dumps(data, indent=2) + "\n").encode())
 
 

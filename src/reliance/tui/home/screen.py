@@ -73,6 +73,7 @@ class HomeScreen(RelianceScreen):
 
     # -- data ----------------------------------------------------------------------------------------------
     def refresh_data(self, doc_ids: set[str] | None = None) -> None:
+        self.query_one("#me-text", Static).update(self._me_text())  # a new name shows at once
         self._refresh_feed()
         self._refresh_next_steps()
         self._refresh_network()
