@@ -18,7 +18,7 @@ from reliance.app.home import resolve_home
 from reliance.app.workspace import Workspace
 from reliance.display import clean, escape_json, json_text
 from reliance.errors import RelianceError
-from reliance.i18n import LANGS, answer_label, kind_short, resolve_lang, t
+from reliance.i18n import LANGS, answer_label, kind_short, resolve_lang, section_hint, t
 from reliance.identity import canonical_peer, key_is_encrypted
 from reliance.model.catalogue import ItemKind, parse_repeat
 from reliance.model.codesocial import SECTIONS, section_id
@@ -288,10 +288,10 @@ def _resolve_doc(ws: Workspace, project: str | None) -> str | None:
 @click.option("--project", help="A project's social code.")
 @click.option("--peer", help="Someone else's social code (peer id).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), help="Language of the headings (default: the home's).")
 @pass_ctx
 def code_show(
-    ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
+    ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str | None
 ) -> None:
     """Print the social code."""
     texts = ctx.call("code.show", project=project, peer=canonical_peer(peer) if peer else None)
@@ -299,10 +299,11 @@ def code_show(
     if as_json:
         emit_json({sid: texts.get(sid, "") for sid in chosen})
         return
+    lang = lang or ctx.lang()
     for sid in chosen:
         label = next(s for s in SECTIONS if s.id == sid).label(lang)
         echo(f"## {label} ({sid})")
-        echo(texts.get(sid, "") or "—")
+        echo(texts.get(sid, "") or f"— {section_hint(sid, lang)}")  # an empty one says what goes in it
         echo()
 
 

@@ -189,7 +189,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "politique version {version} (politique par défaut)",
         "policy version {version} (default policy)",
     ),
-    "cli.policy.weight": ("  poids {action}/{unit} : {weight}", "  weight {action}/{unit}: {weight}"),
+    "cli.policy.weight": ("  poids : {weight}", "  weight: {weight}"),
     "cli.policy.factors": (
         "  facteurs de reconnaissance {min}–{max} %",
         "  acknowledgement factors {min}–{max} %",
