@@ -9,6 +9,7 @@ from __future__ import annotations
 
 NAMESPACES = (
     "textual",
+    "repeat_choice",
     "nav",
     "key",
     "cmd",
@@ -720,6 +721,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.reply": ("Répondre", "Reply"),
     "key.withdraw_answer": ("Retirer ma réponse", "Withdraw my answer"),
     "key.withdraw": ("Retirer", "Withdraw"),
+    "field.repeat": ("Répétition", "Repeats"),
+    "field.until": ("Jusqu'au", "Until"),
+    "repeat_choice.none": ("Une seule fois", "Once"),
+    "repeat_choice.daily": ("Tous les jours", "Every day"),
+    "repeat_choice.weekly": ("Chaque semaine", "Every week"),
+    "hint.until": ("le dernier jour, ex. 20/07", "the last day, e.g. 20 July"),
+    "hint.when_repeating": ("{when}, {repeat}", "{when}, {repeat}"),
     "field.capacity": ("Places", "Places"),
     "hint.capacity": ("vide : sans limite de places", "empty: no limit on places"),
     "field.contact": ("Contact ou point de rendez-vous", "Contact or meeting point"),
