@@ -15,7 +15,7 @@ from reliance.app.workspace import Workspace
 from reliance.export import exporters
 from reliance.model.catalogue import Item, ItemKind
 from reliance.replication.bundle import export_bundle, import_bundle, read_bundle
-from reliance.store.repository import SNAPSHOT_FORMAT
+from reliance.store.files import SNAPSHOT_FORMAT
 from tests.conftest import run_cli
 from tests.sync.forged import Stranger
 

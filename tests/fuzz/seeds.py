@@ -28,7 +28,8 @@ from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind
 from reliance.replication.bundle import export_bundle
 from reliance.replication.protocol import Session, SyncHost
-from reliance.store.repository import Repository, SignedChange, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange
 
 SEEDS_PATH = Path(__file__).resolve().parent / "corpus" / "seeds.msgpack"
 SEEDS_FORMAT = 1

@@ -44,7 +44,8 @@ from reliance.replication.bundle import BundleError, import_bundle
 from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
 from reliance.replication.quota import Quotas
 from reliance.store import log
-from reliance.store.repository import Repository, SignedChange, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange
 from tests.fuzz.engine import Broken
 from tests.fuzz.mutate import mutate_bytes, mutate_structure
 from tests.fuzz.seeds import Seeds, fill, load

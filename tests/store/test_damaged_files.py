@@ -16,7 +16,8 @@ from reliance.app.workspace import Workspace
 from reliance.errors import StoreError
 from reliance.model.catalogue import Item, ItemKind
 from reliance.store import log
-from reliance.store.repository import SignedChange, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import SignedChange
 from tests.sync.forged import Stranger
 
 

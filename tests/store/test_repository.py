@@ -24,7 +24,7 @@ from reliance.errors import DocumentError, OwnDocumentMissing, StoreError
 from reliance.identity import verify_signature
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTION_IDS
-from reliance.store import log, repository
+from reliance.store import log, records, repository
 from reliance.store.repository import Repository, StoredDoc
 
 STORE_SETTINGS = settings(
@@ -531,4 +531,4 @@ def test_the_log_records_of_a_batch_are_msgpacks_own(
         repository.SignedChange(repository.ChangeInfo(b"h" * 32, b"c" * size, (), b"a" * 32, 1), signature)
         for size, signature in changes
     ]
-    assert repository._records(batch, received) == [repository._record(c, received) for c in batch]
+    assert records.records(batch, received) == [records.record(c, received) for c in batch]

@@ -13,7 +13,8 @@ from reliance.automerge import wire
 from reliance.automerge.crdt import ChangeInfo, CrdtDoc, Writer
 from reliance.automerge.wire import write_sleb128, write_uleb128
 from reliance.identity import Identity
-from reliance.store.repository import SignedChange, StoredDoc, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import SignedChange, StoredDoc
 
 Columns = list[tuple[int, bytes]]
 

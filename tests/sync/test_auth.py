@@ -26,7 +26,8 @@ from reliance.replication.auth import (
     authorize_project,
     check_batch,
 )
-from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange, StoredDoc
 
 
 @dataclass

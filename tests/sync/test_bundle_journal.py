@@ -31,7 +31,8 @@ from reliance.model.catalogue import Item, ItemKind
 from reliance.replication import auth, bundle
 from reliance.replication.bundle import export_bundle
 from reliance.replication.bundle_journal import JOURNAL_FILE, JOURNAL_FORMAT, complete_interrupted
-from reliance.store.repository import Repository, change_info, change_size
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, change_size
 from tests.conftest import run_cli
 from tests.sync.hostile import hand_made_entry
 

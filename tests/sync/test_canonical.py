@@ -20,15 +20,16 @@ from hypothesis import strategies as st
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
+from reliance.automerge import changecheck, wire
 from reliance.automerge import changecodec as codec
-from reliance.automerge import wire
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.doc import project as pdoc
 from reliance.replication import canonical
 from reliance.replication.auth import Rejected, accept_batch
 from reliance.replication.bundle import BundleError, export_bundle, import_bundle
 from reliance.replication.protocol import BatchRefused
-from reliance.store.repository import Repository, SignedChange, StoredDoc, change_info
+from reliance.store.records import change_info
+from reliance.store.repository import Repository, SignedChange, StoredDoc
 from tests.sync.hostile import project_with_member
 from tests.sync.memnet import MemNet
 from tests.sync.noncanonical import forge_change, single_as_run, with_empty_column
@@ -161,7 +162,7 @@ class Scene:
 
         info = self.doc.local_change(self.author.identity.sign, base)
         assert info is not None
-        self.start = codec.check_change(codec.change_body(info.chunk)).start_op
+        self.start = changecheck.check_change(codec.change_body(info.chunk)).start_op
         accept_batch(self.judge, self.doc_id, self.doc.signed_changes())
 
     def forge(self, rewrite: Rewrite) -> SignedChange:
@@ -176,7 +177,7 @@ class Scene:
 
         made = doc.change(edit)
         assert made is not None
-        decoded = codec.check_change(codec.change_body(made.chunk))
+        decoded = changecheck.check_change(codec.change_body(made.chunk))
         info = change_info(wire.build_chunk("change", codec.encode_change(rewrite(decoded, self.start))))
         return SignedChange(info, self.author.identity.sign(info.hash))
 
@@ -311,7 +312,7 @@ def test_a_write_into_a_concurrent_object_with_a_higher_counter_is_refused(tmp_p
 
     mine = b.change(own)
     assert concurrent is not None and mine is not None
-    decoded = codec.check_change(codec.change_body(mine.chunk))
+    decoded = changecheck.check_change(codec.change_body(mine.chunk))
     into_inner = decoded._replace(
         others=(ACTORS[0],), ops=[decoded.ops[0]._replace(obj=(8, 1)), decoded.ops[1]]
     )
@@ -453,7 +454,7 @@ def fresh_store(root: Path, changes: list[ChangeInfo]) -> StoredDoc:
 @given(histories())
 def test_every_change_automerge_makes_passes(history: list[ChangeInfo]) -> None:
     for change in history:
-        codec.check_change(codec.change_body(change.chunk))
+        changecheck.check_change(codec.change_body(change.chunk))
     with tempfile.TemporaryDirectory() as root:
         whole = fresh_store(Path(root) / "a", [])
         assert canonical.refusal(whole, [SignedChange(c, None) for c in history]) is None

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
+from reliance.automerge import changecheck, fullcheck, ops, wire
 from reliance.automerge import changecodec as codec
-from reliance.automerge import ops, wire
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Writer
 from reliance.model.catalogue import Item, ItemKind
 from reliance.replication.auth import accept_batch
@@ -94,7 +94,7 @@ def reference_ok(body: bytes) -> bool:
 
 def checked_ok(body: bytes) -> bool:
     try:
-        codec.check_change(body)
+        changecheck.check_change(body)
     except codec.NonCanonical:
         return False
     return True
@@ -109,7 +109,7 @@ def bodies(history: list[ChangeInfo]) -> list[bytes]:
 def test_every_real_change_is_its_own_canonical_encoding(history: list[ChangeInfo]) -> None:
     for body in bodies(history):
         assert codec.encode_change(codec.decode_change(body)) == body
-        assert codec.check_change(body) == codec.decode_change(body)
+        assert changecheck.check_change(body) == codec.decode_change(body)
 
 
 def flip_bytes(body: bytes, rng: random.Random) -> bytes:
@@ -159,21 +159,21 @@ def test_check_accepts_exactly_what_the_reference_accepts(history: list[ChangeIn
 def full_reader(body: bytes) -> codec.DecodedChange | str:
     """What `check_change` answers without its one-operation road."""
     try:
-        return codec._check_change(body, codec.DEFAULT_MAX_OPS)
+        return fullcheck._check_change(body, codec.DEFAULT_MAX_OPS)
     except (codec.NonCanonical, IndexError, wire.WireError, UnicodeDecodeError):
         return "refused"
 
 
 def verdict(body: bytes) -> codec.DecodedChange | str:
     try:
-        return codec.check_change(body)
+        return changecheck.check_change(body)
     except codec.NonCanonical:
         return "refused"
 
 
 def chunk_verdict(chunk: bytes, *, usual: bool = True) -> codec.DecodedChange | str:
     try:
-        return codec.check_chunk(chunk, usual=usual)
+        return changecheck.check_chunk(chunk, usual=usual)
     except codec.NonCanonical:
         return "refused"
 
@@ -207,17 +207,17 @@ def test_the_one_operation_road_agrees_with_the_full_reader(history: list[Change
     rng = random.Random(seed)
     for body in bodies(history):
         if the_usual_change(body):
-            assert codec._check_one_op(body, 0, codec.DEFAULT_MAX_OPS) is not None  # the road is taken
+            assert changecheck._check_one_op(body, 0, codec.DEFAULT_MAX_OPS) is not None  # the road is taken
         mutants = [flip_bytes(body, rng), recode(body, rng), *(flip_tail(body, rng) for _ in range(4))]
         for candidate in (body, *mutants):
             chunk = wire.build_chunk("change", candidate)
             for _ in range(2):
                 expected = full_reader(candidate)
-                taken = codec._check_one_op(candidate, 0, codec.DEFAULT_MAX_OPS)
-                assert taken is None or codec.as_decoded(taken) == expected, candidate.hex()
+                taken = changecheck._check_one_op(candidate, 0, codec.DEFAULT_MAX_OPS)
+                assert taken is None or changecheck.as_decoded(taken) == expected, candidate.hex()
                 assert verdict(candidate) == expected, candidate.hex()
                 # the same road, read where the change lies in its chunk (as the door reads it)
-                in_chunk = codec.usual_change(chunk)
+                in_chunk = changecheck.usual_change(chunk)
                 assert in_chunk == taken, candidate.hex()
                 assert chunk_verdict(chunk) == expected == chunk_verdict(chunk, usual=in_chunk is not None)
 
@@ -233,7 +233,7 @@ def test_the_operations_the_check_read_are_those_the_door_would_read(
     for body in bodies(history):
         for candidate in (body, flip_bytes(body, rng), recode(body, rng)):
             try:
-                checked = codec.check_change(candidate)
+                checked = changecheck.check_change(candidate)
             except codec.NonCanonical:
                 continue
             chunk = wire.build_chunk("change", candidate)
@@ -275,7 +275,7 @@ def test_a_re_encoding_is_refused_though_automerge_reads_it_the_same(name: str) 
     rewritten = body_with(change, REWRITES[name](codec.encode_columns(change.ops)))
     assert rewritten != codec.change_body(made.chunk)
     with pytest.raises(codec.NonCanonical):
-        codec.check_change(rewritten)
+        changecheck.check_change(rewritten)
 
     honest, forged = CrdtDoc.new(b"\x06" * 32), CrdtDoc.new(b"\x06" * 32)
     honest.apply([first.chunk, made.chunk])
@@ -310,6 +310,6 @@ def test_the_changes_reliance_writes_are_canonical_and_pass_another_home(tmp_pat
         stored = ann.repo.open(doc_id)
         changes = stored.signed_changes()
         for change in changes:
-            codec.check_change(codec.change_body(change.info.chunk))
+            changecheck.check_change(codec.change_body(change.info.chunk))
         accept_batch(judge.repo, doc_id, changes)
         assert judge.repo.open(doc_id).heads() == stored.heads()

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from reliance.app.arrivals import Arrival, describe
-from reliance.cli.main import Context, echo, emit_json, pass_ctx, say
+from reliance.cli.context import Context, echo, emit_json, pass_ctx, say
 from reliance.display import clean
 
 

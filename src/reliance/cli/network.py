@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from reliance.app import settings
-from reliance.cli.main import Context, echo, emit_json, fail, pass_ctx, say
+from reliance.cli.context import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import InertFormatter, clean
 from reliance.i18n import LANGS
 from reliance.identity import canonical_peer, encode_peer_id, peer_fingerprint

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reliance.cli.main import Context, echo, fail, pass_ctx, say
+from reliance.cli.context import Context, echo, fail, pass_ctx, say
 from reliance.errors import RelianceError
 from reliance.identity import change_passphrase, has_identity, key_is_encrypted
 

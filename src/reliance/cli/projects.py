@@ -12,7 +12,7 @@ import click
 
 from reliance.app import projects, settings
 from reliance.app.workspace import Workspace
-from reliance.cli.main import Context, echo, emit_json, fail, message_lang, pass_ctx, say, warn_unreadable
+from reliance.cli.context import Context, echo, emit_json, fail, message_lang, pass_ctx, say, warn_unreadable
 from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 from reliance.errors import ModelError, RelianceError

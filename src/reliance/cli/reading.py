@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from reliance.app.workspace import Workspace
 
 if TYPE_CHECKING:
-    from reliance.cli.main import Context
+    from reliance.cli.context import Context
     from reliance.localapi.ops import LocalApi
 
 _OPENED: weakref.WeakKeyDictionary[Context, LocalApi] = weakref.WeakKeyDictionary()

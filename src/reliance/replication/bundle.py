@@ -29,7 +29,8 @@ from reliance.packing import PackError, Shape, unpack
 from reliance.replication import bundle_journal
 from reliance.replication.auth import BatchOutcome, Rejected, accept_batch, check_batch
 from reliance.replication.bundle_journal import ImportNotice
-from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
+from reliance.store.records import change_info
+from reliance.store.repository import DocKind, Repository, SignedChange, doc_kind
 
 BUNDLE_FORMAT = "reliance-bundle/1"
 

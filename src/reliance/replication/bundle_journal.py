@@ -32,7 +32,8 @@ from reliance.limits import Limits
 from reliance.model.catalogue import now_iso
 from reliance.packing import Shape, unpack
 from reliance.replication.auth import Rejected, accept_batch
-from reliance.store.repository import DocKind, Repository, SignedChange, change_info, doc_kind
+from reliance.store.records import change_info
+from reliance.store.repository import DocKind, Repository, SignedChange, doc_kind
 
 JOURNAL_FILE = "bundle-import.journal"
 LOCK_FILE = "bundle-import.lock"

@@ -6,7 +6,7 @@ change that does not come back byte for byte makes the saved document unloadable
 "changes out of order"), on every node that holds it, at its next compaction. A change comes back as it
 came only if
 
-- its bytes are automerge's own encoding of its operations (`changecodec.check_change`);
+- its bytes are automerge's own encoding of its operations (`changecheck.check_change`);
 - its author's changes are numbered 1, 2, 3… in the order they are applied, and the counters of their
   operations increase from one to the next (`load()` finds a change's operations by its last counter);
 - everything its operations name (an object, an element, a predecessor) has a smaller counter than the
@@ -33,7 +33,8 @@ from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from typing import Final, NamedTuple
 
-from reliance.automerge import changecodec as codec
+from reliance.automerge import changecheck
+from reliance.automerge.changecheck import UsualChange
 from reliance.automerge.changecodec import (
     DELETE,
     HEAD,
@@ -44,7 +45,7 @@ from reliance.automerge.changecodec import (
     DecodedChange,
     NonCanonical,
     OpRef,
-    UsualChange,
+    change_body,
 )
 from reliance.automerge.crdt import ChangeInfo, HistoryEntry
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -158,8 +159,8 @@ class _History:
 
     def _read(self, entry: HistoryEntry) -> list[_OpInfo] | None:
         try:
-            decoded: DecodedChange | None = codec.check_change(
-                codec.change_body(entry.chunk()), max_ops=1 << 62
+            decoded: DecodedChange | None = changecheck.check_change(
+                change_body(entry.chunk()), max_ops=1 << 62
             )
         except NonCanonical:
             decoded = None  # stored before changes were checked: nothing in it can be named
@@ -340,7 +341,7 @@ def check(
     if plan is fresh:
         return _check_in_order(stored, fresh, limits, keep)
     decoded: dict[bytes, DecodedChange] = {}
-    check_chunk = codec.check_chunk
+    check_chunk = changecheck.check_chunk
     max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     for change in fresh:
         info = change.info
@@ -375,7 +376,11 @@ def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Li
     `DecodedChange` unless kept. The verdict is `check`'s: a change that is not automerge's encoding
     of itself is named before any other fault, as `check` reads every change before judging any."""
     decoded: dict[bytes, DecodedChange] = {}
-    usual_change, as_decoded, check_chunk = codec.usual_change, codec.as_decoded, codec.check_chunk
+    usual_change, as_decoded, check_chunk = (
+        changecheck.usual_change,
+        changecheck.as_decoded,
+        changecheck.check_chunk,
+    )
     max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     history = _history_of(stored)
     with history.lock:

@@ -24,7 +24,8 @@ from typing import Protocol
 
 from reliance.errors import StoreError
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.store.repository import Clock, DocLock, SignedChange, StoredDoc, doc_kind
+from reliance.store.doclock import DocLock
+from reliance.store.repository import Clock, SignedChange, StoredDoc, doc_kind
 
 
 class DocStore(Protocol):

@@ -91,3 +91,11 @@ def truncate(path: Path, size: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def torn_header(data: bytes) -> bool:
+    """True if `data` is a prefix of a header record: nothing could follow it."""
+    if len(data) < HEADER.size:
+        return MAGIC.startswith(data[: len(MAGIC)])
+    magic, length, _ = HEADER.unpack_from(data)
+    return bool(magic == MAGIC and HEADER.size + length > len(data))

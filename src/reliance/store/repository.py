@@ -24,7 +24,6 @@ dependencies carry the time they came, and are forgotten after `pending_ttl_seco
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import logging
 import os
@@ -33,28 +32,25 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import msgpack
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
 from reliance.errors import DocumentError, StoreError
-from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir, remove_stale_temporaries
+from reliance.fsutil import atomic_write, fsync_dir, private_dir, remove_stale_temporaries
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.packing import Shape, unpack
-from reliance.store import files, log
+from reliance.store import files, log, records
+from reliance.store.doclock import DocLock
+from reliance.store.waiting import ready_in_causal_order, with_dependents
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 _REVISIONS = itertools.count(1)  # `StoredDoc.revision`: never the same twice in a process
-SNAPSHOT_FORMAT = files.SNAPSHOT_FORMAT
 COMPACT_AFTER_RECORDS = 2000
 # A peer's batch leaves a compaction it makes due to `Repository.compact_due` (the node's maintenance),
 # unless the log holds this many times `COMPACT_AFTER_RECORDS`.
@@ -81,70 +77,6 @@ class SignedChange:
     signature: bytes | None
 
 
-def change_info(
-    chunk: bytes, limits: Limits = DEFAULT_LIMITS, actors: dict[bytes, bytes] | None = None
-) -> ChangeInfo:
-    """Read a change chunk's header, within the limits of a change (as carried and inflated). `actors`
-    shares one bytes object per author among many changes read together."""
-    if len(chunk) > limits.max_change_bytes:
-        limit = limits.max_change_bytes
-        raise wire.WireError(f"change chunk of {len(chunk)} bytes is larger than the {limit}-byte limit")
-    header = wire.parse_change(chunk, max_inflated=limits.max_change_bytes)
-    actor = header.actor if actors is None else actors.setdefault(header.actor, header.actor)
-    return ChangeInfo(header.hash, chunk, header.deps, actor, header.seq)
-
-
-def _record(change: SignedChange, received: float) -> bytes:
-    packed: bytes = msgpack.packb(
-        {"c": change.info.chunk, "s": change.signature, "t": int(received)}, use_bin_type=True
-    )
-    return packed
-
-
-def _records(changes: Sequence[SignedChange], received: float) -> list[bytes]:
-    """`[_record(c, received) for c in changes]`, byte for byte, without msgpack's call per change (this
-    runs for every change stored): the map's keys and its time are the same for all."""
-    tail = b"\xa1t" + msgpack.packb(int(received))
-    records = []
-    for change in changes:
-        chunk = change.info.chunk
-        signature = change.signature
-        records.append(
-            b"".join(
-                (
-                    b"\x83\xa1c",
-                    _bin_header(len(chunk)),
-                    chunk,
-                    b"\xa1s\xc0" if signature is None else b"\xa1s" + _bin_header(len(signature)) + signature,
-                    tail,
-                )
-            )
-        )
-    return records
-
-
-def _bin_header(length: int) -> bytes:
-    """msgpack's header of a bin of `length` bytes."""
-    if length < 0x100:
-        return bytes((0xC4, length))
-    if length < 0x10000:
-        return b"\xc5" + length.to_bytes(2, "big")
-    return b"\xc6" + length.to_bytes(4, "big")
-
-
-def _record_to_change(payload: bytes, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
-    """A log record: a change, its signature, and (since the buffer expires) when it was received."""
-    record = unpack(payload, Shape.record(limits))
-    if not isinstance(record, dict) or not isinstance(record.get("c"), bytes):
-        raise ValueError("not a change record")
-    signature = record.get("s")
-    if not (isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES):
-        signature = None  # the change was verified when it came: kept, as one a descendant covers
-    return SignedChange(change_info(record["c"], limits), signature), files.received_time(
-        record.get("t"), now
-    )
-
-
 def change_size(info: ChangeInfo, limits: Limits | None) -> int:
     """What a change that was read before weighs (`wire.change_size`), within `limits` (None: ours)."""
     chunk = info.chunk
@@ -153,44 +85,8 @@ def change_size(info: ChangeInfo, limits: Limits | None) -> int:
     return wire.change_size(chunk, max_inflated=1 << 62 if limits is None else limits.max_change_bytes)
 
 
-def _waiting_entry(entry: object, limits: Limits, now: float) -> tuple[SignedChange, float | None]:
-    """One waiting change of a snapshot: [chunk, signature or nil] and, since they expire, its time."""
-    if not isinstance(entry, list) or len(entry) not in (2, 3) or not isinstance(entry[0], bytes):
-        raise ValueError("malformed entry")
-    signature = entry[1]
-    if signature is not None and not (
-        isinstance(signature, bytes) and len(signature) == files.SIGNATURE_BYTES
-    ):
-        raise ValueError("malformed signature")
-    received = files.received_time(entry[2], now) if len(entry) == 3 else None
-    return SignedChange(change_info(entry[0], limits), signature), received
-
-
 class Moved(StoreError):
     """The document changed since the batch was checked (another thread or process wrote): check again."""
-
-
-class DocLock:
-    """The lock of one document in this process: reentrant, shared by every `StoredDoc` of that id."""
-
-    __slots__ = ("__weakref__", "_users_lock", "files", "thread_lock", "users")
-
-    def __init__(self) -> None:
-        self.thread_lock = threading.RLock()
-        self.files = 0  # nesting depth of `StoredDoc.locked` in the owning thread (flock taken once)
-        self.users = 0  # holds of this lock, and waits for it (the cache never closes such a document)
-        self._users_lock = threading.Lock()
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._users_lock:
-            self.users += 1
-        try:
-            with self.thread_lock:
-                yield
-        finally:
-            with self._users_lock:
-                self.users -= 1
 
 
 @dataclass
@@ -205,14 +101,6 @@ def _inode(path: Path) -> int:
         return os.stat(path).st_ino
     except FileNotFoundError:
         return -1
-
-
-def _torn_header(data: bytes) -> bool:
-    """True if `data` is a prefix of a header record: nothing could follow it."""
-    if len(data) < log.HEADER.size:
-        return log.MAGIC.startswith(data[: len(log.MAGIC)])
-    magic, length, _ = log.HEADER.unpack_from(data)
-    return bool(magic == log.MAGIC and log.HEADER.size + length > len(data))
 
 
 class StoredDoc:
@@ -279,29 +167,9 @@ class StoredDoc:
         with self.lock.held():
             yield
 
-    @contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self) -> AbstractContextManager[None]:
         """Hold the document against other threads and other processes (reentrant in one thread)."""
-        lock = self.lock
-        with lock.held():
-            if lock.files:
-                lock.files += 1
-                try:
-                    yield
-                finally:
-                    lock.files -= 1
-                return
-            try:
-                fd = open_private(self.folder / "lock", os.O_RDWR | os.O_CREAT)
-            except OSError as exc:
-                raise StoreError(f"cannot lock document {self.doc_id}: {exc.strerror or exc}") from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                lock.files = 1
-                yield
-            finally:
-                lock.files = 0
-                os.close(fd)
+        return self.lock.across_processes(self.folder / "lock", self.doc_id)
 
     # -- opening -------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -362,21 +230,20 @@ class StoredDoc:
         now = self.clock()
         for entry in snap.waiting or ():
             try:
-                change, received = _waiting_entry(entry, self.limits, now)
+                info, signature, received = records.read_waiting(entry, self.limits, now)
             except (ValueError, TypeError) as exc:  # WireError is a ValueError
                 self._warn(
                     f"document {self.doc_id}: dropped a waiting change that cannot be read back ({exc})"
                 )
                 continue
-            self._hold(change, now if received is None else received)
+            self._hold(SignedChange(info, signature), now if received is None else received)
 
     def _warn(self, message: str) -> None:
         logger.warning(message)
         self.warnings.append(message)
 
     def _start_log(self) -> None:
-        header = msgpack.packb({"gen": self.generation, "doc": self.doc_id}, use_bin_type=True)
-        atomic_write(self.log_path, log.encode_record(header))
+        atomic_write(self.log_path, log.encode_record(records.log_header(self.doc_id, self.generation)))
 
     def _catch_up(self, *, repair: bool) -> list[bytes]:
         """Apply records appended to the log since we last looked (by this or another process)."""
@@ -401,7 +268,7 @@ class StoredDoc:
         payloads = result.payloads
         if self._log_offset == 0:
             if not payloads:
-                if not _torn_header(data):
+                if not log.torn_header(data):
                     # The header is written atomically: an unreadable one is corruption, not a crash, and
                     # rewriting it would throw away every record after it.
                     raise StoreError(f"the log of document {self.doc_id} has an unreadable header")
@@ -459,10 +326,11 @@ class StoredDoc:
         now = self.clock()
         for payload in payloads:
             try:
-                change, received = _record_to_change(payload, self.limits, now)
+                info, signature, received = records.read_record(payload, self.limits, now)
             except (ValueError, TypeError) as exc:  # PackError and WireError are ValueErrors
                 self._warn(f"document {self.doc_id}: skipped a log record that cannot be read back ({exc})")
                 continue
+            change = SignedChange(info, signature)
             changes.append(change)
             if received is not None:
                 times[change.info.hash] = received
@@ -476,10 +344,10 @@ class StoredDoc:
         count = 0
         for payload in payloads:
             try:
-                change, _ = _record_to_change(payload, self.limits, now)
+                info, _, _ = records.read_record(payload, self.limits, now)
             except (ValueError, TypeError):
                 continue
-            count += change.info.hash not in self.known and change.info.hash not in self.pending
+            count += info.hash not in self.known and info.hash not in self.pending
         return count
 
     def refresh(self) -> list[bytes]:
@@ -521,7 +389,7 @@ class StoredDoc:
             received_at[change_hash] = received.get(change_hash, now) if received else now
         if result.duplicate < len(changes):
             self.revision = next(_REVISIONS)
-        ready = self._ready_in_causal_order()
+        ready = ready_in_causal_order(pending, known)
         if ready:
             if prepared is not None:
                 self.crdt = prepared
@@ -566,22 +434,11 @@ class StoredDoc:
         expired = [h for h, at in self.received.items() if at < deadline]
         if not expired:
             return []
-        doomed = self._with_dependents(expired)
+        doomed = with_dependents(self.pending, expired)
         for change_hash in doomed:
             self._release(change_hash)
         logger.info("document %s: forgot %d changes that waited too long", self.doc_id, len(doomed))
         return sorted(doomed)
-
-    def _with_dependents(self, hashes: Sequence[bytes]) -> set[bytes]:
-        doomed = {h for h in hashes if h in self.pending}
-        grew = bool(doomed)
-        while grew:
-            grew = False
-            for change_hash, change in self.pending.items():
-                if change_hash not in doomed and any(dep in doomed for dep in change.info.deps):
-                    doomed.add(change_hash)
-                    grew = True
-        return doomed
 
     def room_for(self, waiting: Sequence[SignedChange]) -> tuple[list[SignedChange], int]:
         """Of new changes that would wait for their dependencies, those the buffer has room for, in
@@ -628,49 +485,6 @@ class StoredDoc:
             self._known_bytes = sum(change_size(c, None) for c in self.crdt.changes_since([]))
         return self._known_bytes
 
-    def _ready_in_causal_order(
-        self, pending: Mapping[bytes, SignedChange] | None = None
-    ) -> list[SignedChange]:
-        """Pending changes (those of the buffer, or `pending`) whose dependencies are (or become) known,
-        each after its dependencies.
-
-        Linear in the number of pending changes and dependency links, whatever their order.
-        """
-        ready: list[SignedChange] = []
-        known = self.known
-        if pending is None:
-            pending = self.pending
-        seen: set[bytes] = set()
-        for change_hash, change in pending.items():  # the usual case: already in causal order
-            for dep in change.info.deps:
-                if dep not in known and dep not in seen:
-                    break
-            else:
-                ready.append(change)
-                seen.add(change_hash)
-                continue
-            break
-        else:
-            return ready
-        ready = []
-        missing: dict[bytes, int] = {}
-        dependents: dict[bytes, list[bytes]] = {}
-        queue: list[bytes] = []
-        for change_hash, change in pending.items():
-            waiting_for = {dep for dep in change.info.deps if dep not in known}
-            missing[change_hash] = len(waiting_for)
-            for dep in waiting_for:
-                dependents.setdefault(dep, []).append(change_hash)
-            if not waiting_for:
-                queue.append(change_hash)
-        for change_hash in queue:  # grows while it is walked
-            ready.append(pending[change_hash])
-            for child in dependents.get(change_hash, ()):
-                missing[child] -= 1
-                if not missing[child]:
-                    queue.append(child)
-        return ready
-
     def plan(self, changes: Sequence[SignedChange]) -> list[SignedChange]:
         """The changes (new and buffered) that would be applied, in order, if `changes` were added.
 
@@ -679,14 +493,14 @@ class StoredDoc:
         for change in changes:
             if change.info.hash not in self.known:
                 would_wait.setdefault(change.info.hash, change)
-        return self._ready_in_causal_order(would_wait)
+        return ready_in_causal_order(would_wait, self.known)
 
     def drop_pending(self, hashes: Sequence[bytes]) -> list[bytes]:
         """Forget buffered changes and those waiting on them, on disk too (the snapshot is rewritten
         without them): they were found to break a rule once their dependencies arrived."""
         with self.locked():
             self._catch_up(repair=False)
-            doomed = self._with_dependents(hashes)
+            doomed = with_dependents(self.pending, hashes)
             for change_hash in doomed:
                 self._release(change_hash)
             if doomed:
@@ -741,7 +555,7 @@ class StoredDoc:
         try:
             self._log_offset = log.append(
                 self.log_path,
-                _records(changes, now),
+                records.records(changes, now),
                 max_record=self.limits.max_record,
                 sync=sync,
             )
@@ -843,18 +657,16 @@ class StoredDoc:
         if saved is None:
             self.records_since_snapshot = 0
             return
-        snapshot: dict[str, Any] = {
-            "format": SNAPSHOT_FORMAT,
-            "doc": self.doc_id,
-            "gen": self.generation + 1,
-            "am": saved,
-            "known": [[h, s] for h, s in self.known.items()],
-            "pending": [
-                [c.info.chunk, c.signature, int(self.received.get(h, 0))] for h, c in self.pending.items()
-            ],
-            "size": self._applied_bytes(),
-        }
-        atomic_write(self.snapshot_path, msgpack.packb(snapshot, use_bin_type=True))
+        snapshot = records.snapshot(
+            self.doc_id,
+            self.generation + 1,
+            saved,
+            self.known,
+            self.pending,
+            self.received,
+            self._applied_bytes(),
+        )
+        atomic_write(self.snapshot_path, snapshot)
         self._snapshot_inode = _inode(self.snapshot_path)
         self.generation += 1
         self._start_log()
