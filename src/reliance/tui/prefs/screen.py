@@ -45,9 +45,10 @@ def file_name_for(choice: str) -> str:
 def tilde(path: Path) -> str:
     """The path with the user's home directory written ~."""
     try:
-        return "~/" + str(path.relative_to(Path.home()))
+        inside = path.relative_to(Path.home())
     except (ValueError, RuntimeError):
         return str(path)
+    return "~" if inside == Path(".") else "~/" + str(inside)
 
 
 def write_export(
