@@ -282,7 +282,9 @@ class _Reader:
         return self._my_titles.get(item_id, item_id)
 
     def arrival(self, kind: str, doc_id: str, ref: str, params: dict[str, str], item_id: str = "") -> Arrival:
-        return Arrival(kind, doc_id, f"{kind}:{doc_id}:{ref}", self.at, params, item_id)
+        cap = self.limits.arrivals_text_chars  # what is kept of a peer's text (it is bounded when read too)
+        kept = {key: value[:cap] for key, value in params.items()}
+        return Arrival(kind, doc_id, f"{kind}:{doc_id}:{ref}", self.at, kept, item_id)
 
     # -- participant documents ---------------------------------------------------------------------------
     def participant(self, stored: StoredDoc, old: Sequence[bytes] | None) -> list[Arrival]:
