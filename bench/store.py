@@ -41,7 +41,6 @@ from automerge.core import Document
 from reliance.app.workspace import Workspace
 from reliance.automerge.crdt import ROOT_ID
 from reliance.model.catalogue import Item, ItemKind
-from reliance.store import repository
 from reliance.store.repository import Repository
 
 
@@ -85,15 +84,15 @@ def bench_size(root: Path, changes: int, repeat: int) -> dict[str, Any]:
     stored = ws.my_doc()
     doc_id, actor, home = stored.doc_id, ws.identity.public_key, ws.home
     made = len(stored.known)  # the genesis change
-    saved_threshold = repository.COMPACT_AFTER_RECORDS
-    repository.COMPACT_AFTER_RECORDS = 1 << 62  # keep every change in the log
+    saved_limits = stored.limits
+    stored.limits = saved_limits.replace(compact_after_records=1 << 62)  # keep every change in the log
     try:
         start = time.perf_counter()
         for n in range(changes - made):
             stored.local_change(ws.identity.sign, lambda w, n=n: w.put(ROOT_ID, f"k{n}", n))  # type: ignore[misc]
         make_s = time.perf_counter() - start
     finally:
-        repository.COMPACT_AFTER_RECORDS = saved_threshold
+        stored.limits = saved_limits
     assert len(stored.known) == changes
     heads = stored.heads()
 

@@ -123,6 +123,9 @@ class Limits:
     # least recently used is closed beyond this and read again from disk when needed (never one that is
     # being written). Memory then follows the documents in use, not every document held.
     max_open_documents: int = 512
+    # Records in a document's log after which it is compacted into a snapshot (after a peer's batch the
+    # node's maintenance does it, unless the log holds 8 times as many).
+    compact_after_records: int = 2000
 
     # -- bundles ---------------------------------------------------------------------------------------------
 

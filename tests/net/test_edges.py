@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app.workspace import Workspace
+from reliance.fsutil import atomic_write
 from reliance.model.catalogue import Item, ItemKind
 from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection
@@ -24,6 +25,7 @@ from reliance.net.handshake import connect
 from reliance.net.node import Node
 from reliance.net.oneshot import SyncUnfinished, sync_once
 from reliance.net.server import serve
+from reliance.net.status import STATE_FILE
 from tests.conftest import run_cli
 from tests.net.cluster import Cluster
 
@@ -35,9 +37,11 @@ def offer(title: str) -> Item:
 
 
 @contextlib.asynccontextmanager
-async def running_node(home: Path, name: str = "Nora", **config: Any) -> AsyncIterator[Node]:
+async def running_node(
+    home: Path, name: str = "Nora", write_file: Callable[[Path, bytes], None] = atomic_write, **config: Any
+) -> AsyncIterator[Node]:
     workspace = Workspace.create(home, name)
-    node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, **config))
+    node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, **config), write_file=write_file)
     await node.start()
     try:
         yield node
@@ -189,20 +193,16 @@ def test_serve_starts_beside_a_damaged_config_with_one_warning(tmp_path: Path) -
 # -- node-state.json, file I/O off the loop, a bounded stop ----------------------------------------------
 
 
-def spy_state_writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every write of node-state.json from now on, in order."""
-    from reliance.net import node as node_module
+class StateWrites:
+    """The node's file writer, noting every write of node-state.json in order."""
 
-    writes: list[bytes] = []
-    real = node_module.atomic_write
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
 
-    def spy(path: Path, data: bytes, *args: Any, **kwargs: Any) -> None:
-        if path.name == node_module.STATE_FILE:
-            writes.append(data)
-        real(path, data, *args, **kwargs)
-
-    monkeypatch.setattr(node_module, "atomic_write", spy)
-    return writes
+    def __call__(self, path: Path, data: bytes) -> None:
+        if path.name == STATE_FILE:
+            self.writes.append(data)
+        atomic_write(path, data)
 
 
 def count_maintenance_rounds(node: Node) -> threading.Semaphore:
@@ -218,11 +218,10 @@ def count_maintenance_rounds(node: Node) -> threading.Semaphore:
     return rounds
 
 
-async def test_node_state_is_written_only_when_it_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    writes = spy_state_writes(monkeypatch)
-    async with running_node(tmp_path / "nora", poll_interval=0.05) as node:
+async def test_node_state_is_written_only_when_it_changes(tmp_path: Path) -> None:
+    spy = StateWrites()
+    writes = spy.writes
+    async with running_node(tmp_path / "nora", write_file=spy, poll_interval=0.05) as node:
         rounds = count_maintenance_rounds(node)
         for _ in range(30):  # 1.5 s of the node's own maintenance: it used to rewrite the file every second
             assert await asyncio.to_thread(rounds.acquire, True, 10)
@@ -240,26 +239,20 @@ async def test_node_state_is_written_only_when_it_changes(
         assert writes[-1] == (tmp_path / "nora" / "node-state.json").read_bytes()
 
 
-async def test_the_loop_keeps_answering_while_a_state_write_is_slow(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_loop_keeps_answering_while_a_state_write_is_slow(tmp_path: Path) -> None:
     """A write of node-state.json that takes long (an SD card, a busy disk) must not stall the loop that
     the connections and the app share: a peer completes its handshake while the write is still running."""
-    from reliance.net import node as node_module
-
     writing = threading.Event()
     release = threading.Event()
-    real = node_module.atomic_write
 
-    def slow(path: Path, data: bytes, *args: Any, **kwargs: Any) -> None:
-        if path.name == node_module.STATE_FILE and not release.is_set():
+    def slow(path: Path, data: bytes) -> None:
+        if path.name == STATE_FILE and not release.is_set():
             writing.set()
             release.wait(5)  # bounded, so that a loop blocked by this write only makes the test fail
             writing.clear()
-        real(path, data, *args, **kwargs)
+        atomic_write(path, data)
 
-    monkeypatch.setattr(node_module, "atomic_write", slow)
-    async with running_node(tmp_path / "nora") as node:
+    async with running_node(tmp_path / "nora", write_file=slow) as node:
         try:
             assert await asyncio.to_thread(writing.wait, 10)  # the first state write is in progress
             conn = await connect(HOST, port_of(node), Ed25519PrivateKey.generate(), name="Camille")

@@ -28,11 +28,8 @@ from reliance.net.errors import ConnectionLost
 from reliance.net.frames import FLAG_MORE, KIND_ACCEPT, KIND_DATA, KIND_PING, KIND_REFUSE
 from reliance.net.handshake import connect
 from reliance.net.node import Node
-from reliance.net.oneshot import SyncUnfinished, sync_once
 from reliance.net.server import Server
-from reliance.net.status import diagnose_home
 from reliance.replication.protocol import Session, SyncHost
-from tests.conftest import run_cli
 from tests.net.busy import (
     HOST,
     WorkerHold,
@@ -396,55 +393,7 @@ def stranger_with_junk(root: Path, own_projects: int, strangers: int) -> Workspa
     return mallory
 
 
-async def test_other_peoples_documents_are_held_within_quotas_and_no_more_is_relayed(
-    tmp_path: Path,
-) -> None:
-    """Mallory brings 8 projects of her own and 6 documents of puppets; the node keeps 2 of hers and 5
-    in all, plus the project it is a member of; an honest peer meeting the node gets no more."""
-    limits = {"others_max_documents": 5, "author_max_documents": 2}  # in the node's config.json
-    mallory = stranger_with_junk(tmp_path, own_projects=8, strangers=6)
-    async with running_node(tmp_path / "node", limits) as node:
-        ours = projects.create_project(mallory, "we are in it")
-        projects.add_member(mallory, ours, node.ws.peer_id)
-        offered = set(mallory.repo.doc_ids())
-        assert len(offered) == 1 + 8 + 6 + 1
-
-        with pytest.raises(SyncUnfinished) as unfinished:  # the node declines, and says nothing then
-            await sync_once(mallory, HOST, port_of(node), timeout=3.0)
-        assert unfinished.value.not_in_sync
-
-        held = set(node.ws.repo.doc_ids())
-        others = held - {node.ws.peer_id, ours}
-        assert ours in held, "a project the owner is a member of is never refused"
-        assert others <= offered
-        assert len(others) == 5
-        assert len({d for d in others if d == mallory.peer_id or d.startswith("pj")}) <= 2
-        usage = node.quotas.usage()
-        assert (usage.documents, usage.declined > 0) == (5, True)
-
-        honest = Workspace.create(tmp_path / "honest", "Honest")
-        with pytest.raises(SyncUnfinished) as unfinished:  # the node is full: it declines the newcomer's
-            await sync_once(honest, HOST, port_of(node), timeout=3.0)
-        assert unfinished.value.not_in_sync == [honest.peer_id]
-        # The node relays what it keeps, except the project for its members (the honest peer is not one).
-        assert set(honest.repo.doc_ids()) == (held - {ours}) | {honest.peer_id}
-
-        # `reliance doctor` beside the running node: the node's own count.
-        node.config.write_state = True
-        written = node._write_state()
-        assert written is not None
-        await asyncio.wrap_future(written)
-        beside = {f.code: f for f in await asyncio.to_thread(diagnose_home, node.ws.home, 0)}
-        assert beside["quota_declined"].level == "warning"
-
-    # ...and from the disk once it stopped, through the command line.
-    code, out, err = await asyncio.to_thread(run_cli, node.ws.home, "doctor", "--json", "--lang", "en")
-    assert code == 0, err
-    findings = {f["code"]: f for f in json.loads(out)}
-    assert findings["quota"]["message_en"].startswith("Other people's documents kept here: 5 of 5,")
-    assert findings["quota_full"]["level"] == "warning"
-    assert "2 documents" in findings["quota_author"]["message_en"]
-    assert findings["quota"]["message_fr"] != findings["quota"]["message_en"]
+# test_nodes_in_memory.py holds the quota scenario, on nodes joined in memory (it uses the helper above).
 
 
 async def test_strangers_that_left_an_address_are_not_dialled_beyond_the_cap(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from reliance.model.catalogue import Item, ItemKind
 from reliance.net.channel import Channel, memory_pair
 from reliance.net.errors import ConnectionClosed, FrameTooLarge
-from reliance.net.link import Link, Outbox
+from reliance.net.link import Link, Outbox, SendBudget
 from reliance.replication.protocol import Session
 from tests.sync.memnet import Node, pair
 
@@ -102,3 +102,28 @@ async def test_a_memory_channel_refuses_a_message_above_max_message() -> None:
     await a.send(b"1234")
     assert await b.recv() == b"1234"
     await a.close()
+
+
+async def test_over_the_shared_budget_the_outbox_stalled_longest_by_its_clock_is_dropped() -> None:
+    """Two peers that do not read (their channels hold one message): when the outboxes together go over
+    the budget, the one whose first waiting frame is the oldest on the outboxes' clock is dropped. The
+    clock is a fake one, set so that the outbox filled second counts as the older: the real one would
+    pick the other."""
+    now = [200.0]
+    budget = SendBudget(limit=1000)
+    ends = [memory_pair(capacity=1) for _ in range(2)]
+    first, second = (
+        Outbox(end, stall=60.0, limit=10_000, budget=budget, clock=lambda: now[0]) for end, _ in ends
+    )
+    first.put([b"a" * 10, b"a" * 600])  # the first frame goes into the channel; the second waits
+    for _ in range(5):
+        await asyncio.sleep(0)
+    now[0] = 100.0
+    second.put([b"b" * 10, b"b" * 10])
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not first.failure and not second.failure  # within the budget
+    second.put([b"b" * 500])  # over it
+    assert second.failure.startswith("peer does not read") and not first.failure
+    for outbox in (first, second):
+        await outbox.close()

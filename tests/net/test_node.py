@@ -111,15 +111,14 @@ def test_whoami_shows_a_name_written_by_an_older_version_inert(tmp_path: Path) -
     assert code == 0 and json.loads(out)["name"] == OLD_NAME, err
 
 
-async def test_the_node_compacts_what_a_peers_batch_left_due(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_node_compacts_what_a_peers_batch_left_due(tmp_path: Path) -> None:
     """A peer's batch does not wait for the compaction it makes due: the node's maintenance does it."""
     import asyncio
 
-    from reliance.store import repository
+    from tests.store.test_repository import compact_after
 
-    monkeypatch.setattr(repository, "COMPACT_AFTER_RECORDS", 10)
+    for name in ("eve", "camille"):
+        compact_after(tmp_path / name, 10)
     eve = Workspace.create(tmp_path / "eve", "Eve")
     camille = Workspace.create(tmp_path / "camille", "Camille")
     for n in range(15):

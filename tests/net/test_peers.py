@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,42 @@ from reliance.net.hello import PROTOCOL_VERSION
 from reliance.net.node import Node
 from reliance.net.status import read_peers_file
 from tests.net.cluster import random_service_type
-from tests.net.test_privacy import eventually, fast_node, running
+
+
+def fast_node(ws: Workspace) -> Node:
+    """A node on 127.0.0.1 with short timers: adverts give real addresses, dialled over loopback."""
+    return Node(
+        ws,
+        NodeConfig(
+            port=0,
+            listen="127.0.0.1",
+            mdns=False,
+            write_state=False,
+            heartbeat_interval=0.5,
+            redial_min=0.2,
+            redial_max=1.0,
+            poll_interval=0.1,
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(*spaces: Workspace) -> AsyncIterator[list[Node]]:
+    nodes = [fast_node(ws) for ws in spaces]
+    try:
+        for node in nodes:
+            await node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            await node.stop()
+
+
+async def eventually(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)
+    assert predicate(), what
 
 
 class CountingListener:

@@ -1,15 +1,13 @@
-"""Who may read what, between real nodes over loopback: members-only projects, public projects and drafts.
+"""Who may read what, between real nodes: members-only projects, public projects and drafts.
 
-Two (or three) `Node`s in this process, each with its own home, joined by a typed address on 127.0.0.1:
-the real transport, the real sessions, the real stores.
+Two (or three) `Node`s in this process, each with its own home, joined by in-memory channels
+(tests/net/memnet.py): the real sessions, the real stores, the real signed changes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,59 +19,14 @@ from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.automerge import wire
 from reliance.model.catalogue import Item, ItemKind, Status
-from reliance.net.config import NodeConfig
-from reliance.net.handshake import connect
-from reliance.net.node import Node
+from reliance.net.channel import memory_pair
 from tests.conftest import stored_text
-
-
-def fast_node(ws: Workspace) -> Node:
-    return Node(
-        ws,
-        NodeConfig(
-            port=0,
-            listen="127.0.0.1",
-            mdns=False,
-            write_state=False,
-            heartbeat_interval=0.5,
-            redial_min=0.2,
-            redial_max=1.0,
-            poll_interval=0.1,
-        ),
-    )
-
-
-@contextlib.asynccontextmanager
-async def running(*spaces: Workspace) -> AsyncIterator[list[Node]]:
-    nodes = [fast_node(ws) for ws in spaces]
-    try:
-        for node in nodes:
-            await node.start()
-        yield nodes
-    finally:
-        for node in nodes:
-            await node.stop()
-
-
-async def eventually(predicate: Callable[[], object], timeout: float, what: str) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.05)
-    assert predicate(), what
+from tests.net.busy import public
+from tests.net.memnet import MemoryNet, holds, settled
 
 
 def item(title: str, status: Status = Status.PUBLISHED) -> Item:
     return Item(id="", kind=ItemKind.OFFER, title=title, author="", status=status)
-
-
-def settled(node: Node, other: Node) -> bool:
-    """`node`'s session with `other` compared every document and has nothing left to send or receive."""
-    peer = node.peers_by_key.get(other.my_key)
-    return peer is not None and peer.session is not None and peer.session.settled
-
-
-def holds(ws: Workspace, doc_id: str) -> bool:
-    return ws.repo.exists(doc_id) and bool(ws.repo.open(doc_id).known)
 
 
 async def test_a_non_member_gets_public_projects_but_no_members_project_and_no_draft(tmp_path: Path) -> None:
@@ -85,16 +38,16 @@ async def test_a_non_member_gets_public_projects_but_no_members_project_and_no_d
     alice.add_item(item("Brouillon très privé", Status.DRAFT))
     projects.contribute(alice, secret, "time", 90, "min", note="ligne de compte secrète")
 
-    async with running(alice, bob) as (node_a, node_b):
-        assert node_a.listen_address is not None
-        await node_b.add_address(*node_a.listen_address)
+    async with MemoryNet(tmp_path) as net:
+        node_a, node_b = await net.node("Alice", alice), await net.node("Bob", bob)
+        await net.join(node_b, node_a)
 
         def bob_has_the_public_part() -> bool:
             return holds(bob, commons) and "Atelier vélo" in {i.title for i in bob.items()}
 
-        await eventually(bob_has_the_public_part, 15, "the public project and the published offer reach Bob")
+        await net.until(bob_has_the_public_part, "the public project and the published offer reach Bob")
         # The same round went through every document Alice holds: wait until both sides say it is over.
-        await eventually(lambda: settled(node_a, node_b) and settled(node_b, node_a), 10, "the round is over")
+        await net.until(lambda: settled(node_a, node_b) and settled(node_b, node_a), "the round is over")
         assert not bob.repo.exists(secret)
         seen = stored_text(bob)
         assert "Brouillon très privé".encode() not in seen
@@ -104,7 +57,7 @@ async def test_a_non_member_gets_public_projects_but_no_members_project_and_no_d
         # Once Bob is a member, the project reaches him over the same connection.
         projects.add_member(alice, secret, bob.peer_id)
         node_a.local_change(secret)
-        await eventually(lambda: holds(bob, secret), 15, "the members project reaches its new member")
+        await net.until(lambda: holds(bob, secret), "the members project reaches its new member")
         assert "Brouillon très privé".encode() not in stored_text(bob)
 
 
@@ -112,16 +65,16 @@ async def test_a_project_made_public_by_its_steward_reaches_non_members(tmp_path
     alice = Workspace.create(tmp_path / "alice", "Alice")
     bob = Workspace.create(tmp_path / "bob", "Bob")
     pid = projects.create_project(alice, "Fête du quartier")
-    async with running(alice, bob) as (node_a, node_b):
-        assert node_a.listen_address is not None
-        await node_b.add_address(*node_a.listen_address)
-        await eventually(lambda: holds(bob, alice.peer_id), 15, "Alice's participant document reaches Bob")
+    async with MemoryNet(tmp_path) as net:
+        node_a, node_b = await net.node("Alice", alice), await net.node("Bob", bob)
+        await net.join(node_b, node_a)
+        await net.until(lambda: holds(bob, alice.peer_id), "Alice's participant document reaches Bob")
         # The same round went through every document Alice holds: wait until both sides say it is over.
-        await eventually(lambda: settled(node_a, node_b) and settled(node_b, node_a), 10, "the round is over")
+        await net.until(lambda: settled(node_a, node_b) and settled(node_b, node_a), "the round is over")
         assert not bob.repo.exists(pid)
         projects.set_visibility(alice, pid, "public")
         node_a.local_change(pid)
-        await eventually(lambda: holds(bob, pid), 15, "the project, now public, reaches Bob")
+        await net.until(lambda: holds(bob, pid), "the project, now public, reaches Bob")
         assert projects.summary(bob, pid).visibility == "public"
 
 
@@ -144,9 +97,10 @@ async def test_a_stranger_asking_for_a_members_project_by_id_learns_nothing(tmp_
     secret = projects.create_project(alice, "Trésorerie")
     projects.contribute(alice, secret, "time", 30, "min")
     unknown = "pj" + secrets.token_hex(16)
-    async with running(alice) as (node_a,):
-        assert node_a.listen_address is not None
-        conn = await connect(*node_a.listen_address, Ed25519PrivateKey.generate(), name="Mallory")
+    async with MemoryNet(tmp_path) as net:
+        node_a = await net.node("Alice", alice)
+        conn, end_a = memory_pair()
+        assert await node_a.attach(end_a, public(Ed25519PrivateKey.generate()), name="Mallory") is None
         try:
             await conn.send(_frame({"t": "digest", "d": secrets.token_bytes(32)}))
             # Then a summary claiming both ids with made-up heads, and a bare request for each.
@@ -184,12 +138,10 @@ async def test_members_of_a_project_sync_it_whatever_its_visibility(tmp_path: Pa
     bob = Workspace.create(tmp_path / "bob", "Bob")
     pid = projects.create_project(alice, "Atelier", visibility=visibility)
     projects.add_member(alice, pid, bob.peer_id)
-    async with running(alice, bob) as (node_a, node_b):
-        assert node_a.listen_address is not None
-        await node_b.add_address(*node_a.listen_address)
-        await eventually(lambda: holds(bob, pid), 15, "the project reaches its member")
+    async with MemoryNet(tmp_path) as net:
+        node_a, node_b = await net.node("Alice", alice), await net.node("Bob", bob)
+        await net.join(node_b, node_a)
+        await net.until(lambda: holds(bob, pid), "the project reaches its member")
         projects.contribute(bob, pid, "time", 15, "min", note="de Bob")
         node_b.local_change(pid)
-        await eventually(
-            lambda: any(e["note"] == "de Bob" for e in projects.ledger(alice, pid)), 15, "and back"
-        )
+        await net.until(lambda: any(e["note"] == "de Bob" for e in projects.ledger(alice, pid)), "and back")

@@ -1,5 +1,6 @@
-"""Local writes to a project while peers push batches for it over real sessions (Noise over loopback):
-after a restart, every change a writer was told is stored is there, and every document opens.
+"""Local writes to a project while peers push batches for it over real sessions (nodes joined in
+memory, tests/net/memnet.py): after a restart, every change a writer was told is stored is there, and
+every document opens.
 
 Alice's app and her node share her workspace, as the app does: her store thread writes the project
 while her node's sync worker checks and stores Bob's and Chloé's batches for the same project.
@@ -8,33 +9,14 @@ while her node's sync worker checks and stores Bob's and Chloé's batches for th
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
-from reliance.net.config import NodeConfig
-from reliance.net.node import Node
-
-
-def _node(ws: Workspace) -> Node:
-    return Node(
-        ws,
-        NodeConfig(
-            port=0, listen="127.0.0.1", mdns=False, write_state=False, heartbeat_interval=1.0, redial_min=0.2
-        ),
-    )
-
-
-async def _until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(what)
-        await asyncio.sleep(0.05)
+from reliance.net import events as ev
+from tests.net.memnet import MemoryNet
 
 
 def _notes(ws: Workspace, pid: str) -> set[str]:
@@ -47,19 +29,15 @@ async def _write_while_peers_push(tmp_path: Path, per_writer: int) -> None:
     pid = projects.create_project(alice, "four")
     for name in ("Bob", "Chloé"):
         projects.add_member(alice, pid, people[name].peer_id)
-    nodes = {name: _node(ws) for name, ws in people.items()}
     loop = asyncio.get_running_loop()
     acknowledged: dict[str, list[str]] = {name: [] for name in people}
-    try:
-        for node in nodes.values():
-            await node.start()
-        address = nodes["Alice"].listen_address
-        assert address is not None
+    async with MemoryNet(tmp_path, heartbeat_interval=1.0) as net:
+        nodes = {name: await net.node(name, ws) for name, ws in people.items()}
         for name in ("Bob", "Chloé"):
-            await nodes[name].add_address("127.0.0.1", address[1])
+            await net.join(nodes[name], nodes["Alice"])
         # Everyone holds the project before writing to it.
-        await _until(
-            lambda: all(people[n].repo.exists(pid) for n in ("Bob", "Chloé")), 60, "the project never arrived"
+        await net.until(
+            lambda: all(people[n].repo.exists(pid) for n in ("Bob", "Chloé")), "the project never arrived", 60
         )
 
         def write(name: str) -> None:
@@ -73,14 +51,18 @@ async def _write_while_peers_push(tmp_path: Path, per_writer: int) -> None:
         await asyncio.gather(*(asyncio.to_thread(write, name) for name in people))
         every = {note for notes in acknowledged.values() for note in notes}
         assert len(every) == 3 * per_writer
-        await _until(
+        await net.until(
             lambda: all(_notes(ws, pid) == every for ws in people.values()),
-            120,
             "the three homes never converged",
+            120,
         )
-    finally:
-        for node in nodes.values():
-            await node.stop()
+        # ...over the connections they started with: no batch was refused, nobody had to reconnect.
+        for who, events in net.events.items():
+            kinds = [e.kind for e in events]
+            assert ev.REJECTED not in kinds and ev.PEER_DISCONNECTED not in kinds, (
+                who,
+                [e.text for e in events],
+            )
     for name, ws in people.items():
         again = Workspace.open(ws.home)
         for doc_id in again.repo.doc_ids():

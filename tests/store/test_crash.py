@@ -19,14 +19,15 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
 
-    from reliance.model.catalogue import Item, ItemKind
-    from reliance.store import repository
+    from reliance.app.settings import load_limits
     from reliance.app.workspace import Workspace
+    from reliance.identity import load_identity
+    from reliance.model.catalogue import Item, ItemKind
 
     home, compact_after, round_ = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     # Compact often, so that some kills land in the middle of a compaction too.
-    repository.COMPACT_AFTER_RECORDS = compact_after
-    ws = Workspace.open(home)
+    limits = load_limits(home).replace(compact_after_records=compact_after)
+    ws = Workspace(home, load_identity(home), limits=limits)
     ws.my_doc()
     print("ready", flush=True)
     n = 0

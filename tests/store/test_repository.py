@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -144,8 +145,8 @@ def test_random_edits_reopen_identically(ops: list[tuple[Any, ...]]) -> None:
         assert_well_signed(final)
 
 
-def test_automatic_compaction(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(repository, "COMPACT_AFTER_RECORDS", 10)
+def test_automatic_compaction(home: Path) -> None:
+    compact_after(home, 10)
     ws = Workspace.create(home, "Alice")
     for n in range(25):
         ws.add_item(new_item(f"item {n}"))
@@ -155,14 +156,13 @@ def test_automatic_compaction(home: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert materialised(Workspace.open(home)) == materialised(ws)
 
 
-def test_a_peers_batch_leaves_compaction_to_the_maintenance(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_peers_batch_leaves_compaction_to_the_maintenance(tmp_path: Path) -> None:
     """Compacting reads the new snapshot back, about the cost of loading the document: a batch from a
     peer does not wait for it (unless the log is many times over), `Repository.compact_due` does it."""
     from reliance.replication.auth import accept_batch
 
-    monkeypatch.setattr(repository, "COMPACT_AFTER_RECORDS", 10)
+    for name in ("author", "reader"):
+        compact_after(tmp_path / name, 10)
     author = Workspace.create(tmp_path / "author", "Author")
     for n in range(14):
         author.set_code("histoire", f"version {n}")
@@ -532,3 +532,9 @@ def test_the_log_records_of_a_batch_are_msgpacks_own(
         for size, signature in changes
     ]
     assert records.records(batch, received) == [records.record(c, received) for c in batch]
+
+
+def compact_after(home: Path, count: int) -> None:
+    """The home compacts a document once its log holds `count` records (config.json's `limits`)."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.json").write_text(json.dumps({"limits": {"compact_after_records": count}}))

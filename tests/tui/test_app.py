@@ -368,10 +368,9 @@ async def test_second_node_new_offer_appears_while_open(home: Path, world: World
         assert entry.kind == "item_new" and entry.item_id == offer.id
 
 
-async def test_another_process_writing_is_noticed(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_another_process_writing_is_noticed(home: Path) -> None:
     """Offline, the CLI writes into the same home: the app polls the files and shows it."""
-    monkeypatch.setattr(RelianceApp, "POLL_SECONDS", 0.1)
-    app = offline(home)
+    app = create_app(home, node_factory=no_node_factory, lang="en", poll_seconds=0.1)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         Workspace.open(home).add_item(item(ItemKind.NEED, "Une échelle", tags=("outils",)))

@@ -46,6 +46,8 @@ class NodeConfig:
     poll_interval: float = 30.0  # the store is read again for writers outside the local API
     tick_interval: float = 0.5  # redials and settings are looked at this often
     write_state: bool = True
+    # False: no TCP listener and no mDNS; peers come only through `Node.attach` (nodes joined in one process).
+    serve: bool = True
     # Seconds `stop` waits for the connections, then as long for the sync worker (a store write under way),
     # then as long for the last file writes; past each, it logs what it leaves behind and goes on.
     stop_timeout: float = 10.0

@@ -16,8 +16,11 @@ from reliance.errors import RelianceError
 from reliance.identity import decode_peer_id
 from reliance.net import events as ev
 from reliance.net.config import format_address
+from reliance.net.errors import HandshakeRefused, TransportError
 from reliance.net.events import PeerState
+from reliance.net.handshake import connect
 from reliance.net.hello import PROTOCOL_VERSION
+from reliance.net.peerbook import PeerEvent
 from reliance.net.workers import Advert
 
 if TYPE_CHECKING:
@@ -165,3 +168,78 @@ def redial_due(node: Node) -> None:
             continue
         node._typed_dialing.add(address)
         node._spawn(node._dial_address(address[0], address[1], None, source="typed"))
+
+
+async def dial_address(
+    node: Node, host: str, port: int, expected: bytes | None, *, source: str, advert: Advert | None = None
+) -> None:
+    # An advert's claim is only checked: its failure must not push back the real peer's own redial.
+    peer = node.peers_by_key.get(expected) if expected and advert is None else None
+    if peer is not None:
+        if peer.dialing or peer.conn is not None or peer.key in node._blocked:
+            return
+        peer.dialing = True
+        peer.move(PeerEvent.DIAL)
+    try:
+        conn = await connect(
+            host,
+            port,
+            node.ws.identity.private_key,
+            name=node._hello_name(),
+            listen_port=node._server.port if node._server else None,
+            expected_key=expected,
+            config=node._transport_config,
+        )
+    except HandshakeRefused as exc:
+        if peer is not None:
+            peer.last_error = exc.reason
+            peer.move(PeerEvent.DIAL_FAILED)
+            node._schedule_redial(peer)
+        elif source == "typed":
+            node._typed_failed((host, port))
+        node._emit(ev.ERROR, f"{host}:{port} refused the connection: {exc.reason}")
+        return
+    except (TransportError, OSError) as exc:
+        if peer is not None:
+            peer.last_error = str(exc)
+            peer.move(PeerEvent.DIAL_FAILED)
+            node._schedule_redial(peer)
+        elif source == "typed":
+            node._typed_failed((host, port))  # not there yet: it stays typed and is dialled again
+        log.debug("dial %s:%s failed: %s", host, port, exc)
+        return
+    finally:
+        if peer is not None:
+            peer.dialing = False
+        if advert is not None:
+            advert.dialing = False
+        elif expected is None:
+            node._typed_dialing.discard((host, port))
+    if conn.remote_key == node.my_key or conn.remote_key in node._blocked:
+        await conn.close()
+        if conn.remote_key == node.my_key and (host, port) in node.typed:
+            node.typed.remove((host, port))  # our own address: never dial it again
+            node._save_peers_file()
+        elif expected is None and advert is None:
+            node._typed_failed((host, port))
+        return
+    if source != "typed" and node._accept(conn.remote_key) is not None:
+        await conn.close()  # found by mDNS, but this node only syncs with accepted peers: pending
+        return
+    if advert is not None:
+        node._adverts.pop((host, port), None)  # the handshake proved whose address it is
+    peer = node._peer(conn.remote_key)
+    peer.known = True
+    if (host, port) not in peer.addresses:
+        peer.addresses.insert(0, (host, port))
+    if source == "typed":
+        peer.accepted = True
+        node._typed_retry.pop((host, port), None)
+        if (host, port) in node.typed:
+            node.typed.remove((host, port))
+    if peer.source in ("known", "incoming"):
+        peer.source = source
+    node._save_peers_file()
+    await node._run(
+        peer, conn, remote_key=conn.remote_key, remote_name=conn.remote_name, initiator_key=node.my_key
+    )

@@ -21,7 +21,7 @@ from reliance.net.channel import Channel
 from reliance.net.errors import TransportError
 from reliance.replication.protocol import Session
 
-__all__ = ["Link", "Outbox", "SendBudget", "Step", "inline"]
+__all__ = ["Link", "Outbox", "SendBudget", "Step", "durably", "inline"]
 
 # Runs one call of the session (start, receive, work) and returns the frames it produced.
 Step = Callable[[Callable[[], list[bytes]]], Awaitable[list[bytes]]]
@@ -30,6 +30,14 @@ Step = Callable[[Callable[[], list[bytes]]], Awaitable[list[bytes]]]
 async def inline(produce: Callable[[], list[bytes]]) -> list[bytes]:
     """The simplest `Step`: call the session right here (tests, one process, no worker)."""
     return produce()
+
+
+def durably(produce: Callable[[], list[bytes]], flush: Callable[[], None]) -> list[bytes]:
+    """A session call, then what it stored made durable (`flush`, the store's) before its frames go out:
+    the session writes batches without fsync, and an answer tells the peer they are stored."""
+    frames = produce()
+    flush()
+    return frames
 
 
 class SendBudget:
@@ -67,8 +75,10 @@ class Outbox:
         stall: float,
         limit: int,
         budget: SendBudget | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.conn = conn
+        self.clock = clock  # when a frame became first in line: the budget drops the longest-stalled
         self.stall = stall
         self.limit = limit
         self.budget = budget or SendBudget(limit)
@@ -85,7 +95,7 @@ class Outbox:
         if self.failure or not frames:
             return
         if not self.frames:
-            self.head_since = time.monotonic()
+            self.head_since = self.clock()
         for frame in frames:
             self.frames.append(frame)
             self.size += len(frame)
@@ -142,7 +152,7 @@ class Outbox:
                 self.frames.popleft()
                 self.size -= len(frame)
                 self.budget.size -= len(frame)
-                self.head_since = time.monotonic()
+                self.head_since = self.clock()
 
 
 class Link:

@@ -28,44 +28,41 @@ import contextlib
 import functools
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
-from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id
-from reliance.net import dialing
+from reliance.net import admission, dialing
 from reliance.net import events as ev
+from reliance.net.channel import Channel
 from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection, TransportConfig
 from reliance.net.dialer import Clock, Dialer, Retry
-from reliance.net.errors import ConnectionClosed, ConnectionLost, HandshakeRefused, TransportError
+from reliance.net.errors import ConnectionClosed, ConnectionLost
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
-from reliance.net.handshake import connect
 from reliance.net.hello import hello_name
-from reliance.net.link import Link, Outbox, SendBudget
+from reliance.net.link import Link, Outbox, SendBudget, durably
+from reliance.net.outcomes import session_outcome
 from reliance.net.peerbook import PeerEvent
 from reliance.net.server import Server, serve
 from reliance.net.status import (
     STATE_FILE,
     PeersFile,
     apply_peers_data,
+    peer_infos,
     peers_snapshot,
     remove_file,
     settings_if_changed,
+    state_of,
 )
 from reliance.net.workers import Advert, Peer, SyncWorker, refresh
 from reliance.replication.protocol import (
-    BatchRefused,
-    ChangesReceived,
-    Declined,
-    InSync,
-    RefusedByPeer,
     Session,
     SyncHost,
 )
@@ -88,7 +85,10 @@ class Node:
         listen: str | None = None,
         mdns: bool | None = None,
         clock: Clock = time.monotonic,
+        write_file: Callable[[Path, bytes], None] = atomic_write,
     ) -> None:
+        """`clock` times redials, maintenance and outboxes (a fake one in tests); `write_file` writes the
+        node's status files, atomically (node-state.json: tests watch or slow it)."""
         self.ws = workspace
         self.config = config or NodeConfig()
         self.limits = self.config.limits or workspace.repo.limits
@@ -106,6 +106,8 @@ class Node:
         self._typed_retry: dict[
             tuple[str, int], Retry
         ] = {}  # typed addresses that failed: when to dial again
+        self._clock = clock
+        self._write_file = write_file
         self._dialer = Dialer(self.config.redial_min, self.config.redial_max, clock)
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
@@ -158,6 +160,11 @@ class Node:
         apply_peers_data(self, await self._in_files(self._peers_file.read))
         await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
+        if not self.config.serve:
+            self._emit(ev.LISTENING, "not listening: peers come through attach() only")
+            self._write_state()
+            self._spawn(self._maintenance())
+            return
         self._server = await serve(
             self.config.listen,
             self.config.port,
@@ -217,29 +224,7 @@ class Node:
             apply_peers_data(self, saved.result())
 
     def peers(self) -> list[PeerInfo]:
-        out = []
-        for peer in self.peers_by_key.values():
-            state = PeerState.BLOCKED if peer.key in self._blocked else peer.state
-            docs: dict[str, bool] = {}
-            if peer.session is not None and state == PeerState.CONNECTED:
-                # Only documents already open: opening one here would race with the sync worker thread.
-                for stored in self.ws.repo.loaded():
-                    with contextlib.suppress(RelianceError):
-                        docs[stored.doc_id] = peer.session.in_sync(stored.doc_id)
-            address = f"{peer.addresses[0][0]}:{peer.addresses[0][1]}" if peer.addresses else ""
-            out.append(
-                PeerInfo(
-                    peer.peer_id,
-                    peer.name,
-                    state,
-                    address,
-                    peer.last_seen,
-                    peer.source,
-                    docs,
-                    peer.last_error,
-                )
-            )
-        return sorted(out, key=lambda p: (p.state != PeerState.CONNECTED, p.name.lower(), p.peer_id))
+        return peer_infos(self)
 
     async def add_address(self, host: str, port: int) -> None:
         """A typed address: remembered, dialled now and redialled later."""
@@ -288,6 +273,31 @@ class Node:
             await self._fan_out(doc_id, except_key=None)
         return changed
 
+    async def attach(
+        self, channel: Channel, remote_key: bytes, *, name: str = "", initiator: bool = False
+    ) -> str | None:
+        """Run a peer over `channel`, whose far end is already known to hold `remote_key` (two nodes in one
+        process joined by `memory_pair`): the admission of a connection (blocked keys, ourselves, and the
+        policy for the side that did not open it), then the same session, link and events. Returns the
+        refusal (the channel is closed with it), or None: the peer runs until the channel ends or `stop`.
+        `initiator`: this side opened the channel (the smaller key's opener is kept when both do)."""
+        refusal = self._refuse_dialled(remote_key) if initiator else self._accept(remote_key)
+        if refusal is not None:
+            await channel.close(refusal)
+            return refusal
+        peer = self._peer(remote_key)
+        peer.known = peer.known or initiator
+        if peer.source == "known" and not peer.name and not initiator:
+            peer.source = "incoming"
+        initiator_key = self.my_key if initiator else remote_key
+        self._spawn(
+            self._run(peer, channel, remote_key=remote_key, remote_name=name, initiator_key=initiator_key)
+        )
+        return None
+
+    def _refuse_dialled(self, remote_key: bytes) -> str | None:
+        return admission.refuse_dialled(self, remote_key)
+
     def diagnose(self) -> list[Any]:
         from reliance.net.doctor import diagnose
 
@@ -299,38 +309,10 @@ class Node:
 
     # -- connections -----------------------------------------------------------------------------------------
     def _is_known(self, remote_key: bytes) -> bool:
-        """An accepted peer (typed address, `reliance peer accept`): served first when the node is full."""
-        peer = self.peers_by_key.get(remote_key)
-        return peer is not None and peer.accepted and remote_key not in self._blocked
+        return admission.is_known(self, remote_key)
 
     def _accept(self, remote_key: bytes) -> str | None:
-        if remote_key in self._blocked:
-            return "you are blocked by this node"
-        if remote_key == self.my_key:
-            return "this is the same identity (another device must have its own key)"
-        if self._policy == "known":
-            known = self.peers_by_key.get(remote_key)
-            if known is None or not known.accepted:
-                # Shown as pending until accepted, never saved: any key can knock, a key costs nothing.
-                peer = known or self._pending_peer(remote_key)
-                peer.move(PeerEvent.KNOCK)
-                peer.last_seen = time.time()
-                self._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
-                return "this node only syncs with accepted peers; ask its owner to accept your peer id"
-        return None
-
-    def _pending_peer(self, key: bytes) -> Peer:
-        """A new pending stranger; the oldest ones are forgotten beyond `Limits.max_pending_peers`."""
-        waiting = [
-            p for p in self.peers_by_key.values() if self._forgettable(p) and p.state == PeerState.PENDING
-        ]
-        waiting.sort(key=lambda p: p.last_seen or 0.0)
-        for peer in waiting[: max(0, len(waiting) - self.limits.max_pending_peers + 1)]:
-            del self.peers_by_key[peer.key]
-        return self._peer(key)
-
-    def _forgettable(self, peer: Peer) -> bool:
-        return not peer.accepted and not peer.known and peer.conn is None and not peer.dialing
+        return admission.accept(self, remote_key)
 
     async def _on_incoming(self, conn: SecureConnection) -> None:
         peer = self._peer(conn.remote_key)
@@ -340,100 +322,40 @@ class Node:
                 peer.addresses.insert(0, address)
         if peer.source == "known" and not peer.name:
             peer.source = "incoming"
-        await self._run(peer, conn, initiator_key=conn.remote_key)
+        await self._run(
+            peer,
+            conn,
+            remote_key=conn.remote_key,
+            remote_name=conn.remote_name,
+            initiator_key=conn.remote_key,
+        )
 
     async def _dial_address(
         self, host: str, port: int, expected: bytes | None, *, source: str, advert: Advert | None = None
     ) -> None:
-        # An advert's claim is only checked: its failure must not push back the real peer's own redial.
-        peer = self.peers_by_key.get(expected) if expected and advert is None else None
-        if peer is not None:
-            if peer.dialing or peer.conn is not None or peer.key in self._blocked:
-                return
-            peer.dialing = True
-            peer.move(PeerEvent.DIAL)
-        try:
-            conn = await connect(
-                host,
-                port,
-                self.ws.identity.private_key,
-                name=self._hello_name(),
-                listen_port=self._server.port if self._server else None,
-                expected_key=expected,
-                config=self._transport_config,
-            )
-        except HandshakeRefused as exc:
-            if peer is not None:
-                peer.last_error = exc.reason
-                peer.move(PeerEvent.DIAL_FAILED)
-                self._schedule_redial(peer)
-            elif source == "typed":
-                self._typed_failed((host, port))
-            self._emit(ev.ERROR, f"{host}:{port} refused the connection: {exc.reason}")
-            return
-        except (TransportError, OSError) as exc:
-            if peer is not None:
-                peer.last_error = str(exc)
-                peer.move(PeerEvent.DIAL_FAILED)
-                self._schedule_redial(peer)
-            elif source == "typed":
-                self._typed_failed((host, port))  # not there yet: it stays typed and is dialled again
-            log.debug("dial %s:%s failed: %s", host, port, exc)
-            return
-        finally:
-            if peer is not None:
-                peer.dialing = False
-            if advert is not None:
-                advert.dialing = False
-            elif expected is None:
-                self._typed_dialing.discard((host, port))
-        if conn.remote_key == self.my_key or conn.remote_key in self._blocked:
-            await conn.close()
-            if conn.remote_key == self.my_key and (host, port) in self.typed:
-                self.typed.remove((host, port))  # our own address: never dial it again
-                self._save_peers_file()
-            elif expected is None and advert is None:
-                self._typed_failed((host, port))
-            return
-        if source != "typed" and self._accept(conn.remote_key) is not None:
-            await conn.close()  # found by mDNS, but this node only syncs with accepted peers: pending
-            return
-        if advert is not None:
-            self._adverts.pop((host, port), None)  # the handshake proved whose address it is
-        peer = self._peer(conn.remote_key)
-        peer.known = True
-        if (host, port) not in peer.addresses:
-            peer.addresses.insert(0, (host, port))
-        if source == "typed":
-            peer.accepted = True
-            self._typed_retry.pop((host, port), None)
-            if (host, port) in self.typed:
-                self.typed.remove((host, port))
-        if peer.source in ("known", "incoming"):
-            peer.source = source
-        self._save_peers_file()
-        await self._run(peer, conn, initiator_key=self.my_key)
+        await dialing.dial_address(self, host, port, expected, source=source, advert=advert)
 
-    async def _run(self, peer: Peer, conn: SecureConnection, *, initiator_key: bytes) -> None:
-        if conn.remote_name:
-            peer.name = conn.remote_name  # from its handshake: the only name a node takes for a peer
+    async def _run(
+        self, peer: Peer, conn: Channel, *, remote_key: bytes, remote_name: str, initiator_key: bytes
+    ) -> None:
+        if remote_name:
+            peer.name = remote_name  # from its handshake: the only name a node takes for a peer
         if peer.conn is not None and not peer.conn.closed:
             # Both dialled at once: keep the connection opened by the smaller key, on both sides.
-            keep_new = (
-                initiator_key == min(self.my_key, conn.remote_key) and peer.conn_initiator != initiator_key
-            )
+            keep_new = initiator_key == min(self.my_key, remote_key) and peer.conn_initiator != initiator_key
             log.info("second connection with %s: keeping only one", peer.peer_id[:14])
             if not keep_new:
                 await conn.close()
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, peer_key=conn.remote_key)
+        session = Session(self._host, peer_key=remote_key)
         outbox = Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
             limit=2 * self.limits.max_frame + (1 << 20),
             budget=self._send_budget,
+            clock=self._clock,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
         if not peer.known:
@@ -454,7 +376,7 @@ class Node:
             return await self._in_worker(start, urgent=True)
 
         async def step(produce: Callable[[], list[bytes]]) -> list[bytes]:
-            return await self._in_worker(self._durably, produce)
+            return await self._in_worker(durably, produce, self.ws.repo.flush)
 
         link = Link(
             session,
@@ -494,51 +416,19 @@ class Node:
                 await conn.close()
             self._write_state()
 
-    def _durably(self, produce: Callable[[], list[bytes]]) -> list[bytes]:
-        """A session call (in the worker), then what it stored made durable before its frames go out:
-        the session writes batches without fsync, one fsync a document covers all it stored."""
-        frames = produce()
-        self.ws.repo.flush()
-        return frames
-
     async def _handle_events(self, peer: Peer, session: Session) -> bool:
-        """Turn session events into node events; True when the connection must end."""
+        """What the session said, as node events; True when the connection must end (a refused batch)."""
         stop = False
-        for event in session.pop_events():
-            if isinstance(event, ChangesReceived):
+        for outcome in map(functools.partial(session_outcome, peer), session.pop_events()):
+            if outcome.synced:
                 self.last_sync = time.time()
-                self._emit(
-                    ev.SYNCED,
-                    f"synced {event.applied} changes of document {event.doc_id[:14]}… from {peer.name or '?'}"
-                    + (f" ({event.pending} waiting for earlier changes)" if event.pending else ""),
-                    peer.peer_id,
-                    event.doc_id,
-                    event.applied,
-                )
-                if event.applied:
-                    await self._fan_out(event.doc_id, except_key=peer.key)
-            elif isinstance(event, InSync):
-                self.last_sync = time.time()
-            elif isinstance(event, BatchRefused):
-                self._emit(
-                    ev.REJECTED,
-                    f"rejected a batch from {peer.name or '?'} ({peer.peer_id[:14]}…) for document "
-                    f"{event.doc_id or '-'}: {event.reason}",
-                    peer.peer_id,
-                    event.doc_id,
-                )
-                peer.last_error = event.reason
-                stop = True
-            elif isinstance(event, RefusedByPeer):
-                peer.last_error = f"refused by peer: {event.reason}"
-                log.info("%s refused our batch: %s", peer.peer_id[:14], event.reason)
-            elif isinstance(event, Declined):
-                self._emit(
-                    ev.DECLINED,
-                    f"did not store document {event.doc_id[:14]}… from {peer.name or '?'}: {event.reason}",
-                    peer.peer_id,
-                    event.doc_id,
-                )
+            if outcome.last_error:
+                peer.last_error = outcome.last_error
+            if outcome.event is not None:
+                self._emit(*outcome.event)
+            if outcome.fan_out:
+                await self._fan_out(outcome.fan_out, except_key=peer.key)
+            stop = stop or outcome.stop
         return stop
 
     async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
@@ -560,20 +450,21 @@ class Node:
 
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
-        last_state = 0.0
-        last_refresh = time.monotonic()
+        clock = self._clock
+        last_state = clock() - 2.0
+        last_refresh = clock()
         while not self._stopping:
             await asyncio.sleep(min(self.config.tick_interval, self.config.poll_interval))
             try:
                 await self._reload_settings()
-                if time.monotonic() - last_refresh >= self.config.poll_interval:
-                    last_refresh = time.monotonic()
+                if clock() - last_refresh >= self.config.poll_interval:
+                    last_refresh = clock()
                     await self.refresh_from_disk()
                     await self._in_worker(self.ws.repo.compact_due)  # what peers' batches left due
                 self._redial_due()
-                if time.monotonic() - last_state > 1.0:
+                if clock() - last_state > 1.0:
                     self._write_state()
-                    last_state = time.monotonic()
+                    last_state = clock()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -600,23 +491,7 @@ class Node:
 
     # -- persistence -----------------------------------------------------------------------------------------
     def _peer(self, key: bytes) -> Peer:
-        if key not in self.peers_by_key:
-            self._forget_old_strangers()
-            self.peers_by_key[key] = Peer(key)
-        return self.peers_by_key[key]
-
-    def _forget_old_strangers(self) -> None:
-        """Bound the peers kept in memory: beyond what may be saved and what may wait, the least recently
-        seen peers nobody accepted, not connected, are forgotten (any key costs nothing to make)."""
-        most = self.limits.max_remembered_peers + self.limits.max_pending_peers
-        strangers = [
-            p for p in self.peers_by_key.values() if not p.accepted and p.conn is None and not p.dialing
-        ]
-        if len(strangers) < most:
-            return
-        strangers.sort(key=lambda p: p.last_seen or 0.0)
-        for peer in strangers[: len(strangers) - most + 1]:
-            del self.peers_by_key[peer.key]
+        return admission.peer(self, key)
 
     def _load_peers_file(self) -> None:
         """Read peers.json now, on the calling thread (tools, tests); the node reads it on its file thread."""
@@ -648,19 +523,13 @@ class Node:
         when it differs from what was last written (an idle node writes nothing). None: nothing to write."""
         if not self.config.write_state or self._stopping or self._files.closed:
             return None
-        state = {
-            "pid": os.getpid(),
-            "listen": f"{self.listen_address[0]}:{self.listen_address[1]}" if self.listen_address else None,
-            "last_sync": self.last_sync,
-            "peers": [p.to_json() for p in self.peers()],
-            "quota": self.quotas.usage().to_json(),
-        }
+        state = state_of(self)
         text = json.dumps(state, sort_keys=True)
         if text == self._state_text:
             return None
         self._state_text = text
         data = json.dumps(state | {"updated": time.time()}, indent=2, sort_keys=True).encode()
-        future = self._files.submit(atomic_write, self.home / STATE_FILE, data)
+        future = self._files.submit(self._write_file, self.home / STATE_FILE, data)
         self._in_background(future, "writing node-state.json")
         return future
 

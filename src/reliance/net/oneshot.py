@@ -1,20 +1,25 @@
-"""`reliance sync HOST:PORT`: one connection, one session until both sides hold the same, and a summary."""
+"""`reliance sync HOST:PORT`: one connection, one session until both sides hold the same, and a summary.
+
+The session runs over the same `Link` as the node's (`link.py`): `sync_over` takes any channel."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
 from reliance.errors import RelianceError
 from reliance.identity import encode_peer_id
+from reliance.net.channel import Channel
 from reliance.net.config import format_address
 from reliance.net.connection import TransportConfig
 from reliance.net.errors import ConnectionLost, HandshakeRefused, TransportError
 from reliance.net.handshake import connect
 from reliance.net.hello import hello_name
+from reliance.net.link import Link, Outbox, durably
 from reliance.replication.protocol import BatchRefused, ChangesReceived, RefusedByPeer, Session, SyncHost
 from reliance.replication.quota import Quotas
 
@@ -93,43 +98,83 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
     if conn.remote_key in blocked:
         await conn.close()
         raise SyncFailed("sync.blocked")
+    remaining = max(0.0, timeout - (time.monotonic() - started))
+    return await sync_over(
+        workspace,
+        conn,
+        conn.remote_key,
+        remote_name=conn.remote_name,
+        timeout=remaining,
+        reported_timeout=timeout,
+        blocked=blocked,
+        frame_timeout=config.frame_timeout,
+        started=started,
+    )
+
+
+async def sync_over(
+    workspace: Workspace,
+    channel: Channel,
+    remote_key: bytes,
+    *,
+    remote_name: str = "",
+    timeout: float = 60.0,
+    reported_timeout: float | None = None,
+    blocked: set[bytes] | None = None,
+    frame_timeout: float | None = None,
+    started: float | None = None,
+) -> dict[str, Any]:
+    """`sync_once` over a channel already open to `remote_key` (a `SecureConnection`, or one end of a
+    `memory_pair`): the node's `Link` runs the session, each of its calls made durable before its frames
+    go out, until the session is settled, a side refused, or `timeout`. The channel is closed after."""
+    started = time.monotonic() if started is None else started
+    keys = settings.blocked_keys(workspace.home) if blocked is None else blocked
+    limits = workspace.repo.limits
+    stall = (
+        TransportConfig(max_message=limits.max_frame).frame_timeout
+        if frame_timeout is None
+        else frame_timeout
+    )
     quotas = Quotas(workspace.repo, workspace.peer_id, limits)
     session = Session(
-        SyncHost(workspace.repo, blocked=lambda: blocked, limits=limits, quotas=quotas),
-        peer_key=conn.remote_key,
+        SyncHost(workspace.repo, blocked=lambda: keys, limits=limits, quotas=quotas),
+        peer_key=remote_key,
     )
+    outbox = Outbox(channel, stall=stall, limit=2 * limits.max_frame + (1 << 20))
     received: dict[str, int] = {}
     refused = ""
     why = ""
+
+    async def on_events() -> bool:
+        """Count what came in; the link ends on a refusal, or once both sides hold the same."""
+        nonlocal refused
+        for event in session.pop_events():
+            if isinstance(event, ChangesReceived):
+                received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
+            elif isinstance(event, BatchRefused | RefusedByPeer) and not refused:
+                refused = event.reason
+        return bool(refused) or session.settled
+
+    async def step(produce: Callable[[], list[bytes]]) -> list[bytes]:
+        return durably(produce, workspace.repo.flush)
+
+    link = Link(session, channel, outbox, on_events=on_events, step=step, flush_timeout=stall)
     try:
-        async with asyncio.timeout(max(0.0, timeout - (time.monotonic() - started))):
-            for frame in session.start():
-                await conn.send(frame)
-            while not session.settled:
-                data = await conn.recv()
-                frames = session.receive(data)
-                workspace.repo.flush()  # what the session stored is durable before anything is answered
-                for frame in frames:
-                    await conn.send(frame)
-                for event in session.pop_events():
-                    if isinstance(event, ChangesReceived):
-                        received[event.doc_id] = received.get(event.doc_id, 0) + event.applied
-                    elif isinstance(event, BatchRefused | RefusedByPeer) and not refused:
-                        refused = event.reason
-                if refused:
-                    break
+        async with asyncio.timeout(timeout):
+            await link.run()
     except TimeoutError:
         why = "timeout"
     except ConnectionLost:
         why = "closed"
     finally:
-        await conn.close()
+        await outbox.close()
+        await channel.close()
         workspace.repo.compact_due()  # what the batches left due (they do not wait for it)
     if refused:
         raise SyncFailed("sync.refused", reason=refused)
     summary = {
-        "peer_id": encode_peer_id(conn.remote_key),
-        "peer_name": conn.remote_name,
+        "peer_id": encode_peer_id(remote_key),
+        "peer_name": remote_name,
         "complete": session.settled,
         "not_in_sync": session.unsettled,
         "received_changes": sum(received.values()),
@@ -142,5 +187,7 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
     if not session.settled:
         if not session.unsettled:
             why = "not_started"  # no digest or summary from the peer: nothing was compared
-        raise SyncUnfinished(why or "closed", summary, timeout)
+        raise SyncUnfinished(
+            why or "closed", summary, timeout if reported_timeout is None else reported_timeout
+        )
     return summary

@@ -18,6 +18,7 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id
 from reliance.net.config import DEFAULT_PORT, format_address, parse_address
+from reliance.net.events import PeerInfo, PeerState
 from reliance.replication.quota import Quotas, QuotaUsage
 
 if TYPE_CHECKING:
@@ -321,4 +322,36 @@ def peers_snapshot(node: Node) -> dict[str, Any]:
             for p in accepted + met[: node.limits.max_remembered_peers]
         },
         "typed": [format_address(h, p) for h, p in node.typed],
+    }
+
+
+def peer_infos(node: Node) -> list[PeerInfo]:
+    """What the node tells of its peers (`Node.peers`): connected first, then by name."""
+    out = []
+    for peer in node.peers_by_key.values():
+        state = PeerState.BLOCKED if peer.key in node._blocked else peer.state
+        docs: dict[str, bool] = {}
+        if peer.session is not None and state == PeerState.CONNECTED:
+            # Only documents already open: opening one here would race with the sync worker thread.
+            for stored in node.ws.repo.loaded():
+                with contextlib.suppress(RelianceError):
+                    docs[stored.doc_id] = peer.session.in_sync(stored.doc_id)
+        address = f"{peer.addresses[0][0]}:{peer.addresses[0][1]}" if peer.addresses else ""
+        out.append(
+            PeerInfo(
+                peer.peer_id, peer.name, state, address, peer.last_seen, peer.source, docs, peer.last_error
+            )
+        )
+    return sorted(out, key=lambda p: (p.state != PeerState.CONNECTED, p.name.lower(), p.peer_id))
+
+
+def state_of(node: Node) -> dict[str, Any]:
+    """node-state.json's content, but the time it is written."""
+    address = node.listen_address
+    return {
+        "pid": os.getpid(),
+        "listen": f"{address[0]}:{address[1]}" if address else None,
+        "last_sync": node.last_sync,
+        "peers": [p.to_json() for p in node.peers()],
+        "quota": node.quotas.usage().to_json(),
     }

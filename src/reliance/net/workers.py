@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from reliance.errors import RelianceError
 from reliance.identity import encode_peer_id
-from reliance.net.connection import SecureConnection
+from reliance.net.channel import Channel
 from reliance.net.events import PeerState
 from reliance.net.link import Outbox
 from reliance.net.peerbook import PeerEvent, next_state
@@ -34,7 +34,7 @@ class Peer:
     state: PeerState = PeerState.DISCOVERED
     last_seen: float | None = None
     last_error: str = ""
-    conn: SecureConnection | None = None
+    conn: Channel | None = None  # a SecureConnection, or a channel given to `Node.attach`
     conn_initiator: bytes = b""
     session: Session | None = None
     outbox: Outbox | None = None

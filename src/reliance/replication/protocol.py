@@ -751,6 +751,12 @@ class Session:
         self.peer_heads.pop(doc_id, None)
 
     def _generate(self, doc_id: str) -> list[bytes]:
+        # Under the document's lock, as every writer: a change made by another thread between automerge's
+        # message and its signatures would go out unsigned, and the peer refuse the whole batch.
+        with self.host.repo.writing(doc_id):
+            return self._generate_locked(doc_id)
+
+    def _generate_locked(self, doc_id: str) -> list[bytes]:
         stored = self._doc(doc_id)
         state = self.states.setdefault(doc_id, SyncStateHandle())
         try:

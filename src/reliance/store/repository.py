@@ -51,9 +51,8 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 _REVISIONS = itertools.count(1)  # `StoredDoc.revision`: never the same twice in a process
-COMPACT_AFTER_RECORDS = 2000
 # A peer's batch leaves a compaction it makes due to `Repository.compact_due` (the node's maintenance),
-# unless the log holds this many times `COMPACT_AFTER_RECORDS`.
+# unless the log holds this many times `Limits.compact_after_records`.
 COMPACT_DEFERRED_AT_MOST = 8
 DOC_ID_RE = re.compile(r"rl[a-z2-7]{56}|pj[0-9a-f]{32}")  # always fullmatch: `$` lets "\n" through
 
@@ -626,18 +625,18 @@ class StoredDoc:
 
     # -- compaction ----------------------------------------------------------------------------------------
     def maybe_compact(self, *, deferred: bool = False) -> None:
-        """Compact once the log holds `COMPACT_AFTER_RECORDS` records. After a peer's batch (`deferred`),
-        only once it holds many times that: compacting reads the new snapshot back, which costs about as
-        much as loading the document, and the reply to the peer need not wait for it;
+        """Compact once the log holds `Limits.compact_after_records` records. After a peer's batch
+        (`deferred`), only once it holds many times that: compacting reads the new snapshot back, which
+        costs about as much as loading the document, and the reply to the peer need not wait for it;
         `Repository.compact_due` does it soon after."""
-        if self.records_since_snapshot >= COMPACT_AFTER_RECORDS * (
+        if self.records_since_snapshot >= self.limits.compact_after_records * (
             COMPACT_DEFERRED_AT_MOST if deferred else 1
         ):
             self.compact()
 
     @property
     def compaction_due(self) -> bool:
-        return self.records_since_snapshot >= COMPACT_AFTER_RECORDS
+        return self.records_since_snapshot >= self.limits.compact_after_records
 
     def compact(self) -> None:
         """Rewrite the snapshot with everything, atomically, then start an empty log."""

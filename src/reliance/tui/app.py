@@ -90,7 +90,6 @@ class RelianceApp(NodeApp):
         *(Binding(digit, f"go('{mode}')", label, show=False) for mode, digit, label in NAV),
         Binding("f1", "keys", "key.keys", show=False),
     ]
-    POLL_SECONDS: ClassVar[float] = 3.0
     NETWORK_SECONDS: ClassVar[float] = 5.0
 
     def get_default_screen(self) -> Screen[Any]:
@@ -150,13 +149,14 @@ class RelianceApp(NodeApp):
             self.notify(notice.message(self.lang), severity="warning", timeout=12)
         self._data = AppData(ws.peer_id)
         self.reader = StoreReader(ws.repo, self._changed_threadsafe, ws.drafts)
+        self.store.open(ws.peer_id, self.reader, self._data)
         try:
             await self.io(ws.my_doc)
         except Exception as exc:
             self.report(exc)
         await self.switch_mode("home")
         spawn(self, self._after_first_frame, group="load", exit_on_error=False)
-        self.set_interval(self.POLL_SECONDS, self._poll)
+        self.set_interval(self.poll_seconds, self._poll)
         self.set_interval(self.NETWORK_SECONDS, self.refresh_network)
 
     def mark_first_frame(self) -> None:
@@ -325,7 +325,7 @@ class RelianceApp(NodeApp):
             if close is not None:
                 close()  # an action that never got to run: no "never awaited" warning
         self._pending_work.clear()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
 
     async def on_unmount(self) -> None:
         await self.shutdown()
@@ -337,9 +337,13 @@ def create_app(
     passphrase: bytes | None = None,
     node_factory: NodeFactory | None = None,
     lang: str | None = None,
+    poll_seconds: float | None = None,
 ) -> RelianceApp:
-    """The app for this home; `node_factory` None means the real node if available, else offline."""
-    return RelianceApp(Path(home), passphrase=passphrase, node_factory=node_factory, lang=lang)
+    """The app for this home; `node_factory` None means the real node if available, else offline.
+    `poll_seconds`: how often an offline app looks for other processes' writes (`POLL_SECONDS`)."""
+    return RelianceApp(
+        Path(home), passphrase=passphrase, node_factory=node_factory, lang=lang, poll_seconds=poll_seconds
+    )
 
 
 def run_app(home: Path, passphrase: bytes | None = None) -> None:

@@ -1,19 +1,18 @@
 """The app's session state, its store thread, and what it shows of the store: loading, refreshing, caching.
 
-`StoreApp` is the base of `reliance.tui.app.RelianceApp`: every read or write of the store runs in one
-dedicated thread (`io`); a local write (`write`) tells the node and refreshes what is shown; documents are
-read again one by one (`refresh_docs`) and the screens told (`_after_change`); offline, other processes'
-writes are noticed by polling file signatures (`_poll`).
+`StoreApp` is the base of `reliance.tui.app.RelianceApp`. The store thread and the reading are
+`StoreBridge` (tui/store_bridge.py, no Textual): every read or write of the store runs in its thread
+(`io`); a local write (`write`) tells the node (through `NodeBridge`, tui/node_bridge.py) and refreshes
+what is shown; documents are read again (`refresh_docs`) and the screens told (`_after_change`); offline,
+other processes' writes are noticed by file signature (`_poll`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -23,7 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from reliance.app import settings
-from reliance.app.arrivals import Arrival, ArrivalBook, describe, to_me
+from reliance.app.arrivals import Arrival, describe, to_me
 from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.errors import RelianceError
@@ -32,29 +31,26 @@ from reliance.model.messages import InputError
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import (
     AppData,
-    ParticipantView,
-    Signature,
     StoreReader,
-    View,
-    load_cache,
-    load_follows,
-    save_cache,
     save_follows,
 )
 from reliance.tui.common.widgets import spawn
 from reliance.tui.node import NodeFactory, NodeLike, default_node_factory
+from reliance.tui.node_bridge import BridgeMessage, NodeBridge
+from reliance.tui.store_bridge import StoreBridge
 
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
 LOAD_CHUNK = 16
-ANNOUNCED = 3  # answers to my items announced one by one at once; past these, how many more
+ANNOUNCED = 3  # answers to me announced one by one at once; past these, how many more
 
 
 class StoreApp(App[None]):
     """The session's state and the store thread, under the node bridge and the screens' app."""
 
     CACHE_SAVE_SECONDS: ClassVar[float] = 10.0
+    POLL_SECONDS: ClassVar[float] = 3.0  # offline, other processes' writes are looked for this often
 
     def __init__(
         self,
@@ -63,9 +59,11 @@ class StoreApp(App[None]):
         passphrase: bytes | None = None,
         node_factory: NodeFactory | None = None,
         lang: str | None = None,
+        poll_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.home = Path(home)
+        self.poll_seconds = self.POLL_SECONDS if poll_seconds is None else poll_seconds
         self.passphrase = passphrase
         self.node_factory: NodeFactory = node_factory or default_node_factory
         try:
@@ -79,14 +77,18 @@ class StoreApp(App[None]):
         self.ws: Workspace | None = None
         self._data: AppData | None = None
         self.reader: StoreReader | None = None
-        self.node: NodeLike | None = None
-        self._node_started = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliance-store")
+        # The node of the home and what the app hears of it: plain code (tui/node_bridge.py), its messages
+        # carried to the screens by `_on_bridge_message` (tui/app_node.py).
+        self.bridge = NodeBridge(
+            self.node_factory,
+            lambda message: self._on_bridge_message(message),
+            name_of=lambda peer_id: self._data.name(peer_id) if self._data is not None else peer_id[:14],
+        )
+        self.store = StoreBridge(self.home)  # the store thread and what the app reads: tui/store_bridge.py
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dirty: set[str] = set()
         self._flush_scheduled = False
         self._polling = False
-        self._unreadable: dict[str, Signature] = {}
         self._cache_timer: Timer | None = None
         self._network_pending = False
         self._shut_down = False
@@ -97,6 +99,25 @@ class StoreApp(App[None]):
         self.loaded_at: float | None = None
 
     # -- typed access --------------------------------------------------------------------------------------
+    @property
+    def node(self) -> NodeLike | None:
+        return self.bridge.node
+
+    @node.setter
+    def node(self, node: NodeLike | None) -> None:
+        self.bridge.node = node
+
+    @property
+    def _node_started(self) -> bool:
+        return self.bridge.started
+
+    @_node_started.setter
+    def _node_started(self, started: bool) -> None:
+        self.bridge.started = started
+
+    def _on_bridge_message(self, message: BridgeMessage) -> None:
+        """What the node bridge says; the node layer of the app (`NodeApp`) handles it."""
+
     @property
     def workspace(self) -> Workspace:
         if self.ws is None:
@@ -115,8 +136,7 @@ class StoreApp(App[None]):
     # -- store thread --------------------------------------------------------------------------------------
     async def io(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run a store or disk call in the store thread; the UI keeps running."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return await self.store.io(fn, *args, **kwargs)
 
     async def write(self, doc_id: str | None, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """A local write: run it, tell the node (peers get it live), refresh what is shown."""
@@ -130,7 +150,7 @@ class StoreApp(App[None]):
     def tell_node(self, doc_id: str) -> None:
         if self.node is not None and self._node_started:
             try:
-                self.node.local_change(doc_id)
+                self.bridge.local_change(doc_id)
             except Exception as exc:
                 logger.exception("node.local_change failed")
                 self.report(exc)
@@ -185,62 +205,23 @@ class StoreApp(App[None]):
             message = f"{type(exc).__name__}: {exc}"
         self.notify(message, title=self.t("error.title"), severity="error", timeout=8)
 
-    # -- loading and refreshing ----------------------------------------------------------------------------
-    def _scan(self) -> tuple[list[ParticipantView], list[str], set[str]]:
-        """Store thread: cached views still valid, documents to read, and the follow list."""
-        assert self.reader is not None
-        reader = self.reader
-        cache = load_cache(self.home)
-        hits: list[ParticipantView] = []
-        stale: list[str] = []
-        me = self.workspace.peer_id
-        for doc_id in reader.doc_ids():
-            cached = cache.get(doc_id)
-            if cached is not None and doc_id != me and cached.sig == reader.signature(doc_id):
-                hits.append(cached)
-            else:
-                stale.append(doc_id)
-        stale.sort(key=lambda d: (d != me, d.startswith("pj"), d))
-        return hits, stale, load_follows(self.home)
-
+    # -- loading and refreshing (StoreBridge) ----------------------------------------------------------------
     async def _initial_load(self) -> None:
-        data = self.data
-        try:
-            hits, stale, follows = await self.io(self._scan)
-        except Exception as exc:
-            self.report(exc)
-            hits, stale, follows = [], [], set()
-        data.follows = follows
-        data.apply(hits)
-        self._after_change(None, [])
-        for start in range(0, len(stale), LOAD_CHUNK):
-            chunk = stale[start : start + LOAD_CHUNK]
-            views, bad = await self.io(self._read_many, chunk)
-            self._unreadable.update(bad)
-            data.apply(views)
-            self._after_change(set(chunk), [])
-        data.loaded = True
-        data.seed_feed()
-        arrived: list[Arrival] = []
-        try:
-            kept, arrived = await self.io(self._catch_up_all, set(follows))
-            data.add_arrivals(kept)
-        except Exception:
-            logger.exception("cannot look at what arrived")
+        arrived = await self.store.load(lambda doc_ids: self._after_change(doc_ids, []), self.report)
         self.loaded_at = time.perf_counter()
         self._after_change(None, arrived)
         await self._save_cache()
 
-    def arrival_book(self) -> ArrivalBook:
-        ws = self.workspace
-        return ArrivalBook(ws.home, ws.peer_id, ws.repo.limits)
-
-    def _catch_up_all(self, follows: set[str]) -> tuple[list[Arrival], list[Arrival]]:
-        """Store thread: what arrived since the app was last open, and every arrival kept (the latest
-        first), unread ones with them."""
-        book = self.arrival_book()
-        arrived = book.catch_up(self.workspace.repo, follows=follows)
-        return book.state().entries, arrived
+    async def refresh_docs(self, doc_ids: set[str]) -> None:
+        """Read these documents again and show what changed (and what arrived, in the feed)."""
+        if not doc_ids or self.reader is None:
+            return
+        try:
+            arrived = await self.store.refresh(doc_ids)
+        except RelianceError:
+            logger.exception("cannot look at what arrived")
+            arrived = []
+        self._after_change(set(doc_ids), arrived)
 
     def mark_read(self, keys: set[str] | None) -> None:
         """These arrivals (None: all of them) were seen: their marks go, here and in the home."""
@@ -250,39 +231,11 @@ class StoreApp(App[None]):
             keys = {k for k in keys if k}
             if not keys:
                 return
-        self.data.mark_read(keys)
+        self.perform(self._mark_read(keys))
+
+    async def _mark_read(self, keys: set[str] | None) -> None:
+        await self.store.mark_read(keys)
         self._after_change(None, [])
-        self.perform(self.io(self.arrival_book().mark_read, keys))
-
-    def _read_many(self, doc_ids: Iterable[str]) -> tuple[list[View], dict[str, Signature]]:
-        assert self.reader is not None
-        views: list[View] = []
-        bad: dict[str, Signature] = {}
-        for doc_id in doc_ids:
-            view = self.reader.read(doc_id)
-            if view is None:
-                bad[doc_id] = self.reader.signature(doc_id)
-            else:
-                views.append(view)
-        return views, bad
-
-    async def refresh_docs(self, doc_ids: set[str]) -> None:
-        """Read these documents again and show what changed (and what arrived, in the feed)."""
-        if not doc_ids or self.reader is None:
-            return
-        views, bad = await self.io(self._read_many, sorted(doc_ids))
-        self._unreadable.update(bad)
-        self.data.apply(views)
-        arrived: list[Arrival] = []
-        if self.data.loaded:  # before, the first load looks at every document itself
-            try:
-                arrived = await self.io(
-                    self.arrival_book().catch_up, self.workspace.repo, doc_ids, follows=set(self.data.follows)
-                )
-            except Exception:
-                logger.exception("cannot look at what arrived")
-            self.data.add_arrivals(arrived)
-        self._after_change(set(doc_ids), arrived)
 
     def _poll(self) -> None:
         """Offline only: notice what other processes (the CLI) wrote by comparing each document's file
@@ -293,18 +246,11 @@ class StoreApp(App[None]):
         if self._data is None or not self.data.loaded or self._polling or self._shut_down:
             return
         self._polling = True
-        known: dict[str, Signature] = {d: v.sig for d, v in self.data.participants.items()}
-        known.update({d: v.sig for d, v in self.data.projects.items()})
-        known.update(self._unreadable)
-        spawn(self, functools.partial(self._poll_once, known), group="poll", exit_on_error=False)
+        spawn(self, self._poll_once, group="poll", exit_on_error=False)
 
-    def _changed_signatures(self, known: dict[str, Signature]) -> set[str]:
-        assert self.reader is not None
-        return {d for d in self.reader.doc_ids() if known.get(d) != self.reader.signature(d)}
-
-    async def _poll_once(self, known: dict[str, Signature]) -> None:
+    async def _poll_once(self) -> None:
         try:
-            changed = await self.io(self._changed_signatures, known)
+            changed = await self.store.changed_on_disk()
             if changed:
                 await self.refresh_docs(changed)
         except Exception:
@@ -331,7 +277,7 @@ class StoreApp(App[None]):
         refresh_item = getattr(top, "refresh_item", None)  # an item's details dialog
         if callable(refresh_item):
             refresh_item()
-        self._announce(to_me(arrived))
+        self._announce(to_me(arrived))  # rejections are announced when the node reports them
         for screen in self._feature_screens():
             if isinstance(screen, RelianceScreen) and screen.is_current:
                 screen.update_status()  # the count of unread arrivals in the top bar
@@ -339,7 +285,7 @@ class StoreApp(App[None]):
             self._schedule_cache_save()
 
     def _announce(self, answers: list[Arrival]) -> None:
-        """Answers and replies to my items: a notification each (a few), then how many more."""
+        """Answers and replies to me: a notification each (a few), then how many more."""
         shown = answers[:ANNOUNCED]
         for arrival in shown:
             self.notify(describe(arrival.kind, arrival.params, self.lang, clean), timeout=8)
@@ -357,9 +303,8 @@ class StoreApp(App[None]):
     async def _save_cache(self) -> None:
         if self._data is None:
             return
-        views = list(self.data.participants.values())
         try:
-            await self.io(save_cache, self.home, views)
+            await self.store.save_cache()
         except Exception:
             logger.exception("cannot save the catalogue cache")
 
