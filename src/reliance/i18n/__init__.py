@@ -26,11 +26,18 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Protocol, runtime_checkable
 
-from reliance.i18n import messages_cli, messages_economy, messages_model, messages_net, messages_tui
+from reliance.i18n import (
+    messages_cli,
+    messages_economy,
+    messages_model,
+    messages_net,
+    messages_textual,
+    messages_tui,
+)
 
 LANGS = ("fr", "en")
 
-AREAS = (messages_tui, messages_cli, messages_net, messages_model, messages_economy)
+AREAS = (messages_tui, messages_textual, messages_cli, messages_net, messages_model, messages_economy)
 
 
 def merged(areas: Iterable[ModuleType]) -> dict[str, tuple[str, str]]:
