@@ -41,8 +41,9 @@ from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS
 from reliance.replication.auth import Rejected, accept_batch
 from reliance.replication.bundle import BundleError, import_bundle
-from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost, _plain_change_headers
+from reliance.replication.protocol import BatchRefused, Declined, Session, SyncHost
 from reliance.replication.quota import Quotas
+from reliance.replication.syncmessages import _plain_change_headers
 from reliance.store import log
 from reliance.store.records import change_info
 from reliance.store.repository import Repository, SignedChange

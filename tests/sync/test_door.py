@@ -139,7 +139,7 @@ def test_a_whole_document_chunk_is_bounded_before_automerge_loads_it(
     """A saved document (what a first sync to an empty peer carries) whose compressed columns inflate
     beyond the document limit is refused before automerge sees it; within the limit it is taken."""
     from reliance.automerge.crdt import ROOT_ID, CrdtDoc
-    from reliance.replication import protocol
+    from reliance.replication import syncmessages
 
     victim = Workspace.create(home, "Alice")
     stranger = Stranger.new()
@@ -149,9 +149,9 @@ def test_a_whole_document_chunk_is_bounded_before_automerge_loads_it(
     saved = doc.save()
     assert len(saved) < 16 * 1024
     loaded: list[bytes] = []
-    real = protocol.changes_in_document_chunk
+    real = syncmessages.changes_in_document_chunk
     monkeypatch.setattr(
-        protocol, "changes_in_document_chunk", lambda chunk: loaded.append(chunk) or real(chunk)
+        syncmessages, "changes_in_document_chunk", lambda chunk: loaded.append(chunk) or real(chunk)
     )
     signature = [(info.hash, stranger.key.sign(info.hash))]
 

@@ -29,9 +29,8 @@ from reliance.replication.protocol import (
     InSync,
     RefusedByPeer,
     Session,
-    _plain_change_headers,
-    needed_signatures,
 )
+from reliance.replication.syncmessages import _plain_change_headers, needed_signatures
 from reliance.store.repository import SignedChange
 from tests.sync.hostile import (
     find_panic_change,

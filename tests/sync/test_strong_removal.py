@@ -27,7 +27,7 @@ from reliance.doc import project as pdoc
 from reliance.errors import RelianceError
 from reliance.limits import DEFAULT_LIMITS
 from reliance.replication.auth import Rejected, accept_batch
-from reliance.replication.protocol import readable_by
+from reliance.replication.visibility import readable_by
 from reliance.store.repository import SignedChange
 
 Batch = list[SignedChange]

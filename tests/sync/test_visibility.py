@@ -13,7 +13,8 @@ from reliance.app import projects
 from reliance.doc import project as pdoc
 from reliance.errors import ModelError
 from reliance.replication.auth import accept_batch
-from reliance.replication.protocol import SyncHost, readable_by
+from reliance.replication.protocol import SyncHost
+from reliance.replication.visibility import readable_by
 from tests.sync.memnet import MemNet
 from tests.sync.test_quota import added_by_a_removed_steward
 

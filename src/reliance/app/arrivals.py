@@ -33,7 +33,8 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.i18n import answer_label, kind_label, section_label, status_label, t, tn
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc, disk_mark
+from reliance.store.docfiles import disk_mark
+from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
 logger = logging.getLogger(__name__)
 

@@ -39,58 +39,51 @@ What one peer can make a session do is bounded (`Limits`, section "sessions"): a
 the documents not held here that the session keeps a scratch document and a sync state for (the least
 recently used is forgotten); and the work per call, with `receive(frame, one_turn=True)` and `work()`,
 so that a node serving several peers on one worker thread interleaves their work.
+
+Beside it: `syncmessages.py` (the changes a sync message carries: a peer's read, ours completed with their
+signatures), `copies.py` (the copy of a document each conversation is about, and what is kept per
+document), `visibility.py` (what a peer may see) and `states.py` (the session's states).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
 
 from reliance.automerge import wire
-from reliance.automerge.crdt import (
-    ChangeInfo,
-    CrdtError,
-    CrdtPanic,
-    SyncStateHandle,
-    changes_in_document_chunk,
-)
-from reliance.automerge.wire import read_uleb128_fast as _uleb
+from reliance.automerge.crdt import CrdtError, CrdtPanic, SyncStateHandle
 from reliance.errors import PeerIdError, RelianceError
-from reliance.identity import decode_peer_id, encode_peer_id
+from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import PackError, Shape, unpack
-from reliance.replication import authority
 from reliance.replication.auth import (
     BatchOutcome,
     Rejected,
     accept_batch,
-    covered_by_signatures,
-    is_one_chain,
 )
+from reliance.replication.copies import DocumentCopies
 from reliance.replication.docstore import DocStore
 from reliance.replication.quota import OverQuota, Quotas
 from reliance.replication.states import Event as StateEvent
 from reliance.replication.states import State, next_state
+from reliance.replication.syncmessages import (
+    ProtocolError,
+    changes_of_message,
+    own_changes,
+    signatures_for,
+    wanted_dependencies,
+    without_blocked,
+)
+from reliance.replication.visibility import heads_digest, holdings_digest, of_blocked_owner, readable_by
 from reliance.store.repository import DOC_ID_RE, SignedChange, StoredDoc
-
-MAX_WANTED = 256  # missing dependencies asked for in one message
 
 #: Every frame type of the protocol (`t`). tests/hostile runs hostile variants of each one: add one there too.
 FRAME_TYPES = ("digest", "summary", "sync", "reject")
-
-
-_UNBOUNDED = 1 << 62  # our own messages: what automerge wrote from what we hold
-
-
-class ProtocolError(Exception):
-    """The peer sent something that is not a valid frame."""
 
 
 # -- events --------------------------------------------------------------------------------------------------
@@ -133,156 +126,6 @@ Event = ChangesReceived | BatchRefused | RefusedByPeer | InSync | Declined
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-
-
-def heads_digest(heads: Iterable[bytes]) -> bytes:
-    return hashlib.sha256(b"".join(sorted(heads))).digest()[:8]
-
-
-def needed_signatures(changes: list[ChangeInfo]) -> list[bytes]:
-    """The smallest simple set of changes whose signatures authenticate the whole batch.
-
-    An actor's history is linear, so its latest change in the batch usually covers the others; a
-    change cut off from it (a dependency not in the batch) needs its own signature.
-    """
-    if is_one_chain(changes):
-        return [changes[-1].hash]
-    latest: dict[bytes, ChangeInfo] = {}
-    for change in changes:
-        if change.actor not in latest or change.seq > latest[change.actor].seq:
-            latest[change.actor] = change
-    needed = [c.hash for c in latest.values()]
-    covered = covered_by_signatures(changes, needed)
-    for change in sorted(changes, key=lambda c: -c.seq):
-        if change.hash not in covered:
-            needed.append(change.hash)
-            covered |= covered_by_signatures(changes, [change.hash])
-    return needed
-
-
-def _plain_change_headers(
-    entry: bytes, max_change: int = _UNBOUNDED, actors: dict[bytes, bytes] | None = None
-) -> list[ChangeInfo] | None:
-    """The headers of an entry made only of uncompressed change chunks, read fast; None otherwise.
-
-    Accepts exactly what `wire.split_chunks` + `wire.parse_change` accept for such chunks (same
-    checks: magic, checksum, lengths, canonical LEB128, non-empty actor, non-zero start op, time,
-    UTF-8 message, at most `max_change` bytes a chunk); on anything else it returns None and the
-    caller uses the strict parser, which also produces the error message. This runs for every
-    change sent and received. `actors` shares one bytes object per author across entries (a message
-    of many small changes would otherwise hold a copy of the 32-byte key for each).
-    """
-    out: list[ChangeInfo] = []
-    if actors is None:
-        actors = {}
-    sha256 = hashlib.sha256
-    end = len(entry)
-    if not end:
-        return None
-    pos = 0
-    magic = wire.CHUNK_MAGIC
-    try:
-        while pos < end:
-            if not entry.startswith(magic, pos) or entry[pos + 8] != 1:
-                return None
-            length = entry[pos + 9]
-            if length < 0x80:
-                body_at = pos + 10
-            else:
-                length, body_at = _uleb(entry, pos + 9)
-            body_end = body_at + length
-            if body_end > end or body_end - pos > max_change:
-                return None
-            change_hash = sha256(entry[pos + 8 : body_end]).digest()
-            if not entry.startswith(change_hash[:4], pos + 4):
-                return None
-            n_deps = entry[body_at]
-            if n_deps == 1:  # the usual case: one dependency, one byte
-                deps: tuple[bytes, ...] = (entry[body_at + 1 : body_at + 33],)
-                deps_end = body_at + 33
-            else:
-                n_deps, at = _uleb(entry, body_at)
-                deps_end = at + 32 * n_deps
-                if deps_end > body_end:
-                    return None
-                deps = tuple(entry[i : i + 32] for i in range(at, deps_end, 32))
-            if deps_end > body_end:
-                return None
-            actor_len = entry[deps_end]
-            if actor_len < 0x80:
-                at = deps_end + 1
-            else:
-                actor_len, at = _uleb(entry, deps_end)
-            actor = entry[at : at + actor_len]
-            at += actor_len
-            if not actor or at > body_end:
-                return None
-            actor = actors.setdefault(actor, actor)
-            seq, at = _uleb(entry, at)
-            start_op, at = _uleb(entry, at)
-            _time, at = wire.read_sleb128(entry, at)
-            message_len, at = _uleb(entry, at)
-            if start_op == 0 or at + message_len > body_end:
-                return None
-            if message_len:
-                entry[at : at + message_len].decode("utf-8")
-            out.append(ChangeInfo(change_hash, entry[pos:body_end], deps, actor, seq))
-            pos = body_end
-    except (IndexError, wire.WireError, UnicodeDecodeError):
-        return None
-    return out
-
-
-def _plain_chunks(entry: bytes) -> list[bytes]:
-    """An entry cut into its chunks by their lengths alone (for our own messages); [] if odd."""
-    chunks: list[bytes] = []
-    pos = 0
-    try:
-        while pos < len(entry):
-            length, body_at = _uleb(entry, pos + 9)
-            chunks.append(entry[pos : body_at + length])
-            pos = body_at + length
-    except (IndexError, wire.WireError):
-        return []
-    return chunks if pos == len(entry) else []
-
-
-def changes_of_message(message: wire.SyncMessage, limits: Limits | None) -> list[ChangeInfo]:
-    """Every change a sync message carries, read before any of it is applied.
-
-    With `limits` (a peer's message), each change is at most `max_change_bytes` as carried and
-    inflated, and the message inflates to at most `max_document_bytes` in all (whole-document
-    chunks included); a message of our own (`None`) is not bounded.
-    """
-    max_change = _UNBOUNDED if limits is None else limits.max_change_bytes
-    max_inflated = _UNBOUNDED if limits is None else limits.max_document_bytes
-    fast: list[ChangeInfo] = []
-    actors: dict[bytes, bytes] = {}
-    for entry in message.changes:
-        plain = _plain_change_headers(entry, max_change, actors)
-        if plain is None:
-            break
-        fast.extend(plain)
-    else:
-        return fast
-    headers, documents = wire.changes_in_message(message, max_inflated=max_inflated, max_change=max_change)
-    infos = [ChangeInfo(h.hash, h.chunk, h.deps, h.actor, h.seq) for h in headers]
-    for chunk in documents:
-        try:
-            max_inflated -= wire.check_document_chunk(chunk, max_inflated=max_inflated)
-            found = changes_in_document_chunk(chunk)
-        except (CrdtError, CrdtPanic) as exc:
-            raise ProtocolError(f"unreadable document chunk: {exc}") from None
-        for info in found:
-            if (
-                len(info.chunk) > max_change
-                or wire.change_size(info.chunk, max_inflated=max_change) > max_change
-            ):
-                raise ProtocolError(
-                    f"a change of the document chunk is larger than the {max_change}-byte limit"
-                )
-        infos.extend(found)
-    return infos
 
 
 def _pack(value: dict[str, Any]) -> bytes:
@@ -334,68 +177,35 @@ class SyncHost:
                 stored = self.repo.open(doc_id)
             except RelianceError:
                 continue
-            if _of_blocked_owner(doc_id, blocked):
+            if of_blocked_owner(doc_id, blocked):
                 continue
             if stored.known and readable_by(stored, peer_id):
                 held[doc_id] = stored
         return held
 
 
-def readable_by(stored: StoredDoc, peer_id: str) -> bool:
-    """Whether our copy of `stored` may go to `peer_id` (participant documents are public)."""
-    if not stored.doc_id.startswith("pj"):
-        return True
-    try:
-        return authority.readable_by(stored, peer_id)  # effective members: strong removal
-    except (CrdtError, CrdtPanic):
-        return False  # unreadable here: shown to nobody
-
-
-def _digest(held: dict[str, StoredDoc]) -> bytes:
-    hasher = hashlib.sha256()
-    for doc_id, stored in sorted(held.items()):
-        hasher.update(doc_id.encode() + b"".join(stored.heads()))
-    return hasher.digest()
-
-
-def _of_blocked_owner(doc_id: str, blocked: Collection[bytes]) -> bool:
-    """Whether `doc_id` is the participant document of a blocked key (PeerIdError if it is no peer id)."""
-    return doc_id.startswith("rl") and decode_peer_id(doc_id) in blocked
-
-
 # -- the session ---------------------------------------------------------------------------------------------
 
 
-class Session:
+class Session(DocumentCopies):
     """One peer's session. `peer_key`: the key its transport authenticated; what it may read depends on it."""
 
     def __init__(self, host: SyncHost, *, peer_key: bytes, limits: Limits | None = None) -> None:
         """`limits`: the host's, unless given (a node may take larger frames than its default)."""
-        self.host = host
+        super().__init__(host, encode_peer_id(peer_key))
         self.peer_key = peer_key
-        self.peer_id = encode_peer_id(peer_key)
         self.limits = host.limits if limits is None else limits
         self._frame_shape = Shape.frame(self.limits)
-        self.states: dict[str, SyncStateHandle] = {}  # automerge's, per document
         self.state = State.IDLE  # the session's own (`sync.states`)
         self.received_changes = 0
         self.sent_changes = 0
         self.bytes_in = 0
         self.bytes_out = 0
         self._events: list[Event] = []
-        # Documents the node does not hold, least recently used first (see `_doc`).
-        self._scratch: OrderedDict[str, StoredDoc] = OrderedDict()
-        # Documents we hold that this peer may not read: the conversation about each runs on an empty
-        # stand-in holding only what the peer itself sent, so nothing of ours ever goes out (bounded as
-        # the scratch documents are, least recently used first).
-        self._blind: OrderedDict[str, StoredDoc] = OrderedDict()
         self._work: Iterator[list[bytes]] | None = None  # what a frame asked for beyond one turn
-        self._last_sent: dict[str, bytes] = {}
-        self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self._differing: set[str] = set()  # documents the summaries showed different, not yet in sync
         self._unlisted: set[str] = set()  # documents held beyond the summary limit: not in ours
         self._declined: set[str] = set()  # documents declined (over a quota) in this session
-        self.peer_heads: dict[str, tuple[bytes, ...]] = {}
         self._sent_digest: bytes | None = None
         self._peer_digest: bytes | None = None
 
@@ -426,7 +236,7 @@ class Session:
 
     def start(self) -> list[bytes]:
         self._fire(StateEvent.START)
-        self._sent_digest = _digest(self.host.holdings(self.peer_key))
+        self._sent_digest = holdings_digest(self.host.holdings(self.peer_key))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
     def receive(self, frame: bytes, *, one_turn: bool = False) -> list[bytes]:
@@ -480,11 +290,6 @@ class Session:
         """One more turn of the pending work; return the frames to send."""
         return self._out(self._turn())
 
-    @property
-    def unknown_documents(self) -> int:
-        """Documents not held here that this session keeps a sync state for (bounded)."""
-        return len(self._scratch)
-
     def local_change(self, doc_id: str) -> list[bytes]:
         """A document changed here (our own edit, or a batch from another peer): tell this peer."""
         if self.refused or self.refused_by_peer:
@@ -498,16 +303,6 @@ class Session:
         events, self._events = self._events, []
         return events
 
-    def in_sync(self, doc_id: str) -> bool:
-        """Whether the peer's last known heads of `doc_id` are ours (for a document it may not read: the
-        heads of what it showed us)."""
-        blind = self._blind.get(doc_id)
-        if blind is not None:
-            return self.peer_heads.get(doc_id, ()) == tuple(sorted(blind.heads()))
-        if not self.host.repo.exists(doc_id) or self._hidden(doc_id):
-            return doc_id not in self.peer_heads
-        return self.peer_heads.get(doc_id) == tuple(self.host.repo.open(doc_id).heads())
-
     # -- handlers ------------------------------------------------------------------------------------------
 
     def _on_digest(self, message: dict[str, Any]) -> list[bytes]:
@@ -517,7 +312,7 @@ class Session:
         self._peer_digest = digest
         self._differing = set()  # a comparison starts again
         held = self.host.holdings(self.peer_key)
-        if digest == _digest(held):
+        if digest == holdings_digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
             self._round_over(StateEvent.DIGESTS_EQUAL)
@@ -555,7 +350,7 @@ class Session:
             ):
                 raise ProtocolError("malformed summary entry")
             try:
-                if _of_blocked_owner(entry[0], blocked):
+                if of_blocked_owner(entry[0], blocked):
                     continue
             except PeerIdError:
                 raise ProtocolError("malformed summary entry") from None
@@ -682,74 +477,6 @@ class Session:
         self._fire(event)
         self._events.append(InSync())
 
-    def _hidden(self, doc_id: str) -> bool:
-        """We hold `doc_id` and this peer may not read it."""
-        if not doc_id.startswith("pj") or not self.host.repo.exists(doc_id):
-            return False
-        try:
-            stored = self.host.repo.open(doc_id)
-        except RelianceError:
-            return True
-        return not readable_by(stored, self.peer_id)
-
-    def _doc(self, doc_id: str) -> StoredDoc:
-        """The copy this conversation is about: ours; an empty one for a document we do not hold; or,
-        for one we hold that this peer may not read, a stand-in with only what the peer sent."""
-        if self.host.repo.exists(doc_id):
-            self._scratch.pop(doc_id, None)
-            if not self._hidden(doc_id):
-                if self._blind.pop(doc_id, None) is not None:
-                    self._restart(doc_id)  # it may read it now: what was said was about the stand-in
-                return self.host.repo.open(doc_id)
-            blind = self._blind.get(doc_id)
-            if blind is not None:
-                self._blind.move_to_end(doc_id)
-                return blind
-            if self.states.get(doc_id) is not None:
-                self._restart(doc_id)  # it may no longer read it: start again as a stranger to it
-            blind = self._blind[doc_id] = self.host.repo.scratch(doc_id)
-            while len(self._blind) > self.host.limits.session_max_unknown_documents:
-                self._forget(next(iter(self._blind)))
-            return blind
-        stored = self._scratch.get(doc_id)
-        if stored is not None:
-            self._scratch.move_to_end(doc_id)
-            return stored
-        stored = self._scratch[doc_id] = self.host.repo.scratch(doc_id)
-        while len(self._scratch) > self.host.limits.session_max_unknown_documents:
-            self._forget(next(iter(self._scratch)))
-        return stored
-
-    def _restart(self, doc_id: str) -> None:
-        self.states[doc_id] = SyncStateHandle()
-        self._last_sent.pop(doc_id, None)
-        self._peer_synced.pop(doc_id, None)
-
-    def _mirror(self, doc_id: str, blind: StoredDoc, infos: list[ChangeInfo]) -> None:
-        """Give the stand-in the changes the peer just sent (checked and stored already), so that the
-        conversation about it ends instead of the peer sending them again and again."""
-        try:
-            blind.crdt.apply([info.chunk for info in infos])
-        except (CrdtError, CrdtPanic):
-            self._blind[doc_id] = self.host.repo.scratch(doc_id)
-            self._restart(doc_id)
-
-    def _told(self, doc_id: str, reason: str) -> str:
-        """What the peer is told when we refuse its changes: for a document it may not read, nothing
-        that depends on our copy."""
-        return f"changes for document {doc_id} refused" if doc_id in self._blind else reason
-
-    def _forget(self, doc_id: str) -> None:
-        """Drop what the session keeps about a document not held here (or not shown to this peer). Nothing
-        is lost: its scratch document or stand-in holds nothing of ours, and a fresh sync state only costs
-        a round trip if the peer comes back to it."""
-        self._scratch.pop(doc_id, None)
-        self._blind.pop(doc_id, None)
-        self.states.pop(doc_id, None)
-        self._last_sent.pop(doc_id, None)
-        self._peer_synced.pop(doc_id, None)
-        self.peer_heads.pop(doc_id, None)
-
     def _generate(self, doc_id: str) -> list[bytes]:
         # Under the document's lock, as every writer: a change made by another thread between automerge's
         # message and its signatures would go out unsigned, and the peer refuse the whole batch.
@@ -769,13 +496,14 @@ class Session:
         if doc_id in self._blind and message.changes:
             # The stand-in holds only the peer's own changes, without their signatures: never send them.
             message = dataclasses.replace(message, changes=())
-        infos = self._own_changes(doc_id, stored, message)
+        since = set(self.peer_heads.get(doc_id, ())) | self._peer_synced.get(doc_id, set())
+        infos = own_changes(stored, message, since)
         blocked = self.host.blocked()
         if blocked and any(info.actor in blocked for info in infos):
-            message = self._without_blocked(message, blocked)
+            message = without_blocked(message, blocked)
             infos = [i for i in infos if i.actor not in blocked]
-        signatures, completed, infos = self._signatures_for(stored, message, infos)
-        wanted = self._wanted(stored, completed.need)
+        signatures, completed, infos = signatures_for(stored, message, infos)
+        wanted = wanted_dependencies(stored, completed.need)
         if wanted:
             completed = dataclasses.replace(completed, need=completed.need + wanted)
         if completed is not generated:
@@ -788,114 +516,6 @@ class Session:
         self._last_sent[doc_id] = raw
         self.sent_changes += len(infos) if completed.changes else 0
         return [_pack({"t": "sync", "d": doc_id, "m": raw, "s": signatures})]
-
-    @staticmethod
-    def _wanted(stored: StoredDoc, need: tuple[bytes, ...]) -> tuple[bytes, ...]:
-        """Dependencies of our buffered changes that we lack, to ask for beside automerge's own need.
-
-        Automerge asks for the missing dependencies of changes waiting in *its* queue; ours wait in
-        the store instead, so without this a dependency the peer left out (a Bloom filter false
-        positive) would never be asked for.
-        """
-        if not stored.pending:
-            return ()
-        present = set(need)
-        wanted: list[bytes] = []
-        for change in stored.pending.values():
-            for dep in change.info.deps:
-                if dep not in stored.known and dep not in stored.pending and dep not in present:
-                    present.add(dep)
-                    wanted.append(dep)
-                    if len(wanted) >= MAX_WANTED:
-                        return tuple(wanted)
-        return tuple(wanted)
-
-    def _own_changes(self, doc_id: str, stored: StoredDoc, message: wire.SyncMessage) -> list[ChangeInfo]:
-        """The changes a message we generated carries.
-
-        Automerge sends only changes the peer lacks, so they all follow the peer's last heads and its
-        last sync point: automerge's own list of the changes since those gives them, without reading
-        every chunk again in Python.
-        """
-        if not message.changes:
-            return []
-        since = set(self.peer_heads.get(doc_id, ())) | self._peer_synced.get(doc_id, set())
-        try:
-            candidates = stored.crdt.changes_since([h for h in since if h in stored.known])
-        except (CrdtError, CrdtPanic):
-            candidates = []
-        if candidates and b"".join(c.chunk for c in candidates) == b"".join(message.changes):
-            return candidates
-        by_chunk = {c.chunk: c for c in candidates}
-        found: list[ChangeInfo] = []
-        for entry in message.changes:
-            for chunk in _plain_chunks(entry):
-                info = by_chunk.get(chunk)
-                if info is None:
-                    return changes_of_message(message, None)
-                found.append(info)
-        return found
-
-    def _signatures_for(
-        self, stored: StoredDoc, message: wire.SyncMessage, infos: list[ChangeInfo]
-    ) -> tuple[list[list[bytes]], wire.SyncMessage, list[ChangeInfo]]:
-        """Signatures the receiver needs, the message and the changes it now carries: adds changes when
-        one we lack a signature for must be covered.
-
-        We hold some changes without their own signature: they reached us covered by a later signed
-        change of the same author. To pass them on we send that later change too, whether it is
-        applied or still waiting in our buffer (e.g. behind a change of a blocked author).
-        """
-
-        def signature_of(change_hash: bytes) -> bytes | None:
-            signature = stored.known.get(change_hash)
-            if signature is None and change_hash in stored.pending:
-                signature = stored.pending[change_hash].signature
-            return signature
-
-        needed = needed_signatures(infos)
-        for _ in range(8):
-            missing = [h for h in needed if signature_of(h) is None]
-            if not missing:
-                break
-            by_hash = {i.hash: i for i in infos}
-            extra: list[ChangeInfo] = []
-            for change_hash in missing:
-                info = by_hash[change_hash]
-                candidates = stored.crdt.changes_since(list(info.deps)) if change_hash in stored.known else []
-                candidates += [
-                    c.info
-                    for c in stored.pending.values()
-                    if c.info.actor == info.actor and c.signature is not None
-                ]
-                for candidate in candidates:
-                    if candidate.hash not in by_hash:
-                        by_hash[candidate.hash] = candidate
-                        extra.append(candidate)
-            if not extra:
-                break
-            infos = infos + extra
-            message = dataclasses.replace(message, changes=message.changes + tuple(c.chunk for c in extra))
-            needed = needed_signatures(infos)
-        signatures: list[list[bytes]] = []
-        for change_hash in needed:
-            signature = signature_of(change_hash)
-            if signature is not None:
-                signatures.append([change_hash, signature])
-        return signatures, message, infos
-
-    @staticmethod
-    def _without_blocked(message: wire.SyncMessage, blocked: Collection[bytes]) -> wire.SyncMessage:
-        kept: list[bytes] = []
-        for entry in message.changes:
-            for chunk in wire.split_chunks(entry, max_inflated=_UNBOUNDED):
-                if chunk.kind == "document":
-                    kept.extend(
-                        c.chunk for c in changes_in_document_chunk(chunk.data) if c.actor not in blocked
-                    )
-                elif wire.parse_change(chunk, max_inflated=_UNBOUNDED).actor not in blocked:
-                    kept.append(chunk.data)
-        return dataclasses.replace(message, changes=tuple(kept))
 
     def _refuse(self, doc_id: str, reason: str, *, told: str | None = None) -> list[bytes]:
         return self._out(self._refusal(doc_id, reason, told=told))
