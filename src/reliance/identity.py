@@ -17,6 +17,7 @@ with one device, no certificate, no recovery phrase).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -78,6 +79,14 @@ def fingerprint(key: bytes) -> str:
     return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
 
 
+def peer_fingerprint(peer_id: str) -> str:
+    """The fingerprint of a peer id (what a person compares with the other's screen); "" if it is none."""
+    try:
+        return fingerprint(decode_peer_id(peer_id))
+    except PeerIdError:
+        return ""
+
+
 def public_bytes(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -97,9 +106,13 @@ class Identity:
     `participant` is None when the device key is the participant key (a home made before participant keys,
     or a test identity); `participant_private` is the participant key's secret where this device keeps it;
     `certificate` the participant key's certificate of this device (None for a device that is its
-    participant)."""
+    participant).
 
-    private_key: Ed25519PrivateKey
+    A locked identity (`key` None, `public` given) is what a key behind a passphrase shows without it: who
+    I am, enough to read the home, never to write, sign or connect (`private_key` and `sign` raise
+    `IdentityLocked`)."""
+
+    key: Ed25519PrivateKey | None
     name: str
     created: str
     participant: bytes | None = None
@@ -109,11 +122,24 @@ class Identity:
     shows_participant: bool = (
         True  # in the handshake, where it keeps the participant key (not a recovered one)
     )
+    public: bytes = b""
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        if self.key is None:
+            raise IdentityLocked("identity.error.locked")
+        return self.key
+
+    @property
+    def locked(self) -> bool:
+        return self.key is None
 
     @property
     def public_key(self) -> bytes:
         """This device's key: the Automerge actor of its changes."""
-        return public_bytes(self.private_key)
+        if self.key is None:
+            return self.public
+        return public_bytes(self.key)
 
     @property
     def participant_key(self) -> bytes:
@@ -164,6 +190,10 @@ class Identity:
         from reliance.certificate import sign_change
 
         return sign_change(self.private_key, self.certificate, change_hash)
+
+
+class IdentityLocked(IdentityError):
+    """A write or a connection asked of an identity opened without its passphrase."""
 
 
 def identity_dir(home: Path) -> Path:
@@ -277,7 +307,16 @@ def write_identity(
         )
     if certificate is not None:
         write_private(directory / CERTIFICATE_FILE, certificate, exclusive=True)
-    profile: dict[str, object] = {"name": name, "created": created, "encrypted": bool(passphrase)}
+    # The peer id (and this device's key) are public: kept beside the name so that reading the home never
+    # needs the passphrase.
+    device_public = public_bytes(device_key)
+    profile: dict[str, object] = {
+        "name": name,
+        "created": created,
+        "encrypted": bool(passphrase),
+        "peer_id": encode_peer_id(participant if participant is not None else device_public),
+        "device": encode_peer_id(device_public),
+    }
     if participant is not None:
         profile["participant"] = encode_peer_id(participant)
         profile["device_name"] = device_name
@@ -427,8 +466,18 @@ def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
         raise IdentityError("identity.error.damaged", directory=directory)
     participant_id = profile.get("participant")
     if participant_id is None:
-        return Identity(key, name, created)
-    return _load_device_identity(directory, key, name, created, profile, passphrase)
+        identity = Identity(key, name, created)
+    else:
+        identity = _load_device_identity(directory, key, name, created, profile, passphrase)
+    device_id = encode_peer_id(identity.public_key)
+    if profile.get("peer_id") != identity.peer_id or profile.get("device") != device_id:
+        # A profile written by an older version (or edited): the keys say who this is.
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE((directory / PROFILE_FILE).stat().st_mode)
+            profile["peer_id"] = identity.peer_id
+            profile["device"] = device_id
+            atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode(), mode)
+    return identity
 
 
 def _load_device_identity(
@@ -459,3 +508,58 @@ def _load_device_identity(
             raise IdentityError("identity.error.not_this_identity", directory=directory)
     shows = profile.get("handshake") != "device"
     return Identity(key, name, created, participant, participant_private, certificate.raw, device_name, shows)
+
+
+def load_public_identity(home: Path) -> Identity | None:
+    """Who this home belongs to, read without the keys: a locked identity from the profile's peer id, device
+    key and name; None when the profile does not say (written by an older version: the key must be opened
+    once)."""
+    try:
+        profile = json.loads((identity_dir(home) / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(profile, dict):
+        return None
+    name, created = profile.get("name"), profile.get("created", "")
+    peer_id, device_id = profile.get("peer_id"), profile.get("device")
+    device_name = profile.get("device_name", "")
+    if not all(isinstance(v, str) for v in (name, created, peer_id, device_id, device_name)):
+        return None
+    assert isinstance(name, str) and isinstance(created, str) and isinstance(device_name, str)
+    try:
+        participant = decode_peer_id(str(peer_id))
+        device = decode_peer_id(str(device_id))
+    except PeerIdError:
+        return None
+    if "participant" not in profile:
+        if participant != device:
+            return None
+        return Identity(None, name, created, public=device)
+    return Identity(
+        None,
+        name,
+        created,
+        participant,
+        device_name=device_name,
+        shows_participant=profile.get("handshake") != "device",
+        public=device,
+    )
+
+
+def change_passphrase(home: Path, current: bytes | None, new: bytes | None) -> None:
+    """Protect the keys with `new` (None or empty: no passphrase), opened with `current`. Each key file is
+    replaced atomically and stays 0600; the keys themselves, hence the peer id, do not change."""
+    identity = load_identity(home, current)
+    directory = identity_dir(home)
+    path = directory / PROFILE_FILE
+    try:
+        profile = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IdentityError("identity.error.cannot_read", directory=directory, reason=exc) from None
+    if identity.participant_private is not None:
+        atomic_write(directory / PARTICIPANT_KEY_FILE, _key_pem(identity.participant_private, new))
+    atomic_write(directory / KEY_FILE, _key_pem(identity.private_key, new))
+    profile["encrypted"] = bool(new)
+    profile["peer_id"] = identity.peer_id
+    profile["device"] = encode_peer_id(identity.public_key)
+    atomic_write(path, json.dumps(profile, indent=2).encode())

@@ -214,6 +214,15 @@ class Limits:
     web_pair_failures_total: int = 60
     # Rendered pages kept per version of the commons (a new change empties it).
     web_page_cache: int = 512
+    # -- what arrived (the home's `arrivals.json`: what the app and `reliance arrived` show) -------------
+    # Arrivals kept and shown, the latest first; older ones are forgotten.
+    arrivals_kept: int = 500
+    # Largest arrivals.json read; a larger one is ignored and the documents are looked at afresh.
+    arrivals_file_bytes: int = 4 * MIB
+    # Heads remembered per document; a document with more is looked at afresh next time.
+    arrivals_heads_per_document: int = 64
+    # Longest text kept of one arrival's field (a title, a message, a name), in characters.
+    arrivals_text_chars: int = 2_000
 
     @property
     def max_record(self) -> int:

@@ -22,6 +22,7 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir
 from reliance.identity import canonical_peer, decode_peer_id
 from reliance.limits import Limits, limits_from
+from reliance.model.messages import InputError
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "policy": "open",
@@ -135,6 +136,38 @@ def _valid(key: str, value: Any) -> bool:
     if key in PORTS:
         return bool(0 < value < 65536)
     return key not in CONFIG_CHOICES or value in CONFIG_CHOICES[key]
+
+
+def default_export_dir() -> Path:
+    """Where a face writes exports and bundles unless the person chooses another folder: their documents
+    folder, else their home directory; never the directory the program happened to be started from."""
+    import platformdirs
+
+    found = Path(platformdirs.user_documents_dir())
+    return found if found.is_dir() else Path.home()
+
+
+def export_target(folder: str, name: str) -> Path:
+    """The file `name` in `folder` (both as typed: `~` is the home directory). A name is a file name, never
+    a path: it cannot send the file elsewhere; the folder must exist."""
+    base = Path(folder.strip() or str(default_export_dir())).expanduser()
+    file_name = Path(name.strip()).name
+    if not file_name:
+        raise InputError("settings.export_no_name", field="name")
+    if not base.is_absolute():
+        base = Path.home() / base  # relative to the home directory, never to the current one
+    if not base.is_dir():
+        raise InputError("settings.export_no_folder", field="folder", folder=str(base))
+    return base / file_name
+
+
+def config_text(key: str, value: Any) -> str:
+    """A setting's value as `set_config` (and `reliance config set KEY VALUE`) takes it back: switches as
+    on/off, an empty choice as '' (quoted as a shell reads it)."""
+    if key in SWITCHES:
+        return "on" if value else "off"
+    text = str(value)
+    return text if text else "''"
 
 
 def set_config(home: Path, key: str, value: str) -> dict[str, Any]:

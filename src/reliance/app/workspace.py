@@ -31,7 +31,9 @@ from reliance.identity import (
     has_control_characters,
     has_identity,
     identity_dir,
+    key_is_encrypted,
     load_identity,
+    load_public_identity,
     set_profile_name,
 )
 from reliance.limits import Limits
@@ -132,6 +134,17 @@ class Workspace:
         workspace = cls(home, load_identity(home, passphrase))
         workspace.move_drafts_out()
         return workspace
+
+    @classmethod
+    def open_to_read(cls, home: Path, passphrase: bytes | None = None) -> Workspace | None:
+        """The home opened for reading only, without the key's passphrase: a key behind one gives a locked
+        identity (whoami, listings, exports; any write raises `IdentityLocked`). None when the passphrase is
+        needed all the same (a profile written before it kept the peer id) or not asked for (no passphrase
+        on the key, or one given: then `open` is the way)."""
+        if passphrase or not has_identity(home) or not key_is_encrypted(home):
+            return None
+        identity = load_public_identity(home)
+        return cls(home, identity) if identity is not None else None
 
     def _complete_interrupted_import(self) -> list[ImportNotice]:
         """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is

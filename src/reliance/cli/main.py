@@ -9,7 +9,19 @@ import sys
 import click
 
 from reliance.app.home import resolve_home
-from reliance.cli import device, exports, identity, items, network, programme, projects, social_code, web
+from reliance.cli import (
+    arrived,
+    device,
+    exports,
+    identity,
+    items,
+    network,
+    passphrase,
+    programme,
+    projects,
+    social_code,
+    web,
+)
 from reliance.cli.context import Context, message_lang, say
 from reliance.display import clean
 from reliance.errors import RelianceError
@@ -59,7 +71,19 @@ def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_p
 
 
 # The areas, each in its module with a `register(cli)` that adds its commands and groups.
-AREAS = (identity, social_code, items, programme, exports, projects, network, device, web)
+AREAS = (
+    identity,
+    social_code,
+    items,
+    programme,
+    exports,
+    projects,
+    network,
+    arrived,
+    passphrase,
+    device,
+    web,
+)
 for _area in AREAS:
     _area.register(cli)
 

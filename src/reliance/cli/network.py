@@ -15,7 +15,7 @@ from reliance.app import settings
 from reliance.cli.context import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import InertFormatter, clean
 from reliance.i18n import LANGS
-from reliance.identity import canonical_peer, encode_peer_id
+from reliance.identity import canonical_peer, encode_peer_id, peer_fingerprint
 
 
 @click.command("serve")
@@ -209,7 +209,8 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
         )
         docs = row.get("docs_in_sync") or {}
         sync_text = say("cli.peers.in_sync", synced=sum(docs.values()), total=len(docs)) if docs else ""
-        name, address = clean(str(row.get("name") or "?")), clean(str(row.get("address") or "-"))
+        name = clean(str(row.get("name") or peer_fingerprint(str(row["peer_id"])) or "?"))
+        address = clean(str(row.get("address") or "-"))
         peer_state = clean(str(row["state"]))
         peer = clean(str(row["peer_id"]))
         echo(
@@ -227,7 +228,7 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
 
 @click.group("peer")
 def peer_group() -> None:
-    """Add a peer by address, or accept a pending one."""
+    """Add a peer by address, accept a pending one, or forget one."""
 
 
 @peer_group.command("add")
@@ -246,6 +247,25 @@ def peer_add(ctx: Context, address: str) -> None:
     else:
         text = remember_typed_address(ctx.home, host, port)
     echo(say("cli.peer.added", address=text))
+
+
+@peer_group.command("remove")
+@click.argument("target")
+@pass_ctx
+def peer_remove(ctx: Context, target: str) -> None:
+    """Forget an address typed with 'peer add' (HOST:PORT), or a peer (its id): no longer dialled, no longer
+    accepted. To refuse a peer for good, use 'reliance block'."""
+    from reliance.model.messages import shown
+    from reliance.net.status import forget_in_file
+
+    _require_home(ctx)
+    found = forget_in_file(ctx.home, target)  # first: the owner's next save must not bring it back
+    owner = ctx.owner()
+    if owner is not None:
+        found = owner.call("peer.remove", {"target": target})["found"] or found
+    if not found:
+        fail(say("net.address.unknown", text=shown(target)))
+    echo(say("net.address.removed", text=shown(target.strip())))
 
 
 @peer_group.command("accept")
@@ -311,8 +331,8 @@ def config_show(ctx: Context, as_json: bool) -> None:
     if as_json:
         emit_json(config)
         return
-    for key, value in sorted(config.items()):
-        echo(f"{key:8} {value}")
+    for key, value in sorted(config.items()):  # as `config set KEY VALUE` takes them back
+        echo(f"{key:8} {settings.config_text(key, value)}")
 
 
 @config_group.command("set")

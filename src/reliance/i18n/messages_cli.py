@@ -25,6 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.cannot_read": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),
     "cli.cannot_write": ("impossible d'écrire {file} : {reason}", "cannot write {file}: {reason}"),
     "cli.not_json": ("{file} n'est pas du JSON : {reason}", "{file} is not JSON: {reason}"),
+    "cli.arrived.nothing": ("rien de nouveau", "nothing new"),
+    "cli.arrived.marked": ("tout est marqué lu", "everything is marked read"),
     "cli.wrote": ("{file} écrit", "wrote {file}"),
     "cli.no_home": (
         "pas de dossier reliance dans {home} : lancez d'abord 'reliance init --name NOM'",
@@ -33,6 +35,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.passphrase.unreadable": (
         "impossible de lire le fichier de la phrase secrète : {reason}",
         "cannot read the passphrase file: {reason}",
+    ),
+    "cli.passphrase.new_prompt": ("Nouvelle phrase secrète", "New passphrase"),
+    "cli.passphrase.new_needed": (
+        "sans terminal, donnez la nouvelle phrase secrète avec --new-passphrase-file FICHIER (ou --remove)",
+        "without a terminal, give the new passphrase with --new-passphrase-file FILE (or --remove)",
+    ),
+    "cli.passphrase.remove_or_new": (
+        "--remove ou --new-passphrase-file, pas les deux",
+        "--remove or --new-passphrase-file, not both",
+    ),
+    "cli.passphrase.changed": (
+        "phrase secrète changée ; votre identifiant reste le même",
+        "passphrase changed; your peer id stays the same",
+    ),
+    "cli.passphrase.removed": (
+        "la clé n'a plus de phrase secrète : protégez ce dossier",
+        "the key has no passphrase any more: keep this folder safe",
     ),
     "cli.passphrase.empty": ("le fichier de la phrase secrète est vide", "the passphrase file is empty"),
     "cli.passphrase.needed": (
@@ -170,7 +189,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "politique version {version} (politique par défaut)",
         "policy version {version} (default policy)",
     ),
-    "cli.policy.weight": ("  poids {action}/{unit} : {weight}", "  weight {action}/{unit}: {weight}"),
+    "cli.policy.weight": ("  poids : {weight}", "  weight: {weight}"),
     "cli.policy.factors": (
         "  facteurs de reconnaissance {min}–{max} %",
         "  acknowledgement factors {min}–{max} %",
@@ -252,6 +271,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # settings
     "export.json": ("JSON (tout)", "JSON (everything)"),
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
+    "export.markdown_catalogue": (
+        "Markdown : le catalogue, à imprimer",
+        "Markdown: the catalogue, for printing",
+    ),
+    "export.markdown_programme": (
+        "Markdown : le programme, à imprimer",
+        "Markdown: the programme, for printing",
+    ),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
     "export.ics": ("iCalendar (le programme)", "iCalendar (the programme)"),

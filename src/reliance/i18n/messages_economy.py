@@ -7,9 +7,17 @@ areas' and refuses a key outside them or defined twice (docs/i18n.md).
 
 from __future__ import annotations
 
-NAMESPACES = ("ledger", "dividend", "action", "entry", "entry_kind")
+NAMESPACES = ("ledger", "dividend", "action", "entry", "entry_kind", "weight")
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # a dividend policy's weights and rules, as shown (the policy itself keeps its codes: cite/min)
+    "weight.line": ("{action} ({per}) × {weight}", "{action} ({per}) × {weight}"),
+    "weight.per_minute": ("par minute", "per minute"),
+    "weight.per_cent": ("par centime de {unit}", "per {unit} cent"),
+    "weight.per_unit": ("par {unit}", "per {unit}"),
+    "weight.rule.reserve": ("réserve", "reserve"),
+    "weight.rule.equal": ("parts égales", "equal shares"),
+    "weight.rule.contribution": ("selon la contribution", "by contribution"),
     # why a change counts for nothing (strong removal, docs/sync-protocol.md)
     "entry.contribution": ("Contribution", "Contribution"),
     "entry.expense": ("Dépense", "Expense"),

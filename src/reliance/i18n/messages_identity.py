@@ -212,5 +212,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "la clé de participant dans {directory} n'est pas celle de cette identité",
         "the participant key in {directory} is not this identity's",
     ),
+    "identity.error.locked": (
+        "la clé est protégée par une phrase secrète : donnez --passphrase ou --passphrase-file pour écrire",
+        "the key is protected by a passphrase: give --passphrase or --passphrase-file to write",
+    ),
     # ---- end of the identity's refusals
 }

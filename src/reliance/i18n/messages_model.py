@@ -22,6 +22,7 @@ NAMESPACES = (
     "reciprocity",
     "section",
     "section_group",
+    "section_hint",
     "number",
     "removal",
     "role",
@@ -274,6 +275,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "item_kind.event": ("Événement", "Event"),
     "item_kind.seed": ("Graine de connaissance", "Knowledge seed"),
     "answer.coming": ("Je viens", "I'm coming"),
+    # What to write in each section, one line: from the #CodeSocial's own texts (raison d'être: « décrire le
+    # contexte du projet, les enjeux auxquels il entend répondre, les objectifs qu'il se fixe ainsi que les
+    # missions envisagées pour atteindre ces objectifs »; « règles du jeu clairement définies »; « processus
+    # de médiation, connus de tous et appropriables par chacun »; « matrices de richesses »…)
+    "section_hint.histoire": (
+        "D'où vient le projet : les étapes, les rencontres, les faits qui l'ont fait.",
+        "Where the project comes from: the steps, the meetings, the facts that made it.",
+    ),
+    "section_hint.contexte": (
+        "Le contexte, le territoire, la situation : quels besoins, quelles solutions existent déjà ?",
+        "The context, the territory, the situation: which needs, which solutions already exist?",
+    ),
+    "section_hint.enjeux": (
+        "Les enjeux auxquels le projet entend répondre.",
+        "The stakes the project means to answer.",
+    ),
+    "section_hint.objectifs": (
+        "Les objectifs que vous vous fixez.",
+        "The objectives you set yourselves.",
+    ),
+    "section_hint.missions": (
+        "Quelles missions vous fixez-vous afin d'atteindre vos objectifs ?",
+        "Which missions do you give yourselves to reach your objectives?",
+    ),
+    "section_hint.valeurs": (
+        "Les valeurs qui guident vos choix : confiance, transparence, réciprocité…",
+        "The values that guide your choices: trust, transparency, reciprocity…",
+    ),
+    "section_hint.regles": (
+        "Les règles du jeu, clairement définies, pour travailler ensemble.",
+        "The rules of the game, clearly defined, for working together.",
+    ),
+    "section_hint.gouvernance": (
+        "Qui décide quoi et comment ; comment chacun prend part aux décisions.",
+        "Who decides what, and how; how everyone takes part in decisions.",
+    ),
+    "section_hint.mediation": (
+        "Comment les tensions se règlent : une médiation connue de tous et appropriable par chacun.",
+        "How tensions are settled: a mediation known to all and usable by everyone.",
+    ),
+    "section_hint.modele_social": (
+        "La place des personnes : accueil, entraide, compétences, façon de travailler ensemble.",
+        "The place of people: welcome, mutual help, skills, ways of working together.",
+    ),
+    "section_hint.modele_culturel": (
+        "La création et le partage des savoirs : ce que vous faites naître et transmettez.",
+        "Creation and shared knowledge: what you bring to life and pass on.",
+    ),
+    "section_hint.modele_ecologique": (
+        "Les ressources utilisées et l'effet du projet sur le vivant et le territoire.",
+        "The resources used and the project's effect on living things and the territory.",
+    ),
+    "section_hint.modele_economique": (
+        "D'où viennent les ressources, et comment la valeur produite est partagée.",
+        "Where the resources come from, and how the value produced is shared.",
+    ),
+    "section_hint.modele_technologique": (
+        "Les outils et technologies : logiciels libres, données ouvertes, interopérabilité.",
+        "Tools and technologies: free software, open data, interoperability.",
+    ),
+    "section_hint.modele_juridique_financier": (
+        "Le statut, les licences, le financement et la tenue des comptes.",
+        "The legal form, the licences, the funding and how the accounts are kept.",
+    ),
+    "section_hint.richesses": (
+        "Les richesses reconnues : ce que chacun apporte et comment la valeur créée ensemble est répartie.",
+        "Recognised wealth: what each one brings and how the value made together is shared.",
+    ),
     # #CodeSocial sections and their groups (ids in reliance.model.codesocial.SECTIONS)
     "section.histoire": ("Histoire", "History"),
     "section.contexte": ("Contexte", "Context"),

@@ -11,6 +11,28 @@ from __future__ import annotations
 NAMESPACES = ("net", "localapi", "status", "doctor")
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # addresses typed by hand (`peer add`, the app's connect dialog)
+    "net.address.empty": (
+        "une adresse s'écrit HÔTE:PORT, par exemple 192.168.1.20:7447",
+        "an address is HOST:PORT, e.g. 192.168.1.20:7447",
+    ),
+    "net.address.not_an_address": (
+        "« {address} » n'est pas une adresse : HÔTE:PORT, par exemple 192.168.1.20:7447 ou four.local:7447",
+        "“{address}” is not an address: HOST:PORT, e.g. 192.168.1.20:7447 or bakery.local:7447",
+    ),
+    "net.address.bad_port": (
+        "port incorrect dans « {address} » : un nombre de 1 à 65535",
+        "bad port in “{address}”: a number from 1 to 65535",
+    ),
+    "net.address.unknown": (
+        "ni une adresse ni un pair connu : {text}",
+        "neither an address nor a known peer: {text}",
+    ),
+    "net.address.removed": ("{text} oublié", "forgot {text}"),
+    "net.address.none": (
+        "pas d'adresse réseau : reliez cette machine au réseau local",
+        "no network address: connect this machine to the local network",
+    ),
     # network
     "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
     "net.offline_short": ("hors ligne", "offline"),
@@ -19,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Everything works locally; your changes will leave with the next networked start.",
     ),
     "net.listening": ("Écoute", "Listening"),
+    "net.your_address": ("Votre adresse (à taper chez l'autre)", "Your address (for others to type)"),
     "net.not_listening": ("pas encore", "not yet"),
     "net.online": ("Pairs connectés", "Peers online"),
     "net.peers_short.one": ("{count} en ligne", "{count} online"),

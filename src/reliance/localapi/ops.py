@@ -69,6 +69,8 @@ class NodeControl(Protocol):
 
     async def set_accepted(self, peer_id: str) -> None: ...
 
+    async def forget(self, text: str) -> bool: ...
+
     async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None: ...
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
@@ -140,6 +142,19 @@ def item_list(ws: Workspace, args: Args) -> Outcome:
     return Outcome(
         [_item_json(ws, i, names, answers.get((i.author, i.id), [])) for i in ws.items(item_filter)]
     )
+
+
+def arrived(ws: Workspace, args: Args) -> Outcome:
+    """What arrived since the home was last looked at (see `app.arrivals`), with every arrival kept, the
+    latest first; `mark_read`: all of them are read after this answer."""
+    from reliance.app.arrivals import ArrivalBook
+
+    book = ArrivalBook(ws.home, ws.peer_id, ws.repo.limits)
+    fresh = book.catch_up(ws.repo)
+    entries = book.state().entries
+    if args["mark_read"]:
+        book.mark_read()
+    return Outcome({"new": len(fresh), "entries": [e.to_json() for e in entries]})
 
 
 def item_show(ws: Workspace, args: Args) -> Outcome:
@@ -415,6 +430,13 @@ async def peer_add(node: NodeControl, args: Args) -> Outcome:
     return Outcome({"address": await node.add_address_text(host, port)})
 
 
+async def peer_remove(node: NodeControl, args: Args) -> Outcome:
+    from reliance.net.status import forget_target
+
+    shown, _ = forget_target(args["target"])
+    return Outcome({"forgotten": shown, "found": await node.forget(args["target"])})
+
+
 async def peer_accept(node: NodeControl, args: Args) -> Outcome:
     peer_id = canonical_peer(args["peer_id"])
     await node.set_accepted(peer_id)
@@ -504,6 +526,13 @@ OPERATIONS = [
         "code.show", READ, code_show, {"project": Param(str, most=SHORT), "peer": Param(str, most=SHORT)}
     ),
     Operation("project.list", READ, project_list),
+    Operation(
+        "arrived",
+        READ,
+        arrived,
+        {"mark_read": Param(bool, default=False)},
+        doc="what arrived since last looked at, and every arrival kept",
+    ),
     Operation("item.add", WRITE, item_add, {"kind": Param(str, required=True, most=SHORT), **ITEM_FIELDS}),
     Operation(
         "item.update", WRITE, item_update, {"item_id": Param(str, required=True, most=SHORT), **ITEM_FIELDS}
@@ -641,6 +670,13 @@ OPERATIONS = [
     Operation("peers", NODE, node_peers, doc="every peer with its state"),
     Operation("peer.add", NODE, peer_add, {"address": Param(str, required=True, most=SHORT)}),
     Operation("peer.accept", NODE, peer_accept, {"peer_id": Param(str, required=True, most=SHORT)}),
+    Operation(
+        "peer.remove",
+        NODE,
+        peer_remove,
+        {"target": Param(str, required=True, most=SHORT)},
+        doc="forget a typed address or a peer",
+    ),
     Operation(
         "peer.block",
         NODE,

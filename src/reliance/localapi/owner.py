@@ -175,6 +175,13 @@ class Owner:
     async def set_accepted(self, peer_id: str) -> None:
         self.accept_peer(peer_id)
 
+    async def forget(self, text: str) -> bool:
+        from reliance.net.status import forget_in_file, forget_in_node
+
+        in_node = forget_in_node(self.node, text)
+        in_file = await asyncio.to_thread(forget_in_file, self.home, text)
+        return in_node or in_file
+
     async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None:
         if blocked:
             self.block_peer(peer_id, reason)

@@ -27,6 +27,7 @@ from reliance.tui.common.data import FeedEntry, clock
 from reliance.tui.node import NodeFactory, NodeLike
 
 logger = logging.getLogger(__name__)
+ADDRESSES_SECONDS = 10.0  # this machine's addresses are read again after this long
 
 __all__ = [
     "BridgeMessage",
@@ -94,6 +95,7 @@ class NodeBridge:
         self.now = now
         self.node: NodeLike | None = None
         self.started = False
+        self._typeable: tuple[tuple[str, int], float, list[str]] | None = None  # listening, read at, found
 
     # -- the node's life -------------------------------------------------------------------------------------
     def open(self, workspace: Workspace) -> NodeLike | None:
@@ -205,6 +207,21 @@ class NodeBridge:
             text.append(f" · {tn('net.pending_short', pending, lang)}", style="yellow")
         return text
 
+    def typeable_addresses(self, listening: tuple[str, int]) -> list[str]:
+        """The addresses others can type to reach this node (read again at most every few seconds)."""
+        now = time.monotonic()
+        cached = self._typeable
+        if cached is not None and cached[0] == listening and now - cached[1] < ADDRESSES_SECONDS:
+            return list(cached[2])
+        from reliance.net.config import typeable_addresses
+
+        try:
+            found = typeable_addresses(*listening)
+        except OSError:
+            found = []
+        self._typeable = (listening, now, found)
+        return list(found)
+
     def network_text(self, lang: str) -> Text:
         text = Text()
         node = self.node
@@ -214,11 +231,12 @@ class NodeBridge:
             return text
         address = node.listen_address
         connected, pending, syncing = self.peers_online()
+        if address is None:
+            reach = t("net.not_listening", lang)
+        else:  # what another machine types: this machine's LAN addresses, never 0.0.0.0
+            reach = ", ".join(self.typeable_addresses(address)) or t("net.address.none", lang)
         rows = [
-            (
-                t("net.listening", lang),
-                f"{address[0]}:{address[1]}" if address else t("net.not_listening", lang),
-            ),
+            (t("net.your_address", lang), reach),
             (
                 t("net.online", lang),
                 str(connected) + (f" · {tn('net.pending_short', pending, lang)}" if pending else ""),

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from reliance.display import clean
+from reliance.i18n import tn
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.dialogs import PairDialog, QrDialog, SessionsDialog
 from reliance.tui.common.render import feed_text
@@ -27,6 +28,7 @@ class HomeScreen(RelianceScreen):
         Binding("n", "new_offer", "key.new_offer"),
         Binding("p", "pair_phone", "key.pair_phone"),
         Binding("v", "web_sessions", "key.web_sessions"),
+        Binding("r", "mark_read", "key.mark_read"),
     ]
 
     def __init__(self) -> None:
@@ -43,6 +45,9 @@ class HomeScreen(RelianceScreen):
         network.border_title = self.t("home.network")
         feed = Vertical(id="feed-panel", classes="panel")
         feed.border_title = self.t("home.activity")
+        unread = self.data.unread if self.rapp._data is not None else 0
+        if unread:
+            feed.border_subtitle = tn("home.unread", unread, self.lang)
         steps = Static("", id="next-steps", classes="panel")
         steps.border_title = self.t("home.next_steps")
         with Horizontal(id="home-columns"):
@@ -77,6 +82,7 @@ class HomeScreen(RelianceScreen):
 
     # -- data ----------------------------------------------------------------------------------------------
     def refresh_data(self, doc_ids: set[str] | None = None) -> None:
+        self.query_one("#me-text", Static).update(self._me_text())  # a new name shows at once
         self._refresh_feed()
         self._refresh_next_steps()
         self._refresh_network()
@@ -101,6 +107,8 @@ class HomeScreen(RelianceScreen):
         feed.add_options(Option(feed_text(entry, self.lang), id=f"f{i}") for i, entry in enumerate(data.feed))
         if highlighted is not None and highlighted < feed.option_count:
             feed.highlighted = highlighted
+        unread = data.unread
+        self.query_one("#feed-panel").border_subtitle = tn("home.unread", unread, self.lang) if unread else ""
 
     def _refresh_next_steps(self) -> None:
         data = self.data
@@ -152,6 +160,8 @@ class HomeScreen(RelianceScreen):
         if not 0 <= index < len(feed):
             return
         entry = feed[index]
+        if entry.unread:
+            self.rapp.mark_read({entry.key})
         if entry.item_id:
             self.rapp.show_item(entry.item_id)
         elif entry.doc_id.startswith("pj"):
@@ -160,6 +170,11 @@ class HomeScreen(RelianceScreen):
             self.rapp.action_go("peers")
         elif entry.doc_id.startswith("rl"):
             self.rapp.open_code(entry.doc_id)
+
+    def action_mark_read(self) -> None:
+        if self.data.unread:
+            self.rapp.mark_read(None)
+            self.notify(self.t("home.mark_read"))
 
     def action_qr(self) -> None:
         identity = self.ws.identity
