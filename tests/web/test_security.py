@@ -410,3 +410,19 @@ async def test_live_pages_are_bounded_and_told_of_each_change(tmp_path: Path) ->
             second.close()
     finally:
         await served.owner.stop()
+
+
+@pytest.mark.parametrize(
+    ("accept", "reason"), [("fr", "une annonce a besoin d'un titre"), ("en", "an item needs a title")]
+)
+async def test_a_refused_write_is_said_in_the_browsers_language(
+    served: Served, accept: str, reason: str
+) -> None:
+    async with served.client(**{"Accept-Language": accept}) as session:
+        csrf = await served.pair(session)
+        data = {"csrf": csrf, "kind": "offer", "title": "   "}
+        async with session.post("/act/item.add", data=data, headers={"Origin": served.base}) as response:
+            assert response.status == 400
+            page = html.unescape(await response.text())
+            assert reason in page, re.findall(r"class=\"error[^>]*>([^<]*)", page)
+    assert await written_titles(served) == []

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from reliance.app.public import Snapshot, words_match
 from reliance.display import clean
-from reliance.errors import RelianceError
+from reliance.errors import RelianceError, worded
 from reliance.export.ics import calendar_ics
 from reliance.i18n import LANGS, answer_label, kind_label, other_lang, section_label, status_label, t
 from reliance.identity import canonical_peer
@@ -573,10 +573,10 @@ async def act(request: web.Request) -> web.Response:
     try:
         args = form_args(op, form, face.limits)
         await face.backend.write(op, args)
+    except (ApiError, RelianceError) as exc:  # before ValueError: a model refusal is one too
+        return await _me(request, worded(exc, lang_of(request)), 400)
     except ValueError as exc:
         return await _me(request, t("web.form.not_a_number", lang_of(request), field=str(exc)), 400)
-    except (ApiError, RelianceError) as exc:
-        return await _me(request, str(exc), 400)
     await face.snapshot_after_write()
     raise web.HTTPSeeOther(back + ("&" if "?" in back else "?") + "done=1")
 
