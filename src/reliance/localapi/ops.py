@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from reliance.app import projects
 from reliance.app.workspace import ItemFilter, Workspace
@@ -20,6 +20,20 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.devices import DEVICE_OPERATIONS
+from reliance.localapi.node_ops import (
+    node_peers,
+    node_status,
+    peer_accept,
+    peer_add,
+    peer_block,
+    peer_remove,
+    peer_unblock,
+    refresh,
+    web_pair,
+    web_revoke,
+    web_sessions,
+    web_url,
+)
 from reliance.localapi.protocol import (
     BAD_REQUEST,
     NODE,
@@ -56,38 +70,6 @@ AMOUNT = 2**62
 DOC_IDS = 10_000
 
 Args = dict[str, Any]
-
-
-class NodeControl(Protocol):
-    """What node operations need from the owner."""
-
-    async def status(self) -> dict[str, Any]: ...
-
-    async def peer_rows(self) -> list[dict[str, Any]]: ...
-
-    async def add_address_text(self, host: str, port: int) -> str: ...
-
-    async def set_accepted(self, peer_id: str) -> None: ...
-
-    async def forget(self, text: str) -> bool: ...
-
-    async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None: ...
-
-    async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
-
-    def web_control(self) -> WebControl | None: ...
-
-
-class WebControl(Protocol):
-    """The web face an owner serves (`reliance.web.server.WebFace`): its addresses, pairing, sessions."""
-
-    def describe(self) -> dict[str, Any]: ...
-
-    def pair(self) -> dict[str, Any]: ...
-
-    def list_sessions(self) -> list[dict[str, Any]]: ...
-
-    def revoke(self, session_id: str) -> bool: ...
 
 
 # -- reads ----------------------------------------------------------------------------------------------
@@ -410,82 +392,6 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
         raise ModelError("localapi.error.policy_json", reason=exc) from None
     project_id = _project(ws, args)
     return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
-
-
-# -- node -----------------------------------------------------------------------------------------------
-
-
-async def node_status(node: NodeControl, args: Args) -> Outcome:
-    return Outcome(await node.status())
-
-
-async def node_peers(node: NodeControl, args: Args) -> Outcome:
-    return Outcome(await node.peer_rows())
-
-
-async def peer_add(node: NodeControl, args: Args) -> Outcome:
-    from reliance.net.config import parse_address
-
-    host, port = parse_address(args["address"])
-    return Outcome({"address": await node.add_address_text(host, port)})
-
-
-async def peer_remove(node: NodeControl, args: Args) -> Outcome:
-    from reliance.net.status import forget_target
-
-    shown, _ = forget_target(args["target"])
-    return Outcome({"forgotten": shown, "found": await node.forget(args["target"])})
-
-
-async def peer_accept(node: NodeControl, args: Args) -> Outcome:
-    peer_id = canonical_peer(args["peer_id"])
-    await node.set_accepted(peer_id)
-    return Outcome({"peer_id": peer_id})
-
-
-async def peer_block(node: NodeControl, args: Args) -> Outcome:
-    peer_id = canonical_peer(args["peer_id"])
-    await node.set_blocked(peer_id, True, args["reason"])
-    return Outcome({"peer_id": peer_id})
-
-
-async def peer_unblock(node: NodeControl, args: Args) -> Outcome:
-    peer_id = canonical_peer(args["peer_id"])
-    await node.set_blocked(peer_id, False, "")
-    return Outcome({"peer_id": peer_id})
-
-
-async def refresh(node: NodeControl, args: Args) -> Outcome:
-    """Another process wrote to the store itself (these documents, or any): read it and announce it."""
-    changed = await node.refresh(args["doc_ids"])
-    return Outcome({"changed": changed})
-
-
-def _web(node: NodeControl) -> WebControl:
-    web = node.web_control()
-    if web is None:
-        raise ApiError(UNAVAILABLE, "localapi.error.no_web")
-    return web
-
-
-async def web_url(node: NodeControl, args: Args) -> Outcome:
-    return Outcome(_web(node).describe())
-
-
-async def web_pair(node: NodeControl, args: Args) -> Outcome:
-    """A one-time pairing link (docs/web.md); its token is in the result only, never in a log."""
-    return Outcome(_web(node).pair())
-
-
-async def web_sessions(node: NodeControl, args: Args) -> Outcome:
-    return Outcome(_web(node).list_sessions())
-
-
-async def web_revoke(node: NodeControl, args: Args) -> Outcome:
-    session_id = args["session_id"].strip()
-    if not _web(node).revoke(session_id):
-        raise ModelError("localapi.error.no_session", id=session_id)
-    return Outcome({"revoked": session_id})
 
 
 def _subscribe(_: Any, args: Args) -> Outcome:

@@ -20,7 +20,7 @@ from reliance.app import settings
 from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t
 from reliance.identity import encode_peer_id
-from reliance.localapi.ops import WebControl
+from reliance.localapi.node_ops import WebControl
 from reliance.localapi.ownership import OwnerLock, current_owner
 from reliance.localapi.protocol import API_VERSION, Operation, Outcome
 from reliance.localapi.server import ApiServer

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 from reliance.errors import RelianceError
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.localapi import unix
-from reliance.localapi.ops import TABLE, NodeControl
+from reliance.localapi.node_ops import NodeControl
+from reliance.localapi.ops import TABLE
 from reliance.localapi.ownership import socket_path
 from reliance.localapi.protocol import (
     BAD_REQUEST,

@@ -124,7 +124,7 @@ class WebFace:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-    # -- addresses and pairing (what `reliance web` and the app show: `localapi.ops.WebControl`) ------------
+    # -- addresses and pairing (what `reliance web` and the app show: `localapi.node_ops.WebControl`) ----
     @property
     def scheme(self) -> str:
         return "https" if self.tls else "http"
