@@ -69,6 +69,9 @@ def test_reading_never_asks_for_the_passphrase_and_it_can_be_changed(tmp_path: P
     assert "Zoé" in ok(run_cli(home, "whoami"))
     assert "Pain" in ok(run_cli(home, "item", "list"))
     assert "passphrase" in one_line_error(run_cli(home, "offer", "add", "--title", "Vélo"))
+    assert "Pain" in ok(run_cli(home, "export", "--format", "json"))
+    assert json.loads(ok(run_cli(home, "project", "list", "--json"))) == []
+    ok(run_cli(home, "code", "history"))
     peer = json.loads(ok(run_cli(home, "whoami", "--json")))["peer_id"]
     # Changed: the old one no longer opens the key, the new one does, the peer id stays.
     ok(

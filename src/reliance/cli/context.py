@@ -108,6 +108,15 @@ class Context:
                 self.warn(notice.message(self.lang()))
         return self._workspace
 
+    def reading_workspace(self) -> Workspace:
+        """The home for a command that only reads: opened with a locked identity when the key is behind a
+        passphrase that was not given (no question asked), else as `workspace`."""
+        if self._workspace is None and not self.passphrase_file and not self.ask_passphrase:
+            locked = Workspace.open_to_read(self.home)
+            if locked is not None:
+                self._workspace = locked
+        return self.workspace()
+
     def warn(self, text: str) -> None:
         """One line on stderr that does not stop the command."""
         click.echo(t("cli.warning", self.lang(), text=clean(text)), err=True)

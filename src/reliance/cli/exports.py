@@ -44,7 +44,7 @@ def export_cmd(
     (markdown), a project's ledger (csv), the programme as a calendar (ics)."""
     from reliance.export import exporters
 
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     text = exporters.export(
         ws,
         fmt,

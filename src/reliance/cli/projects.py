@@ -71,7 +71,7 @@ def project_visibility(ctx: Context, project_ref: str, visibility: str) -> None:
 @pass_ctx
 def project_list(ctx: Context, as_json: bool) -> None:
     """Every project you hold."""
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     found = projects.list_projects(ws, lambda doc_id, exc: warn_unreadable(ctx, doc_id, exc))
     if as_json:
         emit_json([p.to_json() for p in found])
@@ -101,7 +101,7 @@ def project_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def project_show(ctx: Context, project_ref: str, as_json: bool) -> None:
     """A project's members and roles."""
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     summary = projects.summary(ws, project_ref)
     if as_json:
         emit_json(summary.to_json())
@@ -222,7 +222,7 @@ def project_record(
 @pass_ctx
 def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
     """Every ledger entry, oldest first."""
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     rows = projects.ledger(ws, project_ref)
     if as_json:
         emit_json(rows)
@@ -245,7 +245,7 @@ def project_ledger(ctx: Context, project_ref: str, as_json: bool) -> None:
 @pass_ctx
 def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
     """Balances per member and unit (they sum to zero per unit), and credit-limit breaches."""
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     result, breaches, view = projects.balances(ws, project_ref)
     if as_json:
         emit_json(
@@ -316,7 +316,7 @@ def project_limit(ctx: Context, project_ref: str, member: str, unit: str, floor:
 @pass_ctx
 def project_matrix(ctx: Context, project_ref: str, as_json: bool) -> None:
     """The wealth matrix: member × recognised dimension."""
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     table = projects.matrix(ws, project_ref)
     if as_json:
         emit_json(table)
@@ -513,7 +513,7 @@ def bundle_export(
     """
     from reliance.replication.bundle import export_bundle
 
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     skipped: list[str] = []
 
     def unreadable(doc_id: str, exc: Exception) -> None:

@@ -113,7 +113,7 @@ def code_edit(ctx: Context, section: str, project: str | None) -> None:
 @pass_ctx
 def code_history(ctx: Context, project: str | None, peer: str | None, as_json: bool) -> None:
     """Who changed which section, when."""
-    ws = ctx.workspace()
+    ws = ctx.reading_workspace()
     if project:
         from reliance.app.projects import project_history
 
