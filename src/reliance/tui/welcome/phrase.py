@@ -41,43 +41,44 @@ class PhraseScreen(Screen[None]):
         lang = self.rapp.lang
         with VerticalScroll(id="welcome-scroll"), Center(), Vertical(id="welcome-box"):
             yield Static(t("welcome.phrase_title", lang), id="welcome-title")
-            if not self.checking:
+            with Vertical(id="phrase-show"):
                 yield Static(t("welcome.phrase_warning", lang), id="phrase-warning")
                 yield Static(self._grid(), id="phrase-words", markup=False)
                 yield Button(t("welcome.phrase_written", lang), variant="primary", id="phrase-written")
-                return
-            yield Static(t("welcome.phrase_check_intro", lang), id="welcome-intro")
-            for field, position in enumerate(self.positions):
-                yield Label(t("welcome.phrase_word", lang, number=position + 1), classes="field-label")
-                yield Input(id=f"word-{field}", max_length=20)
-                yield Static("", id=f"word-{field}-error", classes="phrase-error")
-            yield Button(t("welcome.phrase_confirm", lang), variant="primary", id="phrase-confirm")
-            yield Button(t("welcome.phrase_again", lang), id="phrase-again")
+            with Vertical(id="phrase-check"):
+                yield Static(t("welcome.phrase_check_intro", lang), id="welcome-intro")
+                for field, position in enumerate(self.positions):
+                    yield Label(t("welcome.phrase_word", lang, number=position + 1), classes="field-label")
+                    yield Input(id=f"word-{field}", max_length=20)
+                    yield Static("", id=f"word-{field}-error", classes="phrase-error")
+                yield Button(t("welcome.phrase_confirm", lang), variant="primary", id="phrase-confirm")
+                yield Button(t("welcome.phrase_again", lang), id="phrase-again")
         yield AppFooter()
 
     def on_mount(self) -> None:
         localize_bindings(self, self.rapp.lang)
-        self._focus_first()
-
-    def _focus_first(self) -> None:
-        self.query_one("#word-0" if self.checking else "#phrase-written").focus()
+        self._show(checking=False)
 
     def _grid(self) -> str:
         cells = [f"{number:2}. {word:<8}" for number, word in enumerate(self.words, start=1)]
         rows = (cells[start : start + COLUMNS] for start in range(0, len(cells), COLUMNS))
         return "\n".join("   ".join(row).rstrip() for row in rows)
 
-    async def _show(self, checking: bool) -> None:
+    def _show(self, checking: bool) -> None:
+        """One stage or the other; the words are drawn only while their stage is shown. Done in one
+        handler, so that keys typed right after land in the field now focused."""
         self.checking = checking
-        await self.recompose()
-        self._focus_first()
+        self.query_one("#phrase-words", Static).update("" if checking else self._grid())
+        self.query_one("#phrase-show").display = not checking
+        self.query_one("#phrase-check").display = checking
+        self.query_one("#word-0" if checking else "#phrase-written").focus()
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "phrase-written":
-            await self._show(checking=True)
+            self._show(checking=True)
         elif event.button.id == "phrase-again":
-            await self._show(checking=False)
+            self._show(checking=False)
         elif event.button.id == "phrase-confirm":
             self._confirm()
 
