@@ -22,7 +22,7 @@ from reliance.i18n import AREAS, LANGS, MESSAGES, Phrase, merged, phrase, t, tn
 SRC = Path(reliance.__file__).parent
 CATALOGUE = SRC / "i18n"  # the package: its __init__ and every area's table
 # Faces: what people read. A string with words in it, given to one of these calls, belongs in the catalogue.
-FACES = ("cli", "tui", "net/doctor.py", "export/exporters.py")
+FACES = ("cli", "tui", "web", "net/doctor.py", "export/exporters.py")
 SHOWING_CALLS = {"echo", "fail", "warn", "notify", "Finding", "Static", "Label", "Button", "RadioButton"}
 SHOWING_CALLS |= {
     "RelianceError",
@@ -153,8 +153,15 @@ def operation_names(tree: ast.AST) -> set[str]:
 
 
 def used_keys() -> set[str]:
-    """Every literal in the sources that looks like a catalogue key (a known namespace, a dot)."""
+    """Every literal in the sources (and the web face's templates) that looks like a catalogue key (a known
+    namespace, a dot); the names of local API operations (the web face's forms post to them) are not."""
+    from reliance.localapi.ops import TABLE
+
+    api_names = set(TABLE.operations)
     found: set[str] = set()
+    for template in sorted((SRC / "web" / "templates").glob("*.html")):
+        keys = re.findall(r"""tr\(["']([a-z_.]+)["']""", template.read_text("utf-8"))
+        found.update(key for key in keys if not key.endswith("."))  # "entry_kind." ~ kind: built there
     for path in sources():
         if "localapi" in path.parts:  # its operations are named like keys (code.set)
             continue
@@ -164,7 +171,10 @@ def used_keys() -> set[str]:
             if (
                 literal.split(".", 1)[0] in NAMESPACES
                 and literal not in operations
-                and not literal.endswith((".py", ".tcss", ".json", ".md", ".lock", ".key"))
+                and literal not in api_names
+                and not literal.endswith(
+                    (".py", ".tcss", ".json", ".md", ".lock", ".html", ".ics", ".pem", ".key")
+                )
             ):
                 found.add(literal)
     return found

@@ -189,9 +189,9 @@ def test_the_app_exports_the_rest_and_names_what_it_left_out(home: Path, tmp_pat
 
     _, good, bad, bob = a_home_with_two_unreadable_documents(home, tmp_path)
     ws = Workspace.open(home)
-    target, left_out = write_export(ws, "json", str(tmp_path / "all.json"), None, "en")
+    target, left_out = write_export(ws, "json", str(tmp_path), "all.json", None, "en")
     assert sorted(left_out) == sorted([bad, bob])
     assert [p["id"] for p in json.loads(target.read_text("utf-8"))["projects"]] == [good]
-    count, left_out = write_bundle(ws, str(tmp_path / "all.bundle"))
+    count, _, left_out = write_bundle(ws, str(tmp_path), "all.bundle")
     assert count > 0 and sorted(left_out) == sorted([bad, bob])
     assert {doc_id for doc_id, _ in read_bundle(tmp_path / "all.bundle")} == {ws.peer_id, good}

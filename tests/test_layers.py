@@ -33,10 +33,11 @@ PACKAGES = (
     "localapi",
     "cli",
     "tui",
+    "web",
 )
 SHARED_PACKAGES = {"i18n"}
-FACES = {"cli", "tui"}
-ABOVE_STORE = {"replication", "app", "export", "net", "localapi", "cli", "tui"}
+FACES = {"cli", "tui", "web"}
+ABOVE_STORE = {"replication", "app", "export", "net", "localapi", "cli", "tui", "web"}
 
 # What each part may never import.
 NEVER: dict[str, set[str]] = {
@@ -57,6 +58,10 @@ NEVER: dict[str, set[str]] = {
     "localapi": FACES,
     "cli": {"tui"},
     "tui": {"cli"},
+    # The web face serves the node's home to browsers: it reads and writes through the owner (localapi)
+    # and the application layer, never the store, the replication core or the documents themselves. The
+    # command line and the app start it beside their node (serve_web), so they may import it.
+    "web": {"store", "replication", "doc", "automerge", "cli", "tui"},
 }
 
 # Modules that do I/O on their own schedule: none of them under the sans-IO core.

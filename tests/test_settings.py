@@ -26,6 +26,9 @@ def test_valid_values_are_kept(tmp_path: Path) -> None:
         "theme": "light",
         "mdns": False,
         "announce": True,
+        "web": False,
+        "web_port": 8080,
+        "web_tls": True,
     }
     assert load_with(tmp_path, stored) == stored
 

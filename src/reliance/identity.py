@@ -17,6 +17,7 @@ with one device, no certificate, no recovery phrase).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -44,7 +45,7 @@ PROFILE_FILE = "profile.json"
 def encode_peer_id(key: bytes) -> str:
     """Text form of a public key: prefix, base32 of the key and a 3-byte check."""
     if len(key) != 32:
-        raise PeerIdError("a peer key has 32 bytes")
+        raise PeerIdError("identity.error.key_length")
     check = hashlib.sha256(b"reliance-peer-id" + key).digest()[:_CHECK_LEN]
     return PEER_ID_PREFIX + base64.b32encode(key + check).decode("ascii").rstrip("=").lower()
 
@@ -53,17 +54,17 @@ def decode_peer_id(text: str) -> bytes:
     """Parse a peer id (spaces, dashes and case are forgiven); a typo fails the check."""
     cleaned = "".join(text.split()).replace("-", "").lower()
     if not cleaned.startswith(PEER_ID_PREFIX):
-        raise PeerIdError(f"not a peer id (it should start with '{PEER_ID_PREFIX}'): {text!r}")
+        raise PeerIdError("identity.error.prefix", prefix=PEER_ID_PREFIX, text=text[:120])
     body = cleaned[len(PEER_ID_PREFIX) :].upper()
     try:
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
     except ValueError:
-        raise PeerIdError(f"not a peer id (bad characters): {text!r}") from None
+        raise PeerIdError("identity.error.characters", text=text[:120]) from None
     if len(raw) != 32 + _CHECK_LEN:
-        raise PeerIdError(f"not a peer id (wrong length): {text!r}")
+        raise PeerIdError("identity.error.length", text=text[:120])
     key, check = raw[:32], raw[32:]
     if hashlib.sha256(b"reliance-peer-id" + key).digest()[:_CHECK_LEN] != check:
-        raise PeerIdError(f"peer id check failed, probably a typo: {text!r}")
+        raise PeerIdError("identity.error.check", text=text[:120])
     return key
 
 
@@ -76,6 +77,14 @@ def fingerprint(key: bytes) -> str:
     """Short form to compare face to face: five groups of four hex digits."""
     digest = hashlib.sha256(b"reliance-fingerprint" + key).hexdigest()[:20].upper()
     return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
+
+
+def peer_fingerprint(peer_id: str) -> str:
+    """The fingerprint of a peer id (what a person compares with the other's screen); "" if it is none."""
+    try:
+        return fingerprint(decode_peer_id(peer_id))
+    except PeerIdError:
+        return ""
 
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:
@@ -97,9 +106,13 @@ class Identity:
     `participant` is None when the device key is the participant key (a home made before participant keys,
     or a test identity); `participant_private` is the participant key's secret where this device keeps it;
     `certificate` the participant key's certificate of this device (None for a device that is its
-    participant)."""
+    participant).
 
-    private_key: Ed25519PrivateKey
+    A locked identity (`key` None, `public` given) is what a key behind a passphrase shows without it: who
+    I am, enough to read the home, never to write, sign or connect (`private_key` and `sign` raise
+    `IdentityLocked`)."""
+
+    key: Ed25519PrivateKey | None
     name: str
     created: str
     participant: bytes | None = None
@@ -109,11 +122,24 @@ class Identity:
     shows_participant: bool = (
         True  # in the handshake, where it keeps the participant key (not a recovered one)
     )
+    public: bytes = b""
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        if self.key is None:
+            raise IdentityLocked("identity.error.locked")
+        return self.key
+
+    @property
+    def locked(self) -> bool:
+        return self.key is None
 
     @property
     def public_key(self) -> bytes:
         """This device's key: the Automerge actor of its changes."""
-        return public_bytes(self.private_key)
+        if self.key is None:
+            return self.public
+        return public_bytes(self.key)
 
     @property
     def participant_key(self) -> bytes:
@@ -166,15 +192,16 @@ class Identity:
         return sign_change(self.private_key, self.certificate, change_hash)
 
 
+class IdentityLocked(IdentityError):
+    """A write or a connection asked of an identity opened without its passphrase."""
+
+
 def identity_dir(home: Path) -> Path:
     return home / "identity"
 
 
 def has_identity(home: Path) -> bool:
     return (identity_dir(home) / KEY_FILE).exists()
-
-
-CONTROL_IN_NAME = "a name cannot contain control or formatting characters (escape codes, direction marks)"
 
 
 def has_control_characters(text: str) -> bool:
@@ -186,15 +213,15 @@ def has_control_characters(text: str) -> bool:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise IdentityError("a name is needed (--name)")
+        raise IdentityError("identity.error.no_name", field="name")
     if len(name) > 80:
-        raise IdentityError("the name is longer than 80 characters")
+        raise IdentityError("identity.error.name_length", field="name", most=80)
     if has_control_characters(name):
-        raise IdentityError(CONTROL_IN_NAME)
+        raise IdentityError("app.workspace.control_in_name", field="name")
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        raise IdentityError("the name contains characters that are not valid text") from None
+        raise IdentityError("identity.error.name_text", field="name") from None
     return name
 
 
@@ -270,7 +297,7 @@ def write_identity(
     name = _check_name(name)
     directory = identity_dir(home)
     if (directory / KEY_FILE).exists():
-        raise IdentityError(f"an identity already exists in {home}; it is never replaced")
+        raise IdentityError("identity.error.exists", home=home)
     private_dir(directory)  # the home too, when this creates it
     os.chmod(directory, 0o700)
     created = _now().isoformat(timespec="seconds")
@@ -280,7 +307,16 @@ def write_identity(
         )
     if certificate is not None:
         write_private(directory / CERTIFICATE_FILE, certificate, exclusive=True)
-    profile: dict[str, object] = {"name": name, "created": created, "encrypted": bool(passphrase)}
+    # The peer id (and this device's key) are public: kept beside the name so that reading the home never
+    # needs the passphrase.
+    device_public = public_bytes(device_key)
+    profile: dict[str, object] = {
+        "name": name,
+        "created": created,
+        "encrypted": bool(passphrase),
+        "peer_id": encode_peer_id(participant if participant is not None else device_public),
+        "device": encode_peer_id(device_public),
+    }
     if participant is not None:
         profile["participant"] = encode_peer_id(participant)
         profile["device_name"] = device_name
@@ -327,7 +363,7 @@ def create_identity_with_phrase(
 
     _check_name(name)
     if (identity_dir(home) / KEY_FILE).exists():
-        raise IdentityError(f"an identity already exists in {home}; it is never replaced")
+        raise IdentityError("identity.error.exists", home=home)
     phrase = phrase or new_phrase()
     participant_private = participant_key_from_phrase(phrase)
     device_key = Ed25519PrivateKey.generate()
@@ -372,16 +408,18 @@ def set_profile_name(home: Path, name: str) -> None:
         profile = json.loads(path.read_text("utf-8"))
         mode = stat.S_IMODE(path.stat().st_mode)
     except (OSError, ValueError) as exc:
-        raise IdentityError(f"cannot read the identity in {path.parent}: {exc}") from None
+        raise IdentityError("identity.error.cannot_read", directory=path.parent, reason=exc) from None
     if not isinstance(profile, dict):
-        raise IdentityError(f"the profile in {path.parent} is damaged")
+        raise IdentityError("identity.error.damaged", directory=path.parent)
     if profile.get("name") == name:
         return
     profile["name"] = name
     try:
         atomic_write(path, json.dumps(profile, indent=2).encode(), mode)
     except OSError as exc:
-        raise IdentityError(f"cannot write the profile in {path.parent}: {exc.strerror or exc}") from None
+        raise IdentityError(
+            "identity.error.cannot_write", directory=path.parent, reason=exc.strerror or exc
+        ) from None
 
 
 def key_is_encrypted(home: Path) -> bool:
@@ -396,19 +434,17 @@ def _load_key(path: Path, passphrase: bytes | None) -> Ed25519PrivateKey:
     try:
         pem = path.read_bytes()
     except OSError as exc:
-        raise IdentityError(f"cannot read the identity in {path.parent}: {exc}") from None
+        raise IdentityError("identity.error.cannot_read", directory=path.parent, reason=exc) from None
     try:
         key = serialization.load_pem_private_key(pem, password=passphrase or None)
     except TypeError:
         if passphrase:
-            raise IdentityError("this key is not protected by a passphrase") from None
-        raise IdentityError(
-            "the key is protected by a passphrase: give --passphrase or --passphrase-file"
-        ) from None
+            raise IdentityError("identity.error.not_protected") from None
+        raise IdentityError("identity.error.protected") from None
     except ValueError:
-        raise IdentityError("wrong passphrase, or the key file is damaged") from None
+        raise IdentityError("identity.error.wrong_passphrase") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise IdentityError("the key file does not hold an Ed25519 key")
+        raise IdentityError("identity.error.not_ed25519")
     return key
 
 
@@ -416,22 +452,32 @@ def load_identity(home: Path, passphrase: bytes | None = None) -> Identity:
     directory = identity_dir(home)
     key_path = directory / KEY_FILE
     if not key_path.exists():
-        raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+        raise IdentityError("app.workspace.no_identity", home=home)
     try:
         profile = json.loads((directory / PROFILE_FILE).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise IdentityError(f"cannot read the identity in {directory}: {exc}") from None
+        raise IdentityError("identity.error.cannot_read", directory=directory, reason=exc) from None
     key = _load_key(key_path, passphrase)
     if not isinstance(profile, dict):
-        raise IdentityError(f"the profile in {directory} is damaged")
+        raise IdentityError("identity.error.damaged", directory=directory)
     name = profile.get("name")
     created = profile.get("created", "")
     if not isinstance(name, str) or not isinstance(created, str):
-        raise IdentityError(f"the profile in {directory} is damaged")
+        raise IdentityError("identity.error.damaged", directory=directory)
     participant_id = profile.get("participant")
     if participant_id is None:
-        return Identity(key, name, created)
-    return _load_device_identity(directory, key, name, created, profile, passphrase)
+        identity = Identity(key, name, created)
+    else:
+        identity = _load_device_identity(directory, key, name, created, profile, passphrase)
+    device_id = encode_peer_id(identity.public_key)
+    if profile.get("peer_id") != identity.peer_id or profile.get("device") != device_id:
+        # A profile written by an older version (or edited): the keys say who this is.
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE((directory / PROFILE_FILE).stat().st_mode)
+            profile["peer_id"] = identity.peer_id
+            profile["device"] = device_id
+            atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode(), mode)
+    return identity
 
 
 def _load_device_identity(
@@ -452,13 +498,68 @@ def _load_device_identity(
         participant = decode_peer_id(participant_id)
         certificate = decode_certificate((directory / CERTIFICATE_FILE).read_bytes())
     except (OSError, PeerIdError, CertificateError):
-        raise IdentityError(f"the profile in {directory} is damaged") from None
+        raise IdentityError("identity.error.damaged", directory=directory) from None
     if certificate.participant != participant or certificate.device != public_bytes(key):
-        raise IdentityError(f"the certificate in {directory} is not this device's")
+        raise IdentityError("identity.error.not_this_device", directory=directory)
     participant_private = None
     if (directory / PARTICIPANT_KEY_FILE).exists():
         participant_private = _load_key(directory / PARTICIPANT_KEY_FILE, passphrase)
         if public_bytes(participant_private) != participant:
-            raise IdentityError(f"the participant key in {directory} is not this identity's")
+            raise IdentityError("identity.error.not_this_identity", directory=directory)
     shows = profile.get("handshake") != "device"
     return Identity(key, name, created, participant, participant_private, certificate.raw, device_name, shows)
+
+
+def load_public_identity(home: Path) -> Identity | None:
+    """Who this home belongs to, read without the keys: a locked identity from the profile's peer id, device
+    key and name; None when the profile does not say (written by an older version: the key must be opened
+    once)."""
+    try:
+        profile = json.loads((identity_dir(home) / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(profile, dict):
+        return None
+    name, created = profile.get("name"), profile.get("created", "")
+    peer_id, device_id = profile.get("peer_id"), profile.get("device")
+    device_name = profile.get("device_name", "")
+    if not all(isinstance(v, str) for v in (name, created, peer_id, device_id, device_name)):
+        return None
+    assert isinstance(name, str) and isinstance(created, str) and isinstance(device_name, str)
+    try:
+        participant = decode_peer_id(str(peer_id))
+        device = decode_peer_id(str(device_id))
+    except PeerIdError:
+        return None
+    if "participant" not in profile:
+        if participant != device:
+            return None
+        return Identity(None, name, created, public=device)
+    return Identity(
+        None,
+        name,
+        created,
+        participant,
+        device_name=device_name,
+        shows_participant=profile.get("handshake") != "device",
+        public=device,
+    )
+
+
+def change_passphrase(home: Path, current: bytes | None, new: bytes | None) -> None:
+    """Protect the keys with `new` (None or empty: no passphrase), opened with `current`. Each key file is
+    replaced atomically and stays 0600; the keys themselves, hence the peer id, do not change."""
+    identity = load_identity(home, current)
+    directory = identity_dir(home)
+    path = directory / PROFILE_FILE
+    try:
+        profile = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IdentityError("identity.error.cannot_read", directory=directory, reason=exc) from None
+    if identity.participant_private is not None:
+        atomic_write(directory / PARTICIPANT_KEY_FILE, _key_pem(identity.participant_private, new))
+    atomic_write(directory / KEY_FILE, _key_pem(identity.private_key, new))
+    profile["encrypted"] = bool(new)
+    profile["peer_id"] = identity.peer_id
+    profile["device"] = encode_peer_id(identity.public_key)
+    atomic_write(path, json.dumps(profile, indent=2).encode())

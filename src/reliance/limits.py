@@ -170,6 +170,9 @@ class Limits:
     localapi_frame_seconds: int = 10
     # Seconds a connection that did not subscribe to events may stay silent between requests.
     localapi_idle_seconds: int = 600
+    # Characters of a refusal's text, and of each of its parameters, that a client keeps from the owner
+    # (and the owner sends): a longer one is cut before it is cleaned and shown.
+    localapi_error_chars: int = 1_000
 
     # -- what a person types, and what the programme expands -------------------------------------------------
     # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.
@@ -186,6 +189,40 @@ class Limits:
     # Messages under one answer (its conversation) that are shown, the earliest first; one more is refused
     # when written.
     thread_max_replies: int = 50
+
+    # -- the web face (phones on the network; docs/web.md) ------------------------------------------------
+    # Largest request body the web face reads (aiohttp's client_max_size): a form, never a file.
+    web_max_body: int = 64 * KIB
+    # Longest one-line field of a form (a title, a place, a tag list, a contact), in characters.
+    web_short_chars: int = 500
+    # Longest multi-line field of a form (a description, an answer, a social-code section), in characters.
+    web_text_chars: int = 20_000
+    # Longest search text or filter in a page's address, in characters (longer ones are cut, then searched).
+    web_query_chars: int = 200
+    # Items on one page of the catalogue, and entries on one day of the programme page.
+    web_page_items: int = 50
+    # Browsers following live changes at once (server-sent events); the next is told to reload by hand.
+    web_max_subscribers: int = 256
+    # Paired browser sessions kept; pairing one more drops the one unused longest.
+    web_max_sessions: int = 16
+    # Seconds a pairing link stays valid (it works once).
+    web_pair_seconds: int = 600
+    # Pairing links waiting to be opened at once; making another drops the oldest.
+    web_max_pairings: int = 8
+    # Failed pairing attempts per minute from one address, and from all of them; past either, refused.
+    web_pair_failures_per_address: int = 10
+    web_pair_failures_total: int = 60
+    # Rendered pages kept per version of the commons (a new change empties it).
+    web_page_cache: int = 512
+    # -- what arrived (the home's `arrivals.json`: what the app and `reliance arrived` show) -------------
+    # Arrivals kept and shown, the latest first; older ones are forgotten.
+    arrivals_kept: int = 500
+    # Largest arrivals.json read; a larger one is ignored and the documents are looked at afresh.
+    arrivals_file_bytes: int = 4 * MIB
+    # Heads remembered per document; a document with more is looked at afresh next time.
+    arrivals_heads_per_document: int = 64
+    # Longest text kept of one arrival's field (a title, a message, a name), in characters.
+    arrivals_text_chars: int = 2_000
 
     @property
     def max_record(self) -> int:

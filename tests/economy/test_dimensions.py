@@ -58,7 +58,7 @@ def test_parse_dimension(text: str, expected: tuple[str, int] | None) -> None:
 def test_malformed_dimensions_name_the_part_as_typed(text: str, reason: str) -> None:
     with pytest.raises(DimensionError, match=reason) as caught:
         parse_dimension(text)
-    assert caught.value.text == text
+    assert caught.value.typed == text
     assert isinstance(caught.value, LedgerError)  # callers that catch ledger errors catch this one
 
 
@@ -70,7 +70,7 @@ def test_parse_dimensions_keeps_the_last_value_of_a_repeated_name() -> None:
 def test_parse_dimensions_stops_at_the_first_bad_part() -> None:
     with pytest.raises(DimensionError) as caught:
         parse_dimensions(["joy=2", "kg=lots", "=1"])
-    assert caught.value.text == "kg=lots"
+    assert caught.value.typed == "kg=lots"
 
 
 def test_a_parsed_dimension_fits_an_entry_or_the_entry_says_why() -> None:

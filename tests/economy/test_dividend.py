@@ -111,7 +111,7 @@ def test_worked_example_paid_out_in_the_ledger() -> None:
     d = example()
     paid = distribution_entry(d, id="e13", author="alice", at="2025-07-01T10:00:00Z")
     assert paid.amount == 9_000
-    assert paid.note == "dividend 2025-06-01 … 2025-06-30, policy v0"
+    assert paid.note == ""  # no sentence in one language in the shared ledger
     assert balances([*example_entries(), paid])["EUR"] == {
         PROJECT_ACCOUNT: -3_300,
         "alice": -6_893,

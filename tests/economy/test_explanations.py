@@ -124,3 +124,24 @@ def test_unreadable_data_falls_back_to_the_sentence(garden: tuple[Path, str], wh
     assert dist.lines[0].why is None and dist.why is None
     assert explain_line(dist.lines[0], dist, "en") == data["lines"][0]["explanation"]
     assert distribution_notes(dist, "en") == tuple(data["notes"])
+
+
+def test_the_ledger_entry_of_a_distribution_stores_no_sentence(garden: tuple[Path, str]) -> None:
+    """Its period and policy are in the distribution record beside it, as data: the entry's note is what a
+    person typed (nothing here), never a sentence in its author's language."""
+    home, project = garden
+    ws = Workspace.open(home)
+    [paid] = [e for e in projects.ledger(ws, project) if e["kind"] == "distribution"]
+    assert paid.get("note", "") == ""
+
+
+def test_what_the_ledger_could_not_count_is_worded_in_the_readers_language(garden: tuple[Path, str]) -> None:
+    """A credit limit no app would write (a unit with a space) is left out, and said so in each language."""
+    home, project = garden
+    ws = Workspace.open(home)
+    doc = projects.open_project(ws, project)
+    doc.local_change(ws.identity.sign, lambda w: pdoc.set_limit(w, ws.peer_id, "EUR cents", -100))
+    [issue] = projects.ledger_view(projects.open_project(Workspace.open(home), project)).issues
+    french, english = issue.describe("fr"), issue.describe("en")
+    assert french.startswith("limite de crédit ") and "ne peut pas contenir d'espace" in french, french
+    assert english.startswith("credit limit ") and "cannot contain spaces" in english, english

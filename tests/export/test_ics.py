@@ -333,7 +333,7 @@ def test_the_app_writes_the_same_calendar(shared_world: World, tmp_path: Path) -
     from reliance.tui.prefs.screen import EXPORT_FORMATS, write_export
 
     assert "ics" in EXPORT_FORMATS
-    target, left_out = write_export(shared_world.bob, "ics", str(tmp_path / "p.ics"), None, "fr")
+    target, left_out = write_export(shared_world.bob, "ics", str(tmp_path), "p.ics", None, "fr")
     assert left_out == [] and target.read_bytes() == exporters.export(shared_world.bob, "ics").encode()
     assert {str(e["SUMMARY"]) for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")} == {
         "Cours de vélo",

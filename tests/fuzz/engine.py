@@ -173,27 +173,48 @@ def fuzz(
     progress: Callable[[Stats], None] | None = None,
 ) -> Stats:
     """Run `inputs` inputs made from `seed` (input i uses `Random(f"{seed}:{i}")`: any one replays alone)."""
-    stats = Stats(target.name)
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{target.name}-", dir=_SCRATCH_ROOT) as scratch:
         target.setup(workdir or Path(scratch))
-        started = time.monotonic()
-        for index in range(start, start + inputs):
-            rng = random.Random(f"{seed}:{index}")
-            data = target.generate(rng)
-            if watchdog is not None:
-                watchdog.current = (time.monotonic(), data)
-            failure = run_one(target, data, cpu_limit, rss_limit)
-            if watchdog is not None:
-                watchdog.current = None
-            stats.inputs += 1
-            if failure is not None:
-                first = stats.add(failure)
-                if on_failure is not None:
-                    on_failure(failure, first)
-            if progress is not None and stats.inputs % 1000 == 0:
-                stats.seconds = time.monotonic() - started
-                progress(stats)
-        stats.seconds = time.monotonic() - started
+        try:
+            return _fuzz_inputs(
+                target, inputs, seed, start, on_failure, cpu_limit, rss_limit, watchdog, progress
+            )
+        finally:
+            close = getattr(target, "close", None)  # a target serving something (web) stops it
+            if close is not None:
+                close()
+
+
+def _fuzz_inputs(
+    target: Target,
+    inputs: int,
+    seed: int,
+    start: int,
+    on_failure: Callable[[Failure, bool], None] | None,
+    cpu_limit: float,
+    rss_limit: int,
+    watchdog: Watchdog | None,
+    progress: Callable[[Stats], None] | None,
+) -> Stats:
+    stats = Stats(target.name)
+    started = time.monotonic()
+    for index in range(start, start + inputs):
+        rng = random.Random(f"{seed}:{index}")
+        data = target.generate(rng)
+        if watchdog is not None:
+            watchdog.current = (time.monotonic(), data)
+        failure = run_one(target, data, cpu_limit, rss_limit)
+        if watchdog is not None:
+            watchdog.current = None
+        stats.inputs += 1
+        if failure is not None:
+            first = stats.add(failure)
+            if on_failure is not None:
+                on_failure(failure, first)
+        if progress is not None and stats.inputs % 1000 == 0:
+            stats.seconds = time.monotonic() - started
+            progress(stats)
+    stats.seconds = time.monotonic() - started
     return stats
 
 

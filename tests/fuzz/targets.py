@@ -836,6 +836,135 @@ class LocalApiTarget:
             return
 
 
+HOSTILE_TITLE = "<script>alert(1)</script>"
+
+
+class WebTarget:
+    """HTTP requests to the web face of a real node (its own event loop on a thread), one connection each."""
+
+    name = "web"
+
+    def setup(self, workdir: Path) -> None:
+        import asyncio
+        import threading
+
+        from reliance.app.workspace import Workspace
+        from reliance.localapi.owner import Owner
+        from reliance.model.catalogue import Item, ItemKind
+        from reliance.net.config import NodeConfig
+        from reliance.net.node import Node
+        from reliance.web.server import serve_web
+
+        home = workdir / "web-home"
+        shutil.rmtree(home, ignore_errors=True)
+        ws = Workspace.create(home, "Alice")
+        item = ws.add_item(
+            Item(
+                id="", kind=ItemKind.EVENT, title=HOSTILE_TITLE, author=ws.peer_id, begins="2026-07-11T14:00"
+            )
+        )
+        config = NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False)
+        self.owner = Owner(ws, Node(ws, config), "serve")
+        self.face = serve_web(self.owner, host="127.0.0.1", port=0)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="fuzz-web", daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.owner.start(), self.loop).result(30)
+        self.port = self.face.bound_port
+        token = self.face.pair()["urls"][0].rsplit("/", 1)[1]
+        session = self.face.sessions.pair(token, "127.0.0.1", "fuzz")
+        csrf = self.face.csrf(session)
+        origin = f"http://127.0.0.1:{self.port}"
+        pairing = self.face.pair()["urls"][0].rsplit("/", 1)[1]
+
+        def request(method: str, path: str, body: str = "", cookie: bool = False) -> bytes:
+            head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "Accept-Language: fr"]
+            if cookie:
+                head.append(f"Cookie: reliance_session={session}")
+            if method == "POST":
+                head += [f"Origin: {origin}", "Content-Type: application/x-www-form-urlencoded"]
+                head.append(f"Content-Length: {len(body.encode())}")
+            return ("\r\n".join([*head, "Connection: close", "", ""]) + body).encode()
+
+        self.seeds = [
+            request("GET", "/"),
+            request("GET", "/programme?day=2026-07-11&place=Grange&page=1"),
+            request("GET", "/catalogue?q=f%C3%AAte&kind=event&tag=v%C3%A9lo&author=" + ws.peer_id),
+            request("GET", f"/item/{ws.peer_id}/{item.id}"),
+            request("GET", f"/item/{ws.peer_id}/{item.id}.ics"),
+            request("GET", "/programme.ics"),
+            request("GET", f"/people/{ws.peer_id}"),
+            request("GET", "/projects"),
+            request("GET", "/lang/en?next=/catalogue"),
+            request("GET", "/me", cookie=True),
+            request("POST", "/pair", f"token={pairing}"),
+            request(
+                "POST", "/act/item.add", f"csrf={csrf}&kind=offer&title=V%C3%A9lo&tags=a%2Cb", cookie=True
+            ),
+            request("POST", "/act/item.answer", f"csrf={csrf}&item_id={item.id}&kind=coming", cookie=True),
+            request("POST", "/act/code.set", f"csrf={csrf}&section=histoire&text=Bonjour", cookie=True),
+            request(
+                "POST",
+                "/act/project.contribute",
+                f"csrf={csrf}&project=x&kind=time&amount=9&unit=min",
+                cookie=True,
+            ),
+        ]
+
+    def close(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self.owner.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def generate(self, rng: random.Random) -> bytes:
+        seed = rng.choice(self.seeds)
+        return mutate_bytes(rng, seed, self.seeds) if rng.random() < 0.9 else seed
+
+    def _exchange(self, data: bytes) -> bytes:
+        import socket
+
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            with contextlib.suppress(OSError):  # the server may answer and close before all is sent
+                sock.sendall(data)
+            sock.settimeout(0.25)
+            received = b""
+            half_closed = False
+            while len(received) < 8 * 1024 * 1024:
+                try:
+                    chunk = sock.recv(65536)
+                except TimeoutError:
+                    if half_closed:
+                        raise Broken("the web face did not answer nor close within 5 s") from None
+                    # It waits for more (a body shorter than announced): nothing more comes.
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_WR)
+                    sock.settimeout(5)
+                    half_closed = True
+                    continue
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                received += chunk
+        return received
+
+    def run(self, data: bytes) -> None:
+        answer = self._exchange(data)
+        status_line = answer.split(b"\r\n", 1)[0]
+        if status_line.startswith(b"HTTP/1.1 5") and not status_line.startswith(b"HTTP/1.1 503"):
+            raise Broken("a request made the web face fail", status_line.decode("latin-1")[:80])
+        head, _, body = answer.partition(b"\r\n\r\n")
+        if b"text/html" in head and HOSTILE_TITLE.encode() in body:
+            raise Broken("a page shows another person's text unescaped")
+        alive = self._exchange(
+            f"GET /catalogue HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n\r\n".encode()
+        )
+        if not alive.startswith(b"HTTP/1.1 200"):
+            raise Broken("the web face stopped serving after a request", alive[:80].decode("latin-1"))
+
+
 def _recorded_link() -> tuple[Any, dict[str, list[bytes]]]:
     """One real run of the exchange with a fixed code: the messages each side sent, one by one."""
     from reliance.net.pairing.codes import Code
@@ -1004,6 +1133,7 @@ TARGETS = {
         LocalApiTarget,
         IdentityTarget,
         LinkTarget,
+        WebTarget,
     )
 }
 

@@ -27,6 +27,7 @@ BOUNDED = {
     "store": 800,
     "apply": 1_000,
     "localapi": 3_000,
+    "web": 200,
     "identity": 3_000,
     "link": 300,
 }

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reliance.economy.checks import MAX_AMOUNT
 from reliance.economy.format import format_amount
-from reliance.economy.ledger import MAX_AMOUNT
 from reliance.limits import DEFAULT_LIMITS
 from reliance.model.amounts import format_amount_input, parse_amount, unit_digits
 from reliance.model.messages import InputError

@@ -112,6 +112,7 @@ class ServeNode:
         self.key = decode_peer_id(self.peer_id)
         self.host = "127.0.0.1"
         self.port = free_port() if cluster.mode == "loopback" else DEFAULT_PORT
+        self.web_port = free_port() if cluster.mode == "loopback" else 7448  # each node's own web face
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = home.parent / f"{home.name}.log"
         self.env: dict[str, str] = {}
@@ -135,7 +136,7 @@ class ServeNode:
         assert self.proc is None or self.proc.poll() is not None, "already running"
         argv = [str(RELIANCE), "--home", str(self.home), "serve"]
         if self.cluster.mode == "loopback":
-            argv += ["--listen", "127.0.0.1", "--port", str(self.port)]
+            argv += ["--listen", "127.0.0.1", "--port", str(self.port), "--web-port", str(self.web_port)]
         if not mdns:
             argv.append("--no-mdns")
         argv += list(extra)

@@ -91,3 +91,17 @@ def test_sigterm_stops_serve_cleanly_and_a_restart_loses_nothing(tmp_path: Path)
         listed = {i["title"] for i in json.loads(alice.cli("item", "list", "--json").out)}
         assert listed == titles | {"Made while alice slept"}
         cluster.wait(lambda: bob.peer_id in alice.connected(), PATIENCE, "alice reconnected")
+
+
+def test_peer_remove_beside_serve_forgets_the_address_for_good(tmp_path: Path) -> None:
+    """The running node forgets the address too: its own saves of peers.json do not bring it back."""
+    with Cluster(tmp_path, 2) as cluster:
+        alice, bob = cluster.nodes
+        bob.cli("peer", "add", alice.address)
+        cluster.start_all(mdns=False)
+        cluster.wait(lambda: bob.peer_id in alice.connected(), PATIENCE, "bob connected")
+        assert f"forgot {alice.address}" in bob.cli("peer", "remove", alice.address).out
+        assert bob.stop() == 0
+        known = json.loads((bob.home / "peers.json").read_text())
+        assert alice.address not in known["typed"]
+        assert all(alice.address not in entry["addresses"] for entry in known["peers"].values())

@@ -155,7 +155,7 @@ def test_a_removed_members_concurrent_entry_stays_but_counts_nowhere(world: Worl
         balances, _, view = projects.balances(judge, world.pid)
         assert world.carol.peer_id not in balances.get("min", {})
         assert carol_entry not in {e.id for e in view.entries}
-        assert any(carol_entry in issue for issue in view.issues)
+        assert any(carol_entry in issue.describe("en") for issue in view.issues)
         assert world.carol.peer_id not in roles(judge, world.pid)
 
 

@@ -664,7 +664,7 @@ async def test_a_malformed_credit_limit_is_listed_not_fatal(home: Path, world: W
         view = app.data.projects[world.project_id].ledger
         assert view.limits == [] and len(view.entries) == 5
         [issue] = view.issues
-        assert issue.startswith(f"credit limit '{ws.peer_id} EUR cents' ignored: ")
+        assert issue.describe("en").startswith(f"credit limit '{ws.peer_id} EUR cents' ignored: ")
         assert "cannot contain spaces" in shown_text(screen.query_one("#balances-text"))
 
 

@@ -15,11 +15,16 @@ TEMPLATE = re.compile(r"""f["']([a-z_]+)\.\{""")
 
 
 def used_keys() -> set[str]:
+    """Key-like literals of the app; the names of local API operations (`web.pair`) are not keys."""
+    from reliance.localapi.ops import TABLE
+
     found: set[str] = set()
     for path in Path(reliance.tui.__file__).parent.rglob("*.py"):
         for literal in KEY_LITERAL.findall(path.read_text("utf-8")):
-            if literal.split(".", 1)[0] in NAMESPACES and not literal.endswith(
-                (".py", ".tcss", ".json", ".md")
+            if (
+                literal.split(".", 1)[0] in NAMESPACES
+                and not literal.endswith((".py", ".tcss", ".json", ".md"))
+                and literal not in TABLE.operations
             ):
                 found.add(literal)
     return found

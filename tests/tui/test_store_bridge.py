@@ -101,3 +101,29 @@ async def test_what_another_process_writes_is_found_by_signature_and_read_again(
         assert await bridge.changed_on_disk() == set()
     finally:
         bridge.close()
+
+
+async def test_what_arrived_while_closed_is_in_the_feed_unread_and_marked_read(tmp_path: Path) -> None:
+    from reliance.app.arrivals import load_state
+    from tests.tui.world import pump
+
+    ws = Workspace.create(tmp_path / "alice", "Alice")
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    need = ws.add_item(Item(id="", kind=ItemKind.NEED, title="Tables", author=""))
+    pump(ws.repo, bob.repo)
+    first, _ = bridge_for(ws)
+    assert await first.load(lambda doc_ids: None, lambda exc: None) == []  # the first look: nothing new
+    first.close()
+    bob.answer(need.id, "can_help", "Deux tables")  # while the app is closed
+    pump(bob.repo, ws.repo)
+    again, data = bridge_for(Workspace.open(ws.home))
+    try:
+        arrived = await again.load(lambda doc_ids: None, lambda exc: None)
+        assert [(a.kind, a.to_me) for a in arrived] == [("answer", True)]
+        assert data.unread == 1 and data.feed[0].unread and data.feed[0].params["message"] == "Deux tables"
+        await again.mark_read({data.feed[0].key})
+        assert data.unread == 0
+        state = load_state(ws.home)
+        assert state is not None and state.unread == 0
+    finally:
+        again.close()

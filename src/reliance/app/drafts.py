@@ -59,10 +59,10 @@ def _to_data(item: Item) -> dict[str, Any]:
 
 def _from_data(data: object, author: str) -> Item:
     if not isinstance(data, dict):
-        raise ModelError("not an object")
+        raise ModelError("app.drafts.malformed", what="object")
     texts = {name: data.get(name, "") for name in _TEXT_FIELDS}
     if not all(isinstance(v, str) for v in texts.values()):
-        raise ModelError("a text field is not text")
+        raise ModelError("app.drafts.malformed", what="text")
     tags = data.get("tags", [])
     item_id, kind, status = data.get("id"), data.get("kind"), data.get("status")
     if (
@@ -70,12 +70,12 @@ def _from_data(data: object, author: str) -> Item:
         or not isinstance(tags, list)
         or not all(isinstance(t, str) for t in tags)
     ):
-        raise ModelError("malformed id or tags")
+        raise ModelError("app.drafts.malformed", what="id_tags")
     repeat, capacity = data.get("repeat"), data.get("capacity")
     if repeat is not None and (
         not isinstance(repeat, dict) or not all(isinstance(repeat.get(k), str) for k in ("freq", "until"))
     ):
-        raise ModelError("malformed repetition")
+        raise ModelError("app.drafts.malformed", what="repeat")
     try:
         return Item(
             id=item_id,
@@ -88,7 +88,7 @@ def _from_data(data: object, author: str) -> Item:
             **texts,
         )
     except ValueError as exc:
-        raise ModelError(str(exc)) from None
+        raise ModelError("app.drafts.unreadable", reason=exc) from None
 
 
 class DraftStore:
@@ -142,14 +142,14 @@ class DraftStore:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise RelianceError(f"cannot read your drafts ({self.path}): {exc.strerror}") from None
+            raise RelianceError("app.drafts.cannot_read", path=self.path, reason=exc.strerror) from None
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            raise RelianceError(f"your drafts file {self.path} is damaged ({exc}): move it away") from None
+            raise RelianceError("app.drafts.damaged", path=self.path, reason=exc) from None
         entries = data.get("items") if isinstance(data, dict) else None
         if not isinstance(entries, list):
-            raise RelianceError(f"your drafts file {self.path} is damaged (no item list): move it away")
+            raise RelianceError("app.drafts.damaged", path=self.path, reason="items")
         found: dict[str, Item] = {}
         for entry in entries:
             try:

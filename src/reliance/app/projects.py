@@ -12,8 +12,9 @@ from reliance.app.workspace import Workspace
 from reliance.automerge.crdt import Writer
 from reliance.doc import project as pdoc
 from reliance.doc.participant import Amendment
-from reliance.economy.ledger import parse_instant
+from reliance.economy.checks import parse_instant
 from reliance.errors import ModelError, RelianceError
+from reliance.i18n import LANGS, Phrase, Worded, phrase, t
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import now_iso
 from reliance.model.codesocial import section_id, validate_section_text
@@ -61,8 +62,8 @@ def resolve_project(ws: Workspace, ref: str) -> str:
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1 or len(by_prefix) > 1:
-        raise ModelError(f"several projects match {ref!r}: use the project id")
-    raise ModelError(f"no project {ref!r}")
+        raise ModelError("app.project.ambiguous", ref=ref)
+    raise ModelError("app.project.none", ref=ref)
 
 
 def _name_if_readable(ws: Workspace, project_id: str) -> str:
@@ -132,7 +133,7 @@ def list_projects(
 
 def check_visibility(visibility: str) -> str:
     if visibility not in pdoc.VISIBILITIES:
-        raise ModelError(f"unknown visibility {visibility!r}; use members or public")
+        raise ModelError("app.project.visibility", value=visibility)
     return visibility
 
 
@@ -141,7 +142,7 @@ def create_project(ws: Workspace, name: str, visibility: str = pdoc.DEFAULT_VISI
     only to its members' devices) or "public" (to anyone who syncs)."""
     name = name.strip()
     if not name or len(name) > 120:
-        raise ModelError("a project name has 1 to 120 characters")
+        raise ModelError("app.project.name_length", field="name", most=120)
     check_visibility(visibility)
     nonce = pdoc.new_nonce()
     project_id = pdoc.project_id_for(ws.identity.public_key, nonce)
@@ -175,15 +176,15 @@ def _require(ws: Workspace, doc: StoredDoc, role: str) -> None:
     mine = my_role(ws, doc)
     name = project_meta(doc).get("name", doc.doc_id)
     if mine is None:
-        raise ModelError(f"you are not a member of project {name!r}")
+        raise ModelError("app.project.not_member", name=name)
     if role == "steward" and mine != "steward":
-        raise ModelError(f"only stewards of project {name!r} can do this")
+        raise ModelError("app.project.stewards_only", name=name)
 
 
 def add_member(ws: Workspace, project_id: str, peer_id: str, role: str = "member") -> None:
     decode_peer_id(peer_id)
     if role not in pdoc.ROLES:
-        raise ModelError(f"unknown role {role!r}; use member or steward")
+        raise ModelError("app.project.role", value=role)
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
     current = role_of(doc, peer_id.strip())
@@ -198,10 +199,10 @@ def remove_member(ws: Workspace, project_id: str, peer_id: str) -> None:
     _require(ws, doc, "steward")
     members = effective(doc).members
     if peer_id.strip() not in members:
-        raise ModelError(f"{peer_id.strip()[:14]}… is not a member of this project")
+        raise ModelError("app.project.not_a_member", peer=peer_id.strip()[:14])
     stewards = [m for m in members.values() if m.role == "steward"]
     if members[peer_id.strip()].role == "steward" and len(stewards) == 1:
-        raise ModelError("a project keeps at least one steward: name another steward first")
+        raise ModelError("app.project.last_steward")
     doc.local_change(ws.identity.sign, lambda w: pdoc.remove_member(w, peer_id.strip()))
 
 
@@ -237,52 +238,58 @@ class LedgerView:
     members: list[str]
     policy: economy.Policy
     limits: list[economy.CreditLimit]
-    issues: list[str]  # records that could not be read, reversals without effect, records not counted
+    # records that could not be read, reversals without effect, records not counted: worded by who shows them
+    issues: list[Phrase]
     # entries made by changes that count for nothing (strong removal), with the reason; in no total
     uncounted: list[tuple[economy.Entry, authority.Reason]] = field(default_factory=list)
 
 
-def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None, lang: str = "en") -> LedgerView:
+def _worded(reason: authority.Reason) -> Worded:
+    """Why a change counts for nothing, in each language (`Reason` words itself, it is not a phrase)."""
+    return Worded(tuple(reason.text(lang) for lang in LANGS))
+
+
+def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> LedgerView:
     view = effective(doc, heads)
     skipped = view.not_counted()
-    issues: list[str] = []
+    issues: list[Phrase] = []
     entries: list[economy.Entry] = []
     uncounted: list[tuple[economy.Entry, authority.Reason]] = []
     for data in pdoc.entries(doc.crdt, heads):
         try:
             entry = economy.entry_from_data(data)
         except economy.LedgerError as exc:
-            issues.append(f"entry {data.get('id')} ignored: {exc}")
+            issues.append(phrase("app.ledger.entry_ignored", id=data.get("id"), reason=exc))
             continue
         reason = skipped.get(("ledger", entry.id))
         if reason is not None:
             uncounted.append((entry, reason))
-            issues.append(f"entry {entry.id} not counted: {reason.text(lang)}")
+            issues.append(phrase("app.ledger.entry_not_counted", id=entry.id, reason=_worded(reason)))
             continue
         entries.append(entry)
     acks: list[economy.Acknowledgement] = []
     for data in pdoc.acks(doc.crdt, heads):
         reason = skipped.get(("acks", str(data.get("id"))))
         if reason is not None:
-            issues.append(f"acknowledgement {data.get('id')} not counted: {reason.text(lang)}")
+            issues.append(phrase("app.ledger.ack_not_counted", id=data.get("id"), reason=_worded(reason)))
             continue
         try:
             acks.append(economy.acknowledgement_from_data(data))
         except economy.LedgerError as exc:
-            issues.append(f"acknowledgement {data.get('id')} ignored: {exc}")
+            issues.append(phrase("app.ledger.ack_ignored", id=data.get("id"), reason=exc))
     policy, _, problem = _read_policy(doc, heads, view)
-    if problem:
+    if problem is not None:
         issues.append(problem)
     limits: list[economy.CreditLimit] = []
     for key, floor in _limits(doc, heads, view):
         member, _, unit = key.partition(" ")
         try:
             if floor is None:
-                raise economy.LedgerError("its floor is not an integer")
+                raise economy.LedgerError("app.project.floor_not_integer")
             limits.append(economy.CreditLimit(member, unit, floor))
         except economy.LedgerError as exc:
-            issues.append(f"credit limit {key!r} ignored: {exc}")
-    issues.extend(i.message for i in economy.ledger_issues(entries, lang=lang))
+            issues.append(phrase("app.ledger.limit_ignored", limit=key, reason=exc))
+    issues.extend(i.why or phrase(i.message) for i in economy.ledger_issues(entries))
     return LedgerView(entries, acks, sorted(view.members), policy, limits, issues, uncounted)
 
 
@@ -314,16 +321,15 @@ def _policy_data(
 
 def _read_policy(
     doc: StoredDoc, heads: Sequence[bytes] | None = None, view: effective_state.EffectiveView | None = None
-) -> tuple[economy.Policy, bool, str]:
-    """The policy that applies, whether the project wrote one, and why the written one is unusable (or '')."""
+) -> tuple[economy.Policy, bool, Phrase | None]:
+    """The policy that applies, whether the project wrote one, and why the written one is unusable."""
     data, version = _policy_data(doc, heads, view or effective(doc, heads))
     if data is None:
-        return economy.DEFAULT_POLICY, False, ""
+        return economy.DEFAULT_POLICY, False, None
     try:
-        return economy.policy_from_data(data | {"version": version}), True, ""
+        return economy.policy_from_data(data | {"version": version}), True, None
     except economy.PolicyError as exc:
-        problem = f"the recorded policy is unusable ({exc}); the default policy applies"
-        return economy.DEFAULT_POLICY, True, problem
+        return economy.DEFAULT_POLICY, True, phrase("app.ledger.policy_unusable", reason=exc)
 
 
 def _append_entry(ws: Workspace, doc: StoredDoc, entry: economy.Entry) -> str:
@@ -378,7 +384,7 @@ def contribute(
     dimensions: dict[str, int] | None = None,
 ) -> str:
     if kind not in CONTRIBUTION_KINDS:
-        raise ModelError(f"unknown contribution kind {kind!r}; use one of: {', '.join(CONTRIBUTION_KINDS)}")
+        raise ModelError("app.project.contribution_kind", value=kind, known=", ".join(CONTRIBUTION_KINDS))
     return record_entry(
         ws,
         project_id,
@@ -395,7 +401,7 @@ def find_entry(view: LedgerView, entry_id: str) -> economy.Entry:
     for entry in view.entries:
         if entry.id == entry_id.strip():
             return entry
-    raise ModelError(f"no entry {entry_id.strip()!r} in this project's ledger")
+    raise ModelError("app.project.no_entry", id=entry_id.strip())
 
 
 def reverse(ws: Workspace, project_id: str, entry_id: str, note: str = "") -> str:
@@ -423,7 +429,7 @@ def acknowledge(ws: Workspace, project_id: str, entry_id: str, factor_pct: int =
     at = now_iso()
     if previous is not None:
         if previous.factor_pct == factor_pct:
-            raise ModelError(f"you already acknowledged entry {entry_id} at {factor_pct} %")
+            raise ModelError("app.project.acknowledged", id=entry_id, factor=factor_pct)
         earliest = parse_instant(previous.at) + timedelta(seconds=1)
         if parse_instant(at) < earliest:
             at = earliest.isoformat(timespec="seconds")
@@ -443,7 +449,7 @@ def set_limit(ws: Workspace, project_id: str, member: str, unit: str, floor: int
     if member != economy.ANY_MEMBER:
         decode_peer_id(member)
     if floor > 0:
-        raise ModelError("a credit limit is a floor at or below zero (e.g. -5000)")
+        raise ModelError("app.project.floor", field="floor")
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
     economy.CreditLimit(member, unit, floor)
@@ -489,7 +495,7 @@ def set_policy(ws: Workspace, project_id: str, data: object) -> int:
     _require(ws, doc, "steward")
     _, version = _policy_data(doc, None, effective(doc))
     if not isinstance(data, dict):
-        raise economy.PolicyError("a policy file holds a JSON object")
+        raise economy.PolicyError("app.project.policy_object")
     policy = economy.policy_from_data(data | {"version": version + 1})
     stored = economy.policy_to_data(policy)
     stored.pop("version", None)
@@ -507,14 +513,14 @@ def dividend(
     lang: str = "en",
 ) -> economy.Distribution:
     doc = open_project(ws, project_id)
-    view = ledger_view(doc, lang=lang)
+    view = ledger_view(doc)
     economy.parse_period(period_from, period_to)
     if pool is None:
         pool = economy.net_revenue(view.entries, unit, period_from, period_to)
         if pool < 0:
-            raise ModelError(f"the project spent more than it earned in {unit} over this period: give --pool")
+            raise ModelError("app.project.spent_more", field="pool", unit=unit)
     if pool < 0:
-        raise ModelError("the pool cannot be negative")
+        raise ModelError("app.project.pool_negative", field="pool")
     names = {m: ws.participant_name(m) for m in view.members}
     return economy.compute_dividend(
         view.entries,
@@ -553,22 +559,22 @@ def verify_distribution(ws: Workspace, project_id: str, dist_id: str, lang: str 
     doc = open_project(ws, project_id)
     recorded_raw = pdoc.distributions(doc.crdt).get(dist_id.strip())
     if recorded_raw is None:
-        raise ModelError(f"no distribution {dist_id.strip()!r} in this project")
+        raise ModelError("app.project.no_distribution", id=dist_id.strip())
     reason = effective(doc).not_counted().get(("distributions", dist_id.strip()))
     if reason is not None:
-        return [f"this distribution does not count: {reason.text(lang)}"]
+        return [t("app.ledger.distribution_not_counted", lang, reason=reason.text(lang))]
     recorded = economy.distribution_from_data(recorded_raw["data"])
     try:
         heads = [bytes.fromhex(h) for h in recorded.heads]
     except ValueError:
-        return ["the recorded heads are not valid hashes"]
+        return [t("app.ledger.bad_heads", lang)]
     missing = [h.hex()[:12] for h in heads if not doc.has(h)]
     if missing:
-        return [f"this copy lacks the changes the distribution was computed from: {', '.join(missing)}"]
-    view = ledger_view(doc, heads, lang=lang)
+        return [t("app.ledger.missing_changes", lang, changes=", ".join(missing))]
+    view = ledger_view(doc, heads)
     if view.policy.version != recorded.policy_version:
         return [
-            f"policy version {recorded.policy_version} was recorded, the document had {view.policy.version}"
+            t("app.ledger.policy_version", lang, recorded=recorded.policy_version, had=view.policy.version)
         ]
     recomputed = economy.recompute_distribution(
         recorded, view.entries, view.acknowledgements, view.members, view.policy, lang=lang
@@ -621,3 +627,8 @@ def project_json(ws: Workspace, project_id: str) -> dict[str, Any]:
         }
     )
     return data
+
+
+def ledger_rows(view: LedgerView, lang: str = "en") -> list[dict[str, Any]]:
+    """Every entry of a ledger view as rows, those that count and those that do not (`not_counted`: why)."""
+    return _ledger_rows(view, lang)

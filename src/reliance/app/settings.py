@@ -22,6 +22,7 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir
 from reliance.identity import canonical_peer, decode_peer_id
 from reliance.limits import Limits, limits_from
+from reliance.model.messages import InputError
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "policy": "open",
@@ -30,8 +31,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "theme": "dark",
     "mdns": True,
     "announce": False,  # put one's peer id and name in the mDNS advert (off: no name, no stable identifier)
+    "web": True,  # the node serves its web face to phones on the network (docs/web.md)
+    "web_port": 7448,
+    "web_tls": False,  # HTTPS with a self-signed certificate (its fingerprint is shown beside the QR)
 }
-SWITCHES = ("mdns", "announce")
+SWITCHES = ("mdns", "announce", "web", "web_tls")
+PORTS = ("port", "web_port")
 CONFIG_CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("open", "known"),
     "lang": ("", "fr", "en"),
@@ -48,7 +53,7 @@ _warned: set[tuple[str, int, int]] = set()  # damaged files already reported: (p
 
 class DamagedFile(RelianceError):
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"cannot read {path.name}: {reason}")
+        super().__init__("app.settings.damaged", file=path.name, reason=reason)
         self.path = path
         self.reason = reason
 
@@ -128,25 +133,59 @@ def _valid(key: str, value: Any) -> bool:
     default = DEFAULT_CONFIG[key]
     if type(value) is not type(default):  # bool is not int here
         return False
-    if key == "port":
+    if key in PORTS:
         return bool(0 < value < 65536)
     return key not in CONFIG_CHOICES or value in CONFIG_CHOICES[key]
 
 
+def default_export_dir() -> Path:
+    """Where a face writes exports and bundles unless the person chooses another folder: their documents
+    folder, else their home directory; never the directory the program happened to be started from."""
+    import platformdirs
+
+    found = Path(platformdirs.user_documents_dir())
+    return found if found.is_dir() else Path.home()
+
+
+def export_target(folder: str, name: str) -> Path:
+    """The file `name` in `folder` (both as typed: `~` is the home directory). A name is a file name, never
+    a path: it cannot send the file elsewhere; the folder must exist."""
+    base = Path(folder.strip() or str(default_export_dir())).expanduser()
+    file_name = Path(name.strip()).name
+    if not file_name:
+        raise InputError("settings.export_no_name", field="name")
+    if not base.is_absolute():
+        base = Path.home() / base  # relative to the home directory, never to the current one
+    if not base.is_dir():
+        raise InputError("settings.export_no_folder", field="folder", folder=str(base))
+    return base / file_name
+
+
+def config_text(key: str, value: Any) -> str:
+    """A setting's value as `set_config` (and `reliance config set KEY VALUE`) takes it back: switches as
+    on/off, an empty choice as '' (quoted as a shell reads it)."""
+    if key in SWITCHES:
+        return "on" if value else "off"
+    text = str(value)
+    return text if text else "''"
+
+
 def set_config(home: Path, key: str, value: str) -> dict[str, Any]:
     if key not in DEFAULT_CONFIG:
-        raise RelianceError(f"unknown setting {key!r}; settings: {', '.join(sorted(DEFAULT_CONFIG))}")
+        raise RelianceError("app.settings.unknown", setting=key, known=", ".join(sorted(DEFAULT_CONFIG)))
     parsed: Any = value
-    if key == "port":
+    if key in PORTS:
         if not value.isdigit() or not 0 < int(value) < 65536:
-            raise RelianceError("port is a number from 1 to 65535")
+            raise RelianceError("app.settings.port", setting=key)
         parsed = int(value)
     elif key in SWITCHES:
         if value.lower() not in ("on", "off", "true", "false", "yes", "no"):
-            raise RelianceError(f"{key} is on or off")
+            raise RelianceError("app.settings.switch", setting=key)
         parsed = value.lower() in ("on", "true", "yes")
     elif key in CONFIG_CHOICES and value not in CONFIG_CHOICES[key]:
-        raise RelianceError(f"{key} is one of: {', '.join(v or repr('') for v in CONFIG_CHOICES[key])}")
+        raise RelianceError(
+            "app.settings.choice", setting=key, known=", ".join(v or repr("") for v in CONFIG_CHOICES[key])
+        )
     with settings_lock(home):
         stored = _read_for_update(home / "config.json", {})
         stored = stored if isinstance(stored, dict) else {}

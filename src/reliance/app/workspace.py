@@ -24,14 +24,16 @@ from reliance.errors import (
     OwnDocumentMissing,
     RelianceError,
 )
+from reliance.i18n import phrase
 from reliance.identity import (
-    CONTROL_IN_NAME,
     Identity,
     create_identity_with_phrase,
     has_control_characters,
     has_identity,
     identity_dir,
+    key_is_encrypted,
     load_identity,
+    load_public_identity,
     set_profile_name,
 )
 from reliance.limits import Limits
@@ -126,12 +128,23 @@ class Workspace:
     @classmethod
     def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
         if not has_identity(home):
-            raise IdentityError(f"no identity in {home} yet: run 'reliance init --name NAME' first")
+            raise IdentityError("app.workspace.no_identity", home=home)
         if (identity_dir(home) / CLONED_MARK).exists():
             raise DeviceError("device.cloned")
         workspace = cls(home, load_identity(home, passphrase))
         workspace.move_drafts_out()
         return workspace
+
+    @classmethod
+    def open_to_read(cls, home: Path, passphrase: bytes | None = None) -> Workspace | None:
+        """The home opened for reading only, without the key's passphrase: a key behind one gives a locked
+        identity (whoami, listings, exports; any write raises `IdentityLocked`). None when the passphrase is
+        needed all the same (a profile written before it kept the peer id) or not asked for (no passphrase
+        on the key, or one given: then `open` is the way)."""
+        if passphrase or not has_identity(home) or not key_is_encrypted(home):
+            return None
+        identity = load_public_identity(home)
+        return cls(home, identity) if identity is not None else None
 
     def _complete_interrupted_import(self) -> list[ImportNotice]:
         """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is
@@ -162,12 +175,7 @@ class Workspace:
         """
         doc = self._my_doc_if_held()
         if doc is None:
-            raise OwnDocumentMissing(
-                "your own document is not in this home (restored identity?): get it back first with "
-                "'reliance serve', 'reliance sync HOST:PORT' or 'reliance bundle import FILE'; "
-                "writing now would start a second history that your peers refuse (if nobody has it any "
-                "more: 'reliance init --new-history')"
-            )
+            raise OwnDocumentMissing("app.workspace.own_document_missing")
         return doc
 
     def start_my_document(self) -> StoredDoc:
@@ -175,7 +183,7 @@ class Workspace:
         lost everywhere. Refused while it is here (that would be a second history)."""
         doc = self.repo.open(self.peer_id, create=True)
         if doc.known:
-            raise DocumentError("your document is here: there is nothing to start again")
+            raise DocumentError("app.workspace.own_document_here")
         certificate = self.identity.certificate
 
         def start(writer: Writer) -> None:
@@ -296,8 +304,8 @@ class Workspace:
             item = self.drafts.get(item_id)
         if item is None:
             if self.find_item(item_id) is not None:
-                raise ModelError(f"item {item_id} belongs to someone else; only its author can change it")
-            raise ModelError(f"no item {item_id}")
+                raise ModelError("app.workspace.not_yours", id=item_id)
+            raise ModelError("app.workspace.no_item", id=item_id)
         return item
 
     def is_draft(self, item_id: str) -> bool:
@@ -319,9 +327,7 @@ class Workspace:
                 self.drafts.put(updated)
             return updated
         if updated.status is Status.DRAFT:
-            raise ModelError(
-                f"item {item_id} is already published: it cannot become a draft again (archive it instead)"
-            )
+            raise ModelError("app.workspace.published", id=item_id)
         self._write(self.my_doc(), lambda w: participant.write_item(w, updated, new=False))
         return updated
 
@@ -366,9 +372,9 @@ class Workspace:
         `coming` to a full item is refused (`rsvp.full`)."""
         item = self.find_item(item_id)
         if item is None:
-            raise ModelError(f"no item {item_id}")
+            raise ModelError("app.workspace.no_item", id=item_id)
         if self.is_draft(item_id):
-            raise ModelError(f"item {item_id} is your draft: nobody else sees it (publish it first)")
+            raise ModelError("app.workspace.draft", id=item_id)
         answer_kind = parse_answer_kind(kind)
         text, contact_text = checked_text(
             validate_answer_message(message), validate_answer_message(contact or ""), self.repo.limits
@@ -399,7 +405,7 @@ class Workspace:
         document, marked withdrawn (see `model.rsvp`); returns the answers withdrawn."""
         item = self.find_item(item_id)
         if item is None:
-            raise ModelError(f"no item {item_id}")
+            raise ModelError("app.workspace.no_item", id=item_id)
         held = self.answers_to(item_id)
         if kind is None:
             kinds = {a.kind for a in item.answers if a.author == self.peer_id}
@@ -449,7 +455,7 @@ class Workspace:
         answer = (mine or found)[0]
         item = self.find_item(answer.item_id)
         if item is None or item.author != answer.item_author:
-            raise ModelError(f"no item {answer.item_id}")
+            raise ModelError("app.workspace.no_item", id=answer.item_id)
         replies = self.replies_to(item)
         plan_reply(item, answer, self.peer_id, replies, self.repo.limits)
         reply = Reply(
@@ -513,10 +519,10 @@ class Workspace:
     def rename(self, name: str) -> None:
         name = name.strip()
         if not name or len(name) > 80:
-            raise ModelError("a name has 1 to 80 characters")
+            raise ModelError("app.workspace.name_length", field="name", most=80)
         if has_control_characters(name):
-            raise ModelError(CONTROL_IN_NAME)
-        check_encodable(name, "the name")
+            raise ModelError("app.workspace.control_in_name", field="name")
+        check_encodable(name, phrase("model.what.name"))
         self._write(self.my_doc(), lambda w: participant.set_name(w, name))
         # `whoami` and a later `init --new-history` read the name from the profile
         set_profile_name(self.home, name)
@@ -526,5 +532,5 @@ class Workspace:
 def ensure_known_doc(workspace: Workspace, doc_ids: Iterable[str]) -> list[str]:
     missing = [d for d in doc_ids if not workspace.repo.exists(d)]
     if missing:
-        raise DocumentError(f"unknown document: {missing[0]}")
+        raise DocumentError("app.workspace.unknown_document", doc=missing[0])
     return list(doc_ids)

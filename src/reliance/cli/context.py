@@ -47,6 +47,12 @@ class Context:
         owner = self.owner()
         if owner is not None:
             return owner.call(op, args)
+        if self._workspace is None:
+            from reliance.cli.reading import reading_api
+
+            reading = reading_api(self, op)  # a read never asks for the passphrase
+            if reading is not None:
+                return reading.call(op, args)
         if self._local is None:
             from reliance.localapi.ops import LocalApi
 
@@ -69,7 +75,7 @@ class Context:
                 if owner is not None:
                     owner.call("refresh", {})
             except RelianceError as exc:
-                self.warn(t("localapi.direct_after", self.lang(), error=str(exc)))
+                self.warn(t("localapi.direct_after", self.lang(), error=exc.text(self.lang())))
         if self._owner is not None:
             self._owner.close()
 

@@ -9,12 +9,23 @@ import sys
 import click
 
 from reliance.app.home import resolve_home
-from reliance.cli import device, exports, identity, items, network, programme, projects, social_code
+from reliance.cli import (
+    arrived,
+    device,
+    exports,
+    identity,
+    items,
+    network,
+    passphrase,
+    programme,
+    projects,
+    social_code,
+    web,
+)
 from reliance.cli.context import Context, message_lang, say
 from reliance.display import clean
 from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t
-from reliance.model.messages import InputError
 
 
 class WarningLines(logging.Handler):
@@ -60,7 +71,19 @@ def cli(ctx: click.Context, home: str | None, passphrase_file: str | None, ask_p
 
 
 # The areas, each in its module with a `register(cli)` that adds its commands and groups.
-AREAS = (identity, social_code, items, programme, exports, projects, network, device)
+AREAS = (
+    identity,
+    social_code,
+    items,
+    programme,
+    exports,
+    projects,
+    network,
+    arrived,
+    passphrase,
+    device,
+    web,
+)
 for _area in AREAS:
     _area.register(cli)
 
@@ -77,14 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(say("cli.error", text=clean(exc.format_message())), err=True)
         return exc.exit_code or 2
-    except InputError as exc:  # a value typed on the command line: its option named, in the language
+    except RelianceError as exc:  # in the language; a value typed on the command line: its option named
         text = exc.text(message_lang())
         if exc.field:
             text = say("cli.option_error", option="--" + exc.field, text=text)
-        click.echo(say("cli.error", text=clean(text)), err=True)
-        return 1
-    except RelianceError as exc:
-        text = str(exc)
         click.echo(say("cli.error", text=clean(text)), err=True)
         return 1
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from reliance.app import settings
 from reliance.cli.context import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import InertFormatter, clean
 from reliance.i18n import LANGS
-from reliance.identity import canonical_peer, encode_peer_id
+from reliance.identity import canonical_peer, encode_peer_id, peer_fingerprint
 
 
 @click.command("serve")
@@ -23,8 +23,20 @@ from reliance.identity import canonical_peer, encode_peer_id
 @click.option("--listen", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--no-mdns", is_flag=True, help="Do not advertise or browse with mDNS.")
 @click.option("--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option("--web-port", type=click.IntRange(1, 65535), help="Port of the web face (default: 7448).")
+@click.option("--no-web", is_flag=True, help="Do not serve the web face to phones.")
+@click.option("--web-tls", is_flag=True, help="Serve the web face over HTTPS (self-signed certificate).")
 @pass_ctx
-def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet: bool) -> None:
+def serve_cmd(
+    ctx: Context,
+    port: int | None,
+    listen: str,
+    no_mdns: bool,
+    quiet: bool,
+    web_port: int | None,
+    no_web: bool,
+    web_tls: bool,
+) -> None:
     """Run the headless node until SIGTERM or Ctrl+C.
 
     Timers and mDNS can be tuned with environment variables (docs/operations.md): RELIANCE_HEARTBEAT,
@@ -62,6 +74,15 @@ def serve_cmd(ctx: Context, port: int | None, listen: str, no_mdns: bool, quiet:
 
         # The owner of the home: the node, and the local API the CLI and the app beside it talk to.
         owner = Owner(ws, Node(ws, node_config), "serve")
+        if config["web"] and not no_web:
+            from reliance.web.server import serve_web
+
+            serve_web(
+                owner,
+                host=listen,
+                port=web_port if web_port is not None else config["web_port"],
+                tls=web_tls or bool(config["web_tls"]),
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -188,7 +209,8 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
         )
         docs = row.get("docs_in_sync") or {}
         sync_text = say("cli.peers.in_sync", synced=sum(docs.values()), total=len(docs)) if docs else ""
-        name, address = clean(str(row.get("name") or "?")), clean(str(row.get("address") or "-"))
+        name = clean(str(row.get("name") or peer_fingerprint(str(row["peer_id"])) or "?"))
+        address = clean(str(row.get("address") or "-"))
         peer_state = clean(str(row["state"]))
         peer = clean(str(row["peer_id"]))
         echo(
@@ -206,7 +228,7 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
 
 @click.group("peer")
 def peer_group() -> None:
-    """Add a peer by address, or accept a pending one."""
+    """Add a peer by address, accept a pending one, or forget one."""
 
 
 @peer_group.command("add")
@@ -225,6 +247,25 @@ def peer_add(ctx: Context, address: str) -> None:
     else:
         text = remember_typed_address(ctx.home, host, port)
     echo(say("cli.peer.added", address=text))
+
+
+@peer_group.command("remove")
+@click.argument("target")
+@pass_ctx
+def peer_remove(ctx: Context, target: str) -> None:
+    """Forget an address typed with 'peer add' (HOST:PORT), or a peer (its id): no longer dialled, no longer
+    accepted. To refuse a peer for good, use 'reliance block'."""
+    from reliance.model.messages import shown
+    from reliance.net.status import forget_in_file
+
+    _require_home(ctx)
+    found = forget_in_file(ctx.home, target)  # first: the owner's next save must not bring it back
+    owner = ctx.owner()
+    if owner is not None:
+        found = owner.call("peer.remove", {"target": target})["found"] or found
+    if not found:
+        fail(say("net.address.unknown", text=shown(target)))
+    echo(say("net.address.removed", text=shown(target.strip())))
 
 
 @peer_group.command("accept")
@@ -290,8 +331,8 @@ def config_show(ctx: Context, as_json: bool) -> None:
     if as_json:
         emit_json(config)
         return
-    for key, value in sorted(config.items()):
-        echo(f"{key:8} {value}")
+    for key, value in sorted(config.items()):  # as `config set KEY VALUE` takes them back
+        echo(f"{key:8} {settings.config_text(key, value)}")
 
 
 @config_group.command("set")

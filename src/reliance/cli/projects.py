@@ -16,7 +16,7 @@ from reliance.cli.context import Context, echo, emit_json, fail, message_lang, p
 from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 from reliance.errors import ModelError, RelianceError
-from reliance.i18n import LANGS, plural_key
+from reliance.i18n import LANGS, plural_key, rule_label, weight_label
 from reliance.model.amounts import parse_amount
 from reliance.model.messages import InputError
 from reliance.store.repository import DocKind, doc_kind
@@ -167,7 +167,7 @@ def project_contribute(
     try:
         parse_dimensions(dims)
     except DimensionError as exc:
-        fail(say("cli.project.bad_dimension", text=repr(exc.text)))
+        fail(say("cli.project.bad_dimension", text=repr(exc.typed)))
     done = ctx.call(
         "project.contribute",
         project=project_ref,
@@ -252,7 +252,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
             {
                 "balances": result,
                 "breaches": [b.message("en") for b in breaches],
-                "issues": view.issues,
+                "issues": [issue.describe("en") for issue in view.issues],
             }
         )
         return
@@ -270,7 +270,7 @@ def project_balances(ctx: Context, project_ref: str, as_json: bool) -> None:
     for breach in breaches:
         echo(f"! {clean(breach.message(message_lang()))}")
     for issue in view.issues:
-        echo(f"! {clean(issue)}")
+        echo(f"! {clean(issue.describe(message_lang()))}")
 
 
 @project.command("reverse")
@@ -356,17 +356,13 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
         emit_json(data | {"default": not written})
         return
     echo(say("cli.policy.version" if written else "cli.policy.default", version=policy.version))
+    lang = message_lang()
     for bucket in data["buckets"]:
-        echo(f"  {bucket['percent']:>3} %  {clean(bucket['name'])} ({bucket['rule']})")
-    for weight in data["weights"]:
-        echo(
-            say(
-                "cli.policy.weight",
-                action=clean(weight["action"]),
-                unit=clean(weight["unit"]),
-                weight=weight["weight"],
-            )
-        )
+        rule = rule_label(str(bucket["rule"]), lang)
+        echo(f"  {bucket['percent']:>3} %  {clean(bucket['name'])} ({clean(rule)})")
+    for weight in data["weights"]:  # in words, in the language: « connaissances (par minute) × 1 »
+        label = weight_label(str(weight["action"]), str(weight["unit"]), weight["weight"], lang)
+        echo(say("cli.policy.weight", weight=clean(label)))
     echo(say("cli.policy.factors", min=data["ack_factor_min"], max=data["ack_factor_max"]))
 
 
@@ -380,7 +376,7 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
 @click.option("--unit", default="EUR", show_default=True)
 @click.option("--record", is_flag=True, help="Store the distribution (stewards).")
 @click.option("--yes", is_flag=True, help="With --record: record it even when there is nothing to share.")
-@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), help="Language of the explanations (default: the home's).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def project_dividend(
@@ -392,10 +388,11 @@ def project_dividend(
     unit: str,
     record: bool,
     yes: bool,
-    lang: str,
+    lang: str | None,
     as_json: bool,
 ) -> None:
     """Compute the contributive dividend of a period; every payout is explained."""
+    lang = lang or ctx.lang()
     minor = typed_amount(pool, unit, "pool") if pool is not None else None
     ws = ctx.writing_workspace() if record else ctx.workspace()
     period_to = period_to or datetime.now(UTC).isoformat(timespec="seconds")

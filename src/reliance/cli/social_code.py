@@ -13,7 +13,7 @@ import click
 from reliance.app.workspace import Workspace
 from reliance.cli.context import Context, echo, emit_json, fail, pass_ctx, say
 from reliance.display import clean
-from reliance.i18n import LANGS
+from reliance.i18n import LANGS, section_hint
 from reliance.identity import canonical_peer
 from reliance.model.codesocial import SECTIONS, section_id
 
@@ -36,10 +36,10 @@ def _resolve_doc(ws: Workspace, project: str | None) -> str | None:
 @click.option("--project", help="A project's social code.")
 @click.option("--peer", help="Someone else's social code (peer id).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), help="Language of the headings (default: the home's).")
 @pass_ctx
 def code_show(
-    ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str
+    ctx: Context, section: str | None, project: str | None, peer: str | None, as_json: bool, lang: str | None
 ) -> None:
     """Print the social code."""
     texts = ctx.call("code.show", project=project, peer=canonical_peer(peer) if peer else None)
@@ -47,10 +47,11 @@ def code_show(
     if as_json:
         emit_json({sid: texts.get(sid, "") for sid in chosen})
         return
+    lang = lang or ctx.lang()
     for sid in chosen:
         label = next(s for s in SECTIONS if s.id == sid).label(lang)
         echo(f"## {label} ({sid})")
-        echo(texts.get(sid, "") or "—")
+        echo(texts.get(sid, "") or f"— {section_hint(sid, lang)}")  # an empty one says what goes in it
         echo()
 
 

@@ -76,7 +76,7 @@ class Amendment:
 def _child(writer: Writer, key: str) -> ObjId:
     found = writer.child(ROOT_ID, key)
     if found is None:
-        raise DocumentError(f"document has no '{key}' map")
+        raise DocumentError("document.error.no_map", name=key)
     return found
 
 
@@ -125,7 +125,7 @@ def write_item(writer: Writer, item: Item, *, new: bool) -> None:
     obj = writer.child(items, item.id)
     if obj is None:
         if not new:
-            raise DocumentError(f"no item {item.id}")
+            raise DocumentError("document.error.no_item", id=item.id)
         obj = writer.put_map(items, item.id)
     for field_name in ITEM_FIELDS:
         value = getattr(item, field_name)
@@ -201,7 +201,7 @@ def write_answer(writer: Writer, answer: Answer) -> None:
 def _answer_obj(writer: Writer, answer_id: str) -> ObjId:
     found = writer.child(_child(writer, "answers"), answer_id)
     if found is None:
-        raise DocumentError(f"no answer {answer_id}")
+        raise DocumentError("document.error.no_answer", id=answer_id)
     return found
 
 

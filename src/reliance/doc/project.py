@@ -76,7 +76,7 @@ class Member:
 def _child(writer: Writer, key: str) -> ObjId:
     found = writer.child(ROOT_ID, key)
     if found is None:
-        raise DocumentError(f"project document has no '{key}' map")
+        raise DocumentError("document.error.project_no_map", name=key)
     return found
 
 
@@ -90,7 +90,7 @@ def genesis(
     visibility: str = DEFAULT_VISIBILITY,
 ) -> None:
     if visibility not in VISIBILITIES:
-        raise DocumentError(f"unknown visibility {visibility!r}; use members or public")
+        raise DocumentError("app.project.visibility", value=visibility)
     writer.put(ROOT_ID, "schema", SCHEMA)
     writer.put(ROOT_ID, "version", 1)
     meta = writer.put_map(ROOT_ID, "meta")
@@ -112,7 +112,7 @@ def genesis(
 
 def set_member(writer: Writer, peer_id: str, role: str, by: str) -> None:
     if role not in ROLES:
-        raise DocumentError(f"unknown role {role!r}; use member or steward")
+        raise DocumentError("app.project.role", value=role)
     members = _child(writer, "members")
     existing = writer.child(members, peer_id)
     if existing is None:
@@ -124,7 +124,7 @@ def set_member(writer: Writer, peer_id: str, role: str, by: str) -> None:
 
 def set_visibility(writer: Writer, visibility: str) -> None:
     if visibility not in VISIBILITIES:
-        raise DocumentError(f"unknown visibility {visibility!r}; use members or public")
+        raise DocumentError("app.project.visibility", value=visibility)
     writer.put(_child(writer, "meta"), "visibility", visibility)
 
 

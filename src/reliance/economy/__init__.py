@@ -3,15 +3,17 @@
 See docs/dividend.md for the accounting rules, the dividend formula and a worked example.
 """
 
+from reliance.economy.checks import (
+    ANY_MEMBER,
+    PROJECT_ACCOUNT,
+    DimensionError,
+    LedgerError,
+    parse_dimension,
+    parse_dimensions,
+    parse_period,
+)
 from reliance.economy.dividend import (
-    ANY_UNIT,
-    DEFAULT_POLICY,
-    Bucket,
     Distribution,
-    Policy,
-    PolicyError,
-    Rule,
-    Weight,
     acknowledgement_factors,
     compute_dividend,
     distribution_entry,
@@ -19,48 +21,54 @@ from reliance.economy.dividend import (
     distribution_to_data,
     largest_remainder,
     net_revenue,
-    policy_from_data,
-    policy_to_data,
     recompute_distribution,
     verify_distribution,
 )
-from reliance.economy.format import format_amount
-from reliance.economy.ledger import (
-    ANY_MEMBER,
+from reliance.economy.entries import (
     CONTRIBUTION_ACTIONS,
-    PROJECT_ACCOUNT,
     Acknowledgement,
     Action,
     Breach,
     CreditLimit,
-    DimensionError,
     Dimensions,
     Entry,
     EntryKind,
-    LedgerError,
     LedgerIssue,
     PayoutLine,
-    acknowledgement_from_data,
-    acknowledgement_to_data,
+)
+from reliance.economy.format import format_amount
+from reliance.economy.ledger import (
     balances,
     check_credit_limits,
-    credit_limit_from_data,
-    credit_limit_to_data,
     effective_reversals,
-    entry_from_data,
-    entry_to_data,
     index_entries,
     ledger_issues,
     make_reversal,
-    parse_dimension,
-    parse_dimensions,
-    parse_period,
     postings,
     reversed_ids,
     validate_acknowledgement,
     validate_entry,
 )
+from reliance.economy.ledger_data import (
+    acknowledgement_from_data,
+    acknowledgement_to_data,
+    credit_limit_from_data,
+    credit_limit_to_data,
+    entry_from_data,
+    entry_to_data,
+)
 from reliance.economy.matrix import wealth_matrix
+from reliance.economy.policy import (
+    ANY_UNIT,
+    DEFAULT_POLICY,
+    Bucket,
+    Policy,
+    PolicyError,
+    Rule,
+    Weight,
+    policy_from_data,
+    policy_to_data,
+)
 from reliance.i18n import action_label  # the word for an action in explanations
 
 __all__ = [

@@ -11,14 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reliance.economy.ledger import (
-    Entry,
-    EntryKind,
-    LedgerError,
-    effective_reversals,
-    index_entries,
-    parse_period,
-)
+from reliance.economy.checks import LedgerError, parse_period
+from reliance.economy.entries import Entry, EntryKind
+from reliance.economy.ledger import effective_reversals, index_entries
 
 
 def wealth_matrix(
@@ -37,7 +32,7 @@ def wealth_matrix(
     columns: list[str] = []
     for name in dimensions:
         if not isinstance(name, str) or not name:
-            raise LedgerError(f"a dimension must be a non-empty name, got {name!r}")
+            raise LedgerError("ledger.error.dimension_name", name=name)
         if name not in columns:
             columns.append(name)
     wanted = set(columns)

@@ -30,6 +30,7 @@ from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
 from reliance.errors import ModelError, PeerIdError, RelianceError
 from reliance.export.exporters import EXPORT_FORMAT
+from reliance.i18n import Phrase, phrase
 from reliance.identity import decode_peer_id
 from reliance.model.catalogue import (
     Answer,
@@ -127,8 +128,16 @@ def _count(n: int, noun: str) -> str:
 # ----------------------------------------------------------------------------------------- checking
 
 
-def _refuse(path: str, reason: str) -> ImportRefused:
-    return ImportRefused(f"{path}: {reason}" if path else reason)
+def _refuse(path: str, key: str, **params: object) -> ImportRefused:
+    """The file refused at `path` (a JSON path such as participants[0].items[2]) for the reason `key`."""
+    return ImportRefused(
+        "export.import.at" if path else "export.import.plain", place=path, reason=phrase(key, **params)
+    )
+
+
+def _refused_by(path: str, error: RelianceError) -> ImportRefused:
+    """The file refused at `path` because the model refused a value in it (worded for the reader)."""
+    return ImportRefused("export.import.at", place=path, reason=error)
 
 
 def _get(
@@ -136,11 +145,11 @@ def _get(
 ) -> Any:
     if key not in data or (data[key] is None and default is not ...):
         if default is ...:
-            raise _refuse(path, f"missing field {key!r}")
+            raise _refuse(path, "export.import.missing", name=key)
         return default
     value = data[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
-        raise _refuse(f"{path}.{key}", f"must be {_describe(kind)}, not {_json_type(value)}")
+        raise _refuse(f"{path}.{key}", "export.import.type", wanted=_describe(kind), got=_json_type(value))
     return value
 
 
@@ -148,19 +157,22 @@ def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def _describe(kind: type | tuple[type, ...]) -> str:
-    names = {str: "text", list: "a list", dict: "an object", int: "a whole number", bool: "true or false"}
-    return " or ".join(names.get(k, k.__name__) for k in _kinds(kind))
+_KIND_NAMES = {str: "text", list: "list", dict: "object", int: "whole", bool: "boolean"}
 
 
-def _json_type(value: object) -> str:
+def _describe(kind: type | tuple[type, ...]) -> Phrase:
+    """What a field must be, in the reader's words (« du texte », "text")."""
+    names = [_KIND_NAMES.get(k, "other") for k in _kinds(kind)]
+    return phrase(f"export.import.kind.{names[0]}") if len(names) == 1 else phrase("export.import.kind.other")
+
+
+def _json_type(value: object) -> Phrase:
     if value is None:
-        return "null"
+        return phrase("export.import.kind.null")
     if isinstance(value, bool):
-        return "true/false"
-    return {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
-        type(value), type(value).__name__
-    )
+        return phrase("export.import.kind.boolean")
+    names = {str: "text", int: "number", float: "number", list: "list", dict: "object"}
+    return phrase(f"export.import.kind.{names.get(type(value), 'other')}")
 
 
 def _text(data: Mapping[str, Any], key: str, path: str) -> str:
@@ -172,14 +184,16 @@ def _str_list(data: Mapping[str, Any], key: str, path: str) -> list[str]:
     values: list[Any] = _get(data, key, list, path, default=[])
     for i, value in enumerate(values):
         if not isinstance(value, str):
-            raise _refuse(f"{path}.{key}[{i}]", f"must be text, not {_json_type(value)}")
+            raise _refuse(
+                f"{path}.{key}[{i}]", "export.import.type", wanted=_describe(str), got=_json_type(value)
+            )
     return list(values)
 
 
 def _record_id(data: Mapping[str, Any], key: str, path: str) -> str:
     value: str = _get(data, key, str, path)
     if not _RECORD_ID.fullmatch(value):
-        raise _refuse(f"{path}.{key}", f"{value[:40]!r} is not a valid id")
+        raise _refuse(f"{path}.{key}", "export.import.bad_id", value=value[:40])
     return value
 
 
@@ -188,7 +202,7 @@ def _time(value: str, path: str) -> str:
         try:
             datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise _refuse(path, f"not an ISO 8601 time: {value[:40]!r}") from None
+            raise _refuse(path, "export.import.bad_time", value=value[:40]) from None
     return value
 
 
@@ -197,7 +211,7 @@ def _peer(data: Mapping[str, Any], key: str, path: str) -> str:
     try:
         decode_peer_id(value)
     except PeerIdError as exc:
-        raise _refuse(f"{path}.{key}", str(exc)) from None
+        raise _refused_by(f"{path}.{key}", exc) from None
     return value
 
 
@@ -213,7 +227,9 @@ def _objects(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, 
     values: list[Any] = _get(data, key, list, path, default=[])
     for i, value in enumerate(values):
         if not isinstance(value, dict):
-            raise _refuse(f"{path}.{key}[{i}]", f"must be an object, not {_json_type(value)}")
+            raise _refuse(
+                f"{path}.{key}[{i}]", "export.import.type", wanted=_describe(dict), got=_json_type(value)
+            )
     return values
 
 
@@ -249,7 +265,9 @@ def _participant(data: Mapping[str, Any], path: str) -> _Participant:
     code: dict[str, Any] = _get(data, "code", dict, path, default={})
     for key, value in code.items():
         if not isinstance(value, str):
-            raise _refuse(f"{path}.code.{key}", f"must be text, not {_json_type(value)}")
+            raise _refuse(
+                f"{path}.code.{key}", "export.import.type", wanted=_describe(str), got=_json_type(value)
+            )
     _objects(data, "code_history", path)
     items = _objects(data, "items", path)
     for i, item in enumerate(items):
@@ -264,34 +282,33 @@ def read_export(path: Path) -> tuple[list[_Participant], int]:
     """Parse and check a JSON export; returns its participants and its number of projects."""
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise ImportRefused(f"{path} is larger than {MAX_IMPORT_BYTES >> 20} MiB")
+            raise ImportRefused("export.import.too_large", file=path, mib=MAX_IMPORT_BYTES >> 20)
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportRefused(f"cannot read {path}: {exc.strerror}") from None
+        raise ImportRefused("export.import.cannot_read", file=path, reason=exc.strerror) from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ImportRefused(f"{path} is not UTF-8 text, so not a reliance JSON export") from None
+        raise ImportRefused("export.import.not_utf8", file=path) from None
     except ValueError as exc:
-        raise ImportRefused(
-            f"{path} is not JSON ({exc}): give a 'reliance export --format json' file"
-        ) from None
+        raise ImportRefused("export.import.not_json", file=path, reason=exc) from None
     if not isinstance(data, dict):
-        raise ImportRefused(f"{path} holds a JSON {_json_type(data)}, not a reliance export object")
+        raise ImportRefused("export.import.not_object", file=path, got=_json_type(data))
     fmt = data.get("format")
     if fmt != EXPORT_FORMAT:
-        shown = "no 'format' field" if fmt is None else f"format {fmt!r}"
-        raise ImportRefused(
-            f"{path} is not a reliance JSON export ({shown}; {EXPORT_FORMAT!r} expected): "
-            "make one with 'reliance export --format json'"
+        got = (
+            phrase("export.import.no_format")
+            if fmt is None
+            else phrase("export.import.format_named", value=fmt)
         )
+        raise ImportRefused("export.import.format", file=path, got=got, wanted=EXPORT_FORMAT)
     participants = [
         _participant(p, f"participants[{i}]") for i, p in enumerate(_objects(data, "participants", ""))
     ]
     seen: set[str] = set()
     for p in participants:
         if p.peer_id in seen:
-            raise ImportRefused(f"participant {p.peer_id} appears twice in {path}")
+            raise ImportRefused("export.import.participant_twice", peer=p.peer_id, file=path)
         seen.add(p.peer_id)
     projects = _objects(data, "projects", "")
     for i, project in enumerate(projects):
@@ -304,15 +321,15 @@ def read_export(path: Path) -> tuple[list[_Participant], int]:
 
 def _item(data: Mapping[str, Any], owner: str, path: str) -> Item:
     if data["author"] != owner:
-        raise _refuse(f"{path}.author", "is not the participant the item is listed under")
+        raise _refuse(f"{path}.author", "export.import.item_author")
     try:
         kind = ItemKind(data["kind"])
     except ValueError:
-        raise _refuse(f"{path}.kind", f"unknown kind {data['kind']!r}") from None
+        raise _refuse(f"{path}.kind", "export.import.unknown_kind", value=data["kind"]) from None
     try:
         status = Status(data.get("status") or "published")
     except ValueError:
-        raise _refuse(f"{path}.status", f"unknown status {data['status']!r}") from None
+        raise _refuse(f"{path}.status", "export.import.unknown_status", value=data["status"]) from None
     draft = Item(
         id=data["id"],
         kind=kind,
@@ -334,25 +351,25 @@ def _item(data: Mapping[str, Any], owner: str, path: str) -> Item:
     try:
         return draft.validated()
     except ModelError as exc:
-        raise _refuse(path, str(exc)) from None
+        raise _refused_by(path, exc) from None
 
 
 def _answer(data: Mapping[str, Any], owner: str, path: str) -> Answer:
     if data["author"] != owner:
-        raise _refuse(f"{path}.author", "is not the participant the answer is listed under")
+        raise _refuse(f"{path}.author", "export.import.answer_author")
     try:
         kind = AnswerKind(data["kind"])
     except ValueError:
-        raise _refuse(f"{path}.kind", f"unknown answer kind {data['kind']!r}") from None
+        raise _refuse(f"{path}.kind", "export.import.unknown_answer", value=data["kind"]) from None
     item_author = data.get("item_author") or ""
     if not _RECORD_ID.fullmatch(data["item"]):
-        raise _refuse(f"{path}.item", f"{data['item'][:40]!r} is not a valid item id")
+        raise _refuse(f"{path}.item", "export.import.bad_item_id", value=data["item"][:40])
     try:
         message = validate_answer_message(data.get("message") or "")
         if item_author:
             decode_peer_id(item_author)
     except (ModelError, PeerIdError) as exc:
-        raise _refuse(path, str(exc)) from None
+        raise _refused_by(path, exc) from None
     return Answer(
         id=data["id"],
         item_id=data["item"],
@@ -392,7 +409,7 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         counts = Counter(ids)
         twice = next((record_id for record_id in ids if counts[record_id] > 1), None)
         if twice is not None:
-            raise ImportRefused(f"{what} id {twice} appears twice among your {what}s in {path}")
+            raise ImportRefused(f"export.import.{what}_twice", id=twice, file=path)
     sections: dict[str, str] = {}
     for sid, text in mine.code.items():
         if sid not in SECTION_IDS or not text.strip():
@@ -400,7 +417,7 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         try:
             sections[sid] = validate_section_text(text)
         except ModelError as exc:
-            raise _refuse(f"{mine_path}.code.{sid}", str(exc)) from None
+            raise _refused_by(f"{mine_path}.code.{sid}", exc) from None
 
     if dry_run and not ws.repo.exists(ws.peer_id):  # a dry run does not even create the document
         have_items, have_answers, current_code = set(), set(), {}

@@ -27,25 +27,31 @@ from types import ModuleType
 from typing import Protocol, runtime_checkable
 
 from reliance.i18n import (
+    messages_app,
     messages_cli,
     messages_economy,
     messages_identity,
     messages_link,
     messages_model,
     messages_net,
+    messages_textual,
     messages_tui,
+    messages_web,
 )
 
 LANGS = ("fr", "en")
 
 AREAS = (
     messages_tui,
+    messages_textual,
     messages_cli,
     messages_net,
     messages_model,
     messages_economy,
     messages_identity,
     messages_link,
+    messages_app,
+    messages_web,
 )
 
 
@@ -90,6 +96,17 @@ class Phrase:
 
     def describe(self, lang: str) -> str:
         return t(self.key, lang, **self.params)
+
+
+@dataclass(frozen=True)
+class Worded:
+    """A value already worded in each language (`LANGS` order): a date or a kind that came from elsewhere
+    (the local API's owner), shown in the language of whatever shows it."""
+
+    texts: tuple[str, ...]
+
+    def describe(self, lang: str) -> str:
+        return self.texts[LANGS.index(lang)] if lang in LANGS and len(self.texts) == len(LANGS) else ""
 
 
 def phrase(key: str, **params: object) -> Phrase:
@@ -174,6 +191,11 @@ def section_label(section: str, lang: str) -> str:
     return _label("section", section, lang)
 
 
+def section_hint(section: str, lang: str) -> str:
+    """One line on what to write in a #CodeSocial section (« Les enjeux auxquels le projet entend… »)."""
+    return _label("section_hint", section, lang) if f"section_hint.{section}" in MESSAGES else ""
+
+
 def group_label(group: str, lang: str) -> str:
     return _label("section_group", group, lang)
 
@@ -202,6 +224,23 @@ def reciprocity_code(text: str) -> str:
             if wanted == code or any(wanted == _folded(label) for label in labels):
                 return code
     return text
+
+
+def weight_label(action: str, unit: str, weight: object, lang: str) -> str:
+    """One weight of a dividend policy as people read it: « connaissances (par minute) × 1 », "money (per
+    EUR cent) × 1/25" (a policy's weights count minor units: cents, minutes)."""
+    if unit == "min":
+        per = t("weight.per_minute", lang)
+    elif len(unit) == 3 and unit.isascii() and unit.isalpha() and unit.isupper():  # a currency code
+        per = t("weight.per_cent", lang, unit=unit)
+    else:
+        per = t("weight.per_unit", lang, unit=unit)
+    return t("weight.line", lang, action=action_label(action, lang), per=per, weight=weight)
+
+
+def rule_label(rule: str, lang: str) -> str:
+    """How a share of a dividend is handed out (« réserve », "equal shares")."""
+    return _label("weight.rule", rule, lang)
 
 
 def action_label(action: str, lang: str) -> str:

@@ -25,6 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.cannot_read": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),
     "cli.cannot_write": ("impossible d'écrire {file} : {reason}", "cannot write {file}: {reason}"),
     "cli.not_json": ("{file} n'est pas du JSON : {reason}", "{file} is not JSON: {reason}"),
+    "cli.arrived.nothing": ("rien de nouveau", "nothing new"),
+    "cli.arrived.marked": ("tout est marqué lu", "everything is marked read"),
     "cli.wrote": ("{file} écrit", "wrote {file}"),
     "cli.no_home": (
         "pas de dossier reliance dans {home} : lancez d'abord 'reliance init --name NOM'",
@@ -33,6 +35,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.passphrase.unreadable": (
         "impossible de lire le fichier de la phrase secrète : {reason}",
         "cannot read the passphrase file: {reason}",
+    ),
+    "cli.passphrase.new_prompt": ("Nouvelle phrase secrète", "New passphrase"),
+    "cli.passphrase.new_needed": (
+        "sans terminal, donnez la nouvelle phrase secrète avec --new-passphrase-file FICHIER (ou --remove)",
+        "without a terminal, give the new passphrase with --new-passphrase-file FILE (or --remove)",
+    ),
+    "cli.passphrase.remove_or_new": (
+        "--remove ou --new-passphrase-file, pas les deux",
+        "--remove or --new-passphrase-file, not both",
+    ),
+    "cli.passphrase.changed": (
+        "phrase secrète changée ; votre identifiant reste le même",
+        "passphrase changed; your peer id stays the same",
+    ),
+    "cli.passphrase.removed": (
+        "la clé n'a plus de phrase secrète : protégez ce dossier",
+        "the key has no passphrase any more: keep this folder safe",
     ),
     "cli.passphrase.empty": ("le fichier de la phrase secrète est vide", "the passphrase file is empty"),
     "cli.passphrase.needed": (
@@ -170,7 +189,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "politique version {version} (politique par défaut)",
         "policy version {version} (default policy)",
     ),
-    "cli.policy.weight": ("  poids {action}/{unit} : {weight}", "  weight {action}/{unit}: {weight}"),
+    "cli.policy.weight": ("  poids : {weight}", "  weight: {weight}"),
     "cli.policy.factors": (
         "  facteurs de reconnaissance {min}–{max} %",
         "  acknowledgement factors {min}–{max} %",
@@ -252,6 +271,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # settings
     "export.json": ("JSON (tout)", "JSON (everything)"),
     "export.markdown": ("Markdown (mon code et mes éléments)", "Markdown (my code and items)"),
+    "export.markdown_catalogue": (
+        "Markdown : le catalogue, à imprimer",
+        "Markdown: the catalogue, for printing",
+    ),
+    "export.markdown_programme": (
+        "Markdown : le programme, à imprimer",
+        "Markdown: the programme, for printing",
+    ),
     "export.jsonld": ("JSON-LD (ValueFlows)", "JSON-LD (ValueFlows)"),
     "export.csv": ("CSV (grand livre d'un projet)", "CSV (a project's ledger)"),
     "export.ics": ("iCalendar (le programme)", "iCalendar (the programme)"),
@@ -323,4 +350,94 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sync.refused": ("synchronisation refusée : {reason}", "sync refused: {reason}"),
     "sync.blocked": ("ce pair est bloqué", "that peer is blocked"),
+    # ---- a JSON export refused on import (reliance.export.importer): ImportRefused keys
+    "export.import.at": ("{place} : {reason}", "{place}: {reason}"),
+    "export.import.plain": ("{reason}", "{reason}"),
+    "export.import.missing": ("il manque le champ {name!r}", "missing field {name!r}"),
+    "export.import.type": ("doit être {wanted}, pas {got}", "must be {wanted}, not {got}"),
+    "export.import.bad_id": ("{value!r} n'est pas un identifiant valide", "{value!r} is not a valid id"),
+    "export.import.bad_time": ("pas une heure ISO 8601 : {value!r}", "not an ISO 8601 time: {value!r}"),
+    "export.import.item_author": (
+        "n'est pas le participant sous lequel l'annonce est rangée",
+        "is not the participant the item is listed under",
+    ),
+    "export.import.answer_author": (
+        "n'est pas le participant sous lequel la réponse est rangée",
+        "is not the participant the answer is listed under",
+    ),
+    "export.import.unknown_kind": ("type inconnu {value!r}", "unknown kind {value!r}"),
+    "export.import.unknown_status": ("état inconnu {value!r}", "unknown status {value!r}"),
+    "export.import.unknown_answer": ("type de réponse inconnu {value!r}", "unknown answer kind {value!r}"),
+    "export.import.bad_item_id": (
+        "{value!r} n'est pas un identifiant d'annonce valide",
+        "{value!r} is not a valid item id",
+    ),
+    "export.import.too_large": ("{file} dépasse {mib} Mio", "{file} is larger than {mib} MiB"),
+    "export.import.cannot_read": ("impossible de lire {file} : {reason}", "cannot read {file}: {reason}"),
+    "export.import.not_utf8": (
+        "{file} n'est pas du texte UTF-8, donc pas un export JSON de reliance",
+        "{file} is not UTF-8 text, so not a reliance JSON export",
+    ),
+    "export.import.not_json": (
+        "{file} n'est pas du JSON ({reason}) : donnez un fichier fait par 'reliance export --format json'",
+        "{file} is not JSON ({reason}): give a 'reliance export --format json' file",
+    ),
+    "export.import.not_object": (
+        "{file} contient en JSON {got}, pas un objet d'export reliance",
+        "{file} holds a JSON {got}, not a reliance export object",
+    ),
+    "export.import.format": (
+        "{file} n'est pas un export JSON de reliance ({got} ; {wanted!r} attendu) : "
+        "faites-en un avec 'reliance export --format json'",
+        "{file} is not a reliance JSON export ({got}; {wanted!r} expected): "
+        "make one with 'reliance export --format json'",
+    ),
+    "export.import.no_format": ("pas de champ 'format'", "no 'format' field"),
+    "export.import.format_named": ("format {value!r}", "format {value!r}"),
+    "export.import.kind.text": ("du texte", "text"),
+    "export.import.kind.list": ("une liste", "a list"),
+    "export.import.kind.object": ("un objet", "an object"),
+    "export.import.kind.whole": ("un nombre entier", "a whole number"),
+    "export.import.kind.boolean": ("vrai ou faux", "true or false"),
+    "export.import.kind.number": ("un nombre", "a number"),
+    "export.import.kind.null": ("null", "null"),
+    "export.import.kind.other": ("une autre valeur", "another value"),
+    "export.import.participant_twice": (
+        "le participant {peer} apparaît deux fois dans {file}",
+        "participant {peer} appears twice in {file}",
+    ),
+    "export.import.item_twice": (
+        "l'identifiant d'annonce {id} apparaît deux fois parmi vos annonces dans {file}",
+        "item id {id} appears twice among your items in {file}",
+    ),
+    "export.import.answer_twice": (
+        "l'identifiant de réponse {id} apparaît deux fois parmi vos réponses dans {file}",
+        "answer id {id} appears twice among your answers in {file}",
+    ),
+    # ---- end of the import's refusals
+    # ---- a bundle that cannot be read (reliance.replication.bundle): BundleError keys
+    "bundle.error.format": (
+        "{file} n'est pas un paquet reliance (format {wanted} attendu)",
+        "{file} is not a reliance bundle (format {wanted} expected)",
+    ),
+    "bundle.error.too_large": ("{file} dépasse {mib} Mio", "{file} is larger than {mib} MiB"),
+    "bundle.error.unreadable": (
+        "{file} n'est pas un paquet reliance ({reason})",
+        "{file} is not a reliance bundle ({reason})",
+    ),
+    "bundle.error.entry": ("paquet : entrée de document mal formée", "bundle: malformed document entry"),
+    "bundle.error.change_list": (
+        "paquet : liste de changements mal formée dans le document {doc}",
+        "bundle: malformed change list in document {doc}",
+    ),
+    "bundle.error.other": ("paquet : {reason}", "bundle: {reason}"),
+    "bundle.error.change": (
+        "paquet : changement mal formé dans le document {doc}",
+        "bundle: malformed change in document {doc}",
+    ),
+    "bundle.error.damaged_change": (
+        "paquet : changement abîmé dans le document {doc} : {reason}",
+        "bundle: damaged change in document {doc}: {reason}",
+    ),
+    # ---- end of the bundle's refusals
 }

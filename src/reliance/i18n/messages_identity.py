@@ -145,4 +145,76 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "identity of {name} restored from {file}; your document comes back with 'reliance sync' or "
         "'reliance bundle import'",
     ),
+    # ---- the identity's refusals (reliance.identity): IdentityError and PeerIdError keys
+    "identity.error.key_length": ("une clé de pair a 32 octets", "a peer key has 32 bytes"),
+    "identity.error.prefix": (
+        "pas un identifiant de pair (il commence par '{prefix}') : {text!r}",
+        "not a peer id (it should start with '{prefix}'): {text!r}",
+    ),
+    "identity.error.characters": (
+        "pas un identifiant de pair (caractères invalides) : {text!r}",
+        "not a peer id (bad characters): {text!r}",
+    ),
+    "identity.error.length": (
+        "pas un identifiant de pair (mauvaise longueur) : {text!r}",
+        "not a peer id (wrong length): {text!r}",
+    ),
+    "identity.error.check": (
+        "la vérification de l'identifiant de pair a échoué, sans doute une faute de frappe : {text!r}",
+        "peer id check failed, probably a typo: {text!r}",
+    ),
+    "identity.error.no_name": ("il faut un nom (--name)", "a name is needed (--name)"),
+    "identity.error.name_length": (
+        "le nom dépasse {most} caractères",
+        "the name is longer than {most} characters",
+    ),
+    "identity.error.name_text": (
+        "le nom contient des caractères qui ne sont pas du texte valide",
+        "the name contains characters that are not valid text",
+    ),
+    "identity.error.exists": (
+        "une identité existe déjà dans {home} ; elle n'est jamais remplacée",
+        "an identity already exists in {home}; it is never replaced",
+    ),
+    "identity.error.cannot_read": (
+        "impossible de lire l'identité dans {directory} : {reason}",
+        "cannot read the identity in {directory}: {reason}",
+    ),
+    "identity.error.damaged": (
+        "le profil dans {directory} est abîmé",
+        "the profile in {directory} is damaged",
+    ),
+    "identity.error.cannot_write": (
+        "impossible d'écrire le profil dans {directory} : {reason}",
+        "cannot write the profile in {directory}: {reason}",
+    ),
+    "identity.error.not_protected": (
+        "cette clé n'est pas protégée par une phrase secrète",
+        "this key is not protected by a passphrase",
+    ),
+    "identity.error.protected": (
+        "la clé est protégée par une phrase secrète : donnez --passphrase ou --passphrase-file",
+        "the key is protected by a passphrase: give --passphrase or --passphrase-file",
+    ),
+    "identity.error.wrong_passphrase": (
+        "mauvaise phrase secrète, ou le fichier de clé est abîmé",
+        "wrong passphrase, or the key file is damaged",
+    ),
+    "identity.error.not_ed25519": (
+        "le fichier de clé ne contient pas de clé Ed25519",
+        "the key file does not hold an Ed25519 key",
+    ),
+    "identity.error.not_this_device": (
+        "le certificat dans {directory} n'est pas celui de cet appareil",
+        "the certificate in {directory} is not this device's",
+    ),
+    "identity.error.not_this_identity": (
+        "la clé de participant dans {directory} n'est pas celle de cette identité",
+        "the participant key in {directory} is not this identity's",
+    ),
+    "identity.error.locked": (
+        "la clé est protégée par une phrase secrète : donnez --passphrase ou --passphrase-file pour écrire",
+        "the key is protected by a passphrase: give --passphrase or --passphrase-file to write",
+    ),
+    # ---- end of the identity's refusals
 }

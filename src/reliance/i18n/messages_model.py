@@ -22,9 +22,11 @@ NAMESPACES = (
     "reciprocity",
     "section",
     "section_group",
+    "section_hint",
     "number",
     "removal",
     "role",
+    "model",
 )
 
 WEEKDAYS = (
@@ -273,6 +275,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "item_kind.event": ("Événement", "Event"),
     "item_kind.seed": ("Graine de connaissance", "Knowledge seed"),
     "answer.coming": ("Je viens", "I'm coming"),
+    # What to write in each section, one line: from the #CodeSocial's own texts (raison d'être: « décrire le
+    # contexte du projet, les enjeux auxquels il entend répondre, les objectifs qu'il se fixe ainsi que les
+    # missions envisagées pour atteindre ces objectifs »; « règles du jeu clairement définies »; « processus
+    # de médiation, connus de tous et appropriables par chacun »; « matrices de richesses »…)
+    "section_hint.histoire": (
+        "D'où vient le projet : les étapes, les rencontres, les faits qui l'ont fait.",
+        "Where the project comes from: the steps, the meetings, the facts that made it.",
+    ),
+    "section_hint.contexte": (
+        "Le contexte, le territoire, la situation : quels besoins, quelles solutions existent déjà ?",
+        "The context, the territory, the situation: which needs, which solutions already exist?",
+    ),
+    "section_hint.enjeux": (
+        "Les enjeux auxquels le projet entend répondre.",
+        "The stakes the project means to answer.",
+    ),
+    "section_hint.objectifs": (
+        "Les objectifs que vous vous fixez.",
+        "The objectives you set yourselves.",
+    ),
+    "section_hint.missions": (
+        "Quelles missions vous fixez-vous afin d'atteindre vos objectifs ?",
+        "Which missions do you give yourselves to reach your objectives?",
+    ),
+    "section_hint.valeurs": (
+        "Les valeurs qui guident vos choix : confiance, transparence, réciprocité…",
+        "The values that guide your choices: trust, transparency, reciprocity…",
+    ),
+    "section_hint.regles": (
+        "Les règles du jeu, clairement définies, pour travailler ensemble.",
+        "The rules of the game, clearly defined, for working together.",
+    ),
+    "section_hint.gouvernance": (
+        "Qui décide quoi et comment ; comment chacun prend part aux décisions.",
+        "Who decides what, and how; how everyone takes part in decisions.",
+    ),
+    "section_hint.mediation": (
+        "Comment les tensions se règlent : une médiation connue de tous et appropriable par chacun.",
+        "How tensions are settled: a mediation known to all and usable by everyone.",
+    ),
+    "section_hint.modele_social": (
+        "La place des personnes : accueil, entraide, compétences, façon de travailler ensemble.",
+        "The place of people: welcome, mutual help, skills, ways of working together.",
+    ),
+    "section_hint.modele_culturel": (
+        "La création et le partage des savoirs : ce que vous faites naître et transmettez.",
+        "Creation and shared knowledge: what you bring to life and pass on.",
+    ),
+    "section_hint.modele_ecologique": (
+        "Les ressources utilisées et l'effet du projet sur le vivant et le territoire.",
+        "The resources used and the project's effect on living things and the territory.",
+    ),
+    "section_hint.modele_economique": (
+        "D'où viennent les ressources, et comment la valeur produite est partagée.",
+        "Where the resources come from, and how the value produced is shared.",
+    ),
+    "section_hint.modele_technologique": (
+        "Les outils et technologies : logiciels libres, données ouvertes, interopérabilité.",
+        "Tools and technologies: free software, open data, interoperability.",
+    ),
+    "section_hint.modele_juridique_financier": (
+        "Le statut, les licences, le financement et la tenue des comptes.",
+        "The legal form, the licences, the funding and how the accounts are kept.",
+    ),
+    "section_hint.richesses": (
+        "Les richesses reconnues : ce que chacun apporte et comment la valeur créée ensemble est répartie.",
+        "Recognised wealth: what each one brings and how the value made together is shared.",
+    ),
     # #CodeSocial sections and their groups (ids in reliance.model.codesocial.SECTIONS)
     "section.histoire": ("Histoire", "History"),
     "section.contexte": ("Contexte", "Context"),
@@ -292,4 +362,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "section.richesses": ("Richesses reconnues", "Recognised wealth"),
     "section_group.raison_d_etre": ("Raison d'être", "Purpose"),
     "section_group.modeles": ("Modèles systémiques", "Systemic models"),
+    # ---- the model's refusals (reliance.model.catalogue, codesocial): InputError keys
+    "model.what.title": ("le titre", "the title"),
+    "model.what.description": ("la description", "the description"),
+    "model.what.place": ("le lieu", "the place"),
+    "model.what.reciprocity": ("la réciprocité", "the reciprocity"),
+    "model.what.project": ("le projet", "the project"),
+    "model.what.message": ("le message", "the message"),
+    "model.what.contact": ("le contact", "the contact"),
+    "model.what.tag": ("une étiquette", "a tag"),
+    "model.what.section": ("la section", "the section"),
+    "model.what.name": ("le nom", "the name"),
+    "model.what.begins": ("le début", "begins"),
+    "model.what.ends": ("la fin", "ends"),
+    "model.error.unknown_kind": (
+        "type inconnu {value!r} ; types possibles : {known}",
+        "unknown kind {value!r}; use one of: {known}",
+    ),
+    "model.error.unknown_status": (
+        "état inconnu {value!r} ; états possibles : {known}",
+        "unknown status {value!r}; use one of: {known}",
+    ),
+    "model.error.unknown_answer": (
+        "réponse inconnue {value!r} ; réponses possibles : {known}",
+        "unknown answer {value!r}; use one of: {known}",
+    ),
+    "model.error.not_iso": (
+        "{what} : pas une date ou une heure ISO 8601 : {value!r} (par exemple 2026-07-14T18:00)",
+        "{what}: not an ISO 8601 date or time: {value!r} (e.g. 2026-07-14T18:00)",
+    ),
+    "model.error.too_long": ("{what} dépasse {limit} caractères", "{what} is longer than {limit} characters"),
+    "model.error.nul": (
+        "{what} ne peut pas contenir de caractère NUL",
+        "{what} cannot contain NUL characters",
+    ),
+    "model.error.not_text": (
+        "{what} contient des caractères qui ne sont pas du texte valide",
+        "{what} contains characters that are not valid text",
+    ),
+    "model.error.tag_too_long": (
+        "l'étiquette {tag!r}… dépasse {limit} caractères",
+        "tag {tag!r}… is longer than {limit} characters",
+    ),
+    "model.error.too_many_tags": ("au plus {limit} étiquettes", "at most {limit} tags"),
+    "model.error.no_title": ("une annonce a besoin d'un titre", "an item needs a title"),
+    "model.error.ends_before": (
+        "la fin ({ends}) précède le début ({begins})",
+        "ends ({ends}) is before begins ({begins})",
+    ),
+    "model.error.unknown_section": (
+        "section inconnue {name!r} ; sections connues : {known}",
+        "unknown section {name!r}; known sections: {known}",
+    ),
+    "model.error.section_too_long": (
+        "une section contient au plus {limit} caractères",
+        "a section holds at most {limit} characters",
+    ),
+    # ---- end of the model's refusals
 }

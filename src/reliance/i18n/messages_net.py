@@ -11,6 +11,28 @@ from __future__ import annotations
 NAMESPACES = ("net", "localapi", "status", "doctor")
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # addresses typed by hand (`peer add`, the app's connect dialog)
+    "net.address.empty": (
+        "une adresse s'écrit HÔTE:PORT, par exemple 192.168.1.20:7447",
+        "an address is HOST:PORT, e.g. 192.168.1.20:7447",
+    ),
+    "net.address.not_an_address": (
+        "« {address} » n'est pas une adresse : HÔTE:PORT, par exemple 192.168.1.20:7447 ou four.local:7447",
+        "“{address}” is not an address: HOST:PORT, e.g. 192.168.1.20:7447 or bakery.local:7447",
+    ),
+    "net.address.bad_port": (
+        "port incorrect dans « {address} » : un nombre de 1 à 65535",
+        "bad port in “{address}”: a number from 1 to 65535",
+    ),
+    "net.address.unknown": (
+        "ni une adresse ni un pair connu : {text}",
+        "neither an address nor a known peer: {text}",
+    ),
+    "net.address.removed": ("{text} oublié", "forgot {text}"),
+    "net.address.none": (
+        "pas d'adresse réseau : reliez cette machine au réseau local",
+        "no network address: connect this machine to the local network",
+    ),
     # network
     "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
     "net.offline_short": ("hors ligne", "offline"),
@@ -19,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Everything works locally; your changes will leave with the next networked start.",
     ),
     "net.listening": ("Écoute", "Listening"),
+    "net.your_address": ("Votre adresse (à taper chez l'autre)", "Your address (for others to type)"),
     "net.not_listening": ("pas encore", "not yet"),
     "net.online": ("Pairs connectés", "Peers online"),
     "net.peers_short.one": ("{count} en ligne", "{count} online"),
@@ -226,4 +249,132 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.published": ("Publié", "Published"),
     "status.matched": ("Pourvu", "Matched"),
     "status.archived": ("Archivé", "Archived"),
+    # ---- the local API's refusals (reliance.localapi): ApiError, NoOwner and ModelError keys
+    "localapi.error.no_greeting": ("le propriétaire n'a pas salué", "the owner did not greet"),
+    "localapi.error.version": (
+        "le propriétaire parle l'API locale {theirs}, pas {ours}",
+        "the owner speaks local API {theirs}, not {ours}",
+    ),
+    "localapi.error.closed": (
+        "la connexion au propriétaire est fermée",
+        "the connection to the owner is closed",
+    ),
+    "localapi.error.owner_closed": (
+        "le propriétaire a fermé la connexion",
+        "the owner closed the connection",
+    ),
+    "localapi.error.went_away": (
+        "le propriétaire de ce dossier est parti",
+        "the owner of this home went away",
+    ),
+    "localapi.error.went_away_because": (
+        "le propriétaire est parti : {reason}",
+        "the owner went away: {reason}",
+    ),
+    "localapi.error.timeout": (
+        "le propriétaire de ce dossier n'a pas répondu à temps",
+        "the owner of this home did not answer in time",
+    ),
+    "localapi.error.unreadable": (
+        "le propriétaire a envoyé quelque chose d'illisible : {reason}",
+        "the owner sent something unreadable: {reason}",
+    ),
+    "localapi.error.nothing_to_update": (
+        "rien à modifier : donnez au moins une option (par exemple --title)",
+        "nothing to update: give at least one option (e.g. --title)",
+    ),
+    "localapi.error.transfer_needs_to": (
+        "un transfert a besoin de --to ID_PAIR (ou --to @project)",
+        "a transfer needs --to PEER_ID (or --to @project)",
+    ),
+    "localapi.error.entry_kind": (
+        "type d'écriture inconnu {value!r} ; choisissez expense, revenue ou transfer",
+        "unknown entry kind {value!r}; use expense, revenue or transfer",
+    ),
+    "localapi.error.days": (
+        "start, end : des jours ISO 8601 (AAAA-MM-JJ)",
+        "start, end: ISO 8601 days (YYYY-MM-DD)",
+    ),
+    "localapi.error.dim": ("--dim prend NOM=ENTIER, pas {text!r}", "--dim takes NAME=INTEGER, not {text!r}"),
+    "localapi.error.policy_json": (
+        "la politique n'est pas du JSON : {reason}",
+        "the policy is not JSON: {reason}",
+    ),
+    "localapi.error.no_node_for": (
+        "{op} : aucun nœud ne tourne sur ce dossier",
+        "{op}: no node runs on this home",
+    ),
+    "localapi.error.no_node": (
+        "le propriétaire de ce dossier ne fait pas tourner de nœud réseau",
+        "the owner of this home runs no network node",
+    ),
+    "localapi.error.cannot_run": (
+        "l'opération {op} ne peut pas tourner ici",
+        "operation {op} cannot run here",
+    ),
+    "localapi.error.request_id": ("une requête a un identifiant entier", "a request has an integer id"),
+    "localapi.error.request_op": (
+        "une requête nomme son opération (op)",
+        "a request names its operation (op)",
+    ),
+    "localapi.error.request_args": (
+        "les arguments d'une requête sont un dictionnaire",
+        "a request's args are a map",
+    ),
+    "localapi.error.request_fields": (
+        "une requête n'a que id, op et args",
+        "a request has only id, op and args",
+    ),
+    "localapi.error.arg_text": (
+        "{name} : un texte d'au plus {most} caractères",
+        "{name}: a text of at most {most} characters",
+    ),
+    "localapi.error.arg_unknown": ("{op} : argument inconnu {name!r}", "{op}: unknown argument {name!r}"),
+    "localapi.error.no_operation": ("pas d'opération {op!r}", "no operation {op!r}"),
+    "localapi.error.arg_list": (
+        "{name} : une liste d'au plus {most} textes",
+        "{name}: a list of at most {most} texts",
+    ),
+    "localapi.error.arg_texts": ("{name} : une liste de textes", "{name}: a list of texts"),
+    "localapi.error.arg_bool": ("{name} : vrai ou faux", "{name}: true or false"),
+    "localapi.error.arg_int": ("{name} : un entier d'au plus {most}", "{name}: an integer of at most {most}"),
+    "localapi.error.arg_required": ("{op} : {name} est obligatoire", "{op}: {name} is required"),
+    "localapi.error.home_mode": (
+        "{path} doit être un dossier que vous seul pouvez ouvrir (mode 0700)",
+        "{path} must be a directory only you can open (mode 0700)",
+    ),
+    "localapi.error.not_our_socket": (
+        "{path} n'est pas une prise de cet utilisateur : pas utilisée",
+        "{path} is not this user's socket: not used",
+    ),
+    "localapi.error.in_the_way": (
+        "{path} gêne : ce n'est pas une prise",
+        "{path} is in the way: it is not a socket",
+    ),
+    "localapi.error.replaced": (
+        "{path} a été remplacé pendant sa création",
+        "{path} was replaced while it was made",
+    ),
+    "localapi.error.no_owner": (
+        "aucun propriétaire n'écoute sur ce dossier",
+        "no owner listens on this home",
+    ),
+    "localapi.error.other_user": (
+        "le processus derrière la prise de ce dossier appartient à un autre utilisateur",
+        "the process behind this home's socket is another user's",
+    ),
+    "localapi.error.no_answer": (
+        "le propriétaire ne répond pas : {reason}",
+        "the owner does not answer: {reason}",
+    ),
+    "localapi.error.hex_key": (
+        "key : 64 chiffres hexadécimaux en minuscules",
+        "key: 64 lower-case hexadecimal digits",
+    ),
+    "localapi.error.no_web": (
+        "ce nœud ne sert pas de face web (reliance serve --no-web, ou web désactivé)",
+        "this node serves no web face (reliance serve --no-web, or web off)",
+    ),
+    "localapi.error.no_session": ("pas de session {id}", "no session {id}"),
+    # ---- end of the local API's refusals
 }

@@ -8,6 +8,7 @@ areas' and refuses a key outside them or defined twice (docs/i18n.md).
 from __future__ import annotations
 
 NAMESPACES = (
+    "repeat_choice",
     "nav",
     "key",
     "cmd",
@@ -58,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.close": ("Fermer", "Close"),
     "key.create": ("Créer", "Create"),
     "key.qr": ("QR code", "QR code"),
+    "key.pair_phone": ("Associer un téléphone", "Pair a phone"),
+    "key.web_sessions": ("Navigateurs associés", "Paired browsers"),
     "key.copy_id": ("Copier l'identifiant", "Copy peer id"),
     "key.new_offer": ("Nouvelle offre", "New offer"),
     "key.new_item": ("Nouveau", "New"),
@@ -101,6 +104,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.no_identity": ("aucune identité n'est encore ouverte", "no identity is open yet"),
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
+    "cmd.search": ("Chercher une commande…", "Search for commands…"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),
     "cmd.key_help": ("Touche {keys} sur cet écran", "Key {keys} on this screen"),
     "cmd.theme": ("Basculer thème clair / sombre", "Toggle light / dark theme"),
@@ -183,6 +187,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Montrez ce code pour être ajouté·e (w : en grand)",
         "Show this code to be added (w: full size)",
     ),
+    "home.web_caption": (
+        "Scannez pour ouvrir le programme sur un téléphone du même Wi-Fi : {url} (w : mon identifiant)",
+        "Scan to open the programme on a phone on the same Wi-Fi: {url} (w: my peer id)",
+    ),
     "home.network": ("Réseau", "Network"),
     "home.activity": ("Ce qui est arrivé", "What arrived"),
     "home.feed_empty": (
@@ -210,6 +218,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} répond « {answer} » à « {title} » {message}",
         "{name} answered “{answer}” to “{title}” {message}",
     ),
+    "feed.reply": (
+        "{name} vous répond sous « {title} » {message}",
+        "{name} replied to you under “{title}” {message}",
+    ),
+    "home.unread.one": ("{count} nouveau", "{count} new"),
+    "home.unread.other": ("{count} nouveaux", "{count} new"),
+    "home.mark_read": ("Tout est lu", "All read"),
+    "key.mark_read": ("Tout lu", "Mark all read"),
+    "feed.more_to_me.one": ("Et {count} autre réponse pour vous", "And {count} more answer to you"),
+    "feed.more_to_me.other": ("Et {count} autres réponses pour vous", "And {count} more answers to you"),
     "feed.ledger": ("{project} : {name} — {entry} {amount}", "{project}: {name} — {entry} {amount}"),
     "feed.amend": (
         "Code social de {name} : {section} modifiée par {by}",
@@ -611,6 +629,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.export": ("Exporter", "Export"),
     "settings.export_project": ("projet (pour csv)", "project (for csv)"),
     "settings.export_button": ("Exporter", "Export"),
+    "settings.export_folder": ("Dossier", "Folder"),
+    "settings.export_no_name": ("un nom de fichier est nécessaire", "a file name is needed"),
+    "settings.export_no_folder": (
+        "ce dossier n'existe pas : {folder}",
+        "this folder does not exist: {folder}",
+    ),
     "settings.bundle": ("Paquet hors ligne", "Offline bundle"),
     "settings.bundle_hint": (
         "Un fichier qui transporte tous vos documents signés (clé USB) ; "
@@ -626,6 +650,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "key.reply": ("Répondre", "Reply"),
     "key.withdraw_answer": ("Retirer ma réponse", "Withdraw my answer"),
     "key.withdraw": ("Retirer", "Withdraw"),
+    "field.repeat": ("Répétition", "Repeats"),
+    "field.until": ("Jusqu'au", "Until"),
+    "repeat_choice.none": ("Une seule fois", "Once"),
+    "repeat_choice.daily": ("Tous les jours", "Every day"),
+    "repeat_choice.weekly": ("Chaque semaine", "Every week"),
+    "hint.until": ("le dernier jour, ex. 20/07", "the last day, e.g. 20 July"),
+    "hint.when_repeating": ("{when}, {repeat}", "{when}, {repeat}"),
     "field.capacity": ("Places", "Places"),
     "hint.capacity": ("vide : sans limite de places", "empty: no limit on places"),
     "field.contact": ("Contact ou point de rendez-vous", "Contact or meeting point"),

@@ -31,6 +31,7 @@ from reliance.localapi.protocol import (
     FrameError,
     Response,
     decode_body,
+    error_from_wire,
     parse_server_message,
     request_frame,
 )
@@ -48,11 +49,11 @@ def _decode(body: bytes, limits: Limits) -> Response | Event:
 
 def _check_hello(message: Response | Event) -> dict[str, Any]:
     if isinstance(message, Response) and not message.ok:
-        raise ApiError(message.code, message.message)
+        raise error_from_wire(message)
     if not isinstance(message, Event) or message.kind != "hello":
-        raise NoOwner("the owner did not greet")
+        raise NoOwner("localapi.error.no_greeting")
     if message.data.get("api") != API_VERSION:
-        raise NoOwner(f"the owner speaks local API {message.data.get('api')!r}, not {API_VERSION}")
+        raise NoOwner("localapi.error.version", theirs=repr(message.data.get("api"))[:40], ours=API_VERSION)
     return message.data
 
 
@@ -91,16 +92,16 @@ class ApiClient:
             try:
                 data = self.sock.recv(1 << 16)
             except TimeoutError:
-                raise ApiError(UNAVAILABLE, "the owner of this home did not answer in time") from None
+                raise ApiError(UNAVAILABLE, "localapi.error.timeout") from None
             except OSError as exc:
-                raise NoOwner(f"the owner went away: {exc.strerror or exc}") from None
+                raise NoOwner("localapi.error.went_away_because", reason=exc.strerror or exc) from None
             if not data:
-                raise NoOwner("the owner closed the connection")
+                raise NoOwner("localapi.error.owner_closed")
             try:
                 bodies = self._decoder.feed(data)
                 self._pending.extend(_decode(body, self.limits) for body in bodies)
             except FrameError as exc:
-                raise NoOwner(f"the owner sent something unreadable: {exc}") from None
+                raise NoOwner("localapi.error.unreadable", reason=exc) from None
         return self._pending.popleft()
 
     def call(self, op: str, args: Mapping[str, Any] | None = None) -> Any:
@@ -109,7 +110,7 @@ class ApiClient:
         try:
             self.sock.sendall(request_frame(request_id, op, {k: v for k, v in (args or {}).items()}))
         except OSError as exc:
-            raise NoOwner(f"the owner went away: {exc.strerror or exc}") from None
+            raise NoOwner("localapi.error.went_away_because", reason=exc.strerror or exc) from None
         events: list[Event] = []
         try:
             while True:
@@ -118,7 +119,7 @@ class ApiClient:
                     events.append(message)  # kept for `events()`, in order
                 elif message.id == request_id or (message.id == 0 and not message.ok):
                     if not message.ok:
-                        raise ApiError(message.code, message.message)
+                        raise error_from_wire(message, self.limits)
                     return message.result
         finally:
             self._pending.extendleft(reversed(events))
@@ -192,7 +193,7 @@ class AsyncApiClient:
         self, op: str, args: Mapping[str, Any] | None = None, timeout: float = CALL_SECONDS
     ) -> Any:
         if self.closed:
-            raise NoOwner("the connection to the owner is closed")
+            raise NoOwner("localapi.error.closed")
         request_id = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
@@ -201,7 +202,7 @@ class AsyncApiClient:
             async with asyncio.timeout(timeout):
                 return await future
         except TimeoutError:
-            raise ApiError(UNAVAILABLE, "the owner of this home did not answer in time") from None
+            raise ApiError(UNAVAILABLE, "localapi.error.timeout") from None
         finally:
             self._waiting.pop(request_id, None)
 
@@ -218,9 +219,9 @@ class AsyncApiClient:
         self.closed = True
         for future in self._waiting.values():
             if not future.done():
-                future.set_exception(NoOwner("the owner went away"))
+                future.set_exception(NoOwner("localapi.error.went_away"))
         if not self._greeted.done():
-            self._greeted.set_exception(NoOwner("the owner closed the connection"))
+            self._greeted.set_exception(NoOwner("localapi.error.owner_closed"))
         self.on_close()
 
     async def _read(self) -> None:
@@ -253,4 +254,4 @@ class AsyncApiClient:
         if message.ok:
             future.set_result(message.result)
         else:
-            future.set_exception(ApiError(message.code, message.message))
+            future.set_exception(error_from_wire(message, self.limits))

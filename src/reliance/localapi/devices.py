@@ -36,7 +36,7 @@ def device_grant(ws: Workspace, args: dict[str, Any]) -> Outcome:
 
     key_text = args["key"]
     if len(key_text) != 64 or not all(c in "0123456789abcdef" for c in key_text):
-        raise ApiError(BAD_REQUEST, "key: 64 lower-case hexadecimal digits")
+        raise ApiError(BAD_REQUEST, "localapi.error.hex_key")
     grant_file, changed = linking.write_grant(ws, args["name"], bytes.fromhex(key_text))
     return Outcome({"grant_file": grant_file}, changed)
 

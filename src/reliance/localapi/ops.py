@@ -69,9 +69,25 @@ class NodeControl(Protocol):
 
     async def set_accepted(self, peer_id: str) -> None: ...
 
+    async def forget(self, text: str) -> bool: ...
+
     async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None: ...
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
+
+    def web_control(self) -> WebControl | None: ...
+
+
+class WebControl(Protocol):
+    """The web face an owner serves (`reliance.web.server.WebFace`): its addresses, pairing, sessions."""
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def pair(self) -> dict[str, Any]: ...
+
+    def list_sessions(self) -> list[dict[str, Any]]: ...
+
+    def revoke(self, session_id: str) -> bool: ...
 
 
 # -- reads ----------------------------------------------------------------------------------------------
@@ -128,13 +144,26 @@ def item_list(ws: Workspace, args: Args) -> Outcome:
     )
 
 
+def arrived(ws: Workspace, args: Args) -> Outcome:
+    """What arrived since the home was last looked at (see `app.arrivals`), with every arrival kept, the
+    latest first; `mark_read`: all of them are read after this answer."""
+    from reliance.app.arrivals import ArrivalBook
+
+    book = ArrivalBook(ws.home, ws.peer_id, ws.repo.limits)
+    fresh = book.catch_up(ws.repo)
+    entries = book.state().entries
+    if args["mark_read"]:
+        book.mark_read()
+    return Outcome({"new": len(fresh), "entries": [e.to_json() for e in entries]})
+
+
 def item_show(ws: Workspace, args: Args) -> Outcome:
     item_id = args["item_id"].strip()
     found = ws.find_item(item_id)
     if found is None:
         if ws.withdrawn_by_author(item_id):
             raise InputError("rsvp.item_withdrawn", item=item_id)
-        raise ModelError(f"no item {args['item_id']}")
+        raise ModelError("app.workspace.no_item", id=args["item_id"])
     names: dict[str, str] = {}
     data = _item_json(ws, found, names)
     replies = ws.replies_to(found)
@@ -153,7 +182,7 @@ def programme_days(ws: Workspace, args: Args) -> Outcome:
         start = date.fromisoformat(args["start"]) if args["start"] else None
         end = date.fromisoformat(args["end"]) if args["end"] else None
     except ValueError:
-        raise ApiError(BAD_REQUEST, "start, end: ISO 8601 days (YYYY-MM-DD)") from None
+        raise ApiError(BAD_REQUEST, "localapi.error.days") from None
     found = programme(ws.items(), start=start, end=end, limits=ws.repo.limits)
     result = found.to_json()
     answers = ws.answers_by_item()
@@ -218,7 +247,7 @@ def _published(ws: Workspace, item: Item) -> tuple[str, ...]:
 
 def item_add(ws: Workspace, args: Args) -> Outcome:
     if not args["title"]:
-        raise ModelError("an item needs a title (--title)")
+        raise ModelError("model.error.no_title", field="title")
     draft = Item(
         id="",
         kind=parse_kind(args["kind"]),
@@ -257,7 +286,7 @@ def item_update(ws: Workspace, args: Args) -> Outcome:
         else:
             changes[key] = value
     if not changes:
-        raise ModelError("nothing to update: give at least one option (e.g. --title)")
+        raise ModelError("localapi.error.nothing_to_update")
     item = ws.update_item(args["item_id"].strip(), **changes)
     return Outcome(item.to_json(), _published(ws, item))
 
@@ -331,7 +360,7 @@ def project_contribute(ws: Workspace, args: Args) -> Outcome:
     try:
         dimensions = parse_dimensions(args["dims"] or ())
     except DimensionError as exc:
-        raise ModelError(f"--dim takes NAME=INTEGER, not {exc.text!r}") from None
+        raise ModelError("localapi.error.dim", field="dim", text=exc.typed) from None
     entry_id = projects.contribute(
         ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], dimensions
     )
@@ -340,9 +369,9 @@ def project_contribute(ws: Workspace, args: Args) -> Outcome:
 
 def project_record(ws: Workspace, args: Args) -> Outcome:
     if args["kind"] == "transfer" and not args["counterparty"]:
-        raise ModelError("a transfer needs --to PEER_ID (or --to @project)")
+        raise ModelError("localapi.error.transfer_needs_to", field="to")
     if args["kind"] not in ("expense", "revenue", "transfer"):
-        raise ModelError(f"unknown entry kind {args['kind']!r}; use expense, revenue or transfer")
+        raise ModelError("localapi.error.entry_kind", field="kind", value=args["kind"])
     project_id = _project(ws, args)
     entry_id = projects.record_entry(
         ws,
@@ -378,7 +407,7 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
     try:
         data = json.loads(args["policy"])
     except ValueError as exc:
-        raise ModelError(f"the policy is not JSON: {exc}") from None
+        raise ModelError("localapi.error.policy_json", reason=exc) from None
     project_id = _project(ws, args)
     return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
 
@@ -399,6 +428,13 @@ async def peer_add(node: NodeControl, args: Args) -> Outcome:
 
     host, port = parse_address(args["address"])
     return Outcome({"address": await node.add_address_text(host, port)})
+
+
+async def peer_remove(node: NodeControl, args: Args) -> Outcome:
+    from reliance.net.status import forget_target
+
+    shown, _ = forget_target(args["target"])
+    return Outcome({"forgotten": shown, "found": await node.forget(args["target"])})
 
 
 async def peer_accept(node: NodeControl, args: Args) -> Outcome:
@@ -423,6 +459,33 @@ async def refresh(node: NodeControl, args: Args) -> Outcome:
     """Another process wrote to the store itself (these documents, or any): read it and announce it."""
     changed = await node.refresh(args["doc_ids"])
     return Outcome({"changed": changed})
+
+
+def _web(node: NodeControl) -> WebControl:
+    web = node.web_control()
+    if web is None:
+        raise ApiError(UNAVAILABLE, "localapi.error.no_web")
+    return web
+
+
+async def web_url(node: NodeControl, args: Args) -> Outcome:
+    return Outcome(_web(node).describe())
+
+
+async def web_pair(node: NodeControl, args: Args) -> Outcome:
+    """A one-time pairing link (docs/web.md); its token is in the result only, never in a log."""
+    return Outcome(_web(node).pair())
+
+
+async def web_sessions(node: NodeControl, args: Args) -> Outcome:
+    return Outcome(_web(node).list_sessions())
+
+
+async def web_revoke(node: NodeControl, args: Args) -> Outcome:
+    session_id = args["session_id"].strip()
+    if not _web(node).revoke(session_id):
+        raise ModelError("localapi.error.no_session", id=session_id)
+    return Outcome({"revoked": session_id})
 
 
 def _subscribe(_: Any, args: Args) -> Outcome:
@@ -463,6 +526,13 @@ OPERATIONS = [
         "code.show", READ, code_show, {"project": Param(str, most=SHORT), "peer": Param(str, most=SHORT)}
     ),
     Operation("project.list", READ, project_list),
+    Operation(
+        "arrived",
+        READ,
+        arrived,
+        {"mark_read": Param(bool, default=False)},
+        doc="what arrived since last looked at, and every arrival kept",
+    ),
     Operation("item.add", WRITE, item_add, {"kind": Param(str, required=True, most=SHORT), **ITEM_FIELDS}),
     Operation(
         "item.update", WRITE, item_update, {"item_id": Param(str, required=True, most=SHORT), **ITEM_FIELDS}
@@ -601,6 +671,13 @@ OPERATIONS = [
     Operation("peer.add", NODE, peer_add, {"address": Param(str, required=True, most=SHORT)}),
     Operation("peer.accept", NODE, peer_accept, {"peer_id": Param(str, required=True, most=SHORT)}),
     Operation(
+        "peer.remove",
+        NODE,
+        peer_remove,
+        {"target": Param(str, required=True, most=SHORT)},
+        doc="forget a typed address or a peer",
+    ),
+    Operation(
         "peer.block",
         NODE,
         peer_block,
@@ -608,6 +685,16 @@ OPERATIONS = [
     ),
     Operation("peer.unblock", NODE, peer_unblock, {"peer_id": Param(str, required=True, most=SHORT)}),
     Operation("refresh", NODE, refresh, {"doc_ids": Param(list, most=DOC_IDS)}, doc="re-read the store"),
+    Operation("web.url", NODE, web_url, doc="the web face's addresses and certificate fingerprint"),
+    Operation("web.pair", NODE, web_pair, doc="a one-time pairing link for a browser"),
+    Operation("web.sessions", NODE, web_sessions, doc="the paired browsers"),
+    Operation(
+        "web.revoke",
+        NODE,
+        web_revoke,
+        {"session_id": Param(str, required=True, most=SHORT)},
+        doc="end a paired browser's session",
+    ),
     *DEVICE_OPERATIONS,
 ]
 
@@ -627,7 +714,7 @@ class LocalApi:
 
         operation, checked = TABLE.prepare(Request(0, op, dict(args or {})))
         if operation.kind not in (READ, WRITE):
-            raise ApiError(UNAVAILABLE, f"{op}: no node runs on this home")
+            raise ApiError(UNAVAILABLE, "localapi.error.no_node_for", op=op)
         return operation.handler(self.workspace, checked).result
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from reliance.app import settings
 from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t
 from reliance.identity import encode_peer_id
+from reliance.localapi.ops import WebControl
 from reliance.localapi.ownership import OwnerLock, current_owner
 from reliance.localapi.protocol import API_VERSION, Operation, Outcome
 from reliance.localapi.server import ApiServer
@@ -63,6 +64,7 @@ class Owner:
         self._status_pending = False
         self._last_status: dict[str, Any] | None = None
         self._closed = False
+        self.web: WebControl | None = None  # the web face, when the node serves one (reliance.web)
         node.subscribe(self._on_node_event)
 
     # -- what the app expects of a node ------------------------------------------------------------------
@@ -173,6 +175,13 @@ class Owner:
     async def set_accepted(self, peer_id: str) -> None:
         self.accept_peer(peer_id)
 
+    async def forget(self, text: str) -> bool:
+        from reliance.net.status import forget_in_file, forget_in_node
+
+        in_node = forget_in_node(self.node, text)
+        in_file = await asyncio.to_thread(forget_in_file, self.home, text)
+        return in_node or in_file
+
     async def set_blocked(self, peer_id: str, blocked: bool, reason: str) -> None:
         if blocked:
             self.block_peer(peer_id, reason)
@@ -181,6 +190,9 @@ class Owner:
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]:
         return await self.node.refresh_from_disk(doc_ids)
+
+    def web_control(self) -> WebControl | None:
+        return self.web
 
     # -- events ----------------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

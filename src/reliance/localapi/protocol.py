@@ -6,7 +6,10 @@ what it would cost in memory) before it is decoded. Three kinds of message:
 
 - a request, client to owner: ``{"id": int, "op": str, "args": {...}}``;
 - a response, owner to client: ``{"id": int, "ok": true, "result": ...}`` or
-  ``{"id": int, "ok": false, "error": {"code": str, "message": str}}``;
+  ``{"id": int, "ok": false, "error": {"code": str, "message": str, "key": str, "params": {...}}}``:
+  a refusal is its catalogue key and parameters, worded by the client in its reader's language; `message`
+  is the English text, which a client shows (cleaned and bounded) when it does not know the key or cannot
+  word it with those parameters (an older or newer owner);
 - an event, owner to client: ``{"event": str, "data": {...}}``. The first frame of every connection is the
   ``hello`` event (API version, who owns the home); the others go to connections that asked ``subscribe``.
 
@@ -17,6 +20,7 @@ server and client (`server.py`, `client.py`) move the bytes, and tests drive thi
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +28,9 @@ from typing import Any
 
 import msgpack
 
+from reliance.display import clean
 from reliance.errors import RelianceError
+from reliance.i18n import LANGS, MESSAGES, Describable, Phrase, Worded, t
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import PackError, Shape, unpack
 
@@ -42,11 +48,103 @@ BUSY = "busy"  # too many clients
 
 
 class ApiError(RelianceError):
-    """A local API failure, with the code the other side sent or would send."""
+    """A local API failure, with the code the other side sent or would send, and its catalogue key and
+    parameters (an already worded text passes as the key: see `reliance.errors`)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, key: str, /, *, field: str = "", **params: object) -> None:
+        super().__init__(key, field=field, **params)
         self.code = code
+
+
+# -- refusals on the wire -------------------------------------------------------------------------------
+
+_PARAM_NAME = re.compile(r"[a-z_][a-z0-9_]{0,31}")  # fullmatch; `field` is the error's own, never a param
+_FIELD = re.compile(r"[a-z_][a-z0-9_\-]{0,31}")  # fullmatch
+MAX_ERROR_PARAMS = 16
+MAX_ERROR_DEPTH = 3  # a phrase in a phrase in a refusal (« écriture e1 : le montant »)
+
+
+def _param_to_wire(value: object, depth: int, limits: Limits) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Phrase | RelianceError) and value.key in MESSAGES and depth < MAX_ERROR_DEPTH:
+        return {"key": value.key, "params": _params_to_wire(value.params, depth + 1, limits)}
+    if isinstance(value, Describable):  # a date, a kind: as each language words it
+        return {"worded": [value.describe(lang)[: limits.localapi_error_chars] for lang in LANGS]}
+    return str(value)[: limits.localapi_error_chars]
+
+
+def _params_to_wire(params: Mapping[str, object], depth: int, limits: Limits) -> dict[str, Any]:
+    return {
+        name: _param_to_wire(value, depth, limits) for name, value in list(params.items())[:MAX_ERROR_PARAMS]
+    }
+
+
+def error_to_wire(code: str, error: RelianceError, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A refusal as the owner sends it: its code, its English text, and its key and parameters when the
+    catalogue has the key (a text worded elsewhere goes as its text only)."""
+    wire: dict[str, Any] = {"code": code, "message": str(error)[: limits.localapi_error_chars]}
+    if error.key in MESSAGES:
+        wire["key"] = error.key
+        wire["params"] = _params_to_wire(error.params, 0, limits)
+    if error.field and _FIELD.fullmatch(error.field):
+        wire["field"] = error.field
+    return wire
+
+
+def _param_from_wire(raw: object, depth: int, limits: Limits) -> object:
+    """One parameter of a refusal from the owner, checked: ValueError when it is not one this side words."""
+    if raw is None or isinstance(raw, bool | int | float):
+        return raw
+    if isinstance(raw, str):
+        return clean(raw[: limits.localapi_error_chars])
+    if isinstance(raw, dict) and set(raw) == {"key", "params"} and depth < MAX_ERROR_DEPTH:
+        key = raw["key"]
+        if not isinstance(key, str) or key not in MESSAGES:
+            raise ValueError("an unknown phrase")
+        return Phrase(key, _params_from_wire(raw["params"], depth + 1, limits))
+    if isinstance(raw, dict) and set(raw) == {"worded"}:
+        texts = raw["worded"]
+        if (
+            not isinstance(texts, list)
+            or len(texts) != len(LANGS)
+            or not all(isinstance(x, str) for x in texts)
+        ):
+            raise ValueError("not a worded value")
+        return Worded(tuple(clean(x[: limits.localapi_error_chars]) for x in texts))
+    raise ValueError("not a parameter")
+
+
+def _params_from_wire(raw: object, depth: int, limits: Limits) -> dict[str, object]:
+    if not isinstance(raw, dict) or len(raw) > MAX_ERROR_PARAMS:
+        raise ValueError("not parameters")
+    if not all(isinstance(name, str) and _PARAM_NAME.fullmatch(name) for name in raw):
+        raise ValueError("not a parameter name")
+    if depth == 0 and "field" in raw:  # the error's own (the form field at fault), never a parameter
+        raise ValueError("not a parameter name")
+    return {name: _param_from_wire(value, depth, limits) for name, value in raw.items()}
+
+
+def error_from_wire(response: Response, limits: Limits = DEFAULT_LIMITS) -> ApiError:
+    """The refusal the owner sent, to be worded in this side's language: its key and parameters when this
+    catalogue has the key and can word it with them in every language, else its text, cleaned (one line, no
+    control characters) and bounded. Nothing the owner sends makes this raise."""
+    message, code, key, field = (
+        value if isinstance(value, str) else ""
+        for value in (response.message, response.code, response.key, response.field)
+    )
+    code = code or INTERNAL
+    fallback = clean(message[: limits.localapi_error_chars]) or clean(code[: limits.localapi_error_chars])
+    field = field if _FIELD.fullmatch(field) else ""
+    if key in MESSAGES:
+        try:
+            params = _params_from_wire(response.params, 0, limits)
+            worded = [t(key, lang, **params) for lang in LANGS]  # it can be worded, in each
+            if all(len(text) <= limits.localapi_error_chars * 4 for text in worded):
+                return ApiError(code, key, field=field, **params)
+        except Exception:  # a parameter this catalogue's text cannot format: the text then
+            pass
+    return ApiError(code, fallback, field=field)
 
 
 class FrameError(ValueError):
@@ -147,6 +245,9 @@ class Response:
     result: Any = None
     code: str = ""
     message: str = ""
+    key: str = ""
+    params: Any = None  # unchecked: error_from_wire checks them
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,15 +261,15 @@ def parse_request(message: Mapping[str, Any]) -> Request:
     lets the owner answer it)."""
     request_id = message.get("id")
     if type(request_id) is not int or not 0 <= request_id <= MAX_REQUEST_ID:
-        raise ApiError(BAD_REQUEST, "a request has an integer id")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_id")
     op = message.get("op")
     if not isinstance(op, str) or not 0 < len(op) <= MAX_OP_NAME:
-        raise ApiError(BAD_REQUEST, "a request names its operation (op)")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_op")
     args = message.get("args", {})
     if not isinstance(args, dict):
-        raise ApiError(BAD_REQUEST, "a request's args are a map")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_args")
     if set(message) - {"id", "op", "args"}:
-        raise ApiError(BAD_REQUEST, "a request has only id, op and args")
+        raise ApiError(BAD_REQUEST, "localapi.error.request_fields")
     return Request(request_id, op, args)
 
 
@@ -187,8 +288,17 @@ def parse_server_message(message: Mapping[str, Any]) -> Response | Event:
     error = message.get("error")
     if not isinstance(error, dict):
         raise FrameError("a failed response carries an error")
-    code, text = error.get("code"), error.get("message")
-    return Response(request_id, False, None, str(code or INTERNAL), str(text or ""))
+    code, text, key, field = (error.get(name) for name in ("code", "message", "key", "field"))
+    return Response(
+        request_id,
+        False,
+        None,
+        code if isinstance(code, str) and code else INTERNAL,
+        text if isinstance(text, str) else "",
+        key if isinstance(key, str) else "",
+        error.get("params"),
+        field if isinstance(field, str) else "",
+    )
 
 
 def request_frame(request_id: int, op: str, args: Mapping[str, Any] | None = None) -> bytes:
@@ -199,8 +309,14 @@ def response_frame(request_id: int, result: Any) -> bytes:
     return encode_frame({"id": request_id, "ok": True, "result": result})
 
 
-def error_frame(request_id: int, code: str, message: str) -> bytes:
-    return encode_frame({"id": request_id, "ok": False, "error": {"code": code, "message": message}})
+def error_frame(request_id: int, code: str, message: str | RelianceError) -> bytes:
+    """A failed response: a refusal (an error: its key and parameters too) or a text."""
+    error = (
+        error_to_wire(code, message)
+        if isinstance(message, RelianceError)
+        else {"code": code, "message": message}
+    )
+    return encode_frame({"id": request_id, "ok": False, "error": error})
 
 
 def event_frame(kind: str, data: Mapping[str, Any]) -> bytes:
@@ -228,20 +344,20 @@ class Param:
     def check(self, name: str, value: Any) -> Any:
         if self.kind is list:
             if not isinstance(value, list) or len(value) > self.most:
-                raise ApiError(BAD_REQUEST, f"{name}: a list of at most {self.most} texts")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_list", name=name, most=self.most)
             if not all(isinstance(v, str) and len(v) <= 4096 for v in value):
-                raise ApiError(BAD_REQUEST, f"{name}: a list of texts")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_texts", name=name)
             return list(value)
         if self.kind is bool:
             if type(value) is not bool:
-                raise ApiError(BAD_REQUEST, f"{name}: true or false")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_bool", name=name)
             return value
         if self.kind is int:
             if type(value) is not int or abs(value) > self.most:
-                raise ApiError(BAD_REQUEST, f"{name}: an integer of at most {self.most}")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_int", name=name, most=self.most)
             return value
         if not isinstance(value, str) or len(value) > self.most:
-            raise ApiError(BAD_REQUEST, f"{name}: a text of at most {self.most} characters")
+            raise ApiError(BAD_REQUEST, "localapi.error.arg_text", name=name, most=self.most)
         return value
 
 
@@ -264,13 +380,13 @@ class Operation:
     def check_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
         unknown = set(args) - set(self.params)
         if unknown:
-            raise ApiError(BAD_REQUEST, f"{self.name}: unknown argument {sorted(unknown)[0]!r}")
+            raise ApiError(BAD_REQUEST, "localapi.error.arg_unknown", op=self.name, name=sorted(unknown)[0])
         checked: dict[str, Any] = {}
         for name, param in self.params.items():
             if name in args and args[name] is not None:
                 checked[name] = param.check(name, args[name])
             elif param.required:
-                raise ApiError(BAD_REQUEST, f"{self.name}: {name} is required")
+                raise ApiError(BAD_REQUEST, "localapi.error.arg_required", op=self.name, name=name)
             else:
                 checked[name] = param.default
         return checked
@@ -285,7 +401,7 @@ class Dispatcher:
     def prepare(self, request: Request) -> tuple[Operation, dict[str, Any]]:
         op = self.operations.get(request.op)
         if op is None:
-            raise ApiError(BAD_REQUEST, f"no operation {request.op[:MAX_OP_NAME]!r}")
+            raise ApiError(BAD_REQUEST, "localapi.error.no_operation", op=request.op[:MAX_OP_NAME])
         return op, op.check_args(request.args)
 
     def describe(self) -> list[dict[str, Any]]:

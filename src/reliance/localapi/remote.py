@@ -129,7 +129,7 @@ class RemoteNode:
         if self.client is None or self.client.closed:
             from reliance.localapi.unix import NoOwner
 
-            raise NoOwner("the owner of this home went away")
+            raise NoOwner("localapi.error.went_away")
         return self.client
 
     def _ask(self, op: str, args: dict[str, Any]) -> None:

@@ -270,9 +270,9 @@ class ApiServer:
             outcome = await self._run(client, op, args)
             frame = response_frame(request.id, outcome.result)
         except ApiError as exc:
-            frame = error_frame(request_id, exc.code, str(exc))
-        except RelianceError as exc:
-            frame = error_frame(request_id, REFUSED, str(exc))
+            frame = error_frame(request_id, exc.code, exc)
+        except RelianceError as exc:  # its key and parameters: the client words it in its language
+            frame = error_frame(request_id, REFUSED, exc)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug of the owner: the client is told, the owner keeps serving
@@ -295,7 +295,7 @@ class ApiServer:
         if op.kind == NODE:
             control = self.backend.control
             if control is None:
-                raise ApiError(UNAVAILABLE, "the owner of this home runs no network node")
+                raise ApiError(UNAVAILABLE, "localapi.error.no_node")
             node_result: Outcome = await op.handler(control, args)
             return node_result
-        raise ApiError(BAD_REQUEST, f"operation {op.name} cannot run here")
+        raise ApiError(BAD_REQUEST, "localapi.error.cannot_run", op=op.name)

@@ -25,8 +25,8 @@ SOCKET_MODE = 0o600
 class NoOwner(ApiError):
     """No owner answers on this home's socket."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(UNAVAILABLE, message)
+    def __init__(self, key: str, /, *, field: str = "", **params: object) -> None:
+        super().__init__(UNAVAILABLE, key, field=field, **params)
 
 
 @contextlib.contextmanager
@@ -56,14 +56,14 @@ def listen(path: Path, backlog: int = 128) -> socket.socket:
     """Bind and listen at `path` (the caller owns the home: an old socket or link there is replaced)."""
     home = os.stat(path.parent)
     if home.st_uid != os.getuid() or stat.S_IMODE(home.st_mode) & 0o077:
-        raise RelianceError(f"{path.parent} must be a directory only you can open (mode 0700)")
+        raise RelianceError("localapi.error.home_mode", path=path.parent)
     try:
         existing = os.lstat(path)
     except FileNotFoundError:
         pass
     else:
         if not (stat.S_ISSOCK(existing.st_mode) or stat.S_ISLNK(existing.st_mode)):
-            raise RelianceError(f"{path} is in the way: it is not a socket")
+            raise RelianceError("localapi.error.in_the_way", path=path)
         os.unlink(path)  # a socket a dead owner left, or a link: the link itself goes, never its target
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -71,7 +71,7 @@ def listen(path: Path, backlog: int = 128) -> socket.socket:
             sock.bind(address)
         made = os.lstat(path)
         if not stat.S_ISSOCK(made.st_mode):
-            raise RelianceError(f"{path} was replaced while it was made")
+            raise RelianceError("localapi.error.replaced", path=path)
         os.chmod(path, SOCKET_MODE)
         sock.listen(backlog)
         sock.setblocking(False)
@@ -86,9 +86,9 @@ def check_socket(path: Path) -> None:
     try:
         info = os.lstat(path)
     except OSError:
-        raise NoOwner("no owner listens on this home") from None
+        raise NoOwner("localapi.error.no_owner") from None
     if not stat.S_ISSOCK(info.st_mode) or info.st_uid != os.getuid():
-        raise NoOwner(f"{path} is not this user's socket: not used")
+        raise NoOwner("localapi.error.not_our_socket", path=path)
 
 
 def connect(path: Path, timeout: float) -> socket.socket:
@@ -101,10 +101,10 @@ def connect(path: Path, timeout: float) -> socket.socket:
             sock.connect(address)
         uid = peer_uid(sock)
         if uid is not None and uid != os.getuid():
-            raise NoOwner("the process behind this home's socket is another user's")
+            raise NoOwner("localapi.error.other_user")
     except OSError as exc:
         sock.close()
-        raise NoOwner(f"the owner does not answer: {exc.strerror or exc}") from None
+        raise NoOwner("localapi.error.no_answer", reason=exc.strerror or exc) from None
     except BaseException:
         sock.close()
         raise

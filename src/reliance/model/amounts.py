@@ -21,8 +21,8 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from reliance.economy.checks import MAX_AMOUNT
 from reliance.economy.format import MONEY_DIGITS
-from reliance.economy.ledger import MAX_AMOUNT
 from reliance.i18n import t
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.messages import InputError, shown

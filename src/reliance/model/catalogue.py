@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from reliance.errors import ModelError
-from reliance.i18n import reciprocity_code
+from reliance.i18n import Phrase, phrase, reciprocity_code
 from reliance.model.messages import InputError, shown
 
 MAX_TITLE = 200
@@ -62,36 +61,36 @@ def parse_kind(value: str) -> ItemKind:
     try:
         return ItemKind(value.strip().lower())
     except ValueError:
-        raise ModelError(
-            f"unknown kind {value!r}; use one of: {', '.join(k.value for k in ItemKind)}"
-        ) from None
+        known = ", ".join(k.value for k in ItemKind)
+        raise InputError("model.error.unknown_kind", field="kind", value=value, known=known) from None
 
 
 def parse_status(value: str) -> Status:
     try:
         return Status(value.strip().lower())
     except ValueError:
-        raise ModelError(
-            f"unknown status {value!r}; use one of: {', '.join(s.value for s in Status)}"
-        ) from None
+        known = ", ".join(s.value for s in Status)
+        raise InputError("model.error.unknown_status", field="status", value=value, known=known) from None
 
 
 def parse_answer_kind(value: str) -> AnswerKind:
     try:
         return AnswerKind(value.strip().lower().replace("-", "_"))
     except ValueError:
-        raise ModelError(
-            f"unknown answer {value!r}; use one of: {', '.join(a.value for a in AnswerKind)}"
-        ) from None
+        known = ", ".join(a.value for a in AnswerKind)
+        raise InputError("model.error.unknown_answer", value=value, known=known) from None
 
 
 def parse_time(value: str, what: str) -> str:
-    """Normalise an ISO 8601 date or date-time; naive times are taken as written (local wall time)."""
+    """Normalise an ISO 8601 date or date-time; naive times are taken as written (local wall time). `what`
+    is the field (`begins`, `ends`): the error names it, and a form shows it there."""
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ModelError(f"{what}: not an ISO 8601 date or time: {value!r} (e.g. 2026-07-14T18:00)") from None
+        raise InputError(
+            "model.error.not_iso", field=what, what=phrase(f"model.what.{what}"), value=value
+        ) from None
     if len(text) == 10:
         return parsed.date().isoformat()
     return parsed.isoformat(timespec="minutes" if parsed.second == 0 else "seconds")
@@ -104,22 +103,24 @@ def _comparable(value: str) -> datetime:
     )
 
 
-def _text(value: str, what: str, limit: int) -> str:
+def _text(value: str, name: str, limit: int) -> str:
+    """`name` is the field's: `model.what.<name>` names it in the error, and a form shows the error there."""
     value = value.strip()
+    what = phrase(f"model.what.{name}")
     if len(value) > limit:
-        raise ModelError(f"{what} is longer than {limit} characters")
+        raise InputError("model.error.too_long", field=name, what=what, limit=limit)
     if "\x00" in value:
-        raise ModelError(f"{what} cannot contain NUL characters")
+        raise InputError("model.error.nul", field=name, what=what)
     check_encodable(value, what)
     return value
 
 
-def check_encodable(value: str, what: str) -> None:
+def check_encodable(value: str, what: Phrase) -> None:
     """Refuse text that is not valid Unicode (lone surrogates): it cannot be stored or sent."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ModelError(f"{what} contains characters that are not valid text") from None
+        raise InputError("model.error.not_text", what=what) from None
 
 
 def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -128,13 +129,13 @@ def normalise_tags(tags: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         tag = tag.strip().lstrip("#").strip().lower()
         if not tag:
             continue
-        check_encodable(tag, "a tag")
+        check_encodable(tag, phrase("model.what.tag"))
         if len(tag) > MAX_TAG:
-            raise ModelError(f"tag {tag[:20]!r}… is longer than {MAX_TAG} characters")
+            raise InputError("model.error.tag_too_long", field="tags", tag=tag[:20], limit=MAX_TAG)
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise ModelError(f"at most {MAX_TAGS} tags")
+        raise InputError("model.error.too_many_tags", field="tags", limit=MAX_TAGS)
     return tuple(cleaned)
 
 
@@ -205,26 +206,26 @@ class Item:
 
     def validated(self) -> Item:
         """Return a normalised copy, or raise ModelError naming the first broken rule."""
-        title = _text(self.title, "the title", MAX_TITLE)
+        title = _text(self.title, "title", MAX_TITLE)
         if not title:
-            raise ModelError("an item needs a title")
+            raise InputError("model.error.no_title", field="title")
         begins = parse_time(self.begins, "begins") if self.begins else ""
         ends = parse_time(self.ends, "ends") if self.ends else ""
         if begins and ends and _comparable(ends) < _comparable(begins):
-            raise ModelError(f"ends ({ends}) is before begins ({begins})")
+            raise InputError("model.error.ends_before", field="ends", ends=ends, begins=begins)
         return replace(
             self,
             kind=parse_kind(self.kind),
             title=title,
-            description=_text(self.description, "the description", MAX_DESCRIPTION),
+            description=_text(self.description, "description", MAX_DESCRIPTION),
             tags=normalise_tags(self.tags),
-            place=_text(self.place, "the place", MAX_FIELD),
+            place=_text(self.place, "place", MAX_FIELD),
             begins=begins,
             ends=ends,
             status=parse_status(self.status),
             # "don" or "Gift" typed in a form is the code `gift`, shown back in each reader's language.
-            reciprocity=reciprocity_code(_text(self.reciprocity, "the reciprocity", MAX_FIELD)),
-            project=_text(self.project, "the project", MAX_FIELD),
+            reciprocity=reciprocity_code(_text(self.reciprocity, "reciprocity", MAX_FIELD)),
+            project=_text(self.project, "project", MAX_FIELD),
             repeat=self.repeat.validated(begins) if self.repeat is not None else None,
             capacity=validate_capacity(self.capacity) if self.capacity is not None else None,
         )
@@ -309,4 +310,4 @@ class Reply:
 
 
 def validate_answer_message(message: str) -> str:
-    return _text(message, "the message", MAX_DESCRIPTION)
+    return _text(message, "message", MAX_DESCRIPTION)

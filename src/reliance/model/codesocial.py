@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from reliance.errors import ModelError
-from reliance.i18n import LANGS, section_label
+from reliance.i18n import LANGS, phrase, section_label
 from reliance.model.catalogue import check_encodable
+from reliance.model.messages import InputError
 
 MAX_SECTION_CHARS = 100_000
 
@@ -65,7 +65,7 @@ def section_id(name: str) -> str:
     for section in SECTIONS:
         if folded in {_fold(section.label(lang)) for lang in LANGS}:
             return section.id
-    raise ModelError(f"unknown section {name!r}; known sections: {', '.join(SECTION_IDS)}")
+    raise InputError("model.error.unknown_section", field="section", name=name, known=", ".join(SECTION_IDS))
 
 
 def section(section_id_: str) -> Section:
@@ -74,8 +74,8 @@ def section(section_id_: str) -> Section:
 
 def validate_section_text(text: str) -> str:
     if len(text) > MAX_SECTION_CHARS:
-        raise ModelError(f"a section holds at most {MAX_SECTION_CHARS} characters")
+        raise InputError("model.error.section_too_long", limit=MAX_SECTION_CHARS)
     if "\x00" in text:
-        raise ModelError("a section cannot contain NUL characters")
-    check_encodable(text, "the section")
+        raise InputError("model.error.nul", what=phrase("model.what.section"))
+    check_encodable(text, phrase("model.what.section"))
     return text

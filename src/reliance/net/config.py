@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reliance.errors import RelianceError
 from reliance.limits import Limits
+from reliance.model.messages import InputError, shown
+
+if TYPE_CHECKING:
+    from reliance.net.discovery import InterfaceAddress
 
 DEFAULT_PORT = 7447
 
@@ -77,27 +84,84 @@ def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None
     return config
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def check_host(host: str) -> str:
+    """`host` if it can be dialled: an IPv4 or IPv6 address, or a host name (letters, digits and hyphens
+    in dot-separated labels, as DNS and mDNS names are: `fournil.local`); otherwise an InputError."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    labels = name.split(".")
+    if (
+        not name
+        or len(name) > 253
+        or not all(_HOST_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()  # 1.2.3.999: a mistyped address, not a name
+    ):
+        raise InputError("net.address.not_an_address", address=shown(host))
+    return host
+
+
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
-    """`host:port`, `host` (default port) or `[v6]:port`."""
+    """`host:port`, `host` (default port) or `[v6]:port`; the host must be an address or a host name
+    (`check_host`), the port a number from 1 to 65535. Refusals are InputErrors (in the face's language)."""
     text = text.strip()
     if not text:
-        raise RelianceError("an address is HOST:PORT, e.g. 192.168.1.20:7447")
+        raise InputError("net.address.empty")
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
         port_text = rest.lstrip(":")
     elif text.count(":") == 1:
         host, _, port_text = text.partition(":")
-    else:
+    else:  # a host alone, or a bare IPv6 address (more than one colon)
         host, port_text = text, ""
-    if not host:
-        raise RelianceError(f"no host in address {text!r}")
+    host = check_host(host)
     if not port_text:
         return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise RelianceError(f"bad port in address {text!r}")
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
+        raise InputError("net.address.bad_port", address=shown(text))
     return host, int(port_text)
+
+
+def typeable_addresses(
+    listen_host: str, port: int, interfaces: Iterable[InterfaceAddress] | None = None
+) -> list[str]:
+    """The addresses another machine can type to reach a node listening on `listen_host:port`: for a node
+    listening everywhere (0.0.0.0), this machine's usable IPv4 addresses (up, not loopback); for one bound to
+    one address, that address. Empty when the machine has no network address others could reach."""
+    from reliance.net.discovery import list_ipv4_interfaces
+
+    if listen_host not in WILDCARDS:
+        return [format_address(listen_host, port)]
+    found = list(list_ipv4_interfaces() if interfaces is None else interfaces)
+    usable = sorted({i.address for i in found if i.is_usable}, key=ipaddress.IPv4Address)
+    return [format_address(address, port) for address in usable]
 
 
 def format_address(host: str, port: int) -> str:
     """The text `parse_address` reads back: an IPv6 host goes in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def reachable_hosts(listen: str) -> list[str]:
+    """The addresses other machines can open for a server listening on `listen`: that address itself, or,
+    for every address (0.0.0.0), each usable LAN address (127.0.0.1 when the machine has none). Never
+    0.0.0.0, which nobody can open."""
+    if listen.strip() not in ANY_ADDRESS:
+        return [listen.strip()]
+    from reliance.net.discovery import advertised_addresses
+
+    return list(advertised_addresses(None))
+
+
+def format_url(scheme: str, host: str, port: int, path: str = "/") -> str:
+    """`scheme://host:port/path`, an IPv6 host in brackets."""
+    return f"{scheme}://{format_address(host, port)}{path}"

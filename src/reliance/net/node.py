@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
@@ -73,6 +73,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reliance.node")
 T = TypeVar("T")
+
+
+class Component(Protocol):
+    """Something served beside the node in its loop (the web face): started once the node listens, stopped
+    first when it stops. `stop` may be called without `start` (a start that failed)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Node:
@@ -128,6 +137,7 @@ class Node:
         self._server: Server | None = None
         self._discovery: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._components: list[Component] = []
         self._stopping = False
         self._settings_mtime = 0.0  # the file thread's
         self.quotas = Quotas(workspace.repo, workspace.peer_id, self.limits)
@@ -149,6 +159,10 @@ class Node:
     def subscribe(self, callback: Callable[[NodeEvent], None]) -> None:
         self._listeners.append(callback)
 
+    def add_component(self, component: Component) -> None:
+        """Serve `component` with the node (call before `start`)."""
+        self._components.append(component)
+
     async def start(self) -> None:
         try:
             await self._start()
@@ -164,6 +178,7 @@ class Node:
             self._emit(ev.LISTENING, "not listening: peers come through attach() only")
             self._write_state()
             self._spawn(self._maintenance())
+            await self._start_components()
             return
         self._server = await serve(
             self.config.listen,
@@ -182,12 +197,23 @@ class Node:
         self._spawn(self._maintenance())  # typed and known peers are dialled while mDNS still probes
         if self.config.mdns:
             await dialing.start_discovery(self)
+        await self._start_components()
+
+    async def _start_components(self) -> None:
+        for component in self._components:
+            await component.start()
 
     async def stop(self) -> None:
         """Close everything, each step bounded by `NodeConfig.stop_timeout`: a step that does not end in
         time is logged and left behind (a stuck store write cannot keep the process from exiting)."""
         self._stopping = True
         bound = self.config.stop_timeout
+        for component in self._components:
+            try:
+                async with asyncio.timeout(bound):
+                    await component.stop()
+            except Exception as exc:  # one component's failure must not keep the node running
+                log.warning("a component did not stop cleanly: %s", exc)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -17,7 +17,7 @@ from reliance.app.workspace import Workspace
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, open_private
 from reliance.identity import decode_peer_id
-from reliance.net.config import format_address, parse_address
+from reliance.net.config import DEFAULT_PORT, format_address, parse_address
 from reliance.net.events import PeerInfo, PeerState
 from reliance.replication.quota import Quotas, QuotaUsage
 
@@ -125,6 +125,89 @@ def remember_typed_address(home: Path, host: str, port: int) -> str:
         data.setdefault("peers", {})
         write_peers_file(home, data)
     return text
+
+
+def forget_target(text: str) -> tuple[str, tuple[str, int] | None]:
+    """What `peer remove TEXT` forgets: a peer (its id, canonical) or a typed address; an InputError when
+    TEXT is neither."""
+    from reliance.identity import canonical_peer
+    from reliance.model.messages import InputError, shown
+
+    with contextlib.suppress(RelianceError):
+        return canonical_peer(text), None
+    try:
+        address = parse_address(text)
+    except RelianceError:
+        raise InputError("net.address.unknown", text=shown(text)) from None
+    return format_address(*address), address
+
+
+def forget_in_file(home: Path, text: str) -> bool:
+    """Remove a peer (by id) or a typed address (from the typed list and from every peer's addresses) from
+    peers.json; whether anything was there."""
+    literal = {text.strip(), f"{text.strip()}:{DEFAULT_PORT}"}
+    try:
+        shown_text, address = forget_target(text)
+    except RelianceError:  # an entry an older version let in ('peer add' took anything): by its text
+        with peers_file_lock(home):
+            data = read_peers_file(home)
+            typed = [t for t in data.get("typed", []) if isinstance(t, str)]
+            data["typed"] = [t for t in typed if t not in literal]
+            if len(data["typed"]) == len(typed):
+                raise
+            write_peers_file(home, data)
+        return True
+    with peers_file_lock(home):  # a running node rewrites this file too
+        data = read_peers_file(home)
+        listed_peers = data.get("peers")
+        peers: dict[str, Any] = listed_peers if isinstance(listed_peers, dict) else {}
+        typed = [t for t in data.get("typed", []) if isinstance(t, str)]
+        found = False
+        if address is None:
+            found = peers.pop(shown_text, None) is not None
+        else:
+            kept = [t for t in typed if _same_address(t, address) is False]
+            found = len(kept) != len(typed)
+            typed = kept
+            for entry in peers.values():
+                listed = entry.get("addresses") if isinstance(entry, dict) else None
+                if isinstance(listed, list):
+                    left = [a for a in listed if not (isinstance(a, str) and _same_address(a, address))]
+                    found = found or len(left) != len(listed)
+                    entry["addresses"] = left
+        data["peers"], data["typed"] = peers, typed
+        write_peers_file(home, data)
+    return found
+
+
+def _same_address(text: str, address: tuple[str, int]) -> bool:
+    try:
+        return parse_address(text) == address
+    except RelianceError:
+        return False
+
+
+def forget_in_node(node: Node, text: str) -> bool:
+    """The same in a running node's memory: the address is no longer dialled, the peer no longer accepted
+    nor redialled (a peer still connected stays so until it disconnects)."""
+    shown_text, address = forget_target(text)
+    found = False
+    if address is None:
+        peer = node.peers_by_key.get(decode_peer_id(shown_text))
+        if peer is not None:
+            found = peer.accepted or peer.known or bool(peer.addresses)
+            peer.accepted = False
+            peer.known = False
+            peer.addresses.clear()
+        return found
+    if address in node.typed:
+        node.typed.remove(address)
+        found = True
+    for peer in node.peers_by_key.values():
+        if address in peer.addresses:
+            peer.addresses.remove(address)
+            found = True
+    return found
 
 
 def diagnose_home(home: Path, port: int) -> list[Finding]:

@@ -22,7 +22,6 @@ from reliance.automerge.crdt import CrdtError, CrdtPanic
 from reliance.certificate import is_proof
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
-from reliance.i18n import t
 from reliance.identity import decode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import now_iso
@@ -47,11 +46,11 @@ class BundleRefused(BundleError):
     """A document of the bundle broke a rule: nothing of the bundle was written."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(t("bundle.refused", "en", reason=reason))
+        super().__init__("bundle.refused", reason=reason)
         self.reason = reason
 
     def message(self, lang: str) -> str:
-        return t("bundle.refused", lang, reason=self.reason)
+        return self.text(lang)
 
 
 class BundleInterrupted(BundleError):
@@ -59,11 +58,11 @@ class BundleInterrupted(BundleError):
     the next open of the home imports."""
 
     def __init__(self, done: int, total: int, reason: str) -> None:
-        super().__init__(t("bundle.interrupted", "en", done=done, total=total, reason=reason))
+        super().__init__("bundle.interrupted", done=done, total=total, reason=reason)
         self.done, self.total, self.reason = done, total, reason
 
     def message(self, lang: str) -> str:
-        return t("bundle.interrupted", lang, done=self.done, total=self.total, reason=self.reason)
+        return self.text(lang)
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def export_bundle(
         # Whole or not at all (a stick pulled out early, a full disk): the last good bundle stays until then.
         atomic_write(path, data, exact_mode=False)
     except OSError as exc:
-        raise BundleError(f"cannot write {path}: {exc.strerror}") from None
+        raise BundleError("cli.cannot_write", file=path, reason=exc.strerror) from None
     return total
 
 
@@ -129,10 +128,10 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
     try:
         size = path.stat().st_size
         if size > limits.max_bundle_bytes:
-            raise BundleError(f"{path} is larger than {limits.max_bundle_bytes >> 20} MiB")
+            raise BundleError("bundle.error.too_large", file=path, mib=limits.max_bundle_bytes >> 20)
         raw = path.read_bytes()
     except OSError as exc:
-        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+        raise BundleError("cli.cannot_read", file=path, reason=exc.strerror) from None
     return read_bundle_bytes(raw, limits, str(path))
 
 
@@ -141,31 +140,31 @@ def read_bundle_bytes(
 ) -> list[tuple[str, list[SignedChange]]]:
     """A bundle's documents and changes, from its bytes (every field checked; BundleError otherwise)."""
     if len(raw) > limits.max_bundle_bytes:
-        raise BundleError(f"{path} is larger than {limits.max_bundle_bytes >> 20} MiB")
+        raise BundleError("bundle.error.too_large", file=path, mib=limits.max_bundle_bytes >> 20)
     try:
         data = unpack(raw, Shape.bundle(limits))
     except PackError as exc:
-        raise BundleError(f"{path} is not a reliance bundle ({exc})") from None
+        raise BundleError("bundle.error.unreadable", file=path, reason=exc) from None
     if (
         not isinstance(data, dict)
         or data.get("format") != BUNDLE_FORMAT
         or not isinstance(data.get("docs"), list)
     ):
-        raise BundleError(f"{path} is not a reliance bundle (format {BUNDLE_FORMAT} expected)")
+        raise BundleError("bundle.error.format", file=path, wanted=BUNDLE_FORMAT)
     merged: dict[str, list[SignedChange]] = {}  # a document listed twice is one batch, checked once
     actors: dict[bytes, bytes] = {}
     for entry in data["docs"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            raise BundleError("bundle: malformed document entry")
+            raise BundleError("bundle.error.entry")
         doc_id = entry["id"]
         try:
             if doc_kind(doc_id) == DocKind.PARTICIPANT:
                 decode_peer_id(doc_id)  # the form of an id is not enough: its check digits must hold
         except RelianceError as exc:
-            raise BundleError(f"bundle: {exc}") from None
+            raise BundleError("bundle.error.other", reason=exc) from None
         items = entry.get("changes", [])
         if not isinstance(items, list):
-            raise BundleError(f"bundle: malformed change list in document {doc_id}")
+            raise BundleError("bundle.error.change_list", doc=doc_id)
         changes = merged.setdefault(doc_id, [])
         for item in items:
             if (
@@ -174,11 +173,11 @@ def read_bundle_bytes(
                 or not isinstance(item[0], bytes)
                 or not (item[1] is None or is_proof(item[1]))
             ):
-                raise BundleError(f"bundle: malformed change in document {doc_id}")
+                raise BundleError("bundle.error.change", doc=doc_id)
             try:
                 changes.append(SignedChange(change_info(item[0], limits, actors), item[1]))
             except wire.WireError as exc:
-                raise BundleError(f"bundle: damaged change in document {doc_id}: {exc}") from None
+                raise BundleError("bundle.error.damaged_change", doc=doc_id, reason=exc) from None
     return list(merged.items())
 
 

@@ -154,7 +154,7 @@ class MemoryStore:
         if stored is not None:
             return stored
         if not create:
-            raise StoreError(f"no document {doc_id} in this store")
+            raise StoreError("document.error.no_document", doc=doc_id)
         lock = self._lock_of(doc_id)
         with lock.held():
             stored = self._docs.get(doc_id)
@@ -172,7 +172,7 @@ class MemoryStore:
         with self.writing(doc_id):
             stale = self._docs.get(doc_id)
             if stale is None:
-                raise StoreError(f"no document {doc_id} in this store")
+                raise StoreError("document.error.no_document", doc=doc_id)
             fresh = MemoryDoc(doc_id, self.actor, self.limits, self.clock, stale.lock)
             fresh._records = list(stale._records)
             fresh.load()

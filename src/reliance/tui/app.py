@@ -24,8 +24,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
 from reliance.app import settings
@@ -38,7 +40,7 @@ from reliance.identity import has_identity, key_is_encrypted
 from reliance.tui.app_node import NodeApp
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import AppData, StoreReader
-from reliance.tui.common.widgets import NAV, localize_bindings, spawn
+from reliance.tui.common.widgets import NAV, localize_bindings, localize_tree, spawn
 from reliance.tui.devices.screen import Joined
 from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import NodeFactory
@@ -114,7 +116,7 @@ class RelianceApp(NodeApp):
         try:
             ws = await self.io(Workspace.open, self.home, passphrase)
         except IdentityError as exc:
-            self.notify(str(exc), title=self.t("error.title"), severity="error")
+            self.notify(exc.text(self.lang), title=self.t("error.title"), severity="error")
             if not isinstance(self.screen, UnlockScreen):
                 self.push_screen(UnlockScreen())
             return
@@ -202,7 +204,23 @@ class RelianceApp(NodeApp):
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
+            localize_tree(self.screen, self.lang)  # Textual's own keys too, in the app's language
             self.action_show_help_panel()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The focused widget's keys (shown by F1's panel) in the app's language."""
+        changed = False
+        for node in event.widget.ancestors_with_self:
+            if getattr(node, "_i18n_lang", None) != self.lang:
+                localize_bindings(node, self.lang)
+                changed = True
+        if changed:
+            self.screen.refresh_bindings()
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search field in the app's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=self.t("cmd.search")))
 
     def show_item(self, item_id: str) -> None:
         item = self.data.items_by_id.get(item_id)

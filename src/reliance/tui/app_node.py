@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.notifications import SeverityLevel
 
+from reliance.i18n import tn
 from reliance.tui.app_store import StoreApp
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.widgets import spawn
@@ -111,7 +112,13 @@ class NodeApp(StoreApp):
         await self.io(remember_typed_address, self.home, host, port)
 
     def status_text(self) -> Text:
-        return self.bridge.status_text(self.lang)
+        text = Text()
+        unread = self._data.unread if self._data is not None else 0
+        if unread:  # what arrived and was not seen yet (Home lists it)
+            text.append("✉ " + tn("home.unread", unread, self.lang), style="bold yellow")
+            text.append(" · ", style="dim")
+        text.append_text(self.bridge.status_text(self.lang))
+        return text
 
     def network_text(self) -> Text:
         return self.bridge.network_text(self.lang)

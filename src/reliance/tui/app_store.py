@@ -22,15 +22,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from reliance.app import settings
+from reliance.app.arrivals import Arrival, describe, to_me
 from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.errors import RelianceError
-from reliance.i18n import resolve_lang, t
-from reliance.model.messages import InputError
+from reliance.i18n import resolve_lang, t, tn
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import (
     AppData,
-    FeedEntry,
     StoreReader,
     save_follows,
 )
@@ -43,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
 LOAD_CHUNK = 16
+ANNOUNCED = 3  # answers to me announced one by one at once; past these, how many more
 
 
 class StoreApp(App[None]):
@@ -195,10 +195,8 @@ class StoreApp(App[None]):
 
         if isinstance(exc, BundleRefused | BundleInterrupted):
             message = exc.message(self.lang)
-        elif isinstance(exc, InputError):  # the model's refusals are worded in the app's language
+        elif isinstance(exc, RelianceError):  # worded in the app's language
             message = exc.text(self.lang)
-        elif isinstance(exc, RelianceError):
-            message = str(exc)
         else:
             logger.error("unexpected error", exc_info=exc)
             message = f"{type(exc).__name__}: {exc}"
@@ -206,17 +204,35 @@ class StoreApp(App[None]):
 
     # -- loading and refreshing (StoreBridge) ----------------------------------------------------------------
     async def _initial_load(self) -> None:
-        await self.store.load(lambda doc_ids: self._after_change(doc_ids, []), self.report)
+        arrived = await self.store.load(lambda doc_ids: self._after_change(doc_ids, []), self.report)
         self.loaded_at = time.perf_counter()
-        self._after_change(None, [])
+        self._after_change(None, arrived)
         await self._save_cache()
 
     async def refresh_docs(self, doc_ids: set[str]) -> None:
         """Read these documents again and show what changed (and what arrived, in the feed)."""
         if not doc_ids or self.reader is None:
             return
-        entries = await self.store.refresh(doc_ids)
-        self._after_change(set(doc_ids), entries)
+        try:
+            arrived = await self.store.refresh(doc_ids)
+        except RelianceError:
+            logger.exception("cannot look at what arrived")
+            arrived = []
+        self._after_change(set(doc_ids), arrived)
+
+    def mark_read(self, keys: set[str] | None) -> None:
+        """These arrivals (None: all of them) were seen: their marks go, here and in the home."""
+        if self._data is None:
+            return
+        if keys is not None:
+            keys = {k for k in keys if k}
+            if not keys:
+                return
+        self.perform(self._mark_read(keys))
+
+    async def _mark_read(self, keys: set[str] | None) -> None:
+        await self.store.mark_read(keys)
+        self._after_change(None, [])
 
     def _poll(self) -> None:
         """Offline only: notice what other processes (the CLI) wrote by comparing each document's file
@@ -247,7 +263,7 @@ class StoreApp(App[None]):
                 continue
             yield from stack
 
-    def _after_change(self, doc_ids: set[str] | None, entries: list[FeedEntry]) -> None:
+    def _after_change(self, doc_ids: set[str] | None, arrived: list[Arrival]) -> None:
         for screen in self._feature_screens():
             if isinstance(screen, RelianceScreen):
                 try:
@@ -258,13 +274,20 @@ class StoreApp(App[None]):
         refresh_item = getattr(top, "refresh_item", None)  # an item's details dialog
         if callable(refresh_item):
             refresh_item()
-        for entry in entries:
-            if entry.kind == "answer":  # rejections are announced when the node reports them
-                from reliance.tui.common.render import feed_text
-
-                self.notify(feed_text(entry, self.lang).plain, timeout=6)
+        self._announce(to_me(arrived))  # rejections are announced when the node reports them
+        for screen in self._feature_screens():
+            if isinstance(screen, RelianceScreen) and screen.is_current:
+                screen.update_status()  # the count of unread arrivals in the top bar
         if doc_ids:
             self._schedule_cache_save()
+
+    def _announce(self, answers: list[Arrival]) -> None:
+        """Answers and replies to me: a notification each (a few), then how many more."""
+        shown = answers[:ANNOUNCED]
+        for arrival in shown:
+            self.notify(describe(arrival.kind, arrival.params, self.lang, clean), timeout=8)
+        if len(answers) > len(shown):
+            self.notify(tn("feed.more_to_me", len(answers) - len(shown), self.lang), timeout=8)
 
     def _schedule_cache_save(self) -> None:
         if self._cache_timer is None and not self._shut_down:

@@ -68,7 +68,12 @@ def default_node_factory(workspace: Workspace) -> NodeLike | None:
 
     config = settings.load_config(workspace.home)
     node = Node(workspace, config_from_env(NodeConfig(port=config["port"], mdns=config["mdns"])))
-    return Owner(workspace, node, "app")
+    owner = Owner(workspace, node, "app")
+    if config["web"]:
+        from reliance.web.server import serve_web
+
+        serve_web(owner, host=node.config.listen, port=config["web_port"], tls=bool(config["web_tls"]))
+    return owner
 
 
 def no_node_factory(workspace: Workspace) -> NodeLike | None:

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from rich.text import Text
 
 from reliance.app.workspace import Workspace
+from reliance.errors import RelianceError
 from reliance.i18n import t, tn
 from reliance.net import events as ev
 from reliance.tui.common.data import FeedEntry, clock
 from reliance.tui.node import NodeFactory, NodeLike
 
 logger = logging.getLogger(__name__)
+ADDRESSES_SECONDS = 10.0  # this machine's addresses are read again after this long
 
 __all__ = [
     "BridgeMessage",
@@ -55,7 +57,7 @@ class Notice:
     """A notification to show: a catalogue key and its parameters."""
 
     key: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)  # an error among them is worded by the app
     severity: str = "information"  # information, warning, error
     timeout: float = 8.0
 
@@ -93,6 +95,7 @@ class NodeBridge:
         self.now = now
         self.node: NodeLike | None = None
         self.started = False
+        self._typeable: tuple[tuple[str, int], float, list[str]] | None = None  # listening, read at, found
 
     # -- the node's life -------------------------------------------------------------------------------------
     def open(self, workspace: Workspace) -> NodeLike | None:
@@ -118,7 +121,10 @@ class NodeBridge:
         except Exception as exc:
             if self.node is node:
                 self.node = None
-            self.post(Notice("net.start_failed", {"error": str(exc)}, "error", 10))
+            reason: object = (
+                exc if isinstance(exc, RelianceError) else str(exc)
+            )  # ours: in the app's language
+            self.post(Notice("net.start_failed", {"error": reason}, "error", 10))
             self.post(FeedAdded(FeedEntry("error", self.now(), {"text": str(exc)})))
         else:
             self.started = self.node is node
@@ -157,7 +163,7 @@ class NodeBridge:
         elif kind == ev.REJECTED:
             params = {"name": name, "reason": event.text}
             self.post(FeedAdded(FeedEntry("rejected", self.now(), params, doc_id=event.doc_id)))
-            self.post(Notice("feed.rejected", params, "warning", 8))
+            self.post(Notice("feed.rejected", dict(params), "warning", 8))
         elif kind in (ev.PEER_CONNECTED, ev.PEER_DISCONNECTED, ev.PEER_PENDING):
             state = {ev.PEER_CONNECTED: "connected", ev.PEER_DISCONNECTED: "disconnected"}.get(
                 kind, "pending"
@@ -201,6 +207,21 @@ class NodeBridge:
             text.append(f" · {tn('net.pending_short', pending, lang)}", style="yellow")
         return text
 
+    def typeable_addresses(self, listening: tuple[str, int]) -> list[str]:
+        """The addresses others can type to reach this node (read again at most every few seconds)."""
+        now = time.monotonic()
+        cached = self._typeable
+        if cached is not None and cached[0] == listening and now - cached[1] < ADDRESSES_SECONDS:
+            return list(cached[2])
+        from reliance.net.config import typeable_addresses
+
+        try:
+            found = typeable_addresses(*listening)
+        except OSError:
+            found = []
+        self._typeable = (listening, now, found)
+        return list(found)
+
     def network_text(self, lang: str) -> Text:
         text = Text()
         node = self.node
@@ -210,11 +231,12 @@ class NodeBridge:
             return text
         address = node.listen_address
         connected, pending, syncing = self.peers_online()
+        if address is None:
+            reach = t("net.not_listening", lang)
+        else:  # what another machine types: this machine's LAN addresses, never 0.0.0.0
+            reach = ", ".join(self.typeable_addresses(address)) or t("net.address.none", lang)
         rows = [
-            (
-                t("net.listening", lang),
-                f"{address[0]}:{address[1]}" if address else t("net.not_listening", lang),
-            ),
+            (t("net.your_address", lang), reach),
             (
                 t("net.online", lang),
                 str(connected) + (f" · {tn('net.pending_short', pending, lang)}" if pending else ""),

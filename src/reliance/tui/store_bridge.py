@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reliance.app.arrivals import Arrival, ArrivalBook
 from reliance.tui.common.data import (
     AppData,
-    FeedEntry,
     ParticipantView,
     Signature,
     StoreReader,
@@ -60,10 +60,12 @@ class StoreBridge:
     # -- reading -----------------------------------------------------------------------------------------
     async def load(
         self, progress: Callable[[set[str] | None], None], on_error: Callable[[Exception], None]
-    ) -> None:
+    ) -> list[Arrival]:
         """The first load: the cached views still valid at once, then the other documents in chunks of
         `LOAD_CHUNK` (ours first, then people, then projects); `progress` is told after each step (the
-        documents just read, or None). A home that cannot be scanned (`on_error` is told) loads empty."""
+        documents just read, or None). A home that cannot be scanned (`on_error` is told) loads empty.
+        Then what arrived since the app was last open (reliance.app.arrivals) goes into the feed with every
+        arrival kept; returned: what arrived now (the answers among them are announced)."""
         data = self._data()
         try:
             hits, stale, follows = await self.io(self._scan)
@@ -71,25 +73,49 @@ class StoreBridge:
             on_error(exc)
             hits, stale, follows = [], [], set()
         data.follows = follows
-        data.apply(hits, quiet=True)
+        data.apply(hits)
         progress(None)
         for start in range(0, len(stale), LOAD_CHUNK):
             chunk = stale[start : start + LOAD_CHUNK]
             views, bad = await self.io(self._read_many, chunk)
             self.unreadable.update(bad)
-            data.apply(views, quiet=True)
+            data.apply(views)
             progress(set(chunk))
         data.loaded = True
         data.seed_feed()
+        try:
+            kept, arrived = await self.io(self._catch_up_all, set(follows))
+        except Exception as exc:
+            on_error(exc)
+            return []
+        data.add_arrivals(kept)
+        return arrived
 
-    async def refresh(self, doc_ids: set[str]) -> list[FeedEntry]:
-        """Read these documents again into the data; what arrived, for the feed."""
+    async def refresh(self, doc_ids: set[str]) -> list[Arrival]:
+        """Read these documents again into the data, and what arrived with them into the feed (before the
+        first load is done, it looks at every document itself); returned: what arrived."""
         if not doc_ids or self.reader is None:
             return []
         data = self._data()
         views, bad = await self.io(self._read_many, sorted(doc_ids))
         self.unreadable.update(bad)
-        return data.apply(views, quiet=not data.loaded)
+        data.apply(views)
+        if not data.loaded:
+            return []
+        arrived = await self.io(
+            self.arrivals().catch_up, self._reader().repo, doc_ids, follows=set(data.follows)
+        )
+        data.add_arrivals(arrived)
+        return arrived
+
+    def arrivals(self) -> ArrivalBook:
+        """What arrived in this home, for its owner (HOME/arrivals.json)."""
+        return ArrivalBook(self.home, self.me, self._reader().repo.limits)
+
+    async def mark_read(self, keys: set[str] | None) -> None:
+        """These arrivals (None: all of them) were seen: their marks go, in the data and in the home."""
+        self._data().mark_read(keys)
+        await self.io(self.arrivals().mark_read, keys)
 
     async def changed_on_disk(self) -> set[str]:
         """The documents whose files differ from what the data holds (another process wrote them)."""
@@ -131,6 +157,12 @@ class StoreBridge:
             else:
                 views.append(view)
         return views, bad
+
+    def _catch_up_all(self, follows: set[str]) -> tuple[list[Arrival], list[Arrival]]:
+        """Every arrival kept (the latest first, unread ones among them), and what arrived since last time."""
+        book = self.arrivals()
+        arrived = book.catch_up(self._reader().repo, follows=follows)
+        return book.state().entries, arrived
 
     def _changed_signatures(self, known: dict[str, Signature]) -> set[str]:
         reader = self._reader()

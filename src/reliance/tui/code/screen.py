@@ -22,7 +22,7 @@ from reliance.app.workspace import Workspace
 from reliance.display import clean
 from reliance.doc import participant
 from reliance.doc.participant import Amendment
-from reliance.i18n import group_label, section_label
+from reliance.i18n import group_label, section_hint, section_label
 from reliance.model.codesocial import SECTIONS
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.dialogs import SectionEditor
@@ -266,7 +266,8 @@ class CodeScreen(RelianceScreen):
             return
         body = view.sections.get(self.section, "")
         text = Text()
-        text.append(section_label(self.section, self.lang) + "\n\n", style="bold")
+        text.append(section_label(self.section, self.lang) + "\n", style="bold")
+        text.append(section_hint(self.section, self.lang) + "\n\n", style="dim italic")
         if body.strip():
             text.append(clean(body, multiline=True))
         else:
@@ -432,7 +433,8 @@ class CodeScreen(RelianceScreen):
                     done=self.t("done.section_saved", section=label),
                 )
 
-        self.app.push_screen(SectionEditor(whose, label, current), done)
+        hint = section_hint(section, self.lang)
+        self.app.push_screen(SectionEditor(whose, label, current, hint), done)
 
     def action_follow(self) -> None:
         if self.doc_id == self.ws.peer_id:

@@ -70,6 +70,7 @@ def edit_item(app: RelianceApp, item: Item) -> None:
                 "reciprocity",
                 "project",
                 "capacity",
+                "repeat",
             )
         }
 

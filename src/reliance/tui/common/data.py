@@ -16,12 +16,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgpack
 
+from reliance.app.arrivals import Arrival
 from reliance.app.drafts import DraftStore
 from reliance.doc import participant
 from reliance.doc import project as pdoc
@@ -311,6 +313,19 @@ def load_follows(home: Path) -> set[str]:
 
 
 def save_follows(home: Path, follows: Iterable[str]) -> None:
+    save_ui(home, "follow", sorted(follows))
+
+
+def load_ui(home: Path, key: str) -> object:
+    """One of the app's own settings (ui.json), or None."""
+    try:
+        data = json.loads((home / UI_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def save_ui(home: Path, key: str, value: object) -> None:
     path = home / UI_FILE
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -318,7 +333,7 @@ def save_follows(home: Path, follows: Iterable[str]) -> None:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    data["follow"] = sorted(follows)
+    data[key] = value
     atomic_write(path, (json.dumps(data, indent=2) + "\n").encode())
 
 
@@ -420,11 +435,36 @@ class FilterCache:
 class FeedEntry:
     """Something that arrived; rendered in the current language when shown."""
 
-    kind: str  # item_new, item_update, answer, ledger, amend, peer_new, peer, rejected, error
+    kind: str  # an arrival's kind (reliance.app.arrivals.KINDS), or peer, rejected, error (live only)
     at: str
     params: Mapping[str, str] = field(default_factory=dict)
     item_id: str = ""
     doc_id: str = ""
+    key: str = ""  # an arrival's key (reliance.app.arrivals): what marks it read
+    unread: bool = False
+
+
+def arrival_entry(arrival: Arrival) -> FeedEntry:
+    return FeedEntry(
+        arrival.kind,
+        shown_time(arrival.at),
+        arrival.params,
+        item_id=arrival.item_id,
+        doc_id=arrival.doc_id,
+        key=arrival.key,
+        unread=not arrival.read,
+    )
+
+
+def shown_time(stamp: str) -> str:
+    """An arrival's UTC time as the person reads it: the local time of day, with the day if not today."""
+    try:
+        when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).astimezone()
+    except ValueError:
+        return stamp[:16]
+    if when.date() == datetime.now().astimezone().date():
+        return when.strftime("%H:%M:%S")
+    return when.strftime("%d/%m %H:%M")
 
 
 def clock() -> str:
@@ -512,32 +552,21 @@ class AppData:
         return [row for row in self.rows if row.item.kind == ItemKind.EVENT]
 
     # -- updates -------------------------------------------------------------------------------------------
-    def apply(self, views: Iterable[View], *, quiet: bool = False, at: str | None = None) -> list[FeedEntry]:
-        """Fold fresh views in; return (and remember) the feed entries they produce unless `quiet`."""
-        stamp = at or clock()
-        entries: list[FeedEntry] = []
+    def apply(self, views: Iterable[View]) -> None:
+        """Fold fresh views in (what arrived with them comes from `add_arrivals`)."""
         touched_items = False
         for view in views:
             if isinstance(view, ParticipantView):
-                old_p = self.participants.get(view.doc_id)
-                if not quiet:
-                    entries.extend(self._participant_feed(old_p, view, stamp))
                 self.participants[view.doc_id] = view
                 self._rows_by_doc[view.doc_id] = [
                     make_row(i, view.name or short_id(i.author)) for i in view.items
                 ]
                 touched_items = True
             else:
-                old_j = self.projects.get(view.doc_id)
-                if not quiet:
-                    entries.extend(self._project_feed(old_j, view, stamp))
                 self.projects[view.doc_id] = view
         if touched_items:
             self._rebuild()
         self.version += 1
-        for entry in entries:
-            self.feed.appendleft(entry)
-        return entries
 
     def remove(self, doc_ids: Iterable[str]) -> None:
         for doc_id in doc_ids:
@@ -566,7 +595,7 @@ class AppData:
         self.replies_by_item = replies
 
     def seed_feed(self) -> None:
-        """At start: the answers already received, so the feed is not empty for no reason."""
+        """At start: the answers already received (read), so the feed is not empty for no reason."""
         self.version += 1
         for answer in self.answers_to_me()[-20:]:
             at = answer.created[:16].replace("T", " ")
@@ -575,6 +604,32 @@ class AppData:
     def add_feed(self, entry: FeedEntry) -> None:
         self.feed.appendleft(entry)
         self.version += 1
+
+    def add_arrivals(self, arrivals: Iterable[Arrival]) -> None:
+        """What arrived (the latest first): each replaces an older line of the same thing."""
+        entries = [arrival_entry(a) for a in arrivals]
+        if not entries:
+            return
+        fresh = {entry.key for entry in entries}
+        kept = [entry for entry in self.feed if not entry.key or entry.key not in fresh]
+        self.feed.clear()
+        self.feed.extend(entries + kept)
+        self.version += 1
+
+    def mark_read(self, keys: set[str] | None) -> None:
+        """These arrivals (None: all) are read: their marks go."""
+        self.feed = deque(
+            (
+                replace(e, unread=False) if e.unread and (keys is None or e.key in keys) else e
+                for e in self.feed
+            ),
+            maxlen=FEED_LIMIT,
+        )
+        self.version += 1
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for entry in self.feed if entry.unread)
 
     # -- feed ----------------------------------------------------------------------------------------------
     def _answer_entry(self, answer: Answer, name: str, at: str, doc_id: str) -> FeedEntry:
@@ -585,77 +640,5 @@ class AppData:
             "title": target.title if target else answer.item_id,
             "message": answer.message,
         }
-        return FeedEntry("answer", at, params, item_id=answer.item_id, doc_id=doc_id)
-
-    def _participant_feed(
-        self, old: ParticipantView | None, new: ParticipantView, at: str
-    ) -> list[FeedEntry]:
-        if new.doc_id == self.me:
-            return []
-        name = new.name or short_id(new.doc_id)
-        if old is None:
-            return [
-                FeedEntry("peer_new", at, {"name": name, "count": str(len(new.items))}, doc_id=new.doc_id)
-            ]
-        out: list[FeedEntry] = []
-        before = {i.id: i for i in old.items}
-        for item in new.items:
-            previous = before.get(item.id)
-            params = {"name": name, "kind": item.kind.value, "title": item.title, "status": item.status.value}
-            if previous is None:
-                out.append(FeedEntry("item_new", at, params, item_id=item.id, doc_id=new.doc_id))
-            elif previous.updated != item.updated:
-                out.append(FeedEntry("item_update", at, params, item_id=item.id, doc_id=new.doc_id))
-        known = {a.id for a in old.answers}
-        for answer in new.answers:
-            if answer.id in known or answer.item_author != self.me:
-                continue
-            out.append(self._answer_entry(answer, name, at, new.doc_id))
-        if self.follows_doc(new.doc_id):
-            for section, _when, by in new.amendments[len(old.amendments) :]:
-                who = self.name(by)
-                out.append(
-                    FeedEntry("amend", at, {"name": name, "by": who, "section": section}, doc_id=new.doc_id)
-                )
-        return out
-
-    def _project_feed(self, old: ProjectView | None, new: ProjectView, at: str) -> list[FeedEntry]:
-        out: list[FeedEntry] = []
-        project = new.name or short_id(new.doc_id)
-        if old is None:
-            if self.me in new.members and new.members[self.me].added_by != self.me:
-                out.append(FeedEntry("project_new", at, {"project": project}, doc_id=new.doc_id))
-            return out
-        from reliance.economy import format_amount  # loaded with the first project, after the first frame
-
-        known = {e.id for e in old.ledger.entries}
-        for entry in new.ledger.entries:
-            if entry.id in known or entry.author == self.me:
-                continue
-            out.append(
-                FeedEntry(
-                    "ledger",
-                    at,
-                    {
-                        "project": project,
-                        "name": self.name(entry.member),
-                        "entry": entry.kind.value,
-                        "amount": format_amount(entry.amount, entry.unit),
-                        "unit": entry.unit,
-                    },
-                    doc_id=new.doc_id,
-                )
-            )
-        if self.follows_doc(new.doc_id):
-            for section, _when, by in new.amendments[len(old.amendments) :]:
-                if by == self.me:
-                    continue
-                out.append(
-                    FeedEntry(
-                        "amend",
-                        at,
-                        {"name": project, "by": self.name(by), "section": section},
-                        doc_id=new.doc_id,
-                    )
-                )
-        return out
+        key = f"answer:{doc_id}:{answer.id}"
+        return FeedEntry("answer", at, params, item_id=answer.item_id, doc_id=doc_id, key=key)

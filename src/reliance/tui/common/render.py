@@ -7,7 +7,7 @@ from datetime import date, datetime
 from rich.text import Text
 
 from reliance.display import clean
-from reliance.i18n import answer_label, kind_label, reciprocity_label, section_label, status_label, t, tn
+from reliance.i18n import answer_label, kind_label, reciprocity_label, status_label, t
 from reliance.model.catalogue import AnswerKind, Item, ItemKind, Status
 from reliance.model.rsvp import attendance_text
 from reliance.tui.common.data import AppData, FeedEntry, short_id
@@ -23,6 +23,7 @@ FEED_ICONS = {
     "item_new": ("＋", "green"),
     "item_update": ("✎", "cyan"),
     "answer": ("↩", "magenta"),
+    "reply": ("↪", "magenta"),
     "ledger": ("€", "yellow"),
     "amend": ("§", "blue"),
     "peer_new": ("☺", "green"),
@@ -134,27 +135,17 @@ def item_details(item: Item, data: AppData, lang: str) -> Text:
 
 
 def feed_text(entry: FeedEntry, lang: str) -> Text:
-    """One line of the activity feed (names, titles, messages and reasons in it shown inert)."""
-    p = {key: clean(value) for key, value in entry.params.items()}
+    """One line of the activity feed (names, titles, messages and reasons in it shown inert); an unread
+    arrival is marked."""
+    from reliance.app.arrivals import describe
+
     icon, color = FEED_ICONS.get(entry.kind, ("·", ""))
-    if "kind" in p:
-        p["kind"] = kind_label(p["kind"], lang).lower()
-    if "status" in p:
-        p["status"] = status_label(p["status"], lang).lower()
-    if "answer" in p:
-        p["answer"] = answer_label(p["answer"], lang)
-    if "section" in p:
-        p["section"] = section_label(p["section"], lang)
-    if entry.kind == "answer":
-        p["message"] = f"— {p['message']}" if p.get("message") else ""
-    if entry.kind == "peer_new":
-        p["items"] = tn("count.items", int(p.get("count", "0")), lang)
-    if "state" in p:
-        p["state"] = t(f"peer_state.{p['state']}", lang)
     text = Text(no_wrap=False)
+    if entry.unread:
+        text.append("● ", style="bold yellow")
     text.append(f"{entry.at} ", style="dim")
     text.append(icon + " ", style=color)
-    text.append(t(f"feed.{entry.kind}", lang, **p))
+    text.append(describe(entry.kind, entry.params, lang, clean), style="bold" if entry.unread else "")
     return text
 
 

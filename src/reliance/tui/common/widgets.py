@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -24,7 +25,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from reliance.display import clean
-from reliance.i18n import t
+from reliance.i18n import MESSAGES, t
 
 # -- other people's text -----------------------------------------------------------------------------------
 
@@ -49,11 +50,31 @@ def spawn(node: DOMNode, work: Callable[[], Coroutine[None, None, None]], **opti
 # -- localised bindings ------------------------------------------------------------------------------------
 
 
+def binding_label(source: str, lang: str) -> str:
+    """A binding's description in `lang`: ours are catalogue keys; Textual's own are English sentences,
+    looked up by their text (`textual.<words>`); anything else is shown as it is."""
+    if source in MESSAGES:
+        return t(source, lang)
+    key = "textual." + re.sub(r"[^a-z0-9]+", "_", source.lower()).strip("_")
+    return t(key, lang) if key in MESSAGES else source
+
+
+def localize_tree(root: DOMNode, lang: str) -> bool:
+    """Every widget under `root` (and `root`) with its bindings in `lang`; whether any had to change."""
+    changed = False
+    for node in [root, *root.walk_children()]:
+        if getattr(node, "_i18n_lang", None) != lang:
+            localize_bindings(node, lang)
+            changed = True
+    return changed
+
+
 def localize_bindings(node: DOMNode, lang: str) -> None:
     """Rewrite the descriptions of `node`'s bindings (written as i18n keys) in `lang`.
 
     Footer, key panel and command palette all read `node._bindings`, a per-instance copy of BINDINGS.
     """
+    node._i18n_lang = lang  # type: ignore[attr-defined]
     keys: dict[tuple[str, str], str] | None = getattr(node, "_i18n_binding_keys", None)
     bindings_map = node._bindings
     if keys is None:
@@ -66,7 +87,7 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
         fresh: list[Binding] = []
         for binding in bindings:
             source = keys.get((key, binding.action), binding.description)
-            label = t(source, lang) if source else ""
+            label = binding_label(source, lang) if source else ""
             fresh.append(replace(binding, description=label, tooltip=label if binding.tooltip else ""))
         bindings_map.key_to_bindings[key] = fresh
 

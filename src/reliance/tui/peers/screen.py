@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from reliance.app import settings
 from reliance.display import clean
+from reliance.identity import peer_fingerprint
 from reliance.net.events import PeerState
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import short_id
@@ -186,7 +187,7 @@ class PeersScreen(RelianceScreen):
             sync = ""
         return [
             self.t(f"peer_state.{row.state}"),
-            row.name or "?",
+            row.name or peer_fingerprint(row.peer_id) or "?",
             short_id(row.peer_id),
             row.address or "—",
             seen,
@@ -200,8 +201,11 @@ class PeersScreen(RelianceScreen):
             widget.update(Text(self.t("peers.hint"), style="dim"))
             return
         text = Text()
-        text.append(clean(row.name or "?"), style="bold")
+        fingerprint = peer_fingerprint(row.peer_id)
+        text.append(clean(row.name or fingerprint or "?"), style="bold")
         text.append(f"  {clean(row.peer_id)}", style="dim")
+        if fingerprint:  # to compare with the fingerprint on the other's screen before accepting
+            text.append("\n" + self.t("home.fingerprint") + " " + fingerprint, style="dim")
         if row.last_error:  # often a reason the peer gave
             text.append("\n" + clean(row.last_error), style="yellow")
         widget.update(text)

@@ -12,58 +12,91 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
+from reliance.fsutil import atomic_write
 from reliance.i18n import LANGS, t, tn
 from reliance.tui.common.base import RelianceScreen
+from reliance.tui.common.data import load_ui, save_ui
 from reliance.tui.common.widgets import plain, plain_options
 
-EXPORT_FORMATS = ("json", "markdown", "jsonld", "csv", "ics")
+# What the export menu offers: (format, Markdown content) by choice.
+EXPORTS: dict[str, tuple[str, str]] = {
+    "json": ("json", "code"),
+    "markdown": ("markdown", "code"),
+    "markdown_catalogue": ("markdown", "catalogue"),
+    "markdown_programme": ("markdown", "programme"),
+    "jsonld": ("jsonld", "code"),
+    "csv": ("csv", "code"),
+    "ics": ("ics", "code"),
+}
+EXPORT_FORMATS = tuple(EXPORTS)
 EXTENSIONS = {"json": "json", "markdown": "md", "jsonld": "jsonld", "csv": "csv", "ics": "ics"}
+FILE_NAMES = {
+    "markdown_catalogue": "reliance-catalogue.md",
+    "markdown_programme": "reliance-programme.md",
+}
+EXPORT_DIR_KEY = "export_dir"  # the folder last chosen (ui.json)
+
+
+def file_name_for(choice: str) -> str:
+    fmt, _ = EXPORTS[choice]
+    return FILE_NAMES.get(choice, f"reliance-export.{EXTENSIONS[fmt]}")
 
 
 def tilde(path: Path) -> str:
     """The path with the user's home directory written ~."""
     try:
-        return "~/" + str(path.relative_to(Path.home()))
+        inside = path.relative_to(Path.home())
     except (ValueError, RuntimeError):
         return str(path)
+    return "~" if inside == Path(".") else "~/" + str(inside)
 
 
 def write_export(
-    ws: Workspace, fmt: str, path: str, project: str | None, lang: str
+    ws: Workspace, choice: str, folder: str, name: str, project: str | None, lang: str
 ) -> tuple[Path, list[str]]:
-    """Store thread: export and write the file. Returns it and the documents left out, unreadable."""
+    """Store thread: export and write the file into `folder` (never the current directory). Returns it and
+    the documents left out, unreadable."""
     from reliance.export import exporters
 
+    target = settings.export_target(folder, name)
+    fmt, content = EXPORTS[choice]
     left_out: list[str] = []
     text = exporters.export(
-        ws, fmt, project=project, lang=lang, on_unreadable=lambda doc_id, _: left_out.append(doc_id)
+        ws,
+        fmt,
+        project=project,
+        lang=lang,
+        content=content,
+        on_unreadable=lambda doc_id, _: left_out.append(doc_id),
     )
-    target = Path(path).expanduser()
-    target.write_bytes(text.encode("utf-8"))  # as is: CRLF for csv and ics
+    # As is (CRLF for csv and ics), readable by the person's other programs, replaced whole.
+    atomic_write(target, text.encode("utf-8"), 0o644, exact_mode=False)
     return target, left_out
 
 
-def write_bundle(ws: Workspace, path: str) -> tuple[int, list[str]]:
-    """Store thread: every document held in a bundle. Returns the changes written and the documents left
-    out, unreadable."""
+def write_bundle(ws: Workspace, folder: str, name: str) -> tuple[int, Path, list[str]]:
+    """Store thread: every document held in a bundle in `folder`. Returns the changes written, the file and
+    the documents left out, unreadable."""
     from reliance.replication.bundle import export_bundle
 
+    target = settings.export_target(folder, name)
     left_out: list[str] = []
     count = export_bundle(
         ws.repo,
-        Path(path).expanduser(),
+        target,
         ws.repo.doc_ids(),
         ws.peer_id,
         settings.blocked_keys(ws.home),
         on_unreadable=lambda doc_id, _: left_out.append(doc_id),
     )
-    return count, left_out
+    return count, target, left_out
 
 
-def read_bundle(ws: Workspace, path: str) -> tuple[int, list[str]]:
+def read_bundle(ws: Workspace, folder: str, name: str) -> tuple[int, list[str]]:
     from reliance.replication.bundle import import_bundle
 
-    summary = import_bundle(ws.repo, Path(path).expanduser(), settings.blocked_keys(ws.home))
+    target = settings.export_target(folder, name)
+    summary = import_bundle(ws.repo, target, settings.blocked_keys(ws.home))
     changed = [o.doc_id for o in summary.outcomes if o.applied or o.created]
     return summary.applied, changed
 
@@ -109,6 +142,9 @@ class SettingsScreen(RelianceScreen):
             yield Static(self.t("settings.restart_hint"), classes="hint")
             yield Static(self.t("settings.export"), classes="section-title")
             with Horizontal(classes="row"):
+                yield Label(self.t("settings.export_folder"), classes="row-label")
+                yield Input(tilde(self._export_dir()), id="export-folder", compact=True)
+            with Horizontal(classes="row"):
                 yield Select(
                     [(self.t(f"export.{f}"), f) for f in EXPORT_FORMATS],
                     value="json",
@@ -123,7 +159,7 @@ class SettingsScreen(RelianceScreen):
                     compact=True,
                 )
             with Horizontal(classes="row"):
-                yield Input("reliance-export.json", id="export-path", compact=True)
+                yield Input(file_name_for("json"), id="export-path", compact=True)
                 yield Button(self.t("settings.export_button"), id="export", compact=True)
             yield Static(self.t("settings.bundle"), classes="section-title")
             yield Static(self.t("settings.bundle_hint"), classes="hint")
@@ -146,11 +182,32 @@ class SettingsScreen(RelianceScreen):
             self.rapp.perform(self.rapp.save_config("policy", value), done=self.t("done.saved"))
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "format" and event.value is not Select.NULL:
-            fmt = str(event.value)
-            path = self.query_one("#export-path", Input)
-            current = Path(path.value)
-            path.value = str(current.with_suffix("." + EXTENSIONS[fmt]))
+        if event.select.id == "format" and event.value in EXPORTS:
+            self.query_one("#export-path", Input).value = file_name_for(str(event.value))
+
+    def _export_dir(self) -> Path:
+        chosen = load_ui(self.rapp.home, EXPORT_DIR_KEY)
+        if isinstance(chosen, str) and chosen and Path(chosen).is_dir():
+            return Path(chosen)
+        return settings.default_export_dir()
+
+    def _folder(self) -> str:
+        return self.query_one("#export-folder", Input).value.strip()
+
+    async def _remember_folder(self, target: Path) -> None:
+        await self.rapp.io(save_ui, self.rapp.home, EXPORT_DIR_KEY, str(target.parent))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "name":  # Enter in the name field renames, as the button does
+            event.stop()
+            self._rename()
+
+    def _rename(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        ws = self.ws
+        self.rapp.perform(
+            self.rapp.write(ws.peer_id, ws.rename, name), done=self.t("done.renamed", name=name)
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id
@@ -159,21 +216,17 @@ class SettingsScreen(RelianceScreen):
 
             self.app.push_screen(DevicesDialog())
         elif button == "rename":
-            name = self.query_one("#name", Input).value.strip()
-            ws = self.ws
-            self.rapp.perform(
-                self.rapp.write(ws.peer_id, ws.rename, name), done=self.t("done.renamed", name=name)
-            )
+            self._rename()
         elif button == "save-network":
             self.rapp.perform(self._save_network(), done=self.t("done.saved_restart"))
         elif button == "export":
             self.action_export()
         elif button == "bundle-export":
-            path = self.query_one("#bundle-path", Input).value.strip()
-            self.rapp.perform(self._bundle_export(path))
+            name = self.query_one("#bundle-path", Input).value
+            self.rapp.perform(self._bundle_export(self._folder(), name))
         elif button == "bundle-import":
-            path = self.query_one("#bundle-path", Input).value.strip()
-            self.rapp.perform(self._bundle_import(path))
+            name = self.query_one("#bundle-path", Input).value
+            self.rapp.perform(self._bundle_import(self._folder(), name))
 
     async def _save_network(self) -> None:
         port = self.query_one("#port", Input).value.strip()
@@ -182,19 +235,22 @@ class SettingsScreen(RelianceScreen):
         await self.rapp.save_config("mdns", "on" if mdns else "off")
 
     def action_export(self) -> None:
-        fmt = str(self.query_one("#format", Select).value)
+        choice = str(self.query_one("#format", Select).value)
         project = self.query_one("#export-project", Select).value
-        path = self.query_one("#export-path", Input).value.strip()
-        self.rapp.perform(self._export(fmt, path, None if project is Select.NULL else str(project)))
+        name = self.query_one("#export-path", Input).value
+        chosen = None if project is Select.NULL else str(project)
+        self.rapp.perform(self._export(choice, self._folder(), name, chosen))
 
-    async def _export(self, fmt: str, path: str, project: str | None) -> None:
-        target, left_out = await self.rapp.io(write_export, self.ws, fmt, path, project, self.lang)
-        self.notify(self.t("done.exported", path=str(target)))
+    async def _export(self, choice: str, folder: str, name: str, project: str | None) -> None:
+        target, left_out = await self.rapp.io(write_export, self.ws, choice, folder, name, project, self.lang)
+        await self._remember_folder(target)
+        self.notify(self.t("done.exported", path=tilde(target)), timeout=10)
         self._tell_left_out(left_out)
 
-    async def _bundle_export(self, path: str) -> None:
-        count, left_out = await self.rapp.io(write_bundle, self.ws, path)
-        self.notify(self.t("done.bundle_written", count=count, path=path))
+    async def _bundle_export(self, folder: str, name: str) -> None:
+        count, target, left_out = await self.rapp.io(write_bundle, self.ws, folder, name)
+        await self._remember_folder(target)
+        self.notify(self.t("done.bundle_written", count=count, path=tilde(target)), timeout=10)
         self._tell_left_out(left_out)
 
     def _tell_left_out(self, doc_ids: list[str]) -> None:
@@ -202,8 +258,8 @@ class SettingsScreen(RelianceScreen):
             text = tn("done.left_out", len(doc_ids), self.rapp.lang, docs=", ".join(doc_ids))
             self.notify(text, severity="warning")
 
-    async def _bundle_import(self, path: str) -> None:
-        applied, changed = await self.rapp.io(read_bundle, self.ws, path)
+    async def _bundle_import(self, folder: str, name: str) -> None:
+        applied, changed = await self.rapp.io(read_bundle, self.ws, folder, name)
         await self.rapp.refresh_docs(set(changed))
         for doc_id in changed:
             self.rapp.tell_node(doc_id)

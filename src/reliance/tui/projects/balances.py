@@ -16,6 +16,7 @@ from rich.text import Text
 
 from reliance import economy
 from reliance.display import clean
+from reliance.i18n import rule_label, weight_label
 from reliance.tui.common.data import ProjectView
 from reliance.tui.common.widgets import bar_chart, plain
 from reliance.tui.projects.dividend import Extras
@@ -83,7 +84,7 @@ def balances_renderable(
     parts.append(preview_renderable(preview, stand_in, t=t, lang=lang, account=account))
     parts.extend(extras_renderables(view, extras, t=t, lang=lang, account=account, name=name))
     for issue in view.ledger.issues:
-        parts.append(plain("! " + issue, style="yellow"))
+        parts.append(plain("! " + issue.describe(lang), style="yellow"))
     return Group(*parts)
 
 
@@ -100,8 +101,8 @@ def extras_renderables(
     parts: list[RenderableType] = []
     policy = view.ledger.policy
     parts.append(Text("\n" + t("projects.policy", version=policy.version), style="bold"))
-    buckets = ", ".join(f"{b.name} {b.percent} %" for b in policy.buckets)
-    weights = ", ".join(f"{w.action}/{w.unit} × {w.weight}" for w in policy.weights)
+    buckets = ", ".join(f"{b.name} {b.percent} % ({rule_label(b.rule, lang)})" for b in policy.buckets)
+    weights = ", ".join(weight_label(w.action, w.unit, w.weight, lang) for w in policy.weights)
     parts.append(plain(f"{buckets}\n{weights}", style="dim", multiline=True))
     if extras is None:
         return parts

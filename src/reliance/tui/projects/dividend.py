@@ -9,6 +9,7 @@ from reliance import economy
 from reliance.app import projects as plib
 from reliance.app.workspace import Workspace
 from reliance.doc import project as pdoc
+from reliance.errors import worded
 
 ALL_TIME = "2000-01-01"
 
@@ -47,7 +48,7 @@ def project_extras(ws: Workspace, project_id: str, lang: str) -> Extras:
         try:
             issues = plib.verify_distribution(ws, project_id, dist_id, lang)
         except Exception as exc:  # a damaged record is reported, not fatal
-            issues = [str(exc)]
+            issues = [worded(exc, lang)]
         data = entry.get("data", {})
         checked.append(
             (

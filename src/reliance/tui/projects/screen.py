@@ -17,6 +17,7 @@ from reliance import economy
 from reliance.app import projects as plib
 from reliance.display import clean
 from reliance.doc import project as pdoc
+from reliance.errors import worded
 from reliance.i18n import action_label, tn
 from reliance.model.amounts import parse_amount
 from reliance.model.messages import InputError
@@ -274,7 +275,7 @@ class ProjectsScreen(RelianceScreen):
         except Exception as exc:
             self.preview = None
             self.query_one("#balances-text", Static).update(
-                plain(f"{self.t('projects.dividend')}: {exc}", style="yellow")
+                plain(f"{self.t('projects.dividend')}: {worded(exc, self.lang)}", style="yellow")
             )
             return
         if project_id != self.project_id:

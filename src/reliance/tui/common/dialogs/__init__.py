@@ -24,6 +24,7 @@ from reliance.tui.common.dialogs.projects import (
     VisibilityDialog,
 )
 from reliance.tui.common.dialogs.section import SectionEditor
+from reliance.tui.common.dialogs.web import PairDialog, SessionsDialog
 
 __all__ = [
     "AddressDialog",
@@ -38,6 +39,7 @@ __all__ = [
     "LimitDraft",
     "MemberDialog",
     "MemberDraft",
+    "PairDialog",
     "ProjectDialog",
     "ProjectDraft",
     "PromptDialog",
@@ -45,6 +47,7 @@ __all__ = [
     "ReplyDialog",
     "ReplyDraft",
     "SectionEditor",
+    "SessionsDialog",
     "VisibilityDialog",
     "WithdrawAnswerDialog",
 ]

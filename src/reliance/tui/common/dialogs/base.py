@@ -15,7 +15,6 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from reliance.errors import RelianceError
 from reliance.i18n import t
-from reliance.model.messages import InputError
 from reliance.tui.common.widgets import AppFooter, localize_bindings, plain
 
 if TYPE_CHECKING:
@@ -115,16 +114,16 @@ class Dialog(ModalScreen[T]):
             said.remove_class("shown")
         try:
             result = self.result()
-        except InputError as exc:
+        except RelianceError as exc:
             self.show_input_error(exc)
             return
-        except (RelianceError, ValueError) as exc:
+        except ValueError as exc:
             self.notify(str(exc), title=self.t("error.title"), severity="error")
             return
         if result is not None:
             self.dismiss(result)
 
-    def show_input_error(self, error: InputError) -> None:
+    def show_input_error(self, error: RelianceError) -> None:
         """The error in the interface's language, next to the field at fault, which gets the focus; a
         notification when the form has no such field."""
         text = error.text(self.rapp.lang)

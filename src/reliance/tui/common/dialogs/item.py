@@ -9,8 +9,16 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static, TextArea
 
 from reliance.i18n import kind_label, reciprocity_label, status_label
-from reliance.model.catalogue import MAX_CAPACITY, Item, ItemKind, Status, normalise_tags
-from reliance.model.dates import describe_span, parse_span
+from reliance.model.catalogue import (
+    MAX_CAPACITY,
+    Item,
+    ItemKind,
+    Repeat,
+    Status,
+    normalise_tags,
+    parse_repeat,
+)
+from reliance.model.dates import describe_repeat, describe_span, parse_span, parse_when
 from reliance.model.messages import InputError
 from reliance.tui.common.dialogs.base import Dialog
 from reliance.tui.common.widgets import plain, plain_options
@@ -78,6 +86,25 @@ class ItemForm(Dialog[Item]):
                         item.ends if item else "", id="ends", placeholder=self.t("hint.ends"), compact=True
                     ),
                 )
+        repeat = item.repeat if item else None
+        with Horizontal(classes="field-row"):
+            with Vertical():
+                yield from self.choice(
+                    "field.repeat",
+                    "repeat",
+                    [(self.t(f"repeat_choice.{f}"), f) for f in REPEAT_CHOICES],
+                    repeat.freq.value if repeat else "none",
+                )
+            with Vertical():
+                yield from self.field(
+                    "field.until",
+                    Input(
+                        repeat.until if repeat else "",
+                        id="until",
+                        placeholder=self.t("hint.until"),
+                        compact=True,
+                    ),
+                )
         yield Static(self._understood(), id="when-understood", classes="field-hint")
         capacity = str(item.capacity) if item and item.capacity is not None else ""
         yield from self.field(
@@ -113,28 +140,48 @@ class ItemForm(Dialog[Item]):
             ),
         )
 
-    def _typed_dates(self) -> tuple[str, str]:
+    def _typed_dates(self) -> tuple[str, str, str, str]:
         if self.is_mounted:
-            return self.value("begins"), self.value("ends")
-        return (self.item.begins, self.item.ends) if self.item else ("", "")
+            return self.value("begins"), self.value("ends"), self.chosen("repeat"), self.value("until")
+        item = self.item
+        if item is None:
+            return "", "", "none", ""
+        repeat = item.repeat
+        return item.begins, item.ends, repeat.freq.value if repeat else "none", repeat.until if repeat else ""
 
     def _understood(self) -> str:
-        """What the date fields are understood as, in words, shown back as they are typed."""
-        begins, ends = self._typed_dates()
+        """What the date fields are understood as, in words, shown back as they are typed: the span, and
+        how it repeats (« chaque samedi jusqu'au … »)."""
+        lang = self.rapp.lang
+        begins, ends, freq, until = self._typed_dates()
         try:
-            span = describe_span(*parse_span(begins, ends, self.rapp.lang), self.rapp.lang)
+            start, end = parse_span(begins, ends, lang)
+            span = describe_span(start, end, lang)
+            repeat = repeat_of(freq, until, start.iso() if start else "", lang)
         except InputError:
             return ""  # said when saving, next to the field
-        return self.t("hint.when_understood", when=span) if span else ""
+        if not span:
+            return ""
+        if repeat is not None and start is not None:
+            span = self.t(
+                "hint.when_repeating", when=span, repeat=describe_repeat(freq, repeat.until, start.day, lang)
+            )
+        return self.t("hint.when_understood", when=span)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id in ("begins", "ends"):
+        if event.input.id in ("begins", "ends", "until"):
+            self.query_one("#when-understood", Static).update(plain(self._understood()))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "repeat" and self.is_mounted:
             self.query_one("#when-understood", Static).update(plain(self._understood()))
 
     def result(self) -> Item:
         project = self.query_one("#project", Select).value
         raw_tags = self.value("tags").replace(",", " ").split()
-        begins, ends = parse_span(self.value("begins"), self.value("ends"), self.rapp.lang)
+        lang = self.rapp.lang
+        begins, ends = parse_span(self.value("begins"), self.value("ends"), lang)
+        repeat = repeat_of(self.chosen("repeat"), self.value("until"), begins.iso() if begins else "", lang)
         draft = Item(
             id=self.item.id if self.item else "draft",
             kind=ItemKind(self.chosen("kind")),
@@ -149,8 +196,30 @@ class ItemForm(Dialog[Item]):
             reciprocity=self.value("reciprocity"),
             project="" if project is Select.NULL else str(project),
             capacity=places(self.value("capacity")),
+            repeat=repeat,
         )
         return draft.validated()
+
+
+REPEAT_CHOICES = ("none", "daily", "weekly")
+
+
+def repeat_of(freq: str, until: str, begins: str, lang: str) -> Repeat | None:
+    """The repeat fields: none, or every day or week until a day typed as people write it (as `--repeat`
+    and `--until` take them); InputErrors name the field at fault."""
+    if freq == "none":
+        return None
+    if not until.strip():
+        raise InputError("repeat.error.until", field="until", value="")
+    try:
+        last = parse_when(until, lang).day.isoformat()
+    except InputError as error:
+        raise InputError(error.key, field="until", **error.params) from None
+    try:
+        return parse_repeat(freq, last, begins)
+    except InputError as error:
+        field = "begins" if error.key == "repeat.error.needs_begins" else "until"
+        raise InputError(error.key, field=field, **error.params) from None
 
 
 def places(typed: str) -> int | None:

@@ -147,7 +147,7 @@ class EntryDialog(Dialog[EntryDraft]):
         try:
             dimensions = parse_dimensions(self.value("dims").replace(",", " ").split())
         except DimensionError as exc:
-            raise ValueError(self.t("error.dimension", part=exc.text)) from None
+            raise ValueError(self.t("error.dimension", part=exc.typed)) from None
         kind = self.chosen("ckind")
         counterparty = self.query_one("#counterparty", Select).value
         if kind == "transfer" and counterparty is Select.NULL:

@@ -20,11 +20,12 @@ class SectionEditor(Dialog[str]):
     TITLE_KEY = "dialog.edit_section"
     OK_KEY = "button.save"
 
-    def __init__(self, whose: str, section: str, text: str) -> None:
+    def __init__(self, whose: str, section: str, text: str, hint: str = "") -> None:
         super().__init__()
         self.whose = whose
         self.section = section
         self.text = text
+        self.hint = hint  # what to write in it
 
     def title_text(self) -> str:
         return self.t("dialog.edit_section", section=self.section, whose=self.whose)
@@ -32,6 +33,8 @@ class SectionEditor(Dialog[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog editor"):
             yield Label(plain(self.title_text()), classes="dialog-title")  # titles quote names, titles
+            if self.hint:
+                yield Label(plain(self.hint, style="dim italic"), id="section-hint", classes="hint")
             # A project's section may hold another member's text: its control characters are shown (and
             # saved) as their visible pictures, never sent to the terminal.
             yield TextArea(
