@@ -6,15 +6,19 @@ import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from reliance.tui.app import RelianceApp
 from tests.tui.world import FakeNode, World, build_world, copy_home, fake_peers
+
+S = TypeVar("S", bound=Screen[Any])
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +63,15 @@ async def settle(app: RelianceApp, pilot: Pilot[None], rounds: int = 50) -> None
             return
         await pilot.pause(0.02)
     raise AssertionError("the app did not settle")
+
+
+async def until_screen(app: RelianceApp, pilot: Pilot[None], kind: type[S]) -> S:
+    """Wait until the app shows a screen of `kind` (e.g. after work done in a worker), and return it."""
+    for _ in range(500):
+        if isinstance(app.screen, kind):
+            return app.screen
+        await pilot.pause(0.02)
+    raise AssertionError(f"{kind.__name__} was not shown")
 
 
 def shown_text(widget: Widget) -> str:

@@ -36,9 +36,10 @@ from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import no_node_factory
 from reliance.tui.peers.screen import PeerRow, PeersScreen
 from reliance.tui.projects.screen import ProjectsScreen
+from reliance.tui.welcome.phrase import PhraseScreen
 from reliance.tui.welcome.screen import UnlockScreen, WelcomeScreen
 from tests.conftest import run_cli, stored_text
-from tests.tui.conftest import fill_dialog, go_to, settle, shown_text
+from tests.tui.conftest import fill_dialog, go_to, settle, shown_text, until_screen
 from tests.tui.world import FakeNode, World, item, peer_id_of, pump
 
 SIZE = (120, 40)
@@ -69,6 +70,12 @@ async def test_welcome_creates_an_identity(tmp_path: Path) -> None:
         assert "Bienvenue" in str(app.screen.query_one("#welcome-title").render())
         app.screen.query_one("#name").focus()
         await pilot.press(*"Alex", "enter", "enter", "enter")
+        phrase = await until_screen(app, pilot, PhraseScreen)
+        await pilot.click("#phrase-written")
+        await pilot.pause()
+        await pilot.press(
+            *phrase.words[phrase.positions[0]], "enter", *phrase.words[phrase.positions[1]], "enter"
+        )
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.workspace.identity.name == "Alex"

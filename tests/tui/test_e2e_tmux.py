@@ -1,12 +1,14 @@
 """End to end in a real terminal: tmux runs `reliance` on a fresh home; a person's keystrokes go in.
 
-Welcome → create an identity → catalogue → publish an offer → ctrl+q; then the CLI finds the offer.
+Welcome → create an identity → its recovery phrase, two words typed back → catalogue → publish an offer
+→ ctrl+q; then the CLI finds the offer.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -76,6 +78,17 @@ def test_first_run_publish_an_offer_quit_and_find_it_with_the_cli(tmp_path: Path
         terminal.type("Camille")
         terminal.wait_for("Camille")
         terminal.keys("C-s")  # "^s Create" in the footer; no passphrase
+        shown = terminal.wait_for("I have written them down")
+        words = dict(re.findall(r"(\d+)\. ([a-z]+)", shown))
+        assert sorted(map(int, words)) == list(range(1, 25)), shown
+        terminal.keys("Enter")  # the focused button
+        asked = re.findall(r"Word #(\d+)", terminal.wait_for("Word #"))
+        first, second = asked
+        terminal.type(words[first])
+        terminal.keys("Enter")  # to the next field, once the app has read it: type on at a person's pace
+        time.sleep(0.5)
+        terminal.type(words[second])
+        terminal.keys("Enter")
         terminal.wait_for("What arrived")
         terminal.keys("3")
         terminal.wait_for("The catalogue is empty")

@@ -151,6 +151,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bienvenue, {name} ! Écrivez votre code social (2) et publiez une offre (3 puis n).",
         "Welcome, {name}! Write your social code (2) and publish an offer (3, then n).",
     ),
+    "welcome.phrase_title": ("Votre phrase de récupération", "Your recovery phrase"),
+    "welcome.phrase_warning": (
+        "Notez ces 24 mots sur papier, dans l'ordre, et gardez-les en lieu sûr. Ils ne seront plus jamais "
+        "affichés ni enregistrés nulle part ; eux seuls rebâtissent votre identité si cette machine est "
+        "perdue, et qui les connaît peut se faire passer pour vous.",
+        "Write these 24 words on paper, in order, and keep them safe. They will never be shown again nor "
+        "stored anywhere; only they rebuild your identity if this machine is lost, and whoever knows them "
+        "can act as you.",
+    ),
+    "welcome.phrase_written": ("Je les ai notés", "I have written them down"),
+    "welcome.phrase_check_intro": (
+        "Pour vérifier votre copie, recopiez deux de ses mots.",
+        "To check your copy, type two of its words back.",
+    ),
+    "welcome.phrase_word": ("Mot n° {number}", "Word #{number}"),
+    "welcome.phrase_wrong": (
+        "Ce n'est pas le mot n° {number} : relisez votre feuille.",
+        "That is not word #{number}: check your sheet.",
+    ),
+    "welcome.phrase_confirm": ("Continuer", "Continue"),
+    "welcome.phrase_again": ("Revoir les mots", "Show the words again"),
     "unlock.title": ("Déverrouiller", "Unlock"),
     "unlock.intro": (
         "La clé de {home} est protégée par une phrase secrète.",

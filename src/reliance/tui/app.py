@@ -44,6 +44,7 @@ from reliance.tui.common.widgets import NAV, localize_bindings, localize_tree, s
 from reliance.tui.devices.screen import Joined
 from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import NodeFactory
+from reliance.tui.welcome.phrase import PhraseScreen
 from reliance.tui.welcome.screen import BootScreen, UnlockScreen, WelcomeScreen
 
 logger = logging.getLogger(__name__)
@@ -140,10 +141,17 @@ class RelianceApp(NodeApp):
                 return
             if isinstance(self.screen, WelcomeScreen):
                 self.pop_screen()
-            await self.start_session(ws)
-            self.notify(self.t("welcome.done", name=ws.identity.name), timeout=8)
+            phrase, ws.recovery_phrase = ws.recovery_phrase, ""  # held by the phrase screen only
+            if phrase:  # Home opens once two of its words have been typed back
+                self.push_screen(PhraseScreen(phrase.split()), lambda _: self._welcome(ws))
+            else:
+                await self._welcome(ws)
 
         spawn(self, create, group="session", exit_on_error=False)
+
+    async def _welcome(self, ws: Workspace) -> None:
+        await self.start_session(ws)
+        self.notify(self.t("welcome.done", name=ws.identity.name), timeout=8)
 
     async def on_joined(self, message: Joined) -> None:
         """This new home joined an identity (Welcome → Join with a code): open it as if just created."""
