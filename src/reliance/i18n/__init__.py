@@ -30,6 +30,7 @@ from reliance.i18n import (
     messages_app,
     messages_cli,
     messages_economy,
+    messages_first_run,
     messages_identity,
     messages_link,
     messages_model,
@@ -43,6 +44,7 @@ LANGS = ("fr", "en")
 
 AREAS = (
     messages_tui,
+    messages_first_run,
     messages_textual,
     messages_cli,
     messages_net,
