@@ -520,15 +520,14 @@ def load_public_identity(home: Path) -> Identity | None:
         return None
     if not isinstance(profile, dict):
         return None
-    name, created = profile.get("name"), profile.get("created", "")
-    peer_id, device_id = profile.get("peer_id"), profile.get("device")
-    device_name = profile.get("device_name", "")
-    if not all(isinstance(v, str) for v in (name, created, peer_id, device_id, device_name)):
+    fields = [profile.get(k) for k in ("name", "peer_id", "device")]
+    fields += [profile.get("created", ""), profile.get("device_name", "")]
+    if not all(isinstance(v, str) for v in fields):
         return None
-    assert isinstance(name, str) and isinstance(created, str) and isinstance(device_name, str)
+    name, peer_id, device_id, created, device_name = (str(v) for v in fields)
     try:
-        participant = decode_peer_id(str(peer_id))
-        device = decode_peer_id(str(device_id))
+        participant = decode_peer_id(peer_id)
+        device = decode_peer_id(device_id)
     except PeerIdError:
         return None
     if "participant" not in profile:
