@@ -9,9 +9,14 @@ Certificate (canonical: exactly one encoding per content):
     b"RLDC\\x01" | participant key (32) | device key (32) | created (8, big-endian seconds since the epoch)
     | name length (1) | name (UTF-8, 1..255 bytes, at most 80 characters, no control characters)
     | participant signature (64) over CERT_CONTEXT + everything before it
-Revocation:
-    b"RLDR\\x01" | participant key (32) | device key (32) | at (8) | participant signature (64) over
-    REVOCATION_CONTEXT + everything before it
+Revocation (version 2; version 1, without the kept changes, is still read):
+    b"RLDR\\x02" | participant key (32) | device key (32) | at (8) | count (2, big-endian)
+    | count x (document id length (1) | document id (ASCII) | kept (4, big-endian))
+    | participant signature (64) over REVOCATION_CONTEXT + everything before it
+  The *kept* entries say which of the device's changes the revocation keeps: in each document named, its
+  first `kept` changes (a device's history in a document is one line); in any other document, none. They
+  are what the revoking device held when it revoked: exactly the changes causally before the revocation.
+  Entries are sorted by document id, each named once, with kept >= 1.
 
 A change's *proof* (what travels and is stored beside it where a signature was): the 64-byte signature,
 followed by the device's certificate when its author is a certified device. A certified device signs
@@ -21,7 +26,9 @@ relay; a participant's own key (the first device of a home made before certifica
 
 from __future__ import annotations
 
+import re
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,9 +36,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.errors import DeviceError
 from reliance.identity import has_control_characters, public_bytes, verify_signature
+from reliance.limits import DEFAULT_LIMITS, Limits
 
 CERT_MAGIC = b"RLDC\x01"
-REVOCATION_MAGIC = b"RLDR\x01"
+REVOCATION_MAGIC = b"RLDR\x01"  # version 1: no kept changes (`Revocation.kept` is None)
+REVOCATION_MAGIC_V2 = b"RLDR\x02"
 CERT_CONTEXT = b"reliance-device-certificate-v1"
 REVOCATION_CONTEXT = b"reliance-device-revocation-v1"
 DEVICE_CONTEXT = b"reliance-device-change-v1"
@@ -41,7 +50,10 @@ NAME_MAX_BYTES = 255
 _FIXED = len(CERT_MAGIC) + 32 + 32 + 8 + 1
 MIN_CERTIFICATE_BYTES = _FIXED + 1 + SIGNATURE_BYTES
 MAX_CERTIFICATE_BYTES = _FIXED + NAME_MAX_BYTES + SIGNATURE_BYTES
-REVOCATION_BYTES = len(REVOCATION_MAGIC) + 32 + 32 + 8 + SIGNATURE_BYTES
+REVOCATION_BYTES = len(REVOCATION_MAGIC) + 32 + 32 + 8 + SIGNATURE_BYTES  # version 1
+_REVOCATION_HEAD = len(REVOCATION_MAGIC_V2) + 32 + 32 + 8 + 2
+_KEPT_ID_MAX = 64  # document ids are "rl…" peer ids and "pj…" project ids, well under this
+_KEPT_ID = re.compile(rb"[a-z0-9]{1,64}")
 MAX_PROOF_BYTES = SIGNATURE_BYTES + MAX_CERTIFICATE_BYTES
 _TIME_MAX = 1 << 40  # seconds: far beyond any real date, and a bound on what a reader formats
 
@@ -65,6 +77,14 @@ class Revocation:
     device: bytes
     at: int
     raw: bytes
+    # document id -> how many of the device's first changes there the revocation keeps (absent: none);
+    # None for a version 1 revocation, which names none (see docs/identity.md)
+    kept: Mapping[str, int] | None = None
+
+
+def max_revocation_bytes(limits: Limits = DEFAULT_LIMITS) -> int:
+    """The largest revocation read: `revocation_documents` kept entries."""
+    return _REVOCATION_HEAD + limits.revocation_documents * (1 + _KEPT_ID_MAX + 4) + SIGNATURE_BYTES
 
 
 def check_device_name(name: str) -> str:
@@ -97,11 +117,28 @@ def make_certificate(participant: Ed25519PrivateKey, device: bytes, name: str, c
     return body + participant.sign(CERT_CONTEXT + body)
 
 
-def make_revocation(participant: Ed25519PrivateKey, device: bytes, at: int) -> bytes:
+def make_revocation(
+    participant: Ed25519PrivateKey,
+    device: bytes,
+    at: int,
+    kept: Mapping[str, int] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
+    """A revocation of `device` that keeps, in each document of `kept`, the device's first changes there
+    (those the revoking device holds: causally before the revocation)."""
     if len(device) != 32 or not 0 <= at < _TIME_MAX:
         raise CertificateError("device.bad_key")
-    body = REVOCATION_MAGIC + public_bytes(participant) + device + struct.pack(">Q", at)
-    return body + participant.sign(REVOCATION_CONTEXT + body)
+    entries = sorted((doc_id, count) for doc_id, count in (kept or {}).items() if count > 0)
+    if len(entries) > limits.revocation_documents:
+        raise CertificateError("device.bad_revocation")
+    body = bytearray(REVOCATION_MAGIC_V2 + public_bytes(participant) + device + struct.pack(">Q", at))
+    body += struct.pack(">H", len(entries))
+    for doc_id, count in entries:
+        encoded = doc_id.encode("ascii")
+        if not _KEPT_ID.fullmatch(encoded) or count >= 1 << 32:
+            raise CertificateError("device.bad_revocation")
+        body += bytes([len(encoded)]) + encoded + struct.pack(">I", count)
+    return bytes(body) + participant.sign(REVOCATION_CONTEXT + bytes(body))
 
 
 def decode_certificate(raw: object) -> DeviceCertificate:
@@ -141,14 +178,67 @@ def _verified_certificate(raw: bytes) -> DeviceCertificate | None:
     return DeviceCertificate(participant, device, created, name, raw)
 
 
-def decode_revocation(raw: object) -> Revocation:
-    if not isinstance(raw, bytes) or len(raw) != REVOCATION_BYTES or raw[:5] != REVOCATION_MAGIC:
+def decode_revocation(raw: object, limits: Limits = DEFAULT_LIMITS) -> Revocation:
+    """Read and verify a revocation (either version); anything else raises CertificateError."""
+    if not isinstance(raw, bytes) or not REVOCATION_BYTES <= len(raw) <= max_revocation_bytes(limits):
         raise CertificateError("device.bad_revocation")
+    found = _verified_revocation(raw, limits.revocation_documents)
+    if found is None:
+        raise CertificateError("device.bad_revocation")
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _verified_revocation(raw: bytes, most: int) -> Revocation | None:
+    """The revocation if it is well formed, in its one encoding, and its signature holds (memoised: the
+    door and the effective views read the same few revocations again and again)."""
+    magic = raw[:5]
     participant, device = raw[5:37], raw[37:69]
     (at,) = struct.unpack(">Q", raw[69:77])
-    if at >= _TIME_MAX or not verify_signature(participant, raw[77:], REVOCATION_CONTEXT + raw[:77]):
-        raise CertificateError("device.bad_revocation")
-    return Revocation(participant, device, at, raw)
+    if at >= _TIME_MAX:
+        return None
+    if magic == REVOCATION_MAGIC:
+        if len(raw) != REVOCATION_BYTES:
+            return None
+        end, kept = 77, None
+    elif magic == REVOCATION_MAGIC_V2:
+        entries = _kept_entries(raw, most)
+        if entries is None:
+            return None
+        end, kept = entries
+    else:
+        return None
+    if len(raw) != end + SIGNATURE_BYTES or not verify_signature(
+        participant, raw[end:], REVOCATION_CONTEXT + raw[:end]
+    ):
+        return None
+    return Revocation(participant, device, at, raw, kept)
+
+
+def _kept_entries(raw: bytes, most: int) -> tuple[int, dict[str, int]] | None:
+    """The end of the kept entries of a version 2 revocation, and the entries; None if malformed."""
+    if len(raw) < _REVOCATION_HEAD + SIGNATURE_BYTES:
+        return None
+    (count,) = struct.unpack(">H", raw[77:79])
+    if count > most:
+        return None
+    position, kept, previous = 79, {}, b""
+    for _ in range(count):
+        length = raw[position] if position < len(raw) else 0
+        encoded = raw[position + 1 : position + 1 + length]
+        position += 1 + length
+        number = raw[position : position + 4]
+        position += 4
+        if len(encoded) != length or len(number) != 4 or not _KEPT_ID.fullmatch(encoded):
+            return None
+        if encoded <= previous:
+            return None  # sorted, each once: one encoding per content
+        (value,) = struct.unpack(">I", number)
+        if value == 0:
+            return None
+        kept[encoded.decode("ascii")] = value
+        previous = encoded
+    return position, kept
 
 
 # -- a change's proof: its signature, and its author's certificate -------------------------------------------

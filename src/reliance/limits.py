@@ -131,6 +131,9 @@ class Limits:
     # Devices of one participant read from their participant document (by device key; more are ignored),
     # and certified by `device invite` (beyond, it refuses: revoke one first).
     devices_per_participant: int = 64
+    # Documents a device revocation names with the device's changes it keeps (those the revoking device
+    # held); a revocation naming more is not read, and `device revoke` refuses to write one.
+    revocation_documents: int = 1024
     # Largest device grant (certificate, names and the bundle of documents handed to a new device) read.
     device_grant_bytes: int = 256 * MIB
 

@@ -351,7 +351,14 @@ def revoke_device(ws: Workspace, ref: str) -> DeviceRecord:
         raise DeviceError("device.revoke_self")
     if record.revoked:
         raise DeviceError("device.already_revoked", name=record.name)
-    revocation = make_revocation(signer, record.device, int(time.time()))
+    from reliance.replication.devices import kept_changes
+
+    # What this node holds of the device is what the revocation keeps; anything else it signed, wherever
+    # it is, counts for nothing on every node (docs/identity.md, "Revocation under concurrency").
+    kept = kept_changes(ws.repo, record.device)
+    if len(kept) > ws.repo.limits.revocation_documents:
+        raise DeviceError("device.revocation_too_wide", most=ws.repo.limits.revocation_documents)
+    revocation = make_revocation(signer, record.device, int(time.time()), kept, ws.repo.limits)
 
     def write(w: Writer) -> None:
         device_doc.record_revocation(w, record.device, revocation)

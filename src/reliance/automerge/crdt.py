@@ -173,6 +173,56 @@ class Writer:
         self._insert_chars(text_id, prefix, new[prefix : len(new) - suffix])
         return text_id
 
+    def copy_from(
+        self, source: CrdtDoc, obj: ObjId, key: str, heads: Sequence[bytes], target: ObjId, depth: int = 0
+    ) -> None:
+        """Make target[key] hold what source's obj[key] held at `heads` (absent: deleted), of the same
+        types (maps, lists, text, scalars), in this transaction."""
+        found = source._get(obj, key, heads)
+        if found is None:
+            if self._tx.get(target, key) is not None:
+                self._tx.delete(target, key)
+            return
+        self._copy(source, found, heads, target, key, None, depth)
+
+    def _copy(
+        self,
+        source: CrdtDoc,
+        found: Any,
+        heads: Sequence[bytes],
+        target: ObjId,
+        key: str | None,
+        index: int | None,
+        depth: int,
+    ) -> None:
+        value, obj_id = found
+        if not isinstance(value, ObjType):
+            if key is not None:
+                self._tx.put(target, key, value[0], value[1])
+            else:
+                self._tx.insert(target, index or 0, value[0], value[1])
+            return
+        if depth > 64:
+            return
+        if key is not None:
+            made = self._tx.put_object(target, key, value)
+        else:
+            made = self._tx.insert_object(target, index or 0, value)
+        if value == ObjType.Text:
+            self._insert_chars(made, 0, source.text(obj_id, heads))
+        elif value == ObjType.Map:
+            for child in source.keys(obj_id, heads):
+                inner = source._get(obj_id, child, heads)
+                if inner is not None:
+                    self._copy(source, inner, heads, made, child, None, depth + 1)
+        else:
+            position = 0
+            for at in range(source.length(obj_id, heads)):
+                inner = source._get(obj_id, at, heads)
+                if inner is not None:
+                    self._copy(source, inner, heads, made, None, position, depth + 1)
+                    position += 1
+
     def _insert_chars(self, text_id: ObjId, index: int, chars: str) -> None:
         # A multi-character insert would create one element: insert each character.
         for offset, char in enumerate(chars):
@@ -224,11 +274,14 @@ class CrdtDoc:
         with _guard("save the document", self):
             return self._doc.save()
 
-    def fork(self) -> CrdtDoc:
+    def fork(self, actor: bytes | None = None) -> CrdtDoc:
+        """A copy in memory; `actor`: the author of what is written in it, if not this device (a copy
+        that is only read, and never saved or sent)."""
+        chosen = self.actor if actor is None else actor
         with _guard("fork the document", self):
             forked = self._doc.fork()
-            forked.set_actor(self.actor)
-        return CrdtDoc(forked, self.actor)
+            forked.set_actor(chosen)
+        return CrdtDoc(forked, chosen)
 
     # -- sync (automerge's own protocol) ----------------------------------------------------------------
 

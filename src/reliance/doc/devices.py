@@ -16,14 +16,17 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, ObjId, Writer
+from reliance.automerge.ops import change_body
+from reliance.automerge.wire import WireError
 from reliance.certificate import (
     MAX_CERTIFICATE_BYTES,
-    REVOCATION_BYTES,
     CertificateError,
     DeviceCertificate,
+    Revocation,
     decode_certificate,
     decode_revocation,
+    max_revocation_bytes,
 )
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -121,10 +124,10 @@ def read_devices(doc: CrdtDoc, owner: bytes, limits: Limits = DEFAULT_LIMITS) ->
         if certificate.participant != owner or encode_peer_id(certificate.device) != key:
             continue
         revoked_at: int | None = None
-        raw = _bytes(doc.scalar(entry, "revocation"), REVOCATION_BYTES)
+        raw = _bytes(doc.scalar(entry, "revocation"), max_revocation_bytes(limits))
         if raw is not None:
             try:
-                revocation = decode_revocation(raw)
+                revocation = decode_revocation(raw, limits)
             except CertificateError:
                 revocation = None
             if (
@@ -141,3 +144,68 @@ def read_devices(doc: CrdtDoc, owner: bytes, limits: Limits = DEFAULT_LIMITS) ->
 
 def revoked_devices(doc: CrdtDoc, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> frozenset[bytes]:
     return frozenset(r.device for r in read_devices(doc, owner, limits) if r.revoked)
+
+
+# -- revocations in a participant document's history ------------------------------------------------------
+
+# Every revocation ("RLDR…") written as base64 text starts with these characters, whatever follows.
+_MARK = base64.b64encode(b"RLDR\x01\x00")[:6]
+_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> list[Revocation]:
+    """The valid revocations signed by `owner` that a change writes, wherever it writes them.
+
+    Read from the change's bytes (automerge stores a string value as it is), not from the document's
+    current value: a revoked device may overwrite or delete the `revocation` field of its entry, but it
+    cannot take back a change someone else signed, so a revocation once written counts for ever. Only the
+    owner's signature makes one: where it was written does not matter."""
+    try:
+        body = info.chunk if info.chunk[8] == 1 else change_body(info)
+    except (IndexError, ValueError, WireError):
+        return []
+    found: list[Revocation] = []
+    start = body.find(_MARK)
+    most = (max_revocation_bytes(limits) + 2) // 3 * 4
+    while start >= 0:
+        end = start
+        limit = min(len(body), start + most)
+        while end < limit and body[end] in _ALPHABET:
+            end += 1
+        revocation = _revocation_at(body[start:end], owner, limits)
+        if revocation is not None:
+            found.append(revocation)
+        start = body.find(_MARK, start + 1)
+    return found
+
+
+def _revocation_at(run: bytes, owner: bytes, limits: Limits) -> Revocation | None:
+    """The revocation whose base64 text begins `run` (which may go on with other values' characters)."""
+    padding = run.find(b"=")
+    run = run[: (padding // 4 + 1) * 4] if padding >= 0 else run[: len(run) // 4 * 4]
+    try:
+        decoded = base64.b64decode(run, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    for length in _candidate_lengths(decoded):
+        try:
+            revocation = decode_revocation(decoded[:length], limits)
+        except CertificateError:
+            continue
+        return revocation if revocation.participant == owner else None
+    return None
+
+
+def _candidate_lengths(decoded: bytes) -> list[int]:
+    """The lengths a revocation starting `decoded` may have (version 1: fixed; 2: read from its entries)."""
+    if decoded[4:5] == b"\x01":
+        return [141]
+    if decoded[4:5] != b"\x02" or len(decoded) < 79:
+        return []
+    count = int.from_bytes(decoded[77:79], "big")
+    position = 79
+    for _ in range(count):
+        if position >= len(decoded):
+            return []
+        position += 1 + decoded[position] + 4
+    return [position + 64]

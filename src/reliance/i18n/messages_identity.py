@@ -64,6 +64,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "on ne révoque pas l'appareil sur lequel on est",
         "you cannot revoke the device you are using",
     ),
+    "device.revocation_too_wide": (
+        "cet appareil a écrit dans plus de {most} documents : une révocation ne peut tous les nommer",
+        "this device wrote in more than {most} documents: a revocation cannot name them all",
+    ),
     "device.already_revoked": ("{name} est déjà révoqué", "{name} is revoked already"),
     "device.revoked": (
         "{name} est révoqué : aucun nœud qui le sait n'accepte plus ce qu'il signe",

@@ -77,6 +77,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{who} n'était pas intendant·e à ce point de l'historique",
         "{who} was not a steward at that point of the history",
     ),
+    "removal.device_revoked": (
+        "signé par un appareil de {who} ({change}) qui a été révoqué, et pas avant sa révocation",
+        "signed by a device of {who} ({change}) that was revoked, and not before its revocation",
+    ),
     "removal.cycle": (
         "fait partie d'un cycle de retraits simultanés qui ne peut être tranché",
         "part of a cycle of concurrent removals that cannot be decided",

@@ -24,11 +24,13 @@ from reliance.replication.signatures import (
     CLONED_MARK,
     Authors,
     Rejected,
+    RevokedBuffered,
     _check_not_cloned,
     _short,
     authenticate,
     authorize_history,
     authorize_participant,
+    beyond_revocation,
     check_revoked_buffered,
     covered_by_signatures,
     is_one_chain,
@@ -112,7 +114,7 @@ def check_batch(
                 not drop_bad_buffered
                 or culprit is None
                 or not repo.exists(doc_id)
-                or any(c.info.hash == culprit for c in changes)
+                or (any(c.info.hash == culprit for c in changes) and not isinstance(exc, RevokedBuffered))
             ):
                 raise
             stored = repo.open(doc_id)
@@ -161,12 +163,15 @@ def _check_batch(
         plan = stored.plan(fresh) if fresh else []
     revoked = revoked_devices(repo, kind, stored, plan, authors)
     if revoked:
-        # What a revoked device signs is left out, silently, like a blocked key's: the peer that relays
-        # it may have taken it before it knew of the revocation, and is not at fault.
-        kept = [c for c in kept if c.info.actor not in revoked]
-        fresh = [c for c in fresh if c.info.actor not in revoked]
-        plan = stored.plan(fresh) if fresh else []
-        check_revoked_buffered(stored, plan, revoked)
+        # What a revoked device signs that its revocation does not keep is left out, silently, like a
+        # blocked key's: the peer that relays it may have taken it before it knew of the revocation, and
+        # is not at fault. (What another author built on is taken, and counts for nothing: `authority`.)
+        left_out = beyond_revocation(fresh, plan, revoked)
+        if left_out:
+            kept = [c for c in kept if c.info.hash not in left_out]
+            fresh = [c for c in fresh if c.info.hash not in left_out]
+            plan = stored.plan(fresh) if fresh else []
+            check_revoked_buffered(stored, plan, left_out)
     verdict = canonical.check(stored, fresh, limits=stored.limits, plan=plan, keep=kind == DocKind.PROJECT)
     if verdict.refusal is not None:
         raise Rejected(verdict.refusal.reason, verdict.refusal.change)

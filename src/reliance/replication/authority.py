@@ -45,6 +45,7 @@ from reliance.errors import PeerIdError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.replication.causal import CausalGraph
+from reliance.replication.devices import cuts_for
 from reliance.replication.touches import (
     MEMBER,
     NOTHING,
@@ -131,6 +132,9 @@ class ProjectIndex:
         # for itself): what their proofs say (`reliance.certificate`), learned as their changes come.
         self.authors: dict[bytes, str] = {}
         self._devices: dict[str, set[bytes]] = {}
+        # revoked device → how many of its first changes here its revocations keep (`set_cuts`): the rest
+        # counts for nothing, like what a removed member signs concurrently with the removal
+        self.cuts: dict[bytes, int] = {}
 
     # -- who wrote a change ----------------------------------------------------------------------------
 
@@ -156,6 +160,26 @@ class ProjectIndex:
             return False
         self._devices.setdefault(peer, set()).add(actor)
         return True
+
+    def set_cuts(self, cuts: Mapping[bytes, int]) -> None:
+        """The revoked devices among the authors, as the participant documents held say; what was decided
+        with others is forgotten."""
+        if cuts != self.cuts:
+            self.cuts = dict(cuts)
+            self._labels.clear()
+            self._views.clear()
+
+    def device_revoked(self, position: int) -> Reason | None:
+        """Why the change at `position` counts for nothing, if its device was revoked and the revocation
+        does not keep it (it is not causally before the revocation)."""
+        if not self.cuts:
+            return None
+        graph = self.graph
+        actor = graph.author_at(position)
+        kept = self.cuts.get(actor)
+        if kept is None or graph.seq_at(position) <= kept:
+            return None
+        return Reason("removal.device_revoked", self.author_of(actor), _peer_id(actor)[:14])
 
     def actors_of(self, peer: str) -> list[bytes]:
         """The keys that write for `peer`: their own, and their certified devices seen here."""
@@ -443,7 +467,7 @@ class ProjectIndex:
             (p for p in self._authority if universe >> self._bit[p] & 1),
             key=lambda p: (self._masks[p].bit_count(), self.graph.hash_at(p)),
         )
-        if not any(self._takes_away(p, universe) for p in members):
+        if not any(self._takes_away(p, universe) or self.device_revoked(p) for p in members):
             return _Labels(dict.fromkeys(members, True), {})  # nothing was ever taken away: all stand
         state: dict[int, bool | None] = dict.fromkeys(members)
         reasons: dict[int, Reason] = {}
@@ -483,6 +507,9 @@ class ProjectIndex:
         self, position: int, universe: int, state: dict[int, bool | None]
     ) -> tuple[bool | None, Reason | None]:
         graph = self.graph
+        revoked = self.device_revoked(position)
+        if revoked is not None:
+            return False, revoked
         if not graph.deps_at(position):
             return True, None  # the creation, checked at the door
         author = self.author_at(position)
@@ -547,6 +574,9 @@ class ProjectIndex:
 
     def verdict(self, position: int, universe: int) -> Verdict:
         """Whether the change at `position` counts, in the history `universe` describes."""
+        revoked = self.device_revoked(position)
+        if revoked is not None:
+            return Verdict(False, revoked)
         labels = self.labels(universe)
         if position in self._bit:
             if labels.valid.get(position, False):
@@ -603,6 +633,7 @@ def index_for(stored: StoredDoc) -> ProjectIndex:
             _indexes[stored] = index
     with index.lock:
         index.sync(stored)
+        index.set_cuts(cuts_for(stored, index.authors) if index.authors else {})
     return index
 
 

@@ -1,51 +1,151 @@
-"""Which device keys their participants revoked, as the participant documents held here say.
+"""Which device keys their participants revoked, and which of their changes the revocations keep, as the
+participant documents held here say.
 
-Read from a participant document's `devices` map (`doc.devices`), once per revision of that document: the
-door asks for every batch that holds a certified device's changes.
+Every valid revocation a participant document's history holds counts (`doc.devices.revocations_in`), read
+once per change and kept per opened document: the door asks for every batch that holds a certified
+device's changes, and the effective views of projects (`authority`) for the devices among their authors.
+A device's changes in a document that a revocation keeps are its first `kept` there (see
+`reliance.certificate`); with several revocations of one device, a change counts only if each keeps it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import cast
 from weakref import WeakKeyDictionary
 
-from reliance.doc.devices import revoked_devices
+from reliance.doc.devices import revocations_in
+from reliance.errors import RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.replication.docstore import DocStore
-from reliance.store.repository import StoredDoc
+from reliance.store.repository import SignedChange, StoredDoc
 
-_cache: WeakKeyDictionary[StoredDoc, tuple[int, frozenset[bytes]]] = WeakKeyDictionary()
+
+@dataclass(frozen=True)
+class Revoked:
+    """What the revocations of one device keep: per document, how many of its first changes (absent:
+    none); `kept` None when only a version 1 revocation names it (nothing kept is said: the door refuses
+    what it signs from then on, the effective views leave what was accepted)."""
+
+    kept: Mapping[str, int] | None
+
+    def kept_in(self, doc_id: str) -> int | None:
+        """How many of the device's first changes in `doc_id` count; None: all it wrote (version 1)."""
+        return None if self.kept is None else self.kept.get(doc_id, 0)
+
+    def door_limit(self, doc_id: str) -> int:
+        """The highest sequence number of the device in `doc_id` that the door still takes."""
+        found = self.kept_in(doc_id)
+        return 0 if found is None else found
+
+
+def _merge(old: Revoked | None, kept: Mapping[str, int] | None) -> Revoked:
+    """Two revocations of one device, in either order: a change counts if each keeps it (the earliest
+    statement wins); a version 1 revocation says nothing of what is kept."""
+    if old is None:
+        return Revoked(None if kept is None else dict(kept))
+    if kept is None:
+        return old
+    if old.kept is None:
+        return Revoked(dict(kept))
+    return Revoked({d: min(n, kept[d]) for d, n in old.kept.items() if d in kept})
+
+
+@dataclass
+class _Scan:
+    heads: tuple[bytes, ...] = ()
+    revision: int = -1
+    revoked: dict[bytes, Revoked] = field(default_factory=dict)
+
+
+_scans: WeakKeyDictionary[StoredDoc, _Scan] = WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+def revocations_of(stored: StoredDoc) -> Mapping[bytes, Revoked]:
+    """The devices the owner of this participant document revoked, in its history as held, and what the
+    revocations keep. Incremental: only changes not read before are looked at."""
+    with _lock:
+        scan = _scans.get(stored)
+    if scan is not None and scan.revision == stored.revision:
+        return scan.revoked
+    if not stored.known:
+        return {}
+    owner = decode_peer_id(stored.doc_id)
+    heads = tuple(stored.heads())
+    if scan is None or not all(stored.has(h) for h in scan.heads):
+        scan = _Scan()
+    revoked = dict(scan.revoked)
+    for info in stored.crdt.changes_since(list(scan.heads)):
+        for revocation in revocations_in(info, owner, stored.limits):
+            if revocation.device != owner:
+                revoked[revocation.device] = _merge(revoked.get(revocation.device), revocation.kept)
+    fresh = _Scan(heads, stored.revision, revoked)
+    with _lock:
+        _scans[stored] = fresh
+    return revoked
 
 
 def revoked_of(stored: StoredDoc) -> frozenset[bytes]:
     """The devices the owner of this participant document revoked, in the document as held."""
-    with _lock:
-        found = _cache.get(stored)
-    if found is not None and found[0] == stored.revision:
-        return found[1]
-    revision = stored.revision
-    revoked = (
-        revoked_devices(stored.crdt, decode_peer_id(stored.doc_id), stored.limits)
-        if stored.known
-        else frozenset()
-    )
-    with _lock:
-        _cache[stored] = (revision, revoked)
-    return revoked
+    return frozenset(revocations_of(stored))
 
 
-def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> set[bytes]:
+def revocations_in_batch(stored: StoredDoc, changes: Collection[SignedChange]) -> dict[bytes, Revoked]:
+    """`revocations_of(stored)` with those the batch's own changes write (a revocation and a concurrent
+    change of its device in one batch are judged as if they came apart)."""
+    found = dict(revocations_of(stored))
+    owner = decode_peer_id(stored.doc_id)
+    for change in changes:
+        for revocation in revocations_in(change.info, owner, stored.limits):
+            if revocation.device != owner:
+                found[revocation.device] = _merge(found.get(revocation.device), revocation.kept)
+    return found
+
+
+def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> dict[bytes, Revoked]:
     """The actors of `authors` (actor → participant) whose participant revoked them, as far as the
     participant documents held here say."""
-    found: set[bytes] = set()
+    found: dict[bytes, Revoked] = {}
     for actor, participant in authors.items():
         if actor == participant:
             continue
         doc_id = encode_peer_id(participant)
-        if repo.exists(doc_id) and actor in revoked_of(repo.open(doc_id)):
-            found.add(actor)
+        if repo.exists(doc_id):
+            revoked = revocations_of(repo.open(doc_id)).get(actor)
+            if revoked is not None:
+                found[actor] = revoked
+    return found
+
+
+def store_of(stored: StoredDoc) -> DocStore | None:
+    """The store that opened `stored`, if it still exists (None for a scratch document)."""
+    ref = stored.store_ref
+    found = ref() if ref is not None else None
+    return cast(DocStore, found) if found is not None else None
+
+
+def cuts_for(stored: StoredDoc, authors: Mapping[bytes, str]) -> dict[bytes, int]:
+    """For the certified devices among a document's authors (actor → participant peer id) that their
+    participant revoked (version 2), how many of their first changes in `stored` count."""
+    if not authors:
+        return {}
+    store = store_of(stored)
+    if store is None:
+        return {}
+    found: dict[bytes, int] = {}
+    for actor, peer in authors.items():
+        try:
+            if not store.exists(peer):
+                continue
+            revoked = revocations_of(store.open(peer)).get(actor)
+        except RelianceError:
+            continue
+        kept = revoked.kept_in(stored.doc_id) if revoked is not None else None
+        if kept is not None:
+            found[actor] = kept
     return found
 
 
@@ -92,3 +192,21 @@ def reader_of(repo: DocStore, peer: bytes) -> str:
         except RelianceError:
             continue
     return device_id
+
+
+def kept_changes(repo: DocStore, device: bytes) -> dict[str, int]:
+    """For each document held here that `device` wrote in, how many of its changes this node holds: what
+    a revocation written now keeps (the device's history in a document is one line, so its first changes
+    are exactly those causally before the revocation)."""
+    found: dict[str, int] = {}
+    for doc_id in repo.doc_ids():
+        try:
+            stored = repo.open(doc_id)
+            if not stored.known:
+                continue
+            last = max((e.seq for e in stored.crdt.history_since([]) if e.actor == device), default=0)
+        except RelianceError:
+            continue
+        if last:
+            found[doc_id] = last
+    return found

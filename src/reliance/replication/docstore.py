@@ -160,6 +160,7 @@ class MemoryStore:
             stored = self._docs.get(doc_id)
             if stored is None:
                 stored = self._docs[doc_id] = MemoryDoc(doc_id, self.actor, self.limits, self.clock, lock)
+                stored.store_ref = weakref.ref(self)
                 for hook in self.on_open:
                     hook(stored)
             return stored
@@ -175,6 +176,7 @@ class MemoryStore:
                 raise StoreError("document.error.no_document", doc=doc_id)
             fresh = MemoryDoc(doc_id, self.actor, self.limits, self.clock, stale.lock)
             fresh._records = list(stale._records)
+            fresh.store_ref = weakref.ref(self)
             fresh.load()
             for listener in stale._listeners:
                 fresh.subscribe(listener)

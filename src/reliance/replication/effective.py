@@ -221,7 +221,7 @@ def _source_event(index: ProjectIndex, peer: str, universe: int, valid: dict[int
 def _troubled(index: ProjectIndex, universe: int, labels: _Labels) -> set[str]:
     """Authors whose changes may not all count: anyone a valid revocation targets, or whose role or
     authority depends on a membership change that does not count."""
-    troubled: set[str] = set()
+    troubled = {index.author_of(actor) for actor in index.cuts}  # whose devices were revoked
     for position in index._authority:
         if not universe >> index._bit[position] & 1:
             continue

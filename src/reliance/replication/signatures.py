@@ -24,7 +24,7 @@ from reliance.fsutil import write_private
 from reliance.i18n import t
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.replication.causal import CausalGraph
-from reliance.replication.devices import revoked_among, revoked_of
+from reliance.replication.devices import revocations_in_batch, revoked_among
 from reliance.replication.docstore import DocStore
 from reliance.store.repository import (
     DocKind,
@@ -285,10 +285,11 @@ def revoked_devices(
     stored: StoredDoc,
     plan: Sequence[SignedChange],
     authors: Mapping[bytes, bytes],
-) -> frozenset[bytes]:
+) -> dict[bytes, int]:
     """The actors of the batch (`authors`) and of the buffered changes it completes (in `plan`) that their
-    participant revoked, as this node knows: in the participant document itself, or in the participant
-    documents held here for a project."""
+    participant revoked, as this node knows (in the participant document itself, with the revocations
+    the batch brings, or in the participant documents held here for a project), each with the highest
+    sequence number of theirs in this document that a revocation keeps."""
     devices = {actor: p for actor, p in authors.items() if actor != p}
     pending = stored.pending
     if pending:
@@ -298,22 +299,56 @@ def revoked_devices(
                 if participant is not None and participant != change.info.actor:
                     devices.setdefault(change.info.actor, participant)
     if not devices:
-        return frozenset()
+        return {}
+    doc_id = stored.doc_id
     if kind == DocKind.PARTICIPANT:
-        return revoked_of(stored) if stored.known else frozenset()
-    return frozenset(revoked_among(repo, devices))
+        found = revocations_in_batch(stored, plan) if stored.known or plan else {}
+        return {actor: r.door_limit(doc_id) for actor, r in found.items() if actor in devices}
+    return {actor: r.door_limit(doc_id) for actor, r in revoked_among(repo, devices).items()}
+
+
+def beyond_revocation(
+    changes: Sequence[SignedChange], plan: Sequence[SignedChange], limits: Mapping[bytes, int]
+) -> set[bytes]:
+    """The changes (of `changes` and `plan`) that a revoked device signed and that no revocation keeps,
+    except those another author's change of the batch builds on: leaving one of those out would hold that
+    author's later changes back for ever here, while every other node has them. What is taken counts
+    for nothing anyway (`authority`, `participant_view`)."""
+    beyond = {
+        c.info.hash
+        for batch in (changes, plan)
+        for c in batch
+        if c.info.actor in limits and c.info.seq > limits[c.info.actor]
+    }
+    if not beyond:
+        return beyond
+    planned = {c.info.hash for c in plan}
+    order = [c for c in changes if c.info.hash not in planned] + list(reversed(plan))
+    needed: set[bytes] = set()
+    for change in order:  # descendants before their ancestors
+        if change.info.hash in beyond and change.info.hash not in needed:
+            continue
+        for dep in change.info.deps:
+            if dep in beyond:
+                needed.add(dep)
+    return beyond - needed
+
+
+class RevokedBuffered(Rejected):
+    """A buffered change of a revoked device that no revocation keeps: dropped, not the batch's fault
+    (even when the batch brings it again)."""
 
 
 def check_revoked_buffered(
-    stored: StoredDoc, plan: Sequence[SignedChange], revoked: Collection[bytes]
+    stored: StoredDoc, plan: Sequence[SignedChange], left_out: Collection[bytes]
 ) -> None:
-    """Refuse a buffered change of a revoked device that the batch would complete: it came before this
-    node knew of the revocation, and is never applied now (`check_batch(drop_bad_buffered=True)` drops it
-    and checks the batch again)."""
+    """Refuse a buffered change of a revoked device, not kept by its revocation, that the batch would
+    complete: it came before this node knew of the revocation, and is never applied now
+    (`check_batch(drop_bad_buffered=True)` drops it and checks the batch again)."""
     pending = stored.pending
     for change in plan:
-        if change.info.actor in revoked and change.info.hash in pending:
-            raise Rejected(
+        if change.info.hash in left_out and change.info.hash in pending:
+            raise RevokedBuffered(
                 f"change {_short(change.info.hash)} by device {encode_peer_id(change.info.actor)[:14]}…, "
                 f"which its owner revoked",
                 change.info.hash,

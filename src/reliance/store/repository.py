@@ -137,6 +137,9 @@ class StoredDoc(DocFiles):
         self._log_inode = -1
         self._snapshot_inode = -1
         self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
+        # The store that opened it (weakly), for what another of its documents decides about this one:
+        # a device revocation lives in the participant document, and voids changes in projects.
+        self.store_ref: Callable[[], object | None] | None = None
 
     # -- reading again (see `DocFiles`) ------------------------------------------------------------------
     def _forget_everything(self) -> None:
@@ -512,6 +515,7 @@ class Repository:
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock, lock)
         stored.on_unsynced = self._note_unsynced
+        stored.store_ref = weakref.ref(self)
         with self._opening:
             kept = self._listeners_of.pop(doc_id, None)
         if kept is not None:
