@@ -262,6 +262,8 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> LedgerV
             issues.append(phrase("app.ledger.entry_ignored", id=data.get("id"), reason=exc))
             continue
         reason = skipped.get(("ledger", entry.id))
+        if reason is not None and reason.key == authority.DEVICE_REVOKED:
+            continue  # not the participant's word: a revoked device signed it (docs/identity.md)
         if reason is not None:
             uncounted.append((entry, reason))
             issues.append(phrase("app.ledger.entry_not_counted", id=entry.id, reason=_worded(reason)))
@@ -270,6 +272,8 @@ def ledger_view(doc: StoredDoc, heads: Sequence[bytes] | None = None) -> LedgerV
     acks: list[economy.Acknowledgement] = []
     for data in pdoc.acks(doc.crdt, heads):
         reason = skipped.get(("acks", str(data.get("id"))))
+        if reason is not None and reason.key == authority.DEVICE_REVOKED:
+            continue
         if reason is not None:
             issues.append(phrase("app.ledger.ack_not_counted", id=data.get("id"), reason=_worded(reason)))
             continue

@@ -60,6 +60,7 @@ from reliance.replication.touches import (
 )
 
 __all__ = [
+    "DEVICE_REVOKED",
     "NOTHING",
     "RANK",
     "RECORD_PARTS",
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
     from reliance.store.repository import StoredDoc
 
 RANK: dict[str | None, int] = {None: 0, "member": 1, "steward": 2}
+DEVICE_REVOKED = "removal.device_revoked"  # the reason of what a revoked device signed beyond its revocation
 _UNSET = object()
 _MAX_OPEN = 8  # undecided events about one member weighed one by one; beyond, the answer stays undecided
 
@@ -179,7 +181,7 @@ class ProjectIndex:
         kept = self.cuts.get(actor)
         if kept is None or graph.seq_at(position) <= kept:
             return None
-        return Reason("removal.device_revoked", self.author_of(actor), _peer_id(actor)[:14])
+        return Reason(DEVICE_REVOKED, self.author_of(actor), _peer_id(actor)[:14])
 
     def actors_of(self, peer: str) -> list[bytes]:
         """The keys that write for `peer`: their own, and their certified devices seen here."""
