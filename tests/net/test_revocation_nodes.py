@@ -10,14 +10,25 @@ from pathlib import Path
 from reliance.app import projects
 from reliance.app.devices import grant_device, join_home, revoke_device, start_join
 from reliance.app.workspace import Workspace
+from reliance.model.catalogue import Item, ItemKind
 from reliance.net.node import Node
 from reliance.replication.bundle import export_bundle, import_bundle
+from reliance.replication.devices import revoked_of
 from tests.net.memnet import MemoryNet
 
 
 def carry(source: Workspace, target: Workspace, path: Path) -> None:
     export_bundle(source.repo, path, source.repo.doc_ids(), source.peer_id)
     import_bundle(target.repo, path)
+
+
+def titles(node: Node) -> set[str]:
+    return {item.title for item in node.ws.items()}
+
+
+def knows_revocation(node: Node, participant: str) -> bool:
+    repo = node.ws.repo
+    return repo.exists(participant) and bool(revoked_of(repo.open(participant)))
 
 
 def counted(node: Node, pid: str) -> set[str]:
@@ -41,6 +52,7 @@ async def test_a_node_that_took_a_revoked_devices_entry_drops_it_when_it_learns(
     projects.contribute(phone, pid, "time", 5, "min", note="phone before")
     carry(phone, laptop, tmp_path / "before.bundle")
     projects.contribute(phone, pid, "time", 7, "min", note="phone concurrent")  # the laptop never sees it
+    phone.add_item(Item(id="", kind=ItemKind.OFFER, title="phone concurrent", author=""))
     revoke_device(laptop, "phone")
     projects.contribute(laptop, pid, "time", 9, "min", note="laptop after")
 
@@ -52,16 +64,21 @@ async def test_a_node_that_took_a_revoked_devices_entry_drops_it_when_it_learns(
         await net.join(on_phone, bob)
         await net.until(lambda: "phone concurrent" in counted(bob, pid), "Bob counts the phone's entry")
         assert counted(bob, pid) == {"phone before", "phone concurrent"}
+        await net.until(lambda: "phone concurrent" in titles(bob), "Bob shows the phone's offer")
         # Chloé hears from the laptop first (the revocation), then gets the phone's bundle.
         await net.join(on_laptop, chloe)
         await net.until(lambda: "laptop after" in counted(chloe, pid), "Chloé has the laptop's ledger")
+        await net.until(lambda: knows_revocation(chloe, laptop.peer_id), "Chloé knows of the revocation")
         carry(phone, chloe.ws, tmp_path / "phone.bundle")
         assert counted(chloe, pid) == {"phone before", "laptop after"}
         # Bob learns of the revocation: the phone's concurrent entry counts no more, and is not shown.
         await net.join(on_laptop, bob)
+        await net.until(lambda: knows_revocation(bob, laptop.peer_id), "Bob knows of the revocation")
         await net.until(lambda: "laptop after" in counted(bob, pid), "Bob has the laptop's ledger")
         assert counted(bob, pid) == counted(chloe, pid) == {"phone before", "laptop after"}
         assert shown(bob, pid) == shown(chloe, pid) == {"phone before", "laptop after"}
+        assert "phone concurrent" not in titles(bob)
+        assert titles(bob) == titles(chloe)
         # Bob still holds the change (others may build on it); it counts for nothing in his view.
         held = bob.ws.repo.open(pid)
         view = projects.effective(held)

@@ -24,6 +24,7 @@ from reliance.model.catalogue import Answer, Item, Status
 from reliance.model.programme import Programme, programme
 from reliance.model.rsvp import standing_answers
 from reliance.model.search import fold, haystack
+from reliance.replication.participant_view import participant_view
 from reliance.store.repository import DocKind, doc_kind
 
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.MATCHED, Status.ARCHIVED)
@@ -132,7 +133,7 @@ class PublicView:
             known = self._parts.get(doc_id)
             if known is not None and known[0] == heads:
                 return False
-            crdt = doc.crdt
+            crdt = participant_view(doc)  # without what a revoked device signed beyond its revocation
             person = Person(doc_id, participant.name(crdt), participant.read_code(crdt))
             items = tuple(i for i in participant.read_items(crdt, doc_id) if _is_public(i))
             answers = tuple(participant.read_answers(crdt, doc_id, ws.repo.limits))

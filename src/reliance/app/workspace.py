@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reliance.app.drafts import DraftStore, is_published
 from reliance.app.home import tighten_home
-from reliance.automerge.crdt import Writer
+from reliance.automerge.crdt import CrdtDoc, Writer
 from reliance.certificate import decode_certificate
 from reliance.doc import devices, participant
 from reliance.errors import (
@@ -64,6 +64,7 @@ from reliance.model.rsvp import (
 )
 from reliance.replication import authority
 from reliance.replication.auth import CLONED_MARK
+from reliance.replication.participant_view import participant_view
 from reliance.store.repository import DocKind, Repository, StoredDoc, doc_kind
 
 if TYPE_CHECKING:
@@ -73,6 +74,11 @@ logger = logging.getLogger(__name__)
 
 OnUnreadable = Callable[[str, RelianceError], None]
 """Told of each document left out because it cannot be read: (its id, why)."""
+
+
+def _reading(doc: StoredDoc) -> CrdtDoc:
+    """A participant document to read: without what a revoked device signed beyond its revocation."""
+    return participant_view(doc)
 
 
 @dataclass(frozen=True)
@@ -263,7 +269,7 @@ class Workspace:
         if not self.repo.exists(peer_id):
             return ""
         try:
-            return participant.name(self.repo.open(peer_id).crdt)
+            return participant.name(_reading(self.repo.open(peer_id)))
         except RelianceError as exc:
             if on_unreadable is not None:
                 on_unreadable(peer_id, exc)
@@ -272,7 +278,11 @@ class Workspace:
     # -- social code ---------------------------------------------------------------------------------------
     def code(self, doc_id: str | None = None, heads: Sequence[bytes] | None = None) -> dict[str, str]:
         doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
-        return participant.read_code(doc.crdt, heads) if doc is not None else {}
+        return (
+            participant.read_code(_reading(doc) if heads is None else doc.crdt, heads)
+            if doc is not None
+            else {}
+        )
 
     def set_code(self, section: str, text: str) -> bool:
         sid = section_id(section)
@@ -283,7 +293,7 @@ class Workspace:
 
     def history(self, doc_id: str | None = None) -> list[participant.Amendment]:
         doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
-        return participant.read_history(doc.crdt) if doc is not None else []
+        return participant.read_history(_reading(doc)) if doc is not None else []
 
     # -- catalogue -----------------------------------------------------------------------------------------
     def add_item(self, draft: Item) -> Item:
@@ -346,9 +356,11 @@ class Workspace:
         chosen = item_filter or ItemFilter()
         found: list[Item] = []
         for doc in self.participant_docs(on_unreadable):
-            name = participant.name(doc.crdt) if chosen.text else ""  # the text searches it too
+            name = participant.name(_reading(doc)) if chosen.text else ""  # the text searches it too
             found.extend(
-                item for item in participant.read_items(doc.crdt, doc.doc_id) if chosen.matches(item, name)
+                item
+                for item in participant.read_items(_reading(doc), doc.doc_id)
+                if chosen.matches(item, name)
             )
         if drafts:
             mine = {item.id for item in found if item.author == self.peer_id}
@@ -361,7 +373,7 @@ class Workspace:
         """One item, with the answers that stand (one per person and kind, not withdrawn; see
         `model.rsvp`) in arrival order."""
         for doc in self.participant_docs():
-            item = participant.read_item(doc.crdt, item_id, doc.doc_id)
+            item = participant.read_item(_reading(doc), item_id, doc.doc_id)
             if item is not None:
                 return replace(item, answers=tuple(standing_answers(self.answers_to(item_id), item)))
         return self.drafts.get(item_id)
@@ -430,7 +442,7 @@ class Workspace:
         for doc in self.participant_docs():
             out.extend(
                 r
-                for r in participant.read_replies(doc.crdt, doc.doc_id, self.repo.limits)
+                for r in participant.read_replies(_reading(doc), doc.doc_id, self.repo.limits)
                 if r.item_id == item.id and r.item_author == item.author
             )
         return out
@@ -445,7 +457,7 @@ class Workspace:
         found = [
             a
             for doc in self.participant_docs()
-            for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits)
+            for a in participant.read_answers(_reading(doc), doc.doc_id, self.repo.limits)
             if a.id == answer_id and not a.withdrawn
         ]
         # An answer id is chosen by its writer: of two answers with the same id, the one in my conversation.
@@ -485,7 +497,7 @@ class Workspace:
 
     def withdrawn_by_author(self, item_id: str) -> bool:
         """Whether some author withdrew an item with this id (to say so instead of "no item")."""
-        return any(item_id in participant.read_withdrawn_items(d.crdt) for d in self.participant_docs())
+        return any(item_id in participant.read_withdrawn_items(_reading(d)) for d in self.participant_docs())
 
     def answers_to(self, item_id: str) -> list[Answer]:
         """Every answer held that names `item_id`, withdrawn ones and duplicates included."""
@@ -493,7 +505,7 @@ class Workspace:
         for doc in self.participant_docs():
             out.extend(
                 a
-                for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits)
+                for a in participant.read_answers(_reading(doc), doc.doc_id, self.repo.limits)
                 if a.item_id == item_id
             )
         return sorted(out, key=lambda a: (a.created, a.id))
@@ -502,7 +514,7 @@ class Workspace:
         """Every answer held, by the (author, id) of the item it names: one pass over the documents."""
         out: dict[tuple[str, str], list[Answer]] = {}
         for doc in self.participant_docs():
-            for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits):
+            for a in participant.read_answers(_reading(doc), doc.doc_id, self.repo.limits):
                 out.setdefault((a.item_author, a.item_id), []).append(a)
         return out
 
@@ -511,7 +523,7 @@ class Workspace:
         for doc in self.participant_docs():
             out.extend(
                 a
-                for a in participant.read_answers(doc.crdt, doc.doc_id, self.repo.limits)
+                for a in participant.read_answers(_reading(doc), doc.doc_id, self.repo.limits)
                 if a.item_author == self.peer_id
             )
         return sorted(out, key=lambda a: (a.created, a.id))

@@ -32,6 +32,7 @@ from reliance.fsutil import atomic_write, private_dir
 from reliance.model import search
 from reliance.model.catalogue import Answer, AnswerKind, Frequency, Item, ItemKind, Repeat, Reply, Status
 from reliance.model.rsvp import Attendance, attendance, standing_answers, thread
+from reliance.replication.participant_view import participant_view
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
 if TYPE_CHECKING:  # the economy is imported when the first project is read, after the first frame
@@ -143,6 +144,7 @@ class StoreReader:
             stored = self._open(doc_id)
             crdt = stored.crdt
             if doc_id.startswith("rl"):
+                crdt = participant_view(stored)  # without what a revoked device signed beyond revocation
                 items = participant.read_items(crdt, doc_id)
                 if self.drafts is not None and doc_id == self.drafts.author:
                     published = {item.id for item in items}
