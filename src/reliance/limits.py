@@ -134,6 +134,9 @@ class Limits:
     # Documents a device revocation names with the device's changes it keeps (those the revoking device
     # held); a revocation naming more is not read, and `device revoke` refuses to write one.
     revocation_documents: int = 1024
+    # Texts that look like a revocation read in one change of a participant document (each may cost a
+    # signature check; `device revoke` writes one a change).
+    revocations_per_change: int = 16
     # Largest device grant (certificate, names and the bundle of documents handed to a new device) read.
     device_grant_bytes: int = 256 * MIB
 

@@ -154,7 +154,8 @@ _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 
 def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> list[Revocation]:
-    """The valid revocations signed by `owner` that a change writes, wherever it writes them.
+    """The valid revocations signed by `owner` that a change writes, wherever it writes them (the first
+    `revocations_per_change` texts that look like one: `device revoke` writes one a change).
 
     Read from the change's bytes (automerge stores a string value as it is), not from the document's
     current value: a revoked device may overwrite or delete the `revocation` field of its entry, but it
@@ -167,7 +168,9 @@ def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMI
     found: list[Revocation] = []
     start = body.find(_MARK)
     most = (max_revocation_bytes(limits) + 2) // 3 * 4
-    while start >= 0:
+    looked = 0
+    while start >= 0 and looked < limits.revocations_per_change:
+        looked += 1
         end = start
         limit = min(len(body), start + most)
         while end < limit and body[end] in _ALPHABET:

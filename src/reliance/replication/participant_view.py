@@ -30,6 +30,8 @@ from reliance.store.repository import StoredDoc
 Part = tuple[str, str | None]
 
 _views: WeakKeyDictionary[StoredDoc, tuple[int, CrdtDoc, frozenset[bytes]]] = WeakKeyDictionary()
+# What each change wrote never changes: read once per change (automerge's diff), not once per revision.
+_parts_of: WeakKeyDictionary[StoredDoc, dict[bytes, frozenset[Part]]] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -71,10 +73,12 @@ def _compute(stored: StoredDoc) -> tuple[CrdtDoc, frozenset[bytes]]:
     void = frozenset(e.hash for e in crdt.history_since([]) if e.actor in cuts and e.seq > cuts[e.actor])
     if not void:
         return crdt, void
-    return _rebuilt(crdt, void), void
+    with _lock:
+        known = _parts_of.setdefault(stored, {})
+    return _rebuilt(crdt, void, known), void
 
 
-def _rebuilt(crdt: CrdtDoc, void: frozenset[bytes]) -> CrdtDoc:
+def _rebuilt(crdt: CrdtDoc, void: frozenset[bytes], known: dict[bytes, frozenset[Part]]) -> CrdtDoc:
     changes = crdt.changes_since([])  # dependencies before the changes that follow them
     tainted: list[ChangeInfo] = []  # changes that count, with a void change in their past
     behind: set[bytes] = set(void)
@@ -88,10 +92,10 @@ def _rebuilt(crdt: CrdtDoc, void: frozenset[bytes]) -> CrdtDoc:
         else:
             clean.append(info)
     clean_heads = _heads(clean)
-    written = {part for info in changes if info.hash in void for part in _parts(crdt, info)}
+    written = {part for info in changes if info.hash in void for part in _parts(crdt, info, known)}
     rewritten: dict[Part, list[ChangeInfo]] = {}
     for info in tainted:
-        for part in _parts(crdt, info):
+        for part in _parts(crdt, info, known):
             if part in written:
                 rewritten.setdefault(part, []).append(info)
     view = crdt.fork(actor=os.urandom(32))  # a copy to read; its own change never leaves it
@@ -121,8 +125,15 @@ def _heads(changes: Sequence[ChangeInfo]) -> list[bytes]:
     return sorted(hashes - past)
 
 
-def _parts(crdt: CrdtDoc, info: ChangeInfo) -> set[Part]:
+def _parts(crdt: CrdtDoc, info: ChangeInfo, known: dict[bytes, frozenset[Part]]) -> frozenset[Part]:
     """The parts a change wrote (see the module docstring)."""
+    cached = known.get(info.hash)
+    if cached is None:
+        cached = known[info.hash] = frozenset(_read_parts(crdt, info))
+    return cached
+
+
+def _read_parts(crdt: CrdtDoc, info: ChangeInfo) -> set[Part]:
     found: set[Part] = set()
     for effect in crdt.effects(list(info.deps), [info.hash]):
         path = effect.path
