@@ -70,6 +70,11 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     phone.add_item(offer("phone concurrent"))
     phone.rename("Thief")
     projects.contribute(phone, pid, "time", 7, "min", note="phone concurrent")
+    xavier = Workspace.create(root / "xavier", "Xavier")
+    projects.add_member(phone, pid, xavier.peer_id)  # a member only the revoked device let in
+    carry(phone, xavier, root / "b4")
+    projects.contribute(xavier, pid, "time", 2, "min", note="xavier, let in by the phone")
+    carry(xavier, tablet, root / "b5")
     carry(phone, tablet, root / "b3")  # the tablet takes it, and writes on top
     tablet.add_item(offer("tablet on top"))
     projects.contribute(tablet, pid, "time", 3, "min", note="tablet on top")
@@ -80,7 +85,9 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     projects.contribute(laptop, pid, "time", 9, "min", note="laptop after")
     changes: dict[bytes, tuple[str, SignedChange]] = {}
     for doc_id in (laptop.peer_id, pid):
-        for ws in (laptop, phone, tablet):
+        for ws in (laptop, phone, tablet, xavier):
+            if not ws.repo.exists(doc_id):
+                continue
             for change in ws.repo.open(doc_id).signed_changes():
                 changes.setdefault(change.info.hash, (doc_id, change))
     key = phone.identity.public_key
@@ -137,6 +144,7 @@ def check(store: MemoryStore, story: Story) -> dict[str, object]:
     assert found["items"] == EXPECTED_ITEMS
     assert found["name"] == "Alice"
     assert found["ledger"] == EXPECTED_LEDGER
+    assert found["members"] == [(story.alice, "steward")]  # Xavier's admission counts for nothing
     # What a node holds of the phone: what the revocation keeps counts, the rest is void.
     alice, project = store.open(story.alice), store.open(story.pid)
     held_void = {h for h in story.void if alice.has(h) or project.has(h)}

@@ -128,6 +128,9 @@ class ProjectIndex:
         self._place_journal: list[tuple[int, ObjKey]] = []
         self._stewards_ever: set[str] = set()
         self._labels: dict[int, _Labels] = {}
+        # the same, judged from the history alone (revoked devices not weighed): what the door decides with,
+        # so that whether a batch is refused does not depend on the participant documents a node holds
+        self._door_labels: dict[int, _Labels] = {}
         self._views: dict[tuple[bytes, ...], EffectiveView] = {}
         self._interned: dict[int, int] = {}
         # actor → participant peer id, for the certified devices among the authors (any other actor writes
@@ -169,6 +172,7 @@ class ProjectIndex:
         if cuts != self.cuts:
             self.cuts = dict(cuts)
             self._labels.clear()
+            self._door_labels.clear()
             self._views.clear()
 
     def device_revoked(self, position: int) -> Reason | None:
@@ -218,6 +222,7 @@ class ProjectIndex:
             del self._mask_of_bit[authority:]
             self._taking &= (1 << authority) - 1
             self._labels.clear()
+            self._door_labels.clear()
             self._views.clear()
         del self._masks[length:]
         self.graph.truncate(length)
@@ -250,7 +255,7 @@ class ProjectIndex:
         if not self.graph.deps_at(position):
             return None
         mask = self._masks[position]
-        labels = self._labels.get(mask) or self.labels(mask)
+        labels = self.labels(mask, strong=False)
         found = labels.roles.get((peer, mask), _UNSET)
         return self._role(peer, mask, labels) if found is _UNSET else found  # type: ignore[return-value]
 
@@ -407,15 +412,18 @@ class ProjectIndex:
         if not deps:
             return None
         mask = self.mask_of(deps)
-        return self._role(peer, mask, self.labels(mask))
+        return self._role(peer, mask, self.labels(mask, strong=False))
 
-    def labels(self, universe: int) -> _Labels:
-        found = self._labels.get(universe)
+    def labels(self, universe: int, *, strong: bool = True) -> _Labels:
+        """Which membership changes of `universe` are valid: `strong`, with what revoked devices signed
+        beyond their revocations made invalid (the effective state); else from the history alone."""
+        cache = self._labels if strong or not self.cuts else self._door_labels
+        found = cache.get(universe)
         if found is None:
-            found = self._decide(universe)
-            if len(self._labels) > 256:
-                self._labels.clear()
-            self._labels[universe] = found
+            found = self._decide(universe, strong=strong and bool(self.cuts))
+            if len(cache) > 256:
+                cache.clear()
+            cache[universe] = found
         return found
 
     def _role(self, peer: str, mask: int, labels: _Labels) -> str | None:
@@ -463,13 +471,13 @@ class ProjectIndex:
 
     # -- deciding which membership changes are valid ---------------------------------------------------------
 
-    def _decide(self, universe: int) -> _Labels:
+    def _decide(self, universe: int, *, strong: bool) -> _Labels:
         # In an order every node shares (ancestors first, then by hash), whatever order changes came in.
         members = sorted(
             (p for p in self._authority if universe >> self._bit[p] & 1),
             key=lambda p: (self._masks[p].bit_count(), self.graph.hash_at(p)),
         )
-        if not any(self._takes_away(p, universe) or self.device_revoked(p) for p in members):
+        if not any(self._takes_away(p, universe) or (strong and self.device_revoked(p)) for p in members):
             return _Labels(dict.fromkeys(members, True), {})  # nothing was ever taken away: all stand
         state: dict[int, bool | None] = dict.fromkeys(members)
         reasons: dict[int, Reason] = {}
@@ -479,7 +487,7 @@ class ProjectIndex:
             for position in members:
                 if state[position] is not None:
                     continue
-                verdict, reason = self._judge_event(position, universe, state)
+                verdict, reason = self._judge_event(position, universe, state, strong=strong)
                 if verdict is not None:
                     state[position] = verdict
                     if reason:
@@ -506,10 +514,10 @@ class ProjectIndex:
         )
 
     def _judge_event(
-        self, position: int, universe: int, state: dict[int, bool | None]
+        self, position: int, universe: int, state: dict[int, bool | None], *, strong: bool = True
     ) -> tuple[bool | None, Reason | None]:
         graph = self.graph
-        revoked = self.device_revoked(position)
+        revoked = self.device_revoked(position) if strong else None
         if revoked is not None:
             return False, revoked
         if not graph.deps_at(position):
