@@ -124,8 +124,9 @@ def test_a_revoked_device_cannot_lift_its_revocation_by_overwriting_it(tmp_path:
         assert devices is not None
         entry = writer.child(devices, encode_peer_id(phone.identity.public_key))
         assert entry is not None
-        for _ in range(50):  # a high operation counter, to win the conflict
-            writer.put(entry, "revocation", "")
+        for number in range(300):  # operations first: a higher counter wins the conflict
+            writer.put(entry, f"pad{number}", number)
+        writer.put(entry, "revocation", "")
 
     phone._write(phone.my_doc(), blank)
     judge = MemoryStore(bytes(range(100, 132)))

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from dataclasses import dataclass
 
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, ObjId, Writer
 from reliance.automerge.ops import change_body
-from reliance.automerge.wire import WireError
+from reliance.automerge.wire import WireError, read_uleb128
 from reliance.certificate import (
     MAX_CERTIFICATE_BYTES,
     CertificateError,
@@ -161,9 +162,17 @@ def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMI
     current value: a revoked device may overwrite or delete the `revocation` field of its entry, but it
     cannot take back a change someone else signed, so a revocation once written counts for ever. Only the
     owner's signature makes one: where it was written does not matter."""
+    chunk = info.chunk
     try:
-        body = info.chunk if info.chunk[8] == 1 else change_body(info)
-    except (IndexError, ValueError, WireError):
+        if chunk[8] == 1:
+            body = chunk
+        elif chunk[8] == 2:  # deflated: its body only (checked when it was taken), inflated within bounds
+            length, start = read_uleb128(chunk, 9)
+            inflater = zlib.decompressobj(wbits=-15)
+            body = inflater.decompress(chunk[start : start + length], limits.max_change_bytes)
+        else:
+            body = change_body(info)
+    except (IndexError, ValueError, WireError, zlib.error):
         return []
     found: list[Revocation] = []
     start = body.find(_MARK)
