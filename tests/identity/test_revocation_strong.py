@@ -193,14 +193,14 @@ def run(story: Story, data: st.DataObject, nodes: int) -> None:
     assert all(f == found[0] for f in found)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=orders)
 def test_any_order_any_batches_same_effective_state(story: Story, data: st.DataObject) -> None:
     run(story, data, 2)
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=orders)
 def test_any_order_any_batches_same_effective_state_long(story: Story, data: st.DataObject) -> None:
     run(story, data, 3)
