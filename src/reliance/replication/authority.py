@@ -643,7 +643,11 @@ def index_for(stored: StoredDoc) -> ProjectIndex:
             _indexes[stored] = index
     with index.lock:
         index.sync(stored)
-        index.set_cuts(cuts_for(stored, index.authors) if index.authors else {})
+        authors = dict(index.authors) if index.authors else None
+    if authors is not None:  # other documents are opened without holding the index
+        cuts = cuts_for(stored, authors)
+        with index.lock:
+            index.set_cuts(cuts)
     return index
 
 

@@ -169,7 +169,8 @@ def view(stored: StoredDoc, heads: Sequence[bytes] | None = None) -> EffectiveVi
     """The effective state of a project document, now or at some known heads."""
     index = index_for(stored)
     with index.lock:
-        return index.view(stored.crdt, list(heads) if heads is not None else stored.heads())
+        # the heads the index took in: the door of another thread may have stored more since
+        return index.view(stored.crdt, list(heads) if heads is not None else list(index.synced))
 
 
 def compute_view(index: ProjectIndex, doc: CrdtDoc, heads: Sequence[bytes]) -> EffectiveView:

@@ -323,7 +323,8 @@ def beyond_revocation(
     if not beyond:
         return beyond
     planned = {c.info.hash for c in plan}
-    order = [c for c in changes if c.info.hash not in planned] + list(reversed(plan))
+    waiting = [c for c in changes if c.info.hash not in planned]
+    order = [*reversed(waiting), *reversed(plan)]  # a batch comes in causal order: walked backwards
     needed: set[bytes] = set()
     for change in order:  # descendants before their ancestors
         if change.info.hash in beyond and change.info.hash not in needed:
