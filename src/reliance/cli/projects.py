@@ -575,27 +575,14 @@ def bundle_documents(
 @pass_ctx
 def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify FILE and apply it; a tampered or unauthorised bundle changes nothing."""
-    from reliance.replication.bundle import BundleInterrupted, BundleRefused, import_bundle
+    from reliance.replication.bundle_journal import ImportNotice
 
-    ws = ctx.writing_workspace()
-    try:
-        summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
-    except (BundleRefused, BundleInterrupted) as exc:
-        fail(exc.message(ctx.lang()))
-    for notice in summary.earlier:
-        ctx.warn(notice.message(ctx.lang()))
-    rows: list[dict[str, Any]] = [
-        {
-            "doc": o.doc_id,
-            "added": len(o.applied),
-            "waiting": len(o.pending),
-            "already_had": o.duplicate,
-            "blocked": o.blocked,
-            "new_document": o.created,
-            "not_kept": o.turned_away,
-        }
-        for o in summary.outcomes
-    ]
+    # By the owner of the home when one runs (it reads FILE and applies it through its one write path),
+    # else here, with the home held: the same operation either way.
+    result = ctx.call("bundle.import", path=file, cwd=str(Path.cwd()))
+    for notice in result["earlier"]:
+        ctx.warn(ImportNotice(**notice).message(ctx.lang()))
+    rows: list[dict[str, Any]] = result["rows"]
     if as_json:
         emit_json(rows)
         return
@@ -607,7 +594,7 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
                     plural_key("cli.bundle.not_kept", row["not_kept"], message_lang()), count=row["not_kept"]
                 )
             echo(say("cli.bundle.added", doc=row["doc"], count=row["added"], extra=extra))
-    echo(say("cli.bundle.imported", count=summary.applied))
+    echo(say("cli.bundle.imported", count=result["applied"]))
 
 
 # -- import ---------------------------------------------------------------------------------------------
@@ -624,11 +611,11 @@ def import_cmd(ctx: Context, file: str, dry_run: bool, as_json: bool) -> None:
     Your items, answers and empty social-code sections are restored from FILE; others' documents and
     projects come by sync or bundle (only their authors can sign them). A malformed FILE changes nothing.
     """
-    from reliance.export.importer import import_export
+    from reliance.export.importer import ImportSummary
 
-    summary = import_export(
-        ctx.workspace() if dry_run else ctx.writing_workspace(), Path(file), dry_run=dry_run
-    )
+    # As `bundle import`: by the owner when one runs, else here (a write with the home held).
+    result = ctx.call("import.preview" if dry_run else "import", path=file, cwd=str(Path.cwd()))
+    summary = ImportSummary.from_json(result["summary"], result["found_mine"])
     if as_json:
         emit_json(summary.to_json())
         return

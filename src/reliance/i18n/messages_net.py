@@ -367,6 +367,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "le propriétaire ne répond pas : {reason}",
         "the owner does not answer: {reason}",
     ),
+    "localapi.error.relative_cwd": (
+        "cwd : un chemin absolu (le dossier de travail de la commande)",
+        "cwd: an absolute path (the command's working directory)",
+    ),
+    "localapi.owned_by_cli": (
+        "ce dossier est tenu par une autre commande reliance qui écrit (pid {pid}) : "
+        "attendez qu'elle finisse",
+        "this home is held by another reliance command that writes (pid {pid}): wait until it ends",
+    ),
     "localapi.error.hex_key": (
         "key : 64 chiffres hexadécimaux en minuscules",
         "key: 64 lower-case hexadecimal digits",

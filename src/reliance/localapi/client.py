@@ -136,10 +136,12 @@ class ApiClient:
 
 
 def connect_owner(home: Path, limits: Limits = DEFAULT_LIMITS) -> ApiClient | None:
-    """A client of the owner of `home`, or None when no process owns it (the CLI then works directly)."""
+    """A client of the owner of `home`, or None when no process serves it: nobody owns it, or a command
+    holds it while it writes the store itself (the CLI then works directly, once it holds the home)."""
     deadline = time.monotonic() + CONNECT_SECONDS
     while True:
-        if current_owner(home) is None:
+        holder = current_owner(home)
+        if holder is None or holder["kind"] == "cli":
             return None
         try:
             return ApiClient.connect(home, limits)

@@ -20,6 +20,7 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.devices import DEVICE_OPERATIONS
+from reliance.localapi.imports import IMPORT_OPERATIONS
 from reliance.localapi.node_ops import (
     node_peers,
     node_status,
@@ -602,6 +603,7 @@ OPERATIONS = [
         doc="end a paired browser's session",
     ),
     *DEVICE_OPERATIONS,
+    *IMPORT_OPERATIONS,
 ]
 
 TABLE = Dispatcher(OPERATIONS)
@@ -614,6 +616,12 @@ class LocalApi:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+
+    @staticmethod
+    def writes(op: str) -> bool:
+        """Whether `op` writes the store (the command must hold the home to run it here)."""
+        operation = TABLE.operations.get(op)
+        return operation is not None and operation.kind == WRITE
 
     def call(self, op: str, args: Mapping[str, Any] | None = None) -> Any:
         from reliance.localapi.protocol import Request

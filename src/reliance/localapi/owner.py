@@ -77,7 +77,7 @@ class Owner:
         return self.node.last_sync
 
     async def start(self) -> None:
-        if not await asyncio.to_thread(self.lock.acquire, self.kind):
+        if not await asyncio.to_thread(self._take_home):
             raise HomeOwned(current_owner(self.home), self._lang())
         try:
             hello = {"api": API_VERSION, "owner": self.kind, "pid": os.getpid(), "peer_id": self.ws.peer_id}
@@ -88,6 +88,16 @@ class Owner:
         except BaseException:
             await self.stop()
             raise
+
+    def _take_home(self) -> bool:
+        """The home's lock; a command holding it while it writes the store itself (a bundle import with
+        no owner) is waited for, `localapi_owner_wait_seconds` at most."""
+        if self.lock.acquire(self.kind):
+            return True
+        holder = current_owner(self.home)
+        if holder is None or holder["kind"] != "cli":
+            return False
+        return self.lock.acquire(self.kind, wait=float(self.node.limits.localapi_owner_wait_seconds))
 
     async def stop(self) -> None:
         if self._closed:

@@ -58,7 +58,8 @@ def default_node_factory(workspace: Workspace) -> NodeLike | None:
     from reliance.app import settings
     from reliance.localapi.ownership import current_owner
 
-    if current_owner(workspace.home) is not None:
+    holder = current_owner(workspace.home)
+    if holder is not None and holder["kind"] != "cli":  # a command holding it: waited for, then ours
         from reliance.localapi.remote import RemoteNode
 
         return RemoteNode(workspace.home, workspace.repo.limits)
