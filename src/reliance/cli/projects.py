@@ -394,42 +394,36 @@ def project_dividend(
     """Compute the contributive dividend of a period; every payout is explained."""
     lang = lang or ctx.lang()
     minor = typed_amount(pool, unit, "pool") if pool is not None else None
-    ws = ctx.writing_workspace() if record else ctx.workspace()
     period_to = period_to or datetime.now(UTC).isoformat(timespec="seconds")
-    dist = projects.dividend(ws, project_ref, period_from or BEGINNING, period_to, minor, unit, lang)
-    if record and dist.pool == 0 and not yes:
-        fail(say("cli.dividend.empty_pool", pool=format_amount(0, unit, message_lang())))
-    dist_id = projects.record_distribution(ws, project_ref, dist) if record else None
+    period = {"project": project_ref, "start": period_from or BEGINNING, "end": period_to, "pool": minor}
+    # By the owner of the home when one runs; else here (recording with the home held).
+    dist = ctx.call(
+        "project.dividend_record" if record else "project.dividend",
+        **period,
+        unit=unit,
+        lang=lang,
+        **({"empty_ok": yes} if record else {}),
+    )
     if as_json:
-        rows: list[dict[str, Any]] = [
-            {
-                "member": line.member,
-                "name": ws.participant_name(line.member),
-                "amount": line.amount,
-                "explanation": line.explanation,
-            }
-            for line in dist.lines
-        ]
         # Minor units (cents, minutes), as stored: the reserve and the lines add up to the pool exactly.
-        emit_json(
-            {"id": dist_id, "pool": dist.pool, "unit": dist.unit, "reserve": dist.reserve, "lines": rows}
-        )
+        keys = ("id", "pool", "unit", "reserve", "lines")
+        emit_json({key: dist[key] for key in keys})
         return
     echo(
         say(
             "cli.dividend.head",
-            pool=format_amount(dist.pool, unit, message_lang()),
-            reserve=format_amount(dist.reserve, unit, message_lang()),
-            version=dist.policy_version,
+            pool=format_amount(dist["pool"], unit, message_lang()),
+            reserve=format_amount(dist["reserve"], unit, message_lang()),
+            version=dist["policy_version"],
         )
     )
-    for line in dist.lines:
-        amount = format_amount(line.amount, unit, message_lang())
-        echo(f"  {clean(amount):>14}  {clean(line.explanation)}")  # computed just now, in --lang
-    for note in dist.notes:
+    for line in dist["lines"]:
+        amount = format_amount(line["amount"], unit, message_lang())
+        echo(f"  {clean(amount):>14}  {clean(line['explanation'])}")  # computed just now, in --lang
+    for note in dist["notes"]:
         echo(say("cli.dividend.note", note=clean(note)))
-    if dist_id:
-        echo(say("cli.dividend.recorded", id=dist_id))
+    if dist["id"]:
+        echo(say("cli.dividend.recorded", id=dist["id"]))
 
 
 @project.command("verify-distribution")

@@ -20,6 +20,7 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.devices import DEVICE_OPERATIONS
+from reliance.localapi.dividend_ops import DIVIDEND_OPERATIONS
 from reliance.localapi.imports import IMPORT_OPERATIONS
 from reliance.localapi.node_ops import (
     node_peers,
@@ -604,6 +605,7 @@ OPERATIONS = [
     ),
     *DEVICE_OPERATIONS,
     *IMPORT_OPERATIONS,
+    *DIVIDEND_OPERATIONS,
 ]
 
 TABLE = Dispatcher(OPERATIONS)
