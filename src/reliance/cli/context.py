@@ -32,7 +32,6 @@ class Context:
         self._owner_checked = False
         self._local: LocalApi | None = None
         self._held: OwnerLock | None = None  # the home, held while this command writes the store itself
-        self.direct_writes = False  # this command wrote the store itself: a running owner is told after
 
     def owner(self) -> ApiClient | None:
         """The running owner of this home (`reliance serve` or the app), through the local API; None when
@@ -92,26 +91,8 @@ class Context:
         self._held = lock
         return None
 
-    def writing_workspace(self) -> Workspace:
-        """The store itself, for a command that writes it directly (not through the local API): held
-        (`hold_home`) when no owner runs; beside a running owner (a one-shot sync), it is told after."""
-        self.direct_writes = True
-        if self.owner() is None:
-            self.hold_home()
-        return self.workspace()
-
     def finish(self) -> None:
-        """After the command: an owner beside us reads again what we wrote directly, and announces it."""
-        if self.direct_writes and self._workspace is not None:
-            from reliance.i18n import t
-            from reliance.localapi.client import connect_owner
-
-            try:
-                owner = self._owner if self._owner_checked else connect_owner(self.home)
-                if owner is not None:
-                    owner.call("refresh", {})
-            except RelianceError as exc:
-                self.warn(t("localapi.direct_after", self.lang(), error=exc.text(self.lang())))
+        """After the command: the owner's connection closed, the home given back if this command held it."""
         if self._owner is not None:
             self._owner.close()
         if self._held is not None:

@@ -70,10 +70,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ce dossier est déjà tenu par un autre processus reliance (pid {pid})",
         "this home is already owned by another reliance process (pid {pid})",
     ),
-    "localapi.direct_after": (
-        "le nœud de ce dossier n'a pas pu relire ce qui vient d'être écrit : {error}",
-        "the node of this home could not read again what was just written: {error}",
-    ),
     "status.owner_serve": ("nœud : reliance serve (pid {pid})", "node: reliance serve (pid {pid})"),
     "status.owner_app": ("nœud : l'application reliance (pid {pid})", "node: the reliance app (pid {pid})"),
     "status.no_owner": (

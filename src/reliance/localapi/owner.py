@@ -201,6 +201,26 @@ class Owner:
     async def refresh(self, doc_ids: list[str] | None) -> list[str]:
         return await self.node.refresh_from_disk(doc_ids)
 
+    async def sync_once(self, host: str, port: int, timeout: float) -> dict[str, Any]:
+        """`reliance sync` beside this owner: the one-shot session runs here, its store work on the node's
+        worker (the one write path), and what it brought is announced like any other write."""
+        from reliance.net.oneshot import SyncFailed, SyncUnfinished, sync_once
+
+        result: dict[str, Any] = {"summary": None, "unfinished": None, "failed": None}
+        try:
+            result["summary"] = await sync_once(
+                self.ws, host, port, timeout=timeout, in_store=self.node.in_store
+            )
+        except SyncUnfinished as exc:
+            result["summary"] = exc.summary
+            result["unfinished"] = {"why": exc.why, "timeout": exc.timeout}
+        except SyncFailed as exc:
+            result["failed"] = {"key": exc.key, "params": {k: str(v) for k, v in exc.params.items()}}
+        changed = (result["summary"] or {}).get("documents_changed") or []
+        if changed:
+            self.announce(tuple(changed), "api")
+        return result
+
     def web_control(self) -> WebControl | None:
         return self.web
 

@@ -1,6 +1,7 @@
-"""`reliance bundle import` and `reliance import` beside a running owner go through it, over its real socket
-(the command is a real process); without an owner the command holds the home and works on the store itself,
-and prints the same either way. A hostile bundle, or a file that is not one, is refused whole either way.
+"""Commands that write a home beside its running owner go through it, over its real socket (the command is
+a real process): `reliance bundle import`, `reliance import`, `reliance sync`, `project dividend --record`.
+Without an owner the command holds the home and works on the store itself, and prints the same either way.
+A hostile bundle, or a file that is not one, is refused whole either way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import msgpack
 
+from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.export.exporters import export
 from reliance.localapi.client import AsyncApiClient, connect_owner
@@ -226,3 +228,65 @@ async def test_a_command_holding_the_home_is_waited_for_and_asks_no_socket(tmp_p
         let_go.set()
         releaser.join()
         await owner.stop()
+
+
+async def test_a_one_shot_sync_beside_the_owner_is_run_by_it(tmp_path: Path) -> None:
+    carol = Workspace.create(tmp_path / "carol", "Carol")
+    carol.add_item(offer("Soup for the road"))
+    carol_node = Node(carol, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False))
+    owned, _ = twins(tmp_path, "Alice")
+    owner = start_owner(owned)
+    await carol_node.start()
+    await owner.start()
+    try:
+        events: list[Event] = []
+        watcher = await AsyncApiClient.connect(owned, events.append, lambda: None)
+        await watcher.call("subscribe")
+        assert carol_node.listen_address is not None
+        address = f"127.0.0.1:{carol_node.listen_address[1]}"
+        run = await asyncio.to_thread(run_cli, owned, "sync", address, "--json", "--timeout", "20")
+        assert run.code == 0, run.err
+        assert json.loads(run.out)["documents_changed"] == [carol.peer_id]
+        # The owner's session stored it, in its own documents, and announced it as its write.
+        assert titles(owner.ws, carol.peer_id) == {"Soup for the road"}
+        await wait_for(lambda: any(e.kind == "documents" for e in events), "no documents event")
+        assert [e.data for e in events if e.kind == "documents"] == [
+            {"doc_ids": [carol.peer_id], "origin": "api"}
+        ]
+        # A peer nobody answers for: one line, as without an owner.
+        refused = await asyncio.to_thread(run_cli, owned, "sync", "127.0.0.1:1", "--timeout", "5")
+        assert refused.code == 1 and refused.err.startswith("reliance: error: ")
+        assert refused.err.count("\n") == 1 and "127.0.0.1:1" in refused.err
+        await watcher.close()
+    finally:
+        await owner.stop()
+        await carol_node.stop()
+
+
+async def test_a_dividend_recorded_beside_the_owner_is_written_by_it(tmp_path: Path) -> None:
+    owned, alone = twins(tmp_path, "Alice")
+    for home in (owned, alone):
+        ws = Workspace.open(home)
+        pid = projects.create_project(ws, "bakery")
+        projects.contribute(ws, pid, "time", 90, "min", note="kneading")
+        projects.record_entry(ws, pid, kind="revenue", amount=10_000, unit="EUR", note="bread")
+    owner = start_owner(owned)
+    await owner.start()
+    try:
+        events: list[Event] = []
+        watcher = await AsyncApiClient.connect(owned, events.append, lambda: None)
+        await watcher.call("subscribe")
+        run = await asyncio.to_thread(run_cli, owned, "project", "dividend", "bakery", "--record", "--json")
+        assert run.code == 0, run.err
+        recorded = json.loads(run.out)
+        assert recorded["id"] and recorded["pool"] == 10_000
+        await wait_for(lambda: any(e.kind == "documents" for e in events), "no documents event")
+        assert [e.data["origin"] for e in events if e.kind == "documents"] == ["api"]
+        assert projects.summary(owner.ws, projects.resolve_project(owner.ws, "bakery")).name == "bakery"
+        await watcher.close()
+    finally:
+        await owner.stop()
+    again = await asyncio.to_thread(run_cli, alone, "project", "dividend", "bakery", "--record", "--json")
+    assert again.code == 0, again.err
+    mine, theirs = json.loads(run.out), json.loads(again.out)
+    assert {**mine, "id": ""} == {**theirs, "id": ""}
