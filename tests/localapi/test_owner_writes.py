@@ -290,3 +290,33 @@ async def test_a_dividend_recorded_beside_the_owner_is_written_by_it(tmp_path: P
     assert again.code == 0, again.err
     mine, theirs = json.loads(run.out), json.loads(again.out)
     assert {**mine, "id": ""} == {**theirs, "id": ""}
+
+
+async def test_the_apps_bundle_import_goes_through_the_owner_it_is_or_talks_to(tmp_path: Path) -> None:
+    from reliance.localapi.remote import RemoteNode
+    from reliance.tui.node import OperationRunner
+
+    alice, stick = alice_stick(tmp_path)
+    owned, _ = twins(tmp_path, "Bob")
+    owner = start_owner(owned)
+    told: list[NodeEvent] = []
+    owner.subscribe(told.append)
+    await owner.start()
+    beside = RemoteNode(owned)  # the app beside `serve`
+    try:
+        await beside.start()
+        assert isinstance(beside, OperationRunner) and isinstance(owner, OperationRunner)
+        heard: list[NodeEvent] = []
+        beside.subscribe(heard.append)
+        result = await beside.run_operation("bundle.import", {"path": str(stick), "cwd": "/"})
+        assert result["applied"] == 3 and result["rows"][0]["doc"] == alice.peer_id
+        assert titles(owner.ws, alice.peer_id) == {"Ladder", "Seeds"}  # the owner wrote it
+        await wait_for(lambda: heard, "the app beside was not told")
+        assert [(e.kind, e.doc_id) for e in heard] == [(ev.LOCAL_CHANGE, alice.peer_id)]
+        # The app that owns the home runs it the same way, on its node's worker, announced once.
+        again = await owner.run_operation("bundle.import", {"path": str(stick), "cwd": "/"})
+        assert again["applied"] == 0 and again["rows"][0]["already_had"] == 3
+    finally:
+        await beside.stop()
+        await owner.stop()
+    assert [e.doc_id for e in told if e.kind == ev.LOCAL_CHANGE] == [alice.peer_id]

@@ -144,6 +144,18 @@ class Owner:
         findings: list[Finding] = self.node.diagnose()
         return findings
 
+    async def run_operation(self, name: str, args: dict[str, Any]) -> Any:
+        """A store operation of the local API asked by this process (the app that owns the home), run as a
+        client's would be: checked, on the node's worker, and what it wrote announced once."""
+        from reliance.localapi.ops import TABLE
+        from reliance.localapi.protocol import WRITE, Request
+
+        op, checked = TABLE.prepare(Request(0, name, args))
+        outcome = await self.run_store(op, checked)
+        if op.kind == WRITE and outcome.changed:
+            self.announce(outcome.changed, "local")
+        return outcome.result
+
     # -- what the API server needs (Backend) ---------------------------------------------------------------
     @property
     def control(self) -> Owner:
