@@ -193,6 +193,11 @@ async def test_a_file_that_is_not_a_regular_file_never_stalls_the_owner(tmp_path
                 raise AssertionError(f"{op} took a relative directory")
             except Exception as exc:
                 assert "absolute" in str(exc), (op, exc)
+        try:
+            await client.call("bundle.import", {"path": "stick\x00.rlb", "cwd": str(tmp_path)})
+            raise AssertionError("a null character in a path was taken")
+        except Exception as exc:
+            assert "null character" in str(exc), exc
         assert (await client.call("whoami"))["name"] == "Bob"
         await client.close()
     finally:
@@ -320,3 +325,19 @@ async def test_the_apps_bundle_import_goes_through_the_owner_it_is_or_talks_to(t
         await beside.stop()
         await owner.stop()
     assert [e.doc_id for e in told if e.kind == ev.LOCAL_CHANGE] == [alice.peer_id]
+
+
+async def test_a_writing_command_waits_for_another_that_holds_the_home(tmp_path: Path) -> None:
+    alice, stick = alice_stick(tmp_path)
+    home, _ = twins(tmp_path, "Bob")
+    held = OwnerLock(home)
+    assert held.acquire("cli")  # another command, importing
+    waiting = asyncio.ensure_future(asyncio.to_thread(run_cli, home, "bundle", "import", str(stick)))
+    await asyncio.sleep(1.5)  # past the second a probe is ridden over: the command waits on
+    released = time.time()
+    held.release()
+    done = await asyncio.wait_for(waiting, PATIENCE)
+    assert done.code == 0, done.err
+    # It wrote only once the other gave the home back.
+    assert (home / "docs" / alice.peer_id / "log").stat().st_mtime >= released - 0.01
+    assert titles(Workspace.open(home), alice.peer_id) == {"Ladder", "Seeds"}

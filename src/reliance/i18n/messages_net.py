@@ -363,6 +363,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "le propriétaire ne répond pas : {reason}",
         "the owner does not answer: {reason}",
     ),
+    "localapi.error.nul_in_path": (
+        "un chemin ne contient jamais de caractère nul",
+        "a path never holds a null character",
+    ),
     "localapi.error.relative_cwd": (
         "cwd : un chemin absolu (le dossier de travail de la commande)",
         "cwd: an absolute path (the command's working directory)",

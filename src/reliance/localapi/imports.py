@@ -24,6 +24,8 @@ PATH = 4096
 
 
 def _file(args: dict[str, Any]) -> Path:
+    if "\x00" in args["cwd"] or "\x00" in args["path"]:
+        raise ApiError(BAD_REQUEST, "localapi.error.nul_in_path", field="path")
     cwd = Path(args["cwd"])
     if not cwd.is_absolute():
         raise ApiError(BAD_REQUEST, "localapi.error.relative_cwd", field="cwd")
