@@ -46,9 +46,9 @@ class BindingMisuse(TypeError):
     doing, so not worded for one; inside a transaction `_guard` turns it into a `CrdtError` all the same."""
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeInfo:
-    """What reliance needs to know about one change."""
+class ChangeInfo(NamedTuple):
+    """What reliance needs to know about one change. A NamedTuple, as immutable as a frozen dataclass but
+    made three times faster: one is made per change sent and per change received (bench/sync.py)."""
 
     hash: bytes
     chunk: bytes

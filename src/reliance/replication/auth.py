@@ -174,7 +174,7 @@ def _check_batch(
     _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
     if kind == DocKind.PROJECT and plan:
-        prepared = authorize_project(stored, plan, verdict.decoded, authors)
+        prepared = authorize_project(stored, plan, verdict.operations, authors)
     elif plan:
         authorize_history(stored, plan)  # each author's history is one line
     return CheckedBatch(

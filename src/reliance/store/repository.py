@@ -42,6 +42,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
@@ -73,9 +74,9 @@ def doc_kind(doc_id: str) -> DocKind:
     return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
 
 
-@dataclass(frozen=True, slots=True)
-class SignedChange:
-    """A change and its author's signature over its hash (None: covered by a signed descendant)."""
+class SignedChange(NamedTuple):
+    """A change and its author's signature over its hash (None: covered by a signed descendant). A NamedTuple:
+    one is made per change received, and a tuple is made three times faster than a frozen dataclass."""
 
     info: ChangeInfo
     signature: bytes | None
