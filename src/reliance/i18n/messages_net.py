@@ -33,6 +33,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "pas d'adresse réseau : reliez cette machine au réseau local",
         "no network address: connect this machine to the local network",
     ),
+    # the RELIANCE_* settings of a node (reliance.net.config)
+    "net.config.seconds": (
+        "{name} doit être un nombre de secondes entre 0 et 3600, pas {value}",
+        "{name} must be a number of seconds between 0 and 3600, not {value}",
+    ),
+    "net.config.service_type": (
+        "{name} doit ressembler à _nom._tcp.local., pas {value}",
+        "{name} must look like _name._tcp.local., not {value}",
+    ),
     # network
     "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
     "net.offline_short": ("hors ligne", "offline"),
