@@ -295,6 +295,7 @@ def join_cmd(ctx: Context, code: str, device_name: str, address: str | None) -> 
         targets = found[0]
     passphrase = ctx.passphrase(confirm=True)
     public_key = linking.start_join(ctx.home, passphrase)
+    ctx.hold_home()  # the grant's documents are written here: no `serve` or command writes them meanwhile
     joined: list[object] = []
     refused: list[RelianceError] = []
 

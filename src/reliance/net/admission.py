@@ -6,7 +6,6 @@ These run on the node's loop, over its state (`Node.peers_by_key`, `Node._blocke
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from reliance.net import events as ev
@@ -40,7 +39,7 @@ def accept(node: Node, remote_key: bytes) -> str | None:
         if known is None or not known.accepted:
             peer = known or pending_peer(node, remote_key)
             peer.move(PeerEvent.KNOCK)
-            peer.last_seen = time.time()
+            peer.last_seen = node.clock.time()
             node._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
             return NOT_ACCEPTED
     return None
