@@ -150,7 +150,7 @@ def revoked_devices(doc: CrdtDoc, owner: bytes, limits: Limits = DEFAULT_LIMITS)
 # -- revocations in a participant document's history ------------------------------------------------------
 
 # Every revocation ("RLDR…") written as base64 text starts with these characters, whatever follows.
-_MARK = base64.b64encode(b"RLDR\x01\x00")[:6]
+MARK = base64.b64encode(b"RLDR\x01\x00")[:6]
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 
@@ -162,7 +162,11 @@ def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMI
     current value: a revoked device may overwrite or delete the `revocation` field of its entry, but it
     cannot take back a change someone else signed, so a revocation once written counts for ever. Only the
     owner's signature makes one: where it was written does not matter."""
-    chunk = info.chunk
+    return revocations_in_chunk(info.chunk, owner, limits)
+
+
+def revocations_in_chunk(chunk: bytes, owner: bytes, limits: Limits = DEFAULT_LIMITS) -> list[Revocation]:
+    """`revocations_in`, from a change chunk's bytes."""
     try:
         if chunk[8] == 1:
             body = chunk
@@ -171,11 +175,11 @@ def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMI
             inflater = zlib.decompressobj(wbits=-15)
             body = inflater.decompress(chunk[start : start + length], limits.max_change_bytes)
         else:
-            body = change_body(info)
+            body = change_body(ChangeInfo(b"", chunk, (), b"", 0))
     except (IndexError, ValueError, WireError, zlib.error):
         return []
     found: list[Revocation] = []
-    start = body.find(_MARK)
+    start = body.find(MARK)
     most = (max_revocation_bytes(limits) + 2) // 3 * 4
     looked = 0
     while start >= 0 and looked < limits.revocations_per_change:
@@ -187,7 +191,7 @@ def revocations_in(info: ChangeInfo, owner: bytes, limits: Limits = DEFAULT_LIMI
         revocation = _revocation_at(body[start:end], owner, limits)
         if revocation is not None:
             found.append(revocation)
-        start = body.find(_MARK, start + 1)
+        start = body.find(MARK, start + 1)
     return found
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import cast
 from weakref import WeakKeyDictionary
 
-from reliance.doc.devices import revocations_in
+from reliance.certificate import Revocation
+from reliance.doc.devices import MARK, revocations_in_chunk
 from reliance.errors import RelianceError
 from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.replication.docstore import DocStore
@@ -61,6 +62,9 @@ class _Scan:
 
 
 _scans: WeakKeyDictionary[StoredDoc, _Scan] = WeakKeyDictionary()
+# What the door read of a batch's changes, until they are stored and `revocations_of` takes it.
+_seen: WeakKeyDictionary[StoredDoc, dict[bytes, tuple[Revocation, ...]]] = WeakKeyDictionary()
+_SEEN_MOST = 100_000
 _lock = threading.Lock()
 
 
@@ -78,8 +82,13 @@ def revocations_of(stored: StoredDoc) -> Mapping[bytes, Revoked]:
     if scan is None or not all(stored.has(h) for h in scan.heads):
         scan = _Scan()
     revoked = dict(scan.revoked)
-    for info in stored.crdt.changes_since(list(scan.heads)):
-        for revocation in revocations_in(info, owner, stored.limits):
+    with _lock:
+        seen = _seen.pop(stored, {})
+    for entry in stored.crdt.history_since(list(scan.heads)):  # no bytes copied for those the door read
+        found = seen.get(entry.hash)
+        if found is None:
+            found = tuple(revocations_in_chunk(entry.chunk(), owner, stored.limits))
+        for revocation in found:
             if revocation.device != owner:
                 revoked[revocation.device] = _merge(revoked.get(revocation.device), revocation.kept)
     fresh = _Scan(heads, stored.revision, revoked)
@@ -98,8 +107,19 @@ def revocations_in_batch(stored: StoredDoc, changes: Collection[SignedChange]) -
     change of its device in one batch are judged as if they came apart)."""
     found = dict(revocations_of(stored))
     owner = decode_peer_id(stored.doc_id)
+    with _lock:
+        seen = _seen.setdefault(stored, {})
+        if len(seen) > _SEEN_MOST:
+            seen.clear()
+    limits = stored.limits
     for change in changes:
-        for revocation in revocations_in(change.info, owner, stored.limits):
+        chunk = change.info.chunk
+        if chunk[8] == 1 and MARK not in chunk:  # the usual change: no revocation text in it
+            seen[change.info.hash] = ()
+            continue
+        revocations = tuple(revocations_in_chunk(chunk, owner, limits))
+        seen[change.info.hash] = revocations  # read once: `revocations_of` takes it when it is stored
+        for revocation in revocations:
             if revocation.device != owner:
                 found[revocation.device] = _merge(found.get(revocation.device), revocation.kept)
     return found
