@@ -182,7 +182,7 @@ def invite_cmd(
     """
     from reliance.app import linking
     from reliance.net.pairing.codes import new_code
-    from reliance.net.pairing.protocol import DeviceRequest, Invitation, Linked
+    from reliance.net.pairing.protocol import DeviceRequest, Invitation, Linked, Reason
     from reliance.net.pairing.transport import InvitationServer
 
     limits: Limits = settings.load_limits(ctx.home)
@@ -196,6 +196,9 @@ def invite_cmd(
     invitation = Invitation(code, limits=limits)
 
     refused: list[tuple[str, Exception]] = []
+
+    def told_late(reason: Reason) -> None:
+        ctx.warn(say(f"link.invite.late.{reason.value}"))
 
     async def make_grant(request: DeviceRequest) -> bytes:
         try:
@@ -215,7 +218,9 @@ def invite_cmd(
         return linking.take_grant_file(ctx.home, grant_file)
 
     async def run() -> object:
-        server = InvitationServer(invitation, make_grant, host=listen, port=port, mdns=mdns)
+        server = InvitationServer(
+            invitation, make_grant, host=listen, port=port, mdns=mdns, on_late=told_late
+        )
         try:
             addresses = await server.start()
         except OSError as exc:
@@ -234,7 +239,13 @@ def invite_cmd(
                 echo(say("link.invite.addresses", addresses=", ".join(addresses)))
                 minutes_left = max(1, limits.link_invitation_seconds // 60)
                 echo(say("link.invite.waiting", code=str(code), minutes=minutes_left))
-            return await server.wait()
+            outcome = await server.wait()
+            if isinstance(outcome, Linked):
+                return outcome
+            # Said at once; then a joiner who comes late is still told why for a while (and it is logged).
+            click.echo(say("cli.error", text=clean(_ended_line(outcome, refused))), err=True)
+            await server.linger(limits.link_late_answer_seconds)
+            return outcome
         finally:
             await server.close()
 
@@ -245,11 +256,16 @@ def invite_cmd(
         else:
             echo(say("link.invite.linked", name=clean(outcome.name)))
         return
+    raise SystemExit(1)  # its line was said when the invitation ended
+
+
+def _ended_line(outcome: object, refused: list[tuple[str, Exception]]) -> str:
+    """Why an invitation ended without a link, as its inviter is told."""
     if refused:
         name, error = refused[0]
-        fail(say("link.invite.grant_failed", name=clean(name), reason=error))
+        return say("link.invite.grant_failed", name=clean(name), reason=error)
     reason = getattr(outcome, "reason", None)
-    fail(_inviter_reason(reason.value if reason is not None else "closed"))
+    return _inviter_reason(reason.value if reason is not None else "closed")
 
 
 def _device_name(name: str, limits: Limits) -> str:
