@@ -273,3 +273,30 @@ def test_beside_a_running_serve_the_owner_makes_the_grant(tmp_path: Path) -> Non
     phone_me = json.loads(ok(run_cli(phone, "whoami", "--json")))
     laptop_me = json.loads(ok(run_cli(laptop, "--passphrase-file", str(secret), "whoami", "--json")))
     assert phone_me["peer_id"] == laptop_me["peer_id"]
+
+
+def test_an_invite_without_an_owner_owns_the_home_while_it_runs(tmp_path: Path) -> None:
+    """No `serve` runs: the invite owns the home for its duration. A `serve` started meanwhile says, in one
+    line, that an invitation runs; the CLI goes through the invite; the invite completes, then releases the
+    home (a `serve` may start)."""
+    from tests.net.cluster import free_port
+
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    ok(run_cli(laptop, "init", "--name", "Alice"))
+    with inviting(laptop) as inviter:
+        argv = ["serve", "--listen", "127.0.0.1", "--port", str(free_port()), "--no-mdns", "--no-web"]
+        refused = run_cli(laptop, *argv, timeout=PATIENCE)
+        assert "an invitation is running on this home" in one_error_line(refused)
+        # a reading and a write from another command go through the invite's owner
+        ok(run_cli(laptop, "offer", "add", "--title", "Written during the invitation"))
+        assert "Written during the invitation" in titles(laptop)
+        joined = run_cli(
+            phone, "device", "join", inviter.code, "--name", "phone", "--address", inviter.address
+        )
+        assert "now writes for Alice" in ok(joined)
+        invited = inviter.result()
+    assert invited.code == 0, invited.err
+    assert "Written during the invitation" in titles(phone)  # the grant was made after it, by the same owner
+    from reliance.localapi.ownership import current_owner
+
+    assert current_owner(laptop) is None  # released at the end

@@ -1,6 +1,7 @@
 """Who owns a home: the process holding an exclusive `flock` on HOME/owner.lock.
 
-The owner is `reliance serve`, or the app when no `serve` runs on the home. It takes the lock before it
+The owner is `reliance serve`, or the app when no `serve` runs on the home, or `reliance device invite`
+for its duration when neither runs. It takes the lock before it
 starts its node and keeps it until it exits (the kernel drops it when the process dies, even by kill -9: a
 stale file never keeps a home owned). The file says who holds it (pid, kind), for messages only: the lock,
 not the file's text, decides. Anyone can ask `current_owner` without disturbing the owner (a shared lock
@@ -21,7 +22,7 @@ from reliance.fsutil import open_private
 
 OWNER_LOCK = "owner.lock"
 SOCKET_NAME = "api.sock"
-OWNER_KINDS = ("serve", "app")
+OWNER_KINDS = ("serve", "app", "invite")  # invite: `device invite` on a home nobody else owned
 _ACQUIRE_SECONDS = 1.0  # rides over a `current_owner` probe holding the lock for a few microseconds
 
 

@@ -487,7 +487,8 @@ class Node:
                     last_refresh = clock()
                     await self.refresh_from_disk()
                     await self._in_worker(self.ws.repo.compact_due)  # what peers' batches left due
-                self._redial_due()
+                if self.config.dial:
+                    self._redial_due()
                 if clock() - last_state > 1.0:
                     self._write_state()
                     last_state = clock()
