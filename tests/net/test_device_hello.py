@@ -29,6 +29,7 @@ from reliance.net.hello import (
     verify_hello,
 )
 from reliance.net.node import Node
+from reliance.net.oneshot import sync_once
 from reliance.replication.bundle import export_bundle, import_bundle
 from tests.identity.test_grant import link
 from tests.net.busy import port_of, wait_for
@@ -134,6 +135,9 @@ async def test_a_linked_device_shows_as_its_participant_with_its_name(
         assert {row["name"] for row in rows()} == {"Alice"}
         assert by_device["phone"]["device_id"] == encode_peer_id(phone.identity.public_key)
         assert by_device[None]["device_id"] is None
+        # `reliance sync` to the phone names Alice too
+        carol = Workspace.create(tmp_path / "carol", "Carol")
+        assert (await sync_once(carol, "127.0.0.1", port_of(phones)))["peer_id"] == laptop.peer_id
 
         # the laptop revokes the phone; once Bob's node holds the revocation, the phone is cut off
         revoke_device(laptop, "phone")
