@@ -6,18 +6,28 @@ exactly the state it was found with. Rebuild them (after a change of format) wit
 
     .venv/bin/python -m tests.fuzz.seeds
 
-and re-run the fuzz suite: the saved reproducers under `corpus/` then need to be found again.
+and re-run the fuzz suite. A saved reproducer's `.json` names the seeds it was found with (`"seeds"`,
+default `seeds.msgpack`): before a rebuild, keep the old file under another name and name it in the
+reproducers found with it (`seeds-v1.msgpack`: the seeds from before certificates, which the reproducers
+saved then replay against).
 
 Who is who: Alice (steward of project P), Bob (member of P, the victim whose node receives hostile
-input) and Mallory (a member of P too, whose key the apply target uses to re-sign mutated changes).
+input) and Mallory (a member of P too, whose key the apply target uses to re-sign mutated changes). Every
+one of them is a participant with a device key certified by their participant key (so every proof carries
+a certificate); Alice has a second device, her phone, linked to her identity, which writes in her document
+and in P as her, and a third one she revoked: her participant document holds three devices and a
+revocation, and the frames and the bundle carry all of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgpack
 from cryptography.hazmat.primitives import serialization
@@ -31,8 +41,14 @@ from reliance.replication.protocol import Session, SyncHost
 from reliance.store.records import change_info
 from reliance.store.repository import Repository, SignedChange
 
-SEEDS_PATH = Path(__file__).resolve().parent / "corpus" / "seeds.msgpack"
-SEEDS_FORMAT = 1
+if TYPE_CHECKING:
+    from tests.sync.memnet import MemNet
+    from tests.sync.memnet import Node as MemNode
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+SEEDS_PATH = CORPUS / "seeds.msgpack"
+_active = [SEEDS_PATH]  # what `load()` reads: the current seeds, or those a reproducer names (`using`)
+SEEDS_FORMAT = 2  # 2: certified devices (every proof carries a certificate), a linked device, a revocation
 
 # The victim holds these many first changes of each document (by name); the frames carry the rest.
 VICTIM_PREFIX = {"alice": 2, "bob": None, "project": 4}
@@ -40,7 +56,8 @@ VICTIM_PREFIX = {"alice": 2, "bob": None, "project": 4}
 
 @dataclass(frozen=True)
 class Seeds:
-    keys: dict[str, bytes]  # name -> raw Ed25519 private key
+    keys: dict[str, bytes]  # name -> raw Ed25519 private key of the device that writes as them
+    certificates: dict[str, bytes]  # name -> that device's certificate (alice-phone: Alice's linked device)
     docs: dict[str, str]  # name (alice, bob, mallory, project) -> document id
     histories: dict[str, list[tuple[bytes, bytes | None]]]  # document id -> (chunk, signature), causal order
     victim: dict[str, int]  # document id -> number of first changes the victim holds
@@ -54,6 +71,13 @@ class Seeds:
 
     def public(self, name: str) -> bytes:
         return self.key(name).public_key().public_bytes_raw()
+
+    def sign(self, name: str, change_hash: bytes) -> bytes:
+        """A change's proof as `name`'s device makes it: its signature and its certificate (seeds of
+        format 1 have none: the bare signature of a key that is its own participant)."""
+        from reliance.certificate import sign_change
+
+        return sign_change(self.key(name), self.certificates.get(name), change_hash)
 
     def signed(self, doc_id: str) -> list[SignedChange]:
         return [SignedChange(change_info(chunk), sig) for chunk, sig in self.histories[doc_id]]
@@ -75,13 +99,28 @@ def fill(repo: Repository, seeds: Seeds, prefix: dict[str, int]) -> None:
             repo.open(doc_id, create=True).add_verified(seeds.signed(doc_id)[:count])
 
 
-@cache
+@contextlib.contextmanager
+def using(name: str | None) -> Iterator[None]:
+    """`load()` reads the seeds file `name` of corpus/ meanwhile (None: the current one)."""
+    _active.append(CORPUS / name if name else SEEDS_PATH)
+    try:
+        yield
+    finally:
+        _active.pop()
+
+
 def load() -> Seeds:
-    data = msgpack.unpackb(SEEDS_PATH.read_bytes(), raw=False)
-    if data.get("format") != SEEDS_FORMAT:
-        raise RuntimeError(f"{SEEDS_PATH} is of another format: rebuild it with python -m tests.fuzz.seeds")
+    return _load(_active[-1])
+
+
+@cache
+def _load(path: Path) -> Seeds:
+    data = msgpack.unpackb(path.read_bytes(), raw=False)
+    if data.get("format") not in (1, SEEDS_FORMAT):
+        raise RuntimeError(f"{path} is of another format: rebuild it with python -m tests.fuzz.seeds")
     return Seeds(
         keys=data["keys"],
+        certificates=data.get("certificates", {}),
         docs=data["docs"],
         histories={k: [(c, s) for c, s in v] for k, v in data["histories"].items()},
         victim=data["victim"],
@@ -115,7 +154,26 @@ def exchange(a: Session, b: Session) -> tuple[list[bytes], list[bytes]]:
     raise RuntimeError("the sessions did not settle")
 
 
+def linked_device(net: MemNet, first: MemNode, home: Path, name: str) -> MemNode:
+    """A device linked to `first`'s identity as `device join` does it (its documents come with the grant)."""
+    from reliance.app.devices import grant_device, join_home, start_join
+    from tests.sync.memnet import Node as MemNode
+
+    key = start_join(home)
+    ws = join_home(home, grant_device(first.ws, key, name), name)
+    device = MemNode.__new__(MemNode)  # a node of the network around a workspace made elsewhere
+    device.name, device.ws, device.blocked, device.links = f"{first.name}'s {name}", ws, set(), []
+    device.host = SyncHost(ws.repo, lambda: device.blocked)
+    device.host.listeners.append(device._on_batch)
+    net.nodes.append(device)
+    return device
+
+
 def build(root: Path) -> dict[str, object]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reliance.app.devices import grant_device, revoke_device
+    from reliance.identity import public_bytes
     from tests.sync.memnet import MemNet, sync_once
 
     net = MemNet(root)
@@ -143,6 +201,15 @@ def build(root: Path) -> dict[str, object]:
     projects.contribute(mallory.ws, pid, "money", 12, "EUR", note="colle")
     projects.set_project_code(alice.ws, pid, "contexte", "L'atelier est ouvert à tous.")
     sync_once(mallory, alice, net)
+    # Alice's phone: linked, it writes as her in her document and in the project
+    phone = linked_device(net, alice, root / "alice-phone", "phone")
+    phone.ws.add_item(Item(id="", kind=ItemKind.OFFER, title="confiture", author="", description="de mûres"))
+    projects.contribute(phone.ws, pid, "time", 45, "min", note="depuis le téléphone")
+    sync_once(phone, alice, net)
+    # and an old laptop of hers, certified then revoked: her document holds the revocation
+    grant_device(alice.ws, public_bytes(Ed25519PrivateKey.generate()), "vieux portable")
+    revoke_device(alice.ws, "vieux portable")
+    alice.ws.add_item(Item(id="", kind=ItemKind.NEED, title="scie", author="", description="une journée"))
     names = {"alice": alice.peer_id, "bob": bob.peer_id, "mallory": mallory.peer_id, "project": pid}
     histories: dict[str, list[list[bytes | None]]] = {}
     for doc_id in names.values():
@@ -152,8 +219,12 @@ def build(root: Path) -> dict[str, object]:
     victim = {
         names[n]: (len(histories[names[n]]) if count is None else count) for n, count in VICTIM_PREFIX.items()
     }
+    nodes = {"alice": alice, "bob": bob, "mallory": mallory, "alice-phone": phone}
+    certificates = {name: node.ws.identity.certificate for name, node in nodes.items()}
+    assert all(certificates.values()), "every device is a certified one"
     seeds = Seeds(
-        keys={"alice": _private(alice.ws), "bob": _private(bob.ws), "mallory": _private(mallory.ws)},
+        keys={name: _private(node.ws) for name, node in nodes.items()},
+        certificates=certificates,  # type: ignore[arg-type]
         docs=names,
         histories={k: [(bytes(c), s) for c, s in v] for k, v in histories.items()},  # type: ignore[arg-type]
         victim=victim,
@@ -179,6 +250,7 @@ def build(root: Path) -> dict[str, object]:
     return {
         "format": SEEDS_FORMAT,
         "keys": seeds.keys,
+        "certificates": seeds.certificates,
         "docs": names,
         "histories": histories,
         "victim": victim,
