@@ -6,7 +6,8 @@ exactly the state it was found with. Rebuild them (after a change of format) wit
 
     .venv/bin/python -m tests.fuzz.seeds
 
-and re-run the fuzz suite. A saved reproducer's `.json` names the seeds it was found with (`"seeds"`,
+(`--hellos`: only the hostile hellos of `corpus/hello/`, from the seeds as they are) and re-run the fuzz
+suite. A saved reproducer's `.json` names the seeds it was found with (`"seeds"`,
 default `seeds.msgpack`): before a rebuild, keep the old file under another name and name it in the
 reproducers found with it (`seeds-v1.msgpack`: the seeds from before certificates, which the reproducers
 saved then replay against).
@@ -261,14 +262,71 @@ def build(root: Path) -> dict[str, object]:
     }
 
 
+def hostile_hellos(seeds: Seeds) -> dict[str, tuple[bytes, str]]:
+    """Hellos a hostile peer sends, from the seeds' real keys and certificates: name -> (payload, what)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reliance.certificate import make_certificate
+    from reliance.identity import public_bytes
+    from reliance.net.hello import PROTOCOL_VERSION, make_hello
+
+    static = bytes(range(32))  # the hello target's Noise static key
+    phone, cert = seeds.key("alice-phone"), seeds.certificates["alice-phone"]
+
+    def hello(key: Ed25519PrivateKey, certificate: object) -> bytes:
+        real = make_hello(key, static, name="Alice", port=7447, version=PROTOCOL_VERSION, certificate=cert)
+        fields = msgpack.unpackb(real, raw=False)
+        fields["cert"] = certificate
+        return bytes(msgpack.packb(fields, use_bin_type=True))
+
+    # the hello target's revoked device (its participant revoked it): the same fixed keys
+    participant = Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
+    revoked = Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35)))
+    revoked_cert = make_certificate(participant, public_bytes(revoked), "perdu", 1_780_000_000)
+    return {
+        "certificate-of-another-key": (hello(phone, seeds.certificates["mallory"]), "Mallory's certificate"),
+        "certificate-bad-signature": (
+            hello(phone, cert[:-1] + bytes([cert[-1] ^ 1])),
+            "a bit of its signature",
+        ),
+        "certificate-oversized": (hello(phone, cert + bytes(300)), "300 zero bytes after it"),
+        "certificate-truncated": (hello(phone, cert[:100]), "its first 100 bytes"),
+        "certificate-truncated-by-one": (hello(phone, cert[:-1]), "its last byte cut"),
+        "certificate-not-bytes": (hello(phone, cert.hex()), "as a hex string"),
+        "certificate-of-a-revoked-device": (hello(revoked, revoked_cert), "a device its participant revoked"),
+    }
+
+
+def write_hello_corpus(seeds: Seeds) -> None:
+    """The hostile hellos as reproducers of the `hello` target: each must be refused, and replays so."""
+    import json
+
+    folder = CORPUS / "hello"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (payload, what) in hostile_hellos(seeds).items():
+        (folder / f"{name}.bin").write_bytes(payload)
+        meta = {
+            "target": "hello",
+            "input": f"Alice's phone's hello with a certificate: {what}",
+            "refused": True,
+        }
+        (folder / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {folder / name}.bin")
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        data = build(Path(directory))
-    SEEDS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    SEEDS_PATH.write_bytes(msgpack.packb(data, use_bin_type=True))
-    print(f"wrote {SEEDS_PATH} ({SEEDS_PATH.stat().st_size} bytes)")
-    for name, doc_id in data["docs"].items():  # type: ignore[attr-defined]
-        print(f"  {name}: {doc_id}, {len(data['histories'][doc_id])} changes")  # type: ignore[index]
+    import sys
+
+    if "--hellos" not in sys.argv[1:]:  # --hellos: only the hostile hellos, from the seeds as they are
+        with tempfile.TemporaryDirectory() as directory:
+            data = build(Path(directory))
+        SEEDS_PATH.parent.mkdir(parents=True, exist_ok=True)
+        SEEDS_PATH.write_bytes(msgpack.packb(data, use_bin_type=True))
+        print(f"wrote {SEEDS_PATH} ({SEEDS_PATH.stat().st_size} bytes)")
+        for name, doc_id in data["docs"].items():  # type: ignore[attr-defined]
+            print(f"  {name}: {doc_id}, {len(data['histories'][doc_id])} changes")  # type: ignore[index]
+        _load.cache_clear()
+    write_hello_corpus(load())
 
 
 if __name__ == "__main__":

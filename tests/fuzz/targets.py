@@ -1175,10 +1175,9 @@ class HelloTarget:
             return mutate_bytes(rng, data, [*self.seeds, *self.originals])
         return data
 
-    def run(self, data: bytes) -> None:
-        from reliance.net.errors import HandshakeFailed
+    def read(self, data: bytes) -> Any:
+        """The hello as a node takes it (None: another protocol version); `HandshakeFailed` when refused."""
         from reliance.net.hello import (
-            MAX_PAYLOAD,
             PROTOCOL_VERSION,
             check_revoked,
             compatible,
@@ -1187,14 +1186,23 @@ class HelloTarget:
             verify_hello,
         )
 
+        obj = unpack_hello(data)
+        if not compatible(obj["v"], PROTOCOL_VERSION):
+            return None  # refused by version, before any field is read
+        hello = validate_hello(obj)
+        verify_hello(hello, self.static)
+        check_revoked(hello, lambda participant, device: (participant, device) in self.revoked)
+        return hello
+
+    def run(self, data: bytes) -> None:
+        from reliance.net.errors import HandshakeFailed
+        from reliance.net.hello import MAX_PAYLOAD
+
         try:
-            obj = unpack_hello(data)
-            if not compatible(obj["v"], PROTOCOL_VERSION):
-                return  # refused by version, before any field is read
-            hello = validate_hello(obj)
-            verify_hello(hello, self.static)
-            check_revoked(hello, lambda participant, device: (participant, device) in self.revoked)
+            hello = self.read(data)
         except HandshakeFailed:
+            return
+        if hello is None:
             return
         if len(data) > MAX_PAYLOAD:
             raise Broken("a hello above the payload bound was accepted")

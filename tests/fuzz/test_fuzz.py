@@ -99,3 +99,16 @@ def test_saved_input_replays_cleanly(path: Path) -> None:
 
 def test_every_target_is_in_the_bounded_suite() -> None:
     assert set(BOUNDED) == set(targets.all_names())
+
+
+def test_the_hostile_hellos_of_the_corpus_are_refused() -> None:
+    """corpus/hello: a certificate of another key, a bad signature, oversized, truncated, not bytes, a revoked
+    device (made by `python -m tests.fuzz.seeds --hellos`): each refused with its reason, nothing else."""
+    from reliance.net.errors import HandshakeFailed
+
+    target = loaded("hello")
+    saved = sorted((CORPUS / "hello").glob("*.bin"))
+    assert len(saved) >= 7
+    for path in saved:
+        with pytest.raises(HandshakeFailed, match=r"certificate|revoked"):
+            target.read(path.read_bytes())  # type: ignore[attr-defined]
