@@ -3,6 +3,7 @@ and the one-line hint of each #CodeSocial section (and their English when Englis
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import textual.containers
 import textual.screen
 import textual.widgets
 from textual.binding import Binding
-from textual.command import CommandInput, CommandPalette
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.widgets import Label
 
 from reliance.i18n import MESSAGES, section_hint
@@ -73,6 +74,28 @@ async def test_the_palette_and_the_key_panel_speak_the_chosen_language(
         await settle(app, pilot)
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(CommandInput).placeholder == search
+
+
+@pytest.mark.parametrize(("lang", "nothing"), [("fr", "Aucune commande trouvée"), ("en", "No matches found")])
+async def test_the_palette_says_it_found_nothing_in_the_chosen_language(
+    home: Path, lang: str, nothing: str
+) -> None:
+    app = offline(home, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"zzqxw")
+        results = app.screen.query_one(CommandList)
+        # Textual shows the line after a short countdown: wait for the line itself, not for a time.
+        for _ in range(200):
+            if results.option_count == 1 and results.get_option_at_index(0).id == "--no-matches":
+                break
+            await pilot.pause(0.02)
+        await settle(app, pilot)
+        assert results.option_count == 1
+        screen = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert nothing in screen
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # command palette
     "cmd.go": ("Aller à : {screen}", "Go to: {screen}"),
     "cmd.search": ("Chercher une commande…", "Search for commands…"),
+    "cmd.nothing_found": ("Aucune commande trouvée", "No matches found"),
     "cmd.go_help": ("Touche {keys}", "Key {keys}"),
     "cmd.key_help": ("Touche {keys} sur cet écran", "Key {keys} on this screen"),
     "cmd.theme": ("Basculer thème clair / sombre", "Toggle light / dark theme"),

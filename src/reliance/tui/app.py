@@ -40,6 +40,7 @@ from reliance.identity import has_identity, key_is_encrypted
 from reliance.tui.app_node import NodeApp
 from reliance.tui.common.base import RelianceScreen
 from reliance.tui.common.data import AppData, StoreReader
+from reliance.tui.common.palette import WordedPalette
 from reliance.tui.common.widgets import NAV, localize_bindings, localize_tree, spawn
 from reliance.tui.devices.screen import Joined
 from reliance.tui.home.screen import HomeScreen
@@ -218,9 +219,12 @@ class RelianceApp(NodeApp):
             self.screen.refresh_bindings()
 
     def action_command_palette(self) -> None:
-        """Textual's palette, its search field in the app's language."""
+        """Textual's palette, its texts in the app's language."""
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=self.t("cmd.search")))
+            palette = WordedPalette(
+                placeholder=self.t("cmd.search"), nothing_found=self.t("cmd.nothing_found")
+            )
+            self.push_screen(palette)
 
     def show_item(self, item_id: str) -> None:
         item = self.data.items_by_id.get(item_id)
