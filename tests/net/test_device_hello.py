@@ -226,3 +226,39 @@ def test_a_revoked_device_is_refused_by_a_node_that_got_the_revocation_from_a_bu
             await bobs.stop()
 
     asyncio.run(run())
+
+
+def test_accepting_or_blocking_a_participant_covers_their_devices(
+    alice: tuple[Workspace, Workspace], tmp_path: Path
+) -> None:
+    """Under the `known` policy a device of an accepted participant, or of this node's own participant, is
+    let in; blocking a participant refuses their devices too (`admission`, driven directly)."""
+    laptop, phone = alice
+    bob = Workspace.create(tmp_path / "bob", "Bob")
+    node = Node(bob, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False))
+    own = Node(laptop, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False))
+    try:
+        admitted(node, own, laptop, phone, bob)
+    finally:
+        for each in (node, own):  # never started: only their threads to end
+            each._worker.close()
+            each._files.close()
+
+
+def admitted(node: Node, own: Node, laptop: Workspace, phone: Workspace, bob: Workspace) -> None:
+    from reliance.net import admission
+
+    node._policy = "known"
+    device, participant = phone.identity.public_key, laptop.identity.participant_key
+    assert admission.accept(node, device, participant) == admission.NOT_ACCEPTED
+    pending = [p.to_json() for p in node.peers()]
+    assert [(p["peer_id"], p["state"]) for p in pending] == [(laptop.peer_id, "pending")]
+    node.accept_peer(laptop.peer_id)  # the id `reliance peers` shows
+    assert admission.accept(node, device, participant) is None
+    node._blocked.add(participant)
+    assert admission.accept(node, device, participant) == "you are blocked by this node"
+    assert [p.state for p in node.peers()] == ["blocked"]
+    # the laptop lets its own phone in whatever its policy
+    own._policy = "known"
+    assert admission.accept(own, device, participant) is None
+    assert admission.accept(own, bob.identity.network_key, None) == admission.NOT_ACCEPTED
