@@ -2,7 +2,8 @@
 
 Every connection runs the Noise handshake ``Noise_XX_25519_ChaChaPoly_SHA256`` (library: ``noiseprotocol``;
 no cryptography is written here). The Noise static key is a fresh X25519 key per connection; each side's
-handshake payload is its hello (:mod:`reliance.net.hello`), which binds its Ed25519 identity to that key.
+handshake payload is its hello (:mod:`reliance.net.hello`), which binds its Ed25519 identity to that key
+(and, from a linked device, carries its certificate: checked, and refused when revoked, as the hello's).
 
 Wire format::
 
@@ -63,7 +64,7 @@ Revoked = Callable[[bytes, bytes], bool]
 
 NOISE_PROTOCOL_NAME: Final = b"Noise_XX_25519_ChaChaPoly_SHA256"
 PROLOGUE: Final = b"reliance-transport"
-MAX_HANDSHAKE_MESSAGE: Final = 2048  # ours are < 600 bytes
+MAX_HANDSHAKE_MESSAGE: Final = 2048  # ours are < 900 bytes (a device certificate included)
 
 
 def new_noise(initiator: bool) -> tuple[Any, bytes]:
