@@ -73,6 +73,14 @@ class Seeds:
     def public(self, name: str) -> bytes:
         return self.key(name).public_key().public_bytes_raw()
 
+    def participant(self, name: str) -> bytes:
+        """Whom `name`'s device writes for: its certificate's participant (format 1: the key itself). A node
+        learns it from the certificate in the device's handshake (`Session(reader=...)`)."""
+        from reliance.certificate import decode_certificate
+
+        certificate = self.certificates.get(name)
+        return decode_certificate(certificate).participant if certificate else self.public(name)
+
     def sign(self, name: str, change_hash: bytes) -> bytes:
         """A change's proof as `name`'s device makes it: its signature and its certificate (seeds of
         format 1 have none: the bare signature of a key that is its own participant)."""

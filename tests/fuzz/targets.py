@@ -348,6 +348,8 @@ class FrameTarget:
         self.doc_ids = list(seeds.docs.values())
         self.frames = seeds.frames_to_victim
         self.peer = seeds.public("mallory")  # who sends them: a member of the project, turned hostile
+        self.reader = seeds.participant("mallory")  # as her device's handshake certificate says
+        self.owner = encode_peer_id(seeds.participant("bob"))
         # A frame carrying a whole document chunk (v2, to an empty peer) of a document the victim lacks.
         self.extra = [self._document_frame(seeds, seeds.docs["mallory"])]
         self.pool = self.frames + seeds.frames_to_empty + seeds.frames_from_victim + self.extra
@@ -427,9 +429,8 @@ class FrameTarget:
     def run(self, data: bytes) -> None:
         frames = unpack(data)
         repo = self.home.ready()
-        owner = encode_peer_id(self.home.actor)
-        host = SyncHost(repo, quotas=Quotas(repo, owner, DEFAULT_LIMITS))  # as the node makes it
-        session = Session(host, peer_key=self.peer)
+        host = SyncHost(repo, quotas=Quotas(repo, self.owner, DEFAULT_LIMITS))  # as the node makes it
+        session = Session(host, peer_key=self.peer, reader=self.reader)
         session.start()
         for frame in frames:
             before = repo_state(repo)

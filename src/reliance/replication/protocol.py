@@ -209,7 +209,7 @@ class Session(DocumentCopies):
         the participant whose device `peer_key` is, as a certificate checked in the handshake says."""
         super().__init__(host, encode_peer_id(peer_key))
         self.peer_key = peer_key
-        self.reader = reader
+        self.reader = reader  # (DocumentCopies reads it too: what the peer may read)
         self.limits = host.limits if limits is None else limits
         self._frame_shape = Shape.frame(self.limits)
         self.state = State.IDLE  # the session's own (`sync.states`)
