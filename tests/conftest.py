@@ -14,6 +14,7 @@ import pytest
 
 from reliance.app.workspace import Workspace
 from reliance.automerge import wire
+from tests.cli_client import ForkedCli
 
 
 def _find_console_script() -> Path:
@@ -45,22 +46,38 @@ def run_cli(
     timeout: float = 60,
     cwd: Path | None = None,
 ) -> CliResult:
-    """Run `reliance [--home HOME] ARGS...` in a subprocess, without a terminal."""
+    """Run `reliance [--home HOME] ARGS...` in its own process, without a terminal.
+
+    The process is forked from a server that has already loaded the console script's code
+    (tests/cli_forkserver.py), which saves the interpreter's start on every command; with
+    `RELIANCE_TEST_REAL_CLI=1` every run starts the installed script itself."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RELIANCE_")}
     environ.update({"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "COLUMNS": "120"})
     environ.update(env or {})
     argv = [str(RELIANCE), *(("--home", str(home)) if home is not None else ()), *args]
-    proc = subprocess.run(
-        argv,
-        input=input if input is not None else "",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=environ,
-        timeout=timeout,
-        cwd=cwd,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    if os.environ.get("RELIANCE_TEST_REAL_CLI") == "1":
+        proc = subprocess.run(
+            argv,
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=environ,
+            timeout=timeout,
+            cwd=cwd,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    return CliResult(*_forked_cli().run(argv, environ, input or "", timeout, cwd or Path.cwd()))
+
+
+_FORK_SERVER: ForkedCli | None = None
+
+
+def _forked_cli() -> ForkedCli:
+    global _FORK_SERVER
+    if _FORK_SERVER is None:
+        _FORK_SERVER = ForkedCli.start()
+    return _FORK_SERVER
 
 
 @pytest.fixture

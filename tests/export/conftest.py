@@ -1,4 +1,4 @@
-"""A deterministic world for golden files: fixed Ed25519 seeds, a frozen clock and counted ids.
+"""A deterministic world for golden files: fixed Ed25519 seeds, a fixed clock and counted ids.
 
 Two participants (Alice, steward of the project "Jardin partagé", and Bob, a member) in two homes, with a
 social code, one item of each kind, an answer, and a ledger holding every kind of entry (a reversal, an
@@ -8,9 +8,7 @@ to the other, so both hold everything.
 
 from __future__ import annotations
 
-import itertools
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
-from reliance.doc import project as pdoc
+from reliance.clock import FixedClock
 from reliance.identity import KEY_FILE, PROFILE_FILE, identity_dir, load_identity
-from reliance.model import catalogue
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.replication.bundle import export_bundle, import_bundle
 
@@ -45,43 +42,21 @@ def write_identity(home: Path, name: str, seed: bytes) -> None:
     )
 
 
-def open_fixed(home: Path, name: str) -> Workspace:
+class GoldenClock(FixedClock):
+    """The world's clock: always `FIXED_TIME`, item and record ids counted, one nonce for every project."""
+
+    def __init__(self) -> None:
+        super().__init__(FIXED_TIME)
+
+    def new_nonce(self) -> bytes:
+        return b"\x07" * 16
+
+
+def open_fixed(home: Path, name: str, clock: FixedClock) -> Workspace:
     write_identity(home, name, SEEDS[name])
-    ws = Workspace(home, load_identity(home))
+    ws = Workspace(home, load_identity(home), clock=clock)
     ws.start_my_document()
     return ws
-
-
-def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Freeze the clock and count ids, in every reliance module that took its own reference."""
-    original_now = catalogue.now_iso
-    original_new_id = catalogue.new_id
-    item_ids = itertools.count(1)
-    record_ids = itertools.count(1)
-
-    def now_iso() -> str:
-        return FIXED_TIME
-
-    def new_id() -> str:
-        return f"{next(item_ids):016x}"
-
-    def new_record_id(peer_id: str) -> str:
-        return f"{pdoc.author_tag(peer_id)}-{next(record_ids):012x}"
-
-    for module in list(sys.modules.values()):
-        if not getattr(module, "__name__", "").startswith("reliance"):
-            continue
-        if getattr(module, "now_iso", None) is original_now:
-            monkeypatch.setattr(module, "now_iso", now_iso)
-        if getattr(module, "new_id", None) is original_new_id:
-            monkeypatch.setattr(module, "new_id", new_id)
-    monkeypatch.setattr(pdoc, "new_record_id", new_record_id)
-    monkeypatch.setattr(pdoc, "new_nonce", lambda: b"\x07" * 16)
-
-
-@pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    freeze(monkeypatch)
 
 
 @dataclass
@@ -97,13 +72,14 @@ def exchange(a: Workspace, b: Workspace, folder: Path) -> None:
     """Carry every document of `a` to `b` and back, by bundle."""
     for src, dst in ((a, b), (b, a)):
         path = folder / f"{src.identity.name}.bundle"
-        export_bundle(src.repo, path, src.repo.doc_ids(), src.peer_id)
+        export_bundle(src.repo, path, src.repo.doc_ids(), src.peer_id, clock=src.clock)
         import_bundle(dst.repo, path)
 
 
 def build_world(root: Path) -> World:
-    alice = open_fixed(root / "alice", "Alice")
-    bob = open_fixed(root / "bob", "Bob")
+    clock = GoldenClock()  # one for both homes: ids are counted across the world
+    alice = open_fixed(root / "alice", "Alice", clock)
+    bob = open_fixed(root / "bob", "Bob", clock)
     alice.set_code("valeurs", "Soin, partage, joie.")
     alice.set_code("regles", "On décide au consentement.\nOn se parle avant de se fâcher.")
     bob.set_code("histoire", "Jardinier depuis 2010.")
@@ -187,14 +163,13 @@ def build_world(root: Path) -> World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, frozen: None) -> World:
+def world(tmp_path: Path) -> World:
     """A fresh world for a test that changes it."""
     return build_world(tmp_path)
 
 
 @pytest.fixture(scope="session")
 def shared_world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    """One world for the tests that only read it."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        freeze(monkeypatch)
-        return build_world(tmp_path_factory.mktemp("world"))
+    """One world for the tests that only read it (its workspaces keep the world's clock: an export made
+    from them is dated `FIXED_TIME`)."""
+    return build_world(tmp_path_factory.mktemp("world"))

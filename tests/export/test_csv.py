@@ -7,13 +7,11 @@ import io
 import itertools
 from pathlib import Path
 
-import pytest
-
 from reliance.app import projects
-from reliance.doc import project as pdoc
+from reliance.app.workspace import Workspace
 from reliance.export.csv_ledger import COLUMNS, export_csv
 from tests.conftest import run_cli
-from tests.export.conftest import GOLDEN, World
+from tests.export.conftest import GOLDEN, GoldenClock, World
 from tests.export.helpers import check_golden
 
 
@@ -134,16 +132,24 @@ def export_csv_cli(home: Path, *extra: str) -> str:
     return out
 
 
-def test_a_reversal_is_listed_after_the_entry_it_reverses(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class CountdownClock(GoldenClock):
+    """Record ids that count down: each new one sorts before the last, as random ids may."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._countdown = itertools.count(10**6, -1)
+
+    def new_record_suffix(self) -> str:
+        return f"{next(self._countdown):012x}"
+
+
+def test_a_reversal_is_listed_after_the_entry_it_reverses(world: World) -> None:
     """Within one second and with ids that sort the other way, the ledger's causal order still holds."""
-    countdown = itertools.count(10**6, -1)
-    monkeypatch.setattr(pdoc, "new_record_id", lambda peer: f"{pdoc.author_tag(peer)}-{next(countdown):012x}")
-    mistake = projects.contribute(world.alice, world.project, "time", 45, "min", "doublon")
-    reversal = projects.reverse(world.alice, world.project, mistake, "doublon")
+    alice = Workspace(world.alice.home, world.alice.identity, clock=CountdownClock())
+    mistake = projects.contribute(alice, world.project, "time", 45, "min", "doublon")
+    reversal = projects.reverse(alice, world.project, mistake, "doublon")
     assert reversal < mistake, "the ids sort the wrong way round, as random ids may"
-    rows = read_rows(export_csv(world.alice, world.project, lang="en").encode(), ",")
+    rows = read_rows(export_csv(alice, world.project, lang="en").encode(), ",")
     ids = [r["id"] for r in rows]
     assert ids.index(mistake) < ids.index(reversal)
     for row in rows:  # every reversal after what it reverses, in the whole ledger

@@ -74,7 +74,7 @@ def first(node: dict[str, Any], prop: str) -> Any:
     return value.get("@id", value.get("@value"))
 
 
-def test_golden_file(shared_world: World, frozen: None) -> None:
+def test_golden_file(shared_world: World) -> None:
     world = shared_world
     doc = normalised(export_jsonld(world.alice))
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app.workspace import Workspace
+from reliance.clock import Clock, FixedClock
 from reliance.fsutil import atomic_write
 from reliance.model.catalogue import Item, ItemKind
 from reliance.net.config import NodeConfig
@@ -38,10 +39,16 @@ def offer(title: str) -> Item:
 
 @contextlib.asynccontextmanager
 async def running_node(
-    home: Path, name: str = "Nora", write_file: Callable[[Path, bytes], None] = atomic_write, **config: Any
+    home: Path,
+    name: str = "Nora",
+    write_file: Callable[[Path, bytes], None] = atomic_write,
+    clock: Clock | None = None,
+    **config: Any,
 ) -> AsyncIterator[Node]:
     workspace = Workspace.create(home, name)
-    node = Node(workspace, NodeConfig(port=0, listen=HOST, mdns=False, **config), write_file=write_file)
+    node = Node(
+        workspace, NodeConfig(port=0, listen=HOST, mdns=False, **config), write_file=write_file, clock=clock
+    )
     await node.start()
     try:
         yield node
@@ -205,34 +212,21 @@ class StateWrites:
         atomic_write(path, data)
 
 
-def count_maintenance_rounds(node: Node) -> threading.Semaphore:
-    """Released once per round of the node's maintenance (each ends by dialling whoever is due)."""
-    rounds = threading.Semaphore(0)
-    redial_due = node._redial_due
-
-    def counted() -> None:
-        redial_due()
-        rounds.release()
-
-    node._redial_due = counted  # type: ignore[method-assign]
-    return rounds
-
-
 async def test_node_state_is_written_only_when_it_changes(tmp_path: Path) -> None:
     spy = StateWrites()
     writes = spy.writes
-    async with running_node(tmp_path / "nora", write_file=spy, poll_interval=0.05) as node:
-        rounds = count_maintenance_rounds(node)
-        for _ in range(30):  # 1.5 s of the node's own maintenance: it used to rewrite the file every second
-            assert await asyncio.to_thread(rounds.acquire, True, 10)
+    clock = FixedClock()  # the node's maintenance runs the rounds the test lets through, 0.05 s apart on it
+    async with running_node(tmp_path / "nora", write_file=spy, clock=clock, poll_interval=0.05) as node:
+        async with asyncio.timeout(30):  # 1.5 s of the node's own maintenance: it used to rewrite the file
+            await clock.rounds(30)  # every second
         await asyncio.to_thread(node._files.submit(lambda: None).result, 10)  # writes queued are done
         assert len(writes) == 1, "an idle node rewrote node-state.json"
         assert json.loads(writes[0])["listen"] == f"{HOST}:{port_of(node)}"
 
         camille = Workspace.create(tmp_path / "camille", "Camille")
         await sync_once(camille, HOST, port_of(node), timeout=30)  # a peer came and went: it changed
-        for _ in range(3):
-            assert await asyncio.to_thread(rounds.acquire, True, 10)
+        async with asyncio.timeout(30):
+            await clock.rounds(3)
         await asyncio.to_thread(node._files.submit(lambda: None).result, 10)
         assert len(writes) >= 2
         assert camille.peer_id in writes[-1].decode()

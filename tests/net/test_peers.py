@@ -17,6 +17,7 @@ from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
+from reliance.clock import FixedClock
 from reliance.identity import encode_peer_id
 from reliance.limits import Limits
 from reliance.net.config import NodeConfig
@@ -278,17 +279,15 @@ async def test_an_advertised_address_is_dialled_again_when_the_nodes_clock_passe
     tmp_path: Path,
 ) -> None:
     """The node's dialer runs on the clock it is given: a fake one moves the redial, no sleeping."""
-    now = [1000.0]
+    clock = FixedClock()
     ws = Workspace.create(tmp_path / "home", "Alice")
-    node = Node(
-        ws, NodeConfig(mdns=False, write_state=False, redial_min=30.0, redial_max=60.0), clock=lambda: now[0]
-    )
+    node = Node(ws, NodeConfig(mdns=False, write_state=False, redial_min=30.0, redial_max=60.0), clock=clock)
     try:
         async with CountingListener() as listener:
             node._on_found(advert("", "", listener.port))
             dialled = []
             for step in (0.0, 29.9, 0.1, 59.9, 0.1):
-                now[0] += step
+                clock.advance(step)
                 node._redial_due()
                 await asyncio.gather(*node._tasks)
                 dialled.append(listener.accepted)

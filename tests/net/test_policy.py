@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reliance.app.workspace import Workspace
+from reliance.clock import FixedClock
 from reliance.model.catalogue import Item, ItemKind
 from reliance.net.node import Node
 from tests.net.cluster import Cluster, ServeNode, wait_until
@@ -147,22 +148,14 @@ def reader_tasks() -> list[asyncio.Task[Any]]:
     return [t for t in asyncio.all_tasks() if t.get_name().startswith("transport-read-") and not t.done()]
 
 
-def maintenance_rounds(node: Node, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """Counts the rounds of the node's maintenance from now on (each ends by dialling whoever is due)."""
-    rounds = 0
-    redial_due = node._redial_due
-
-    def counted() -> None:
-        nonlocal rounds
-        redial_due()
-        rounds += 1
-
-    monkeypatch.setattr(node, "_redial_due", counted)
-    return lambda: rounds
+async def maintenance_round(clocks: list[FixedClock]) -> None:
+    """One round of the maintenance (which dials whoever is due) of every node on one of `clocks`: half a
+    second on each clock (`NodeConfig.tick_interval`)."""
+    await asyncio.gather(*(clock.rounds(1) for clock in clocks))
 
 
 async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """In one process, so that both dials really start in the same instant (three times over)."""
     caplog.set_level(logging.INFO, logger="reliance.node")
@@ -171,9 +164,14 @@ async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
 
     spaces = [Workspace.create(tmp_path / name, name) for name in ("Ana", "Ben")]
     for attempt in range(3):
+        clocks = [FixedClock() for _ in spaces]
         nodes = [
-            Node(ws, NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False, redial_max=0.5))
-            for ws in spaces
+            Node(
+                ws,
+                NodeConfig(port=0, listen="127.0.0.1", mdns=False, write_state=False, redial_max=0.5),
+                clock=clock,
+            )
+            for ws, clock in zip(spaces, clocks, strict=True)
         ]
         try:
             for node in nodes:
@@ -203,15 +201,13 @@ async def test_simultaneous_dials_keep_the_same_single_connection_on_both_sides(
                     )
                     if ends_a == ends_b:
                         break
-            # The other connection's ends are gone, and each node's maintenance (which dials whoever is
-            # due) ran twice since, a second apart (above the redial backoff, 0.5 s).
-            rounds = [maintenance_rounds(node, monkeypatch) for node in nodes]
+            # The other connection's ends are gone, and each node's maintenance ran three rounds since:
+            # 1.5 s on its clock, above the redial backoff (0.5 s).
             async with asyncio.timeout(PATIENCE):
                 while len(reader_tasks()) > 2:
                     await asyncio.sleep(0.05)
-                marks = [count() for count in rounds]
-                while any(count() < mark + 2 for count, mark in zip(rounds, marks, strict=True)):
-                    await asyncio.sleep(0.05)
+                for _ in range(3):
+                    await maintenance_round(clocks)
             assert pair() == (conn_a, conn_b), f"attempt {attempt}: the kept connection changed"
             assert not conn_a.closed and not conn_b.closed
             live = reader_tasks()

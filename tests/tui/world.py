@@ -1,26 +1,26 @@
 """A small, fully deterministic world for the app's tests, snapshots and screenshots.
 
-Identities come from fixed seeds (written as identity files, like `reliance init` does), clocks and ids are
-frozen while the data is written, and the peers' documents reach Camille's home through the real sync
-protocol (`Session` pumped in memory), so every run produces the same screens.
+Identities come from fixed seeds (written as identity files, like `reliance init` does), the workspaces that
+write the data are given a fixed clock (its time set by hand, its ids counted), and the peers' documents
+reach Camille's home through the real sync protocol (`Session` pumped in memory), so every run produces the
+same screens.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
+from reliance.clock import FixedClock
 from reliance.fsutil import atomic_write, write_private
 from reliance.identity import KEY_FILE, PROFILE_FILE, encode_peer_id, identity_dir
 from reliance.model.catalogue import Item, ItemKind, Status
@@ -58,45 +58,21 @@ def write_identity(home: Path, who: str, created: str = "2026-06-01T09:00:00+00:
     atomic_write(directory / PROFILE_FILE, json.dumps(profile, indent=2).encode())
 
 
-class Clock:
-    """The frozen time and id sources used while writing the world."""
+class WorldClock(FixedClock):
+    """The world's time, set by hand while its data is written, and one count for every kind of id."""
 
     def __init__(self) -> None:
-        self.now = "2026-07-01T09:00:00+00:00"
-        self._ids = itertools.count(1)
-
-    def set(self, when: str) -> None:
-        self.now = when
-
-    def now_iso(self) -> str:
-        return self.now
+        super().__init__("2026-07-01T09:00:00+00:00")
+        self._count = itertools.count(1)
 
     def new_id(self) -> str:
-        return f"{next(self._ids):016x}"
+        return f"{next(self._count):016x}"
 
     def new_nonce(self) -> bytes:
-        return next(self._ids).to_bytes(16, "big")
+        return next(self._count).to_bytes(16, "big")
 
-    def new_record_id(self, peer_id: str) -> str:
-        return f"{peer_id[2:14]}-{next(self._ids):012x}"
-
-
-@contextlib.contextmanager
-def frozen(clock: Clock) -> Iterator[Clock]:
-    patches = [
-        mock.patch("reliance.model.catalogue.now_iso", clock.now_iso),
-        mock.patch("reliance.app.workspace.now_iso", clock.now_iso),
-        mock.patch("reliance.app.workspace.new_id", clock.new_id),
-        mock.patch("reliance.doc.participant.now_iso", clock.now_iso),
-        mock.patch("reliance.doc.project.now_iso", clock.now_iso),
-        mock.patch("reliance.app.projects.now_iso", clock.now_iso),
-        mock.patch("reliance.doc.project.new_nonce", clock.new_nonce),
-        mock.patch("reliance.doc.project.new_record_id", clock.new_record_id),
-    ]
-    with contextlib.ExitStack() as stack:
-        for patch in patches:
-            stack.enter_context(patch)
-        yield clock
+    def new_record_suffix(self) -> str:
+        return f"{next(self._count):012x}"
 
 
 def pump(repo_a: Repository, repo_b: Repository, rounds: int = 200) -> None:
@@ -132,149 +108,148 @@ class World:
 
 def build_world(root: Path) -> World:
     """Camille (the app's user), Dominique and Sacha, their items, answers, social codes and one project."""
-    clock = Clock()
-    with frozen(clock):
-        homes = {}
-        for who in ("camille", "dominique", "sacha"):
-            homes[who] = root / who
-            write_identity(homes[who], who)
-        camille = Workspace.open(homes["camille"])
-        dominique = Workspace.open(homes["dominique"])
-        sacha = Workspace.open(homes["sacha"])
-        for ws in (camille, dominique, sacha):
-            ws.start_my_document()
+    clock = WorldClock()
+    homes = {}
+    for who in ("camille", "dominique", "sacha"):
+        homes[who] = root / who
+        write_identity(homes[who], who)
+    camille = Workspace.open(homes["camille"], clock=clock)
+    dominique = Workspace.open(homes["dominique"], clock=clock)
+    sacha = Workspace.open(homes["sacha"], clock=clock)
+    for ws in (camille, dominique, sacha):
+        ws.start_my_document()
 
-        clock.set("2026-07-01T10:00:00+00:00")
-        camille.set_code("histoire", "Boulangère de quartier depuis 2019, je cuis au feu de bois.")
-        camille.set_code("valeurs", "Partage, pain pour toutes et tous, transparence des comptes.")
-        camille.set_code("regles", "On prévient 24 h avant de venir au fournil.\nOn nettoie après soi.")
-        clock.set("2026-07-02T08:30:00+00:00")
-        camille.set_code("valeurs", "Partage, pain pour toutes et tous, transparence des comptes, joie.")
-        clock.set("2026-07-02T09:00:00+00:00")
-        bread = camille.add_item(
-            item(
-                ItemKind.OFFER,
-                "Pain au levain du fournil",
-                description="Deux fournées par semaine, à prix libre.",
-                tags=("pain", "alimentation"),
-                place="Fournil de la rue Haute",
-                reciprocity="gift",
-            )
+    clock.set("2026-07-01T10:00:00+00:00")
+    camille.set_code("histoire", "Boulangère de quartier depuis 2019, je cuis au feu de bois.")
+    camille.set_code("valeurs", "Partage, pain pour toutes et tous, transparence des comptes.")
+    camille.set_code("regles", "On prévient 24 h avant de venir au fournil.\nOn nettoie après soi.")
+    clock.set("2026-07-02T08:30:00+00:00")
+    camille.set_code("valeurs", "Partage, pain pour toutes et tous, transparence des comptes, joie.")
+    clock.set("2026-07-02T09:00:00+00:00")
+    bread = camille.add_item(
+        item(
+            ItemKind.OFFER,
+            "Pain au levain du fournil",
+            description="Deux fournées par semaine, à prix libre.",
+            tags=("pain", "alimentation"),
+            place="Fournil de la rue Haute",
+            reciprocity="gift",
         )
-        clock.set("2026-07-02T09:05:00+00:00")
-        camille.add_item(
-            item(
-                ItemKind.NEED,
-                "Bras pour pétrir le samedi",
-                tags=("pain", "entraide"),
-                place="Fournil de la rue Haute",
-                reciprocity="time",
-            )
+    )
+    clock.set("2026-07-02T09:05:00+00:00")
+    camille.add_item(
+        item(
+            ItemKind.NEED,
+            "Bras pour pétrir le samedi",
+            tags=("pain", "entraide"),
+            place="Fournil de la rue Haute",
+            reciprocity="time",
         )
+    )
 
-        clock.set("2026-07-03T11:00:00+00:00")
-        dominique.set_code("histoire", "Menuisier, j'anime l'atelier partagé du tiers-lieu.")
-        dominique.set_code("valeurs", "Partage, réparation plutôt que remplacement.")
-        dominique.add_item(
-            item(
-                ItemKind.OFFER,
-                "Prêt d'outils de menuiserie",
-                description="Scies, rabots et serre-joints, à rendre propres.",
-                tags=("outils", "bois"),
-                place="Atelier partagé",
-                reciprocity="barter",
-            )
+    clock.set("2026-07-03T11:00:00+00:00")
+    dominique.set_code("histoire", "Menuisier, j'anime l'atelier partagé du tiers-lieu.")
+    dominique.set_code("valeurs", "Partage, réparation plutôt que remplacement.")
+    dominique.add_item(
+        item(
+            ItemKind.OFFER,
+            "Prêt d'outils de menuiserie",
+            description="Scies, rabots et serre-joints, à rendre propres.",
+            tags=("outils", "bois"),
+            place="Atelier partagé",
+            reciprocity="barter",
         )
-        clock.set("2026-07-03T11:10:00+00:00")
-        dominique.add_item(
-            item(
-                ItemKind.EVENT,
-                "Atelier réparation de vélos",
-                tags=("vélo", "réparation"),
-                place="Cour du tiers-lieu",
-                begins="2026-07-14T14:00",
-                ends="2026-07-14T17:00",
-            )
+    )
+    clock.set("2026-07-03T11:10:00+00:00")
+    dominique.add_item(
+        item(
+            ItemKind.EVENT,
+            "Atelier réparation de vélos",
+            tags=("vélo", "réparation"),
+            place="Cour du tiers-lieu",
+            begins="2026-07-14T14:00",
+            ends="2026-07-14T17:00",
         )
-        clock.set("2026-07-03T11:20:00+00:00")
-        dominique.add_item(
-            item(
-                ItemKind.EVENT,
-                "Concert sous le tilleul",
-                tags=("musique",),
-                place="Jardin",
-                begins="2026-07-14T20:30",
-                ends="2026-07-14T22:00",
-            )
+    )
+    clock.set("2026-07-03T11:20:00+00:00")
+    dominique.add_item(
+        item(
+            ItemKind.EVENT,
+            "Concert sous le tilleul",
+            tags=("musique",),
+            place="Jardin",
+            begins="2026-07-14T20:30",
+            ends="2026-07-14T22:00",
         )
+    )
 
-        clock.set("2026-07-04T15:00:00+00:00")
-        sacha.set_code("histoire", "Étudiante en agronomie, je cultive un jardin partagé.")
-        sacha.add_item(
-            item(
-                ItemKind.NEED,
-                "Graines de tomates anciennes",
-                tags=("jardin", "semences"),
-                reciprocity="barter",
-            )
+    clock.set("2026-07-04T15:00:00+00:00")
+    sacha.set_code("histoire", "Étudiante en agronomie, je cultive un jardin partagé.")
+    sacha.add_item(
+        item(
+            ItemKind.NEED,
+            "Graines de tomates anciennes",
+            tags=("jardin", "semences"),
+            reciprocity="barter",
         )
-        clock.set("2026-07-04T15:10:00+00:00")
-        sacha.add_item(
-            item(
-                ItemKind.SEED,
-                "Faire son compost en ville",
-                description="Fiche pratique : bac, équilibre vert/brun, retournement.",
-                tags=("jardin", "compost"),
-            )
+    )
+    clock.set("2026-07-04T15:10:00+00:00")
+    sacha.add_item(
+        item(
+            ItemKind.SEED,
+            "Faire son compost en ville",
+            description="Fiche pratique : bac, équilibre vert/brun, retournement.",
+            tags=("jardin", "compost"),
         )
-        clock.set("2026-07-04T15:20:00+00:00")
-        sacha.add_item(
-            item(
-                ItemKind.EVENT,
-                "Visite du jardin partagé",
-                tags=("jardin",),
-                place="Jardin",
-                begins="2026-07-15T10:00",
-                ends="2026-07-15T11:30",
-            )
+    )
+    clock.set("2026-07-04T15:20:00+00:00")
+    sacha.add_item(
+        item(
+            ItemKind.EVENT,
+            "Visite du jardin partagé",
+            tags=("jardin",),
+            place="Jardin",
+            begins="2026-07-15T10:00",
+            ends="2026-07-15T11:30",
         )
-        clock.set("2026-07-04T15:30:00+00:00")
-        sacha.add_item(
-            item(
-                ItemKind.CALL,
-                "Appel : cartographier les jardins du quartier",
-                tags=("jardin", "carte"),
-                status=Status.PUBLISHED,
-            )
+    )
+    clock.set("2026-07-04T15:30:00+00:00")
+    sacha.add_item(
+        item(
+            ItemKind.CALL,
+            "Appel : cartographier les jardins du quartier",
+            tags=("jardin", "carte"),
+            status=Status.PUBLISHED,
         )
+    )
 
-        # Everyone meets everyone (Camille's home ends up with every document).
-        pump(camille.repo, dominique.repo)
-        pump(camille.repo, sacha.repo)
-        pump(dominique.repo, sacha.repo)
+    # Everyone meets everyone (Camille's home ends up with every document).
+    pump(camille.repo, dominique.repo)
+    pump(camille.repo, sacha.repo)
+    pump(dominique.repo, sacha.repo)
 
-        clock.set("2026-07-05T18:00:00+00:00")
-        dominique.answer(bread.id, "interested", "Je peux passer jeudi ?")
-        clock.set("2026-07-05T18:30:00+00:00")
-        sacha.answer(bread.id, "can_help", "Je pétris avec toi samedi.")
+    clock.set("2026-07-05T18:00:00+00:00")
+    dominique.answer(bread.id, "interested", "Je peux passer jeudi ?")
+    clock.set("2026-07-05T18:30:00+00:00")
+    sacha.answer(bread.id, "can_help", "Je pétris avec toi samedi.")
 
-        clock.set("2026-07-06T09:00:00+00:00")
-        project_id = projects.create_project(camille, "Fournil partagé")
-        projects.add_member(camille, project_id, dominique.peer_id, "member")
-        projects.set_project_code(camille, project_id, "objectifs", "Cuire ensemble deux fois par semaine.")
-        clock.set("2026-07-07T17:00:00+00:00")
-        projects.contribute(camille, project_id, "time", 240, "min", "Fournée du mardi")
-        projects.contribute(camille, project_id, "money", 4500, "EUR", "Farine bio (sacs de 25 kg)")
-        clock.set("2026-07-08T12:00:00+00:00")
-        projects.record_entry(
-            camille, project_id, kind="revenue", amount=12000, unit="EUR", note="Marché du samedi"
-        )
-        pump(camille.repo, dominique.repo)
-        clock.set("2026-07-09T16:00:00+00:00")
-        projects.contribute(dominique, project_id, "time", 180, "min", "Réparation du pétrin")
-        projects.contribute(dominique, project_id, "resource", 120, "min", "Prêt de la remorque")
-        pump(camille.repo, dominique.repo)
-        pump(camille.repo, sacha.repo)
+    clock.set("2026-07-06T09:00:00+00:00")
+    project_id = projects.create_project(camille, "Fournil partagé")
+    projects.add_member(camille, project_id, dominique.peer_id, "member")
+    projects.set_project_code(camille, project_id, "objectifs", "Cuire ensemble deux fois par semaine.")
+    clock.set("2026-07-07T17:00:00+00:00")
+    projects.contribute(camille, project_id, "time", 240, "min", "Fournée du mardi")
+    projects.contribute(camille, project_id, "money", 4500, "EUR", "Farine bio (sacs de 25 kg)")
+    clock.set("2026-07-08T12:00:00+00:00")
+    projects.record_entry(
+        camille, project_id, kind="revenue", amount=12000, unit="EUR", note="Marché du samedi"
+    )
+    pump(camille.repo, dominique.repo)
+    clock.set("2026-07-09T16:00:00+00:00")
+    projects.contribute(dominique, project_id, "time", 180, "min", "Réparation du pétrin")
+    projects.contribute(dominique, project_id, "resource", 120, "min", "Prêt de la remorque")
+    pump(camille.repo, dominique.repo)
+    pump(camille.repo, sacha.repo)
     return World(root, camille, dominique, sacha, project_id)
 
 

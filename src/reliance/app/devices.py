@@ -19,7 +19,6 @@ The seam a link protocol builds on (`device invite` / `device join`, the app's S
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,14 +110,14 @@ def grant_device(ws: Workspace, device_public_key: bytes, device_name: str) -> D
         raise DeviceError("device.already_certified")
     if len(known) >= ws.repo.limits.devices_per_participant:
         raise DeviceError("device.too_many", most=ws.repo.limits.devices_per_participant)
-    raw = make_certificate(signer, device_public_key, device_name, int(time.time()))
+    raw = make_certificate(signer, device_public_key, device_name, int(ws.clock.time()))
     certificate = decode_certificate(raw)
     _record(ws, lambda w: device_doc.record_device(w, certificate))
     from reliance.app import settings
     from reliance.replication.bundle import bundle_bytes
 
     blocked = settings.blocked_keys(ws.home)
-    data, _ = bundle_bytes(ws.repo, ws.repo.doc_ids(), ws.peer_id, blocked)
+    data, _ = bundle_bytes(ws.repo, ws.repo.doc_ids(), ws.peer_id, blocked, clock=ws.clock)
     if len(data) > ws.repo.limits.device_grant_bytes:
         raise DeviceError("device.grant_too_large", most=ws.repo.limits.device_grant_bytes >> 20)
     return DeviceGrant(raw, ws.identity.participant_key, ws.identity.name, data)
@@ -351,7 +350,7 @@ def revoke_device(ws: Workspace, ref: str) -> DeviceRecord:
         raise DeviceError("device.revoke_self")
     if record.revoked:
         raise DeviceError("device.already_revoked", name=record.name)
-    revocation = make_revocation(signer, record.device, int(time.time()))
+    revocation = make_revocation(signer, record.device, int(ws.clock.time()))
 
     def write(w: Writer) -> None:
         device_doc.record_revocation(w, record.device, revocation)

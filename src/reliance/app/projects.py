@@ -16,7 +16,6 @@ from reliance.economy.checks import parse_instant
 from reliance.errors import ModelError, RelianceError
 from reliance.i18n import LANGS, Phrase, Worded, phrase, t
 from reliance.identity import decode_peer_id
-from reliance.model.catalogue import now_iso
 from reliance.model.codesocial import section_id, validate_section_text
 from reliance.replication import authority
 from reliance.replication import effective as effective_state
@@ -144,13 +143,19 @@ def create_project(ws: Workspace, name: str, visibility: str = pdoc.DEFAULT_VISI
     if not name or len(name) > 120:
         raise ModelError("app.project.name_length", field="name", most=120)
     check_visibility(visibility)
-    nonce = pdoc.new_nonce()
+    nonce = pdoc.new_nonce(ws.clock)
     project_id = pdoc.project_id_for(ws.identity.public_key, nonce)
     doc = ws.repo.open(project_id, create=True)
     doc.local_change(
         ws.identity.sign,
         lambda w: pdoc.genesis(
-            w, project_id=project_id, name=name, creator=ws.peer_id, nonce=nonce, visibility=visibility
+            w,
+            project_id=project_id,
+            name=name,
+            creator=ws.peer_id,
+            nonce=nonce,
+            visibility=visibility,
+            clock=ws.clock,
         ),
     )
     return project_id
@@ -190,7 +195,9 @@ def add_member(ws: Workspace, project_id: str, peer_id: str, role: str = "member
     current = role_of(doc, peer_id.strip())
     if current == role:
         return
-    doc.local_change(ws.identity.sign, lambda w: pdoc.set_member(w, peer_id.strip(), role, ws.peer_id))
+    doc.local_change(
+        ws.identity.sign, lambda w: pdoc.set_member(w, peer_id.strip(), role, ws.peer_id, clock=ws.clock)
+    )
 
 
 def remove_member(ws: Workspace, project_id: str, peer_id: str) -> None:
@@ -221,7 +228,7 @@ def set_project_code(ws: Workspace, project_id: str, section: str, text: str) ->
     _require(ws, doc, "member")
     before = doc.heads()
     info = doc.local_change(
-        ws.identity.sign, lambda w: pdoc.set_code_section(w, sid, text, ws.peer_id, before)
+        ws.identity.sign, lambda w: pdoc.set_code_section(w, sid, text, ws.peer_id, before, clock=ws.clock)
     )
     return info is not None
 
@@ -359,13 +366,13 @@ def record_entry(
         if peer and peer != economy.PROJECT_ACCOUNT:
             decode_peer_id(peer)
     entry = economy.Entry(
-        id=pdoc.new_record_id(ws.peer_id),
+        id=pdoc.new_record_id(ws.peer_id, ws.clock),
         kind=economy.EntryKind(kind),
         author=ws.peer_id,
         member=member or ws.peer_id,
         amount=amount,
         unit=unit.strip(),
-        at=now_iso(),
+        at=ws.clock.now_iso(),
         action=action,
         note=note.strip(),
         dimensions=dimensions or {},
@@ -409,7 +416,11 @@ def reverse(ws: Workspace, project_id: str, entry_id: str, note: str = "") -> st
     _require(ws, doc, "member")
     original = find_entry(ledger_view(doc), entry_id)
     reversal = economy.make_reversal(
-        original, id=pdoc.new_record_id(ws.peer_id), author=ws.peer_id, at=now_iso(), note=note
+        original,
+        id=pdoc.new_record_id(ws.peer_id, ws.clock),
+        author=ws.peer_id,
+        at=ws.clock.now_iso(),
+        note=note,
     )
     return _append_entry(ws, doc, reversal)
 
@@ -426,7 +437,7 @@ def acknowledge(ws: Workspace, project_id: str, entry_id: str, factor_pct: int =
         key=lambda a: (parse_instant(a.at), a.id),
         default=None,
     )
-    at = now_iso()
+    at = ws.clock.now_iso()
     if previous is not None:
         if previous.factor_pct == factor_pct:
             raise ModelError("app.project.acknowledged", id=entry_id, factor=factor_pct)
@@ -434,7 +445,11 @@ def acknowledge(ws: Workspace, project_id: str, entry_id: str, factor_pct: int =
         if parse_instant(at) < earliest:
             at = earliest.isoformat(timespec="seconds")
     ack = economy.Acknowledgement(
-        id=pdoc.new_record_id(ws.peer_id), entry_id=entry_id, by=ws.peer_id, factor_pct=factor_pct, at=at
+        id=pdoc.new_record_id(ws.peer_id, ws.clock),
+        entry_id=entry_id,
+        by=ws.peer_id,
+        factor_pct=factor_pct,
+        at=at,
     )
     economy.validate_acknowledgement(
         ack, view.entries, view.policy.ack_factor_min, view.policy.ack_factor_max
@@ -499,7 +514,9 @@ def set_policy(ws: Workspace, project_id: str, data: object) -> int:
     policy = economy.policy_from_data(data | {"version": version + 1})
     stored = economy.policy_to_data(policy)
     stored.pop("version", None)
-    doc.local_change(ws.identity.sign, lambda w: pdoc.set_policy(w, stored, version + 1, ws.peer_id))
+    doc.local_change(
+        ws.identity.sign, lambda w: pdoc.set_policy(w, stored, version + 1, ws.peer_id, clock=ws.clock)
+    )
     return version + 1
 
 
@@ -540,14 +557,14 @@ def dividend(
 def record_distribution(ws: Workspace, project_id: str, dist: economy.Distribution) -> str:
     doc = open_project(ws, project_id)
     _require(ws, doc, "steward")
-    dist_id = pdoc.new_record_id(ws.peer_id)
-    entry = economy.distribution_entry(dist, id=dist_id, author=ws.peer_id, at=now_iso())
+    dist_id = pdoc.new_record_id(ws.peer_id, ws.clock)
+    entry = economy.distribution_entry(dist, id=dist_id, author=ws.peer_id, at=ws.clock.now_iso())
     economy.validate_entry(entry, ledger_view(doc).entries)
     entry_data = economy.entry_to_data(entry)
     dist_data = economy.distribution_to_data(dist)
 
     def write(w: Writer) -> None:
-        pdoc.add_distribution(w, dist_id, dist_data, ws.peer_id)
+        pdoc.add_distribution(w, dist_id, dist_data, ws.peer_id, clock=ws.clock)
         pdoc.add_entry(w, entry_data)
 
     doc.local_change(ws.identity.sign, write)

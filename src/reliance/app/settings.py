@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write, fsync_dir, open_private, private_dir
 from reliance.identity import canonical_peer, decode_peer_id
@@ -234,15 +235,13 @@ def blocks(home: Path) -> list[dict[str, str]]:
     return _entries(_read(home / "blocks.json", []))
 
 
-def block(home: Path, peer_id: str, reason: str = "") -> bool:
+def block(home: Path, peer_id: str, reason: str = "", *, clock: Clock = SYSTEM_CLOCK) -> bool:
     text = canonical_peer(peer_id)
-    from reliance.model.catalogue import now_iso
-
     with settings_lock(home):
         current = _entries(_read_for_update(home / "blocks.json", []))
         if any(e["peer_id"] == text for e in current):
             return False
-        current.append({"peer_id": text, "since": now_iso(), "reason": reason})
+        current.append({"peer_id": text, "since": clock.now_iso(), "reason": reason})
         _write(home / "blocks.json", current)
     return True
 

@@ -15,6 +15,7 @@ from reliance.app.drafts import DraftStore, is_published
 from reliance.app.home import tighten_home
 from reliance.automerge.crdt import Writer
 from reliance.certificate import decode_certificate
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.doc import devices, participant
 from reliance.errors import (
     DeviceError,
@@ -46,8 +47,6 @@ from reliance.model.catalogue import (
     Reply,
     Status,
     check_encodable,
-    new_id,
-    now_iso,
     parse_answer_kind,
     validate_answer_message,
 )
@@ -98,14 +97,20 @@ class ItemFilter:
 
 
 class Workspace:
-    def __init__(self, home: Path, identity: Identity, limits: Limits | None = None) -> None:
-        """`limits`: those of the home (config.json, environment) unless given."""
+    def __init__(
+        self, home: Path, identity: Identity, limits: Limits | None = None, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        """`limits`: those of the home (config.json, environment) unless given. `clock`: where every write
+        of this home reads the time and draws its ids (a fixed one in tests: see reliance.clock)."""
         from reliance.app.settings import load_limits
 
         self.home = home
         self.identity = identity
+        self.clock = clock
         tighten_home(home)  # homes written by older versions were world-readable
-        self.repo = Repository(home, identity.public_key, limits=limits or load_limits(home))
+        self.repo = Repository(
+            home, identity.public_key, limits=limits or load_limits(home), clock=clock.time
+        )
         self.repo.on_open.append(authority.warm)
         self.drafts = DraftStore(home, identity.peer_id)  # items that never left this device
         self.notices: list[ImportNotice] = self._complete_interrupted_import()
@@ -115,28 +120,36 @@ class Workspace:
 
     @classmethod
     def create(
-        cls, home: Path, name: str, passphrase: bytes | None = None, *, device_name: str | None = None
+        cls,
+        home: Path,
+        name: str,
+        passphrase: bytes | None = None,
+        *,
+        device_name: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> Workspace:
         """A new participant on this device: its recovery phrase (in `recovery_phrase`), the participant
         key it stands for, this device's key and certificate, and the first change of its document."""
         identity, phrase = create_identity_with_phrase(home, name, passphrase, device_name=device_name)
-        workspace = cls(home, identity)
+        workspace = cls(home, identity, clock=clock)
         workspace.recovery_phrase = phrase
         workspace.start_my_document()
         return workspace
 
     @classmethod
-    def open(cls, home: Path, passphrase: bytes | None = None) -> Workspace:
+    def open(cls, home: Path, passphrase: bytes | None = None, *, clock: Clock = SYSTEM_CLOCK) -> Workspace:
         if not has_identity(home):
             raise IdentityError("app.workspace.no_identity", home=home)
         if (identity_dir(home) / CLONED_MARK).exists():
             raise DeviceError("device.cloned")
-        workspace = cls(home, load_identity(home, passphrase))
+        workspace = cls(home, load_identity(home, passphrase), clock=clock)
         workspace.move_drafts_out()
         return workspace
 
     @classmethod
-    def open_to_read(cls, home: Path, passphrase: bytes | None = None) -> Workspace | None:
+    def open_to_read(
+        cls, home: Path, passphrase: bytes | None = None, *, clock: Clock = SYSTEM_CLOCK
+    ) -> Workspace | None:
         """The home opened for reading only, without the key's passphrase: a key behind one gives a locked
         identity (whoami, listings, exports; any write raises `IdentityLocked`). None when the passphrase is
         needed all the same (a profile written before it kept the peer id) or not asked for (no passphrase
@@ -144,7 +157,7 @@ class Workspace:
         if passphrase or not has_identity(home) or not key_is_encrypted(home):
             return None
         identity = load_public_identity(home)
-        return cls(home, identity) if identity is not None else None
+        return cls(home, identity, clock=clock) if identity is not None else None
 
     def _complete_interrupted_import(self) -> list[ImportNotice]:
         """A bundle import killed midway is finished now (see `sync.bundle_journal`); what happened is
@@ -187,7 +200,7 @@ class Workspace:
         certificate = self.identity.certificate
 
         def start(writer: Writer) -> None:
-            participant.genesis(writer, self.peer_id, self.identity.name)
+            participant.genesis(writer, self.peer_id, self.identity.name, clock=self.clock)
             if certificate is not None:
                 devices.record_device(writer, decode_certificate(certificate))
 
@@ -279,7 +292,9 @@ class Workspace:
         text = validate_section_text(text)
         doc = self.my_doc()
         before = doc.heads()
-        return self._write(doc, lambda w: participant.set_section(w, sid, text, self.peer_id, before))
+        return self._write(
+            doc, lambda w: participant.set_section(w, sid, text, self.peer_id, before, clock=self.clock)
+        )
 
     def history(self, doc_id: str | None = None) -> list[participant.Amendment]:
         doc = self.repo.open(doc_id) if doc_id else self._my_doc_if_held()
@@ -289,8 +304,10 @@ class Workspace:
     def add_item(self, draft: Item) -> Item:
         """A new item: published (written to the participant document, so sent to peers) when its status
         is published or matched; otherwise kept in the drafts file, on this device only."""
-        stamp = now_iso()
-        item = replace(draft, id=new_id(), author=self.peer_id, created=stamp, updated=stamp).validated()
+        stamp = self.clock.now_iso()
+        item = replace(
+            draft, id=self.clock.new_id(), author=self.peer_id, created=stamp, updated=stamp
+        ).validated()
         if is_published(item.status):
             self._write(self.my_doc(), lambda w: participant.write_item(w, item, new=True))
         else:
@@ -316,7 +333,7 @@ class Workspace:
 
     def update_item(self, item_id: str, **changes: object) -> Item:
         current = self.my_item(item_id)
-        updated = replace(current, **changes, updated=now_iso()).validated()  # type: ignore[arg-type]
+        updated = replace(current, **changes, updated=self.clock.now_iso()).validated()  # type: ignore[arg-type]
         if updated == replace(current, updated=updated.updated):
             return current
         if self.is_draft(item_id):
@@ -388,13 +405,13 @@ class Workspace:
             self._write(self.my_doc(), lambda w: participant.update_answer(w, standing, text, new_contact))
             return replace(current, message=text, contact=kept)
         answer = Answer(
-            id=new_id(),
+            id=self.clock.new_id(),
             item_id=item_id,
             item_author=item.author,
             kind=answer_kind,
             message=text,
             author=self.peer_id,
-            created=now_iso(),
+            created=self.clock.now_iso(),
             contact=contact_text,
         )
         self._write(self.my_doc(), lambda w: participant.write_answer(w, answer))
@@ -415,7 +432,7 @@ class Workspace:
         else:
             answer_kind = parse_answer_kind(kind)
         ids = plan_withdrawal(item, answer_kind, self.peer_id, held)
-        at = now_iso()
+        at = self.clock.now_iso()
 
         def withdraw(writer: Writer) -> None:
             for answer_id in ids:
@@ -459,14 +476,14 @@ class Workspace:
         replies = self.replies_to(item)
         plan_reply(item, answer, self.peer_id, replies, self.repo.limits)
         reply = Reply(
-            id=new_id(),
+            id=self.clock.new_id(),
             answer_id=answer.id,
             answer_author=answer.author,
             item_id=item.id,
             item_author=item.author,
             message=text,
             author=self.peer_id,
-            created=reply_time(thread(answer, replies, self.repo.limits)),
+            created=reply_time(thread(answer, replies, self.repo.limits), self.clock.now()),
             contact=contact_text,
         )
         self._write(self.my_doc(), lambda w: participant.write_reply(w, reply))
@@ -479,7 +496,7 @@ class Workspace:
         if self.is_draft(item_id):
             self.drafts.remove(item_id)
             return item
-        at = now_iso()
+        at = self.clock.now_iso()
         self._write(self.my_doc(), lambda w: participant.withdraw_item(w, item_id, at))
         return item
 
@@ -523,7 +540,7 @@ class Workspace:
         if has_control_characters(name):
             raise ModelError("app.workspace.control_in_name", field="name")
         check_encodable(name, phrase("model.what.name"))
-        self._write(self.my_doc(), lambda w: participant.set_name(w, name))
+        self._write(self.my_doc(), lambda w: participant.set_name(w, name, clock=self.clock))
         # `whoami` and a later `init --new-history` read the name from the profile
         set_profile_name(self.home, name)
         self.identity = replace(self.identity, name=name)

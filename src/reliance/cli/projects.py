@@ -528,7 +528,13 @@ def bundle_export(
         on_unreadable=lambda d, e: warn_unreadable(ctx, d, e),
     )
     count = export_bundle(
-        ws.repo, Path(file), chosen, ws.peer_id, settings.blocked_keys(ctx.home), on_unreadable=unreadable
+        ws.repo,
+        Path(file),
+        chosen,
+        ws.peer_id,
+        settings.blocked_keys(ctx.home),
+        on_unreadable=unreadable,
+        clock=ws.clock,
     )
     echo(say("cli.bundle.wrote", changes=count, documents=len(chosen) - len(skipped), file=file))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.errors import DocumentError, ModelError
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import (
@@ -32,7 +33,6 @@ from reliance.model.catalogue import (
     Repeat,
     Reply,
     Status,
-    now_iso,
     parse_repeat,
     validate_capacity,
 )
@@ -80,13 +80,15 @@ def _child(writer: Writer, key: str) -> ObjId:
     return found
 
 
-def genesis(writer: Writer, owner: str, name: str, schema: str = SCHEMA) -> None:
+def genesis(
+    writer: Writer, owner: str, name: str, schema: str = SCHEMA, *, clock: Clock = SYSTEM_CLOCK
+) -> None:
     writer.put(ROOT_ID, "schema", schema)
     writer.put(ROOT_ID, "version", 1)
     writer.put(ROOT_ID, "owner", owner)
     profile = writer.put_map(ROOT_ID, "profile")
     writer.put(profile, "name", name)
-    writer.put(profile, "updated", now_iso())
+    writer.put(profile, "updated", clock.now_iso())
     writer.put_map(ROOT_ID, "code")
     writer.put_list(ROOT_ID, "code_history")
     writer.put_map(ROOT_ID, "items")
@@ -95,7 +97,15 @@ def genesis(writer: Writer, owner: str, name: str, schema: str = SCHEMA) -> None
     writer.put_map(ROOT_ID, "withdrawn_items")
 
 
-def set_section(writer: Writer, section: str, text: str, by: str, before_heads: Sequence[bytes]) -> bool:
+def set_section(
+    writer: Writer,
+    section: str,
+    text: str,
+    by: str,
+    before_heads: Sequence[bytes],
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> bool:
     """Write a section's text (only the edited middle changes) and append to the history."""
     code = _child(writer, "code")
     existing = writer.child(code, section)
@@ -112,7 +122,7 @@ def set_section(writer: Writer, section: str, text: str, by: str, before_heads: 
     history = _child(writer, "code_history")
     entry = writer.append_map(history)
     writer.put(entry, "section", section)
-    writer.put(entry, "at", now_iso())
+    writer.put(entry, "at", clock.now_iso())
     writer.put(entry, "by", by)
     writer.put_list(entry, "before_heads", [h.hex() for h in before_heads])
     writer.put(entry, "added", len(text) - prefix - suffix)
@@ -221,10 +231,10 @@ def withdraw_answer(writer: Writer, answer_id: str, at: str) -> None:
     writer.put(_answer_obj(writer, answer_id), "withdrawn", at)
 
 
-def set_name(writer: Writer, name: str) -> None:
+def set_name(writer: Writer, name: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
     profile = _child(writer, "profile")
     writer.put(profile, "name", name)
-    writer.put(profile, "updated", now_iso())
+    writer.put(profile, "updated", clock.now_iso())
 
 
 # -- reading --------------------------------------------------------------------------------------------

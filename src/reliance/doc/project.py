@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.doc.participant import Amendment, read_code, read_history, set_section
 from reliance.errors import DocumentError
-from reliance.model.catalogue import now_iso
 
 SCHEMA = "reliance/project"
 ROLES = ("steward", "member")
@@ -45,16 +44,16 @@ def project_id_for(creator_key: bytes, nonce: bytes) -> str:
     return "pj" + hashlib.sha256(b"reliance-project" + creator_key + nonce).hexdigest()[:32]
 
 
-def new_nonce() -> bytes:
-    return secrets.token_bytes(16)
+def new_nonce(clock: Clock = SYSTEM_CLOCK) -> bytes:
+    return clock.new_nonce()
 
 
 def author_tag(peer_id: str) -> str:
     return peer_id[2:14]
 
 
-def new_record_id(peer_id: str) -> str:
-    return f"{author_tag(peer_id)}-{secrets.token_hex(6)}"
+def new_record_id(peer_id: str, clock: Clock = SYSTEM_CLOCK) -> str:
+    return f"{author_tag(peer_id)}-{clock.new_record_suffix()}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,7 @@ def genesis(
     creator: str,
     nonce: bytes,
     visibility: str = DEFAULT_VISIBILITY,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> None:
     if visibility not in VISIBILITIES:
         raise DocumentError("app.project.visibility", value=visibility)
@@ -98,19 +98,20 @@ def genesis(
     writer.put(meta, "name", name)
     writer.put(meta, "creator", creator)
     writer.put(meta, "nonce", nonce.hex())
-    writer.put(meta, "created", now_iso())
+    created = clock.now_iso()
+    writer.put(meta, "created", created)
     writer.put(meta, "visibility", visibility)
     members = writer.put_map(ROOT_ID, "members")
     steward = writer.put_map(members, creator)
     writer.put(steward, "role", "steward")
     writer.put(steward, "added_by", creator)
-    writer.put(steward, "added_at", now_iso())
+    writer.put(steward, "added_at", created)
     for key in ("code", "ledger", "acks", "policy", "limits", "distributions"):
         writer.put_map(ROOT_ID, key)
     writer.put_list(ROOT_ID, "code_history")
 
 
-def set_member(writer: Writer, peer_id: str, role: str, by: str) -> None:
+def set_member(writer: Writer, peer_id: str, role: str, by: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
     if role not in ROLES:
         raise DocumentError("app.project.role", value=role)
     members = _child(writer, "members")
@@ -118,7 +119,7 @@ def set_member(writer: Writer, peer_id: str, role: str, by: str) -> None:
     if existing is None:
         existing = writer.put_map(members, peer_id)
         writer.put(existing, "added_by", by)
-        writer.put(existing, "added_at", now_iso())
+        writer.put(existing, "added_at", clock.now_iso())
     writer.put(existing, "role", role)
 
 
@@ -138,8 +139,16 @@ def remove_member(writer: Writer, peer_id: str) -> None:
         writer.put(writer.put_map(members, peer_id), "role", "removed")
 
 
-def set_code_section(writer: Writer, section: str, text: str, by: str, before: Sequence[bytes]) -> bool:
-    return set_section(writer, section, text, by, before)
+def set_code_section(
+    writer: Writer,
+    section: str,
+    text: str,
+    by: str,
+    before: Sequence[bytes],
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> bool:
+    return set_section(writer, section, text, by, before, clock=clock)
 
 
 def add_entry(writer: Writer, data: Mapping[str, Any]) -> None:
@@ -166,24 +175,28 @@ def add_ack(writer: Writer, ack_id: str, entry_id: str, by: str, factor: int, at
     writer.put(obj, "at", at)
 
 
-def set_policy(writer: Writer, data: Mapping[str, Any], version: int, by: str) -> None:
+def set_policy(
+    writer: Writer, data: Mapping[str, Any], version: int, by: str, *, clock: Clock = SYSTEM_CLOCK
+) -> None:
     policy = _child(writer, "policy")
     writer.put(policy, "data", json.dumps(data, sort_keys=True))
     writer.put(policy, "version", version)
     writer.put(policy, "by", by)
-    writer.put(policy, "at", now_iso())
+    writer.put(policy, "at", clock.now_iso())
 
 
 def set_limit(writer: Writer, member: str, unit: str, floor: int) -> None:
     writer.put(_child(writer, "limits"), f"{member} {unit}", floor)
 
 
-def add_distribution(writer: Writer, dist_id: str, data: Mapping[str, Any], by: str) -> None:
+def add_distribution(
+    writer: Writer, dist_id: str, data: Mapping[str, Any], by: str, *, clock: Clock = SYSTEM_CLOCK
+) -> None:
     dists = _child(writer, "distributions")
     obj = writer.put_map(dists, dist_id)
     writer.put(obj, "data", json.dumps(data, sort_keys=True))
     writer.put(obj, "by", by)
-    writer.put(obj, "at", now_iso())
+    writer.put(obj, "at", clock.now_iso())
 
 
 # -- reading --------------------------------------------------------------------------------------------

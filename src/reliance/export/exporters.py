@@ -12,7 +12,7 @@ from reliance.app.workspace import OnUnreadable, Workspace
 from reliance.doc import participant
 from reliance.errors import RelianceError
 from reliance.i18n import group_label, kind_label, reciprocity_label, status_label, t
-from reliance.model.catalogue import Item, ItemKind, Status, now_iso
+from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.model.codesocial import SECTIONS
 from reliance.model.messages import InputError
 from reliance.model.programme import Entry
@@ -70,7 +70,7 @@ def export_json(ws: Workspace, on_unreadable: OnUnreadable | None = None) -> dic
             skip(doc_id, exc)
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": now_iso(),
+        "exported_at": ws.clock.now_iso(),
         "exported_by": ws.peer_id,
         "participants": participants,
         "projects": projects,
@@ -247,7 +247,9 @@ def export_ics(
     skip = once_each(on_unreadable)
     items = ws.items(drafts=False, on_unreadable=skip)  # a calendar is for others: drafts stay here
     names = {author: ws.participant_name(author, skip) for author in {i.author for i in items}}
-    return calendar_ics(items, names=names, name="Programme", include_archived=include_archived)
+    return calendar_ics(
+        items, names=names, stamp=ws.clock.now(), name="Programme", include_archived=include_archived
+    )
 
 
 MARKDOWN_CONTENTS = ("code", "catalogue", "programme")

@@ -452,7 +452,7 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         for answer in new_answers:
             participant.write_answer(w, answer)
         for sid in summary.sections_filled:
-            participant.set_section(w, sid, fill[sid], ws.peer_id, before)
+            participant.set_section(w, sid, fill[sid], ws.peer_id, before, clock=ws.clock)
 
     doc.local_change(ws.identity.sign, write)
     return summary

@@ -28,7 +28,6 @@ from reliance.economy.format import MONEY_DIGITS, split_minor
 from reliance.errors import RelianceError
 from reliance.export.order import causal_key
 from reliance.i18n import LANGS
-from reliance.model import catalogue
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
 from reliance.store.repository import DocKind, doc_kind
@@ -532,7 +531,7 @@ def export_jsonld(ws: Workspace, on_unreadable: OnUnreadable | None = None) -> d
             "@type": "schema:Dataset",
             "schema:name": "reliance export",
             "schema:creator": peer_iri(ws.peer_id),
-            "schema:dateCreated": _time(catalogue.now_iso()),
+            "schema:dateCreated": _time(ws.clock.now_iso()),
             "rel:format": JSONLD_FORMAT,
         }
     ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from reliance.clock import SYSTEM_CLOCK
 from reliance.i18n import Phrase, phrase, reciprocity_code
 from reliance.model.messages import InputError, shown
 
@@ -50,11 +50,13 @@ RECIPROCITY_WORDS = ("gift", "time", "money", "barter")
 
 
 def new_id() -> str:
-    return secrets.token_hex(8)
+    """A fresh id from the system's clock (code that writes takes a `Clock`: see reliance.clock)."""
+    return SYSTEM_CLOCK.new_id()
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The time now from the system's clock (code that writes takes a `Clock`: see reliance.clock)."""
+    return SYSTEM_CLOCK.now_iso()
 
 
 def parse_kind(value: str) -> ItemKind:

@@ -6,7 +6,6 @@ These run on the node's loop, over its state (`Node.peers_by_key`, `Node._blocke
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from reliance.net import events as ev
@@ -55,7 +54,7 @@ def accept(node: Node, remote_key: bytes, participant: bytes | None = None) -> s
             if participant is not None and participant != remote_key:
                 peer.participant = participant  # shown as whom it is a device of, while it waits
             peer.move(PeerEvent.KNOCK)
-            peer.last_seen = time.time()
+            peer.last_seen = node.clock.time()
             node._emit(ev.PEER_PENDING, f"{peer.shown_id[:14]}… waits for acceptance", peer.shown_id)
             return NOT_ACCEPTED
     return None

@@ -28,7 +28,6 @@ import contextlib
 import functools
 import json
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
+from reliance.clock import Clock
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id
@@ -44,7 +44,7 @@ from reliance.net import events as ev
 from reliance.net.channel import Channel
 from reliance.net.config import NodeConfig
 from reliance.net.connection import SecureConnection, TransportConfig
-from reliance.net.dialer import Clock, Dialer, Retry
+from reliance.net.dialer import Dialer, Retry
 from reliance.net.errors import ConnectionClosed, ConnectionLost
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
 from reliance.net.hello import REVOKED_REASON, hello_name
@@ -112,11 +112,13 @@ class Node:
         port: int | None = None,
         listen: str | None = None,
         mdns: bool | None = None,
-        clock: Clock = time.monotonic,
+        clock: Clock | None = None,
         write_file: Callable[[Path, bytes], None] = atomic_write,
     ) -> None:
-        """`clock` times redials, maintenance and outboxes (a fake one in tests); `write_file` writes the
-        node's status files, atomically (node-state.json: tests watch or slow it)."""
+        """`clock` (the workspace's unless given) times redials, maintenance and outboxes, and dates what
+        the node records (a `FixedClock` in tests: its maintenance then runs the rounds the test lets
+        through); `write_file` writes the node's status files, atomically (node-state.json: tests watch
+        or slow it)."""
         self.ws = workspace
         self.config = config or NodeConfig()
         self.limits = self.config.limits or workspace.repo.limits
@@ -134,9 +136,9 @@ class Node:
         self._typed_retry: dict[
             tuple[str, int], Retry
         ] = {}  # typed addresses that failed: when to dial again
-        self._clock = clock
+        self.clock = clock or workspace.clock
         self._write_file = write_file
-        self._dialer = Dialer(self.config.redial_min, self.config.redial_max, clock)
+        self._dialer = Dialer(self.config.redial_min, self.config.redial_max, self.clock.monotonic)
         self._typed_dialing: set[tuple[str, int]] = set()
         self.listen_address: tuple[str, int] | None = None
         self.last_sync: float | None = None
@@ -296,7 +298,8 @@ class Node:
         self._save_peers_file()
 
     def block_peer(self, peer_id: str, reason: str = "") -> None:
-        self._in_background(self._files.submit(settings.block, self.home, peer_id, reason), "blocking")
+        block = functools.partial(settings.block, clock=self.clock)
+        self._in_background(self._files.submit(block, self.home, peer_id, reason), "blocking")
         key = decode_peer_id(peer_id)
         self._blocked.add(key)
         for peer in admission.of_participant(self, key):  # a participant is blocked with their devices
@@ -440,14 +443,14 @@ class Node:
             stall=self._transport_config.frame_timeout,
             limit=2 * self.limits.max_frame + (1 << 20),
             budget=self._send_budget,
-            clock=self._clock,
+            clock=self.clock.monotonic,
         )
         peer.conn, peer.conn_initiator, peer.session, peer.outbox = conn, initiator_key, session, outbox
         if not peer.known:
             peer.known = True
             self._save_peers_file()  # met for the first time: remembered from now on
         peer.move(PeerEvent.CONNECT)
-        peer.last_seen = time.time()
+        peer.last_seen = self.clock.time()
         Dialer.succeeded(peer)
         peer.last_error = ""
         self._emit(ev.PEER_CONNECTED, f"connected to {peer.name or '?'} ({peer.peer_id[:14]}…)", peer.peer_id)
@@ -455,7 +458,7 @@ class Node:
         reason = ""
 
         def seen() -> None:
-            peer.last_seen = time.time()
+            peer.last_seen = self.clock.time()
 
         async def opening(start: Callable[[], list[bytes]]) -> list[bytes]:
             return await self._in_worker(start, urgent=True)
@@ -506,7 +509,7 @@ class Node:
         stop = False
         for outcome in map(functools.partial(session_outcome, peer), session.pop_events()):
             if outcome.synced:
-                self.last_sync = time.time()
+                self.last_sync = self.clock.time()
             if outcome.last_error:
                 peer.last_error = outcome.last_error
             if outcome.event is not None:
@@ -537,11 +540,11 @@ class Node:
 
     # -- maintenance -----------------------------------------------------------------------------------------
     async def _maintenance(self) -> None:
-        clock = self._clock
+        clock = self.clock.monotonic
         last_state = clock() - 2.0
         last_refresh = clock()
         while not self._stopping:
-            await asyncio.sleep(min(self.config.tick_interval, self.config.poll_interval))
+            await self.clock.sleep(min(self.config.tick_interval, self.config.poll_interval))
             try:
                 await self._reload_settings()
                 if clock() - last_refresh >= self.config.poll_interval:
@@ -617,7 +620,7 @@ class Node:
         if text == self._state_text:
             return None
         self._state_text = text
-        data = json.dumps(state | {"updated": time.time()}, indent=2, sort_keys=True).encode()
+        data = json.dumps(state | {"updated": self.clock.time()}, indent=2, sort_keys=True).encode()
         future = self._files.submit(self._write_file, self.home / STATE_FILE, data)
         self._in_background(future, "writing node-state.json")
         return future

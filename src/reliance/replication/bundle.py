@@ -20,11 +20,11 @@ import msgpack
 from reliance.automerge import wire
 from reliance.automerge.crdt import CrdtError, CrdtPanic
 from reliance.certificate import is_proof
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
-from reliance.model.catalogue import now_iso
 from reliance.packing import PackError, Shape, unpack
 from reliance.replication import bundle_journal
 from reliance.replication.auth import BatchOutcome, Rejected, accept_batch, check_batch
@@ -82,10 +82,12 @@ def export_bundle(
     by: str,
     blocked: Collection[bytes] = (),
     on_unreadable: Callable[[str, RelianceError], None] | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> int:
     """Write the documents' changes to `path`; return how many. A document that cannot be read is left
     out and reported to `on_unreadable` (or logged): one damaged document never stops the others."""
-    data, total = bundle_bytes(repo, doc_ids, by, blocked, on_unreadable)
+    data, total = bundle_bytes(repo, doc_ids, by, blocked, on_unreadable, clock=clock)
     try:
         # Whole or not at all (a stick pulled out early, a full disk): the last good bundle stays until then.
         atomic_write(path, data, exact_mode=False)
@@ -100,6 +102,8 @@ def bundle_bytes(
     by: str,
     blocked: Collection[bytes] = (),
     on_unreadable: Callable[[str, RelianceError], None] | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[bytes, int]:
     """The bundle of the documents' changes, as bytes, and how many changes it holds."""
     docs = []
@@ -119,7 +123,7 @@ def bundle_bytes(
         docs.append({"id": doc_id, "changes": [[c.info.chunk, c.signature] for c in changes]})
         total += len(changes)
     data: bytes = msgpack.packb(
-        {"format": BUNDLE_FORMAT, "created": now_iso(), "by": by, "docs": docs}, use_bin_type=True
+        {"format": BUNDLE_FORMAT, "created": clock.now_iso(), "by": by, "docs": docs}, use_bin_type=True
     )
     return data, total
 

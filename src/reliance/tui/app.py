@@ -32,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 
 from reliance.app import settings
 from reliance.app.workspace import Workspace
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.display import InertFormatter
 from reliance.errors import IdentityError
 from reliance.fsutil import open_private, private_dir
@@ -115,7 +116,7 @@ class RelianceApp(NodeApp):
 
     async def _open(self, passphrase: bytes | None) -> None:
         try:
-            ws = await self.io(Workspace.open, self.home, passphrase)
+            ws = await self.io(Workspace.open, self.home, passphrase, clock=self.clock)
         except IdentityError as exc:
             self.notify(exc.text(self.lang), title=self.t("error.title"), severity="error")
             if not isinstance(self.screen, UnlockScreen):
@@ -133,7 +134,7 @@ class RelianceApp(NodeApp):
     ) -> None:
         async def create() -> None:
             try:
-                ws = await self.io(Workspace.create, self.home, name, passphrase)
+                ws = await self.io(Workspace.create, self.home, name, passphrase, clock=self.clock)
                 self.config = await self.io(settings.set_config, self.home, "lang", lang)
             except Exception as exc:
                 self.report(exc)
@@ -360,11 +361,18 @@ def create_app(
     node_factory: NodeFactory | None = None,
     lang: str | None = None,
     poll_seconds: float | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> RelianceApp:
     """The app for this home; `node_factory` None means the real node if available, else offline.
-    `poll_seconds`: how often an offline app looks for other processes' writes (`POLL_SECONDS`)."""
+    `poll_seconds`: how often an offline app looks for other processes' writes (`POLL_SECONDS`); `clock`:
+    where the home's writes read the time and draw their ids (a `FixedClock` in tests)."""
     return RelianceApp(
-        Path(home), passphrase=passphrase, node_factory=node_factory, lang=lang, poll_seconds=poll_seconds
+        Path(home),
+        passphrase=passphrase,
+        node_factory=node_factory,
+        lang=lang,
+        poll_seconds=poll_seconds,
+        clock=clock,
     )
 
 

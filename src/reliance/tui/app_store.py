@@ -24,6 +24,7 @@ from textual.timer import Timer
 from reliance.app import settings
 from reliance.app.arrivals import Arrival, describe, to_me
 from reliance.app.workspace import Workspace
+from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.display import clean
 from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t, tn
@@ -59,9 +60,11 @@ class StoreApp(App[None]):
         node_factory: NodeFactory | None = None,
         lang: str | None = None,
         poll_seconds: float | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__()
         self.home = Path(home)
+        self.clock = clock  # the home's writes read the time and draw ids here (reliance.clock)
         self.poll_seconds = self.POLL_SECONDS if poll_seconds is None else poll_seconds
         self.passphrase = passphrase
         self.node_factory: NodeFactory = node_factory or default_node_factory

@@ -88,6 +88,7 @@ def write_bundle(ws: Workspace, folder: str, name: str) -> tuple[int, Path, list
         ws.peer_id,
         settings.blocked_keys(ws.home),
         on_unreadable=lambda doc_id, _: left_out.append(doc_id),
+        clock=ws.clock,
     )
     return count, target, left_out
 
