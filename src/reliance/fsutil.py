@@ -9,6 +9,7 @@ with O_EXCL | O_NOFOLLOW: a link planted at a name we are about to write cannot 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -48,6 +49,35 @@ def private_dir(path: Path) -> None:
 def open_private(path: Path, flags: int, mode: int = FILE_MODE) -> int:
     """`os.open` for a file of the home: created with `mode`, never through a symbolic link (ELOOP)."""
     return os.open(path, flags | _NOFOLLOW | _CLOEXEC, mode)
+
+
+class FileTooLarge(Exception):
+    """A file read with `read_regular_file` holds more than it may."""
+
+
+def read_regular_file(path: Path, most: int) -> bytes:
+    """The bytes of a regular file of at most `most` bytes (FileTooLarge beyond, checked before reading
+    and while reading). A pipe, a device or a directory is refused (OSError) without waiting on it: a
+    process that reads a file named by someone else (the owner, for a local client) never blocks on it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > most:
+            raise FileTooLarge(path)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, min(1 << 20, most + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > most:  # it grew since
+                raise FileTooLarge(path)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -138,6 +138,8 @@ class Limits:
 
     # Largest bundle file read (it is read whole, then decoded: a few times this in memory).
     max_bundle_bytes: int = 256 * MIB
+    # Largest JSON export read by `reliance import` (read whole, then parsed: a few times this in memory).
+    max_import_json_bytes: int = 64 * MIB
 
     # -- linking a device (`reliance device invite` / `join`) ------------------------------------------------
     # Seconds an invitation stays open; past it a joiner is told it expired.
@@ -176,6 +178,9 @@ class Limits:
     # Characters of a refusal's text, and of each of its parameters, that a client keeps from the owner
     # (and the owner sends): a longer one is cut before it is cleaned and shown.
     localapi_error_chars: int = 1_000
+    # Seconds a command that writes the store itself, a `serve` or the app waits for another command that
+    # holds the home meanwhile (a bundle import without a running owner) before it gives up with one line.
+    localapi_owner_wait_seconds: int = 300
 
     # -- what a person types, and what the programme expands -------------------------------------------------
     # A date or an amount as typed in a form, an option or a web request, bounded before any parser sees it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -17,6 +18,7 @@ from reliance.identity import key_is_encrypted
 if TYPE_CHECKING:
     from reliance.localapi.client import ApiClient
     from reliance.localapi.ops import LocalApi
+    from reliance.localapi.ownership import OwnerLock
 
 
 class Context:
@@ -29,7 +31,7 @@ class Context:
         self._owner: ApiClient | None = None
         self._owner_checked = False
         self._local: LocalApi | None = None
-        self.direct_writes = False  # this command wrote the store itself: a running owner is told after
+        self._held: OwnerLock | None = None  # the home, held while this command writes the store itself
 
     def owner(self) -> ApiClient | None:
         """The running owner of this home (`reliance serve` or the app), through the local API; None when
@@ -43,8 +45,13 @@ class Context:
         return self._owner
 
     def call(self, op: str, **args: Any) -> Any:
-        """A local API operation: run by the owner when one runs, else here on the store itself."""
+        """A local API operation: run by the owner when one runs, else here on the store itself (a write
+        with the home held, `hold_home`)."""
+        from reliance.localapi.ops import LocalApi
+
         owner = self.owner()
+        if owner is None and LocalApi.writes(op):
+            owner = self.hold_home()  # an owner that started meanwhile runs it after all
         if owner is not None:
             return owner.call(op, args)
         if self._workspace is None:
@@ -54,30 +61,43 @@ class Context:
             if reading is not None:
                 return reading.call(op, args)
         if self._local is None:
-            from reliance.localapi.ops import LocalApi
-
             self._local = LocalApi(self.workspace())
         return self._local.call(op, args)
 
-    def writing_workspace(self) -> Workspace:
-        """The store itself, for a command that writes it directly (not through the local API)."""
-        self.direct_writes = True
-        return self.workspace()
+    def hold_home(self) -> ApiClient | None:
+        """Hold the home for the rest of this command, which writes the store itself because no owner
+        runs: while it does, no `serve`, app or other command writes the home's documents (they wait for
+        it, `localapi_owner_wait_seconds` at most). When an owner started in the meantime, its client
+        instead: the command asks it."""
+        if self._held is not None or not self.home.is_dir():
+            return None  # no home: opening it says so
+        from reliance.app import settings
+        from reliance.localapi.client import connect_owner
+        from reliance.localapi.owner import HomeOwned
+        from reliance.localapi.ownership import OwnerLock, current_owner
+
+        limits = settings.load_limits(self.home)
+        lock = OwnerLock(self.home)
+        deadline = time.monotonic() + limits.localapi_owner_wait_seconds
+        while not lock.acquire("cli"):
+            holder = current_owner(self.home)
+            if holder is not None and holder["kind"] in ("serve", "app", "invite"):
+                owner = connect_owner(self.home, limits)
+                if owner is not None:
+                    self._owner, self._owner_checked = owner, True
+                    return owner
+            if time.monotonic() >= deadline:
+                raise HomeOwned(holder, self.lang())
+        self._held = lock
+        return None
 
     def finish(self) -> None:
-        """After the command: an owner beside us reads again what we wrote directly, and announces it."""
-        if self.direct_writes and self._workspace is not None:
-            from reliance.i18n import t
-            from reliance.localapi.client import connect_owner
-
-            try:
-                owner = self._owner if self._owner_checked else connect_owner(self.home)
-                if owner is not None:
-                    owner.call("refresh", {})
-            except RelianceError as exc:
-                self.warn(t("localapi.direct_after", self.lang(), error=exc.text(self.lang())))
+        """After the command: the owner's connection closed, the home given back if this command held it."""
         if self._owner is not None:
             self._owner.close()
+        if self._held is not None:
+            self._held.release()
+            self._held = None
 
     def passphrase_from_file(self) -> bytes | None:
         """The passphrase given with --passphrase-file, or None without one."""

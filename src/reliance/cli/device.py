@@ -216,7 +216,7 @@ def invite_cmd(
     async def certified(request: DeviceRequest) -> bytes:
         args = {"name": request.name, "key": request.public_key.hex()}
         if home_owner:
-            result = await home_owner[0].call("device.grant", args)
+            result = await home_owner[0].run_operation("device.grant", args)
         else:  # by the home's running owner
             result = await asyncio.to_thread(lambda: ctx.call("device.grant", **args))
         grant_file = result.get("grant_file") if isinstance(result, dict) else None
@@ -339,6 +339,7 @@ def join_cmd(ctx: Context, code: str, device_name: str, address: str | None) -> 
         targets = found[0]
     passphrase = ctx.passphrase(confirm=True)
     public_key = linking.start_join(ctx.home, passphrase)
+    ctx.hold_home()  # the grant's documents are written here: no `serve` or command writes them meanwhile
     joined: list[object] = []
     refused: list[RelianceError] = []
 

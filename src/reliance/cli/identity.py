@@ -40,9 +40,8 @@ def init(ctx: Context, name: str | None, new_history: bool, recover: bool) -> No
 
 
 def _start_new_history(ctx: Context) -> None:
-    ws = ctx.writing_workspace()
-    ws.start_my_document()
-    echo(say("cli.init.new_history", peer=ws.peer_id[:14]))
+    started = ctx.call("identity.new_history")  # by the owner when one runs, else with the home held
+    echo(say("cli.init.new_history", peer=started["peer_id"][:14]))
 
 
 @click.command()

@@ -123,8 +123,20 @@ def sync_cmd(ctx: Context, address: str, as_json: bool, timeout: float) -> None:
 
     host, port = parse_address(address)
     try:
-        # Directly on the store (the owner beside us, if any, is told what arrived when the command ends).
-        summary = asyncio.run(sync_once(ctx.writing_workspace(), host, port, timeout=timeout))
+        # By the owner of the home when one runs (on its store, in turn with its peers' sessions); else
+        # here on the store itself, with the home held.
+        owner = ctx.owner() or ctx.hold_home()
+        if owner is not None:
+            ended = owner.call(
+                "sync", {"address": address, "timeout_ms": round(timeout * 1000)}, timeout=timeout + 60
+            )
+            if ended["failed"]:
+                raise SyncFailed(ended["failed"]["key"], **ended["failed"]["params"])
+            if ended["unfinished"]:
+                raise SyncUnfinished(ended["unfinished"]["why"], ended["summary"], timeout)
+            summary = ended["summary"]
+        else:
+            summary = asyncio.run(sync_once(ctx.workspace(), host, port, timeout=timeout))
     except SyncUnfinished as exc:
         if as_json:
             emit_json(exc.summary)

@@ -394,42 +394,36 @@ def project_dividend(
     """Compute the contributive dividend of a period; every payout is explained."""
     lang = lang or ctx.lang()
     minor = typed_amount(pool, unit, "pool") if pool is not None else None
-    ws = ctx.writing_workspace() if record else ctx.workspace()
     period_to = period_to or datetime.now(UTC).isoformat(timespec="seconds")
-    dist = projects.dividend(ws, project_ref, period_from or BEGINNING, period_to, minor, unit, lang)
-    if record and dist.pool == 0 and not yes:
-        fail(say("cli.dividend.empty_pool", pool=format_amount(0, unit, message_lang())))
-    dist_id = projects.record_distribution(ws, project_ref, dist) if record else None
+    period = {"project": project_ref, "start": period_from or BEGINNING, "end": period_to, "pool": minor}
+    # By the owner of the home when one runs; else here (recording with the home held).
+    dist = ctx.call(
+        "project.dividend_record" if record else "project.dividend",
+        **period,
+        unit=unit,
+        lang=lang,
+        **({"empty_ok": yes} if record else {}),
+    )
     if as_json:
-        rows: list[dict[str, Any]] = [
-            {
-                "member": line.member,
-                "name": ws.participant_name(line.member),
-                "amount": line.amount,
-                "explanation": line.explanation,
-            }
-            for line in dist.lines
-        ]
         # Minor units (cents, minutes), as stored: the reserve and the lines add up to the pool exactly.
-        emit_json(
-            {"id": dist_id, "pool": dist.pool, "unit": dist.unit, "reserve": dist.reserve, "lines": rows}
-        )
+        keys = ("id", "pool", "unit", "reserve", "lines")
+        emit_json({key: dist[key] for key in keys})
         return
     echo(
         say(
             "cli.dividend.head",
-            pool=format_amount(dist.pool, unit, message_lang()),
-            reserve=format_amount(dist.reserve, unit, message_lang()),
-            version=dist.policy_version,
+            pool=format_amount(dist["pool"], unit, message_lang()),
+            reserve=format_amount(dist["reserve"], unit, message_lang()),
+            version=dist["policy_version"],
         )
     )
-    for line in dist.lines:
-        amount = format_amount(line.amount, unit, message_lang())
-        echo(f"  {clean(amount):>14}  {clean(line.explanation)}")  # computed just now, in --lang
-    for note in dist.notes:
+    for line in dist["lines"]:
+        amount = format_amount(line["amount"], unit, message_lang())
+        echo(f"  {clean(amount):>14}  {clean(line['explanation'])}")  # computed just now, in --lang
+    for note in dist["notes"]:
         echo(say("cli.dividend.note", note=clean(note)))
-    if dist_id:
-        echo(say("cli.dividend.recorded", id=dist_id))
+    if dist["id"]:
+        echo(say("cli.dividend.recorded", id=dist["id"]))
 
 
 @project.command("verify-distribution")
@@ -581,27 +575,14 @@ def bundle_documents(
 @pass_ctx
 def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
     """Verify FILE and apply it; a tampered or unauthorised bundle changes nothing."""
-    from reliance.replication.bundle import BundleInterrupted, BundleRefused, import_bundle
+    from reliance.replication.bundle_journal import ImportNotice
 
-    ws = ctx.writing_workspace()
-    try:
-        summary = import_bundle(ws.repo, Path(file), settings.blocked_keys(ctx.home))
-    except (BundleRefused, BundleInterrupted) as exc:
-        fail(exc.message(ctx.lang()))
-    for notice in summary.earlier:
-        ctx.warn(notice.message(ctx.lang()))
-    rows: list[dict[str, Any]] = [
-        {
-            "doc": o.doc_id,
-            "added": len(o.applied),
-            "waiting": len(o.pending),
-            "already_had": o.duplicate,
-            "blocked": o.blocked,
-            "new_document": o.created,
-            "not_kept": o.turned_away,
-        }
-        for o in summary.outcomes
-    ]
+    # By the owner of the home when one runs (it reads FILE and applies it through its one write path),
+    # else here, with the home held: the same operation either way.
+    result = ctx.call("bundle.import", path=file, cwd=str(Path.cwd()))
+    for notice in result["earlier"]:
+        ctx.warn(ImportNotice(**notice).message(ctx.lang()))
+    rows: list[dict[str, Any]] = result["rows"]
     if as_json:
         emit_json(rows)
         return
@@ -613,7 +594,7 @@ def bundle_import(ctx: Context, file: str, as_json: bool) -> None:
                     plural_key("cli.bundle.not_kept", row["not_kept"], message_lang()), count=row["not_kept"]
                 )
             echo(say("cli.bundle.added", doc=row["doc"], count=row["added"], extra=extra))
-    echo(say("cli.bundle.imported", count=summary.applied))
+    echo(say("cli.bundle.imported", count=result["applied"]))
 
 
 # -- import ---------------------------------------------------------------------------------------------
@@ -630,11 +611,11 @@ def import_cmd(ctx: Context, file: str, dry_run: bool, as_json: bool) -> None:
     Your items, answers and empty social-code sections are restored from FILE; others' documents and
     projects come by sync or bundle (only their authors can sign them). A malformed FILE changes nothing.
     """
-    from reliance.export.importer import import_export
+    from reliance.export.importer import ImportSummary
 
-    summary = import_export(
-        ctx.workspace() if dry_run else ctx.writing_workspace(), Path(file), dry_run=dry_run
-    )
+    # As `bundle import`: by the owner when one runs, else here (a write with the home held).
+    result = ctx.call("import.preview" if dry_run else "import", path=file, cwd=str(Path.cwd()))
+    summary = ImportSummary.from_json(result["summary"], result["found_mine"])
     if as_json:
         emit_json(summary.to_json())
         return

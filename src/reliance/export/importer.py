@@ -30,8 +30,10 @@ from reliance.automerge.crdt import ROOT_ID, CrdtDoc, Writer
 from reliance.doc import participant
 from reliance.errors import ModelError, PeerIdError, RelianceError
 from reliance.export.exporters import EXPORT_FORMAT
+from reliance.fsutil import FileTooLarge, read_regular_file
 from reliance.i18n import Phrase, phrase
 from reliance.identity import decode_peer_id
+from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import (
     Answer,
     AnswerKind,
@@ -43,7 +45,6 @@ from reliance.model.catalogue import (
 )
 from reliance.model.codesocial import SECTION_IDS, validate_section_text
 
-MAX_IMPORT_BYTES = 64 << 20
 _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch
 
 
@@ -84,6 +85,24 @@ class ImportSummary:
             },
             "dry_run": self.dry_run,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], found_mine: bool) -> ImportSummary:
+        """The summary `to_json` gave (with `found_mine`, which it leaves out), read back."""
+        others = data["not_imported"]
+        return cls(
+            items_added=list(data["items_added"]),
+            items_kept=list(data["items_kept"]),
+            answers_added=list(data["answers_added"]),
+            answers_kept=list(data["answers_kept"]),
+            sections_filled=list(data["sections_filled"]),
+            sections_kept=list(data["sections_kept"]),
+            other_participants=int(others["participants"]),
+            other_items=int(others["items"]),
+            projects=int(others["projects"]),
+            found_mine=bool(found_mine),
+            dry_run=bool(data["dry_run"]),
+        )
 
     def message(self) -> str:
         """One line for people."""
@@ -278,22 +297,27 @@ def _participant(data: Mapping[str, Any], path: str) -> _Participant:
     return _Participant(peer_id, code, items, answers)
 
 
-def read_export(path: Path) -> tuple[list[_Participant], int]:
-    """Parse and check a JSON export; returns its participants and its number of projects."""
+def read_export(
+    path: Path, limits: Limits = DEFAULT_LIMITS, label: str | None = None
+) -> tuple[list[_Participant], int]:
+    """Parse and check a JSON export; returns its participants and its number of projects. `label`: the
+    file as the person named it, in messages (else `path`)."""
+    shown = path if label is None else label
+    most = limits.max_import_json_bytes
     try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise ImportRefused("export.import.too_large", file=path, mib=MAX_IMPORT_BYTES >> 20)
-        raw = path.read_bytes()
+        raw = read_regular_file(path, most)
+    except FileTooLarge:
+        raise ImportRefused("export.import.too_large", file=shown, mib=most >> 20) from None
     except OSError as exc:
-        raise ImportRefused("export.import.cannot_read", file=path, reason=exc.strerror) from None
+        raise ImportRefused("export.import.cannot_read", file=shown, reason=exc.strerror) from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ImportRefused("export.import.not_utf8", file=path) from None
+        raise ImportRefused("export.import.not_utf8", file=shown) from None
     except ValueError as exc:
-        raise ImportRefused("export.import.not_json", file=path, reason=exc) from None
+        raise ImportRefused("export.import.not_json", file=shown, reason=exc) from None
     if not isinstance(data, dict):
-        raise ImportRefused("export.import.not_object", file=path, got=_json_type(data))
+        raise ImportRefused("export.import.not_object", file=shown, got=_json_type(data))
     fmt = data.get("format")
     if fmt != EXPORT_FORMAT:
         got = (
@@ -301,14 +325,14 @@ def read_export(path: Path) -> tuple[list[_Participant], int]:
             if fmt is None
             else phrase("export.import.format_named", value=fmt)
         )
-        raise ImportRefused("export.import.format", file=path, got=got, wanted=EXPORT_FORMAT)
+        raise ImportRefused("export.import.format", file=shown, got=got, wanted=EXPORT_FORMAT)
     participants = [
         _participant(p, f"participants[{i}]") for i, p in enumerate(_objects(data, "participants", ""))
     ]
     seen: set[str] = set()
     for p in participants:
         if p.peer_id in seen:
-            raise ImportRefused("export.import.participant_twice", peer=p.peer_id, file=path)
+            raise ImportRefused("export.import.participant_twice", peer=p.peer_id, file=shown)
         seen.add(p.peer_id)
     projects = _objects(data, "projects", "")
     for i, project in enumerate(projects):
@@ -387,9 +411,12 @@ def _keys(doc: CrdtDoc, container: str) -> set[str]:
     return set(doc.keys(obj)) if obj is not None else set()
 
 
-def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportSummary:
-    """Merge the export at `path` into this participant's own document (see the module's rules)."""
-    participants, project_count = read_export(path)
+def import_export(
+    ws: Workspace, path: Path, *, dry_run: bool = False, label: str | None = None
+) -> ImportSummary:
+    """Merge the export at `path` into this participant's own document (see the module's rules); `label`
+    names the file in messages (else `path`)."""
+    participants, project_count = read_export(path, ws.repo.limits, label)
     summary = ImportSummary(projects=project_count, dry_run=dry_run)
     mine: _Participant | None = None
     mine_path = ""
@@ -409,7 +436,8 @@ def import_export(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
         counts = Counter(ids)
         twice = next((record_id for record_id in ids if counts[record_id] > 1), None)
         if twice is not None:
-            raise ImportRefused(f"export.import.{what}_twice", id=twice, file=path)
+            shown = path if label is None else label
+            raise ImportRefused(f"export.import.{what}_twice", id=twice, file=shown)
     sections: dict[str, str] = {}
     for sid, text in mine.code.items():
         if sid not in SECTION_IDS or not text.strip():

@@ -33,6 +33,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "pas d'adresse réseau : reliez cette machine au réseau local",
         "no network address: connect this machine to the local network",
     ),
+    # the RELIANCE_* settings of a node (reliance.net.config)
+    "net.config.seconds": (
+        "{name} doit être un nombre de secondes entre 0 et 3600, pas {value}",
+        "{name} must be a number of seconds between 0 and 3600, not {value}",
+    ),
+    "net.config.service_type": (
+        "{name} doit ressembler à _nom._tcp.local., pas {value}",
+        "{name} must look like _name._tcp.local., not {value}",
+    ),
     # network
     "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
     "net.offline_short": ("hors ligne", "offline"),
@@ -76,10 +85,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "localapi.owned": (
         "ce dossier est déjà tenu par un autre processus reliance (pid {pid})",
         "this home is already owned by another reliance process (pid {pid})",
-    ),
-    "localapi.direct_after": (
-        "le nœud de ce dossier n'a pas pu relire ce qui vient d'être écrit : {error}",
-        "the node of this home could not read again what was just written: {error}",
     ),
     "status.owner_serve": ("nœud : reliance serve (pid {pid})", "node: reliance serve (pid {pid})"),
     "status.owner_app": ("nœud : l'application reliance (pid {pid})", "node: the reliance app (pid {pid})"),
@@ -373,6 +378,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "localapi.error.no_answer": (
         "le propriétaire ne répond pas : {reason}",
         "the owner does not answer: {reason}",
+    ),
+    "localapi.error.nul_in_path": (
+        "un chemin ne contient jamais de caractère nul",
+        "a path never holds a null character",
+    ),
+    "localapi.error.relative_cwd": (
+        "cwd : un chemin absolu (le dossier de travail de la commande)",
+        "cwd: an absolute path (the command's working directory)",
+    ),
+    "localapi.owned_by_cli": (
+        "ce dossier est tenu par une autre commande reliance qui écrit (pid {pid}) : "
+        "attendez qu'elle finisse",
+        "this home is held by another reliance command that writes (pid {pid}): wait until it ends",
     ),
     "localapi.error.hex_key": (
         "key : 64 chiffres hexadécimaux en minuscules",

@@ -104,8 +104,19 @@ class ApiClient:
                 raise NoOwner("localapi.error.unreadable", reason=exc) from None
         return self._pending.popleft()
 
-    def call(self, op: str, args: Mapping[str, Any] | None = None) -> Any:
-        """The result of `op`; ApiError with the owner's code and message when it says no."""
+    def call(self, op: str, args: Mapping[str, Any] | None = None, timeout: float | None = None) -> Any:
+        """The result of `op`; ApiError with the owner's code and message when it says no. `timeout`: how
+        long this call may wait for its answer, when not the connection's (a sync of a given length)."""
+        if timeout is None:
+            return self._call(op, args)
+        before = self.sock.gettimeout()
+        self.sock.settimeout(timeout)
+        try:
+            return self._call(op, args)
+        finally:
+            self.sock.settimeout(before)
+
+    def _call(self, op: str, args: Mapping[str, Any] | None) -> Any:
         request_id = next(self._ids)
         try:
             self.sock.sendall(request_frame(request_id, op, {k: v for k, v in (args or {}).items()}))
@@ -136,10 +147,12 @@ class ApiClient:
 
 
 def connect_owner(home: Path, limits: Limits = DEFAULT_LIMITS) -> ApiClient | None:
-    """A client of the owner of `home`, or None when no process owns it (the CLI then works directly)."""
+    """A client of the owner of `home`, or None when no process serves it: nobody owns it, or a command
+    holds it while it writes the store itself (the CLI then works directly, once it holds the home)."""
     deadline = time.monotonic() + CONNECT_SECONDS
     while True:
-        if current_owner(home) is None:
+        holder = current_owner(home)
+        if holder is None or holder["kind"] == "cli":
             return None
         try:
             return ApiClient.connect(home, limits)

@@ -41,7 +41,14 @@ def device_grant(ws: Workspace, args: dict[str, Any]) -> Outcome:
     return Outcome({"grant_file": grant_file}, changed)
 
 
+def new_history(ws: Workspace, args: dict[str, Any]) -> Outcome:
+    """Start this participant's document again, when it is lost everywhere (`reliance init --new-history`)."""
+    ws.start_my_document()
+    return Outcome({"peer_id": ws.peer_id}, (ws.peer_id,))
+
+
 DEVICE_OPERATIONS = [
+    Operation("identity.new_history", WRITE, new_history, doc="start your document again (lost everywhere)"),
     Operation("device.list", READ, device_list, doc="the participant's devices"),
     Operation(
         "device.rename",

@@ -29,6 +29,8 @@ class NodeControl(Protocol):
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]: ...
 
+    async def sync_once(self, host: str, port: int, timeout: float) -> dict[str, Any]: ...
+
     def web_control(self) -> WebControl | None: ...
 
 
@@ -91,6 +93,15 @@ async def refresh(node: NodeControl, args: Args) -> Outcome:
     """Another process wrote to the store itself (these documents, or any): read it and announce it."""
     changed = await node.refresh(args["doc_ids"])
     return Outcome({"changed": changed})
+
+
+async def sync_with(node: NodeControl, args: Args) -> Outcome:
+    """`reliance sync ADDRESS` beside the owner: it syncs once with that peer, on its own store. The result
+    says how it ended ("summary", and "unfinished" or "failed", which the command words as it would)."""
+    from reliance.net.config import parse_address
+
+    host, port = parse_address(args["address"])
+    return Outcome(await node.sync_once(host, port, args["timeout_ms"] / 1000))
 
 
 def _web(node: NodeControl) -> WebControl:

@@ -20,6 +20,8 @@ from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.devices import DEVICE_OPERATIONS
+from reliance.localapi.dividend_ops import DIVIDEND_OPERATIONS
+from reliance.localapi.imports import IMPORT_OPERATIONS
 from reliance.localapi.node_ops import (
     node_peers,
     node_status,
@@ -29,6 +31,7 @@ from reliance.localapi.node_ops import (
     peer_remove,
     peer_unblock,
     refresh,
+    sync_with,
     web_pair,
     web_revoke,
     web_sessions,
@@ -591,6 +594,13 @@ OPERATIONS = [
     ),
     Operation("peer.unblock", NODE, peer_unblock, {"peer_id": Param(str, required=True, most=SHORT)}),
     Operation("refresh", NODE, refresh, {"doc_ids": Param(list, most=DOC_IDS)}, doc="re-read the store"),
+    Operation(
+        "sync",
+        NODE,
+        sync_with,
+        {"address": Param(str, required=True, most=SHORT), "timeout_ms": Param(int, most=86_400_000)},
+        doc="sync once with a peer at HOST:PORT, until both hold the same",
+    ),
     Operation("web.url", NODE, web_url, doc="the web face's addresses and certificate fingerprint"),
     Operation("web.pair", NODE, web_pair, doc="a one-time pairing link for a browser"),
     Operation("web.sessions", NODE, web_sessions, doc="the paired browsers"),
@@ -602,6 +612,8 @@ OPERATIONS = [
         doc="end a paired browser's session",
     ),
     *DEVICE_OPERATIONS,
+    *IMPORT_OPERATIONS,
+    *DIVIDEND_OPERATIONS,
 ]
 
 TABLE = Dispatcher(OPERATIONS)
@@ -614,6 +626,12 @@ class LocalApi:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+
+    @staticmethod
+    def writes(op: str) -> bool:
+        """Whether `op` writes the store (the command must hold the home to run it here)."""
+        operation = TABLE.operations.get(op)
+        return operation is not None and operation.kind == WRITE
 
     def call(self, op: str, args: Mapping[str, Any] | None = None) -> Any:
         from reliance.localapi.protocol import Request

@@ -78,7 +78,7 @@ class Owner:
         return self.node.last_sync
 
     async def start(self) -> None:
-        if not await asyncio.to_thread(self.lock.acquire, self.kind):
+        if not await asyncio.to_thread(self._take_home):
             raise HomeOwned(current_owner(self.home), self._lang())
         try:
             hello = {"api": API_VERSION, "owner": self.kind, "pid": os.getpid(), "peer_id": self.ws.peer_id}
@@ -89,6 +89,16 @@ class Owner:
         except BaseException:
             await self.stop()
             raise
+
+    def _take_home(self) -> bool:
+        """The home's lock; a command holding it while it writes the store itself (a bundle import with
+        no owner) is waited for, `localapi_owner_wait_seconds` at most."""
+        if self.lock.acquire(self.kind):
+            return True
+        holder = current_owner(self.home)
+        if holder is None or holder["kind"] != "cli":
+            return False
+        return self.lock.acquire(self.kind, wait=float(self.node.limits.localapi_owner_wait_seconds))
 
     async def stop(self) -> None:
         if self._closed:
@@ -135,6 +145,18 @@ class Owner:
         findings: list[Finding] = self.node.diagnose()
         return findings
 
+    async def run_operation(self, name: str, args: dict[str, Any]) -> Any:
+        """A store operation of the local API asked by this process (the app that owns the home), run as a
+        client's would be: checked, on the node's worker, and what it wrote announced once."""
+        from reliance.localapi.ops import TABLE
+        from reliance.localapi.protocol import WRITE, Request
+
+        op, checked = TABLE.prepare(Request(0, name, args))
+        outcome = await self.run_store(op, checked)
+        if op.kind == WRITE and outcome.changed:
+            self.announce(outcome.changed, "local")
+        return outcome.result
+
     # -- what the API server needs (Backend) ---------------------------------------------------------------
     @property
     def control(self) -> Owner:
@@ -153,18 +175,6 @@ class Owner:
             log.info("%s", text)
             self._tell(NodeEvent(ev.LOCAL_CHANGE, text, doc_id=doc_id))
         self._publish_documents(list(doc_ids), origin)
-
-    async def call(self, op_name: str, args: dict[str, Any]) -> Any:
-        """A store operation asked in this process (as a client would: checked, run on the node's worker,
-        what it wrote announced); its result."""
-        from reliance.localapi.ops import TABLE
-        from reliance.localapi.protocol import WRITE, Request
-
-        op, checked = TABLE.prepare(Request(0, op_name, args))
-        outcome = await self.run_store(op, checked)
-        if op.kind == WRITE and outcome.changed:
-            self.announce(outcome.changed, self.kind)
-        return outcome.result
 
     # -- node operations (NodeControl) ---------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
@@ -203,6 +213,26 @@ class Owner:
 
     async def refresh(self, doc_ids: list[str] | None) -> list[str]:
         return await self.node.refresh_from_disk(doc_ids)
+
+    async def sync_once(self, host: str, port: int, timeout: float) -> dict[str, Any]:
+        """`reliance sync` beside this owner: the one-shot session runs here, its store work on the node's
+        worker (the one write path), and what it brought is announced like any other write."""
+        from reliance.net.oneshot import SyncFailed, SyncUnfinished, sync_once
+
+        result: dict[str, Any] = {"summary": None, "unfinished": None, "failed": None}
+        try:
+            result["summary"] = await sync_once(
+                self.ws, host, port, timeout=timeout, in_store=self.node.in_store
+            )
+        except SyncUnfinished as exc:
+            result["summary"] = exc.summary
+            result["unfinished"] = {"why": exc.why, "timeout": exc.timeout}
+        except SyncFailed as exc:
+            result["failed"] = {"key": exc.key, "params": {k: str(v) for k, v in exc.params.items()}}
+        changed = (result["summary"] or {}).get("documents_changed") or []
+        if changed:
+            self.announce(tuple(changed), "api")
+        return result
 
     def web_control(self) -> WebControl | None:
         return self.web

@@ -1,7 +1,10 @@
 """Who owns a home: the process holding an exclusive `flock` on HOME/owner.lock.
 
-The owner is `reliance serve`, or the app when no `serve` runs on the home, or `reliance device invite`
-for its duration when neither runs. It takes the lock before it
+The owner is `reliance serve`, or the app when no `serve` runs on the home; or, when neither runs, a command
+that writes the store itself (kind "cli": it holds the home for its length and serves no local API, so
+that no `serve`, app or other command writes the home's documents meanwhile), or `reliance device invite`
+for its duration (kind "invite": it serves the local API, its node neither listens nor dials). It takes the
+lock before it
 starts its node and keeps it until it exits (the kernel drops it when the process dies, even by kill -9: a
 stale file never keeps a home owned). The file says who holds it (pid, kind), for messages only: the lock,
 not the file's text, decides. Anyone can ask `current_owner` without disturbing the owner (a shared lock
@@ -22,7 +25,7 @@ from reliance.fsutil import open_private
 
 OWNER_LOCK = "owner.lock"
 SOCKET_NAME = "api.sock"
-OWNER_KINDS = ("serve", "app", "invite")  # invite: `device invite` on a home nobody else owned
+OWNER_KINDS = ("serve", "app", "cli", "invite")  # invite: `device invite` on a home nobody else owned
 _ACQUIRE_SECONDS = 1.0  # rides over a `current_owner` probe holding the lock for a few microseconds
 
 
@@ -37,12 +40,13 @@ class OwnerLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self, kind: str) -> bool:
-        """Take the home (False when another process owns it); write who we are in the file."""
+    def acquire(self, kind: str, wait: float = _ACQUIRE_SECONDS) -> bool:
+        """Take the home (False when another process still owns it after `wait` seconds); write who we
+        are in the file."""
         if self._fd is not None:
             return True
         fd = open_private(self.home / OWNER_LOCK, os.O_RDWR | os.O_CREAT)
-        deadline = time.monotonic() + _ACQUIRE_SECONDS
+        deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

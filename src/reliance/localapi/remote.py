@@ -120,6 +120,10 @@ class RemoteNode:
         """The app wrote `doc_id` to the store itself: the owner reads it and announces it now."""
         self._ask("refresh", {"doc_ids": [doc_id]})
 
+    async def run_operation(self, name: str, args: dict[str, Any]) -> Any:
+        """A store operation of the local API, run by the owner (a bundle import): it writes, not us."""
+        return await self._client().call(name, args)
+
     def diagnose(self) -> list[Finding]:
         from reliance.app import settings
         from reliance.net.status import diagnose_home

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reliance.app import settings
@@ -23,6 +23,9 @@ from reliance.net.hello import hello_name
 from reliance.net.link import Link, Outbox, durably
 from reliance.replication.protocol import BatchRefused, ChangesReceived, RefusedByPeer, Session, SyncHost
 from reliance.replication.quota import Quotas
+
+# Runs a store call where the caller's store work runs (an owner's node worker), and awaits its result.
+InStore = Callable[..., Awaitable[Any]]
 
 
 class SyncUnfinished(RelianceError):
@@ -69,12 +72,16 @@ class SyncFailed(RelianceError):
         return t(self.key, lang, **self.params)
 
 
-async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: float = 60.0) -> dict[str, Any]:
+async def sync_once(
+    workspace: Workspace, host: str, port: int, *, timeout: float = 60.0, in_store: InStore | None = None
+) -> dict[str, Any]:
     """Connect to one peer, sync until both sides hold the same, and return a summary (for scripts and
     cron). The end is the session's: the digests or summaries were compared and every document they showed
     different is in sync, with nothing left to send. Anything else within `timeout` seconds (the peer
     went silent, closed, or declined a document over its quota: it says nothing then) raises
-    `SyncUnfinished`, which tells what was left; a peer that cannot be reached raises `SyncFailed`."""
+    `SyncUnfinished`, which tells what was left; a peer that cannot be reached raises `SyncFailed`.
+    `in_store`: where the session's store work runs (the owner's node worker), else in this loop's thread
+    (a command holding the home)."""
     blocked = settings.blocked_keys(workspace.home)
     limits = workspace.repo.limits  # the home's: what the store reads back is what the door lets in
     config = TransportConfig(max_message=limits.max_frame)
@@ -113,6 +120,7 @@ async def sync_once(workspace: Workspace, host: str, port: int, *, timeout: floa
         blocked=blocked,
         frame_timeout=config.frame_timeout,
         started=started,
+        in_store=in_store,
     )
 
 
@@ -139,6 +147,7 @@ async def sync_over(
     blocked: set[bytes] | None = None,
     frame_timeout: float | None = None,
     started: float | None = None,
+    in_store: InStore | None = None,
 ) -> dict[str, Any]:
     """`sync_once` over a channel already open to `remote_key` (a `SecureConnection`, or one end of a
     `memory_pair`): the node's `Link` runs the session, each of its calls made durable before its frames
@@ -174,6 +183,9 @@ async def sync_over(
         return bool(refused) or session.settled
 
     async def step(produce: Callable[[], list[bytes]]) -> list[bytes]:
+        if in_store is not None:
+            made: list[bytes] = await in_store(durably, produce, workspace.repo.flush)
+            return made
         return durably(produce, workspace.repo.flush)
 
     link = Link(session, channel, outbox, on_events=on_events, step=step, flush_timeout=stall)
@@ -187,7 +199,10 @@ async def sync_over(
     finally:
         await outbox.close()
         await channel.close()
-        workspace.repo.compact_due()  # what the batches left due (they do not wait for it)
+        if in_store is not None:
+            await in_store(workspace.repo.compact_due)  # what the batches left due (they do not wait)
+        else:
+            workspace.repo.compact_due()
     if refused:
         raise SyncFailed("sync.refused", reason=refused)
     summary = {

@@ -22,7 +22,7 @@ from reliance.automerge.crdt import CrdtError, CrdtPanic
 from reliance.certificate import is_proof
 from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.errors import RelianceError
-from reliance.fsutil import atomic_write
+from reliance.fsutil import FileTooLarge, atomic_write, read_regular_file
 from reliance.identity import decode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.packing import PackError, Shape, unpack
@@ -128,15 +128,18 @@ def bundle_bytes(
     return data, total
 
 
-def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[SignedChange]]]:
+def read_bundle(
+    path: Path, limits: Limits = DEFAULT_LIMITS, label: str | None = None
+) -> list[tuple[str, list[SignedChange]]]:
+    """A bundle file's documents and changes (`label`: the file as the person named it, in messages)."""
+    shown = str(path) if label is None else label
     try:
-        size = path.stat().st_size
-        if size > limits.max_bundle_bytes:
-            raise BundleError("bundle.error.too_large", file=path, mib=limits.max_bundle_bytes >> 20)
-        raw = path.read_bytes()
+        raw = read_regular_file(path, limits.max_bundle_bytes)
+    except FileTooLarge:
+        raise BundleError("bundle.error.too_large", file=shown, mib=limits.max_bundle_bytes >> 20) from None
     except OSError as exc:
-        raise BundleError("cli.cannot_read", file=path, reason=exc.strerror) from None
-    return read_bundle_bytes(raw, limits, str(path))
+        raise BundleError("cli.cannot_read", file=shown, reason=exc.strerror) from None
+    return read_bundle_bytes(raw, limits, shown)
 
 
 def read_bundle_bytes(
@@ -185,11 +188,15 @@ def read_bundle_bytes(
     return list(merged.items())
 
 
-def import_bundle(repo: Repository, path: Path, blocked: Collection[bytes] = ()) -> ImportSummary:
+def import_bundle(
+    repo: Repository, path: Path, blocked: Collection[bytes] = (), label: str | None = None
+) -> ImportSummary:
     """Check every document of the bundle, then store them all, through a journal (`bundle_journal`):
     a refusal writes nothing (BundleRefused); a crash is completed at the next open; a store that fails
-    midway keeps the journal for the next open (BundleInterrupted)."""
-    return import_docs(repo, read_bundle(path, repo.limits), str(path), blocked)
+    midway keeps the journal for the next open (BundleInterrupted). `label` names the file in messages
+    and in the journal (else `path`)."""
+    shown = str(path) if label is None else label
+    return import_docs(repo, read_bundle(path, repo.limits, shown), shown, blocked)
 
 
 def import_bundle_bytes(

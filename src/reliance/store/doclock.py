@@ -50,7 +50,7 @@ class DocLock:
             try:
                 fd = open_private(lock_file, os.O_RDWR | os.O_CREAT)
             except OSError as exc:
-                raise StoreError(f"cannot lock document {doc_id}: {exc.strerror or exc}") from None
+                raise StoreError("store.error.lock", doc=doc_id, reason=exc.strerror or str(exc)) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 self.files = 1

@@ -8,7 +8,7 @@ real `reliance.net.node.Node`, or with a fake in tests. Everything a node report
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from reliance.net.events import NodeEvent, PeerInfo
 
@@ -48,6 +48,14 @@ class NodeLike(Protocol):
     def diagnose(self) -> list[Finding]: ...
 
 
+@runtime_checkable
+class OperationRunner(Protocol):
+    """A node that runs the local API's store operations for the app: the owner it is (`Owner`), or the
+    one it talks to (`RemoteNode`). A write the app makes this way goes through the owner's one write path."""
+
+    async def run_operation(self, name: str, args: dict[str, Any]) -> Any: ...
+
+
 NodeFactory = Callable[["Workspace"], "NodeLike | None"]
 
 
@@ -58,7 +66,8 @@ def default_node_factory(workspace: Workspace) -> NodeLike | None:
     from reliance.app import settings
     from reliance.localapi.ownership import current_owner
 
-    if current_owner(workspace.home) is not None:
+    holder = current_owner(workspace.home)
+    if holder is not None and holder["kind"] != "cli":  # a command holding it: waited for, then ours
         from reliance.localapi.remote import RemoteNode
 
         return RemoteNode(workspace.home, workspace.repo.limits)

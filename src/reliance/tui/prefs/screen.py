@@ -260,10 +260,20 @@ class SettingsScreen(RelianceScreen):
             self.notify(text, severity="warning")
 
     async def _bundle_import(self, folder: str, name: str) -> None:
-        applied, changed = await self.rapp.io(read_bundle, self.ws, folder, name)
+        from reliance.tui.node import OperationRunner
+
+        node = self.rapp.node
+        if isinstance(node, OperationRunner) and self.rapp._node_started:
+            # Through the owner's one write path (this app's node, or `serve`'s): it announces what changed.
+            target = settings.export_target(folder, name)
+            result = await node.run_operation("bundle.import", {"path": str(target), "cwd": "/"})
+            changed = [row["doc"] for row in result["rows"] if row["added"] or row["new_document"]]
+            applied = int(result["applied"])
+        else:
+            applied, changed = await self.rapp.io(read_bundle, self.ws, folder, name)
+            for doc_id in changed:
+                self.rapp.tell_node(doc_id)
         await self.rapp.refresh_docs(set(changed))
-        for doc_id in changed:
-            self.rapp.tell_node(doc_id)
         self.notify(self.t("done.bundle_read", count=applied))
 
     def refresh_data(self, doc_ids: set[str] | None = None) -> None:
