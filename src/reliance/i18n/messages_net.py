@@ -75,6 +75,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ce dossier est déjà tenu par l'application reliance (pid {pid}) : quittez-la d'abord",
         "this home is already owned by the reliance app (pid {pid}): quit it first",
     ),
+    "net.peer_device": ("{name} (appareil « {device} »)", "{name} (device '{device}')"),
+    "localapi.owned_by_invite": (
+        "une invitation d'appareil est en cours sur ce dossier (« reliance device invite », pid {pid}) : "
+        "relancez une fois qu'elle est finie",
+        "an invitation is running on this home ('reliance device invite', pid {pid}): "
+        "start again once it ends",
+    ),
     "localapi.owned": (
         "ce dossier est déjà tenu par un autre processus reliance (pid {pid})",
         "this home is already owned by another reliance process (pid {pid})",

@@ -48,6 +48,8 @@ class NodeConfig:
     write_state: bool = True
     # False: no TCP listener and no mDNS; peers come only through `Node.attach` (nodes joined in one process).
     serve: bool = True
+    # False: dial nobody either (a node that only serves the home's local API: a `device invite` owning it).
+    dial: bool = True
     # Seconds `stop` waits for the connections, then as long for the sync worker (a store write under way),
     # then as long for the last file writes; past each, it logs what it leaves behind and goes on.
     stop_timeout: float = 10.0
