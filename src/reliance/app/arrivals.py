@@ -33,6 +33,7 @@ from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.i18n import answer_label, kind_label, section_label, status_label, t, tn
 from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.replication.participant_view import participant_view
 from reliance.store.docfiles import disk_mark
 from reliance.store.repository import DOC_ID_RE, Repository, StoredDoc
 
@@ -237,7 +238,7 @@ class _Names:
             found = ""
             if DOC_ID_RE.fullmatch(peer_id) and self.repo.exists(peer_id):
                 with contextlib.suppress(RelianceError):
-                    found = participant.name(self.repo.open(peer_id).crdt)
+                    found = participant.name(participant_view(self.repo.open(peer_id)))
             found = found or (peer_id[:10] + "…" if len(peer_id) > 10 else peer_id)
             self._known[peer_id] = found
         return found
@@ -278,7 +279,7 @@ class _Reader:
             self._my_titles = {}
             with contextlib.suppress(RelianceError):
                 if self.repo.exists(self.me):
-                    for item in participant.read_items(self.repo.open(self.me).crdt, self.me):
+                    for item in participant.read_items(participant_view(self.repo.open(self.me)), self.me):
                         self._my_titles[item.id] = item.title
         return self._my_titles.get(item_id, item_id)
 
@@ -294,7 +295,9 @@ class _Reader:
         doc_id = stored.doc_id
         if doc_id == self.me:
             return []
-        crdt = stored.crdt
+        # without what a revoked device signed beyond its revocation; it holds every change of `stored`,
+        # so `old` heads read in it as in the document
+        crdt = participant_view(stored)
         name = self.names(doc_id)
         out: list[Arrival] = []
         items = sorted(participant.read_items(crdt, doc_id), key=lambda i: (i.updated, i.created, i.id))

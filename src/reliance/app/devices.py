@@ -19,7 +19,7 @@ The seam a link protocol builds on (`device invite` / `device join`, the app's S
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +91,18 @@ def _record(ws: Workspace, edit: Any) -> None:
 
 
 def devices(ws: Workspace) -> list[DeviceRecord]:
-    """The participant's devices recorded in their document (empty before the document is here)."""
+    """The participant's devices recorded in their document (empty before the document is here), as the
+    changes that count left it; revoked as the document's history says (a revoked device may blank its
+    entry's `revocation` field, it cannot take back the change that wrote it)."""
+    from reliance.replication.devices import revocations_of
+    from reliance.replication.participant_view import participant_view
+
     doc = ws.my_doc_if_held()
     if doc is None:
         return []
-    return device_doc.read_devices(doc.crdt, ws.identity.participant_key, ws.repo.limits)
+    records = device_doc.read_devices(participant_view(doc), ws.identity.participant_key, ws.repo.limits)
+    revoked = revocations_of(doc)
+    return [replace(r, revoked_at=0) if r.revoked_at is None and r.device in revoked else r for r in records]
 
 
 def grant_device(ws: Workspace, device_public_key: bytes, device_name: str) -> DeviceGrant:

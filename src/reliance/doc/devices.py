@@ -40,7 +40,7 @@ class DeviceRecord:
     device: bytes
     name: str
     certificate: DeviceCertificate
-    revoked_at: int | None
+    revoked_at: int | None  # 0: revoked in the history, its entry's field no longer says when
 
     @property
     def device_id(self) -> str:

@@ -17,6 +17,7 @@ from reliance.model.codesocial import SECTIONS
 from reliance.model.messages import InputError
 from reliance.model.programme import Entry
 from reliance.model.search import fold
+from reliance.replication.participant_view import participant_view
 from reliance.store.repository import DocKind, doc_kind
 
 EXPORT_FORMAT = "reliance-export/1"
@@ -42,7 +43,7 @@ def once_each(on_unreadable: OnUnreadable | None) -> OnUnreadable:
 
 
 def participant_json(ws: Workspace, doc_id: str) -> dict[str, Any]:
-    doc = ws.repo.open(doc_id).crdt
+    doc = participant_view(ws.repo.open(doc_id))  # without what a revoked device signed beyond revocation
     return {
         "peer_id": doc_id,
         "name": participant.name(doc),

@@ -30,6 +30,7 @@ from reliance.export.order import causal_key
 from reliance.i18n import LANGS
 from reliance.model.catalogue import Answer, Item, ItemKind
 from reliance.model.codesocial import SECTIONS
+from reliance.replication.participant_view import participant_view
 from reliance.store.repository import DocKind, doc_kind
 
 JSONLD_FORMAT = "reliance-jsonld/1"
@@ -351,7 +352,7 @@ def answer_node(answer: Answer) -> dict[str, Any]:
 
 
 def participant_nodes(ws: Workspace, doc_id: str) -> list[dict[str, Any]]:
-    doc = ws.repo.open(doc_id).crdt
+    doc = participant_view(ws.repo.open(doc_id))  # without what a revoked device signed beyond revocation
     name = participant.name(doc)
     agent = _tidy(
         {

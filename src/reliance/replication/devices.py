@@ -205,7 +205,7 @@ def reader_of(repo: DocStore, peer: bytes) -> str:
             if devices is None or stored.crdt.child(devices, device_id) is None:
                 continue
             owner = decode_peer_id(doc_id)
-            if any(
+            if peer not in revocations_of(stored) and any(
                 r.device == peer and not r.revoked for r in read_devices(stored.crdt, owner, stored.limits)
             ):
                 return doc_id
