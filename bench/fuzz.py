@@ -29,7 +29,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.fuzz import engine, known, targets  # noqa: E402
+from tests.fuzz import engine, known, seeds, targets  # noqa: E402
 
 
 def _summary(stats: engine.Stats, saved: dict[str, str]) -> dict[str, Any]:
@@ -109,14 +109,18 @@ def run(
 def replay(paths: list[Path]) -> dict[str, Any]:
     """Run saved inputs again (their target is the folder's name, or the .json beside them)."""
     results = []
-    loaded: dict[str, Any] = {}
+    loaded: dict[tuple[str, str | None], Any] = {}
     for path in paths:
-        meta = path.with_suffix(".json")
-        name = json.loads(meta.read_text())["target"] if meta.exists() else path.parent.name
-        if name not in loaded:
-            loaded[name] = targets.make(name)
-            loaded[name].setup(engine.scratch_dir(name))
-        failure = engine.run_one(loaded[name], path.read_bytes())
+        meta_path = path.with_suffix(".json")
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        name = meta.get("target") or path.parent.name
+        seeds_file = meta.get("seeds")  # the seeds it was found with (None: the current ones)
+        if (name, seeds_file) not in loaded:
+            target = targets.make(name)
+            with seeds.using(seeds_file):
+                target.setup(engine.scratch_dir(name))
+            loaded[name, seeds_file] = target
+        failure = engine.run_one(loaded[name, seeds_file], path.read_bytes())
         results.append(
             {
                 "input": str(path),

@@ -46,11 +46,14 @@ def assert_one_line_error(result: CliResult, reason: str) -> None:
     assert reason in err, err
 
 
+LOCK_FILES = ("lock", "owner.lock")  # who holds a document or the home at this moment: no data in them
+
+
 def tree(home: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(home)): p.read_bytes()
         for p in sorted(home.rglob("*"))
-        if p.is_file() and p.name not in ("lock", "owner.lock")  # who holds the home: cases run two at once
+        if p.is_file() and p.name not in LOCK_FILES
     }
 
 

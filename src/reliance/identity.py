@@ -183,6 +183,14 @@ class Identity:
     def network_key(self) -> bytes:
         return public_bytes(self.network_private_key)
 
+    @property
+    def network_certificate(self) -> bytes | None:
+        """What the handshake carries beside the key it shows: this device's certificate when that key is
+        the device's own (peers then know it as its participant), else nothing."""
+        if self.certificate is None or self.network_key != self.public_key:
+            return None
+        return self.certificate
+
     def sign(self, change_hash: bytes) -> bytes:
         """The proof of a change made on this device: its signature, with the certificate if any."""
         if self.certificate is None:

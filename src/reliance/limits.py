@@ -142,8 +142,11 @@ class Limits:
     max_import_json_bytes: int = 64 * MIB
 
     # -- linking a device (`reliance device invite` / `join`) ------------------------------------------------
-    # Seconds an invitation stays open; past it the inviter stops listening and a joiner is told it expired.
+    # Seconds an invitation stays open; past it a joiner is told it expired.
     link_invitation_seconds: int = 600
+    # Seconds `device invite` keeps answering once its invitation ended unlinked (expired or used), so that a
+    # late joiner is told why rather than finding nobody; it stops sooner once it told one.
+    link_late_answer_seconds: int = 30
     # Seconds one side of a link may take for its next message (a slow or silent joiner is dropped; the
     # inviter keeps listening for others until the invitation is claimed or expires).
     link_step_seconds: int = 30

@@ -6,18 +6,29 @@ exactly the state it was found with. Rebuild them (after a change of format) wit
 
     .venv/bin/python -m tests.fuzz.seeds
 
-and re-run the fuzz suite: the saved reproducers under `corpus/` then need to be found again.
+(`--hellos`: only the hostile hellos of `corpus/hello/`, from the seeds as they are) and re-run the fuzz
+suite. A saved reproducer's `.json` names the seeds it was found with (`"seeds"`,
+default `seeds.msgpack`): before a rebuild, keep the old file under another name and name it in the
+reproducers found with it (`seeds-v1.msgpack`: the seeds from before certificates, which the reproducers
+saved then replay against).
 
 Who is who: Alice (steward of project P), Bob (member of P, the victim whose node receives hostile
-input) and Mallory (a member of P too, whose key the apply target uses to re-sign mutated changes).
+input) and Mallory (a member of P too, whose key the apply target uses to re-sign mutated changes). Every
+one of them is a participant with a device key certified by their participant key (so every proof carries
+a certificate); Alice has a second device, her phone, linked to her identity, which writes in her document
+and in P as her, and a third one she revoked: her participant document holds three devices and a
+revocation, and the frames and the bundle carry all of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgpack
 from cryptography.hazmat.primitives import serialization
@@ -31,8 +42,14 @@ from reliance.replication.protocol import Session, SyncHost
 from reliance.store.records import change_info
 from reliance.store.repository import Repository, SignedChange
 
-SEEDS_PATH = Path(__file__).resolve().parent / "corpus" / "seeds.msgpack"
-SEEDS_FORMAT = 1
+if TYPE_CHECKING:
+    from tests.sync.memnet import MemNet
+    from tests.sync.memnet import Node as MemNode
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+SEEDS_PATH = CORPUS / "seeds.msgpack"
+_active = [SEEDS_PATH]  # what `load()` reads: the current seeds, or those a reproducer names (`using`)
+SEEDS_FORMAT = 2  # 2: certified devices (every proof carries a certificate), a linked device, a revocation
 
 # The victim holds these many first changes of each document (by name); the frames carry the rest.
 VICTIM_PREFIX = {"alice": 2, "bob": None, "project": 4}
@@ -40,7 +57,8 @@ VICTIM_PREFIX = {"alice": 2, "bob": None, "project": 4}
 
 @dataclass(frozen=True)
 class Seeds:
-    keys: dict[str, bytes]  # name -> raw Ed25519 private key
+    keys: dict[str, bytes]  # name -> raw Ed25519 private key of the device that writes as them
+    certificates: dict[str, bytes]  # name -> that device's certificate (alice-phone: Alice's linked device)
     docs: dict[str, str]  # name (alice, bob, mallory, project) -> document id
     histories: dict[str, list[tuple[bytes, bytes | None]]]  # document id -> (chunk, signature), causal order
     victim: dict[str, int]  # document id -> number of first changes the victim holds
@@ -54,6 +72,21 @@ class Seeds:
 
     def public(self, name: str) -> bytes:
         return self.key(name).public_key().public_bytes_raw()
+
+    def participant(self, name: str) -> bytes:
+        """Whom `name`'s device writes for: its certificate's participant (format 1: the key itself). A node
+        learns it from the certificate in the device's handshake (`Session(reader=...)`)."""
+        from reliance.certificate import decode_certificate
+
+        certificate = self.certificates.get(name)
+        return decode_certificate(certificate).participant if certificate else self.public(name)
+
+    def sign(self, name: str, change_hash: bytes) -> bytes:
+        """A change's proof as `name`'s device makes it: its signature and its certificate (seeds of
+        format 1 have none: the bare signature of a key that is its own participant)."""
+        from reliance.certificate import sign_change
+
+        return sign_change(self.key(name), self.certificates.get(name), change_hash)
 
     def signed(self, doc_id: str) -> list[SignedChange]:
         return [SignedChange(change_info(chunk), sig) for chunk, sig in self.histories[doc_id]]
@@ -75,13 +108,28 @@ def fill(repo: Repository, seeds: Seeds, prefix: dict[str, int]) -> None:
             repo.open(doc_id, create=True).add_verified(seeds.signed(doc_id)[:count])
 
 
-@cache
+@contextlib.contextmanager
+def using(name: str | None) -> Iterator[None]:
+    """`load()` reads the seeds file `name` of corpus/ meanwhile (None: the current one)."""
+    _active.append(CORPUS / name if name else SEEDS_PATH)
+    try:
+        yield
+    finally:
+        _active.pop()
+
+
 def load() -> Seeds:
-    data = msgpack.unpackb(SEEDS_PATH.read_bytes(), raw=False)
-    if data.get("format") != SEEDS_FORMAT:
-        raise RuntimeError(f"{SEEDS_PATH} is of another format: rebuild it with python -m tests.fuzz.seeds")
+    return _load(_active[-1])
+
+
+@cache
+def _load(path: Path) -> Seeds:
+    data = msgpack.unpackb(path.read_bytes(), raw=False)
+    if data.get("format") not in (1, SEEDS_FORMAT):
+        raise RuntimeError(f"{path} is of another format: rebuild it with python -m tests.fuzz.seeds")
     return Seeds(
         keys=data["keys"],
+        certificates=data.get("certificates", {}),
         docs=data["docs"],
         histories={k: [(c, s) for c, s in v] for k, v in data["histories"].items()},
         victim=data["victim"],
@@ -115,7 +163,26 @@ def exchange(a: Session, b: Session) -> tuple[list[bytes], list[bytes]]:
     raise RuntimeError("the sessions did not settle")
 
 
+def linked_device(net: MemNet, first: MemNode, home: Path, name: str) -> MemNode:
+    """A device linked to `first`'s identity as `device join` does it (its documents come with the grant)."""
+    from reliance.app.devices import grant_device, join_home, start_join
+    from tests.sync.memnet import Node as MemNode
+
+    key = start_join(home)
+    ws = join_home(home, grant_device(first.ws, key, name), name)
+    device = MemNode.__new__(MemNode)  # a node of the network around a workspace made elsewhere
+    device.name, device.ws, device.blocked, device.links = f"{first.name}'s {name}", ws, set(), []
+    device.host = SyncHost(ws.repo, lambda: device.blocked)
+    device.host.listeners.append(device._on_batch)
+    net.nodes.append(device)
+    return device
+
+
 def build(root: Path) -> dict[str, object]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reliance.app.devices import grant_device, revoke_device
+    from reliance.identity import public_bytes
     from tests.sync.memnet import MemNet, sync_once
 
     net = MemNet(root)
@@ -143,6 +210,15 @@ def build(root: Path) -> dict[str, object]:
     projects.contribute(mallory.ws, pid, "money", 12, "EUR", note="colle")
     projects.set_project_code(alice.ws, pid, "contexte", "L'atelier est ouvert à tous.")
     sync_once(mallory, alice, net)
+    # Alice's phone: linked, it writes as her in her document and in the project
+    phone = linked_device(net, alice, root / "alice-phone", "phone")
+    phone.ws.add_item(Item(id="", kind=ItemKind.OFFER, title="confiture", author="", description="de mûres"))
+    projects.contribute(phone.ws, pid, "time", 45, "min", note="depuis le téléphone")
+    sync_once(phone, alice, net)
+    # and an old laptop of hers, certified then revoked: her document holds the revocation
+    grant_device(alice.ws, public_bytes(Ed25519PrivateKey.generate()), "vieux portable")
+    revoke_device(alice.ws, "vieux portable")
+    alice.ws.add_item(Item(id="", kind=ItemKind.NEED, title="scie", author="", description="une journée"))
     names = {"alice": alice.peer_id, "bob": bob.peer_id, "mallory": mallory.peer_id, "project": pid}
     histories: dict[str, list[list[bytes | None]]] = {}
     for doc_id in names.values():
@@ -152,8 +228,12 @@ def build(root: Path) -> dict[str, object]:
     victim = {
         names[n]: (len(histories[names[n]]) if count is None else count) for n, count in VICTIM_PREFIX.items()
     }
+    nodes = {"alice": alice, "bob": bob, "mallory": mallory, "alice-phone": phone}
+    certificates = {name: node.ws.identity.certificate for name, node in nodes.items()}
+    assert all(certificates.values()), "every device is a certified one"
     seeds = Seeds(
-        keys={"alice": _private(alice.ws), "bob": _private(bob.ws), "mallory": _private(mallory.ws)},
+        keys={name: _private(node.ws) for name, node in nodes.items()},
+        certificates=certificates,  # type: ignore[arg-type]
         docs=names,
         histories={k: [(bytes(c), s) for c, s in v] for k, v in histories.items()},  # type: ignore[arg-type]
         victim=victim,
@@ -179,6 +259,7 @@ def build(root: Path) -> dict[str, object]:
     return {
         "format": SEEDS_FORMAT,
         "keys": seeds.keys,
+        "certificates": seeds.certificates,
         "docs": names,
         "histories": histories,
         "victim": victim,
@@ -189,14 +270,71 @@ def build(root: Path) -> dict[str, object]:
     }
 
 
+def hostile_hellos(seeds: Seeds) -> dict[str, tuple[bytes, str]]:
+    """Hellos a hostile peer sends, from the seeds' real keys and certificates: name -> (payload, what)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reliance.certificate import make_certificate
+    from reliance.identity import public_bytes
+    from reliance.net.hello import PROTOCOL_VERSION, make_hello
+
+    static = bytes(range(32))  # the hello target's Noise static key
+    phone, cert = seeds.key("alice-phone"), seeds.certificates["alice-phone"]
+
+    def hello(key: Ed25519PrivateKey, certificate: object) -> bytes:
+        real = make_hello(key, static, name="Alice", port=7447, version=PROTOCOL_VERSION, certificate=cert)
+        fields = msgpack.unpackb(real, raw=False)
+        fields["cert"] = certificate
+        return bytes(msgpack.packb(fields, use_bin_type=True))
+
+    # the hello target's revoked device (its participant revoked it): the same fixed keys
+    participant = Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
+    revoked = Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35)))
+    revoked_cert = make_certificate(participant, public_bytes(revoked), "perdu", 1_780_000_000)
+    return {
+        "certificate-of-another-key": (hello(phone, seeds.certificates["mallory"]), "Mallory's certificate"),
+        "certificate-bad-signature": (
+            hello(phone, cert[:-1] + bytes([cert[-1] ^ 1])),
+            "a bit of its signature",
+        ),
+        "certificate-oversized": (hello(phone, cert + bytes(300)), "300 zero bytes after it"),
+        "certificate-truncated": (hello(phone, cert[:100]), "its first 100 bytes"),
+        "certificate-truncated-by-one": (hello(phone, cert[:-1]), "its last byte cut"),
+        "certificate-not-bytes": (hello(phone, cert.hex()), "as a hex string"),
+        "certificate-of-a-revoked-device": (hello(revoked, revoked_cert), "a device its participant revoked"),
+    }
+
+
+def write_hello_corpus(seeds: Seeds) -> None:
+    """The hostile hellos as reproducers of the `hello` target: each must be refused, and replays so."""
+    import json
+
+    folder = CORPUS / "hello"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (payload, what) in hostile_hellos(seeds).items():
+        (folder / f"{name}.bin").write_bytes(payload)
+        meta = {
+            "target": "hello",
+            "input": f"Alice's phone's hello with a certificate: {what}",
+            "refused": True,
+        }
+        (folder / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {folder / name}.bin")
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        data = build(Path(directory))
-    SEEDS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    SEEDS_PATH.write_bytes(msgpack.packb(data, use_bin_type=True))
-    print(f"wrote {SEEDS_PATH} ({SEEDS_PATH.stat().st_size} bytes)")
-    for name, doc_id in data["docs"].items():  # type: ignore[attr-defined]
-        print(f"  {name}: {doc_id}, {len(data['histories'][doc_id])} changes")  # type: ignore[index]
+    import sys
+
+    if "--hellos" not in sys.argv[1:]:  # --hellos: only the hostile hellos, from the seeds as they are
+        with tempfile.TemporaryDirectory() as directory:
+            data = build(Path(directory))
+        SEEDS_PATH.parent.mkdir(parents=True, exist_ok=True)
+        SEEDS_PATH.write_bytes(msgpack.packb(data, use_bin_type=True))
+        print(f"wrote {SEEDS_PATH} ({SEEDS_PATH.stat().st_size} bytes)")
+        for name, doc_id in data["docs"].items():  # type: ignore[attr-defined]
+            print(f"  {name}: {doc_id}, {len(data['histories'][doc_id])} changes")  # type: ignore[index]
+        _load.cache_clear()
+    write_hello_corpus(load())
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ after a compaction (a snapshot that cannot be loaded back bricks a document for 
 - `localapi`: the local API's decoder (`reliance.localapi.protocol`): a byte stream of mutated real request
   frames, cut into frames, decoded and checked against the table of operations.
 - `link`: the device-link exchange (`reliance.net.pairing.protocol`), either side, fed a stream of mutated
-  real messages of a recorded run, cut anywhere.
+  real messages of a recorded run (whose grant holds a real certificate and bundle), cut anywhere.
+- `hello`: the Noise handshake's payload as a node reads it (`reliance.net.hello`: unpack, validate with the
+  device certificate, verify, the revocation check), fed mutated real hellos with and without certificates.
 """
 
 from __future__ import annotations
@@ -346,6 +348,8 @@ class FrameTarget:
         self.doc_ids = list(seeds.docs.values())
         self.frames = seeds.frames_to_victim
         self.peer = seeds.public("mallory")  # who sends them: a member of the project, turned hostile
+        self.reader = seeds.participant("mallory")  # as her device's handshake certificate says
+        self.owner = encode_peer_id(seeds.participant("bob"))
         # A frame carrying a whole document chunk (v2, to an empty peer) of a document the victim lacks.
         self.extra = [self._document_frame(seeds, seeds.docs["mallory"])]
         self.pool = self.frames + seeds.frames_to_empty + seeds.frames_from_victim + self.extra
@@ -425,9 +429,8 @@ class FrameTarget:
     def run(self, data: bytes) -> None:
         frames = unpack(data)
         repo = self.home.ready()
-        owner = encode_peer_id(self.home.actor)
-        host = SyncHost(repo, quotas=Quotas(repo, owner, DEFAULT_LIMITS))  # as the node makes it
-        session = Session(host, peer_key=self.peer)
+        host = SyncHost(repo, quotas=Quotas(repo, self.owner, DEFAULT_LIMITS))  # as the node makes it
+        session = Session(host, peer_key=self.peer, reader=self.reader)
         session.start()
         for frame in frames:
             before = repo_state(repo)
@@ -664,7 +667,7 @@ class ApplyTarget:
 
     def setup(self, workdir: Path) -> None:
         seeds = load()
-        self.key = seeds.key("mallory")
+        self.seeds = seeds
         mallory = seeds.public("mallory")
         self.cases: list[tuple[str, int]] = []
         self.homes: dict[tuple[str, int], Home] = {}
@@ -707,7 +710,7 @@ class ApplyTarget:
             info = change_info(chunk)
         except wire.WireError:
             return  # not a change at all: nothing a peer could deliver
-        change = SignedChange(info, self.key.sign(info.hash))
+        change = SignedChange(info, self.seeds.sign("mallory", info.hash))  # her proof: with her certificate
         before = home.state
         try:
             accept_batch(repo, doc_id, [change])
@@ -967,6 +970,8 @@ class WebTarget:
 
 def _recorded_link() -> tuple[Any, dict[str, list[bytes]]]:
     """One real run of the exchange with a fixed code: the messages each side sent, one by one."""
+    from reliance.app.devices import DeviceGrant, encode_grant
+    from reliance.certificate import decode_certificate
     from reliance.net.pairing.codes import Code
     from reliance.net.pairing.protocol import (
         DeviceRequest,
@@ -976,6 +981,11 @@ def _recorded_link() -> tuple[Any, dict[str, list[bytes]]]:
         JoinerSession,
     )
 
+    seeds = load()
+    phone = seeds.certificates["alice-phone"]
+    real_grant = encode_grant(
+        DeviceGrant(phone, decode_certificate(phone).participant, "Alice", seeds.bundle)
+    )
     code = Code(7, ("guitar", "ocean"))
     inviter = InviterSession(Invitation(code))
     joiner = JoinerSession(code, "laptop", bytes(range(32)))
@@ -986,7 +996,7 @@ def _recorded_link() -> tuple[Any, dict[str, list[bytes]]]:
         sent["joiner"].append(data)
         for event in inviter.receive_data(data):
             if isinstance(event, DeviceRequest):
-                inviter.send_grant(b"a grant" * 20)
+                inviter.send_grant(real_grant)
         data = inviter.data_to_send()
         sent["inviter"].append(data)
         for event in joiner.receive_data(data):
@@ -1122,6 +1132,92 @@ class IdentityTarget:
             return
 
 
+class HelloTarget:
+    """What a peer says inside the Noise handshake: mutated real hellos (Alice's linked phone with its
+    certificate, her first device, Bob without one, a device its participant revoked, a certificate of
+    another key), read as the handshake reads them. Only `HandshakeFailed` may come out; a hello accepted
+    carries an original certificate, of its own key, never a revoked device's; it fits the payload bound."""
+
+    name = "hello"
+
+    def setup(self, workdir: Path) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from reliance.certificate import make_certificate
+        from reliance.identity import public_bytes
+        from reliance.net.hello import PROTOCOL_VERSION, make_hello
+
+        seeds = load()
+        self.static = bytes(range(32))  # the Noise static key the handshake authenticated
+        participant = Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
+        revoked = Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35)))
+        revoked_cert = make_certificate(participant, public_bytes(revoked), "perdu", 1_780_000_000)
+        self.revoked = {(public_bytes(participant), public_bytes(revoked))}
+        self.originals = {*seeds.certificates.values(), revoked_cert}
+
+        def hello(key: Ed25519PrivateKey, cert: bytes | None, name: str, port: int | None) -> bytes:
+            return make_hello(
+                key, self.static, name=name, port=port, version=PROTOCOL_VERSION, certificate=cert
+            )
+
+        self.seeds = [
+            hello(seeds.key("alice-phone"), seeds.certificates["alice-phone"], "Alice", 7447),
+            hello(seeds.key("alice"), seeds.certificates["alice"], "Alice", None),
+            hello(seeds.key("bob"), None, "Bob", 7447),  # a participant of its own: no certificate
+            hello(revoked, revoked_cert, "Alice", 40000),  # refused: revoked
+            hello(seeds.key("alice-phone"), seeds.certificates["mallory"], "Mallory", 1),  # another key's
+        ]
+
+    def generate(self, rng: random.Random) -> bytes:
+        data = rng.choice(self.seeds)
+        if rng.random() < 0.3:
+            return pack(mutate_structure(rng, unpack(data)))
+        if rng.random() < 0.9:
+            return mutate_bytes(rng, data, [*self.seeds, *self.originals])
+        return data
+
+    def read(self, data: bytes) -> Any:
+        """The hello as a node takes it (None: another protocol version); `HandshakeFailed` when refused."""
+        from reliance.net.hello import (
+            PROTOCOL_VERSION,
+            check_revoked,
+            compatible,
+            unpack_hello,
+            validate_hello,
+            verify_hello,
+        )
+
+        obj = unpack_hello(data)
+        if not compatible(obj["v"], PROTOCOL_VERSION):
+            return None  # refused by version, before any field is read
+        hello = validate_hello(obj)
+        verify_hello(hello, self.static)
+        check_revoked(hello, lambda participant, device: (participant, device) in self.revoked)
+        return hello
+
+    def run(self, data: bytes) -> None:
+        from reliance.net.errors import HandshakeFailed
+        from reliance.net.hello import MAX_PAYLOAD
+
+        try:
+            hello = self.read(data)
+        except HandshakeFailed:
+            return
+        if hello is None:
+            return
+        if len(data) > MAX_PAYLOAD:
+            raise Broken("a hello above the payload bound was accepted")
+        if hello.certificate is not None:
+            if hello.certificate.raw not in self.originals:
+                raise Broken("a certificate that is not an original was accepted")
+            if hello.certificate.device != hello.key:
+                raise Broken("a certificate of another key was accepted")
+            if (hello.participant, hello.key) in self.revoked:
+                raise Broken("a revoked device was accepted")
+        elif hello.participant != hello.key:
+            raise Broken("a hello without a certificate speaks for someone else")
+
+
 TARGETS = {
     t.name: t
     for t in (
@@ -1134,6 +1230,7 @@ TARGETS = {
         IdentityTarget,
         LinkTarget,
         WebTarget,
+        HelloTarget,
     )
 }
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz import engine, known, targets
+from tests.fuzz import engine, known, seeds, targets
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -30,6 +30,7 @@ BOUNDED = {
     "web": 200,
     "identity": 3_000,
     "link": 300,
+    "hello": 3_000,
 }
 SEED = 0
 
@@ -70,22 +71,24 @@ def corpus_inputs() -> list[Any]:
     return params
 
 
-_loaded: dict[str, engine.Target] = {}
+_loaded: dict[tuple[str, str | None], engine.Target] = {}
 
 
-def loaded(name: str) -> engine.Target:
-    if name not in _loaded:
+def loaded(name: str, seeds_file: str | None = None) -> engine.Target:
+    """Target `name` set up with the seeds a reproducer names (None: the current ones)."""
+    if (name, seeds_file) not in _loaded:
         target = targets.make(name)
-        target.setup(engine.scratch_dir(name))
-        _loaded[name] = target
-    return _loaded[name]
+        with seeds.using(seeds_file):
+            target.setup(engine.scratch_dir(f"{name}-{seeds_file or 'seeds'}"))
+        _loaded[name, seeds_file] = target
+    return _loaded[name, seeds_file]
 
 
 @pytest.mark.parametrize("path", corpus_inputs())
 def test_saved_input_replays_cleanly(path: Path) -> None:
     """Each reproducer in corpus/ passes, or fails exactly as the known item it documents."""
     meta = json.loads(path.with_suffix(".json").read_text())
-    failure = engine.run_one(loaded(meta["target"]), path.read_bytes())
+    failure = engine.run_one(loaded(meta["target"], meta.get("seeds")), path.read_bytes())
     if failure is None:
         return
     finding = known.match(failure)
@@ -96,3 +99,16 @@ def test_saved_input_replays_cleanly(path: Path) -> None:
 
 def test_every_target_is_in_the_bounded_suite() -> None:
     assert set(BOUNDED) == set(targets.all_names())
+
+
+def test_the_hostile_hellos_of_the_corpus_are_refused() -> None:
+    """corpus/hello: a certificate of another key, a bad signature, oversized, truncated, not bytes, a revoked
+    device (made by `python -m tests.fuzz.seeds --hellos`): each refused with its reason, nothing else."""
+    from reliance.net.errors import HandshakeFailed
+
+    target = loaded("hello")
+    saved = sorted((CORPUS / "hello").glob("*.bin"))
+    assert len(saved) >= 7
+    for path in saved:
+        with pytest.raises(HandshakeFailed, match=r"certificate|revoked"):
+            target.read(path.read_bytes())  # type: ignore[attr-defined]

@@ -113,7 +113,12 @@ def test_hostile_frame(variant: Variant, homes: Homes, fast_tmp: Path) -> None:
     repo = Repository(victim_home, actor)
     hostile = seeds.public("mallory")  # a member of the project, turned hostile
     limits = DEFAULT_LIMITS.replace(max_frame=variant.max_frame) if variant.max_frame else DEFAULT_LIMITS
-    session = Session(node_host(repo, actor, limits), peer_key=hostile, limits=limits)
+    session = Session(
+        node_host(repo, seeds.participant("bob"), limits),
+        peer_key=hostile,
+        limits=limits,
+        reader=seeds.participant("mallory"),  # as her device's certificate says in the handshake
+    )
     session.start()
     for frame in variant.prelude(seeds):
         session.receive(frame)
@@ -152,8 +157,14 @@ def test_hostile_frame(variant: Variant, homes: Homes, fast_tmp: Path) -> None:
     full_home = fast_tmp / "full"
     shutil.copytree(homes.full, full_home)
     full = Repository(full_home, seeds.public("alice"))
-    honest = Session(node_host(full, seeds.public("alice")), peer_key=actor)
-    mine = Session(node_host(repo, actor), peer_key=seeds.public("alice"))  # the node's store, in memory
+    honest = Session(
+        node_host(full, seeds.participant("alice")), peer_key=actor, reader=seeds.participant("bob")
+    )
+    mine = Session(  # the node's store, in memory
+        node_host(repo, seeds.participant("bob")),
+        peer_key=seeds.public("alice"),
+        reader=seeds.participant("alice"),
+    )
     fuzz_seeds.exchange(honest, mine)
     assert not [e for e in honest.pop_events() + mine.pop_events() if isinstance(e, BatchRefused)]
     for doc_id in seeds.histories:

@@ -66,7 +66,10 @@ class Inviter:
 @contextmanager
 def inviting(home: Path, env: dict[str, str] | None = None, *, as_json: bool = True) -> Iterator[Inviter]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RELIANCE_")}
-    environ.update({"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", **(env or {})})
+    # An invitation that ended answers late joiners for a while; these tests do not wait for that, but
+    # the one about late joiners.
+    quick = {"RELIANCE_LIMIT_LINK_LATE_ANSWER_SECONDS": "1"}
+    environ.update({"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", **quick, **(env or {})})
     argv = [str(RELIANCE), "--home", str(home), "device", "invite", "--listen", "127.0.0.1"]
     argv += ["--json"] if as_json else []
     proc = subprocess.Popen(
@@ -179,6 +182,47 @@ def test_an_expired_invitation_ends_clearly_and_a_late_joiner_is_told(tmp_path: 
     assert "does not answer" in one_error_line(joined)
 
 
+def test_a_joiner_after_the_invitation_expired_is_told_so_and_the_inviter_logs_it(tmp_path: Path) -> None:
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    ok(run_cli(laptop, "init", "--name", "Alice"))
+    late = {"RELIANCE_LIMIT_LINK_INVITATION_SECONDS": "1", "RELIANCE_LIMIT_LINK_LATE_ANSWER_SECONDS": "50"}
+    with inviting(laptop, env=late) as inviter:
+        assert inviter.proc.stderr is not None
+        ended = inviter.proc.stderr.readline()  # said at once, while it still answers late joiners
+        assert ended.startswith("reliance: error: ") and "expired" in ended, ended
+        joined = run_cli(
+            phone, "device", "join", inviter.code, "--name", "phone", "--address", inviter.address
+        )
+        invited = inviter.result()  # it stops once it told the late joiner
+    assert "this invitation has expired" in one_error_line(joined)
+    assert "does not answer" not in joined.err
+    assert invited.code != 0 and "Traceback" not in invited.err
+    [logged] = invited.err.splitlines()
+    assert logged.startswith("reliance: warning: ") and "after the invitation expired" in logged
+    one_error_line(run_cli(phone, "whoami"))  # nothing was joined
+
+
+def test_a_joiner_after_the_invitation_was_used_is_told_so_in_french(tmp_path: Path) -> None:
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    ok(run_cli(laptop, "init", "--name", "Alice"))
+    french = {"LC_ALL": "fr_FR.UTF-8"}  # the joiner's language: its home has no settings yet
+    with inviting(laptop, env={"RELIANCE_LIMIT_LINK_LATE_ANSWER_SECONDS": "50"}) as inviter:
+        number, first, second = inviter.code.split("-")
+        wrong = f"{number}-{second}-{first}" if first != second else f"{number}-{first}-abandon"
+        guesser = tmp_path / "guesser"
+        guessed = run_cli(guesser, "device", "join", wrong, "--name", "x", "--address", inviter.address)
+        assert "wrong code" in one_error_line(guessed)
+        joined = run_cli(
+            phone, "device", "join", inviter.code, "--name", "phone", "--address", inviter.address, env=french
+        )
+        invited = inviter.result()
+    assert joined.code != 0 and joined.err.count("\n") == 1, joined.err
+    assert joined.err.startswith("reliance : erreur : cette invitation a déjà été utilisée"), joined.err
+    lines = invited.err.splitlines()
+    assert "someone tried a wrong code" in lines[0]
+    assert lines[1:] and "already used" in lines[1]
+
+
 def test_join_refuses_bad_input_with_one_line(tmp_path: Path) -> None:
     laptop = tmp_path / "laptop"
     ok(run_cli(laptop, "init", "--name", "Alice"))
@@ -229,3 +273,30 @@ def test_beside_a_running_serve_the_owner_makes_the_grant(tmp_path: Path) -> Non
     phone_me = json.loads(ok(run_cli(phone, "whoami", "--json")))
     laptop_me = json.loads(ok(run_cli(laptop, "--passphrase-file", str(secret), "whoami", "--json")))
     assert phone_me["peer_id"] == laptop_me["peer_id"]
+
+
+def test_an_invite_without_an_owner_owns_the_home_while_it_runs(tmp_path: Path) -> None:
+    """No `serve` runs: the invite owns the home for its duration. A `serve` started meanwhile says, in one
+    line, that an invitation runs; the CLI goes through the invite; the invite completes, then releases the
+    home (a `serve` may start)."""
+    from tests.net.cluster import free_port
+
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    ok(run_cli(laptop, "init", "--name", "Alice"))
+    with inviting(laptop) as inviter:
+        argv = ["serve", "--listen", "127.0.0.1", "--port", str(free_port()), "--no-mdns", "--no-web"]
+        refused = run_cli(laptop, *argv, timeout=PATIENCE)
+        assert "an invitation is running on this home" in one_error_line(refused)
+        # a reading and a write from another command go through the invite's owner
+        ok(run_cli(laptop, "offer", "add", "--title", "Written during the invitation"))
+        assert "Written during the invitation" in titles(laptop)
+        joined = run_cli(
+            phone, "device", "join", inviter.code, "--name", "phone", "--address", inviter.address
+        )
+        assert "now writes for Alice" in ok(joined)
+        invited = inviter.result()
+    assert invited.code == 0, invited.err
+    assert "Written during the invitation" in titles(phone)  # the grant was made after it, by the same owner
+    from reliance.localapi.ownership import current_owner
+
+    assert current_owner(laptop) is None  # released at the end

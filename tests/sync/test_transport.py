@@ -47,6 +47,7 @@ from reliance.net.hello import (
     MAX_NAME_LENGTH,
     PROTOCOL_VERSION,
     STATIC_KEY_CONTEXT,
+    Hello,
     check_name,
     check_port,
     hello_name,
@@ -635,9 +636,9 @@ async def test_accept_callback_refusal_reaches_the_client(
     carol = Ed25519PrivateKey.generate()
     asked: list[bytes] = []
 
-    def accept(key: bytes) -> str | None:
-        asked.append(key)
-        return "blocked peer" if key == pub(bob) else None
+    def accept(hello: Hello) -> str | None:
+        asked.append(hello.key)
+        return "blocked peer" if hello.key == pub(bob) else None
 
     collector = Collector()
     server = await net.serve(alice, collector, accept=accept, config=FAST)
@@ -652,7 +653,7 @@ async def test_accept_callback_refusal_reaches_the_client(
 async def test_failing_accept_callback_refuses(
     net: Net, alice: Ed25519PrivateKey, bob: Ed25519PrivateKey
 ) -> None:
-    def accept(key: bytes) -> str | None:
+    def accept(hello: Hello) -> str | None:
         raise RuntimeError("database is locked")
 
     server = await net.serve(alice, echo, accept=accept, config=FAST)

@@ -726,3 +726,13 @@ def test_every_truncation_of_a_real_message_is_rejected(cut: int, data: st.DataO
         return
     # a cut can only succeed where the message ends on a boundary that still parses; then it lost fields
     assert encode_sync_message(msg) == truncated
+
+
+@pytest.mark.parametrize("length", [1, 0x7F, 0x80, 0x3FFF, 0x4000, 0x1FFFFF, 0x200000])
+def test_a_change_entry_length_is_written_as_its_canonical_uleb128(length: int) -> None:
+    """The lengths of change entries are written inline up to two bytes: the same bytes as `write_uleb128`."""
+    entry = bytes([length % 251]) * length
+    message = SyncMessage(version=wire.MESSAGE_V1, heads=(), need=(), have=(), changes=(entry, b"x"))
+    encoded = encode_sync_message(message)
+    assert encoded == bytes([wire.MESSAGE_V1, 0, 0, 0, 2]) + write_uleb128(length) + entry + b"\x01x"
+    assert decode_sync_message(encoded, max_bytes=len(encoded)) == message

@@ -8,13 +8,16 @@ fall back to automerge's own diff, never to a guess.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from reliance.automerge import wire
 from reliance.automerge.changecodec import DecodedChange
 from reliance.automerge.crdt import ChangeInfo
 from reliance.automerge.wire import read_sleb128_fast as _sleb
 from reliance.automerge.wire import read_uleb128_fast as _uleb
+
+if TYPE_CHECKING:
+    from reliance.automerge.changecheck import UsualChange
 
 MAX_OPS = 65_536
 ObjKey = tuple[int, bytes]  # (counter, actor) of the operation that made an object
@@ -26,6 +29,9 @@ class Op(NamedTuple):
     key: str | None  # map key; None for list and text positions
     action: int  # 0 make map, 1 put, 2 make list, 3 delete, 4 make text, 6 make table (5, 7: not here)
     value_type: int  # 0 null … 7 bytes, 8 counter, 9 timestamp, 10+ unknown
+
+
+ChangeOps = tuple[int, list[Op]]  # a change's start op and its operations
 
 
 def obj_key(obj: bytes) -> ObjKey | None:
@@ -185,7 +191,7 @@ def change_ops(info: ChangeInfo) -> tuple[int, list[Op]] | None:
     return start_op, ops
 
 
-def checked_ops(change: DecodedChange) -> tuple[int, list[Op]] | None:
+def checked_ops(change: DecodedChange) -> ChangeOps | None:
     """`change_ops` of a change the canonical check read already (`changecodec.check_change`), without
     reading its columns again: the same answer for every change that check accepts."""
     operations = change.ops
@@ -205,6 +211,18 @@ def checked_ops(change: DecodedChange) -> tuple[int, list[Op]] | None:
 
 
 _new = tuple.__new__
+
+
+def usual_ops(usual: UsualChange) -> ChangeOps:
+    """`checked_ops(changecheck.as_decoded(usual))` of a change the one-operation road read, without making
+    its `DecodedChange` (held to it by tests/sync/test_canonical.py: one pass and two agree)."""
+    _dep, actor, _seq, start_op, _time, others, obj_ref, key, _insert, action, code, _value, _preds = usual
+    if obj_ref is None:
+        obj: ObjKey | None = None
+    else:
+        at = obj_ref[1]
+        obj = (obj_ref[0], actor if at == 0 else others[at - 1])
+    return start_op, [_new(Op, (obj, key if key.__class__ is str else None, action, code))]
 
 
 def object_counters(info: ChangeInfo) -> set[int | str | None] | None:

@@ -386,10 +386,17 @@ def encode_sync_message(msg: SyncMessage) -> bytes:
         out += write_uleb128(len(have.bloom))
         out += have.bloom
     out += write_uleb128(len(msg.changes))
-    for entry in msg.changes:
+    for entry in msg.changes:  # one per change sent or applied: lengths of one or two bytes written inline
         if not isinstance(entry, bytes):
             raise WireError("change entries must be bytes")
-        out += write_uleb128(len(entry))
+        length = len(entry)
+        if length < 0x80:
+            out.append(length)
+        elif length < 0x4000:
+            out.append(length & 0x7F | 0x80)
+            out.append(length >> 7)
+        else:
+            out += write_uleb128(length)
         out += entry
     if not isinstance(msg.trailer, bytes):
         raise WireError("trailer must be bytes")

@@ -81,7 +81,7 @@ class Context:
         deadline = time.monotonic() + limits.localapi_owner_wait_seconds
         while not lock.acquire("cli"):
             holder = current_owner(self.home)
-            if holder is not None and holder["kind"] in ("serve", "app"):
+            if holder is not None and holder["kind"] in ("serve", "app", "invite"):
                 owner = connect_owner(self.home, limits)
                 if owner is not None:
                     self._owner, self._owner_checked = owner, True

@@ -9,7 +9,7 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from reliance.display import clean, json_text
 from reliance.errors import DeviceError, RelianceError
 from reliance.i18n import t
 from reliance.limits import Limits
+
+if TYPE_CHECKING:
+    from reliance.net.config import NodeConfig
 
 
 def _message(ctx: Context, exc: DeviceError) -> RelianceError:
@@ -181,21 +184,25 @@ def invite_cmd(
     the invitation. It expires after 10 minutes (--minutes, or the limit `link_invitation_seconds`).
     """
     from reliance.app import linking
+    from reliance.localapi.owner import Owner
+    from reliance.net.node import Node
     from reliance.net.pairing.codes import new_code
-    from reliance.net.pairing.protocol import DeviceRequest, Invitation, Linked
+    from reliance.net.pairing.protocol import DeviceRequest, Invitation, Linked, Reason
     from reliance.net.pairing.transport import InvitationServer
 
     limits: Limits = settings.load_limits(ctx.home)
     if minutes is not None:
         limits = limits.replace(link_invitation_seconds=minutes * 60)
-    if ctx.owner() is None:
-        ctx.workspace()  # its passphrase asked here, before the wait; the grant is made on this store
+    workspace = ctx.workspace() if ctx.owner() is None else None  # its passphrase asked before the wait
     ctx.call("whoami")
     mdns = not no_mdns and bool(settings.load_config(ctx.home).get("mdns", True))
     code = new_code()
     invitation = Invitation(code, limits=limits)
 
     refused: list[tuple[str, Exception]] = []
+
+    def told_late(reason: Reason) -> None:
+        ctx.warn(say(f"link.invite.late.{reason.value}"))
 
     async def make_grant(request: DeviceRequest) -> bytes:
         try:
@@ -204,18 +211,37 @@ def invite_cmd(
             refused.append((request.name, exc))
             raise
 
-    async def certified(request: DeviceRequest) -> bytes:
-        def certify() -> object:  # by the owner when one runs, else on this store
-            return ctx.call("device.grant", name=request.name, key=request.public_key.hex())
+    home_owner: list[Owner] = []  # this invite's own, when nobody owned the home
 
-        result = await asyncio.to_thread(certify)
+    async def certified(request: DeviceRequest) -> bytes:
+        args = {"name": request.name, "key": request.public_key.hex()}
+        if home_owner:
+            result = await home_owner[0].run_operation("device.grant", args)
+        else:  # by the home's running owner
+            result = await asyncio.to_thread(lambda: ctx.call("device.grant", **args))
         grant_file = result.get("grant_file") if isinstance(result, dict) else None
         if not isinstance(grant_file, str):
             raise RelianceError(say("link.why.refused"))
         return linking.take_grant_file(ctx.home, grant_file)
 
     async def run() -> object:
-        server = InvitationServer(invitation, make_grant, host=listen, port=port, mdns=mdns)
+        if workspace is not None:
+            # Nobody owns the home: this invite does, for its duration, so that a `serve` or the app
+            # started meanwhile knows (serve refuses, the app goes through it), and the other commands
+            # go through it too. Its node neither listens nor dials.
+            owner = Owner(workspace, Node(workspace, invite_node_config()), "invite")
+            await owner.start()
+            home_owner.append(owner)
+        try:
+            return await invite()
+        finally:
+            if home_owner:
+                await home_owner[0].stop()
+
+    async def invite() -> object:
+        server = InvitationServer(
+            invitation, make_grant, host=listen, port=port, mdns=mdns, on_late=told_late
+        )
         try:
             addresses = await server.start()
         except OSError as exc:
@@ -234,7 +260,13 @@ def invite_cmd(
                 echo(say("link.invite.addresses", addresses=", ".join(addresses)))
                 minutes_left = max(1, limits.link_invitation_seconds // 60)
                 echo(say("link.invite.waiting", code=str(code), minutes=minutes_left))
-            return await server.wait()
+            outcome = await server.wait()
+            if isinstance(outcome, Linked):
+                return outcome
+            # Said at once; then a joiner who comes late is still told why for a while (and it is logged).
+            click.echo(say("cli.error", text=clean(_ended_line(outcome, refused))), err=True)
+            await server.linger(limits.link_late_answer_seconds)
+            return outcome
         finally:
             await server.close()
 
@@ -245,11 +277,23 @@ def invite_cmd(
         else:
             echo(say("link.invite.linked", name=clean(outcome.name)))
         return
+    raise SystemExit(1)  # its line was said when the invitation ended
+
+
+def invite_node_config() -> NodeConfig:
+    """The node of a home owned by `device invite`: serves the local API, neither listens nor dials."""
+    from reliance.net.config import NodeConfig
+
+    return NodeConfig(serve=False, dial=False, mdns=False, write_state=False)
+
+
+def _ended_line(outcome: object, refused: list[tuple[str, Exception]]) -> str:
+    """Why an invitation ended without a link, as its inviter is told."""
     if refused:
         name, error = refused[0]
-        fail(say("link.invite.grant_failed", name=clean(name), reason=error))
+        return say("link.invite.grant_failed", name=clean(name), reason=error)
     reason = getattr(outcome, "reason", None)
-    fail(_inviter_reason(reason.value if reason is not None else "closed"))
+    return _inviter_reason(reason.value if reason is not None else "closed")
 
 
 def _device_name(name: str, limits: Limits) -> str:

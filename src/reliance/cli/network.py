@@ -178,14 +178,17 @@ def _peer_rows(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | Non
     else:
         rows = [
             PeerInfo(
-                peer_id,
+                str(entry.get("participant") or peer_id),
                 entry.get("name", ""),
                 PeerState.DISCOVERED,
                 (entry.get("addresses") or [""])[0],
                 entry.get("last_seen"),
                 entry.get("source", "known"),
+                device=str(entry.get("device") or "") if entry.get("participant") else "",
+                device_id=peer_id if entry.get("participant") else "",
             ).to_json()
             for peer_id, entry in read_peers_file(ctx.home).get("peers", {}).items()
+            if isinstance(entry, dict)
         ]
     known = {row["peer_id"] for row in rows}
     rows += [
@@ -222,6 +225,8 @@ def peers_cmd(ctx: Context, as_json: bool) -> None:
         docs = row.get("docs_in_sync") or {}
         sync_text = say("cli.peers.in_sync", synced=sum(docs.values()), total=len(docs)) if docs else ""
         name = clean(str(row.get("name") or peer_fingerprint(str(row["peer_id"])) or "?"))
+        if row.get("device"):  # a device of that participant: its name beside theirs
+            name = say("net.peer_device", name=name, device=clean(str(row["device"])))
         address = clean(str(row.get("address") or "-"))
         peer_state = clean(str(row["state"]))
         peer = clean(str(row["peer_id"]))

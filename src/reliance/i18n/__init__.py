@@ -35,6 +35,7 @@ from reliance.i18n import (
     messages_link,
     messages_model,
     messages_net,
+    messages_store,
     messages_textual,
     messages_tui,
     messages_web,
@@ -53,6 +54,7 @@ AREAS = (
     messages_identity,
     messages_link,
     messages_app,
+    messages_store,
     messages_web,
 )
 

@@ -35,16 +35,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "someone tried a wrong code: the invitation is spent; run 'reliance device invite' again",
     ),
     "link.why.expired": (
-        "l'invitation a expiré : demandez-en une nouvelle",
-        "the invitation expired: ask for a new one",
+        "cette invitation a expiré : demandez un nouveau code",
+        "this invitation has expired: ask for a new code",
     ),
     "link.why.expired.inviter": (
         "l'invitation a expiré sans que personne ne la rejoigne",
         "the invitation expired and nobody joined",
     ),
     "link.why.spent": (
-        "cette invitation a déjà été essayée : demandez-en une nouvelle",
-        "this invitation was already tried: ask for a new one",
+        "cette invitation a déjà été utilisée (ou essayée avec un mauvais code) : demandez un nouveau code",
+        "this invitation was already used (or tried with a wrong code): ask for a new code",
     ),
     "link.why.unknown-number": (
         "l'appareil joint n'a pas d'invitation avec ce numéro : vérifiez le code",
@@ -88,6 +88,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.invite.grant_failed": (
         "l'appareil « {name} » a le bon code, mais cet appareil ne peut pas le certifier : {reason}",
         "device '{name}' has the right code, but this device cannot certify it: {reason}",
+    ),
+    "link.invite.late.expired": (
+        "un appareil a essayé de rejoindre après l'expiration de l'invitation : il lui a été dit "
+        "de demander un nouveau code",
+        "a device tried to join after the invitation expired: it was told to ask for a new code",
+    ),
+    "link.invite.late.spent": (
+        "un appareil a essayé de rejoindre une invitation déjà utilisée : il lui a été dit "
+        "de demander un nouveau code",
+        "a device tried to join after the invitation was already used: it was told to ask for a new code",
     ),
     "link.invite.listen_failed": (
         "impossible d'écouter sur {address} : {reason}",

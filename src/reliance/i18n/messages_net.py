@@ -33,6 +33,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "pas d'adresse réseau : reliez cette machine au réseau local",
         "no network address: connect this machine to the local network",
     ),
+    # the RELIANCE_* settings of a node (reliance.net.config)
+    "net.config.seconds": (
+        "{name} doit être un nombre de secondes entre 0 et 3600, pas {value}",
+        "{name} must be a number of seconds between 0 and 3600, not {value}",
+    ),
+    "net.config.service_type": (
+        "{name} doit ressembler à _nom._tcp.local., pas {value}",
+        "{name} must look like _name._tcp.local., not {value}",
+    ),
     # network
     "net.offline": ("Hors ligne : pas de nœud réseau", "Offline: no network node"),
     "net.offline_short": ("hors ligne", "offline"),
@@ -65,6 +74,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "localapi.owned_by_app": (
         "ce dossier est déjà tenu par l'application reliance (pid {pid}) : quittez-la d'abord",
         "this home is already owned by the reliance app (pid {pid}): quit it first",
+    ),
+    "net.peer_device": ("{name} (appareil « {device} »)", "{name} (device '{device}')"),
+    "localapi.owned_by_invite": (
+        "une invitation d'appareil est en cours sur ce dossier (« reliance device invite », pid {pid}) : "
+        "relancez une fois qu'elle est finie",
+        "an invitation is running on this home ('reliance device invite', pid {pid}): "
+        "start again once it ends",
     ),
     "localapi.owned": (
         "ce dossier est déjà tenu par un autre processus reliance (pid {pid})",

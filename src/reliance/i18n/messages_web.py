@@ -103,9 +103,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "until you revoke it (reliance web revoke).",
     ),
     "web.pair.button": ("Associer ce navigateur", "Pair this browser"),
-    "web.pair.refused": (
-        "Ce lien d'association est inconnu, expiré ou déjà utilisé (ou trop d'essais : attendez une minute).",
-        "This pairing link is unknown, expired or already used (or too many attempts: wait a minute).",
+    "web.pair.refused": ("Association refusée", "Pairing refused"),
+    "web.pair.unknown": (
+        "Ce lien d'association est inconnu, expiré ou déjà utilisé.",
+        "This pairing link is unknown, expired or already used.",
+    ),
+    "web.pair.too_many": (
+        "Trop d'essais d'association depuis cette adresse : attendez une minute.",
+        "Too many pairing attempts from this address: wait a minute.",
+    ),
+    "web.pair.not_saved": (
+        "L'association n'a pas pu être enregistrée : {reason}",
+        "The pairing could not be saved: {reason}",
+    ),
+    "web.error.op_not_open": (
+        "l'opération {op} n'est pas ouverte à la face web",
+        "operation {op} is not open to the web face",
     ),
     "web.me.title": ("Mon espace", "My space"),
     "web.me.hello": ("Bonjour {name}", "Hello {name}"),

@@ -21,7 +21,7 @@ from reliance.errors import RelianceError
 from reliance.i18n import resolve_lang, t
 from reliance.identity import encode_peer_id
 from reliance.localapi.node_ops import WebControl
-from reliance.localapi.ownership import OwnerLock, current_owner
+from reliance.localapi.ownership import OWNER_KINDS, OwnerLock, current_owner
 from reliance.localapi.protocol import API_VERSION, Operation, Outcome
 from reliance.localapi.server import ApiServer
 from reliance.net import events as ev
@@ -44,13 +44,14 @@ class HomeOwned(RelianceError):
         who = (owner or {}).get("kind") or "?"
         pid = (owner or {}).get("pid") or "?"
         super().__init__(
-            t(f"localapi.owned_by_{who}" if who in ("serve", "app") else "localapi.owned", lang, pid=pid)
+            t(f"localapi.owned_by_{who}" if who in OWNER_KINDS else "localapi.owned", lang, pid=pid)
         )
         self.owner = owner
 
 
 class Owner:
-    """One home's owner (`kind` "serve" or "app")."""
+    """One home's owner (`kind` "serve", "app", or "invite": a `device invite` whose node neither listens
+    nor dials, and serves the local API while the invitation runs)."""
 
     def __init__(self, workspace: Workspace, node: Node, kind: str) -> None:
         self.ws = workspace

@@ -2,7 +2,9 @@
 
 The owner is `reliance serve`, or the app when no `serve` runs on the home; or, when neither runs, a command
 that writes the store itself (kind "cli": it holds the home for its length and serves no local API, so
-that no `serve`, app or other command writes the home's documents meanwhile). It takes the lock before it
+that no `serve`, app or other command writes the home's documents meanwhile), or `reliance device invite`
+for its duration (kind "invite": it serves the local API, its node neither listens nor dials). It takes the
+lock before it
 starts its node and keeps it until it exits (the kernel drops it when the process dies, even by kill -9: a
 stale file never keeps a home owned). The file says who holds it (pid, kind), for messages only: the lock,
 not the file's text, decides. Anyone can ask `current_owner` without disturbing the owner (a shared lock
@@ -23,7 +25,7 @@ from reliance.fsutil import open_private
 
 OWNER_LOCK = "owner.lock"
 SOCKET_NAME = "api.sock"
-OWNER_KINDS = ("serve", "app", "cli")
+OWNER_KINDS = ("serve", "app", "cli", "invite")  # invite: `device invite` on a home nobody else owned
 _ACQUIRE_SECONDS = 1.0  # rides over a `current_owner` probe holding the lock for a few microseconds
 
 

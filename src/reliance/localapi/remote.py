@@ -44,6 +44,8 @@ def peer_from_json(row: dict[str, Any]) -> PeerInfo | None:
         str(row.get("source") or ""),
         {str(k): bool(v) for k, v in docs.items()} if isinstance(docs, dict) else {},
         str(row.get("last_error") or ""),
+        device=str(row.get("device") or ""),
+        device_id=str(row.get("device_id") or ""),
     )
 
 

@@ -19,28 +19,43 @@ if TYPE_CHECKING:
 NOT_ACCEPTED = "this node only syncs with accepted peers; ask its owner to accept your peer id"
 
 
-def refuse_dialled(node: Node, remote_key: bytes) -> str | None:
-    """Why a connection must end at once whoever opened it (the key is blocked, or the node's own)."""
-    if remote_key in node._blocked:
+def refuse_dialled(node: Node, remote_key: bytes, participant: bytes | None = None) -> str | None:
+    """Why a connection must end at once whoever opened it (the key or its participant is blocked, or it
+    is the node's own key)."""
+    if remote_key in node._blocked or (participant is not None and participant in node._blocked):
         return "you are blocked by this node"
     if remote_key == node.my_key:
         return "this is the same identity (another device must have its own key)"
     return None
 
 
-def accept(node: Node, remote_key: bytes) -> str | None:
+def accepted(node: Node, remote_key: bytes, participant: bytes | None) -> bool:
+    """A key let in under the `known` policy: accepted itself, or a certified device of an accepted
+    participant, or of this node's own participant (our own devices)."""
+    if participant is not None and participant == node.ws.identity.participant_key:
+        return True
+    for key in {remote_key, participant or remote_key}:
+        peer = node.peers_by_key.get(key)
+        if peer is not None and peer.accepted:
+            return True
+    return False
+
+
+def accept(node: Node, remote_key: bytes, participant: bytes | None = None) -> str | None:
     """Why a peer that came to us is refused (None: it is let in). Under the `known` policy a stranger is
-    shown as pending until accepted, never saved."""
-    refusal = refuse_dialled(node, remote_key)
+    shown as pending until accepted, never saved. `participant`: whom the key is a certified device of."""
+    refusal = refuse_dialled(node, remote_key, participant)
     if refusal is not None:
         return refusal
     if node._policy == "known":
         known = node.peers_by_key.get(remote_key)
-        if known is None or not known.accepted:
+        if not accepted(node, remote_key, participant):
             peer = known or pending_peer(node, remote_key)
+            if participant is not None and participant != remote_key:
+                peer.participant = participant  # shown as whom it is a device of, while it waits
             peer.move(PeerEvent.KNOCK)
             peer.last_seen = node.clock.time()
-            node._emit(ev.PEER_PENDING, f"{peer.peer_id[:14]}… waits for acceptance", peer.peer_id)
+            node._emit(ev.PEER_PENDING, f"{peer.shown_id[:14]}… waits for acceptance", peer.shown_id)
             return NOT_ACCEPTED
     return None
 
@@ -49,6 +64,11 @@ def is_known(node: Node, remote_key: bytes) -> bool:
     """An accepted peer (typed address, `reliance peer accept`): served first when the node is full."""
     peer = node.peers_by_key.get(remote_key)
     return peer is not None and peer.accepted and remote_key not in node._blocked
+
+
+def of_participant(node: Node, key: bytes) -> list[Peer]:
+    """The peers that are `key`, or a certified device of it."""
+    return [p for p in node.peers_by_key.values() if p.key == key or p.participant == key]
 
 
 def peer(node: Node, key: bytes) -> Peer:

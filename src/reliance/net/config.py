@@ -48,6 +48,8 @@ class NodeConfig:
     write_state: bool = True
     # False: no TCP listener and no mDNS; peers come only through `Node.attach` (nodes joined in one process).
     serve: bool = True
+    # False: dial nobody either (a node that only serves the home's local API: a `device invite` owning it).
+    dial: bool = True
     # Seconds `stop` waits for the connections, then as long for the sync worker (a store write under way),
     # then as long for the last file writes; past each, it logs what it leaves behind and goes on.
     stop_timeout: float = 10.0
@@ -68,7 +70,7 @@ def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None
         except ValueError:
             value = -1.0
         if not 0 < value <= 3600:
-            raise RelianceError(f"{name} must be a number of seconds between 0 and 3600, not {text!r}")
+            raise RelianceError("net.config.seconds", name=name, value=repr(text[:100]))
         setattr(config, attribute, value)
     config.redial_max = max(config.redial_max, config.redial_min)
     service_type = env.get(ENV_SERVICE_TYPE, "").strip()
@@ -76,7 +78,9 @@ def config_from_env(config: NodeConfig, environ: Mapping[str, str] | None = None
         from reliance.net.discovery import _SERVICE_TYPE_RE
 
         if not _SERVICE_TYPE_RE.fullmatch(service_type):
-            raise RelianceError(f"{ENV_SERVICE_TYPE} must look like _name._tcp.local., not {service_type!r}")
+            raise RelianceError(
+                "net.config.service_type", name=ENV_SERVICE_TYPE, value=repr(service_type[:100])
+            )
         config.service_type = service_type
     interfaces = [i.strip() for i in env.get(ENV_MDNS_INTERFACES, "").split(",") if i.strip()]
     if interfaces:

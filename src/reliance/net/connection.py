@@ -211,6 +211,10 @@ class SecureConnection:
         self.remote_key = hello.key
         self.remote_name = hello.name
         self.remote_port = hello.port
+        # whom the key is a device of (its certificate's participant, else itself), and the device's name
+        self.remote_participant = hello.participant
+        self.certified_participant = hello.certified_participant
+        self.remote_device_name = hello.device_name
         self.remote_address = peer_address(writer)
         self._reader = reader
         self._writer = writer

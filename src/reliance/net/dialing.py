@@ -189,6 +189,8 @@ async def dial_address(
             listen_port=node._server.port if node._server else None,
             expected_key=expected,
             config=node._transport_config,
+            certificate=node.ws.identity.network_certificate,
+            revoked=node._is_revoked,
         )
     except HandshakeRefused as exc:
         if peer is not None:
@@ -215,7 +217,8 @@ async def dial_address(
             advert.dialing = False
         elif expected is None:
             node._typed_dialing.discard((host, port))
-    if conn.remote_key == node.my_key or conn.remote_key in node._blocked:
+    participant = conn.certified_participant
+    if node._refuse_dialled(conn.remote_key, participant) is not None:
         await conn.close()
         if conn.remote_key == node.my_key and (host, port) in node.typed:
             node.typed.remove((host, port))  # our own address: never dial it again
@@ -223,7 +226,7 @@ async def dial_address(
         elif expected is None and advert is None:
             node._typed_failed((host, port))
         return
-    if source != "typed" and node._accept(conn.remote_key) is not None:
+    if source != "typed" and node._accept(conn.remote_key, participant) is not None:
         await conn.close()  # found by mDNS, but this node only syncs with accepted peers: pending
         return
     if advert is not None:
@@ -241,5 +244,11 @@ async def dial_address(
         peer.source = source
     node._save_peers_file()
     await node._run(
-        peer, conn, remote_key=conn.remote_key, remote_name=conn.remote_name, initiator_key=node.my_key
+        peer,
+        conn,
+        remote_key=conn.remote_key,
+        remote_name=conn.remote_name,
+        initiator_key=node.my_key,
+        participant=participant,
+        device_name=conn.remote_device_name,
     )

@@ -25,11 +25,16 @@ class PeerInfo:
     source: str  # "mdns", "typed", "incoming", "known"
     docs_in_sync: dict[str, bool] = field(default_factory=dict)
     last_error: str = ""
+    # A certified device of the participant `peer_id`: its name, and its own key's id ("" otherwise)
+    device: str = ""
+    device_id: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
             "peer_id": self.peer_id,
             "name": self.name,
+            "device": self.device or None,
+            "device_id": self.device_id or None,
             "state": self.state.value,
             "address": self.address or None,
             "last_seen": self.last_seen,

@@ -2,7 +2,8 @@
 
 Every connection runs the Noise handshake ``Noise_XX_25519_ChaChaPoly_SHA256`` (library: ``noiseprotocol``;
 no cryptography is written here). The Noise static key is a fresh X25519 key per connection; each side's
-handshake payload is its hello (:mod:`reliance.net.hello`), which binds its Ed25519 identity to that key.
+handshake payload is its hello (:mod:`reliance.net.hello`), which binds its Ed25519 identity to that key
+(and, from a linked device, carries its certificate: checked, and refused when revoked, as the hello's).
 
 Wire format::
 
@@ -35,6 +36,7 @@ from reliance.net.hello import (
     Hello,
     check_name,
     check_port,
+    check_revoked,
     compatible,
     decode_reason,
     encode_reason,
@@ -57,9 +59,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# (participant key, device key) -> whether that participant revoked that device, as this node knows
+Revoked = Callable[[bytes, bytes], bool]
+
 NOISE_PROTOCOL_NAME: Final = b"Noise_XX_25519_ChaChaPoly_SHA256"
 PROLOGUE: Final = b"reliance-transport"
-MAX_HANDSHAKE_MESSAGE: Final = 2048  # ours are < 600 bytes
+MAX_HANDSHAKE_MESSAGE: Final = 2048  # ours are < 900 bytes (a device certificate included)
 
 
 def new_noise(initiator: bool) -> tuple[Any, bytes]:
@@ -132,6 +137,8 @@ async def initiator_handshake(
     listen_port: int | None,
     expected_key: bytes | None,
     config: TransportConfig,
+    certificate: bytes | None = None,
+    revoked: Revoked | None = None,
 ) -> tuple[Any, Hello]:
     noise, static_public = new_noise(initiator=True)
     state = noise.noise_protocol.handshake_state  # kept: the library drops it after the last message
@@ -146,8 +153,16 @@ async def initiator_handshake(
         verify_hello(hello, remote_static)
         if expected_key is not None and hello.key != expected_key:
             raise PeerMismatch(f"peer authenticated as {hello.key.hex()}, expected {expected_key.hex()}")
+        check_revoked(hello, revoked)
     # Otherwise we still send our payload: the responder decides, and tells us why it refuses.
-    own = make_hello(identity, static_public, name=name, port=listen_port, version=config.protocol_version)
+    own = make_hello(
+        identity,
+        static_public,
+        name=name,
+        port=listen_port,
+        version=config.protocol_version,
+        certificate=certificate,
+    )
     send_raw(writer, noise_write(noise, own))  # -> s, se
     await writer.drain()
     if not noise.handshake_finished:
@@ -174,11 +189,15 @@ async def connect(
     listen_port: int | None = None,
     expected_key: bytes | None = None,
     config: TransportConfig = DEFAULT_CONFIG,
+    certificate: bytes | None = None,
+    revoked: Revoked | None = None,
 ) -> SecureConnection:
     """Open a connection to ``host:port`` and authenticate both sides.
 
     Raises :class:`ConnectFailed`, :class:`HandshakeFailed` (or its subclasses :class:`HandshakeRefused`,
     :class:`PeerMismatch` when ``expected_key`` is given and the peer's Ed25519 key differs).
+    ``certificate``: this device's, sent in our hello; ``revoked(participant, device)``: whether a peer's
+    certified device is known here to be revoked (it is then refused).
     """
     check_name(name)
     check_port(listen_port)
@@ -202,6 +221,8 @@ async def connect(
                     listen_port=listen_port,
                     expected_key=expected_key,
                     config=config,
+                    certificate=certificate,
+                    revoked=revoked,
                 )
         except TimeoutError:
             raise HandshakeFailed(f"handshake timed out after {config.handshake_timeout:g} s") from None
@@ -227,15 +248,24 @@ async def responder_handshake(
     *,
     name: str,
     port: int | None,
-    accept: Callable[[bytes], str | None],
+    accept: Callable[[Hello], str | None],
     config: TransportConfig,
+    certificate: bytes | None = None,
+    revoked: Revoked | None = None,
 ) -> tuple[Any, Hello | None, str | None]:
     """Run the handshake; returns (noise, hello, refusal reason). Raises HandshakeFailed on garbage."""
     noise, static_public = new_noise(initiator=False)
     state = noise.noise_protocol.handshake_state  # kept: the library drops it after the last message
     if noise_read(noise, await read_raw(reader, MAX_HANDSHAKE_MESSAGE)):  # -> e
         raise HandshakeFailed("unexpected payload in the first handshake message")
-    own = make_hello(identity, static_public, name=name, port=port, version=config.protocol_version)
+    own = make_hello(
+        identity,
+        static_public,
+        name=name,
+        port=port,
+        version=config.protocol_version,
+        certificate=certificate,
+    )
     send_raw(writer, noise_write(noise, own))  # <- e, ee, s, es
     await writer.drain()
     payload = noise_read(noise, await read_raw(reader, MAX_HANDSHAKE_MESSAGE))  # -> s, se
@@ -253,10 +283,11 @@ async def responder_handshake(
     try:
         hello = validate_hello(obj)
         verify_hello(hello, remote_static)
+        check_revoked(hello, revoked)
     except HandshakeFailed as exc:
         return noise, None, f"handshake rejected: {exc}"
     try:
-        refusal = accept(hello.key)
+        refusal = accept(hello)
     except Exception:
         log.warning("transport: accept callback failed", exc_info=True)
         refusal = "internal error"

@@ -5,15 +5,25 @@ signature carried in the payload (the libp2p approach)::
 
     payload = msgpack {"v": protocol version, "key": Ed25519 public key (32 bytes),
                        "sig": Ed25519 signature over b"reliance-noise-static-v1" + Noise static public key,
-                       "name": display name (<= 64 characters), "port": listening port or None}
+                       "name": display name (<= 64 characters), "port": listening port or None,
+                       ["cert": the device's certificate (`reliance.certificate`), only from a device
+                        whose key is not its participant's]}
 
-Pure functions: make, unpack (bounded, far enough to read ``v``), validate (every field), verify (the
-signature over the static key Noise authenticated); and the reasons a REFUSE or CLOSE frame carries.
+A hello with a certificate says "this key is device N of participant P": the certificate must be well formed,
+signed by P's key, and certify exactly the key of the hello (the one that signed the Noise static key); the
+peer is then known as P, its device name shown beside it. Whether P revoked the device is the node's to say
+(`check_revoked`, from the participant documents it holds). A hello without one is a participant that is its
+own device (every home made before device keys, and the device that made an identity).
+
+Pure functions: make, unpack (bounded, far enough to read ``v``), validate (every field, the certificate's
+signature and key), verify (the signature over the static key Noise authenticated); and the reasons a REFUSE
+or CLOSE frame carries.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -21,6 +31,13 @@ import msgpack
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from reliance.certificate import (
+    MAX_CERTIFICATE_BYTES,
+    MIN_CERTIFICATE_BYTES,
+    CertificateError,
+    DeviceCertificate,
+    decode_certificate,
+)
 from reliance.display import REPLACEMENT, clean
 from reliance.net.errors import HandshakeFailed
 
@@ -34,6 +51,7 @@ __all__ = [
     "Hello",
     "check_name",
     "check_port",
+    "check_revoked",
     "compatible",
     "decode_reason",
     "encode_reason",
@@ -53,6 +71,8 @@ MAX_NAME_LENGTH: Final = 64
 MAX_REASON_BYTES: Final = 512
 MAX_PAYLOAD: Final = 1024
 HELLO_KEYS: Final = frozenset({"v", "key", "sig", "name", "port"})
+CERTIFIED_HELLO_KEYS: Final = HELLO_KEYS | {"cert"}
+REVOKED_REASON: Final = "this device was revoked by its participant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +84,21 @@ class Hello:
     sig: bytes
     name: str
     port: int | None
+    certificate: DeviceCertificate | None = None
+
+    @property
+    def participant(self) -> bytes:
+        """Whom this key is a device of: the certificate's participant, else the key itself."""
+        return self.certificate.participant if self.certificate is not None else self.key
+
+    @property
+    def certified_participant(self) -> bytes | None:
+        """Whom this key is a certified device of, or None (a participant of its own)."""
+        return self.certificate.participant if self.certificate is not None else None
+
+    @property
+    def device_name(self) -> str:
+        return self.certificate.name if self.certificate is not None else ""
 
 
 def check_name(name: object) -> str:
@@ -97,18 +132,25 @@ def public_key(identity: Ed25519PrivateKey) -> bytes:
 
 
 def make_hello(
-    identity: Ed25519PrivateKey, static_public: bytes, *, name: str, port: int | None, version: int
+    identity: Ed25519PrivateKey,
+    static_public: bytes,
+    *,
+    name: str,
+    port: int | None,
+    version: int,
+    certificate: bytes | None = None,
 ) -> bytes:
-    packed = msgpack.packb(
-        {
-            "v": version,
-            "key": public_key(identity),
-            "sig": identity.sign(STATIC_KEY_CONTEXT + static_public),
-            "name": name,
-            "port": port,
-        },
-        use_bin_type=True,
-    )
+    """Our hello; `certificate`: this device's, when the key it shows is not its participant's."""
+    fields: dict[str, Any] = {
+        "v": version,
+        "key": public_key(identity),
+        "sig": identity.sign(STATIC_KEY_CONTEXT + static_public),
+        "name": name,
+        "port": port,
+    }
+    if certificate is not None:
+        fields["cert"] = certificate
+    packed = msgpack.packb(fields, use_bin_type=True)
     assert isinstance(packed, bytes)
     return packed
 
@@ -140,7 +182,7 @@ def unpack_hello(payload: bytes) -> dict[str, Any]:
 
 def validate_hello(obj: dict[str, Any]) -> Hello:
     """Check every field of a payload of our protocol version."""
-    if set(obj) != HELLO_KEYS:
+    if set(obj) not in (HELLO_KEYS, CERTIFIED_HELLO_KEYS):
         raise HandshakeFailed("handshake payload has unexpected fields")
     key, sig, name, port = obj["key"], obj["sig"], obj["name"], obj["port"]
     if not isinstance(key, bytes) or len(key) != 32:
@@ -152,7 +194,34 @@ def validate_hello(obj: dict[str, Any]) -> Hello:
         check_port(port)
     except ValueError as exc:
         raise HandshakeFailed(f"handshake payload: {exc}") from None
-    return Hello(version=obj["v"], key=key, sig=sig, name=name, port=port)
+    certificate = check_certificate(obj["cert"], key) if "cert" in obj else None
+    return Hello(version=obj["v"], key=key, sig=sig, name=name, port=port, certificate=certificate)
+
+
+def check_certificate(raw: object, key: bytes) -> DeviceCertificate:
+    """A hello's certificate: bounded, well formed, signed by its participant key, and for `key`."""
+    if not isinstance(raw, bytes):
+        raise HandshakeFailed("handshake payload: the device certificate must be bytes")
+    if not MIN_CERTIFICATE_BYTES <= len(raw) <= MAX_CERTIFICATE_BYTES:
+        raise HandshakeFailed(
+            f"handshake payload: the device certificate has {len(raw)} bytes "
+            f"(truncated or oversized: {MIN_CERTIFICATE_BYTES} to {MAX_CERTIFICATE_BYTES})"
+        )
+    try:
+        certificate = decode_certificate(raw)
+    except CertificateError:
+        raise HandshakeFailed(
+            "handshake payload: the device certificate is malformed or not signed by its participant key"
+        ) from None
+    if certificate.device != key:
+        raise HandshakeFailed("handshake payload: the device certificate is for another key")
+    return certificate
+
+
+def check_revoked(hello: Hello, revoked: Callable[[bytes, bytes], bool] | None) -> None:
+    """Refuse a device its participant revoked, as far as `revoked(participant, device)` knows."""
+    if hello.certificate is not None and revoked is not None and revoked(hello.participant, hello.key):
+        raise HandshakeFailed(REVOKED_REASON)
 
 
 def verify_hello(hello: Hello, remote_static: bytes) -> None:

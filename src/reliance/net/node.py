@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from reliance.app import settings
 from reliance.app.workspace import Workspace
 from reliance.clock import Clock
+from reliance.errors import RelianceError
 from reliance.fsutil import atomic_write
 from reliance.identity import decode_peer_id
 from reliance.net import admission, dialing
@@ -45,7 +46,7 @@ from reliance.net.connection import SecureConnection, TransportConfig
 from reliance.net.dialer import Dialer, Retry
 from reliance.net.errors import ConnectionClosed, ConnectionLost
 from reliance.net.events import NodeEvent, PeerInfo, PeerState
-from reliance.net.hello import hello_name
+from reliance.net.hello import REVOKED_REASON, hello_name
 from reliance.net.link import Link, Outbox, SendBudget, durably
 from reliance.net.outcomes import session_outcome
 from reliance.net.peerbook import PeerEvent
@@ -61,6 +62,7 @@ from reliance.net.status import (
     state_of,
 )
 from reliance.net.workers import Advert, Peer, SyncWorker, refresh
+from reliance.replication.devices import revoked_of
 from reliance.replication.protocol import (
     Session,
     SyncHost,
@@ -81,6 +83,23 @@ class Component(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def is_participant_doc(doc_id: str) -> bool:
+    return doc_id.startswith("rl")
+
+
+def revocations_in(repo: Any, doc_ids: list[str] | None) -> dict[bytes, frozenset[bytes]]:
+    """On the sync worker: the devices each of these participant documents (None: all held) revokes."""
+    found: dict[bytes, frozenset[bytes]] = {}
+    for doc_id in repo.doc_ids() if doc_ids is None else doc_ids:
+        if not is_participant_doc(doc_id) or not repo.exists(doc_id):
+            continue
+        try:
+            found[decode_peer_id(doc_id)] = revoked_of(repo.open(doc_id))
+        except RelianceError:
+            continue
+    return found
 
 
 class Node:
@@ -123,6 +142,9 @@ class Node:
         self.listen_address: tuple[str, int] | None = None
         self.last_sync: float | None = None
         self._blocked: set[bytes] = settings.blocked_keys_or(self.home, set())
+        # participant key -> the devices it revoked, as the participant documents held here say (kept up to
+        # date by the sync worker; read by the handshake, which runs on the loop)
+        self._revoked: dict[bytes, frozenset[bytes]] = {}
         self._policy = settings.load_config(self.home)["policy"]
         self._listeners: list[Callable[[NodeEvent], None]] = []
         self._worker = SyncWorker("reliance-sync")
@@ -175,6 +197,7 @@ class Node:
         apply_peers_data(self, await self._in_files(self._peers_file.read))
         await self._in_worker(self.ws.repo.refresh_all)  # each document read once: what changes later is news
         await self._in_worker(self.quotas.scan)
+        await self._update_revocations(None)
         if not self.config.serve:
             self._emit(ev.LISTENING, "not listening: peers come through attach() only")
             self._write_state()
@@ -187,10 +210,12 @@ class Node:
             self.ws.identity.network_private_key,
             name=self._hello_name(),
             on_connection=self._on_incoming,
-            accept=self._accept,
+            accept=lambda hello: self._accept(hello.key, hello.certified_participant),
             config=self._transport_config,
             limits=self.limits,
             known=self._is_known,
+            certificate=self.ws.identity.network_certificate,
+            revoked=self._is_revoked,
         )
         self.listen_address = (self.config.listen, self._server.port)
         self._emit(ev.LISTENING, f"listening on {self.config.listen}:{self._server.port}")
@@ -264,7 +289,11 @@ class Node:
             self._spawn(self._dial_address(host, port, None, source="typed"))
 
     def accept_peer(self, peer_id: str) -> None:
-        self._peer(decode_peer_id(peer_id)).accept()
+        """Accept a peer; a participant's id accepts every device of theirs too."""
+        key = decode_peer_id(peer_id)
+        self._peer(key).accept()
+        for peer in admission.of_participant(self, key):
+            peer.accept()
         self._save_peers_file()
 
     def block_peer(self, peer_id: str, reason: str = "") -> None:
@@ -272,9 +301,9 @@ class Node:
         self._in_background(self._files.submit(block, self.home, peer_id, reason), "blocking")
         key = decode_peer_id(peer_id)
         self._blocked.add(key)
-        peer = self.peers_by_key.get(key)
-        if peer is not None and peer.conn is not None:
-            self._spawn(peer.conn.close())
+        for peer in admission.of_participant(self, key):  # a participant is blocked with their devices
+            if peer.conn is not None:
+                self._spawn(peer.conn.close())
 
     def unblock_peer(self, peer_id: str) -> None:
         self._in_background(self._files.submit(settings.unblock, self.home, peer_id), "unblocking")
@@ -323,8 +352,8 @@ class Node:
         )
         return None
 
-    def _refuse_dialled(self, remote_key: bytes) -> str | None:
-        return admission.refuse_dialled(self, remote_key)
+    def _refuse_dialled(self, remote_key: bytes, participant: bytes | None = None) -> str | None:
+        return admission.refuse_dialled(self, remote_key, participant)
 
     def diagnose(self) -> list[Any]:
         from reliance.net.doctor import diagnose
@@ -339,8 +368,26 @@ class Node:
     def _is_known(self, remote_key: bytes) -> bool:
         return admission.is_known(self, remote_key)
 
-    def _accept(self, remote_key: bytes) -> str | None:
-        return admission.accept(self, remote_key)
+    def _accept(self, remote_key: bytes, participant: bytes | None = None) -> str | None:
+        return admission.accept(self, remote_key, participant)
+
+    def _is_revoked(self, participant: bytes, device: bytes) -> bool:
+        """Whether `participant` revoked `device`, as the participant documents held here say."""
+        return device in self._revoked.get(participant, frozenset())
+
+    async def _update_revocations(self, doc_ids: list[str] | None) -> None:
+        """Read again the revocations these participant documents hold (None: every one held); a device
+        connected now that turns out revoked is disconnected, with the reason."""
+        if doc_ids == []:
+            return
+        found = await self._in_worker(revocations_in, self.ws.repo, doc_ids)
+        self._revoked.update(found)
+        for peer in list(self.peers_by_key.values()):
+            if peer.participant and peer.conn is not None and self._is_revoked(peer.participant, peer.key):
+                log.info(
+                    "%s (%s) was revoked by its participant: disconnecting", peer.device_name, peer.shown_id
+                )
+                self._spawn(peer.conn.close(REVOKED_REASON))
 
     async def _on_incoming(self, conn: SecureConnection) -> None:
         peer = self._peer(conn.remote_key)
@@ -356,6 +403,8 @@ class Node:
             remote_key=conn.remote_key,
             remote_name=conn.remote_name,
             initiator_key=conn.remote_key,
+            participant=conn.certified_participant,
+            device_name=conn.remote_device_name,
         )
 
     async def _dial_address(
@@ -364,10 +413,20 @@ class Node:
         await dialing.dial_address(self, host, port, expected, source=source, advert=advert)
 
     async def _run(
-        self, peer: Peer, conn: Channel, *, remote_key: bytes, remote_name: str, initiator_key: bytes
+        self,
+        peer: Peer,
+        conn: Channel,
+        *,
+        remote_key: bytes,
+        remote_name: str,
+        initiator_key: bytes,
+        participant: bytes | None = None,
+        device_name: str = "",
     ) -> None:
         if remote_name:
             peer.name = remote_name  # from its handshake: the only name a node takes for a peer
+        # Whom it is a device of: from the certificate its handshake carried (checked there), or nobody.
+        peer.participant, peer.device_name = participant or b"", device_name if participant else ""
         if peer.conn is not None and not peer.conn.closed:
             # Both dialled at once: keep the connection opened by the smaller key, on both sides.
             keep_new = initiator_key == min(self.my_key, remote_key) and peer.conn_initiator != initiator_key
@@ -377,7 +436,7 @@ class Node:
                 return
             old = peer.conn
             await old.close()
-        session = Session(self._host, peer_key=remote_key)
+        session = Session(self._host, peer_key=remote_key, reader=participant)
         outbox = Outbox(
             conn,
             stall=self._transport_config.frame_timeout,
@@ -460,6 +519,8 @@ class Node:
         return stop
 
     async def _fan_out(self, doc_id: str, *, except_key: bytes | None) -> None:
+        if is_participant_doc(doc_id):
+            await self._update_revocations([doc_id])  # a revocation may have come with it
         for peer in list(self.peers_by_key.values()):
             if peer.key == except_key or peer.session is None or peer.outbox is None:
                 continue
@@ -489,7 +550,8 @@ class Node:
                     last_refresh = clock()
                     await self.refresh_from_disk()
                     await self._in_worker(self.ws.repo.compact_due)  # what peers' batches left due
-                self._redial_due()
+                if self.config.dial:
+                    self._redial_due()
                 if clock() - last_state > 1.0:
                     self._write_state()
                     last_state = clock()
@@ -511,7 +573,8 @@ class Node:
         if reloaded is not None:
             self._blocked, self._policy = reloaded
             for peer in self.peers_by_key.values():
-                if peer.key in self._blocked and peer.conn is not None:
+                blocked = peer.key in self._blocked or peer.participant in self._blocked
+                if blocked and peer.conn is not None:
                     self._spawn(peer.conn.close())
         data = await self._in_files(self._peers_file.read_if_changed)
         if data is not None:

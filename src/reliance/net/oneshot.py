@@ -5,6 +5,7 @@ The session runs over the same `Link` as the node's (`link.py`): `sync_over` tak
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -94,6 +95,8 @@ async def sync_once(
                 workspace.identity.network_private_key,
                 name=hello_name(workspace.identity.name),
                 config=config,
+                certificate=workspace.identity.network_certificate,
+                revoked=functools.partial(_revoked_here, workspace),
             )
     except TimeoutError:
         reason = f"no answer within {timeout:g} s"
@@ -102,7 +105,7 @@ async def sync_once(
         raise SyncFailed("sync.unreachable", address=address, reason=exc.reason) from None
     except TransportError as exc:
         raise SyncFailed("sync.unreachable", address=address, reason=str(exc)) from None
-    if conn.remote_key in blocked:
+    if conn.remote_key in blocked or conn.remote_participant in blocked:
         await conn.close()
         raise SyncFailed("sync.blocked")
     remaining = max(0.0, timeout - (time.monotonic() - started))
@@ -111,6 +114,7 @@ async def sync_once(
         conn,
         conn.remote_key,
         remote_name=conn.remote_name,
+        participant=conn.certified_participant,
         timeout=remaining,
         reported_timeout=timeout,
         blocked=blocked,
@@ -120,12 +124,24 @@ async def sync_once(
     )
 
 
+def _revoked_here(workspace: Workspace, participant: bytes, device: bytes) -> bool:
+    """Whether the participant document held here revokes `device` (a certified peer's handshake)."""
+    from reliance.replication.devices import revoked_of
+
+    doc_id = encode_peer_id(participant)
+    try:
+        return workspace.repo.exists(doc_id) and device in revoked_of(workspace.repo.open(doc_id))
+    except RelianceError:
+        return False
+
+
 async def sync_over(
     workspace: Workspace,
     channel: Channel,
     remote_key: bytes,
     *,
     remote_name: str = "",
+    participant: bytes | None = None,
     timeout: float = 60.0,
     reported_timeout: float | None = None,
     blocked: set[bytes] | None = None,
@@ -135,7 +151,8 @@ async def sync_over(
 ) -> dict[str, Any]:
     """`sync_once` over a channel already open to `remote_key` (a `SecureConnection`, or one end of a
     `memory_pair`): the node's `Link` runs the session, each of its calls made durable before its frames
-    go out, until the session is settled, a side refused, or `timeout`. The channel is closed after."""
+    go out, until the session is settled, a side refused, or `timeout`. The channel is closed after.
+    `participant`: whom `remote_key` is a certified device of (its handshake's certificate said so)."""
     started = time.monotonic() if started is None else started
     keys = settings.blocked_keys(workspace.home) if blocked is None else blocked
     limits = workspace.repo.limits
@@ -148,6 +165,7 @@ async def sync_over(
     session = Session(
         SyncHost(workspace.repo, blocked=lambda: keys, limits=limits, quotas=quotas),
         peer_key=remote_key,
+        reader=participant,
     )
     outbox = Outbox(channel, stall=stall, limit=2 * limits.max_frame + (1 << 20))
     received: dict[str, int] = {}
@@ -188,7 +206,7 @@ async def sync_over(
     if refused:
         raise SyncFailed("sync.refused", reason=refused)
     summary = {
-        "peer_id": encode_peer_id(remote_key),
+        "peer_id": encode_peer_id(participant or remote_key),
         "peer_name": remote_name,
         "complete": session.settled,
         "not_in_sync": session.unsettled,

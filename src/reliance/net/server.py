@@ -28,8 +28,8 @@ from reliance.net.connection import (
 )
 from reliance.net.errors import HandshakeFailed, TransportError
 from reliance.net.frames import KIND_ACCEPT, KIND_REFUSE, FrameWriter
-from reliance.net.handshake import connect, responder_handshake
-from reliance.net.hello import check_name, encode_reason, public_key
+from reliance.net.handshake import Revoked, connect, responder_handshake
+from reliance.net.hello import Hello, check_name, encode_reason, public_key
 
 __all__ = [
     "MAKING_ROOM",
@@ -43,7 +43,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _accept_all(key: bytes) -> str | None:
+def _accept_all(hello: Hello) -> str | None:
     return None
 
 
@@ -81,12 +81,16 @@ class Server:
         *,
         name: str,
         on_connection: Callable[[SecureConnection], Awaitable[None]],
-        accept: Callable[[bytes], str | None],
+        accept: Callable[[Hello], str | None],
         config: TransportConfig,
         limits: Limits = DEFAULT_LIMITS,
         known: Callable[[bytes], bool] = _nobody_known,
+        certificate: bytes | None = None,
+        revoked: Revoked | None = None,
     ) -> None:
         self._identity = identity
+        self._certificate = certificate
+        self._revoked = revoked
         self._name = name
         self._on_connection = on_connection
         self._accept = accept
@@ -235,6 +239,8 @@ class Server:
                     port=self.port,
                     accept=self._accept,
                     config=config,
+                    certificate=self._certificate,
+                    revoked=self._revoked,
                 )
                 if refusal is None:
                     assert hello is not None
@@ -278,15 +284,17 @@ async def serve(
     *,
     name: str,
     on_connection: Callable[[SecureConnection], Awaitable[None]],
-    accept: Callable[[bytes], str | None] = _accept_all,
+    accept: Callable[[Hello], str | None] = _accept_all,
     config: TransportConfig = DEFAULT_CONFIG,
     limits: Limits = DEFAULT_LIMITS,
     known: Callable[[bytes], bool] = _nobody_known,
+    certificate: bytes | None = None,
+    revoked: Revoked | None = None,
 ) -> Server:
     """Listen on ``host:port`` (port 0: any free port, see :attr:`Server.port`).
 
     Each authenticated connection is handed to ``on_connection``, in its own task; the connection is closed
-    when that coroutine returns. ``accept(remote_ed25519_key)`` returns None to accept or a reason to refuse,
+    when that coroutine returns. ``accept(remote_hello)`` returns None to accept or a reason to refuse,
     which the peer receives. Failures of one connection (bad handshakes, errors in ``on_connection``) are
     logged and never affect the listener. ``limits`` bound the connections (see :class:`Server`); a peer
     for which ``known(remote_ed25519_key)`` is true goes first.
@@ -300,6 +308,8 @@ async def serve(
         config=config,
         limits=limits,
         known=known,
+        certificate=certificate,
+        revoked=revoked,
     )
     server._server = await asyncio.start_server(server._handle, host, port)
     server._port = int(server._server.sockets[0].getsockname()[1])

@@ -165,6 +165,10 @@ def forget_in_file(home: Path, text: str) -> bool:
         found = False
         if address is None:
             found = peers.pop(shown_text, None) is not None
+            for device_id in [
+                k for k, e in peers.items() if isinstance(e, dict) and e.get("participant") == shown_text
+            ]:
+                found = peers.pop(device_id, None) is not None or found  # the participant's devices too
         else:
             kept = [t for t in typed if _same_address(t, address) is False]
             found = len(kept) != len(typed)
@@ -193,9 +197,11 @@ def forget_in_node(node: Node, text: str) -> bool:
     shown_text, address = forget_target(text)
     found = False
     if address is None:
-        peer = node.peers_by_key.get(decode_peer_id(shown_text))
-        if peer is not None:
-            found = peer.accepted or peer.known or bool(peer.addresses)
+        key = decode_peer_id(shown_text)
+        for peer in node.peers_by_key.values():
+            if peer.key != key and peer.participant != key:  # a participant goes with their devices
+                continue
+            found = found or peer.accepted or peer.known or bool(peer.addresses)
             peer.accepted = False
             peer.known = False
             peer.addresses.clear()
@@ -294,6 +300,10 @@ def apply_peers_data(node: Node, data: Mapping[str, Any]) -> None:
                     peer.addresses.append(address)
         if peer.source == "known":
             peer.source = str(entry.get("source", "known"))
+        participant, device = entry.get("participant"), entry.get("device")
+        if not peer.participant and isinstance(participant, str) and isinstance(device, str):
+            with contextlib.suppress(RelianceError):  # as its certificate said when it last connected
+                peer.participant, peer.device_name = decode_peer_id(participant), device[:80]
     typed = data.get("typed")
     for text in typed if isinstance(typed, list) else []:
         with contextlib.suppress(RelianceError):
@@ -319,6 +329,7 @@ def peers_snapshot(node: Node) -> dict[str, Any]:
                 "source": p.source,
                 "last_seen": p.last_seen,
             }
+            | ({"participant": p.shown_id, "device": p.device_name} if p.participant else {})
             for p in accepted + met[: node.limits.max_remembered_peers]
         },
         "typed": [format_address(h, p) for h, p in node.typed],
@@ -328,8 +339,12 @@ def peers_snapshot(node: Node) -> dict[str, Any]:
 def peer_infos(node: Node) -> list[PeerInfo]:
     """What the node tells of its peers (`Node.peers`): connected first, then by name."""
     out = []
+    devices_of = {p.participant for p in node.peers_by_key.values() if p.participant}
     for peer in node.peers_by_key.values():
-        state = PeerState.BLOCKED if peer.key in node._blocked else peer.state
+        if peer.key in devices_of and peer.conn is None and not peer.addresses:
+            continue  # a participant accepted by id, seen only through its devices: shown by them
+        blocked = peer.key in node._blocked or peer.participant in node._blocked
+        state = PeerState.BLOCKED if blocked else peer.state
         docs: dict[str, bool] = {}
         if peer.session is not None and state == PeerState.CONNECTED:
             # Only documents already open: opening one here would race with the sync worker thread.
@@ -339,7 +354,16 @@ def peer_infos(node: Node) -> list[PeerInfo]:
         address = f"{peer.addresses[0][0]}:{peer.addresses[0][1]}" if peer.addresses else ""
         out.append(
             PeerInfo(
-                peer.peer_id, peer.name, state, address, peer.last_seen, peer.source, docs, peer.last_error
+                peer.shown_id,
+                peer.name,
+                state,
+                address,
+                peer.last_seen,
+                peer.source,
+                docs,
+                peer.last_error,
+                device=peer.device_name if peer.participant else "",
+                device_id=peer.peer_id if peer.participant else "",
             )
         )
     return sorted(out, key=lambda p: (p.state != PeerState.CONNECTED, p.name.lower(), p.peer_id))

@@ -42,10 +42,24 @@ class Peer:
     next_dial: float = 0.0
     dialing: bool = False
     known: bool = False  # a connection with it completed, or it was saved before: worth remembering
+    # Whom this key is a device of, when its handshake carried a certificate (b"": the key is a participant
+    # of its own), and that device's name; it is shown as its participant, the device name beside it.
+    participant: bytes = b""
+    device_name: str = ""
 
     @property
     def peer_id(self) -> str:
+        """The key's own id: what the node keys it by (one connection per device)."""
         return encode_peer_id(self.key)
+
+    @property
+    def participant_key(self) -> bytes:
+        return self.participant or self.key
+
+    @property
+    def shown_id(self) -> str:
+        """The id people see: its participant's."""
+        return encode_peer_id(self.participant_key)
 
     def move(self, event: PeerEvent) -> None:
         self.state = next_state(self.state, event)

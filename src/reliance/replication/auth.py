@@ -174,7 +174,7 @@ def _check_batch(
     _check_size(stored, fresh)
     prepared: CrdtDoc | None = None
     if kind == DocKind.PROJECT and plan:
-        prepared = authorize_project(stored, plan, verdict.decoded, authors)
+        prepared = authorize_project(stored, plan, verdict.operations, authors)
     elif plan:
         authorize_history(stored, plan)  # each author's history is one line
     return CheckedBatch(
@@ -277,7 +277,7 @@ def accept_batch(
                 return store_batch(repo, checked, sync=sync)
             except Moved:
                 checked = None
-    raise StoreError(f"document {doc_id} kept changing while a batch for it was checked: try again later")
+    raise StoreError("store.error.kept_changing", doc=doc_id)
 
 
 _MAX_RECHECKS = 8
@@ -294,7 +294,7 @@ def store_batch(repo: DocStore, checked: CheckedBatch, *, sync: bool = True) -> 
         )
     created = not repo.exists(doc_id)
     if checked.checked_at is None and not created:
-        raise Moved(f"document {doc_id} was created while a batch for it was checked")
+        raise Moved("store.error.created_meanwhile", doc=doc_id)
     stored = repo.open(doc_id, create=True)
     checked_at = stored.revision if checked.checked_at is None else checked.checked_at
     try:

@@ -33,7 +33,7 @@ from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from typing import Final, NamedTuple
 
-from reliance.automerge import changecheck
+from reliance.automerge import changecheck, ops
 from reliance.automerge.changecheck import UsualChange
 from reliance.automerge.changecodec import (
     DELETE,
@@ -309,11 +309,17 @@ def _history_of(stored: StoredDoc) -> _History:
 
 
 class Verdict(NamedTuple):
-    """What `check` found: why a change is refused (None: none is), and every change it read, by hash
-    (the door judges their operations next, without reading them again), unless told not to keep them."""
+    """What `check` found: why a change is refused (None: none is), and the operations of every change it
+    read, by hash, as `ops.checked_ops` gives them (the door judges them next, without reading the change
+    again; one that reader leaves out is read there), unless told not to keep them."""
 
     refusal: Refusal | None
-    decoded: dict[bytes, DecodedChange]
+    operations: dict[bytes, ops.ChangeOps]
+
+
+def _operations(read: dict[bytes, DecodedChange]) -> dict[bytes, ops.ChangeOps]:
+    checked_ops = ops.checked_ops
+    return {h: found for h, change in read.items() if (found := checked_ops(change)) is not None}
 
 
 def refusal(
@@ -340,34 +346,34 @@ def check(
         plan = _plan(stored, fresh)
     if plan is fresh:
         return _check_in_order(stored, fresh, limits, keep)
-    decoded: dict[bytes, DecodedChange] = {}
+    read: dict[bytes, DecodedChange] = {}
     check_chunk = changecheck.check_chunk
     max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     for change in fresh:
         info = change.info
         try:
-            decoded[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
+            read[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
         except NonCanonical as exc:
-            return Verdict(_not_canonical(info, exc), decoded)
+            return Verdict(_not_canonical(info, exc), _operations(read))
     if not plan:
-        return Verdict(None, decoded)
+        return Verdict(None, _operations(read))
     history = _history_of(stored)
     with history.lock:
         history.catch_up(stored)
         batch = _Batch(history)
         for change in plan:
             info = change.info
-            found = decoded.get(info.hash)
+            found = read.get(info.hash)
             if found is None:  # a buffered change: checked when it came, unless kept by an older version
                 try:
-                    found = decoded[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
+                    found = read[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
                 except NonCanonical as exc:
-                    return Verdict(_not_canonical(info, exc), decoded)
+                    return Verdict(_not_canonical(info, exc), _operations(read))
             problem = batch.add(found, info.hash)
             if problem is not None:
-                return Verdict(_would_not_survive(info, problem), decoded)
+                return Verdict(_would_not_survive(info, problem), _operations(read))
         history.passed(batch.ops)
-    return Verdict(None, decoded)
+    return Verdict(None, _operations(read))
 
 
 def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Limits, keep: bool) -> Verdict:
@@ -375,11 +381,12 @@ def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Li
     dependencies): each change read and judged in one pass, the usual ones without their
     `DecodedChange` unless kept. The verdict is `check`'s: a change that is not automerge's encoding
     of itself is named before any other fault, as `check` reads every change before judging any."""
-    decoded: dict[bytes, DecodedChange] = {}
-    usual_change, as_decoded, check_chunk = (
+    operations: dict[bytes, ops.ChangeOps] = {}
+    usual_change, usual_ops, check_chunk, checked_ops = (
         changecheck.usual_change,
-        changecheck.as_decoded,
+        ops.usual_ops,
         changecheck.check_chunk,
+        ops.checked_ops,
     )
     max_inflated, max_ops = limits.max_change_bytes, limits.change_ops
     history = _history_of(stored)
@@ -393,7 +400,7 @@ def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Li
             usual = usual_change(info.chunk, max_ops)
             if usual is not None:
                 if keep:
-                    decoded[info.hash] = as_decoded(usual)
+                    operations[info.hash] = usual_ops(usual)
                 if first_fault is None:
                     problem = add_usual(usual, info.hash)
                     if problem is not None:
@@ -402,17 +409,19 @@ def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Li
             try:
                 found = check_chunk(info.chunk, max_inflated, max_ops, usual=False)
             except NonCanonical as exc:
-                return Verdict(_not_canonical(info, exc), decoded)
+                return Verdict(_not_canonical(info, exc), operations)
             if keep:
-                decoded[info.hash] = found
+                found_ops = checked_ops(found)
+                if found_ops is not None:
+                    operations[info.hash] = found_ops
             if first_fault is None:
                 problem = add(found, info.hash)
                 if problem is not None:
                     first_fault = _would_not_survive(info, problem)
         if first_fault is not None:
-            return Verdict(first_fault, decoded)
+            return Verdict(first_fault, operations)
         history.passed(batch.ops)
-    return Verdict(None, decoded)
+    return Verdict(None, operations)
 
 
 def _plan(stored: StoredDoc, fresh: Sequence[SignedChange]) -> Sequence[SignedChange]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from reliance.automerge.crdt import ChangeInfo, CrdtError, CrdtPanic, SyncStateHandle
 from reliance.errors import PeerIdError, RelianceError
-from reliance.identity import decode_peer_id
+from reliance.identity import decode_peer_id, encode_peer_id
 from reliance.replication.devices import reader_of
 from reliance.replication.visibility import readable_by
 from reliance.store.repository import StoredDoc
@@ -39,6 +39,9 @@ class DocumentCopies:
         self._peer_synced: dict[str, set[bytes]] = {}  # the peer's last sync point, per document
         self.peer_heads: dict[str, tuple[bytes, ...]] = {}
         self._reader: tuple[float, str] | None = None
+        # whom the peer is a certified device of, as the certificate its handshake carried says (checked
+        # there); None: the participant documents held here say (`reader_of`)
+        self.reader: bytes | None = None
 
     @property
     def unknown_documents(self) -> int:
@@ -68,6 +71,8 @@ class DocumentCopies:
     def _reader_id(self) -> str:
         """Whom the peer reads for (`devices.reader_of`: a linked device, its participant), looked up again
         every `READER_SECONDS`: a device linked or revoked meanwhile is seen then."""
+        if self.reader is not None:
+            return encode_peer_id(self.reader)
         now = time.monotonic()
         if self._reader is None or now - self._reader[0] > READER_SECONDS:
             try:

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from reliance.automerge import ops
-from reliance.automerge.changecodec import DecodedChange
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Effect
 from reliance.automerge.ops import ObjKey
 from reliance.certificate import proof_participant
@@ -30,12 +29,13 @@ from reliance.store.repository import (
 def authorize_project(
     stored: StoredDoc,
     plan: Sequence[SignedChange],
-    decoded: Mapping[bytes, DecodedChange] | None = None,
+    operations: Mapping[bytes, ops.ChangeOps] | None = None,
     authors: Mapping[bytes, bytes] | None = None,
 ) -> CrdtDoc:
     """Apply `plan` to a fork, then check each change in order; return the fork if all pass.
 
-    `decoded`: changes of the plan the canonical check read already, by hash (read here otherwise).
+    `operations`: those of the changes of the plan the canonical check read already, by hash (as
+    `ops.checked_ops` gives them; read here otherwise).
     `authors`: whom each actor of the batch writes for (`authenticate`); a change's author is that
     participant, its device key being only the actor.
 
@@ -63,7 +63,7 @@ def authorize_project(
         mark = index.checkpoint()
         try:
             _learn_authors(index, plan, authors or {})
-            _judge_plan(stored, plan, fork, index, decoded or {})
+            _judge_plan(stored, plan, fork, index, operations or {})
         except BaseException:
             index.rollback(mark)  # a refused batch leaves nothing behind, in the index either
             raise
@@ -92,7 +92,7 @@ def _judge_plan(
     plan: Sequence[SignedChange],
     fork: CrdtDoc,
     index: authority.ProjectIndex,
-    decoded: Mapping[bytes, DecodedChange],
+    operations: Mapping[bytes, ops.ChangeOps],
 ) -> None:
     has_genesis = bool(stored.known)
     # The project's top-level maps, as made at its creation (read before this plan: a hostile change
@@ -115,7 +115,7 @@ def _judge_plan(
         role = index.role_before(position, author)
         touches = None
         if containers and FAST_PATH:
-            touches = _fast_accept(fork, change, containers, created, role, author, decoded.get(info.hash))
+            touches = _fast_accept(fork, change, containers, created, role, author, operations.get(info.hash))
         if touches is None:
             had_genesis = has_genesis
             try:
@@ -236,7 +236,6 @@ FAST_PATH = True
 _APPEND_ONLY = (*project.APPEND_ONLY_KEYS, "distributions")
 _MAKES = ops.MAKES
 _change_ops = ops.change_ops
-_checked_ops = ops.checked_ops
 _obj_key = ops.obj_key
 
 
@@ -262,14 +261,14 @@ def _fast_accept(
     created: dict[ObjKey, tuple[str, str | None]],
     role: str | None,
     author: str,
-    checked: DecodedChange | None = None,
+    checked: ops.ChangeOps | None = None,
 ) -> authority.Touches | None:
     """What the change writes in steward-only parts if its operations alone show it is allowed; None:
-    let the diff decide. `checked`: the change as the canonical check read it (read here otherwise)."""
+    let the diff decide. `checked`: its operations as the canonical check read them (read here otherwise)."""
     info = change.info
     if not info.deps or role is None:
         return None
-    found = _change_ops(info) if checked is None else _checked_ops(checked)
+    found = _change_ops(info) if checked is None else checked
     if found is None:
         return None
     start_op, operations = found

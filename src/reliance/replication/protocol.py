@@ -177,10 +177,12 @@ class SyncHost:
         quotas.note(doc_id)
         return outcome
 
-    def holdings(self, peer: bytes) -> dict[str, StoredDoc]:
-        """The documents held that the peer with key `peer` may read."""
+    def holdings(self, peer: bytes, reader: bytes | None = None) -> dict[str, StoredDoc]:
+        """The documents held that the peer with key `peer` may read; `reader`: the participant its
+        handshake's certificate says it is a device of (else the participant documents held say)."""
         blocked = self.blocked()
-        peer_id = reader_of(self.repo, peer)  # a linked device reads what its participant may
+        # a linked device reads what its participant may
+        peer_id = encode_peer_id(reader) if reader is not None else reader_of(self.repo, peer)
         held: dict[str, StoredDoc] = {}
         for doc_id in self.repo.doc_ids():
             try:
@@ -200,10 +202,14 @@ class SyncHost:
 class Session(DocumentCopies):
     """One peer's session. `peer_key`: the key its transport authenticated; what it may read depends on it."""
 
-    def __init__(self, host: SyncHost, *, peer_key: bytes, limits: Limits | None = None) -> None:
-        """`limits`: the host's, unless given (a node may take larger frames than its default)."""
+    def __init__(
+        self, host: SyncHost, *, peer_key: bytes, limits: Limits | None = None, reader: bytes | None = None
+    ) -> None:
+        """`limits`: the host's, unless given (a node may take larger frames than its default). `reader`:
+        the participant whose device `peer_key` is, as a certificate checked in the handshake says."""
         super().__init__(host, encode_peer_id(peer_key))
         self.peer_key = peer_key
+        self.reader = reader  # (DocumentCopies reads it too: what the peer may read)
         self.limits = host.limits if limits is None else limits
         self._frame_shape = Shape.frame(self.limits)
         self.state = State.IDLE  # the session's own (`sync.states`)
@@ -246,7 +252,7 @@ class Session(DocumentCopies):
 
     def start(self) -> list[bytes]:
         self._fire(StateEvent.START)
-        self._sent_digest = holdings_digest(self.host.holdings(self.peer_key))
+        self._sent_digest = holdings_digest(self.host.holdings(self.peer_key, self.reader))
         return self._out([_pack({"t": "digest", "d": self._sent_digest})])
 
     def receive(self, frame: bytes, *, one_turn: bool = False) -> list[bytes]:
@@ -321,7 +327,7 @@ class Session(DocumentCopies):
             raise ProtocolError("malformed digest")
         self._peer_digest = digest
         self._differing = set()  # a comparison starts again
-        held = self.host.holdings(self.peer_key)
+        held = self.host.holdings(self.peer_key, self.reader)
         if digest == holdings_digest(held):
             for doc_id, stored in held.items():
                 self.peer_heads[doc_id] = tuple(stored.heads())
@@ -367,7 +373,8 @@ class Session(DocumentCopies):
             theirs[entry[0]] = entry[1]
             if index % 64 == 63:
                 yield []
-        held = self.host.holdings(self.peer_key)  # blocked owners' documents are left out of both sides
+        # blocked owners' documents are left out of both sides
+        held = self.host.holdings(self.peer_key, self.reader)
         mine = {doc_id: heads_digest(stored.heads()) for doc_id, stored in held.items()}
         yield []
         # Both sides receive a summary; only one opens the per-document syncs. If both did, each

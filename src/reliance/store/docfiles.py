@@ -131,13 +131,12 @@ class DocFiles:
             crdt = CrdtDoc.load(snap.saved, self.actor) if snap.saved else CrdtDoc.new(self.actor)
             heads = crdt.heads()
             if bool(heads) != bool(snap.known) or any(head not in snap.known for head in heads):
-                raise files.Damaged("its saved document does not end with changes of its list")
+                raise files.Damaged("store.damaged.saved_heads")
         except OSError as exc:
-            raise StoreError(
-                f"the snapshot of document {self.doc_id} is unreadable: {exc.strerror or exc}"
-            ) from None
+            reason = exc.strerror or str(exc)
+            raise StoreError("store.error.snapshot_unreadable", doc=self.doc_id, reason=reason) from None
         except (files.Damaged, DocumentError) as exc:
-            raise StoreError(f"the snapshot of document {self.doc_id} is unreadable: {exc}") from None
+            raise StoreError("store.error.snapshot_unreadable", doc=self.doc_id, reason=exc) from None
         self.generation = snap.generation
         self.crdt = crdt
         self.known = snap.known
@@ -193,7 +192,7 @@ class DocFiles:
                 if not log.torn_header(data):
                     # The header is written atomically: an unreadable one is corruption, not a crash, and
                     # rewriting it would throw away every record after it.
-                    raise StoreError(f"the log of document {self.doc_id} has an unreadable header")
+                    raise StoreError("store.error.log_header", doc=self.doc_id)
                 if repair:
                     self.warnings.append(f"document {self.doc_id}: empty log header rewritten")
                     self._start_log()
@@ -215,8 +214,7 @@ class DocFiles:
                 # Its records may follow changes the snapshot does not hold (lost, or put back from a
                 # copy): opened on half its history, the document's next change of ours would fork it.
                 raise StoreError(
-                    f"the log of document {self.doc_id} is of generation {generation}, its snapshot of "
-                    f"{self.generation}: the snapshot is missing or older than its log"
+                    "store.error.log_newer", doc=self.doc_id, log=generation, snapshot=self.generation
                 )
             if generation is not None and generation < self.generation:
                 # A log older than the snapshot (a compaction stopped before it replaced the log): every
@@ -305,7 +303,7 @@ class DocFiles:
             )
         except OSError as exc:
             self._load_locked()
-            raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+            raise StoreError("store.error.write", doc=self.doc_id, reason=str(exc)) from None
         if not sync and not self.unsynced:
             self.unsynced = True
             if self.on_unsynced is not None:
@@ -319,7 +317,7 @@ class DocFiles:
             try:
                 log.sync_file(self.log_path)
             except OSError as exc:
-                raise StoreError(f"cannot write document {self.doc_id}: {exc}") from None
+                raise StoreError("store.error.write", doc=self.doc_id, reason=str(exc)) from None
         self.maybe_compact(deferred=True)
 
     def compact(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reliance.certificate import is_proof
+from reliance.i18n import t
 from reliance.limits import Limits
 from reliance.packing import PackError, Shape, unpack
 
@@ -25,7 +26,16 @@ MAX_TIME = 2**53
 
 
 class Damaged(ValueError):
-    """A file of the store whose content is not what the store writes; says what is wrong."""
+    """A file of the store whose content is not what the store writes; says what is wrong, as a catalogue
+    key (`store.damaged.…`) and its parameters: a parameter of the error that shows it, in its language."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(t(key, "en", **params))
+
+    def describe(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +65,14 @@ def read_log_header(payload: bytes, doc_id: str, limits: Limits) -> LogHeader:
     try:
         header = unpack(payload, Shape.record(limits))
     except PackError as exc:
-        raise Damaged(str(exc)) from None
+        raise Damaged("store.damaged.unpacked", detail=str(exc)) from None
     if not isinstance(header, dict):
-        raise Damaged("not a map")
+        raise Damaged("store.damaged.not_a_map")
     generation = header.get("gen")
     if not is_count(generation, MAX_GENERATION):
-        raise Damaged(f"its generation is not a number from 0 to {MAX_GENERATION}")
+        raise Damaged("store.damaged.generation", least=0, most=MAX_GENERATION)
     if header.get("doc") != doc_id:
-        raise Damaged("it names another document")
+        raise Damaged("store.damaged.other_document")
     assert type(generation) is int
     return LogHeader(generation)
 
@@ -73,23 +83,23 @@ def read_snapshot(data: bytes, doc_id: str, limits: Limits) -> Snapshot:
     try:
         snap = unpack(data, Shape.snapshot(limits, len(data)))
     except PackError as exc:
-        raise Damaged(str(exc)) from None
+        raise Damaged("store.damaged.unpacked", detail=str(exc)) from None
     if not isinstance(snap, dict):
-        raise Damaged("not a map")
+        raise Damaged("store.damaged.not_a_map")
     if type(snap.get("format")) is not int or snap["format"] != SNAPSHOT_FORMAT:
-        raise Damaged("unknown snapshot format")
+        raise Damaged("store.damaged.format")
     if snap.get("doc") != doc_id:
-        raise Damaged("it is not this document's")
+        raise Damaged("store.damaged.other_document")
     generation = snap.get("gen")
     if not is_count(generation, MAX_GENERATION) or generation == 0:
-        raise Damaged(f"its generation is not a number from 1 to {MAX_GENERATION}")
+        raise Damaged("store.damaged.generation", least=1, most=MAX_GENERATION)
     assert type(generation) is int
     saved = snap.get("am")
     if not isinstance(saved, bytes):
-        raise Damaged("its saved document is not bytes")
+        raise Damaged("store.damaged.saved_not_bytes")
     known = _known(snap.get("known"))
     if bool(saved) != bool(known):
-        raise Damaged("its saved document and its list of changes disagree")
+        raise Damaged("store.damaged.saved_disagrees")
     waiting = snap.get("pending")
     size = snap.get("size")
     return Snapshot(
@@ -103,18 +113,18 @@ def read_snapshot(data: bytes, doc_id: str, limits: Limits) -> Snapshot:
 
 def _known(entries: object) -> dict[bytes, bytes | None]:
     if not isinstance(entries, list):
-        raise Damaged("its list of changes is not a list")
+        raise Damaged("store.damaged.list")
     known: dict[bytes, bytes | None] = {}
     for entry in entries:
         if not isinstance(entry, list) or len(entry) != 2:
-            raise Damaged("an entry of its list of changes is not a pair")
+            raise Damaged("store.damaged.pair")
         change_hash, signature = entry
         if not isinstance(change_hash, bytes) or len(change_hash) != HASH_BYTES:
-            raise Damaged(f"a change hash is not {HASH_BYTES} bytes")
+            raise Damaged("store.damaged.hash", size=HASH_BYTES)
         if signature is not None and not is_proof(signature):
-            raise Damaged(f"a signature is not {SIGNATURE_BYTES} bytes (with its author's certificate)")
+            raise Damaged("store.damaged.signature", size=SIGNATURE_BYTES)
         if change_hash in known:
-            raise Damaged("a change is listed twice")
+            raise Damaged("store.damaged.twice")
         known[change_hash] = signature
     return known
 

@@ -42,6 +42,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from reliance.automerge import wire
 from reliance.automerge.crdt import ChangeInfo, CrdtDoc, CrdtError, CrdtPanic, Writer
@@ -69,13 +70,13 @@ class DocKind(StrEnum):
 
 def doc_kind(doc_id: str) -> DocKind:
     if not DOC_ID_RE.fullmatch(doc_id):
-        raise StoreError(f"not a document id: {doc_id!r}")
+        raise StoreError("store.error.not_a_doc_id", id=repr(doc_id[:100]))
     return DocKind.PARTICIPANT if doc_id.startswith("rl") else DocKind.PROJECT
 
 
-@dataclass(frozen=True, slots=True)
-class SignedChange:
-    """A change and its author's signature over its hash (None: covered by a signed descendant)."""
+class SignedChange(NamedTuple):
+    """A change and its author's signature over its hash (None: covered by a signed descendant). A NamedTuple:
+    one is made per change received, and a tuple is made three times faster than a frozen dataclass."""
 
     info: ChangeInfo
     signature: bytes | None
@@ -322,7 +323,7 @@ class StoredDoc(DocFiles):
             if self._catch_up(repair=True) and checked_at is None:
                 prepared = None  # another process wrote meanwhile: apply onto the current state instead
             if checked_at is not None and checked_at != self.revision:
-                raise Moved(f"document {self.doc_id} changed while a batch for it was checked")
+                raise Moved("store.error.moved", doc=self.doc_id)
             if prepared is not None and checked_at is None:
                 raise ValueError("a prepared document is only stored at the revision it was made at")
             fresh = [c for c in changes if c.info.hash not in self.known and c.info.hash not in self.pending]
@@ -372,20 +373,19 @@ class StoredDoc(DocFiles):
         from disk) and refused: every peer would refuse it, and all that follows it, for ever."""
         limits = self.limits
         size = change_size(info, None)
-        problem = ""
+        problem: StoreError | None = None
         if size > limits.max_change_bytes or len(info.chunk) > limits.max_change_bytes:
-            problem = (
-                f"this change is {size} bytes, over the {limits.max_change_bytes}-byte limit of a change"
-            )
+            size_shown = max(size, len(info.chunk))
+            problem = StoreError("store.error.change_too_big", size=size_shown, most=limits.max_change_bytes)
         elif self._known_bytes is not None and self.size() + size > limits.max_document_bytes:
             # (not counted yet: a snapshot from before sizes were kept; a peer's batch counts it once)
-            problem = (
-                f"document {self.doc_id} would hold {self.size() + size} bytes, "
-                f"over its limit of {limits.max_document_bytes} bytes"
+            total = self.size() + size
+            problem = StoreError(
+                "store.error.document_too_big", doc=self.doc_id, size=total, most=limits.max_document_bytes
             )
-        if problem:
+        if problem is not None:
             self._load_locked()
-            raise StoreError(f"{problem}: nothing was written")
+            raise problem
         return size
 
     # -- compaction ----------------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ class Repository:
         folder = self.docs_dir / doc_id
         if not folder.exists():
             if not create:
-                raise StoreError(f"no document {doc_id} in this store")
+                raise StoreError("store.error.no_document", doc=doc_id)
             private_dir(folder)
             fsync_dir(folder.parent)
         stored = StoredDoc(folder, doc_id, self.actor, self.limits, self.clock, lock)

@@ -89,11 +89,11 @@ class Sessions:
         now = self.clock()
         self._drop_expired(now)
         if self._too_many_failures(now, address):
-            raise PairingRefused("too many pairing attempts: wait a minute")
+            raise PairingRefused("web.pair.too_many")
         key = token_hash(token)
         if self._pairings.pop(key, None) is None:
             self._failures.append((now, address))
-            raise PairingRefused("this pairing link is unknown, expired or already used")
+            raise PairingRefused("web.pair.unknown")
         while len(self._sessions) >= self.limits.web_max_sessions:
             oldest = min(self._sessions.values(), key=lambda s: s.last_seen)
             del self._sessions[oldest.token_hash]

@@ -75,7 +75,7 @@ class OwnerBackend:
 
         operation, checked = TABLE.prepare(Request(0, op, args))
         if op not in allowed or operation.kind != kind:
-            raise ApiError(BAD_REQUEST, f"operation {op} is not open to the web face")
+            raise ApiError(BAD_REQUEST, "web.error.op_not_open", op=op)
         outcome = await self.owner.run_store(operation, checked)
         if kind == WRITE and outcome.changed:
             self.owner.announce(outcome.changed, "web")

@@ -456,8 +456,8 @@ async def pair_post(request: web.Request) -> web.Response:
     token = str(form.get("token", ""))[:100]
     try:
         session_token = face.use_pairing(request, token)
-    except PairingRefused:
-        return error_page(request, 403, "web.pair.refused")
+    except PairingRefused as exc:  # which refusal, in the reader's language
+        return error_page(request, 403, "web.pair.refused", exc.text(lang_of(request)))
     response = web.HTTPSeeOther("/me")
     response.set_cookie(
         SESSION_COOKIE,

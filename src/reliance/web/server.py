@@ -292,7 +292,7 @@ class WebFace:
         except PairingRefused:
             raise
         except RelianceError as exc:  # the sessions file could not be written
-            raise PairingRefused(str(exc)) from None
+            raise PairingRefused("web.pair.not_saved", reason=exc) from None
 
     @property
     def subscriber_count(self) -> int:

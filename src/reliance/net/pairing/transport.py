@@ -7,7 +7,8 @@ outlives the invitation); its instance and host names are random. The joiner fin
 
 Each connection runs its own `InviterSession`; connections beyond `link_max_connections` are closed at once,
 and one that stays silent for `link_step_seconds` is dropped, so a slow or hostile joiner never stalls the
-others. The server stops when the invitation is over: linked, spent by a failed try, or expired.
+others. `wait()` returns when the invitation is over: linked, spent by a failed try, or expired; until
+`close()`, a late joiner is still answered, and told which (`linger`).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class InvitationServer:
         service_type: str = LINK_SERVICE_TYPE,
         on_linked: Callable[[Linked], None] | None = None,
         mdns_interfaces: list[str] | None = None,
+        on_late: Callable[[Reason], None] | None = None,
     ) -> None:
         self.invitation = invitation
         self.limits = invitation.limits
@@ -117,7 +119,9 @@ class InvitationServer:
         self.zeroconf: AsyncZeroconf | None = None
         self.addresses: list[str] = []
         self.on_linked = on_linked
+        self.on_late = on_late
         self.mdns_interfaces = mdns_interfaces  # None: the addresses it listens on, but loopback
+        self.late = asyncio.Event()  # a joiner came after the invitation was over, and was told why
 
     async def start(self) -> list[str]:
         """Listen (and advertise); the `HOST:PORT` addresses a joiner may type."""
@@ -165,6 +169,19 @@ class InvitationServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.over.wait(), timeout=min(left, 1.0))
 
+    @property
+    def listening(self) -> bool:
+        return self.server is not None and self.server.is_serving()
+
+    async def linger(self, seconds: float) -> bool:
+        """Once the invitation is over unlinked: go on answering late joiners (each is told it expired, or
+        was used) for up to `seconds`; returns at once after telling one (True), else when time is up."""
+        self.late.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.late.wait(), timeout=max(0.0, seconds))
+            return True
+        return False
+
     async def close(self) -> None:
         if self.server is not None:
             self.server.close()
@@ -182,7 +199,9 @@ class InvitationServer:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        if len(self.connections) >= self.limits.link_max_connections or self.invitation.over:
+        # An invitation that is over still answers (its session refuses the hello as expired or used):
+        # a late joiner is told why, rather than finding nobody.
+        if len(self.connections) >= self.limits.link_max_connections:
             writer.close()
             return
         self.connections.add(task)
@@ -225,8 +244,23 @@ class InvitationServer:
                         await asyncio.to_thread(session.send_grant, grant)
                 elif isinstance(event, Linked) and self.on_linked is not None:
                     self.on_linked(event)
+                elif _late(session, event):
+                    assert isinstance(event, Failed)
+                    if self.on_late is not None:
+                        self.on_late(event.reason)
+                    self.late.set()
             await _flush(session, writer, step)
             self.over.set()
+
+
+def _late(session: InviterSession, event: Event) -> bool:
+    """A joiner this connection told that the invitation expired or was already used (it claimed nothing)."""
+    return (
+        isinstance(event, Failed)
+        and not event.from_peer
+        and not session.claimed
+        and event.reason in (Reason.EXPIRED, Reason.SPENT)
+    )
 
 
 async def _flush(session: InviterSession | JoinerSession, writer: asyncio.StreamWriter, step: float) -> None:

@@ -24,7 +24,7 @@ from reliance.tui.common.widgets import AppFooter, QrCode, localize_bindings, pl
 if TYPE_CHECKING:
     from reliance.app.devices import DeviceRow
     from reliance.app.workspace import Workspace
-    from reliance.net.pairing.protocol import DeviceRequest, Failed, Linked
+    from reliance.net.pairing.protocol import DeviceRequest, Failed, Linked, Reason
     from reliance.net.pairing.transport import InvitationServer
     from reliance.tui.app import RelianceApp
 
@@ -232,7 +232,7 @@ class InviteDialog(_Modal):
     async def _serve(self) -> None:
         from reliance.app import linking, settings
         from reliance.net.pairing.codes import parse_code
-        from reliance.net.pairing.protocol import Invitation, Linked
+        from reliance.net.pairing.protocol import Invitation
         from reliance.net.pairing.transport import InvitationServer
 
         ws = self.rapp.workspace
@@ -246,7 +246,11 @@ class InviteDialog(_Modal):
 
         mdns = bool(settings.load_config(self.rapp.home).get("mdns", True))
         invitation = Invitation(parse_code(self.code), limits=limits)
-        self.server = InvitationServer(invitation, make_grant, host=LISTEN_HOST, mdns=mdns)
+
+        def told_late(reason: Reason) -> None:
+            self.notify(self.t(f"link.invite.late.{reason.value}"), severity="warning")
+
+        self.server = InvitationServer(invitation, make_grant, host=LISTEN_HOST, mdns=mdns, on_late=told_late)
         try:
             addresses = await self.server.start()
             self.query_one("#invite-addresses", Static).update(
@@ -255,17 +259,26 @@ class InviteDialog(_Modal):
             minutes = max(1, limits.link_invitation_seconds // 60)
             self.query_one("#invite-state", Static).update(self.t("link.tui.invite_expires", minutes=minutes))
             self.outcome = await self.server.wait()
+            self._show_outcome(self.outcome)
+            if not isinstance(self.outcome, Linked):
+                # While the screen stays open, a joiner who comes late is told why (and it shows here).
+                while self.is_attached and self.server.listening:
+                    await self.server.linger(limits.link_late_answer_seconds)
         finally:
             await self.server.close()
+
+    def _show_outcome(self, outcome: Linked | Failed) -> None:
+        from reliance.net.pairing.protocol import Linked
+
         state = self.query_one("#invite-state", Static)
-        if isinstance(self.outcome, Linked):
-            text = self.t("link.invite.linked", name=self.outcome.name)
+        if isinstance(outcome, Linked):
+            text = self.t("link.invite.linked", name=outcome.name)
             state.update(plain(text))
             self.notify(text)
             if self.devices is not None:
                 self.devices.post_message(DevicesChanged())
         else:
-            reason = self.outcome.reason.value
+            reason = outcome.reason.value
             key = (
                 f"link.why.{reason}.inviter" if reason in ("wrong-code", "expired") else f"link.why.{reason}"
             )
@@ -277,7 +290,7 @@ class InviteDialog(_Modal):
         self.action_close()
 
     def action_close(self) -> None:
-        if self.server is not None and self.outcome is None:
+        if self.server is not None:
             self.rapp.perform(self.server.close())
         self.dismiss(None)
 

@@ -120,10 +120,13 @@ class PeersScreen(RelianceScreen):
         if node is not None:
             for info in node.peers():
                 seen.add(info.peer_id)
+                name = info.name or self.data.name(info.peer_id)
+                if info.device:  # a certified device of that participant: its name beside theirs
+                    name = self.t("net.peer_device", name=name, device=info.device)
                 rows.append(
                     PeerRow(
                         info.peer_id,
-                        info.name or self.data.name(info.peer_id),
+                        name,
                         PeerState.BLOCKED.value if info.peer_id in blocked_ids else info.state.value,
                         info.address,
                         info.source,
