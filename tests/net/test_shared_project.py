@@ -48,10 +48,14 @@ async def _write_while_peers_push(tmp_path: Path, per_writer: int) -> None:
         nodes = {name: await net.node(name, ws) for name, ws in people.items()}
         for name in ("Bob", "Chloé"):
             await net.join(nodes[name], nodes["Alice"])
-        # Everyone holds the project before writing to it.
-        await net.until(
-            lambda: all(people[n].repo.exists(pid) for n in ("Bob", "Chloé")), "the project never arrived", 60
-        )
+
+        # Everyone holds the project, as a member, before writing to it (its folder exists a moment before
+        # the batch that makes it is stored).
+        def member(name: str) -> bool:
+            ws = people[name]
+            return ws.repo.exists(pid) and projects.my_role(ws, ws.repo.open(pid)) is not None
+
+        await net.until(lambda: all(member(n) for n in ("Bob", "Chloé")), "the project never arrived", 60)
 
         def write(name: str) -> None:
             ws, node = people[name], nodes[name]

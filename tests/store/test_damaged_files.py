@@ -137,7 +137,10 @@ def test_an_old_log_is_still_recognised_and_restarted(home: Path) -> None:
     doc.log_path.write_bytes(old)  # a crash between the new snapshot and the new log
     reopened = Workspace.open(home)
     assert titles(reopened) == {"one"} and reopened.my_doc().warnings == []
+    assert doc.log_path.read_bytes() == old  # reading rewrites nothing: the home's writer does
+    reopened.add_item(new_item("two"))
     assert header_of(doc.log_path)["gen"] == 1
+    assert titles(Workspace.open(home)) == {"one", "two"}
 
 
 # -- the snapshot's fields ---------------------------------------------------------------------------------

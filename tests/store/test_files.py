@@ -166,14 +166,17 @@ def test_a_document_file_that_is_a_symlink_is_not_written_through(tmp_path: Path
     victim = tmp_path / "victim.txt"
     if name == "log":
         victim.write_bytes((folder / "log").read_bytes())  # a readable log, elsewhere
-    (folder / name).unlink()
+    (folder / name).unlink(missing_ok=True)
     (folder / name).symlink_to(victim)
     before = victim.read_bytes() if victim.exists() else None
 
     code, out, err = run_cli(home, "offer", "add", "--title", "pain")
 
-    assert code != 0, out
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    if name == "lock":  # an old home's lock file: nothing opens it any more (one writer per home)
+        assert code == 0, err
+    else:
+        assert code != 0, out
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert (victim.read_bytes() if victim.exists() else None) == before
 
 

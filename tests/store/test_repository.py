@@ -238,6 +238,8 @@ def open_doc(home: Path, pristine: Pristine) -> StoredDoc:
 
 
 def check_recovered(home: Path, pristine: Pristine, kept: int, damaged: bool) -> None:
+    log_path = home / "docs" / pristine.doc_id / "log"
+    before = log_path.read_bytes()
     stored = open_doc(home, pristine)
     expected = {h for _, _, h in pristine.records[:kept]}
     assert set(stored.known) == expected
@@ -245,18 +247,21 @@ def check_recovered(home: Path, pristine: Pristine, kept: int, damaged: bool) ->
     assert bool(stored.warnings) == damaged
     if damaged:
         assert "torn or corrupt log tail" in stored.warnings[0]
+    # Reading writes nothing: the tail is left for the home's writer (perhaps an append under way).
+    assert log_path.read_bytes() == before
     boundary = pristine.records[kept - 1][1] if kept else pristine.header_end
-    assert stored.log_path.stat().st_size == boundary
-    # The repair is done once: the next open sees a clean log, and new writes are kept.
-    again = open_doc(home, pristine)
-    assert again.warnings == [] and set(again.known) == expected
     ws = Workspace.open(home)
     if not kept:
         # Not even the first change survived: writing would start a history again, only on request.
         with pytest.raises(OwnDocumentMissing):
             ws.add_item(new_item("trop tôt"))
         ws.start_my_document()
-    ws.add_item(new_item("après réparation"))
+    ws.add_item(new_item("après réparation"))  # the writer cuts the tail before it appends
+    after = log_path.read_bytes()
+    assert after[:boundary] == before[:boundary] and log.scan(after, boundary).damaged is False
+    # The repair is done once: the next open sees a clean log, and new writes are kept.
+    again = open_doc(home, pristine)
+    assert again.warnings == [] and expected <= set(again.known)
     assert "après réparation" in {i.title for i in Workspace.open(home).items()}
     with pytest.raises(DocumentError, match="nothing to start again"):
         ws.start_my_document()  # its history goes on: never a second one
@@ -328,6 +333,40 @@ def test_a_damaged_tail_seen_by_a_running_process_is_cut_before_it_writes(home: 
     assert reopened.my_doc().warnings == []
 
 
+def test_a_reader_leaves_an_append_under_way_alone_and_reads_it_once_whole(home: Path) -> None:
+    """Beside the home's writer, another process only reads: a record half written when it looks is
+    neither cut nor rewritten, the reader reads up to the last whole record, and the rest once whole."""
+    ws = Workspace.create(home, "Alice")
+    ws.add_item(new_item("first"))
+    log_path = ws.my_doc().log_path
+    whole = log_path.read_bytes()
+    reader = Repository(home, b"r" * 32).open(ws.peer_id)  # another process's copy
+    ws.add_item(new_item("second"))
+    full = log_path.read_bytes()
+    for torn in (len(whole) + 3, len(whole) + 12, len(full) - 1):
+        log_path.write_bytes(full[:torn])  # the writer's append, part of the way
+        assert reader.refresh() == [] and log_path.read_bytes() == full[:torn]
+        fresh = Repository(home, b"r" * 32).open(ws.peer_id)  # opened meanwhile: the same
+        assert fresh.known == reader.known and log_path.read_bytes() == full[:torn]
+    assert len(reader.warnings) == 1 and "torn or corrupt log tail" in reader.warnings[0]  # said once
+    log_path.write_bytes(full)  # the append completes
+    assert len(reader.refresh()) == 1
+    assert set(reader.known) == set(ws.my_doc().known)
+    assert not (log_path.parent / "lock").exists()  # and no lock file was made for it
+
+
+def test_a_reader_makes_no_file(home: Path) -> None:
+    ws = Workspace.create(home, "Alice")
+    ws.add_item(new_item("first"))
+    folder = ws.my_doc().folder
+    ws.my_doc().compact()
+    (folder / "log").unlink()  # as if gone: the snapshot holds it all
+    listing = sorted(p.name for p in folder.iterdir())
+    reader = Repository(home, b"r" * 32).open(ws.peer_id)
+    assert reader.refresh() == [] and sorted(p.name for p in folder.iterdir()) == listing
+    assert {i.title for i in Workspace.open(home).items()} == {"first"}
+
+
 def test_a_corrupt_snapshot_is_refused_and_left_alone(home: Path) -> None:
     ws = Workspace.create(home, "Alice")
     ws.add_item(new_item("kept"))
@@ -365,10 +404,11 @@ def test_an_old_log_from_before_a_compaction_is_ignored(home: Path) -> None:
 
     reopened = Workspace.open(home)
     assert materialised(reopened) == expected
+    assert reopened.my_doc().log_path.read_bytes() == old_log  # reading rewrites nothing
+    reopened.add_item(new_item("after"))  # the writer restarts it before it appends
     fresh_log = log.scan(reopened.my_doc().log_path.read_bytes())
-    assert len(fresh_log.payloads) == 1  # restarted: the header of the new generation only
+    assert len(fresh_log.payloads) == 2  # the header of the new generation, and the new change
     assert msgpack.unpackb(fresh_log.payloads[0])["gen"] == reopened.my_doc().generation == 1
-    reopened.add_item(new_item("after"))
     assert len(Workspace.open(home).items()) == 5
 
 

@@ -68,8 +68,10 @@ async def settle(app: RelianceApp, pilot: Pilot[None], rounds: int = 50) -> None
 async def until_screen(app: RelianceApp, pilot: Pilot[None], kind: type[S]) -> S:
     """Wait until the app shows a screen of `kind` (e.g. after work done in a worker), and return it."""
     for _ in range(500):
-        if isinstance(app.screen, kind):
-            return app.screen
+        screen = app.screen
+        if isinstance(screen, kind) and screen.is_mounted:  # pushed is not yet composed: wait for its widgets
+            await pilot.pause()
+            return screen
         await pilot.pause(0.02)
     raise AssertionError(f"{kind.__name__} was not shown")
 

@@ -608,7 +608,9 @@ async def test_items_are_refreshed_per_document(home: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         before = {r.item.id: r for r in app.data.rows}
-        await app.write(app.workspace.peer_id, app.workspace.set_code, "enjeux", "Nourrir le quartier.")
+        await app.operate(
+            app.workspace.peer_id, "code.set", {"section": "enjeux", "text": "Nourrir le quartier."}
+        )
         await settle(app, pilot)
         after = {r.item.id: r for r in app.data.rows}
         others = [i for i, r in before.items() if r.item.author != app.workspace.peer_id]

@@ -30,10 +30,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "impossible d'écrire le document {doc} : {reason}",
         "cannot write document {doc}: {reason}",
     ),
-    "store.error.lock": (
-        "impossible de verrouiller le document {doc} : {reason}",
-        "cannot lock document {doc}: {reason}",
-    ),
     "store.error.not_a_doc_id": (
         "{id} n'est pas un identifiant de document",
         "not a document id: {id}",

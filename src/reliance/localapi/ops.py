@@ -276,6 +276,50 @@ def item_update(ws: Workspace, args: Args) -> Outcome:
     return Outcome(item.to_json(), _published(ws, item))
 
 
+def item_edit(ws: Workspace, args: Args) -> Outcome:
+    """An item as a form gives it back whole: every field is set, an empty one clears it (the app's item
+    form; `item.update` changes only the fields given)."""
+    item_id = args["item_id"].strip()
+    begins = parse_time(args["begins"], "begins") if args["begins"] else ""
+    changes: dict[str, Any] = {
+        "kind": parse_kind(args["kind"]),
+        "title": args["title"] or "",
+        "description": args["description"] or "",
+        "tags": tuple(args["tags"] or ()),
+        "place": args["place"] or "",
+        "begins": args["begins"] or "",
+        "ends": args["ends"] or "",
+        "status": parse_status(args["status"]) if args["status"] else Status.PUBLISHED,
+        "reciprocity": args["reciprocity"] or "",
+        "project": args["project"] or "",
+        "capacity": args["capacity"],
+        "repeat": _repeat(args, begins),
+    }
+    if not changes["title"]:
+        raise ModelError("model.error.no_title", field="title")
+    item = ws.update_item(item_id, **changes)
+    return Outcome(item.to_json(), _published(ws, item))
+
+
+def item_args(item: Item) -> Args:
+    """The arguments of `item.add` or `item.edit` that give this item (as a form made it)."""
+    return {
+        "kind": item.kind.value,
+        "title": item.title,
+        "description": item.description,
+        "tags": list(item.tags),
+        "place": item.place,
+        "begins": item.begins,
+        "ends": item.ends,
+        "status": item.status.value,
+        "reciprocity": item.reciprocity,
+        "project": item.project,
+        "capacity": item.capacity,
+        "repeat": item.repeat.freq.value if item.repeat else NO_REPEAT,
+        "until": item.repeat.until if item.repeat else "",
+    }
+
+
 def item_archive(ws: Workspace, args: Args) -> Outcome:
     item = ws.archive_item(args["item_id"].strip())
     return Outcome(item.to_json(), _published(ws, item))
@@ -340,14 +384,17 @@ def project_remove_member(ws: Workspace, args: Args) -> Outcome:
     return Outcome({"id": project_id}, (project_id,))
 
 
-def project_contribute(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
+def _dimensions(args: Args) -> dict[str, int]:
     try:
-        dimensions = parse_dimensions(args["dims"] or ())
+        return parse_dimensions(args["dims"] or ())
     except DimensionError as exc:
         raise ModelError("localapi.error.dim", field="dim", text=exc.typed) from None
+
+
+def project_contribute(ws: Workspace, args: Args) -> Outcome:
+    project_id = _project(ws, args)
     entry_id = projects.contribute(
-        ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], dimensions
+        ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], _dimensions(args)
     )
     return Outcome({"id": entry_id}, (project_id,))
 
@@ -367,6 +414,7 @@ def project_record(ws: Workspace, args: Args) -> Outcome:
         note=args["note"],
         member=args["member"],
         counterparty=args["counterparty"],
+        dimensions=_dimensions(args),
     )
     return Outcome({"id": entry_id}, (project_id,))
 
@@ -395,6 +443,11 @@ def project_policy(ws: Workspace, args: Args) -> Outcome:
         raise ModelError("localapi.error.policy_json", reason=exc) from None
     project_id = _project(ws, args)
     return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
+
+
+def identity_rename(ws: Workspace, args: Args) -> Outcome:
+    ws.rename(args["name"])
+    return Outcome({"name": args["name"].strip()}, (ws.peer_id,))
 
 
 def _subscribe(_: Any, args: Args) -> Outcome:
@@ -445,6 +498,17 @@ OPERATIONS = [
     Operation("item.add", WRITE, item_add, {"kind": Param(str, required=True, most=SHORT), **ITEM_FIELDS}),
     Operation(
         "item.update", WRITE, item_update, {"item_id": Param(str, required=True, most=SHORT), **ITEM_FIELDS}
+    ),
+    Operation(
+        "item.edit",
+        WRITE,
+        item_edit,
+        {
+            "item_id": Param(str, required=True, most=SHORT),
+            "kind": Param(str, required=True, most=SHORT),
+            **ITEM_FIELDS,
+        },
+        doc="set every field of an item (a form's whole item)",
     ),
     Operation("item.archive", WRITE, item_archive, {"item_id": Param(str, required=True, most=SHORT)}),
     Operation(
@@ -536,6 +600,7 @@ OPERATIONS = [
             "counterparty": Param(str, most=SHORT),
             "member": Param(str, most=SHORT, default=""),
             "note": Param(str, most=TEXT, default=""),
+            "dims": Param(list, most=64),
         },
     ),
     Operation(
@@ -575,6 +640,7 @@ OPERATIONS = [
         project_policy,
         {"project": PROJECT, "policy": Param(str, required=True, most=TEXT)},
     ),
+    Operation("identity.rename", WRITE, identity_rename, {"name": Param(str, required=True, most=SHORT)}),
     Operation("status", NODE, node_status, doc="the owner, its listening address, last sync and peers"),
     Operation("peers", NODE, node_peers, doc="every peer with its state"),
     Operation("peer.add", NODE, peer_add, {"address": Param(str, required=True, most=SHORT)}),
@@ -617,6 +683,18 @@ OPERATIONS = [
 ]
 
 TABLE = Dispatcher(OPERATIONS)
+
+
+def run_here(ws: Workspace, name: str, args: Mapping[str, Any]) -> Outcome:
+    """A store operation run on this process's own workspace (checked as a client's would be): the app
+    with no owner to ask."""
+    from reliance.localapi.protocol import Request
+
+    operation, checked = TABLE.prepare(Request(0, name, dict(args)))
+    if operation.kind not in (READ, WRITE):
+        raise ApiError(UNAVAILABLE, "localapi.error.no_node_for", op=name)
+    outcome: Outcome = operation.handler(ws, checked)
+    return outcome
 
 
 class LocalApi:

@@ -10,9 +10,8 @@
   thread, so a large batch never stalls heartbeats or the terminal UI sharing the loop.
 - Changes that arrive from one peer are offered to every other connected peer (gossip); changes
   written by another process on the same home are announced through the local API (`refresh_from_disk`,
-  see reliance.localapi): the CLI and the app beside `serve` tell the owner at once. The store's logs
-  are shared safely through `flock` (docs/storage.md) and read again every `poll_interval` (30 s), a
-  safety net for writers that do not speak the API.
+  see reliance.localapi): the CLI and the app beside `serve` ask the owner to write. The store is read
+  again every `poll_interval` (30 s), a safety net for writers that do not speak the API (docs/storage.md).
 - Liveness comes from transport heartbeats, never from mDNS.
 - `HOME/peers.json` keeps known peers (addresses, accepted): those accepted by hand or typed, and
   up to `Limits.max_remembered_peers` others this node connected with. A stranger refused by the

@@ -3,8 +3,8 @@
 The session (`sync.protocol`) and the rules (`sync.auth`) see documents only through this protocol.
 Two implementations:
 
-- `store.repository.Repository`, the real one: one folder per document in the home, fsync, `flock`
-  against other processes;
+- `store.repository.Repository`, the real one: one folder per document in the home, fsync (no file
+  lock: one process writes a home, the others only read);
 - `MemoryStore`, here: the same documents, rules and buffer of waiting changes, their log a list in
   memory. Protocol tests run on it: no disk, no fsync.
 
@@ -82,12 +82,7 @@ class MemoryDoc(StoredDoc):
         super().__init__(_NOWHERE / doc_id, doc_id, actor, limits, clock, lock)
         self._records: list[tuple[SignedChange, float]] = []
 
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        with self.lock.held():  # no other process to keep out
-            yield
-
-    def _load_locked(self) -> None:
+    def _load_locked(self, *, repair: bool = False) -> None:
         self._forget_everything()
         self._integrate([change for change, _ in self._records], received=dict(self._received_times()))
         self.expire_pending()

@@ -66,6 +66,7 @@ class DocFiles:
     on_unsynced: Callable[[Self], None] | None  # told when the log first holds what is not synced
     _log_offset: int
     _log_inode: int
+    _torn_seen: tuple[int, int] | None  # where a reader last saw a torn tail (inode, offset)
     _snapshot_inode: int
 
     @property
@@ -94,25 +95,27 @@ class DocFiles:
             yield
 
     def locked(self) -> AbstractContextManager[None]:
-        """Hold the document against other threads and other processes (reentrant in one thread)."""
-        return self.lock.across_processes(self.folder / "lock", self.doc_id)
+        """Hold the document against the other threads of this process, for a write (reentrant). No file
+        lock: one process writes a home, its owner (`HOME/owner.lock`), and the others only read."""
+        return self.writing()
 
-    def load(self) -> None:
-        """(Re)build the in-memory state from the snapshot and the log, repairing a torn tail."""
+    def load(self, *, repair: bool = False) -> None:
+        """(Re)build the in-memory state from the snapshot and the log. Reading writes nothing: a torn
+        tail is read up to its last whole record and left alone; a writer (`repair`) cuts it."""
         with self.locked():
-            self._load_locked()
+            self._load_locked(repair=repair)
 
-    def _load_locked(self) -> None:
-        remove_stale_temporaries(self.folder)  # every writer of this folder holds the lock: none is in use
+    def _load_locked(self, *, repair: bool = False) -> None:
+        if repair:
+            remove_stale_temporaries(self.folder)  # the one writer of the home is this thread
         self._forget_everything()
         self._snapshot_inode = inode(self.snapshot_path)
         if self.snapshot_path.exists():
             self._read_snapshot()
         self._log_offset = 0
         self._log_inode = -1
-        if not self.log_path.exists():
-            self._start_log()
-        self._catch_up(repair=True)
+        self._torn_seen = None
+        self._catch_up(repair=repair)
         self.expire_pending()
 
     def _read_snapshot(self) -> None:
@@ -159,11 +162,16 @@ class DocFiles:
         atomic_write(self.log_path, log.encode_record(records.log_header(self.doc_id, self.generation)))
 
     def _catch_up(self, *, repair: bool) -> list[bytes]:
-        """Apply records appended to the log since we last looked (by this or another process)."""
+        """Apply records appended to the log since we last looked (by this or another process). Only a
+        writer (`repair`: it appends next) changes the files: it starts a missing log, rewrites a torn
+        header or a log older than the snapshot, and cuts a torn tail; a reader reads what is whole."""
         try:
             stat = os.stat(self.log_path)
         except FileNotFoundError:
-            return []
+            if not repair:
+                return []
+            self._start_log()
+            stat = os.stat(self.log_path)
         if (
             self._log_inode not in (-1, stat.st_ino)
             or stat.st_size < self._log_offset
@@ -171,7 +179,7 @@ class DocFiles:
         ):
             # Another process compacted (perhaps dying before it replaced the log): start again from its
             # snapshot, or we would append to a log of an older generation, which the next open ignores.
-            self._load_locked()
+            self._load_locked(repair=repair)
             return list(self.known)
         if stat.st_size == self._log_offset:
             return []
@@ -224,13 +232,20 @@ class DocFiles:
                     f"its {len(payloads)} records were read all the same"
                 )
         if result.damaged:
-            # Every caller holds the lock and writers append under it, so a damaged tail is never a write
-            # in progress: cut it now, or the next append would land after it and be lost on the next open.
             lost = len(data) - result.end
-            message = f"document {self.doc_id}: cut {lost} bytes of a torn or corrupt log tail"
-            logger.warning(message)
-            self.warnings.append(message)
-            log.truncate(self.log_path, result.end)
+            if repair:
+                # The writer is the home's one writer, in this thread: a damaged tail is no write in
+                # progress. Cut it now, or the next append would land after it and be lost on reopening.
+                self._warn(f"document {self.doc_id}: cut {lost} bytes of a torn or corrupt log tail")
+                log.truncate(self.log_path, result.end)
+            elif self._torn_seen != (stat.st_ino, result.end):
+                # A reader: perhaps the owner's append under way, perhaps a crash's tail that the owner's
+                # next write cuts. Read up to the last whole record; said once per place.
+                self._torn_seen = (stat.st_ino, result.end)
+                self._warn(
+                    f"document {self.doc_id}: read up to the last whole record; {lost} bytes after it "
+                    "(a torn or corrupt log tail, or a write under way) left alone"
+                )
         self._log_inode = stat.st_ino
         self._log_offset = result.end
         changes: list[tuple[ChangeInfo, bytes | None]] = []
@@ -308,7 +323,7 @@ class DocFiles:
     def compact(self) -> None:
         """Rewrite the snapshot with everything, atomically, then start an empty log."""
         with self.locked():
-            self._catch_up(repair=False)
+            self._catch_up(repair=True)
             self._write_snapshot()
 
     def _write_snapshot(self) -> None:

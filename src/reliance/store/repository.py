@@ -5,7 +5,7 @@ Layout of `HOME/docs/DOC_ID/`:
   still waiting for their dependencies, and a generation number;
 - `log`: records (see `store.log`) appended since that snapshot, each one signed change; the first
   record names the generation, so a log left over from before a compaction is recognised;
-- `lock`: `flock` target that serialises writers, across processes too (CLI beside `serve`).
+- no lock file: one process writes a home (its owner), the others only read (an old `lock` file is unused).
 
 Here: `Repository` (every document of a home, opened on demand in a bounded cache) and `StoredDoc` (one
 document: the buffer of changes waiting for their dependencies, and the rules of a write). Beside it:
@@ -137,6 +137,7 @@ class StoredDoc(DocFiles):
         self._log_offset = 0
         self._log_inode = -1
         self._snapshot_inode = -1
+        self._torn_seen: tuple[int, int] | None = None
         self._listeners: list[Callable[[StoredDoc, list[bytes]], None]] = []
         # The store that opened it (weakly), for what another of its documents decides about this one:
         # a device revocation lives in the participant document, and voids changes in projects.
@@ -295,7 +296,7 @@ class StoredDoc(DocFiles):
         """Forget buffered changes and those waiting on them, on disk too (the snapshot is rewritten
         without them): they were found to break a rule once their dependencies arrived."""
         with self.locked():
-            self._catch_up(repair=False)
+            self._catch_up(repair=True)
             doomed = with_dependents(self.pending, hashes)
             for change_hash in doomed:
                 self._release(change_hash)
@@ -322,7 +323,7 @@ class StoredDoc(DocFiles):
         before it tells anyone the changes are stored.
         """
         with self.locked():
-            if self._catch_up(repair=False) and checked_at is None:
+            if self._catch_up(repair=True) and checked_at is None:
                 prepared = None  # another process wrote meanwhile: apply onto the current state instead
             if checked_at is not None and checked_at != self.revision:
                 raise Moved("store.error.moved", doc=self.doc_id)
@@ -350,7 +351,7 @@ class StoredDoc(DocFiles):
     ) -> ChangeInfo | None:
         """Make, sign and durably store one change of our own; None if `edit` changed nothing."""
         with self.locked():
-            self._catch_up(repair=False)
+            self._catch_up(repair=True)
             try:
                 info = self.crdt.change(edit)
             except CrdtPanic:
@@ -521,7 +522,7 @@ class Repository:
         if kept is not None:
             stored._listeners = kept  # the very list: a closed copy still written to notifies them too
         try:
-            stored.load()
+            stored.load(repair=create)  # only a writer creates: it may repair; a reader writes nothing
         except BaseException:
             if kept is not None:
                 with self._opening:

@@ -216,7 +216,7 @@ class RelianceApp(NodeApp):
             if getattr(node, "_i18n_lang", None) != self.lang:
                 localize_bindings(node, self.lang)
                 changed = True
-        if changed:
+        if changed and self.screen_stack:  # focus can still move during teardown
             self.screen.refresh_bindings()
 
     def action_command_palette(self) -> None:

@@ -140,12 +140,27 @@ class StoreApp(App[None]):
         """Run a store or disk call in the store thread; the UI keeps running."""
         return await self.store.io(fn, *args, **kwargs)
 
-    async def write(self, doc_id: str | None, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-        """A local write: run it, tell the node (peers get it live), refresh what is shown."""
-        result = await self.io(fn, *args, **kwargs)
-        target = doc_id if doc_id is not None else (result if isinstance(result, str) else None)
-        if target:
-            self.tell_node(target)
+    async def operate(self, doc_id: str | None, name: str, args: dict[str, Any]) -> Any:
+        """A local write as a named operation of the local API (`localapi.ops`), the one the CLI and the
+        web face send: run by the home's owner — this app's own node, or the `serve` it talks to, which
+        writes and announces it — or, with no node started, here on the store while holding the home
+        (`localapi.holding`: asked of the owner after all if one runs); then what is shown is refreshed
+        (`doc_id`, or the `id` the operation returns). Its refusals are catalogue errors either way."""
+        from reliance.tui.node import OperationRunner
+
+        node = self.node
+        if isinstance(node, OperationRunner) and self._node_started:
+            result = await node.run_operation(name, args)
+        else:
+            from reliance.localapi.holding import run_holding_home
+
+            ws = self.workspace
+            outcome = await self.io(run_holding_home, ws, name, args, ws.repo.limits, self.lang)
+            for changed in outcome.changed:
+                self.tell_node(changed)
+            result = outcome.result
+        target = doc_id if doc_id is not None else (result.get("id") if isinstance(result, dict) else None)
+        if isinstance(target, str) and target:
             await self.refresh_docs({target})
         return result
 

@@ -421,17 +421,12 @@ class CodeScreen(RelianceScreen):
         def done(text: str | None) -> None:
             if text is None:
                 return
-            ws = self.ws
+            args = {"section": section, "text": text}
             if doc_id.startswith("pj"):
-                self.rapp.perform(
-                    self.rapp.write(doc_id, projects.set_project_code, ws, doc_id, section, text),
-                    done=self.t("done.section_saved", section=label),
-                )
-            else:
-                self.rapp.perform(
-                    self.rapp.write(doc_id, ws.set_code, section, text),
-                    done=self.t("done.section_saved", section=label),
-                )
+                args["project"] = doc_id
+            self.rapp.perform(
+                self.rapp.operate(doc_id, "code.set", args), done=self.t("done.section_saved", section=label)
+            )
 
         hint = section_hint(section, self.lang)
         self.app.push_screen(SectionEditor(whose, label, current, hint), done)

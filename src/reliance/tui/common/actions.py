@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -12,6 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from reliance.i18n import answer_label
+from reliance.localapi.ops import item_args
 from reliance.model.catalogue import Item, ItemKind
 from reliance.tui.common.dialogs import (
     AnswerDialog,
@@ -39,9 +39,9 @@ def new_item(app: RelianceApp, kind: ItemKind | None = None) -> None:
     def done(draft: Item | None) -> None:
         if draft is None:
             return
-        ws = app.workspace
         app.perform(
-            app.write(ws.peer_id, ws.add_item, draft), done=app.t("done.item_created", title=draft.title)
+            app.operate(app.workspace.peer_id, "item.add", item_args(draft)),
+            done=app.t("done.item_created", title=draft.title),
         )
 
     app.push_screen(ItemForm(None, app.workspace.peer_id, project_choices(app), kind), done)
@@ -55,37 +55,17 @@ def edit_item(app: RelianceApp, item: Item) -> None:
     def done(draft: Item | None) -> None:
         if draft is None:
             return
-        ws = app.workspace
-        changes = {
-            name: getattr(draft, name)
-            for name in (
-                "kind",
-                "title",
-                "description",
-                "tags",
-                "place",
-                "begins",
-                "ends",
-                "status",
-                "reciprocity",
-                "project",
-                "capacity",
-                "repeat",
-            )
-        }
-
-        def update() -> Item:
-            return ws.update_item(item.id, **changes)
-
-        app.perform(app.write(ws.peer_id, update), done=app.t("done.item_saved", title=draft.title))
+        args = item_args(draft) | {"item_id": item.id}
+        app.perform(
+            app.operate(app.workspace.peer_id, "item.edit", args),
+            done=app.t("done.item_saved", title=draft.title),
+        )
 
     app.push_screen(ItemForm(item, app.workspace.peer_id, project_choices(app)), done)
 
 
-def _confirm_own(
-    app: RelianceApp, item: Item, write: Callable[[str], Item], confirm: str, finished: str
-) -> None:
-    """Ask to confirm, then `write(item.id)` as me: only on my own item."""
+def _confirm_own(app: RelianceApp, item: Item, operation: str, confirm: str, finished: str) -> None:
+    """Ask to confirm, then the `operation` on `item.id` as me: only on my own item."""
     if item.author != app.workspace.peer_id:
         app.notify(app.t("error.not_mine"), severity="warning")
         return
@@ -93,7 +73,7 @@ def _confirm_own(
     def done(yes: bool | None) -> None:
         if yes:
             app.perform(
-                app.write(app.workspace.peer_id, write, item.id),
+                app.operate(app.workspace.peer_id, operation, {"item_id": item.id}),
                 done=app.t(finished, title=item.title),
             )
 
@@ -101,7 +81,7 @@ def _confirm_own(
 
 
 def archive_item(app: RelianceApp, item: Item) -> None:
-    _confirm_own(app, item, app.workspace.archive_item, "confirm.archive", "done.item_archived")
+    _confirm_own(app, item, "item.archive", "confirm.archive", "done.item_archived")
 
 
 def answer_item(app: RelianceApp, item: Item, kind: str) -> None:
@@ -113,9 +93,9 @@ def answer_item(app: RelianceApp, item: Item, kind: str) -> None:
     def done(draft: AnswerDraft | None) -> None:
         if draft is None:
             return
-        ws = app.workspace
+        args = {"item_id": item.id, "kind": kind, "message": draft.message, "contact": draft.contact}
         app.perform(
-            app.write(ws.peer_id, ws.answer, item.id, kind, draft.message, draft.contact),
+            app.operate(app.workspace.peer_id, "item.answer", args),
             done=app.t("done.answered", title=item.title),
         )
 
@@ -148,9 +128,9 @@ def reply_to_answer(app: RelianceApp, item: Item) -> None:
     def done(draft: ReplyDraft | None) -> None:
         if draft is None:
             return
-        ws = app.workspace
+        args = {"answer_id": draft.answer_id, "message": draft.message, "contact": draft.contact}
         app.perform(
-            app.write(ws.peer_id, ws.reply, draft.answer_id, draft.message, draft.contact),
+            app.operate(app.workspace.peer_id, "item.reply", args),
             done=app.t("done.replied", title=item.title),
         )
 
@@ -166,9 +146,9 @@ def withdraw_answer(app: RelianceApp, item: Item) -> None:
     def done(kind: str | None) -> None:
         if kind is None:
             return
-        ws = app.workspace
+        args = {"item_id": item.id, "kind": kind, "withdraw": True}
         app.perform(
-            app.write(ws.peer_id, ws.withdraw_answer, item.id, kind),
+            app.operate(app.workspace.peer_id, "item.answer", args),
             done=app.t("done.answer_withdrawn", title=item.title),
         )
 
@@ -176,7 +156,7 @@ def withdraw_answer(app: RelianceApp, item: Item) -> None:
 
 
 def withdraw_item(app: RelianceApp, item: Item) -> None:
-    _confirm_own(app, item, app.workspace.withdraw_item, "confirm.withdraw", "done.item_withdrawn")
+    _confirm_own(app, item, "item.withdraw", "confirm.withdraw", "done.item_withdrawn")
 
 
 class ItemDetailsDialog(Dialog[None]):

@@ -171,10 +171,8 @@ class DevicesDialog(_Modal):
         )
 
     async def _rename(self, row: DeviceRow, name: str) -> None:
-        from reliance.app.devices import rename_device
-
         ws = self.rapp.workspace
-        await self.rapp.write(ws.peer_id, rename_device, ws, row.device_id, name)
+        await self.rapp.operate(ws.peer_id, "device.rename", {"device": row.device_id, "name": name})
         self.notify(self.t("link.tui.renamed", old=row.name, new=name))
         self.post_message(DevicesChanged())
 
@@ -193,10 +191,8 @@ class DevicesDialog(_Modal):
         self.app.push_screen(ConfirmDialog(self.t("link.tui.revoke_confirm", name=row.name)), confirmed)
 
     async def _revoke(self, row: DeviceRow) -> None:
-        from reliance.app.devices import revoke_device
-
         ws = self.rapp.workspace
-        await self.rapp.write(ws.peer_id, revoke_device, ws, row.device_id)
+        await self.rapp.operate(ws.peer_id, "device.revoke", {"device": row.device_id})
         self.notify(self.t("link.tui.revoked_done", name=row.name))
         self.post_message(DevicesChanged())
 
@@ -243,10 +239,10 @@ class InviteDialog(_Modal):
         limits = ws.repo.limits
 
         async def make_grant(request: DeviceRequest) -> bytes:
-            made = await self.rapp.write(
-                ws.peer_id, linking.grant_bytes, ws, request.name, request.public_key
-            )
-            return made.grant
+            args = {"name": request.name, "key": request.public_key.hex()}
+            made = await self.rapp.operate(ws.peer_id, "device.grant", args)
+            # The grant may be larger than a response: the owner left it in a private file of the home.
+            return await self.rapp.io(linking.take_grant_file, self.rapp.home, str(made["grant_file"]))
 
         mdns = bool(settings.load_config(self.rapp.home).get("mdns", True))
         invitation = Invitation(parse_code(self.code), limits=limits)

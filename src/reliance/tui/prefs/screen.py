@@ -93,15 +93,6 @@ def write_bundle(ws: Workspace, folder: str, name: str) -> tuple[int, Path, list
     return count, target, left_out
 
 
-def read_bundle(ws: Workspace, folder: str, name: str) -> tuple[int, list[str]]:
-    from reliance.replication.bundle import import_bundle
-
-    target = settings.export_target(folder, name)
-    summary = import_bundle(ws.repo, target, settings.blocked_keys(ws.home))
-    changed = [o.doc_id for o in summary.outcomes if o.applied or o.created]
-    return summary.applied, changed
-
-
 class SettingsScreen(RelianceScreen):
     MODE = "settings"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -205,9 +196,9 @@ class SettingsScreen(RelianceScreen):
 
     def _rename(self) -> None:
         name = self.query_one("#name", Input).value.strip()
-        ws = self.ws
         self.rapp.perform(
-            self.rapp.write(ws.peer_id, ws.rename, name), done=self.t("done.renamed", name=name)
+            self.rapp.operate(self.ws.peer_id, "identity.rename", {"name": name}),
+            done=self.t("done.renamed", name=name),
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -260,19 +251,11 @@ class SettingsScreen(RelianceScreen):
             self.notify(text, severity="warning")
 
     async def _bundle_import(self, folder: str, name: str) -> None:
-        from reliance.tui.node import OperationRunner
-
-        node = self.rapp.node
-        if isinstance(node, OperationRunner) and self.rapp._node_started:
-            # Through the owner's one write path (this app's node, or `serve`'s): it announces what changed.
-            target = settings.export_target(folder, name)
-            result = await node.run_operation("bundle.import", {"path": str(target), "cwd": "/"})
-            changed = [row["doc"] for row in result["rows"] if row["added"] or row["new_document"]]
-            applied = int(result["applied"])
-        else:
-            applied, changed = await self.rapp.io(read_bundle, self.ws, folder, name)
-            for doc_id in changed:
-                self.rapp.tell_node(doc_id)
+        # Through the owner's one write path (this app's node, or `serve`'s): it announces what changed.
+        target = settings.export_target(folder, name)
+        result = await self.rapp.operate(None, "bundle.import", {"path": str(target), "cwd": "/"})
+        changed = [row["doc"] for row in result["rows"] if row["added"] or row["new_document"]]
+        applied = int(result["applied"])
         await self.rapp.refresh_docs(set(changed))
         self.notify(self.t("done.bundle_read", count=applied))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -329,8 +329,10 @@ class ProjectsScreen(RelianceScreen):
         self.app.push_screen(ProjectDialog(), done)
 
     async def _create(self, draft: ProjectDraft) -> None:
-        project_id = await self.rapp.write(None, plib.create_project, self.ws, draft.name, draft.visibility)
-        self.project_id = str(project_id)
+        made = await self.rapp.operate(
+            None, "project.create", {"name": draft.name, "visibility": draft.visibility}
+        )
+        self.project_id = str(made["id"])
         self.refresh_data()
 
     def action_visibility(self) -> None:
@@ -340,7 +342,8 @@ class ProjectsScreen(RelianceScreen):
 
         def done(visibility: str | None) -> None:
             if visibility is not None and visibility != view.visibility:
-                work = self.rapp.write(view.doc_id, plib.set_visibility, self.ws, view.doc_id, visibility)
+                args = {"project": view.doc_id, "visibility": visibility}
+                work = self.rapp.operate(view.doc_id, "project.visibility", args)
                 shown = self.t(f"visibility.{visibility}")
                 self.rapp.perform(work, done=self.t("done.visibility", project=view.name, visibility=shown))
 
@@ -355,34 +358,20 @@ class ProjectsScreen(RelianceScreen):
         def done(draft: EntryDraft | None) -> None:
             if draft is None:
                 return
-            ws, pid = self.ws, view.doc_id
+            pid = view.doc_id
+            args: dict[str, Any] = {
+                "project": pid,
+                "kind": draft.kind,
+                "amount": draft.amount,
+                "unit": draft.unit,
+                "note": draft.note,
+                "dims": [f"{name}={value}" for name, value in draft.dimensions.items()],
+            }
             if draft.kind in plib.CONTRIBUTION_KINDS:
-                work = self.rapp.write(
-                    pid,
-                    plib.contribute,
-                    ws,
-                    pid,
-                    draft.kind,
-                    draft.amount,
-                    draft.unit,
-                    draft.note,
-                    draft.dimensions,
-                )
+                work = self.rapp.operate(pid, "project.contribute", args)
             else:
-
-                def record() -> str:
-                    return plib.record_entry(
-                        ws,
-                        pid,
-                        kind=draft.kind,
-                        amount=draft.amount,
-                        unit=draft.unit,
-                        note=draft.note,
-                        counterparty=draft.counterparty or None,
-                        dimensions=draft.dimensions,
-                    )
-
-                work = self.rapp.write(pid, record)
+                args["counterparty"] = draft.counterparty or None
+                work = self.rapp.operate(pid, "project.record", args)
             amount = economy.format_amount(draft.amount, draft.unit, self.lang)
             self.rapp.perform(work, done=self.t("done.recorded", amount=amount, project=view.name))
 
@@ -400,9 +389,8 @@ class ProjectsScreen(RelianceScreen):
 
         def done(draft: MemberDraft | None) -> None:
             if draft is not None:
-                work = self.rapp.write(
-                    view.doc_id, plib.add_member, self.ws, view.doc_id, draft.peer_id, draft.role
-                )
+                args = {"project": view.doc_id, "peer_id": draft.peer_id, "role": draft.role}
+                work = self.rapp.operate(view.doc_id, "project.add_member", args)
                 self.rapp.perform(work, done=self.t("done.member_added", name=self.data.name(draft.peer_id)))
 
         self.app.push_screen(MemberDialog(known), done)
@@ -426,7 +414,8 @@ class ProjectsScreen(RelianceScreen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                work = self.rapp.write(view.doc_id, plib.remove_member, self.ws, view.doc_id, peer_id)
+                args = {"project": view.doc_id, "peer_id": peer_id}
+                work = self.rapp.operate(view.doc_id, "project.remove_member", args)
                 self.rapp.perform(work, done=self.t("done.member_removed", name=name))
 
         self.app.push_screen(
@@ -441,7 +430,8 @@ class ProjectsScreen(RelianceScreen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                work = self.rapp.write(view.doc_id, plib.reverse, self.ws, view.doc_id, entry.id)
+                args = {"project": view.doc_id, "entry_id": entry.id}
+                work = self.rapp.operate(view.doc_id, "project.reverse", args)
                 self.rapp.perform(work, done=self.t("done.reversed"))
 
         amount = economy.format_amount(entry.amount, entry.unit, self.lang)
@@ -459,7 +449,8 @@ class ProjectsScreen(RelianceScreen):
             if not value.isdigit():
                 self.notify(self.t("error.percent"), severity="error")
                 return
-            work = self.rapp.write(view.doc_id, plib.acknowledge, self.ws, view.doc_id, entry.id, int(value))
+            args = {"project": view.doc_id, "entry_id": entry.id, "factor": int(value)}
+            work = self.rapp.operate(view.doc_id, "project.acknowledge", args)
             self.rapp.perform(work, done=self.t("done.acknowledged"))
 
         self.app.push_screen(
@@ -495,7 +486,17 @@ class ProjectsScreen(RelianceScreen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                work = self.rapp.write(view.doc_id, plib.record_distribution, self.ws, view.doc_id, dist)
+                # The owner computes it again over the same period and pool, from what it holds now.
+                args = {
+                    "project": view.doc_id,
+                    "start": dist.period_from,
+                    "end": dist.period_to,
+                    "pool": dist.pool,
+                    "unit": dist.unit,
+                    "lang": self.lang,
+                    "empty_ok": True,
+                }
+                work = self.rapp.operate(view.doc_id, "project.dividend_record", args)
                 self.rapp.perform(work, done=self.t("done.distribution"))
 
         if self._stand_in:  # a preview's stand-in pool is no money the project has: say which first
@@ -515,9 +516,13 @@ class ProjectsScreen(RelianceScreen):
 
         def done(draft: LimitDraft | None) -> None:
             if draft is not None:
-                work = self.rapp.write(
-                    view.doc_id, plib.set_limit, self.ws, view.doc_id, draft.member, draft.unit, draft.floor
-                )
+                args = {
+                    "project": view.doc_id,
+                    "member": draft.member,
+                    "unit": draft.unit,
+                    "floor": draft.floor,
+                }
+                work = self.rapp.operate(view.doc_id, "project.limit", args)
                 self.rapp.perform(work, done=self.t("done.limit"))
 
         self.app.push_screen(LimitDialog(members), done)
@@ -537,14 +542,16 @@ class ProjectsScreen(RelianceScreen):
         )
 
     async def _set_policy(self, project_id: str, path: str) -> None:
-        def load_and_set() -> int:
+        def load() -> str:
             try:
-                data = json.loads(Path(path).expanduser().read_text("utf-8"))
+                text = Path(path).expanduser().read_text("utf-8")
+                json.loads(text)
             except (OSError, ValueError) as exc:
                 raise economy.PolicyError(self.t("cli.cannot_read", file=path, reason=exc)) from None
-            return plib.set_policy(self.ws, project_id, data)
+            return text
 
-        await self.rapp.write(project_id, load_and_set)
+        text = await self.rapp.io(load)
+        await self.rapp.operate(project_id, "project.policy", {"project": project_id, "policy": text})
 
     def action_open_code(self) -> None:
         if self.project_id:
