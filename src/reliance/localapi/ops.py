@@ -9,14 +9,12 @@ running node and exist only at an owner (`NodeControl`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from reliance.app import projects
 from reliance.app.workspace import ItemFilter, Workspace
-from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
 from reliance.localapi.devices import DEVICE_OPERATIONS
@@ -37,6 +35,7 @@ from reliance.localapi.node_ops import (
     web_sessions,
     web_url,
 )
+from reliance.localapi.project_ops import PROJECT_OPERATIONS
 from reliance.localapi.protocol import (
     BAD_REQUEST,
     NODE,
@@ -356,95 +355,6 @@ def code_set(ws: Workspace, args: Args) -> Outcome:
     return Outcome({"section": sid, "changed": changed}, (ws.peer_id,) if changed else ())
 
 
-def project_create(ws: Workspace, args: Args) -> Outcome:
-    project_id = projects.create_project(ws, args["name"], args["visibility"])
-    return Outcome({"id": project_id}, (project_id,))
-
-
-def _project(ws: Workspace, args: Args) -> str:
-    return projects.resolve_project(ws, args["project"])
-
-
-def project_visibility(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    changed = projects.set_visibility(ws, project_id, args["visibility"])
-    name = projects.summary(ws, project_id).name
-    return Outcome({"id": project_id, "name": name, "changed": changed}, (project_id,) if changed else ())
-
-
-def project_add_member(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    projects.add_member(ws, project_id, args["peer_id"], args["role"])
-    return Outcome({"id": project_id}, (project_id,))
-
-
-def project_remove_member(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    projects.remove_member(ws, project_id, args["peer_id"])
-    return Outcome({"id": project_id}, (project_id,))
-
-
-def _dimensions(args: Args) -> dict[str, int]:
-    try:
-        return parse_dimensions(args["dims"] or ())
-    except DimensionError as exc:
-        raise ModelError("localapi.error.dim", field="dim", text=exc.typed) from None
-
-
-def project_contribute(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    entry_id = projects.contribute(
-        ws, project_id, args["kind"], args["amount"], args["unit"], args["note"], _dimensions(args)
-    )
-    return Outcome({"id": entry_id}, (project_id,))
-
-
-def project_record(ws: Workspace, args: Args) -> Outcome:
-    if args["kind"] == "transfer" and not args["counterparty"]:
-        raise ModelError("localapi.error.transfer_needs_to", field="to")
-    if args["kind"] not in ("expense", "revenue", "transfer"):
-        raise ModelError("localapi.error.entry_kind", field="kind", value=args["kind"])
-    project_id = _project(ws, args)
-    entry_id = projects.record_entry(
-        ws,
-        project_id,
-        kind=args["kind"],
-        amount=args["amount"],
-        unit=args["unit"],
-        note=args["note"],
-        member=args["member"],
-        counterparty=args["counterparty"],
-        dimensions=_dimensions(args),
-    )
-    return Outcome({"id": entry_id}, (project_id,))
-
-
-def project_reverse(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    return Outcome({"id": projects.reverse(ws, project_id, args["entry_id"], args["note"])}, (project_id,))
-
-
-def project_acknowledge(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    entry_id = projects.acknowledge(ws, project_id, args["entry_id"], args["factor"])
-    return Outcome({"id": entry_id}, (project_id,))
-
-
-def project_limit(ws: Workspace, args: Args) -> Outcome:
-    project_id = _project(ws, args)
-    projects.set_limit(ws, project_id, args["member"], args["unit"], args["floor"])
-    return Outcome({"id": project_id}, (project_id,))
-
-
-def project_policy(ws: Workspace, args: Args) -> Outcome:
-    try:
-        data = json.loads(args["policy"])
-    except ValueError as exc:
-        raise ModelError("localapi.error.policy_json", reason=exc) from None
-    project_id = _project(ws, args)
-    return Outcome({"version": projects.set_policy(ws, project_id, data)}, (project_id,))
-
-
 def identity_rename(ws: Workspace, args: Args) -> Outcome:
     ws.rename(args["name"])
     return Outcome({"name": args["name"].strip()}, (ws.peer_id,))
@@ -457,8 +367,6 @@ def _subscribe(_: Any, args: Args) -> Outcome:
 def _describe(_: Any, args: Args) -> Outcome:
     return Outcome(TABLE.describe())
 
-
-PROJECT = Param(str, required=True, most=SHORT)
 
 OPERATIONS = [
     Operation("api.describe", SESSION, _describe, doc="the table of operations"),
@@ -544,102 +452,7 @@ OPERATIONS = [
             "project": Param(str, most=SHORT),
         },
     ),
-    Operation(
-        "project.create",
-        WRITE,
-        project_create,
-        {
-            "name": Param(str, required=True, most=SHORT),
-            "visibility": Param(str, most=SHORT, default="members"),
-        },
-    ),
-    Operation(
-        "project.visibility",
-        WRITE,
-        project_visibility,
-        {"project": PROJECT, "visibility": Param(str, required=True, most=SHORT)},
-    ),
-    Operation(
-        "project.add_member",
-        WRITE,
-        project_add_member,
-        {
-            "project": PROJECT,
-            "peer_id": Param(str, required=True, most=SHORT),
-            "role": Param(str, most=SHORT, default="member"),
-        },
-    ),
-    Operation(
-        "project.remove_member",
-        WRITE,
-        project_remove_member,
-        {"project": PROJECT, "peer_id": Param(str, required=True, most=SHORT)},
-    ),
-    Operation(
-        "project.contribute",
-        WRITE,
-        project_contribute,
-        {
-            "project": PROJECT,
-            "kind": Param(str, required=True, most=SHORT),
-            "amount": Param(int, required=True, most=AMOUNT),
-            "unit": Param(str, required=True, most=SHORT),
-            "note": Param(str, most=TEXT, default=""),
-            "dims": Param(list, most=64),
-        },
-    ),
-    Operation(
-        "project.record",
-        WRITE,
-        project_record,
-        {
-            "project": PROJECT,
-            "kind": Param(str, required=True, most=SHORT),
-            "amount": Param(int, required=True, most=AMOUNT),
-            "unit": Param(str, required=True, most=SHORT),
-            "counterparty": Param(str, most=SHORT),
-            "member": Param(str, most=SHORT, default=""),
-            "note": Param(str, most=TEXT, default=""),
-            "dims": Param(list, most=64),
-        },
-    ),
-    Operation(
-        "project.reverse",
-        WRITE,
-        project_reverse,
-        {
-            "project": PROJECT,
-            "entry_id": Param(str, required=True, most=SHORT),
-            "note": Param(str, most=TEXT, default=""),
-        },
-    ),
-    Operation(
-        "project.acknowledge",
-        WRITE,
-        project_acknowledge,
-        {
-            "project": PROJECT,
-            "entry_id": Param(str, required=True, most=SHORT),
-            "factor": Param(int, most=AMOUNT, default=100),
-        },
-    ),
-    Operation(
-        "project.limit",
-        WRITE,
-        project_limit,
-        {
-            "project": PROJECT,
-            "member": Param(str, required=True, most=SHORT),
-            "unit": Param(str, required=True, most=SHORT),
-            "floor": Param(int, required=True, most=AMOUNT),
-        },
-    ),
-    Operation(
-        "project.policy",
-        WRITE,
-        project_policy,
-        {"project": PROJECT, "policy": Param(str, required=True, most=TEXT)},
-    ),
+    *PROJECT_OPERATIONS,
     Operation("identity.rename", WRITE, identity_rename, {"name": Param(str, required=True, most=SHORT)}),
     Operation("status", NODE, node_status, doc="the owner, its listening address, last sync and peers"),
     Operation("peers", NODE, node_peers, doc="every peer with its state"),
