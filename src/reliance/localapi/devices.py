@@ -7,9 +7,7 @@ from typing import Any
 
 from reliance.app import devices
 from reliance.app.workspace import Workspace
-from reliance.localapi.protocol import BAD_REQUEST, READ, WRITE, ApiError, Operation, Outcome, Param
-
-SHORT = 4096
+from reliance.localapi.protocol import BAD_REQUEST, READ, SHORT, WRITE, ApiError, Operation, Outcome, Param
 
 
 def device_list(ws: Workspace, args: dict[str, Any]) -> Outcome:

@@ -10,10 +10,7 @@ from reliance.app.workspace import Workspace
 from reliance.economy import Distribution, format_amount
 from reliance.errors import ModelError
 from reliance.i18n import resolve_lang
-from reliance.localapi.protocol import READ, WRITE, Operation, Outcome, Param
-
-SHORT = 4096
-AMOUNT = 2**62
+from reliance.localapi.protocol import AMOUNT, READ, SHORT, WRITE, Operation, Outcome, Param
 
 
 def _distribution(ws: Workspace, args: dict[str, Any]) -> Distribution:

@@ -7,9 +7,7 @@ from typing import Any, Protocol
 
 from reliance.errors import ModelError
 from reliance.identity import canonical_peer
-from reliance.localapi.protocol import UNAVAILABLE, ApiError, Outcome
-
-Args = dict[str, Any]
+from reliance.localapi.protocol import UNAVAILABLE, ApiError, Args, Outcome
 
 
 class NodeControl(Protocol):

@@ -41,9 +41,12 @@ from reliance.localapi.protocol import (
     NODE,
     READ,
     SESSION,
+    SHORT,
+    TEXT,
     UNAVAILABLE,
     WRITE,
     ApiError,
+    Args,
     Dispatcher,
     Operation,
     Outcome,
@@ -66,12 +69,7 @@ from reliance.model.messages import InputError
 from reliance.model.programme import programme
 from reliance.model.rsvp import attendance, standing_answers, thread
 
-TEXT = 4 * 1024 * 1024  # a social-code section or a description: the model applies its own bounds after
-SHORT = 4096
-AMOUNT = 2**62
 DOC_IDS = 10_000
-
-Args = dict[str, Any]
 
 
 # -- reads ----------------------------------------------------------------------------------------------

@@ -5,19 +5,22 @@ home, or by the command holding the home when none runs."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
-from reliance.localapi.protocol import WRITE, Operation, Outcome, Param
+from reliance.localapi.protocol import AMOUNT, SHORT, TEXT, WRITE, Args, Operation, Outcome, Param
 
-TEXT = 4 * 1024 * 1024  # a note: the model applies its own bounds after
-SHORT = 4096
-AMOUNT = 2**62
 PROJECT = Param(str, required=True, most=SHORT)
-Args = dict[str, Any]
+ENTRY = {  # what a contribution and a ledger entry both carry
+    "project": PROJECT,
+    "kind": Param(str, required=True, most=SHORT),
+    "amount": Param(int, required=True, most=AMOUNT),
+    "unit": Param(str, required=True, most=SHORT),
+    "note": Param(str, most=TEXT, default=""),
+    "dims": Param(list, most=64),
+}
 
 
 def project_create(ws: Workspace, args: Args) -> Outcome:
@@ -145,28 +148,16 @@ PROJECT_OPERATIONS = [
         "project.contribute",
         WRITE,
         project_contribute,
-        {
-            "project": PROJECT,
-            "kind": Param(str, required=True, most=SHORT),
-            "amount": Param(int, required=True, most=AMOUNT),
-            "unit": Param(str, required=True, most=SHORT),
-            "note": Param(str, most=TEXT, default=""),
-            "dims": Param(list, most=64),
-        },
+        ENTRY,
     ),
     Operation(
         "project.record",
         WRITE,
         project_record,
         {
-            "project": PROJECT,
-            "kind": Param(str, required=True, most=SHORT),
-            "amount": Param(int, required=True, most=AMOUNT),
-            "unit": Param(str, required=True, most=SHORT),
+            **ENTRY,
             "counterparty": Param(str, most=SHORT),
             "member": Param(str, most=SHORT, default=""),
-            "note": Param(str, most=TEXT, default=""),
-            "dims": Param(list, most=64),
         },
     ),
     Operation(

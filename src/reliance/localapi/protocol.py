@@ -39,6 +39,12 @@ HEADER = struct.Struct(">I")
 MAX_OP_NAME = 64
 MAX_REQUEST_ID = 2**32 - 1
 
+# Bounds of the operations' arguments, checked before an operation runs (the model applies its own after).
+SHORT = 4096  # a name, an id, a date, a unit
+TEXT = 4 * 1024 * 1024  # a social-code section, a description, a note
+AMOUNT = 2**62  # an amount in minor units, a factor
+Args = dict[str, Any]  # an operation's arguments, checked against its parameters
+
 # Error codes a response may carry.
 BAD_REQUEST = "bad_request"  # not a request this table knows, or arguments outside their bounds
 REFUSED = "refused"  # the operation said no (a RelianceError: its message is for the person)
