@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from reliance.app import linking, settings
 from reliance.app.devices import device_rows
 from reliance.app.workspace import Workspace
+from reliance.i18n import t
 from reliance.net.pairing.codes import Code, parse_code
 from reliance.net.pairing.protocol import DeviceRequest, Invitation
 from reliance.net.pairing.transport import InvitationServer, join, parse_address
@@ -140,8 +141,10 @@ async def test_this_device_cannot_be_revoked_from_itself(home: Path) -> None:
         await settle(app, pilot)
         dialog = await open_devices(app, pilot)
         await until(pilot, lambda: bool(dialog.rows), "the list")
+        assert dialog.rows[0].this_one  # the cursor is on this device
         await pilot.click("#revoke")
-        await settle(app, pilot)
+        refusal = t("link.tui.cannot_revoke_self", "en")
+        await until(pilot, lambda: any(refusal in n.message for n in app._notifications), "the refusal")
         assert app.screen is dialog  # no confirmation asked
         assert not any(row.revoked for row in device_rows(Workspace.open(home)))
 

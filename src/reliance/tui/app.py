@@ -160,8 +160,7 @@ class RelianceApp(NodeApp):
         self.config = await self.io(settings.set_config, self.home, "lang", self.lang)
         if isinstance(self.screen, WelcomeScreen):
             self.pop_screen()
-        await self.start_session(message.workspace)
-        self.notify(self.t("welcome.done", name=message.workspace.identity.name), timeout=8)
+        await self._welcome(message.workspace)
 
     async def start_session(self, ws: Workspace) -> None:
         self.ws = ws

@@ -203,12 +203,11 @@ class InviteDialog(_Modal):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "key.close")]
 
-    def __init__(self, devices: DevicesDialog | None = None) -> None:
+    def __init__(self, devices: DevicesDialog) -> None:
         super().__init__()
         self.devices = devices
         self.server: InvitationServer | None = None
         self.code = ""
-        self.outcome: Linked | Failed | None = None
 
     def compose(self) -> ComposeResult:
         from reliance.net.pairing.codes import new_code
@@ -258,9 +257,9 @@ class InviteDialog(_Modal):
             )
             minutes = max(1, limits.link_invitation_seconds // 60)
             self.query_one("#invite-state", Static).update(self.t("link.tui.invite_expires", minutes=minutes))
-            self.outcome = await self.server.wait()
-            self._show_outcome(self.outcome)
-            if not isinstance(self.outcome, Linked):
+            outcome = await self.server.wait()
+            self._show_outcome(outcome)
+            if not isinstance(outcome, Linked):
                 # While the screen stays open, a joiner who comes late is told why (and it shows here).
                 while self.is_attached and self.server.listening:
                     await self.server.linger(limits.link_late_answer_seconds)
@@ -275,8 +274,7 @@ class InviteDialog(_Modal):
             text = self.t("link.invite.linked", name=outcome.name)
             state.update(plain(text))
             self.notify(text)
-            if self.devices is not None:
-                self.devices.post_message(DevicesChanged())
+            self.devices.post_message(DevicesChanged())
         else:
             reason = outcome.reason.value
             key = (

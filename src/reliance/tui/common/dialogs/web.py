@@ -68,9 +68,8 @@ class SessionsDialog(Dialog[str | None]):
 
     def action_submit(self) -> None:
         options = self.query(OptionList)
-        if not options or options.first().highlighted is None:
+        highlighted = options.first().highlighted if options else None
+        if highlighted is None:
             self.dismiss(None)
             return
-        option_list = options.first()
-        highlighted = option_list.highlighted
-        self.dismiss(option_list.get_option_at_index(highlighted).id if highlighted is not None else None)
+        self.dismiss(options.first().get_option_at_index(highlighted).id)
