@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -182,16 +183,28 @@ def decode_revocation(raw: object, limits: Limits = DEFAULT_LIMITS) -> Revocatio
     """Read and verify a revocation (either version); anything else raises CertificateError."""
     if not isinstance(raw, bytes) or not REVOCATION_BYTES <= len(raw) <= max_revocation_bytes(limits):
         raise CertificateError("device.bad_revocation")
-    found = _verified_revocation(raw, limits.revocation_documents)
+    key = (raw, limits.revocation_documents)
+    found = _VERIFIED_REVOCATIONS.get(key)
     if found is None:
-        raise CertificateError("device.bad_revocation")
+        found = _verified_revocation(raw, limits.revocation_documents)
+        if found is None:
+            raise CertificateError("device.bad_revocation")
+        with _VERIFIED_LOCK:  # the node's worker and the app's store thread both read revocations
+            if len(_VERIFIED_REVOCATIONS) >= _VERIFIED_REVOCATIONS_MOST:
+                _VERIFIED_REVOCATIONS.pop(next(iter(_VERIFIED_REVOCATIONS)))
+            _VERIFIED_REVOCATIONS[key] = found
     return found
 
 
-@lru_cache(maxsize=1024)
+# The door and the effective views read the same few revocations again and again. Only verified ones are
+# kept: a peer's forged or damaged blobs (up to max_revocation_bytes each) would otherwise fill the memo.
+_VERIFIED_REVOCATIONS: dict[tuple[bytes, int], Revocation] = {}
+_VERIFIED_REVOCATIONS_MOST = 256
+_VERIFIED_LOCK = threading.Lock()
+
+
 def _verified_revocation(raw: bytes, most: int) -> Revocation | None:
-    """The revocation if it is well formed, in its one encoding, and its signature holds (memoised: the
-    door and the effective views read the same few revocations again and again)."""
+    """The revocation if it is well formed, in its one encoding, and its signature holds."""
     magic = raw[:5]
     participant, device = raw[5:37], raw[37:69]
     (at,) = struct.unpack(">Q", raw[69:77])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reliance import certificate
 from reliance.app.devices import grant_device, join_home, revoke_device, start_join
 from reliance.app.workspace import Workspace
 from reliance.automerge.crdt import ROOT_ID, CrdtDoc
@@ -38,6 +39,21 @@ def test_a_revocation_reads_back_with_what_it_keeps() -> None:
     assert (found.participant, found.device, found.at) == (public_bytes(OWNER), DEVICE, 7)
     assert found.kept == {"pjabc": 3, "rlxyz": 1}  # nothing kept: not named
     assert decode_revocation(make_revocation(OWNER, DEVICE, 7)).kept == {}
+
+
+def test_only_verified_revocations_are_remembered() -> None:
+    """A peer's forged revocations, each up to max_revocation_bytes, must not pile up in memory."""
+    memo = certificate._VERIFIED_REVOCATIONS
+    good = make_revocation(OWNER, DEVICE, 11, {"d" * 40: 3})
+    decode_revocation(good)
+    assert (good, DEFAULT_LIMITS.revocation_documents) in memo
+    size = len(memo)
+    for n in range(50):
+        signed_one = make_revocation(OWNER, DEVICE, 1000 + n, {"d" * 40: n})
+        forged = signed_one[:-1] + bytes([signed_one[-1] ^ 1])  # its signature no longer holds
+        with pytest.raises(CertificateError):
+            decode_revocation(forged)
+    assert len(memo) == size
 
 
 def test_a_version_1_revocation_is_still_read_and_keeps_nothing_said() -> None:

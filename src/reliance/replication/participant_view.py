@@ -157,10 +157,9 @@ def _copy_part(writer: Writer, source: CrdtDoc, part: Part, heads: Sequence[byte
     container = writer.child(ROOT_ID, top)
     if container is None:
         return  # the map itself was made by a void change: restored as a whole part, (top, None)
-    if heads and source.child(ROOT_ID, top, heads) is not None:
-        held = source.child(ROOT_ID, top, heads)
-        if held is not None:
-            writer.copy_from(source, held, key, heads, container)
-            return
+    held = source.child(ROOT_ID, top, heads) if heads else None
+    if held is not None:
+        writer.copy_from(source, held, key, heads, container)
+        return
     if key in writer.keys(container):
         writer.delete(container, key)
