@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from reliance.display import clean
 from reliance.economy import DimensionError, format_amount, parse_dimensions, policy_to_data
 from reliance.errors import ModelError, RelianceError
 from reliance.i18n import LANGS, plural_key, rule_label, weight_label
+from reliance.jsontext import parse_json
 from reliance.model.amounts import parse_amount
 from reliance.model.messages import InputError
 from reliance.store.repository import DocKind, doc_kind
@@ -341,7 +341,7 @@ def project_policy(ctx: Context, project_ref: str, policy_file: str | None, as_j
     if policy_file:
         try:
             text = Path(policy_file).read_text("utf-8")
-            json.loads(text)
+            parse_json(text)
         except OSError as exc:
             fail(say("cli.cannot_read", file=policy_file, reason=exc.strerror))
         except ValueError as exc:

@@ -28,6 +28,7 @@ from reliance.automerge.crdt import ROOT_ID, CrdtDoc, ObjId, Writer
 from reliance.clock import SYSTEM_CLOCK, Clock
 from reliance.doc.participant import Amendment, read_code, read_history, set_section
 from reliance.errors import DocumentError
+from reliance.jsontext import parse_json
 
 SCHEMA = "reliance/project"
 ROLES = ("steward", "member")
@@ -301,7 +302,7 @@ def entries(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> list[dict[str
         lines = _str(doc, obj, "lines", heads)
         if lines:
             try:
-                data["lines"] = json.loads(lines)
+                data["lines"] = parse_json(lines)
             except ValueError:
                 data["lines"] = "unreadable"
         out.append(data)
@@ -338,7 +339,7 @@ def policy(doc: CrdtDoc, heads: Sequence[bytes] | None = None) -> tuple[dict[str
     if not text:
         return None, version
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except ValueError:
         return None, version
     return (data if isinstance(data, dict) else None), version
@@ -363,7 +364,7 @@ def distributions(doc: CrdtDoc) -> dict[str, dict[str, Any]]:
         if entry is None:
             continue
         try:
-            data = json.loads(_str(doc, entry, "data"))
+            data = parse_json(_str(doc, entry, "data"))
         except ValueError:
             continue
         if isinstance(data, dict):

@@ -16,7 +16,6 @@ Everything is written in one signed change, so an import is applied entirely or 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from reliance.export.exporters import EXPORT_FORMAT
 from reliance.fsutil import FileTooLarge, read_regular_file
 from reliance.i18n import Phrase, phrase
 from reliance.identity import decode_peer_id
+from reliance.jsontext import parse_json
 from reliance.limits import DEFAULT_LIMITS, Limits
 from reliance.model.catalogue import (
     Answer,
@@ -311,7 +311,7 @@ def read_export(
     except OSError as exc:
         raise ImportRefused("export.import.cannot_read", file=shown, reason=exc.strerror) from None
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = parse_json(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ImportRefused("export.import.not_utf8", file=shown) from None
     except ValueError as exc:

@@ -4,12 +4,11 @@ home, or by the command holding the home when none runs."""
 
 from __future__ import annotations
 
-import json
-
 from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.economy import DimensionError, parse_dimensions
 from reliance.errors import ModelError
+from reliance.jsontext import parse_json
 from reliance.localapi.protocol import AMOUNT, SHORT, TEXT, WRITE, Args, Operation, Outcome, Param
 
 PROJECT = Param(str, required=True, most=SHORT)
@@ -105,7 +104,7 @@ def project_limit(ws: Workspace, args: Args) -> Outcome:
 
 def project_policy(ws: Workspace, args: Args) -> Outcome:
     try:
-        data = json.loads(args["policy"])
+        data = parse_json(args["policy"])
     except ValueError as exc:
         raise ModelError("localapi.error.policy_json", reason=exc) from None
     project_id = _project(ws, args)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -19,6 +18,7 @@ from reliance.display import clean
 from reliance.doc import project as pdoc
 from reliance.errors import worded
 from reliance.i18n import action_label, tn
+from reliance.jsontext import parse_json
 from reliance.model.amounts import parse_amount
 from reliance.model.messages import InputError
 from reliance.tui.common.base import RelianceScreen
@@ -545,7 +545,7 @@ class ProjectsScreen(RelianceScreen):
         def load() -> str:
             try:
                 text = Path(path).expanduser().read_text("utf-8")
-                json.loads(text)
+                parse_json(text)
             except (OSError, ValueError) as exc:
                 raise economy.PolicyError(self.t("cli.cannot_read", file=path, reason=exc)) from None
             return text
