@@ -40,7 +40,7 @@ def test_a_document_in_the_middle_of_a_write_is_never_evicted(tmp_path: Path) ->
     ws, doc_ids = home_with_projects(tmp_path, 6)
     repo = small_repo(ws)
     writing = repo.open(doc_ids[0])
-    with writing.locked():  # a write under way in this process
+    with writing.writing():  # a write under way in this process
         for doc_id in doc_ids[1:]:
             repo.open(doc_id)
         assert repo.open(doc_ids[0]) is writing

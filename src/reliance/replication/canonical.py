@@ -354,9 +354,9 @@ def check(
         try:
             read[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
         except NonCanonical as exc:
-            return Verdict(_not_canonical(info, exc), _operations(read))
+            return Verdict(_not_canonical(info, exc), _operations(read) if keep else {})
     if not plan:
-        return Verdict(None, _operations(read))
+        return Verdict(None, _operations(read) if keep else {})
     history = _history_of(stored)
     with history.lock:
         history.catch_up(stored)
@@ -368,12 +368,12 @@ def check(
                 try:
                     found = read[info.hash] = check_chunk(info.chunk, max_inflated, max_ops)
                 except NonCanonical as exc:
-                    return Verdict(_not_canonical(info, exc), _operations(read))
+                    return Verdict(_not_canonical(info, exc), _operations(read) if keep else {})
             problem = batch.add(found, info.hash)
             if problem is not None:
-                return Verdict(_would_not_survive(info, problem), _operations(read))
+                return Verdict(_would_not_survive(info, problem), _operations(read) if keep else {})
         history.passed(batch.ops)
-    return Verdict(None, _operations(read))
+    return Verdict(None, _operations(read) if keep else {})
 
 
 def _check_in_order(stored: StoredDoc, fresh: Sequence[SignedChange], limits: Limits, keep: bool) -> Verdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -45,7 +45,7 @@ def disk_mark(folder: Path) -> tuple[int, int, int]:
 
 
 class DocFiles:
-    """The file side of a document (`HOME/docs/DOC_ID/`: `snapshot`, `log`, `lock`)."""
+    """The file side of a document (`HOME/docs/DOC_ID/`: `snapshot`, `log`)."""
 
     # What `StoredDoc.__init__` sets, read and written here.
     folder: Path
@@ -90,19 +90,15 @@ class DocFiles:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the document against the other threads of this process (reentrant; no file lock)."""
-        with self.lock.held():
-            yield
-
-    def locked(self) -> AbstractContextManager[None]:
         """Hold the document against the other threads of this process, for a write (reentrant). No file
         lock: one process writes a home, its owner (`HOME/owner.lock`), and the others only read."""
-        return self.writing()
+        with self.lock.held():
+            yield
 
     def load(self, *, repair: bool = False) -> None:
         """(Re)build the in-memory state from the snapshot and the log. Reading writes nothing: a torn
         tail is read up to its last whole record and left alone; a writer (`repair`) cuts it."""
-        with self.locked():
+        with self.writing():
             self._load_locked(repair=repair)
 
     def _load_locked(self, *, repair: bool = False) -> None:
@@ -283,7 +279,7 @@ class DocFiles:
         if not lock.acquire(blocking=False):
             return []
         try:
-            with self.locked():
+            with self.writing():
                 applied = self._catch_up(repair=False)
         finally:
             lock.release()
@@ -322,7 +318,7 @@ class DocFiles:
 
     def compact(self) -> None:
         """Rewrite the snapshot with everything, atomically, then start an empty log."""
-        with self.locked():
+        with self.writing():
             self._catch_up(repair=True)
             self._write_snapshot()
 

@@ -295,7 +295,7 @@ class StoredDoc(DocFiles):
     def drop_pending(self, hashes: Sequence[bytes]) -> list[bytes]:
         """Forget buffered changes and those waiting on them, on disk too (the snapshot is rewritten
         without them): they were found to break a rule once their dependencies arrived."""
-        with self.locked():
+        with self.writing():
             self._catch_up(repair=True)
             doomed = with_dependents(self.pending, hashes)
             for change_hash in doomed:
@@ -322,7 +322,7 @@ class StoredDoc(DocFiles):
         With `sync` False the log is not fsynced yet: the caller calls `sync()` (`Repository.flush`)
         before it tells anyone the changes are stored.
         """
-        with self.locked():
+        with self.writing():
             if self._catch_up(repair=True) and checked_at is None:
                 prepared = None  # another process wrote meanwhile: apply onto the current state instead
             if checked_at is not None and checked_at != self.revision:
@@ -350,7 +350,7 @@ class StoredDoc(DocFiles):
         self, sign: Callable[[bytes], bytes], edit: Callable[[Writer], object]
     ) -> ChangeInfo | None:
         """Make, sign and durably store one change of our own; None if `edit` changed nothing."""
-        with self.locked():
+        with self.writing():
             self._catch_up(repair=True)
             try:
                 info = self.crdt.change(edit)
