@@ -344,14 +344,14 @@ class Param:
 
     kind: type
     required: bool = False
-    most: int = 4096
+    most: int = SHORT
     default: Any = None
 
     def check(self, name: str, value: Any) -> Any:
         if self.kind is list:
             if not isinstance(value, list) or len(value) > self.most:
                 raise ApiError(BAD_REQUEST, "localapi.error.arg_list", name=name, most=self.most)
-            if not all(isinstance(v, str) and len(v) <= 4096 for v in value):
+            if not all(isinstance(v, str) and len(v) <= SHORT for v in value):
                 raise ApiError(BAD_REQUEST, "localapi.error.arg_texts", name=name)
             return list(value)
         if self.kind is bool:

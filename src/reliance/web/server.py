@@ -294,10 +294,6 @@ class WebFace:
         except RelianceError as exc:  # the sessions file could not be written
             raise PairingRefused("web.pair.not_saved", reason=exc) from None
 
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
-
 
 def same_origin(request: web.Request, scheme: str) -> bool:
     """A POST comes from a page of this very site: its Origin is this host (browsers send it on every
