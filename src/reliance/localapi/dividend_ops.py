@@ -13,11 +13,9 @@ from reliance.i18n import resolve_lang
 from reliance.localapi.protocol import AMOUNT, READ, SHORT, WRITE, Operation, Outcome, Param
 
 
-def _distribution(ws: Workspace, args: dict[str, Any]) -> Distribution:
+def _distribution(ws: Workspace, project: str, args: dict[str, Any]) -> Distribution:
     lang = resolve_lang(args["lang"])
-    return projects.dividend(
-        ws, args["project"], args["start"], args["end"], args["pool"], args["unit"], lang
-    )
+    return projects.dividend(ws, project, args["start"], args["end"], args["pool"], args["unit"], lang)
 
 
 def _result(ws: Workspace, dist: Distribution, dist_id: str | None) -> dict[str, Any]:
@@ -43,16 +41,16 @@ def _result(ws: Workspace, dist: Distribution, dist_id: str | None) -> dict[str,
 
 def dividend(ws: Workspace, args: dict[str, Any]) -> Outcome:
     """The distribution of a period, every payout explained in `lang`; nothing written."""
-    return Outcome(_result(ws, _distribution(ws, args), None))
+    return Outcome(_result(ws, _distribution(ws, args["project"], args), None))
 
 
 def dividend_record(ws: Workspace, args: dict[str, Any]) -> Outcome:
     """Compute and record it (a steward); an empty pool only with `empty_ok`."""
-    dist = _distribution(ws, args)
+    project_id = projects.resolve_project(ws, args["project"])  # a name is looked up once
+    dist = _distribution(ws, project_id, args)
     if dist.pool == 0 and not args["empty_ok"]:
         pool = format_amount(0, args["unit"], resolve_lang(args["lang"]))
         raise ModelError("cli.dividend.empty_pool", pool=pool)
-    project_id = projects.resolve_project(ws, args["project"])
     dist_id = projects.record_distribution(ws, project_id, dist)
     return Outcome(_result(ws, dist, dist_id), (project_id,))
 
