@@ -152,3 +152,16 @@ async def test_the_joiner_finds_the_invitation_by_its_number_and_the_advert_name
         assert info.name.startswith("reliance-link-")  # then random: nothing that outlives the invitation
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize(
+    "typed", ["127.0.0.1", "pas une adresse:7447", "10.0.0.1:0", "10.0.0.1:70000", "x" * 400 + ":5"]
+)
+def test_the_joiners_typed_address_needs_a_host_and_the_invitations_port(typed: str) -> None:
+    with pytest.raises(ValueError):
+        parse_address(typed)
+
+
+def test_the_joiners_typed_address_reads_as_peer_add_reads_it() -> None:
+    assert parse_address(" 192.168.1.20:40123 ") == ("192.168.1.20", 40123)
+    assert parse_address("[fe80::1]:40123") == ("fe80::1", 40123)

@@ -25,6 +25,7 @@ from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from reliance.limits import DEFAULT_LIMITS, Limits
+from reliance.net import config
 from reliance.net.discovery import advertised_addresses
 from reliance.net.pairing.codes import MAX_NUMBER, Code
 from reliance.net.pairing.protocol import (
@@ -72,12 +73,10 @@ class LinkFailed(Exception):
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    """`HOST:PORT` as typed (an IPv4 address or a host name, a port 1-65535); ValueError otherwise."""
-    host, sep, port_text = text.strip().rpartition(":")
-    if not sep or not host or len(text) > 300 or not port_text.isascii() or not port_text.isdigit():
-        raise ValueError(text)
-    port = int(port_text)
-    if not 1 <= port <= 65535:
+    """`HOST:PORT` or `[v6]:PORT` as typed, read as `reliance peer add` reads it, but with its port said:
+    an invitation listens on a port of its own, never the node's. ValueError otherwise."""
+    host, port = config.parse_address(text, default_port=0)
+    if port == 0:
         raise ValueError(text)
     return host, port
 
