@@ -125,19 +125,37 @@ def revocations_in_batch(stored: StoredDoc, changes: Collection[SignedChange]) -
     return found
 
 
-def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> dict[bytes, Revoked]:
-    """The actors of `authors` (actor → participant) whose participant revoked them, as far as the
-    participant documents held here say."""
+def revocations_among(store: DocStore, authors: Mapping[bytes, str]) -> dict[bytes, Revoked]:
+    """The actors of `authors` (actor → participant peer id) whose participant revoked them, as far as the
+    participant documents held here say (an unreadable one says nothing, as one not held)."""
     found: dict[bytes, Revoked] = {}
-    for actor, participant in authors.items():
-        if actor == participant:
+    for actor, peer in authors.items():
+        try:
+            if not store.exists(peer):
+                continue
+            revoked = revocations_of(store.open(peer)).get(actor)
+        except RelianceError:
             continue
-        doc_id = encode_peer_id(participant)
-        if repo.exists(doc_id):
-            revoked = revocations_of(repo.open(doc_id)).get(actor)
-            if revoked is not None:
-                found[actor] = revoked
+        if revoked is not None:
+            found[actor] = revoked
     return found
+
+
+def revoked_among(repo: DocStore, authors: Mapping[bytes, bytes]) -> dict[bytes, Revoked]:
+    """`revocations_among`, for authors given as actor → participant key (a participant's own key is
+    never revoked)."""
+    devices = {actor: encode_peer_id(key) for actor, key in authors.items() if actor != key}
+    return revocations_among(repo, devices)
+
+
+def cuts_in(revocations: Mapping[bytes, Revoked], doc_id: str) -> dict[bytes, int]:
+    """For each revoked device (version 2), how many of its first changes in `doc_id` count."""
+    cuts: dict[bytes, int] = {}
+    for device, revoked in revocations.items():
+        kept = revoked.kept_in(doc_id)
+        if kept is not None:
+            cuts[device] = kept
+    return cuts
 
 
 def store_of(stored: StoredDoc) -> DocStore | None:
@@ -150,23 +168,10 @@ def store_of(stored: StoredDoc) -> DocStore | None:
 def cuts_for(stored: StoredDoc, authors: Mapping[bytes, str]) -> dict[bytes, int]:
     """For the certified devices among a document's authors (actor → participant peer id) that their
     participant revoked (version 2), how many of their first changes in `stored` count."""
-    if not authors:
-        return {}
-    store = store_of(stored)
+    store = store_of(stored) if authors else None
     if store is None:
         return {}
-    found: dict[bytes, int] = {}
-    for actor, peer in authors.items():
-        try:
-            if not store.exists(peer):
-                continue
-            revoked = revocations_of(store.open(peer)).get(actor)
-        except RelianceError:
-            continue
-        kept = revoked.kept_in(stored.doc_id) if revoked is not None else None
-        if kept is not None:
-            found[actor] = kept
-    return found
+    return cuts_in(revocations_among(store, authors), stored.doc_id)
 
 
 def blocked_actors(stored: StoredDoc, blocked: Collection[bytes]) -> Collection[bytes]:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from weakref import WeakKeyDictionary
 
 from reliance.automerge.crdt import ROOT_ID, ChangeInfo, CrdtDoc, Writer
-from reliance.replication.devices import revocations_of
+from reliance.replication.devices import cuts_in, revocations_of
 from reliance.store.repository import StoredDoc
 
 Part = tuple[str, str | None]
@@ -62,11 +62,7 @@ def _current(stored: StoredDoc) -> tuple[CrdtDoc, frozenset[bytes]]:
 def _compute(stored: StoredDoc) -> tuple[CrdtDoc, frozenset[bytes]]:
     if not stored.known or not stored.doc_id.startswith("rl"):
         return stored.crdt, frozenset()
-    cuts: dict[bytes, int] = {}
-    for device, revoked in revocations_of(stored).items():
-        kept = revoked.kept_in(stored.doc_id)
-        if kept is not None:
-            cuts[device] = kept
+    cuts = cuts_in(revocations_of(stored), stored.doc_id)
     if not cuts:
         return stored.crdt, frozenset()
     crdt = stored.crdt
