@@ -15,7 +15,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from reliance.tui.app import RelianceApp
+from reliance.tui.app import RelianceApp, create_app
+from reliance.tui.node import no_node_factory
 from tests.tui.world import FakeNode, World, build_world, copy_home, fake_peers
 
 S = TypeVar("S", bound=Screen[Any])
@@ -46,6 +47,11 @@ def home(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 @pytest.fixture
 def node() -> FakeNode:
     return FakeNode(fake_peers())
+
+
+def offline(home: Path, lang: str = "en") -> RelianceApp:
+    """The real app on `home`, with no network node."""
+    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 async def settle(app: RelianceApp, pilot: Pilot[None], rounds: int = 50) -> None:

@@ -39,14 +39,10 @@ from reliance.tui.projects.screen import ProjectsScreen
 from reliance.tui.welcome.phrase import PhraseScreen
 from reliance.tui.welcome.screen import UnlockScreen, WelcomeScreen
 from tests.conftest import run_cli, stored_text
-from tests.tui.conftest import fill_dialog, go_to, settle, shown_text, until_screen
+from tests.tui.conftest import fill_dialog, go_to, offline, settle, shown_text, until_screen
 from tests.tui.world import FakeNode, World, item, peer_id_of, pump
 
 SIZE = (120, 40)
-
-
-def offline(home: Path, lang: str = "en") -> RelianceApp:
-    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 def with_node(home: Path, node: FakeNode, lang: str = "en") -> RelianceApp:

@@ -12,19 +12,13 @@ from textual.widgets import OptionList
 from reliance.app.arrivals import ArrivalBook, load_state
 from reliance.app.workspace import Workspace
 from reliance.model.catalogue import ItemKind
-from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.common.data import arrival_entry
 from reliance.tui.common.render import feed_text
 from reliance.tui.home.screen import HomeScreen
-from reliance.tui.node import no_node_factory
-from tests.tui.conftest import settle, shown_text
+from tests.tui.conftest import offline, settle, shown_text
 from tests.tui.world import World, item, pump
 
 SIZE = (120, 40)
-
-
-def offline(home: Path, lang: str) -> RelianceApp:
-    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 @pytest.mark.parametrize(

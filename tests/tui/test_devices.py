@@ -28,6 +28,7 @@ from reliance.tui.home.screen import HomeScreen
 from reliance.tui.node import no_node_factory
 from reliance.tui.welcome.screen import WelcomeScreen
 from tests.tui.conftest import go_to, settle, shown_text
+from tests.tui.conftest import offline as offline_app
 
 SIZE = (120, 40)
 CODE = re.compile(r"[0-9]{1,2}-[a-z]+-[a-z]+")
@@ -41,7 +42,7 @@ def loopback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def offline(home: Path, lang: str) -> RelianceApp:
     settings.set_config(home, "mdns", "off")
-    return create_app(home, node_factory=no_node_factory, lang=lang)
+    return offline_app(home, lang)
 
 
 async def open_devices(app: RelianceApp, pilot: Pilot[None]) -> DevicesDialog:

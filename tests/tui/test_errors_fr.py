@@ -10,7 +10,8 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from reliance.tui.common.dialogs import EntryDialog
-from tests.tui.test_festival import SIZE, offline, open_new_item_form, open_projects
+from tests.tui.conftest import offline
+from tests.tui.test_festival import SIZE, open_new_item_form, open_projects
 from tests.tui.world import World
 
 PATIENCE = 20.0

@@ -17,21 +17,16 @@ from reliance.model.amounts import parse_amount
 from reliance.model.catalogue import Frequency, Item, ItemKind, Repeat
 from reliance.model.dates import parse_span
 from reliance.model.messages import InputError
-from reliance.tui.app import RelianceApp, create_app
+from reliance.tui.app import RelianceApp
 from reliance.tui.catalogue.screen import CatalogueScreen
 from reliance.tui.common.data import ParticipantView, load_cache, save_cache
 from reliance.tui.common.dialogs import ConfirmDialog, EntryDialog, ItemForm
 from reliance.tui.common.widgets import VirtualTable
-from reliance.tui.node import no_node_factory
 from reliance.tui.projects.screen import ProjectsScreen
-from tests.tui.conftest import go_to, settle, shown_text
+from tests.tui.conftest import go_to, offline, settle, shown_text
 from tests.tui.world import World
 
 SIZE = (120, 40)
-
-
-def offline(home: Path, lang: str) -> RelianceApp:
-    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 def static_text(form: ItemForm, selector: str) -> str:

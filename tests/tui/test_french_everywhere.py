@@ -16,20 +16,14 @@ from textual.widgets import Label
 
 from reliance.i18n import MESSAGES, section_hint
 from reliance.model.codesocial import SECTION_IDS
-from reliance.tui.app import RelianceApp, create_app
 from reliance.tui.code.screen import CodeScreen
 from reliance.tui.common.dialogs import SectionEditor
 from reliance.tui.common.widgets import binding_label
-from reliance.tui.node import no_node_factory
-from tests.tui.conftest import go_to, settle, shown_text
+from tests.tui.conftest import go_to, offline, settle, shown_text
 from tests.tui.test_app import open_balances
 
 SIZE = (120, 40)
 WIDGETS = ("Button", "Input", "OptionList", "RadioButton", "RadioSet", "Select", "Switch", "TextArea", "Tabs")
-
-
-def offline(home: Path, lang: str) -> RelianceApp:
-    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 def textual_descriptions() -> set[str]:

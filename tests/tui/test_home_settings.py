@@ -12,18 +12,13 @@ from textual.widgets import Button, Input, Select
 
 from reliance.net import discovery
 from reliance.net.discovery import InterfaceAddress
-from reliance.tui.app import RelianceApp, create_app
+from reliance.tui.app import create_app
 from reliance.tui.home.screen import HomeScreen
-from reliance.tui.node import no_node_factory
 from reliance.tui.prefs.screen import SettingsScreen
-from tests.tui.conftest import go_to, settle, shown_text
+from tests.tui.conftest import go_to, offline, settle, shown_text
 from tests.tui.world import FakeNode, fake_peers
 
 SIZE = (120, 40)
-
-
-def offline(home: Path, lang: str = "en") -> RelianceApp:
-    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 @pytest.mark.parametrize(("lang", "label"), [("en", "Your address"), ("fr", "Votre adresse")])

@@ -13,8 +13,8 @@ from reliance.model.catalogue import Frequency, Repeat
 from reliance.tui.catalogue.screen import CatalogueScreen
 from reliance.tui.common.actions import edit_item
 from reliance.tui.common.dialogs import ItemForm
-from tests.tui.conftest import settle
-from tests.tui.test_festival import offline, open_new_item_form, static_text
+from tests.tui.conftest import offline, settle
+from tests.tui.test_festival import open_new_item_form, static_text
 
 SIZE = (120, 40)
 

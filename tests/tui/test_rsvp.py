@@ -15,21 +15,16 @@ from reliance.app.workspace import Workspace
 from reliance.doc import participant
 from reliance.i18n import t, tn
 from reliance.model.catalogue import AnswerKind, ItemKind, Reply
-from reliance.tui.app import RelianceApp, create_app
+from reliance.tui.app import RelianceApp
 from reliance.tui.catalogue.screen import CatalogueScreen
 from reliance.tui.common.data import CatalogueFilter
 from reliance.tui.common.dialogs import ItemForm
 from reliance.tui.common.widgets import VirtualTable
-from reliance.tui.node import no_node_factory
-from tests.tui.conftest import go_to, settle, shown_text
+from tests.tui.conftest import go_to, offline, settle, shown_text
 from tests.tui.world import World, pump
 
 SIZE = (120, 40)
 LANGS = ["fr", "en"]
-
-
-def offline(home: Path, lang: str) -> RelianceApp:
-    return create_app(home, node_factory=no_node_factory, lang=lang)
 
 
 @dataclass
