@@ -91,21 +91,21 @@ def test_the_scan_sees_a_language_branch() -> None:
     assert list(language_branches(ast.parse('t("nav.home", "fr")\ndef f(lang: str = "en"): ...'))) == []
 
 
-def _call_name(node: ast.Call) -> str:
+def call_name(node: ast.Call) -> str:
     func = node.func
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
-def _words(node: ast.AST) -> bool:
+def has_words(node: ast.AST) -> bool:
     """A literal (or the literal parts of an f-string) with a word in it."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return WORD.search(node.value) is not None and TOKEN.fullmatch(node.value) is None
     if isinstance(node, ast.JoinedStr):
-        return any(_words(v) for v in node.values)
+        return any(has_words(v) for v in node.values)
     if isinstance(node, ast.BinOp):
-        return _words(node.left) or _words(node.right)
+        return has_words(node.left) or has_words(node.right)
     if isinstance(node, ast.IfExp):
-        return _words(node.body) or _words(node.orelse)
+        return has_words(node.body) or has_words(node.orelse)
     return False
 
 
@@ -113,8 +113,8 @@ def hard_coded_texts(tree: ast.AST) -> Iterator[ast.Call]:
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
-            and _call_name(node) in SHOWING_CALLS
-            and any(_words(a) for a in node.args)
+            and call_name(node) in SHOWING_CALLS
+            and any(has_words(a) for a in node.args)
         ):
             yield node
 
@@ -145,7 +145,7 @@ def operation_names(tree: ast.AST) -> set[str]:
         node.args[0].value
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
-        and _call_name(node) == "call"
+        and call_name(node) == "call"
         and node.args
         and isinstance(node.args[0], ast.Constant)
         and isinstance(node.args[0].value, str)

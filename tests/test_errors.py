@@ -10,7 +10,6 @@ of a class not derived from `RelianceError` (`BindingMisuse`, say), which says w
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,18 +20,11 @@ from reliance.economy import LedgerError, PolicyError, policy_from_data
 from reliance.economy.checks import check_amount, in_entry
 from reliance.errors import RelianceError, worded
 from reliance.i18n import MESSAGES, t
+from tests.test_catalogue import TOKEN, call_name, has_words, sources
 
 SRC = Path(reliance.__file__).parent
-WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
-TOKEN = re.compile(r"[a-z0-9_.\-]*")  # a catalogue key, an id, a code: not a sentence
 # Checks that put the name they are given (`what`) into their error.
 CHECKS = {"check_text", "check_account_name", "check_unit", "check_amount", "parse_instant", "check_name"}
-
-
-def sources() -> Iterator[Path]:
-    for path in sorted(SRC.rglob("*.py")):
-        if "i18n" not in path.relative_to(SRC).parts:
-            yield path
 
 
 def user_error_classes() -> set[str]:
@@ -54,29 +46,12 @@ def user_error_classes() -> set[str]:
     return found
 
 
-def _words(node: ast.AST) -> bool:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return WORD.search(node.value) is not None and TOKEN.fullmatch(node.value) is None
-    if isinstance(node, ast.JoinedStr):
-        return any(_words(v) for v in node.values)
-    if isinstance(node, ast.BinOp):
-        return _words(node.left) or _words(node.right)
-    if isinstance(node, ast.IfExp):
-        return _words(node.body) or _words(node.orelse)
-    return False
-
-
-def _name(call: ast.Call) -> str:
-    func = call.func
-    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-
-
 def worded_errors(tree: ast.AST, classes: set[str]) -> Iterator[ast.Call]:
     """Calls of an error class or a check with a sentence among their arguments (positional or named)."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node) in classes | CHECKS:
+        if isinstance(node, ast.Call) and call_name(node) in classes | CHECKS:
             values = [*node.args, *(k.value for k in node.keywords)]
-            if any(_words(v) for v in values):
+            if any(has_words(v) for v in values):
                 yield node
 
 
@@ -105,7 +80,7 @@ def test_the_scan_sees_a_worded_error() -> None:
 
 def error_keys(tree: ast.AST, classes: set[str]) -> Iterator[str]:
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node) in classes and node.args:
+        if isinstance(node, ast.Call) and call_name(node) in classes and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str) and "." in first.value:
                 yield first.value
@@ -152,7 +127,7 @@ def test_no_error_has_a_parameter_named_like_an_argument_of_t() -> None:
         for path in sources()
         for node in ast.walk(ast.parse(path.read_text("utf-8")))
         if isinstance(node, ast.Call)
-        and _name(node) in classes
+        and call_name(node) in classes
         and any(k.arg in ("key", "lang") for k in node.keywords)
     ]
     assert found == []
