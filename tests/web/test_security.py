@@ -23,6 +23,7 @@ from reliance.app import projects
 from reliance.app.workspace import Workspace
 from reliance.model.catalogue import Item, ItemKind, Status
 from reliance.net.oneshot import sync_once
+from reliance.web.server import STATIC
 from tests.web.conftest import Served, start_served
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
@@ -426,3 +427,13 @@ async def test_a_refused_write_is_said_in_the_browsers_language(
             page = html.unescape(await response.text())
             assert reason in page, re.findall(r"class=\"error[^>]*>([^<]*)", page)
     assert await written_titles(served) == []
+
+
+async def test_only_the_sites_own_static_files_are_served(served: Served) -> None:
+    async with served.client() as session:
+        async with session.get("/static/style.css") as response:
+            assert response.status == 200 and response.content_type == "text/css"
+            assert await response.read() == (STATIC / "style.css").read_bytes()
+        for name in ("nothing.css", "..%2Fserver.py", "%2E%2E%2Fpages.py", "style.css.map"):
+            async with session.get(f"/static/{name}") as response:
+                assert response.status == 404, name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import ssl
 from collections import OrderedDict
@@ -46,6 +47,16 @@ STATIC = Path(__file__).parent / "static"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@functools.cache
+def static_files() -> dict[str, tuple[bytes, str]]:
+    """The files of static/ by name, with their type: read once (warmed in `start`), never from a request."""
+    return {
+        path.name: (path.read_bytes(), STATIC_TYPES[path.suffix])
+        for path in sorted(STATIC.iterdir())
+        if path.is_file() and path.suffix in STATIC_TYPES
+    }
 
 
 class WebFace:
@@ -98,6 +109,7 @@ class WebFace:
                 server_context, self.backend.home, reachable_hosts(self.host)
             )
         await asyncio.to_thread(pages.warm_templates)
+        await asyncio.to_thread(static_files)
         runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, ssl_context=context, reuse_address=True)
@@ -237,15 +249,11 @@ class WebFace:
         return response
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        path = STATIC / name
-        if "/" in name or path.suffix not in STATIC_TYPES or not path.is_file():
+        found = static_files().get(request.match_info["name"])
+        if found is None:
             raise web.HTTPNotFound()
-        return web.Response(
-            body=path.read_bytes(),
-            content_type=STATIC_TYPES[path.suffix],
-            headers={"Cache-Control": "max-age=3600"},
-        )
+        body, content_type = found
+        return web.Response(body=body, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: `change` with the version of the commons, whenever it changes."""
