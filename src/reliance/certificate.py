@@ -228,6 +228,18 @@ def _verified_revocation(raw: bytes, most: int) -> Revocation | None:
     return Revocation(participant, device, at, raw, kept)
 
 
+def revocation_length(start: bytes, limits: Limits = DEFAULT_LIMITS) -> int | None:
+    """How long the revocation that begins `start` is, as its layout says (version 1: fixed; version 2:
+    read from its kept entries, at most `revocation_documents`); None if `start` cannot begin one."""
+    magic = start[:5]
+    if magic == REVOCATION_MAGIC:
+        return REVOCATION_BYTES
+    if magic != REVOCATION_MAGIC_V2:
+        return None
+    entries = _kept_entries(start, limits.revocation_documents)
+    return entries[0] + SIGNATURE_BYTES if entries is not None else None
+
+
 def _kept_entries(raw: bytes, most: int) -> tuple[int, dict[str, int]] | None:
     """The end of the kept entries of a version 2 revocation, and the entries; None if malformed."""
     if len(raw) < _REVOCATION_HEAD + SIGNATURE_BYTES:

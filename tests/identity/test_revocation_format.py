@@ -153,3 +153,14 @@ def test_a_revoked_device_cannot_lift_its_revocation_by_overwriting_it(tmp_path:
     owner = decode_peer_id(laptop.peer_id)
     assert phone.identity.public_key not in revoked_devices(held.crdt, owner)  # the field reads blank
     assert phone.identity.public_key in revocations_of(held)  # the history still holds the revocation
+
+
+def test_a_revocations_length_is_read_from_its_own_layout() -> None:
+    kept = {"pjabc": 3, "rlxyz": 1}
+    raw = make_revocation(OWNER, DEVICE, 7, kept)
+    assert certificate.revocation_length(raw + b"other values follow") == len(raw)
+    assert certificate.revocation_length(make_revocation(OWNER, DEVICE, 7)) == len(
+        make_revocation(OWNER, DEVICE, 7)
+    )
+    assert certificate.revocation_length(b"RLDR\x09" + raw[5:]) is None
+    assert certificate.revocation_length(raw, DEFAULT_LIMITS.replace(revocation_documents=1)) is None

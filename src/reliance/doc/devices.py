@@ -28,6 +28,7 @@ from reliance.certificate import (
     decode_certificate,
     decode_revocation,
     max_revocation_bytes,
+    revocation_length,
 )
 from reliance.identity import encode_peer_id
 from reliance.limits import DEFAULT_LIMITS, Limits
@@ -203,25 +204,11 @@ def _revocation_at(run: bytes, owner: bytes, limits: Limits) -> Revocation | Non
         decoded = base64.b64decode(run, validate=True)
     except (ValueError, binascii.Error):
         return None
-    for length in _candidate_lengths(decoded):
-        try:
-            revocation = decode_revocation(decoded[:length], limits)
-        except CertificateError:
-            continue
-        return revocation if revocation.participant == owner else None
-    return None
-
-
-def _candidate_lengths(decoded: bytes) -> list[int]:
-    """The lengths a revocation starting `decoded` may have (version 1: fixed; 2: read from its entries)."""
-    if decoded[4:5] == b"\x01":
-        return [141]
-    if decoded[4:5] != b"\x02" or len(decoded) < 79:
-        return []
-    count = int.from_bytes(decoded[77:79], "big")
-    position = 79
-    for _ in range(count):
-        if position >= len(decoded):
-            return []
-        position += 1 + decoded[position] + 4
-    return [position + 64]
+    length = revocation_length(decoded, limits)
+    if length is None:
+        return None
+    try:
+        revocation = decode_revocation(decoded[:length], limits)
+    except CertificateError:
+        return None
+    return revocation if revocation.participant == owner else None
